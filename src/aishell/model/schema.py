@@ -1,0 +1,400 @@
+"""The schema model: plain typed data describing a relational schema.
+
+Model objects never write SQL and never talk to a database; generators (``aishell.dialects``) and
+inspectors produce and consume them. Engine-specific detail that has no field of its own goes in the
+open ``attrs`` dict every object carries (as Atlas does with ``Attrs``), so the core stays small.
+
+Conventions
+-----------
+* Names are stored unquoted, exactly as the database spells them (``we"ird`` is the string ``we"ird``).
+* ``schema`` is the namespace (PostgreSQL schema); ``"public"`` by default.
+* Types are stored as PostgreSQL's ``format_type()`` spells them (``character varying(255)``,
+  ``integer[]``, ``timestamp with time zone``); a design may also use the common SQL spelling
+  (``VARCHAR(255)``, ``BIGINT``), which every generator accepts.
+* Expressions (defaults, checks, WHERE clauses, view bodies) are kept as SQL text in the source's
+  dialect: PostgreSQL is the parser, not us.
+* ``definition`` fields, where present, hold the database's own canonical text for the object
+  (``pg_get_indexdef``, ``pg_get_constraintdef``, ``pg_get_viewdef``, ``pg_get_functiondef``,
+  ``pg_get_triggerdef``). Generators prefer them when the target dialect is the source's, which is what
+  makes an exact round trip possible; the structured fields beside them serve every other consumer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Privilege:
+    """One grant: ``grantee`` (a role name, or ``PUBLIC``) holds ``privileges`` on the object.
+
+    ``columns`` is set for column-level grants. Equal when every field is equal.
+    """
+
+    grantee: str
+    privileges: list[str]
+    grantable: bool = False
+    columns: list[str] = field(default_factory=list)
+    grantor: str | None = None
+
+
+@dataclass
+class Column:
+    name: str
+    type: str
+    nullable: bool = True
+    default: str | None = None
+    # 'always' | 'by default' for identity columns, None otherwise.
+    identity: str | None = None
+    # Sequence options of an identity column: start, increment, min_value, max_value, cache, cycle.
+    identity_options: dict[str, Any] = field(default_factory=dict)
+    # Generation expression of a generated column, and 'stored' or 'virtual'.
+    generated: str | None = None
+    generated_kind: str | None = None
+    collation: str | None = None
+    comment: str | None = None
+    # Statistics target, storage mode, compression and similar per-column settings.
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ForeignKey:
+    """A foreign key from ``columns`` to ``ref_columns`` of ``ref_schema.ref_table``.
+
+    Two foreign keys are equal when every field is equal; the differ compares them by
+    (columns, ref_schema, ref_table, ref_columns) to find renames.
+    """
+
+    name: str | None
+    columns: list[str]
+    ref_table: str
+    ref_columns: list[str]
+    ref_schema: str = "public"
+    on_delete: str = "NO ACTION"
+    on_update: str = "NO ACTION"
+    match: str = "SIMPLE"
+    deferrable: bool = False
+    initially_deferred: bool = False
+    valid: bool = True
+    comment: str | None = None
+    definition: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CheckConstraint:
+    name: str | None
+    expression: str
+    valid: bool = True
+    no_inherit: bool = False
+    comment: str | None = None
+    definition: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class UniqueConstraint:
+    name: str | None
+    columns: list[str]
+    nulls_not_distinct: bool = False
+    deferrable: bool = False
+    initially_deferred: bool = False
+    include: list[str] = field(default_factory=list)
+    comment: str | None = None
+    definition: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ExclusionConstraint:
+    """An EXCLUDE constraint; ``definition`` is its full text after the constraint name."""
+
+    name: str | None
+    definition: str
+    columns: list[str] = field(default_factory=list)
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Index:
+    """An index. ``columns`` lists the key parts: a column name, or an expression's text.
+
+    ``orders`` holds per-key ``"DESC"``/``"ASC"`` plus ``"NULLS FIRST"``/``"NULLS LAST"`` where not the
+    default (empty string otherwise); ``opclasses`` the non-default operator class per key (or "").
+    ``expressions`` flags which entries of ``columns`` are expressions rather than plain columns.
+    ``constraint`` names the constraint this index backs (PK, UNIQUE, EXCLUDE); such indexes are
+    created by their constraint, not by CREATE INDEX.
+    """
+
+    name: str
+    columns: list[str]
+    unique: bool = False
+    method: str = "btree"
+    where: str | None = None
+    include: list[str] = field(default_factory=list)
+    orders: list[str] = field(default_factory=list)
+    opclasses: list[str] = field(default_factory=list)
+    expressions: list[bool] = field(default_factory=list)
+    nulls_not_distinct: bool = False
+    valid: bool = True
+    constraint: str | None = None
+    tablespace: str | None = None
+    options: list[str] = field(default_factory=list)
+    comment: str | None = None
+    definition: str | None = None
+    # Why the designer or analyzer proposes this index (shown in reviews and docs).
+    reason: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Trigger:
+    name: str
+    timing: str  # BEFORE | AFTER | INSTEAD OF
+    events: list[str]  # INSERT, UPDATE, DELETE, TRUNCATE (UPDATE OF cols kept in definition)
+    function: str  # schema-qualified function name called
+    for_each: str = "ROW"  # ROW | STATEMENT
+    when: str | None = None
+    enabled: str = "O"  # pg_trigger.tgenabled: O origin, D disabled, R replica, A always
+    constraint: bool = False
+    comment: str | None = None
+    definition: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Policy:
+    """A row-level security policy."""
+
+    name: str
+    command: str = "ALL"  # ALL | SELECT | INSERT | UPDATE | DELETE
+    permissive: bool = True
+    roles: list[str] = field(default_factory=lambda: ["public"])
+    using: str | None = None
+    with_check: str | None = None
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Table:
+    name: str
+    schema: str = "public"
+    columns: list[Column] = field(default_factory=list)
+    primary_key: list[str] = field(default_factory=list)
+    primary_key_name: str | None = None
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    checks: list[CheckConstraint] = field(default_factory=list)
+    unique: list[UniqueConstraint] = field(default_factory=list)
+    exclusions: list[ExclusionConstraint] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
+    policies: list[Policy] = field(default_factory=list)
+    rls_enabled: bool = False
+    rls_forced: bool = False
+    unlogged: bool = False
+    # "RANGE (created_at)" on a partitioned parent.
+    partition_by: str | None = None
+    # Schema-qualified parent of a partition and its bound ("FOR VALUES FROM (...) TO (...)", "DEFAULT").
+    partition_of: str | None = None
+    partition_bound: str | None = None
+    # Schema-qualified parents for traditional inheritance.
+    inherits: list[str] = field(default_factory=list)
+    # Storage parameters, e.g. ["fillfactor=70"].
+    options: list[str] = field(default_factory=list)
+    tablespace: str | None = None
+    access_method: str | None = None
+    owner: str | None = None
+    comment: str | None = None
+    privileges: list[Privilege] = field(default_factory=list)
+    # Live-database facts (row estimate, sizes) when introspected; design notes when designed.
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass
+class View:
+    name: str
+    schema: str = "public"
+    definition: str = ""
+    materialized: bool = False
+    columns: list[str] = field(default_factory=list)
+    # Column comments keyed by column name.
+    column_comments: dict[str, str] = field(default_factory=dict)
+    indexes: list[Index] = field(default_factory=list)
+    # e.g. ["security_barrier=true", "check_option=local"]
+    options: list[str] = field(default_factory=list)
+    with_data: bool = True
+    tablespace: str | None = None
+    owner: str | None = None
+    comment: str | None = None
+    privileges: list[Privilege] = field(default_factory=list)
+    triggers: list[Trigger] = field(default_factory=list)
+    # Schema-qualified names of the relations and functions this view reads.
+    depends_on: list[str] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass
+class Sequence:
+    name: str
+    schema: str = "public"
+    type: str = "bigint"
+    start: int = 1
+    increment: int = 1
+    min_value: int | None = None
+    max_value: int | None = None
+    cache: int = 1
+    cycle: bool = False
+    # "schema.table.column" that owns the sequence.
+    owned_by: str | None = None
+    owner: str | None = None
+    comment: str | None = None
+    privileges: list[Privilege] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class EnumType:
+    name: str
+    values: list[str]
+    schema: str = "public"
+    owner: str | None = None
+    comment: str | None = None
+    privileges: list[Privilege] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Domain:
+    name: str
+    type: str
+    schema: str = "public"
+    default: str | None = None
+    not_null: bool = False
+    collation: str | None = None
+    checks: list[CheckConstraint] = field(default_factory=list)
+    owner: str | None = None
+    comment: str | None = None
+    privileges: list[Privilege] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CompositeType:
+    name: str
+    attributes: list[Column] = field(default_factory=list)
+    schema: str = "public"
+    owner: str | None = None
+    comment: str | None = None
+    privileges: list[Privilege] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Function:
+    """A function, procedure or aggregate; its body is kept as the database's own text.
+
+    ``identity_args`` is the argument list that identifies it (``pg_get_function_identity_arguments``),
+    so ``name(identity_args)`` is unique within a schema.
+    """
+
+    name: str
+    schema: str = "public"
+    kind: str = "function"  # function | procedure | aggregate | window
+    identity_args: str = ""
+    arguments: str = ""
+    returns: str | None = None
+    language: str = "sql"
+    volatility: str | None = None  # IMMUTABLE | STABLE | VOLATILE
+    definition: str = ""
+    owner: str | None = None
+    comment: str | None = None
+    privileges: list[Privilege] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def signature(self) -> str:
+        return f"{self.schema}.{self.name}({self.identity_args})"
+
+
+@dataclass
+class Extension:
+    name: str
+    schema: str | None = None
+    version: str | None = None
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Namespace:
+    """A PostgreSQL schema (namespace)."""
+
+    name: str
+    owner: str | None = None
+    comment: str | None = None
+    privileges: list[Privilege] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Schema:
+    """A whole database schema. ``dialect`` names the engine its expressions are written for."""
+
+    format_version: int = FORMAT_VERSION
+    name: str | None = None
+    dialect: str = "postgres"
+    server_version: str | None = None
+    schemas: list[Namespace] = field(default_factory=list)
+    extensions: list[Extension] = field(default_factory=list)
+    enums: list[EnumType] = field(default_factory=list)
+    domains: list[Domain] = field(default_factory=list)
+    composite_types: list[CompositeType] = field(default_factory=list)
+    sequences: list[Sequence] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    views: list[View] = field(default_factory=list)
+    functions: list[Function] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    # -- lookups -------------------------------------------------------------------------------
+    def table(self, name: str, schema: str | None = None) -> Table | None:
+        """Find a table by ``name`` (or ``schema.name``); ``schema=None`` matches any schema."""
+        if schema is None and "." in name and not any(t.name == name for t in self.tables):
+            schema, name = name.split(".", 1)
+        return next(
+            (t for t in self.tables if t.name == name and (schema is None or t.schema == schema)), None
+        )
+
+    def view(self, name: str, schema: str | None = None) -> View | None:
+        return next(
+            (v for v in self.views if v.name == name and (schema is None or v.schema == schema)), None
+        )
+
+    def enum(self, name: str, schema: str | None = None) -> EnumType | None:
+        return next(
+            (e for e in self.enums if e.name == name and (schema is None or e.schema == schema)), None
+        )
+
+    @property
+    def all_indexes(self) -> list[tuple[Table, Index]]:
+        return [(t, i) for t in self.tables for i in t.indexes]
+
+    @property
+    def all_foreign_keys(self) -> list[tuple[Table, ForeignKey]]:
+        return [(t, fk) for t in self.tables for fk in t.foreign_keys]

@@ -1,0 +1,141 @@
+"""JSON (de)serialisation of the schema model.
+
+The format is the dataclasses' fields, with defaults omitted on output so files stay short, and a
+top-level ``format_version``. Loading is strict: an unknown key or a value of the wrong shape raises
+``ModelFormatError`` naming the path to it (``tables[3].columns[0].nullable``), because a silently
+ignored typo in a hand-edited model is worse than an error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from typing import Any, get_type_hints
+
+from aishell.model.schema import FORMAT_VERSION, Schema
+
+
+class ModelFormatError(ValueError):
+    """The JSON does not describe a schema model of a format this version reads."""
+
+
+def to_dict(obj: Any, *, keep_defaults: bool = False) -> Any:
+    """Turn a model object into JSON-ready data; defaults are left out unless ``keep_defaults``."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if not keep_defaults and f.name != "format_version" and _is_default(f, value):
+                continue
+            out[f.name] = to_dict(value, keep_defaults=keep_defaults)
+        return out
+    if isinstance(obj, list):
+        return [to_dict(v, keep_defaults=keep_defaults) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): to_dict(v, keep_defaults=keep_defaults) for k, v in obj.items()}
+    return obj
+
+
+def _is_default(f: dataclasses.Field, value: Any) -> bool:
+    if f.default is not dataclasses.MISSING:
+        return value == f.default
+    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+        return value == f.default_factory()  # type: ignore[misc]
+    return False
+
+
+def dumps(schema: Schema, *, indent: int | None = 2) -> str:
+    return json.dumps(to_dict(schema), indent=indent, ensure_ascii=False)
+
+
+def from_dict(data: Any, *, allow_extra_keys: tuple[str, ...] = ()) -> Schema:
+    """Build a Schema from JSON data, checking every field's shape.
+
+    ``allow_extra_keys`` lists top-level keys to ignore (a design's ``requirements`` and
+    ``validation`` travel beside the model in the same document).
+    """
+    if not isinstance(data, dict):
+        raise ModelFormatError("a schema model must be a JSON object")
+    if "tables" not in data and "format_version" not in data:
+        raise ModelFormatError("not a schema model: no 'format_version' or 'tables' key")
+    version = data.get("format_version", FORMAT_VERSION)
+    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+        raise ModelFormatError(f"unsupported format_version {version!r} (this version reads 1..{FORMAT_VERSION})")
+    data = {k: v for k, v in data.items() if k not in allow_extra_keys}
+    return _build(Schema, data, "")
+
+
+def loads(text: str) -> Schema:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ModelFormatError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
+    return from_dict(data, allow_extra_keys=("requirements", "validation", "recommendations"))
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _build(cls: type, data: Any, path: str) -> Any:
+    if not isinstance(data, dict):
+        raise ModelFormatError(f"{path or 'document'}: expected an object, got {type(data).__name__}")
+    hints = _hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ModelFormatError(f"{path or 'document'}: unknown key {unknown[0]!r}")
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            kwargs[f.name] = _convert(hints[f.name], data[f.name], _join(path, f.name))
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:  # type: ignore[misc]
+            raise ModelFormatError(f"{path or 'document'}: missing required key {f.name!r}")
+    return cls(**kwargs)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _convert(hint: Any, value: Any, path: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(hint)
+        if value is None and type(None) in args:
+            return None
+        non_none = [a for a in args if a is not type(None)]
+        return _convert(non_none[0], value, path)
+    if origin is list:
+        if not isinstance(value, list):
+            raise ModelFormatError(f"{path}: expected a list, got {type(value).__name__}")
+        (item,) = typing.get_args(hint)
+        return [_convert(item, v, f"{path}[{i}]") for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ModelFormatError(f"{path}: expected an object, got {type(value).__name__}")
+        return dict(value)
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, path)
+    if hint is Any:
+        return value
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ModelFormatError(f"{path}: expected true or false, got {value!r}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ModelFormatError(f"{path}: expected an integer, got {value!r}")
+        return value
+    if hint is str:
+        if not isinstance(value, str):
+            raise ModelFormatError(f"{path}: expected a string, got {value!r}")
+        return value
+    return value
