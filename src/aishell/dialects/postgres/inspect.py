@@ -1,0 +1,680 @@
+"""Introspection of a live PostgreSQL database into the schema model.
+
+A constant number of catalog queries, one per object kind, kept as ``.sql`` files in
+``aishell/dialects/postgres/sql/`` (as schemainspect does), all run inside one ``READ ONLY``
+``REPEATABLE READ`` transaction with a statement timeout, so the result is one consistent snapshot and
+nothing can be written. The queries are assembled for the server's major version (PostgreSQL 13 to 18)
+from ``--@if <condition>`` / ``--@else`` / ``--@endif`` lines, where the condition may use ``v`` (the
+server's ``server_version_num``) and ``stats`` (whether live statistics are wanted).
+
+``search_path`` is emptied for the transaction, as pg_dump does, so every name PostgreSQL prints
+(``format_type``, ``pg_get_expr``, ``pg_get_indexdef``, ...) is schema-qualified unless it lives in
+``pg_catalog``: ``public.mpaa_rating``, ``nextval('public.film_film_id_seq'::regclass)``.
+
+What goes where follows the conventions in ``docs/dev/helpers.md``; ``docs/inspect.md`` lists what is
+captured and what is deliberately left out.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from aishell.errors import AishellError, ConnectError, UserError
+from aishell.model import (
+    CheckConstraint,
+    Column,
+    CompositeType,
+    Domain,
+    EnumType,
+    ExclusionConstraint,
+    Extension,
+    ForeignKey,
+    Function,
+    Index,
+    Namespace,
+    Policy,
+    Privilege,
+    Schema,
+    Sequence,
+    Table,
+    Trigger,
+    UniqueConstraint,
+    View,
+)
+
+#: The catalog queries, in the order they run. Their number never depends on the database's size.
+QUERIES = (
+    "namespaces",
+    "extensions",
+    "types",
+    "sequences",
+    "relations",
+    "columns",
+    "constraints",
+    "indexes",
+    "triggers",
+    "policies",
+    "functions",
+)
+
+DEFAULT_STATEMENT_TIMEOUT = "120s"
+
+_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
+_MATCH = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
+_VOLATILITY = {"i": "IMMUTABLE", "s": "STABLE", "v": "VOLATILE"}
+_PARALLEL = {"s": "SAFE", "r": "RESTRICTED", "u": "UNSAFE"}
+_FUNC_KIND = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"}
+_POLICY_CMD = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
+_FINAL_MODIFY = {"r": "READ_ONLY", "s": "SHAREABLE", "w": "READ_WRITE"}
+_ACL_PRIVS = {
+    "r": "SELECT", "w": "UPDATE", "a": "INSERT", "d": "DELETE", "D": "TRUNCATE", "x": "REFERENCES",
+    "t": "TRIGGER", "X": "EXECUTE", "U": "USAGE", "C": "CREATE", "c": "CONNECT", "T": "TEMPORARY",
+    "m": "MAINTAIN", "s": "SET", "A": "ALTER SYSTEM",
+}
+# Sequence bounds PostgreSQL uses when none is given, by type: (min, max).
+_TYPE_BOUNDS = {
+    "smallint": (-32768, 32767),
+    "integer": (-2147483648, 2147483647),
+    "bigint": (-9223372036854775808, 9223372036854775807),
+}
+
+
+# -- query text ---------------------------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def _raw_sql(name: str) -> str:
+    return resources.files("aishell.dialects.postgres").joinpath("sql", f"{name}.sql").read_text("utf-8")
+
+
+_DIRECTIVE = re.compile(r"^\s*--@(if|else|endif)\b\s*(.*)$")
+
+
+def render_sql(text: str, *, version: int, stats: bool = True) -> str:
+    """Keep the lines of ``text`` whose ``--@if`` conditions hold for this server and options."""
+    out: list[str] = []
+    stack: list[tuple[bool, bool]] = []  # (this branch active, parent active)
+    active = True
+    env = {"v": version, "stats": stats, "__builtins__": {}}
+    for line in text.splitlines():
+        m = _DIRECTIVE.match(line)
+        if not m:
+            if active:
+                out.append(line)
+            continue
+        word, cond = m.group(1), m.group(2).strip()
+        if word == "if":
+            holds = bool(eval(cond, env))  # noqa: S307 - conditions come from our own .sql files
+            stack.append((holds, active))
+            active = active and holds
+        elif word == "else":
+            holds, parent = stack[-1]
+            stack[-1] = (not holds, parent)
+            active = parent and not holds
+        else:
+            _, parent = stack.pop()
+            active = parent
+    if stack:
+        raise ValueError("unbalanced --@if in catalog query")
+    return "\n".join(out)
+
+
+def catalog_sql(name: str, *, version: int, stats: bool = True) -> str:
+    """The catalog query ``name`` as it runs on a server of ``server_version_num`` ``version``."""
+    return render_sql(_raw_sql(name), version=version, stats=stats)
+
+
+# -- entry points ---------------------------------------------------------------------------------------
+def inspect(
+    conninfo: str,
+    *,
+    schemas: list[str] | None = None,
+    include_stats: bool = True,
+    statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT,
+) -> Schema:
+    """Read the schema of the database at ``conninfo`` into a model.
+
+    ``schemas`` limits the result to those PostgreSQL schemas (default: every non-system schema).
+    ``include_stats`` adds live statistics (row estimates, sizes, scan counts) to ``attrs``.
+    """
+    from aishell.dialects.postgres.connect import connect
+
+    with connect(conninfo) as conn:
+        return inspect_connection(
+            conn, schemas=schemas, include_stats=include_stats, statement_timeout=statement_timeout
+        )
+
+
+def inspect_connection(
+    conn: Any,
+    *,
+    schemas: list[str] | None = None,
+    include_stats: bool = True,
+    statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT,
+) -> Schema:
+    """Like ``inspect`` on an open psycopg connection (not in autocommit mode, no transaction open)."""
+    import psycopg
+
+    version = int(conn.info.server_version)
+    if version < 130000:
+        raise UserError(f"PostgreSQL {version // 10000} is not supported (aishell reads 13 and later)")
+    rows: dict[str, list[dict[str, Any]]] = {}
+    try:
+        conn.read_only = True
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with conn.transaction():
+            with conn.cursor() as cur:
+                cur.execute(
+                    "SELECT pg_catalog.set_config('search_path', '', true),"
+                    " pg_catalog.set_config('statement_timeout', %s, true),"
+                    " pg_catalog.set_config('lock_timeout', %s, true)",
+                    (statement_timeout, statement_timeout),
+                )
+            with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+                params: dict[str, Any] = {"schemas": list(schemas) if schemas else None}
+                for name in QUERIES:
+                    cur.execute(catalog_sql(name, version=version, stats=include_stats), params)
+                    rows[name] = cur.fetchall()
+                    if name == "namespaces":
+                        params["nsp"] = [r["oid"] for r in rows[name]]
+    except psycopg.errors.QueryCanceled:
+        raise AishellError(
+            f"introspection took longer than the statement timeout ({statement_timeout})"
+        ) from None
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise UserError(f"not allowed to read the catalog: {str(exc).splitlines()[0]}") from None
+    except psycopg.OperationalError as exc:
+        raise ConnectError(f"lost the connection while reading the catalog: {str(exc).splitlines()[0]}") from None
+    schema = _build(rows, include_stats=include_stats)
+    schema.server_version = f"{version // 10000}.{version % 10000}"
+    if schemas:
+        missing = sorted(set(schemas) - {n.name for n in schema.schemas})
+        if missing:
+            raise UserError(f"no schema named {missing[0]!r} in this database")
+    return schema
+
+
+def query_count() -> int:
+    """How many catalog queries one introspection runs (besides the one that sets the session up)."""
+    return len(QUERIES)
+
+
+# -- assembling the model ---------------------------------------------------------------------------------
+def _build(rows: dict[str, list[dict[str, Any]]], *, include_stats: bool) -> Schema:
+    schema = Schema()
+    schema.schemas = [
+        Namespace(name=r["name"], owner=r["owner"], comment=r["comment"], privileges=parse_acl(r["acl"]))
+        for r in rows["namespaces"]
+    ]
+    schema.extensions = [
+        Extension(name=r["name"], schema=r["schema"], version=r["version"], comment=r["comment"])
+        for r in rows["extensions"]
+    ]
+
+    columns_by_rel: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows["columns"]:
+        columns_by_rel[r["relid"]].append(r)
+
+    # Sequences, and identity options keyed by (table oid, attnum).
+    identity: dict[tuple[int, int], dict[str, Any]] = {}
+    for r in rows["sequences"]:
+        lo, hi = _default_bounds(r["type"], r["increment"])
+        min_value = None if r["min_value"] == lo else r["min_value"]
+        max_value = None if r["max_value"] == hi else r["max_value"]
+        if r["owner_deptype"] == "i":
+            opts: dict[str, Any] = {
+                "start": r["start"], "increment": r["increment"], "cache": r["cache"], "cycle": r["cycle"],
+                "sequence_name": f"{r['schema']}.{r['name']}",
+            }
+            if min_value is not None:
+                opts["min_value"] = min_value
+            if max_value is not None:
+                opts["max_value"] = max_value
+            if r["type"] != "bigint":
+                opts["type"] = r["type"]
+            identity[(r["owner_relid"], r["owner_attnum"])] = opts
+            continue
+        seq = Sequence(
+            name=r["name"], schema=r["schema"], type=r["type"], start=r["start"], increment=r["increment"],
+            min_value=min_value, max_value=max_value, cache=r["cache"], cycle=r["cycle"],
+            owned_by=f"{r['owner_schema']}.{r['owner_table']}.{r['owner_column']}" if r["owner_table"] else None,
+            owner=r["owner"], comment=r["comment"], privileges=parse_acl(r["acl"]),
+        )
+        if r["persistence"] == "u":
+            seq.attrs["unlogged"] = True
+        schema.sequences.append(seq)
+
+    # Types.
+    domains_by_oid: dict[int, Domain] = {}
+    for r in rows["types"]:
+        common = dict(name=r["name"], schema=r["schema"], owner=r["owner"], comment=r["comment"],
+                      privileges=parse_acl(r["acl"]))
+        if r["kind"] == "e":
+            schema.enums.append(EnumType(values=list(r["enum_values"] or []), **common))
+        elif r["kind"] == "d":
+            dom = Domain(type=r["base_type"], default=r["default_value"], not_null=r["not_null"],
+                         collation=r["collation"], **common)
+            domains_by_oid[r["oid"]] = dom
+            schema.domains.append(dom)
+        else:
+            attrs = [_column(c, {}) for c in columns_by_rel.get(r["relid"], [])]
+            schema.composite_types.append(CompositeType(attributes=attrs, **common))
+
+    # Relations.
+    tables: dict[int, Table] = {}
+    views: dict[int, View] = {}
+    for r in rows["relations"]:
+        if r["kind"] in ("v", "m"):
+            cols = columns_by_rel.get(r["oid"], [])
+            view = View(
+                name=r["name"], schema=r["schema"], definition=r["view_definition"] or "",
+                materialized=r["kind"] == "m", columns=[c["name"] for c in cols],
+                column_comments={c["name"]: c["comment"] for c in cols if c["comment"] is not None},
+                options=list(r["options"] or []), with_data=bool(r["populated"]) if r["kind"] == "m" else True,
+                tablespace=r["tablespace"], owner=r["owner"], comment=r["comment"],
+                privileges=parse_acl(r["acl"]) + _column_privileges(cols),
+                depends_on=sorted(r["depends_on"] or []),
+            )
+            if r["kind"] == "m" and r["access_method"] not in (None, "heap"):
+                view.attrs["access_method"] = r["access_method"]
+            if include_stats and r["kind"] == "m":
+                view.attrs.update(_table_stats(r))
+            views[r["oid"]] = view
+            continue
+        cols = columns_by_rel.get(r["oid"], [])
+        parents = list(r["parents"] or [])
+        table = Table(
+            name=r["name"], schema=r["schema"],
+            columns=[_column(c, identity.get((r["oid"], c["attnum"]), {}), r["name"]) for c in cols],
+            rls_enabled=r["rls_enabled"], rls_forced=r["rls_forced"], unlogged=r["persistence"] == "u",
+            partition_by=r["partition_by"],
+            partition_of=parents[0] if r["is_partition"] and parents else None,
+            partition_bound=r["partition_bound"],
+            inherits=[] if r["is_partition"] else parents,
+            options=list(r["options"] or []), tablespace=r["tablespace"],
+            access_method=r["access_method"] if r["access_method"] not in (None, "heap") else None,
+            owner=r["owner"], comment=r["comment"],
+            privileges=parse_acl(r["acl"]) + _column_privileges(cols),
+        )
+        if r["kind"] == "f":
+            table.attrs["foreign"] = True
+        if include_stats and r["kind"] != "p":
+            table.attrs.update(_table_stats(r))
+        tables[r["oid"]] = table
+
+    # Indexes first: unique constraints read their INCLUDE columns from the index.
+    index_by_oid: dict[int, Index] = {}
+    for r in rows["indexes"]:
+        idx = _index(r, include_stats)
+        index_by_oid[r["oid"]] = idx
+        owner_rel = tables.get(r["relid"]) or views.get(r["relid"])
+        if owner_rel is not None:
+            owner_rel.indexes.append(idx)
+
+    for r in rows["constraints"]:
+        if r["relid"]:
+            table = tables.get(r["relid"])
+            if table is None:
+                continue
+            _add_constraint(table, r, index_by_oid)
+        elif r["typid"] and r["kind"] == "c" and r["typid"] in domains_by_oid:
+            domains_by_oid[r["typid"]].checks.append(
+                CheckConstraint(name=r["name"], expression=r["expression"] or _check_expr(r["definition"]),
+                                valid=r["validated"], comment=r["comment"], definition=r["definition"])
+            )
+
+    for r in rows["triggers"]:
+        owner_rel = tables.get(r["relid"]) or views.get(r["relid"])
+        if owner_rel is not None:
+            owner_rel.triggers.append(_trigger(r))
+
+    for r in rows["policies"]:
+        table = tables.get(r["relid"])
+        if table is not None:
+            table.policies.append(Policy(
+                name=r["name"], command=_POLICY_CMD.get(r["command"], "ALL"), permissive=r["permissive"],
+                roles=list(r["roles"] or ["public"]), using=r["using_expr"], with_check=r["check_expr"],
+                comment=r["comment"],
+            ))
+
+    schema.functions = [_function(r) for r in rows["functions"]]
+
+    schema.tables = sorted(tables.values(), key=lambda t: (t.schema, t.name))
+    schema.views = sorted(views.values(), key=lambda v: (v.schema, v.name))
+    for t in schema.tables:
+        t.indexes.sort(key=lambda i: i.name)
+        t.foreign_keys.sort(key=lambda f: f.name or "")
+        t.checks.sort(key=lambda c: c.name or "")
+        t.unique.sort(key=lambda u: u.name or "")
+        t.exclusions.sort(key=lambda x: x.name or "")
+        t.triggers.sort(key=lambda x: x.name)
+        t.policies.sort(key=lambda x: x.name)
+    for v in schema.views:
+        v.indexes.sort(key=lambda i: i.name)
+        v.triggers.sort(key=lambda x: x.name)
+    for d in schema.domains:
+        d.checks.sort(key=lambda c: c.name or "")
+    schema.functions.sort(key=lambda f: (f.schema, f.name, f.identity_args))
+    return schema
+
+
+def _default_bounds(type_name: str, increment: int) -> tuple[int, int]:
+    lo, hi = _TYPE_BOUNDS.get(type_name, _TYPE_BOUNDS["bigint"])
+    return (1, hi) if increment > 0 else (lo, -1)
+
+
+def _column(r: dict[str, Any], identity_options: dict[str, Any], table: str = "") -> Column:
+    col = Column(
+        name=r["name"], type=r["type"], nullable=not r["not_null"], default=r["default_value"],
+        identity={"a": "always", "d": "by default"}.get(r["identity"] or ""),
+        identity_options=dict(identity_options) if r["identity"] else {},
+        generated=r["generated"],
+        generated_kind={"s": "stored", "v": "virtual"}.get(r["generated_kind"] or ""),
+        collation=r["collation"], comment=r["comment"],
+    )
+    attrs = col.attrs
+    if r.get("stattarget") is not None and r["stattarget"] >= 0:
+        attrs["statistics"] = r["stattarget"]
+    if r.get("storage") and r.get("type_storage") and r["storage"] != r["type_storage"]:
+        attrs["storage"] = {"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}.get(r["storage"], r["storage"])
+    if r.get("compression"):
+        attrs["compression"] = {"p": "pglz", "l": "lz4"}.get(r["compression"], r["compression"])
+    if r.get("options"):
+        attrs["options"] = list(r["options"])
+    if r.get("is_local") is False:
+        attrs["inherited"] = True
+    if r.get("not_null_name"):
+        # PostgreSQL 18 names NOT NULL constraints; only a name other than the default is kept.
+        if r["not_null_name"] != f"{table}_{r['name']}_not_null"[:63]:
+            attrs["not_null_name"] = r["not_null_name"]
+        if r.get("not_null_no_inherit"):
+            attrs["not_null_no_inherit"] = True
+        if r.get("not_null_valid") is False:
+            attrs["not_null_valid"] = False
+            col.nullable = True if not r["not_null"] else col.nullable
+    return col
+
+
+def _column_privileges(cols: list[dict[str, Any]]) -> list[Privilege]:
+    out: list[Privilege] = []
+    for c in cols:
+        for p in parse_acl(c.get("acl")):
+            p.columns = [c["name"]]
+            out.append(p)
+    return out
+
+
+def _table_stats(r: dict[str, Any]) -> dict[str, Any]:
+    stats: dict[str, Any] = {}
+    reltuples = r.get("reltuples")
+    live = r.get("n_live_tup")
+    if reltuples is not None and reltuples >= 0:
+        stats["row_estimate"] = int(reltuples)
+    elif live is not None:
+        stats["row_estimate"] = int(live)
+    for key in ("total_bytes", "table_bytes", "index_bytes", "seq_scan", "idx_scan", "n_dead_tup"):
+        if r.get(key) is not None:
+            stats[key] = int(r[key])
+    return stats
+
+
+def _index(r: dict[str, Any], include_stats: bool) -> Index:
+    nkeys = r["nkeys"]
+    keys = list(r["keys"] or [])
+    attnums = list(r["attnums"] or [])
+    key_options = list(r["key_options"] or [])
+    orders: list[str] = []
+    for n in range(nkeys):
+        opt = key_options[n] if n < len(key_options) else 0
+        if not r["ordered"]:
+            orders.append("")
+            continue
+        desc, nulls_first = bool(opt & 1), bool(opt & 2)
+        if desc:
+            orders.append("DESC" if nulls_first else "DESC NULLS LAST")
+        else:
+            orders.append("NULLS FIRST" if nulls_first else "")
+    opclasses = list(r["opclasses"] or [])[:nkeys]
+    idx = Index(
+        name=r["name"], columns=keys[:nkeys], unique=r["is_unique"], method=r["method"],
+        where=r["predicate"], include=keys[nkeys:],
+        orders=orders if any(orders) else [],
+        opclasses=opclasses if any(opclasses) else [],
+        expressions=[a == 0 for a in attnums[:nkeys]] if any(a == 0 for a in attnums[:nkeys]) else [],
+        nulls_not_distinct=bool(r.get("nulls_not_distinct")), valid=r["is_valid"],
+        constraint=r["constraint_name"], tablespace=r["tablespace"], options=list(r["options"] or []),
+        comment=r["comment"], definition=r["definition"],
+    )
+    if r["parent_index"]:
+        idx.attrs["parent_index"] = r["parent_index"]
+    if include_stats:
+        if r.get("scans") is not None:
+            idx.attrs["scans"] = int(r["scans"])
+        if r.get("bytes") is not None:
+            idx.attrs["bytes"] = int(r["bytes"])
+    return idx
+
+
+def _check_expr(definition: str) -> str:
+    m = re.match(r"^CHECK \((.*)\)( NO INHERIT)?( NOT VALID)?$", definition, re.S)
+    return m.group(1) if m else definition
+
+
+def _add_constraint(table: Table, r: dict[str, Any], index_by_oid: dict[int, Index]) -> None:
+    kind = r["kind"]
+    if kind == "p":
+        table.primary_key = list(r["columns"])
+        table.primary_key_name = r["name"]
+        if r["comment"]:
+            table.attrs["primary_key_comment"] = r["comment"]
+        if r["deferrable"]:
+            table.attrs["primary_key_deferrable"] = True
+            if r["deferred"]:
+                table.attrs["primary_key_initially_deferred"] = True
+        return
+    if kind == "f":
+        if r["parentid"]:  # cloned onto a partition from its parent's foreign key
+            return
+        fk = ForeignKey(
+            name=r["name"], columns=list(r["columns"]), ref_table=r["ref_table"],
+            ref_columns=list(r["ref_columns"]), ref_schema=r["ref_schema"],
+            on_delete=_ACTIONS.get(r["on_delete"], "NO ACTION"), on_update=_ACTIONS.get(r["on_update"], "NO ACTION"),
+            match=_MATCH.get(r["match"], "SIMPLE"), deferrable=r["deferrable"], initially_deferred=r["deferred"],
+            valid=r["validated"], comment=r["comment"], definition=r["definition"],
+        )
+        if r.get("period"):
+            fk.attrs["period"] = True
+        table.foreign_keys.append(fk)
+        return
+    if kind == "c":
+        if not r["is_local"]:  # inherited from a parent table: the parent carries it
+            return
+        table.checks.append(CheckConstraint(
+            name=r["name"], expression=r["expression"] or _check_expr(r["definition"]), valid=r["validated"],
+            no_inherit=r["no_inherit"], comment=r["comment"], definition=r["definition"],
+        ))
+        return
+    idx = index_by_oid.get(r["indid"])
+    if kind == "u":
+        uc = UniqueConstraint(
+            name=r["name"], columns=list(r["columns"]),
+            nulls_not_distinct=bool(idx.nulls_not_distinct) if idx else False,
+            deferrable=r["deferrable"], initially_deferred=r["deferred"],
+            include=list(idx.include) if idx else [], comment=r["comment"], definition=r["definition"],
+        )
+        if r.get("period"):
+            uc.attrs["period"] = True
+        table.unique.append(uc)
+        return
+    if kind == "x":
+        xc = ExclusionConstraint(name=r["name"], definition=r["definition"], columns=list(r["columns"]),
+                                 comment=r["comment"])
+        if r["deferrable"]:
+            xc.attrs["deferrable"] = True
+        table.exclusions.append(xc)
+
+
+_TRIGGER_WHEN = re.compile(r"\bWHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.S)
+
+
+def _trigger(r: dict[str, Any]) -> Trigger:
+    t = r["type"]
+    if t & 64:
+        timing = "INSTEAD OF"
+    elif t & 2:
+        timing = "BEFORE"
+    else:
+        timing = "AFTER"
+    events = [name for bit, name in ((4, "INSERT"), (16, "UPDATE"), (8, "DELETE"), (32, "TRUNCATE")) if t & bit]
+    definition = r["definition"]
+    m = _TRIGGER_WHEN.search(definition or "")
+    fn_schema = r["function_schema"]
+    fn = r["function_name"] if fn_schema == "pg_catalog" else f"{fn_schema}.{r['function_name']}"
+    return Trigger(
+        name=r["name"], timing=timing, events=events, function=fn, for_each="ROW" if t & 1 else "STATEMENT",
+        when=m.group(1) if m else None, enabled=r["enabled"], constraint=r["is_constraint"],
+        comment=r["comment"], definition=definition,
+    )
+
+
+def _function(r: dict[str, Any]) -> Function:
+    kind = _FUNC_KIND.get(r["kind"], "function")
+    fn = Function(
+        name=r["name"], schema=r["schema"], kind=kind, identity_args=r["identity_args"] or "",
+        arguments=r["arguments"] or "", returns=r["returns"] if kind != "procedure" else None,
+        language=r["language"], volatility=_VOLATILITY.get(r["volatility"]),
+        definition=r["definition"] or "", owner=r["owner"], comment=r["comment"],
+        privileges=parse_acl(r["acl"]), depends_on=sorted(r["depends_on"] or []),
+    )
+    if r["parallel"] and r["parallel"] != "u":
+        fn.attrs["parallel"] = _PARALLEL[r["parallel"]]
+    if kind == "aggregate":
+        fn.definition = _aggregate_definition(r)
+    return fn
+
+
+def _agg_ref(value: str | None) -> str | None:
+    return None if value in (None, "-", "0") else value
+
+
+def _aggregate_definition(r: dict[str, Any]) -> str:
+    """Compose ``CREATE AGGREGATE`` from the pg_aggregate row, in the order pg_dump writes options."""
+    from aishell.dialects.postgres.quote import qualify
+
+    opts: list[str] = [f"SFUNC = {r['agg_sfunc']}", f"STYPE = {r['agg_stype']}"]
+    if r["agg_sspace"]:
+        opts.append(f"SSPACE = {r['agg_sspace']}")
+    if r["agg_initcond"] is not None:
+        opts.append(f"INITCOND = {_literal(r['agg_initcond'])}")
+    if _agg_ref(r["agg_finalfunc"]):
+        opts.append(f"FINALFUNC = {r['agg_finalfunc']}")
+        if r["agg_finalfunc_extra"]:
+            opts.append("FINALFUNC_EXTRA")
+        default_modify = "w" if r["agg_kind"] in ("o", "h") else "r"
+        if r["agg_finalfunc_modify"] and r["agg_finalfunc_modify"] != default_modify:
+            opts.append(f"FINALFUNC_MODIFY = {_FINAL_MODIFY[r['agg_finalfunc_modify']]}")
+    if _agg_ref(r["agg_combinefunc"]):
+        opts.append(f"COMBINEFUNC = {r['agg_combinefunc']}")
+    if _agg_ref(r["agg_serialfunc"]):
+        opts.append(f"SERIALFUNC = {r['agg_serialfunc']}")
+    if _agg_ref(r["agg_deserialfunc"]):
+        opts.append(f"DESERIALFUNC = {r['agg_deserialfunc']}")
+    if _agg_ref(r["agg_msfunc"]):
+        opts.append(f"MSFUNC = {r['agg_msfunc']}")
+        opts.append(f"MINVFUNC = {r['agg_minvfunc']}")
+        opts.append(f"MSTYPE = {r['agg_mstype']}")
+        if r["agg_msspace"]:
+            opts.append(f"MSSPACE = {r['agg_msspace']}")
+        if r["agg_minitcond"] is not None:
+            opts.append(f"MINITCOND = {_literal(r['agg_minitcond'])}")
+        if _agg_ref(r["agg_mfinalfunc"]):
+            opts.append(f"MFINALFUNC = {r['agg_mfinalfunc']}")
+            if r["agg_mfinalfunc_extra"]:
+                opts.append("MFINALFUNC_EXTRA")
+            if r["agg_mfinalfunc_modify"] and r["agg_mfinalfunc_modify"] != "r":
+                opts.append(f"MFINALFUNC_MODIFY = {_FINAL_MODIFY[r['agg_mfinalfunc_modify']]}")
+    if r["agg_sortop"]:
+        opts.append(f"SORTOP = {r['agg_sortop']}")
+    if r["parallel"] and r["parallel"] != "u":
+        opts.append(f"PARALLEL = {_PARALLEL[r['parallel']]}")
+    if r["agg_kind"] == "h":
+        opts.append("HYPOTHETICAL")
+    args = r["arguments"] or "*"
+    body = ",\n    ".join(opts)
+    return f"CREATE AGGREGATE {qualify(r['schema'], r['name'])}({args}) (\n    {body}\n);"
+
+
+def _literal(value: str) -> str:
+    from aishell.dialects.postgres.quote import quote_literal
+
+    return quote_literal(value)
+
+
+# -- ACLs -------------------------------------------------------------------------------------------------
+def _split_acl_name(text: str, pos: int, stop: str) -> tuple[str, int]:
+    """Read a role name (possibly double-quoted) from ``text`` at ``pos`` up to a ``stop`` character."""
+    if pos < len(text) and text[pos] == '"':
+        out = []
+        pos += 1
+        while pos < len(text):
+            ch = text[pos]
+            if ch == '"':
+                if pos + 1 < len(text) and text[pos + 1] == '"':
+                    out.append('"')
+                    pos += 2
+                    continue
+                pos += 1
+                break
+            out.append(ch)
+            pos += 1
+        return "".join(out), pos
+    end = pos
+    while end < len(text) and text[end] not in stop:
+        end += 1
+    return text[pos:end], end
+
+
+def parse_acl(items: list[str] | None) -> list[Privilege]:
+    """Turn ``aclitem[]`` text (``grantee=arwd*/grantor``) into Privilege entries.
+
+    An empty grantee is PUBLIC. Grants with and without GRANT OPTION become separate entries. ``None``
+    (the default privileges, never changed) gives an empty list.
+    """
+    out: list[Privilege] = []
+    for item in items or []:
+        grantee, pos = _split_acl_name(item, 0, "=")
+        if pos >= len(item) or item[pos] != "=":
+            continue
+        pos += 1
+        privs_end = item.find("/", pos)
+        privs_text = item[pos:privs_end if privs_end >= 0 else len(item)]
+        grantor = None
+        if privs_end >= 0:
+            grantor, _ = _split_acl_name(item, privs_end + 1, "")
+        plain: list[str] = []
+        with_option: list[str] = []
+        i = 0
+        while i < len(privs_text):
+            name = _ACL_PRIVS.get(privs_text[i], privs_text[i])
+            if i + 1 < len(privs_text) and privs_text[i + 1] == "*":
+                with_option.append(name)
+                i += 2
+            else:
+                plain.append(name)
+                i += 1
+        who = grantee or "PUBLIC"
+        if plain:
+            out.append(Privilege(grantee=who, privileges=plain, grantor=grantor))
+        if with_option:
+            out.append(Privilege(grantee=who, privileges=with_option, grantable=True, grantor=grantor))
+    return out
+
+
+def timed_inspect(conninfo: str, **kwargs: Any) -> tuple[Schema, float]:
+    """``inspect`` and the seconds it took (for benchmarks and --verbose output)."""
+    start = time.perf_counter()
+    schema = inspect(conninfo, **kwargs)
+    return schema, time.perf_counter() - start
