@@ -1,0 +1,204 @@
+"""Data probes: counts on the rows themselves.
+
+Tables whose planner estimate is above ``sample_threshold`` rows are read through
+``TABLESAMPLE SYSTEM`` and the counts scaled up: such numbers are labelled ``estimated``. Below the
+threshold (or with ``--deep``) every row is counted and the numbers are ``exact``.
+
+One profile scan per table computes every per-column aggregate the rules need (NULL counts, minimum,
+maximum, negative values, malformed e-mail addresses), so the cost is one pass per table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from aishell.analyze.probes.session import ProbeFailed, ProbeSession
+from aishell.dialects.postgres.quote import qualify, quote_ident, quote_literal
+from aishell.model import Column, Table
+
+EMAIL_REGEX = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$"
+NUMERIC_TYPES = ("smallint", "integer", "bigint", "numeric", "real", "double precision", "money")
+INT_TYPES = ("smallint", "integer", "bigint")
+TEXT_TYPES = ("text", "character varying", "character", "varchar", "char", "bpchar")
+
+
+def base_type(type_text: str) -> str:
+    """``character varying(255)`` -> ``character varying``; ``numeric(10,2)`` -> ``numeric``."""
+    t = type_text.strip().lower()
+    t = re.sub(r"\(.*?\)", "", t).strip()
+    aliases = {"int": "integer", "int4": "integer", "int8": "bigint", "int2": "smallint", "decimal": "numeric",
+               "varchar": "character varying", "char": "character", "bpchar": "character",
+               "bool": "boolean", "float8": "double precision", "float4": "real",
+               "timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone",
+               "serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
+    return aliases.get(t, t)
+
+
+def is_email_column(col: Column) -> bool:
+    return base_type(col.type) in ("text", "character varying", "citext") and bool(
+        re.search(r"(^|_)e?mail(_address)?$|^email", col.name.lower()))
+
+
+AMOUNT_NAME = re.compile(
+    r"(^|_)(price|amount|total|subtotal|cost|fee|tax|quantity|qty|stock|count|weight|salary|"
+    r"discount|shipping)(_|$)", re.I)
+
+
+def is_amount_column(col: Column) -> bool:
+    return base_type(col.type) in NUMERIC_TYPES and bool(AMOUNT_NAME.search(col.name)) \
+        and not re.search(r"balance|delta|diff|change|adjust", col.name, re.I)
+
+
+@dataclass
+class Measured:
+    """A value counted on the data: exact on a full scan, estimated when sampled and scaled."""
+
+    value: Any
+    kind: str
+    source: str
+
+
+@dataclass
+class TableProfile:
+    rows: int
+    kind: str  # exact | estimated
+    source: str
+    sampled_rows: int
+    nulls: dict[str, int] = field(default_factory=dict)
+    minimum: dict[str, Any] = field(default_factory=dict)
+    maximum: dict[str, Any] = field(default_factory=dict)
+    negatives: dict[str, int] = field(default_factory=dict)
+    bad_emails: dict[str, int] = field(default_factory=dict)
+
+
+class DataProbes:
+    def __init__(self, session: ProbeSession, row_estimate, *, sample_threshold: int = 2_000_000,
+                 sample_rows: int = 200_000, timeout_ms: int = 30000):
+        self.session = session
+        self.row_estimate = row_estimate  # callable qname -> int | None
+        self.sample_threshold = sample_threshold
+        self.sample_rows = sample_rows
+        self.timeout_ms = timeout_ms
+        self._profiles: dict[str, TableProfile | ProbeFailed] = {}
+        self._cache: dict[Any, Any] = {}
+
+    # -- sampling -------------------------------------------------------------------------------
+    def source(self, table: Table, alias: str | None = None) -> tuple[str, float, str]:
+        """FROM-clause text for ``table``, its scale factor, and ``exact``/``estimated``."""
+        name = qualify(table.schema, table.name)
+        est = self.row_estimate(table.qualified_name) or 0
+        a = f" {alias}" if alias else ""
+        if est > self.sample_threshold:
+            pct = max(0.01, min(100.0, 100.0 * self.sample_rows / est))
+            return f"{name}{a} TABLESAMPLE SYSTEM ({pct:.4f}) REPEATABLE (42)", 100.0 / pct, "estimated"
+        return f"{name}{a}", 1.0, "exact"
+
+    def _label(self, kind: str, pct_factor: float) -> str:
+        if kind == "exact":
+            return "full scan"
+        return f"TABLESAMPLE SYSTEM sample of about {100.0 / pct_factor:.2f}% of pages, scaled"
+
+    def scaled(self, n: int, factor: float) -> int:
+        return int(round(n * factor))
+
+    # -- one pass per table -----------------------------------------------------------------------
+    def profile(self, table: Table) -> TableProfile:
+        key = table.qualified_name
+        if key not in self._profiles:
+            try:
+                self._profiles[key] = self._profile(table)
+            except ProbeFailed as exc:
+                self._profiles[key] = exc
+        got = self._profiles[key]
+        if isinstance(got, ProbeFailed):
+            raise got
+        return got
+
+    def _profile(self, table: Table) -> TableProfile:
+        src, factor, kind = self.source(table)
+        exprs: list[tuple[str, str, str]] = []  # (what, column, sql)
+        for col in table.columns:
+            q = quote_ident(col.name)
+            bt = base_type(col.type)
+            if col.nullable:
+                exprs.append(("nulls", col.name, f"count(*) - count({q})"))
+            if bt in NUMERIC_TYPES and bt != "money":
+                exprs.append(("min", col.name, f"min({q})"))
+                exprs.append(("max", col.name, f"max({q})"))
+                if is_amount_column(col):
+                    exprs.append(("neg", col.name, f"count(*) FILTER (WHERE {q} < 0)"))
+            if is_email_column(col):
+                exprs.append(("email", col.name,
+                              f"count(*) FILTER (WHERE {q} !~* {quote_literal(EMAIL_REGEX)})"))
+        select = ", ".join(["count(*)"] + [e[2] for e in exprs])
+        row = self.session.query(f"SELECT {select} FROM {src}", timeout_ms=self.timeout_ms)[0]
+        sampled = int(row[0])
+        prof = TableProfile(rows=self.scaled(sampled, factor), kind=kind, source=self._label(kind, factor),
+                            sampled_rows=sampled)
+        for (what, col, _), val in zip(exprs, row[1:]):
+            if what == "nulls":
+                prof.nulls[col] = self.scaled(int(val), factor)
+            elif what == "min":
+                prof.minimum[col] = val
+            elif what == "max":
+                prof.maximum[col] = val
+            elif what == "neg":
+                prof.negatives[col] = self.scaled(int(val), factor)
+            elif what == "email":
+                prof.bad_emails[col] = self.scaled(int(val), factor)
+        return prof
+
+    # -- specific probes --------------------------------------------------------------------------
+    def duplicate_groups(self, table: Table, columns: list[str]) -> tuple[Measured, Measured]:
+        """Groups of rows sharing ``columns`` and the surplus rows (rows minus one per group)."""
+        src, factor, kind = self.source(table)
+        cols = ", ".join(quote_ident(c) for c in columns)
+        row = self.session.query(
+            f"SELECT count(*), coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {src} "
+            f"GROUP BY {cols} HAVING count(*) > 1) d", timeout_ms=self.timeout_ms)[0]
+        label = "GROUP BY " + ", ".join(columns) + " HAVING count(*) > 1"
+        if kind == "estimated":
+            label += " on a sample (duplicates are undercounted by sampling)"
+        return (Measured(int(row[0]), kind, label), Measured(int(row[1]), kind, label))
+
+    def mismatches(self, table: Table, fk_cols: list[str], ref: Table, ref_cols: list[str],
+                   pairs: list[tuple[str, str]]) -> tuple[Measured, Measured]:
+        """Rows of ``table`` whose copied columns disagree with the row they reference, and the rows
+        compared (those with a matching referenced row)."""
+        src, factor, kind = self.source(table, "t")
+        join = " AND ".join(f"r.{quote_ident(rc)} = t.{quote_ident(c)}" for c, rc in zip(fk_cols, ref_cols))
+        differ = " OR ".join(f"t.{quote_ident(a)} IS DISTINCT FROM r.{quote_ident(b)}" for a, b in pairs)
+        row = self.session.query(
+            f"SELECT count(*) FILTER (WHERE {differ}), count(*) FROM {src} "
+            f"JOIN {qualify(ref.schema, ref.name)} r ON {join}", timeout_ms=self.timeout_ms)[0]
+        label = "JOIN on the foreign key, count of rows where the copy differs"
+        return (Measured(self.scaled(int(row[0]), factor), kind, label),
+                Measured(self.scaled(int(row[1]), factor), kind, label))
+
+    def value_counts(self, table: Table, column: str, limit: int = 21) -> tuple[list[tuple[Any, int]], str]:
+        """Up to ``limit`` distinct values of ``column`` with their counts (most frequent first)."""
+        src, factor, kind = self.source(table)
+        q = quote_ident(column)
+        rows = self.session.query(
+            f"SELECT {q}, count(*) FROM {src} WHERE {q} IS NOT NULL GROUP BY {q} "
+            f"ORDER BY count(*) DESC LIMIT {int(limit)}", timeout_ms=self.timeout_ms)
+        return [(r[0], self.scaled(int(r[1]), factor)) for r in rows], kind
+
+    def sample(self, table: Table, columns: list[str], n: int) -> tuple[list[tuple], str]:
+        """Up to ``n`` rows of ``columns``: all rows for small tables, a page sample otherwise."""
+        est = self.row_estimate(table.qualified_name) or 0
+        cols = ", ".join(quote_ident(c) for c in columns)
+        name = qualify(table.schema, table.name)
+        if est > n * 2:
+            pct = max(0.01, min(100.0, 100.0 * n * 1.5 / est))
+            sql = f"SELECT {cols} FROM {name} TABLESAMPLE SYSTEM ({pct:.4f}) REPEATABLE (7) LIMIT {int(n)}"
+            kind = "estimated"
+        else:
+            sql = f"SELECT {cols} FROM {name} LIMIT {int(n)}"
+            kind = "exact"
+        rows = self.session.query(sql, timeout_ms=self.timeout_ms)
+        if kind == "exact" and len(rows) >= n:
+            kind = "estimated"
+        return rows, kind

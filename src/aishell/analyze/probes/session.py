@@ -1,0 +1,95 @@
+"""A safe connection for analysis: read-only, time-limited, one transaction per probe.
+
+* ``default_transaction_read_only`` is set for the session and every probe runs in its own
+  ``BEGIN READ ONLY`` transaction: PostgreSQL itself refuses any write.
+* ``SET LOCAL statement_timeout`` bounds every probe; ``lock_timeout`` keeps a probe from queueing
+  behind DDL; a timed-out or forbidden probe raises :class:`ProbeFailed` and the rule that wanted it
+  reports itself as skipped with the reason.
+* Every statement carries the ``/* aishell-analyze */`` marker so workload analysis can leave our own
+  probes out of pg_stat_statements.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+MARKER = "/* aishell-analyze */"
+
+
+class ProbeFailed(Exception):
+    """A probe could not run: timeout, missing privilege, missing extension."""
+
+
+class ProbeSession:
+    def __init__(self, conninfo: str, *, timeout_ms: int = 5000, lock_timeout_ms: int = 1000):
+        from aishell.dialects.postgres.connect import connect
+
+        self.timeout_ms = timeout_ms
+        self.conn = connect(conninfo, autocommit=True)
+        self.conn.execute(f"{MARKER} SET default_transaction_read_only = on")
+        self.conn.execute(f"{MARKER} SET lock_timeout = {int(lock_timeout_ms)}")
+        self.conn.execute(f"{MARKER} SET idle_in_transaction_session_timeout = 60000")
+        self.conn.autocommit = False
+        self.conn.read_only = True
+        self.server_version_num = int(self.conn.info.server_version)
+        self.queries = 0
+        self.elapsed = 0.0
+
+    @property
+    def major(self) -> int:
+        return self.server_version_num // 10000
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except Exception:  # pragma: no cover
+            pass
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None, *,
+              timeout_ms: int | None = None) -> list[tuple]:
+        """Run one probe in its own READ ONLY transaction; rows, or ProbeFailed."""
+        import psycopg
+
+        t0 = time.perf_counter()
+        try:
+            with self.conn.transaction():
+                with self.conn.cursor() as cur:
+                    cur.execute(f"{MARKER} SET LOCAL statement_timeout = {int(timeout_ms or self.timeout_ms)}")
+                    cur.execute(f"{MARKER} {sql}", params)
+                    return cur.fetchall() if cur.description else []
+        except psycopg.errors.QueryCanceled:
+            raise ProbeFailed(f"timed out after {timeout_ms or self.timeout_ms} ms") from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise ProbeFailed(f"permission denied: {str(exc).splitlines()[0]}") from None
+        except psycopg.Error as exc:
+            raise ProbeFailed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+        finally:
+            self.queries += 1
+            self.elapsed += time.perf_counter() - t0
+
+    def query_dicts(self, sql: str, params: Any = None, *, timeout_ms: int | None = None) -> list[dict]:
+        import psycopg
+
+        t0 = time.perf_counter()
+        try:
+            with self.conn.transaction():
+                with self.conn.cursor() as cur:
+                    cur.execute(f"{MARKER} SET LOCAL statement_timeout = {int(timeout_ms or self.timeout_ms)}")
+                    cur.execute(f"{MARKER} {sql}", params)
+                    if not cur.description:
+                        return []
+                    names = [d.name for d in cur.description]
+                    return [dict(zip(names, row)) for row in cur.fetchall()]
+        except psycopg.errors.QueryCanceled:
+            raise ProbeFailed(f"timed out after {timeout_ms or self.timeout_ms} ms") from None
+        except psycopg.Error as exc:
+            raise ProbeFailed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+        finally:
+            self.queries += 1
+            self.elapsed += time.perf_counter() - t0
+
+    def scalar(self, sql: str, params: Any = None, *, timeout_ms: int | None = None) -> Any:
+        rows = self.query(sql, params, timeout_ms=timeout_ms)
+        return rows[0][0] if rows else None

@@ -1,0 +1,78 @@
+"""missing-fk-index."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aishell.analyze.context import AnalysisContext
+from aishell.analyze.findings import Finding, Fix, estimated, exact
+from aishell.analyze.registry import Rule
+from aishell.analyze.rules._common import create_index_sql, has_leading_index, qname
+
+
+class MissingFkIndex(Rule):
+    """Foreign-key columns that are not the leading columns of any index.
+
+    Anti-pattern: ``orders.user_id REFERENCES users`` with no index on ``orders(user_id)``. Every join
+    from ``users`` to its orders, and every DELETE or key UPDATE on ``users`` (which must look for
+    referencing rows), reads the whole ``orders`` table.
+
+    Better: an index whose leading columns are the FK columns (in any order); a composite primary key
+    or unique constraint that leads with them counts. Build it with CREATE INDEX CONCURRENTLY.
+    Critical when the referencing table holds at least ``critical_fk_rows`` rows (or the workload joins
+    on the column); a warning otherwise and on schemas without data.
+    """
+
+    id = "missing-fk-index"
+    severity = "critical"
+    categories = ("performance", "scalability")
+    groups = frozenset({"indexes"})
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        for table in ctx.tables:
+            for fk in table.foreign_keys:
+                if has_leading_index(table, fk.columns):
+                    continue
+                ref = f"{fk.ref_schema}.{fk.ref_table}"
+                evidence = []
+                severity = "warning"
+                rows = ctx.rows(table) if ctx.live else None
+                if rows is not None:
+                    evidence.append(estimated("rows", rows, "rows", "pg_class.reltuples"))
+                    if rows >= ctx.t("critical_fk_rows"):
+                        severity = "critical"
+                    st = ctx.stats.table(table.qualified_name)
+                    if st.get("seq_scan") is not None:
+                        evidence.append(exact("seq_scans", st["seq_scan"], "scans",
+                                              "pg_stat_user_tables.seq_scan since stats reset"))
+                    ref_rows = ctx.stats.rows(ref)
+                    if ref_rows is not None:
+                        evidence.append(estimated("referenced_rows", ref_rows, "rows", f"reltuples of {ref}"))
+                usage = _workload_usage(ctx, table, fk.columns)
+                if usage:
+                    evidence.extend(usage)
+                    if any(e.name == "calls_per_hour" and e.value > 0 for e in usage):
+                        severity = "critical"
+                cols = ", ".join(fk.columns)
+                impact = (f"joins from {ref} to {qname(table)} and every DELETE/key UPDATE on {ref} "
+                          f"scan {qname(table)} instead of using an index")
+                yield self.finding(
+                    qname(table), f"foreign key {table.name}({cols}) → {ref} has no index leading with {cols}",
+                    severity=severity, columns=list(fk.columns), evidence=evidence, object=fk.name,
+                    impact=impact,
+                    fix=Fix([create_index_sql(table, fk.columns)], safe=True,
+                            notes=["CONCURRENTLY builds without blocking writes; run it outside a transaction"]),
+                )
+
+
+def _workload_usage(ctx: AnalysisContext, table, columns) -> list:
+    """Calls per hour of workload statements that join or filter on these columns (when loaded)."""
+    if not ctx.options.with_query_patterns or not ctx.live:
+        return []
+    try:
+        wl = ctx.workload
+    except Exception:
+        return []
+    if not wl.available:
+        return []
+    return wl.column_usage_evidence(table.qualified_name, list(columns))

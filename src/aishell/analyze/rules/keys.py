@@ -1,0 +1,143 @@
+"""missing-primary-key, natural-key-primary-key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aishell.analyze.context import AnalysisContext, RuleSkipped
+from aishell.analyze.findings import Finding, Fix, Evidence
+from aishell.analyze.probes.data import base_type
+from aishell.analyze.probes.session import ProbeFailed
+from aishell.analyze.registry import Rule
+from aishell.analyze.rules._common import object_name, q, qname
+from aishell.dialects.postgres.quote import quote_ident, quote_ident_list
+from aishell.model import Table
+
+
+class MissingPrimaryKey(Rule):
+    """Tables without a primary key.
+
+    Anti-pattern: a junction table ``product_tags(product_id, tag_id)`` with no key accepts the same
+    pair twice, a row cannot be addressed for UPDATE or DELETE, and logical replication cannot
+    replicate its updates.
+
+    Better: the natural candidate key as primary key (for a junction table, the FK pair), after
+    removing duplicate rows; an existing unique index on NOT NULL columns can be promoted. The
+    evidence counts duplicate rows under that candidate key.
+    """
+
+    id = "missing-primary-key"
+    severity = "critical"
+    categories = ("maintainability", "performance")
+    groups = frozenset({"indexes", "normalization"})
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        for table in ctx.tables:
+            if table.primary_key:
+                continue
+            candidate, why = self._candidate(ctx, table)
+            evidence: list[Evidence] = []
+            fix_sql: list[str] = []
+            notes: list[str] = []
+            dup_rows = None
+            if candidate and ctx.live:
+                try:
+                    groups, surplus = ctx.data.duplicate_groups(table, candidate)
+                    evidence.append(Evidence("duplicate_groups", groups.value, groups.kind, "groups", groups.source))
+                    evidence.append(Evidence("duplicate_rows", surplus.value, surplus.kind, "rows",
+                                             "rows beyond the first of each group"))
+                    dup_rows = surplus.value
+                except ProbeFailed as exc:
+                    ctx.notes.append(f"{self.id}: duplicate count on {qname(table)} skipped: {exc}")
+                rows = ctx.rows(table)
+                if rows is not None:
+                    evidence.append(Evidence("rows", rows, "estimated", "rows", "pg_class.reltuples"))
+            if candidate:
+                ix = object_name("", table, [], "pkey").strip("_")
+                for c in candidate:
+                    col = table.column(c)
+                    if col is not None and col.nullable:
+                        fix_sql.append(f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(c)} SET NOT NULL;")
+                fix_sql.append(f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(ix)} "
+                               f"ON {q(table)} ({quote_ident_list(candidate)});")
+                fix_sql.append(f"ALTER TABLE {q(table)} ADD CONSTRAINT {quote_ident(ix)} "
+                               f"PRIMARY KEY USING INDEX {quote_ident(ix)};")
+                if dup_rows:
+                    cols = quote_ident_list(candidate)
+                    notes.append(f"remove the {dup_rows} duplicate rows first, e.g. DELETE FROM {q(table)} a "
+                                 f"USING {q(table)} b WHERE a.ctid > b.ctid AND "
+                                 + " AND ".join(f"a.{quote_ident(c)} = b.{quote_ident(c)}" for c in candidate)
+                                 + f" (review before running; key: {cols})")
+                notes.append(f"candidate key: {why}")
+            else:
+                fix_sql.append(f"ALTER TABLE {q(table)} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;")
+                notes.append("no candidate key found: a surrogate identity key rewrites the table "
+                             "(ACCESS EXCLUSIVE lock); schedule it")
+            dup_txt = f"; {dup_rows} duplicate rows under ({', '.join(candidate)})" if dup_rows else ""
+            yield self.finding(
+                qname(table), f"table {qname(table)} has no primary key{dup_txt}",
+                columns=list(candidate or []), evidence=evidence,
+                fix=Fix(fix_sql, safe=bool(candidate), notes=notes),
+                impact="duplicates are possible, rows cannot be addressed reliably, logical replication "
+                       "cannot send its UPDATEs and DELETEs",
+                attrs={"junction": ctx.is_junction(table)})
+
+    @staticmethod
+    def _candidate(ctx: AnalysisContext, table: Table) -> tuple[list[str] | None, str]:
+        for uc in table.unique:
+            if all(not (table.column(c) and table.column(c).nullable) for c in uc.columns):
+                return list(uc.columns), f"unique constraint {uc.name}"
+        for ix in table.indexes:
+            if ix.unique and not ix.where and not any(ix.expressions) and all(
+                    table.column(c) is not None and not table.column(c).nullable for c in ix.columns):
+                return list(ix.columns), f"unique index {ix.name}"
+        if ctx.is_junction(table):
+            cols: list[str] = []
+            for fk in table.foreign_keys:
+                if len(fk.columns) == 1 and fk.columns[0] not in cols:
+                    cols.append(fk.columns[0])
+            return cols, "the foreign-key columns of a junction table"
+        return None, ""
+
+
+class NaturalKeyPrimaryKey(Rule):
+    """Primary keys made of text, dates or other non-surrogate types.
+
+    Anti-pattern: ``PRIMARY KEY (email)`` or ``(country_name)``: natural values change, every
+    referencing table copies the wide value, and indexes on it are bigger.
+
+    Better: a ``bigint GENERATED ALWAYS AS IDENTITY`` (or uuid) surrogate key, with the natural value
+    kept UNIQUE. (pg-index-health: primary keys that are most likely natural keys; varchar keys.)
+    """
+
+    id = "natural-key-primary-key"
+    severity = "optimization"
+    categories = ("maintainability", "scalability")
+    groups = frozenset({"indexes"})
+
+    SURROGATE = ("smallint", "integer", "bigint", "uuid")
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        for table in ctx.tables:
+            if not table.primary_key:
+                continue
+            bad = []
+            for c in table.primary_key:
+                col = table.column(c)
+                if col is None:
+                    continue
+                bt = base_type(col.type)
+                # Text keys are inefficient-type's (varchar primary keys); not reported twice.
+                ok = bt in self.SURROGATE or bt in ("text", "character varying", "character") or (
+                    table.partition_by and bt.startswith(("date", "timestamp")))
+                if not ok:
+                    bad.append(f"{c} {col.type}")
+            if bad:
+                sev = "optimization"
+                yield self.finding(
+                    qname(table), f"primary key of {qname(table)} uses natural values: {', '.join(bad)}",
+                    severity=sev, columns=list(table.primary_key),
+                    fix=Fix([], safe=False, notes=[
+                        "add a bigint identity column, move foreign keys to it, keep the old key UNIQUE; "
+                        "a multi-step migration (aishell schema migrate)"]),
+                    impact="wider indexes and foreign keys; key changes cascade to every referencing row")

@@ -1,0 +1,144 @@
+"""Health score, category scores, schema statistics and the priority action plan.
+
+The formula (documented in docs/analyze.md):
+
+* each severity weighs ``critical`` 10, ``warning`` 3, ``optimization`` 1;
+* a rule that reports ``n`` findings of one severity adds ``w × (1 + log2 n)`` penalty points to every
+  category it belongs to (repeats count, with diminishing weight, so one pattern repeated on 500 tables
+  does not drown everything else);
+* a category scores ``round(100 × exp(−P / 60))`` where ``P`` is its penalty (0 findings → 100);
+* the health score is ``round(0.4 × performance + 0.3 × maintainability + 0.3 × scalability)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from aishell.analyze.findings import SEVERITY_RANK
+
+if TYPE_CHECKING:
+    from aishell.analyze.context import AnalysisContext
+    from aishell.analyze.engine import Report
+
+WEIGHTS = {"critical": 10.0, "warning": 3.0, "optimization": 1.0}
+CATEGORY_WEIGHTS = {"performance": 0.4, "maintainability": 0.3, "scalability": 0.3}
+SCALE = 60.0
+
+
+def label(score: int) -> str:
+    if score >= 90:
+        return "Excellent"
+    if score >= 75:
+        return "Good"
+    if score >= 50:
+        return "Needs Improvement"
+    return "Poor"
+
+
+def score(report: Report, rules: list) -> dict[str, Any]:
+    from aishell.analyze.registry import all_rules
+
+    known = all_rules()
+    groups: dict[tuple[str, str], int] = defaultdict(int)
+    for f in report.findings:
+        groups[(f.rule, f.severity)] += 1
+    penalty = {c: 0.0 for c in CATEGORY_WEIGHTS}
+    for (rule, sev), n in groups.items():
+        cats = known[rule].categories if rule in known else ("maintainability",)
+        p = WEIGHTS[sev] * (1 + math.log2(n))
+        for c in cats:
+            if c in penalty:
+                penalty[c] += p
+    cats = {c: round(100 * math.exp(-penalty[c] / SCALE)) for c in CATEGORY_WEIGHTS}
+    health = round(sum(CATEGORY_WEIGHTS[c] * cats[c] for c in CATEGORY_WEIGHTS))
+    return {
+        "score": health,
+        "label": label(health),
+        "categories": cats,
+        "penalties": {c: round(p, 2) for c, p in penalty.items()},
+        "kind": "exact",
+        "formula": "category = round(100*exp(-P/60)), P = sum over (rule, severity) of w*(1+log2 n), "
+                   "w: critical 10, warning 3, optimization 1; health = 0.4*performance + "
+                   "0.3*maintainability + 0.3*scalability",
+        "rules_counted": len(report.rules_run),
+    }
+
+
+def statistics(ctx: AnalysisContext, report: Report) -> dict[str, Any]:
+    tables = ctx.tables
+    out: dict[str, Any] = {
+        "tables": {"value": len(tables), "kind": "exact"},
+        "indexes": {"value": sum(len(t.indexes) for t in tables), "kind": "exact"},
+        "foreign_keys": {"value": sum(len(t.foreign_keys) for t in tables), "kind": "exact"},
+        "constraints": {"value": sum(len(t.checks) + len(t.unique) + len(t.foreign_keys) + (1 if t.primary_key else 0)
+                                     + len(t.exclusions) for t in tables), "kind": "exact"},
+        "views": {"value": len([v for v in ctx.schema.views if ctx.options.schemas is None
+                                or v.schema in ctx.options.schemas]), "kind": "exact"},
+    }
+    missing_fk = sum(1 for f in report.findings if f.rule == "missing-fk-index")
+    out["missing_fk_indexes"] = {"value": missing_fk, "kind": "exact"}
+    if ctx.live and "stats" in ctx.__dict__:
+        st = ctx.stats
+        names = {t.qualified_name for t in ctx.schema.tables
+                 if ctx.options.schemas is None or t.schema in ctx.options.schemas}
+        size = sum(int(v.get("total_bytes") or 0) for k, v in st.tables.items() if k in names)
+        rows = sum(max(0, int(v.get("reltuples") or 0)) for k, v in st.tables.items()
+                   if k in names and v.get("relkind") != "p")
+        out["total_bytes"] = {"value": size, "kind": "exact", "source": "pg_total_relation_size"}
+        out["total_rows"] = {"value": rows, "kind": "estimated", "source": "sum of pg_class.reltuples"}
+        if st.database.get("stats_reset"):
+            out["stats_reset"] = {"value": str(st.database["stats_reset"]), "kind": "exact"}
+    if report.normalization:
+        out["normalization"] = {"value": report.normalization.get("level"),
+                                "kind": report.normalization.get("kind", "estimated")}
+    return out
+
+
+# rule -> (headline in the action plan)
+HEADLINES = {
+    "missing-fk-index": "Add missing foreign key indexes",
+    "missing-primary-key": "Add primary keys",
+    "invalid-index": "Rebuild invalid indexes",
+    "data-quality": "Add constraints for data quality (clean up violating rows first)",
+    "denormalized-column": "Remove or synchronise denormalized columns",
+    "duplicate-index": "Drop duplicate indexes",
+    "redundant-index": "Drop redundant indexes",
+    "unused-index": "Review and drop unused indexes",
+    "inefficient-type": "Optimize data types",
+    "table-bloat": "Reclaim table bloat (VACUUM, pg_repack)",
+    "index-bloat": "Rebuild bloated indexes (REINDEX CONCURRENTLY)",
+    "workload-missing-index": "Add indexes the workload needs",
+    "full-text-search-opportunity": "Add trigram or full-text search indexes",
+    "partitioning-opportunity": "Partition large time-ordered tables",
+    "materialized-view-opportunity": "Create materialized views for repeated aggregates",
+    "sequence-overflow": "Widen sequences close to their maximum",
+    "normalization": "Normalize repeating groups and dependencies",
+    "fk-type-mismatch": "Align foreign key column types",
+}
+
+# Cheap and online fixes of these rules go to "do now" even as warnings.
+DO_NOW_WARNINGS = {"invalid-index", "duplicate-index", "sequence-overflow", "data-quality", "workload-missing-index"}
+
+
+def action_plan(report: Report) -> dict[str, list[dict[str, Any]]]:
+    buckets: dict[str, dict[str, dict[str, Any]]] = {"now": {}, "week": {}, "month": {}}
+    for f in sorted(report.findings, key=lambda f: SEVERITY_RANK[f.severity]):
+        if f.severity == "critical" or (f.severity == "warning" and f.rule in DO_NOW_WARNINGS):
+            b = "now"
+        elif f.severity == "warning":
+            b = "week"
+        else:
+            b = "month"
+        if any(f.rule in buckets[x] for x in buckets):
+            b = next(x for x in buckets if f.rule in buckets[x])
+        item = buckets[b].setdefault(f.rule, {"rule": f.rule, "action": HEADLINES.get(f.rule, f.rule),
+                                              "findings": 0, "tables": set()})
+        item["findings"] += 1
+        if f.table:
+            item["tables"].add(f.table)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for b, items in buckets.items():
+        out[b] = [{**v, "tables": sorted(v["tables"])} for v in items.values()]
+    return out

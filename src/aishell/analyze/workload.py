@@ -1,0 +1,1 @@
+"""Workload analysis placeholder (filled in below)."""

@@ -1,0 +1,345 @@
+"""``aishell schema analyze`` and ``aishell schema optimize-types``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from aishell.cli.output import json_option
+
+SEVERITY_CHOICES = ["critical", "warning", "optimization"]
+
+
+def _source(source: str | None, database: str | None) -> str:
+    from aishell.errors import UserError
+
+    if source and database and source != database:
+        raise UserError("give the database either as SOURCE or with --database, not both")
+    chosen = source or database
+    if chosen:
+        return chosen
+    from aishell.config import design_path
+
+    if design_path().exists():
+        return "design"
+    raise UserError("no SOURCE: give a database URL, environment name, .sql or .json file (or --database)")
+
+
+def _options(**kw: Any):
+    from aishell.analyze import AnalyzeOptions
+
+    return AnalyzeOptions(**{k: v for k, v in kw.items() if v is not None})
+
+
+@click.command()
+@click.argument("source", required=False)
+@click.option("--database", "-d", "database", metavar="SOURCE", help="The database to analyze (same as SOURCE).")
+@click.option("--check-indexes", is_flag=True, help="Only index rules (missing FK indexes, duplicates, unused...).")
+@click.option("--check-normalization", is_flag=True, help="Only normalization rules, with the normal form reached.")
+@click.option("--deep", is_flag=True, help="Count every row (no sampling), exact bloat, and the optional rules.")
+@click.option("--with-query-patterns", is_flag=True, help="Read pg_stat_statements: workload indexes, FTS, matviews.")
+@click.option("--rule", "rules", multiple=True, metavar="ID", help="Run only this rule (repeatable).")
+@click.option("--schema", "schemas", multiple=True, metavar="NAME", help="Only tables of this schema (repeatable).")
+@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), help="Exit 2 when a finding is this severe or worse.")
+@click.option("--timeout", "timeout_ms", type=click.IntRange(100, 3_600_000), default=5000, show_default=True,
+              help="statement_timeout of each probe, in milliseconds.")
+@click.option("--sample-threshold", type=click.IntRange(1000), default=2_000_000, show_default=True,
+              help="Tables with more rows (estimated) are sampled; their counts are labelled estimated.")
+@click.option("--list-rules", is_flag=True, help="List the rules and exit.")
+@json_option
+def analyze(source, database, check_indexes, check_normalization, deep, with_query_patterns, rules, schemas,
+            fail_on, timeout_ms, sample_threshold, list_rules, as_json) -> int:
+    """Health report of a schema: findings with evidence, fix SQL, scores and an action plan.
+
+    On a live database every rule runs, its probes in READ ONLY transactions with a statement
+    timeout; on a .sql or .json source only the structural rules run (the report says which were
+    skipped and why).
+
+    \b
+    Examples:
+      aishell schema analyze --database postgresql://app@localhost/app
+      aishell schema analyze schema.sql --check-indexes
+      aishell schema analyze prod --with-query-patterns --fail-on critical --json
+    """
+    from aishell.analyze.registry import all_rules
+
+    if list_rules:
+        return _list_rules(all_rules(), as_json)
+    from aishell.analyze import analyze as run
+
+    opts = _options(rules=list(rules), check_indexes=check_indexes, check_normalization=check_normalization,
+                    deep=deep, with_query_patterns=with_query_patterns, timeout_ms=timeout_ms,
+                    sample_threshold=sample_threshold, schemas=list(schemas) or None)
+    src = _source(source, database)
+    with _progress(not as_json) as progress:
+        report = run(src, opts, progress=progress)
+    if as_json:
+        from aishell.cli.output import print_json
+
+        print_json(report.to_dict())
+    else:
+        render_report(report, normalization_only=check_normalization and not check_indexes)
+    if fail_on and report.at_or_above(fail_on):
+        from aishell.errors import EXIT_DIFFERENCES
+
+        return EXIT_DIFFERENCES
+    return 0
+
+
+class _progress:
+    """A progress bar on stderr while rules and their probes run (only on a terminal)."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+        self.task = None
+
+    def __enter__(self):
+        import sys
+
+        if not (self.enabled and sys.stderr.isatty()):
+            return None
+        from aishell.cli.output import progress
+
+        self.bar = progress("Analyzing")
+        self.bar.__enter__()
+        self.task = self.bar.add_task("Analyzing", total=None)
+
+        def update(step: str, i: int, n: int) -> None:
+            self.bar.update(self.task, total=n, completed=i, description=f"Analyzing: {step}")
+
+        return update
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False
+
+
+def _list_rules(rules, as_json: bool) -> int:
+    rows = [{"id": r.id, "severity": r.severity, "categories": list(r.categories), "needs": sorted(r.needs),
+             "groups": sorted(r.groups), "default": r.default, "summary": r.summary()} for r in rules.values()]
+    if as_json:
+        from aishell.cli.output import print_json
+
+        print_json(rows)
+        return 0
+    from rich.table import Table
+
+    from aishell.cli.output import console
+
+    t = Table("id", "severity", "needs", "summary", box=None)
+    for r in rows:
+        t.add_row(r["id"], r["severity"], ",".join(r["needs"]) or "schema",
+                  r["summary"] + ("" if r["default"] else " (--deep)"))
+    console().print(t)
+    return 0
+
+
+ICONS = {"critical": "🚨 Critical Issues", "warning": "⚠️  Warning Issues", "optimization": "💡 Optimization Opportunities"}
+LINE = "━" * 50
+
+
+def _fmt(value: Any, unit: str | None = None) -> str:
+    from aishell.analyze.rules._common import human_bytes
+
+    if unit == "bytes" and isinstance(value, (int, float)):
+        return human_bytes(value)
+    if isinstance(value, float):
+        txt = f"{value:,.2f}"
+    elif isinstance(value, int):
+        txt = f"{value:,}"
+    else:
+        txt = str(value)
+    return f"{txt} {unit}" if unit and unit not in ("bytes",) else txt
+
+
+def _evidence_line(e: dict) -> str:
+    mark = "" if e["kind"] == "exact" else " (estimated)"
+    src = f"  [dim]{e['source']}[/dim]" if e.get("source") else ""
+    return f"{e['name'].replace('_', ' ')}: {_fmt(e['value'], e.get('unit'))}{mark}{src}"
+
+
+def _soft(print_):
+    def p(*args, **kw):
+        kw.setdefault("soft_wrap", True)
+        return print_(*args, **kw)
+    return p
+
+
+def render_report(report, normalization_only: bool = False) -> None:
+    from collections import defaultdict
+
+    from rich.markup import escape
+
+    from aishell.analyze.registry import all_rules
+    from aishell.cli.output import console
+
+    c = console()
+    c.print = _soft(c.print)  # long SQL lines stay whole when piped
+    rules = all_rules()
+    h = report.scores
+    icon = "✅" if h["score"] >= 90 else ("⚠️ " if h["score"] >= 50 else "🚨")
+    c.print(f"🔍 Schema Analysis: {escape(report.source)}")
+    c.print(LINE)
+    c.print(f"\nCurrent Schema Health: {icon} {h['score']}/100 ({h['label']})")
+    counts = report.counts()
+    c.print(f"\nIssues Found: {sum(counts.values())}"
+            f"  (critical {counts['critical']}, warning {counts['warning']}, optimization {counts['optimization']})")
+    n = 0
+    for sev in ("critical", "warning", "optimization"):
+        group = [f for f in report.findings if f.severity == sev]
+        if not group:
+            continue
+        c.print(f"\n{LINE}\n{ICONS[sev]} ({len(group)})\n{LINE}")
+        by_rule: dict[str, list] = defaultdict(list)
+        for f in group:
+            by_rule[f.rule].append(f)
+        for rule_id, items in by_rule.items():
+            n += 1
+            title = rules[rule_id].summary() if rule_id in rules else rule_id
+            c.print(f"\n[bold]{n}. {escape(title)}[/bold]  [dim]({rule_id})[/dim]")
+            impacts = {f.impact for f in items if f.impact}
+            if len(impacts) == 1:
+                c.print(f"   Impact: {sev.upper()} — {escape(next(iter(impacts)))}")
+            for f in items[:25]:
+                c.print(f"   - {escape(f.message)}")
+                for e in f.evidence:
+                    c.print("       " + _evidence_line(e.to_dict()))
+                if len(impacts) > 1 and f.impact:
+                    c.print(f"       impact: {escape(f.impact)}")
+            if len(items) > 25:
+                c.print(f"   ... and {len(items) - 25} more (--json lists them all)")
+            sql = [s for f in items[:25] if f.fix for s in f.fix.sql]
+            if sql:
+                c.print("\n   Fix:")
+                for s in sql[:40]:
+                    c.print(f"     {escape(s)}")
+                notes = sorted({nt for f in items[:25] if f.fix for nt in f.fix.notes})
+                for nt in notes[:6]:
+                    c.print(f"     [dim]-- {escape(nt)}[/dim]")
+                if any(f.fix and not f.fix.safe for f in items):
+                    c.print("     [yellow]-- not an online change: takes a strong lock or rewrites; schedule it[/yellow]")
+    if report.workload:
+        _render_workload(c, report.workload)
+    if report.normalization:
+        _render_normalization(c, report.normalization)
+    c.print(f"\n{LINE}\n📊 Schema Statistics\n{LINE}")
+    st = report.statistics
+    labels = [("tables", "Tables"), ("total_bytes", "Total size"), ("total_rows", "Total rows"),
+              ("indexes", "Indexes"), ("missing_fk_indexes", "Missing FK indexes"),
+              ("constraints", "Constraints"), ("foreign_keys", "Foreign keys"), ("views", "Views"),
+              ("normalization", "Normalization")]
+    for key, lab in labels:
+        if key in st and st[key].get("value") is not None:
+            v = st[key]
+            unit = "bytes" if key == "total_bytes" else None
+            est = " (estimated)" if v.get("kind") == "estimated" else ""
+            c.print(f"{lab}: {_fmt(v['value'], unit)}{est}")
+    cats = h["categories"]
+    c.print(f"\nPerformance score: {cats['performance'] / 10:.1f}/10")
+    c.print(f"Maintainability: {cats['maintainability'] / 10:.1f}/10")
+    c.print(f"Scalability: {cats['scalability'] / 10:.1f}/10")
+    c.print("[dim]Scores follow the formula in docs/analyze.md (exact arithmetic on the findings above).[/dim]")
+    if any(report.plan.values()):
+        c.print(f"\n{LINE}\n🎯 Priority Action Plan\n{LINE}")
+        k = 0
+        for key, title in (("now", "Immediate (Do Now)"), ("week", "This Week"), ("month", "This Month")):
+            items = report.plan.get(key) or []
+            if not items:
+                continue
+            c.print(f"\n{title}:")
+            for it in items:
+                k += 1
+                where = ", ".join(it["tables"][:4]) + (" ..." if len(it["tables"]) > 4 else "")
+                c.print(f"  [{k}] {escape(it['action'])} ({it['findings']} finding{'s' if it['findings'] != 1 else ''}"
+                        f"{': ' + escape(where) if where else ''})")
+    if report.skipped:
+        c.print(f"\n{LINE}\nSkipped rules ({len(report.skipped)})\n{LINE}")
+        for s in report.skipped:
+            c.print(f"  {s['rule']}: {escape(s['reason'])}")
+    for note in report.notes:
+        c.print(f"[dim]note: {escape(note)}[/dim]")
+    c.print(LINE)
+    if report.findings:
+        c.print("Fix SQL above is in its online form; `aishell schema fix` applies it with a dry run first.")
+
+
+def _render_workload(c, wl: dict) -> None:
+    from rich.markup import escape
+
+    c.print(f"\n{LINE}\n📈 Workload (pg_stat_statements)\n{LINE}")
+    if not wl.get("available"):
+        c.print(escape(wl.get("reason", "not available")))
+        return
+    c.print(f"Statements analysed: {wl['statements']} ({wl['calls']:,} calls over {wl['hours']:.2f} h since "
+            f"{wl['stats_reset']})")
+    for t in wl.get("tables", [])[:10]:
+        c.print(f"  {t['table']}: {t['calls']:,} calls, {t['calls_per_hour']:,.1f} calls/hour, "
+                f"{t['total_ms']:,.1f} ms total")
+    if wl.get("unparsed"):
+        c.print(f"  [dim]{wl['unparsed']} statements could not be parsed and were left out[/dim]")
+
+
+def _render_normalization(c, norm: dict) -> None:
+    from rich.markup import escape
+
+    c.print(f"\n{LINE}\n🧩 Normalization\n{LINE}")
+    c.print(f"Schema level: {norm.get('level') or 'not determined'}"
+            f"{' (estimated from sampled data)' if norm.get('kind') == 'estimated' else ''}")
+    for t in norm.get("tables", []):
+        if t.get("level") in ("BCNF",) and not t.get("dependencies"):
+            continue
+        c.print(f"  {t['table']}: {t.get('level')}")
+        for d in t.get("dependencies", [])[:5]:
+            c.print(f"     {escape(', '.join(d['lhs']))} → {escape(d['rhs'])}  "
+                    f"(holds on {d['support']} repeated values in {d['sample_rows']} sampled rows)")
+
+
+@click.command("optimize-types")
+@click.argument("source", required=False)
+@click.option("--database", "-d", "database", metavar="SOURCE", help="The database (same as SOURCE).")
+@click.option("--schema", "schemas", multiple=True, metavar="NAME", help="Only tables of this schema (repeatable).")
+@click.option("--timeout", "timeout_ms", type=click.IntRange(100, 3_600_000), default=5000, show_default=True,
+              help="statement_timeout of each probe, in milliseconds.")
+@json_option
+def optimize_types(source, database, schemas, timeout_ms, as_json) -> int:
+    """Suggest smaller or better column types, with bytes saved per row times the rows.
+
+    \b
+    Examples:
+      aishell schema optimize-types postgresql://app@localhost/app
+      aishell schema optimize-types schema.sql --json
+    """
+    from aishell.analyze.optimize_types import optimize_types as run
+
+    result = run(_source(source, database), _options(timeout_ms=timeout_ms, schemas=list(schemas) or None))
+    if as_json:
+        from aishell.cli.output import print_json
+
+        print_json(result)
+        return 0
+    from rich.markup import escape
+
+    from aishell.analyze.rules._common import human_bytes
+    from aishell.cli.output import console
+
+    c = console()
+    c.print(f"💡 Type optimizations: {escape(result['source'])}\n{LINE}")
+    if not result["suggestions"]:
+        c.print("No type changes to suggest.")
+    for s in result["suggestions"]:
+        saving = ""
+        if s.get("bytes_per_row") is not None:
+            saving = f" (saves {s['bytes_per_row']} bytes/row"
+            if s.get("rows") is not None:
+                saving += f" × {s['rows']:,} rows = {human_bytes(s['bytes_total'])}, {s['kind']}"
+            saving += ")"
+        c.print(f"  {escape(s['table'])}.{escape(s['column'])}: {escape(s['from'])} → {escape(s['to'])}{saving}")
+        c.print(f"     [dim]{escape(s['reason'])}[/dim]")
+    if result.get("total_bytes"):
+        c.print(f"\nTotal: {human_bytes(result['total_bytes'])} (estimated: alignment padding may absorb part of it)")
+    for s in result.get("skipped", []):
+        c.print(f"[dim]skipped: {escape(s)}[/dim]")
+    return 0

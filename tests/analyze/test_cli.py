@@ -1,0 +1,51 @@
+"""The analyze command line: both SOURCE forms, --json, skipped rules on files, --fail-on, --rule."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import CORPUS, run_cli
+
+
+def test_json_on_live_database_with_both_source_forms(planted_db):
+    a = run_cli("schema", "analyze", planted_db, "--json", "--rule", "missing-fk-index")
+    b = run_cli("schema", "analyze", "--database", planted_db, "--json", "--rule", "missing-fk-index")
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    ja, jb = json.loads(a.stdout), json.loads(b.stdout)
+    assert ja["findings"] == jb["findings"]
+    f = next(x for x in ja["findings"] if x["table"] == "public.orders")
+    assert set(f) >= {"rule", "severity", "table", "columns", "message", "evidence", "fix", "impact"}
+    assert all(e["kind"] in ("exact", "estimated") for e in f["evidence"])
+    assert f["fix"]["safe"] is True and f["fix"]["sql"][0].startswith("CREATE INDEX CONCURRENTLY")
+    assert 0 <= ja["health"]["score"] <= 100
+    assert set(ja["health"]["categories"]) == {"performance", "maintainability", "scalability"}
+
+
+def test_fail_on_exits_2(planted_db):
+    r = run_cli("schema", "analyze", planted_db, "--rule", "missing-fk-index", "--fail-on", "critical", "--json")
+    assert r.returncode == 2, r.stderr
+    ok = run_cli("schema", "analyze", planted_db, "--rule", "duplicate-index", "--fail-on", "critical", "--json")
+    assert ok.returncode == 0, ok.stderr
+
+
+def test_sql_source_runs_structural_rules_and_lists_skipped(pg_server):
+    r = run_cli("schema", "analyze", str(CORPUS / "pagila-schema.sql"), "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["live"] is False
+    skipped = {s["rule"]: s["reason"] for s in data["skipped"]}
+    assert "unused-index" in skipped and "live database" in skipped["unused-index"]
+
+
+def test_terminal_report_sections(planted_db):
+    r = run_cli("schema", "analyze", planted_db)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout
+    for text in ("Schema Analysis", "Current Schema Health", "Critical Issues", "Schema Statistics",
+                 "Priority Action Plan", "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id"):
+        assert text in out, text
+
+
+def test_unknown_rule_is_a_user_error(planted_db):
+    r = run_cli("schema", "analyze", planted_db, "--rule", "no-such-rule")
+    assert r.returncode == 1 and "unknown rule" in r.stderr
