@@ -1,0 +1,200 @@
+"""SOURCE × TARGET → changes → plan, and the proof: the plan tried on a throwaway copy of TARGET.
+
+``compare(source, target)`` reads both (any SOURCE form), diffs them and builds the plan.
+``verify(comparison)`` copies TARGET's schema into a temporary database on the embedded server, runs
+the plan there, introspects the copy and diffs it against SOURCE again: anything left means the plan is
+wrong, and it is reported instead of being shown as if it worked (pg-schema-diff's habit).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aishell.diff import ChangeSet, Plan, build_plan, diff_schemas
+from aishell.errors import AishellError, SourceError, UserError
+from aishell.model import Schema
+from aishell.sources import Source, load_schema, parse_source, run_sql_text
+
+
+@dataclass
+class Comparison:
+    source: Source | None
+    target: Source | None
+    desired: Schema
+    current: Schema
+    changes: ChangeSet
+    plan: Plan
+    renames: list[str] = field(default_factory=list)
+
+    @property
+    def source_name(self) -> str:
+        return _label(self.source, self.desired)
+
+    @property
+    def target_name(self) -> str:
+        return _label(self.target, self.current)
+
+
+def _label(src: Source | None, schema: Schema) -> str:
+    if src is None:
+        return schema.name or "schema"
+    if src.kind in ("sql", "json"):
+        return Path(src.text).name
+    return src.display
+
+
+class VerificationFailed(AishellError):
+    """The plan, tried on a copy of TARGET, did not produce SOURCE."""
+
+
+def load_canonical(source: Source | str) -> Schema:
+    """A SOURCE as a model spelled the way PostgreSQL spells it.
+
+    Live databases and ``.sql`` files already are; a model (``.json``, ``design``) is loaded into a
+    throwaway database and introspected back, so ``VARCHAR(255)`` and ``price >= 0`` compare equal to
+    ``character varying(255)`` and ``(price >= (0)::numeric)``. If that fails, the model is used as is.
+    """
+    if isinstance(source, str):
+        source = parse_source(source)
+    if source.kind in ("json", "design"):
+        model = load_schema(source)
+        try:
+            return roundtrip_model(model)
+        except AishellError:
+            return model
+    return load_schema(source)
+
+
+def roundtrip_model(model: Schema) -> Schema:
+    from aishell.dialects.postgres.inspect import inspect
+    from aishell.dialects.postgres.server import scratch_server
+
+    server = scratch_server()
+    with server.temporary_database() as conninfo:
+        create_schema_in(conninfo, model)
+        out = inspect(conninfo)
+    out.name = model.name
+    return out
+
+
+def create_schema_in(conninfo: str, model: Schema) -> None:
+    """Create ``model`` in an empty database with our own planner (diff from nothing)."""
+    from aishell.migrate.execute import execute_plan
+
+    empty = Schema()
+    plan = build_plan(diff_schemas(empty, model), empty, model)
+    execute_plan(plan, conninfo)
+
+
+def compare(source: str | Source | Schema, target: str | Source | Schema, *, renames: list[str] | tuple = (),
+            lock_timeout: str | None = None, statement_timeout: str | None = None) -> Comparison:
+    src = parse_source(source) if isinstance(source, str) else (source if isinstance(source, Source) else None)
+    tgt = parse_source(target) if isinstance(target, str) else (target if isinstance(target, Source) else None)
+    desired = source if isinstance(source, Schema) else load_canonical(src)  # type: ignore[arg-type]
+    current = target if isinstance(target, Schema) else load_canonical(tgt)  # type: ignore[arg-type]
+    cs = diff_schemas(current, desired, renames)
+    kwargs = {}
+    if lock_timeout:
+        kwargs["lock_timeout"] = lock_timeout
+    if statement_timeout:
+        kwargs["statement_timeout"] = statement_timeout
+    plan = build_plan(cs, current, desired, **kwargs)
+    return Comparison(src, tgt, desired, current, cs, plan, list(renames))
+
+
+# -- verification --------------------------------------------------------------------------------------
+def copy_target_into(target: Source | None, current: Schema, conninfo: str, server) -> bool:
+    """Put TARGET's schema into the empty database ``conninfo``. Returns False when grants could not
+    be copied (roles missing on the scratch server), so the check must ignore privileges."""
+    if target is not None and target.kind == "sql":
+        assert target.path is not None
+        from aishell.sources import load_sql_into
+
+        load_sql_into(conninfo, target.path, server.bin("psql"))
+        return True
+    if target is not None and target.is_live:
+        psql = server.bin("psql")
+        for extra in ([], ["--no-privileges"]):
+            dump = pg_dump_schema(target.conninfo or "", extra)
+            try:
+                run_sql_text(conninfo, dump, psql, label="copy of TARGET")
+                return not extra
+            except SourceError:
+                if extra:
+                    raise
+                _reset_database(conninfo)
+        return False
+    create_schema_in(conninfo, current)
+    return True
+
+
+def _reset_database(conninfo: str) -> None:
+    from aishell.dialects.postgres.connect import connect
+
+    with connect(conninfo, autocommit=True) as conn:
+        names = [r[0] for r in conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'"
+        ).fetchall()]
+        for n in names:
+            conn.execute(f'DROP SCHEMA "{n}" CASCADE')
+        conn.execute("CREATE SCHEMA public")
+
+
+_RESTRICT = re.compile(r"^\\(un)?restrict \S+$", re.M)
+
+
+def pg_dump_schema(conninfo: str, extra: list[str] | None = None) -> str:
+    """``pg_dump --schema-only`` of a live database with a pg_dump able to read its server."""
+    from aishell.dialects.postgres.connect import connect
+    from aishell.dialects.postgres.server import embedded_bin_dir
+
+    with connect(conninfo) as conn:
+        major = int(conn.info.server_version) // 10000
+    candidates = [Path(f"/usr/lib/postgresql/{major}/bin/pg_dump"), embedded_bin_dir() / "pg_dump"]
+    exe = next((c for c in candidates if c.exists()), None)
+    if exe is None:
+        raise UserError(f"no pg_dump for PostgreSQL {major} on this machine (needed to verify the plan; "
+                        "--no-verify skips it)")
+    proc = subprocess.run([str(exe), "--schema-only", "--no-owner", "--no-password", *(extra or []), "-d", conninfo],
+                          capture_output=True, timeout=600)
+    if proc.returncode != 0:
+        raise UserError(f"pg_dump of TARGET failed: {proc.stderr.decode(errors='replace').strip()[:300]}")
+    return _RESTRICT.sub("", proc.stdout.decode())
+
+
+@dataclass
+class Verification:
+    ok: bool
+    remaining: ChangeSet
+    error: str | None = None
+
+    def describe(self) -> list[str]:
+        if self.error:
+            return [self.error]
+        return [c.describe() for c in self.remaining.changes]
+
+
+def verify(comp: Comparison) -> Verification:
+    """Run the plan on a throwaway copy of TARGET's schema, then diff the copy against SOURCE."""
+    from aishell.dialects.postgres.inspect import inspect
+    from aishell.dialects.postgres.server import scratch_server
+    from aishell.migrate.execute import MigrationFailed, execute_plan
+
+    if not comp.plan.statements:
+        return Verification(True, ChangeSet())
+    server = scratch_server()
+    with server.temporary_database() as conninfo:
+        grants_ok = copy_target_into(comp.target, comp.current, conninfo, server)
+        try:
+            execute_plan(comp.plan, conninfo)
+        except MigrationFailed as exc:
+            r = exc.report
+            return Verification(False, ChangeSet(), f"the plan failed on a copy of TARGET at `{r.failed.sql if r.failed else ''}`: {r.error}")
+        after = inspect(conninfo)
+    left = diff_schemas(after, comp.desired)
+    if not grants_ok:
+        left.changes = [c for c in left.changes if c.kind != "privilege"]
+    return Verification(not left.changes, left)
