@@ -47,3 +47,71 @@ def test_unused_indexes_leave_fk_and_unique_indexes_alone(planted_report):
     assert unused == {"idx_orders_status", "idx_orders_status_created", "idx_products_sku_copy"}
     for f in by_rule(planted_report, "unused-index"):
         assert f.value("index_scans") == 0 and f.value("index_bytes") > 0
+
+
+def test_denormalized_copy_counts_rows_out_of_sync(planted_report):
+    f = _one(planted_report, "denormalized-column", "public.orders")
+    assert f.severity == "critical" and f.columns == ["user_email"]
+    assert f.value("mismatched_rows") == 17 and f.value("compared_rows") == 20000
+    assert len(by_rule(planted_report, "denormalized-column")) == 1
+
+
+def test_data_quality_exact_counts(planted_report):
+    found = {(f.table, f.columns[0], f.attrs["kind"], f.severity): f for f in by_rule(planted_report, "data-quality")}
+    assert found[("public.orders", "total", "non-negative", "warning")].value("negative_rows") == 23
+    assert found[("public.products", "price", "not-null", "warning")].value("null_rows") == 10
+    assert found[("public.users", "email", "email-format", "warning")].value("invalid_rows") == 37
+    # the copy in orders carries the same bad addresses: 10 orders per user, minus the 17 stale rows
+    assert found[("public.orders", "user_email", "email-format", "warning")].value("invalid_rows") == 353
+    assert set(found) == {
+        ("public.orders", "total", "non-negative", "warning"),
+        ("public.products", "price", "not-null", "warning"),
+        ("public.users", "email", "email-format", "warning"),
+        ("public.orders", "user_email", "email-format", "warning"),
+        ("public.order_items", "quantity", "non-negative", "optimization"),
+        ("public.order_items", "unit_price", "non-negative", "optimization"),
+        ("public.products", "price", "non-negative", "optimization"),
+        ("public.users", "age", "range", "optimization"),
+    }
+    f = found[("public.orders", "total", "non-negative", "warning")]
+    assert f.fix.sql[0].endswith("CHECK (total >= 0) NOT VALID;") and "VALIDATE CONSTRAINT" in f.fix.sql[1]
+    assert any("clean up the 23 violating rows" in n for n in f.fix.notes)
+    assert all(e.kind == "exact" for f in by_rule(planted_report, "data-quality") for e in f.evidence)
+
+
+def test_inefficient_types(planted_report):
+    found = {(f.table, f.columns[0]): f.attrs["kind"] for f in by_rule(planted_report, "inefficient-type")}
+    assert found == {
+        ("public.users", "is_active"): "char1-flag",
+        ("public.users", "created_at"): "timestamp",
+        ("public.users", "age"): "int-range",
+        ("public.order_items", "quantity"): "int-range",
+        ("public.orders", "status"): "low-cardinality",
+        ("public.products", "status"): "low-cardinality",
+    }
+
+
+def test_fk_type_mismatch(planted_report):
+    f = _one(planted_report, "fk-type-mismatch", "public.reviews")
+    assert f.attrs == {"type": "integer", "referenced_type": "bigint"}
+
+
+def test_bloat_and_sequence_overflow(planted_report):
+    ev = _one(planted_report, "table-bloat", "public.events")
+    assert ev.value("dead_tuples_counter") == 10000 and ev.value("wasted_percent") >= 40
+    al = _one(planted_report, "table-bloat", "public.audit_log")
+    assert al.value("wasted_percent") >= 50
+    ix = _one(planted_report, "index-bloat", "public.audit_log")
+    assert ix.object == "audit_log_pkey" and ix.value("avg_leaf_density") < 40
+    assert {e.kind for e in ix.evidence} == {"exact", "estimated"}
+    seq = _one(planted_report, "sequence-overflow", "public.tickets")
+    assert seq.severity == "critical" and seq.value("last_value") == 2_000_000_000
+    assert seq.value("max_value") == 2**31 - 1
+
+
+def test_health_score_and_plan(planted_report):
+    h = planted_report.scores
+    assert 0 <= h["score"] <= 100 and h["score"] < 75
+    now = {i["rule"] for i in planted_report.plan["now"]}
+    assert {"missing-fk-index", "missing-primary-key", "denormalized-column", "sequence-overflow"} <= now
+    assert planted_report.statistics["tables"]["value"] == 11

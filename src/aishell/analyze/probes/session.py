@@ -31,6 +31,10 @@ class ProbeSession:
         self.conn.execute(f"{MARKER} SET default_transaction_read_only = on")
         self.conn.execute(f"{MARKER} SET lock_timeout = {int(lock_timeout_ms)}")
         self.conn.execute(f"{MARKER} SET idle_in_transaction_session_timeout = 60000")
+        # Probes read rows with sequential scans only, so they never add to the idx_scan counters
+        # unused-index relies on (EXPLAIN of workload statements turns index scans back on locally).
+        for guc in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"):
+            self.conn.execute(f"{MARKER} SET {guc} = off")
         self.conn.autocommit = False
         self.conn.read_only = True
         self.server_version_num = int(self.conn.info.server_version)

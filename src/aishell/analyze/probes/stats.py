@@ -41,10 +41,19 @@ WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^p
 """
 
 SEQUENCES_SQL = """
-SELECT schemaname AS schema, sequencename AS name, data_type::text AS data_type, last_value,
-       max_value, min_value, increment_by, cycle
-FROM pg_sequences
-WHERE schemaname NOT IN ('pg_catalog', 'information_schema')
+SELECT s.schemaname AS schema, s.sequencename AS name, s.data_type::text AS data_type, s.last_value,
+       s.max_value, s.min_value, s.increment_by, s.cycle,
+       tn.nspname || '.' || t.relname AS owner_table, a.attname AS owner_column,
+       format_type(a.atttypid, a.atttypmod) AS owner_type
+FROM pg_sequences s
+JOIN pg_namespace n ON n.nspname = s.schemaname
+JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.sequencename
+LEFT JOIN pg_depend d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass
+     AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
+LEFT JOIN pg_class t ON t.oid = d.refobjid
+LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace
+LEFT JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
+WHERE s.schemaname NOT IN ('pg_catalog', 'information_schema')
 """
 
 COLUMN_STATS_SQL = """

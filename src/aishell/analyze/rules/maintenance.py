@@ -1,0 +1,233 @@
+"""table-bloat, index-bloat, sequence-overflow, seq-scan-heavy-table: what statistics and pgstattuple show."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aishell.analyze.context import AnalysisContext, RuleSkipped
+from aishell.analyze.findings import Evidence, Finding, Fix, estimated, exact
+from aishell.analyze.probes.data import base_type
+from aishell.analyze.probes.session import ProbeFailed
+from aishell.analyze.registry import Rule
+from aishell.analyze.rules._common import human_bytes, q, qname, require_live
+from aishell.dialects.postgres.quote import qualify, quote_literal
+
+TYPE_MAX = {"smallint": 32767, "integer": 2**31 - 1, "bigint": 2**63 - 1}
+
+
+class TableBloat(Rule):
+    """Tables carrying dead tuples and free space they do not reuse.
+
+    Anti-pattern: autovacuum that cannot keep up (or is disabled) leaves dead row versions behind;
+    scans read them, the table and its cache footprint grow.
+
+    Better: find why vacuum lags (long transactions, disabled autovacuum, cost limits), VACUUM, and
+    to return space to the OS use pg_repack (online) rather than VACUUM FULL (exclusive lock).
+    Measured with pgstattuple when installed (exact; pgstattuple_approx above a size limit, estimated);
+    otherwise estimated from the dead-tuple counter.
+    """
+
+    id = "table-bloat"
+    severity = "warning"
+    categories = ("performance", "scalability")
+    needs = frozenset({"live", "stats"})
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        require_live(ctx)
+        has_pst = "pgstattuple" in ctx.stats.extensions
+        min_bytes, min_pct = ctx.t("bloat_min_bytes"), ctx.t("bloat_min_percent")
+        for table in ctx.tables:
+            st = ctx.stats.table(table.qualified_name)
+            size = int(st.get("table_bytes") or 0)
+            if st.get("relkind") != "r" or size < min_bytes:
+                continue
+            live, dead = int(st.get("n_live_tup") or 0), int(st.get("n_dead_tup") or 0)
+            ev: list[Evidence] = [exact("dead_tuples_counter", dead, "tuples", "pg_stat_user_tables.n_dead_tup"),
+                                  exact("table_bytes", size, "bytes", "pg_table_size")]
+            wasted = pct = None
+            if has_pst:
+                approx = size > ctx.t("pgstattuple_max_bytes") and not ctx.options.deep
+                try:
+                    wasted, pct, extra = self._pgstattuple(ctx, table, approx)
+                    ev += extra
+                except ProbeFailed as exc:
+                    ctx.notes.append(f"{self.id}: pgstattuple on {qname(table)} failed ({exc}); using statistics")
+            if wasted is None:
+                if live + dead == 0:
+                    continue
+                pct = 100.0 * dead / (live + dead)
+                wasted = int(size * dead / (live + dead))
+                ev += [estimated("wasted_bytes", wasted, "bytes", "table bytes × dead/(live+dead) from statistics"),
+                       estimated("wasted_percent", round(pct, 1), "%", "statistics")]
+            if pct < min_pct or wasted < min_bytes:
+                continue
+            notes = ["plain VACUUM does not block reads or writes; it makes the space reusable",
+                     "pg_repack returns the space to the OS online; VACUUM FULL does too but locks the table"]
+            if any(o.replace(" ", "").lower() == "autovacuum_enabled=false" for o in table.options):
+                notes.insert(0, "autovacuum is disabled on this table (autovacuum_enabled=false)")
+            if st.get("last_autovacuum") or st.get("last_vacuum"):
+                ev.append(exact("last_vacuum", str(st.get("last_autovacuum") or st.get("last_vacuum"))))
+            yield self.finding(
+                qname(table), f"{qname(table)}: {pct:.0f}% bloat ({human_bytes(wasted)} of {human_bytes(size)})",
+                evidence=ev, fix=Fix([f"VACUUM (ANALYZE) {q(table)};"], safe=True, notes=notes),
+                impact=f"scans read {human_bytes(wasted)} of dead rows and free space")
+
+    @staticmethod
+    def _pgstattuple(ctx, table, approx: bool):
+        reg = quote_literal(qualify(table.schema, table.name))
+        if approx:
+            r = ctx.session.query_dicts(f"SELECT * FROM pgstattuple_approx({reg}::regclass)", timeout_ms=60000)[0]
+            wasted = int(r["dead_tuple_len"]) + int(r["approx_free_space"])
+            pct = 100.0 * wasted / max(1, int(r["table_len"]))
+            return wasted, pct, [estimated("dead_tuples", int(r["dead_tuple_count"]), "tuples", "pgstattuple_approx"),
+                                 estimated("wasted_bytes", wasted, "bytes", "pgstattuple_approx: dead + free space"),
+                                 estimated("wasted_percent", round(pct, 1), "%", "pgstattuple_approx")]
+        r = ctx.session.query_dicts(f"SELECT * FROM pgstattuple({reg}::regclass)", timeout_ms=60000)[0]
+        wasted = int(r["dead_tuple_len"]) + int(r["free_space"])
+        pct = 100.0 * wasted / max(1, int(r["table_len"]))
+        return wasted, pct, [exact("dead_tuples", int(r["dead_tuple_count"]), "tuples", "pgstattuple"),
+                             exact("wasted_bytes", wasted, "bytes", "pgstattuple: dead tuple bytes + free space"),
+                             exact("wasted_percent", round(pct, 1), "%", "pgstattuple")]
+
+
+class IndexBloat(Rule):
+    """B-tree indexes whose leaf pages are mostly empty.
+
+    Anti-pattern: after mass deletes or updates a b-tree keeps its half-empty pages: more pages to
+    read and cache for the same keys.
+
+    Better: ``REINDEX INDEX CONCURRENTLY`` (PostgreSQL 12+), which rebuilds without blocking writes.
+    Needs the pgstattuple extension (``pgstatindex``): leaf density is measured exactly, the wasted
+    bytes are estimated against a 90% fill target.
+    """
+
+    id = "index-bloat"
+    severity = "warning"
+    categories = ("performance",)
+    needs = frozenset({"live", "stats"})
+    groups = frozenset({"indexes"})
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        require_live(ctx)
+        if "pgstattuple" not in ctx.stats.extensions:
+            raise RuleSkipped("needs the pgstattuple extension (CREATE EXTENSION pgstattuple) to measure leaf density")
+        min_bytes, min_pct = ctx.t("bloat_min_bytes"), ctx.t("bloat_min_percent")
+        for table in ctx.tables:
+            for ix in table.indexes:
+                st = ctx.stats.indexes.get(f"{table.schema}.{ix.name}")
+                if not st or st.get("method") != "btree" or int(st.get("bytes") or 0) < min_bytes or not ix.valid:
+                    continue
+                reg = quote_literal(qualify(table.schema, ix.name))
+                try:
+                    r = ctx.session.query_dicts(f"SELECT * FROM pgstatindex({reg}::regclass)", timeout_ms=60000)[0]
+                except ProbeFailed as exc:
+                    ctx.notes.append(f"{self.id}: {ix.name}: {exc}")
+                    continue
+                density = float(r["avg_leaf_density"] or 0)
+                if density <= 0 or density != density:  # empty index or NaN
+                    continue
+                size = int(r["index_size"])
+                wasted_frac = max(0.0, 1 - density / 90.0)
+                wasted = int(size * wasted_frac)
+                if 100 * wasted_frac < min_pct or wasted < min_bytes:
+                    continue
+                yield self.finding(
+                    qname(table), f"index {ix.name}: leaf pages {density:.0f}% full, about {human_bytes(wasted)} "
+                                  f"of {human_bytes(size)} wasted",
+                    object=ix.name, columns=[c for c in ix.columns],
+                    evidence=[exact("avg_leaf_density", round(density, 1), "%", "pgstatindex"),
+                              exact("leaf_fragmentation", round(float(r["leaf_fragmentation"] or 0), 1), "%", "pgstatindex"),
+                              exact("index_bytes", size, "bytes", "pgstatindex"),
+                              estimated("wasted_bytes", wasted, "bytes", "index size × (1 − density/90%)")],
+                    fix=Fix([f"REINDEX INDEX CONCURRENTLY {qualify(table.schema, ix.name)};"], safe=True),
+                    impact=f"about {human_bytes(wasted)} more to read and cache")
+
+
+class SequenceOverflow(Rule):
+    """Sequences (serial and identity included) close to the largest value they, or their column, can hold.
+
+    Anti-pattern: an ``integer`` id at 2.1 billion stops every INSERT with "nextval: reached maximum
+    value" or "integer out of range"; a bigint sequence feeding an integer column overflows at the
+    column's limit, not the sequence's.
+
+    Better: widen the column (and the sequence) to bigint well before: warning at
+    ``sequence_warning`` (75%) of the range, critical at ``sequence_critical`` (90%).
+    """
+
+    id = "sequence-overflow"
+    severity = "critical"
+    categories = ("scalability",)
+    needs = frozenset({"live", "stats"})
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        require_live(ctx)
+        keep = ctx.options.schemas
+        for key, s in sorted(ctx.stats.sequences.items()):
+            if keep is not None and s["schema"] not in keep:
+                continue
+            if s.get("last_value") is None or int(s.get("increment_by") or 1) < 0:
+                continue
+            limit = int(s["max_value"])
+            col_type = base_type(s["owner_type"]) if s.get("owner_type") else None
+            if col_type in TYPE_MAX:
+                limit = min(limit, TYPE_MAX[col_type])
+            used = int(s["last_value"]) / limit
+            if used < ctx.t("sequence_warning"):
+                continue
+            sev = "critical" if used >= ctx.t("sequence_critical") else "warning"
+            table = s.get("owner_table")
+            col = s.get("owner_column")
+            fix_sql = []
+            if table and col and col_type in ("smallint", "integer"):
+                t = ctx.by_name.get(table)
+                if t is not None:
+                    fix_sql.append(f"ALTER TABLE {q(t)} ALTER COLUMN {qualify(None, col)} TYPE bigint;")
+            fix_sql.append(f"ALTER SEQUENCE {qualify(s['schema'], s['name'])} AS bigint MAXVALUE 9223372036854775807;")
+            remaining = limit - int(s["last_value"])
+            yield self.finding(
+                table, f"sequence {key} is at {used:.1%} of its range ({int(s['last_value']):,} of {limit:,})",
+                severity=sev, columns=[col] if col else [], object=key,
+                evidence=[exact("last_value", int(s["last_value"]), None, "pg_sequences.last_value"),
+                          exact("max_value", limit, None, "min(sequence max, column type max)"),
+                          exact("used_percent", round(100 * used, 2), "%"),
+                          exact("values_left", remaining)],
+                fix=Fix(fix_sql, safe=False, notes=["changing an integer column to bigint rewrites the table; "
+                                                    "for big tables add a bigint column, backfill, and swap"]),
+                impact=f"INSERTs fail after {remaining:,} more values")
+
+
+class SeqScanHeavyTable(Rule):
+    """Tables read mostly by sequential scans although they are large enough for indexes to matter.
+
+    Anti-pattern: ``seq_scan`` far above ``idx_scan`` on a table of thousands of rows: some frequent
+    query filters on a column no index serves. (pg-index-health: tables with missing indexes.)
+
+    Better: find the statement (``--with-query-patterns`` names it and proposes the index).
+    Note: analysis probes scan tables too; on a database with no other traffic the counters are ours.
+    """
+
+    id = "seq-scan-heavy-table"
+    severity = "warning"
+    categories = ("performance",)
+    needs = frozenset({"live", "stats"})
+    groups = frozenset({"indexes"})
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        require_live(ctx)
+        for table in ctx.tables:
+            st = ctx.stats.table(table.qualified_name)
+            seq, idx = st.get("seq_scan"), st.get("idx_scan")
+            if seq is None:
+                continue
+            idx = idx or 0
+            rows = ctx.rows(table) or 0
+            if seq + idx < ctx.t("seq_scan_min_scans") or seq <= idx or rows < ctx.t("seq_scan_min_rows"):
+                continue
+            yield self.finding(
+                qname(table), f"{qname(table)}: {seq:,} sequential scans vs {idx:,} index scans on ~{rows:,} rows",
+                evidence=[exact("seq_scans", seq, "scans", "pg_stat_user_tables.seq_scan"),
+                          exact("seq_tuples_read", int(st.get("seq_tup_read") or 0), "rows", "pg_stat_user_tables.seq_tup_read"),
+                          exact("index_scans", idx, "scans", "pg_stat_user_tables.idx_scan"),
+                          estimated("rows", rows, "rows", "pg_class.reltuples")],
+                fix=Fix([], safe=True, notes=["run with --with-query-patterns to find the filters and the index to add"]),
+                impact=f"{int(st.get('seq_tup_read') or 0):,} rows read by sequential scans")
