@@ -1,0 +1,1394 @@
+"""PostgreSQL DDL from the schema model.
+
+``generate(schema)`` writes DDL for everything in the model, in an order that runs as written on an
+empty database. Two kinds of model come in:
+
+* an *inspected* model (``aishell.dialects.postgres.inspect``): every object carries the database's own
+  canonical text (``definition`` fields), fully schema-qualified because inspect reads it with an empty
+  ``search_path``. The generator reuses that text, so ``pg_dump --schema-only`` of the source and of a
+  database built from our DDL are identical (tests/postgres/test_roundtrip.py proves it);
+* a *designed* model (``aishell schema design``, hand-written JSON): no ``definition`` text, common SQL
+  spellings (``VARCHAR(255)``, ``BIGINT``, an enum's bare name), expressions such as ``price >= 0``.
+  Statements are built from the structured fields.
+
+The generator dispatches by object kind (one ``<kind>_sql`` method each, as sqlglot's generator does) and
+orders objects with one dependency graph: every object is a node; edges come from what its text names
+(types, sequences, functions, tables) plus foreign keys, partition parents and inheritance parents.
+Every identifier we write passes through :mod:`aishell.dialects.postgres.quote`.
+
+Phases, after the ordered creation of types, functions, sequences, tables and views:
+sequence ownership, NOT VALID checks, indexes (partitions before their parents so the parent's index
+attaches to the partitions' own), foreign keys that could not go inline, triggers, row-level security
+and policies, comments, ownership, privileges.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aishell.dialects.postgres.quote import qualify, quote_ident, quote_literal
+from aishell.model.graph import creation_order
+from aishell.model.schema import (
+    CheckConstraint,
+    Column,
+    CompositeType,
+    Domain,
+    EnumType,
+    Extension,
+    ForeignKey,
+    Function,
+    Index,
+    Namespace,
+    Policy,
+    Privilege,
+    Schema,
+    Sequence,
+    Table,
+    Trigger,
+    UniqueConstraint,
+    View,
+)
+
+__all__ = ["generate", "counts", "header_comment", "PostgresGenerator"]
+
+# Objects PostgreSQL creates in every new database; never created again.
+_BUILTIN_SCHEMAS = {"public", "pg_catalog", "information_schema", "pg_toast"}
+_BUILTIN_EXTENSIONS = {"plpgsql"}
+_DEFAULT_PUBLIC_COMMENT = "standard public schema"
+
+
+def generate(
+    schema: Schema,
+    *,
+    header: bool = True,
+    if_not_exists: bool = False,
+    owners: bool | None = None,
+    header_info: dict[str, Any] | None = None,
+) -> str:
+    """DDL for everything in ``schema``, in dependency order, runnable as written on an empty database.
+
+    ``if_not_exists`` makes every statement safe to re-run (``IF NOT EXISTS`` where PostgreSQL has it,
+    a ``DO`` block ignoring ``duplicate_object`` elsewhere). ``owners``: ``True`` writes
+    ``ALTER ... OWNER TO`` for every object with a known owner, ``False`` never, ``None`` (default) only
+    for objects whose owner differs from the schema's most common owner (whoever runs the DDL owns the
+    rest). ``header_info`` adds ``key: value`` lines to the header comment (source, generated at).
+    """
+    return PostgresGenerator(schema, if_not_exists=if_not_exists, owners=owners).generate(
+        header=header, header_info=header_info
+    )
+
+
+def counts(schema: Schema) -> dict[str, int]:
+    """Object counts taken from the model (never canned): what the header and ``--json`` report.
+
+    ``indexes`` counts explicit indexes (tables' and materialized views') that are not created by a
+    constraint; ``constraints`` counts primary keys, foreign keys, unique, check and exclusion
+    constraints.
+    """
+    tables = [t for t in schema.tables]
+    return {
+        "schemas": len([n for n in schema.schemas if n.name not in _BUILTIN_SCHEMAS]),
+        "extensions": len([e for e in schema.extensions if e.name not in _BUILTIN_EXTENSIONS]),
+        "types": len(schema.enums) + len(schema.domains) + len(schema.composite_types),
+        "sequences": len(schema.sequences),
+        "tables": len(tables),
+        "views": len([v for v in schema.views if not v.materialized]),
+        "materialized_views": len([v for v in schema.views if v.materialized]),
+        "functions": len(schema.functions),
+        "indexes": sum(1 for t in tables for i in t.indexes if not i.constraint)
+        + sum(len(v.indexes) for v in schema.views),
+        "constraints": sum(
+            (1 if t.primary_key else 0) + len(t.foreign_keys) + len(t.checks) + len(t.unique)
+            + len(t.exclusions)
+            for t in tables
+        ),
+        "triggers": sum(len(t.triggers) for t in tables) + sum(len(v.triggers) for v in schema.views),
+        "policies": sum(len(t.policies) for t in tables),
+    }
+
+
+def header_comment(schema: Schema, info: dict[str, Any] | None = None) -> str:
+    """The comment block opening generated DDL: what, for which dialect, and counts from the model."""
+    c = counts(schema)
+    lines = ["-- Generated by aishell"]
+    if schema.name:
+        lines.append(f"-- Schema: {_one_line(schema.name)}")
+    for key, value in (info or {}).items():
+        lines.append(f"-- {key}: {_one_line(str(value))}")
+    lines.append("-- Dialect: PostgreSQL" + (f" (source server {schema.server_version})"
+                                            if schema.server_version else ""))
+    lines.append(
+        f"-- Tables: {c['tables']}, views: {c['views'] + c['materialized_views']}, "
+        f"indexes: {c['indexes']}, constraints: {c['constraints']}, functions: {c['functions']}, "
+        f"triggers: {c['triggers']}"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------------------------------
+# Name references inside SQL text, used to order objects.
+# --------------------------------------------------------------------------------------------------
+
+_IDENT = r'(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)'
+_NAME_REF = re.compile(rf"({_IDENT})(?:\s*\.\s*({_IDENT}))?")
+
+
+def _unquote(part: str) -> str:
+    if part.startswith('"'):
+        return part[1:-1].replace('""', '"')
+    return part.lower()
+
+
+def _references(text: str | None) -> Iterable[tuple[str | None, str]]:
+    """(schema, name) pairs and bare (None, name) names that appear in SQL text."""
+    if not text:
+        return
+    for m in _NAME_REF.finditer(text):
+        first, second = m.group(1), m.group(2)
+        if second is not None:
+            yield _unquote(first), _unquote(second)
+        else:
+            yield None, _unquote(first)
+
+
+def _split_qualified(text: str) -> tuple[str | None, str]:
+    """Split a possibly quoted, possibly schema-qualified name written as SQL text."""
+    parts = [_unquote(p) if p.startswith('"') else p for p in re.findall(_IDENT, text)]
+    if len(parts) >= 2:
+        return parts[-2], parts[-1]
+    return None, parts[0] if parts else text
+
+
+def _sql_name(text: str) -> str:
+    """A name given as text in the model (``schema.fn``, ``fn``, ``"we""ird".fn()``): quote what is bare."""
+    text = text.strip()
+    if '"' in text or "(" in text:
+        return text
+    return ".".join(quote_ident(p) for p in text.split("."))
+
+
+def _dollar_quote(body: str, tag: str = "body") -> str:
+    t = tag
+    n = 0
+    while f"${t}$" in body:
+        n += 1
+        t = f"{tag}{n}"
+    return f"${t}${body}${t}$"
+
+
+def _stmt(text: str) -> str:
+    text = text.strip()
+    while text.endswith(";"):
+        text = text[:-1].rstrip()
+    return text + ";"
+
+
+def _paren(expr: str) -> str:
+    """Wrap an expression in parentheses unless one pair already encloses all of it."""
+    e = expr.strip()
+    if e.startswith("(") and e.endswith(")"):
+        depth = 0
+        in_str = False
+        for i, ch in enumerate(e):
+            if ch == "'":
+                in_str = not in_str
+            elif not in_str:
+                if ch == "(":
+                    depth += 1
+                elif ch == ")":
+                    depth -= 1
+                    if depth == 0 and i != len(e) - 1:
+                        break
+        else:
+            return e
+    return f"({e})"
+
+
+# --------------------------------------------------------------------------------------------------
+# The generator
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(order=True)
+class _Node:
+    rank: int
+    position: int
+    kind: str = field(compare=False)
+    obj: Any = field(compare=False)
+    deps: set[int] = field(default_factory=set, compare=False)
+
+
+_RANK = {"schema": 0, "extension": 1, "enum": 2, "domain": 3, "composite": 4, "function": 5,
+         "sequence": 6, "table": 7, "tcons": 8, "view": 9}
+
+
+class PostgresGenerator:
+    """Turns one Schema into PostgreSQL DDL. Each object kind has a ``<kind>_sql`` method."""
+
+    def __init__(self, schema: Schema, *, if_not_exists: bool = False, owners: bool | None = None):
+        self.schema = schema
+        self.if_not_exists = if_not_exists
+        self.owners = owners
+        # An inspected model carries canonical, fully qualified text; a design does not.
+        self.inspected = schema.server_version is not None
+        try:
+            self.major = int(str(schema.server_version).split(".")[0]) if self.inspected else 0
+        except ValueError:
+            self.major = 0
+        self.tables = {t.qualified_name: t for t in schema.tables}
+        self.partitions: dict[str, list[Table]] = {}
+        for t in schema.tables:
+            parent = self._parent_of(t)
+            if parent is not None:
+                self.partitions.setdefault(parent.qualified_name, []).append(t)
+        self.type_names = {(o.schema, o.name): o for o in [*schema.enums, *schema.domains,
+                                                           *schema.composite_types]}
+        self.identity_sequences = self._identity_sequences()
+        self.default_owner = self._default_owner()
+        self.inline_fks: dict[int, bool] = {}
+        self.deferred_cycle_fks: set[tuple[str, str]] = set()
+
+    # -- entry point ---------------------------------------------------------------------------------
+    def generate(self, *, header: bool = True, header_info: dict[str, Any] | None = None) -> str:
+        out: list[str] = []
+        if header:
+            out.append(header_comment(self.schema, header_info))
+        out.append(self.preamble_sql())
+        sections: list[tuple[str, list[str]]] = [
+            ("Objects", self.objects_sql()),
+            ("Sequence ownership", self.sequence_ownership_sql()),
+            ("Constraints added after creation", self.late_constraints_sql()),
+            ("Indexes", self.indexes_sql()),
+            ("Foreign keys", self.late_foreign_keys_sql()),
+            ("Triggers", self.triggers_sql()),
+            ("Row-level security", self.rls_sql()),
+            ("Comments", self.comments_sql()),
+            ("Ownership", self.owners_sql()),
+            ("Privileges", self.privileges_sql()),
+        ]
+        for title, stmts in sections:
+            if stmts:
+                out.append(f"-- {title}\n")
+                out.append("\n\n".join(stmts) + "\n")
+        return "\n".join(out)
+
+    def preamble_sql(self) -> str:
+        lines = [
+            "SET client_min_messages = warning;",
+            "SET check_function_bodies = false;",
+            "SET standard_conforming_strings = on;",
+        ]
+        if self.inspected:
+            # Inspected text is schema-qualified for an empty search_path, as pg_dump writes it.
+            lines.append("SELECT pg_catalog.set_config('search_path', '', false);")
+        else:
+            # A design names its types and tables bare; they live in public.
+            lines.append("SET search_path = public, pg_catalog;")
+        return "\n".join(lines) + "\n"
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def _guard(self, stmt: str) -> str:
+        """With if_not_exists, make a statement PostgreSQL has no IF NOT EXISTS for re-runnable."""
+        if not self.if_not_exists:
+            return stmt
+        body = f"BEGIN\n  {stmt}\nEXCEPTION WHEN duplicate_object OR duplicate_table OR duplicate_schema OR invalid_table_definition\n    OR object_not_in_prerequisite_state THEN NULL;\nEND"
+        return f"DO {_dollar_quote(body, 'do')};"
+
+    def _ine(self) -> str:
+        return " IF NOT EXISTS" if self.if_not_exists else ""
+
+    def _table_by_text(self, qualified: str | None) -> Table | None:
+        if not qualified:
+            return None
+        t = self.tables.get(qualified)
+        if t is not None:
+            return t
+        s, n = _split_qualified(qualified)
+        return self.tables.get(f"{s or 'public'}.{n}")
+
+    def _parent_of(self, t: Table) -> Table | None:
+        return self._table_by_text(t.partition_of) if t.partition_of else None
+
+    def _inherit_parents(self, t: Table) -> list[Table]:
+        return [p for p in (self._table_by_text(x) for x in t.inherits) if p is not None]
+
+    def _qualified_text(self, qualified: str) -> str:
+        t = self._table_by_text(qualified)
+        if t is not None:
+            return qualify(t.schema, t.name)
+        return _sql_name(qualified)
+
+    def _type_sql(self, type_text: str) -> str:
+        """A column type; in a design, a bare user type name is qualified with its schema."""
+        if self.inspected:
+            return type_text
+        m = re.match(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*((?:\[\d*\])*)\s*$", type_text)
+        if m:
+            name = m.group(1)
+            for (s, n), _ in self.type_names.items():
+                if n == name or n.lower() == name.lower():
+                    return qualify(s, n) + m.group(2)
+        return type_text
+
+    def _identity_sequences(self) -> set[tuple[str, str]]:
+        """Sequences that belong to identity columns (created by the column, not CREATE SEQUENCE)."""
+        out: set[tuple[str, str]] = set()
+        for t in self.schema.tables:
+            for c in t.columns:
+                if c.identity:
+                    name = c.identity_options.get("sequence_name")
+                    if name:
+                        out.add(self._split_dotted(str(name), t.schema))
+        for seq in self.schema.sequences:
+            if seq.owned_by:
+                owner = self._owned_by(seq.owned_by)
+                if owner and owner[1].identity:
+                    out.add((seq.schema, seq.name))
+        return out
+
+    def _split_dotted(self, text: str, default_schema: str) -> tuple[str, str]:
+        """Split ``schema.name`` written unquoted (names may hold dots and spaces) using the schemas the
+        model knows; a name without a known schema prefix is in ``default_schema``."""
+        known = {n.name for n in self.schema.schemas} | {t.schema for t in self.schema.tables} | {default_schema}
+        for sch in sorted(known, key=len, reverse=True):
+            if text.startswith(sch + "."):
+                return sch, text[len(sch) + 1:]
+        if "." in text and not text.startswith('"'):
+            sch, _, name = text.partition(".")
+            return sch, name
+        return default_schema, text
+
+    def _owned_by(self, text: str) -> tuple[Table, Column] | None:
+        for qn, t in self.tables.items():
+            if text.startswith(qn + "."):
+                col = t.column(text[len(qn) + 1:])
+                if col is not None:
+                    return t, col
+        return None
+
+    def _default_owner(self) -> str | None:
+        owners: dict[str, int] = {}
+        for obj in self._owned_objects():
+            if obj.owner:
+                owners[obj.owner] = owners.get(obj.owner, 0) + 1
+        return max(owners, key=lambda k: owners[k]) if owners else None
+
+    def _owned_objects(self) -> list[Any]:
+        s = self.schema
+        return [*s.schemas, *s.enums, *s.domains, *s.composite_types, *s.sequences, *s.tables,
+                *s.views, *s.functions]
+
+    # -- dependency ordering -------------------------------------------------------------------------
+    def _nodes(self) -> list[_Node]:
+        s = self.schema
+        nodes: list[_Node] = []
+
+        def add(kind: str, obj: Any) -> _Node:
+            node = _Node(_RANK[kind], len(nodes), kind, obj)
+            nodes.append(node)
+            return node
+
+        by_name: dict[tuple[str, str], list[_Node]] = {}
+        bare: dict[str, list[_Node]] = {}
+
+        def register(node: _Node, schema_name: str, name: str) -> None:
+            by_name.setdefault((schema_name, name), []).append(node)
+            bare.setdefault(name, []).append(node)
+            if name.lower() != name:
+                bare.setdefault(name.lower(), []).append(node)
+
+        ns_nodes: dict[str, _Node] = {}
+        for ns in s.schemas:
+            if ns.name in _BUILTIN_SCHEMAS:
+                continue
+            ns_nodes[ns.name] = add("schema", ns)
+        ext_nodes = [add("extension", e) for e in s.extensions if e.name not in _BUILTIN_EXTENSIONS]
+        for kind, objs in (("enum", s.enums), ("domain", s.domains), ("composite", s.composite_types)):
+            for o in objs:
+                register(add(kind, o), o.schema, o.name)
+        for f in s.functions:
+            register(add("function", f), f.schema, f.name)
+        for seq in s.sequences:
+            if (seq.schema, seq.name) in self.identity_sequences:
+                continue
+            register(add("sequence", seq), seq.schema, seq.name)
+
+        order, deferred = creation_order(s)
+        self.deferred_cycle_fks = deferred
+        table_nodes: dict[str, _Node] = {}
+        for t in order:
+            node = add("table", t)
+            table_nodes[t.qualified_name] = node
+            register(node, t.schema, t.name)
+        tcons_nodes: dict[str, _Node] = {}
+        for t in order:
+            if t.partition_by and self._deferred_parent_constraints(t):
+                tcons_nodes[t.qualified_name] = add("tcons", t)
+        for v in s.views:
+            register(add("view", v), v.schema, v.name)
+
+        def resolve(refs: Iterable[tuple[str | None, str]], allow_bare: bool) -> set[int]:
+            out: set[int] = set()
+            for sch, name in refs:
+                if sch is not None:
+                    targets = by_name.get((sch, name), [])
+                elif allow_bare:
+                    targets = bare.get(name, [])
+                else:
+                    targets = []
+                for n in targets:
+                    if n.kind == "table" and n.obj.qualified_name in tcons_nodes:
+                        n = tcons_nodes[n.obj.qualified_name]
+                    out.add(n.position)
+            return out
+
+        bare_ok = not self.inspected
+        base = {n.position for n in ns_nodes.values()} | {n.position for n in ext_nodes}
+        for node in nodes:
+            kind, obj = node.kind, node.obj
+            deps: set[int] = set()
+            schema_name = getattr(obj, "schema", None)
+            if kind not in ("schema", "extension"):
+                deps |= base if kind != "tcons" else set()
+            if kind == "extension" and obj.schema in ns_nodes:
+                deps.add(ns_nodes[obj.schema].position)
+            if kind == "domain":
+                texts = [obj.type, obj.default or ""] + [c.definition or c.expression for c in obj.checks]
+                deps |= resolve(_refs_of(texts), bare_ok)
+            elif kind == "composite":
+                deps |= resolve(_refs_of([a.type for a in obj.attributes]), bare_ok)
+            elif kind == "function":
+                deps |= resolve(_refs_of([obj.arguments, obj.returns or "", _function_header(obj.definition),
+                                          *obj.depends_on]), bare_ok)
+            elif kind == "table":
+                texts: list[str] = []
+                for c in obj.columns:
+                    texts += [c.type, c.default or "", c.generated or ""]
+                for ck in obj.checks:
+                    texts.append(ck.definition or ck.expression)
+                texts += [obj.partition_by or ""]
+                deps |= resolve(_refs_of(texts), bare_ok)
+                for p in [self._parent_of(obj), *self._inherit_parents(obj)]:
+                    if p is not None:
+                        deps.add(table_nodes[p.qualified_name].position)
+                for fk in obj.foreign_keys:
+                    if self._fk_inline(obj, fk):
+                        ref = self.tables.get(f"{fk.ref_schema}.{fk.ref_table}")
+                        if ref is not None and ref is not obj:
+                            deps.add(table_nodes[ref.qualified_name].position)
+            elif kind == "tcons":
+                deps.add(table_nodes[obj.qualified_name].position)
+                for child in self.partitions.get(obj.qualified_name, []):
+                    cn = tcons_nodes.get(child.qualified_name) or table_nodes[child.qualified_name]
+                    deps.add(cn.position)
+            elif kind == "view":
+                deps |= resolve(_refs_of([obj.definition, *obj.depends_on]), bare_ok)
+            if schema_name in ns_nodes:
+                deps.add(ns_nodes[schema_name].position)
+            deps.discard(node.position)
+            node.deps = deps
+        return nodes
+
+    def _ordered(self) -> list[_Node]:
+        nodes = self._nodes()
+        dependents: dict[int, list[int]] = {}
+        missing = {}
+        for n in nodes:
+            missing[n.position] = set(n.deps)
+            for d in n.deps:
+                dependents.setdefault(d, []).append(n.position)
+        heap = [n for n in nodes if not missing[n.position]]
+        heapq.heapify(heap)
+        done: set[int] = set()
+        out: list[_Node] = []
+        while len(out) < len(nodes):
+            if not heap:
+                # A cycle the text scan found (or imagined): emit the earliest remaining object.
+                rest = [n for n in nodes if n.position not in done]
+                victim = min(rest)
+                missing[victim.position] = set()
+                heap.append(victim)
+            node = heapq.heappop(heap)
+            if node.position in done:
+                continue
+            done.add(node.position)
+            out.append(node)
+            for dep in dependents.get(node.position, []):
+                m = missing[dep]
+                m.discard(node.position)
+                if not m and dep not in done:
+                    heapq.heappush(heap, nodes[dep])
+        return out
+
+    # -- objects -------------------------------------------------------------------------------------
+    def objects_sql(self) -> list[str]:
+        out = []
+        for node in self._ordered():
+            sql = getattr(self, f"{node.kind}_sql")(node.obj)
+            if sql:
+                out.append(sql)
+        return out
+
+    def schema_sql(self, ns: Namespace) -> str:
+        return f"CREATE SCHEMA{self._ine()} {quote_ident(ns.name)};"
+
+    def extension_sql(self, ext: Extension) -> str:
+        sql = f"CREATE EXTENSION IF NOT EXISTS {quote_ident(ext.name)}"
+        if ext.schema:
+            sql += f" WITH SCHEMA {quote_ident(ext.schema)}"
+        return sql + ";"
+
+    def enum_sql(self, e: EnumType) -> str:
+        values = ",\n    ".join(quote_literal(v) for v in e.values)
+        body = f"\n    {values}\n" if e.values else ""
+        return self._guard(f"CREATE TYPE {qualify(e.schema, e.name)} AS ENUM ({body});")
+
+    def domain_sql(self, d: Domain) -> str:
+        parts = [f"CREATE DOMAIN {qualify(d.schema, d.name)} AS {self._type_sql(d.type)}"]
+        if d.collation:
+            parts.append(f"COLLATE {_sql_name(d.collation)}")
+        if d.default is not None:
+            parts.append(f"DEFAULT {d.default}")
+        if d.not_null:
+            parts.append("NOT NULL")
+        late = []
+        for ck in d.checks:
+            text = self._check_text(ck)
+            if text.rstrip().upper().endswith("NOT VALID"):
+                late.append(ck)
+                continue
+            parts.append((f"CONSTRAINT {quote_ident(ck.name)} " if ck.name else "") + text)
+        sql = self._guard("\n    ".join(parts) + ";")
+        for ck in late:
+            sql += (f"\n\nALTER DOMAIN {qualify(d.schema, d.name)} ADD "
+                    + (f"CONSTRAINT {quote_ident(ck.name)} " if ck.name else "") + self._check_text(ck) + ";")
+        return sql
+
+    def composite_sql(self, c: CompositeType) -> str:
+        attrs = ",\n    ".join(
+            f"{quote_ident(a.name)} {self._type_sql(a.type)}"
+            + (f" COLLATE {_sql_name(a.collation)}" if a.collation else "")
+            for a in c.attributes
+        )
+        body = f"\n    {attrs}\n" if attrs else ""
+        return self._guard(f"CREATE TYPE {qualify(c.schema, c.name)} AS ({body});")
+
+    def function_sql(self, f: Function) -> str:
+        text = (f.definition or "").strip()
+        if re.match(r"(?is)^\s*CREATE\s", text):
+            return _stmt(text)
+        # A design may give only the body: build the statement from the structured fields.
+        keyword = {"procedure": "PROCEDURE"}.get(f.kind, "FUNCTION")
+        sql = f"CREATE OR REPLACE {keyword} {qualify(f.schema, f.name)}({f.arguments or f.identity_args})"
+        if keyword == "FUNCTION":
+            sql += f"\n RETURNS {f.returns or 'void'}"
+        sql += f"\n LANGUAGE {f.language or 'sql'}"
+        if f.volatility and keyword == "FUNCTION":
+            sql += f"\n {f.volatility.upper()}"
+        return sql + f"\nAS {_dollar_quote(chr(10) + text + chr(10), 'function')};"
+
+    def sequence_sql(self, seq: Sequence) -> str:
+        lines = [f"CREATE SEQUENCE{self._ine()} {qualify(seq.schema, seq.name)}"]
+        if seq.type and seq.type.lower() not in ("bigint", "int8"):
+            lines.append(f"AS {seq.type}")
+        lines += self._sequence_options(seq.start, seq.increment, seq.min_value, seq.max_value,
+                                        seq.cache, seq.cycle)
+        return "\n    ".join(lines) + ";"
+
+    @staticmethod
+    def _sequence_options(start: Any, increment: Any, min_value: Any, max_value: Any, cache: Any,
+                          cycle: Any) -> list[str]:
+        out = []
+        if start is not None:
+            out.append(f"START WITH {int(start)}")
+        out.append(f"INCREMENT BY {int(increment if increment is not None else 1)}")
+        out.append(f"MINVALUE {int(min_value)}" if min_value is not None else "NO MINVALUE")
+        out.append(f"MAXVALUE {int(max_value)}" if max_value is not None else "NO MAXVALUE")
+        out.append(f"CACHE {int(cache if cache is not None else 1)}")
+        if cycle:
+            out.append("CYCLE")
+        return out
+
+    # -- tables --------------------------------------------------------------------------------------
+    def table_sql(self, t: Table) -> str:
+        parent = self._parent_of(t)
+        if parent is not None:
+            return self._partition_sql(t, parent)
+        inherit_parents = self._inherit_parents(t)
+        if self.inspected:
+            local = [c for c in t.columns if not c.attrs.get("inherited")]
+        else:
+            inherited_cols = {c.name for p in inherit_parents for c in p.columns}
+            local = [c for c in t.columns if c.name not in inherited_cols]
+        elements = [self.column_sql(t, c) for c in local]
+        elements += self._table_constraints(t, inherited_checks=self._inherited_check_names(inherit_parents))
+        head = f"CREATE {'UNLOGGED ' if t.unlogged else ''}TABLE{self._ine()} {qualify(t.schema, t.name)}"
+        body = " (\n    " + ",\n    ".join(elements) + "\n)" if elements else " (\n)"
+        tail = ""
+        if t.inherits:
+            tail += "\nINHERITS (" + ", ".join(self._qualified_text(p) for p in t.inherits) + ")"
+        if t.partition_by:
+            tail += f"\nPARTITION BY {t.partition_by}"
+        tail += self._storage_clauses(t)
+        sql = head + body + tail + ";"
+        fixups = self._inherited_column_fixups(t, inherit_parents, local)
+        return "\n".join([sql, *fixups, *self._column_settings(t)])
+
+    def _storage_clauses(self, t: Table) -> str:
+        tail = ""
+        if t.access_method and not t.partition_by and t.access_method != "heap":
+            tail += f"\nUSING {quote_ident(t.access_method)}"
+        if t.options:
+            tail += "\nWITH (" + ", ".join(t.options) + ")"
+        if t.tablespace:
+            tail += f"\nTABLESPACE {quote_ident(t.tablespace)}"
+        return tail
+
+    def _partition_sql(self, t: Table, parent: Table) -> str:
+        """A partition: ``PARTITION OF`` when its columns are all the parent's, in the parent's order;
+        otherwise a standalone table attached afterwards (it keeps its own column order and its columns
+        stay local, as in the source)."""
+        name = qualify(t.schema, t.name)
+        bound = t.partition_bound or "DEFAULT"
+        same_columns = not t.columns or (
+            [c.name for c in t.columns] == [c.name for c in parent.columns]
+            and (not self.inspected or all(c.attrs.get("inherited") for c in t.columns))
+            and self._not_null_names_match(t, parent)
+        )
+        constraints = self._table_constraints(t, inherited_checks=self._inherited_check_names([parent]))
+        tail = ""
+        if t.partition_by:
+            tail += f"\nPARTITION BY {t.partition_by}"
+        tail += self._storage_clauses(t)
+        unlogged = "UNLOGGED " if t.unlogged else ""
+        if same_columns:
+            sql = (f"CREATE {unlogged}TABLE{self._ine()} {name} PARTITION OF "
+                   f"{qualify(parent.schema, parent.name)}\n{bound}{tail};")
+            # Constraints follow as ALTER TABLE: a key declared inside PARTITION OF (...) would give its
+            # columns NOT NULL constraints of their own instead of the inherited ones.
+            alters = [self._guard(f"ALTER TABLE ONLY {name} ADD {c};") for c in constraints]
+            fixups = self._inherited_column_fixups(t, [parent], [])
+            return "\n".join([sql, *alters, *fixups, *self._column_settings(t)])
+        # The partition must already have its ancestors' checks to be attached.
+        own = {c.name for c in t.checks}
+        ancestor = parent
+        while ancestor is not None:
+            for ck in ancestor.checks:
+                text = self._check_text(ck)
+                if ck.name not in own and not ck.no_inherit and "NO INHERIT" not in text and not _not_valid(text):
+                    constraints.append(self._named(ck.name, text))
+                    own.add(ck.name)
+            ancestor = self._parent_of(ancestor)
+        elements = [self.column_sql(t, c) for c in t.columns] + constraints
+        sql = (f"CREATE {unlogged}TABLE{self._ine()} {name} (\n    " + ",\n    ".join(elements) + f"\n){tail};")
+        attach = self._guard(f"ALTER TABLE ONLY {qualify(parent.schema, parent.name)} ATTACH PARTITION {name} {bound};")
+        return "\n".join([sql, attach, *self._column_settings(t)])
+
+    def _not_null_names_match(self, t: Table, parent: Table) -> bool:
+        """On PostgreSQL 18, whether a partition's NOT NULL constraints carry the names PARTITION OF
+        gives them (its parent's). inspect records ``not_null_name`` only where a name differs from
+        what it would be by default in context: ``<table>_<column>_not_null`` for a table's own
+        constraint, the parent's name for an inherited one (a table attached after creation keeps
+        names of its own)."""
+        if self.major < 18:
+            return True
+        return not any(c.attrs.get("not_null_name") for c in t.columns if c.attrs.get("inherited"))
+
+    def _inherited_column_fixups(self, t: Table, parents: list[Table], local: list[Column]) -> list[str]:
+        """Defaults and NOT NULL a child sets on columns it inherits (and does not declare itself),
+        where they differ from what it inherits."""
+        out = []
+        declared = {c.name for c in local}
+        for c in t.columns:
+            if c.name in declared:
+                continue
+            pc = next((p.column(c.name) for p in parents if p.column(c.name) is not None), None)
+            if pc is None:
+                continue
+            col = f"ALTER TABLE ONLY {qualify(t.schema, t.name)} ALTER COLUMN {quote_ident(c.name)}"
+            if c.identity or c.generated or pc.identity:
+                continue
+            if (c.default or None) != (pc.default or None):
+                out.append(f"{col} SET DEFAULT {c.default};" if c.default else f"{col} DROP DEFAULT;")
+            if not c.nullable and pc.nullable and c.name not in t.primary_key:
+                out.append(f"{col} SET NOT NULL;")
+        return out
+
+    def _column_settings(self, t: Table) -> list[str]:
+        """Per-column settings PostgreSQL only takes from ALTER TABLE: statistics, storage, options."""
+        out = []
+        for c in t.columns:
+            col = f"ALTER TABLE ONLY {qualify(t.schema, t.name)} ALTER COLUMN {quote_ident(c.name)}"
+            if c.attrs.get("statistics") is not None:
+                out.append(f"{col} SET STATISTICS {int(c.attrs['statistics'])};")
+            if c.attrs.get("storage"):
+                out.append(f"{col} SET STORAGE {str(c.attrs['storage']).upper()};")
+            if c.attrs.get("options"):
+                out.append(f"{col} SET ({', '.join(c.attrs['options'])});")
+        return out
+
+    def _inherited_check_names(self, parents: list[Table]) -> set[str]:
+        """Checks a design lists on a child that it inherits from a parent (inspect leaves those out)."""
+        if self.inspected:
+            return set()
+        return self._parent_check_names(parents)
+
+    @staticmethod
+    def _parent_check_names(parents: list[Table]) -> set[str]:
+        return {c.name for p in parents for c in p.checks if c.name}
+
+    def column_sql(self, t: Table, c: Column) -> str:
+        parts = [quote_ident(c.name), self._type_sql(c.type)]
+        if c.collation:
+            parts.append(f"COLLATE {_sql_name(c.collation)}")
+        if c.attrs.get("compression"):
+            parts.append(f"COMPRESSION {quote_ident(str(c.attrs['compression']))}")
+        if c.generated:
+            kind = (c.generated_kind or "stored").upper()
+            parts.append(f"GENERATED ALWAYS AS {_paren(c.generated)} {kind}")
+        elif c.identity:
+            ident = f"GENERATED {c.identity.upper()} AS IDENTITY"
+            opts = self._identity_options(t, c)
+            if opts:
+                ident += " (\n        " + "\n        ".join(opts) + "\n    )"
+            parts.append(ident)
+        elif c.default is not None:
+            parts.append(f"DEFAULT {c.default}")
+        if not c.nullable and c.attrs.get("not_null_valid") is not False:
+            if c.attrs.get("not_null_name"):
+                parts.append(f"CONSTRAINT {quote_ident(str(c.attrs['not_null_name']))}")
+            parts.append("NOT NULL")
+            if c.attrs.get("not_null_no_inherit"):
+                parts.append("NO INHERIT")
+        return " ".join(parts)
+
+    def _identity_options(self, t: Table, c: Column) -> list[str]:
+        o = c.identity_options
+        if not o:
+            return []
+        out = []
+        if o.get("sequence_name"):
+            s, n = self._split_dotted(str(o["sequence_name"]), t.schema)
+            out.append(f"SEQUENCE NAME {qualify(s, n)}")
+        out += self._sequence_options(o.get("start"), o.get("increment"), o.get("min_value"),
+                                      o.get("max_value"), o.get("cache"), o.get("cycle"))
+        return out
+
+    def _table_constraints(self, t: Table, *, inherited_checks: set[str]) -> list[str]:
+        out = []
+        deferred_keys = bool(t.partition_by)
+        if t.primary_key and not deferred_keys:
+            out.append(self._pk_sql(t))
+        if not deferred_keys:
+            for u in t.unique:
+                out.append(self._named(u.name, self._unique_text(u)))
+        for ck in t.checks:
+            if ck.name and ck.name in inherited_checks:
+                continue
+            text = self._check_text(ck)
+            if _not_valid(text):
+                continue
+            out.append(self._named(ck.name, text))
+        if not deferred_keys:
+            for ex in t.exclusions:
+                out.append(self._named(ex.name, ex.definition))
+        for fk in t.foreign_keys:
+            if self._fk_inline(t, fk):
+                out.append(self._named(fk.name, self._fk_text(fk)))
+        return out
+
+    def _pk_sql(self, t: Table) -> str:
+        """PRIMARY KEY, with what its backing index says (INCLUDE, storage options, tablespace)."""
+        if t.attrs.get("primary_key_definition"):
+            return self._named(t.primary_key_name, str(t.attrs["primary_key_definition"]))
+        text = f"PRIMARY KEY ({', '.join(quote_ident(c) for c in t.primary_key)})"
+        ix = next((i for i in t.indexes if t.primary_key_name and i.constraint == t.primary_key_name), None)
+        if ix is not None:
+            if ix.method == "gist" and len(t.primary_key) > 1:
+                # A temporal key (PostgreSQL 18): only WITHOUT OVERLAPS makes a gist primary key.
+                cols = [quote_ident(c) for c in t.primary_key]
+                text = f"PRIMARY KEY ({', '.join(cols[:-1])}, {cols[-1]} WITHOUT OVERLAPS)"
+            if ix.include:
+                text += f" INCLUDE ({', '.join(quote_ident(c) for c in ix.include)})"
+            if ix.options:
+                text += f" WITH ({', '.join(ix.options)})"
+            if ix.tablespace:
+                text += f" USING INDEX TABLESPACE {quote_ident(ix.tablespace)}"
+        if t.attrs.get("primary_key_deferrable"):
+            text += " DEFERRABLE"
+            if t.attrs.get("primary_key_initially_deferred"):
+                text += " INITIALLY DEFERRED"
+        return self._named(t.primary_key_name, text)
+
+    @staticmethod
+    def _named(name: str | None, text: str) -> str:
+        return f"CONSTRAINT {quote_ident(name)} {text}" if name else text
+
+    def _check_text(self, ck: CheckConstraint) -> str:
+        if ck.definition:
+            return ck.definition
+        text = f"CHECK {_paren(ck.expression)}"
+        if ck.no_inherit:
+            text += " NO INHERIT"
+        if not ck.valid:
+            text += " NOT VALID"
+        return text
+
+    def _unique_text(self, u: UniqueConstraint) -> str:
+        if u.definition:
+            return u.definition
+        text = "UNIQUE" + (" NULLS NOT DISTINCT" if u.nulls_not_distinct else "")
+        text += f" ({', '.join(quote_ident(c) for c in u.columns)})"
+        if u.include:
+            text += f" INCLUDE ({', '.join(quote_ident(c) for c in u.include)})"
+        if u.deferrable:
+            text += " DEFERRABLE" + (" INITIALLY DEFERRED" if u.initially_deferred else "")
+        return text
+
+    def _fk_text(self, fk: ForeignKey) -> str:
+        if fk.definition:
+            return fk.definition
+        ref = self.tables.get(f"{fk.ref_schema}.{fk.ref_table}")
+        text = f"FOREIGN KEY ({', '.join(quote_ident(c) for c in fk.columns)}) REFERENCES "
+        text += qualify(ref.schema, ref.name) if ref else qualify(fk.ref_schema, fk.ref_table)
+        if fk.ref_columns:
+            text += f"({', '.join(quote_ident(c) for c in fk.ref_columns)})"
+        if fk.match and fk.match.upper() not in ("SIMPLE", "NONE"):
+            text += f" MATCH {fk.match.upper()}"
+        if fk.on_update and fk.on_update.upper() != "NO ACTION":
+            text += f" ON UPDATE {fk.on_update.upper()}"
+        if fk.on_delete and fk.on_delete.upper() != "NO ACTION":
+            text += f" ON DELETE {fk.on_delete.upper()}"
+        if fk.deferrable:
+            text += " DEFERRABLE" + (" INITIALLY DEFERRED" if fk.initially_deferred else "")
+        if not fk.valid:
+            text += " NOT VALID"
+        return text
+
+    def _fk_inline(self, t: Table, fk: ForeignKey) -> bool:
+        """Whether a foreign key can be written inside CREATE TABLE: the referenced table comes first
+        (no cycle), its key exists from its own CREATE TABLE, and the key is valid."""
+        key = id(fk)
+        if key in self.inline_fks:
+            return self.inline_fks[key]
+        ok = self._fk_inline_uncached(t, fk)
+        self.inline_fks[key] = ok
+        return ok
+
+    def _fk_inline_uncached(self, t: Table, fk: ForeignKey) -> bool:
+        if self._fk_is_clone(t, fk) or _not_valid(self._fk_text(fk)) or not fk.valid:
+            return False
+        ref = self.tables.get(f"{fk.ref_schema}.{fk.ref_table}")
+        if ref is None or ref.partition_by or ref.partition_of:
+            return False
+        if (t.qualified_name, ref.qualified_name) in self.deferred_cycle_fks:
+            return False
+        if t.partition_by or t.partition_of:
+            return False
+        cols = list(fk.ref_columns) or list(ref.primary_key)
+        keys = [list(ref.primary_key)] + [list(u.columns) for u in ref.unique if not u.definition or
+                                          "UNIQUE" in u.definition]
+        return any(k and sorted(k) == sorted(cols) for k in keys)
+
+    def _fk_is_clone(self, t: Table, fk: ForeignKey) -> bool:
+        """A partition's copy of its parent's foreign key (PostgreSQL creates it with the partition)."""
+        parent = self._parent_of(t)
+        while parent is not None:
+            if any(p.name == fk.name and p.columns == fk.columns for p in parent.foreign_keys):
+                return True
+            parent = self._parent_of(parent)
+        return False
+
+    def _deferred_parent_constraints(self, t: Table) -> list[str]:
+        """A partitioned table's keys, added after its partitions exist so that PostgreSQL attaches the
+        partitions' own (named) keys instead of creating new ones."""
+        out = []
+        if t.primary_key:
+            out.append(self._pk_sql(t))
+        out += [self._named(u.name, self._unique_text(u)) for u in t.unique]
+        out += [self._named(ex.name, ex.definition) for ex in t.exclusions]
+        return out
+
+    def tcons_sql(self, t: Table) -> str:
+        name = qualify(t.schema, t.name)
+        return "\n".join(self._guard(f"ALTER TABLE {name} ADD {c};") for c in self._deferred_parent_constraints(t))
+
+    # -- views ---------------------------------------------------------------------------------------
+    def view_sql(self, v: View) -> str:
+        body = v.definition.strip().rstrip(";").rstrip()
+        name = qualify(v.schema, v.name)
+        opts = f"\nWITH ({', '.join(v.options)})" if v.options else ""
+        if v.materialized:
+            head = f"CREATE MATERIALIZED VIEW{self._ine()} {name}"
+            if v.attrs.get("access_method") and v.attrs["access_method"] != "heap":
+                head += f"\nUSING {quote_ident(v.attrs['access_method'])}"
+            head += opts
+            if v.tablespace:
+                head += f"\nTABLESPACE {quote_ident(v.tablespace)}"
+            return f"{head} AS\n{body}\nWITH {'DATA' if v.with_data else 'NO DATA'};"
+        verb = "CREATE OR REPLACE VIEW" if self.if_not_exists else "CREATE VIEW"
+        return f"{verb} {name}{opts} AS\n{body};"
+
+    # -- phases after creation -------------------------------------------------------------------------
+    def sequence_ownership_sql(self) -> list[str]:
+        out = []
+        for seq in self.schema.sequences:
+            if (seq.schema, seq.name) in self.identity_sequences or not seq.owned_by:
+                continue
+            owner = self._owned_by(seq.owned_by)
+            if owner is None:
+                continue
+            t, c = owner
+            out.append(f"ALTER SEQUENCE {qualify(seq.schema, seq.name)} OWNED BY "
+                       f"{qualify(t.schema, t.name)}.{quote_ident(c.name)};")
+        return out
+
+    def late_constraints_sql(self) -> list[str]:
+        out = []
+        for t in self.schema.tables:
+            for c in t.columns:
+                if c.attrs.get("not_null_valid") is False:
+                    name = c.attrs.get("not_null_name") or f"{t.name}_{c.name}_not_null"
+                    out.append(self._guard(f"ALTER TABLE {qualify(t.schema, t.name)} ADD CONSTRAINT "
+                                           f"{quote_ident(str(name))} NOT NULL {quote_ident(c.name)} NOT VALID;"))
+            parent = self._parent_of(t)
+            inherited = self._inherited_check_names([parent] if parent else self._inherit_parents(t))
+            for ck in t.checks:
+                if ck.name and ck.name in inherited:
+                    continue
+                text = self._check_text(ck)
+                if _not_valid(text):
+                    out.append(self._guard(f"ALTER TABLE {qualify(t.schema, t.name)} ADD "
+                                           f"{self._named(ck.name, text)};"))
+        return out
+
+    def _index_order(self) -> list[Table]:
+        """Tables deepest in a partition tree first, so a parent's index attaches to its partitions'."""
+        def depth(t: Table) -> int:
+            d, p = 0, self._parent_of(t)
+            while p is not None and d < 100:
+                d, p = d + 1, self._parent_of(p)
+            return d
+        return sorted(self.schema.tables, key=lambda t: -depth(t))
+
+    def indexes_sql(self) -> list[str]:
+        out = []
+        for t in self._index_order():
+            for ix in t.indexes:
+                sql = self.index_sql(t.schema, t.name, ix, partitioned=bool(t.partition_by), table=t)
+                if sql:
+                    out.append(sql)
+            for ix in t.indexes:
+                if ix.attrs.get("clustered"):
+                    out.append(f"ALTER TABLE {qualify(t.schema, t.name)} CLUSTER ON {quote_ident(ix.name)};")
+            if t.attrs.get("replica_identity"):
+                ri = self._replica_identity(t)
+                if ri:
+                    out.append(ri)
+            for st in t.attrs.get("statistics") or []:
+                if isinstance(st, dict) and st.get("definition"):
+                    out.append(_stmt(st["definition"]))
+        for v in self.schema.views:
+            for ix in v.indexes:
+                sql = self.index_sql(v.schema, v.name, ix, partitioned=False, table=None)
+                if sql:
+                    out.append(sql)
+        return out
+
+    def _replica_identity(self, t: Table) -> str:
+        ri = str(t.attrs["replica_identity"])
+        name = qualify(t.schema, t.name)
+        if ri.lower() in ("full", "f"):
+            return f"ALTER TABLE ONLY {name} REPLICA IDENTITY FULL;"
+        if ri.lower() in ("nothing", "n"):
+            return f"ALTER TABLE ONLY {name} REPLICA IDENTITY NOTHING;"
+        if ri.lower() in ("default", "d"):
+            return ""
+        ix = next((i for i in t.indexes if i.attrs.get("replica_identity")), None)
+        if ri.upper() == "INDEX" and ix is None:
+            return ""
+        return f"ALTER TABLE ONLY {name} REPLICA IDENTITY USING INDEX {quote_ident(ix.name if ix else ri)};"
+
+    def index_sql(self, schema_name: str, rel: str, ix: Index, *, partitioned: bool,
+                  table: Table | None) -> str:
+        if ix.constraint or not ix.valid:
+            return ""
+        if table is not None and self._index_is_clone(table, ix):
+            return ""
+        if ix.definition:
+            text = ix.definition
+            if partitioned:
+                # pg_get_indexdef writes ON ONLY for a partitioned table's index; without ONLY the new
+                # index attaches to the partitions' matching indexes (created just before).
+                text = re.sub(r"\bON ONLY\b", "ON", text, count=1)
+            if self.if_not_exists:
+                text = re.sub(r"^(CREATE (?:UNIQUE )?INDEX )(?!IF NOT EXISTS)", r"\1IF NOT EXISTS ", text)
+            return _stmt(text)
+        keys = []
+        for i, col in enumerate(ix.columns):
+            is_expr = ix.expressions[i] if i < len(ix.expressions) else (
+                table is not None and table.column(col) is None and not re.match(r"^\w+$", col))
+            key = _paren(col) if is_expr else quote_ident(col)
+            if i < len(ix.opclasses) and ix.opclasses[i]:
+                key += f" {ix.opclasses[i]}"
+            if i < len(ix.orders) and ix.orders[i]:
+                key += f" {ix.orders[i]}"
+            keys.append(key)
+        sql = f"CREATE {'UNIQUE ' if ix.unique else ''}INDEX{self._ine()} {quote_ident(ix.name)} ON "
+        sql += qualify(schema_name, rel)
+        if ix.method and ix.method.lower() != "btree":
+            sql += f" USING {ix.method.lower()}"
+        sql += f" ({', '.join(keys)})"
+        if ix.include:
+            sql += f" INCLUDE ({', '.join(quote_ident(c) for c in ix.include)})"
+        if ix.nulls_not_distinct:
+            sql += " NULLS NOT DISTINCT"
+        if ix.options:
+            sql += f" WITH ({', '.join(ix.options)})"
+        if ix.tablespace:
+            sql += f" TABLESPACE {quote_ident(ix.tablespace)}"
+        if ix.where:
+            sql += f" WHERE {_paren(ix.where)}"
+        return sql + ";"
+
+    def _index_is_clone(self, t: Table, ix: Index) -> bool:
+        return bool(ix.attrs.get("parent_index")) and False
+
+    def late_foreign_keys_sql(self) -> list[str]:
+        out = []
+        for t in self.schema.tables:
+            for fk in t.foreign_keys:
+                if self._fk_inline(t, fk) or self._fk_is_clone(t, fk):
+                    continue
+                out.append(self._guard(f"ALTER TABLE {qualify(t.schema, t.name)} ADD "
+                                       f"{self._named(fk.name, self._fk_text(fk))};"))
+        return out
+
+    def triggers_sql(self) -> list[str]:
+        out = []
+        for t in self.schema.tables:
+            for tr in t.triggers:
+                out.append(self.trigger_sql(t.schema, t.name, tr))
+        for v in self.schema.views:
+            for tr in v.triggers:
+                out.append(self.trigger_sql(v.schema, v.name, tr))
+        return out
+
+    def trigger_sql(self, schema_name: str, rel: str, tr: Trigger) -> str:
+        if tr.definition:
+            sql = _stmt(tr.definition)
+            if self.if_not_exists and not tr.constraint:
+                sql = re.sub(r"^CREATE TRIGGER\b", "CREATE OR REPLACE TRIGGER", sql)
+        else:
+            events = " OR ".join(e.upper() for e in tr.events)
+            func = _sql_name(tr.function)
+            if not func.endswith(")"):
+                func += "()"
+            verb = "CREATE CONSTRAINT TRIGGER" if tr.constraint else (
+                "CREATE OR REPLACE TRIGGER" if self.if_not_exists else "CREATE TRIGGER")
+            sql = (f"{verb} {quote_ident(tr.name)} {tr.timing.upper()} {events} ON {qualify(schema_name, rel)}"
+                   f" FOR EACH {tr.for_each.upper()}")
+            if tr.when:
+                sql += f" WHEN {_paren(tr.when)}"
+            sql += f" EXECUTE FUNCTION {func};"
+        state = {"D": "DISABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
+        if tr.enabled in state:
+            sql += f"\nALTER TABLE {qualify(schema_name, rel)} {state[tr.enabled]} {quote_ident(tr.name)};"
+        return sql
+
+    def rls_sql(self) -> list[str]:
+        out = []
+        for t in self.schema.tables:
+            name = qualify(t.schema, t.name)
+            if t.rls_enabled:
+                out.append(f"ALTER TABLE {name} ENABLE ROW LEVEL SECURITY;")
+            if t.rls_forced:
+                out.append(f"ALTER TABLE {name} FORCE ROW LEVEL SECURITY;")
+            for p in t.policies:
+                out.append(self.policy_sql(t, p))
+        return out
+
+    def policy_sql(self, t: Table, p: Policy) -> str:
+        sql = f"CREATE POLICY {quote_ident(p.name)} ON {qualify(t.schema, t.name)}"
+        if not p.permissive:
+            sql += " AS RESTRICTIVE"
+        if p.command and p.command.upper() != "ALL":
+            sql += f" FOR {p.command.upper()}"
+        roles = p.roles or ["public"]
+        if roles != ["public"]:
+            sql += " TO " + ", ".join(_role(r) for r in roles)
+        if p.using:
+            sql += f" USING {_paren(p.using)}"
+        if p.with_check:
+            sql += f" WITH CHECK {_paren(p.with_check)}"
+        return self._guard(sql + ";")
+
+    # -- comments ------------------------------------------------------------------------------------
+    def comments_sql(self) -> list[str]:
+        s = self.schema
+        out: list[str] = []
+
+        def add(target: str, comment: str | None) -> None:
+            if comment is not None:
+                out.append(f"COMMENT ON {target} IS {quote_literal(comment)};")
+
+        for ns in s.schemas:
+            if ns.name == "public" and ns.comment == _DEFAULT_PUBLIC_COMMENT:
+                continue
+            if ns.name in ("pg_catalog", "information_schema"):
+                continue
+            add(f"SCHEMA {quote_ident(ns.name)}", ns.comment)
+        for e in s.extensions:
+            if e.name not in _BUILTIN_EXTENSIONS:
+                add(f"EXTENSION {quote_ident(e.name)}", e.comment)
+        for en in s.enums:
+            add(f"TYPE {qualify(en.schema, en.name)}", en.comment)
+        for d in s.domains:
+            add(f"DOMAIN {qualify(d.schema, d.name)}", d.comment)
+            for ck in d.checks:
+                if ck.name:
+                    add(f"CONSTRAINT {quote_ident(ck.name)} ON DOMAIN {qualify(d.schema, d.name)}", ck.comment)
+        for ct in s.composite_types:
+            add(f"TYPE {qualify(ct.schema, ct.name)}", ct.comment)
+            for a in ct.attributes:
+                add(f"COLUMN {qualify(ct.schema, ct.name)}.{quote_ident(a.name)}", a.comment)
+        for seq in s.sequences:
+            add(f"SEQUENCE {qualify(seq.schema, seq.name)}", seq.comment)
+        for f in s.functions:
+            add(f"{_function_keyword(f)} {qualify(f.schema, f.name)}({f.identity_args})", f.comment)
+        for t in s.tables:
+            name = qualify(t.schema, t.name)
+            add(f"TABLE {name}", t.comment)
+            for c in t.columns:
+                add(f"COLUMN {name}.{quote_ident(c.name)}", c.comment)
+            if t.attrs.get("primary_key_comment") and t.primary_key_name:
+                add(f"CONSTRAINT {quote_ident(t.primary_key_name)} ON {name}", t.attrs["primary_key_comment"])
+            for con in [*t.foreign_keys, *t.checks, *t.unique, *t.exclusions]:
+                if con.name and con.comment is not None:
+                    if isinstance(con, ForeignKey) and self._fk_is_clone(t, con):
+                        continue
+                    add(f"CONSTRAINT {quote_ident(con.name)} ON {name}", con.comment)
+            for ix in t.indexes:
+                if ix.valid:
+                    add(f"INDEX {qualify(t.schema, ix.name)}", ix.comment)
+            for st in t.attrs.get("statistics") or []:
+                if isinstance(st, dict) and st.get("comment") is not None and st.get("name"):
+                    add(f"STATISTICS {qualify(st.get('schema') or t.schema, st['name'])}", st["comment"])
+            for tr in t.triggers:
+                add(f"TRIGGER {quote_ident(tr.name)} ON {name}", tr.comment)
+            for p in t.policies:
+                add(f"POLICY {quote_ident(p.name)} ON {name}", p.comment)
+        for v in s.views:
+            name = qualify(v.schema, v.name)
+            add(f"{'MATERIALIZED VIEW' if v.materialized else 'VIEW'} {name}", v.comment)
+            for col, comment in v.column_comments.items():
+                add(f"COLUMN {name}.{quote_ident(col)}", comment)
+            for ix in v.indexes:
+                add(f"INDEX {qualify(v.schema, ix.name)}", ix.comment)
+            for tr in v.triggers:
+                add(f"TRIGGER {quote_ident(tr.name)} ON {name}", tr.comment)
+        return out
+
+    # -- ownership and privileges ----------------------------------------------------------------------
+    def _acl_targets(self) -> list[tuple[str, str, str, Any]]:
+        """(ACL kind, ALTER target, GRANT target, object) for every object that has an owner and ACL."""
+        s = self.schema
+        out: list[tuple[str, str, str, Any]] = []
+        for n in s.schemas:
+            if n.name in ("pg_catalog", "information_schema", "pg_toast"):
+                continue
+            out.append(("SCHEMA", f"SCHEMA {quote_ident(n.name)}", f"SCHEMA {quote_ident(n.name)}", n))
+        for e in s.enums:
+            out.append(("TYPE", f"TYPE {qualify(e.schema, e.name)}", f"TYPE {qualify(e.schema, e.name)}", e))
+        for d in s.domains:
+            out.append(("TYPE", f"DOMAIN {qualify(d.schema, d.name)}", f"DOMAIN {qualify(d.schema, d.name)}", d))
+        for c in s.composite_types:
+            out.append(("TYPE", f"TYPE {qualify(c.schema, c.name)}", f"TYPE {qualify(c.schema, c.name)}", c))
+        for q in s.sequences:
+            if (q.schema, q.name) not in self.identity_sequences:
+                name = qualify(q.schema, q.name)
+                out.append(("SEQUENCE", f"SEQUENCE {name}", f"SEQUENCE {name}", q))
+        for f in s.functions:
+            sig = f"{qualify(f.schema, f.name)}({f.identity_args})"
+            grant_kw = "PROCEDURE" if f.kind == "procedure" else "FUNCTION"
+            out.append(("FUNCTION", f"{_function_keyword(f)} {sig}", f"{grant_kw} {sig}", f))
+        for t in s.tables:
+            if t.attrs.get("foreign"):
+                continue
+            name = qualify(t.schema, t.name)
+            out.append(("TABLE", f"TABLE {name}", f"TABLE {name}", t))
+        for v in s.views:
+            name = qualify(v.schema, v.name)
+            out.append(("TABLE", f"{'MATERIALIZED VIEW' if v.materialized else 'VIEW'} {name}", f"TABLE {name}", v))
+        return out
+
+    def owners_sql(self) -> list[str]:
+        if self.owners is False:
+            return []
+        out = []
+        for _kind, target, _grant, obj in self._acl_targets():
+            if not obj.owner:
+                continue
+            if isinstance(obj, Namespace) and obj.name == "public":
+                # PostgreSQL 15+ gives public to pg_database_owner; older servers to the bootstrap user.
+                if self.major >= 15 and obj.owner != "pg_database_owner":
+                    out.append(f"ALTER {target} OWNER TO {quote_ident(obj.owner)};")
+                continue
+            if self.owners is None and obj.owner == self.default_owner:
+                continue
+            out.append(f"ALTER {target} OWNER TO {quote_ident(obj.owner)};")
+        return out
+
+    def privileges_sql(self) -> list[str]:
+        out = []
+        for kind, _target, grant_target, obj in self._acl_targets():
+            privs: list[Privilege] = getattr(obj, "privileges", [])
+            if privs:
+                out += self._grant_statements(kind, grant_target, obj, privs)
+        return out
+
+    def _grant_statements(self, kind: str, target: str, obj: Any, privs: list[Privilege]) -> list[str]:
+        """GRANT/REVOKE turning an object's default privileges into exactly its ACL, as pg_dump does:
+        revoke each default entry the ACL lacks, then grant each ACL entry that is not a default one,
+        in ACL order. ``privs`` is the ACL as inspect reads it (owner's entry included); an object whose
+        ACL was never changed has none."""
+        owner = obj.owner
+        items = _acl_items([p for p in privs if not p.columns])
+        out: list[str] = []
+        if items:
+            defaults = self._default_acl(kind, obj)
+            for d in defaults:
+                if d not in items:
+                    out.append(f"REVOKE ALL ON {target} FROM {_role(d.grantee)};")
+            for item in items:
+                if item in defaults:
+                    continue
+                out += _grant_item(item, target, owner, None)
+        for item in _acl_items([p for p in privs if p.columns]):
+            out += _grant_item(item, target, owner, item.columns)
+        return out
+
+    def _default_acl(self, kind: str, obj: Any) -> list[_AclItem]:
+        """The ACL an object has before any GRANT (PostgreSQL's acldefault, or the initial privileges
+        of the public schema)."""
+        owner = obj.owner or ""
+        everything = set(_ALL_PRIVS[kind])
+        if kind == "TABLE" and (self.major >= 17 or not self.inspected):
+            everything.add("MAINTAIN")
+        out = [_AclItem(owner, owner, frozenset(everything), frozenset())]
+        if kind in ("FUNCTION", "TYPE"):
+            out.append(_AclItem("PUBLIC", owner, frozenset({"EXECUTE" if kind == "FUNCTION" else "USAGE"}),
+                                frozenset()))
+        if isinstance(obj, Namespace) and obj.name == "public" and self.major >= 15:
+            out = [_AclItem("pg_database_owner", "pg_database_owner", frozenset({"USAGE", "CREATE"}), frozenset()),
+                   _AclItem("PUBLIC", "pg_database_owner", frozenset({"USAGE"}), frozenset())]
+            if owner != "pg_database_owner":
+                out = [_AclItem(owner, owner, frozenset({"USAGE", "CREATE"}), frozenset()),
+                       _AclItem("PUBLIC", owner, frozenset({"USAGE"}), frozenset())]
+        return out
+
+
+@dataclass(frozen=True)
+class _AclItem:
+    grantee: str
+    grantor: str
+    plain: frozenset[str]
+    with_option: frozenset[str]
+    columns: tuple[str, ...] = ()
+
+
+def _acl_items(privs: list[Privilege]) -> list[_AclItem]:
+    """Regroup inspect's Privilege entries (split by grant option) into aclitems, in ACL order."""
+    order: list[tuple[str, str, tuple[str, ...]]] = []
+    plain: dict[tuple[str, str, tuple[str, ...]], set[str]] = {}
+    opt: dict[tuple[str, str, tuple[str, ...]], set[str]] = {}
+    for p in privs:
+        key = (_role_key(p.grantee), p.grantor or "", tuple(p.columns))
+        if key not in plain:
+            order.append(key)
+            plain[key], opt[key] = set(), set()
+        (opt if p.grantable else plain)[key].update(x.upper() for x in p.privileges)
+    return [_AclItem(k[0], k[1], frozenset(plain[k]), frozenset(opt[k]), k[2]) for k in order]
+
+
+def _grant_item(item: _AclItem, target: str, owner: str | None, columns: tuple[str, ...] | None) -> list[str]:
+    out = []
+    for privs, option in ((item.plain, False), (item.with_option, True)):
+        if not privs:
+            continue
+        names = sorted(privs, key=_PRIV_ORDER.index if all(p in _PRIV_ORDER for p in privs) else str)
+        if columns:
+            cols = ", ".join(quote_ident(c) for c in columns)
+            text = ", ".join(f"{n}({cols})" for n in names)
+        else:
+            text = ", ".join(names)
+        stmt = f"GRANT {text} ON {target} TO {_role(item.grantee)}{' WITH GRANT OPTION' if option else ''};"
+        if item.grantor and owner and item.grantor != owner:
+            stmt = f"SET SESSION AUTHORIZATION {quote_ident(item.grantor)};\n{stmt}\nRESET SESSION AUTHORIZATION;"
+        out.append(stmt)
+    return out
+
+
+_PRIV_ORDER = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN",
+               "EXECUTE", "USAGE", "CREATE", "CONNECT", "TEMPORARY"]
+
+
+# --------------------------------------------------------------------------------------------------
+
+
+def _refs_of(texts: Iterable[str]) -> list[tuple[str | None, str]]:
+    out: list[tuple[str | None, str]] = []
+    for t in texts:
+        out.extend(_references(t))
+    return out
+
+
+def _function_header(definition: str) -> str:
+    """The part of a CREATE FUNCTION that must resolve at creation time: everything but a string
+    body (an SQL-standard ``BEGIN ATOMIC``/``RETURN`` body is parsed at creation, so it counts)."""
+    if not definition:
+        return ""
+    m = re.search(r"(?im)^\s*AS\s+(\$|')", definition)
+    if m:
+        return definition[: m.start()]
+    m = re.search(r"(?i)\bAS\s+(\$[A-Za-z0-9_]*\$|')", definition)
+    return definition[: m.start()] if m else definition
+
+
+def _function_keyword(f: Function) -> str:
+    return {"procedure": "PROCEDURE", "aggregate": "AGGREGATE"}.get(f.kind, "FUNCTION")
+
+
+def _not_valid(text: str) -> bool:
+    return text.rstrip().upper().endswith("NOT VALID")
+
+
+def _role(name: str) -> str:
+    if name.lower() == "public" or name == "PUBLIC":
+        return "PUBLIC"
+    if name.upper() in ("CURRENT_USER", "SESSION_USER", "CURRENT_ROLE"):
+        return name.upper()
+    return quote_ident(name)
+
+
+def _role_key(name: str | None) -> str:
+    if name is None:
+        return ""
+    return "PUBLIC" if name in ("PUBLIC", "public") else name
+
+
+_ALL_PRIVS = {
+    "TABLE": {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"},
+    "SEQUENCE": {"USAGE", "SELECT", "UPDATE"},
+    "FUNCTION": {"EXECUTE"},
+    "TYPE": {"USAGE"},
+    "SCHEMA": {"USAGE", "CREATE"},
+}
