@@ -1,0 +1,1 @@
+"""MongoDB dialect: collection validators and indexes from a relational model."""
