@@ -89,7 +89,14 @@ def parse_source(text: str, config: Config | None = None) -> Source:
     if _DBNAME.match(text):
         if config.environments:
             # A bare word could be a typo of an environment name: say so rather than guessing.
-            pass
+            import difflib
+
+            close = difflib.get_close_matches(text, list(config.environments), n=1, cutoff=0.75)
+            if close:
+                raise SourceError(
+                    f"unknown environment {text!r} (did you mean {close[0]!r}? "
+                    f"environments in {config.path}: {', '.join(sorted(config.environments))})"
+                )
         return Source("dbname", text, conninfo=f"dbname={text}")
     raise SourceError(f"{text!r} is not a database URL, environment name, database name, .sql or .json file")
 

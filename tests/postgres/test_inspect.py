@@ -134,3 +134,84 @@ def test_parse_acl():
     assert privs[1].privileges == ["INSERT"] and not privs[1].grantable
     assert privs[2].privileges == ["SELECT"] and privs[2].grantable
     assert privs[3].grantee == 'we"ird' and privs[3].grantor == "own er" and privs[3].privileges == ["USAGE"]
+
+
+@pytest.mark.parametrize("server_name", ["embedded", "pg15"])
+def test_pagila(request, server_name):
+    """The real Pagila schema (PostgreSQL 18 file on the embedded server, the PG 15 variant on 15)."""
+    server = request.getfixturevalue("sandbox" if server_name == "embedded" else "pg15_server")
+    source = CORPUS / ("pagila-schema.sql" if server_name == "embedded" else "pagila-schema-pg15.sql")
+    with server.temporary_database(prefix="aishell_test_") as conninfo:
+        load(server, conninfo, source)
+        m = inspect(conninfo)
+    expected_tables = 71 if server_name == "embedded" else 70  # the PG 15 variant drops film_embedding
+    assert len(m.tables) == expected_tables
+    assert sum(1 for t in m.tables if t.partition_of == "public.payment") == 55
+    assert sorted(v.name for v in m.views if not v.materialized) == [
+        "actor_info", "customer_list", "film_list", "nicer_but_slower_film_list", "sales_by_film_category",
+        "sales_by_store", "staff_list"]
+    assert [v.name for v in m.views if v.materialized] == ["rental_by_category"]
+    assert len(m.functions) == 10 and [f.name for f in m.functions if f.kind == "aggregate"] == ["group_concat"]
+    assert [e.name for e in m.enums] == ["mpaa_rating"]
+    assert sorted(d.name for d in m.domains) == ["bıgınt", "year"]
+    film = m.table("film")
+    assert film.column("rating").type == "public.mpaa_rating"
+    assert film.column("film_id").default == "nextval('public.film_film_id_seq'::regclass)"
+    assert film.column("length_hours").generated_kind == ("virtual" if server_name == "embedded" else "stored")
+    assert {fk.ref_table for fk in film.foreign_keys} == {"language"}
+    assert m.table("payment").partition_by == "RANGE (payment_date)"
+    assert sum(len(t.foreign_keys) for t in m.tables) >= 30
+    assert m.server_version.startswith("18." if server_name == "embedded" else "15.")
+
+
+def test_inspect_is_read_only_snapshot(pg_server, scratch_db):
+    """Every catalog query runs in one READ ONLY, REPEATABLE READ transaction with a statement timeout."""
+    import psycopg
+
+    from aishell.dialects.postgres.inspect import inspect_connection
+
+    load(pg_server, scratch_db, OBJECTS / "core.sql")
+    settings: list[tuple] = []
+
+    class ProbingCursor(psycopg.Cursor):
+        probing = False
+
+        def execute(self, query, params=None, **kw):
+            result = super().execute(query, params, **kw)
+            if not ProbingCursor.probing:
+                ProbingCursor.probing = True
+                try:
+                    with self.connection.cursor() as probe:
+                        probe.execute(
+                            "SELECT current_setting('transaction_read_only'),"
+                            " current_setting('transaction_isolation'), current_setting('statement_timeout'),"
+                            " txid_current_if_assigned() IS NULL, pg_current_xact_id_if_assigned() IS NULL"
+                        )
+                        settings.append(probe.fetchone())
+                finally:
+                    ProbingCursor.probing = False
+            return result
+
+    with psycopg.connect(scratch_db, cursor_factory=ProbingCursor) as conn:
+        inspect_connection(conn, statement_timeout="45s")
+        # The connection is left read only: a write attempt fails.
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            conn.execute("CREATE TABLE sneaky (a int)")
+    assert len(settings) == len(QUERIES) + 1
+    assert set(settings) == {("on", "repeatable read", "45s", True, True)}
+
+
+def test_lock_wait_ends_with_a_clear_error(pg_server, scratch_db):
+    """A table locked by a migration makes inspect stop at its timeout with one clear line."""
+    import psycopg
+
+    from aishell.errors import AishellError
+
+    load(pg_server, scratch_db, OBJECTS / "core.sql")
+    with psycopg.connect(scratch_db) as locker:
+        locker.execute("LOCK TABLE public.post IN ACCESS EXCLUSIVE MODE")
+        # pg_get_expr and friends take ACCESS SHARE locks, as pg_dump does: inspect waits, then stops.
+        with pytest.raises(AishellError, match="timeout"):
+            inspect(scratch_db, statement_timeout="300ms")
+        locker.rollback()
+    assert inspect(scratch_db, statement_timeout="5s").table("post")

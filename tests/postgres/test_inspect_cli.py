@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
+
+import pytest
 
 from tests.conftest import CORPUS, FIXTURES, run_cli
 
@@ -89,7 +94,69 @@ def test_missing_database(pg_server):
     assert "does not exist" in err and "hunter22" not in err
 
 
-def test_unknown_environment(tmp_path):
+
+
+def test_unknown_environment_suggests_the_close_name(tmp_path):
     (tmp_path / "aishell.toml").write_text('[environments]\nstaging = "postgresql://x@localhost/x"\n')
-    r = run_cli("schema", "inspect", "stagingg.x", cwd=tmp_path)
-    one_line_error(r, 1)
+    err = one_line_error(run_cli("schema", "inspect", "stagging", cwd=tmp_path), 1)
+    assert "unknown environment 'stagging'" in err and "did you mean 'staging'" in err
+
+
+def test_environment_url_password_is_masked(tmp_path):
+    (tmp_path / "aishell.toml").write_text(
+        '[environments]\nstaging = "postgresql://app:envsecret99@127.0.0.1:1/app"\n')
+    r = run_cli("schema", "inspect", "staging", cwd=tmp_path)
+    err = one_line_error(r, 4)
+    assert "envsecret99" not in err + r.stdout
+
+
+def test_environment_with_unset_variable(tmp_path):
+    (tmp_path / "aishell.toml").write_text('[environments]\nprod = "${AISHELL_TEST_UNSET_URL}"\n')
+    err = one_line_error(run_cli("schema", "inspect", "prod", cwd=tmp_path), 1)
+    assert "AISHELL_TEST_UNSET_URL" in err
+
+
+def test_conninfo_password_is_masked():
+    r = run_cli("schema", "inspect", "host=127.0.0.1 port=1 dbname=x user=u password=kvsecret77")
+    err = one_line_error(r, 4)
+    assert "kvsecret77" not in err + r.stdout
+
+
+def test_schema_option(pg_server):
+    r = run_cli("schema", "inspect", str(OBJECTS / "tables.sql"), "--schema", "app", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert [s["name"] for s in data["schemas"]] == ["app"]
+    assert all(t["schema"] == "app" for t in data["tables"])
+    err = one_line_error(run_cli("schema", "inspect", str(OBJECTS / "core.sql"), "--schema", "nope"), 1)
+    assert "no schema named 'nope'" in err
+
+
+def test_quoting_fixture_human_output(pg_server):
+    r = run_cli("schema", "inspect", str(OBJECTS / "quoting.sql"))
+    assert r.returncode == 0, r.stderr
+    assert '"x; DROP TABLE y; --"' in r.stdout and '"Ünïcode"' in r.stdout
+
+
+@pytest.mark.skipif(not shutil.which("pg_virtualenv"), reason="needs Debian's pg_virtualenv")
+def test_wrong_password_on_a_real_password_server(tmp_path):
+    """A throwaway PostgreSQL 15 cluster with scram-sha-256 over TCP: a wrong password is refused."""
+    script = tmp_path / "run.sh"
+    out = tmp_path / "out"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'"{sys.executable}" -m aishell.cli.main schema inspect '
+        '"postgresql://postgres:Wr0ngPassw0rd@127.0.0.1:$PGPORT/postgres" '
+        f'>"{out}.wrong.stdout" 2>"{out}.wrong.stderr"; echo $? >"{out}.wrong.rc"\n'
+        f'"{sys.executable}" -m aishell.cli.main schema inspect --json '
+        '"postgresql://postgres:$PGPASSWORD@127.0.0.1:$PGPORT/postgres" '
+        f'>"{out}.right.stdout" 2>"{out}.right.stderr"; echo $? >"{out}.right.rc"\n'
+    )
+    script.chmod(0o755)
+    subprocess.run(["pg_virtualenv", "-v", "15", str(script)], capture_output=True, timeout=120, cwd=tmp_path)
+    stderr = (tmp_path / "out.wrong.stderr").read_text()
+    assert (tmp_path / "out.wrong.rc").read_text().strip() == "4", stderr
+    assert stderr.startswith("aishell: error:") and stderr.count("\n") == 1
+    assert "password authentication failed" in stderr and "Wr0ngPassw0rd" not in stderr
+    assert (tmp_path / "out.right.rc").read_text().strip() == "0", (tmp_path / "out.right.stderr").read_text()
+    assert json.loads((tmp_path / "out.right.stdout").read_text())["server_version"].startswith("15.")

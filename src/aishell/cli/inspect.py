@@ -128,6 +128,10 @@ def render_summary(schema, display: str) -> None:
         c.print("No tables.")
         return
     several = len({t.schema for t in schema.tables}) > 1
+    if not c.is_terminal:
+        # Piped or captured output: never fold a table name, whatever its length.
+        longest = max(len(f"{quote_ident(t.schema)}.{quote_ident(t.name)}") + 14 for t in schema.tables)
+        c.width = max(c.width, longest + 75)
     has_stats = any("row_estimate" in t.attrs for t in schema.tables)
     tables = RichTable(title="Tables", show_header=True, header_style="bold")
     tables.add_column("table", overflow="fold")

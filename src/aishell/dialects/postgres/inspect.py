@@ -59,6 +59,7 @@ QUERIES = (
     "indexes",
     "triggers",
     "policies",
+    "statistics",
     "functions",
 )
 
@@ -180,9 +181,11 @@ def inspect_connection(
                     rows[name] = cur.fetchall()
                     if name == "namespaces":
                         params["nsp"] = [r["oid"] for r in rows[name]]
-    except psycopg.errors.QueryCanceled:
+    except (psycopg.errors.QueryCanceled, psycopg.errors.LockNotAvailable) as exc:
+        what = "waiting for a lock" if isinstance(exc, psycopg.errors.LockNotAvailable) else "reading the catalog"
         raise AishellError(
-            f"introspection took longer than the statement timeout ({statement_timeout})"
+            f"introspection stopped after the {statement_timeout} timeout while {what}"
+            " (another session holds a lock, or the catalog is very large)"
         ) from None
     except psycopg.errors.InsufficientPrivilege as exc:
         raise UserError(f"not allowed to read the catalog: {str(exc).splitlines()[0]}") from None
@@ -301,6 +304,9 @@ def _build(rows: dict[str, list[dict[str, Any]]], *, include_stats: bool) -> Sch
         )
         if r["kind"] == "f":
             table.attrs["foreign"] = True
+        if r["replica_identity"] and r["replica_identity"] != "d":
+            # f: FULL, n: NOTHING, i: USING INDEX (the index is flagged replica_identity).
+            table.attrs["replica_identity"] = {"f": "FULL", "n": "NOTHING", "i": "INDEX"}[r["replica_identity"]]
         if include_stats and r["kind"] != "p":
             table.attrs.update(_table_stats(r))
         tables[r["oid"]] = table
@@ -340,8 +346,17 @@ def _build(rows: dict[str, list[dict[str, Any]]], *, include_stats: bool) -> Sch
                 comment=r["comment"],
             ))
 
+    for r in rows["statistics"]:
+        table = tables.get(r["relid"])
+        if table is not None:
+            entry = {"name": r["name"], "schema": r["schema"], "definition": r["definition"]}
+            if r["comment"] is not None:
+                entry["comment"] = r["comment"]
+            table.attrs.setdefault("statistics", []).append(entry)
+
     schema.functions = [_function(r) for r in rows["functions"]]
 
+    _prune_not_null_names(tables.values())
     schema.tables = sorted(tables.values(), key=lambda t: (t.schema, t.name))
     schema.views = sorted(views.values(), key=lambda v: (v.schema, v.name))
     for t in schema.tables:
@@ -359,6 +374,38 @@ def _build(rows: dict[str, list[dict[str, Any]]], *, include_stats: bool) -> Sch
         d.checks.sort(key=lambda c: c.name or "")
     schema.functions.sort(key=lambda f: (f.schema, f.name, f.identity_args))
     return schema
+
+
+def _prune_not_null_names(tables: Any) -> None:
+    """Keep a column's ``not_null_name`` only where it differs from the name it gets by default in
+    context: ``<table>_<column>_not_null`` for a table's own constraint, the parent's constraint name
+    for an inherited column (a partition attached after creation keeps names of its own)."""
+    tables = list(tables)
+    raw = {(t.schema, t.name, c.name): c.attrs.get("not_null_name") for t in tables for c in t.columns}
+    for t in tables:
+        parents = [t.partition_of] if t.partition_of else list(t.inherits)
+        for c in t.columns:
+            name = c.attrs.get("not_null_name")
+            if name is None:
+                continue
+            expected = f"{t.name}_{c.name}_not_null"
+            if c.attrs.get("inherited"):
+                for parent in parents:
+                    pschema, _, pname = parent.partition(".")
+                    inherited_name = raw.get((pschema, pname, c.name))
+                    if inherited_name:
+                        expected = inherited_name
+                        break
+            if _truncate_name(expected) == name:
+                del c.attrs["not_null_name"]
+
+
+def _truncate_name(name: str, limit: int = 63) -> str:
+    """PostgreSQL cuts identifiers to 63 bytes (NAMEDATALEN - 1) without splitting a character."""
+    data = name.encode()
+    if len(data) <= limit:
+        return name
+    return data[:limit].decode("utf-8", errors="ignore")
 
 
 def _default_bounds(type_name: str, increment: int) -> tuple[int, int]:
@@ -382,14 +429,17 @@ def _column(r: dict[str, Any], identity_options: dict[str, Any], table: str = ""
         attrs["storage"] = {"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}.get(r["storage"], r["storage"])
     if r.get("compression"):
         attrs["compression"] = {"p": "pglz", "l": "lz4"}.get(r["compression"], r["compression"])
-    if r.get("options"):
-        attrs["options"] = list(r["options"])
+    # Only options a user can set (n_distinct, n_distinct_inherited); some builds store private
+    # bookkeeping there too (the system PostgreSQL 15 here adds "pg_attver=...").
+    options = [o for o in r.get("options") or [] if not o.startswith("pg_")]
+    if options:
+        attrs["options"] = options
     if r.get("is_local") is False:
         attrs["inherited"] = True
     if r.get("not_null_name"):
-        # PostgreSQL 18 names NOT NULL constraints; only a name other than the default is kept.
-        if r["not_null_name"] != f"{table}_{r['name']}_not_null"[:63]:
-            attrs["not_null_name"] = r["not_null_name"]
+        # PostgreSQL 18 names NOT NULL constraints. The name is kept here and pruned by
+        # _prune_not_null_names where it is the one PostgreSQL would choose anyway.
+        attrs["not_null_name"] = r["not_null_name"]
         if r.get("not_null_no_inherit"):
             attrs["not_null_no_inherit"] = True
         if r.get("not_null_valid") is False:
@@ -450,6 +500,10 @@ def _index(r: dict[str, Any], include_stats: bool) -> Index:
     )
     if r["parent_index"]:
         idx.attrs["parent_index"] = r["parent_index"]
+    if r["is_clustered"]:
+        idx.attrs["clustered"] = True
+    if r["is_replica_identity"]:
+        idx.attrs["replica_identity"] = True
     if include_stats:
         if r.get("scans") is not None:
             idx.attrs["scans"] = int(r["scans"])
@@ -465,9 +519,16 @@ def _check_expr(definition: str) -> str:
 
 def _add_constraint(table: Table, r: dict[str, Any], index_by_oid: dict[int, Index]) -> None:
     kind = r["kind"]
+    if r.get("enforced") is False:
+        r["validated"] = True  # NOT ENFORCED implies not validated; the flag that matters is enforced
     if kind == "p":
+        from aishell.dialects.postgres.quote import quote_ident_list
+
         table.primary_key = list(r["columns"])
         table.primary_key_name = r["name"]
+        if r["definition"] != f"PRIMARY KEY ({quote_ident_list(table.primary_key)})":
+            # INCLUDE, WITHOUT OVERLAPS, DEFERRABLE, WITH (...), USING INDEX TABLESPACE: keep the full text.
+            table.attrs["primary_key_definition"] = r["definition"]
         if r["comment"]:
             table.attrs["primary_key_comment"] = r["comment"]
         if r["deferrable"]:
@@ -487,15 +548,20 @@ def _add_constraint(table: Table, r: dict[str, Any], index_by_oid: dict[int, Ind
         )
         if r.get("period"):
             fk.attrs["period"] = True
+        if r.get("enforced") is False:
+            fk.attrs["enforced"] = False
         table.foreign_keys.append(fk)
         return
     if kind == "c":
         if not r["is_local"]:  # inherited from a parent table: the parent carries it
             return
-        table.checks.append(CheckConstraint(
+        check = CheckConstraint(
             name=r["name"], expression=r["expression"] or _check_expr(r["definition"]), valid=r["validated"],
             no_inherit=r["no_inherit"], comment=r["comment"], definition=r["definition"],
-        ))
+        )
+        if r.get("enforced") is False:
+            check.attrs["enforced"] = False
+        table.checks.append(check)
         return
     idx = index_by_oid.get(r["indid"])
     if kind == "u":

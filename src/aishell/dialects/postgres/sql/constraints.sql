@@ -30,6 +30,7 @@ SELECT con.oid,
        d.description AS comment
 --@if v >= 180000
        , con.conperiod AS period
+       , con.conenforced AS enforced
 --@endif
 FROM pg_catalog.pg_constraint con
 LEFT JOIN pg_catalog.pg_class f ON f.oid = con.confrelid

@@ -53,7 +53,7 @@ SELECT p.oid,
        a.aggminitval AS agg_minitcond,
        CASE WHEN a.aggsortop <> 0 THEN
             (SELECT CASE WHEN opn.nspname = 'pg_catalog' THEN o.oprname
-                         ELSE opn.nspname || '.' || o.oprname END
+                         ELSE 'OPERATOR(' || pg_catalog.quote_ident(opn.nspname) || '.' || o.oprname || ')' END
              FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace opn ON opn.oid = o.oprnamespace
              WHERE o.oid = a.aggsortop)
        END AS agg_sortop
