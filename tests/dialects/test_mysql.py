@@ -164,3 +164,20 @@ def test_pagila_runs_on_mariadb(pagila, mysql_db):
     assert "not translated: materialized view public.rental_by_category" in text
     assert "payment: 55 partition(s)" in text or "partition(s)" in text
     assert "public.actor_info" in text  # jsonb_object_agg / array_agg: view not translated
+
+
+def test_wide_rows_fit_innodb(mysql_db):
+    from aishell.model import Column, Schema, Table
+
+    t = Table("wide", columns=[Column("id", "integer", nullable=False)] + [
+        Column(f"c{i}", "character varying(1000)") for i in range(20)], primary_key=["id"])
+    sql, warnings = generate_with_report(Schema(tables=[t]))
+    mysql_db.run(sql)
+    types = [v[0] for v in mysql_db.columns("wide").values()]
+    assert "longtext" in types and "varchar(1000)" in types
+    assert any("65,535-byte limit" in w for w in warnings)
+    import pymysql
+
+    mysql_db.run("INSERT INTO wide (id, c0) VALUES (1, REPEAT('x', 1000));")
+    with pytest.raises(pymysql.err.OperationalError):  # the length survives as a CHECK
+        mysql_db.run("INSERT INTO wide (id, c0) VALUES (2, REPEAT('x', 1001));")

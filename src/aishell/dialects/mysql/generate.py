@@ -211,11 +211,37 @@ class MySQLGenerator(SqlGenerator):
                             "(InnoDB requires equal integer types)")
                         mine.type_sql = theirs.type_sql
         for t in self.order:
+            self._fit_row(t)
+        for t in self.order:
             pk = t.primary_key
             auto_done = False
             for plan in self.plans[t.qualified_name].values():
                 self._plan_default(t, plan, pk, auto_done)
                 auto_done = auto_done or plan.auto_increment
+
+    def _fit_row(self, table: Table) -> None:
+        """InnoDB rows hold at most 65,535 bytes of VARCHAR/CHAR (4 bytes a character in utf8mb4):
+        turn the widest VARCHARs that are not keys into LONGTEXT until the row fits."""
+        plans = self.plans[table.qualified_name]
+
+        def width(p: ColumnPlan) -> int:
+            m = re.match(r"(VAR)?CHAR\((\d+)\)", p.type_sql)
+            return int(m.group(2)) * 4 + 2 if m else 8
+
+        total = sum(width(p) for p in plans.values())
+        keys = set(table.primary_key) | {c for u in table.unique for c in u.columns} | {
+            c for fk in table.foreign_keys for c in fk.columns}
+        for p in sorted(plans.values(), key=width, reverse=True):
+            if total <= 65535:
+                break
+            if p.column.name in keys or not p.type_sql.startswith("VARCHAR("):
+                continue
+            total -= width(p) - 12
+            self.report.approximated(f"{table.qualified_name}.{p.column.name}",
+                                     f"{p.type_sql} made LONGTEXT: the row would pass InnoDB's 65,535-byte limit")
+            p.type_sql = "LONGTEXT"
+            p.checks.append(f"CHAR_LENGTH({self.quote(p.column.name)}) <= {p.rt.type.args[0]}"
+                            if p.rt.type.args else "TRUE")
 
     # -- defaults --------------------------------------------------------------------------------------
     def _plan_default(self, table: Table, plan: ColumnPlan, pk: list[str], auto_done: bool) -> None:
@@ -382,7 +408,7 @@ class MySQLGenerator(SqlGenerator):
             else:
                 self.report.approximated(obj, f"collation {col.collation} not kept")
         if col.generated:
-            expr = self.expr(col.generated, what="generated column", obj=obj)
+            expr = self.expr(col.generated, what="generated column", obj=obj, check=True)
             if expr is not None:
                 kind = "STORED" if (col.generated_kind or "stored") == "stored" else "VIRTUAL"
                 parts.append(f"GENERATED ALWAYS AS ({_unparen(expr)}) {kind}")

@@ -528,11 +528,11 @@ def translate_expr(
         if fn.upper() not in allowed:
             raise Untranslatable(f"calls {fn}(), which {dialect} does not have")
         if check and fn.upper() in NONDETERMINISTIC:
-            raise Untranslatable(f"calls {fn}(), which a CHECK constraint may not use")
+            raise Untranslatable(f"calls {fn}(), which is not deterministic (not allowed here)")
     if check:
         for kw in ("CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME"):
             if re.search(rf"\b{kw}\b", scrubbed):
-                raise Untranslatable(f"uses {kw}, which a CHECK constraint may not use")
+                raise Untranslatable(f"uses {kw}, which is not deterministic (not allowed here)")
     if statement and dialect == "sqlite" and "ILIKE" in scrubbed.upper():
         raise Untranslatable("uses ILIKE")
     return out
