@@ -1,0 +1,158 @@
+"""Markdown and HTML documentation: completeness, structure, the command line, a real database."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+import pytest
+
+from aishell.render.document import write_docs
+from aishell.sources import load_schema
+from tests.conftest import CORPUS, run_cli
+from tests.render.synthetic import shop_schema, synthetic_schema
+
+
+def _assert_complete(schema, text: str, *, html: bool = False) -> None:
+    """Every table, column and foreign key of ``schema`` is named in ``text``."""
+    if html:
+        text = unescape(re.sub(r"<[^>]+>", " ", text))
+    for t in schema.tables:
+        assert t.qualified_name in text, t.qualified_name
+        for c in t.columns:
+            assert c.name in text, (t.qualified_name, c.name)
+        for fk in t.foreign_keys:
+            if fk.name:
+                assert fk.name in text, fk.name
+            assert f"{fk.ref_schema}.{fk.ref_table}" in text
+
+
+def test_markdown_single_document_is_complete():
+    s = shop_schema(live=True)
+    res = write_docs(s, "markdown", None)
+    md = res.text
+    _assert_complete(s, md)
+    assert md.startswith("# shop\n")
+    assert "```mermaid\nerDiagram" in md
+    assert '<a id="table-public-orders"></a>' in md and "](#table-public-orders)" in md
+    # FKs in and out, keys, live statistics, views/enums/functions
+    assert "### Referenced by" in md and "FK → [public.customer](#table-public-customer)" in md
+    assert "rows (estimate): **7,000**" in md and "total size: **560.0 kB**" in md
+    assert "| `customer_self` | SELECT | app_user |" in md
+    assert "`orders_audit`" in md and "case-insensitive login lookups" in md
+    assert "## Views" in md and "public.big_orders" in md and "`platinum`" in md and "public.audit_row()" in md
+    # a | in a comment does not break the table
+    assert "The customer \\| who referred them" in md
+
+
+def test_markdown_site(tmp_path, has_dot):
+    s = shop_schema()
+    res = write_docs(s, "markdown", str(tmp_path / "md"))
+    names = {p.relative_to(tmp_path / "md").as_posix() for p in (tmp_path / "md").rglob("*") if p.is_file()}
+    assert {"index.md", "objects.md", "tables/public.orders.md"} <= names
+    assert ("diagram.svg" in names) == has_dot
+    index = (tmp_path / "md" / "index.md").read_text()
+    assert "[orders](tables/public.orders.md)" in index
+    orders = (tmp_path / "md" / "tables" / "public.orders.md").read_text()
+    assert "[public.customer](public.customer.md)" in orders
+    assert len(res.files) == len(names)
+
+
+def test_html_single_page_is_complete_and_offline():
+    s = shop_schema(live=True)
+    html = write_docs(s, "html", None).text
+    _assert_complete(s, html, html=True)
+    assert "<style>" in html and 'id="search"' in html
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", html), "must not load anything remote"
+
+
+def test_html_site(tmp_path, need_dot):
+    s = shop_schema()
+    out = tmp_path / "site"
+    res = write_docs(s, "html", str(out))
+    assert res.diagram == "svg"
+    index = (out / "index.html").read_text()
+    assert '<div class="diagram" id="er-diagram"><svg' in index
+    assert 'href="tables/public.orders.html"' in index  # table list and diagram boxes link to pages
+    orders = (out / "tables" / "public.orders.html").read_text()
+    assert 'class="fk-link" href="public.customer.html"' in orders
+    assert 'class="ref-link" href="public.invoice.html"' in orders
+    assert "Neighbourhood" in orders
+    for page in [index, orders]:
+        assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+    text = "".join(p.read_text() for p in out.rglob("*.html"))
+    _assert_complete(s, text, html=True)
+
+
+def test_large_schema_docs_are_complete(tmp_path, has_dot):
+    s = synthetic_schema(375)
+    res = write_docs(s, "html", str(tmp_path / "site"))
+    assert len(list((tmp_path / "site" / "tables").glob("*.html"))) == 375
+    if has_dot:
+        assert res.diagram == "svg" and res.diagram_tables <= 80
+    md = write_docs(s, "markdown", None).text
+    _assert_complete(s, md)
+
+
+def test_cli_markdown_to_stdout_and_json(model_dir, tmp_path):
+    r = run_cli("schema", "document", "--from", str(model_dir / "shop.json"), "--format", "markdown")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("# shop")
+    r = run_cli("schema", "document", "--from", str(model_dir / "shop.json"), "-f", "html",
+                "-o", str(tmp_path / "site"), "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["tables"] == 9 and info["output"] == str(tmp_path / "site")
+    assert str(tmp_path / "site" / "index.html") in info["files"]
+    assert len(info["files"]) == len([p for p in (tmp_path / "site").rglob("*") if p.is_file()])
+
+
+def test_cli_default_source_is_the_design(model_dir, tmp_path):
+    (tmp_path / "aishell").mkdir()
+    (tmp_path / "aishell" / "design.json").write_text((model_dir / "shop.json").read_text())
+    r = run_cli("schema", "document", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "public.order_line" in r.stdout
+    r = run_cli("schema", "document", cwd=tmp_path / "aishell")
+    assert r.returncode == 1 and "no current design" in r.stderr
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--from", "nope.json"], "no such file"),
+    (["--from", "{shop}", "--format", "pdf"], "Invalid value for '--format'"),
+    (["--from", "{shop}", "-o", "{file}"], "not a directory"),
+])
+def test_cli_bad_input(args, needle, model_dir, tmp_path):
+    f = tmp_path / "afile"
+    f.write_text("x")
+    args = [a.replace("{shop}", str(model_dir / "shop.json")).replace("{file}", str(f)) for a in args]
+    r = run_cli("schema", "document", *args)
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and needle in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_pagila_from_sql_source_is_complete(pg_server, tmp_path):
+    """A .sql SOURCE is loaded into the real PostgreSQL and introspected; the docs name everything."""
+    sql = CORPUS / ("pagila-schema-pg15.sql" if pg_server.__class__.__name__ == "ExternalServer"
+                    else "pagila-schema.sql")
+    r = run_cli("schema", "document", "--from", str(sql), "--format", "markdown")
+    assert r.returncode == 0, r.stderr
+    md = r.stdout
+    assert md.startswith("# pagila")
+    assert "public.mpaa_rating" in md and "public.film_list" in md and "last_updated" in md
+    assert "partition of" in md  # payment partitions
+    schema = load_schema(str(sql))
+    assert len(schema.tables) >= 20
+    _assert_complete(schema, md)
+
+
+def test_pagila_html_site(pagila_json, tmp_path, has_dot):
+    s = load_schema(str(pagila_json))
+    out = tmp_path / "site"
+    write_docs(s, "html", str(out), simplified=True)
+    text = "".join(p.read_text() for p in out.rglob("*.html"))
+    _assert_complete(s, text, html=True)
+    if has_dot:
+        index = (out / "index.html").read_text()
+        assert "Simplified view" in index and "film_actor" in index
