@@ -1,0 +1,131 @@
+"""``aishell schema design`` and ``aishell schema requirements``: requirements in plain English → schema."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from aishell.cli.output import console, json_option, print_json
+from aishell.errors import UserError
+
+
+def _read_text(text: str | None, from_file: str | None) -> str | None:
+    if from_file:
+        if from_file == "-":
+            return sys.stdin.read()
+        path = Path(from_file)
+        if not path.exists():
+            raise UserError(f"{from_file}: no such file")
+        from aishell.sources import read_text_file
+
+        return read_text_file(path)
+    return text
+
+
+def _save(doc: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@click.command()
+@click.argument("text", required=False)
+@click.option("--file", "from_file", metavar="PATH", help="Read the requirements from a file ('-' for stdin).")
+@click.option("--pattern", "pattern", metavar="NAME",
+              help="Start from a pattern (e-commerce, social-network, saas-multi-tenant, analytics, event-sourcing, "
+                   "time-series); TEXT adds to it.")
+@click.option("--llm", type=click.Choice(["openai", "anthropic", "ollama"]), default=None,
+              help="Ask a language model first (endpoint/model/key from the environment or aishell.toml [llm]); "
+                   "falls back to the offline engine on any failure.")
+@click.option("--uuid-keys", is_flag=True, help="UUID primary keys (gen_random_uuid()) instead of BIGINT identity.")
+@click.option("--output", "-o", "output", metavar="FILE", help="Also write the design document (JSON) to FILE.")
+@click.option("--no-save", is_flag=True, help="Do not save the design as aishell/design.json.")
+@click.option("--no-validate", is_flag=True, help="Skip loading the DDL on the embedded PostgreSQL.")
+@click.option("--brief", is_flag=True, help="Summary, features and validation only (no per-table listing).")
+@click.option("--wizard", "force_wizard", is_flag=True,
+              help="Ask the interactive questions even when standard input is not a terminal.")
+@json_option
+def design(text: str | None, from_file: str | None, pattern: str | None, llm: str | None, uuid_keys: bool,
+           output: str | None, no_save: bool, no_validate: bool, brief: bool, force_wizard: bool,
+           as_json: bool) -> None:
+    """Design a PostgreSQL schema from requirements in plain English, validated on a real server.
+
+    With no TEXT on a terminal, an interactive wizard asks what you are building. The design is saved
+    to aishell/design.json, which `aishell schema generate sql` and every SOURCE-reading command use.
+
+    \b
+    Examples:
+      aishell schema design "a clinic where patients book appointments with doctors"
+      aishell schema design --pattern e-commerce "with gift cards; 1M users, 10K orders per day"
+      aishell schema design --file requirements.txt --json > design.json
+      aishell schema design            # interactive wizard
+    """
+    from aishell.config import design_path, load_config
+    from aishell.design import design as run_design
+    from aishell.design.planner import PlanOptions
+    from aishell.design.review import render
+
+    text = _read_text(text, from_file)
+    if text is not None and not text.strip() and not pattern:
+        raise UserError("empty requirements: describe what you are building, e.g. "
+                        "\"a clinic with patients, doctors and appointments\"")
+    if text is None and not pattern:
+        if force_wizard or (sys.stdin.isatty() and not as_json):
+            from aishell.design.wizard import run_click
+
+            text, pattern = run_click()
+        else:
+            raise UserError("no requirements given and no terminal for the wizard: pass TEXT, --file or --pattern")
+    config = load_config() if llm else None
+    options = PlanOptions(key_type="uuid" if uuid_keys else "bigint")
+    d = run_design(text, pattern=pattern, validate=not no_validate, llm=llm, options=options, config=config)
+    doc = d.document()
+    saved = None
+    if not no_save:
+        path = design_path()
+        _save(doc, path)
+        saved = os.path.relpath(path)
+    if output:
+        _save(doc, Path(output))
+    if as_json:
+        print_json(doc)
+    else:
+        c = console()
+        for r in render(d, saved_to=saved, show_tables=not brief):
+            c.print(r)
+    if d.validation is not None and not d.validation.ok:
+        failed = [c.name + (f": {c.detail}" if c.detail else "") for c in d.validation.checks if not c.ok]
+        raise UserError("design did not validate: " + "; ".join(failed))
+
+
+@click.command()
+@click.argument("text", required=False)
+@click.option("--file", "from_file", metavar="PATH", help="Read the requirements from a file ('-' for stdin).")
+@click.option("--pattern", metavar="NAME", help="Include a pattern's requirements.")
+@json_option
+def requirements(text: str | None, from_file: str | None, pattern: str | None, as_json: bool) -> None:
+    """Show what aishell understands from requirements text: entities, relationships, features, scale.
+
+    \b
+    Examples:
+      aishell schema requirements "Support 1M users; handle 10K orders/day; search across products"
+      aishell schema requirements --json "students enroll in courses taught by teachers"
+    """
+    from aishell.design import requirements_only
+    from aishell.design.review import render_requirements
+
+    text = _read_text(text, from_file)
+    if (text is None or not text.strip()) and not pattern:
+        raise UserError("empty requirements: pass TEXT, --file or --pattern")
+    req = requirements_only(text or "", pattern=pattern)
+    if as_json:
+        print_json(req.to_dict())
+        return
+    c = console()
+    for r in render_requirements(req):
+        c.print(r)

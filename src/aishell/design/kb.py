@@ -1,0 +1,220 @@
+"""The design knowledge base: archetypes, attribute types, word classes and patterns, kept as data files.
+
+Everything here is read from ``aishell/design/kb/*.json`` once and cached; the parser and the planner
+ask it questions ("which archetype does this noun mean?", "what type is a column called due_date?")
+instead of carrying domain knowledge in code.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+KB_DIR = Path(__file__).with_name("kb")
+PATTERN_DIR = KB_DIR / "patterns"
+
+
+@lru_cache(maxsize=None)
+def _load(name: str) -> Any:
+    return json.loads((KB_DIR / name).read_text(encoding="utf-8"))
+
+
+@dataclass
+class ColumnSpec:
+    """One column as an archetype or the text describes it, before the planner types it fully."""
+
+    name: str
+    type: str | None = None
+    not_null: bool = False
+    unique: bool = False
+    default: str | None = None
+    enum: list[str] | None = None
+    check: str | None = None
+    comment: str | None = None
+    remove: bool = False  # "-name" in an archetype's extra columns: drop that column
+    source: str = "archetype"
+
+
+_SPEC = re.compile(
+    r"^(?P<name>-?[a-z_][a-z0-9_]*)"
+    r"(?:\s+ENUM\((?P<enum>[^)]*)\))?"
+    r"(?:\s+(?P<type>(?!NOT\b|UNIQUE\b|DEFAULT\b|NULL\b)[A-Z][A-Z0-9_]*(?:\s+(?!NOT\b|UNIQUE\b|DEFAULT\b|NULL\b)[A-Z][A-Z0-9_]*)*"
+    r"(?:\([0-9, ]+\))?(?:\[\])?))?"
+    r"(?P<rest>.*)$"
+)
+
+
+def parse_column_spec(spec: str) -> ColumnSpec:
+    m = _SPEC.match(spec.strip())
+    if not m:
+        raise ValueError(f"bad column spec {spec!r}")
+    name = m["name"]
+    rest = m["rest"] or ""
+    col = ColumnSpec(name=name.lstrip("-"), remove=name.startswith("-"))
+    if m["type"]:
+        col.type = m["type"].strip()
+    if m["enum"]:
+        col.enum = [v.strip() for v in m["enum"].split("|") if v.strip()]
+    col.not_null = " NOT NULL" in f" {rest}"
+    col.unique = " UNIQUE" in f" {rest}"
+    d = re.search(r"DEFAULT\s+(.+?)(?=\s+(?:NOT NULL|UNIQUE)\b|$)", rest)
+    if d:
+        value = d.group(1).strip()
+        if col.enum and not value.startswith("'"):
+            value = f"'{value}'"
+        col.default = value
+    return col
+
+
+@dataclass
+class Archetype:
+    id: str
+    kind: str
+    nouns: list[str]
+    table: str | None = None
+    columns: list[ColumnSpec] = field(default_factory=list)
+    extra_columns: dict[str, list[ColumnSpec]] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+    flags_by_noun: dict[str, list[str]] = field(default_factory=dict)
+    refs: list[dict[str, Any]] = field(default_factory=list)
+    children: list[dict[str, Any]] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    checks_by_noun: dict[str, list[str]] = field(default_factory=dict)
+    unique: list[list[str]] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.raw.get(key, default)
+
+    def columns_for(self, noun: str) -> list[ColumnSpec]:
+        """The archetype's columns adjusted for one noun (a book has a title and an ISBN)."""
+        cols = [ColumnSpec(**vars(c)) for c in self.columns]
+        for extra in self.extra_columns.get(noun, []):
+            cols = [c for c in cols if c.name != extra.name]
+            if not extra.remove:
+                cols.append(ColumnSpec(**vars(extra)))
+        return cols
+
+    def flags_for(self, noun: str) -> set[str]:
+        flags = set(self.flags)
+        for f in self.flags_by_noun.get(noun, []):
+            if f.startswith("-"):
+                flags.discard(f[1:])
+            else:
+                flags.add(f)
+        return flags
+
+
+@lru_cache(maxsize=1)
+def archetypes() -> dict[str, Archetype]:
+    out: dict[str, Archetype] = {}
+    for raw in _load("archetypes.json")["archetypes"]:
+        a = Archetype(
+            id=raw["id"], kind=raw["kind"], nouns=list(raw["nouns"]), table=raw.get("table"),
+            columns=[parse_column_spec(s) for s in raw.get("columns", [])],
+            extra_columns={k: [parse_column_spec(s) for s in v] for k, v in raw.get("extra_columns", {}).items()},
+            flags=set(raw.get("flags", [])), flags_by_noun=raw.get("flags_by_noun", {}),
+            refs=list(raw.get("refs", [])), children=list(raw.get("children", [])),
+            checks=list(raw.get("checks", [])), checks_by_noun=raw.get("checks_by_noun", {}),
+            unique=[list(u) for u in raw.get("unique", [])], raw=raw,
+        )
+        out[a.id] = a
+    return out
+
+
+@lru_cache(maxsize=1)
+def noun_index() -> dict[str, str]:
+    """singular noun (snake_case) -> archetype id; the first archetype naming a noun wins."""
+    index: dict[str, str] = {}
+    for a in archetypes().values():
+        for noun in a.nouns:
+            if "-" in noun:  # "article-product": a disambiguated spelling, not a real word
+                continue
+            index.setdefault(noun, a.id)
+    return index
+
+
+def archetype_for(noun: str) -> Archetype | None:
+    """The archetype a singular snake_case noun (or compound) means, if the knowledge base knows it."""
+    idx = noun_index()
+    if noun in idx:
+        return archetypes()[idx[noun]]
+    return None
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, Any]:
+    data = _load("lexicon.json")
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if k.startswith("_"):
+            continue
+        out[k] = set(v) if isinstance(v, list) else v
+    return out
+
+
+@lru_cache(maxsize=1)
+def attribute_rules() -> list[dict[str, Any]]:
+    return _load("attributes.json")["rules"]
+
+
+def status_defaults(kind: str) -> list[str]:
+    table = _load("attributes.json")["status_defaults"]
+    return list(table.get(kind) or table["generic"])
+
+
+@lru_cache(maxsize=None)
+def attribute_rule(name: str) -> dict[str, Any] | None:
+    """The first attribute rule matching a column name (whole name, then last word, then suffix)."""
+    head = name.rsplit("_", 1)[-1]
+    for rule in attribute_rules():
+        if name in rule.get("names", ()):
+            return rule
+    for rule in attribute_rules():
+        if head in rule.get("heads", ()) or name in rule.get("heads", ()):
+            return rule
+        if any(name.endswith(s) for s in rule.get("suffixes", ())):
+            return rule
+    return None
+
+
+def is_attribute_word(name: str) -> bool:
+    """True when a (snake_case) phrase reads as a column rather than an entity ("due_date", "status")."""
+    rule = attribute_rule(name)
+    return rule is not None
+
+
+# -- patterns -------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def patterns() -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for path in sorted(PATTERN_DIR.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        out[data["name"]] = data
+    return out
+
+
+def pattern_names() -> list[str]:
+    order = ["e-commerce", "social-network", "saas-multi-tenant", "analytics", "event-sourcing", "time-series"]
+    names = list(patterns())
+    return [n for n in order if n in names] + sorted(n for n in names if n not in order)
+
+
+PATTERN_ALIASES = {
+    "ecommerce": "e-commerce", "shop": "e-commerce", "store": "e-commerce", "social": "social-network",
+    "saas": "saas-multi-tenant", "multi-tenant": "saas-multi-tenant", "multitenant": "saas-multi-tenant",
+    "event-store": "event-sourcing", "events": "event-sourcing", "timeseries": "time-series",
+    "iot": "time-series", "metrics": "time-series",
+}
+
+
+def resolve_pattern(name: str) -> dict[str, Any] | None:
+    key = name.strip().lower().replace("_", "-").replace(" ", "-")
+    key = PATTERN_ALIASES.get(key, key)
+    return patterns().get(key)
