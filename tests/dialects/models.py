@@ -63,6 +63,7 @@ def shop() -> Schema:
         ],
         primary_key=["id"],
         unique=[UniqueConstraint("product_sku_key", ["sku"])],
+        checks=[CheckConstraint("product_sku_check", "((sku)::text ~* '^[a-z]{3}-[0-9]+$'::text)")],
         indexes=[
             Index("product_search_idx", ["search"], method="gin"),
             Index("product_name_uidx", ["name"], unique=True),

@@ -19,6 +19,8 @@ def test_registry_returns_this_generator():
 
 
 def test_shop_runs_on_mariadb(mysql_db):
+    import pymysql
+
     sql, warnings = generate_with_report(shop())
     assert mysql_mod.last_report == warnings
     mysql_db.run(sql)
@@ -57,6 +59,10 @@ def test_shop_runs_on_mariadb(mysql_db):
         mysql_db.db)}
     assert {"customer_name_check", "orders_total_check", "order_item_qty_check"} <= checks
     assert "customer_email_check" in checks  # ~ became REGEXP
+    assert "product_sku_check" in checks  # ~* became REGEXP '(?i)...'
+    mysql_db.run("INSERT INTO product (sku, name, price) VALUES ('ABC-1', 'a', 1), ('abc-2', 'b', 2);")
+    with pytest.raises(pymysql.err.OperationalError):
+        mysql_db.run("INSERT INTO product (sku, name, price) VALUES ('AB-3', 'c', 3);")
 
     assert "customer_name_idx" in mysql_db.indexes("customer")
     assert "product_name_uidx" in mysql_db.indexes("product")
@@ -68,8 +74,6 @@ def test_shop_runs_on_mariadb(mysql_db):
     row = mysql_db.query(f"SELECT id, LENGTH(uid), is_active, nickname, created_at IS NOT NULL "
                          f"FROM `{mysql_db.db}`.customer")
     assert row == [(100, 36, 1, "anon", 1)]
-    import pymysql
-
     with pytest.raises(pymysql.err.OperationalError):  # CHECK (length(name) > 0)
         mysql_db.run("INSERT INTO customer (email, name) VALUES ('x@y.z', '');")
 

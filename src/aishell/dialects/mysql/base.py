@@ -56,6 +56,11 @@ class SqlGenerator:
         self.names = flat_names(schema)
         self.constraint_names: set[str] = set()
         self.order, deferred = creation_order(schema)
+        for t in self.order:
+            if not t.columns:
+                self.skipped_tables[t.qualified_name] = "table without columns"
+                self.report.not_expressible(t.qualified_name, "a table without columns cannot be created here")
+        self.order = [t for t in self.order if t.qualified_name not in self.skipped_tables]
         self.deferred = deferred
         self.plans: dict[str, dict[str, ColumnPlan]] = {}
         self.failed_views: set[str] = set()

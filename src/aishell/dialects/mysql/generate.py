@@ -81,7 +81,10 @@ class MySQLGenerator(SqlGenerator):
         base, args = t.base, t.args
         keyed = (table.qualified_name, column.name) in self.fk_columns
         if base == "enum":
-            return "ENUM(" + ", ".join(self.literal(v) for v in rt.enum_values or []) + ")"
+            if not rt.enum_values:
+                self.report.not_expressible(obj, f"enum {rt.enum_name} has no values: VARCHAR(255)")
+                return "VARCHAR(255)"
+            return "ENUM(" + ", ".join(self.literal(v) for v in rt.enum_values) + ")"
         if base == "smallint":
             return "SMALLINT"
         if base == "integer":
@@ -409,6 +412,12 @@ class MySQLGenerator(SqlGenerator):
                 self.report.approximated(obj, f"collation {col.collation} not kept")
         if col.generated:
             expr = self.expr(col.generated, what="generated column", obj=obj, check=True)
+            autos = [c for c in columns_in_expr(col.generated)
+                     if c in self.plans[table.qualified_name] and self.plans[table.qualified_name][c].auto_increment]
+            if expr is not None and autos:
+                self.report.not_expressible(obj, f"generated column reads AUTO_INCREMENT column {autos[0]}, "
+                                            "which MySQL refuses: a plain column")
+                expr = None
             if expr is not None:
                 kind = "STORED" if (col.generated_kind or "stored") == "stored" else "VIRTUAL"
                 parts.append(f"GENERATED ALWAYS AS ({_unparen(expr)}) {kind}")
@@ -572,26 +581,42 @@ class MySQLGenerator(SqlGenerator):
             cols = " (" + ", ".join(self.quote(c) for c in view.columns) + ")"
         text = f"CREATE VIEW {self.quote(self.names[view.qualified_name])}{cols} AS\n{sql};"
         if view.comment:
-            self.report.not_expressible(view.qualified_name, "view comments do not exist in MySQL (dropped)")
+            self.report.approximated(view.qualified_name, "view comments do not exist in MySQL: an SQL comment")
+            text = self.comment(view.comment) + "\n" + text
         if view.options:
             self.report.not_expressible(view.qualified_name, f"view options {', '.join(view.options)} dropped")
         return text
 
 
 def _unparen(expr: str) -> str:
-    """Drop one pair of outer parentheses when they wrap the whole expression."""
+    """Drop one pair of outer parentheses when they wrap the whole expression (quotes respected)."""
     e = expr.strip()
-    if e.startswith("(") and e.endswith(")"):
-        depth = 0
-        for i, ch in enumerate(e):
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth -= 1
-                if depth == 0 and i != len(e) - 1:
-                    return e
-        return e[1:-1].strip()
-    return e
+    if not (e.startswith("(") and e.endswith(")")):
+        return e
+    depth = 0
+    quote = None
+    i = 0
+    while i < len(e):
+        ch = e[i]
+        if quote:
+            if ch == "\\" and quote == "'":
+                i += 2
+                continue
+            if ch == quote:
+                if i + 1 < len(e) and e[i + 1] == quote:
+                    i += 2
+                    continue
+                quote = None
+        elif ch in "'`\"":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and i != len(e) - 1:
+                return e
+        i += 1
+    return e[1:-1].strip() if depth == 0 else e
 
 
 def generate_with_report(schema: Schema, **options) -> tuple[str, list[str]]:

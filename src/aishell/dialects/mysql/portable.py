@@ -448,6 +448,13 @@ def translate_expr(
         raise Untranslatable("not a query")
 
     def rewrite(node):
+        # a ~* 'pat' -> a REGEXP '(?i)pat' on MySQL/MariaDB (ICU and PCRE both read the inline flag).
+        if dialect == "mysql" and isinstance(node, exp.RegexpILike):
+            pat = node.expression
+            while isinstance(pat, (exp.Paren, exp.Cast)):
+                pat = pat.this
+            if isinstance(pat, exp.Literal) and pat.is_string:
+                return exp.RegexpLike(this=node.this.copy(), expression=exp.Literal.string("(?i)" + pat.this))
         # col = ANY (ARRAY[a, b]) -> col IN (a, b); col <> ALL (ARRAY[...]) -> col NOT IN (...)
         if isinstance(node, (exp.EQ, exp.NEQ)) and isinstance(node.expression, (exp.Any, exp.All)):
             inner = node.expression.this
