@@ -57,9 +57,6 @@ def test_fixture_round_trip(any_server, fixture):
     round_trip(any_server, fixture.read_text(encoding="utf-8"), fixture.name)
 
 
-@pytest.mark.xfail(strict=False, reason="PostgreSQL 18 partitions attached after creation keep NOT NULL "
-                   "constraint names of their own; inspect must record them (attrs.not_null_name) when they "
-                   "differ from the parent's")
 def test_pagila_round_trip_pg18(sandbox):
     round_trip(sandbox, (CORPUS / "pagila-schema.sql").read_text(encoding="utf-8"), "pagila-schema.sql")
 
