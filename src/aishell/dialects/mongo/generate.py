@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aishell.dialects.mysql.portable import (
-    INTEGER_TYPES,
     Report,
     ResolvedType,
     flat_names,
@@ -39,7 +38,7 @@ from aishell.dialects.mysql.portable import (
     resolve_type,
 )
 from aishell.model.graph import creation_order
-from aishell.model.schema import CheckConstraint, Column, ForeignKey, Index, Schema, Table
+from aishell.model.schema import CheckConstraint, Column, ForeignKey, Schema, Table
 
 last_report: list[str] = []
 
@@ -125,7 +124,7 @@ class MongoGenerator:
         # Only leaves are embedded (no one references them), so a child's parent may itself be
         # embedded into a grandparent: build the tree bottom-up.
         roots: dict[str, list[_Embed]] = {}
-        for qn, e in owner.items():
+        for e in owner.values():
             parent = f"{e.fk.ref_schema}.{e.fk.ref_table}"
             roots.setdefault(parent, []).append(e)
         for parent, es in roots.items():
@@ -453,7 +452,7 @@ def _js(value: Any, indent: int | None = None) -> str:
 
 def _strip_check(c: CheckConstraint) -> str:
     d = (c.definition or "").strip()
-    m = re.match(r"^CHECK\s*(\(.*\))", d, re.S | re.I)
+    m = re.match(r"^CHECK\s*(\(.*\))", d, re.DOTALL | re.IGNORECASE)
     return m.group(1) if m else d
 
 
@@ -469,7 +468,7 @@ def _parse(text: str):
 
     try:
         return sqlglot.parse_one(text, read="postgres")
-    except Exception:
+    except Exception:  # noqa: BLE001 (sqlglot raises many error types)
         raise _NoRule("does not parse") from None
 
 

@@ -266,7 +266,7 @@ class SqlGenerator:
 
 def _strip_check(definition: str) -> str:
     d = definition.strip()
-    d = re.sub(r"\s+NOT VALID\s*$", "", d, flags=re.I)
-    d = re.sub(r"\s+NO INHERIT\s*$", "", d, flags=re.I)
-    m = re.match(r"^CHECK\s*(\(.*\))\s*$", d, re.S | re.I)
+    d = re.sub(r"\s+NOT VALID\s*$", "", d, flags=re.IGNORECASE)
+    d = re.sub(r"\s+NO INHERIT\s*$", "", d, flags=re.IGNORECASE)
+    m = re.match(r"^CHECK\s*(\(.*\))\s*$", d, re.DOTALL | re.IGNORECASE)
     return m.group(1) if m else d

@@ -121,7 +121,7 @@ def split_qualified(name: str) -> list[str]:
     return parts
 
 
-_ARGS = re.compile(r"^(?P<name>.*?)\s*\((?P<args>[^()]*)\)\s*(?P<rest>.*)$", re.S)
+_ARGS = re.compile(r"^(?P<name>.*?)\s*\((?P<args>[^()]*)\)\s*(?P<rest>.*)$", re.DOTALL)
 
 
 def parse_type(text: str) -> PgType:
@@ -135,9 +135,9 @@ def parse_type(text: str) -> PgType:
             break
         array += 1
         body = body[: m.start()]
-    if re.search(r"\s+array$", body, re.I):  # "integer ARRAY"
+    if re.search(r"\s+array$", body, re.IGNORECASE):  # "integer ARRAY"
         array += 1
-        body = re.sub(r"\s+array$", "", body, flags=re.I)
+        body = re.sub(r"\s+array$", "", body, flags=re.IGNORECASE)
     args: tuple[int, ...] = ()
     m = _ARGS.match(body)
     name = body
@@ -438,7 +438,7 @@ def translate_expr(
     sqlglot, exp, ErrorLevel = _sqlglot()
     try:
         tree = sqlglot.parse_one(text, read="postgres")
-    except Exception as exc:  # sqlglot raises several error types
+    except Exception as exc:  # noqa: BLE001 (sqlglot raises many error types)
         raise Untranslatable(f"does not parse as PostgreSQL ({str(exc).splitlines()[0][:80]})") from None
     if tree is None:
         raise Untranslatable("empty expression")
@@ -525,7 +525,7 @@ def translate_expr(
             raise Untranslatable(f"uses the type {node.sql('postgres')}")
     try:
         out = tree.sql(dialect=_target(dialect), identify=True, unsupported_level=ErrorLevel.RAISE)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (sqlglot raises many error types)
         raise Untranslatable(str(exc).splitlines()[0][:120]) from None
     allowed = FUNCTIONS[dialect]
     scrubbed = re.sub(r"'(?:[^']|'')*'", "''", out)
@@ -551,7 +551,7 @@ def columns_in_expr(text: str) -> set[str]:
         sqlglot, exp, _ = _sqlglot()
         tree = sqlglot.parse_one(text, read="postgres")
         return {c.name for c in tree.find_all(exp.Column)}
-    except Exception:
+    except Exception:  # noqa: BLE001 (sqlglot raises many error types)
         return set()
 
 
@@ -560,7 +560,7 @@ def columns_in_expr(text: str) -> set[str]:
 _LITERAL = re.compile(
     r"""^\(*\s*(?P<lit>'(?:[^']|'')*'|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null)\s*\)*"""
     r"""(?:\s*::\s*(?P<cast>[\w."\s\[\]()]+?))?\s*\)*$""",
-    re.I,
+    re.IGNORECASE,
 )
 
 
@@ -591,12 +591,11 @@ def default_function(text: str) -> str | None:
     t = text.strip()
     while t.startswith("(") and t.endswith(")"):
         t = t[1:-1].strip()
-    m = re.match(r"^([A-Za-z_][\w.]*)\s*(\(.*\))?\s*(::\s*[\w\s\"\.]+)?$", t, re.S)
+    m = re.match(r"^([A-Za-z_][\w.]*)\s*(\(.*\))?\s*(::\s*[\w\s\"\.]+)?$", t, re.DOTALL)
     if not m:
         return None
     name = m.group(1).lower()
-    if name.startswith("pg_catalog."):
-        name = name[len("pg_catalog."):]
+    name = name.removeprefix("pg_catalog.")
     return name
 
 
