@@ -114,4 +114,4 @@ def test_health_score_and_plan(planted_report):
     assert 0 <= h["score"] <= 100 and h["score"] < 75
     now = {i["rule"] for i in planted_report.plan["now"]}
     assert {"missing-fk-index", "missing-primary-key", "denormalized-column", "sequence-overflow"} <= now
-    assert planted_report.statistics["tables"]["value"] == 11
+    assert planted_report.statistics["tables"]["value"] == 12

@@ -129,6 +129,8 @@ def analyze_schema(schema: Schema, options: AnalyzeOptions | None = None, *, ses
     if session is not None:
         # Statistics first: the data probes that follow add to the scan counters they read.
         _ = ctx.stats
+        if options.with_query_patterns:
+            _ = ctx.workload  # before our own probes run
         report.timings["stats"] = time.perf_counter() - t0
     run_rules(ctx, rules, report, progress)
     report.timings["rules"] = time.perf_counter() - t0

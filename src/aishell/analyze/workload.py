@@ -1,1 +1,399 @@
-"""Workload analysis placeholder (filled in below)."""
+"""Workload analysis: pg_stat_statements, parsed with PostgreSQL's own parser (pglast).
+
+Each normalised statement is parsed into the tables it reads and the columns it filters, joins,
+sorts and groups on; its calls and execution time are attributed to those tables and columns.
+``calls_per_hour`` is ``calls / hours since pg_stat_statements was last reset``: an exact average
+over that window. Our own probes carry the ``aishell-analyze`` marker and are left out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aishell.analyze.findings import Evidence, exact
+from aishell.analyze.probes.session import PROBE_ALIAS, ProbeFailed
+
+if TYPE_CHECKING:
+    from aishell.analyze.context import AnalysisContext
+    from aishell.model import Schema
+
+ENABLE_HINT = ("add shared_preload_libraries = 'pg_stat_statements' to postgresql.conf, restart the server, "
+               "then run CREATE EXTENSION pg_stat_statements in this database")
+AGGREGATES = {"count", "sum", "avg", "min", "max", "array_agg", "string_agg", "json_agg", "jsonb_agg", "bool_and",
+              "bool_or", "every", "stddev", "variance", "percentile_cont", "percentile_disc"}
+RANGE_OPS = {"<", ">", "<=", ">="}
+
+
+@dataclass
+class Use:
+    table: str
+    column: str
+    role: str  # eq | in | range | like | ilike | null | notnull | join | sort | group | expr
+    detail: str | None = None  # function name for expression filters, partner for joins
+
+
+@dataclass
+class Statement:
+    queryid: int | None
+    query: str
+    calls: int
+    total_ms: float
+    mean_ms: float
+    rows: int
+    tables: set[str] = field(default_factory=set)
+    uses: list[Use] = field(default_factory=list)
+    selected: dict[str, set[str]] = field(default_factory=dict)
+    star: bool = False
+    aggregate: bool = False
+    kind: str = "select"
+    params: int = 0
+
+    def uses_of(self, table: str) -> list[Use]:
+        return [u for u in self.uses if u.table == table]
+
+
+class Workload:
+    def __init__(self) -> None:
+        self.available = False
+        self.reason = ""
+        self.statements: list[Statement] = []
+        self.unparsed = 0
+        self.stats_reset: datetime | None = None
+        self.now: datetime | None = None
+        self.total_ms = 0.0
+        self.checked_with: str | None = None
+
+    @property
+    def hours(self) -> float:
+        if not self.stats_reset or not self.now:
+            return 0.0
+        return max((self.now - self.stats_reset).total_seconds() / 3600.0, 1e-9)
+
+    def per_hour(self, calls: int) -> float:
+        return calls / self.hours if self.hours else 0.0
+
+    def rate_evidence(self, calls: int, label: str = "calls_per_hour") -> Evidence:
+        return exact(label, round(self.per_hour(calls), 2), "calls/hour",
+                     f"calls / {self.hours:.2f} h since pg_stat_statements reset ({self.stats_reset:%Y-%m-%d %H:%M})"
+                     if self.stats_reset else "calls / hours since reset")
+
+    def table_calls(self, table: str) -> int:
+        return sum(s.calls for s in self.statements if table in s.tables)
+
+    def column_usage_evidence(self, table: str, columns: list[str]) -> list[Evidence]:
+        hits = [s for s in self.statements
+                if any(u.table == table and u.column in columns and u.role in ("join", "eq", "in", "range")
+                       for u in s.uses)]
+        if not hits:
+            return []
+        calls = sum(s.calls for s in hits)
+        total = self.table_calls(table)
+        ev = [exact("workload_calls", calls, "calls", "pg_stat_statements.calls of statements using the column"),
+              self.rate_evidence(calls)]
+        if total:
+            ev.append(exact("share_of_table_calls", round(100.0 * calls / total, 1), "%",
+                            f"of {total:,} calls touching {table}"))
+        return ev
+
+    def summary(self) -> dict[str, Any]:
+        if not self.available:
+            return {"available": False, "reason": self.reason}
+        tables: dict[str, dict[str, float]] = defaultdict(lambda: {"calls": 0, "total_ms": 0.0})
+        for s in self.statements:
+            for t in s.tables:
+                tables[t]["calls"] += s.calls
+                tables[t]["total_ms"] += s.total_ms
+        rows = [{"table": t, "calls": int(v["calls"]), "calls_per_hour": round(self.per_hour(int(v["calls"])), 2),
+                 "total_ms": round(v["total_ms"], 2),
+                 "share_of_time": round(100 * v["total_ms"] / self.total_ms, 1) if self.total_ms else 0.0}
+                for t, v in tables.items()]
+        rows.sort(key=lambda r: -r["total_ms"])
+        return {"available": True, "statements": len(self.statements),
+                "calls": sum(s.calls for s in self.statements), "hours": round(self.hours, 4),
+                "stats_reset": str(self.stats_reset) if self.stats_reset else None,
+                "total_ms": round(self.total_ms, 2), "tables": rows, "unparsed": self.unparsed,
+                "index_check": self.checked_with, "kind": "exact",
+                "top_statements": [{"query": s.query, "calls": s.calls, "calls_per_hour": round(self.per_hour(s.calls), 2),
+                                    "mean_ms": round(s.mean_ms, 3), "total_ms": round(s.total_ms, 2),
+                                    "tables": sorted(s.tables)} for s in self.statements[:100]]}
+
+
+def read_workload(ctx: AnalysisContext) -> Workload:
+    wl = Workload()
+    session = ctx.session
+    assert session is not None
+    if "pg_stat_statements" not in ctx.stats.extensions:
+        wl.reason = f"pg_stat_statements is not installed in this database: {ENABLE_HINT}"
+        return wl
+    try:
+        info = session.query("SELECT stats_reset, now() FROM pg_stat_statements_info") if session.major >= 14 else []
+        rows = session.query_dicts(
+            "SELECT s.queryid, s.query, s.calls, s.total_exec_time, s.mean_exec_time, s.rows "
+            "FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+            "WHERE d.datname = current_database() AND s.query NOT LIKE %s "
+            "ORDER BY s.total_exec_time DESC LIMIT 5000", (f"%{PROBE_ALIAS}%",),
+            timeout_ms=max(session.timeout_ms, 15000))
+    except ProbeFailed as exc:
+        wl.reason = f"pg_stat_statements cannot be read ({exc}): {ENABLE_HINT}"
+        return wl
+    wl.available = True
+    if info:
+        wl.stats_reset, wl.now = info[0]
+    else:  # PostgreSQL 13: the database's statistics reset time is the best window we have
+        wl.stats_reset = ctx.stats.database.get("stats_reset")
+        wl.now = ctx.stats.database.get("now")
+    merged: dict[str, Statement] = {}
+    for r in rows:
+        st = parse_statement(r["query"], ctx.schema)
+        if st is None:
+            wl.unparsed += 1
+            continue
+        if not st.tables:
+            continue  # catalog or utility statements
+        key = r["query"]
+        if key in merged:  # same text under different users or top-level flags
+            m = merged[key]
+            m.calls += int(r["calls"])
+            m.total_ms += float(r["total_exec_time"])
+            m.mean_ms = m.total_ms / max(m.calls, 1)
+            continue
+        st.queryid, st.calls = r["queryid"], int(r["calls"])
+        st.total_ms, st.mean_ms, st.rows = float(r["total_exec_time"]), float(r["mean_exec_time"]), int(r["rows"])
+        merged[key] = st
+    wl.statements = sorted(merged.values(), key=lambda s: -s.total_ms)
+    wl.total_ms = sum(s.total_ms for s in wl.statements)
+    return wl
+
+
+# -- parsing ---------------------------------------------------------------------------------------
+def parse_statement(query: str, schema: Schema) -> Statement | None:
+    """Tables and column uses of one normalised statement; None when PostgreSQL's parser rejects it."""
+    from pglast import parser
+
+    try:
+        tree = json.loads(parser.parse_sql_json(query))
+    except Exception:
+        return None
+    stmts = tree.get("stmts") or []
+    if len(stmts) != 1:
+        return None
+    node = stmts[0].get("stmt", {})
+    kind = next(iter(node), "")
+    st = Statement(None, query, 0, 0.0, 0.0, 0, kind={"SelectStmt": "select", "UpdateStmt": "update",
+                                                       "DeleteStmt": "delete", "InsertStmt": "insert"}.get(kind, "other"))
+    if st.kind == "other":
+        return st
+    st.params = max([int(m) for m in re.findall(r"\$(\d+)", query)] or [0])
+    _Walker(st, schema).statement(node)
+    return st
+
+
+class _Walker:
+    def __init__(self, st: Statement, schema: Schema):
+        self.st = st
+        self.schema = schema
+        self.tables = {t.name: t for t in schema.tables}
+        self.qtables = {t.qualified_name: t for t in schema.tables}
+
+    # scopes: alias -> qualified table name
+    def statement(self, node: dict) -> None:
+        kind, body = next(iter(node.items()))
+        scope: dict[str, str] = {}
+        if kind == "SelectStmt":
+            self.select(body, scope)
+        elif kind in ("UpdateStmt", "DeleteStmt"):
+            self.rangevar(body.get("relation", {}), scope)
+            for item in body.get("fromClause", []) + body.get("usingClause", []):
+                self.from_item(item, scope)
+            self.expr(body.get("whereClause"), scope)
+        elif kind == "InsertStmt":
+            self.rangevar(body.get("relation", {}), scope)
+            sel = body.get("selectStmt")
+            if sel and "SelectStmt" in sel:
+                self.select(sel["SelectStmt"], {})
+
+    def select(self, body: dict, outer: dict[str, str]) -> None:
+        if body.get("op") not in (None, "SETOP_NONE"):
+            for side in ("larg", "rarg"):
+                if body.get(side):
+                    self.select(body[side], dict(outer))
+            return
+        for cte in (body.get("withClause") or {}).get("ctes", []):
+            q = cte.get("CommonTableExpr", {}).get("ctequery", {})
+            if "SelectStmt" in q:
+                self.select(q["SelectStmt"], {})
+        scope = dict(outer)
+        for item in body.get("fromClause", []):
+            self.from_item(item, scope)
+        self.expr(body.get("whereClause"), scope)
+        self.expr(body.get("havingClause"), scope)
+        for g in body.get("groupClause", []) or []:
+            self.st.aggregate = True
+            ref = self.column(g, scope)
+            if ref:
+                self.use(ref, "group")
+        for s in body.get("sortClause", []) or []:
+            ref = self.column(s.get("SortBy", {}).get("node"), scope)
+            if ref:
+                self.use(ref, "sort")
+        for t in body.get("targetList", []) or []:
+            val = t.get("ResTarget", {}).get("val")
+            self.target(val, scope)
+
+    def target(self, val: Any, scope: dict[str, str]) -> None:
+        if not isinstance(val, dict):
+            return
+        if "ColumnRef" in val:
+            fields = val["ColumnRef"]["fields"]
+            if any("A_Star" in f for f in fields):
+                self.st.star = True
+                return
+            ref = self.column(val, scope)
+            if ref:
+                self.st.selected.setdefault(ref[0], set()).add(ref[1])
+            return
+        if "FuncCall" in val:
+            fname = val["FuncCall"]["funcname"][-1]["String"]["sval"].lower()
+            if fname in AGGREGATES or val["FuncCall"].get("agg_star"):
+                self.st.aggregate = True
+        for sub in _children(val):
+            self.target(sub, scope)
+
+    def from_item(self, item: dict, scope: dict[str, str]) -> None:
+        if "RangeVar" in item:
+            self.rangevar(item["RangeVar"], scope)
+        elif "JoinExpr" in item:
+            j = item["JoinExpr"]
+            self.from_item(j["larg"], scope)
+            self.from_item(j["rarg"], scope)
+            self.expr(j.get("quals"), scope)
+            for name in (j.get("usingClause") or []):
+                col = name.get("String", {}).get("sval")
+                owners = [t for t in scope.values() if self._has(t, col)]
+                for t in owners:
+                    self.use((t, col), "join")
+        elif "RangeSubselect" in item:
+            sub = item["RangeSubselect"].get("subquery", {})
+            if "SelectStmt" in sub:
+                self.select(sub["SelectStmt"], {})
+
+    def rangevar(self, rv: dict, scope: dict[str, str]) -> None:
+        name = rv.get("relname")
+        if not name:
+            return
+        sch = rv.get("schemaname")
+        table = None
+        if sch:
+            table = self.qtables.get(f"{sch}.{name}")
+        else:
+            table = self.qtables.get(f"public.{name}") or self.tables.get(name)
+        if table is None:
+            return  # a CTE, a view or a catalog relation
+        q = table.qualified_name
+        self.st.tables.add(q)
+        alias = (rv.get("alias") or {}).get("aliasname") or name
+        scope[alias] = q
+
+    def _has(self, qtable: str, col: str | None) -> bool:
+        t = self.qtables.get(qtable)
+        return t is not None and col is not None and t.column(col) is not None
+
+    def column(self, node: Any, scope: dict[str, str]) -> tuple[str, str] | None:
+        if not isinstance(node, dict):
+            return None
+        if "TypeCast" in node:
+            return self.column(node["TypeCast"].get("arg"), scope)
+        if "ColumnRef" not in node:
+            return None
+        fields = [f.get("String", {}).get("sval") for f in node["ColumnRef"]["fields"]]
+        if None in fields:
+            return None
+        if len(fields) >= 2:
+            alias, col = fields[-2], fields[-1]
+            t = scope.get(alias)
+            return (t, col) if t and self._has(t, col) else None
+        col = fields[0]
+        owners = [t for t in dict.fromkeys(scope.values()) if self._has(t, col)]
+        return (owners[0], col) if len(owners) == 1 else None
+
+    def use(self, ref: tuple[str, str], role: str, detail: str | None = None) -> None:
+        self.st.uses.append(Use(ref[0], ref[1], role, detail))
+
+    def expr(self, node: Any, scope: dict[str, str]) -> None:
+        if not isinstance(node, dict):
+            return
+        if "BoolExpr" in node:
+            for a in node["BoolExpr"].get("args", []):
+                self.expr(a, scope)
+            return
+        if "NullTest" in node:
+            ref = self.column(node["NullTest"].get("arg"), scope)
+            if ref:
+                self.use(ref, "null" if node["NullTest"].get("nulltesttype") == "IS_NULL" else "notnull")
+            return
+        if "A_Expr" in node:
+            e = node["A_Expr"]
+            kind = e.get("kind")
+            op = (e.get("name") or [{}])[-1].get("String", {}).get("sval", "")
+            left, right = e.get("lexpr"), e.get("rexpr")
+            lref, rref = self.column(left, scope), self.column(right, scope)
+            if kind == "AEXPR_OP" and op == "=" and lref and rref:
+                if lref[0] != rref[0]:
+                    self.use(lref, "join", f"{rref[0]}.{rref[1]}")
+                    self.use(rref, "join", f"{lref[0]}.{lref[1]}")
+                return
+            ref = lref or rref
+            if ref is None:
+                fn = _func_on_column(left) or _func_on_column(right)
+                if fn:
+                    ref2 = self.column(fn[1], scope)
+                    if ref2:
+                        self.use(ref2, "expr", fn[0])
+                for sub in _children(node):
+                    if isinstance(sub, dict) and ("SubLink" in sub or "BoolExpr" in sub):
+                        self.expr(sub, scope)
+                return
+            if kind == "AEXPR_OP":
+                role = "eq" if op == "=" else "range" if op in RANGE_OPS else "like" if op == "~~" else \
+                    "ilike" if op == "~~*" else None
+                if role:
+                    self.use(ref, role)
+            elif kind == "AEXPR_IN":
+                self.use(ref, "in")
+            elif kind in ("AEXPR_BETWEEN", "AEXPR_NOT_BETWEEN"):
+                self.use(ref, "range")
+            elif kind == "AEXPR_LIKE":
+                self.use(ref, "like")
+            elif kind == "AEXPR_ILIKE":
+                self.use(ref, "ilike")
+            return
+        if "SubLink" in node:
+            sub = node["SubLink"].get("subselect", {})
+            if "SelectStmt" in sub:
+                self.select(sub["SelectStmt"], dict(scope))
+            return
+
+
+def _func_on_column(node: Any) -> tuple[str, Any] | None:
+    if isinstance(node, dict) and "FuncCall" in node:
+        f = node["FuncCall"]
+        args = f.get("args") or []
+        if len(args) == 1:
+            return f["funcname"][-1]["String"]["sval"].lower(), args[0]
+    return None
+
+
+def _children(node: Any):
+    if isinstance(node, dict):
+        for v in node.values():
+            if isinstance(v, dict):
+                yield v
+            elif isinstance(v, list):
+                yield from (x for x in v if isinstance(x, dict))
+    elif isinstance(node, list):
+        yield from (x for x in node if isinstance(x, dict))

@@ -11,11 +11,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 MARKER = "/* aishell-analyze */"
+# PostgreSQL 17+ drops leading comments from pg_stat_statements' text, so SELECT probes are also
+# wrapped in a subquery with this alias, which survives normalisation.
+PROBE_ALIAS = "aishell_probe"
+
+
+def _wrap(sql: str) -> str:
+    if sql.lstrip()[:6].upper() == "SELECT":
+        return f"SELECT * FROM ({sql}) AS {PROBE_ALIAS}"
+    return sql
 
 
 class ProbeFailed(Exception):
@@ -37,6 +47,7 @@ class ProbeSession:
             self.conn.execute(f"{MARKER} SET {guc} = off")
         self.conn.autocommit = False
         self.conn.read_only = True
+        self.conn.prepare_threshold = None  # our own PREPARE names must not collide with the driver's
         self.server_version_num = int(self.conn.info.server_version)
         self.queries = 0
         self.elapsed = 0.0
@@ -61,7 +72,7 @@ class ProbeSession:
             with self.conn.transaction():
                 with self.conn.cursor() as cur:
                     cur.execute(f"{MARKER} SET LOCAL statement_timeout = {int(timeout_ms or self.timeout_ms)}")
-                    cur.execute(f"{MARKER} {sql}", params)
+                    cur.execute(f"{MARKER} {_wrap(sql)}", params)
                     return cur.fetchall() if cur.description else []
         except psycopg.errors.QueryCanceled:
             raise ProbeFailed(f"timed out after {timeout_ms or self.timeout_ms} ms") from None
@@ -81,11 +92,30 @@ class ProbeSession:
             with self.conn.transaction():
                 with self.conn.cursor() as cur:
                     cur.execute(f"{MARKER} SET LOCAL statement_timeout = {int(timeout_ms or self.timeout_ms)}")
-                    cur.execute(f"{MARKER} {sql}", params)
+                    cur.execute(f"{MARKER} {_wrap(sql)}", params)
                     if not cur.description:
                         return []
                     names = [d.name for d in cur.description]
                     return [dict(zip(names, row)) for row in cur.fetchall()]
+        except psycopg.errors.QueryCanceled:
+            raise ProbeFailed(f"timed out after {timeout_ms or self.timeout_ms} ms") from None
+        except psycopg.Error as exc:
+            raise ProbeFailed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+        finally:
+            self.queries += 1
+            self.elapsed += time.perf_counter() - t0
+
+    @contextlib.contextmanager
+    def block(self, *, timeout_ms: int | None = None) -> Iterator[Any]:
+        """Several statements in one READ ONLY transaction (a cursor), with the probe timeout."""
+        import psycopg
+
+        t0 = time.perf_counter()
+        try:
+            with self.conn.transaction():
+                with self.conn.cursor() as cur:
+                    cur.execute(f"{MARKER} SET LOCAL statement_timeout = {int(timeout_ms or self.timeout_ms)}")
+                    yield cur
         except psycopg.errors.QueryCanceled:
             raise ProbeFailed(f"timed out after {timeout_ms or self.timeout_ms} ms") from None
         except psycopg.Error as exc:

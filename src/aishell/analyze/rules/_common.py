@@ -72,12 +72,16 @@ def object_name(prefix: str, table: Table, columns: list[str], suffix: str = "")
 
 def create_index_sql(table: Table, columns: list[str], *, name: str | None = None, unique: bool = False,
                      method: str = "btree", where: str | None = None, include: list[str] | None = None,
-                     opclass: str | None = None) -> str:
-    name = name or object_name("idx", table, columns)
-    cols = ", ".join(quote_ident(c) + (f" {opclass}" if opclass else "") for c in columns)
+                     opclass: str | None = None, concurrently: bool = True) -> str:
+    """CREATE INDEX in its online form; a key part in parentheses is an expression, kept as written."""
+    name = name or object_name("idx", table, [re.sub(r"\W+", "_", c).strip("_") for c in columns])
+    cols = ", ".join((c if c.startswith("(") else quote_ident(c)) + (f" {opclass}" if opclass else "")
+                     for c in columns)
     using = f" USING {method}" if method != "btree" else ""
     inc = f" INCLUDE ({quote_ident_list(include)})" if include else ""
     wh = f" WHERE {where}" if where else ""
+    if not concurrently:  # the plain form hypopg accepts
+        return f"CREATE {'UNIQUE ' if unique else ''}INDEX ON {q(table)}{using} ({cols}){inc}{wh}"
     return (f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(name)} "
             f"ON {q(table)}{using} ({cols}){inc}{wh};")
 

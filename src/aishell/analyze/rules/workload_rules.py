@@ -1,0 +1,309 @@
+"""workload-missing-index, full-text-search-opportunity, materialized-view-opportunity,
+partitioning-opportunity, over-normalization: rules read from pg_stat_statements and statistics."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from aishell.analyze.context import AnalysisContext, RuleSkipped
+from aishell.analyze.findings import Evidence, Finding, Fix, estimated, exact
+from aishell.analyze.probes.data import base_type
+from aishell.analyze.probes.session import ProbeFailed
+from aishell.analyze.registry import Rule
+from aishell.analyze.rules._common import create_index_sql, human_bytes, object_name, q, qname, require_live
+from aishell.dialects.postgres.quote import quote_ident
+
+
+def _workload(ctx: AnalysisContext):
+    require_live(ctx, "pg_stat_statements")
+    wl = ctx.workload
+    if not wl.available:
+        raise RuleSkipped(wl.reason)
+    return wl
+
+
+def _stmt_evidence(wl, statements) -> list[Evidence]:
+    calls = sum(s.calls for s in statements)
+    total = sum(s.total_ms for s in statements)
+    ev = [exact("calls", calls, "calls", "pg_stat_statements.calls"), wl.rate_evidence(calls),
+          exact("total_time_ms", round(total, 2), "ms", "pg_stat_statements.total_exec_time"),
+          exact("mean_time_ms", round(total / max(calls, 1), 3), "ms", "total_exec_time / calls")]
+    if wl.total_ms:
+        ev.append(exact("share_of_workload_time", round(100 * total / wl.total_ms, 1), "%",
+                        "of execution time of every parsed statement in this database"))
+    return ev
+
+
+def _check(ctx: AnalysisContext, wl, p, table) -> tuple[list[Evidence], bool, list[str]]:
+    """EXPLAIN the heaviest statement with and without the index: evidence, keep?, notes."""
+    from aishell.analyze.probes.explain import check_index, hypopg_available
+
+    if "hypopg" not in ctx.__dict__:
+        ctx.__dict__["hypopg"] = hypopg_available(ctx.session, ctx.stats.extensions)
+    hypopg = ctx.__dict__["hypopg"] and p.method == "btree"
+    wl.checked_with = "hypopg" if ctx.__dict__["hypopg"] else "estimate"
+    st = max(p.statements, key=lambda s: s.total_ms)
+    plain = create_index_sql(table, p.columns, method=p.method, where=p.where, include=p.include,
+                             opclass=p.opclass, concurrently=False)
+    try:
+        tst = ctx.stats.table(table.qualified_name)
+        chk = check_index(ctx.session, st.query, st.params, (table.schema, table.name), plain, hypopg,
+                          ctx.stats.rows(table.qualified_name), tst.get("relpages"), covering=bool(p.include))
+    except ProbeFailed as exc:
+        return [], True, [f"EXPLAIN of the statement failed ({exc}); the index is not verified"]
+    src = "EXPLAIN generic plan of the heaviest statement"
+    ev = [estimated("plan_cost_before", round(chk.cost_before, 2), "cost units", src)]
+    notes = []
+    if chk.cost_after is not None:
+        how = "EXPLAIN with a hypothetical index (hypopg)" if chk.method == "hypopg" else \
+            "formula on the planner's row estimate; hypopg not installed, the planner was not asked"
+        ev.append(estimated("plan_cost_after", round(chk.cost_after, 2), "cost units", how))
+        if chk.cost_after > 0:
+            ev.append(estimated("cost_ratio", round(chk.cost_before / chk.cost_after, 1), "×", how))
+    if chk.note:
+        notes.append(chk.note)
+    keep = not (chk.method == "hypopg" and chk.used is False)
+    if chk.method == "estimate" and chk.cost_after is not None and chk.cost_after >= chk.cost_before:
+        keep = False
+    if chk.method == "hypopg":
+        ev.append(exact("planner_uses_index", bool(chk.used), None, "hypopg plan"))
+    return ev, keep, notes
+
+
+class WorkloadMissingIndex(Rule):
+    """Filter, join and sort columns of frequent statements with no index that fits.
+
+    Anti-pattern: ``SELECT ... FROM order_items WHERE quantity = $1 AND unit_price > $2`` run
+    thousands of times an hour over a sequential scan.
+
+    Better: the index the statement needs: equality columns first, then the range or sort column;
+    partial (``WHERE deleted_at IS NULL``) when the statement always filters that way; covering
+    (``INCLUDE``) when it reads only a few more columns; an expression index for ``lower(email)``.
+    Each proposal is checked with EXPLAIN: hypothetically with hypopg when it is installed, otherwise
+    with a labelled estimate. Needs ``--with-query-patterns`` and pg_stat_statements.
+    """
+
+    id = "workload-missing-index"
+    severity = "warning"
+    categories = ("performance",)
+    needs = frozenset({"live", "workload"})
+    groups = frozenset({"indexes"})
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        from aishell.analyze.advisor import propose_indexes
+
+        wl = _workload(ctx)
+        for p in propose_indexes(ctx, wl)[:25]:
+            table = ctx.by_name[p.table]
+            ev = _stmt_evidence(wl, p.statements)
+            chk, keep, notes = _check(ctx, wl, p, table)
+            if not keep:
+                ctx.notes.append(f"{self.id}: the planner would not use an index on {p.table}({', '.join(p.columns)}); "
+                                 "not proposed")
+                continue
+            sql = create_index_sql(table, p.columns, where=p.where, include=p.include)
+            cols = ", ".join(p.columns)
+            extra = (f" INCLUDE ({', '.join(p.include)})" if p.include else "") + (f" WHERE {p.where}" if p.where else "")
+            calls = sum(s.calls for s in p.statements)
+            yield self.finding(
+                p.table, f"{len(p.statements)} statement(s), {calls:,} calls, filter {p.table} on ({cols}){extra} "
+                         f"without a fitting index",
+                columns=[c for c in p.columns if not c.startswith("(")], evidence=ev + chk,
+                fix=Fix([sql], safe=True, notes=notes + ["CONCURRENTLY: no write lock; run outside a transaction"]),
+                impact=f"Queries affected: {wl.per_hour(calls):,.1f} calls/hour",
+                attrs={"kind": p.kind, "index_columns": p.columns, "include": p.include, "where": p.where,
+                       "queries": [s.query for s in p.statements[:5]]})
+
+
+class FullTextSearchOpportunity(Rule):
+    """LIKE/ILIKE searches on text columns that no trigram or full-text index serves.
+
+    Anti-pattern: ``WHERE name ILIKE '%phone%'`` reads every row: a b-tree cannot serve a pattern
+    with a leading wildcard, nor ILIKE at all. (pg_stat_statements hides the literal pattern, so any
+    LIKE/ILIKE with a run-time pattern is a candidate.)
+
+    Better: ``CREATE EXTENSION pg_trgm`` and a GIN index with ``gin_trgm_ops`` (serves LIKE, ILIKE and
+    similarity), or a ``to_tsvector`` GIN index for word search.
+    """
+
+    id = "full-text-search-opportunity"
+    severity = "optimization"
+    categories = ("performance",)
+    needs = frozenset({"live", "workload"})
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        from aishell.analyze.advisor import propose_trigram
+
+        wl = _workload(ctx)
+        for p in propose_trigram(ctx, wl):
+            table = ctx.by_name[p.table]
+            col = p.columns[0]
+            ev = _stmt_evidence(wl, p.statements)
+            chk, _, notes = _check(ctx, wl, p, table)
+            rows = ctx.stats.rows(p.table)
+            if rows is not None:
+                ev.append(estimated("rows", rows, "rows", "pg_class.reltuples"))
+            name = object_name("idx", table, [col], "trgm")
+            sql = []
+            if "pg_trgm" not in ctx.stats.extensions:
+                sql.append("CREATE EXTENSION IF NOT EXISTS pg_trgm;")
+            sql.append(create_index_sql(table, [col], name=name, method="gin", opclass="gin_trgm_ops"))
+            calls = sum(s.calls for s in p.statements)
+            yield self.finding(
+                p.table, f"{table.name}.{col} is searched with LIKE/ILIKE ({calls:,} calls) without a trigram index",
+                columns=[col], evidence=ev + chk,
+                fix=Fix(sql, safe=True, notes=notes + ["patterns shorter than 3 characters still scan"]),
+                impact=f"Queries affected: {wl.per_hour(calls):,.1f} calls/hour, each a full scan",
+                attrs={"queries": [s.query for s in p.statements[:5]]})
+
+
+class MaterializedViewOpportunity(Rule):
+    """Expensive aggregate statements run again and again.
+
+    Anti-pattern: a dashboard query joining and aggregating big tables, recomputed from scratch on
+    every call.
+
+    Better: a materialized view refreshed on a schedule (REFRESH MATERIALIZED VIEW CONCURRENTLY,
+    which needs a unique index on it), or a summary table kept by triggers. Reported when a statement
+    with GROUP BY or aggregates averages at least ``matview_min_mean_ms`` over ``matview_min_calls`` calls.
+    """
+
+    id = "materialized-view-opportunity"
+    severity = "optimization"
+    categories = ("performance", "scalability")
+    needs = frozenset({"live", "workload"})
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        wl = _workload(ctx)
+        for st in wl.statements:
+            if st.kind != "select" or not st.aggregate:
+                continue
+            if st.calls < ctx.t("matview_min_calls") or st.mean_ms < ctx.t("matview_min_mean_ms"):
+                continue
+            tables = sorted(st.tables)
+            base = ctx.by_name[tables[0]]
+            name = object_name("mv", base, [t.split(".", 1)[1] for t in tables[1:]], "summary")
+            notes = ["REFRESH MATERIALIZED VIEW CONCURRENTLY needs a unique index on the view",
+                     "decide how stale the results may be and schedule the refresh accordingly"]
+            if st.params:
+                notes.insert(0, f"the statement takes {st.params} parameter(s): turn the filtered columns into "
+                                "GROUP BY columns of the view and filter the view instead")
+                sql = []
+            else:
+                sql = [f"CREATE MATERIALIZED VIEW {quote_ident(base.schema)}.{quote_ident(name)} AS {st.query};"]
+            yield self.finding(
+                tables[0], f"aggregate over {', '.join(tables)} runs {st.calls:,} times at {st.mean_ms:,.1f} ms each",
+                columns=[], evidence=_stmt_evidence(wl, [st]), fix=Fix(sql, safe=True, notes=notes),
+                impact=f"runs {wl.per_hour(st.calls):,.1f} times/hour",
+                attrs={"query": st.query, "tables": tables})
+
+
+class PartitioningOpportunity(Rule):
+    """Large tables with a time column, queried by recent ranges, that are not partitioned.
+
+    Anti-pattern: a 100-million-row ``orders`` table where queries read last week's rows and old
+    rows are deleted in bulk: every index is huge, VACUUM and deletes touch everything.
+
+    Better: declarative RANGE partitioning on the time column (monthly, say): queries prune to the
+    recent partitions and old data is dropped by DETACH/DROP PARTITION. Reported from
+    ``partition_min_rows`` rows or ``partition_min_bytes``; the workload's range filters on the column
+    are added as evidence when ``--with-query-patterns`` is given.
+    """
+
+    id = "partitioning-opportunity"
+    severity = "optimization"
+    categories = ("scalability",)
+    needs = frozenset({"live", "stats"})
+
+    TIME = ("timestamp with time zone", "timestamp without time zone", "date")
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        require_live(ctx)
+        wl = None
+        if ctx.options.with_query_patterns:
+            w = ctx.workload
+            wl = w if w.available else None
+        for table in ctx.tables:
+            if table.partition_by or table.partition_of:
+                continue
+            st = ctx.stats.table(table.qualified_name)
+            rows = ctx.stats.rows(table.qualified_name) or 0
+            size = int(st.get("total_bytes") or 0)
+            if rows < ctx.t("partition_min_rows") and size < ctx.t("partition_min_bytes"):
+                continue
+            cols = [c for c in table.columns if base_type(c.type) in self.TIME]
+            if not cols:
+                continue
+            ranged = {}
+            if wl:
+                for c in cols:
+                    hits = [s for s in wl.statements if any(u.table == table.qualified_name and u.column == c.name
+                                                            and u.role in ("range", "sort") for u in s.uses)]
+                    if hits:
+                        ranged[c.name] = hits
+            pick = max(ranged, key=lambda c: sum(s.calls for s in ranged[c])) if ranged else next(
+                (c.name for c in cols if re.search(r"created|date|time|_at$", c.name)), cols[0].name)
+            ev = [estimated("rows", rows, "rows", "pg_class.reltuples"),
+                  exact("total_bytes", size, "bytes", "pg_total_relation_size")]
+            try:
+                lo, hi = ctx.session.query(
+                    f"SELECT min({quote_ident(pick)})::text, max({quote_ident(pick)})::text FROM {q(table)}",
+                    timeout_ms=ctx.options.timeout_ms)[0]
+                ev += [exact("oldest", lo, None, f"min({pick})"), exact("newest", hi, None, f"max({pick})")]
+            except ProbeFailed as exc:
+                ctx.notes.append(f"{self.id}: {qname(table)}: {exc}")
+            if pick in ranged:
+                ev += _stmt_evidence(wl, ranged[pick])
+            yield self.finding(
+                qname(table), f"{qname(table)} ({rows:,} rows, {human_bytes(size)}) could be RANGE-partitioned on {pick}",
+                columns=[pick], evidence=ev,
+                fix=Fix([], safe=False, notes=[
+                    f"create a new table PARTITION BY RANGE ({pick}) with monthly partitions, copy the rows in "
+                    "batches, then swap names; the primary key must include the partition column",
+                    "aishell schema migrate can plan it; test on a copy first"]),
+                impact="queries on recent ranges would read only the matching partitions",
+                attrs={"workload_filtered": pick in ranged})
+
+
+class OverNormalization(Rule):
+    """One-to-one tables that the workload always joins back together.
+
+    Anti-pattern: ``user_profiles(user_id PRIMARY KEY REFERENCES users)`` read only as
+    ``users JOIN user_profiles``: every read pays a join for a split that buys nothing.
+
+    Better: merge the columns into the parent table (or keep the split on purpose for wide,
+    rarely-read columns or different access rights). Needs ``--with-query-patterns``: the evidence is
+    the share of statements reading the child that also read the parent.
+    """
+
+    id = "over-normalization"
+    severity = "optimization"
+    categories = ("performance", "maintainability")
+    needs = frozenset({"live", "workload"})
+    groups = frozenset({"normalization"})
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        from aishell.analyze.advisor import one_to_one_pairs
+
+        wl = _workload(ctx)
+        for child, parent, cols in one_to_one_pairs(ctx):
+            touching = [s for s in wl.statements if child.qualified_name in s.tables and s.kind == "select"]
+            if not touching:
+                continue
+            joined = [s for s in touching if parent.qualified_name in s.tables]
+            calls_all = sum(s.calls for s in touching)
+            calls_joined = sum(s.calls for s in joined)
+            share = calls_joined / calls_all if calls_all else 0.0
+            if share < ctx.t("over_normalization_join_share"):
+                continue
+            yield self.finding(
+                qname(child), f"{child.qualified_name} is 1:1 with {parent.qualified_name} and "
+                              f"{share:.0%} of its reads join them",
+                columns=cols, evidence=[exact("calls_joined", calls_joined, "calls", "pg_stat_statements"),
+                                        exact("calls_reading_child", calls_all, "calls", "pg_stat_statements"),
+                                        exact("join_share", round(100 * share, 1), "%")],
+                fix=Fix([], safe=False, notes=[f"move the columns of {child.name} into {parent.name}, backfill, "
+                                               "switch reads, then drop the child table"]),
+                impact="every read pays a join",
+                attrs={"parent": parent.qualified_name})
