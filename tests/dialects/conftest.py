@@ -20,8 +20,12 @@ PAGILA = CORPUS / "pagila-schema.sql"
 
 def _mysql_params() -> dict:
     u = urlparse(MYSQL_URL)
-    return {"host": u.hostname or "127.0.0.1", "port": u.port or 3306, "user": u.username or "root",
-            "password": u.password or ""}
+    return {
+        "host": u.hostname or "127.0.0.1",
+        "port": u.port or 3306,
+        "user": u.username or "root",
+        "password": u.password or "",
+    }
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +52,9 @@ class MySQLRunner:
         from pymysql.constants import CLIENT
 
         self.db = db
-        self.conn = pymysql.connect(client_flag=CLIENT.MULTI_STATEMENTS, charset="utf8mb4", autocommit=True,
-                                    **params)
+        self.conn = pymysql.connect(
+            client_flag=CLIENT.MULTI_STATEMENTS, charset="utf8mb4", autocommit=True, **params
+        )
 
     def run(self, sql: str) -> None:
         with self.conn.cursor() as cur:
@@ -64,24 +69,43 @@ class MySQLRunner:
             return list(cur.fetchall())
 
     def tables(self) -> dict[str, str]:
-        return dict(self.query("SELECT table_name, table_type FROM information_schema.tables "
-                               "WHERE table_schema = %s", self.db))
+        return dict(
+            self.query(
+                "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = %s",
+                self.db,
+            )
+        )
 
     def columns(self, table: str) -> dict[str, tuple]:
-        rows = self.query("SELECT column_name, column_type, is_nullable, column_default, extra "
-                          "FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
-                          "ORDER BY ordinal_position", self.db, table)
+        rows = self.query(
+            "SELECT column_name, column_type, is_nullable, column_default, extra "
+            "FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+            "ORDER BY ordinal_position",
+            self.db,
+            table,
+        )
         return {r[0]: r[1:] for r in rows}
 
     def foreign_keys(self, table: str) -> dict[str, tuple]:
-        rows = self.query("SELECT rc.constraint_name, rc.referenced_table_name, rc.delete_rule, rc.update_rule "
-                          "FROM information_schema.referential_constraints rc "
-                          "WHERE rc.constraint_schema = %s AND rc.table_name = %s", self.db, table)
+        rows = self.query(
+            "SELECT rc.constraint_name, rc.referenced_table_name, rc.delete_rule, rc.update_rule "
+            "FROM information_schema.referential_constraints rc "
+            "WHERE rc.constraint_schema = %s AND rc.table_name = %s",
+            self.db,
+            table,
+        )
         return {r[0]: r[1:] for r in rows}
 
     def indexes(self, table: str) -> set[str]:
-        return {r[0] for r in self.query("SELECT DISTINCT index_name FROM information_schema.statistics "
-                                         "WHERE table_schema = %s AND table_name = %s", self.db, table)}
+        return {
+            r[0]
+            for r in self.query(
+                "SELECT DISTINCT index_name FROM information_schema.statistics "
+                "WHERE table_schema = %s AND table_name = %s",
+                self.db,
+                table,
+            )
+        }
 
 
 @pytest.fixture
@@ -121,8 +145,9 @@ def node_check():
         with tempfile.TemporaryDirectory() as d:
             path = Path(d) / "script.js"
             path.write_text(js, encoding="utf-8")
-            proc = subprocess.run([node, "--check", str(path)], capture_output=True, text=True,
-                                  timeout=60, check=False)
+            proc = subprocess.run(
+                [node, "--check", str(path)], capture_output=True, text=True, timeout=60, check=False
+            )
             assert proc.returncode == 0, proc.stderr
 
     return check

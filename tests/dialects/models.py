@@ -37,7 +37,10 @@ def shop() -> Schema:
         ],
         primary_key=["id"],
         primary_key_name="customer_pkey",
-        unique=[UniqueConstraint("customer_email_key", ["email"]), UniqueConstraint("customer_uid_key", ["uid"])],
+        unique=[
+            UniqueConstraint("customer_email_key", ["email"]),
+            UniqueConstraint("customer_uid_key", ["uid"]),
+        ],
         checks=[
             CheckConstraint("customer_name_check", "(length(name) > 0)"),
             CheckConstraint("customer_email_check", "((email)::text ~ '^[^@]+@[^@]+$'::text)"),
@@ -80,12 +83,17 @@ def shop() -> Schema:
             Column("placed_on", "date", nullable=False, default="CURRENT_DATE"),
             Column("note", "text", default="'n/a'::text"),
             Column("shipped_at", "timestamp(3) without time zone"),
-            Column("total_cents", "bigint", generated="((total * (100)::numeric))::bigint",
-                   generated_kind="stored"),
+            Column(
+                "total_cents",
+                "bigint",
+                generated="((total * (100)::numeric))::bigint",
+                generated_kind="stored",
+            ),
         ],
         primary_key=["id"],
-        foreign_keys=[ForeignKey("orders_customer_id_fkey", ["customer_id"], "customer", ["id"],
-                                 on_delete="RESTRICT")],
+        foreign_keys=[
+            ForeignKey("orders_customer_id_fkey", ["customer_id"], "customer", ["id"], on_delete="RESTRICT")
+        ],
         checks=[CheckConstraint("orders_total_check", "(total >= (0)::numeric)")],
         indexes=[
             Index("orders_status_idx", ["status"], where="(status = 'new'::public.order_status)"),
@@ -115,7 +123,9 @@ def shop() -> Schema:
         "department",
         columns=[Column("id", "integer", nullable=False), Column("head_id", "integer")],
         primary_key=["id"],
-        foreign_keys=[ForeignKey("department_head_fkey", ["head_id"], "employee", ["id"], on_delete="SET NULL")],
+        foreign_keys=[
+            ForeignKey("department_head_fkey", ["head_id"], "employee", ["id"], on_delete="SET NULL")
+        ],
     )
     employee = Table(
         "employee",
@@ -134,40 +144,64 @@ def shop() -> Schema:
     return Schema(
         name="shop",
         enums=[EnumType("order_status", ["new", "paid", "done"])],
-        domains=[Domain("money_amount", "numeric(10,2)", checks=[
-            CheckConstraint("money_amount_check", "(VALUE >= (0)::numeric)")])],
+        domains=[
+            Domain(
+                "money_amount",
+                "numeric(10,2)",
+                checks=[CheckConstraint("money_amount_check", "(VALUE >= (0)::numeric)")],
+            )
+        ],
         tables=[orders, order_item, customer, product, department, employee],
         views=[
-            View("paid_orders", definition=(
-                " SELECT o.id,\n    c.email\n   FROM (public.orders o\n     JOIN public.customer c ON "
-                "((c.id = o.customer_id)))\n  WHERE (o.status = 'paid'::public.order_status);"),
-                 columns=["id", "email"], depends_on=["public.orders", "public.customer"]),
-            View("order_skus", definition=(
-                " SELECT o.id, array_agg(p.sku) AS skus FROM public.orders o JOIN public.order_item i ON "
-                "i.order_id = o.id JOIN public.product p ON p.id = i.product_id GROUP BY o.id"),
-                 columns=["id", "skus"]),
-            View("order_sku_count", definition=" SELECT id, skus FROM public.order_skus",
-                 columns=["id", "skus"], depends_on=["public.order_skus"]),
+            View(
+                "paid_orders",
+                definition=(
+                    " SELECT o.id,\n    c.email\n   FROM (public.orders o\n     JOIN public.customer c ON "
+                    "((c.id = o.customer_id)))\n  WHERE (o.status = 'paid'::public.order_status);"
+                ),
+                columns=["id", "email"],
+                depends_on=["public.orders", "public.customer"],
+            ),
+            View(
+                "order_skus",
+                definition=(
+                    " SELECT o.id, array_agg(p.sku) AS skus FROM public.orders o JOIN public.order_item i ON "
+                    "i.order_id = o.id JOIN public.product p ON p.id = i.product_id GROUP BY o.id"
+                ),
+                columns=["id", "skus"],
+            ),
+            View(
+                "order_sku_count",
+                definition=" SELECT id, skus FROM public.order_skus",
+                columns=["id", "skus"],
+                depends_on=["public.order_skus"],
+            ),
             View("sales", definition=" SELECT 1 AS x", materialized=True),
         ],
-        functions=[Function("touch", returns="trigger", language="plpgsql",
-                            definition="CREATE FUNCTION public.touch() RETURNS trigger ...")],
+        functions=[
+            Function(
+                "touch",
+                returns="trigger",
+                language="plpgsql",
+                definition="CREATE FUNCTION public.touch() RETURNS trigger ...",
+            )
+        ],
     )
 
 
 def torture() -> Schema:
     """Identifiers with backticks, quotes, keywords, spaces, dots and non-ASCII letters."""
     parent = Table(
-        "we`ird \"table\"",
+        'we`ird "table"',
         columns=[
             Column("select", "integer", nullable=False),
             Column("order", "text", comment="back\\slash 'quote' `tick` \"dq\"\nnewline"),
             Column("naïve ключ 名前", "character varying(20)"),
-            Column("a`b", "public.\"Mood\"", default="'it''s ok'::public.\"Mood\""),
+            Column("a`b", 'public."Mood"', default="'it''s ok'::public.\"Mood\""),
         ],
         primary_key=["select"],
         primary_key_name="pk `x`",
-        checks=[CheckConstraint("chk \"select\"", "(\"select\" > 0)")],
+        checks=[CheckConstraint('chk "select"', '("select" > 0)')],
         indexes=[Index("idx `order`", ["naïve ключ 名前"])],
         comment="table's comment -- with */ and `ticks`",
     )
@@ -180,13 +214,19 @@ def torture() -> Schema:
             Column("from", "text"),
         ],
         primary_key=["id"],
-        foreign_keys=[ForeignKey("fk `parent`", ["parent`ref"], "we`ird \"table\"", ["select"],
-                                 on_delete="CASCADE")],
+        foreign_keys=[
+            ForeignKey("fk `parent`", ["parent`ref"], 'we`ird "table"', ["select"], on_delete="CASCADE")
+        ],
     )
     return Schema(
         name="torture",
         enums=[EnumType("Mood", ["it's ok", "back\\slash", "ünï"])],
         tables=[parent, child],
-        views=[View("view `v`", definition=(
-            ' SELECT t."select", t."order" FROM public."we`ird ""table""" t'), columns=["select", "order"])],
+        views=[
+            View(
+                "view `v`",
+                definition=(' SELECT t."select", t."order" FROM public."we`ird ""table""" t'),
+                columns=["select", "order"],
+            )
+        ],
     )

@@ -21,8 +21,12 @@ def _collections(js: str) -> dict[str, dict]:
 
 
 def _indexes(js: str) -> list[tuple[str, dict, dict]]:
-    return [(json.loads(m.group(1)), json.loads(m.group(2)), json.loads(m.group(3)))
-            for m in re.finditer(r'^db\.getCollection\((".*?")\)\.createIndex\((\{.*?\}), (\{.*\})\);$', js, re.MULTILINE)]
+    return [
+        (json.loads(m.group(1)), json.loads(m.group(2)), json.loads(m.group(3)))
+        for m in re.finditer(
+            r'^db\.getCollection\((".*?")\)\.createIndex\((\{.*?\}), (\{.*\})\);$', js, re.MULTILINE
+        )
+    ]
 
 
 def test_registry_returns_this_generator():
@@ -45,11 +49,17 @@ def test_shop_script(node_check):
     items = s["properties"]["order_item"]
     assert items["bsonType"] == "array"
     assert "order_id" not in items["items"]["properties"]  # the back-reference is implied
-    assert items["items"]["properties"]["qty"]["minimum"] == 0 and items["items"]["properties"]["qty"][
-        "exclusiveMinimum"] is True
+    assert (
+        items["items"]["properties"]["qty"]["minimum"] == 0
+        and items["items"]["properties"]["qty"]["exclusiveMinimum"] is True
+    )
     assert "references product.id" in items["items"]["properties"]["product_id"]["description"]
     cust = colls["customer"]["validator"]["$jsonSchema"]["properties"]
-    assert cust["email"] == {"bsonType": "string", "maxLength": 255, "description": "Login e-mail, it's unique"}
+    assert cust["email"] == {
+        "bsonType": "string",
+        "maxLength": 255,
+        "description": "Login e-mail, it's unique",
+    }
     assert cust["tags"] == {"bsonType": ["array", "null"], "items": {"bsonType": "string"}}
     assert cust["name"]["minLength"] == 1
     assert cust["uid"]["pattern"].startswith("^[0-9a-fA-F]{8}")

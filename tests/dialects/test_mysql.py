@@ -54,9 +54,13 @@ def test_shop_runs_on_mariadb(mysql_db):
     assert set(mysql_db.foreign_keys("employee")) == {"employee_department_fkey", "employee_manager_fkey"}
     assert "ALTER TABLE" in sql
 
-    checks = {r[0] for r in mysql_db.query(
-        "SELECT constraint_name FROM information_schema.check_constraints WHERE constraint_schema = %s",
-        mysql_db.db)}
+    checks = {
+        r[0]
+        for r in mysql_db.query(
+            "SELECT constraint_name FROM information_schema.check_constraints WHERE constraint_schema = %s",
+            mysql_db.db,
+        )
+    }
     assert {"customer_name_check", "orders_total_check", "order_item_qty_check"} <= checks
     assert "customer_email_check" in checks  # ~ became REGEXP
     assert "product_sku_check" in checks  # ~* became REGEXP '(?i)...'
@@ -71,8 +75,9 @@ def test_shop_runs_on_mariadb(mysql_db):
 
     # Defaults and AUTO_INCREMENT behave: the identity start is kept, the UUID default fills in.
     mysql_db.run("INSERT INTO customer (email, name) VALUES ('a@b.c', 'Ann');")
-    row = mysql_db.query(f"SELECT id, LENGTH(uid), is_active, nickname, created_at IS NOT NULL "
-                         f"FROM `{mysql_db.db}`.customer")
+    row = mysql_db.query(
+        f"SELECT id, LENGTH(uid), is_active, nickname, created_at IS NOT NULL FROM `{mysql_db.db}`.customer"
+    )
     assert row == [(100, 36, 1, "anon", 1)]
     with pytest.raises(pymysql.err.OperationalError):  # CHECK (length(name) > 0)
         mysql_db.run("INSERT INTO customer (email, name) VALUES ('x@y.z', '');")
@@ -106,20 +111,28 @@ def test_shop_reports_what_mysql_lacks():
 def test_design_spellings_and_defaults():
     from aishell.model import Column, Schema, Table
 
-    t = Table("t", columns=[
-        Column("id", "BIGSERIAL", nullable=False),
-        Column("a", "VARCHAR(255)"),
-        Column("b", "TIMESTAMPTZ", default="now()"),
-        Column("c", "BOOLEAN", default="false"),
-        Column("d", "numeric"),
-        Column("e", "interval", default="'1 day'::interval"),
-        Column("f", "inet"),
-        Column("g", "bytea"),
-        Column("h", "double precision", default="(-1.5)"),
-        Column("i", "text", default="upper('x'::text)"),
-        Column("j", "timestamp without time zone", default="'2024-01-01 00:00:00'::timestamp without time zone"),
-        Column("k", "xid8"),
-    ], primary_key=["id"])
+    t = Table(
+        "t",
+        columns=[
+            Column("id", "BIGSERIAL", nullable=False),
+            Column("a", "VARCHAR(255)"),
+            Column("b", "TIMESTAMPTZ", default="now()"),
+            Column("c", "BOOLEAN", default="false"),
+            Column("d", "numeric"),
+            Column("e", "interval", default="'1 day'::interval"),
+            Column("f", "inet"),
+            Column("g", "bytea"),
+            Column("h", "double precision", default="(-1.5)"),
+            Column("i", "text", default="upper('x'::text)"),
+            Column(
+                "j",
+                "timestamp without time zone",
+                default="'2024-01-01 00:00:00'::timestamp without time zone",
+            ),
+            Column("k", "xid8"),
+        ],
+        primary_key=["id"],
+    )
     sql, warnings = generate_with_report(Schema(tables=[t]))
     assert "`id` BIGINT NOT NULL AUTO_INCREMENT" in sql
     assert "`a` VARCHAR(255)" in sql
@@ -135,15 +148,18 @@ def test_design_spellings_and_defaults():
 
 def test_torture_identifiers_run_on_mariadb(mysql_db):
     sql = generate(torture())
-    assert "CREATE TABLE `we``ird \"table\"`" in sql
+    assert 'CREATE TABLE `we``ird "table"`' in sql
     mysql_db.run(sql)
     tables = mysql_db.tables()
     assert set(tables) == {'we`ird "table"', "Child Table", "view `v`"}
     cols = mysql_db.columns('we`ird "table"')
     assert list(cols) == ["select", "order", "naïve ключ 名前", "a`b"]
     assert cols["a`b"][0] == "enum('it''s ok','back\\\\slash','ünï')"
-    comment = mysql_db.query("SELECT column_comment FROM information_schema.columns WHERE table_schema = %s "
-                             "AND column_name = 'order'", mysql_db.db)[0][0]
+    comment = mysql_db.query(
+        "SELECT column_comment FROM information_schema.columns WHERE table_schema = %s "
+        "AND column_name = 'order'",
+        mysql_db.db,
+    )[0][0]
     assert comment == "back\\slash 'quote' `tick` \"dq\"\nnewline"
     assert mysql_db.foreign_keys("Child Table")["fk `parent`"][:2] == ('we`ird "table"', "CASCADE")
     assert "idx `order`" in mysql_db.indexes('we`ird "table"')
@@ -173,8 +189,12 @@ def test_pagila_runs_on_mariadb(pagila, mysql_db):
 def test_wide_rows_fit_innodb(mysql_db):
     from aishell.model import Column, Schema, Table
 
-    t = Table("wide", columns=[Column("id", "integer", nullable=False)] + [
-        Column(f"c{i}", "character varying(1000)") for i in range(20)], primary_key=["id"])
+    t = Table(
+        "wide",
+        columns=[Column("id", "integer", nullable=False)]
+        + [Column(f"c{i}", "character varying(1000)") for i in range(20)],
+        primary_key=["id"],
+    )
     sql, warnings = generate_with_report(Schema(tables=[t]))
     mysql_db.run(sql)
     types = [v[0] for v in mysql_db.columns("wide").values()]

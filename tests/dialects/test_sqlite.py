@@ -15,8 +15,10 @@ from tests.dialects.models import shop, torture
 
 
 def _objects(conn) -> dict[str, str]:
-    return {name: kind for kind, name in conn.execute(
-        "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")}
+    return {
+        name: kind
+        for kind, name in conn.execute("SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'")
+    }
 
 
 def _fks(conn, table: str) -> list[tuple]:
@@ -84,7 +86,9 @@ def test_torture_identifiers_in_sqlite(sqlite_db):
     assert set(_objects(sqlite_db)) >= {'we`ird "table"', "Child Table", "view `v`", "idx `order`"}
     cols = [r[1] for r in sqlite_db.execute('PRAGMA table_info("we`ird ""table""")')]
     assert cols == ["select", "order", "naïve ключ 名前", "a`b"]
-    assert _fks(sqlite_db, "Child Table") == [('we`ird "table"', "parent`ref", "select", "NO ACTION", "CASCADE")]
+    assert _fks(sqlite_db, "Child Table") == [
+        ('we`ird "table"', "parent`ref", "select", "NO ACTION", "CASCADE")
+    ]
     sqlite_db.execute('INSERT INTO "we`ird ""table""" ("select", "a`b") VALUES (1, ?)', ("back\\slash",))
     with pytest.raises(sqlite3.IntegrityError):
         sqlite_db.execute('INSERT INTO "we`ird ""table""" ("select", "a`b") VALUES (2, ?)', ("nope",))

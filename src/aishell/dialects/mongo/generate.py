@@ -71,9 +71,10 @@ class MongoGenerator:
         nt = not_translated_objects(self.original, self.report)
         for v in self.original.views:
             if not v.materialized:
-                self.report.not_translated(f"view {v.qualified_name}",
-                                           "SQL views are not translated (a MongoDB view is an aggregation "
-                                           "pipeline)")
+                self.report.not_translated(
+                    f"view {v.qualified_name}",
+                    "SQL views are not translated (a MongoDB view is an aggregation pipeline)",
+                )
                 nt.append(f"view {v.qualified_name}")
         order, _ = creation_order(self.schema)
         embeds = self._plan_embedding(order) if self.embed else {}
@@ -110,16 +111,21 @@ class MongoGenerator:
         owner: dict[str, _Embed] = {}
         for t in order:
             if referenced.get(t.qualified_name) or any(
-                    f"{fk.ref_schema}.{fk.ref_table}" == t.qualified_name for fk in t.foreign_keys):
+                f"{fk.ref_schema}.{fk.ref_table}" == t.qualified_name for fk in t.foreign_keys
+            ):
                 continue
-            cascades = [fk for fk in t.foreign_keys if (fk.on_delete or "").upper() == "CASCADE"
-                        and f"{fk.ref_schema}.{fk.ref_table}" in by]
+            cascades = [
+                fk
+                for fk in t.foreign_keys
+                if (fk.on_delete or "").upper() == "CASCADE" and f"{fk.ref_schema}.{fk.ref_table}" in by
+            ]
             owners = {f"{fk.ref_schema}.{fk.ref_table}" for fk in cascades}
             if len(cascades) != 1 or len(owners) != 1:
                 continue
             fk = cascades[0]
             one = sorted(fk.columns) == sorted(t.primary_key) or any(
-                sorted(u.columns) == sorted(fk.columns) for u in t.unique)
+                sorted(u.columns) == sorted(fk.columns) for u in t.unique
+            )
             owner[t.qualified_name] = _Embed(t, fk, t.name, one)
         # Only leaves are embedded (no one references them), so a child's parent may itself be
         # embedded into a grandparent: build the tree bottom-up.
@@ -137,9 +143,11 @@ class MongoGenerator:
                 e.field = name
                 taken.add(name)
                 kind = "a sub-document" if e.one else "an array of sub-documents"
-                self.report.note(e.child.qualified_name,
-                                 f"embedded in {ptable.name}.{e.field} as {kind} (owned: ON DELETE CASCADE, "
-                                 "referenced by nothing)")
+                self.report.note(
+                    e.child.qualified_name,
+                    f"embedded in {ptable.name}.{e.field} as {kind} (owned: ON DELETE CASCADE, "
+                    "referenced by nothing)",
+                )
         return roots
 
     # -- collections ---------------------------------------------------------------------------------
@@ -171,15 +179,19 @@ class MongoGenerator:
             acts.append(f"ON DELETE {fk.on_delete}")
         if (fk.on_update or "NO ACTION").upper() != "NO ACTION":
             acts.append(f"ON UPDATE {fk.on_update}")
-        return (f"reference {', '.join(fk.columns)} -> {target}({', '.join(fk.ref_columns)})"
-                + (f" {' '.join(acts)}" if acts else "") + ": not enforced by MongoDB")
+        return (
+            f"reference {', '.join(fk.columns)} -> {target}({', '.join(fk.ref_columns)})"
+            + (f" {' '.join(acts)}" if acts else "")
+            + ": not enforced by MongoDB"
+        )
 
     def _check_name(self, name: str, obj: str) -> None:
         if "$" in name or name.startswith("system.") or "\x00" in name or not name:
             self.report.not_expressible(obj, f"collection name {name!r} is not allowed by MongoDB")
 
-    def object_schema(self, table: Table, embeds: dict[str, list[_Embed]], *, top: bool,
-                      skip: set[str]) -> dict[str, Any]:
+    def object_schema(
+        self, table: Table, embeds: dict[str, list[_Embed]], *, top: bool, skip: set[str]
+    ) -> dict[str, Any]:
         props: dict[str, Any] = {}
         required: list[str] = []
         if top:
@@ -190,8 +202,9 @@ class MongoGenerator:
                 continue
             obj = f"{table.qualified_name}.{col.name}"
             if col.name.startswith("$") or "." in col.name:
-                self.report.not_expressible(obj, "field names with '$' or '.' cannot be validated or indexed "
-                                            "reliably in MongoDB")
+                self.report.not_expressible(
+                    obj, "field names with '$' or '.' cannot be validated or indexed reliably in MongoDB"
+                )
             rt = resolve_type(self.schema, col.type, table.schema)
             prop = self.column_schema(table, col, rt)
             if col.comment:
@@ -208,27 +221,39 @@ class MongoGenerator:
             if has_default and not (col.default or "").lower().startswith("nextval"):
                 defaults.append(col.name)
             if col.identity or (col.default or "").lower().startswith("nextval") or rt.type.serial:
-                self.report.not_expressible(obj, "identity/sequence: MongoDB has no sequences (use _id or a "
-                                            "counter collection); the field is not required")
+                self.report.not_expressible(
+                    obj,
+                    "identity/sequence: MongoDB has no sequences (use _id or a "
+                    "counter collection); the field is not required",
+                )
             elif col.generated:
-                self.report.not_expressible(obj, f"generated column ({col.generated}): computed by the "
-                                            "application; not required")
+                self.report.not_expressible(
+                    obj, f"generated column ({col.generated}): computed by the application; not required"
+                )
             elif not_null and not has_default and rt.type.base not in ("tsvector", "tsquery"):
                 required.append(col.name)
         if defaults:
-            self.report.not_expressible(table.qualified_name, "defaults are not applied by MongoDB (the "
-                                        f"application must set them): {', '.join(defaults)}")
+            self.report.not_expressible(
+                table.qualified_name,
+                f"defaults are not applied by MongoDB (the application must set them): {', '.join(defaults)}",
+            )
         for check in self._all_checks(table):
             self.apply_check(table, check, props)
         for e in embeds.get(table.qualified_name, []):
             back = set(e.fk.columns)
             sub = self.object_schema(e.child, embeds, top=False, skip=back)
             if e.one:
-                props[e.field] = {"bsonType": ["object", "null"], **{k: v for k, v in sub.items() if k != "bsonType"},
-                                  "description": f"embedded {e.child.name} (one-to-one, owned)"}
+                props[e.field] = {
+                    "bsonType": ["object", "null"],
+                    **{k: v for k, v in sub.items() if k != "bsonType"},
+                    "description": f"embedded {e.child.name} (one-to-one, owned)",
+                }
             else:
-                props[e.field] = {"bsonType": "array", "items": sub,
-                                  "description": f"embedded {e.child.name} rows (owned)"}
+                props[e.field] = {
+                    "bsonType": "array",
+                    "items": sub,
+                    "description": f"embedded {e.child.name} rows (owned)",
+                }
         out: dict[str, Any] = {"bsonType": "object"}
         if table.comment and not top:
             out["description"] = table.comment
@@ -275,8 +300,19 @@ class MongoGenerator:
             bson = "string"
             if args:
                 prop["maxLength"] = args[0]
-        elif base in ("text", "char1", "name", "xml", "inet", "cidr", "macaddr", "macaddr8", "interval",
-                      "time", "timetz"):
+        elif base in (
+            "text",
+            "char1",
+            "name",
+            "xml",
+            "inet",
+            "cidr",
+            "macaddr",
+            "macaddr8",
+            "interval",
+            "time",
+            "timetz",
+        ):
             bson = "string"
             if base in ("time", "timetz", "interval"):
                 self.report.approximated(obj, f"{col.type} stored as a string")
@@ -299,8 +335,10 @@ class MongoGenerator:
                 prop["minItems"] = prop["maxItems"] = args[0]
         elif base in ("tsvector", "tsquery"):
             bson = None
-            self.report.not_expressible(obj, f"{base}: MongoDB full-text search uses a text index on the source "
-                                        "fields; left unvalidated")
+            self.report.not_expressible(
+                obj,
+                f"{base}: MongoDB full-text search uses a text index on the source fields; left unvalidated",
+            )
         else:
             bson = None
             self.report.not_expressible(obj, f"type {col.type} has no BSON equivalent: left unvalidated")
@@ -329,7 +367,9 @@ class MongoGenerator:
             return
         for col, key, value in rules:
             if col not in props:
-                self.report.not_expressible(obj, f"CHECK {_one_line(text)}: column {col} not in this collection")
+                self.report.not_expressible(
+                    obj, f"CHECK {_one_line(text)}: column {col} not in this collection"
+                )
                 return
         for col, key, value in rules:
             p = props[col]
@@ -339,19 +379,31 @@ class MongoGenerator:
                 p[key] = value
 
     # -- indexes -------------------------------------------------------------------------------------
-    def indexes(self, table: Table, embeds: dict[str, list[_Embed]], *, prefix: str,
-                path_table: Table, back: frozenset[str] = frozenset()
-                ) -> list[tuple[dict | None, dict, str | None]]:
+    def indexes(
+        self,
+        table: Table,
+        embeds: dict[str, list[_Embed]],
+        *,
+        prefix: str,
+        path_table: Table,
+        back: frozenset[str] = frozenset(),
+    ) -> list[tuple[dict | None, dict, str | None]]:
         out: list[tuple[dict | None, dict, str | None]] = []
         nullable = {c.name for c in table.columns if c.nullable and c.name not in table.primary_key}
-        embedded_note = f" (embedded in {path_table.name}: unique across documents, not within one array)" \
-            if prefix else ""
+        embedded_note = (
+            f" (embedded in {path_table.name}: unique across documents, not within one array)"
+            if prefix
+            else ""
+        )
 
         def uniq(cols: list[str], name: str | None, obj: str) -> None:
             if set(cols) & back:
                 if not set(cols) <= back:
-                    self.report.not_expressible(obj, f"unique ({', '.join(cols)}) within one {path_table.name} "
-                                                "document: MongoDB cannot enforce uniqueness inside an array")
+                    self.report.not_expressible(
+                        obj,
+                        f"unique ({', '.join(cols)}) within one {path_table.name} "
+                        "document: MongoDB cannot enforce uniqueness inside an array",
+                    )
                 return
             spec = {prefix + c: 1 for c in cols}
             opts: dict[str, Any] = {"unique": True}
@@ -362,8 +414,11 @@ class MongoGenerator:
                 types = {}
                 for c in nn:
                     col = table.column(c)
-                    bt = self.column_schema(table, col, resolve_type(self.schema, col.type, table.schema)) \
-                        if col else {}
+                    bt = (
+                        self.column_schema(table, col, resolve_type(self.schema, col.type, table.schema))
+                        if col
+                        else {}
+                    )
                     b = [x for x in _as_list(bt.get("bsonType")) if x != "null"]
                     if b:
                         types[prefix + c] = {"$type": b[0]}
@@ -424,8 +479,15 @@ class MongoGenerator:
                 self.report.not_expressible(obj, "INCLUDE columns dropped")
             out.append((spec, opts, None))
         for e in embeds.get(table.qualified_name, []):
-            out.extend(self.indexes(e.child, embeds, prefix=f"{prefix}{e.field}.", path_table=path_table,
-                                    back=frozenset(e.fk.columns)))
+            out.extend(
+                self.indexes(
+                    e.child,
+                    embeds,
+                    prefix=f"{prefix}{e.field}.",
+                    path_table=path_table,
+                    back=frozenset(e.fk.columns),
+                )
+            )
         return out
 
 
@@ -518,10 +580,15 @@ def _check_rules(text: str, value_col: str | None) -> list[tuple[str, str, Any]]
 
     node = _strip(_parse(text))
     if isinstance(node, exp.And):
-        return _check_rules(node.left.sql("postgres"), value_col) + _check_rules(node.right.sql("postgres"),
-                                                                                 value_col)
-    ops = {exp.GTE: ("minimum", False), exp.GT: ("minimum", True), exp.LTE: ("maximum", False),
-           exp.LT: ("maximum", True)}
+        return _check_rules(node.left.sql("postgres"), value_col) + _check_rules(
+            node.right.sql("postgres"), value_col
+        )
+    ops = {
+        exp.GTE: ("minimum", False),
+        exp.GT: ("minimum", True),
+        exp.LTE: ("maximum", False),
+        exp.LT: ("maximum", True),
+    }
     for cls, (kw, exclusive) in ops.items():
         if isinstance(node, cls):
             left, right = _strip(node.this), _strip(node.expression)
@@ -532,7 +599,8 @@ def _check_rules(text: str, value_col: str | None) -> list[tuple[str, str, Any]]
                 kw = {"minimum": "maximum", "maximum": "minimum"}[kw]
             subject = _strip(subject)
             length = isinstance(subject, exp.Length) or (
-                isinstance(subject, exp.Anonymous) and subject.name.lower() in ("char_length", "length"))
+                isinstance(subject, exp.Anonymous) and subject.name.lower() in ("char_length", "length")
+            )
             if length:
                 arg = subject.this if isinstance(subject, exp.Length) else subject.expressions[0]
                 col = _colname(arg, value_col)

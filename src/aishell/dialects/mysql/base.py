@@ -59,7 +59,9 @@ class SqlGenerator:
         for t in self.order:
             if not t.columns:
                 self.skipped_tables[t.qualified_name] = "table without columns"
-                self.report.not_expressible(t.qualified_name, "a table without columns cannot be created here")
+                self.report.not_expressible(
+                    t.qualified_name, "a table without columns cannot be created here"
+                )
         self.order = [t for t in self.order if t.qualified_name not in self.skipped_tables]
         self.deferred = deferred
         self.plans: dict[str, dict[str, ColumnPlan]] = {}
@@ -67,14 +69,18 @@ class SqlGenerator:
 
     # -- entry point -------------------------------------------------------------------------------
     def generate(self) -> str:
-        self.not_translated = not_translated_objects(self.original, self.report,
-                                                     views_too=not self.options.get("views", True))
+        self.not_translated = not_translated_objects(
+            self.original, self.report, views_too=not self.options.get("views", True)
+        )
         others = sorted({t.schema for t in self.schema.tables} | {v.schema for v in self.schema.views})
         if others != ["public"] and others:
             renamed = [f"{qn} -> {n}" for qn, n in self.names.items() if qn.split(".", 1)[1] != n]
-            self.report.note("schemas", f"{self.display_name} has no PostgreSQL schemas: objects of "
-                             f"{', '.join(others)} are created side by side"
-                             + (f" (renamed to stay apart: {', '.join(renamed)})" if renamed else ""))
+            self.report.note(
+                "schemas",
+                f"{self.display_name} has no PostgreSQL schemas: objects of "
+                f"{', '.join(others)} are created side by side"
+                + (f" (renamed to stay apart: {', '.join(renamed)})" if renamed else ""),
+            )
         for t in self.order:
             self.plans[t.qualified_name] = self.plan_columns(t)
         self.adjust_plans()
@@ -175,12 +181,26 @@ class SqlGenerator:
             plans[col.name] = plan
         return plans
 
-    def expr(self, text: str, *, what: str, obj: str, value_column: str | None = None,
-             check: bool = False, statement: bool = False) -> str | None:
+    def expr(
+        self,
+        text: str,
+        *,
+        what: str,
+        obj: str,
+        value_column: str | None = None,
+        check: bool = False,
+        statement: bool = False,
+    ) -> str | None:
         """Translate an expression or report why not (returns None then)."""
         try:
-            return translate_expr(text, self.dialect, value_column=value_column, table_name=self.rel,
-                                  check=check, statement=statement)
+            return translate_expr(
+                text,
+                self.dialect,
+                value_column=value_column,
+                table_name=self.rel,
+                check=check,
+                statement=statement,
+            )
         except Untranslatable as exc:
             shown = "" if statement else " " + self._one_line(text)[:120]
             self.report.not_expressible(obj, f"{what}{shown}: {exc}")
@@ -215,8 +235,13 @@ class SqlGenerator:
             plan = self.plans[table.qualified_name][col.name]
             for name, text in plan.rt.domain_checks:
                 obj = f"{table.qualified_name}.{col.name}"
-                sql = self.expr(text, what=f"domain CHECK {name or ''}".rstrip(), obj=obj,
-                                value_column=col.name, check=True)
+                sql = self.expr(
+                    text,
+                    what=f"domain CHECK {name or ''}".rstrip(),
+                    obj=obj,
+                    value_column=col.name,
+                    check=True,
+                )
                 if sql is not None and self.check_allowed(table, None, text.replace("VALUE", col.name), obj):
                     out.append((None, sql))
             for sql in plan.checks:
@@ -258,7 +283,8 @@ class SqlGenerator:
         cols = ", ".join(idx.columns)
         where = f" WHERE {idx.where}" if idx.where else ""
         using = f" USING {idx.method}" if idx.method and idx.method != "btree" else ""
-        return f"CREATE {'UNIQUE ' if idx.unique else ''}INDEX {idx.name} ON {table.qualified_name}{using} ({cols}){where}"
+        uq = "UNIQUE " if idx.unique else ""
+        return f"CREATE {uq}INDEX {idx.name} ON {table.qualified_name}{using} ({cols}){where}"
 
     def view_sql(self, view: View) -> str | None:
         raise NotImplementedError

@@ -32,8 +32,14 @@ from aishell.model.schema import Column, ForeignKey, Index, Schema, Table, View
 last_report: list[str] = []
 
 _ACTIONS = {"CASCADE", "SET NULL", "RESTRICT", "NO ACTION"}
-_NOW = {"now", "current_timestamp", "transaction_timestamp", "statement_timestamp", "localtimestamp",
-        "clock_timestamp"}
+_NOW = {
+    "now",
+    "current_timestamp",
+    "transaction_timestamp",
+    "statement_timestamp",
+    "localtimestamp",
+    "clock_timestamp",
+}
 _UUID_FUNCS = {"gen_random_uuid", "uuid_generate_v4"}
 _BIG_TYPES = ("LONGTEXT", "TEXT", "MEDIUMTEXT", "LONGBLOB", "BLOB", "JSON")
 
@@ -114,7 +120,9 @@ class MySQLGenerator(SqlGenerator):
             if not args:
                 return self._text(obj, column, keyed, "unbounded character varying")
             if args[0] > 16383:
-                self.report.approximated(obj, f"{column.type} is longer than a utf8mb4 VARCHAR allows: LONGTEXT")
+                self.report.approximated(
+                    obj, f"{column.type} is longer than a utf8mb4 VARCHAR allows: LONGTEXT"
+                )
                 return self._text(obj, column, keyed, column.type)
             return f"VARCHAR({args[0]})"
         if base == "char":
@@ -127,7 +135,11 @@ class MySQLGenerator(SqlGenerator):
         if base == "text":
             if t.spelling == "citext":
                 plan.comments.append("citext: case-insensitive collation")
-                return "VARCHAR(255) COLLATE utf8mb4_unicode_ci" if keyed else "LONGTEXT COLLATE utf8mb4_unicode_ci"
+                return (
+                    "VARCHAR(255) COLLATE utf8mb4_unicode_ci"
+                    if keyed
+                    else "LONGTEXT COLLATE utf8mb4_unicode_ci"
+                )
             return self._text(obj, column, keyed, "text")
         if base in ("xml",):
             self.report.approximated(obj, "xml stored as LONGTEXT")
@@ -178,8 +190,13 @@ class MySQLGenerator(SqlGenerator):
             self.report.not_expressible(obj, f"{base} has no MySQL equivalent: stored as LONGTEXT")
             return "LONGTEXT"
         if base in ("hstore", "vector", "range", "composite", "geometric"):
-            what = {"hstore": "hstore", "vector": "pgvector vector", "range": "range type",
-                    "composite": f"composite type {rt.composite}", "geometric": "geometric type"}[base]
+            what = {
+                "hstore": "hstore",
+                "vector": "pgvector vector",
+                "range": "range type",
+                "composite": f"composite type {rt.composite}",
+                "geometric": "geometric type",
+            }[base]
             plan.comments.append(f"{column.type} in PostgreSQL: JSON here")
             self.report.not_expressible(obj, f"{what} {column.type} has no MySQL equivalent: stored as JSON")
             return "JSON"
@@ -189,8 +206,11 @@ class MySQLGenerator(SqlGenerator):
 
     def _text(self, obj: str, column: Column, keyed: bool, what: str) -> str:
         if keyed:
-            self.report.approximated(obj, f"{what} column in a foreign key stored as VARCHAR(255) "
-                                     "(MySQL cannot use TEXT in foreign keys)")
+            self.report.approximated(
+                obj,
+                f"{what} column in a foreign key stored as VARCHAR(255) "
+                "(MySQL cannot use TEXT in foreign keys)",
+            )
             return "VARCHAR(255)"
         return "LONGTEXT"
 
@@ -206,12 +226,17 @@ class MySQLGenerator(SqlGenerator):
                     theirs = ref.get(rc)
                     if not mine or not theirs or mine.type_sql == theirs.type_sql:
                         continue
-                    if mine.rt.type.base in INTEGER_TYPES and theirs.rt.type.base in INTEGER_TYPES \
-                            and not mine.rt.type.array and not theirs.rt.type.array:
+                    if (
+                        mine.rt.type.base in INTEGER_TYPES
+                        and theirs.rt.type.base in INTEGER_TYPES
+                        and not mine.rt.type.array
+                        and not theirs.rt.type.array
+                    ):
                         self.report.approximated(
                             f"{t.qualified_name}.{c}",
                             f"{mine.type_sql} widened to {theirs.type_sql} to match the referenced column "
-                            "(InnoDB requires equal integer types)")
+                            "(InnoDB requires equal integer types)",
+                        )
                         mine.type_sql = theirs.type_sql
         for t in self.order:
             self._fit_row(t)
@@ -232,19 +257,27 @@ class MySQLGenerator(SqlGenerator):
             return int(m.group(2)) * 4 + 2 if m else 8
 
         total = sum(width(p) for p in plans.values())
-        keys = set(table.primary_key) | {c for u in table.unique for c in u.columns} | {
-            c for fk in table.foreign_keys for c in fk.columns}
+        keys = (
+            set(table.primary_key)
+            | {c for u in table.unique for c in u.columns}
+            | {c for fk in table.foreign_keys for c in fk.columns}
+        )
         for p in sorted(plans.values(), key=width, reverse=True):
             if total <= 65535:
                 break
             if p.column.name in keys or not p.type_sql.startswith("VARCHAR("):
                 continue
             total -= width(p) - 12
-            self.report.approximated(f"{table.qualified_name}.{p.column.name}",
-                                     f"{p.type_sql} made LONGTEXT: the row would pass InnoDB's 65,535-byte limit")
+            self.report.approximated(
+                f"{table.qualified_name}.{p.column.name}",
+                f"{p.type_sql} made LONGTEXT: the row would pass InnoDB's 65,535-byte limit",
+            )
             p.type_sql = "LONGTEXT"
-            p.checks.append(f"CHAR_LENGTH({self.quote(p.column.name)}) <= {p.rt.type.args[0]}"
-                            if p.rt.type.args else "TRUE")
+            p.checks.append(
+                f"CHAR_LENGTH({self.quote(p.column.name)}) <= {p.rt.type.args[0]}"
+                if p.rt.type.args
+                else "TRUE"
+            )
 
     # -- defaults --------------------------------------------------------------------------------------
     def _plan_default(self, table: Table, plan: ColumnPlan, pk: list[str], auto_done: bool) -> None:
@@ -260,12 +293,17 @@ class MySQLGenerator(SqlGenerator):
                 plan.auto_increment = True
                 opts = col.identity_options or {}
                 if opts.get("increment", 1) not in (1, None):
-                    self.report.approximated(obj, f"identity increment {opts['increment']} not kept: "
-                                             "AUTO_INCREMENT steps by auto_increment_increment")
+                    self.report.approximated(
+                        obj,
+                        f"identity increment {opts['increment']} not kept: "
+                        "AUTO_INCREMENT steps by auto_increment_increment",
+                    )
                 return
             self.report.not_expressible(
-                obj, f"{'identity' if col.identity else 'sequence default ' + (col.default or 'serial')}"
-                     " on a column that is not an integer primary key: no AUTO_INCREMENT (dropped)")
+                obj,
+                f"{'identity' if col.identity else 'sequence default ' + (col.default or 'serial')}"
+                " on a column that is not an integer primary key: no AUTO_INCREMENT (dropped)",
+            )
             plan.comments.append("sequence default not expressible")
             return
         if col.generated:
@@ -316,11 +354,29 @@ class MySQLGenerator(SqlGenerator):
             if re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", v.strip()):
                 return v.strip()
         elif base in ("timestamp", "timestamptz", "date", "time", "timetz"):
-            if s is not None and re.fullmatch(r"\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?"
-                                              r"(\+00(:?00)?|Z)?|\d\d:\d\d(:\d\d(\.\d+)?)?", s):
+            if s is not None and re.fullmatch(
+                r"\d{4}-\d\d-\d\d([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?"
+                r"(\+00(:?00)?|Z)?|\d\d:\d\d(:\d\d(\.\d+)?)?",
+                s,
+            ):
                 return self.literal(re.sub(r"(\+00(:?00)?|Z)$", "", s).replace("T", " "))
-        elif base in ("json", "jsonb", "enum", "varchar", "char", "char1", "text", "name", "uuid", "inet",
-                      "cidr", "macaddr", "macaddr8", "interval", "xml"):
+        elif base in (
+            "json",
+            "jsonb",
+            "enum",
+            "varchar",
+            "char",
+            "char1",
+            "text",
+            "name",
+            "uuid",
+            "inet",
+            "cidr",
+            "macaddr",
+            "macaddr8",
+            "interval",
+            "xml",
+        ):
             if s is not None:
                 if base == "enum" and s not in (plan.rt.enum_values or []):
                     self.report.not_expressible(obj, f"default {lit} is not a value of the enum (dropped)")
@@ -344,8 +400,9 @@ class MySQLGenerator(SqlGenerator):
         if auto and table.primary_key and table.primary_key[0] != auto[0].column.name:
             # InnoDB needs the AUTO_INCREMENT column to lead some index.
             if not any(u.columns and u.columns[0] == auto[0].column.name for u in table.unique):
-                entries.append((f"KEY ({self.quote(auto[0].column.name)})",
-                                "AUTO_INCREMENT must lead an index"))
+                entries.append(
+                    (f"KEY ({self.quote(auto[0].column.name)})", "AUTO_INCREMENT must lead an index")
+                )
         for u in table.unique:
             obj = f"{qn}.{u.name or 'unique'}"
             if u.nulls_not_distinct:
@@ -385,8 +442,11 @@ class MySQLGenerator(SqlGenerator):
             opts.append("COMMENT=" + self.literal(self._limit(table.comment, 2048, qn)))
         lines.append(") " + " ".join(opts) + ";")
         if table.partition_by:
-            self.report.approximated(qn, f"PARTITION BY {table.partition_by} not kept (InnoDB partitioned "
-                                     "tables cannot have foreign keys)")
+            self.report.approximated(
+                qn,
+                f"PARTITION BY {table.partition_by} not kept (InnoDB partitioned "
+                "tables cannot have foreign keys)",
+            )
         if table.inherits:
             self.report.not_expressible(qn, f"INHERITS ({', '.join(table.inherits)}): created standalone")
         if table.unlogged:
@@ -404,19 +464,29 @@ class MySQLGenerator(SqlGenerator):
         parts = [self.quote(col.name), plan.type_sql]
         obj = f"{table.qualified_name}.{col.name}"
         if col.collation and col.collation not in ("default", "pg_catalog.default"):
-            if col.collation in ("C", "POSIX", "pg_catalog.C", "pg_catalog.POSIX", "\"C\""):
+            if col.collation in ("C", "POSIX", "pg_catalog.C", "pg_catalog.POSIX", '"C"'):
                 if "COLLATE" not in plan.type_sql and plan.type_sql.split("(")[0] in (
-                        "VARCHAR", "CHAR", "LONGTEXT"):
+                    "VARCHAR",
+                    "CHAR",
+                    "LONGTEXT",
+                ):
                     parts.append("COLLATE utf8mb4_bin")
             else:
                 self.report.approximated(obj, f"collation {col.collation} not kept")
         if col.generated:
             expr = self.expr(col.generated, what="generated column", obj=obj, check=True)
-            autos = [c for c in columns_in_expr(col.generated)
-                     if c in self.plans[table.qualified_name] and self.plans[table.qualified_name][c].auto_increment]
+            autos = [
+                c
+                for c in columns_in_expr(col.generated)
+                if c in self.plans[table.qualified_name]
+                and self.plans[table.qualified_name][c].auto_increment
+            ]
             if expr is not None and autos:
-                self.report.not_expressible(obj, f"generated column reads AUTO_INCREMENT column {autos[0]}, "
-                                            "which MySQL refuses: a plain column")
+                self.report.not_expressible(
+                    obj,
+                    f"generated column reads AUTO_INCREMENT column {autos[0]}, "
+                    "which MySQL refuses: a plain column",
+                )
                 expr = None
             if expr is not None:
                 kind = "STORED" if (col.generated_kind or "stored") == "stored" else "VIRTUAL"
@@ -441,16 +511,23 @@ class MySQLGenerator(SqlGenerator):
         plans = self.plans[table.qualified_name]
         bad = [c for c in cols if c in plans and plans[c].type_sql == "JSON"]
         if bad:
-            self.report.not_expressible(f"{table.qualified_name}", f"{what} on JSON column(s) "
-                                        f"{', '.join(bad)}: MySQL cannot index JSON (not created)")
+            self.report.not_expressible(
+                f"{table.qualified_name}",
+                f"{what} on JSON column(s) {', '.join(bad)}: MySQL cannot index JSON (not created)",
+            )
             return False
         return True
 
-    def _key_cols(self, table: Table, cols: list[str], *, unique: bool, what: str,
-                  orders: list[str] | None = None) -> str:
+    def _key_cols(
+        self, table: Table, cols: list[str], *, unique: bool, what: str, orders: list[str] | None = None
+    ) -> str:
         plans = self.plans[table.qualified_name]
-        big = [c for c in cols if c in plans and plans[c].type_sql.split()[0].split("(")[0] in
-               ("LONGTEXT", "LONGBLOB", "TEXT", "BLOB")]
+        big = [
+            c
+            for c in cols
+            if c in plans
+            and plans[c].type_sql.split()[0].split("(")[0] in ("LONGTEXT", "LONGBLOB", "TEXT", "BLOB")
+        ]
         prefix = max(1, min(self.prefix, 768 // max(1, len(big)))) if big else self.prefix
         out = []
         for i, c in enumerate(cols):
@@ -460,14 +537,16 @@ class MySQLGenerator(SqlGenerator):
                 if unique:
                     self.report.approximated(
                         f"{table.qualified_name}.{c}",
-                        f"{what} on a TEXT/BLOB column keys its first {prefix} characters only")
+                        f"{what} on a TEXT/BLOB column keys its first {prefix} characters only",
+                    )
             if orders and i < len(orders) and orders[i]:
                 o = orders[i].upper()
                 if "DESC" in o:
                     q += " DESC"
                 if "NULLS" in o:
-                    self.report.approximated(f"{table.qualified_name}.{c}",
-                                             f"{orders[i]} not expressible in an index (dropped)")
+                    self.report.approximated(
+                        f"{table.qualified_name}.{c}", f"{orders[i]} not expressible in an index (dropped)"
+                    )
             out.append(q)
         return ", ".join(out)
 
@@ -483,8 +562,10 @@ class MySQLGenerator(SqlGenerator):
                 self.report.not_expressible(obj, f"foreign key on {p.type_sql} column {c} (dropped)")
                 return None
         name = self.constraint_name(fk.name, f"{self.table_name(table)}_{'_'.join(fk.columns)}_fkey")
-        sql = (f"CONSTRAINT {self.quote(name)} FOREIGN KEY ({', '.join(self.quote(c) for c in fk.columns)}) "
-               f"REFERENCES {self.quote(target)} ({', '.join(self.quote(c) for c in fk.ref_columns)})")
+        sql = (
+            f"CONSTRAINT {self.quote(name)} FOREIGN KEY ({', '.join(self.quote(c) for c in fk.columns)}) "
+            f"REFERENCES {self.quote(target)} ({', '.join(self.quote(c) for c in fk.ref_columns)})"
+        )
         for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update)):
             a = re.sub(r"\s*\(.*\)$", "", (action or "NO ACTION").upper())
             if a == "NO ACTION":
@@ -492,11 +573,16 @@ class MySQLGenerator(SqlGenerator):
             if a not in _ACTIONS:
                 self.report.not_expressible(obj, f"ON {event} {a} is not supported by InnoDB (dropped)")
                 continue
-            if a == "SET NULL" and any(not (table.column(c) and table.column(c).nullable)
-                                       or c in table.primary_key for c in fk.columns):
+            if a == "SET NULL" and any(
+                not (table.column(c) and table.column(c).nullable) or c in table.primary_key
+                for c in fk.columns
+            ):
                 # PostgreSQL accepts this and fails at delete time; InnoDB refuses the table.
-                self.report.approximated(obj, f"ON {event} SET NULL on a NOT NULL column: written as NO ACTION "
-                                         "(PostgreSQL would fail the same way when it fires)")
+                self.report.approximated(
+                    obj,
+                    f"ON {event} SET NULL on a NOT NULL column: written as NO ACTION "
+                    "(PostgreSQL would fail the same way when it fires)",
+                )
                 continue
             sql += f" ON {event} {a}"
         if fk.match and fk.match.upper() == "FULL":
@@ -511,16 +597,19 @@ class MySQLGenerator(SqlGenerator):
         for c in cols:
             p = plans.get(c)
             if p and p.auto_increment:
-                self.report.not_expressible(obj, f"CHECK on AUTO_INCREMENT column {c} is refused by MySQL "
-                                            "(dropped)")
+                self.report.not_expressible(
+                    obj, f"CHECK on AUTO_INCREMENT column {c} is refused by MySQL (dropped)"
+                )
                 return False
         if self.flavor != "mariadb":
             for fk in table.foreign_keys:
                 acts = {(fk.on_delete or "").upper(), (fk.on_update or "").upper()}
                 if acts & {"CASCADE", "SET NULL", "SET DEFAULT"} and cols & set(fk.columns):
                     self.report.not_expressible(
-                        obj, "MySQL refuses a CHECK on a column a foreign-key action changes (dropped; "
-                             "flavor='mariadb' keeps it)")
+                        obj,
+                        "MySQL refuses a CHECK on a column a foreign-key action changes (dropped; "
+                        "flavor='mariadb' keeps it)",
+                    )
                     return False
         return True
 
@@ -541,9 +630,11 @@ class MySQLGenerator(SqlGenerator):
         if method not in ("btree", "hash"):
             what = "GIN" if method == "gin" else method.upper()
             reason = f"{what} index: no MySQL equivalent"
-            if method == "gin" and any(self.plans[table.qualified_name].get(c) and
-                                       self.plans[table.qualified_name][c].rt.type.base == "tsvector"
-                                       for c in idx.columns):
+            if method == "gin" and any(
+                self.plans[table.qualified_name].get(c)
+                and self.plans[table.qualified_name][c].rt.type.base == "tsvector"
+                for c in idx.columns
+            ):
                 reason += " (full-text search: use a FULLTEXT index on the source columns)"
         elif idx.where:
             reason = "partial index (WHERE): MySQL has no partial indexes"
@@ -562,11 +653,16 @@ class MySQLGenerator(SqlGenerator):
         if idx.nulls_not_distinct:
             self.report.not_expressible(obj, "NULLS NOT DISTINCT: MySQL allows repeated NULLs")
         if any(o for o in idx.opclasses):
-            self.report.approximated(obj, f"operator classes {', '.join(o for o in idx.opclasses if o)} dropped")
-        cols = self._key_cols(table, idx.columns, unique=idx.unique, what=f"unique index {idx.name}",
-                              orders=idx.orders)
+            self.report.approximated(
+                obj, f"operator classes {', '.join(o for o in idx.opclasses if o)} dropped"
+            )
+        cols = self._key_cols(
+            table, idx.columns, unique=idx.unique, what=f"unique index {idx.name}", orders=idx.orders
+        )
         uq = "UNIQUE " if idx.unique else ""
-        return f"CREATE {uq}INDEX {self.quote(idx.name[:64])} ON {self.quote(self.table_name(table))} ({cols});"
+        return (
+            f"CREATE {uq}INDEX {self.quote(idx.name[:64])} ON {self.quote(self.table_name(table))} ({cols});"
+        )
 
     # -- views -----------------------------------------------------------------------------------------
     def view_sql(self, view: View) -> str | None:
@@ -581,10 +677,14 @@ class MySQLGenerator(SqlGenerator):
             cols = " (" + ", ".join(self.quote(c) for c in view.columns) + ")"
         text = f"CREATE VIEW {self.quote(self.names[view.qualified_name])}{cols} AS\n{sql};"
         if view.comment:
-            self.report.approximated(view.qualified_name, "view comments do not exist in MySQL: an SQL comment")
+            self.report.approximated(
+                view.qualified_name, "view comments do not exist in MySQL: an SQL comment"
+            )
             text = self.comment(view.comment) + "\n" + text
         if view.options:
-            self.report.not_expressible(view.qualified_name, f"view options {', '.join(view.options)} dropped")
+            self.report.not_expressible(
+                view.qualified_name, f"view options {', '.join(view.options)} dropped"
+            )
         return text
 
 

@@ -29,36 +29,103 @@ from aishell.model.schema import CheckConstraint, Column, Schema, Table, View
 
 # Spellings (lower-case, single spaces) -> canonical base name.
 _SYNONYMS: dict[str, str] = {
-    "int": "integer", "int4": "integer", "integer": "integer", "serial": "integer", "serial4": "integer",
-    "bigint": "bigint", "int8": "bigint", "bigserial": "bigint", "serial8": "bigint",
-    "smallint": "smallint", "int2": "smallint", "smallserial": "smallint", "serial2": "smallint",
-    "tinyint": "smallint", "mediumint": "integer",
-    "real": "real", "float4": "real", "double precision": "double", "float8": "double", "double": "double",
+    "int": "integer",
+    "int4": "integer",
+    "integer": "integer",
+    "serial": "integer",
+    "serial4": "integer",
+    "bigint": "bigint",
+    "int8": "bigint",
+    "bigserial": "bigint",
+    "serial8": "bigint",
+    "smallint": "smallint",
+    "int2": "smallint",
+    "smallserial": "smallint",
+    "serial2": "smallint",
+    "tinyint": "smallint",
+    "mediumint": "integer",
+    "real": "real",
+    "float4": "real",
+    "double precision": "double",
+    "float8": "double",
+    "double": "double",
     "float": "double",
-    "numeric": "numeric", "decimal": "numeric", "dec": "numeric",
-    "boolean": "boolean", "bool": "boolean",
-    "character varying": "varchar", "varchar": "varchar", "char varying": "varchar",
-    "nvarchar": "varchar", "string": "text",
-    "character": "char", "char": "char", "bpchar": "char", "nchar": "char",
-    "text": "text", "citext": "text", "clob": "text", "longtext": "text", "mediumtext": "text",
-    "timestamp": "timestamp", "timestamp without time zone": "timestamp", "datetime": "timestamp",
-    "timestamptz": "timestamptz", "timestamp with time zone": "timestamptz",
-    "time": "time", "time without time zone": "time",
-    "timetz": "timetz", "time with time zone": "timetz",
+    "numeric": "numeric",
+    "decimal": "numeric",
+    "dec": "numeric",
+    "boolean": "boolean",
+    "bool": "boolean",
+    "character varying": "varchar",
+    "varchar": "varchar",
+    "char varying": "varchar",
+    "nvarchar": "varchar",
+    "string": "text",
+    "character": "char",
+    "char": "char",
+    "bpchar": "char",
+    "nchar": "char",
+    "text": "text",
+    "citext": "text",
+    "clob": "text",
+    "longtext": "text",
+    "mediumtext": "text",
+    "timestamp": "timestamp",
+    "timestamp without time zone": "timestamp",
+    "datetime": "timestamp",
+    "timestamptz": "timestamptz",
+    "timestamp with time zone": "timestamptz",
+    "time": "time",
+    "time without time zone": "time",
+    "timetz": "timetz",
+    "time with time zone": "timetz",
     "date": "date",
-    "uuid": "uuid", "json": "json", "jsonb": "jsonb", "bytea": "bytea", "blob": "bytea",
-    "inet": "inet", "cidr": "cidr", "macaddr": "macaddr", "macaddr8": "macaddr8",
-    "money": "money", "tsvector": "tsvector", "tsquery": "tsquery", "xml": "xml",
-    "bit": "bit", "bit varying": "varbit", "varbit": "varbit",
-    '"char"': "char1", "name": "name", "oid": "oid", "regclass": "oid", "regtype": "oid",
-    "hstore": "hstore", "vector": "vector", "halfvec": "vector", "sparsevec": "vector",
-    "point": "geometric", "line": "geometric", "lseg": "geometric", "box": "geometric",
-    "path": "geometric", "polygon": "geometric", "circle": "geometric",
-    "int4range": "range", "int8range": "range", "numrange": "range", "tsrange": "range",
-    "tstzrange": "range", "daterange": "range", "int4multirange": "range", "int8multirange": "range",
-    "nummultirange": "range", "tsmultirange": "range", "tstzmultirange": "range",
+    "uuid": "uuid",
+    "json": "json",
+    "jsonb": "jsonb",
+    "bytea": "bytea",
+    "blob": "bytea",
+    "inet": "inet",
+    "cidr": "cidr",
+    "macaddr": "macaddr",
+    "macaddr8": "macaddr8",
+    "money": "money",
+    "tsvector": "tsvector",
+    "tsquery": "tsquery",
+    "xml": "xml",
+    "bit": "bit",
+    "bit varying": "varbit",
+    "varbit": "varbit",
+    '"char"': "char1",
+    "name": "name",
+    "oid": "oid",
+    "regclass": "oid",
+    "regtype": "oid",
+    "hstore": "hstore",
+    "vector": "vector",
+    "halfvec": "vector",
+    "sparsevec": "vector",
+    "point": "geometric",
+    "line": "geometric",
+    "lseg": "geometric",
+    "box": "geometric",
+    "path": "geometric",
+    "polygon": "geometric",
+    "circle": "geometric",
+    "int4range": "range",
+    "int8range": "range",
+    "numrange": "range",
+    "tsrange": "range",
+    "tstzrange": "range",
+    "daterange": "range",
+    "int4multirange": "range",
+    "int8multirange": "range",
+    "nummultirange": "range",
+    "tsmultirange": "range",
+    "tstzmultirange": "range",
     "datemultirange": "range",
-    "pg_lsn": "text", "txid_snapshot": "text", "pg_snapshot": "text",
+    "pg_lsn": "text",
+    "txid_snapshot": "text",
+    "pg_snapshot": "text",
 }
 _SERIALS = {"serial", "serial4", "bigserial", "serial8", "smallserial", "serial2"}
 # Extension types that may appear schema-qualified (public.citext).
@@ -163,8 +230,9 @@ def parse_type(text: str) -> PgType:
         if key.startswith("float") and args:
             return PgType(raw, "real" if args[0] <= 24 else "double", (), array, False, None, key)
         if key.startswith("pg_catalog."):
-            inner = parse_type(name.strip()[len("pg_catalog."):] + (f"({','.join(map(str, args))})"
-                                                                    if args else ""))
+            inner = parse_type(
+                name.strip()[len("pg_catalog.") :] + (f"({','.join(map(str, args))})" if args else "")
+            )
             return PgType(raw, inner.base, inner.args, array, inner.serial, inner.user, inner.spelling)
     parts = split_qualified(name.strip())
     if len(parts) == 2 and parts[1].lower() in _EXTENSION_TYPES:
@@ -202,8 +270,15 @@ def resolve_type(schema: Schema, text: str, default_schema: str = "public") -> R
         if enum is not None:
             out.enum_values = list(enum.values)
             out.enum_name = enum.name
-            out.type = PgType(t.text, "enum", (), t.array + out.type.array if out.type is not t else t.array,
-                              False, t.user, t.spelling)
+            out.type = PgType(
+                t.text,
+                "enum",
+                (),
+                t.array + out.type.array if out.type is not t else t.array,
+                False,
+                t.user,
+                t.spelling,
+            )
             return out
         dom = _find(schema.domains, name, sch)
         if dom is not None:
@@ -215,8 +290,15 @@ def resolve_type(schema: Schema, text: str, default_schema: str = "public") -> R
                 out.domain_default = dom.default
             inner = parse_type(dom.type)
             extra_array = t.array
-            t = PgType(t.text, inner.base, inner.args, inner.array + extra_array, inner.serial, inner.user,
-                       inner.spelling)
+            t = PgType(
+                t.text,
+                inner.base,
+                inner.args,
+                inner.array + extra_array,
+                inner.serial,
+                inner.user,
+                inner.spelling,
+            )
             out.type = t
             continue
         comp = _find(schema.composite_types, name, sch)
@@ -292,8 +374,11 @@ def not_translated_objects(schema: Schema, report: Report, *, views_too: bool = 
         for p in t.policies:
             add("policy", f"{p.name} on {t.qualified_name}", "no row-level security")
         for x in t.exclusions:
-            add("exclusion constraint", f"{x.name or '(unnamed)'} on {t.qualified_name}",
-                "EXCLUDE constraints exist only in PostgreSQL")
+            add(
+                "exclusion constraint",
+                f"{x.name or '(unnamed)'} on {t.qualified_name}",
+                "EXCLUDE constraints exist only in PostgreSQL",
+            )
     for v in schema.views:
         if v.materialized:
             add("materialized view", v.qualified_name, "no materialized views")
@@ -362,42 +447,239 @@ _NUMERICISH = {"DECIMAL", "BIGDECIMAL", "DOUBLE", "FLOAT", "INT", "BIGINT", "SMA
 # names sqlglot prints directly before "(". Anything else in the output is refused rather than
 # guessed at: sqlglot transpiles unknown functions verbatim (UUIDV7(), REGEXP_I_LIKE()).
 _COMMON_FUNCS = {
-    "CAST", "COALESCE", "NULLIF", "ABS", "ROUND", "MAX", "MIN", "COUNT", "SUM", "AVG", "LOWER",
-    "UPPER", "TRIM", "LTRIM", "RTRIM", "REPLACE", "SUBSTR", "SUBSTRING", "LENGTH", "INSTR", "EXISTS",
-    "ROW_NUMBER", "RANK", "DENSE_RANK", "LAG", "LEAD", "FIRST_VALUE", "LAST_VALUE", "NTILE",
-    "NTH_VALUE", "PERCENT_RANK", "CUME_DIST", "HEX", "SIGN", "IN", "VALUES", "CHAR", "DECIMAL",
-    "NUMERIC", "VARCHAR", "DATE", "TIME", "TIMESTAMP", "DATETIME", "FLOAT", "DOUBLE", "INT", "INTEGER",
-    "BIGINT", "SMALLINT", "REAL", "TEXT", "BLOB", "BINARY", "SIGNED", "UNSIGNED", "JSON", "OVER",
-    "FILTER", "MOD", "GREATEST", "LEAST", "CEIL", "CEILING", "FLOOR", "POWER", "SQRT", "EXP", "LN",
-    "LOG", "LOG10", "LEFT", "RIGHT", "CONCAT", "REVERSE", "REPEAT", "LPAD", "RPAD", "NOT", "AND", "OR",
-    "ANY_VALUE", "WITH", "ALL", "ANY", "SOME", "CURRENT_TIMESTAMP",
+    "CAST",
+    "COALESCE",
+    "NULLIF",
+    "ABS",
+    "ROUND",
+    "MAX",
+    "MIN",
+    "COUNT",
+    "SUM",
+    "AVG",
+    "LOWER",
+    "UPPER",
+    "TRIM",
+    "LTRIM",
+    "RTRIM",
+    "REPLACE",
+    "SUBSTR",
+    "SUBSTRING",
+    "LENGTH",
+    "INSTR",
+    "EXISTS",
+    "ROW_NUMBER",
+    "RANK",
+    "DENSE_RANK",
+    "LAG",
+    "LEAD",
+    "FIRST_VALUE",
+    "LAST_VALUE",
+    "NTILE",
+    "NTH_VALUE",
+    "PERCENT_RANK",
+    "CUME_DIST",
+    "HEX",
+    "SIGN",
+    "IN",
+    "VALUES",
+    "CHAR",
+    "DECIMAL",
+    "NUMERIC",
+    "VARCHAR",
+    "DATE",
+    "TIME",
+    "TIMESTAMP",
+    "DATETIME",
+    "FLOAT",
+    "DOUBLE",
+    "INT",
+    "INTEGER",
+    "BIGINT",
+    "SMALLINT",
+    "REAL",
+    "TEXT",
+    "BLOB",
+    "BINARY",
+    "SIGNED",
+    "UNSIGNED",
+    "JSON",
+    "OVER",
+    "FILTER",
+    "MOD",
+    "GREATEST",
+    "LEAST",
+    "CEIL",
+    "CEILING",
+    "FLOOR",
+    "POWER",
+    "SQRT",
+    "EXP",
+    "LN",
+    "LOG",
+    "LOG10",
+    "LEFT",
+    "RIGHT",
+    "CONCAT",
+    "REVERSE",
+    "REPEAT",
+    "LPAD",
+    "RPAD",
+    "NOT",
+    "AND",
+    "OR",
+    "ANY_VALUE",
+    "WITH",
+    "ALL",
+    "ANY",
+    "SOME",
+    "CURRENT_TIMESTAMP",
 }
 FUNCTIONS: dict[str, set[str]] = {
-    "mysql": _COMMON_FUNCS | {
-        "CHAR_LENGTH", "CHARACTER_LENGTH", "OCTET_LENGTH", "BIT_LENGTH", "LCASE", "UCASE", "CONCAT_WS",
-        "LOCATE", "POSITION", "REGEXP_LIKE", "REGEXP_REPLACE", "REGEXP_SUBSTR", "REGEXP_INSTR",
-        "EXTRACT", "YEAR", "MONTH", "DAY", "DAYOFMONTH", "DAYOFWEEK", "DAYOFYEAR", "HOUR", "MINUTE",
-        "SECOND", "WEEK", "QUARTER", "DATE_ADD", "DATE_SUB", "DATEDIFF", "TIMESTAMPDIFF", "TIMESTAMPADD",
-        "STR_TO_DATE", "DATE_FORMAT", "LAST_DAY", "NOW", "CURDATE", "CURRENT_DATE", "CURTIME",
-        "CURRENT_TIME", "UTC_TIMESTAMP", "UUID", "IF", "IFNULL", "TRUNCATE", "POW", "ASCII", "MD5",
-        "SHA1", "SHA2", "UNHEX", "FIELD", "FIND_IN_SET", "GROUP_CONCAT", "STDDEV", "STDDEV_POP",
-        "STDDEV_SAMP", "VARIANCE", "VAR_POP", "VAR_SAMP", "BIT_AND", "BIT_OR", "BIT_XOR", "CONVERT",
-        "JSON_EXTRACT", "JSON_UNQUOTE", "JSON_VALID", "JSON_LENGTH", "JSON_OBJECT", "JSON_ARRAY",
-        "JSON_ARRAYAGG", "JSON_OBJECTAGG", "JSON_CONTAINS", "JSON_TYPE", "JSON_KEYS", "JSON_VALUE",
-        "CHAR", "DATE", "TIME", "ISNULL", "INTERVAL", "EXP",
+    "mysql": _COMMON_FUNCS
+    | {
+        "CHAR_LENGTH",
+        "CHARACTER_LENGTH",
+        "OCTET_LENGTH",
+        "BIT_LENGTH",
+        "LCASE",
+        "UCASE",
+        "CONCAT_WS",
+        "LOCATE",
+        "POSITION",
+        "REGEXP_LIKE",
+        "REGEXP_REPLACE",
+        "REGEXP_SUBSTR",
+        "REGEXP_INSTR",
+        "EXTRACT",
+        "YEAR",
+        "MONTH",
+        "DAY",
+        "DAYOFMONTH",
+        "DAYOFWEEK",
+        "DAYOFYEAR",
+        "HOUR",
+        "MINUTE",
+        "SECOND",
+        "WEEK",
+        "QUARTER",
+        "DATE_ADD",
+        "DATE_SUB",
+        "DATEDIFF",
+        "TIMESTAMPDIFF",
+        "TIMESTAMPADD",
+        "STR_TO_DATE",
+        "DATE_FORMAT",
+        "LAST_DAY",
+        "NOW",
+        "CURDATE",
+        "CURRENT_DATE",
+        "CURTIME",
+        "CURRENT_TIME",
+        "UTC_TIMESTAMP",
+        "UUID",
+        "IF",
+        "IFNULL",
+        "TRUNCATE",
+        "POW",
+        "ASCII",
+        "MD5",
+        "SHA1",
+        "SHA2",
+        "UNHEX",
+        "FIELD",
+        "FIND_IN_SET",
+        "GROUP_CONCAT",
+        "STDDEV",
+        "STDDEV_POP",
+        "STDDEV_SAMP",
+        "VARIANCE",
+        "VAR_POP",
+        "VAR_SAMP",
+        "BIT_AND",
+        "BIT_OR",
+        "BIT_XOR",
+        "CONVERT",
+        "JSON_EXTRACT",
+        "JSON_UNQUOTE",
+        "JSON_VALID",
+        "JSON_LENGTH",
+        "JSON_OBJECT",
+        "JSON_ARRAY",
+        "JSON_ARRAYAGG",
+        "JSON_OBJECTAGG",
+        "JSON_CONTAINS",
+        "JSON_TYPE",
+        "JSON_KEYS",
+        "JSON_VALUE",
+        "CHAR",
+        "DATE",
+        "TIME",
+        "ISNULL",
+        "INTERVAL",
+        "EXP",
     },
-    "sqlite": _COMMON_FUNCS | {
-        "IFNULL", "IIF", "TYPEOF", "UNICODE", "QUOTE", "RANDOM", "ZEROBLOB", "LIKE", "GLOB",
-        "PRINTF", "FORMAT", "UNHEX", "STRFTIME", "JULIANDAY", "UNIXEPOCH", "DATETIME", "TOTAL",
-        "GROUP_CONCAT", "STRING_AGG", "JSON_VALID", "JSON_EXTRACT", "JSON_ARRAY", "JSON_OBJECT",
-        "JSON_ARRAY_LENGTH", "JSON_TYPE", "JSON_GROUP_ARRAY", "JSON_GROUP_OBJECT", "LIKELIHOOD",
-        "CHAR", "SOUNDEX", "OCTET_LENGTH", "CONCAT_WS", "TRUNC", "PI", "MOD", "LOG2", "SIN", "COS",
-        "TAN", "CURRENT_DATE", "CURRENT_TIME", "NOTHING",
+    "sqlite": _COMMON_FUNCS
+    | {
+        "IFNULL",
+        "IIF",
+        "TYPEOF",
+        "UNICODE",
+        "QUOTE",
+        "RANDOM",
+        "ZEROBLOB",
+        "LIKE",
+        "GLOB",
+        "PRINTF",
+        "FORMAT",
+        "UNHEX",
+        "STRFTIME",
+        "JULIANDAY",
+        "UNIXEPOCH",
+        "DATETIME",
+        "TOTAL",
+        "GROUP_CONCAT",
+        "STRING_AGG",
+        "JSON_VALID",
+        "JSON_EXTRACT",
+        "JSON_ARRAY",
+        "JSON_OBJECT",
+        "JSON_ARRAY_LENGTH",
+        "JSON_TYPE",
+        "JSON_GROUP_ARRAY",
+        "JSON_GROUP_OBJECT",
+        "LIKELIHOOD",
+        "CHAR",
+        "SOUNDEX",
+        "OCTET_LENGTH",
+        "CONCAT_WS",
+        "TRUNC",
+        "PI",
+        "MOD",
+        "LOG2",
+        "SIN",
+        "COS",
+        "TAN",
+        "CURRENT_DATE",
+        "CURRENT_TIME",
+        "NOTHING",
     },
 }
 # Functions a CHECK constraint may not call (non-deterministic): refused in CHECKs.
-NONDETERMINISTIC = {"NOW", "CURRENT_TIMESTAMP", "CURDATE", "CURRENT_DATE", "CURTIME", "CURRENT_TIME",
-                    "UTC_TIMESTAMP", "UUID", "RAND", "RANDOM", "SYSDATE", "LOCALTIMESTAMP"}
+NONDETERMINISTIC = {
+    "NOW",
+    "CURRENT_TIMESTAMP",
+    "CURDATE",
+    "CURRENT_DATE",
+    "CURTIME",
+    "CURRENT_TIME",
+    "UTC_TIMESTAMP",
+    "UUID",
+    "RAND",
+    "RANDOM",
+    "SYSDATE",
+    "LOCALTIMESTAMP",
+}
 
 
 _TARGETS: dict[str, object] = {}
@@ -414,8 +696,10 @@ def _target(dialect: str):
 
         class PortableMySQL(MySQL):
             class Generator(MySQL.Generator):  # type: ignore[name-defined,misc]
-                TRANSFORMS = {**MySQL.Generator.TRANSFORMS,
-                              exp.RegexpLike: lambda self, e: self.binary(e, "REGEXP")}
+                TRANSFORMS = {
+                    **MySQL.Generator.TRANSFORMS,
+                    exp.RegexpLike: lambda self, e: self.binary(e, "REGEXP"),
+                }
 
         _TARGETS["mysql"] = PortableMySQL
     return _TARGETS["mysql"]
@@ -484,8 +768,13 @@ def translate_expr(
                 return inner.copy()
             if is_user:
                 raise Untranslatable(f"casts to the user type {to.sql('postgres')}")
-        if isinstance(node, exp.Column) and value_column is not None and not node.table \
-                and node.name.upper() == "VALUE" and not node.this.quoted:
+        if (
+            isinstance(node, exp.Column)
+            and value_column is not None
+            and not node.table
+            and node.name.upper() == "VALUE"
+            and not node.this.quoted
+        ):
             return exp.column(value_column, quoted=True)
         if isinstance(node, exp.Table) and table_name is not None and isinstance(node.this, exp.Identifier):
             db = node.args.get("db")
@@ -500,22 +789,43 @@ def translate_expr(
             node.set("db", None)
             node.set("catalog", None)
             return node
-        if isinstance(node, exp.DataType) and dialect == "mysql" and not node.expressions \
-                and node.this == exp.DataType.Type.DECIMAL:
+        if (
+            isinstance(node, exp.DataType)
+            and dialect == "mysql"
+            and not node.expressions
+            and node.this == exp.DataType.Type.DECIMAL
+        ):
             # MySQL's bare DECIMAL is DECIMAL(10,0): it would round. Keep the value's digits.
-            node.set("expressions", [exp.DataTypeParam(this=exp.Literal.number(65)),
-                                     exp.DataTypeParam(this=exp.Literal.number(30))])
+            node.set(
+                "expressions",
+                [
+                    exp.DataTypeParam(this=exp.Literal.number(65)),
+                    exp.DataTypeParam(this=exp.Literal.number(30)),
+                ],
+            )
             return node
         return node
 
     tree = tree.transform(rewrite).transform(rewrite2)
-    refused = (exp.Array, exp.Any, exp.All, exp.Anonymous, exp.ArrayAgg, exp.ArrayContains,
-               exp.ArrayContainsAll, exp.ArrayOverlaps, exp.Unnest, exp.Explode)
+    refused = (
+        exp.Array,
+        exp.Any,
+        exp.All,
+        exp.Anonymous,
+        exp.ArrayAgg,
+        exp.ArrayContains,
+        exp.ArrayContainsAll,
+        exp.ArrayOverlaps,
+        exp.Unnest,
+        exp.Explode,
+    )
     for node in tree.walk():
         if isinstance(node, refused):
             if isinstance(node, exp.Anonymous):
-                raise Untranslatable(f"calls {node.name}(), not a built-in sqlglot can translate "
-                                     "(user-defined or PostgreSQL-only)")
+                raise Untranslatable(
+                    f"calls {node.name}(), not a built-in sqlglot can translate "
+                    "(user-defined or PostgreSQL-only)"
+                )
             raise Untranslatable(f"uses {type(node).__name__}, which {dialect} does not have")
         if dialect == "sqlite" and isinstance(node, (exp.RegexpLike, exp.RegexpILike, exp.SimilarTo)):
             raise Untranslatable("uses a regular expression match, which SQLite has no built-in for")
@@ -622,8 +932,11 @@ def order_views(views: list[View], names: dict[str, str]) -> list[View]:
         stack.add(v.qualified_name)
         deps = list(v.depends_on)
         if not deps:  # a design lists no dependencies: look for other views' names in the text
-            deps = [o.qualified_name for o in views if o is not v
-                    and re.search(rf"(?<![\w$]){re.escape(o.name)}(?![\w$])", v.definition)]
+            deps = [
+                o.qualified_name
+                for o in views
+                if o is not v and re.search(rf"(?<![\w$]){re.escape(o.name)}(?![\w$])", v.definition)
+            ]
         for dep in deps:
             if dep in by:
                 visit(by[dep], stack)
@@ -660,13 +973,26 @@ def fold_partitions(schema: Schema, report: Report) -> tuple[Schema, dict[str, s
             continue
         parts = kids.get(t.qualified_name)
         if parts:
-            shown = ", ".join(p.name for p in parts) if len(parts) <= 3 else f"{parts[0].name} ... {parts[-1].name}"
-            report.approximated(t.qualified_name, f"{len(parts)} partition(s) ({shown}) folded into the "
-                                "parent table, which is created unpartitioned")
+            shown = (
+                ", ".join(p.name for p in parts)
+                if len(parts) <= 3
+                else f"{parts[0].name} ... {parts[-1].name}"
+            )
+            report.approximated(
+                t.qualified_name,
+                f"{len(parts)} partition(s) ({shown}) folded into the "
+                "parent table, which is created unpartitioned",
+            )
 
             def key(fk):
-                return (tuple(fk.columns), fk.ref_schema, fk.ref_table, tuple(fk.ref_columns),
-                        fk.on_delete, fk.on_update)
+                return (
+                    tuple(fk.columns),
+                    fk.ref_schema,
+                    fk.ref_table,
+                    tuple(fk.ref_columns),
+                    fk.on_delete,
+                    fk.on_update,
+                )
 
             have = {key(fk) for fk in t.foreign_keys}
             common = None
@@ -677,17 +1003,23 @@ def fold_partitions(schema: Schema, report: Report) -> tuple[Schema, dict[str, s
             for k, fk in (common or {}).items():
                 if k in have:
                     continue
-                lifted.append(dataclasses.replace(fk, name=f"{t.name}_{'_'.join(fk.columns)}_fkey",
-                                                  definition=None))
+                lifted.append(
+                    dataclasses.replace(fk, name=f"{t.name}_{'_'.join(fk.columns)}_fkey", definition=None)
+                )
             some = {key(fk): fk for p in parts for fk in p.foreign_keys}
             dropped = [fk for k, fk in some.items() if k not in (common or {}) and k not in have]
             if dropped:
-                report.not_expressible(t.qualified_name, "foreign keys only some partitions have are dropped: "
-                                       + ", ".join(f"({', '.join(fk.columns)}) -> {fk.ref_table}"
-                                                   for fk in dropped))
+                report.not_expressible(
+                    t.qualified_name,
+                    "foreign keys only some partitions have are dropped: "
+                    + ", ".join(f"({', '.join(fk.columns)}) -> {fk.ref_table}" for fk in dropped),
+                )
             if lifted:
-                report.note(t.qualified_name, "foreign keys every partition has are declared on the parent: "
-                            + ", ".join(f"({', '.join(fk.columns)}) -> {fk.ref_table}" for fk in lifted))
+                report.note(
+                    t.qualified_name,
+                    "foreign keys every partition has are declared on the parent: "
+                    + ", ".join(f"({', '.join(fk.columns)}) -> {fk.ref_table}" for fk in lifted),
+                )
                 t = dataclasses.replace(t, foreign_keys=[*t.foreign_keys, *lifted])
         tables.append(t)
     return dataclasses.replace(schema, tables=tables), skipped

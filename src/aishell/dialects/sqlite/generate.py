@@ -23,14 +23,22 @@ from aishell.model.schema import Column, ForeignKey, Index, Schema, Table, View
 
 last_report: list[str] = []
 
-_NOW = {"now", "current_timestamp", "transaction_timestamp", "statement_timestamp", "localtimestamp",
-        "clock_timestamp"}
+_NOW = {
+    "now",
+    "current_timestamp",
+    "transaction_timestamp",
+    "statement_timestamp",
+    "localtimestamp",
+    "clock_timestamp",
+}
 
 
 # A random version-4 UUID in canonical text form, from SQLite's built-in randomblob()/random().
-_UUID4 = ("(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
-          "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
-          "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))")
+_UUID4 = (
+    "(lower(hex(randomblob(4))) || '-' || lower(hex(randomblob(2))) || '-4' || "
+    "substr(lower(hex(randomblob(2))), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
+    "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))"
+)
 
 
 class SQLiteGenerator(SqlGenerator):
@@ -56,7 +64,9 @@ class SQLiteGenerator(SqlGenerator):
         q = self.quote(column.name)
         if t.array:
             plan.comments.append(f"{column.type} in PostgreSQL: a JSON array here")
-            self.report.approximated(obj, f"{column.type} stored as a JSON array in TEXT (SQLite has no arrays)")
+            self.report.approximated(
+                obj, f"{column.type} stored as a JSON array in TEXT (SQLite has no arrays)"
+            )
             plan.checks.append(f"{q} IS NULL OR json_valid({q})")
             return "TEXT"
         base, args = t.base, t.args
@@ -132,8 +142,10 @@ class SQLiteGenerator(SqlGenerator):
             if self._rowid_pk(table) == col.name:
                 plan.auto_increment = True
                 return
-            self.report.not_expressible(obj, "identity/sequence default on a column that is not a single "
-                                        "integer primary key (dropped)")
+            self.report.not_expressible(
+                obj,
+                "identity/sequence default on a column that is not a single integer primary key (dropped)",
+            )
             return
         if col.generated or kind == "none":
             return
@@ -222,7 +234,9 @@ class SQLiteGenerator(SqlGenerator):
             lines.append(f"  {text}{sep}" + (f"  {self.comment(comment)}" if comment else ""))
         lines.append(")" + (" STRICT" if strict else "") + ";")
         if table.partition_by:
-            self.report.approximated(qn, f"PARTITION BY {table.partition_by} not kept (SQLite has no partitioning)")
+            self.report.approximated(
+                qn, f"PARTITION BY {table.partition_by} not kept (SQLite has no partitioning)"
+            )
         if table.inherits:
             self.report.not_expressible(qn, f"INHERITS ({', '.join(table.inherits)}): created standalone")
         return "\n".join(lines)
@@ -234,7 +248,9 @@ class SQLiteGenerator(SqlGenerator):
         if loose:
             self.report.approximated(
                 table.qualified_name,
-                f"not STRICT: {', '.join(loose)} need NUMERIC affinity (exact decimals), which STRICT tables lack")
+                f"not STRICT: {', '.join(loose)} need NUMERIC affinity (exact decimals), "
+                "which STRICT tables lack",
+            )
             return False
         return True
 
@@ -274,8 +290,10 @@ class SQLiteGenerator(SqlGenerator):
             return None
         obj = f"{table.qualified_name}.{fk.name or ','.join(fk.columns)}"
         name = f"CONSTRAINT {self.quote(fk.name)} " if fk.name else ""
-        sql = (f"{name}FOREIGN KEY ({', '.join(self.quote(c) for c in fk.columns)}) "
-               f"REFERENCES {self.quote(target)} ({', '.join(self.quote(c) for c in fk.ref_columns)})")
+        sql = (
+            f"{name}FOREIGN KEY ({', '.join(self.quote(c) for c in fk.columns)}) "
+            f"REFERENCES {self.quote(target)} ({', '.join(self.quote(c) for c in fk.ref_columns)})"
+        )
         for event, action in (("DELETE", fk.on_delete), ("UPDATE", fk.on_update)):
             a = (action or "NO ACTION").upper()
             if "(" in a:
@@ -317,8 +335,9 @@ class SQLiteGenerator(SqlGenerator):
                 if i < len(idx.orders) and idx.orders[i]:
                     order = idx.orders[i].upper()
                     if "NULLS" in order:
-                        self.report.approximated(obj, f"{idx.orders[i]}: SQLite indexes have no NULLS "
-                                                 "FIRST/LAST (dropped)")
+                        self.report.approximated(
+                            obj, f"{idx.orders[i]}: SQLite indexes have no NULLS FIRST/LAST (dropped)"
+                        )
                     if "DESC" in order:
                         key += " DESC"
                 keys.append(key)
@@ -339,8 +358,10 @@ class SQLiteGenerator(SqlGenerator):
             self.report.approximated(obj, "operator classes dropped")
         name = self._index_name(idx.name, obj)
         uq = "UNIQUE " if idx.unique else ""
-        return (f"CREATE {uq}INDEX {self.quote(name)} ON {self.quote(self.table_name(table))} "
-                f"({', '.join(keys)}){where};")
+        return (
+            f"CREATE {uq}INDEX {self.quote(name)} ON {self.quote(self.table_name(table))} "
+            f"({', '.join(keys)}){where};"
+        )
 
     def _index_name(self, name: str, obj: str) -> str:
         # Index names share one namespace with tables and views in SQLite.
