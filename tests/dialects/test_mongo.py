@@ -45,6 +45,7 @@ def test_shop_script(node_check):
     s = orders["validator"]["$jsonSchema"]
     assert s["required"] == ["customer_id"]  # NOT NULL without default/identity
     assert s["properties"]["status"] == {"bsonType": "string", "enum": ["new", "paid", "done"]}
+    assert s["properties"]["customer_id"]["bsonType"] == ["long", "int"]
     assert s["properties"]["total"]["bsonType"] == "decimal" and s["properties"]["total"]["minimum"] == 0
     items = s["properties"]["order_item"]
     assert items["bsonType"] == "array"
@@ -64,6 +65,10 @@ def test_shop_script(node_check):
     assert cust["name"]["minLength"] == 1
     assert cust["uid"]["pattern"].startswith("^[0-9a-fA-F]{8}")
     assert cust["created_at"]["bsonType"] == "date"
+    assert colls["product"]["validator"]["$jsonSchema"]["properties"]["weight_kg"]["bsonType"] == [
+        "number",
+        "null",
+    ]
     price = colls["product"]["validator"]["$jsonSchema"]["properties"]["price"]
     assert price == {"bsonType": "decimal", "minimum": 0}  # the domain's CHECK (VALUE >= 0)
 

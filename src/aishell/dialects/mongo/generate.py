@@ -289,9 +289,11 @@ class MongoGenerator:
         elif base in ("smallint", "integer"):
             bson = "int"
         elif base in ("bigint", "oid"):
-            bson = "long"
+            # Drivers send small whole numbers as int32: a bigint field must accept both.
+            bson = ["long", "int"]
         elif base in ("real", "double"):
-            bson = "double"
+            # ... and a whole-valued double (1.0) as an integer: "number" takes int, long and double.
+            bson = "number"
         elif base in ("numeric", "money"):
             bson = "decimal"
         elif base == "boolean":
@@ -330,7 +332,7 @@ class MongoGenerator:
             self.report.approximated(obj, f"{col.type} stored as an object")
         elif base == "vector":
             bson = "array"
-            prop["items"] = {"bsonType": "double"}
+            prop["items"] = {"bsonType": "number"}
             if args:
                 prop["minItems"] = prop["maxItems"] = args[0]
         elif base in ("tsvector", "tsquery"):
@@ -352,7 +354,10 @@ class MongoGenerator:
             prop = {}
             bson = "array"
         if bson is not None:
-            prop = {"bsonType": [bson, "null"] if nullable else bson, **prop}
+            types = bson if isinstance(bson, list) else [bson]
+            if nullable:
+                types = [*types, "null"]
+            prop = {"bsonType": types if len(types) > 1 else types[0], **prop}
         if nullable and "enum" in prop:
             prop["enum"] = [*prop["enum"], None]
         return prop
@@ -420,7 +425,10 @@ class MongoGenerator:
                         else {}
                     )
                     b = [x for x in _as_list(bt.get("bsonType")) if x != "null"]
-                    if b:
+                    numeric = {"int", "long", "double", "decimal", "number"}
+                    if b and set(b) <= numeric:
+                        types[prefix + c] = {"$type": "number"}
+                    elif b:
                         types[prefix + c] = {"$type": b[0]}
                     else:
                         types[prefix + c] = {"$exists": True}
