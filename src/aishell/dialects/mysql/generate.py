@@ -23,6 +23,8 @@ import re
 from aishell.dialects.mysql.base import ColumnPlan, SqlGenerator
 from aishell.dialects.mysql.portable import (
     INTEGER_TYPES,
+    bytea_hex,
+    pg_array_to_json,
     ResolvedType,
     columns_in_expr,
     string_literal_value,
@@ -341,8 +343,13 @@ class MySQLGenerator(SqlGenerator):
         if plan.rt.type.array:
             if s == "{}":
                 return "JSON_ARRAY()"
+            js = pg_array_to_json(s, plan.rt.type.base) if s is not None and plan.rt.type.array == 1 else None
+            if js is not None:
+                return self.literal(js)
             self.report.not_expressible(obj, f"array default {lit} (dropped)")
             return None
+        if base == "bytea" and s is not None and bytea_hex(s) is not None:
+            return f"X'{bytea_hex(s)}'"
         if base == "boolean":
             v = (s if s is not None else low).lower()
             if v in ("t", "true", "1", "yes", "on", "y"):

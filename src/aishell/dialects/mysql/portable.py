@@ -1023,3 +1023,68 @@ def fold_partitions(schema: Schema, report: Report) -> tuple[Schema, dict[str, s
                 t = dataclasses.replace(t, foreign_keys=[*t.foreign_keys, *lifted])
         tables.append(t)
     return dataclasses.replace(schema, tables=tables), skipped
+
+
+def pg_array_to_json(literal: str, element_base: str) -> str | None:
+    """A one-dimensional PostgreSQL array literal (``{1,2}``, ``{"a b",c,NULL}``) as JSON text, or None
+    when it is nested or malformed. Numbers stay numbers for numeric element types."""
+    import json
+
+    s = literal.strip()
+    if not (s.startswith("{") and s.endswith("}")):
+        return None
+    body = s[1:-1]
+    items: list[object] = []
+    i, n = 0, len(body)
+    if not body.strip():
+        return "[]"
+    while i <= n:
+        while i < n and body[i] == " ":
+            i += 1
+        if i < n and body[i] == "{":
+            return None  # nested
+        if i < n and body[i] == '"':
+            j, buf = i + 1, ""
+            while j < n and body[j] != '"':
+                if body[j] == "\\" and j + 1 < n:
+                    j += 1
+                buf += body[j]
+                j += 1
+            if j >= n:
+                return None
+            items.append(buf)
+            i = j + 1
+            while i < n and body[i] == " ":
+                i += 1
+        else:
+            j = body.find(",", i)
+            j = n if j < 0 else j
+            raw = body[i:j].strip()
+            if raw.upper() == "NULL":
+                items.append(None)
+            elif element_base in INTEGER_TYPES | {"numeric", "real", "double"}:
+                try:
+                    items.append(int(raw) if re.fullmatch(r"-?\d+", raw) else float(raw))
+                except ValueError:
+                    return None
+            elif element_base == "boolean":
+                if raw.lower() not in ("t", "f", "true", "false"):
+                    return None
+                items.append(raw.lower() in ("t", "true"))
+            else:
+                items.append(raw)
+            i = j
+        if i >= n:
+            break
+        if body[i] != ",":
+            return None
+        i += 1
+    return json.dumps(items, ensure_ascii=False)
+
+
+def bytea_hex(literal: str) -> str | None:
+    """``\\x0aff`` (PostgreSQL's hex bytea output) as ``0aff``; None for other spellings."""
+    m = re.fullmatch(r"\\x([0-9a-fA-F]*)", literal)
+    if not m or len(m.group(1)) % 2:
+        return None
+    return m.group(1).lower()

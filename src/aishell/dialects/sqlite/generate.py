@@ -18,7 +18,13 @@ from __future__ import annotations
 import re
 
 from aishell.dialects.mysql.base import ColumnPlan, SqlGenerator
-from aishell.dialects.mysql.portable import INTEGER_TYPES, ResolvedType, string_literal_value
+from aishell.dialects.mysql.portable import (
+    INTEGER_TYPES,
+    ResolvedType,
+    bytea_hex,
+    pg_array_to_json,
+    string_literal_value,
+)
 from aishell.model.schema import Column, ForeignKey, Index, Schema, Table, View
 
 last_report: list[str] = []
@@ -157,9 +163,13 @@ class SQLiteGenerator(SqlGenerator):
             if low == "null":
                 return
             if rt.type.array:
-                if s == "{}":
-                    plan.default_sql = "'[]'"
+                js = pg_array_to_json(s, base) if s is not None and rt.type.array == 1 else None
+                if js is not None:
+                    plan.default_sql = self.literal(js)
                     return
+            elif base == "bytea" and s is not None and bytea_hex(s) is not None:
+                plan.default_sql = f"X'{bytea_hex(s)}'"
+                return
             elif base == "boolean":
                 v = (s if s is not None else low).lower()
                 if v in ("t", "true", "1", "yes", "on", "y"):
