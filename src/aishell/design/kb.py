@@ -158,6 +158,13 @@ def lexicon() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
+def pos_table() -> dict[str, Any]:
+    """Word classes from ``pos.json`` (derived from LemmInflect by ``kb/build_pos.py``)."""
+    data = _load("pos.json")
+    return {"v": data["v"], "a_set": frozenset(data["a"]), "r_set": frozenset(data["r"])}
+
+
+@lru_cache(maxsize=1)
 def attribute_rules() -> list[dict[str, Any]]:
     return _load("attributes.json")["rules"]
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import inflection
 
@@ -68,30 +69,36 @@ _LEMMA_CACHE: dict[str, str] = {}
 
 
 def verb_lemma(word: str) -> str:
+    """The verb lemma of a word form ("accepts" → "accept", "written" → "write"); the word itself if none."""
     if word in _LEMMA_CACHE:
         return _LEMMA_CACHE[word]
     lex = kb.lexicon()
-    verbs = lex["verbs_one_to_many"] | lex["verbs_many_to_many"] | _EXTRA_VERBS
+    pos = kb.pos_table()
     lemma = word
-    if word not in verbs:
-        for cand in _verb_candidates(word):
-            if cand in verbs:
-                lemma = cand
-                break
-        else:
-            irregular = lex.get("irregular_verbs", {})
-            if word in irregular:
-                lemma = irregular[word]
-            elif word.endswith(("ed", "en", "ing")) and len(word) > 4:
-                # a participle the lists do not know: ask the lemmatiser (loads its dictionary once)
-                try:
-                    import simplemma
-
-                    lemma = simplemma.lemmatize(word, lang="en")
-                except Exception:  # pragma: no cover - simplemma is a dependency
-                    lemma = word
+    entry = pos["v"].get(word)
+    if entry is not None:
+        lemma = entry.rstrip("*")
+    else:
+        irregular = lex.get("irregular_verbs", {})
+        verbs = lex["verbs_one_to_many"] | lex["verbs_many_to_many"] | _EXTRA_VERBS
+        if word in irregular:
+            lemma = irregular[word]
+        elif word not in verbs:
+            lemma = next((c for c in _verb_candidates(word) if c in verbs), word)
     _LEMMA_CACHE[word] = lemma
     return lemma
+
+
+def can_be_verb(word: str) -> tuple[bool, bool]:
+    """(can be a verb, can also be a noun) from the POS table derived from LemmInflect's lexicon."""
+    entry = kb.pos_table()["v"].get(word)
+    if entry is None:
+        lex = kb.lexicon()
+        verbs = lex["verbs_one_to_many"] | lex["verbs_many_to_many"] | _EXTRA_VERBS
+        if word in verbs or word in lex.get("irregular_verbs", {}):
+            return True, False
+        return False, False
+    return True, entry.endswith("*")
 
 
 def _verb_candidates(word: str) -> list[str]:
@@ -242,19 +249,24 @@ def _base_tag(w: str, lex: dict) -> str:
         return "X"
     if w in lex["adjectives"]:
         return "A"
-    if w.endswith("ly") and len(w) > 4 and w not in ("family", "supply", "reply", "assembly", "rally", "ally"):
+    if w in lex["gerund_nouns"]:
+        return "N"
+    verb, also_noun = can_be_verb(w)
+    if verb:
+        if w.endswith("ing") and len(w) > 4:
+            return "N" if also_noun and w in kb.noun_index() else "V"
+        return "VN" if also_noun else "V"
+    pos = kb.pos_table()
+    if w in pos["a_set"]:
+        return "A"
+    if w in pos["r_set"]:
         return "X"
-    if w.endswith("ing") and len(w) > 4:
-        return "N" if w in lex["gerund_nouns"] else "V"
-    if w.endswith("ed") and len(w) > 4 and w not in ("need", "feed", "seed", "speed", "bed", "breed", "shed"):
-        lemma = verb_lemma(w)
-        if lemma != w:
-            return "V"
-    lemma = verb_lemma(w)
-    verbs = lex["verbs_one_to_many"] | lex["verbs_many_to_many"] | _EXTRA_VERBS
-    if lemma in verbs:
-        return "VN"  # noun or verb: decided by context
     return "N"
+
+
+@lru_cache(maxsize=1)
+def _kb_plurals() -> set[str]:
+    return {plural(n) for n in kb.noun_index()}
 
 
 def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
@@ -268,32 +280,48 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
         nxt = toks[i + 1] if i + 1 < len(toks) else None
         lemma = verb_lemma(t.text)
         third_person = t.text != lemma and t.text in (lemma + "s", lemma + "es", lemma[:-1] + "ies")
+        if t.text.endswith("ing") or (prev is not None and prev.tag == "D"):
+            t.tag = "N"
+            continue
         is_verb = False
+        participle = t.text != lemma and t.text.endswith(("ed", "en")) or t.text in lex.get("irregular_verbs", {}) \
+            and not third_person
         if prev is None:
             # clause-initial: an imperative ("track inventory") only when followed by a noun phrase
             is_verb = t.text == lemma and nxt is not None and nxt.tag in ("D", "Q", "N", "A", "OTHER") \
                 and not is_plural(t.text) and t.text not in kb.noun_index()
-        elif prev.tag in ("X", "R", "C") and prev.text not in ("and", "or", "/", "&", "+"):
-            is_verb = not (third_person and prev.tag == "C" and prev.text in ("and", "or"))
-            if prev.tag == "X" and prev.text in ("has", "have", "had", "is", "are", "was", "were", "be"):
-                # "has reviews", "are orders": a noun after have/be, unless a participle
-                is_verb = False
+        elif prev.tag == "X":
+            if prev.text in ("has", "have", "had", "having", "is", "are", "was", "were", "be", "been"):
+                is_verb = participle  # "are assigned", but "has reviews", "are orders"
+            else:
+                is_verb = True  # "can book", "must have", "to follow"
+        elif prev.tag == "R":
+            is_verb = prev.text not in ("one", "ones")
+        elif prev.tag == "C" and prev.text in ("who", "that", "which"):
+            is_verb = third_person or (t.text == lemma and prev2 is not None and prev2.tag in ("N", "VN")
+                                       and is_plural(prev2.text))
         elif prev.text == "to" and t.text == lemma:
             is_verb = True
         elif prev.tag in ("N", "VN") and t.text == lemma and is_plural(prev.text) and nxt is not None \
                 and nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM"):
             is_verb = True  # "drivers accept rides", "users follow other users", "students enroll in"
-        elif prev.tag in ("N",) and third_person and prev2 is not None and prev2.tag == "D" \
-                and not is_plural(prev.text):
-            is_verb = True  # "each driver owns vehicles"
-        elif prev.tag == "C" and prev.text in ("and", "or") and third_person and i > 2:
-            # "each user has posts and follows other users": a verb when the clause already had one
-            is_verb = any(x.tag == "V" for x in toks[:i - 1])
+        elif prev.tag in ("N", "VN") and participle and nxt is not None and nxt.tag in ("P",):
+            is_verb = True  # "transactions recorded in a ledger", "tasks assigned to users"
+        elif prev.tag in ("N",) and third_person and not is_plural(prev.text) and (
+                prev2 is not None and prev2.tag == "D" or prev2 is None and t.text not in _kb_plurals()) \
+                and nxt is not None and nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM"):
+            is_verb = True  # "each driver owns vehicles", "money moves through transactions"
+        elif prev.tag == "C" and prev.text in ("and", "or") and (third_person or t.text == lemma) and i > 2:
+            # "... has a specialty and works at clinics": a second verb of the same subject
+            is_verb = any(x.tag == "V" or x.text in ("has", "have", "had") for x in toks[:i - 1]) and (
+                third_person or nxt is not None and nxt.tag in ("D", "Q", "P", "R", "OTHER"))
         t.tag = "V" if is_verb else "N"
         if is_verb:
             t.lemma = lemma
     # "has/have" and "is/are" act as verbs too
     for t in toks:
+        if t.tag == "V" and not t.lemma:
+            t.lemma = verb_lemma(t.text)
         if t.tag == "X" and t.text in ("has", "have", "had", "having", "contains", "include", "includes"):
             t.lemma = "have"
 
@@ -401,7 +429,8 @@ class _Parser:
         while len(words) > 1 and singular(words[0]) in self.lex["domain_nouns"]:
             words = words[1:]
         head = singular(words[-1])
-        if head in generic or words[-1] in generic:
+        if (head in generic or words[-1] in generic) and not (
+                len(words) == 1 and is_plural(words[-1]) and head in self.lex["countable_generic"]):
             return None, None, None
         if len(head) < 2:
             return None, None, None
@@ -537,6 +566,8 @@ class _Parser:
         n = len(items)
         last_np: NP | None = None
         subject: NP | None = None
+        verb_subject: NP | None = None
+        last_objects: list[NP] = []
         i = 0
         while i < n:
             it = items[i]
@@ -559,6 +590,15 @@ class _Parser:
             # verbs: "X has many Y", "drivers accept rides", "tasks are assigned to users"
             if (tok.tag == "V" or tok.lemma == "have") and last_np is not None:
                 subj = last_np
+                k = i - 1
+                while k >= 0 and not isinstance(items[k], NP) and getattr(items[k], "tag", "") == "X":
+                    k -= 1
+                if k >= 0 and not isinstance(items[k], NP) and getattr(items[k], "text", "") in ("and", "or") \
+                        and verb_subject is not None:
+                    subj = verb_subject  # "... has a specialty and works at clinics"
+                if (tok.tag == "V" and tok.text != (tok.lemma or tok.text) and tok.text.endswith(("ed", "en"))
+                        and i > 0 and isinstance(items[i - 1], NP)):
+                    pass  # reduced relative clause: "transactions recorded in a ledger" (passive below)
                 verb = tok.lemma or verb_lemma(tok.text)
                 j = i + 1
                 passive = False
@@ -573,7 +613,8 @@ class _Parser:
                 if tok.tag == "V" and tok.text.endswith("ed") or tok.text.endswith("en") and passive:
                     passive = passive or (tok.tag == "V" and tok.text != verb)
                 particle = None
-                while j < n and not isinstance(items[j], NP) and getattr(items[j], "tag", "") in ("X", "P", "A", "V"):
+                while j < n and not isinstance(items[j], NP) and (getattr(items[j], "tag", "") in ("X", "P", "A", "V")
+                                                                  or getattr(items[j], "text", "") == "one"):
                     t2: Tok = items[j]  # type: ignore[assignment]
                     if t2.tag == "P":
                         if particle is None:
@@ -585,11 +626,21 @@ class _Parser:
                         verb = t2.lemma or verb_lemma(t2.text)
                         passive = passive and t2.text != verb
                     j += 1
-                objs, j2 = self._collect(items, j)
+                if tok.tag == "V" and tok.text != verb and tok.text.endswith(("ed", "en")) and i > 0 \
+                        and isinstance(items[i - 1], NP):
+                    passive = True
+                if j < n and not isinstance(items[j], NP) and getattr(items[j], "text", "") in ("them", "it", "these",
+                                                                                              "those"):
+                    objs, j2 = list(last_objects), j + 1  # "riders request rides and drivers accept them"
+                else:
+                    objs, j2 = self._collect(items, j)
                 if objs:
                     self.rels.append(("verb", {"subject": subj, "verb": verb, "objects": objs, "passive": passive,
                                                "participle": tok.text if passive else None, "particle": particle,
                                                "evidence": clause}))
+                    last_objects = objs
+                    verb_subject = subj
+                    last_np = objs[-1]
                 i = max(j2, i + 1)
                 continue
             if tok.tag == "P" or (tok.tag == "PUNCT" and tok.text == ":"):
@@ -607,6 +658,7 @@ class _Parser:
                     objs, j2 = self._collect(items, i + 1)
                     if objs and subj is not None:
                         self.rels.append(("prep", {"subject": subj, "prep": prep, "objects": objs, "evidence": clause}))
+                        last_np = objs[-1]
                     i = max(j2, i + 1)
                     continue
             i += 1
@@ -618,14 +670,24 @@ class _Parser:
         while j < n:
             it = items[j]
             if isinstance(it, NP):
+                nxt = items[j + 1] if j + 1 < n else None
+                if objs and nxt is not None and not isinstance(nxt, NP) and (
+                        nxt.tag == "V" or nxt.tag == "X" and nxt.lemma == "have"):  # type: ignore[union-attr]
+                    break  # "..., and sensors send readings": a new subject, not another object
                 objs.append(it)
                 j += 1
                 continue
             tok: Tok = it  # type: ignore[assignment]
+            if tok.tag == "D" and tok.text in ("each", "every"):
+                break  # ", each device has ...": a new subject
             if tok.tag in ("PUNCT",) and tok.text == "," or tok.tag == "C" and tok.text in ("and", "or", "/", "&", "+", "<and>"):
                 j += 1
                 continue
-            if tok.tag in ("D", "Q", "A", "OTHER") or tok.tag == "X" and tok.text in ("also",):
+            if tok.tag in ("D", "Q", "A", "OTHER") or tok.tag == "X" and tok.text in ("also",) or \
+                    tok.text == "one" and j + 1 < n and getattr(items[j + 1], "text", "") == "of":
+                j += 1
+                continue
+            if tok.tag == "P" and tok.text == "of" and j > 0 and getattr(items[j - 1], "text", "") == "one":
                 j += 1
                 continue
             if tok.tag == "P" and tok.text == "of" and objs and objs[-1].head in ("list", "set", "number"):
@@ -844,6 +906,10 @@ class _Parser:
 
     def _has_relation(self, subj: str, o: NP, ev: str, verb: str = "have") -> None:
         name = self.np_name(o)[0]
+        full = snake([w for w in o.words if w not in ("unique", "required", "optional", "mandatory")])
+        if not o.plural and (not name or name not in self.entity_names) and kb.is_attribute_word(full):
+            self._add_attribute(subj, o, ev)  # "a start time", "a status": columns, not tables
+            return
         if not name:
             return
         if o.other and self._resolve(name) == subj:
@@ -875,6 +941,12 @@ class _Parser:
             return
         if tkind == "profile":
             self._add(Relationship("one_to_one", target, subj, evidence=ev))
+            return
+        eventish = ("transaction", "booking", "content", "log", "timeseries", "movement", "line", "application",
+                    "junction_entity")
+        if skind in eventish and tkind in ("actor", "org", "thing", None) and o.quant != "many" \
+                and tkind not in eventish:
+            self._add(Relationship("many_to_one", subj, target, evidence=ev))  # "appointments with doctors"
             return
         if not o.many:
             if tkind in ("dependent", "line", "content", "transaction", "booking", "log", "timeseries", "movement"):

@@ -286,33 +286,32 @@ class Planner:
                 sel = ref["to"] if isinstance(ref["to"], list) else [ref["to"]]
                 role = ref.get("role")
                 if role is None:
-                    # an explicit link to an entity of the same sort already says it
+                    # an explicit link to the target, or to an entity of the same sort ('@actor': any person),
+                    # already says it
+                    if self._linked(e.name, target.name):
+                        continue
+
                     def same_sort(other: str) -> bool:
                         o = self.ents.get(other)
                         if o is None:
                             return False
-                        for s in sel:
-                            if s == "@actor" and o.kind == "actor" or s == "@org" and o.kind == "org":
+                        for s_ in sel:
+                            if s_ == "@actor" and o.kind == "actor" or s_ == "@org" and o.kind == "org":
                                 return True
-                            if s in ("@subject", "@catalog") and o.kind in ("thing", "content", "booking",
-                                                                          "transaction") and "@subject" == s:
+                            if s_ == "@subject" and o.kind in ("thing", "content", "booking", "transaction"):
                                 return True
-                            if s == "@catalog" and ("catalog" in o.flags or o.kind == "thing"):
+                            if s_ == "@catalog" and ("catalog" in o.flags or o.kind == "thing"):
                                 return True
-                            if s == "@variant" and o.arch and o.arch.id == "variant":
-                                return True
-                            if o.arch and o.arch.id == s or o.entity.noun == s:
+                            if s_ == "@variant" and o.arch is not None and o.arch.id == "variant":
                                 return True
                         return False
 
-                    if any(r.source == e.name and r.kind in ("many_to_one", "one_to_one") and same_sort(r.target)
-                           or r.kind == "many_to_many" and e.name in (r.source, r.target)
-                           and same_sort(r.target if r.source == e.name else r.source)
-                           for r in self.req.relationships):
+                    if any(s_.startswith("@") for s_ in sel) and any(
+                            r.source == e.name and r.kind in ("many_to_one", "one_to_one") and same_sort(r.target)
+                            or r.kind == "many_to_many" and e.name in (r.source, r.target)
+                            and same_sort(r.target if r.source == e.name else r.source)
+                            for r in self.req.relationships):
                         continue
-                    if self._linked(e.name, target.name):
-                        continue
-                    # a variant line also names its product only when there are no variants
                 else:
                     if any(r.source == e.name and r.role == role for r in self.req.relationships):
                         continue
