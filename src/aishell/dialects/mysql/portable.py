@@ -781,9 +781,13 @@ def translate_expr(
             mapped = table_name(db.name if db is not None else None, node.name)
             if mapped is None:
                 raise Untranslatable(f"reads {node.name}, which is not created in {dialect}")
+            original = node.name
             node.set("db", None)
             node.set("catalog", None)
             node.set("this", exp.to_identifier(mapped, quoted=True))
+            if mapped != original and not node.alias:
+                # Columns may be qualified by the old name (t.a): keep it as the alias.
+                node.set("alias", exp.TableAlias(this=exp.to_identifier(original, quoted=True)))
             return node
         if isinstance(node, exp.Column) and node.args.get("db") is not None:
             node.set("db", None)
