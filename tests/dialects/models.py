@@ -118,6 +118,25 @@ def shop() -> Schema:
         checks=[CheckConstraint("order_item_qty_check", "(qty > 0)")],
         indexes=[Index("order_item_product_idx", ["product_id"])],
     )
+    # Owned by order_item, which is owned by orders: nested documents in MongoDB.
+    order_item_option = Table(
+        "order_item_option",
+        columns=[
+            Column("order_id", "bigint", nullable=False),
+            Column("line_no", "integer", nullable=False),
+            Column("option", "text", nullable=False),
+        ],
+        primary_key=["order_id", "line_no", "option"],
+        foreign_keys=[
+            ForeignKey(
+                "order_item_option_item_fkey",
+                ["order_id", "line_no"],
+                "order_item",
+                ["order_id", "line_no"],
+                on_delete="CASCADE",
+            )
+        ],
+    )
     # A reference cycle: department.head_id -> employee, employee.department_id -> department.
     department = Table(
         "department",
@@ -151,7 +170,7 @@ def shop() -> Schema:
                 checks=[CheckConstraint("money_amount_check", "(VALUE >= (0)::numeric)")],
             )
         ],
-        tables=[orders, order_item, customer, product, department, employee],
+        tables=[orders, order_item, customer, product, department, employee, order_item_option],
         views=[
             View(
                 "paid_orders",

@@ -55,6 +55,8 @@ def test_shop_script(node_check):
         and items["items"]["properties"]["qty"]["exclusiveMinimum"] is True
     )
     assert "references product.id" in items["items"]["properties"]["product_id"]["description"]
+    options = items["items"]["properties"]["order_item_option"]  # nested: owned by an owned table
+    assert options["bsonType"] == "array" and set(options["items"]["properties"]) == {"option"}
     cust = colls["customer"]["validator"]["$jsonSchema"]["properties"]
     assert cust["email"] == {
         "bsonType": "string",

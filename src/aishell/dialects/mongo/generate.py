@@ -12,8 +12,8 @@ comment, not enforced.
 
 Embedding (option ``embed``, default True, following the method's document-design guidance: embed
 what is owned and read together, reference what is shared): a child table is embedded into its parent
-when it has a foreign key to that parent with ON DELETE CASCADE, no other cascading owner, and no table
-references it. A one-to-one child (the foreign key is also its primary key or a unique key) becomes a
+when it has a foreign key to that parent with ON DELETE CASCADE, no other cascading owner, and every
+table that references it is itself embedded in it (owned parts of owned parts nest). A one-to-one child (the foreign key is also its primary key or a unique key) becomes a
 sub-document, a one-to-many child an array of sub-documents; the foreign-key columns that point back at
 the parent are left out. ``embed=False`` gives one collection per table.
 
@@ -101,17 +101,24 @@ class MongoGenerator:
 
     # -- embedding -----------------------------------------------------------------------------------
     def _plan_embedding(self, order: list[Table]) -> dict[str, list[_Embed]]:
-        referenced: dict[str, int] = {}
+        referrers: dict[str, set[str]] = {}
         for t in self.schema.tables:
             for fk in t.foreign_keys:
                 ref = f"{fk.ref_schema}.{fk.ref_table}"
                 if ref != t.qualified_name:
-                    referenced[ref] = referenced.get(ref, 0) + 1
+                    referrers.setdefault(ref, set()).add(t.qualified_name)
         by = {t.qualified_name: t for t in self.schema.tables}
         owner: dict[str, _Embed] = {}
-        for t in order:
-            if referenced.get(t.qualified_name) or any(
-                f"{fk.ref_schema}.{fk.ref_table}" == t.qualified_name for fk in t.foreign_keys
+        # Children come after their parents in creation order: walk it backwards so that a table's
+        # referrers are decided before the table itself.
+        for t in reversed(order):
+            qn = t.qualified_name
+            if any(f"{fk.ref_schema}.{fk.ref_table}" == qn for fk in t.foreign_keys):
+                continue  # self-referencing: a tree, not an owned part
+            # Everything that references it must be embedded into it (then it moves along).
+            if any(
+                r not in owner or f"{owner[r].fk.ref_schema}.{owner[r].fk.ref_table}" != qn
+                for r in referrers.get(qn, ())
             ):
                 continue
             cascades = [
@@ -126,9 +133,9 @@ class MongoGenerator:
             one = sorted(fk.columns) == sorted(t.primary_key) or any(
                 sorted(u.columns) == sorted(fk.columns) for u in t.unique
             )
-            owner[t.qualified_name] = _Embed(t, fk, t.name, one)
-        # Only leaves are embedded (no one references them), so a child's parent may itself be
-        # embedded into a grandparent: build the tree bottom-up.
+            owner[qn] = _Embed(t, fk, t.name, one)
+        # A table whose own referrers were not all embedded stays a collection; so does its subtree
+        # root. Group each embedded table under its owner (nested owners nest the documents).
         roots: dict[str, list[_Embed]] = {}
         for e in owner.values():
             parent = f"{e.fk.ref_schema}.{e.fk.ref_table}"
@@ -146,7 +153,7 @@ class MongoGenerator:
                 self.report.note(
                     e.child.qualified_name,
                     f"embedded in {ptable.name}.{e.field} as {kind} (owned: ON DELETE CASCADE, "
-                    "referenced by nothing)",
+                    "referenced only by what it embeds)",
                 )
         return roots
 
