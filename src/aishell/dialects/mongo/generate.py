@@ -15,7 +15,8 @@ what is owned and read together, reference what is shared): a child table is emb
 when it has a foreign key to that parent with ON DELETE CASCADE, no other cascading owner, and every
 table that references it is itself embedded in it (owned parts of owned parts nest). A one-to-one
 child (the foreign key is also its primary key or a unique key) becomes a sub-document, a one-to-many
-child an array of sub-documents; the foreign-key columns that point back at the parent are left out. ``embed=False`` gives one collection per table.
+child an array of sub-documents; the foreign-key columns that point back at the parent are left out.
+``embed=False`` gives one collection per table.
 
 Everything a validator cannot say (defaults, sequences, foreign keys, complex CHECKs, views,
 functions, triggers...) is reported (``generate_with_report``, ``last_report``) and listed in the
