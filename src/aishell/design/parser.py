@@ -30,6 +30,11 @@ from aishell.design.requirements import Attribute, Entity, Relationship, Require
 
 # -- inflection helpers ------------------------------------------------------------------------------
 
+_LATIN_US = {"status", "bus", "campus", "virus", "bonus", "census", "corpus", "focus", "radius", "genus", "cactus",
+             "stimulus", "syllabus", "thesaurus", "alumnus", "nexus", "prospectus", "consensus", "surplus", "sinus",
+             "octopus", "circus", "chorus", "fungus", "nucleus", "terminus", "abacus", "exodus", "opus", "lotus",
+             "walrus", "citrus", "apparatus", "plus", "minus", "onus", "impetus", "hiatus", "caucus", "campus",
+             "us", "thus", "versus", "canvas", "atlas", "alias", "bias", "gas", "lens", "iris", "axis"}
 _UNCOUNTABLE_KEEP = {"data", "media", "news", "series", "species", "staff", "equipment", "inventory", "stock",
                      "feedback", "information", "software", "metadata", "analytics", "status", "address",
                      "access", "progress", "class", "business", "campus", "bus", "census", "bonus",
@@ -39,8 +44,13 @@ _UNCOUNTABLE_KEEP = {"data", "media", "news", "series", "species", "staff", "equ
 def singular(word: str) -> str:
     if word in _UNCOUNTABLE_KEEP or len(word) <= 3 and not word.endswith("s"):
         return word
-    if word.endswith("ss") or word.endswith("us") and not word.endswith("ous"):
+    if word.endswith("ss") or word in _LATIN_US or word.endswith("ous"):
         return word
+    if word.endswith("es") and word[:-2] in _LATIN_US:
+        return word[:-2]  # "campuses", "bonuses"
+    if word.endswith("us") and len(word) > 4 and word[-3] not in "aeiou" and word[:-1][-1] == "u" and \
+            word[:-1] not in ("menu", "guru", "emu", "tutu", "haiku", "tofu", "gnu"):
+        return word  # "census", "virus"-like singulars the list does not name
     s = inflection.singularize(word)
     return s or word
 
@@ -182,7 +192,8 @@ _MULTI = [
     (("a", "series", "of"), "many"), (("a", "variety", "of"), "many"), (("more", "than", "one"), "many"),
     (("many", "to", "many"), "M2M"), (("one", "to", "many"), "O2M"), (("one", "to", "one"), "O2O"),
     (("many", "to", "one"), "M2O"), (("each", "other"), "EACHOTHER"), (("one", "another"), "EACHOTHER"),
-    (("as", "well", "as"), "and"),
+    (("as", "well", "as"), "and"), (("such", "as"), "EX"), (("for", "example"), "EX"), (("for", "instance"), "EX"),
+    (("e", "g"), "EX"), (("e.g",), "EX"), (("i.e",), "EX"),
 ]
 
 
@@ -214,7 +225,7 @@ def tokenize(clause: str) -> list[Tok]:
     return toks
 
 
-_SPECIAL = {"<many>": "Q", "<M2M>": "REL", "<O2M>": "REL", "<O2O>": "REL", "<M2O>": "REL", "<EACHOTHER>": "R",
+_SPECIAL = {"<EX>": "EX", "<many>": "Q", "<M2M>": "REL", "<O2M>": "REL", "<O2O>": "REL", "<M2O>": "REL", "<EACHOTHER>": "R",
             "<and>": "C"}
 
 
@@ -252,6 +263,8 @@ def _base_tag(w: str, lex: dict) -> str:
     if w in lex["gerund_nouns"]:
         return "N"
     verb, also_noun = can_be_verb(w)
+    if verb and not also_noun and (w in kb.noun_index() or singular(w) in kb.noun_index()):
+        also_noun = True  # "logs": a noun our knowledge base knows, whatever the lexicon says
     if verb:
         if w.endswith("ing") and len(w) > 4:
             return "N" if also_noun and w in kb.noun_index() else "V"
@@ -264,12 +277,25 @@ def _base_tag(w: str, lex: dict) -> str:
     return "N"
 
 
+def _det_before(toks: list[Tok], k: int) -> bool:
+    """Whether the noun run ending at ``k`` starts after a determiner ("each maintenance job")."""
+    while k >= 0 and toks[k].tag in ("N", "A"):
+        k -= 1
+    return k >= 0 and toks[k].tag == "D"
+
+
 @lru_cache(maxsize=1)
 def _kb_plurals() -> set[str]:
     return {plural(n) for n in kb.noun_index()}
 
 
 def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
+    for i, t in enumerate(toks):
+        prev = toks[i - 1] if i > 0 else None
+        if t.text == "like" and prev is not None and (prev.tag in ("X", "R") or prev.tag == "N" and is_plural(prev.text)):
+            t.tag, t.lemma = "V", "like"  # "users can like posts" (not "like Slack")
+        if t.tag == "V" and t.text.endswith("ing") and prev is not None and prev.tag == "D":
+            t.tag = "N"  # "each refuelling"
     for i, t in enumerate(toks):
         if t.tag == "V":
             t.lemma = verb_lemma(t.text)
@@ -280,6 +306,9 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
         nxt = toks[i + 1] if i + 1 < len(toks) else None
         lemma = verb_lemma(t.text)
         third_person = t.text != lemma and t.text in (lemma + "s", lemma + "es", lemma[:-1] + "ies")
+        if t.text == "own" and prev is not None and prev.tag == "D":
+            t.tag = "A"  # "their own accounts"
+            continue
         if t.text.endswith("ing") or (prev is not None and prev.tag == "D"):
             t.tag = "N"
             continue
@@ -308,13 +337,16 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
         elif prev.tag in ("N", "VN") and participle and nxt is not None and nxt.tag in ("P",):
             is_verb = True  # "transactions recorded in a ledger", "tasks assigned to users"
         elif prev.tag in ("N",) and third_person and not is_plural(prev.text) and (
-                prev2 is not None and prev2.tag == "D" or prev2 is None and t.text not in _kb_plurals()) \
+                _det_before(toks, i - 1) or prev2 is None and t.text not in _kb_plurals()) \
                 and nxt is not None and nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM"):
             is_verb = True  # "each driver owns vehicles", "money moves through transactions"
         elif prev.tag == "C" and prev.text in ("and", "or") and (third_person or t.text == lemma) and i > 2:
             # "... has a specialty and works at clinics": a second verb of the same subject
             is_verb = any(x.tag == "V" or x.text in ("has", "have", "had") for x in toks[:i - 1]) and (
-                third_person or nxt is not None and nxt.tag in ("D", "Q", "P", "R", "OTHER"))
+                third_person and nxt is not None and nxt.tag in ("D", "Q", "P", "R", "OTHER", "N", "VN", "A")
+                or nxt is not None and nxt.tag in ("D", "Q", "P", "R", "OTHER")
+                or t.text == lemma and nxt is not None and nxt.tag in ("N", "VN", "A") and
+                any(x.tag == "V" for x in toks[:i - 1]) and t.text not in kb.noun_index())
         t.tag = "V" if is_verb else "N"
         if is_verb:
             t.lemma = lemma
@@ -413,6 +445,8 @@ class _Parser:
         # mention facts gathered in pass 1, keyed by candidate entity name
         self.mentions: dict[str, dict] = {}
         self.rels: list[tuple[str, dict]] = []  # raw relation records from pass 1
+        self.examples: set[str] = set()
+        self.bare_prep: dict[str, int] = {}  # nouns given as examples ("such as calls and meetings")
 
     # ---- noun phrase → candidate name ----
     def np_name(self, np: NP) -> tuple[str | None, str | None, str | None]:
@@ -423,14 +457,15 @@ class _Parser:
             return None, None, None
         generic = self.lex["generic_nouns"]
         # drop generic heads: "inventory tracking" -> inventory, "order history" -> order
-        while len(words) > 1 and (words[-1] in generic or singular(words[-1]) in generic):
+        while len(words) > 1 and (words[-1] in generic or singular(words[-1]) in generic) and \
+                singular(words[-1]) not in self.lex["countable_generic"]:
             words = words[:-1]
         # drop domain words in front: "blog posts" -> posts, "clinic appointments" -> appointments
         while len(words) > 1 and singular(words[0]) in self.lex["domain_nouns"]:
             words = words[1:]
         head = singular(words[-1])
         if (head in generic or words[-1] in generic) and not (
-                len(words) == 1 and is_plural(words[-1]) and head in self.lex["countable_generic"]):
+                (len(words) > 1 or is_plural(words[-1])) and head in self.lex["countable_generic"]):
             return None, None, None
         if len(head) < 2:
             return None, None, None
@@ -444,7 +479,7 @@ class _Parser:
             arch = kb.archetype_for(head)
             if arch is not None and mod_known:
                 return head, head, singular(mod)
-            if arch is None and kb.archetype_for(singular(mod)) is not None:
+            if arch is None and kb.archetype_for(singular(mod)) is not None and head in self.lex["instance_heads"]:
                 return full, singular(mod), None  # "job postings": a job archetype, named as written
             if arch is not None and singular(mod) in self.lex["adjectives"]:
                 return head, head, None
@@ -489,6 +524,8 @@ class _Parser:
                 if name != last:
                     self.enum_hints[name] = values
                 return before
+            if "," not in inner and "/" not in inner:
+                return before  # "Accounts (companies)": an explanation, not more requirements
             return f"{before} with {inner}" if inner.strip() else before
         return re.sub(r"([A-Za-z][A-Za-z ]{0,40}?)\s*\(([^()]*)\)", sub, clause)
 
@@ -587,6 +624,15 @@ class _Parser:
                     self.rels.append(("explicit", {"kind": kind, "a": ents[0], "b": ents[1], "evidence": clause}))
                 i = n
                 continue
+            if tok.tag == "EX":
+                # "activities such as calls and meetings": examples of the noun before, not tables of their own
+                objs, j2 = self._collect(items, i + 1)
+                for o in objs:
+                    nm = self.np_name(o)[0]
+                    if nm:
+                        self.examples.add(nm)
+                i = max(j2, i + 1)
+                continue
             # verbs: "X has many Y", "drivers accept rides", "tasks are assigned to users"
             if (tok.tag == "V" or tok.lemma == "have") and last_np is not None:
                 subj = last_np
@@ -653,9 +699,15 @@ class _Parser:
                                                       "objects": objs, "evidence": clause}))
                     i = max(j2, i + 1)
                     continue
-                if isinstance(prev, NP) or (prep == "with" and last_np is not None and subject is not None):
+                if isinstance(prev, NP) or (tok.text == "with" and last_np is not None and subject is not None):
                     subj = prev if isinstance(prev, NP) else last_np
                     objs, j2 = self._collect(items, i + 1)
+                    for o in objs:
+                        if o.det is None and o.quant is None and not o.plural and prep != "with":
+                            nm = self.np_name(o)[0]
+                            if nm:
+                                self.bare_prep.setdefault(nm, 0)
+                                self.bare_prep[nm] += 1  # "for sale", "in stock": idioms, not entities
                     if objs and subj is not None:
                         self.rels.append(("prep", {"subject": subj, "prep": prep, "objects": objs, "evidence": clause}))
                         last_np = objs[-1]
@@ -709,16 +761,28 @@ class _Parser:
                     nm = self.np_name(o)[0]
                     if nm and (o.many or o.det in ("a", "an", "one", "each", "every", "the", None)):
                         pass
+        for kind, r in self.rels:
+            subj = r.get("subject")
+            if isinstance(subj, NP):
+                nm = self.np_name(subj)[0]
+                if nm in self.mentions:
+                    self.mentions[nm]["subject"] = True
         domain = self.lex["domain_nouns"]
         for name, m in self.mentions.items():
+            if plural(name) in self.lex["count_nouns"] and not m.get("subject"):
+                continue
+            if name in self.examples and not m["each"] and "modifier" not in m["roles"]:
+                continue
+            if self.bare_prep.get(name, 0) >= m["count"]:
+                continue
             arch = kb.archetype_for(name)
             attr_like = kb.is_attribute_word(name)
             strong = m["plural"] or m["each"] or m["bullet"] or "modifier" in m["roles"]
             if not strong:
                 if name in domain or name.split("_")[-1] in domain:
                     continue  # "a clinic", "an online store": what the system is, not a table
-                if attr_like and arch is None:
-                    continue
+                if attr_like and (arch is None or arch.kind not in ("actor", "org")):
+                    continue  # "a price", "an address": columns unless said in the plural somewhere
                 if arch is None and not m["singular_det"] & {"each", "every"}:
                     # a singular unknown noun: an entity only if it takes part in a relation (below)
                     m["weak"] = True
@@ -763,7 +827,7 @@ class _Parser:
             head = name.rsplit("_", 1)[-1] if arch is None else name
             if arch is None:
                 arch = kb.archetype_for(head)
-            if arch is None and "_" in name:
+            if arch is None and "_" in name and head in self.lex["instance_heads"]:
                 arch = kb.archetype_for(name.split("_")[0])
             # "ratings" when reviews exist: the same archetype that merges nouns
             if arch is not None and arch.get("merge_nouns"):
@@ -851,7 +915,7 @@ class _Parser:
             return self._entity(name, np).name
         return None
 
-    def _promote(self, np: NP) -> str | None:
+    def _promote(self, np: NP, force: bool = False) -> str | None:
         """A singular noun phrase in a relation position becomes an entity when it is not a column."""
         name = self.np_name(np)[0]
         if not name:
@@ -859,7 +923,7 @@ class _Parser:
         if name in self.entity_names:
             return self._resolve(name)
         arch = kb.archetype_for(name)
-        if kb.is_attribute_word(name) and (arch is None or arch.kind not in ("actor", "org")):
+        if kb.is_attribute_word(name) and (arch is None or arch.kind not in ("actor", "org")) and not force:
             return None
         if name in self.lex["domain_nouns"] and np.det in ("a", "an", "the"):
             return None
@@ -907,6 +971,15 @@ class _Parser:
     def _has_relation(self, subj: str, o: NP, ev: str, verb: str = "have") -> None:
         name = self.np_name(o)[0]
         full = snake([w for w in o.words if w not in ("unique", "required", "optional", "mandatory")])
+        if o.plural and o.quant is None and full in self.lex["count_nouns"] and \
+                not self.mentions.get(name or "", {}).get("subject"):
+            o = NP([f"{full}"], det="a")  # "bedrooms and bathrooms", "sets, reps and weight": counts
+            self._add_attribute(subj, o, ev)
+            ent = self.req.entities[subj]
+            a = ent.attribute(full)
+            if a is not None and a.type is None:
+                a.type = "INTEGER"
+            return
         if not o.plural and (not name or name not in self.entity_names) and kb.is_attribute_word(full):
             self._add_attribute(subj, o, ev)  # "a start time", "a status": columns, not tables
             return
@@ -971,7 +1044,7 @@ class _Parser:
             self._has_relation(subj, o, ev, verb)
             return
         if verb in ("belong", "relate", "associate", "attach", "link", "connect") or r["passive"]:
-            target = self._entity_for_np(o) or self._promote(o)
+            target = self._entity_for_np(o) or self._promote(o, force=verb == "belong")
             if not target:
                 return
             if target == subj:
@@ -995,8 +1068,25 @@ class _Parser:
             if verb in lex["verbs_one_to_many"]:
                 self._add_attribute(subj, o, ev)
             return
+        if o.det == "the" and not o.plural and verb not in lex["verbs_one_to_many"]:
+            return  # "check in at the venue": too vague to be a relationship
         target = self._entity_for_np(o) or self._promote(o)
         if not target:
+            return
+        noun_arch = kb.archetype_for(verb)
+        tarch0 = kb.archetype_for(self.req.entities[target].noun)
+        if noun_arch is not None and noun_arch.id in ("comment", "review", "reaction", "message", "grade") \
+                and target != subj and not (tarch0 is not None and tarch0.kind in (
+                    "content", "transaction", "booking", "line", "log", "timeseries", "movement", "dependent")) \
+                and noun_arch.id not in ("order",):
+            # "users comment on tasks" → comments(user_id, task_id); "users like posts" → likes
+            holder = next((e.name for e in self.req.entities.values() if e.archetype == noun_arch.id
+                           and e.name not in (subj, target)), None)
+            if holder is None:
+                self.entity_names.add(verb)
+                holder = self._entity(verb, NP([verb])).name
+            self._add(Relationship("many_to_one", holder, subj, evidence=ev))
+            self._add(Relationship("many_to_one", holder, target, evidence=ev))
             return
         if target == subj or o.other:
             if target != subj:

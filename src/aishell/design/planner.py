@@ -165,6 +165,14 @@ class Planner:
         cands = [e for e in self.ents.values() if e.name != exclude]
         text_first = sorted(cands, key=lambda e: (e.entity.origin != "text", self._position(e)))
         if sel == "@actor":
+            if exclude is not None:
+                # the person already linked to this entity's neighbours (orders → tickets → attendees)
+                neighbours = {r.target for r in self.req.relationships if r.source == exclude} | \
+                             {r.source for r in self.req.relationships if r.target == exclude}
+                for r in self.req.relationships:
+                    for a, b in ((r.source, r.target), (r.target, r.source)):
+                        if a in neighbours and b != exclude and b in self.ents and self.ents[b].kind == "actor":
+                            return self.ents[b]
             for arch_id in ("account",):
                 for e in text_first:
                     if e.arch and e.arch.id == arch_id:
