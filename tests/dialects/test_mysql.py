@@ -205,3 +205,42 @@ def test_wide_rows_fit_innodb(mysql_db):
     mysql_db.run("INSERT INTO wide (id, c0) VALUES (1, REPEAT('x', 1000));")
     with pytest.raises(pymysql.err.OperationalError):  # the length survives as a CHECK
         mysql_db.run("INSERT INTO wide (id, c0) VALUES (2, REPEAT('x', 1001));")
+
+
+def test_foreign_key_column_types_made_equal(mysql_db):
+    from aishell.model import Column, ForeignKey, Schema, Table, UniqueConstraint
+
+    parent = Table(
+        "p",
+        columns=[
+            Column("id", "bigint", nullable=False),
+            Column("code", "numeric(12,2)", nullable=False),
+            Column("name", "text", nullable=False),
+        ],
+        primary_key=["id"],
+        unique=[UniqueConstraint("p_code_key", ["code"]), UniqueConstraint("p_name_key", ["name"])],
+    )
+    child = Table(
+        "c",
+        columns=[Column("p_id", "integer"), Column("p_code", "numeric(10,2)"), Column("p_name", "text")],
+        foreign_keys=[
+            ForeignKey("c_p_fkey", ["p_id"], "p", ["id"]),
+            ForeignKey("c_code_fkey", ["p_code"], "p", ["code"]),
+            ForeignKey("c_name_fkey", ["p_name"], "p", ["name"]),
+        ],
+    )
+    sql, warnings = generate_with_report(Schema(tables=[child, parent]))
+    mysql_db.run(sql)
+    cols = mysql_db.columns("c")
+    assert (cols["p_id"][0], cols["p_code"][0], cols["p_name"][0]) == (
+        "bigint(20)",
+        "decimal(12,2)",
+        "varchar(255)",
+    ) or (cols["p_id"][0], cols["p_code"][0], cols["p_name"][0]) == (
+        "bigint",
+        "decimal(12,2)",
+        "varchar(255)",
+    )
+    assert set(mysql_db.foreign_keys("c")) == {"c_p_fkey", "c_code_fkey", "c_name_fkey"}
+    assert any("widened to BIGINT" in w for w in warnings)
+    assert any("c.p_name" in w and "VARCHAR(255)" in w for w in warnings)

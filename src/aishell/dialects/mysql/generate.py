@@ -228,16 +228,26 @@ class MySQLGenerator(SqlGenerator):
                     theirs = ref.get(rc)
                     if not mine or not theirs or mine.type_sql == theirs.type_sql:
                         continue
+                    family = {
+                        b: f
+                        for f, bs in (
+                            ("int", INTEGER_TYPES),
+                            ("dec", {"numeric", "money"}),
+                            ("ts", {"timestamp", "timestamptz"}),
+                            ("time", {"time", "timetz"}),
+                        )
+                        for b in bs
+                    }
                     if (
-                        mine.rt.type.base in INTEGER_TYPES
-                        and theirs.rt.type.base in INTEGER_TYPES
+                        family.get(mine.rt.type.base)
+                        and family.get(mine.rt.type.base) == family.get(theirs.rt.type.base)
                         and not mine.rt.type.array
                         and not theirs.rt.type.array
                     ):
                         self.report.approximated(
                             f"{t.qualified_name}.{c}",
                             f"{mine.type_sql} widened to {theirs.type_sql} to match the referenced column "
-                            "(InnoDB requires equal integer types)",
+                            "(InnoDB requires equal numeric and temporal types)",
                         )
                         mine.type_sql = theirs.type_sql
         for t in self.order:
