@@ -114,4 +114,19 @@ def test_health_score_and_plan(planted_report):
     assert 0 <= h["score"] <= 100 and h["score"] < 75
     now = {i["rule"] for i in planted_report.plan["now"]}
     assert {"missing-fk-index", "missing-primary-key", "denormalized-column", "sequence-overflow"} <= now
-    assert planted_report.statistics["tables"]["value"] == 12
+    assert planted_report.statistics["tables"]["value"] == 13
+
+
+def test_normalization_level_with_dependencies_as_evidence(planted_report):
+    found = {(f.table, tuple(f.columns)): f for f in by_rule(planted_report, "normalization")}
+    assert set(found) == {("public.orders", ("user_id", "user_email")), ("public.stock", ("warehouse_id", "warehouse_city"))}
+    tr = found[("public.orders", ("user_id", "user_email"))]
+    assert tr.attrs["violation"] == "transitive" and tr.value("exceptions") == 17
+    assert tr.value("repeated_values") == 2000 and tr.value("rows_read") == 20000
+    pa = found[("public.stock", ("warehouse_id", "warehouse_city"))]
+    assert pa.attrs["violation"] == "partial" and pa.value("repeated_values") == 25
+    norm = planted_report.normalization
+    levels = {t["table"]: t["level"] for t in norm["tables"]}
+    assert levels["public.orders"] == "2NF" and levels["public.stock"] == "1NF"
+    assert levels["public.product_tags"] == "none" and levels["public.users"] == "BCNF"
+    assert norm["level"] == "none" and norm["kind"] == "estimated"

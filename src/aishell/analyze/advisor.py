@@ -62,12 +62,13 @@ def propose_indexes(ctx: AnalysisContext, wl: Workload) -> list[Proposal]:
 
     out: dict[tuple, Proposal] = {}
     min_calls = ctx.t("workload_min_calls")
+    scope = {t.qualified_name for t in ctx.tables}
     for st in wl.statements:
         if st.calls < min_calls or st.kind not in ("select", "update", "delete"):
             continue
         for tname in st.tables:
             table = ctx.by_name.get(tname)
-            if table is None:
+            if table is None or tname not in scope:
                 continue
             uses = st.uses_of(tname)
             eq = list(dict.fromkeys(u.column for u in uses if u.role in ("eq", "in")))
@@ -113,11 +114,12 @@ def propose_indexes(ctx: AnalysisContext, wl: Workload) -> list[Proposal]:
 
 def propose_trigram(ctx: AnalysisContext, wl: Workload) -> list[Proposal]:
     out: dict[tuple, Proposal] = {}
+    scope = {t.qualified_name for t in ctx.tables}
     for st in wl.statements:
         if st.calls < ctx.t("workload_min_calls"):
             continue
         for u in st.uses:
-            if u.role not in ("like", "ilike"):
+            if u.role not in ("like", "ilike") or u.table not in scope:
                 continue
             table = ctx.by_name.get(u.table)
             col = table.column(u.column) if table else None

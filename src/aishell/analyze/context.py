@@ -39,7 +39,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "matview_min_mean_ms": 50.0,       # materialized-view-opportunity
     "matview_min_calls": 100,
     "workload_min_calls": 10,          # workload rules ignore statements run fewer times
-    "fd_sample_rows": 2000,            # normalization: rows sampled per table for dependencies
+    "fd_sample_rows": 20000,           # normalization: rows read per table for dependencies
     "fd_min_support": 20,              # repeated left-hand values needed to believe a dependency
     "fd_max_columns": 16,
     "over_normalization_join_share": 0.9,
@@ -71,6 +71,7 @@ class AnalysisContext:
         self.session = session
         self.source_kind = source_kind
         self.notes: list[str] = []
+        self.normalization_result: dict[str, Any] | None = None
 
     # -- what we have ---------------------------------------------------------------------------
     @property

@@ -200,22 +200,24 @@ def render_report(report, normalization_only: bool = False) -> None:
             n += 1
             title = rules[rule_id].summary() if rule_id in rules else rule_id
             c.print(f"\n[bold]{n}. {escape(title)}[/bold]  [dim]({rule_id})[/dim]")
-            impacts = {f.impact for f in items if f.impact}
-            if len(impacts) == 1:
-                c.print(f"   Impact: {sev.upper()} — {escape(next(iter(impacts)))}")
+            first = next((f.impact for f in items if f.impact), None)
+            if first:
+                c.print(f"   Impact: {sev.upper()} — {escape(first)}")
             for f in items[:25]:
                 c.print(f"   - {escape(f.message)}")
                 for e in f.evidence:
                     c.print("       " + _evidence_line(e.to_dict()))
-                if len(impacts) > 1 and f.impact:
+                if f.impact and f.impact != first and any(ch.isdigit() for ch in f.impact):
                     c.print(f"       impact: {escape(f.impact)}")
             if len(items) > 25:
                 c.print(f"   ... and {len(items) - 25} more (--json lists them all)")
             sql = [s for f in items[:25] if f.fix for s in f.fix.sql]
             if sql:
                 c.print("\n   Fix:")
-                for s in sql[:40]:
+                for s in sql[:12]:
                     c.print(f"     {escape(s)}")
+                if len(sql) > 12:
+                    c.print(f"     [dim]-- ... {len(sql) - 12} more statements (--json lists them all)[/dim]")
                 notes = sorted({nt for f in items[:25] if f.fix for nt in f.fix.notes})
                 for nt in notes[:6]:
                     c.print(f"     [dim]-- {escape(nt)}[/dim]")

@@ -196,9 +196,9 @@ class DataProbes:
             sql = f"SELECT {cols} FROM {name} TABLESAMPLE SYSTEM ({pct:.4f}) REPEATABLE (7) LIMIT {int(n)}"
             kind = "estimated"
         else:
-            sql = f"SELECT {cols} FROM {name} LIMIT {int(n)}"
+            sql = f"SELECT {cols} FROM {name} LIMIT {int(n) + 1}"
             kind = "exact"
         rows = self.session.query(sql, timeout_ms=self.timeout_ms)
-        if kind == "exact" and len(rows) >= n:
-            kind = "estimated"
+        if kind == "exact" and len(rows) > n:
+            rows, kind = rows[:n], "estimated"
         return rows, kind

@@ -16,7 +16,8 @@ from aishell.model import Table
 # Names too generic to mean "the same fact" in two tables.
 GENERIC = {"id", "name", "title", "description", "notes", "note", "status", "type", "kind", "version",
            "created_at", "updated_at", "deleted_at", "last_update", "created", "modified", "active",
-           "is_active", "position", "sort_order", "comment", "data", "metadata", "value"}
+           "is_active", "position", "sort_order", "comment", "data", "metadata", "value", "uuid", "guid",
+           "external_id", "slug", "code"}
 
 
 def _singular(name: str) -> str:
@@ -31,13 +32,16 @@ def _singular(name: str) -> str:
 def copied_pairs(table: Table, fk_cols: list[str], ref: Table) -> list[tuple[str, str]]:
     """(column of ``table``, column of ``ref``) pairs that look like the same fact stored twice."""
     own_fk = {c for fk in table.foreign_keys for c in fk.columns}
+    # A column unique on its own cannot be a many-to-one copy of a parent's value.
+    own_unique = {u.columns[0] for u in table.unique if len(u.columns) == 1}
+    own_unique |= {ix.columns[0] for ix in table.indexes if ix.unique and len(ix.columns) == 1 and not ix.where}
     pairs = []
     prefixes = {_singular(ref.name)}
     for c in fk_cols:
         if c.endswith("_id"):
             prefixes.add(c[:-3])
     for col in table.columns:
-        if col.name in own_fk or col.name in table.primary_key or col.generated:
+        if col.name in own_fk or col.name in table.primary_key or col.generated or col.name in own_unique:
             continue
         for rcol in ref.columns:
             if rcol.name in ref.primary_key or rcol.name.lower() in GENERIC:

@@ -176,8 +176,9 @@ class MaterializedViewOpportunity(Rule):
 
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         wl = _workload(ctx)
+        scope = {t.qualified_name for t in ctx.tables}
         for st in wl.statements:
-            if st.kind != "select" or not st.aggregate:
+            if st.kind != "select" or not st.aggregate or not st.tables <= scope:
                 continue
             if st.calls < ctx.t("matview_min_calls") or st.mean_ms < ctx.t("matview_min_mean_ms"):
                 continue

@@ -1,0 +1,1 @@
+SELECT id FROM {s}.docs WHERE title ILIKE '%42%'

@@ -1,0 +1,1 @@
+SELECT region, sum(amount) FROM {s}.sales GROUP BY region

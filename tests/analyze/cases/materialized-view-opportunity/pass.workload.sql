@@ -1,0 +1,1 @@
+SELECT id, amount FROM {s}.sales WHERE id = 7

@@ -1,0 +1,3 @@
+-- no-comment: must report 1 finding
+-- expect: 1
+CREATE TABLE t (id int PRIMARY KEY, a int);

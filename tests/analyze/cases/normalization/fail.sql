@@ -1,0 +1,3 @@
+-- normalization: must report 1 finding
+-- expect: 1
+CREATE TABLE contacts (id int PRIMARY KEY, phone1 text, phone2 text, phone3 text);

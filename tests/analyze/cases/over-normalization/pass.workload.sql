@@ -1,0 +1,1 @@
+SELECT bio FROM {s}.profiles WHERE user_id = 3

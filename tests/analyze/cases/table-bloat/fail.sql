@@ -1,0 +1,5 @@
+-- table-bloat: must report 1 finding
+-- expect: 1
+CREATE TABLE t (id int PRIMARY KEY, payload text NOT NULL) WITH (autovacuum_enabled = false);
+INSERT INTO t SELECT g, repeat('x', 120) FROM generate_series(1, 20000) g;
+DELETE FROM t WHERE id % 2 = 0;

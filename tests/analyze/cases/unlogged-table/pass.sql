@@ -1,0 +1,3 @@
+-- unlogged-table: must report nothing
+-- expect: 0
+CREATE TABLE t (id int PRIMARY KEY);

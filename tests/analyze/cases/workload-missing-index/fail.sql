@@ -1,0 +1,4 @@
+-- workload-missing-index: must report 1 finding
+-- expect: 1
+CREATE TABLE items (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL);
+INSERT INTO items SELECT g, g % 500, g % 7 FROM generate_series(1, 5000) g;

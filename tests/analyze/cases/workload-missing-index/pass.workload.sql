@@ -1,0 +1,1 @@
+SELECT id FROM {s}.items WHERE a = 42

@@ -1,0 +1,116 @@
+"""Safe by construction: read-only transactions, timeouts, sampling, a monitoring-only role, and a proof
+that analysis wrote nothing."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+
+from tests.conftest import run_cli
+
+
+def _conninfo_as(conninfo: str, user: str) -> str:
+    from psycopg.conninfo import make_conninfo
+
+    return make_conninfo(conninfo, user=user)
+
+
+@pytest.fixture(scope="module")
+def monitor_role(pg_server, planted_db):
+    """A login role holding only pg_monitor and pg_read_all_data (created and dropped by the test)."""
+    import psycopg
+
+    name = f"aishell_monitor_{secrets.token_hex(4)}"
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{name}" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE')
+        conn.execute(f'GRANT pg_monitor, pg_read_all_data TO "{name}"')
+    try:
+        yield _conninfo_as(planted_db, name)
+    finally:
+        with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+def _snapshot(conninfo: str) -> dict:
+    """Everything a write would change: table contents, catalog objects, sequences, write counters."""
+    import psycopg
+
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables ORDER BY 1")]
+        content = {t: conn.execute(f"SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) "
+                                   f"FROM {t} x").fetchone()[0] for t in tables}
+        catalog = conn.execute(
+            "SELECT md5(string_agg(format('%s %s %s %s', c.oid, c.relname, c.relkind, c.relnatts), ',' ORDER BY c.oid))"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')").fetchone()[0]
+        constraints = conn.execute("SELECT count(*), md5(string_agg(oid::text, ',' ORDER BY oid)) "
+                                   "FROM pg_constraint").fetchone()
+        sequences = conn.execute("SELECT string_agg(format('%s=%s', sequencename, last_value), ',' ORDER BY 1) "
+                                 "FROM pg_sequences").fetchone()[0]
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        writes = conn.execute("SELECT sum(n_tup_ins), sum(n_tup_upd), sum(n_tup_del) "
+                              "FROM pg_stat_user_tables").fetchone()
+        extensions = sorted(r[0] for r in conn.execute("SELECT extname FROM pg_extension"))
+    return {"content": content, "catalog": catalog, "constraints": constraints, "sequences": sequences,
+            "writes": writes, "extensions": extensions}
+
+
+def test_analysis_writes_nothing(planted_db):
+    before = _snapshot(planted_db)
+    r = run_cli("schema", "analyze", planted_db, "--deep", "--with-query-patterns", "--json")
+    assert r.returncode == 0, r.stderr
+    r2 = run_cli("schema", "optimize-types", planted_db, "--json")
+    assert r2.returncode == 0, r2.stderr
+    after = _snapshot(planted_db)
+    assert after == before
+
+
+def test_probe_session_refuses_writes_and_times_out(planted_db):
+    from aishell.analyze.probes.session import ProbeFailed, ProbeSession
+
+    s = ProbeSession(planted_db, timeout_ms=200)
+    try:
+        with pytest.raises(ProbeFailed, match="read-only transaction"):
+            s.query("CREATE TABLE aishell_should_not_exist (a int)")
+        with pytest.raises(ProbeFailed, match="read-only transaction"):
+            s.query("UPDATE orders SET total = 0 WHERE id = 1")
+        with pytest.raises(ProbeFailed, match="timed out after 200 ms"):
+            s.query("SELECT pg_sleep(2)")
+        assert s.scalar("SHOW transaction_read_only") == "on"
+        assert s.scalar("SELECT 1") == 1  # the session survives a failed probe
+    finally:
+        s.close()
+
+
+def test_monitoring_role_gets_the_same_findings(planted_db, monitor_role):
+    rules = ["missing-fk-index", "missing-primary-key", "data-quality", "denormalized-column", "table-bloat",
+             "index-bloat", "sequence-overflow", "inefficient-type", "unused-index"]
+    args = [a for rule in rules for a in ("--rule", rule)]
+    su = run_cli("schema", "analyze", planted_db, "--json", *args)
+    mon = run_cli("schema", "analyze", monitor_role, "--json", *args)
+    assert su.returncode == 0 and mon.returncode == 0, su.stderr + mon.stderr
+    a, b = json.loads(su.stdout), json.loads(mon.stdout)
+    assert b["skipped"] == [] and b["notes"] == []
+
+    def key(d):  # counters of scans move between the two runs; everything else must match
+        return sorted((f["rule"], f["table"], tuple(f["columns"]), f["message"],
+                       tuple((e["name"], e["value"]) for e in f["evidence"]
+                             if e["name"] not in ("seq_scans", "index_scans", "last_vacuum")))
+                      for f in d["findings"])
+
+    assert key(a) == key(b)
+
+
+def test_big_tables_are_sampled_and_labelled_estimated(planted_db):
+    from aishell.analyze import AnalyzeOptions, analyze
+
+    rep = analyze(planted_db, AnalyzeOptions(rules=["data-quality"], sample_threshold=1000))
+    f = next(f for f in rep.findings if f.table == "public.orders" and f.columns == ["total"])
+    assert {e.kind for e in f.evidence} == {"estimated"}
+    assert "TABLESAMPLE" in f.evidence[0].source
+    exact_rep = analyze(planted_db, AnalyzeOptions(rules=["data-quality"], deep=True, sample_threshold=1000))
+    g = next(f for f in exact_rep.findings if f.table == "public.orders" and f.columns == ["total"])
+    assert g.value("negative_rows") == 23 and {e.kind for e in g.evidence} == {"exact"}
