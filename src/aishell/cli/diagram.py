@@ -66,13 +66,15 @@ def _format_for(fmt: str | None, output: str | None) -> str:
               help="Keep the N most connected tables.")
 @click.option("--simplify", "simplified", is_flag=True,
               help="Collapse junction tables, group lookup tables (see `schema simplify`).")
+@click.option("--partitions", is_flag=True, help="Draw partitions as tables (default: folded into their parent).")
 @click.option("--columns", type=click.Choice(["auto", "all", "keys", "none"]), default="auto",
               show_default=True, help="Columns shown per table (auto: all up to 40 tables, keys up to 100).")
 @click.option("--cluster", "cluster", type=click.Choice(["auto", "schema", "community", "none"]),
               default="auto", show_default=True,
               help="Group tables by schema or by foreign-key community (auto: when large).")
 @json_option
-def diagram(source, fmt, output, schemas, table, depth, max_tables, simplified, columns, cluster, as_json):
+def diagram(source, fmt, output, schemas, table, depth, max_tables, simplified, partitions, columns, cluster,
+            as_json):
     """Draw an ER diagram: tables with columns and PK/FK markers, crow's-foot relationships.
 
     PNG and SVG are laid out by Graphviz (`apt-get install graphviz`); Mermaid, dot and DBML are
@@ -94,7 +96,7 @@ def diagram(source, fmt, output, schemas, table, depth, max_tables, simplified, 
         raise UserError("--json with --format png needs --output FILE (stdout carries the JSON)")
     schema = load_source(source)
     g = erd.build_erd(schema, schemas=list(schemas) or None, table=table, depth=depth, max_tables=max_tables,
-                      simplified=simplified, columns=columns, clusters=cluster)
+                      simplified=simplified, columns=columns, clusters=cluster, partitions=partitions)
     data, text = render_diagram(g, fmt)
     path = None
     if not (as_json and output is None):

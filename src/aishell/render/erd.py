@@ -18,7 +18,7 @@ from typing import Callable
 from aishell.errors import AishellError, UserError
 from aishell.model.schema import Schema, Table
 from aishell.render.facts import SchemaFacts, ref_name
-from aishell.render.simplify import simplified_info, simplify
+from aishell.render.simplify import fold_partitions, simplified_info, simplify
 
 FORMATS = ("png", "svg", "mermaid", "dot", "dbml")
 COLUMN_MODES = ("auto", "all", "keys", "none")
@@ -28,7 +28,8 @@ AUTO_ALL_COLUMNS_MAX = 40
 # Above this many, table names only.
 AUTO_KEYS_MAX = 100
 MAX_COLUMNS_PER_TABLE = 24
-MAX_PNG_PIXELS = 120_000_000
+MAX_PNG_PIXELS = 100_000_000
+PNG_TARGET_PIXELS = 30_000_000
 # Liberation Sans ships inside vl-convert (so PNGs have text on a bare machine); browsers fall back.
 FONT = "Liberation Sans,Arial,Helvetica,sans-serif"
 
@@ -61,6 +62,7 @@ class ErNode:
     comment: str | None = None
     rows: str | None = None
     href: str | None = None
+    note: str | None = None  # e.g. "12 partitions"
 
 
 @dataclass
@@ -109,8 +111,12 @@ def build_erd(
     columns: str = "auto",
     clusters: str = "auto",
     href: Callable[[str], str | None] | None = None,
+    partitions: bool = False,
 ) -> ErGraph:
-    """Select the tables to draw and describe them; raises UserError for unknown names."""
+    """Select the tables to draw and describe them; raises UserError for unknown names.
+
+    Partitions are folded into their parent unless ``partitions`` is true.
+    """
     if columns not in COLUMN_MODES:
         raise UserError(f"unknown --columns value {columns!r} (choose from {', '.join(COLUMN_MODES)})")
     if clusters not in CLUSTER_MODES:
@@ -132,8 +138,16 @@ def build_erd(
         if t is None:
             raise UserError(f"no table {table!r} in the source{_did_you_mean(schema, table)}")
         focus = t.qualified_name
+    if focus is not None and not partitions:
+        parent = schema.table(focus)
+        while parent is not None and parent.partition_of and schema.table(parent.partition_of):
+            parent = schema.table(parent.partition_of)
+        focus = parent.qualified_name if parent else focus
     if simplified:
         schema = simplify(schema, max_tables, keep=[focus] if focus else None)
+    elif not partitions:
+        schema, folded = fold_partitions(schema)
+        notes += [r["detail"] for r in folded]
     info = simplified_info(schema) or {}
     facts = SchemaFacts(schema)
     m2m = [e for e in info.get("m2m", []) if e["left"] in facts.tables and e["right"] in facts.tables]
@@ -266,9 +280,19 @@ def _table_node(facts: SchemaFacts, t: Table, mode: str, lookup_members: dict[st
 
     return ErNode(
         id=t.qualified_name, schema=t.schema, name=t.name, columns=cols, hidden=total - len(cols),
-        comment=t.comment, rows=human_count(t.attrs.get("row_estimate")),
+        comment=t.comment, rows=_rows(t),
         href=href(t.qualified_name) if href else None,
+        note=(f"partitioned · {t.attrs['partitions']} partitions" if t.attrs.get("partitions")
+              else "partitioned" if t.partition_by else None),
     )
+
+
+def _rows(t: Table) -> str | None:
+    """Row estimate worth printing on a box: only a live table's positive estimate."""
+    from aishell.render.facts import human_count
+
+    est = t.attrs.get("row_estimate")
+    return human_count(est) if isinstance(est, (int, float)) and est > 0 else None
 
 
 def _lookup_summary(t: Table) -> str:
@@ -317,6 +341,20 @@ def _clusters(nodes: list[ErNode], edges: list[ErEdge], mode: str) -> list[tuple
     return communities([n.id for n in tables], [(e.child, e.parent) for e in edges])
 
 
+def _community_name(members: list[str], degree: dict[str, int]) -> str:
+    """``billing_*`` when most tables share a name prefix, else ``around <most connected table>``."""
+    prefixes = Counter(m.split(".", 1)[-1].split("_", 1)[0] for m in members if "_" in m.split(".", 1)[-1])
+    if prefixes:
+        prefix, n = prefixes.most_common(1)[0]
+        if n >= max(2, 0.6 * len(members)):
+            return f"{prefix}_*"
+        top = prefixes.most_common(3)
+        if len(top) >= 2 and sum(c for _, c in top) >= 0.8 * len(members) and top[-1][1] >= 2:
+            return ", ".join(f"{p}_*" for p, _ in top)
+    hub = min(members, key=lambda m: (-degree[m], m))
+    return f"around {hub.split('.', 1)[-1]}"
+
+
 def communities(node_ids: list[str], links: list[tuple[str, str]], max_rounds: int = 30
                 ) -> list[tuple[str, list[str]]]:
     """Foreign-key communities by deterministic label propagation; singletons are left out.
@@ -354,8 +392,7 @@ def communities(node_ids: list[str], links: list[tuple[str, str]], max_rounds: i
     for members in groups.values():
         if len(members) < 2:
             continue
-        hub = min(members, key=lambda n: (-degree[n], n))
-        out.append((f"around {hub.split('.', 1)[-1]}", members))
+        out.append((_community_name(members, degree), members))
     out.sort(key=lambda c: (-len(c[1]), c[0]))
     return out
 
@@ -376,7 +413,8 @@ def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def to_dot(g: ErGraph, *, font: str = FONT, grid_columns: int | None = None) -> str:
+def to_dot(g: ErGraph, *, font: str = FONT, grid_columns: int | None = None, header: bool = True,
+           cluster_titles: list[str] | None = None) -> str:
     """Graphviz source: HTML-label tables, PK/FK markers, crow's-foot edges, clusters.
 
     ``grid_columns`` > 1 arranges the clusters (and loose tables) in that many columns with invisible
@@ -388,7 +426,7 @@ def to_dot(g: ErGraph, *, font: str = FONT, grid_columns: int | None = None) -> 
         "digraph schema {",
         f'  graph [rankdir=LR, fontname="{font}", fontsize=12, nodesep={0.25 if many else 0.4}, '
         f'ranksep={0.6 if many else 0.9}, pad=0.3, bgcolor="white", newrank=true'
-        + ", label=" + _graph_label(g) + ", labelloc=t, labeljust=l"
+        + (", label=" + _graph_label(g) + ", labelloc=t, labeljust=l" if header else "")
         + "];",
         f'  node [shape=plain, fontname="{font}", fontsize=11];',
         f'  edge [fontname="{font}", fontsize=9, color="#5a6b7d", arrowsize=0.9, penwidth=1.1];',
@@ -403,10 +441,14 @@ def to_dot(g: ErGraph, *, font: str = FONT, grid_columns: int | None = None) -> 
             attrs.append(f"URL={_q(n.href)}")
             attrs.append('target="_top"')
         body[n.id] = f"  {_q(n.id)} [{', '.join(attrs)}];"
+    cluster_of = {m: i for i, (_, members) in enumerate(g.clusters) for m in members}
+    summarise = _summarise(g)
+    titles = cluster_titles or _cluster_titles(g)
     for i, (name, members) in enumerate(g.clusters):
+        label = titles[i]
         lines.append(f"  subgraph cluster_{i} {{")
-        lines.append(f'    graph [label={_q(name)}, style="rounded,filled", fillcolor="{_CLUSTER_BG}", '
-                     f'color="#c5d0dc", fontsize=13, fontcolor="#40566e", margin=14];')
+        lines.append(f'    graph [label={label}, style="rounded,filled", fillcolor="{_CLUSTER_BG}", '
+                     f'color="#c5d0dc", fontsize=13, fontcolor="#40566e", margin=14, labeljust=l];')
         for m in members:
             if m in body and m not in clustered:
                 lines.append("  " + body[m])
@@ -415,9 +457,11 @@ def to_dot(g: ErGraph, *, font: str = FONT, grid_columns: int | None = None) -> 
     for n in g.nodes:
         if n.id not in clustered:
             lines.append(body[n.id])
-    cluster_of = {m: i for i, (_, members) in enumerate(g.clusters) for m in members}
     grid = bool(grid_columns and grid_columns > 1)
     for e in g.edges:
+        a, b = cluster_of.get(e.child), cluster_of.get(e.parent)
+        if summarise and a is not None and b is not None and a != b:
+            continue
         edge = _dot_edge(e, ports)
         if grid and cluster_of.get(e.child, -1) != cluster_of.get(e.parent, -2):
             # Between clusters in a grid, an edge must not pull ranks against the columns.
@@ -453,6 +497,46 @@ def _grid_constraints(g: ErGraph, columns: int) -> list[str]:
     return out
 
 
+def _summarise(g: ErGraph) -> bool:
+    """In a very large diagram, foreign keys between clusters are listed in the clusters' titles
+    instead of drawn: hundreds of long edges across the page would hide everything else."""
+    return bool(g.clusters) and len(g.tables) > AUTO_KEYS_MAX
+
+
+def _cluster_titles(g: ErGraph) -> list[str]:
+    """dot labels of the clusters, with the clusters each one references when edges are summarised."""
+    between: dict[int, Counter] = {}
+    if _summarise(g):
+        cluster_of = {m: i for i, (_, members) in enumerate(g.clusters) for m in members}
+        for e in g.edges:
+            a, b = cluster_of.get(e.child), cluster_of.get(e.parent)
+            if a is not None and b is not None and a != b:
+                between.setdefault(a, Counter())[b] += 1
+    titles = []
+    br = '<BR ALIGN="LEFT"/>'
+    for i, (name, _) in enumerate(g.clusters):
+        if not between.get(i):
+            titles.append(_q(name))
+            continue
+        refs = ", ".join(f"{g.clusters[j][0]} ({n})" for j, n in sorted(between[i].items(), key=lambda x: -x[1]))
+        text = _html(_wrap("references " + refs, 80)).replace("\n", br)
+        titles.append(f'<<B>{_html(name)}</B>{br}<FONT POINT-SIZE="10">{text}</FONT>{br}>')
+    return titles
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a long line at ', ' into lines of about ``width`` characters (dot HTML line breaks)."""
+    out, line = [], ""
+    for part in text.split(", "):
+        if line and len(line) + len(part) + 2 > width:
+            out.append(line + ",")
+            line = part
+        else:
+            line = f"{line}, {part}" if line else part
+    out.append(line)
+    return "\n".join(out)
+
+
 def _graph_label(g: ErGraph) -> str:
     """An HTML graph label: title, what is not shown, and a one-line legend."""
     head = _html(g.title or "schema")
@@ -463,6 +547,8 @@ def _graph_label(g: ErGraph) -> str:
     if g.omitted:
         extra.append(f"{len(g.omitted)} more not shown")
     legend = "PK primary key · FK foreign key · UQ unique · grey column: nullable · dashed: many-to-many"
+    if g.clusters and len(g.tables) > AUTO_KEYS_MAX:
+        legend += " · keys between groups are listed under each group's title"
     return (f'<<FONT POINT-SIZE="18"><B>{head}</B></FONT><BR ALIGN="LEFT"/>'
             f'<FONT POINT-SIZE="10" COLOR="#55606b">{_html(" · ".join(extra))}<BR ALIGN="LEFT"/>'
             f'{_html(legend)}</FONT><BR ALIGN="LEFT"/>>')
@@ -488,6 +574,8 @@ def _node_label(n: ErNode) -> tuple[str, dict[str, str]]:
         sub.append(n.schema)
     if n.rows is not None:
         sub.append(f"≈{n.rows} rows")
+    if n.note:
+        sub.append(n.note)
     if sub:
         title += f'<BR/><FONT POINT-SIZE="9" COLOR="#dbe6f2">{_html(" · ".join(sub))}</FONT>'
     rows = [f'<TR><TD BGCOLOR="{_HEADER_BG}" COLSPAN="3" CELLPADDING="5"><FONT COLOR="white">{title}</FONT></TD></TR>']
@@ -517,7 +605,7 @@ def _node_label(n: ErNode) -> tuple[str, dict[str, str]]:
         )
     if n.hidden:
         word = "column" if n.hidden == 1 else "columns"
-        more = f"{len(n.columns) and '+ '}{n.hidden} {'more ' if n.columns else ''}{word}"
+        more = f"+ {n.hidden} more {word}" if n.columns else f"{n.hidden} {word}"
         rows.append(f'<TR><TD COLSPAN="3" ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#7b8794"><I>{_html(more)}</I></FONT></TD></TR>')
     return _table_html(rows), ports
 
@@ -571,7 +659,66 @@ def dot_to_svgs(sources: list[str], timeout: float = 300) -> list[str]:
 
 
 def to_svg(g: ErGraph) -> str:
+    if _summarise(g):
+        return _packed_svg(g)
     return dot_to_svgs([layout_dot(g)])[0]
+
+
+def _packed_svg(g: ErGraph, gap: float = 24.0) -> str:
+    """Lay out each cluster on its own (no edge crosses clusters here) and pack the drawings in
+    rows, largest first: compact, and much faster than one huge layout."""
+    titles = _cluster_titles(g)
+    by_id = {n.id: n for n in g.nodes}
+    header = ErGraph(nodes=[], edges=[], title=g.title, omitted=g.omitted, focus=g.focus)
+    header.nodes = []  # _graph_label counts tables of g, not of the empty header graph
+    sources = [f'digraph header {{ graph [label={_graph_label(g)}, labelloc=t, labeljust=l, pad=0.2, '
+               f'fontname="{FONT}"]; }}']
+    clustered = set()
+    for i, (name, members) in enumerate(g.clusters):
+        ms = set(members)
+        clustered |= ms
+        sub = ErGraph(nodes=[by_id[m] for m in members if m in by_id],
+                      edges=[e for e in g.edges if e.child in ms and e.parent in ms],
+                      clusters=[(name, members)])
+        sources.append(to_dot(sub, header=False, cluster_titles=[titles[i]]))
+    for n in g.nodes:
+        if n.id not in clustered:
+            sources.append(to_dot(ErGraph(nodes=[n], edges=[e for e in g.edges if e.child == n.id == e.parent]),
+                                  header=False))
+    svgs = dot_to_svgs(sources)
+    head, parts = svgs[0], svgs[1:]
+    hw, hh = svg_size(head)
+    sizes = [svg_size(p) for p in parts]
+    area = sum(w * h for w, h in sizes)
+    width = max([hw] + [w for w, _ in sizes] + [(area * 1.5) ** 0.5])
+    order = sorted(range(len(parts)), key=lambda k: (-sizes[k][1], -sizes[k][0]))
+    placed: list[tuple[int, float, float]] = []
+    x, y, row_h = 0.0, hh, 0.0
+    for k in order:
+        w, h = sizes[k]
+        if x > 0 and x + w > width:
+            x, y, row_h = 0.0, y + row_h + gap, 0.0
+        placed.append((k, x, y))
+        x += w + gap
+        row_h = max(row_h, h)
+    total_w = max([hw] + [px + sizes[k][0] for k, px, _ in placed])
+    total_h = y + row_h
+    out = [f'<?xml version="1.0" encoding="UTF-8" standalone="no"?>',
+           f'<svg width="{total_w:.0f}pt" height="{total_h:.0f}pt" viewBox="0 0 {total_w:.2f} {total_h:.2f}" '
+           'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">',
+           f'<rect x="0" y="0" width="{total_w:.2f}" height="{total_h:.2f}" fill="white"/>',
+           _nested(head, 0, 0.0, 0.0)]
+    out += [_nested(parts[k], k + 1, px, py) for k, px, py in placed]
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _nested(svg: str, index: int, x: float, y: float) -> str:
+    """An SVG document as a nested <svg> placed at (x, y), its generated ids made unique."""
+    body = inline_svg(svg)
+    body = re.sub(r'\bid="(?!t-|a_t-)([^"]*)"', rf'id="p{index}_\1"', body)
+    return re.sub(r'<svg([^>]*?)\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"[^>]*?(viewBox="[^"]*")',
+                  rf'<svg x="{x:.2f}" y="{y:.2f}" width="\2" height="\3" \4', body, count=1)
 
 
 def layout_dot(g: ErGraph) -> str:
@@ -591,14 +738,20 @@ def layout_dot(g: ErGraph) -> str:
     return text
 
 
-def svg_to_png(svg: str, *, scale: float = 1.5) -> bytes:
-    """Rasterise with vl-convert; the scale is reduced for very large drawings to bound memory."""
+def svg_to_png(svg: str, *, scale: float | None = None) -> bytes:
+    """Rasterise with vl-convert (a self-contained wheel: no system libraries, fonts included).
+
+    The default scale is 1.5 (crisp text) for ordinary diagrams and shrinks for very large ones so
+    the image stays near ``PNG_TARGET_PIXELS`` (memory and time), never below 1.0 unless the drawing
+    would exceed ``MAX_PNG_PIXELS`` even then.
+    """
     import vl_convert
 
-    w, h = svg_size(svg)
-    if w and h:
-        while scale > 0.25 and w * h * scale * scale > MAX_PNG_PIXELS:
-            scale *= 0.8
+    if scale is None:
+        w, h = svg_size(svg)
+        area = (w * h) or 1.0
+        scale = min(1.5, (PNG_TARGET_PIXELS / area) ** 0.5)
+        scale = max(scale, min(1.0, (MAX_PNG_PIXELS / area) ** 0.5))
     return vl_convert.svg_to_png(svg, scale=scale)
 
 

@@ -8,6 +8,7 @@ neighbourhood diagram) and ``objects.html`` (views, types, functions), with CSS 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -41,7 +42,7 @@ def _asset(name: str) -> str:
 
 
 def _anchor(q: str) -> str:
-    return "t-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in q)
+    return "t-" + "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in q)
 
 
 def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: "DocResult", *,
@@ -53,20 +54,21 @@ def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: "
     for t in schema.tables:
         slug(t.qualified_name)
     single = out_dir is None
+    anchor = lambda q: "t-" + slug(q)  # noqa: E731  (unique, like the file names)
     several = len({t.schema for t in schema.tables}) > 1
 
     def page_link(q: str) -> str | None:
         """href of a table from a table page (or within the single page)."""
         if q not in facts.tables:
             return None
-        return f"#{_anchor(q)}" if single else f"{slug(q)}.html"
+        return f"#{anchor(q)}" if single else f"{slug(q)}.html"
 
     dot_ok = diagram and bool(shutil.which("dot")) and bool(schema.tables)
     site_diagram = None
     diagram_note = None
     neighbourhoods: dict[str, str] = {}
     if dot_ok:
-        href = (lambda q: f"#{_anchor(q)}") if single else (lambda q: f"tables/{slug(q)}.html")
+        href = (lambda q: f"#{anchor(q)}") if single else (lambda q: f"tables/{slug(q)}.html")
         g = overview_graph(schema, simplified=simplified, max_tables=max_tables, href=href)
         res.diagram_tables = len(g.tables)
         res.notes += g.notes
@@ -77,7 +79,10 @@ def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: "
                 q = t.qualified_name
                 if not facts.neighbours.get(q):
                     continue
-                ng = erd.build_erd(schema, table=q, depth=1, max_tables=NEIGHBOURHOOD_MAX_TABLES,
+                # Build on the neighbourhood alone: linear overall, not quadratic in the schema.
+                near = {q} | facts.neighbours[q]
+                sub = dataclasses.replace(schema, tables=[x for x in schema.tables if x.qualified_name in near])
+                ng = erd.build_erd(sub, table=q, depth=1, max_tables=NEIGHBOURHOOD_MAX_TABLES,
                                    columns="keys" if len(facts.neighbours[q]) > 6 else "all", clusters="none",
                                    href=lambda other: f"{slug(other)}.html")
                 ng.title = q
@@ -94,7 +99,7 @@ def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: "
     elif diagram and schema.tables:
         res.notes.append("no diagram embedded: Graphviz 'dot' not found (apt-get install graphviz)")
 
-    tables = [_table_doc(facts, t, page_link, several) for t in schema.tables]
+    tables = [_table_doc(facts, t, page_link, several, anchor(t.qualified_name)) for t in schema.tables]
     for td in tables:
         td["href"] = f"{slug(td['q'])}.html"
         td["diagram"] = neighbourhoods.get(td["q"])
@@ -145,7 +150,8 @@ def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: "
     _write_files(out_dir, files, res)
 
 
-def _table_doc(facts: SchemaFacts, t: Table, link: Callable[[str], str | None], several: bool) -> dict[str, Any]:
+def _table_doc(facts: SchemaFacts, t: Table, link: Callable[[str], str | None], several: bool,
+               anchor: str) -> dict[str, Any]:
     q = t.qualified_name
     pk = set(t.primary_key)
     fk_of: dict[str, list[str]] = {}
@@ -204,7 +210,7 @@ def _table_doc(facts: SchemaFacts, t: Table, link: Callable[[str], str | None], 
     constraints += [("exclude", e.name, e.definition) for e in t.exclusions]
     first = (t.comment or "").strip().splitlines()[0] if t.comment and t.comment.strip() else ""
     return {
-        "q": q, "label": q if several or t.schema != "public" else t.name, "anchor": _anchor(q),
+        "q": q, "label": q if several or t.schema != "public" else t.name, "anchor": anchor,
         "search": f"{q} {t.name} {first}".lower(),
         "comment": t.comment, "first_line": first[:160], "kind": kind, "stats": table_stats(t),
         "rows": human_count(t.attrs.get("row_estimate")), "size": human_bytes(t.attrs.get("total_bytes")),

@@ -79,6 +79,66 @@ def is_lookup(facts: SchemaFacts, table: Table, removed: set[str] | frozenset[st
     return all(_TEXT_TYPE.search(c.type) for c in payload)
 
 
+def fold_partitions(schema: Schema) -> tuple[Schema, list[dict[str, Any]]]:
+    """Hide partitions behind their partitioned parent (at any depth).
+
+    Foreign keys declared on partitions (pagila declares them there) are lifted to the parent, and
+    keys pointing at a partition are pointed at it; the parent's ``attrs["partitions"]`` counts them.
+    Returns the folded schema and one rule record per parent.
+    """
+    by_name = {t.qualified_name: t for t in schema.tables}
+
+    def root(q: str) -> str:
+        seen = set()
+        while q in by_name and by_name[q].partition_of in by_name and q not in seen:
+            seen.add(q)
+            q = by_name[q].partition_of  # type: ignore[assignment]
+        return q
+
+    parts = {q: root(q) for q, t in by_name.items() if t.partition_of in by_name}
+    if not parts:
+        return schema, []
+    counts: dict[str, int] = {}
+    lifted: dict[str, list] = {}
+    rows: dict[str, int] = {}
+    for q, r in parts.items():
+        counts[r] = counts.get(r, 0) + 1
+        lifted.setdefault(r, []).extend(by_name[q].foreign_keys)
+        est = by_name[q].attrs.get("row_estimate")
+        if isinstance(est, (int, float)) and est > 0:
+            rows[r] = rows.get(r, 0) + int(est)
+    tables = []
+    for t in schema.tables:
+        q = t.qualified_name
+        if q in parts:
+            continue
+        fks = list(t.foreign_keys) + lifted.get(q, [])
+        seen: set[tuple] = set()
+        new_fks = []
+        for fk in fks:
+            ref = parts.get(f"{fk.ref_schema}.{fk.ref_table}")
+            if ref is not None:
+                rs, rt = ref.split(".", 1)
+                fk = dataclasses.replace(fk, ref_schema=rs, ref_table=rt)
+            key = (tuple(fk.columns), fk.ref_schema, fk.ref_table, tuple(fk.ref_columns))
+            if key in seen:
+                continue
+            seen.add(key)
+            new_fks.append(fk)
+        if new_fks != t.foreign_keys or q in counts:
+            attrs = dict(t.attrs)
+            if q in counts:
+                attrs["partitions"] = counts[q]
+                own = attrs.get("row_estimate")
+                if q in rows and not (isinstance(own, (int, float)) and own > 0):
+                    attrs["row_estimate"] = rows[q]
+            t = dataclasses.replace(t, foreign_keys=new_fks, attrs=attrs)
+        tables.append(t)
+    rules = [{"rule": "partitions", "table": r,
+              "detail": f"{n} partition(s) of {r} folded into it"} for r, n in counts.items()]
+    return dataclasses.replace(schema, tables=tables), rules
+
+
 def simplify(
     schema: Schema,
     max_tables: int | None = None,
@@ -89,8 +149,9 @@ def simplify(
 ) -> Schema:
     """Return the simplified view of ``schema`` (see the module docstring); ``keep`` names tables
     that must survive the *top* rule."""
+    source_tables = len(schema.tables)
+    schema, rules = fold_partitions(schema)
     facts = SchemaFacts(schema)
-    rules: list[dict[str, Any]] = []
     m2m: list[dict[str, Any]] = []
     removed: set[str] = set()
 
@@ -173,12 +234,13 @@ def simplify(
     m2m = [e for e in m2m if e["left"] not in removed and e["right"] not in removed]
     out = dataclasses.replace(schema, tables=kept_tables, attrs=dict(schema.attrs))
     out.attrs["simplified"] = {
-        "source_tables": len(schema.tables),
+        "source_tables": source_tables,
         "tables": len(kept_tables),
         "m2m": m2m,
         "junctions": collapsed,
         "groups": groups,
         "omitted": omitted,
+        "partitions": {r["table"]: r["detail"] for r in rules if r["rule"] == "partitions"},
         "rules": rules,
     }
     return out
