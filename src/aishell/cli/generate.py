@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -101,7 +101,7 @@ def render(schema, dialect: str, source_display: str, *, if_not_exists: bool = F
     from aishell.dialects.postgres.generate import counts as model_counts
 
     counts = model_counts(schema)
-    generated_at = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    generated_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     info = {"Source": source_display, "Generated": generated_at}
     if dialect == "postgres":
         from aishell.dialects.postgres.generate import generate as pg_generate

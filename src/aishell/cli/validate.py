@@ -26,8 +26,8 @@ def validate(source: str | None, strict: bool, as_json: bool) -> None:
       aishell schema validate schema.sql --strict
     """
     from aishell.cli.generate import load_source_schema
-    from aishell.errors import DifferencesFound
     from aishell.dialects.postgres.validate import validate_schema
+    from aishell.errors import DifferencesFound
 
     src, schema = load_source_schema(source)
     report = validate_schema(schema)
@@ -43,9 +43,8 @@ def validate(source: str | None, strict: bool, as_json: bool) -> None:
 
 
 def _render(report: dict) -> None:
-    from rich.markup import escape
-
     from rich.console import Console
+    from rich.markup import escape
 
     c = Console(highlight=False, soft_wrap=True)
     ok, bad = "[green]✓[/green]", "[red]✗[/red]"

@@ -12,7 +12,7 @@ import subprocess
 
 from aishell.errors import SandboxError
 
-_RESTRICT = re.compile(r"^\\(un)?restrict \S+$", re.M)
+_RESTRICT = re.compile(r"^\\(un)?restrict \S+$", re.MULTILINE)
 
 
 def dump_schema(server, conninfo: str, *, timeout: float = 300) -> str:
@@ -20,7 +20,7 @@ def dump_schema(server, conninfo: str, *, timeout: float = 300) -> str:
     pg_dump = server.bin("pg_dump")
     proc = subprocess.run(
         [str(pg_dump), "--schema-only", "--no-password", "-d", conninfo],
-        capture_output=True, timeout=timeout,
+        capture_output=True, timeout=timeout, check=False,
     )
     if proc.returncode != 0:
         raise SandboxError(f"pg_dump failed: {proc.stderr.decode(errors='replace').strip().splitlines()[0]}")

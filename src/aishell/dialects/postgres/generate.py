@@ -28,9 +28,18 @@ import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from aishell.dialects.postgres.quote import qualify, quote_ident, quote_literal
+from aishell.dialects.postgres import quote as _quote
+from aishell.dialects.postgres.quote import quote_literal
+
+# Names repeat a lot in big schemas (every column of every table): quote each once.
+quote_ident = lru_cache(maxsize=65536)(_quote.quote_ident)
+
+
+def qualify(schema: str | None, name: str) -> str:
+    return f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
 from aishell.model.graph import creation_order
 from aishell.model.schema import (
     CheckConstraint,
@@ -53,7 +62,7 @@ from aishell.model.schema import (
     View,
 )
 
-__all__ = ["generate", "counts", "header_comment", "PostgresGenerator"]
+__all__ = ["PostgresGenerator", "counts", "generate", "header_comment"]
 
 # Objects PostgreSQL creates in every new database; never created again.
 _BUILTIN_SCHEMAS = {"public", "pg_catalog", "information_schema", "pg_toast"}
@@ -333,7 +342,7 @@ class PostgresGenerator:
         m = re.match(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*((?:\[\d*\])*)\s*$", type_text)
         if m:
             name = m.group(1)
-            for (s, n), _ in self.type_names.items():
+            for s, n in self.type_names:
                 if n == name or n.lower() == name.lower():
                     return qualify(s, n) + m.group(2)
         return type_text
@@ -367,11 +376,15 @@ class PostgresGenerator:
         return default_schema, text
 
     def _owned_by(self, text: str) -> tuple[Table, Column] | None:
-        for qn, t in self.tables.items():
-            if text.startswith(qn + "."):
-                col = t.column(text[len(qn) + 1:])
+        """The (table, column) of ``schema.table.column`` written unquoted (names may hold dots)."""
+        pos = text.find(".")
+        while pos >= 0:
+            t = self.tables.get(text[:pos])
+            if t is not None:
+                col = t.column(text[pos + 1:])
                 if col is not None:
                     return t, col
+            pos = text.find(".", pos + 1)
         return None
 
     def _default_owner(self) -> str | None:
@@ -726,6 +739,8 @@ class PostgresGenerator:
         """Per-column settings PostgreSQL only takes from ALTER TABLE: statistics, storage, options."""
         out = []
         for c in t.columns:
+            if not c.attrs:
+                continue
             col = f"ALTER TABLE ONLY {qualify(t.schema, t.name)} ALTER COLUMN {quote_ident(c.name)}"
             if c.attrs.get("statistics") is not None:
                 out.append(f"{col} SET STATISTICS {int(c.attrs['statistics'])};")
