@@ -496,7 +496,10 @@ class _Parser:
                 self.req.features[feature] = m.group(0)
         self.req.scale = find_scale(text)
         clauses = split_clauses(text)
+        ignore = sorted(self.lex["ignore_phrases"], key=len, reverse=True)
+        ignore_re = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ignore) + r")\b", re.I)
         for idx, (clause, bullet) in enumerate(clauses):
+            clause = ignore_re.sub(" ", clause)  # features, not things: detected on the whole text above
             clause = self._extract_enums(clause)
             toks = tokenize(clause)
             items = self._chunk(toks, bullet)
@@ -773,6 +776,9 @@ class _Parser:
                 continue
             if name in self.examples and not m["each"] and "modifier" not in m["roles"]:
                 continue
+            if (name in self.lex["derived_nouns"] or name.rsplit("_", 1)[-1] in self.lex["derived_nouns"]) \
+                    and not m.get("subject"):
+                continue  # "hourly rollups", "a read model": views the design derives, not tables
             if self.bare_prep.get(name, 0) >= m["count"]:
                 continue
             arch = kb.archetype_for(name)
@@ -915,10 +921,20 @@ class _Parser:
             return self._entity(name, np).name
         return None
 
+    def _excluded(self, name: str) -> bool:
+        """Examples, derived views and counts never become tables by being mentioned."""
+        m = self.mentions.get(name, {})
+        if name in self.examples and not m.get("each"):
+            return True
+        if (name in self.lex["derived_nouns"] or name.rsplit("_", 1)[-1] in self.lex["derived_nouns"]) \
+                and not m.get("subject"):
+            return True
+        return False
+
     def _promote(self, np: NP, force: bool = False) -> str | None:
         """A singular noun phrase in a relation position becomes an entity when it is not a column."""
         name = self.np_name(np)[0]
-        if not name:
+        if not name or self._excluded(name):
             return None
         if name in self.entity_names:
             return self._resolve(name)

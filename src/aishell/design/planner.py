@@ -338,8 +338,32 @@ class Planner:
                 return self.ents[r.target]
         return None
 
+    def _merge_entity(self, name: str, into: str) -> None:
+        """Two words for one table ("event store" and "domain events"): keep one entity."""
+        self.ents.pop(name, None)
+        self.req.entities.pop(name, None)
+        kept = []
+        for r in self.req.relationships:
+            r.source = into if r.source == name else r.source
+            r.target = into if r.target == name else r.target
+            if r.source == r.target and r.kind in ("many_to_one", "one_to_one", "many_to_many"):
+                continue
+            kept.append(r)
+        self.req.relationships = kept
+        for s in self.req.scale:
+            if s.entity == name:
+                s.entity = into
+
     def _name_tables(self) -> None:
         used: set[str] = set()
+        fixed: dict[str, str] = {}
+        for e in list(self.ents.values()):
+            tmpl = e.arch.table if e.arch else None
+            if tmpl and "{parent}" not in tmpl:
+                if tmpl in fixed:
+                    self._merge_entity(e.name, fixed[tmpl])
+                else:
+                    fixed[tmpl] = e.name
         for e in self.ents.values():
             table = e.entity.table
             tmpl = e.arch.table if e.arch else None
@@ -643,8 +667,8 @@ class Planner:
             if e is None:
                 continue
             t = self._t(e)
-            col = f"{rel.role or 'parent'}_id"
-            if t.column(col) is not None:
+            col = f"{rel.role or 'parent'}_{singular(t.name)}_id"
+            if t.column(col) is not None or any(fk.ref_table == t.name for fk in t.foreign_keys):
                 continue
             on_delete = (e.arch.get("self_ref_on_delete") if e.arch else None) or (
                 "CASCADE" if e.kind in ("content", "task") else "SET NULL")
@@ -660,19 +684,20 @@ class Planner:
         for e in self.ents.values():
             if "self_ref" in e.flags and e.arch and e.arch.id == "category":
                 t = self._t(e)
-                if t.column("parent_id") is None:
+                pcol = f"parent_{singular(t.name)}_id"
+                if t.column(pcol) is None and not any(fk.ref_table == t.name for fk in t.foreign_keys):
                     self.req.relationships.append(Relationship("self", e.name, e.name, role="parent",
                                                                origin="knowledge base",
                                                                evidence=f"{t.name} form a tree"))
-                    t.columns.insert(1, Column("parent_id", e.key_type, nullable=True,
+                    t.columns.insert(1, Column(pcol, e.key_type, nullable=True,
                                                comment=f"Parent {singular(t.name)} (NULL for a top-level one)"))
                     t.foreign_keys.append(ForeignKey(
-                        name=ident(t.name, "parent_id", "fkey"), columns=["parent_id"], ref_table=t.name,
+                        name=ident(t.name, pcol, "fkey"), columns=[pcol], ref_table=t.name,
                         ref_columns=["id"], on_delete="SET NULL",
                         attrs={"reason": "sub-categories become top-level when their parent is deleted",
                                "relationship": "self", "origin": "knowledge base"}))
-                    t.checks.append(CheckConstraint(name=ident(t.name, "parent_id_not_self", "check"),
-                                                    expression="parent_id <> id"))
+                    t.checks.append(CheckConstraint(name=ident(t.name, pcol, "not_self", "check"),
+                                                    expression=f"{pcol} <> id"))
 
     def _multi_tenant(self) -> None:
         if "multi_tenant" not in self.req.features:
@@ -811,6 +836,17 @@ class Planner:
                         if not any(x.name == "pg_trgm" for x in self.schema.extensions):
                             self.schema.extensions.append(Extension("pg_trgm", comment="trigram matching for "
                                                                                         "fuzzy search"))
+        # an FK index that is a prefix of another plain B-tree index is redundant: keep the longer one
+        for t in self.schema.tables:
+            keep = []
+            for i in t.indexes:
+                longer = any(o is not i and o.method == "btree" and not o.where and not any(o.expressions)
+                             and len(o.columns) > len(i.columns) and o.columns[:len(i.columns)] == i.columns
+                             for o in t.indexes)
+                if longer and i.reason and i.reason.startswith("foreign key") and not i.where:
+                    continue
+                keep.append(i)
+            t.indexes = keep
         # constraint-backed indexes, listed as introspection lists them
         for t in self.schema.tables:
             if t.partition_of:
