@@ -94,3 +94,14 @@ def test_array_literals_as_json():
 def test_flat_names_keep_schemas_apart():
     schema = Schema(tables=[Table("t"), Table("t", schema="audit"), Table("u", schema="audit")])
     assert flat_names(schema) == {"public.t": "t", "audit.t": "audit_t", "audit.u": "u"}
+
+
+def test_unknown_options_are_refused():
+    from aishell.dialects.mongo.generate import generate as mongo
+    from aishell.dialects.mysql.generate import generate as mysql
+    from aishell.dialects.sqlite.generate import generate as sqlite
+    from aishell.errors import UserError
+
+    for gen in (mysql, sqlite, mongo):
+        with pytest.raises(UserError, match="unknown option 'colation'"):
+            gen(Schema(), colation="x")

@@ -59,6 +59,9 @@ class MongoGenerator:
     dialect = "mongodb"
 
     def __init__(self, schema: Schema, **options):
+        from aishell.dialects.mysql.base import check_options
+
+        check_options("MongoGenerator", options, frozenset({"embed", "additional_properties"}))
         self.options = options
         self.report = Report(self.dialect)
         self.original = schema

@@ -47,7 +47,11 @@ class SqlGenerator:
     display_name = "SQL"
     name_limit = 64
 
+    # Option names this generator reads; anything else is a caller's typo and refused.
+    OPTIONS: frozenset[str] = frozenset({"views"})
+
     def __init__(self, schema: Schema, **options):
+        check_options(type(self).__name__, options, self.OPTIONS)
         self.options = options
         self.report = Report(self.dialect)
         self.original = schema
@@ -288,6 +292,14 @@ class SqlGenerator:
 
     def view_sql(self, view: View) -> str | None:
         raise NotImplementedError
+
+
+def check_options(who: str, options: dict, allowed: frozenset[str]) -> None:
+    from aishell.errors import UserError
+
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise UserError(f"{who}: unknown option {unknown[0]!r} (choose from {', '.join(sorted(allowed))})")
 
 
 def _strip_check(definition: str) -> str:

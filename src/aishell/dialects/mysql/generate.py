@@ -50,11 +50,16 @@ class MySQLGenerator(SqlGenerator):
     dialect = "mysql"
     display_name = "MySQL 8 / MariaDB 10.11"
     name_limit = 64
+    OPTIONS = frozenset({"views", "collation", "flavor", "text_prefix"})
 
     def __init__(self, schema: Schema, **options):
         super().__init__(schema, **options)
         self.collation = options.get("collation", "utf8mb4_bin")
         self.flavor = options.get("flavor", "mysql")
+        if self.flavor not in ("mysql", "mariadb"):
+            from aishell.errors import UserError
+
+            raise UserError(f"unknown MySQL flavor {self.flavor!r} (choose mysql or mariadb)")
         self.prefix = int(options.get("text_prefix", 255))
         # Columns that take part in a foreign key (either side): MySQL cannot key a TEXT column fully.
         self.fk_columns: set[tuple[str, str]] = set()

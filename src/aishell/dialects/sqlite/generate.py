@@ -51,6 +51,7 @@ class SQLiteGenerator(SqlGenerator):
     dialect = "sqlite"
     display_name = "SQLite"
     name_limit = 1000
+    OPTIONS = frozenset({"views", "strict"})
 
     def __init__(self, schema: Schema, **options):
         super().__init__(schema, **options)
