@@ -227,7 +227,6 @@ class MongoGenerator:
                     ref = f"references {target}.{fk.ref_columns[i] if i < len(fk.ref_columns) else '?'}"
                     prop["description"] = (prop.get("description", "") + "; " + ref).lstrip("; ")
             props[col.name] = prop
-            not_null = not col.nullable or rt.domain_not_null or col.name in table.primary_key
             has_default = col.default is not None or rt.domain_default is not None
             if has_default and not (col.default or "").lower().startswith("nextval"):
                 defaults.append(col.name)
@@ -241,7 +240,7 @@ class MongoGenerator:
                 self.report.not_expressible(
                     obj, f"generated column ({col.generated}): computed by the application; not required"
                 )
-            elif not_null and not has_default and rt.type.base not in ("tsvector", "tsquery"):
+            elif self._always_present(table, col):
                 required.append(col.name)
         if defaults:
             self.report.not_expressible(
@@ -276,6 +275,15 @@ class MongoGenerator:
         out["additionalProperties"] = self.additional
         return out
 
+    def _always_present(self, table: Table, col: Column) -> bool:
+        """A field every document must carry: NOT NULL, with no default, identity, sequence or
+        generation expression (MongoDB fills none of those in)."""
+        rt = resolve_type(self.schema, col.type, table.schema)
+        not_null = not col.nullable or rt.domain_not_null or col.name in table.primary_key
+        has_default = col.default is not None or rt.domain_default is not None
+        auto = bool(col.identity) or rt.type.serial or bool(col.generated)
+        return not_null and not has_default and not auto and rt.type.base not in ("tsvector", "tsquery")
+
     def _all_checks(self, table: Table) -> list[tuple[str, str, str | None]]:
         """(object label, expression, domain VALUE column) for table and domain CHECKs."""
         out: list[tuple[str, str, str | None]] = []
@@ -287,7 +295,10 @@ class MongoGenerator:
                 out.append((f"{table.qualified_name}.{col.name}", expr, col.name))
         return out
 
-    def column_schema(self, table: Table, col: Column, rt: ResolvedType) -> dict[str, Any]:
+    def column_schema(
+        self, table: Table, col: Column, rt: ResolvedType, *, quiet: bool = False
+    ) -> dict[str, Any]:
+        report = Report(self.dialect) if quiet else self.report
         obj = f"{table.qualified_name}.{col.name}"
         t = rt.type
         nullable = col.nullable and not rt.domain_not_null and col.name not in table.primary_key
@@ -328,7 +339,7 @@ class MongoGenerator:
         ):
             bson = "string"
             if base in ("time", "timetz", "interval"):
-                self.report.approximated(obj, f"{col.type} stored as a string")
+                report.approximated(obj, f"{col.type} stored as a string")
         elif base == "uuid":
             bson = "string"
             prop["pattern"] = _UUID_PATTERN
@@ -340,7 +351,7 @@ class MongoGenerator:
             bson = "binData"
         elif base in ("hstore", "range", "composite"):
             bson = "object"
-            self.report.approximated(obj, f"{col.type} stored as an object")
+            report.approximated(obj, f"{col.type} stored as an object")
         elif base == "vector":
             bson = "array"
             prop["items"] = {"bsonType": "number"}
@@ -348,13 +359,13 @@ class MongoGenerator:
                 prop["minItems"] = prop["maxItems"] = args[0]
         elif base in ("tsvector", "tsquery"):
             bson = None
-            self.report.not_expressible(
+            report.not_expressible(
                 obj,
                 f"{base}: MongoDB full-text search uses a text index on the source fields; left unvalidated",
             )
         else:
             bson = None
-            self.report.not_expressible(obj, f"type {col.type} has no BSON equivalent: left unvalidated")
+            report.not_expressible(obj, f"type {col.type} has no BSON equivalent: left unvalidated")
         if t.array and bson is not None:
             inner = {"bsonType": bson, **prop}
             prop = {"items": inner}
@@ -405,12 +416,35 @@ class MongoGenerator:
         back: frozenset[str] = frozenset(),
     ) -> list[tuple[dict | None, dict, str | None]]:
         out: list[tuple[dict | None, dict, str | None]] = []
-        nullable = {c.name for c in table.columns if c.nullable and c.name not in table.primary_key}
+        # Fields a document may lack or hold null in: a unique index on them must be partial, or the
+        # second document without the field would collide with the first.
+        nullable = {c.name for c in table.columns if not self._always_present(table, c)}
         embedded_note = (
             f" (embedded in {path_table.name}: unique across documents, not within one array)"
             if prefix
             else ""
         )
+
+        def presence(cols: list[str]) -> dict[str, Any]:
+            """A filter leaving out documents where a key column is missing or null."""
+            flt: dict[str, Any] = {}
+            for c in cols:
+                col = table.column(c)
+                if c not in nullable or col is None:
+                    continue
+                rt = resolve_type(self.schema, col.type, table.schema)
+                b = [
+                    x
+                    for x in _as_list(self.column_schema(table, col, rt, quiet=True).get("bsonType"))
+                    if x != "null"
+                ]
+                if b and set(b) <= {"int", "long", "double", "decimal", "number"}:
+                    flt[prefix + c] = {"$type": "number"}
+                elif b:
+                    flt[prefix + c] = {"$type": b[0]}
+                else:
+                    flt[prefix + c] = {"$exists": True}
+            return flt
 
         def uniq(cols: list[str], name: str | None, obj: str) -> None:
             if set(cols) & back:
@@ -425,25 +459,9 @@ class MongoGenerator:
             opts: dict[str, Any] = {"unique": True}
             if name:
                 opts["name"] = name
-            nn = [c for c in cols if c in nullable]
-            if nn:
-                types = {}
-                for c in nn:
-                    col = table.column(c)
-                    bt = (
-                        self.column_schema(table, col, resolve_type(self.schema, col.type, table.schema))
-                        if col
-                        else {}
-                    )
-                    b = [x for x in _as_list(bt.get("bsonType")) if x != "null"]
-                    numeric = {"int", "long", "double", "decimal", "number"}
-                    if b and set(b) <= numeric:
-                        types[prefix + c] = {"$type": "number"}
-                    elif b:
-                        types[prefix + c] = {"$type": b[0]}
-                    else:
-                        types[prefix + c] = {"$exists": True}
-                opts["partialFilterExpression"] = types
+            flt = presence(cols)
+            if flt:
+                opts["partialFilterExpression"] = flt
             if prefix:
                 self.report.approximated(obj, "unique key of an embedded table" + embedded_note)
             out.append((spec, opts, None))
@@ -492,6 +510,9 @@ class MongoGenerator:
                 spec[prefix + c] = -1 if desc else 1
             if idx.unique:
                 opts["unique"] = True
+                flt = presence([c for c in idx.columns if c not in back])
+                if flt:
+                    opts["partialFilterExpression"] = {**flt, **opts.get("partialFilterExpression", {})}
                 if prefix:
                     self.report.approximated(obj, "unique index" + embedded_note)
             if idx.include:
