@@ -61,6 +61,7 @@ class MySQLGenerator(SqlGenerator):
 
             raise UserError(f"unknown MySQL flavor {self.flavor!r} (choose mysql or mariadb)")
         self.prefix = int(options.get("text_prefix", 255))
+        self._later: list[str] = []  # ALTER TABLE ... ADD CONSTRAINT for cycle-closing foreign keys
         # Columns that take part in a foreign key (either side): MySQL cannot key a TEXT column fully.
         self.fk_columns: set[tuple[str, str]] = set()
         for t in schema.tables:
@@ -439,7 +440,6 @@ class MySQLGenerator(SqlGenerator):
             name = f"CONSTRAINT {self.quote(u.name[:64])} " if u.name else ""
             entries.append((f"{name}UNIQUE KEY ({cols})", None))
         deferred_refs = {ref for (src, ref) in self.deferred if src == qn}
-        self._later: list[str] = getattr(self, "_later", [])
         for fk in table.foreign_keys:
             sql = self.foreign_key_sql(table, fk)
             if sql is None:
@@ -636,7 +636,7 @@ class MySQLGenerator(SqlGenerator):
         return True
 
     def after_tables(self) -> list[str]:
-        later = getattr(self, "_later", [])
+        later = self._later
         if not later:
             return []
         return [self.comment("foreign keys that close a reference cycle") + "\n" + "\n".join(later)]
