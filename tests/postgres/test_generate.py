@@ -267,3 +267,49 @@ def test_function_from_fields(pg_server, scratch_db, body):
     f = Function(name="one", returns="integer", language=lang, definition=body, volatility="immutable")
     _load(pg_server, scratch_db, generate(Schema(functions=[f])))
     assert [fn.name for fn in _inspect(scratch_db).functions] == ["one"]
+
+
+def test_design_spellings_are_accepted(pg_server, scratch_db):
+    """Shorthands a design may use: an index key with its order, a check written with CHECK, a view
+    given as a whole statement, a sequence owned by ``table.column`` without a schema."""
+    from aishell.dialects.postgres.generate import generate
+    from aishell.model import Sequence
+
+    t = Table(
+        name="events",
+        columns=[Column("id", "INTEGER", nullable=False, default="nextval('events_id_seq')"),
+                 Column("at", "TIMESTAMPTZ", nullable=False), Column("kind", "TEXT")],
+        primary_key=["id"],
+        checks=[CheckConstraint(name="events_kind_check", expression="CHECK (kind <> '')")],
+        indexes=[Index(name="events_at_idx", columns=["at DESC", "kind nulls first"])],
+    )
+    v = View(name="recent", definition="CREATE VIEW recent AS SELECT id FROM events WHERE at > now() - interval '1 day';")
+    seq = Sequence(name="events_id_seq", type="integer", owned_by="events.id")
+    ddl = generate(Schema(tables=[t], views=[v], sequences=[seq]))
+    _load(pg_server, scratch_db, ddl)
+    got = _inspect(scratch_db)
+    ix = next(i for i in got.table("events").indexes if i.name == "events_at_idx")
+    assert ix.orders == ["DESC", "NULLS FIRST"]
+    assert got.sequences[0].owned_by == "public.events.id"
+    assert got.view("recent") is not None
+
+
+def test_partition_of_a_table_that_is_not_partitioned_is_an_error():
+    from aishell.dialects.postgres.generate import generate
+    from aishell.errors import UserError
+
+    parent = Table(name="orders", columns=[Column("id", "INT")])
+    child = Table(name="orders_1", partition_of="public.orders", partition_bound="FOR VALUES IN (1)")
+    with pytest.raises(UserError, match="not partitioned"):
+        generate(Schema(tables=[parent, child]))
+    with pytest.raises(UserError, match="not in the schema"):
+        generate(Schema(tables=[child]))
+
+
+def test_foreign_tables_are_left_out_and_said_so():
+    from aishell.dialects.postgres.generate import generate
+
+    ft = Table(name="remote", columns=[Column("id", "INT")], attrs={"foreign": True})
+    ddl = generate(Schema(tables=[ft, Table(name="local", columns=[Column("id", "INT")])]))
+    assert "CREATE TABLE public.local" in ddl and "CREATE TABLE public.remote" not in ddl
+    assert "Not created: foreign tables" in ddl and "public.remote" in ddl

@@ -27,9 +27,12 @@ DIALECT_LABEL = {"postgres": "PostgreSQL", "mysql": "MySQL/MariaDB", "sqlite": "
 @click.option("--sample-data", "sample_rows", type=click.IntRange(min=1), metavar="N",
               help="Append INSERTs of N sample rows per table (PostgreSQL only).")
 @click.option("--if-not-exists", is_flag=True, help="Make every statement safe to re-run (PostgreSQL).")
+@click.option("--owners/--no-owners", default=None,
+              help="Write ALTER ... OWNER TO for every object / for none. Default: only for objects whose "
+                   "owner differs from the schema's most common owner.")
 @json_option
 def generate(format: str, source: str | None, output: Path | None, sample_rows: int | None,
-             if_not_exists: bool, as_json: bool) -> None:
+             if_not_exists: bool, owners: bool | None, as_json: bool) -> None:
     """Generate DDL for FORMAT: sql (PostgreSQL, the default), mysql, sqlite or mongodb.
 
     The schema is the current design (aishell/design.json, saved by `aishell schema design`) unless
@@ -52,7 +55,7 @@ def generate(format: str, source: str | None, output: Path | None, sample_rows: 
         raise UserError("--sample-data is available for the sql (PostgreSQL) format only")
 
     src, schema = load_source_schema(source)
-    text, counts, warnings = render(schema, dialect, src.display, if_not_exists=if_not_exists)
+    text, counts, warnings = render(schema, dialect, src.display, if_not_exists=if_not_exists, owners=owners)
     if sample_rows:
         text = text.rstrip("\n") + "\n\n" + _sample_data(schema, sample_rows).rstrip("\n") + "\n"
 
@@ -96,7 +99,8 @@ def load_source_schema(source: str | None):
     return src, load_schema(src)
 
 
-def render(schema, dialect: str, source_display: str, *, if_not_exists: bool = False):
+def render(schema, dialect: str, source_display: str, *, if_not_exists: bool = False,
+           owners: bool | None = None):
     """(text, counts, warnings) for ``schema`` in ``dialect``, with a header saying what and when."""
     from aishell.dialects.postgres.generate import counts as model_counts
 
@@ -106,7 +110,8 @@ def render(schema, dialect: str, source_display: str, *, if_not_exists: bool = F
     if dialect == "postgres":
         from aishell.dialects.postgres.generate import generate as pg_generate
 
-        return pg_generate(schema, header=True, if_not_exists=if_not_exists, header_info=info), counts, []
+        text = pg_generate(schema, header=True, if_not_exists=if_not_exists, owners=owners, header_info=info)
+        return text, counts, []
     from aishell.dialects import get_generator
 
     gen = get_generator(dialect)

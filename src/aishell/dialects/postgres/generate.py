@@ -24,6 +24,7 @@ and policies, comments, ownership, privileges.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import re
 from collections.abc import Iterable
@@ -33,6 +34,7 @@ from typing import Any
 
 from aishell.dialects.postgres import quote as _quote
 from aishell.dialects.postgres.quote import quote_literal
+from aishell.errors import UserError
 
 # Names repeat a lot in big schemas (every column of every table): quote each once.
 quote_ident = lru_cache(maxsize=65536)(_quote.quote_ident)
@@ -243,6 +245,12 @@ class PostgresGenerator:
     """Turns one Schema into PostgreSQL DDL. Each object kind has a ``<kind>_sql`` method."""
 
     def __init__(self, schema: Schema, *, if_not_exists: bool = False, owners: bool | None = None):
+        # Foreign tables need a server and user mappings the model does not describe: left out, and said so.
+        self.skipped = [t for t in schema.tables if t.attrs.get("foreign")]
+        if self.skipped:
+            schema = dataclasses.replace(
+                schema, tables=[t for t in schema.tables if not t.attrs.get("foreign")]
+            )
         self.schema = schema
         self.if_not_exists = if_not_exists
         self.owners = owners
@@ -264,6 +272,24 @@ class PostgresGenerator:
         self.default_owner = self._default_owner()
         self.inline_fks: dict[int, bool] = {}
         self.deferred_cycle_fks: set[tuple[str, str]] = set()
+        self._check_partitions()
+
+    def _check_partitions(self) -> None:
+        """A partition needs a parent in the model that is partitioned: say which, rather than emit DDL
+        that cannot run."""
+        for t in self.schema.tables:
+            if not t.partition_of:
+                continue
+            parent = self._parent_of(t)
+            if parent is None:
+                raise UserError(
+                    f"table {t.qualified_name} is a partition of {t.partition_of}, which is not in the schema"
+                )
+            if not parent.partition_by:
+                raise UserError(
+                    f"table {t.qualified_name} is a partition of {parent.qualified_name}, "
+                    "which is not partitioned (it has no partition_by)"
+                )
 
     # -- entry point ---------------------------------------------------------------------------------
     def generate(self, *, header: bool = True, header_info: dict[str, Any] | None = None) -> str:
@@ -283,6 +309,9 @@ class PostgresGenerator:
             ("Ownership", self.owners_sql()),
             ("Privileges", self.privileges_sql()),
         ]
+        if self.skipped:
+            names = ", ".join(t.qualified_name for t in self.skipped)
+            out.append(f"-- Not created: foreign tables need a server the model does not describe: {names}\n")
         for title, stmts in sections:
             if stmts:
                 out.append(f"-- {title}\n")
@@ -385,6 +414,8 @@ class PostgresGenerator:
                 if col is not None:
                     return t, col
             pos = text.find(".", pos + 1)
+        if text.count(".") == 1 and not text.startswith("public."):
+            return self._owned_by("public." + text)  # a design may leave out the schema
         return None
 
     def _default_owner(self) -> str | None:
@@ -597,6 +628,12 @@ class PostgresGenerator:
     def function_sql(self, f: Function) -> str:
         text = (f.definition or "").strip()
         if re.match(r"(?is)^\s*CREATE\s", text):
+            if self.if_not_exists:
+                text = re.sub(
+                    r"(?is)^\s*CREATE\s+(?!OR\s+REPLACE)(FUNCTION|PROCEDURE|AGGREGATE)\b",
+                    r"CREATE OR REPLACE \1",
+                    text,
+                )
             return _stmt(text)
         # A design may give only the body: build the statement from the structured fields.
         keyword = {"procedure": "PROCEDURE"}.get(f.kind, "FUNCTION")
@@ -609,7 +646,8 @@ class PostgresGenerator:
         return sql + f"\nAS {_dollar_quote(chr(10) + text + chr(10), 'function')};"
 
     def sequence_sql(self, seq: Sequence) -> str:
-        lines = [f"CREATE SEQUENCE{self._ine()} {qualify(seq.schema, seq.name)}"]
+        unlogged = "UNLOGGED " if seq.attrs.get("unlogged") else ""
+        lines = [f"CREATE {unlogged}SEQUENCE{self._ine()} {qualify(seq.schema, seq.name)}"]
         if seq.type and seq.type.lower() not in ("bigint", "int8"):
             lines.append(f"AS {seq.type}")
         lines += self._sequence_options(seq.start, seq.increment, seq.min_value, seq.max_value,
@@ -850,7 +888,8 @@ class PostgresGenerator:
     def _check_text(self, ck: CheckConstraint) -> str:
         if ck.definition:
             return ck.definition
-        text = f"CHECK {_paren(ck.expression)}"
+        expr = re.sub(r"(?is)^\s*CHECK\s*(?=\()", "", ck.expression)
+        text = f"CHECK {_paren(expr)}"
         if ck.no_inherit:
             text += " NO INHERIT"
         if not ck.valid:
@@ -939,6 +978,8 @@ class PostgresGenerator:
     # -- views ---------------------------------------------------------------------------------------
     def view_sql(self, v: View) -> str:
         body = v.definition.strip().rstrip(";").rstrip()
+        if re.match(r"(?is)^CREATE\s+(OR\s+REPLACE\s+)?(MATERIALIZED\s+)?VIEW\b", body):
+            return _stmt(body)  # a design gave the whole statement
         name = qualify(v.schema, v.name)
         opts = f"\nWITH ({', '.join(v.options)})" if v.options else ""
         if v.materialized:
@@ -1010,7 +1051,12 @@ class PostgresGenerator:
                     out.append(ri)
             for st in t.attrs.get("statistics") or []:
                 if isinstance(st, dict) and st.get("definition"):
-                    out.append(_stmt(st["definition"]))
+                    text = str(st["definition"])
+                    if self.if_not_exists:
+                        text = re.sub(
+                            r"^CREATE STATISTICS (?!IF NOT EXISTS)", "CREATE STATISTICS IF NOT EXISTS ", text
+                        )
+                    out.append(_stmt(text))
         for v in self.schema.views:
             for ix in v.indexes:
                 sql = self.index_sql(v.schema, v.name, ix, partitioned=False, table=None)
@@ -1049,9 +1095,20 @@ class PostgresGenerator:
             return _stmt(text)
         keys = []
         for i, col in enumerate(ix.columns):
-            is_expr = ix.expressions[i] if i < len(ix.expressions) else (
-                table is not None and table.column(col) is None and not re.match(r"^\w+$", col))
-            key = _paren(col) if is_expr else quote_ident(col)
+            inline_order = ""
+            m = _KEY_ORDER.match(col)
+            if (
+                m
+                and (i >= len(ix.expressions) or not ix.expressions[i])
+                and (table is None or table.column(m.group(1)) is not None)
+            ):
+                col, inline_order = m.group(1), " " + " ".join(m.group(2).upper().split())
+            is_expr = (
+                ix.expressions[i]
+                if i < len(ix.expressions)
+                else (table is not None and table.column(col) is None and not re.match(r"^\w+$", col))
+            )
+            key = (_paren(col) if is_expr else quote_ident(col)) + inline_order
             if i < len(ix.opclasses) and ix.opclasses[i]:
                 key += f" {ix.opclasses[i]}"
             if i < len(ix.orders) and ix.orders[i]:
@@ -1357,6 +1414,12 @@ _PRIV_ORDER = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES",
 
 
 # --------------------------------------------------------------------------------------------------
+
+
+# A design's index key written with its order: "created_at DESC", "name ASC NULLS LAST".
+_KEY_ORDER = re.compile(
+    r"^\s*(\w+)\s+((?:ASC|DESC)(?:\s+NULLS\s+(?:FIRST|LAST))?|NULLS\s+(?:FIRST|LAST))\s*$", re.IGNORECASE
+)
 
 
 def _refs_of(texts: Iterable[str]) -> list[tuple[str | None, str]]:
