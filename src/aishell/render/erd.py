@@ -18,7 +18,7 @@ from typing import Callable
 from aishell.errors import AishellError, UserError
 from aishell.model.schema import Schema, Table
 from aishell.render.facts import SchemaFacts, ref_name
-from aishell.render.simplify import fold_partitions, simplified_info, simplify
+from aishell.render.simplify import fold_partitions, simplified_info, simplify, summarize_rules
 
 FORMATS = ("png", "svg", "mermaid", "dot", "dbml")
 COLUMN_MODES = ("auto", "all", "keys", "none")
@@ -147,7 +147,7 @@ def build_erd(
         schema = simplify(schema, max_tables, keep=[focus] if focus else None)
     elif not partitions:
         schema, folded = fold_partitions(schema)
-        notes += [r["detail"] for r in folded]
+        notes += summarize_rules(folded)
     info = simplified_info(schema) or {}
     facts = SchemaFacts(schema)
     m2m = [e for e in info.get("m2m", []) if e["left"] in facts.tables and e["right"] in facts.tables]
@@ -229,8 +229,7 @@ def build_erd(
             ))
 
     cluster_list = _clusters(nodes, edges, clusters)
-    for rule in info.get("rules", []):
-        notes.append(rule["detail"])
+    notes += summarize_rules(info.get("rules", []))
     return ErGraph(nodes=nodes, edges=edges, clusters=cluster_list, notes=notes, omitted=omitted,
                    focus=focus, title=schema.name, schema=schema)
 

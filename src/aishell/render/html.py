@@ -92,14 +92,21 @@ def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: "
         site_diagram = erd.inline_svg(svgs[0])
         neighbourhoods = {q: erd.inline_svg(s) for q, s in zip(keys, svgs[1:])}
         res.diagram = "svg"
-        if g.omitted or len(g.tables) < len(schema.tables):
-            diagram_note = (f"Showing {len(g.tables)} of {len(schema.tables)} tables (most connected; "
-                            "junction tables drawn as many-to-many edges, lookup tables grouped). "
-                            "Every table is listed above.")
+        if g.notes:
+            diagram_note = "Every table is listed below. In the diagram: " + "; ".join(g.notes) + "."
     elif diagram and schema.tables:
         res.notes.append("no diagram embedded: Graphviz 'dot' not found (apt-get install graphviz)")
 
     tables = [_table_doc(facts, t, page_link, several, anchor(t.qualified_name)) for t in schema.tables]
+    children: dict[str, list[Table]] = {}
+    for t in schema.tables:
+        if t.partition_of in facts.tables:
+            children.setdefault(t.partition_of, []).append(t)
+    for td in tables:
+        parts = children.get(td["q"], [])
+        td["partitions"] = [{"name": c.qualified_name, "href": page_link(c.qualified_name),
+                             "bound": c.partition_bound} for c in parts]
+        td["is_partition"] = td["q"] in {c.qualified_name for cs in children.values() for c in cs}
     for td in tables:
         td["href"] = f"{slug(td['q'])}.html"
         td["diagram"] = neighbourhoods.get(td["q"])
@@ -142,7 +149,8 @@ def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: "
         files["objects.html"] = env.get_template("objects.html.j2").render(
             **common, page_title=f"Objects · {site['title']}", inline_assets=False, root="",
             index_href="index.html")
-    data = [{"n": td["q"], "h": td["href"], "c": td["first_line"]} for td in tables]
+    data = [{"n": td["q"], "h": td["href"], "c": td["first_line"], **({"p": 1} if td["is_partition"] else {})}
+            for td in tables]
     files["assets/tables.js"] = ("window.AISHELL_TABLES = "
                                  + json.dumps(data, ensure_ascii=False).replace("</", "<\\/") + ";\n")
     files["assets/site.css"] = _asset("site.css")

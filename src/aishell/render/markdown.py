@@ -53,6 +53,10 @@ class MarkdownWriter:
         self.mermaid = mermaid
         self.diagram_image = diagram_image
         self.simplified_view = simplified_view
+        self.partitions: dict[str, list[Table]] = {}
+        for t in schema.tables:
+            if t.partition_of in self.facts.tables:
+                self.partitions.setdefault(t.partition_of, []).append(t)
         self.slug = Slugger()
         for t in schema.tables:
             self.slug(t.qualified_name)
@@ -119,13 +123,17 @@ class MarkdownWriter:
             out += [head, rule]
             for t in s.tables:
                 q = t.qualified_name
+                if t.partition_of in self.facts.tables:
+                    continue  # listed on its parent's page
                 name = q if several or t.schema != "public" else t.name
                 row = [f"[{_cell(name)}]({link(q)})", str(len(t.columns)), str(len(t.foreign_keys)),
                        str(len(self.facts.incoming.get(q, [])))]
                 if has_stats:
                     row += [human_count(t.attrs.get("row_estimate")) or "",
                             human_bytes(t.attrs.get("total_bytes")) or ""]
-                row.append(_cell(_first_line(t.comment)))
+                n_parts = len(self.partitions.get(q, []))
+                row.append((f"partitioned, {plural(n_parts, 'partitions')}; " if n_parts else "")
+                           + _cell(_first_line(t.comment)))
                 out.append("| " + " | ".join(row) + " |")
         else:
             out.append("No tables.")
@@ -194,6 +202,11 @@ class MarkdownWriter:
         if t.primary_key:
             name = f" ({_code(t.primary_key_name)})" if t.primary_key_name else ""
             out += [f"**Primary key**{name}: " + ", ".join(_code(c) for c in t.primary_key), ""]
+        parts = self.partitions.get(q, [])
+        if parts:
+            out += [f"{h}# Partitions", "", "| Partition | Bound |", "|---|---|"]
+            out += [f"| [{p.qualified_name}]({link(p.qualified_name)}) | {_code(p.partition_bound)} |" for p in parts]
+            out.append("")
         if t.foreign_keys:
             out += [f"{h}# Foreign keys", "", "| Name | Columns | References | On delete | On update |",
                     "|---|---|---|---|---|"]

@@ -250,3 +250,16 @@ def simplified_info(schema: Schema) -> dict[str, Any] | None:
     """The ``attrs["simplified"]`` record of a simplified schema, or None."""
     info = schema.attrs.get("simplified")
     return info if isinstance(info, dict) else None
+
+
+def summarize_rules(rules: list[dict[str, Any]], limit: int = 4) -> list[str]:
+    """One line per kind of rule (``22 junction tables collapsed ...: a, b, c, d, ...``)."""
+    out: list[str] = []
+    for kind, what in (("partitions", "partitioned table(s) shown with their partitions folded in"),
+                       ("junction", "junction table(s) drawn as many-to-many edges")):
+        tables = [r["table"] for r in rules if r["rule"] == kind]
+        if tables:
+            names = ", ".join(t.split(".", 1)[-1] for t in tables[:limit]) + (", ..." if len(tables) > limit else "")
+            out.append(f"{len(tables)} {what}: {names}")
+    out += [r["detail"] for r in rules if r["rule"] not in ("partitions", "junction")]
+    return out

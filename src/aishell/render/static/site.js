@@ -11,6 +11,7 @@
     window.AISHELL_TABLES.forEach(function (t) {
       var li = document.createElement("li");
       li.setAttribute("data-name", norm(t.n + " " + (t.c || "")));
+      if (t.p) { li.setAttribute("data-partition", "1"); }
       var a = document.createElement("a");
       a.href = prefix + t.h;
       a.textContent = t.n;
@@ -34,6 +35,8 @@
       Array.prototype.forEach.call(document.querySelectorAll(selector), function (el) {
         var name = el.getAttribute("data-name") || "";
         var ok = words.every(function (w) { return name.indexOf(w) !== -1; });
+        // Partitions crowd the lists: shown only when a search names them.
+        if (!words.length && el.hasAttribute("data-partition")) { ok = false; }
         el.classList.toggle("hidden", !ok);
         if (ok) { shown += 1; }
       });
