@@ -78,7 +78,7 @@ def design(text: str | None, from_file: str | None, pattern: str | None, llm: st
         if force_wizard or (sys.stdin.isatty() and not as_json):
             from aishell.design.wizard import run_click
 
-            text, pattern = run_click()
+            text, pattern = run_click(err=as_json)
         else:
             raise UserError("no requirements given and no terminal for the wizard: pass TEXT, --file or --pattern")
     config = load_config() if llm else None

@@ -41,6 +41,7 @@ class Design:
         doc = to_dict(self.schema)
         req = self.requirements.to_dict()
         req["engine"] = self.engine
+        req["notes"] = list(req.get("notes", [])) + list(self.notes)
         req["patterns"] = self.patterns
         req["normal_form"] = {"level": self.normal_form[0], "problems": self.normal_form[1]}
         req["estimates"] = {k: v for k, v in self.estimates.items() if k != "per_table"}

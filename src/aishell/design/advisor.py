@@ -360,7 +360,10 @@ def normal_form(schema: Schema) -> tuple[str, list[str]]:
             prefix = fk.columns[0][:-3] + "_" if fk.columns[0].endswith("_id") else None
             if not prefix:
                 continue
+            fk_cols = {col for f in t.foreign_keys for col in f.columns}
             for c in t.columns:
+                if c.name in fk_cols:
+                    continue  # part of a (composite) foreign key, not a copy
                 if c.name.startswith(prefix) and not c.name.endswith("_id") and ref.column(c.name[len(prefix):]) \
                         and c.name[len(prefix):] not in ("created_at", "updated_at"):
                     problems_3nf.append(f"{t.name}.{c.name} copies {ref.name}.{c.name[len(prefix):]}")

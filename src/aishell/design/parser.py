@@ -346,7 +346,8 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
                 third_person and nxt is not None and nxt.tag in ("D", "Q", "P", "R", "OTHER", "N", "VN", "A")
                 or nxt is not None and nxt.tag in ("D", "Q", "P", "R", "OTHER")
                 or t.text == lemma and nxt is not None and nxt.tag in ("N", "VN", "A") and
-                any(x.tag == "V" for x in toks[:i - 1]) and t.text not in kb.noun_index())
+                any(x.tag == "V" for x in toks[:i - 1]) and (
+                    t.text not in kb.noun_index() or t.text in lex["verbs_one_to_many"] | lex["verbs_many_to_many"]))
         t.tag = "V" if is_verb else "N"
         if is_verb:
             t.lemma = lemma
@@ -1092,9 +1093,7 @@ class _Parser:
         noun_arch = kb.archetype_for(verb)
         tarch0 = kb.archetype_for(self.req.entities[target].noun)
         if noun_arch is not None and noun_arch.id in ("comment", "review", "reaction", "message", "grade") \
-                and target != subj and not (tarch0 is not None and tarch0.kind in (
-                    "content", "transaction", "booking", "line", "log", "timeseries", "movement", "dependent")) \
-                and noun_arch.id not in ("order",):
+                and target != subj and not (tarch0 is not None and tarch0.id == noun_arch.id):
             # "users comment on tasks" → comments(user_id, task_id); "users like posts" → likes
             holder = next((e.name for e in self.req.entities.values() if e.archetype == noun_arch.id
                            and e.name not in (subj, target)), None)

@@ -468,7 +468,11 @@ class Planner:
         t.primary_key_name = ident(e.table, "pkey")
         specs: list[kb.ColumnSpec] = []
         if e.arch:
-            specs += e.arch.columns_for(e.entity.noun)
+            # noun-specific columns (a job's salary) only when the entity is that noun, not "maintenance job"
+            last = e.entity.name.rsplit("_", 1)[-1]
+            exact = e.entity.name == e.entity.noun or "_" not in e.entity.name or \
+                last in kb.lexicon()["instance_heads"] or e.entity.noun == e.entity.name.replace(" ", "_")
+            specs += e.arch.columns_for(e.entity.noun if exact else "")
             if e.kind == "line" and "no_quantity" in e.flags:
                 specs = [s for s in specs if s.name not in ("quantity", "unit_price", "line_total")]
         elif e.kind == "actor":

@@ -124,7 +124,13 @@ class _Gen:
             if "longitude" in name:
                 lo_f, hi_f = max(lo_f, -170), min(hi_f, 170)
             scale = 6 if "itude" in name else 2
-            return f"{self.rnd.uniform(lo_f, hi_f):.{scale}f}"
+            m = re.search(r"\((\d+)\s*,\s*(\d+)\)", typ)
+            if m:  # stay inside NUMERIC(p, s)
+                p_, s_ = int(m.group(1)), int(m.group(2))
+                limit = 10 ** (p_ - s_) - 10 ** (-s_)
+                hi_f, lo_f = min(hi_f, limit), max(lo_f, -limit)
+                scale = min(scale, s_)
+            return f"{self.rnd.uniform(lo_f, max(lo_f, hi_f)):.{scale}f}"
         if base == "boolean":
             return "true" if (i % 3 == 0) else "false"
         if base in ("timestamptz", "timestamp with time zone", "timestamp", "timestamp without time zone"):

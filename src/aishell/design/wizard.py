@@ -112,13 +112,14 @@ def _article(title: str) -> str:
     return "an" if title[:1].lower() in "aeiou" else "a"
 
 
-def run_click() -> tuple[str | None, str | None]:
+def run_click(*, err: bool = False) -> tuple[str | None, str | None]:
+    """Run the wizard with click's prompts; ``err`` sends questions to stderr (when stdout carries --json)."""
     import click
 
     def prompt(text: str, default: str) -> str:
         try:
-            return click.prompt(text, default=default or "", show_default=bool(default))
+            return click.prompt(text, default=default or "", show_default=bool(default), err=err)
         except click.exceptions.Abort:
             raise UserError("wizard aborted") from None
 
-    return run(prompt, click.echo)
+    return run(prompt, lambda line: click.echo(line, err=err))
