@@ -125,3 +125,26 @@ def test_pagila_script(pagila, node_check):
     assert film["rating"]["enum"][:2] == ["G", "PG"]
     assert film["release_year"]["minimum"] == 1901 and film["release_year"]["maximum"] == 2155
     assert "tsvector" in "\n".join(warnings)
+
+
+def test_tsvector_expression_index_becomes_text_index(node_check):
+    from aishell.model import Column, Index, Schema, Table
+
+    t = Table(
+        "doc",
+        columns=[Column("id", "integer", nullable=False), Column("title", "text"), Column("body", "text")],
+        primary_key=["id"],
+        indexes=[
+            Index(
+                "doc_fts",
+                ["to_tsvector('english'::regconfig, (title || body))"],
+                method="gin",
+                expressions=[True],
+            ),
+            Index("doc_fts2", ["to_tsvector(title)"], method="gin", expressions=[True]),
+        ],
+    )
+    js, warnings = generate_with_report(Schema(tables=[t]))
+    node_check(js)
+    assert ("doc", {"title": "text", "body": "text"}, {"name": "doc_fts"}) in _indexes(js)
+    assert any("doc_fts2: a second text index" in w for w in warnings)

@@ -244,3 +244,23 @@ def test_foreign_key_column_types_made_equal(mysql_db):
     assert set(mysql_db.foreign_keys("c")) == {"c_p_fkey", "c_code_fkey", "c_name_fkey"}
     assert any("widened to BIGINT" in w for w in warnings)
     assert any("c.p_name" in w and "VARCHAR(255)" in w for w in warnings)
+
+
+def test_tsvector_expression_index_becomes_fulltext(mysql_db):
+    from aishell.model import Column, Index, Schema, Table
+
+    expr = (
+        "to_tsvector('english'::regconfig, ((COALESCE(title, ''::text) || ' '::text) || "
+        "COALESCE(body, ''::text)))"
+    )
+    t = Table(
+        "doc",
+        columns=[Column("id", "integer", nullable=False), Column("title", "text"), Column("body", "text")],
+        primary_key=["id"],
+        indexes=[Index("doc_fts", [expr], method="gin", expressions=[True])],
+    )
+    sql, warnings = generate_with_report(Schema(tables=[t]))
+    assert "CREATE FULLTEXT INDEX `doc_fts` ON `doc` (`title`, `body`);" in sql
+    mysql_db.run(sql)
+    assert "doc_fts" in mysql_db.indexes("doc")
+    assert any("FULLTEXT" in w for w in warnings)

@@ -35,6 +35,7 @@ from aishell.dialects.mysql.portable import (
     ResolvedType,
     flat_names,
     fold_partitions,
+    fulltext_columns,
     not_translated_objects,
     resolve_type,
 )
@@ -68,6 +69,7 @@ class MongoGenerator:
         self.schema, self.skipped = fold_partitions(schema, self.report)
         self.names = flat_names(self.schema)
         self.embed = options.get("embed", True)
+        self._text_index: dict[str, list[str]] = {}  # collection -> its one text index
         self.additional = bool(options.get("additional_properties", False))
 
     # -- public ------------------------------------------------------------------------------------
@@ -470,6 +472,7 @@ class MongoGenerator:
             uniq(table.primary_key, table.primary_key_name, f"{table.qualified_name}.primary key")
         for u in table.unique:
             uniq(u.columns, u.name, f"{table.qualified_name}.{u.name or 'unique'}")
+        text_index_done: list[str] = self._text_index.setdefault(path_table.qualified_name, [])
         for idx in table.indexes:
             if idx.constraint:
                 continue
@@ -479,8 +482,28 @@ class MongoGenerator:
             if method == "hash" and len(idx.columns) == 1 and not any(idx.expressions):
                 out.append(({prefix + idx.columns[0]: "hashed"}, {"name": idx.name}, None))
                 continue
+            text_cols = (
+                fulltext_columns(idx.columns, idx.expressions, {c.name for c in table.columns})
+                if method == "gin" and not idx.where
+                else None
+            )
+            if text_cols and not text_index_done:
+                text_index_done.append(idx.name)
+                self.report.approximated(
+                    obj,
+                    "to_tsvector GIN index written as a text index (MongoDB's "
+                    "own stemming, not the text search configuration)",
+                )
+                out.append(
+                    ({prefix + c: "text" for c in text_cols if c not in back}, {"name": idx.name}, None)
+                )
+                continue
             if method not in ("btree", "hash"):
                 reason = f"{method.upper()} index has no MongoDB equivalent"
+                if text_cols:
+                    reason = (
+                        f"a second text index (MongoDB allows one per collection; {text_index_done[0]} is it)"
+                    )
                 col = table.column(idx.columns[0]) if idx.columns else None
                 if col is not None and "tsvector" in col.type:
                     reason += " (full-text: create a text index on the source fields)"

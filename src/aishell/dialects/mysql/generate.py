@@ -24,6 +24,7 @@ from aishell.dialects.mysql.base import ColumnPlan, SqlGenerator
 from aishell.dialects.mysql.portable import (
     INTEGER_TYPES,
     bytea_hex,
+    fulltext_columns,
     pg_array_to_json,
     ResolvedType,
     columns_in_expr,
@@ -667,6 +668,23 @@ class MySQLGenerator(SqlGenerator):
             bad = [c for c in idx.columns if plans[c].type_sql == "JSON"]
             if bad:
                 reason = f"index on JSON column {', '.join(bad)}: MySQL cannot index JSON directly"
+        if reason and method == "gin" and not idx.where:
+            cols = fulltext_columns(idx.columns, idx.expressions, set(self.plans[table.qualified_name]))
+            if cols and all(
+                self.plans[table.qualified_name][c].type_sql.split("(")[0].split()[0]
+                in ("LONGTEXT", "VARCHAR", "CHAR")
+                for c in cols
+            ):
+                self.report.approximated(
+                    obj,
+                    "to_tsvector GIN index written as a FULLTEXT index (MySQL's "
+                    "own parser and stop words, not the text search configuration)",
+                )
+                quoted = ", ".join(self.quote(c) for c in cols)
+                return (
+                    f"CREATE FULLTEXT INDEX {self.quote(idx.name[:64])} ON "
+                    f"{self.quote(self.table_name(table))} ({quoted});"
+                )
         if reason:
             self.report.not_expressible(obj, reason)
             return self.commented_out(f"not expressible: {reason}", pg)

@@ -1092,3 +1092,41 @@ def bytea_hex(literal: str) -> str | None:
     if not m or len(m.group(1)) % 2:
         return None
     return m.group(1).lower()
+
+
+def fulltext_columns(columns: list[str], expressions: list[bool], known: set[str]) -> list[str] | None:
+    """The text columns a full-text index covers, when its single key is ``to_tsvector([config,] doc)``
+    and the document is only columns joined with ``||`` (``coalesce(col, '')`` allowed): the shape
+    MySQL's FULLTEXT and MongoDB's text index can express. None otherwise."""
+    if len(columns) != 1 or not (expressions and expressions[0]):
+        return None
+    try:
+        sqlglot, exp, _ = _sqlglot()
+        tree = sqlglot.parse_one(columns[0], read="postgres")
+    except Exception:  # noqa: BLE001 (sqlglot raises many error types)
+        return None
+    if not (isinstance(tree, exp.Anonymous) and tree.name.lower() == "to_tsvector"):
+        return None
+    args = tree.expressions
+    doc = args[-1] if args else None
+    if doc is None or len(args) > 2:
+        return None
+    cols: list[str] = []
+
+    def walk(node) -> bool:
+        while isinstance(node, (exp.Paren, exp.Cast)):
+            node = node.this
+        if isinstance(node, exp.DPipe):
+            return walk(node.this) and walk(node.expression)
+        if isinstance(node, exp.Coalesce):
+            return walk(node.this)
+        if isinstance(node, exp.Literal) and node.is_string:
+            return True
+        if isinstance(node, exp.Column) and node.name in known:
+            cols.append(node.name)
+            return True
+        return False
+
+    if not walk(doc) or not cols:
+        return None
+    return list(dict.fromkeys(cols))
