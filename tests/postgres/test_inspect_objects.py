@@ -300,8 +300,11 @@ def test_quoting_torture(model):
 def test_model_is_deterministic_and_serialisable(model):
     from aishell.model import dumps, loads
 
+    from aishell.cli.inspect import fast_dumps
+
     text = dumps(model)
     assert dumps(loads(text)) == text
+    assert fast_dumps(model) == text  # the CLI's one-pass writer prints exactly the model's JSON
     keys = [(t.schema, t.name) for t in model.tables]
     assert keys == sorted(keys)
     keys = [(v.schema, v.name) for v in model.views]

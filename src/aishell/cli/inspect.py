@@ -26,7 +26,6 @@ def inspect(source: str, schemas: tuple[str, ...], no_stats: bool, as_json: bool
       aishell schema inspect schema.sql --json > model.json
       aishell schema inspect staging --schema billing
     """
-    from aishell.model import dumps
     from aishell.sources import load_schema, parse_source
 
     src = parse_source(source)
@@ -37,9 +36,112 @@ def inspect(source: str, schemas: tuple[str, ...], no_stats: bool, as_json: bool
         if schemas:
             _filter_schemas(schema, set(schemas))
     if as_json:
-        click.echo(dumps(schema))
+        click.echo(fast_dumps(schema))
         return
     render_summary(schema, src.display)
+
+
+# -- JSON ---------------------------------------------------------------------------------------------
+# ``aishell.model.dumps`` goes through ``to_dict`` (which builds every default value anew to compare) and
+# json's pure-Python indenting encoder: about 1.5 s for a 2,000-table model, longer than pg_dump takes to
+# dump it. ``fast_dumps`` writes the very same text in one pass (tests check byte equality).
+_FIELD_DEFAULTS: dict[type, list[tuple[str, bool, object]]] = {}
+
+
+def _field_defaults(cls: type) -> list[tuple[str, bool, object]]:
+    import dataclasses
+
+    spec = _FIELD_DEFAULTS.get(cls)
+    if spec is None:
+        spec = []
+        for f in dataclasses.fields(cls):
+            if f.name == "format_version":
+                spec.append((f.name, False, None))
+            elif f.default is not dataclasses.MISSING:
+                spec.append((f.name, True, f.default))
+            elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+                spec.append((f.name, True, f.default_factory()))  # type: ignore[misc]
+            else:
+                spec.append((f.name, False, None))
+        _FIELD_DEFAULTS[cls] = spec
+    return spec
+
+
+def fast_dumps(schema) -> str:
+    """The text ``aishell.model.dumps(schema)`` returns (indent 2, defaults left out), only faster."""
+    import dataclasses
+    import json
+    from json.encoder import encode_basestring  # the C version when available, as json.dumps uses
+
+    parts: list[str] = []
+    add = parts.append
+    is_dc = dataclasses.is_dataclass
+
+    def floatstr(v: float) -> str:
+        if v != v:
+            return "NaN"
+        if v in (float("inf"), float("-inf")):
+            return "Infinity" if v > 0 else "-Infinity"
+        return float.__repr__(v)
+
+    def emit(value, indent: str) -> None:
+        if isinstance(value, str):
+            add(encode_basestring(value))
+        elif value is None:
+            add("null")
+        elif value is True:
+            add("true")
+        elif value is False:
+            add("false")
+        elif isinstance(value, int):
+            add(int.__repr__(value))
+        elif isinstance(value, float):
+            add(floatstr(value))
+        elif isinstance(value, (list, tuple)):
+            if not value:
+                add("[]")
+                return
+            inner = indent + "  "
+            add("[" + inner)
+            first = True
+            for item in value:
+                if not first:
+                    add("," + inner)
+                first = False
+                emit(item, inner)
+            add(indent + "]")
+        elif isinstance(value, dict):
+            if not value:
+                add("{}")
+                return
+            emit_items([(str(k), v) for k, v in value.items()], indent)
+        elif is_dc(value) and not isinstance(value, type):
+            items = []
+            for name, has_default, default in _field_defaults(type(value)):
+                v = getattr(value, name)
+                if not (has_default and v == default):
+                    items.append((name, v))
+            if not items:
+                add("{}")
+                return
+            emit_items(items, indent)
+        else:
+            add(json.dumps(value))  # raises TypeError as json.dumps would
+
+    def emit_items(items, indent: str) -> None:
+        inner = indent + "  "
+        add("{" + inner)
+        first = True
+        for key, v in items:
+            if not first:
+                add("," + inner)
+            first = False
+            add(encode_basestring(key) + ": ")
+            emit(v, inner)
+        add(indent + "}")
+
+    emit(schema, "\n")
+    return "".join(parts)
 
 
 def _inspect_live(src, schemas: list[str] | None, *, include_stats: bool):

@@ -17,6 +17,7 @@ captured and what is deliberately left out.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections import defaultdict
@@ -56,6 +57,7 @@ QUERIES = (
     "relations",
     "columns",
     "constraints",
+    "opclasses",
     "indexes",
     "triggers",
     "policies",
@@ -162,7 +164,7 @@ def inspect_connection(
     version = int(conn.info.server_version)
     if version < 130000:
         raise UserError(f"PostgreSQL {version // 10000} is not supported (aishell reads 13 and later)")
-    rows: dict[str, list[dict[str, Any]]] = {}
+    builder = _Builder(include_stats)
     try:
         conn.read_only = True
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
@@ -174,13 +176,22 @@ def inspect_connection(
                     " pg_catalog.set_config('lock_timeout', %s, true)",
                     (statement_timeout, statement_timeout),
                 )
-            with conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
                 params: dict[str, Any] = {"schemas": list(schemas) if schemas else None}
-                for name in QUERIES:
+                cur.execute(catalog_sql(QUERIES[0], version=version, stats=include_stats), params)
+                namespaces = _dict_rows(cur)
+                builder.feed(QUERIES[0], namespaces)
+                params["nsp"] = [r["oid"] for r in namespaces]
+            # The other queries go out together in a pipeline: the server runs the next ones while
+            # this process builds the model from the rows of the previous (two processes, two cores).
+            rest = QUERIES[1:]
+            pipeline = conn.pipeline() if psycopg.Pipeline.is_supported() else contextlib.nullcontext()
+            with pipeline:
+                cursors = [conn.cursor() for _ in rest]
+                for name, cur in zip(rest, cursors):
                     cur.execute(catalog_sql(name, version=version, stats=include_stats), params)
-                    rows[name] = cur.fetchall()
-                    if name == "namespaces":
-                        params["nsp"] = [r["oid"] for r in rows[name]]
+                for name, cur in zip(rest, cursors):
+                    builder.feed(name, _dict_rows(cur))
+                    cur.close()
     except (psycopg.errors.QueryCanceled, psycopg.errors.LockNotAvailable) as exc:
         what = "waiting for a lock" if isinstance(exc, psycopg.errors.LockNotAvailable) else "reading the catalog"
         raise AishellError(
@@ -190,14 +201,22 @@ def inspect_connection(
     except psycopg.errors.InsufficientPrivilege as exc:
         raise UserError(f"not allowed to read the catalog: {str(exc).splitlines()[0]}") from None
     except psycopg.OperationalError as exc:
-        raise ConnectError(f"lost the connection while reading the catalog: {str(exc).splitlines()[0]}") from None
-    schema = _build(rows, include_stats=include_stats)
+        raise ConnectError(
+            f"lost the connection while reading the catalog: {str(exc).splitlines()[0]}"
+        ) from None
+    schema = builder.finish()
     schema.server_version = f"{version // 10000}.{version % 10000}"
     if schemas:
         missing = sorted(set(schemas) - {n.name for n in schema.schemas})
         if missing:
             raise UserError(f"no schema named {missing[0]!r} in this database")
     return schema
+
+
+def _dict_rows(cur: Any) -> list[dict[str, Any]]:
+    data = cur.fetchall()  # first: in pipeline mode the description arrives with the rows
+    names = [d.name for d in cur.description]
+    return [dict(zip(names, row)) for row in data]
 
 
 def query_count() -> int:
@@ -207,173 +226,285 @@ def query_count() -> int:
 
 # -- assembling the model ---------------------------------------------------------------------------------
 def _build(rows: dict[str, list[dict[str, Any]]], *, include_stats: bool) -> Schema:
-    schema = Schema()
-    schema.schemas = [
-        Namespace(name=r["name"], owner=r["owner"], comment=r["comment"], privileges=parse_acl(r["acl"]))
-        for r in rows["namespaces"]
-    ]
-    schema.extensions = [
-        Extension(name=r["name"], schema=r["schema"], version=r["version"], comment=r["comment"])
-        for r in rows["extensions"]
-    ]
+    """Assemble the model from every query's rows (in ``QUERIES`` order)."""
+    builder = _Builder(include_stats)
+    for name in QUERIES:
+        builder.feed(name, rows[name])
+    return builder.finish()
 
-    columns_by_rel: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for r in rows["columns"]:
-        columns_by_rel[r["relid"]].append(r)
 
-    # Sequences, and identity options keyed by (table oid, attnum).
-    identity: dict[tuple[int, int], dict[str, Any]] = {}
-    for r in rows["sequences"]:
-        lo, hi = _default_bounds(r["type"], r["increment"])
-        min_value = None if r["min_value"] == lo else r["min_value"]
-        max_value = None if r["max_value"] == hi else r["max_value"]
-        if r["owner_deptype"] == "i":
-            opts: dict[str, Any] = {
-                "start": r["start"], "increment": r["increment"], "cache": r["cache"], "cycle": r["cycle"],
-                "sequence_name": f"{r['schema']}.{r['name']}",
-            }
-            if min_value is not None:
-                opts["min_value"] = min_value
-            if max_value is not None:
-                opts["max_value"] = max_value
-            if r["type"] != "bigint":
-                opts["type"] = r["type"]
-            identity[(r["owner_relid"], r["owner_attnum"])] = opts
-            continue
-        seq = Sequence(
-            name=r["name"], schema=r["schema"], type=r["type"], start=r["start"], increment=r["increment"],
-            min_value=min_value, max_value=max_value, cache=r["cache"], cycle=r["cycle"],
-            owned_by=f"{r['owner_schema']}.{r['owner_table']}.{r['owner_column']}" if r["owner_table"] else None,
-            owner=r["owner"], comment=r["comment"], privileges=parse_acl(r["acl"]),
-        )
-        if r["persistence"] == "u":
-            seq.attrs["unlogged"] = True
-        schema.sequences.append(seq)
+class _Builder:
+    """Turns each query's rows into model objects as they arrive.
 
-    # Types.
-    domains_by_oid: dict[int, Domain] = {}
-    for r in rows["types"]:
-        common = dict(name=r["name"], schema=r["schema"], owner=r["owner"], comment=r["comment"],
-                      privileges=parse_acl(r["acl"]))
-        if r["kind"] == "e":
-            schema.enums.append(EnumType(values=list(r["enum_values"] or []), **common))
-        elif r["kind"] == "d":
-            dom = Domain(type=r["base_type"], default=r["default_value"], not_null=r["not_null"],
-                         collation=r["collation"], **common)
-            domains_by_oid[r["oid"]] = dom
-            schema.domains.append(dom)
-        else:
-            attrs = [_column(c, {}) for c in columns_by_rel.get(r["relid"], [])]
-            schema.composite_types.append(CompositeType(attributes=attrs, **common))
+    ``inspect_connection`` feeds it while later queries still run on the server, so building the model
+    overlaps the catalog work. Each step may rely only on the queries before it in ``QUERIES``.
+    """
 
-    # Relations.
-    tables: dict[int, Table] = {}
-    views: dict[int, View] = {}
-    for r in rows["relations"]:
-        if r["kind"] in ("v", "m"):
-            cols = columns_by_rel.get(r["oid"], [])
-            view = View(
-                name=r["name"], schema=r["schema"], definition=r["view_definition"] or "",
-                materialized=r["kind"] == "m", columns=[c["name"] for c in cols],
-                column_comments={c["name"]: c["comment"] for c in cols if c["comment"] is not None},
-                options=list(r["options"] or []), with_data=bool(r["populated"]) if r["kind"] == "m" else True,
-                tablespace=r["tablespace"], owner=r["owner"], comment=r["comment"],
-                privileges=parse_acl(r["acl"]) + _column_privileges(cols),
-                depends_on=sorted(r["depends_on"] or []),
-            )
-            if r["kind"] == "m" and r["access_method"] not in (None, "heap"):
-                view.attrs["access_method"] = r["access_method"]
-            if include_stats and r["kind"] == "m":
-                view.attrs.update(_table_stats(r))
-            views[r["oid"]] = view
-            continue
-        cols = columns_by_rel.get(r["oid"], [])
-        parents = list(r["parents"] or [])
-        table = Table(
-            name=r["name"], schema=r["schema"],
-            columns=[_column(c, identity.get((r["oid"], c["attnum"]), {}), r["name"]) for c in cols],
-            rls_enabled=r["rls_enabled"], rls_forced=r["rls_forced"], unlogged=r["persistence"] == "u",
-            partition_by=r["partition_by"],
-            partition_of=parents[0] if r["is_partition"] and parents else None,
-            partition_bound=r["partition_bound"],
-            inherits=[] if r["is_partition"] else parents,
-            options=list(r["options"] or []), tablespace=r["tablespace"],
-            access_method=r["access_method"] if r["access_method"] not in (None, "heap") else None,
-            owner=r["owner"], comment=r["comment"],
-            privileges=parse_acl(r["acl"]) + _column_privileges(cols),
-        )
-        if r["kind"] == "f":
-            table.attrs["foreign"] = True
-        if r["replica_identity"] and r["replica_identity"] != "d":
-            # f: FULL, n: NOTHING, i: USING INDEX (the index is flagged replica_identity).
-            table.attrs["replica_identity"] = {"f": "FULL", "n": "NOTHING", "i": "INDEX"}[r["replica_identity"]]
-        if include_stats and r["kind"] != "p":
-            table.attrs.update(_table_stats(r))
-        tables[r["oid"]] = table
+    def __init__(self, include_stats: bool):
+        self.include_stats = include_stats
+        self.schema = Schema()
+        self.identity: dict[tuple[int, int], dict[str, Any]] = {}
+        self.domains: dict[int, Domain] = {}
+        self.composites: dict[int, CompositeType] = {}  # by relation oid
+        self.tables: dict[int, Table] = {}
+        self.views: dict[int, View] = {}
+        self.relation_rows: dict[int, dict[str, Any]] = {}
+        self.column_names: dict[tuple[int, int], str] = {}
+        self.opclass_names: dict[int, str] = {}
+        self.indexes: dict[int, Index] = {}
+        self.pending_unique: list[tuple[UniqueConstraint, int]] = []
 
-    # Indexes first: unique constraints read their INCLUDE columns from the index.
-    index_by_oid: dict[int, Index] = {}
-    for r in rows["indexes"]:
-        idx = _index(r, include_stats)
-        index_by_oid[r["oid"]] = idx
-        owner_rel = tables.get(r["relid"]) or views.get(r["relid"])
-        if owner_rel is not None:
-            owner_rel.indexes.append(idx)
+    def feed(self, name: str, rows: list[dict[str, Any]]) -> None:
+        getattr(self, f"_on_{name}")(rows)
 
-    for r in rows["constraints"]:
-        if r["relid"]:
-            table = tables.get(r["relid"])
-            if table is None:
-                continue
-            _add_constraint(table, r, index_by_oid)
-        elif r["typid"] and r["kind"] == "c" and r["typid"] in domains_by_oid:
-            domains_by_oid[r["typid"]].checks.append(
-                CheckConstraint(name=r["name"], expression=r["expression"] or _check_expr(r["definition"]),
-                                valid=r["validated"], comment=r["comment"], definition=r["definition"])
-            )
+    # -- one step per query ------------------------------------------------------------------------------
+    def _on_namespaces(self, rows: list[dict[str, Any]]) -> None:
+        self.schema.schemas = [
+            Namespace(name=r["name"], owner=r["owner"], comment=r["comment"], privileges=parse_acl(r["acl"]))
+            for r in rows
+        ]
 
-    for r in rows["triggers"]:
-        owner_rel = tables.get(r["relid"]) or views.get(r["relid"])
-        if owner_rel is not None:
-            owner_rel.triggers.append(_trigger(r))
+    def _on_extensions(self, rows: list[dict[str, Any]]) -> None:
+        self.schema.extensions = [
+            Extension(name=r["name"], schema=r["schema"], version=r["version"], comment=r["comment"])
+            for r in rows
+        ]
 
-    for r in rows["policies"]:
-        table = tables.get(r["relid"])
-        if table is not None:
-            table.policies.append(Policy(
-                name=r["name"], command=_POLICY_CMD.get(r["command"], "ALL"), permissive=r["permissive"],
-                roles=list(r["roles"] or ["public"]), using=r["using_expr"], with_check=r["check_expr"],
+    def _on_types(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            common = dict(
+                name=r["name"],
+                schema=r["schema"],
+                owner=r["owner"],
                 comment=r["comment"],
-            ))
+                privileges=parse_acl(r["acl"]),
+            )
+            if r["kind"] == "e":
+                self.schema.enums.append(EnumType(values=list(r["enum_values"] or []), **common))
+            elif r["kind"] == "d":
+                dom = Domain(
+                    type=r["base_type"],
+                    default=r["default_value"],
+                    not_null=r["not_null"],
+                    collation=r["collation"],
+                    **common,
+                )
+                self.domains[r["oid"]] = dom
+                self.schema.domains.append(dom)
+            else:
+                comp = CompositeType(**common)
+                self.composites[r["relid"]] = comp
+                self.schema.composite_types.append(comp)
 
-    for r in rows["statistics"]:
-        table = tables.get(r["relid"])
-        if table is not None:
-            entry = {"name": r["name"], "schema": r["schema"], "definition": r["definition"]}
-            if r["comment"] is not None:
-                entry["comment"] = r["comment"]
-            table.attrs.setdefault("statistics", []).append(entry)
+    def _on_sequences(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            lo, hi = _default_bounds(r["type"], r["increment"])
+            min_value = None if r["min_value"] == lo else r["min_value"]
+            max_value = None if r["max_value"] == hi else r["max_value"]
+            if r["owner_deptype"] == "i":
+                # An identity column's sequence: its options go on the column, keyed (table oid, attnum).
+                opts: dict[str, Any] = {
+                    "start": r["start"],
+                    "increment": r["increment"],
+                    "cache": r["cache"],
+                    "cycle": r["cycle"],
+                    "sequence_name": f"{r['schema']}.{r['name']}",
+                }
+                if min_value is not None:
+                    opts["min_value"] = min_value
+                if max_value is not None:
+                    opts["max_value"] = max_value
+                if r["type"] != "bigint":
+                    opts["type"] = r["type"]
+                self.identity[(r["owner_relid"], r["owner_attnum"])] = opts
+                continue
+            owned_by = (
+                f"{r['owner_schema']}.{r['owner_table']}.{r['owner_column']}" if r["owner_table"] else None
+            )
+            seq = Sequence(
+                name=r["name"],
+                schema=r["schema"],
+                type=r["type"],
+                start=r["start"],
+                increment=r["increment"],
+                min_value=min_value,
+                max_value=max_value,
+                cache=r["cache"],
+                cycle=r["cycle"],
+                owned_by=owned_by,
+                owner=r["owner"],
+                comment=r["comment"],
+                privileges=parse_acl(r["acl"]),
+            )
+            if r["persistence"] == "u":
+                seq.attrs["unlogged"] = True
+            self.schema.sequences.append(seq)
 
-    schema.functions = [_function(r) for r in rows["functions"]]
+    def _on_relations(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            self.relation_rows[r["oid"]] = r
+            if r["kind"] in ("v", "m"):
+                view = View(
+                    name=r["name"],
+                    schema=r["schema"],
+                    definition=r["view_definition"] or "",
+                    materialized=r["kind"] == "m",
+                    options=list(r["options"] or []),
+                    with_data=bool(r["populated"]) if r["kind"] == "m" else True,
+                    tablespace=r["tablespace"],
+                    owner=r["owner"],
+                    comment=r["comment"],
+                    privileges=parse_acl(r["acl"]),
+                    depends_on=sorted(r["depends_on"] or []),
+                )
+                if r["kind"] == "m" and r["access_method"] not in (None, "heap"):
+                    view.attrs["access_method"] = r["access_method"]
+                self.views[r["oid"]] = view
+                continue
+            parents = list(r["parents"] or [])
+            table = Table(
+                name=r["name"],
+                schema=r["schema"],
+                rls_enabled=r["rls_enabled"],
+                rls_forced=r["rls_forced"],
+                unlogged=r["persistence"] == "u",
+                partition_by=r["partition_by"],
+                partition_of=parents[0] if r["is_partition"] and parents else None,
+                partition_bound=r["partition_bound"],
+                inherits=[] if r["is_partition"] else parents,
+                options=list(r["options"] or []),
+                tablespace=r["tablespace"],
+                access_method=r["access_method"] if r["access_method"] not in (None, "heap") else None,
+                owner=r["owner"],
+                comment=r["comment"],
+                privileges=parse_acl(r["acl"]),
+            )
+            if r["kind"] == "f":
+                table.attrs["foreign"] = True
+            if r["replica_identity"] and r["replica_identity"] != "d":
+                # f: FULL, n: NOTHING, i: USING INDEX (the index is flagged replica_identity).
+                table.attrs["replica_identity"] = {"f": "FULL", "n": "NOTHING", "i": "INDEX"}[
+                    r["replica_identity"]
+                ]
+            self.tables[r["oid"]] = table
 
-    _prune_not_null_names(tables.values())
-    schema.tables = sorted(tables.values(), key=lambda t: (t.schema, t.name))
-    schema.views = sorted(views.values(), key=lambda v: (v.schema, v.name))
-    for t in schema.tables:
-        t.indexes.sort(key=lambda i: i.name)
-        t.foreign_keys.sort(key=lambda f: f.name or "")
-        t.checks.sort(key=lambda c: c.name or "")
-        t.unique.sort(key=lambda u: u.name or "")
-        t.exclusions.sort(key=lambda x: x.name or "")
-        t.triggers.sort(key=lambda x: x.name)
-        t.policies.sort(key=lambda x: x.name)
-    for v in schema.views:
-        v.indexes.sort(key=lambda i: i.name)
-        v.triggers.sort(key=lambda x: x.name)
-    for d in schema.domains:
-        d.checks.sort(key=lambda c: c.name or "")
-    schema.functions.sort(key=lambda f: (f.schema, f.name, f.identity_args))
-    return schema
+    def _on_columns(self, rows: list[dict[str, Any]]) -> None:
+        names = self.column_names
+        tables, views, composites, identity = self.tables, self.views, self.composites, self.identity
+        for r in rows:
+            relid = r["relid"]
+            names[(relid, r["attnum"])] = r["name"]
+            table = tables.get(relid)
+            if table is not None:
+                table.columns.append(_column(r, identity.get((relid, r["attnum"]), {})))
+                if r["acl"]:
+                    table.privileges.extend(_column_privileges(r))
+                continue
+            view = views.get(relid)
+            if view is not None:
+                view.columns.append(r["name"])
+                if r["comment"] is not None:
+                    view.column_comments[r["name"]] = r["comment"]
+                if r["acl"]:
+                    view.privileges.extend(_column_privileges(r))
+                continue
+            comp = composites.get(relid)
+            if comp is not None:
+                comp.attributes.append(_column(r, {}))
+
+    def _on_constraints(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            if r["relid"]:
+                table = self.tables.get(r["relid"])
+                if table is not None:
+                    _add_constraint(table, r, self.column_names, self.pending_unique)
+            elif r["typid"] and r["kind"] == "c" and r["typid"] in self.domains:
+                self.domains[r["typid"]].checks.append(
+                    CheckConstraint(
+                        name=r["name"],
+                        expression=r["expression"] or _check_expr(r["definition"]),
+                        valid=r["validated"],
+                        comment=r["comment"],
+                        definition=r["definition"],
+                    )
+                )
+
+    def _on_opclasses(self, rows: list[dict[str, Any]]) -> None:
+        self.opclass_names = {r["oid"]: r["name"] for r in rows}
+
+    def _on_indexes(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            idx = _index(r, self.include_stats, self.column_names, self.opclass_names)
+            self.indexes[r["oid"]] = idx
+            owner_rel = self.tables.get(r["relid"]) or self.views.get(r["relid"])
+            if owner_rel is not None:
+                owner_rel.indexes.append(idx)
+
+    def _on_triggers(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            owner_rel = self.tables.get(r["relid"]) or self.views.get(r["relid"])
+            if owner_rel is not None:
+                owner_rel.triggers.append(_trigger(r))
+
+    def _on_policies(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            table = self.tables.get(r["relid"])
+            if table is not None:
+                table.policies.append(
+                    Policy(
+                        name=r["name"],
+                        command=_POLICY_CMD.get(r["command"], "ALL"),
+                        permissive=r["permissive"],
+                        roles=list(r["roles"] or ["public"]),
+                        using=r["using_expr"],
+                        with_check=r["check_expr"],
+                        comment=r["comment"],
+                    )
+                )
+
+    def _on_statistics(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            table = self.tables.get(r["relid"])
+            if table is not None:
+                entry = {"name": r["name"], "schema": r["schema"], "definition": r["definition"]}
+                if r["comment"] is not None:
+                    entry["comment"] = r["comment"]
+                table.attrs.setdefault("statistics", []).append(entry)
+
+    def _on_functions(self, rows: list[dict[str, Any]]) -> None:
+        self.schema.functions = [_function(r) for r in rows]
+
+    # -- the end -----------------------------------------------------------------------------------------
+    def finish(self) -> Schema:
+        schema = self.schema
+        for uc, indid in self.pending_unique:
+            idx = self.indexes.get(indid)
+            if idx is not None:
+                uc.nulls_not_distinct = idx.nulls_not_distinct
+                uc.include = list(idx.include)
+        if self.include_stats:
+            for oid, r in self.relation_rows.items():
+                rel = self.tables.get(oid) or self.views.get(oid)
+                if rel is not None and r["kind"] in ("r", "m"):
+                    rel.attrs.update(_table_stats(r, rel.indexes))
+        _prune_not_null_names(self.tables.values())
+        schema.tables = sorted(self.tables.values(), key=lambda t: (t.schema, t.name))
+        schema.views = sorted(self.views.values(), key=lambda v: (v.schema, v.name))
+        for t in schema.tables:
+            t.indexes.sort(key=lambda i: i.name)
+            t.foreign_keys.sort(key=lambda f: f.name or "")
+            t.checks.sort(key=lambda c: c.name or "")
+            t.unique.sort(key=lambda u: u.name or "")
+            t.exclusions.sort(key=lambda x: x.name or "")
+            t.triggers.sort(key=lambda x: x.name)
+            t.policies.sort(key=lambda x: x.name)
+        for v in schema.views:
+            v.indexes.sort(key=lambda i: i.name)
+            v.triggers.sort(key=lambda x: x.name)
+        for d in schema.domains:
+            d.checks.sort(key=lambda c: c.name or "")
+        schema.functions.sort(key=lambda f: (f.schema, f.name, f.identity_args))
+        return schema
 
 
 def _prune_not_null_names(tables: Any) -> None:
@@ -413,7 +544,7 @@ def _default_bounds(type_name: str, increment: int) -> tuple[int, int]:
     return (1, hi) if increment > 0 else (lo, -1)
 
 
-def _column(r: dict[str, Any], identity_options: dict[str, Any], table: str = "") -> Column:
+def _column(r: dict[str, Any], identity_options: dict[str, Any]) -> Column:
     col = Column(
         name=r["name"], type=r["type"], nullable=not r["not_null"], default=r["default_value"],
         identity={"a": "always", "d": "by default"}.get(r["identity"] or ""),
@@ -448,16 +579,21 @@ def _column(r: dict[str, Any], identity_options: dict[str, Any], table: str = ""
     return col
 
 
-def _column_privileges(cols: list[dict[str, Any]]) -> list[Privilege]:
-    out: list[Privilege] = []
-    for c in cols:
-        for p in parse_acl(c.get("acl")):
-            p.columns = [c["name"]]
-            out.append(p)
+def _column_privileges(r: dict[str, Any]) -> list[Privilege]:
+    """Column-level grants of one column row."""
+    out = parse_acl(r["acl"])
+    for p in out:
+        p.columns = [r["name"]]
     return out
 
 
-def _table_stats(r: dict[str, Any]) -> dict[str, Any]:
+def _table_stats(r: dict[str, Any], indexes: list[Index]) -> dict[str, Any]:
+    """Row estimate, sizes and scan counts of a table or materialized view.
+
+    Sizes come from the planner's page counts (``relpages``, kept by VACUUM, ANALYZE and CREATE
+    INDEX), so they cost nothing to read and never touch a data file; ``idx_scan`` is the sum of the
+    table's index scans, as in ``pg_stat_user_tables``.
+    """
     stats: dict[str, Any] = {}
     reltuples = r.get("reltuples")
     live = r.get("n_live_tup")
@@ -465,38 +601,61 @@ def _table_stats(r: dict[str, Any]) -> dict[str, Any]:
         stats["row_estimate"] = int(reltuples)
     elif live is not None:
         stats["row_estimate"] = int(live)
-    for key in ("total_bytes", "table_bytes", "index_bytes", "seq_scan", "idx_scan", "n_dead_tup"):
-        if r.get(key) is not None:
-            stats[key] = int(r[key])
+    table_bytes = int(r.get("table_bytes") or 0)
+    index_bytes = sum(int(i.attrs.get("bytes", 0)) for i in indexes)
+    stats["total_bytes"] = table_bytes + index_bytes
+    stats["table_bytes"] = table_bytes
+    stats["index_bytes"] = index_bytes
+    if r.get("seq_scan") is not None:
+        stats["seq_scan"] = int(r["seq_scan"])
+    if indexes:
+        stats["idx_scan"] = sum(int(i.attrs.get("scans", 0)) for i in indexes)
+    if r.get("n_dead_tup") is not None:
+        stats["n_dead_tup"] = int(r["n_dead_tup"])
     return stats
 
 
-def _index(r: dict[str, Any], include_stats: bool) -> Index:
+def _index(
+    r: dict[str, Any],
+    include_stats: bool,
+    column_names: dict[tuple[int, int], str],
+    opclass_names: dict[int, str],
+) -> Index:
     nkeys = r["nkeys"]
-    keys = list(r["keys"] or [])
     attnums = list(r["attnums"] or [])
-    key_options = list(r["key_options"] or [])
+    texts = list(r["key_texts"] or [])
+    keys = [
+        texts[n] if a == 0 and n < len(texts) else column_names.get((r["relid"], a), str(a))
+        for n, a in enumerate(attnums)
+    ]
     orders: list[str] = []
-    for n in range(nkeys):
-        opt = key_options[n] if n < len(key_options) else 0
-        if not r["ordered"]:
-            orders.append("")
-            continue
-        desc, nulls_first = bool(opt & 1), bool(opt & 2)
-        if desc:
-            orders.append("DESC" if nulls_first else "DESC NULLS LAST")
-        else:
-            orders.append("NULLS FIRST" if nulls_first else "")
-    opclasses = list(r["opclasses"] or [])[:nkeys]
+    if r["ordered"]:
+        # indoption bit 1: DESC, bit 2: NULLS FIRST; only what differs from the default is spelled.
+        orders = [_ORDER_TEXT[opt & 3] for opt in (r["key_options"] or [])[:nkeys]]
+        if not "".join(orders):
+            orders = []
+    opclasses = [opclass_names.get(o, "") for o in (r["opclass_oids"] or [])[:nkeys]]
+    if not "".join(opclasses):
+        opclasses = []
+    key_attnums = attnums[:nkeys]
+    expressions = [a == 0 for a in key_attnums] if 0 in key_attnums else []
     idx = Index(
-        name=r["name"], columns=keys[:nkeys], unique=r["is_unique"], method=r["method"],
-        where=r["predicate"], include=keys[nkeys:],
-        orders=orders if any(orders) else [],
-        opclasses=opclasses if any(opclasses) else [],
-        expressions=[a == 0 for a in attnums[:nkeys]] if any(a == 0 for a in attnums[:nkeys]) else [],
-        nulls_not_distinct=bool(r.get("nulls_not_distinct")), valid=r["is_valid"],
-        constraint=r["constraint_name"], tablespace=r["tablespace"], options=list(r["options"] or []),
-        comment=r["comment"], definition=r["definition"],
+        name=r["name"],
+        columns=keys[:nkeys],
+        unique=r["is_unique"],
+        method=r["method"],
+        where=r["predicate"],
+        include=keys[nkeys:],
+        orders=orders,
+        opclasses=opclasses,
+        expressions=expressions,
+        nulls_not_distinct=bool(r.get("nulls_not_distinct")),
+        valid=r["is_valid"],
+        constraint=r["constraint_name"],
+        tablespace=r["tablespace"],
+        options=list(r["options"] or []),
+        comment=r["comment"],
+        definition=r["definition"],
     )
     if r["parent_index"]:
         idx.attrs["parent_index"] = r["parent_index"]
@@ -517,8 +676,16 @@ def _check_expr(definition: str) -> str:
     return m.group(1) if m else definition
 
 
-def _add_constraint(table: Table, r: dict[str, Any], index_by_oid: dict[int, Index]) -> None:
+def _add_constraint(
+    table: Table,
+    r: dict[str, Any],
+    column_names: dict[tuple[int, int], str],
+    pending_unique: list[tuple[UniqueConstraint, int]],
+) -> None:
     kind = r["kind"]
+    r["columns"] = [column_names.get((r["relid"], a), str(a)) for a in r["attnums"] or []]
+    if kind == "f" and r["ref_columns"] is None:
+        r["ref_columns"] = [column_names.get((r["ref_relid"], a), str(a)) for a in r["ref_attnums"] or []]
     if r.get("enforced") is False:
         r["validated"] = True  # NOT ENFORCED implies not validated; the flag that matters is enforced
     if kind == "p":
@@ -563,17 +730,20 @@ def _add_constraint(table: Table, r: dict[str, Any], index_by_oid: dict[int, Ind
             check.attrs["enforced"] = False
         table.checks.append(check)
         return
-    idx = index_by_oid.get(r["indid"])
     if kind == "u":
+        # NULLS NOT DISTINCT and INCLUDE are read from the backing index once it is known.
         uc = UniqueConstraint(
-            name=r["name"], columns=list(r["columns"]),
-            nulls_not_distinct=bool(idx.nulls_not_distinct) if idx else False,
-            deferrable=r["deferrable"], initially_deferred=r["deferred"],
-            include=list(idx.include) if idx else [], comment=r["comment"], definition=r["definition"],
+            name=r["name"],
+            columns=list(r["columns"]),
+            deferrable=r["deferrable"],
+            initially_deferred=r["deferred"],
+            comment=r["comment"],
+            definition=r["definition"],
         )
         if r.get("period"):
             uc.attrs["period"] = True
         table.unique.append(uc)
+        pending_unique.append((uc, r["indid"]))
         return
     if kind == "x":
         xc = ExclusionConstraint(name=r["name"], definition=r["definition"], columns=list(r["columns"]),
@@ -582,6 +752,8 @@ def _add_constraint(table: Table, r: dict[str, Any], index_by_oid: dict[int, Ind
             xc.attrs["deferrable"] = True
         table.exclusions.append(xc)
 
+
+_ORDER_TEXT = {0: "", 1: "DESC NULLS LAST", 2: "NULLS FIRST", 3: "DESC"}
 
 _TRIGGER_WHEN = re.compile(r"\bWHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.S)
 

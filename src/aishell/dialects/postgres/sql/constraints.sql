@@ -14,16 +14,19 @@ SELECT con.oid,
        con.coninhcount AS inhcount,
        pg_catalog.pg_get_constraintdef(con.oid) AS definition,
        CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END AS expression,
-       ARRAY(SELECT a.attname
-             FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY k(attnum, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
-             ORDER BY k.ord) AS columns,
+       con.conkey AS attnums,
+       con.confrelid AS ref_relid,
+       con.confkey AS ref_attnums,
        fn.nspname AS ref_schema,
        f.relname AS ref_table,
-       ARRAY(SELECT a.attname
-             FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
-             JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
-             ORDER BY k.ord) AS ref_columns,
+       -- Column names of a referenced table outside the inspected schemas (the others come from the
+       -- columns query).
+       CASE WHEN con.contype = 'f' AND NOT (f.relnamespace = ANY (%(nsp)s::oid[])) THEN
+            ARRAY(SELECT a.attname
+                  FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
+                  JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
+                  ORDER BY k.ord)
+       END AS ref_columns,
        con.confupdtype::text AS on_update,
        con.confdeltype::text AS on_delete,
        con.confmatchtype::text AS match,

@@ -12,35 +12,33 @@ SELECT i.indexrelid AS oid,
        i.indnkeyatts AS nkeys,
        pg_catalog.pg_get_indexdef(i.indexrelid) AS definition,
        CASE WHEN i.indpred IS NOT NULL THEN pg_catalog.pg_get_expr(i.indpred, i.indrelid) END AS predicate,
-       ARRAY(SELECT CASE WHEN k.attnum = 0 THEN pg_catalog.pg_get_indexdef(i.indexrelid, k.ord::int, true)
-                         ELSE a.attname::text END
-             FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY k(attnum, ord)
-             LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-             ORDER BY k.ord) AS keys,
        i.indkey::int2[] AS attnums,
        i.indoption::int2[] AS key_options,
-       ARRAY(SELECT CASE WHEN oc.opcdefault THEN ''
-                         WHEN ocn.nspname = 'pg_catalog' THEN oc.opcname::text
-                         ELSE ocn.nspname || '.' || oc.opcname END
-             FROM pg_catalog.unnest(i.indclass::oid[]) WITH ORDINALITY k(opc, ord)
-             JOIN pg_catalog.pg_opclass oc ON oc.oid = k.opc
-             JOIN pg_catalog.pg_namespace ocn ON ocn.oid = oc.opcnamespace
-             ORDER BY k.ord) AS opclasses,
+       i.indclass::oid[] AS opclass_oids,
+       -- Expression keys as PostgreSQL prints them; plain columns are named from the columns query.
+       CASE WHEN 0 = ANY (i.indkey::int2[]) THEN
+            ARRAY(SELECT pg_catalog.pg_get_indexdef(i.indexrelid, k, true)
+                  FROM pg_catalog.generate_series(1, i.indnkeyatts) k ORDER BY k)
+       END AS key_texts,
        ic.reloptions AS options,
        ts.spcname AS tablespace,
        d.description AS comment,
        con.conname AS constraint_name,
-       (SELECT pn.nspname || '.' || p.relname
-        FROM pg_catalog.pg_inherits ih
-        JOIN pg_catalog.pg_class p ON p.oid = ih.inhparent
-        JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
-        WHERE ih.inhrelid = i.indexrelid) AS parent_index
+       CASE WHEN ic.relispartition THEN
+            (SELECT pn.nspname || '.' || p.relname
+             FROM pg_catalog.pg_inherits ih
+             JOIN pg_catalog.pg_class p ON p.oid = ih.inhparent
+             JOIN pg_catalog.pg_namespace pn ON pn.oid = p.relnamespace
+             WHERE ih.inhrelid = i.indexrelid)
+       END AS parent_index
 --@if v >= 150000
        , i.indnullsnotdistinct AS nulls_not_distinct
 --@endif
 --@if stats
-       , pg_catalog.pg_relation_size(i.indexrelid) AS bytes
-       , st.idx_scan AS scans
+       -- Sizes from the planner's page counts (as of the last VACUUM, ANALYZE or CREATE INDEX):
+       -- pg_relation_size would lock and stat every index file.
+       , ic.relpages::bigint * pg_catalog.current_setting('block_size')::bigint AS bytes
+       , pg_catalog.pg_stat_get_numscans(i.indexrelid) AS scans
 --@endif
 FROM pg_catalog.pg_index i
 JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
@@ -51,9 +49,6 @@ LEFT JOIN pg_catalog.pg_constraint con
        ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', 'x')
 LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = i.indexrelid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
---@if stats
-LEFT JOIN pg_catalog.pg_stat_user_indexes st ON st.indexrelid = i.indexrelid
---@endif
 WHERE t.relnamespace = ANY (%(nsp)s::oid[])
   AND t.relkind IN ('r', 'p', 'm')
 ORDER BY i.indrelid, ic.relname

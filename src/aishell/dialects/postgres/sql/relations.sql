@@ -46,11 +46,14 @@ SELECT c.oid,
                     AND COALESCE(rn.nspname, fn.nspname) NOT IN ('pg_catalog', 'information_schema'))
        END AS depends_on
 --@if stats
+       -- Live figures without touching a data file: the planner's page and tuple counts and the
+       -- cumulative statistics (pg_table_size and friends would lock and stat every file).
        , c.reltuples AS reltuples
-       , CASE WHEN c.relkind IN ('r', 'm', 't') THEN pg_catalog.pg_total_relation_size(c.oid) END AS total_bytes
-       , CASE WHEN c.relkind IN ('r', 'm', 't') THEN pg_catalog.pg_table_size(c.oid) END AS table_bytes
-       , CASE WHEN c.relkind IN ('r', 'm', 't') THEN pg_catalog.pg_indexes_size(c.oid) END AS index_bytes
-       , st.seq_scan, st.idx_scan, st.n_dead_tup, st.n_live_tup
+       , (c.relpages::bigint + COALESCE(toast.relpages, 0)::bigint)
+         * pg_catalog.current_setting('block_size')::bigint AS table_bytes
+       , pg_catalog.pg_stat_get_numscans(c.oid) AS seq_scan
+       , pg_catalog.pg_stat_get_dead_tuples(c.oid) AS n_dead_tup
+       , pg_catalog.pg_stat_get_live_tuples(c.oid) AS n_live_tup
 --@endif
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -59,7 +62,7 @@ LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam
 LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
 --@if stats
-LEFT JOIN pg_catalog.pg_stat_user_tables st ON st.relid = c.oid
+LEFT JOIN pg_catalog.pg_class toast ON toast.oid = c.reltoastrelid
 --@endif
 WHERE c.relnamespace = ANY (%(nsp)s::oid[])
   AND c.relkind IN ('r', 'p', 'f', 'v', 'm')
