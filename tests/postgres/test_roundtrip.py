@@ -27,13 +27,23 @@ def _required_major(path: Path) -> int:
     return int(m.group(1)) if m else 0
 
 
+_MAJORS: dict[str, int] = {}
+
+
+def _major(server) -> int:
+    key = str(server.admin_conninfo)
+    if key not in _MAJORS:
+        _MAJORS[key] = server.server_major()
+    return _MAJORS[key]
+
+
 def round_trip(server, sql_text: str, label: str) -> None:
-    from aishell.dialects.postgres.dump import dump_schema, normalise_dump
+    from aishell.dialects.postgres.dump import client_binary, dump_schema, normalise_dump
     from aishell.dialects.postgres.generate import generate
     from aishell.dialects.postgres.inspect import inspect
     from aishell.sources import run_sql_text
 
-    psql = server.bin("psql")
+    psql = client_binary(server, "psql")
     with server.temporary_database(prefix="aishell_rt_") as a, server.temporary_database(prefix="aishell_rt_") as b:
         run_sql_text(a, sql_text, psql, label=label)
         model = inspect(a, include_stats=False)
@@ -52,7 +62,7 @@ def round_trip(server, sql_text: str, label: str) -> None:
 @pytest.mark.parametrize("fixture", OBJECT_FIXTURES, ids=[p.stem for p in OBJECT_FIXTURES])
 def test_fixture_round_trip(any_server, fixture):
     need = _required_major(fixture)
-    if need and any_server.server_major() < need:
+    if need and _major(any_server) < need:
         pytest.skip(f"{fixture.name} needs PostgreSQL {need}")
     round_trip(any_server, fixture.read_text(encoding="utf-8"), fixture.name)
 

@@ -9,15 +9,27 @@ from __future__ import annotations
 
 import re
 import subprocess
+from pathlib import Path
 
 from aishell.errors import SandboxError
 
 _RESTRICT = re.compile(r"^\\(un)?restrict \S+$", re.MULTILINE)
 
 
+_BINARIES: dict[tuple[str, str], Path] = {}
+
+
+def client_binary(server, name: str) -> Path:
+    """``server.bin(name)``, remembered per server (finding it asks the server for its version)."""
+    key = (str(getattr(server, "admin_conninfo", id(server))), name)
+    if key not in _BINARIES:
+        _BINARIES[key] = server.bin(name)
+    return _BINARIES[key]
+
+
 def dump_schema(server, conninfo: str, *, timeout: float = 300) -> str:
     """The server's own pg_dump (matching major version) of ``conninfo``, schema only, as text."""
-    pg_dump = server.bin("pg_dump")
+    pg_dump = client_binary(server, "pg_dump")
     proc = subprocess.run(
         [str(pg_dump), "--schema-only", "--no-password", "-d", conninfo],
         capture_output=True, timeout=timeout, check=False,
