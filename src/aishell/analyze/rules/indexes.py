@@ -26,8 +26,22 @@ def _norm(values: list[str], n: int) -> tuple[str, ...]:
     return tuple(v.strip().upper() for v in vals[:n])
 
 
+_SIG_CACHE: dict[int, tuple[Index, tuple]] = {}
+
+
 def signature(ix: Index) -> tuple:
-    """Everything that makes two indexes serve the same queries, the name left out."""
+    """Everything that makes two indexes serve the same queries, the name left out (memoised)."""
+    hit = _SIG_CACHE.get(id(ix))
+    if hit is not None and hit[0] is ix:
+        return hit[1]
+    sig = _signature(ix)
+    if len(_SIG_CACHE) > 200_000:
+        _SIG_CACHE.clear()
+    _SIG_CACHE[id(ix)] = (ix, sig)
+    return sig
+
+
+def _signature(ix: Index) -> tuple:
     n = len(ix.columns)
     exprs = tuple((ix.expressions + [False] * n)[:n])
     opclasses = tuple(o.strip().lower() for o in (list(ix.opclasses) + [""] * n)[:n])
