@@ -407,7 +407,8 @@ _SCALE = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)*)\s*(?P<mult>k|m|mm|b|bn|thousand|million|billion|hundred)?\b\+?\s*"
     r"(?:new\s+|active\s+|daily\s+|monthly\s+|concurrent\s+|registered\s+|total\s+)?"
     r"(?P<noun>[a-z][a-z-]*(?:\s+(?!per\b|a\b|an\b|each\b|every\b|and\b|or\b|with\b|in\b)[a-z][a-z-]*)?)"
-    r"(?:\s*(?:/|per|a|an|each|every)\s*(?P<period>second|sec|s|minute|min|hour|hr|h|day|d|week|month|mo|year|yr)\b)?"
+    r"(?:\s*/\s*(?P<short>second|sec|s|minute|min|hour|hr|h|day|d|week|month|mo|year|yr)\b"
+    r"|\s+(?:per|a|an|each|every)\s+(?P<period>second|sec|minute|min|hour|hr|day|week|month|year|yr)\b)?"
     r"(?:\s+(?P<adv>daily|hourly|weekly|monthly|yearly|annually)\b)?",
     re.I,
 )
@@ -428,7 +429,7 @@ def find_scale(text: str) -> list[ScaleFigure]:
         if noun in ("years", "year", "months", "days", "hours", "minutes", "seconds", "gb", "tb", "mb", "percent",
                     "x", "times", "ms", "am", "pm", "of", "to") or count < 2:
             continue
-        period = m["period"] or m["adv"]
+        period = m["period"] or m["short"] or m["adv"]
         out.append(ScaleFigure(count=count, noun=singular(noun.replace("-", "_")),
                                period=_PERIODS.get(period.lower()) if period else None, text=m.group(0).strip()))
     return out
@@ -703,6 +704,9 @@ class _Parser:
                                                       "objects": objs, "evidence": clause}))
                     i = max(j2, i + 1)
                     continue
+                if tok.text == ":" and isinstance(prev, NP) and prev.det in ("a", "an") and not prev.plural:
+                    i += 1
+                    continue  # "A clinic: patients book ...": a heading, not "a clinic with patients"
                 if isinstance(prev, NP) or (tok.text == "with" and last_np is not None and subject is not None):
                     subj = prev if isinstance(prev, NP) else last_np
                     objs, j2 = self._collect(items, i + 1)

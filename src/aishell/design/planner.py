@@ -1141,13 +1141,13 @@ class Planner:
                 continue
             title = e.table.replace("_", " ")
             tmpl = e.arch.get("comment") if e.arch else None
-            owner = self.ents.get(e.entity.owner or "")
+            owner = self.ents.get(e.entity.owner or "") or next(
+                (self.ents[r.target] for r in self.req.relationships
+                 if r.source == e.name and r.kind in ("many_to_one", "one_to_one") and r.target in self.ents), None)
             if tmpl:
-                parent = owner.entity.name.replace("_", " ") if owner else "parent"
+                parent = singular(owner.table).replace("_", " ") if owner else "owner"
                 text = tmpl.replace("{Title}", title.capitalize()).replace("{plural}", title).replace(
-                    "{parent_plural}", plural(parent)).replace("{parent}", parent)
-                text = text.replace("{Title}s", title.capitalize())
-                text = re.sub(r"\b(\w+)ss\b", r"\1ss", text)
+                    "{parent_plural}", plural(parent.replace(" ", "_")).replace("_", " ")).replace("{parent}", parent)
                 t.comment = text
             else:
                 t.comment = f"{title.capitalize()}" + (f" (from: \"{e.entity.evidence}\")" if e.entity.evidence else "")
