@@ -29,7 +29,7 @@ AUTO_ALL_COLUMNS_MAX = 40
 AUTO_KEYS_MAX = 100
 MAX_COLUMNS_PER_TABLE = 24
 MAX_PNG_PIXELS = 100_000_000
-PNG_TARGET_PIXELS = 30_000_000
+PNG_TARGET_PIXELS = 16_000_000
 # Liberation Sans ships inside vl-convert (so PNGs have text on a bare machine); browsers fall back.
 FONT = "Liberation Sans,Arial,Helvetica,sans-serif"
 
@@ -413,18 +413,18 @@ def _q(text: str) -> str:
 
 
 def to_dot(g: ErGraph, *, font: str = FONT, grid_columns: int | None = None, header: bool = True,
-           cluster_titles: list[str] | None = None) -> str:
+           cluster_titles: list[str] | None = None, compact: bool | None = None) -> str:
     """Graphviz source: HTML-label tables, PK/FK markers, crow's-foot edges, clusters.
 
     ``grid_columns`` > 1 arranges the clusters (and loose tables) in that many columns with invisible
     rank constraints, so a large diagram is not one very tall strip.
     """
     ports: dict[str, dict[str, str]] = {}
-    many = len(g.tables) > AUTO_ALL_COLUMNS_MAX
+    many = len(g.tables) > AUTO_ALL_COLUMNS_MAX if compact is None else compact
     lines = [
         "digraph schema {",
-        f'  graph [rankdir=LR, fontname="{font}", fontsize=12, nodesep={0.25 if many else 0.4}, '
-        f'ranksep={0.6 if many else 0.9}, pad=0.3, bgcolor="white", newrank=true'
+        f'  graph [rankdir=LR, fontname="{font}", fontsize=12, nodesep={0.18 if many else 0.4}, '
+        f'ranksep={0.5 if many else 0.9}, pad={0.15 if many else 0.3}, bgcolor="white", newrank=true'
         + (", label=" + _graph_label(g) + ", labelloc=t, labeljust=l" if header else "")
         + "];",
         f'  node [shape=plain, fontname="{font}", fontsize=11];',
@@ -679,11 +679,11 @@ def _packed_svg(g: ErGraph, gap: float = 24.0) -> str:
         sub = ErGraph(nodes=[by_id[m] for m in members if m in by_id],
                       edges=[e for e in g.edges if e.child in ms and e.parent in ms],
                       clusters=[(name, members)])
-        sources.append(to_dot(sub, header=False, cluster_titles=[titles[i]]))
+        sources.append(to_dot(sub, header=False, cluster_titles=[titles[i]], compact=True))
     for n in g.nodes:
         if n.id not in clustered:
             sources.append(to_dot(ErGraph(nodes=[n], edges=[e for e in g.edges if e.child == n.id == e.parent]),
-                                  header=False))
+                                  header=False, compact=True))
     svgs = dot_to_svgs(sources)
     head, parts = svgs[0], svgs[1:]
     hw, hh = svg_size(head)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from aishell.model.schema import Schema, Table
 from aishell.render import erd
 from aishell.render.facts import SchemaFacts, Slugger, human_bytes, human_count, plural, ref_name, table_stats
-from aishell.render.simplify import simplified_info
+from aishell.render.simplify import fold_partitions, simplified_info
 
 if TYPE_CHECKING:
     from aishell.render.document import DocResult
@@ -75,16 +75,22 @@ def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: "
         sources = [erd.layout_dot(g)]
         keys: list[str] = []
         if not single and len(schema.tables) <= NEIGHBOURHOOD_MAX_SCHEMA:
+            # A partitioned parent's neighbours are those of its partitions (keys are often declared
+            # there): look at parents in the folded schema, at partitions in the schema as it is.
+            folded, _ = fold_partitions(schema)
+            ffacts = SchemaFacts(folded)
             for t in schema.tables:
                 q = t.qualified_name
-                if not facts.neighbours.get(q):
+                partition = t.partition_of in facts.tables
+                src, sfacts = (schema, facts) if partition else (folded, ffacts)
+                if not sfacts.neighbours.get(q):
                     continue
                 # Build on the neighbourhood alone: linear overall, not quadratic in the schema.
-                near = {q} | facts.neighbours[q]
-                sub = dataclasses.replace(schema, tables=[x for x in schema.tables if x.qualified_name in near])
+                near = {q} | sfacts.neighbours[q]
+                sub = dataclasses.replace(src, tables=[x for x in src.tables if x.qualified_name in near])
                 ng = erd.build_erd(sub, table=q, depth=1, max_tables=NEIGHBOURHOOD_MAX_TABLES,
-                                   columns="keys" if len(facts.neighbours[q]) > 6 else "all", clusters="none",
-                                   href=lambda other: f"{slug(other)}.html")
+                                   columns="keys" if len(near) > 7 else "all", clusters="none",
+                                   partitions=True, href=lambda other: f"{slug(other)}.html")
                 ng.title = q
                 keys.append(q)
                 sources.append(erd.to_dot(ng))
