@@ -28,7 +28,7 @@ def rules_markdown() -> str:
     lines.append("")
     for r in rules.values():
         doc = _inspect.cleandoc(r.__doc__ or "")
-        lines += [f"### {r.id}", "", doc, ""]
+        lines += [f"### {r.id}", "", f"**{r.heading()}.** " + doc, ""]
     lines.append(END)
     return "\n".join(lines)
 

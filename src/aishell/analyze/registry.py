@@ -26,6 +26,7 @@ _RULES: dict[str, type[Rule]] = {}
 
 class Rule:
     id: ClassVar[str] = ""
+    title: ClassVar[str] = ""
     severity: ClassVar[str] = "warning"
     categories: ClassVar[tuple[str, ...]] = ("maintainability",)
     needs: ClassVar[frozenset[str]] = frozenset()
@@ -43,6 +44,10 @@ class Rule:
     def summary(cls) -> str:
         doc = (cls.__doc__ or "").strip()
         return doc.splitlines()[0] if doc else cls.id
+
+    @classmethod
+    def heading(cls) -> str:
+        return cls.title or cls.summary()
 
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:  # pragma: no cover - abstract
         raise NotImplementedError

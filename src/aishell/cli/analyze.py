@@ -198,7 +198,7 @@ def render_report(report, normalization_only: bool = False) -> None:
             by_rule[f.rule].append(f)
         for rule_id, items in by_rule.items():
             n += 1
-            title = rules[rule_id].summary() if rule_id in rules else rule_id
+            title = rules[rule_id].heading() if rule_id in rules else rule_id
             c.print(f"\n[bold]{n}. {escape(title)}[/bold]  [dim]({rule_id})[/dim]")
             first = next((f.impact for f in items if f.impact), None)
             if first:

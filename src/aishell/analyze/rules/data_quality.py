@@ -33,6 +33,7 @@ class DataQuality(Rule):
     """
 
     id = "data-quality"
+    title = "Missing Constraints (data quality)"
     severity = "warning"
     categories = ("maintainability",)
     needs = frozenset({"live", "data"})

@@ -71,6 +71,7 @@ class DenormalizedColumn(Rule):
     """
 
     id = "denormalized-column"
+    title = "Denormalization Issues"
     severity = "critical"
     categories = ("maintainability", "scalability")
     groups = frozenset({"normalization"})

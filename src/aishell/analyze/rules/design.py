@@ -27,6 +27,7 @@ class NoComment(Rule):
     """
 
     id = "no-comment"
+    title = "Missing Comments"
     severity = "optimization"
     categories = ("maintainability",)
     default = False
@@ -57,6 +58,7 @@ class QuotedIdentifier(Rule):
     """
 
     id = "quoted-identifier"
+    title = "Names That Need Quoting"
     severity = "optimization"
     categories = ("maintainability",)
 
@@ -81,6 +83,7 @@ class NameOverflow(Rule):
     """
 
     id = "name-overflow"
+    title = "Names at the 63-Byte Limit"
     severity = "warning"
     categories = ("maintainability",)
 
@@ -109,6 +112,7 @@ class IsolatedTable(Rule):
     """
 
     id = "isolated-table"
+    title = "Isolated Tables"
     severity = "optimization"
     categories = ("maintainability",)
     default = False
@@ -138,6 +142,7 @@ class TableInheritance(Rule):
     """
 
     id = "table-inheritance"
+    title = "Table Inheritance"
     severity = "warning"
     categories = ("maintainability", "scalability")
 
@@ -158,6 +163,7 @@ class UnloggedTable(Rule):
     """
 
     id = "unlogged-table"
+    title = "Unlogged Tables"
     severity = "warning"
     categories = ("maintainability",)
 
@@ -185,6 +191,7 @@ class AllNullableColumns(Rule):
     """
 
     id = "all-nullable-columns"
+    title = "All Columns Nullable"
     severity = "optimization"
     categories = ("maintainability",)
 
@@ -209,6 +216,7 @@ class TinyTableColumns(Rule):
     """
 
     id = "tiny-table-columns"
+    title = "Tables With One Column"
     severity = "optimization"
     categories = ("maintainability",)
 
@@ -231,6 +239,7 @@ class PkNotFirst(Rule):
     """
 
     id = "pk-not-first"
+    title = "Primary Key Not First"
     severity = "optimization"
     categories = ("maintainability",)
     default = False
@@ -256,6 +265,7 @@ class InconsistentColumnType(Rule):
     """
 
     id = "inconsistent-column-type"
+    title = "Inconsistent Column Types"
     severity = "warning"
     categories = ("maintainability",)
 

@@ -24,6 +24,7 @@ class MissingFkIndex(Rule):
     """
 
     id = "missing-fk-index"
+    title = "Missing Foreign Key Indexes"
     severity = "critical"
     categories = ("performance", "scalability")
     groups = frozenset({"indexes"})
@@ -56,6 +57,12 @@ class MissingFkIndex(Rule):
                 cols = ", ".join(fk.columns)
                 impact = (f"joins from {ref} to {qname(table)} and every DELETE/key UPDATE on {ref} "
                           f"scan {qname(table)} instead of using an index")
+                rate = next((e.value for e in usage if e.name == "calls_per_hour"), None)
+                if rate is not None:
+                    share = next((e.value for e in usage if e.name == "share_of_table_calls"), None)
+                    impact = (f"Queries affected: {rate:,.1f} calls/hour"
+                              + (f" ({share}% of the calls touching {qname(table)})" if share is not None else "")
+                              + "; " + impact)
                 yield self.finding(
                     qname(table), f"foreign key {table.name}({cols}) → {ref} has no index leading with {cols}",
                     severity=severity, columns=list(fk.columns), evidence=evidence, object=fk.name,

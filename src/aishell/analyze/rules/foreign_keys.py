@@ -24,6 +24,7 @@ class FkTypeMismatch(Rule):
     """
 
     id = "fk-type-mismatch"
+    title = "Foreign Key Type Mismatch"
     severity = "warning"
     categories = ("maintainability", "scalability")
     groups = frozenset({"indexes"})
@@ -70,6 +71,7 @@ class NullableFk(Rule):
     """
 
     id = "nullable-fk"
+    title = "Nullable Foreign Keys"
     severity = "warning"
     categories = ("maintainability",)
 
@@ -129,6 +131,7 @@ class DuplicateFk(Rule):
     """
 
     id = "duplicate-fk"
+    title = "Duplicate Foreign Keys"
     severity = "warning"
     categories = ("maintainability", "performance")
 
@@ -171,6 +174,7 @@ class SelfReferencingFk(Rule):
     """
 
     id = "self-referencing-fk"
+    title = "Self-Referencing Foreign Keys"
     severity = "optimization"
     categories = ("maintainability",)
 
@@ -200,6 +204,7 @@ class NotValidConstraint(Rule):
     """
 
     id = "not-valid-constraint"
+    title = "Unvalidated Constraints"
     severity = "warning"
     categories = ("maintainability",)
 

@@ -24,6 +24,7 @@ class IndexWithNulls(Rule):
     """
 
     id = "index-with-nulls"
+    title = "Indexes Full of NULLs"
     severity = "optimization"
     categories = ("performance",)
     needs = frozenset({"live", "stats"})
@@ -64,6 +65,7 @@ class BooleanIndex(Rule):
     """
 
     id = "boolean-index"
+    title = "Indexes on Boolean Columns"
     severity = "optimization"
     categories = ("performance",)
     groups = frozenset({"indexes"})
@@ -93,6 +95,7 @@ class BtreeArrayIndex(Rule):
     """
 
     id = "btree-array-index"
+    title = "B-tree Indexes on Arrays"
     severity = "warning"
     categories = ("performance",)
     groups = frozenset({"indexes"})
@@ -123,6 +126,7 @@ class TimestampInMiddleIndex(Rule):
     """
 
     id = "timestamp-in-middle-index"
+    title = "Timestamp Before Other Index Columns"
     severity = "optimization"
     categories = ("performance",)
     groups = frozenset({"indexes"})
@@ -158,6 +162,7 @@ class UnnecessaryWhereIndex(Rule):
     """
 
     id = "unnecessary-where-index"
+    title = "Always-True Partial Index Predicates"
     severity = "optimization"
     categories = ("maintainability",)
     groups = frozenset({"indexes"})

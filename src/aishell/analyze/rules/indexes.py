@@ -78,6 +78,7 @@ class DuplicateIndex(Rule):
     """
 
     id = "duplicate-index"
+    title = "Duplicate Indexes"
     severity = "warning"
     categories = ("performance", "maintainability")
     groups = frozenset({"indexes"})
@@ -120,6 +121,7 @@ class RedundantIndex(Rule):
     """
 
     id = "redundant-index"
+    title = "Redundant Indexes"
     severity = "warning"
     categories = ("performance", "maintainability")
     groups = frozenset({"indexes"})
@@ -181,6 +183,7 @@ class UnusedIndex(Rule):
     """
 
     id = "unused-index"
+    title = "Unused Indexes"
     severity = "warning"
     categories = ("performance", "maintainability")
     needs = frozenset({"live", "stats"})
@@ -235,6 +238,7 @@ class InvalidIndex(Rule):
     """
 
     id = "invalid-index"
+    title = "Invalid Indexes"
     severity = "critical"
     categories = ("performance", "maintainability")
     groups = frozenset({"indexes"})

@@ -9,7 +9,7 @@ from aishell.analyze.findings import Finding, Fix, Evidence
 from aishell.analyze.probes.data import base_type
 from aishell.analyze.probes.session import ProbeFailed
 from aishell.analyze.registry import Rule
-from aishell.analyze.rules._common import object_name, q, qname
+from aishell.analyze.rules._common import object_name, q, qname, set_not_null_sql
 from aishell.dialects.postgres.quote import quote_ident, quote_ident_list
 from aishell.model import Table
 
@@ -27,6 +27,7 @@ class MissingPrimaryKey(Rule):
     """
 
     id = "missing-primary-key"
+    title = "No Primary Key"
     severity = "critical"
     categories = ("maintainability", "performance")
     groups = frozenset({"indexes", "normalization"})
@@ -57,7 +58,7 @@ class MissingPrimaryKey(Rule):
                 for c in candidate:
                     col = table.column(c)
                     if col is not None and col.nullable:
-                        fix_sql.append(f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(c)} SET NOT NULL;")
+                        fix_sql += set_not_null_sql(table, c)
                 fix_sql.append(f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(ix)} "
                                f"ON {q(table)} ({quote_ident_list(candidate)});")
                 fix_sql.append(f"ALTER TABLE {q(table)} ADD CONSTRAINT {quote_ident(ix)} "
@@ -111,6 +112,7 @@ class NaturalKeyPrimaryKey(Rule):
     """
 
     id = "natural-key-primary-key"
+    title = "Natural Primary Keys"
     severity = "optimization"
     categories = ("maintainability", "scalability")
     groups = frozenset({"indexes"})

@@ -28,6 +28,7 @@ class TableBloat(Rule):
     """
 
     id = "table-bloat"
+    title = "Table Bloat"
     severity = "warning"
     categories = ("performance", "scalability")
     needs = frozenset({"live", "stats"})
@@ -102,6 +103,7 @@ class IndexBloat(Rule):
     """
 
     id = "index-bloat"
+    title = "Index Bloat"
     severity = "warning"
     categories = ("performance",)
     needs = frozenset({"live", "stats"})
@@ -155,6 +157,7 @@ class SequenceOverflow(Rule):
     """
 
     id = "sequence-overflow"
+    title = "Sequence Overflow"
     severity = "critical"
     categories = ("scalability",)
     needs = frozenset({"live", "stats"})
@@ -207,6 +210,7 @@ class SeqScanHeavyTable(Rule):
     """
 
     id = "seq-scan-heavy-table"
+    title = "Tables Read by Sequential Scans"
     severity = "warning"
     categories = ("performance",)
     needs = frozenset({"live", "stats"})

@@ -40,6 +40,7 @@ class Normalization(Rule):
     """
 
     id = "normalization"
+    title = "Normalization"
     severity = "warning"
     categories = ("maintainability",)
     groups = frozenset({"normalization"})

@@ -48,6 +48,7 @@ class InefficientType(Rule):
     """
 
     id = "inefficient-type"
+    title = "Inefficient Data Types"
     severity = "warning"
     categories = ("performance", "scalability")
 

@@ -85,6 +85,7 @@ class WorkloadMissingIndex(Rule):
     """
 
     id = "workload-missing-index"
+    title = "No Indexes on WHERE Clauses"
     severity = "warning"
     categories = ("performance",)
     needs = frozenset({"live", "workload"})
@@ -128,6 +129,7 @@ class FullTextSearchOpportunity(Rule):
     """
 
     id = "full-text-search-opportunity"
+    title = "Full-Text Search Missing"
     severity = "optimization"
     categories = ("performance",)
     needs = frozenset({"live", "workload"})
@@ -170,6 +172,7 @@ class MaterializedViewOpportunity(Rule):
     """
 
     id = "materialized-view-opportunity"
+    title = "Materialized View Opportunities"
     severity = "optimization"
     categories = ("performance", "scalability")
     needs = frozenset({"live", "workload"})
@@ -213,6 +216,7 @@ class PartitioningOpportunity(Rule):
     """
 
     id = "partitioning-opportunity"
+    title = "Partitioning Opportunity"
     severity = "optimization"
     categories = ("scalability",)
     needs = frozenset({"live", "stats"})
@@ -279,6 +283,7 @@ class OverNormalization(Rule):
     """
 
     id = "over-normalization"
+    title = "Over-Normalization"
     severity = "optimization"
     categories = ("performance", "maintainability")
     needs = frozenset({"live", "workload"})
