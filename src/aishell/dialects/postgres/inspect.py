@@ -18,9 +18,11 @@ captured and what is deliberately left out.
 from __future__ import annotations
 
 import contextlib
+import queue
 import re
+import threading
 import time
-from collections import defaultdict
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -56,9 +58,9 @@ QUERIES = (
     "sequences",
     "relations",
     "columns",
-    "constraints",
     "opclasses",
     "indexes",
+    "constraints",
     "triggers",
     "policies",
     "statistics",
@@ -181,16 +183,18 @@ def inspect_connection(
                 namespaces = _dict_rows(cur)
                 builder.feed(QUERIES[0], namespaces)
                 params["nsp"] = [r["oid"] for r in namespaces]
-            # The other queries go out together in a pipeline: the server runs the next ones while
-            # this process builds the model from the rows of the previous (two processes, two cores).
+            # The other queries go out together in a pipeline, a reader thread drains their results
+            # as the server produces them, and this thread builds the model from each result while the
+            # server computes the next: server and client work side by side.
             rest = QUERIES[1:]
             pipeline = conn.pipeline() if psycopg.Pipeline.is_supported() else contextlib.nullcontext()
             with pipeline:
                 cursors = [conn.cursor() for _ in rest]
                 for name, cur in zip(rest, cursors):
                     cur.execute(catalog_sql(name, version=version, stats=include_stats), params)
-                for name, cur in zip(rest, cursors):
-                    builder.feed(name, _dict_rows(cur))
+                for name, rows in _read_in_background(list(zip(rest, cursors))):
+                    builder.feed(name, rows)
+                for cur in cursors:
                     cur.close()
     except (psycopg.errors.QueryCanceled, psycopg.errors.LockNotAvailable) as exc:
         what = "waiting for a lock" if isinstance(exc, psycopg.errors.LockNotAvailable) else "reading the catalog"
@@ -211,6 +215,33 @@ def inspect_connection(
         if missing:
             raise UserError(f"no schema named {missing[0]!r} in this database")
     return schema
+
+
+def _read_in_background(named_cursors: list[tuple[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """Yield each cursor's rows in order, fetched by a thread that never waits for the consumer.
+
+    Only that thread touches the connection until every result is read; an error it meets is raised
+    here, in the caller's thread.
+    """
+    results: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        try:
+            for name, cur in named_cursors:
+                results.put((name, _dict_rows(cur)))
+        except BaseException as exc:  # noqa: BLE001 - handed over to the consumer
+            results.put((None, exc))
+
+    reader = threading.Thread(target=read, name="aishell-inspect-reader", daemon=True)
+    reader.start()
+    try:
+        for _ in named_cursors:
+            name, payload = results.get()
+            if name is None:
+                raise payload
+            yield name, payload
+    finally:
+        reader.join()
 
 
 def _dict_rows(cur: Any) -> list[dict[str, Any]]:
@@ -544,38 +575,54 @@ def _default_bounds(type_name: str, increment: int) -> tuple[int, int]:
     return (1, hi) if increment > 0 else (lo, -1)
 
 
+_IDENTITY = {"a": "always", "d": "by default"}
+_GENERATED = {"s": "stored", "v": "virtual"}
+_STORAGE = {"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}
+_COMPRESSION = {"p": "pglz", "l": "lz4"}
+
+
 def _column(r: dict[str, Any], identity_options: dict[str, Any]) -> Column:
+    """A column (or a composite type's attribute) from a row of the columns query."""
+    identity = r["identity"]
+    generated_kind = r["generated_kind"]
     col = Column(
-        name=r["name"], type=r["type"], nullable=not r["not_null"], default=r["default_value"],
-        identity={"a": "always", "d": "by default"}.get(r["identity"] or ""),
-        identity_options=dict(identity_options) if r["identity"] else {},
-        generated=r["generated"],
-        generated_kind={"s": "stored", "v": "virtual"}.get(r["generated_kind"] or ""),
-        collation=r["collation"], comment=r["comment"],
+        r["name"], r["type"], not r["not_null"], r["default_value"],
+        _IDENTITY[identity] if identity else None, dict(identity_options) if identity else {},
+        r["generated"], _GENERATED[generated_kind] if generated_kind else None,
+        r["collation"], r["comment"],
     )
+    # Everything below is rare: settle the common case with as few lookups as possible.
+    stattarget = r["stattarget"]
+    storage = r["storage"]
+    options = r["options"]
+    compression = r.get("compression")
+    not_null_name = r.get("not_null_name")
+    inherited = r["is_local"] is False
+    if not (inherited or options or compression or not_null_name or storage != r["type_storage"]
+            or (stattarget is not None and stattarget >= 0)):
+        return col
     attrs = col.attrs
-    if r.get("stattarget") is not None and r["stattarget"] >= 0:
-        attrs["statistics"] = r["stattarget"]
-    if r.get("storage") and r.get("type_storage") and r["storage"] != r["type_storage"]:
-        attrs["storage"] = {"p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"}.get(r["storage"], r["storage"])
-    if r.get("compression"):
-        attrs["compression"] = {"p": "pglz", "l": "lz4"}.get(r["compression"], r["compression"])
+    if stattarget is not None and stattarget >= 0:
+        attrs["statistics"] = stattarget
+    if storage and r["type_storage"] and storage != r["type_storage"]:
+        attrs["storage"] = _STORAGE.get(storage, storage)
+    if compression:
+        attrs["compression"] = _COMPRESSION.get(compression, compression)
     # Only options a user can set (n_distinct, n_distinct_inherited); some builds store private
     # bookkeeping there too (the system PostgreSQL 15 here adds "pg_attver=...").
-    options = [o for o in r.get("options") or [] if not o.startswith("pg_")]
+    options = [o for o in options or [] if not o.startswith("pg_")]
     if options:
         attrs["options"] = options
-    if r.get("is_local") is False:
+    if inherited:
         attrs["inherited"] = True
-    if r.get("not_null_name"):
+    if not_null_name:
         # PostgreSQL 18 names NOT NULL constraints. The name is kept here and pruned by
         # _prune_not_null_names where it is the one PostgreSQL would choose anyway.
-        attrs["not_null_name"] = r["not_null_name"]
+        attrs["not_null_name"] = not_null_name
         if r.get("not_null_no_inherit"):
             attrs["not_null_no_inherit"] = True
         if r.get("not_null_valid") is False:
             attrs["not_null_valid"] = False
-            col.nullable = True if not r["not_null"] else col.nullable
     return col
 
 
@@ -624,10 +671,11 @@ def _index(
     nkeys = r["nkeys"]
     attnums = list(r["attnums"] or [])
     texts = list(r["key_texts"] or [])
-    keys = [
-        texts[n] if a == 0 and n < len(texts) else column_names.get((r["relid"], a), str(a))
-        for n, a in enumerate(attnums)
-    ]
+    relid = r["relid"]
+    if texts:
+        keys = [texts[n] if a == 0 else column_names.get((relid, a)) or str(a) for n, a in enumerate(attnums)]
+    else:
+        keys = [column_names.get((relid, a)) or str(a) for a in attnums]
     orders: list[str] = []
     if r["ordered"]:
         # indoption bit 1: DESC, bit 2: NULLS FIRST; only what differs from the default is spelled.
@@ -683,9 +731,11 @@ def _add_constraint(
     pending_unique: list[tuple[UniqueConstraint, int]],
 ) -> None:
     kind = r["kind"]
-    r["columns"] = [column_names.get((r["relid"], a), str(a)) for a in r["attnums"] or []]
+    relid = r["relid"]
+    r["columns"] = [column_names.get((relid, a)) or str(a) for a in r["attnums"] or ()]
     if kind == "f" and r["ref_columns"] is None:
-        r["ref_columns"] = [column_names.get((r["ref_relid"], a), str(a)) for a in r["ref_attnums"] or []]
+        ref = r["ref_relid"]
+        r["ref_columns"] = [column_names.get((ref, a)) or str(a) for a in r["ref_attnums"] or ()]
     if r.get("enforced") is False:
         r["validated"] = True  # NOT ENFORCED implies not validated; the flag that matters is enforced
     if kind == "p":
