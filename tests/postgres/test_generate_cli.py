@@ -142,3 +142,22 @@ def test_validate_ddl_that_fails_to_load(pg_server, tmp_path):
     r = run_cli("schema", "validate", str(tmp_path / "m.json"), cwd=tmp_path)
     _one_line_error(r)
     assert "line " in r.stderr and "operator does not exist" in r.stderr and "CREATE TABLE public.t" in r.stderr
+
+
+def test_generate_from_live_database_masks_password(pg_server, scratch_db, tmp_path):
+    from aishell.sources import run_sql_text
+
+    run_sql_text(scratch_db, CORE.read_text(), pg_server.bin("psql"))
+    r = run_cli("schema", "generate", "sql", "--from", scratch_db + " password=s3cret", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "s3cret" not in r.stdout and "password=***" in r.stdout.split("\n\n", 1)[0]
+    assert "CREATE TABLE public.post_tag" in r.stdout
+
+
+def test_validate_bad_inputs(tmp_path):
+    _one_line_error(run_cli("schema", "validate", str(tmp_path / "missing.json"), cwd=tmp_path))
+    (tmp_path / "m.json").write_text("[1, 2")
+    _one_line_error(run_cli("schema", "validate", str(tmp_path / "m.json"), cwd=tmp_path))
+    r = run_cli("schema", "validate", cwd=tmp_path)
+    _one_line_error(r)
+    assert "aishell schema design" in r.stderr

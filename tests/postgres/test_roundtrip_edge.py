@@ -104,3 +104,22 @@ def test_designed_model_is_a_fixed_point_after_one_trip(pg_server):
     from tests.postgres.test_generate import shop_design
 
     round_trip(pg_server, generate(shop_design()), "shop design")
+
+
+def test_if_not_exists_runs_twice_and_stays_exact(pg_server):
+    """``if_not_exists`` DDL loaded twice into the same database still gives pg_dump's exact text."""
+    from aishell.dialects.postgres.dump import client_binary, dump_schema, normalise_dump
+    from aishell.dialects.postgres.generate import generate
+    from aishell.dialects.postgres.inspect import inspect
+    from aishell.sources import run_sql_text
+    from tests.conftest import FIXTURES
+
+    sql = (FIXTURES / "objects" / "tables.sql").read_text() + "\n" + EDGE_SQL
+    psql = client_binary(pg_server, "psql")
+    with pg_server.temporary_database(prefix="aishell_rt_") as a, \
+            pg_server.temporary_database(prefix="aishell_rt_") as b:
+        run_sql_text(a, sql, psql)
+        ddl = generate(inspect(a, include_stats=False), if_not_exists=True)
+        run_sql_text(b, ddl, psql, label="first run")
+        run_sql_text(b, ddl, psql, label="second run")
+        assert normalise_dump(dump_schema(pg_server, a)) == normalise_dump(dump_schema(pg_server, b))

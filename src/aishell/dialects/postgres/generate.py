@@ -333,11 +333,14 @@ class PostgresGenerator:
         return "\n".join(lines) + "\n"
 
     # -- helpers -------------------------------------------------------------------------------------
-    def _guard(self, stmt: str) -> str:
-        """With if_not_exists, make a statement PostgreSQL has no IF NOT EXISTS for re-runnable."""
+    def _guard(self, stmt: str, *also: str) -> str:
+        """With if_not_exists, make a statement PostgreSQL has no IF NOT EXISTS for re-runnable: a DO
+        block ignoring "already exists" errors (and the conditions in ``also``)."""
         if not self.if_not_exists:
             return stmt
-        body = f"BEGIN\n  {stmt}\nEXCEPTION WHEN duplicate_object OR duplicate_table OR duplicate_schema OR invalid_table_definition\n    OR object_not_in_prerequisite_state THEN NULL;\nEND"
+        conditions = ["duplicate_object", "duplicate_table", "duplicate_schema", "invalid_table_definition",
+                      "object_not_in_prerequisite_state", *also]
+        body = f"BEGIN\n  {stmt}\nEXCEPTION WHEN {' OR '.join(conditions)} THEN NULL;\nEND"
         return f"DO {_dollar_quote(body, 'do')};"
 
     def _ine(self) -> str:
@@ -612,8 +615,9 @@ class PostgresGenerator:
             parts.append((f"CONSTRAINT {quote_ident(ck.name)} " if ck.name else "") + text)
         sql = self._guard("\n    ".join(parts) + ";")
         for ck in late:
-            sql += (f"\n\nALTER DOMAIN {qualify(d.schema, d.name)} ADD "
-                    + (f"CONSTRAINT {quote_ident(ck.name)} " if ck.name else "") + self._check_text(ck) + ";")
+            sql += "\n\n" + self._guard(f"ALTER DOMAIN {qualify(d.schema, d.name)} ADD "
+                                       + (f"CONSTRAINT {quote_ident(ck.name)} " if ck.name else "")
+                                       + self._check_text(ck) + ";")
         return sql
 
     def composite_sql(self, c: CompositeType) -> str:
@@ -740,7 +744,8 @@ class PostgresGenerator:
             ancestor = self._parent_of(ancestor)
         elements = [self.column_sql(t, c) for c in t.columns] + constraints
         sql = (f"CREATE {unlogged}TABLE{self._ine()} {name} (\n    " + ",\n    ".join(elements) + f"\n){tail};")
-        attach = self._guard(f"ALTER TABLE ONLY {qualify(parent.schema, parent.name)} ATTACH PARTITION {name} {bound};")
+        attach = self._guard(f"ALTER TABLE ONLY {qualify(parent.schema, parent.name)} ATTACH PARTITION {name} {bound};",
+                             "wrong_object_type")  # "is already a partition"
         return "\n".join([sql, attach, *self._column_settings(t)])
 
     def _not_null_names_match(self, t: Table, parent: Table) -> bool:
@@ -1171,6 +1176,8 @@ class PostgresGenerator:
             if tr.when:
                 sql += f" WHEN {_paren(tr.when)}"
             sql += f" EXECUTE FUNCTION {func};"
+        if tr.constraint:
+            sql = self._guard(sql)  # constraint triggers have no OR REPLACE
         state = {"D": "DISABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
         if tr.enabled in state:
             sql += f"\nALTER TABLE {qualify(schema_name, rel)} {state[tr.enabled]} {quote_ident(tr.name)};"
