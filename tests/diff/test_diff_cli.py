@@ -22,7 +22,7 @@ def test_diff_exit_codes_summary_sql_json(tmp_path, pg_server):
     assert "+ name text" in r.stdout and "users_email_idx" in r.stdout and "Data:" in r.stdout
     r = run_cli("schema", "diff", str(b), str(a), "--sql")
     assert r.returncode == 2, r.stderr
-    assert "CREATE INDEX CONCURRENTLY users_email_idx" in r.stdout and "verified" in r.stdout
+    assert "CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx" in r.stdout and "verified" in r.stdout
     r = run_cli("schema", "diff", str(b), str(a), "--json")
     data = json.loads(r.stdout)
     assert data["differences"] >= 3 and data["data_impact"]["estimated"] is True

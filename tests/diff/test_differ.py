@@ -65,7 +65,7 @@ def test_index_added_concurrently_outside_transaction():
     b = Schema(tables=[t])
     plan = build_plan(diff_schemas(a, b), a, b)
     (s,) = plan.statements
-    assert s.sql.startswith("CREATE INDEX CONCURRENTLY users_email_idx ON public.users")
+    assert s.sql.startswith("CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx ON public.users")
     assert not s.transactional
     assert "BEGIN" not in plan.sql()
 

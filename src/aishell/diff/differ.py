@@ -18,6 +18,7 @@ from typing import Any
 from aishell.diff import changes as ch
 from aishell.diff.changes import Change, ChangeSet, GrantTarget, ProbableRename, ReplaceComment, TableConstraint
 from aishell.diff.normalize import (
+    constraint_key,
     foreign_keys,
     index_signature,
     norm_def,
@@ -137,8 +138,15 @@ def _by(items: Iterable[Any], key) -> dict[Any, Any]:
     return {key(i): i for i in items}
 
 
-def privilege_atoms(privs: list[Privilege], owner: str | None = None) -> set[tuple]:
+# What PUBLIC may do with an object whose ACL was never changed (an empty privilege list).
+DEFAULT_PUBLIC = {"FUNCTION": "EXECUTE", "PROCEDURE": "EXECUTE", "AGGREGATE": "EXECUTE", "TYPE": "USAGE",
+                  "DOMAIN": "USAGE"}
+
+
+def privilege_atoms(privs: list[Privilege], owner: str | None = None, kind: str = "") -> set[tuple]:
     out = set()
+    if not privs and kind in DEFAULT_PUBLIC:
+        return {("PUBLIC", DEFAULT_PUBLIC[kind], False, None)}
     for p in privs:
         if owner and p.grantee == owner:
             continue
@@ -185,8 +193,8 @@ class _Differ:
 
     def grants(self, old_obj: Any, new_obj: Any, sql_kind: str, sql_name: str, label: str) -> None:
         owner = getattr(new_obj, "owner", None) or getattr(old_obj, "owner", None)
-        a = privilege_atoms(old_obj.privileges, owner)
-        b = privilege_atoms(new_obj.privileges, owner)
+        a = privilege_atoms(old_obj.privileges, owner, sql_kind)
+        b = privilege_atoms(new_obj.privileges, owner, sql_kind)
         for p in group_atoms(b - a):
             self.add(ch.Grant(new=GrantTarget(sql_kind, sql_name, label, p)))
         for p in group_atoms(a - b):
@@ -366,7 +374,7 @@ class _Differ:
         added, dropped, both = self.pair(olds, news, lambda c: c.name)
         # Same definition under another name: a rename.
         for d in list(dropped):
-            match = next((a for a in added if a.definition == d.definition and a.kind == d.kind), None)
+            match = next((a for a in added if constraint_key(a) == constraint_key(d) and a.kind == d.kind), None)
             if match is not None:
                 added.remove(match)
                 dropped.remove(d)
@@ -377,7 +385,7 @@ class _Differ:
         for c in dropped:
             self.add(drop(old=c, parent=qn))
         for o, n in both:
-            if o.definition != n.definition or o.kind != n.kind or (not o.valid and n.valid):
+            if constraint_key(o) != constraint_key(n) or o.kind != n.kind or o.valid != n.valid:
                 self.add(alter(old=o, new=n, parent=qn))
             if o.name == n.name and (o.comment or None) != (n.comment or None):
                 self.comment(o.comment, n.comment, "CONSTRAINT", f"{quote_ident(n.name)} ON {tsql}",

@@ -100,7 +100,8 @@ def table_constraints(table: Table) -> list[TableConstraint]:
     out: list[TableConstraint] = []
     if table.primary_key:
         name = table.primary_key_name or f"{table.name}_pkey"
-        out.append(TableConstraint("primary key", name, f"PRIMARY KEY ({quote_ident_list(table.primary_key)})"))
+        out.append(TableConstraint("primary key", name, f"PRIMARY KEY ({quote_ident_list(table.primary_key)})",
+                                   comment=table.attrs.get("primary_key_comment")))
     for u in table.unique:
         if u.definition:
             d, valid = strip_not_valid(u.definition)
@@ -189,3 +190,25 @@ def index_signature(table_sql: str, index: Index) -> str:
 def norm_def(text: str | None) -> str:
     """Whitespace-normalised definition text for comparing views, functions, triggers."""
     return norm_ws(text) or ""
+
+
+_CAST = re.compile(r"::\s*(\"[^\"]+\"|[a-z_][a-z0-9_.]*)(\s+(varying|precision|with(out)?\s+time\s+zone))?(\(\d+(,\s*\d+)?\))?(\[\])*", re.I)
+
+
+def loose_expr(text: str | None) -> str:
+    """An expression with casts, parentheses and spacing removed: PostgreSQL deparses the same
+    CHECK differently after a round trip (``(ARRAY['a'::varchar])::text[]`` vs ``ARRAY[('a'::varchar)::text]``),
+    and this form compares them equal."""
+    if not text:
+        return ""
+    s = _CAST.sub("", text)
+    s = s.replace("(", " ").replace(")", " ")
+    s = _WS.sub(" ", s).strip()
+    return re.sub(r"\s*([\[\],])\s*", r"\1", s)
+
+
+def constraint_key(c: TableConstraint) -> str:
+    """What must be equal for two constraints to be the same (checks compare loosely)."""
+    if c.kind in ("check",):
+        return "CHECK " + loose_expr(c.definition[5:] if c.definition.upper().startswith("CHECK") else c.definition)
+    return c.definition

@@ -48,6 +48,8 @@ class Statement:
     long_running: bool = False
     # A squawk rule this statement knowingly violates, and why.
     squawk_ignore: list[tuple[str, str]] = field(default_factory=list)
+    # Runs in a transaction of its own (VALIDATE: a long SHARE UPDATE EXCLUSIVE scan held alone).
+    alone: bool = False
 
     @property
     def unsafe(self) -> bool:
@@ -72,11 +74,13 @@ class Plan:
     def groups(self) -> list[tuple[bool, list[Statement]]]:
         """Consecutive statements that can share a transaction, and the ones that must run alone."""
         out: list[tuple[bool, list[Statement]]] = []
+        last_alone = False
         for s in self.statements:
-            if s.transactional and out and out[-1][0]:
+            if s.transactional and not s.alone and out and out[-1][0] and not last_alone:
                 out[-1][1].append(s)
             else:
                 out.append((s.transactional, [s]))
+            last_alone = s.alone
         return out
 
     def sql(self, header: str = "") -> str:
@@ -89,6 +93,13 @@ class Plan:
         if not self.statements:
             lines.append("-- No changes: the schemas are equal.")
             return "\n".join(lines) + "\n"
+        from aishell.diff.lint import TYPE_RULES_WHY, type_rules_in
+
+        type_rules = type_rules_in([s.sql for s in self.statements])
+        if type_rules:
+            lines.append(f"-- squawk: {', '.join(type_rules)}: {TYPE_RULES_WHY}")
+            lines.append(f"-- squawk-ignore-file {', '.join(type_rules)}")
+            lines.append("")
         lines += [f"SET lock_timeout = '{self.lock_timeout}';",
                   f"SET statement_timeout = '{self.statement_timeout}';",
                   "SET check_function_bodies = false;", ""]
@@ -112,11 +123,17 @@ def _statement_lines(s: Statement, default_timeout: str) -> list[str]:
         out.append(f"-- hazard {h.code}{' (UNSAFE)' if h.unsafe else ''}: {h.message}")
     if not s.transactional:
         out.append("-- runs outside a transaction block")
-    for rule, why in s.squawk_ignore:
-        out.append(f"-- squawk-ignore {rule}")
-        out.append(f"-- ({rule}: {why})")
+    from aishell.diff.lint import statement_rules
+
+    rules = dict(s.squawk_ignore)
+    for rule, why in statement_rules(s.sql):
+        rules.setdefault(rule, why)
+    for rule, why in rules.items():
+        out.append(f"-- squawk {rule}: {why}")
     if s.long_running:
         out.append(f"SET statement_timeout = '{LONG_STATEMENT_TIMEOUT}';")
+    if rules:
+        out.append(f"-- squawk-ignore {', '.join(rules)}")
     out.append(s.sql.rstrip().rstrip(";") + ";")
     if s.long_running:
         out.append(f"SET statement_timeout = '{default_timeout}';")
@@ -185,7 +202,10 @@ class _Planner:
         self.a_tables = {t.qualified_name: t for t in current.tables}
         self.b_tables = {t.qualified_name: t for t in desired.tables}
         renamed = {c.old.qualified_name: c.new.qualified_name for c in self.of(ch.RenameTable)}
+        self.renamed = renamed
         self.renamed_back = {v: k for k, v in renamed.items()}
+        self.deferred_seq: set[int] = set()
+        self.pending_seq: list[Change] = []
         self.partitioned = {t.qualified_name for t in list(current.tables) + list(desired.tables) if t.partition_by}
 
     def of(self, cls) -> list[Change]:
@@ -194,11 +214,18 @@ class _Planner:
     def emit(self, phase: int, sql: str, description: str = "", hazards: list[Hazard] | None = None, *,
              transactional: bool = True, long_running: bool = False,
              squawk_ignore: list[tuple[str, str]] | None = None) -> None:
+        alone = False
+        if " VALIDATE CONSTRAINT " in sql:
+            transactional, alone = True, True
         self.out.append(Statement(sql, hazards or [], transactional, phase, description, long_running,
-                                  squawk_ignore or []))
+                                  squawk_ignore or [], alone))
 
     def table_sql(self, qn: str) -> str:
         return r.sql_of_qualified(qn)
+
+    def final(self, qn: str) -> str:
+        """A table's name once this plan's table renames are done."""
+        return self.renamed.get(qn, qn)
 
     def current_table(self, qn: str) -> Table | None:
         return self.a_tables.get(self.renamed_back.get(qn, qn))
@@ -281,9 +308,10 @@ class _Planner:
                     self.policies_recreated.append((qn, pol))
         # foreign keys that depend on a unique/PK constraint being dropped or changed
         self.fks_recreated: list[tuple[str, TableConstraint]] = []
+        self.fks_dropped_early: list[tuple[str, TableConstraint]] = []
         dropped_keys: dict[str, list[list[str]]] = defaultdict(list)
         for c in self.of(ch.DropConstraint) + [x for x in self.of(ch.AlterConstraint)
-                                                if x.old.definition != x.new.definition]:
+                                                if _redefined(x)]:
             if c.old.kind in ("primary key", "unique"):
                 cols = re.findall(r"\(([^)]*)\)", c.old.definition)
                 dropped_keys[c.parent].append([x.strip().strip('"') for x in cols[0].split(",")] if cols else [])
@@ -291,6 +319,10 @@ class _Planner:
             dropped_fk = {(c.parent, c.old.name) for c in self.of(ch.DropForeignKey) + self.of(ch.AlterForeignKey)}
             for t in self.a.tables:
                 if t.qualified_name not in self.b_tables:
+                    # a table going away: its keys into the changed table must go first
+                    for fk, tc in zip(t.foreign_keys, foreign_keys(t)):
+                        if f"{fk.ref_schema}.{fk.ref_table}" in dropped_keys:
+                            self.fks_dropped_early.append((t.qualified_name, tc))
                     continue
                 for fk, tc in zip(t.foreign_keys, foreign_keys(t)):
                     ref = f"{fk.ref_schema}.{fk.ref_table}"
@@ -323,6 +355,8 @@ class _Planner:
             self.emit(DROP_VIEWS, f"DROP {kind} {r.qname(v)}",
                       f"{'recreate' if recreated else 'drop'} {kind.lower()} {v.qualified_name}", hz_list)
         for c in self.of(ch.DropTrigger) + self.of(ch.AlterTrigger):
+            if isinstance(c, ch.AlterTrigger) and _trigger_only_enabled(c):
+                continue
             if c.old is not None and not self._parent_view_dropped(c.parent):
                 self.emit(DROP_TRIGGERS, f"DROP TRIGGER {quote_ident(c.old.name)} ON {self.on_sql(c.parent)}",
                           f"drop trigger {c.old.name} on {c.parent}")
@@ -341,6 +375,9 @@ class _Planner:
                 continue
             self.emit(DROP_FKS, f"ALTER TABLE {self.on_sql(c.parent)} DROP CONSTRAINT {quote_ident(c.old.name)}",
                       f"drop foreign key {c.old.name} on {c.parent}")
+        for qn, tc in self.fks_dropped_early:
+            self.emit(DROP_FKS, f"ALTER TABLE {self.table_sql(qn)} DROP CONSTRAINT {quote_ident(tc.name)}",
+                      f"drop foreign key {tc.name} on {qn} (its table is dropped; the key it uses changes)")
         for qn, tc in self.fks_recreated:
             self.emit(DROP_FKS, f"ALTER TABLE {self.table_sql(qn)} DROP CONSTRAINT {quote_ident(tc.name)}",
                       f"drop foreign key {tc.name} on {qn} (recreated: the key it references changes)")
@@ -355,11 +392,11 @@ class _Planner:
                         self.emit(DROP_FKS, f"ALTER TABLE {r.qname(t)} DROP CONSTRAINT {quote_ident(tc.name)}",
                                   f"drop foreign key {tc.name} (cycle among dropped tables)")
         for c in self.of(ch.AlterForeignKey):
-            if c.old.definition != c.new.definition:
+            if _redefined(c):
                 self.emit(DROP_FKS, f"ALTER TABLE {self.on_sql(c.parent)} DROP CONSTRAINT {quote_ident(c.old.name)}",
                           f"drop foreign key {c.old.name} on {c.parent} (its definition changes)")
         for c in self.of(ch.AlterConstraint):
-            if c.old.definition != c.new.definition or c.old.kind != c.new.kind:
+            if _redefined(c):
                 self.emit(DROP_CONSTRAINTS, f"ALTER TABLE {self.on_sql(c.parent)} DROP CONSTRAINT {quote_ident(c.old.name)}",
                           f"drop {c.old.kind} {c.old.name} on {c.parent} (its definition changes)")
         for c in self.of(ch.DropConstraint):
@@ -373,15 +410,19 @@ class _Planner:
         for c in self.of(ch.DropIndex) + self.of(ch.AlterIndex):
             if c.parent in dropped_tables or self._parent_view_dropped(c.parent):
                 continue
+            if c.old.attrs.get("parent_index") and isinstance(c, ch.DropIndex):
+                continue  # goes with the partitioned index it is attached to
             if isinstance(c, ch.AlterIndex) and _index_only_invalid(c):
                 continue
             self.drop_index(c.parent, c.old)
         for c in self.of(ch.AlterTable):
             o, n = c.old, c.new
             if o.partition_of and (o.partition_of != n.partition_of or norm_ws(o.partition_bound) != norm_ws(n.partition_bound)):
+                # Plain DETACH, not CONCURRENTLY: the concurrent form leaves a CHECK copy of the bound
+                # behind, so the table would not match the desired schema.
                 self.emit(DROP_CONSTRAINTS, f"ALTER TABLE {r.sql_of_qualified(o.partition_of)} DETACH PARTITION {r.qname(n)}",
                           f"detach partition {c.parent} from {o.partition_of}",
-                          [hz.lock("takes an ACCESS EXCLUSIVE lock on the parent while detaching")])
+                          [hz.lock("brief ACCESS EXCLUSIVE lock on the parent while detaching")])
             for p in o.inherits:
                 if p not in n.inherits:
                     self.emit(DROP_CONSTRAINTS, f"ALTER TABLE {r.qname(n)} NO INHERIT {r.sql_of_qualified(p)}",
@@ -399,12 +440,13 @@ class _Planner:
             self.emit(DROP_CONSTRAINTS, f"DROP INDEX {name}", f"drop index {idx.name}",
                       [hz.lock("partitioned index: dropped with an ACCESS EXCLUSIVE lock (no CONCURRENTLY)")])
         else:
-            self.emit(DROP_CONSTRAINTS, f"DROP INDEX CONCURRENTLY {name}", f"drop index {idx.name}",
+            self.emit(DROP_CONSTRAINTS, f"DROP INDEX CONCURRENTLY IF EXISTS {name}", f"drop index {idx.name}",
                       transactional=False)
 
     def types(self) -> None:
         for c in self.of(ch.AddEnum):
             self.emit(TYPES, r.enum_sql(c.new), f"add enum {c.name}")
+            self.type_extras("TYPE", c.new)
         for c in self.of(ch.AlterEnum):
             adds = _enum_additions(c.old.values, c.new.values)
             if adds:
@@ -416,14 +458,21 @@ class _Planner:
                 self.rebuild_enum(c)
         for c in self.of(ch.AddDomain):
             self.emit(TYPES, r.domain_sql(c.new), f"add domain {c.name}")
+            self.type_extras("DOMAIN", c.new)
         for c in self.of(ch.AlterDomain):
             self.alter_domain(c)
         for c in self.of(ch.AddCompositeType):
             self.emit(TYPES, r.composite_sql(c.new), f"add type {c.name}")
+            self.type_extras("TYPE", c.new)
         for c in self.of(ch.AlterCompositeType):
             self.alter_composite(c)
         for c in self.of(ch.AddSequence):
-            self.emit(TYPES, r.sequence_sql(c.new), f"add sequence {c.name}")
+            if self._sequence_waits_for_identity_drop(c):
+                self.deferred_seq.add(id(c))
+                self.pending_seq.append(c)
+            else:
+                self.emit(TYPES, r.sequence_sql(c.new), f"add sequence {c.name}")
+            self.type_extras("SEQUENCE", c.new)
             if c.new.owned_by:
                 self.emit(TRIGGERS, f"ALTER SEQUENCE {r.qname(c.new)} OWNED BY {_owned_by_sql(c.new.owned_by)}",
                           f"sequence {c.name} owned by {c.new.owned_by}")
@@ -431,11 +480,29 @@ class _Planner:
             o, n = c.old, c.new
             if any(getattr(o, f) != getattr(n, f) for f in ("increment", "min_value", "max_value", "cache", "cycle",
                                                              "start")) or norm_type(o.type) != norm_type(n.type):
+                if n.min_value is not None and (o.min_value is None or n.min_value > o.min_value):
+                    # ALTER refuses a MINVALUE above the current value: move the value up first.
+                    self.emit(TYPES, f"SELECT setval({quote_literal(r.qname(n))}, greatest(last_value, {n.min_value}), "
+                                     f"last_value >= {n.min_value} AND is_called) FROM {r.qname(n)}",
+                              f"sequence {c.name}: current value brought up to the new MINVALUE")
                 self.emit(TYPES, r.sequence_sql(n, alter=True), f"alter sequence {c.name}")
             if o.owned_by != n.owned_by:
                 target = _owned_by_sql(n.owned_by) if n.owned_by else "NONE"
                 self.emit(TRIGGERS, f"ALTER SEQUENCE {r.qname(n)} OWNED BY {target}",
                           f"sequence {c.name} owned by {n.owned_by or 'nothing'}")
+
+    def type_extras(self, kind: str, obj) -> None:
+        name = r.qname(obj)
+        if obj.comment:
+            self.emit(COMMENTS, r.comment_sql(kind, name, obj.comment))
+        self.new_object_grants(kind, name, obj)
+
+    def _sequence_waits_for_identity_drop(self, c: Change) -> bool:
+        for ac in self.of(ch.AlterColumn):
+            name = ac.old.identity_options.get("sequence_name") if ac.old.identity and not ac.new.identity else None
+            if name and f"{c.new.schema}.{c.new.name}" in (name, f"public.{name}"):
+                return True
+        return False
 
     def rebuild_enum(self, c: Change) -> None:
         o, n = c.old, c.new
@@ -520,7 +587,7 @@ class _Planner:
             if c in self.recreated_functions:
                 continue
             self.emit(FUNCTIONS, r.function_sql(c.new), f"replace {r.function_kind_sql(c.new).lower()} {c.new.signature}")
-        for c in self.of(ch.AddFunction):
+        for c in sorted(self.of(ch.AddFunction), key=lambda c: c.new.kind == "aggregate"):
             self.emit(FUNCTIONS, r.function_sql(c.new), f"add {r.function_kind_sql(c.new).lower()} {c.new.signature}")
             self.function_extras(c.new)
 
@@ -529,9 +596,22 @@ class _Planner:
         name = function_sql_name(f)
         if f.comment:
             self.emit(COMMENTS, r.comment_sql(kind, name, f.comment))
-        for p in f.privileges:
-            if p.grantee != f.owner:
-                self.emit(COMMENTS, r.grant_sql("FUNCTION" if kind == "AGGREGATE" else kind, name, p))
+        self.new_object_grants("FUNCTION" if kind == "AGGREGATE" else kind, name, f)
+
+    def new_object_grants(self, kind: str, name: str, obj) -> None:
+        """Grants of an object this plan creates, revoking PUBLIC's default where the model has none."""
+        from aishell.diff.differ import DEFAULT_PUBLIC, group_atoms, privilege_atoms
+
+        if not obj.privileges:
+            return
+        have = privilege_atoms(obj.privileges, obj.owner, kind)
+        default = DEFAULT_PUBLIC.get(kind)
+        if default and ("PUBLIC", default, False, None) not in have and ("PUBLIC", default, True, None) not in have:
+            self.emit(COMMENTS, f"REVOKE {default} ON {kind} {name} FROM PUBLIC", f"revoke default {default} from PUBLIC")
+        for p in group_atoms(have):
+            if default and p.grantee == "PUBLIC" and p.privileges == [default] and not p.grantable:
+                continue
+            self.emit(COMMENTS, r.grant_sql(kind, name, p))
 
     # -- tables ---------------------------------------------------------------------------------------------
     def tables(self) -> None:
@@ -539,10 +619,10 @@ class _Planner:
             self.emit(RENAMES, f"ALTER TABLE {r.qname(c.old)} RENAME TO {quote_ident(c.new.name)}",
                       f"rename table {c.old.qualified_name} to {c.new.name}")
         for c in self.of(ch.RenameColumn):
-            self.emit(RENAMES, f"ALTER TABLE {self.table_sql(c.parent)} RENAME COLUMN {quote_ident(c.old.name)} "
+            self.emit(RENAMES, f"ALTER TABLE {self.table_sql(self.final(c.parent))} RENAME COLUMN {quote_ident(c.old.name)} "
                                f"TO {quote_ident(c.new.name)}", f"rename column {c.parent}.{c.old.name} to {c.new.name}")
         for c in self.of(ch.RenameConstraint):
-            self.emit(RENAMES, f"ALTER TABLE {self.table_sql(c.parent)} RENAME CONSTRAINT {quote_ident(c.old[1].name)} "
+            self.emit(RENAMES, f"ALTER TABLE {self.table_sql(self.final(c.parent))} RENAME CONSTRAINT {quote_ident(c.old[1].name)} "
                                f"TO {quote_ident(c.new[1].name)}", f"rename constraint {c.old[1].name} to {c.new[1].name}")
         for c in self.of(ch.RenameIndex):
             schema = r.split_qualified(c.parent)[0]
@@ -586,7 +666,7 @@ class _Planner:
             for tc in foreign_keys(t):
                 fk = tc.obj
                 ref = f"{fk.ref_schema}.{fk.ref_table}"
-                if ref == t.qualified_name or ref in created or (ref not in new_names and ref in self.b_tables):
+                if ref == t.qualified_name or ref in created:
                     if parent is not None and tc.definition in {x.definition for x in foreign_keys(parent)}:
                         continue  # inherited from the partitioned parent
                     inline.append(r.fk_clause(tc.name, tc.definition, not_valid=not tc.valid))
@@ -601,8 +681,8 @@ class _Planner:
                     self.emit(FKS, f"ALTER TABLE {r.qname(t)} VALIDATE CONSTRAINT {quote_ident(tc.name)}")
             tsql = r.qname(t)
             for idx in t.indexes:
-                if idx.constraint:
-                    continue
+                if idx.constraint or idx.attrs.get("parent_index"):
+                    continue  # constraint indexes come with it; partition indexes with the parent's
                 self.emit(TABLES, r.index_sql(tsql, idx, if_not_exists=bool(t.partition_of)),
                           f"add index {idx.name} on new table {t.qualified_name}")
             if t.rls_enabled:
@@ -690,14 +770,28 @@ class _Planner:
                                        unsafe=True))
             self.emit(COLUMNS, f"{pre} DROP DEFAULT", f"{label}: drop default", hzs)
             o_default_dropped = True
+            # serial -> identity: the serial's sequence must go before the identity takes its name.
+            m = re.match(r"nextval\('([^']+)'::regclass\)", o.default or "")
+            if m and n.identity:
+                for sc in self.of(ch.DropSequence):
+                    if f"{sc.old.schema}.{sc.old.name}" in (m.group(1), f"public.{m.group(1)}") and id(sc) not in self.deferred_seq:
+                        self.deferred_seq.add(id(sc))
+                        self.emit(COLUMNS, f"DROP SEQUENCE {r.qname(sc.old)}", f"drop sequence {sc.name}")
         else:
             o_default_dropped = False
         if o.identity and not n.identity:
             hzs = []
+            after_identity_drop = True
             if not n.nullable and n.default is None:
                 hzs.append(hz.may_fail(f"drops the identity of NOT NULL column {label}: inserts that relied on it fail",
                                        unsafe=True))
             self.emit(COLUMNS, f"{pre} DROP IDENTITY", f"{label}: drop identity", hzs)
+            # A sequence taking the identity sequence's name (identity -> serial) can exist only now.
+            seq_name = o.identity_options.get("sequence_name")
+            for sc in list(self.pending_seq):
+                if seq_name and f"{sc.new.schema}.{sc.new.name}" in (seq_name, f"public.{seq_name}"):
+                    self.pending_seq.remove(sc)
+                    self.emit(COLUMNS, r.sequence_sql(sc.new), f"add sequence {sc.name}")
         if type_changed:
             safe, rewrites = hz.classify_type_change(o.type, n.type)
             hzs = []
@@ -740,7 +834,8 @@ class _Planner:
     def set_not_null(self, qn: str, column: str) -> None:
         tsql = self.table_sql(qn)
         t_name = r.split_qualified(qn)[1]
-        cname = quote_ident(f"{t_name}_{column}_not_null"[:63])
+        # Not <table>_<column>_not_null: PostgreSQL 18 gives that name to the NOT NULL constraint itself.
+        cname = quote_ident(f"{t_name}_{column}_nn_check"[:63])
         col = quote_ident(column)
         self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD CONSTRAINT {cname} CHECK ({col} IS NOT NULL) NOT VALID",
                   f"{qn}.{column}: NOT NULL, through a validated CHECK (no long ACCESS EXCLUSIVE scan)")
@@ -794,6 +889,8 @@ class _Planner:
         for c in self.of(ch.AddIndex) + self.of(ch.AlterIndex):
             if self._parent_view_dropped(c.parent) and c.parent in self.views_to_create:
                 continue
+            if c.new.attrs.get("parent_index") and isinstance(c, ch.AddIndex):
+                continue  # created by CREATE INDEX on the partitioned parent
             if isinstance(c, ch.AlterIndex) and _index_only_invalid(c):
                 schema = r.split_qualified(c.parent)[0]
                 self.emit(INDEXES, f"REINDEX INDEX CONCURRENTLY {qualify(schema, c.new.name)}",
@@ -804,16 +901,16 @@ class _Planner:
         for c in self.of(ch.AddConstraint):
             self.add_constraint(c.parent, c.new)
         for c in self.of(ch.AlterConstraint):
-            if c.old.definition != c.new.definition or c.old.kind != c.new.kind:
+            if _redefined(c):
                 self.add_constraint(c.parent, c.new)
         validate = [c for c in self.of(ch.AlterConstraint) + self.of(ch.AlterForeignKey)
-                    if c.old.definition == c.new.definition and c.old.kind == c.new.kind]
+                    if not _redefined(c)]
         for c in validate:
             self.emit(FKS, f"ALTER TABLE {self.table_sql(c.parent)} VALIDATE CONSTRAINT {quote_ident(c.new.name)}",
                       f"validate {c.new.kind} {c.new.name}", [hz.scan("checks every row (SHARE UPDATE EXCLUSIVE)")],
                       transactional=False, long_running=True)
         fks = [(c.parent, c.new) for c in self.of(ch.AddForeignKey)] + self.fks_recreated + [
-            (c.parent, c.new) for c in self.of(ch.AlterForeignKey) if c.old.definition != c.new.definition]
+            (c.parent, c.new) for c in self.of(ch.AlterForeignKey) if _redefined(c)]
         for qn, tc in fks:
             tsql = self.table_sql(qn)
             self.emit(FKS, f"ALTER TABLE {tsql} ADD {r.fk_clause(tc.name, tc.definition, not_valid=True)}",
@@ -860,7 +957,7 @@ class _Planner:
                 rest = re.sub(r"USING INDEX TABLESPACE \S+", "", rest, flags=re.I)
                 nnd = " NULLS NOT DISTINCT" if m.group(2) else ""
                 schema = r.split_qualified(qn)[0]
-                self.emit(CONSTRAINTS, f"CREATE UNIQUE INDEX CONCURRENTLY {name} ON {tsql} {m.group(3)}{rest.rstrip()}{nnd}",
+                self.emit(CONSTRAINTS, f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {tsql} {m.group(3)}{rest.rstrip()}{nnd}",
                           f"add {tc.kind} {tc.name} on {qn}: build its index concurrently first",
                           [hz.index_build(), hz.may_fail("fails if existing rows are not unique")],
                           transactional=False, long_running=True)
@@ -891,12 +988,14 @@ class _Planner:
         dropped_names = {t.qualified_name for t in dropped}
         dropped_cols = {f"{c.parent}.{c.old.name}" for c in self.of(ch.DropColumn)}
         for c in self.of(ch.DropSequence):
+            if id(c) in self.deferred_seq:
+                continue
             owner = c.old.owned_by
             if owner and (owner.rsplit(".", 1)[0] in dropped_names or owner in dropped_cols):
                 continue  # goes with its table or column
             self.emit(DROP_OBJECTS, f"DROP SEQUENCE {r.qname(c.old)}", f"drop sequence {c.name}",
                       [hz.info("sequence", "its current value is lost")])
-        for c in self.of(ch.DropFunction):
+        for c in sorted(self.of(ch.DropFunction), key=lambda c: c.old.kind != "aggregate"):
             kind = r.function_kind_sql(c.old)
             self.emit(DROP_OBJECTS, f"DROP {kind} {function_sql_name(c.old)}", f"drop {kind.lower()} {c.old.signature}")
         for c in self.of(ch.DropDomain):
@@ -1055,3 +1154,12 @@ def _trigger_only_enabled(c: Change) -> bool:
 
 
 __all__ = ["Plan", "Statement", "build_plan", "column_key"]
+
+
+def _redefined(c: Change) -> bool:
+    """A constraint change that needs DROP + ADD (not only VALIDATE)."""
+    from aishell.diff.normalize import constraint_key
+
+    # Un-validating (a NOT VALID constraint wanted where a validated one is) also means DROP + ADD.
+    return (constraint_key(c.old) != constraint_key(c.new) or c.old.kind != c.new.kind
+            or (c.old.valid and not c.new.valid))

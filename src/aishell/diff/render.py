@@ -94,7 +94,7 @@ def create_table_sql(t: Table, inline_fks: list[str] | None = None, parent: Tabl
     items: list[str] = []
     inherited = inherited_constraints(t, parent)
     if t.partition_of:
-        own = [c for c in t.columns if parent is None or parent.column(c.name) is None]
+        own = [c for c in t.columns if not c.attrs.get("inherited") and (parent is None or parent.column(c.name) is None)]
         body = []
         for c in own:
             body.append("    " + column_sql(c))
@@ -108,6 +108,8 @@ def create_table_sql(t: Table, inline_fks: list[str] | None = None, parent: Tabl
         s = f"{head} PARTITION OF {sql_of_qualified(t.partition_of)}{inner}\n    {t.partition_bound or 'DEFAULT'}"
     else:
         for c in t.columns:
+            if t.inherits and c.attrs.get("inherited"):
+                continue  # comes from the parent
             items.append("    " + column_sql(c))
         for c in table_constraints(t):
             if c.name in inherited:
@@ -148,6 +150,11 @@ def fk_def(fk) -> str:
 
 def index_sql(table_sql: str, index: Index, *, concurrently: bool = False, if_not_exists: bool = False) -> str:
     d = index_definition(table_sql, index)
+    # On a partitioned table, CREATE INDEX ... ON ONLY makes an invalid shell; without ONLY it
+    # recurses, attaching matching partition indexes and creating the missing ones.
+    d = re.sub(r"\sON ONLY\s", " ON ", d, count=1)
+    if concurrently:
+        if_not_exists = True  # rerunnable; the executor first drops an INVALID leftover of a failed build
     if concurrently or if_not_exists:
         extra = ("CONCURRENTLY " if concurrently else "") + ("IF NOT EXISTS " if if_not_exists else "")
         d = re.sub(r"^CREATE\s+(UNIQUE\s+)?INDEX\s+", lambda m: f"CREATE {m.group(1) or ''}INDEX {extra}", d,

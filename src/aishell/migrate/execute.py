@@ -3,6 +3,7 @@ and on the first error a stop with an account of what was applied and what was n
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -98,7 +99,29 @@ def execute_plan(plan: Plan, conninfo: str, *, on_statement: Callable[[Statement
     return report
 
 
+_CONCURRENT_INDEX = re.compile(
+    r"^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s+(\S+)\s+ON\s+(?:ONLY\s+)?(\S+)", re.I)
+
+
+def _drop_invalid_leftover(conn, s: Statement) -> None:
+    """A failed CONCURRENTLY build leaves an INVALID index behind; IF NOT EXISTS would keep it."""
+    m = _CONCURRENT_INDEX.match(s.sql)
+    if not m:
+        return
+    table = m.group(2)
+    schema = table.rsplit(".", 1)[0] if "." in table else "public"
+    name = m.group(1).strip('"')
+    row = conn.execute(
+        "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s AND n.nspname = %s",
+        (name, schema.strip('"'))).fetchone()
+    if row and row[0]:
+        conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema}.{m.group(1)}")
+
+
 def _run(conn, s: Statement, plan: Plan) -> None:
+    if not s.transactional:
+        _drop_invalid_leftover(conn, s)
     if s.long_running:
         conn.execute(f"SET statement_timeout = '{LONG_STATEMENT_TIMEOUT}'")
     try:
