@@ -156,3 +156,27 @@ def test_pagila_html_site(pagila_json, tmp_path, has_dot):
     if has_dot:
         index = (out / "index.html").read_text()
         assert "Simplified view" in index and "film_actor" in index
+
+
+def test_live_database_shows_row_estimates_and_sizes(scratch_db, tmp_path):
+    """A live URL SOURCE: introspected in place, with row estimates and sizes in the docs."""
+    import psycopg
+
+    with psycopg.connect(scratch_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE author (id int PRIMARY KEY, name text NOT NULL)")
+        conn.execute("COMMENT ON TABLE author IS 'People who write'")
+        conn.execute("CREATE TABLE book (id int PRIMARY KEY, author_id int NOT NULL REFERENCES author, "
+                     "title text NOT NULL)")
+        conn.execute("INSERT INTO author SELECT g, 'a' || g FROM generate_series(1, 500) g")
+        conn.execute("INSERT INTO book SELECT g, 1 + g % 500, 't' || g FROM generate_series(1, 3000) g")
+        conn.execute("ANALYZE")
+    r = run_cli("schema", "document", "--from", scratch_db, "--format", "markdown")
+    assert r.returncode == 0, r.stderr
+    md = r.stdout
+    assert "rows (estimate): **3,000**" in md and "rows (estimate): **500**" in md
+    assert "total size: **" in md and "People who write" in md
+    assert "FK → [public.author](#table-public-author)" in md
+    r = run_cli("schema", "diagram", "--from", scratch_db, "-f", "mermaid", "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["tables"] == 2 and info["relationships"] == 1
