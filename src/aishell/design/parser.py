@@ -340,7 +340,8 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
                 _det_before(toks, i - 1) or prev2 is None and t.text not in _kb_plurals()) \
                 and nxt is not None and nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM"):
             is_verb = True  # "each driver owns vehicles", "money moves through transactions"
-        elif prev.tag == "C" and prev.text in ("and", "or") and (third_person or t.text == lemma) and i > 2:
+        elif (prev.tag == "C" and prev.text in ("and", "or") or prev.tag == "PUNCT" and prev.text == ",") \
+                and (third_person or t.text == lemma) and i > 2:
             # "... has a specialty and works at clinics": a second verb of the same subject
             is_verb = any(x.tag == "V" or x.text in ("has", "have", "had") for x in toks[:i - 1]) and (
                 third_person and nxt is not None and nxt.tag in ("D", "Q", "P", "R", "OTHER", "N", "VN", "A")
@@ -479,6 +480,9 @@ class _Parser:
             mod = snake(sing[:-1])
             mod_known = kb.archetype_for(singular(mod)) is not None or singular(mod) in self.mentions
             arch = kb.archetype_for(head)
+            mod_arch = kb.archetype_for(singular(mod))
+            if arch is not None and mod_arch is not None and mod_arch.id == arch.id:
+                return full, head, None  # "purchase orders", "sales orders": kinds of one thing, named as written
             if arch is not None and mod_known:
                 return head, head, singular(mod)
             if arch is None and kb.archetype_for(singular(mod)) is not None and head in self.lex["instance_heads"]:
@@ -644,7 +648,7 @@ class _Parser:
                 k = i - 1
                 while k >= 0 and not isinstance(items[k], NP) and getattr(items[k], "tag", "") == "X":
                     k -= 1
-                if k >= 0 and not isinstance(items[k], NP) and getattr(items[k], "text", "") in ("and", "or") \
+                if k >= 0 and not isinstance(items[k], NP) and getattr(items[k], "text", "") in ("and", "or", ",") \
                         and verb_subject is not None:
                     subj = verb_subject  # "... has a specialty and works at clinics"
                 if (tok.tag == "V" and tok.text != (tok.lemma or tok.text) and tok.text.endswith(("ed", "en"))
@@ -711,7 +715,7 @@ class _Parser:
                     subj = prev if isinstance(prev, NP) else last_np
                     objs, j2 = self._collect(items, i + 1)
                     for o in objs:
-                        if o.det is None and o.quant is None and not o.plural and prep != "with":
+                        if o.det is None and o.quant is None and not o.plural and prep not in ("with", "per"):
                             nm = self.np_name(o)[0]
                             if nm:
                                 self.bare_prep.setdefault(nm, 0)
@@ -1072,9 +1076,11 @@ class _Parser:
                 self._add(Relationship("self", subj, subj, role="parent", evidence=ev))
                 return
             role = None
-            if r["passive"] and r.get("participle"):
-                role = lex["participle_roles"].get(r["participle"])
             tarch = kb.archetype_for(self.req.entities[target].noun)
+            target_is_person = (tarch is not None and tarch.kind == "actor") or (
+                tarch is None and self.req.entities[target].name.rsplit("_", 1)[-1] in lex["person_words"])
+            if r["passive"] and r.get("participle") and target_is_person:
+                role = lex["participle_roles"].get(r["participle"])  # "tasks assigned to users" → assignee
             if o.quant == "many" or (tarch is not None and tarch.kind == "tag"):
                 via = f"{subj}_{plural(role)}" if role else None
                 self._add(Relationship("many_to_many", subj, target, via=via, evidence=ev))
@@ -1091,19 +1097,25 @@ class _Parser:
             return
         if o.det == "the" and not o.plural and verb not in lex["verbs_one_to_many"]:
             return  # "check in at the venue": too vague to be a relationship
+        if o.det in ("their", "its", "his", "her", "our", "my", "your") and not r["passive"]:
+            self._has_relation(subj, o, ev, "have")  # "owners register their dogs": ownership
+            return
         target = self._entity_for_np(o) or self._promote(o)
         if not target:
             return
-        noun_arch = kb.archetype_for(verb)
+        noun_arch = kb.archetype_for(verb) or (kb.archetype_for(singular(lex["junction_names"][verb]))
+                                               if verb in lex["junction_names"] else None)
         tarch0 = kb.archetype_for(self.req.entities[target].noun)
-        if noun_arch is not None and noun_arch.id in ("comment", "review", "reaction", "message", "grade") \
+        if noun_arch is not None and (noun_arch.id in ("comment", "review", "reaction", "message", "grade")
+                                      or noun_arch.kind == "booking" and verb in lex["junction_names"]) \
                 and target != subj and not (tarch0 is not None and tarch0.id == noun_arch.id):
             # "users comment on tasks" → comments(user_id, task_id); "users like posts" → likes
             holder = next((e.name for e in self.req.entities.values() if e.archetype == noun_arch.id
                            and e.name not in (subj, target)), None)
             if holder is None:
-                self.entity_names.add(verb)
-                holder = self._entity(verb, NP([verb])).name
+                noun = singular(lex["junction_names"].get(verb, verb))
+                self.entity_names.add(noun)
+                holder = self._entity(noun, NP([noun])).name
             self._add(Relationship("many_to_one", holder, subj, evidence=ev))
             self._add(Relationship("many_to_one", holder, target, evidence=ev))
             return
