@@ -313,3 +313,13 @@ def test_foreign_tables_are_left_out_and_said_so():
     ddl = generate(Schema(tables=[ft, Table(name="local", columns=[Column("id", "INT")])]))
     assert "CREATE TABLE public.local" in ddl and "CREATE TABLE public.remote" not in ddl
     assert "Not created: foreign tables" in ddl and "public.remote" in ddl
+
+
+def test_schemas_a_design_uses_are_created(pg_server, scratch_db):
+    from aishell.dialects.postgres.generate import generate
+
+    t = Table(name="invoice", schema="billing", columns=[Column("id", "INT", nullable=False)], primary_key=["id"])
+    e = EnumType(name="state", schema="billing", values=["open", "paid"])
+    _load(pg_server, scratch_db, generate(Schema(tables=[t], enums=[e])))
+    got = _inspect(scratch_db)
+    assert got.table("invoice", "billing") is not None and got.enum("state", "billing") is not None

@@ -458,6 +458,12 @@ class PostgresGenerator:
             if ns.name in _BUILTIN_SCHEMAS:
                 continue
             ns_nodes[ns.name] = add("schema", ns)
+        # A design may put objects in a schema it does not list: create that schema too.
+        used = [o.schema for o in [*s.enums, *s.domains, *s.composite_types, *s.functions, *s.sequences,
+                                   *s.tables, *s.views]] + [e.schema for e in s.extensions if e.schema]
+        for name in used:
+            if name and name not in ns_nodes and name not in _BUILTIN_SCHEMAS:
+                ns_nodes[name] = add("schema", Namespace(name))
         ext_nodes = [add("extension", e) for e in s.extensions if e.name not in _BUILTIN_EXTENSIONS]
         for kind, objs in (("enum", s.enums), ("domain", s.domains), ("composite", s.composite_types)):
             for o in objs:
