@@ -9,7 +9,6 @@ that schema. ``-- expect: N`` in a file is the number of findings the rule must 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from aishell.analyze.rules._common import candidate_keys, has_leading_index
 from aishell.analyze.probes.data import base_type
+from aishell.analyze.rules._common import candidate_keys, has_leading_index
 
 if TYPE_CHECKING:
     from aishell.analyze.context import AnalysisContext

@@ -93,8 +93,10 @@ class AnalysisContext:
         if self.session is None:
             raise RuleSkipped("needs a live database (data)")
         threshold = 10**15 if self.options.deep else self.options.sample_threshold
+        # Scans of whole tables get six probe timeouts (30 s by default), ten with --deep.
+        factor = 10 if self.options.deep else 6
         return DataProbes(self.session, self.stats.rows, sample_threshold=threshold,
-                          timeout_ms=max(self.options.timeout_ms, 30000 if self.options.deep else 0))
+                          timeout_ms=self.options.timeout_ms * factor)
 
     @cached_property
     def workload(self) -> Workload:

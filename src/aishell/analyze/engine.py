@@ -86,6 +86,16 @@ def select_rules(options: AnalyzeOptions) -> list[type[Rule]]:
     return chosen
 
 
+def not_selected_workload_rules(options: AnalyzeOptions) -> list[type[Rule]]:
+    """Workload rules a run without --with-query-patterns leaves out (listed as skipped, with why)."""
+    if options.rules or options.with_query_patterns:
+        return []
+    groups = {g for g, on in (("indexes", options.check_indexes), ("normalization", options.check_normalization))
+              if on}
+    return [r for r in all_rules().values() if "workload" in r.needs
+            and (not groups or r.groups & groups or "indexes" in groups)]
+
+
 def run_rules(ctx: AnalysisContext, rules: list[type[Rule]], report: Report,
               progress: Callable[[str, int, int], None] | None = None) -> None:
     total = len(rules)
@@ -133,6 +143,9 @@ def analyze_schema(schema: Schema, options: AnalyzeOptions | None = None, *, ses
             _ = ctx.workload  # before our own probes run
         report.timings["stats"] = time.perf_counter() - t0
     run_rules(ctx, rules, report, progress)
+    for cls in not_selected_workload_rules(options):
+        report.skipped.append({"rule": cls.id, "reason": "workload rule: run with --with-query-patterns "
+                                                          "(reads pg_stat_statements)"})
     report.timings["rules"] = time.perf_counter() - t0
     report.findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.rule, f.table or "", f.object or "",
                                         ",".join(f.columns)))

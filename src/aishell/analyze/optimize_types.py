@@ -21,7 +21,7 @@ def optimize_types(source: str, options: AnalyzeOptions | None = None) -> dict[s
     total = 0
     for f in report.findings:
         per_row = f.attrs.get("bytes_per_row")
-        rows = f.value("table_rows")
+        rows = f.value("table_rows", f.value("rows"))
         saved = per_row * rows if per_row is not None and rows is not None else None
         if saved:
             total += saved

@@ -113,10 +113,23 @@ class Workload:
                  "share_of_time": round(100 * v["total_ms"] / self.total_ms, 1) if self.total_ms else 0.0}
                 for t, v in tables.items()]
         rows.sort(key=lambda r: -r["total_ms"])
+        cols: dict[tuple[str, str], dict[str, Any]] = {}
+        for s in self.statements:
+            for u in {(u.table, u.column, u.role) for u in s.uses}:
+                c = cols.setdefault(u[:2], {"calls": 0, "total_ms": 0.0, "roles": set()})
+                c["roles"].add(u[2])
+            for key in {(u.table, u.column) for u in s.uses}:
+                cols[key]["calls"] += s.calls
+                cols[key]["total_ms"] += s.total_ms
+        col_rows = [{"table": t, "column": c, "calls": v["calls"], "calls_per_hour": round(self.per_hour(v["calls"]), 2),
+                     "total_ms": round(v["total_ms"], 2), "used_for": sorted(v["roles"])}
+                    for (t, c), v in cols.items()]
+        col_rows.sort(key=lambda r: -r["total_ms"])
         return {"available": True, "statements": len(self.statements),
                 "calls": sum(s.calls for s in self.statements), "hours": round(self.hours, 4),
                 "stats_reset": str(self.stats_reset) if self.stats_reset else None,
-                "total_ms": round(self.total_ms, 2), "tables": rows, "unparsed": self.unparsed,
+                "total_ms": round(self.total_ms, 2), "tables": rows, "columns": col_rows[:100],
+                "unparsed": self.unparsed,
                 "index_check": self.checked_with, "kind": "exact",
                 "top_statements": [{"query": s.query, "calls": s.calls, "calls_per_hour": round(self.per_hour(s.calls), 2),
                                     "mean_ms": round(s.mean_ms, 3), "total_ms": round(s.total_ms, 2),

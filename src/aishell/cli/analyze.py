@@ -279,7 +279,15 @@ def _render_workload(c, wl: dict) -> None:
             f"{wl['stats_reset']})")
     for t in wl.get("tables", [])[:10]:
         c.print(f"  {t['table']}: {t['calls']:,} calls, {t['calls_per_hour']:,.1f} calls/hour, "
-                f"{t['total_ms']:,.1f} ms total")
+                f"{t['total_ms']:,.1f} ms total ({t['share_of_time']}% of the time)")
+    cols = [x for x in wl.get("columns", []) if set(x["used_for"]) - {"sort", "group"}][:8]
+    if cols:
+        c.print("  Columns filtered or joined on most:")
+        for x in cols:
+            c.print(f"    {x['table']}.{x['column']} ({', '.join(x['used_for'])}): {x['calls']:,} calls, "
+                    f"{x['calls_per_hour']:,.1f} calls/hour")
+    if wl.get("index_check"):
+        c.print(f"  [dim]index proposals checked with: {wl['index_check']}[/dim]")
     if wl.get("unparsed"):
         c.print(f"  [dim]{wl['unparsed']} statements could not be parsed and were left out[/dim]")
 
@@ -288,8 +296,10 @@ def _render_normalization(c, norm: dict) -> None:
     from rich.markup import escape
 
     c.print(f"\n{LINE}\n🧩 Normalization\n{LINE}")
-    c.print(f"Schema level: {norm.get('level') or 'not determined'}"
-            f"{' (estimated from sampled data)' if norm.get('kind') == 'estimated' else ''}")
+    level = norm.get("level")
+    shown = {"none": "below 1NF (a table has no key, or repeating groups)", None: "not determined (no data)"}.get(
+        level, level)
+    c.print(f"Schema level: {shown}{' (from dependencies found in the data; an upper bound)' if norm.get('kind') == 'estimated' else ''}")
     for t in norm.get("tables", []):
         if t.get("level") in ("BCNF",) and not t.get("dependencies"):
             continue

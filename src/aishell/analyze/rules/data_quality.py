@@ -7,10 +7,17 @@ from collections.abc import Iterator
 
 from aishell.analyze.context import AnalysisContext
 from aishell.analyze.findings import Evidence, Finding, Fix
-from aishell.analyze.probes.data import EMAIL_REGEX, is_amount_column, is_email_column
+from aishell.analyze.probes.data import EMAIL_REGEX, is_email_column
 from aishell.analyze.probes.session import ProbeFailed
 from aishell.analyze.registry import Rule
-from aishell.analyze.rules._common import add_check_sql, checks_mention, object_name, q, qname, set_not_null_sql
+from aishell.analyze.rules._common import (
+    add_check_sql,
+    checks_mention,
+    object_name,
+    q,
+    qname,
+    set_not_null_sql,
+)
 from aishell.dialects.postgres.quote import quote_ident, quote_literal
 
 RANGES = [  # column name pattern -> (low, high) a sane value lies in

@@ -50,8 +50,12 @@ class MissingFkIndex(Rule):
                     if ref_rows is not None:
                         evidence.append(estimated("referenced_rows", ref_rows, "rows", f"reltuples of {ref}"))
                 usage = _workload_usage(ctx, table, fk.columns)
+                notes = ["CONCURRENTLY builds without blocking writes; run it outside a transaction"]
                 if usage:
                     evidence.extend(usage)
+                    chk, more = _explain(ctx, table, fk.columns)
+                    evidence.extend(chk)
+                    notes += more
                     if any(e.name == "calls_per_hour" and e.value > 0 for e in usage):
                         severity = "critical"
                 cols = ", ".join(fk.columns)
@@ -67,8 +71,7 @@ class MissingFkIndex(Rule):
                     qname(table), f"foreign key {table.name}({cols}) → {ref} has no index leading with {cols}",
                     severity=severity, columns=list(fk.columns), evidence=evidence, object=fk.name,
                     impact=impact,
-                    fix=Fix([create_index_sql(table, fk.columns)], safe=True,
-                            notes=["CONCURRENTLY builds without blocking writes; run it outside a transaction"]),
+                    fix=Fix([create_index_sql(table, fk.columns)], safe=True, notes=notes),
                 )
 
 
@@ -83,3 +86,23 @@ def _workload_usage(ctx: AnalysisContext, table, columns) -> list:
     if not wl.available:
         return []
     return wl.column_usage_evidence(table.qualified_name, list(columns))
+
+
+def _explain(ctx: AnalysisContext, table, columns) -> tuple[list, list[str]]:
+    """EXPLAIN the heaviest workload statement on these columns with and without the index."""
+    from aishell.analyze.advisor import Proposal
+    from aishell.analyze.rules.workload_rules import _check
+
+    wl = ctx.workload
+
+    def using(roles):
+        return [s for s in wl.statements
+                if any(u.table == table.qualified_name and u.column in columns and u.role in roles for u in s.uses)]
+
+    # Lookups by the FK value are what the index serves; a join over every row may not improve at all.
+    hits = using(("eq", "in")) or using(("join",))
+    if not hits:
+        return [], []
+    p = Proposal(table.qualified_name, list(columns), statements=hits)
+    ev, _, notes = _check(ctx, wl, p, table)
+    return ev, notes

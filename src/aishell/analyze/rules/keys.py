@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aishell.analyze.context import AnalysisContext, RuleSkipped
-from aishell.analyze.findings import Finding, Fix, Evidence
+from aishell.analyze.context import AnalysisContext
+from aishell.analyze.findings import Evidence, Finding, Fix
 from aishell.analyze.probes.data import base_type
 from aishell.analyze.probes.session import ProbeFailed
 from aishell.analyze.registry import Rule

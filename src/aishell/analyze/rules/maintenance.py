@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 from aishell.analyze.context import AnalysisContext, RuleSkipped
@@ -126,7 +127,7 @@ class IndexBloat(Rule):
                     ctx.notes.append(f"{self.id}: {ix.name}: {exc}")
                     continue
                 density = float(r["avg_leaf_density"] or 0)
-                if density <= 0 or density != density:  # empty index or NaN
+                if density <= 0 or math.isnan(density):  # empty index
                     continue
                 size = int(r["index_size"])
                 wasted_frac = max(0.0, 1 - density / 90.0)

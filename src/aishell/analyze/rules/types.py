@@ -60,7 +60,7 @@ class InefficientType(Rule):
             rows = ctx.rows(table) if ctx.live else None
             for col in table.columns:
                 for f in self._column(ctx, table, col, fk_cols, unique_cols):
-                    if rows is not None and f.value("table_rows") is None:
+                    if rows is not None and f.value("table_rows") is None and f.value("rows") is None:
                         f.evidence.append(Evidence("table_rows", rows, "estimated", "rows", "pg_class.reltuples"))
                     yield f
 
