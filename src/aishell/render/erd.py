@@ -729,7 +729,7 @@ def layout_dot(g: ErGraph) -> str:
     w, h = svg_size(dot_to_svgs([text])[0])
     columns = 1
     for _ in range(3):
-        if not w or not h or h / w < 1.5:
+        if not w or not h or h / w < 0.9:
             break
         columns = max(columns + 1, min(len(g.clusters) + 1, round(columns * (1.4 * h / w) ** 0.5)))
         text = to_dot(g, grid_columns=columns)
