@@ -31,11 +31,22 @@ def test_wizard_on_a_terminal(tmp_path, pg_server):
             child.sendline(answer)
         child.expect("Analyzing requirements")
         child.expect("Schema Features", timeout=90)
+        child.expect("Choice", timeout=90)
+        child.sendline("3")
+        child.expect("0 critical")
+        child.expect("Choice")
+        child.sendline("4")
+        child.expect("File")
+        child.sendline("exported.json")
+        child.expect("Wrote exported.json")
+        child.expect("Choice")
+        child.sendline("")
         child.expect(pexpect.EOF, timeout=90)
     finally:
         child.close()
     assert child.exitstatus == 0
     schema = loads((tmp_path / "aishell" / "design.json").read_text())
+    assert loads((tmp_path / "exported.json").read_text()).table("orders") is not None
     names = {t.name for t in schema.tables}
     assert {"users", "products", "orders", "inventory_movements"} <= names
     assert "reviews" not in names  # answered no

@@ -71,6 +71,7 @@ def design(text: str | None, from_file: str | None, pattern: str | None, llm: st
     from aishell.design.review import render
 
     text = _read_text(text, from_file)
+    interactive = False
     if text is not None and not text.strip() and not pattern:
         raise UserError("empty requirements: describe what you are building, e.g. "
                         "\"a clinic with patients, doctors and appointments\"")
@@ -79,6 +80,7 @@ def design(text: str | None, from_file: str | None, pattern: str | None, llm: st
             from aishell.design.wizard import run_click
 
             text, pattern = run_click(err=as_json)
+            interactive = not as_json and sys.stdin.isatty()
         else:
             raise UserError("no requirements given and no terminal for the wizard: pass TEXT, --file or --pattern")
     config = load_config() if llm else None
@@ -101,6 +103,40 @@ def design(text: str | None, from_file: str | None, pattern: str | None, llm: st
     if d.validation is not None and not d.validation.ok:
         failed = [c.name + (f": {c.detail}" if c.detail else "") for c in d.validation.checks if not c.ok]
         raise UserError("design did not validate: " + "; ".join(failed))
+    if interactive:
+        _options_menu(d)
+
+
+def _options_menu(d) -> None:
+    """The tutorial's closing menu, after a wizard session."""
+    from aishell.dialects.postgres.generate import generate
+
+    while True:
+        click.echo("")
+        click.echo("Options:")
+        click.echo("  [1] Generate SQL migration")
+        click.echo("  [2] Visualize schema diagram")
+        click.echo("  [3] Analyze performance")
+        click.echo("  [4] Export schema")
+        click.echo("  [5] Done")
+        choice = click.prompt("> Choice", default="5", show_default=False).strip()
+        if choice == "1":
+            click.echo(d.ddl or generate(d.schema))
+        elif choice == "2":
+            click.echo("Run: aishell schema diagram design --format mermaid   (or --format png -o schema.png)")
+        elif choice == "3":
+            from aishell.analyze import AnalyzeOptions, analyze_schema
+
+            report = analyze_schema(d.schema, AnalyzeOptions())
+            counts = report.counts()
+            click.echo(f"Analyzer: {counts['critical']} critical, {counts['warning']} warnings, "
+                       f"{counts['optimization']} optimizations (aishell schema analyze design for details)")
+        elif choice == "4":
+            target = click.prompt("File", default="schema.json")
+            _save(d.document(), Path(target))
+            click.echo(f"Wrote {target}")
+        else:
+            return
 
 
 @click.command()

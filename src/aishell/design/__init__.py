@@ -28,6 +28,7 @@ class Design:
     ddl: str | None = None
     engine: str = "offline"
     patterns: list[str] = field(default_factory=list)
+    applied_patterns: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -128,7 +129,7 @@ def design(text: str | None, *, pattern: str | None = None, validate: bool = Tru
     est = advisor.estimates(schema, req, adv)
     nf = advisor.normal_form(schema)
     d = Design(requirements=req, schema=schema, advice=adv, recommendations=recs, estimates=est, normal_form=nf,
-               engine=engine, patterns=patterns, notes=notes)
+               engine=engine, patterns=patterns, notes=notes, applied_patterns=used)
     if validate:
         from aishell.dialects.postgres.generate import generate
 

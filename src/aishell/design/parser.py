@@ -1060,7 +1060,10 @@ class _Parser:
             # "projects have many members": people take part in many of them
             self._add(Relationship("many_to_many", subj, target, evidence=ev))
             return
-        self._add(Relationship("many_to_one", target, subj, evidence=ev))
+        # "projects have many tasks": the parts go with their whole
+        composed = tkind in (None, "thing", "task", "content", "dependent", "line", "profile", "container")
+        self._add(Relationship("many_to_one", target, subj, on_delete="CASCADE" if composed else None,
+                               evidence=ev))
 
     def _verb_relation(self, subj: str, r: dict, o: NP, ev: str, lex: dict) -> None:
         verb = r["verb"]

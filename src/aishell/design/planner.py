@@ -431,7 +431,8 @@ class Planner:
                     kb.status_defaults(kind) if name.endswith("status") or name in ("state", "stage", "phase")
                     else ["standard", "other"])
             col_type = self._enum(singular(e.table), name, enum_values)
-            if default is None and (spec.not_null or rule.get("default") or spec.source != "text"):
+            if default is None and (spec.not_null or rule.get("default") or spec.source != "text"
+                                    or name.endswith("status") or name in ("state", "stage", "phase")):
                 default = rule.get("default") or f"'{enum_values[0]}'"
             not_null = True
         else:
@@ -735,6 +736,10 @@ class Planner:
                 c = t.column(col)
                 assert c is not None
                 c.nullable = False
+                for fk in t.foreign_keys:
+                    if fk.columns == [col]:
+                        fk.on_delete = "CASCADE"
+                        fk.attrs["reason"] = f"a {tenant.entity.name}'s data goes with it"
             # uniqueness is per tenant
             for u in t.unique:
                 if col not in u.columns:

@@ -207,7 +207,7 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
         f" ({', '.join(t.name for t in base if t.attrs.get('design', {}).get('kind') == 'junction')})"
         if rc["many_to_many"] else ""))
     for p in design.patterns:
-        out.append(f"  ✓ {p} pattern {'applied' if p in (req.patterns[:1] if False else []) else 'recognized'}")
+        out.append(f"  ✓ {p} pattern {'applied' if p in design.applied_patterns else 'recognized'}")
     feats = [FEATURE_LABELS.get(f, f) for f in req.features]
     if feats:
         out.append(f"  ✓ Features: {', '.join(feats)}")
