@@ -215,3 +215,63 @@ def test_lock_wait_ends_with_a_clear_error(pg_server, scratch_db):
             inspect(scratch_db, statement_timeout="300ms")
         locker.rollback()
     assert inspect(scratch_db, statement_timeout="5s").table("post")
+
+
+@pytest.mark.parametrize("version", [130000, 140000, 150000, 160000, 170000, 180000])
+def test_catalog_queries_render_for_every_major(version):
+    """The version-conditional SQL parses for PostgreSQL 13 to 18 (majors without a server here too)."""
+    import pglast
+
+    from aishell.dialects.postgres.inspect import catalog_sql
+
+    for name in QUERIES:
+        for stats in (True, False):
+            sql = catalog_sql(name, version=version, stats=stats)
+            assert "--@" not in sql
+            pglast.parse_sql(sql.replace("%(schemas)s", "NULL").replace("%(nsp)s", "'{}'"))
+    assert "indnullsnotdistinct" not in catalog_sql("indexes", version=140000)
+    assert "indnullsnotdistinct" in catalog_sql("indexes", version=150000)
+    assert "attcompression" not in catalog_sql("columns", version=130000)
+    assert "conenforced" in catalog_sql("constraints", version=180000)
+    assert "conenforced" not in catalog_sql("constraints", version=170000)
+    assert "relpages" not in catalog_sql("relations", version=version, stats=False)
+
+
+def test_unprivileged_role_can_inspect(pg_server, scratch_db):
+    """A role with no privileges on the tables reads the whole schema (the catalogs are public)."""
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    load(pg_server, scratch_db, OBJECTS / "core.sql")
+    with psycopg.connect(scratch_db, autocommit=True) as conn:
+        conn.execute("DO $$ BEGIN CREATE ROLE aishell_test_nopriv LOGIN; "
+                     "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$")
+        conn.execute("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC")
+    m = inspect(make_conninfo(scratch_db, user="aishell_test_nopriv"))
+    assert [t.name for t in m.tables] == ["author", "post", "post_tag"]
+    assert m.table("post").foreign_keys and m.view("published_post").definition
+
+
+def test_foreign_key_to_a_schema_left_out(pg_server, scratch_db):
+    """--schema: a foreign key into a schema not inspected still names its referenced columns."""
+    load(pg_server, scratch_db, OBJECTS / "quoting.sql")
+    m = inspect(scratch_db, schemas=["Quoted Schema"], include_stats=False)
+    (fk,) = m.table("Order", "Quoted Schema").foreign_keys
+    assert (fk.ref_schema, fk.ref_table, fk.ref_columns) == ("public", "x; DROP TABLE y; --", ['we"ird'])
+    assert m.table("x; DROP TABLE y; --") is None
+
+
+def test_foreign_table(pg_server, scratch_db):
+    import psycopg
+
+    with psycopg.connect(scratch_db, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION postgres_fdw")
+        conn.execute("CREATE SERVER remote FOREIGN DATA WRAPPER postgres_fdw OPTIONS (dbname 'elsewhere')")
+        conn.execute("CREATE FOREIGN TABLE public.remote_item (id integer OPTIONS (column_name 'item_id'), "
+                     "name text) SERVER remote OPTIONS (schema_name 'inv', table_name 'item')")
+    m = inspect(scratch_db)
+    t = m.table("remote_item")
+    assert t.attrs["foreign"] and t.attrs["foreign_server"] == "remote"
+    assert t.attrs["foreign_options"] == ["schema_name=inv", "table_name=item"]
+    assert t.column("id").attrs == {"fdw_options": ["column_name=item_id"]}
+    assert not any(f.name.startswith("postgres_fdw") for f in m.functions)

@@ -412,6 +412,9 @@ class _Builder:
             )
             if r["kind"] == "f":
                 table.attrs["foreign"] = True
+                table.attrs["foreign_server"] = r["foreign_server"]
+                if r["foreign_options"]:
+                    table.attrs["foreign_options"] = list(r["foreign_options"])
             if r["replica_identity"] and r["replica_identity"] != "d":
                 # f: FULL, n: NOTHING, i: USING INDEX (the index is flagged replica_identity).
                 table.attrs["replica_identity"] = {"f": "FULL", "n": "NOTHING", "i": "INDEX"}[
@@ -598,7 +601,8 @@ def _column(r: dict[str, Any], identity_options: dict[str, Any]) -> Column:
     compression = r.get("compression")
     not_null_name = r.get("not_null_name")
     inherited = r["is_local"] is False
-    if not (inherited or options or compression or not_null_name or storage != r["type_storage"]
+    fdw_options = r["fdw_options"]
+    if not (inherited or options or fdw_options or compression or not_null_name or storage != r["type_storage"]
             or (stattarget is not None and stattarget >= 0)):
         return col
     attrs = col.attrs
@@ -613,6 +617,8 @@ def _column(r: dict[str, Any], identity_options: dict[str, Any]) -> Column:
     options = [o for o in options or [] if not o.startswith("pg_")]
     if options:
         attrs["options"] = options
+    if fdw_options:
+        attrs["fdw_options"] = list(fdw_options)
     if inherited:
         attrs["inherited"] = True
     if not_null_name:

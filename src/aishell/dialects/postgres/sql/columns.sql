@@ -18,7 +18,8 @@ SELECT a.attrelid AS relid,
        a.attstattarget AS stattarget,
        a.attstorage::text AS storage,
        t.typstorage::text AS type_storage,
-       a.attoptions AS options
+       a.attoptions AS options,
+       a.attfdwoptions AS fdw_options
 --@if v >= 140000
        , a.attcompression::text AS compression
 --@endif
