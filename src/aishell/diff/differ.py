@@ -32,9 +32,17 @@ from aishell.errors import UserError
 from aishell.model import Column, Function, Privilege, Schema, Table, View
 
 
+# aishell's own bookkeeping, never part of a schema's design (see aishell.migrate.versions).
+IGNORED_TABLES = {("public", "aishell_schema_versions")}
+
+
 def diff_schemas(current: Schema, desired: Schema, renames: Iterable[str] = ()) -> ChangeSet:
     """Changes that turn ``current`` into ``desired``. ``renames`` are ``old:new`` confirmations."""
     current = copy.deepcopy(current)
+    current.tables = [t for t in current.tables if (t.schema, t.name) not in IGNORED_TABLES]
+    if any((t.schema, t.name) in IGNORED_TABLES for t in desired.tables):
+        desired = copy.copy(desired)
+        desired.tables = [t for t in desired.tables if (t.schema, t.name) not in IGNORED_TABLES]
     result = ChangeSet()
     for spec in renames:
         result.changes.append(_apply_rename(current, desired, spec))
@@ -212,6 +220,8 @@ class _Differ:
         added, dropped, both = self.pair(self.a.schemas, self.b.schemas, lambda n: n.name)
         used_b = {t.schema for t in self.b.tables} | {v.schema for v in self.b.views}
         for n in added:
+            if n.name == "public":  # every database has it
+                continue
             self.add(ch.AddSchema(new=n))
         for n in dropped:
             if n.name != "public" and n.name not in used_b:

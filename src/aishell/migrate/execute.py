@@ -28,7 +28,7 @@ class ExecutionReport:
     def to_dict(self) -> dict:
         return {
             "ok": self.ok,
-            "applied": [s.sql for s in self.applied],
+            "applied_statements": [s.sql for s in self.applied],
             "failed": self.failed.sql if self.failed else None,
             "error": self.error,
             "rolled_back": [s.sql for s in self.rolled_back],

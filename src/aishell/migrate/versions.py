@@ -1,0 +1,489 @@
+"""Versioned migrations: files on disk, a history table in the database, checksums, apply and rollback.
+
+Layout of the migrations folder (``migrations/`` by default)::
+
+    V1.0.0__initial_schema.up.sql       what applying 1.0.0 runs
+    V1.0.0__initial_schema.down.sql     what rolling it back runs
+    .aishell/V1.0.0.json                the schema model after 1.0.0 (the base of the next diff)
+
+Names follow Flyway's ``V<version>__<description>`` so Flyway and dbmate users can read them; every
+file is plain SQL psql runs as is. The up file's header carries what ``version list`` shows (date,
+message, table and index counts) and the hazards that make a file need ``--unsafe``.
+
+The database records what it has applied in ``aishell_schema_versions`` with the SHA-256 of each file:
+a file edited after it was applied is caught by ``version status`` and refused by ``apply``/``rollback``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aishell.diff import build_plan, diff_schemas
+from aishell.errors import AishellError, UnsafeError, UserError
+from aishell.model import Schema, dumps, loads
+
+HISTORY_TABLE = "aishell_schema_versions"
+DEFAULT_DIR = "migrations"
+SNAPSHOT_DIR = ".aishell"
+_FILE = re.compile(r"^V(?P<version>\d+(?:\.\d+)*)__(?P<slug>[A-Za-z0-9_]*)\.(?P<dir>up|down)\.sql$")
+_META = re.compile(r"^-- aishell:(?P<key>[a-z_]+) (?P<value>.*)$", re.M)
+
+HISTORY_DDL = f"""
+CREATE TABLE IF NOT EXISTS public.{HISTORY_TABLE} (
+    version text PRIMARY KEY,
+    description text NOT NULL,
+    script text NOT NULL,
+    checksum text NOT NULL,
+    down_checksum text,
+    applied_at timestamp with time zone NOT NULL DEFAULT now(),
+    applied_by text NOT NULL DEFAULT current_user,
+    execution_ms integer NOT NULL DEFAULT 0,
+    tables integer,
+    indexes integer
+)
+"""
+
+
+class ChecksumMismatch(AishellError):
+    """An applied migration file was edited afterwards."""
+
+
+@dataclass
+class Version:
+    version: str
+    slug: str
+    up: Path
+    down: Path | None
+    meta: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        return version_key(self.version)
+
+    @property
+    def message(self) -> str:
+        return self.meta.get("message", self.slug.replace("_", " "))
+
+    @property
+    def created(self) -> str:
+        return self.meta.get("created", "")
+
+    @property
+    def checksum(self) -> str:
+        return checksum(self.up)
+
+    @property
+    def down_checksum(self) -> str | None:
+        return checksum(self.down) if self.down and self.down.exists() else None
+
+    def hazards(self, direction: str) -> list[str]:
+        key = "hazards" if direction == "up" else "down_hazards"
+        value = self.meta.get(key, "none")
+        return [] if value in ("", "none") else [h.strip() for h in value.split(",")]
+
+    def counts(self) -> tuple[int | None, int | None]:
+        def num(k: str) -> int | None:
+            v = self.meta.get(k)
+            return int(v) if v and v.isdigit() else None
+
+        return num("tables"), num("indexes")
+
+
+def version_key(v: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in v.lstrip("vV").split("."))
+
+
+def normalize_version(v: str) -> str:
+    v = v.strip().lstrip("vV")
+    if not re.fullmatch(r"\d+(\.\d+)*", v):
+        raise UserError(f"invalid version {v!r}: expected numbers separated by dots, e.g. 1.2.0")
+    return v
+
+
+def checksum(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def slugify(message: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "_", message.strip().lower()).strip("_")
+    return slug[:60] or "migration"
+
+
+# -- the folder -----------------------------------------------------------------------------------------
+def versions_in(folder: Path) -> list[Version]:
+    if not folder.is_dir():
+        raise UserError(f"no migrations folder {folder}: run `aishell schema version init` first")
+    ups: dict[str, Version] = {}
+    downs: dict[str, Path] = {}
+    for p in folder.iterdir():
+        m = _FILE.match(p.name)
+        if not m:
+            continue
+        if m["dir"] == "up":
+            text = p.read_text(encoding="utf-8")
+            meta = {mm["key"]: mm["value"].strip() for mm in _META.finditer(text)}
+            if m["version"] in ups:
+                raise UserError(f"two up files for version {m['version']} in {folder}")
+            ups[m["version"]] = Version(m["version"], m["slug"], p, None, meta)
+        else:
+            downs[m["version"]] = p
+    for v, path in downs.items():
+        if v in ups:
+            ups[v].down = path
+    return sorted(ups.values(), key=lambda v: v.key)
+
+
+def snapshot_path(folder: Path, version: str) -> Path:
+    return folder / SNAPSHOT_DIR / f"V{version}.json"
+
+
+def load_snapshot(folder: Path, version: str) -> Schema:
+    path = snapshot_path(folder, version)
+    if not path.exists():
+        raise UserError(f"{path} is missing: the schema after version {version} is unknown")
+    return loads(path.read_text(encoding="utf-8"))
+
+
+def next_version(existing: list[Version]) -> str:
+    if not existing:
+        return "1.0.0"
+    parts = list(version_key(existing[-1].version)) + [0, 0]
+    major, minor = parts[0], parts[1]
+    return f"{major}.{minor + 1}.0"
+
+
+def count_objects(schema: Schema) -> tuple[int, int]:
+    tables = [t for t in schema.tables if t.name != HISTORY_TABLE]
+    return len(tables), sum(len(t.indexes) for t in tables) + sum(len(v.indexes) for v in schema.views)
+
+
+@dataclass
+class Created:
+    version: str
+    up: Path
+    down: Path
+    changes: int
+    unsafe_up: list[str]
+    unsafe_down: list[str]
+
+
+def create_version(folder: Path, desired: Schema, message: str, *, version: str | None = None,
+                   renames: list[str] | tuple = (), verify: bool = True) -> Created:
+    """Diff ``desired`` against the last version's snapshot and write the up and down files."""
+    if not message or not message.strip():
+        raise UserError('give the version a message: aishell schema version create "add user preferences"')
+    existing = versions_in(folder)
+    previous = load_snapshot(folder, existing[-1].version) if existing else Schema()
+    desired = strip_history(desired)
+    cs = diff_schemas(previous, desired, renames)
+    if not cs.changes:
+        last = existing[-1].version if existing else "nothing"
+        raise UserError(f"no changes since version {last}: the schema already matches")
+    version = normalize_version(version) if version else next_version(existing)
+    if any(v.version == version for v in existing):
+        raise UserError(f"version {version} exists already")
+    if existing and version_key(version) <= existing[-1].key:
+        raise UserError(f"version {version} is not after the last one ({existing[-1].version})")
+    up = build_plan(cs, previous, desired)
+    down = build_plan(cs.reverse(), desired, previous)
+    if verify:
+        verify_version(previous, desired, up, down)
+    tables, indexes = count_objects(desired)
+    ptables, pindexes = count_objects(previous)
+    slug = slugify(message)
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    unsafe_up = sorted({h.code for s in up.unsafe_statements for h in s.hazards if h.unsafe})
+    unsafe_down = sorted({h.code for s in down.unsafe_statements for h in s.hazards if h.unsafe})
+    meta = [
+        f"aishell:version {version}", f"aishell:message {message.strip()}", f"aishell:created {now}",
+        f"aishell:tables {tables}", f"aishell:indexes {indexes}",
+        f"aishell:delta {tables - ptables:+d} tables, {indexes - pindexes:+d} indexes",
+        f"aishell:hazards {', '.join(unsafe_up) or 'none'}",
+        f"aishell:down_hazards {', '.join(unsafe_down) or 'none'}",
+    ]
+    up_header = "\n".join([f"Version {version}: {message.strip()} (up)",
+                           "Applied by `aishell schema version apply`; plain SQL for psql, Flyway or dbmate.", ""] + meta)
+    down_header = "\n".join([f"Version {version}: {message.strip()} (down: undoes the up file)",
+                             "Run by `aishell schema version rollback`.", "",
+                             f"aishell:version {version}", f"aishell:hazards {', '.join(unsafe_down) or 'none'}"])
+    folder.mkdir(parents=True, exist_ok=True)
+    up_path = folder / f"V{version}__{slug}.up.sql"
+    down_path = folder / f"V{version}__{slug}.down.sql"
+    up_path.write_text(up.sql(up_header), encoding="utf-8")
+    down_path.write_text(down.sql(down_header), encoding="utf-8")
+    snap = snapshot_path(folder, version)
+    snap.parent.mkdir(parents=True, exist_ok=True)
+    snap.write_text(dumps(desired), encoding="utf-8")
+    return Created(version, up_path, down_path, len(cs.changes), unsafe_up, unsafe_down)
+
+
+def strip_history(schema: Schema) -> Schema:
+    if any(t.name == HISTORY_TABLE for t in schema.tables):
+        import copy
+
+        schema = copy.copy(schema)
+        schema.tables = [t for t in schema.tables if t.name != HISTORY_TABLE]
+    return schema
+
+
+def verify_version(previous: Schema, desired: Schema, up, down) -> None:
+    """Apply up then down on a scratch copy of the previous version: each must land exactly."""
+    from aishell.dialects.postgres.inspect import inspect
+    from aishell.dialects.postgres.server import scratch_server
+    from aishell.migrate.compare import VerificationFailed, create_schema_in
+    from aishell.migrate.execute import MigrationFailed, execute_plan
+
+    server = scratch_server()
+    with server.temporary_database() as conninfo:
+        create_schema_in(conninfo, previous)
+        for plan, want, what in ((up, desired, "up"), (down, previous, "down")):
+            try:
+                execute_plan(plan, conninfo)
+            except MigrationFailed as exc:
+                raise VerificationFailed(f"the {what} migration fails on a scratch copy: {exc.report.error}",
+                                         hint="--no-verify writes the files anyway") from None
+            left = diff_schemas(inspect(conninfo), want)
+            if left.changes:
+                detail = "; ".join(c.describe() for c in left.changes[:5])
+                raise VerificationFailed(f"after the {what} migration the scratch copy still differs: {detail}")
+
+
+# -- the database ---------------------------------------------------------------------------------------
+def ensure_history(conninfo: str) -> None:
+    from aishell.dialects.postgres.connect import connect
+
+    with connect(conninfo, autocommit=True) as conn:
+        conn.execute(HISTORY_DDL)
+
+
+def history(conninfo: str) -> dict[str, dict]:
+    """Applied versions recorded in the database (empty when the table does not exist yet)."""
+    from aishell.dialects.postgres.connect import connect
+
+    with connect(conninfo, autocommit=True) as conn:
+        exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"public.{HISTORY_TABLE}",)).fetchone()[0]
+        if not exists:
+            return {}
+        cur = conn.execute(f"SELECT version, description, script, checksum, down_checksum, applied_at, applied_by, "
+                           f"execution_ms FROM public.{HISTORY_TABLE}")
+        cols = [d.name for d in cur.description]
+        return {r[0]: dict(zip(cols, r)) for r in cur.fetchall()}
+
+
+@dataclass
+class StatusRow:
+    version: str
+    message: str
+    state: str  # applied | pending | modified | missing-file
+    applied_at: str | None = None
+    detail: str = ""
+
+
+def status(folder: Path, conninfo: str) -> list[StatusRow]:
+    files = {v.version: v for v in versions_in(folder)}
+    applied = history(conninfo)
+    rows = []
+    for ver in sorted(set(files) | set(applied), key=version_key):
+        v, h = files.get(ver), applied.get(ver)
+        if v and h:
+            state, detail = "applied", ""
+            if h["checksum"] != v.checksum:
+                state, detail = "modified", f"{v.up.name} was edited after it was applied"
+            elif h.get("down_checksum") and v.down_checksum and h["down_checksum"] != v.down_checksum:
+                state, detail = "modified", f"{v.down.name} was edited after it was applied"
+            rows.append(StatusRow(ver, v.message, state, str(h["applied_at"])[:19], detail))
+        elif v:
+            rows.append(StatusRow(ver, v.message, "pending"))
+        else:
+            rows.append(StatusRow(ver, h["description"], "missing-file", str(h["applied_at"])[:19],
+                                  f"applied as {h['script']}, no such file now"))
+    return rows
+
+
+def check_checksums(rows: list[StatusRow]) -> None:
+    bad = [r for r in rows if r.state in ("modified", "missing-file")]
+    if bad:
+        raise ChecksumMismatch("; ".join(f"{r.version}: {r.detail}" for r in bad),
+                               hint="restore the files as they were applied, or add a new version instead")
+
+
+@dataclass
+class RunResult:
+    version: str
+    direction: str
+    statements: int
+    seconds: float
+
+
+class FileFailed(AishellError):
+    def __init__(self, version: str, path: Path, done: int, total: int, statement: str, error: str,
+                 in_transaction: bool):
+        tail = ("the statements of its open transaction were rolled back" if in_transaction
+                else "the statement ran outside a transaction")
+        super().__init__(f"version {version} stopped at statement {done + 1} of {total} in {path.name}: {error} "
+                         f"({done} statement(s) applied before it; {tail}; nothing recorded in {HISTORY_TABLE})")
+
+
+def split_statements(text: str) -> list[str]:
+    from pglast import split
+
+    return [s for s in split(text, with_parser=False) if s.strip()]
+
+
+def run_file(conninfo: str, path: Path, version: str, on_statement=None) -> tuple[int, float]:
+    """Run a migration file statement by statement (as psql does), stopping at the first error."""
+    from aishell.dialects.postgres.connect import connect
+
+    statements = split_statements(path.read_text(encoding="utf-8"))
+    start = time.perf_counter()
+    done = 0
+    with connect(conninfo, autocommit=True) as conn:
+        in_tx = False
+        for s in statements:
+            head = s.strip().split(None, 1)[0].upper()
+            try:
+                conn.execute(s)
+            except Exception as exc:  # noqa: BLE001
+                from aishell.migrate.execute import _pg_message
+
+                if in_tx:
+                    conn.execute("ROLLBACK")
+                raise FileFailed(version, path, done, len(statements), s.strip().splitlines()[0],
+                                 _pg_message(exc), in_tx) from None
+            if head in ("BEGIN", "START"):
+                in_tx = True
+            elif head in ("COMMIT", "END", "ROLLBACK"):
+                in_tx = False
+            done += 1
+            if on_statement:
+                on_statement(s)
+    return len(statements), time.perf_counter() - start
+
+
+def apply_versions(folder: Path, conninfo: str, *, to: str | None = None, unsafe: bool = False,
+                   on_statement=None) -> list[RunResult]:
+    ensure_history(conninfo)
+    rows = status(folder, conninfo)
+    check_checksums(rows)
+    files = {v.version: v for v in versions_in(folder)}
+    target = normalize_version(to) if to else None
+    if target and target not in files:
+        raise UserError(f"no version {target} in {folder}")
+    pending = [files[r.version] for r in rows if r.state == "pending"
+               and (target is None or version_key(r.version) <= version_key(target))]
+    applied_keys = [version_key(r.version) for r in rows if r.state == "applied"]
+    if pending and applied_keys and pending[0].key < max(applied_keys):
+        raise UserError(f"version {pending[0].version} is older than the last applied one; "
+                        "it was added out of order (give it a newer version number)")
+    unsafe_ones = [v for v in pending if v.hazards("up")]
+    if unsafe_ones and not unsafe:
+        raise UnsafeError("destructive migration(s): " + ", ".join(f"{v.version} ({', '.join(v.hazards('up'))})"
+                                                                  for v in unsafe_ones),
+                          hint="review them and pass --unsafe", statements=[str(v.up) for v in unsafe_ones])
+    results = []
+    for v in pending:
+        n, secs = run_file(conninfo, v.up, v.version, on_statement)
+        record(conninfo, v, secs)
+        results.append(RunResult(v.version, "up", n, secs))
+    return results
+
+
+def record(conninfo: str, v: Version, seconds: float) -> None:
+    from aishell.dialects.postgres.connect import connect
+
+    tables, indexes = v.counts()
+    with connect(conninfo, autocommit=True) as conn:
+        conn.execute(
+            f"INSERT INTO public.{HISTORY_TABLE} (version, description, script, checksum, down_checksum, execution_ms, "
+            f"tables, indexes) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (v.version, v.message, v.up.name, v.checksum, v.down_checksum, int(seconds * 1000), tables, indexes))
+
+
+def rollback_versions(folder: Path, conninfo: str, to: str, *, unsafe: bool = False,
+                      on_statement=None) -> list[RunResult]:
+    """Undo every applied version after ``to`` (which stays applied), newest first."""
+    target = normalize_version(to)
+    rows = status(folder, conninfo)
+    check_checksums(rows)
+    files = {v.version: v for v in versions_in(folder)}
+    applied = [r.version for r in rows if r.state == "applied"]
+    if target not in applied and target not in ("0", "0.0.0"):
+        raise UserError(f"version {target} is not applied here (applied: {', '.join(applied) or 'none'})")
+    undo = [files[v] for v in sorted(applied, key=version_key, reverse=True) if version_key(v) > version_key(target)]
+    if not undo:
+        raise UserError(f"nothing to roll back: {target} is the latest applied version")
+    missing = [v.version for v in undo if v.down is None]
+    if missing:
+        raise UserError(f"no down file for version(s) {', '.join(missing)}")
+    unsafe_ones = [v for v in undo if v.hazards("down")]
+    if unsafe_ones and not unsafe:
+        raise UnsafeError("rolling back deletes data: " + ", ".join(f"{v.version} ({', '.join(v.hazards('down'))})"
+                                                                    for v in unsafe_ones),
+                          hint="review the down files and pass --unsafe", statements=[str(v.down) for v in unsafe_ones])
+    from aishell.dialects.postgres.connect import connect
+
+    results = []
+    for v in undo:
+        assert v.down is not None
+        n, secs = run_file(conninfo, v.down, v.version, on_statement)
+        with connect(conninfo, autocommit=True) as conn:
+            conn.execute(f"DELETE FROM public.{HISTORY_TABLE} WHERE version = %s", (v.version,))
+        results.append(RunResult(v.version, "down", n, secs))
+    return results
+
+
+def init(folder: Path, conninfo: str | None, schema: Schema | None) -> Created | None:
+    """Create the folder (and the history table). A database that already has tables becomes the
+    baseline version 1.0.0, recorded as applied."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / SNAPSHOT_DIR).mkdir(exist_ok=True)
+    readme = folder / "README.md"
+    if not readme.exists():
+        readme.write_text(
+            "# Schema migrations\n\nWritten by `aishell schema version create`. Each version has an up and a "
+            "down file (`V<version>__<name>.up.sql` / `.down.sql`), plain SQL for psql, Flyway or dbmate. "
+            "`.aishell/` keeps the schema after each version. Do not edit an applied file: its checksum is "
+            "recorded in the `aishell_schema_versions` table.\n", encoding="utf-8")
+    if conninfo is None:
+        return None
+    ensure_history(conninfo)
+    schema = strip_history(schema) if schema is not None else None
+    if schema is None or not (schema.tables or schema.views or schema.functions or schema.enums):
+        return None
+    if versions_in(folder):
+        return None
+    created = create_version(folder, schema, "Initial schema", verify=False)
+    v = next(x for x in versions_in(folder) if x.version == created.version)
+    record(conninfo, v, 0.0)
+    return created
+
+
+def history_json(folder: Path, conninfo: str | None) -> list[dict]:
+    rows = {r.version: r for r in status(folder, conninfo)} if conninfo else {}
+    out = []
+    prev = (None, None)
+    for v in versions_in(folder):
+        tables, indexes = v.counts()
+        entry = {"version": v.version, "created": v.created, "message": v.message, "tables": tables,
+                 "indexes": indexes, "up": v.up.name, "down": v.down.name if v.down else None,
+                 "hazards": v.hazards("up"), "down_hazards": v.hazards("down")}
+        if prev[0] is not None and tables is not None:
+            entry["delta_tables"] = tables - prev[0]
+            entry["delta_indexes"] = (indexes or 0) - (prev[1] or 0)
+        if conninfo:
+            r = rows.get(v.version)
+            entry["state"] = r.state if r else "pending"
+            entry["applied_at"] = r.applied_at if r else None
+        out.append(entry)
+        prev = (tables, indexes)
+    return out
+
+
+def to_json_text(data) -> str:
+    return json.dumps(data, indent=2, default=str)

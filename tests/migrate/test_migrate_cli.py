@@ -1,0 +1,65 @@
+"""`aishell schema migrate` end to end: preview, apply, refusal of unsafe plans, failure account."""
+
+from __future__ import annotations
+
+import json
+
+from aishell.dialects.postgres.connect import connect
+from tests.conftest import run_cli
+
+A = """CREATE TABLE users (id int PRIMARY KEY, email text, nickname text);
+CREATE VIEW v_users AS SELECT id, email FROM users;
+INSERT INTO users VALUES (1, NULL, 'x');
+"""
+B = """CREATE TABLE users (id bigint PRIMARY KEY, email text, nickname text, created_at timestamptz DEFAULT now());
+CREATE INDEX users_email_idx ON users (email);
+CREATE VIEW v_users AS SELECT id, email FROM users;
+"""
+
+
+def _load(conninfo: str, sql: str) -> None:
+    with connect(conninfo, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def test_preview_then_apply(tmp_path, scratch_db):
+    _load(scratch_db, A)
+    b = tmp_path / "b.sql"
+    b.write_text(B)
+    r = run_cli("schema", "migrate", str(b), scratch_db, "--preview")
+    assert r.returncode == 0, r.stderr
+    assert "verified" in r.stdout and "CREATE INDEX CONCURRENTLY" in r.stdout and "DROP VIEW" in r.stdout
+    r = run_cli("schema", "migrate", str(b), scratch_db, "--apply", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["applied"] is True
+    assert run_cli("schema", "diff", str(b), scratch_db).returncode == 0
+    with connect(scratch_db) as conn:  # the data survived the type change and the view came back
+        assert conn.execute("SELECT id, nickname FROM v_users JOIN users USING (id)").fetchall() == [(1, "x")]
+
+
+def test_unsafe_refused_and_failure_accounted(tmp_path, scratch_db):
+    _load(scratch_db, A)
+    c = tmp_path / "c.sql"
+    c.write_text("CREATE TABLE users (id int PRIMARY KEY, email text NOT NULL);\n"
+                 "CREATE INDEX users_id_email ON users (id, email);\n")
+    r = run_cli("schema", "migrate", str(c), scratch_db, "--apply")
+    assert r.returncode == 3
+    assert "DROP COLUMN nickname" in r.stderr
+    # With --unsafe it runs, and stops where the data disagrees (email holds a NULL).
+    r = run_cli("schema", "migrate", str(c), scratch_db, "--apply", "--unsafe", "--no-verify")
+    assert r.returncode == 1
+    assert "Migration stopped at the first error" in r.stdout
+    assert "applied and committed" in r.stdout and "not run" in r.stdout
+    assert "contains null values" in r.stdout or "violated" in r.stdout
+    with connect(scratch_db) as conn:  # what came before the failure is applied, the rest is not
+        cols = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'users'").fetchall()]
+        assert "nickname" in cols
+
+
+def test_apply_needs_a_database(tmp_path):
+    a, b = tmp_path / "a.sql", tmp_path / "b.sql"
+    a.write_text("CREATE TABLE t (id int);")
+    b.write_text("CREATE TABLE t (id int, x int);")
+    r = run_cli("schema", "migrate", str(b), str(a), "--apply")
+    assert r.returncode == 1 and "not a database" in r.stderr
