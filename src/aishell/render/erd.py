@@ -84,6 +84,8 @@ class ErGraph:
     nodes: list[ErNode]
     edges: list[ErEdge]
     clusters: list[tuple[str, list[str]]] = field(default_factory=list)
+    # For each cluster, the schema frame it is drawn in when a large schema is split (else None).
+    cluster_parents: list[str | None] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     omitted: list[str] = field(default_factory=list)
     focus: str | None = None
@@ -228,9 +230,10 @@ def build_erd(
                 name=e["junction"], label=f"via {e['junction'].split('.', 1)[1]}",
             ))
 
-    cluster_list = _clusters(nodes, edges, clusters)
+    cluster_list, cluster_parents = _clusters(nodes, edges, clusters)
     notes += summarize_rules(info.get("rules", []))
-    return ErGraph(nodes=nodes, edges=edges, clusters=cluster_list, notes=notes, omitted=omitted,
+    return ErGraph(nodes=nodes, edges=edges, clusters=cluster_list, cluster_parents=cluster_parents,
+                   notes=notes, omitted=omitted,
                    focus=focus, title=schema.name, schema=schema)
 
 
@@ -323,7 +326,9 @@ def short_type(type_text: str) -> str:
     return out if len(out) <= 32 else out[:31] + "…"
 
 
-def _clusters(nodes: list[ErNode], edges: list[ErEdge], mode: str) -> list[tuple[str, list[str]]]:
+def _clusters(nodes: list[ErNode], edges: list[ErEdge], mode: str
+              ) -> tuple[list[tuple[str, list[str]]], list[str | None]]:
+    """Clusters and, per cluster, the schema frame it belongs to (large schemas split by community)."""
     tables = [n for n in nodes if n.kind == "table"]
     schemas = sorted({n.schema for n in nodes})
     if mode == "auto":
@@ -334,10 +339,31 @@ def _clusters(nodes: list[ErNode], edges: list[ErEdge], mode: str) -> list[tuple
         else:
             mode = "none"
     if mode == "none":
-        return []
-    if mode == "schema":
-        return [(f"schema {s}", [n.id for n in nodes if n.schema == s]) for s in schemas]
-    return communities([n.id for n in tables], [(e.child, e.parent) for e in edges])
+        return [], []
+    links = [(e.child, e.parent) for e in edges]
+    if mode == "community":
+        found = communities([n.id for n in tables], links)
+        return found, [None] * len(found)
+    out: list[tuple[str, list[str]]] = []
+    parents: list[str | None] = []
+    large = len(tables) > AUTO_KEYS_MAX
+    for s in schemas:
+        members = [n.id for n in nodes if n.schema == s]
+        if not large or len(members) <= 30:
+            out.append((f"schema {s}", members))
+            parents.append(None)
+            continue
+        inside = set(members)
+        found = communities([m for m in members if not m.startswith("group:")],
+                            [(a, b) for a, b in links if a in inside and b in inside])
+        covered = {m for _, ms in found for m in ms}
+        rest = [m for m in members if m not in covered]
+        if rest:
+            found.append(("other tables", rest))
+        for name, ms in found:
+            out.append((f"{s}: {name}", ms))
+            parents.append(f"schema {s}")
+    return out, parents
 
 
 def _community_name(members: list[str], degree: dict[str, int]) -> str:
@@ -687,29 +713,55 @@ def _packed_svg(g: ErGraph, gap: float = 24.0) -> str:
     svgs = dot_to_svgs(sources)
     head, parts = svgs[0], svgs[1:]
     hw, hh = svg_size(head)
-    sizes = [svg_size(p) for p in parts]
-    area = sum(w * h for w, h in sizes)
-    width = max([hw] + [w for w, _ in sizes] + [(area * 1.5) ** 0.5])
-    order = sorted(range(len(parts)), key=lambda k: (-sizes[k][1], -sizes[k][0]))
-    placed: list[tuple[int, float, float]] = []
-    x, y, row_h = 0.0, hh, 0.0
-    for k in order:
-        w, h = sizes[k]
-        if x > 0 and x + w > width:
-            x, y, row_h = 0.0, y + row_h + gap, 0.0
-        placed.append((k, x, y))
-        x += w + gap
-        row_h = max(row_h, h)
-    total_w = max([hw] + [px + sizes[k][0] for k, px, _ in placed])
-    total_h = y + row_h
+    # Chunks 0..len(clusters)-1 are the clusters, then the loose tables.
+    parents = list(g.cluster_parents) + [None] * (len(parts) - len(g.cluster_parents))
+    items: list[tuple[float, float, str]] = []
+    frames: dict[str, list[int]] = {}
+    for k, parent in enumerate(parents):
+        if parent is None:
+            w, h = svg_size(parts[k])
+            items.append((w, h, _nested(parts[k], k + 1, 0.0, 0.0)))
+        else:
+            frames.setdefault(parent, []).append(k)
+    for title, ks in frames.items():
+        inner = [(svg_size(parts[k])[0], svg_size(parts[k])[1], _nested(parts[k], k + 1, 0.0, 0.0)) for k in ks]
+        w, h, body = _pack(inner, gap, top=34.0, pad=12.0)
+        frame = (f'<rect x="1" y="1" width="{w - 2:.2f}" height="{h - 2:.2f}" rx="10" fill="none" '
+                 f'stroke="#8da2b8" stroke-width="1.5"/>'
+                 f'<text x="14" y="24" font-family="{FONT}" font-size="17" font-weight="bold" '
+                 f'fill="#2f5d8a">{_html(title)}</text>')
+        items.append((w, h, f'<svg x="0" y="0" width="{w:.2f}" height="{h:.2f}" viewBox="0 0 {w:.2f} {h:.2f}">'
+                            f"{frame}{body}</svg>"))
+    total_w, total_h, body = _pack(items, gap, top=hh, min_width=hw)
     out = [f'<?xml version="1.0" encoding="UTF-8" standalone="no"?>',
            f'<svg width="{total_w:.0f}pt" height="{total_h:.0f}pt" viewBox="0 0 {total_w:.2f} {total_h:.2f}" '
            'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">',
            f'<rect x="0" y="0" width="{total_w:.2f}" height="{total_h:.2f}" fill="white"/>',
-           _nested(head, 0, 0.0, 0.0)]
-    out += [_nested(parts[k], k + 1, px, py) for k, px, py in placed]
-    out.append("</svg>")
+           _nested(head, 0, 0.0, 0.0), body, "</svg>"]
     return "\n".join(out) + "\n"
+
+
+def _pack(items: list[tuple[float, float, str]], gap: float, *, top: float = 0.0, pad: float = 0.0,
+          min_width: float = 0.0) -> tuple[float, float, str]:
+    """Shelf-pack nested <svg> fragments (tallest first) into rows about as wide as the total area
+    suggests for a landscape result; returns the width, the height and the placed fragments."""
+    if not items:
+        return max(min_width, 2 * pad), top + pad, ""
+    area = sum(w * h for w, h, _ in items)
+    width = max([min_width - 2 * pad] + [w for w, _, _ in items] + [(area * 1.5) ** 0.5])
+    order = sorted(range(len(items)), key=lambda k: (-items[k][1], -items[k][0]))
+    x, y, row_h, right = 0.0, 0.0, 0.0, 0.0
+    placed = []
+    for k in order:
+        w, h, frag = items[k]
+        if x > 0 and x + w > width:
+            x, y, row_h = 0.0, y + row_h + gap, 0.0
+        placed.append(re.sub(r'^<svg x="[\d.]+" y="[\d.]+"', f'<svg x="{pad + x:.2f}" y="{top + y:.2f}"', frag,
+                             count=1))
+        right = max(right, x + w)
+        x += w + gap
+        row_h = max(row_h, h)
+    return max(min_width, right + 2 * pad), top + y + row_h + pad, "\n".join(placed)
 
 
 def _nested(svg: str, index: int, x: float, y: float) -> str:
