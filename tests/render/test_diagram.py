@@ -272,3 +272,16 @@ def test_pagila_diagrams(pagila_json, grammar, need_dot, tmp_path):
     v = simplify(s)
     junctions = {e["junction"] for e in simplified_info(v)["m2m"]}
     assert {"public.film_actor", "public.film_category"} <= junctions
+
+
+def test_very_large_multi_schema_diagram_is_framed_and_packed(need_dot):
+    g = erd.build_erd(synthetic_schema(375, schemas=4))
+    assert set(g.cluster_parents) == {"schema s0", "schema s1", "schema s2", "schema s3"}
+    svg = erd.to_svg(g)
+    for s in ("s0", "s1", "s2", "s3"):
+        assert f">schema {s}</text>" in svg
+    # every table is drawn once; keys between clusters are listed in the clusters' titles
+    assert sum(svg.count(f'id="{erd._dom_id(n.id)}"') for n in g.tables) == len(g.tables)
+    assert "references " in svg
+    w, h = erd.svg_size(svg)
+    assert 0.3 < h / w < 3
