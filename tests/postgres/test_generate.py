@@ -179,6 +179,7 @@ def test_design_runs_as_written(pg_server, scratch_db):
     assert {tr.name for tr in got.table("users").triggers} == {"update_users_updated_at"}
     mv = got.view("product_catalog")
     assert mv.materialized and [i.name for i in mv.indexes] == ["product_catalog_id_idx"]
+    assert mv.with_data  # refreshed at the end
     assert got.view("active_products").comment == "Active products with category names"
     assert got.table("users").comment == "User accounts and authentication"
 
@@ -323,3 +324,18 @@ def test_schemas_a_design_uses_are_created(pg_server, scratch_db):
     _load(pg_server, scratch_db, generate(Schema(tables=[t], enums=[e])))
     got = _inspect(scratch_db)
     assert got.table("invoice", "billing") is not None and got.enum("state", "billing") is not None
+
+
+def test_materialized_view_filled_after_everything_it_calls_exists(pg_server, scratch_db):
+    """A plpgsql body is not checked at creation, so nothing orders the table it reads before the
+    materialized view that calls it: the view is created empty and refreshed at the end. (The body
+    names its table with the schema: PostgreSQL 17+ fills materialized views with search_path set to
+    pg_catalog.)"""
+    from aishell.dialects.postgres.generate import generate
+
+    fn = Function(name="count_things", returns="bigint", language="plpgsql",
+                  definition="BEGIN RETURN (SELECT count(*) FROM public.things); END;")
+    mv = View(name="thing_count", materialized=True, definition="SELECT public.count_things() AS n")
+    things = Table(name="things", columns=[Column("id", "INT")])
+    _load(pg_server, scratch_db, generate(Schema(functions=[fn], views=[mv], tables=[things])))
+    assert _inspect(scratch_db).view("thing_count").with_data

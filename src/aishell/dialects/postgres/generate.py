@@ -309,6 +309,7 @@ class PostgresGenerator:
             ("Comments", self.comments_sql()),
             ("Ownership", self.owners_sql()),
             ("Privileges", self.privileges_sql()),
+            ("Materialized view data", self.refresh_sql()),
         ]
         if self.skipped:
             names = ", ".join(t.qualified_name for t in self.skipped)
@@ -583,7 +584,11 @@ class PostgresGenerator:
         return out
 
     # -- objects -------------------------------------------------------------------------------------
+    def refresh_sql(self) -> list[str]:
+        return [f"REFRESH MATERIALIZED VIEW {qualify(v.schema, v.name)};" for v in self.refresh]
+
     def objects_sql(self) -> list[str]:
+        self.refresh: list[View] = []
         out = []
         for node in self._ordered():
             sql = getattr(self, f"{node.kind}_sql")(node.obj)
@@ -1001,7 +1006,11 @@ class PostgresGenerator:
             head += opts
             if v.tablespace:
                 head += f"\nTABLESPACE {quote_ident(v.tablespace)}"
-            return f"{head} AS\n{body}\nWITH {'DATA' if v.with_data else 'NO DATA'};"
+            # As pg_dump does: created empty, filled at the end (REFRESH) once every function its query
+            # may call can find its tables (function bodies are not checked when they are created).
+            if v.with_data:
+                self.refresh.append(v)
+            return f"{head} AS\n{body}\nWITH NO DATA;"
         verb = "CREATE OR REPLACE VIEW" if self.if_not_exists else "CREATE VIEW"
         return f"{verb} {name}{opts} AS\n{body};"
 
