@@ -55,7 +55,8 @@ def links(schema) -> set[frozenset[str]]:
         refs = [fk.ref_table for fk in t.foreign_keys]
         for r in refs:
             out.add(frozenset((t.name, r)))
-        if t.attrs.get("design", {}).get("kind") == "junction" and len(refs) >= 2:
+        # link tables (junctions, and likes/bookmarks/enrollments-style tables of two references)
+        if t.attrs.get("design", {}).get("kind") in ("junction", "junction_entity") and len(refs) >= 2:
             out.add(frozenset((refs[0], refs[1])))
     return out
 

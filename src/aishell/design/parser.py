@@ -263,7 +263,8 @@ def _base_tag(w: str, lex: dict) -> str:
     if w in lex["gerund_nouns"]:
         return "N"
     verb, also_noun = can_be_verb(w)
-    if verb and not also_noun and (w in kb.noun_index() or singular(w) in kb.noun_index()):
+    if verb and not also_noun and (w in kb.noun_index() or singular(w) in kb.noun_index()
+                                   or singular(w) in lex["person_words"]):
         also_noun = True  # "logs": a noun our knowledge base knows, whatever the lexicon says
     if verb:
         if w.endswith("ing") and len(w) > 4:
@@ -684,11 +685,22 @@ class _Parser:
                 if tok.tag == "V" and tok.text != verb and tok.text.endswith(("ed", "en")) and i > 0 \
                         and isinstance(items[i - 1], NP):
                     passive = True
+                if j < n and not isinstance(items[j], NP) and getattr(items[j], "text", "") == "between":
+                    objs_b, j2 = self._collect(items, j + 1)  # "transfers go between two accounts"
+                    if objs_b:
+                        self.rels.append(("between", {"subject": subj, "objects": objs_b, "evidence": clause}))
+                    i = max(j2, i + 1)
+                    continue
                 if j < n and not isinstance(items[j], NP) and getattr(items[j], "text", "") in ("them", "it", "these",
                                                                                               "those"):
                     objs, j2 = list(last_objects), j + 1  # "riders request rides and drivers accept them"
                 else:
                     objs, j2 = self._collect(items, j)
+                if not objs and passive and kb.archetype_for(verb) is not None and \
+                        kb.archetype_for(verb).kind == "tag":
+                    objs = [NP([plural(verb)], quant="many")]  # "recipes are tagged": tags, many-to-many
+                    self._note(verb, objs[0], "mention")
+                    self.mentions[verb]["plural"] = True
                 if objs:
                     self.rels.append(("verb", {"subject": subj, "verb": verb, "objects": objs, "passive": passive,
                                                "participle": tok.text if passive else None, "particle": particle,
@@ -893,8 +905,13 @@ class _Parser:
                 objs = [o for o in objs if o]
                 subj = self._entity_for_np(r["subject"]) if r["subject"] is not None else None
                 if subj and len(objs) == 1 and objs[0] != subj:
-                    self._add(Relationship("many_to_one", subj, objs[0], role="sender", evidence=ev))
-                    self._add(Relationship("many_to_one", subj, objs[0], role="recipient", evidence=ev))
+                    sarch = kb.archetype_for(self.req.entities[subj].noun)
+                    if sarch is not None and sarch.id == "message":
+                        roles = ("sender", "recipient")
+                    else:
+                        roles = (f"from_{objs[0]}", f"to_{objs[0]}")  # "transfers between two accounts"
+                    self._add(Relationship("many_to_one", subj, objs[0], role=roles[0], evidence=ev))
+                    self._add(Relationship("many_to_one", subj, objs[0], role=roles[1], evidence=ev))
                 elif subj and len(objs) >= 2:
                     for o in objs[:2]:
                         if o != subj:
@@ -1098,7 +1115,7 @@ class _Parser:
             if verb in lex["verbs_one_to_many"]:
                 self._add_attribute(subj, o, ev)
             return
-        if o.det == "the" and not o.plural and verb not in lex["verbs_one_to_many"]:
+        if o.det == "the" and not o.plural and verb not in lex["verbs_one_to_many"] | lex["verbs_many_to_many"]:
             return  # "check in at the venue": too vague to be a relationship
         if o.det in ("their", "its", "his", "her", "our", "my", "your") and not r["passive"]:
             self._has_relation(subj, o, ev, "have")  # "owners register their dogs": ownership
@@ -1109,7 +1126,11 @@ class _Parser:
         noun_arch = kb.archetype_for(verb) or (kb.archetype_for(singular(lex["junction_names"][verb]))
                                                if verb in lex["junction_names"] else None)
         tarch0 = kb.archetype_for(self.req.entities[target].noun)
-        if noun_arch is not None and (noun_arch.id in ("comment", "review", "reaction", "message", "grade")
+        eventish_target = tarch0 is not None and tarch0.kind in (
+            "transaction", "application", "booking", "content", "line", "log", "timeseries", "movement")
+        if noun_arch is not None and (noun_arch.id in ("comment", "reaction", "message")
+                                      or noun_arch.id == "review" and not (eventish_target and tarch0.kind != "content")
+                                      or noun_arch.id == "grade" and verb == "grade"
                                       or noun_arch.kind == "booking" and verb in lex["junction_names"]) \
                 and target != subj and not (tarch0 is not None and tarch0.id == noun_arch.id):
             # "users comment on tasks" → comments(user_id, task_id); "users like posts" → likes

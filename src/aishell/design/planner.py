@@ -116,6 +116,13 @@ class Planner:
     def _prepare_entities(self) -> None:
         for e in self.req.entities.values():
             arch = self._arch(e)
+            if arch is not None and arch.id == "account" and e.noun == "account" and any(
+                    r.source == e.name and r.kind == "many_to_one" and r.target in self.req.entities
+                    and (self._arch(self.req.entities[r.target]) or arch).kind == "actor"
+                    for r in self.req.relationships):
+                # "customers open accounts": an account owned by a person holds something, it is not a login
+                e.archetype = "wallet"
+                arch = kb.archetypes()["wallet"]
             pe = _Ent(entity=e, arch=arch, table=e.table)
             pe.kind = arch.kind if arch else self._guess_kind(e)
             pe.flags = arch.flags_for(e.noun) if arch else set()
@@ -359,6 +366,9 @@ class Planner:
         fixed: dict[str, str] = {}
         for e in list(self.ents.values()):
             tmpl = e.arch.table if e.arch else None
+            if tmpl and e.arch is not None and e.entity.name in e.arch.get("keep_name_nouns", []):
+                e.arch = kb.Archetype(**{**vars(e.arch), "table": None})  # the user's word names the table
+                continue
             if tmpl and "{parent}" not in tmpl:
                 if tmpl in fixed:
                     self._merge_entity(e.name, fixed[tmpl])
