@@ -580,7 +580,8 @@ def _graph_label(g: ErGraph) -> str:
 
 
 def _dom_id(qualified: str) -> str:
-    return "t-" + re.sub(r"[^A-Za-z0-9_-]", "_", qualified)
+    """The SVG id of a table's box (letters, digits and _ only, so dot does not escape it)."""
+    return "tbl_" + re.sub(r"[^A-Za-z0-9_]", "_", qualified)
 
 
 def _node_label(n: ErNode) -> tuple[str, dict[str, str]]:
@@ -767,7 +768,7 @@ def _pack(items: list[tuple[float, float, str]], gap: float, *, top: float = 0.0
 def _nested(svg: str, index: int, x: float, y: float) -> str:
     """An SVG document as a nested <svg> placed at (x, y), its generated ids made unique."""
     body = inline_svg(svg)
-    body = re.sub(r'\bid="(?!t-|a_t-)([^"]*)"', rf'id="p{index}_\1"', body)
+    body = re.sub(r'\bid="(?!tbl_|a_tbl_)([^"]*)"', rf'id="p{index}_\1"', body)
     return re.sub(r'<svg([^>]*?)\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"[^>]*?(viewBox="[^"]*")',
                   rf'<svg x="{x:.2f}" y="{y:.2f}" width="\2" height="\3" \4', body, count=1)
 
