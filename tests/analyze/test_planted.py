@@ -130,3 +130,12 @@ def test_normalization_level_with_dependencies_as_evidence(planted_report):
     assert levels["public.orders"] == "2NF" and levels["public.stock"] == "1NF"
     assert levels["public.product_tags"] == "none" and levels["public.users"] == "BCNF"
     assert norm["level"] == "none" and norm["kind"] == "estimated"
+
+
+def test_every_evidence_value_is_a_labelled_number(planted_report):
+    for f in planted_report.findings:
+        for e in f.evidence:
+            assert isinstance(e.value, (int, float)) and not isinstance(e.value, bool), (f.rule, e)
+            assert e.kind in ("exact", "estimated")
+    flag = next(f for f in planted_report.findings if f.rule == "inefficient-type" and f.columns == ["is_active"])
+    assert flag.attrs["details"]["values"] == "N, Y" and flag.value("distinct_values") == 2

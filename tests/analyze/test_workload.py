@@ -116,3 +116,21 @@ def test_missing_pg_stat_statements_says_how_to_enable(planted_db):
     assert "shared_preload_libraries" in rep.workload["reason"]
     assert rep.skipped[0]["rule"] == "workload-missing-index"
     assert "CREATE EXTENSION pg_stat_statements" in rep.skipped[0]["reason"]
+
+
+def test_deep_checks_proposals_on_a_scratch_copy(workload_db):
+    """Without hypopg, --deep re-creates the tables with a sample on the scratch server and EXPLAINs
+    the statement there with the proposed index; the analysed database is only read."""
+    from aishell.analyze import AnalyzeOptions, analyze
+
+    rep = analyze(workload_db, AnalyzeOptions(with_query_patterns=True, deep=True,
+                                              rules=["workload-missing-index", "full-text-search-opportunity"]))
+    if "hypopg" in (rep.workload.get("index_check") or ""):
+        pytest.skip("hypopg is installed here: proposals are checked hypothetically instead")
+    assert rep.workload["index_check"] == "scratch"
+    f = next(f for f in rep.findings if f.rule == "workload-missing-index" and f.table == "public.order_items")
+    assert f.value("planner_uses_index") == 1
+    assert f.value("plan_cost_after") < f.value("plan_cost_before")
+    assert "scratch copy" in next(e.source for e in f.evidence if e.name == "plan_cost_after")
+    fts = next(f for f in rep.findings if f.rule == "full-text-search-opportunity")
+    assert fts.value("planner_uses_index") == 1  # the trigram GIN index, on the copy

@@ -72,6 +72,7 @@ class AnalysisContext:
         self.source_kind = source_kind
         self.notes: list[str] = []
         self.normalization_result: dict[str, Any] | None = None
+        self.cleanups: list = []
 
     # -- what we have ---------------------------------------------------------------------------
     @property

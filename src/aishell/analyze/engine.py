@@ -86,6 +86,17 @@ def select_rules(options: AnalyzeOptions) -> list[type[Rule]]:
     return chosen
 
 
+def _numbers_only(f: Finding) -> None:
+    """Evidence holds numbers; descriptive values (value lists, dates) move to ``attrs["details"]``."""
+    keep = []
+    for e in f.evidence:
+        if isinstance(e.value, (int, float)) and not isinstance(e.value, bool):
+            keep.append(e)
+        else:
+            f.attrs.setdefault("details", {})[e.name] = e.value
+    f.evidence = keep
+
+
 def not_selected_workload_rules(options: AnalyzeOptions) -> list[type[Rule]]:
     """Workload rules a run without --with-query-patterns leaves out (listed as skipped, with why)."""
     if options.rules or options.with_query_patterns:
@@ -120,6 +131,8 @@ def run_rules(ctx: AnalysisContext, rules: list[type[Rule]], report: Report,
         finally:
             report.timings[f"rule:{cls.id}"] = time.perf_counter() - t0
         report.rules_run.append(cls.id)
+        for f in found:
+            _numbers_only(f)
         report.findings.extend(found)
     if progress:
         progress("done", total, total)
@@ -142,7 +155,11 @@ def analyze_schema(schema: Schema, options: AnalyzeOptions | None = None, *, ses
         if options.with_query_patterns:
             _ = ctx.workload  # before our own probes run
         report.timings["stats"] = time.perf_counter() - t0
-    run_rules(ctx, rules, report, progress)
+    try:
+        run_rules(ctx, rules, report, progress)
+    finally:
+        for cleanup in ctx.cleanups:
+            cleanup()
     for cls in not_selected_workload_rules(options):
         report.skipped.append({"rule": cls.id, "reason": "workload rule: run with --with-query-patterns "
                                                           "(reads pg_stat_statements)"})

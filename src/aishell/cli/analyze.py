@@ -207,6 +207,8 @@ def render_report(report, normalization_only: bool = False) -> None:
                 c.print(f"   - {escape(f.message)}")
                 for e in f.evidence:
                     c.print("       " + _evidence_line(e.to_dict()))
+                for k, v in (f.attrs.get("details") or {}).items():
+                    c.print(f"       {k.replace('_', ' ')}: {escape(str(v))}")
                 if f.impact and f.impact != first and any(ch.isdigit() for ch in f.impact):
                     c.print(f"       impact: {escape(f.impact)}")
             if len(items) > 25:
