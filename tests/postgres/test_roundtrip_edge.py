@@ -91,6 +91,12 @@ COMMENT ON FUNCTION edge.all_a() IS 'every a';
 COMMENT ON TYPE edge.pair IS 'two things';
 COMMENT ON COLUMN edge.pair.b IS 'the mood';
 COMMENT ON SCHEMA edge IS 'edge cases';
+
+-- A partition created on its own with one NOT NULL named like its parent's and one of its own.
+CREATE TABLE edge.m (a int NOT NULL, b int NOT NULL, c int) PARTITION BY RANGE (a);
+CREATE TABLE edge.m1 (b int CONSTRAINT m_b_not_null NOT NULL, c int, a int NOT NULL);
+ALTER TABLE edge.m ATTACH PARTITION edge.m1 FOR VALUES FROM (1) TO (10);
+CREATE TABLE edge.m2 PARTITION OF edge.m FOR VALUES FROM (10) TO (20);
 """
 
 

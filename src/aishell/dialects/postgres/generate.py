@@ -754,7 +754,7 @@ class PostgresGenerator:
                     constraints.append(self._named(ck.name, text))
                     own.add(ck.name)
             ancestor = self._parent_of(ancestor)
-        elements = [self.column_sql(t, c) for c in t.columns] + constraints
+        elements = [self.column_sql(t, c, nn_name=self._inherited_nn_name(t, c)) for c in t.columns] + constraints
         sql = (f"CREATE {unlogged}TABLE{self._ine()} {name} (\n    " + ",\n    ".join(elements) + f"\n){tail};")
         attach = self._guard(f"ALTER TABLE ONLY {qualify(parent.schema, parent.name)} ATTACH PARTITION {name} {bound};",
                              "wrong_object_type")  # "is already a partition"
@@ -769,6 +769,24 @@ class PostgresGenerator:
         if self.major < 18:
             return True
         return not any(c.attrs.get("not_null_name") for c in t.columns if c.attrs.get("inherited"))
+
+    def _inherited_nn_name(self, t: Table, c: Column) -> str | None:
+        """For a partition created on its own and attached: the name its inherited NOT NULL constraint
+        has when inspect recorded none, i.e. the parent's (PostgreSQL 18)."""
+        if self.major < 18 or c.nullable or not c.attrs.get("inherited") or c.attrs.get("not_null_name"):
+            return None
+        parent = self._parent_of(t)
+        seen = 0
+        while parent is not None and seen < 100:
+            pc = parent.column(c.name)
+            if pc is None:
+                return None
+            if pc.attrs.get("not_null_name"):
+                return str(pc.attrs["not_null_name"])
+            if not pc.attrs.get("inherited"):
+                return f"{parent.name}_{c.name}_not_null"[:63]
+            parent, seen = self._parent_of(parent), seen + 1
+        return None
 
     def _inherited_column_fixups(self, t: Table, parents: list[Table], local: list[Column]) -> list[str]:
         """Defaults and NOT NULL a child sets on columns it inherits (and does not declare itself),
@@ -815,7 +833,7 @@ class PostgresGenerator:
     def _parent_check_names(parents: list[Table]) -> set[str]:
         return {c.name for p in parents for c in p.checks if c.name}
 
-    def column_sql(self, t: Table, c: Column) -> str:
+    def column_sql(self, t: Table, c: Column, *, nn_name: str | None = None) -> str:
         parts = [quote_ident(c.name), self._type_sql(c.type)]
         if c.collation:
             parts.append(f"COLLATE {_sql_name(c.collation)}")
@@ -833,8 +851,8 @@ class PostgresGenerator:
         elif c.default is not None:
             parts.append(f"DEFAULT {c.default}")
         if not c.nullable and c.attrs.get("not_null_valid") is not False:
-            if c.attrs.get("not_null_name"):
-                parts.append(f"CONSTRAINT {quote_ident(str(c.attrs['not_null_name']))}")
+            if c.attrs.get("not_null_name") or nn_name:
+                parts.append(f"CONSTRAINT {quote_ident(str(c.attrs.get('not_null_name') or nn_name))}")
             parts.append("NOT NULL")
             if c.attrs.get("not_null_no_inherit"):
                 parts.append("NO INHERIT")
