@@ -339,3 +339,62 @@ def test_materialized_view_filled_after_everything_it_calls_exists(pg_server, sc
     things = Table(name="things", columns=[Column("id", "INT")])
     _load(pg_server, scratch_db, generate(Schema(functions=[fn], views=[mv], tables=[things])))
     assert _inspect(scratch_db).view("thing_count").with_data
+
+
+def test_design_with_every_kind(pg_server, scratch_db):
+    """Domains, composite types, an extension, sequences, exclusion constraints, statement and INSTEAD OF
+    triggers, restrictive policies with roles, procedures: all from fields, no definition text."""
+    from aishell.dialects.postgres.generate import generate
+    from aishell.model import CompositeType, Domain, ExclusionConstraint, Extension, Namespace, Sequence
+
+    schema = Schema(
+        schemas=[Namespace("app", comment="application")],
+        extensions=[Extension("btree_gist", schema="public")],
+        domains=[Domain("email", "TEXT", schema="app", not_null=True,
+                        checks=[CheckConstraint("email_has_at", "VALUE LIKE '%@%'", comment="needs an @")])],
+        composite_types=[CompositeType("money_pair", [Column("amount", "NUMERIC(12,2)"), Column("cur", "CHAR(3)")],
+                                       schema="app")],
+        sequences=[Sequence("ticket_no", schema="app", start=1000, increment=5, cache=10)],
+        tables=[
+            Table(name="booking", schema="app",
+                  columns=[Column("id", "BIGINT", nullable=False, identity="always",
+                                  identity_options={"start": 100, "increment": 10}),
+                           Column("room", "INT", nullable=False), Column("during", "TSTZRANGE", nullable=False),
+                           Column("contact", "app.email"), Column("price", "app.money_pair"),
+                           Column("ticket", "BIGINT", default="nextval('app.ticket_no')"),
+                           Column("room2", "INT", generated="room * 2")],
+                  primary_key=["id"],
+                  exclusions=[ExclusionConstraint("booking_no_overlap",
+                                                  "EXCLUDE USING gist (room WITH =, during WITH &&)")],
+                  triggers=[Trigger("booking_audit", "AFTER", ["INSERT", "UPDATE OF room"], "app.audit",
+                                    for_each="STATEMENT"),
+                            Trigger("booking_check", "BEFORE", ["UPDATE"], "app.audit",
+                                    when="OLD.room IS DISTINCT FROM NEW.room", enabled="D")],
+                  rls_enabled=True, rls_forced=True,
+                  policies=[Policy("booking_own", command="SELECT", permissive=False, roles=["public"],
+                                   using="room > 0"),
+                            Policy("booking_write", command="INSERT", with_check="room < 1000")]),
+        ],
+        views=[View("booking_v", schema="app", definition="SELECT id, room FROM app.booking",
+                    triggers=[Trigger("booking_v_ins", "INSTEAD OF", ["INSERT"], "app.audit_row")])],
+        functions=[
+            Function("audit", schema="app", returns="trigger", language="plpgsql",
+                     definition="BEGIN RETURN NULL; END;"),
+            Function("audit_row", schema="app", returns="trigger", language="plpgsql",
+                     definition="BEGIN RETURN NEW; END;"),
+            Function("purge", schema="app", kind="procedure", arguments="days integer", language="sql",
+                     definition="DELETE FROM app.booking WHERE upper(during) < now() - make_interval(days => days)"),
+        ],
+    )
+    ddl = generate(schema)
+    _load(pg_server, scratch_db, ddl)
+    got = _inspect(scratch_db)
+    b = got.table("booking", "app")
+    assert [x.name for x in b.exclusions] == ["booking_no_overlap"]
+    assert {t.name: t.enabled for t in b.triggers} == {"booking_audit": "O", "booking_check": "D"}
+    assert {p.name: p.permissive for p in b.policies} == {"booking_own": False, "booking_write": True}
+    assert b.rls_forced and b.column("room2").generated and b.column("id").identity == "always"
+    assert got.domains[0].checks[0].comment == "needs an @"
+    assert [t.name for t in got.view("booking_v", "app").triggers] == ["booking_v_ins"]
+    assert {f.name: f.kind for f in got.functions} == {"audit": "function", "audit_row": "function",
+                                                      "purge": "procedure"}
