@@ -135,6 +135,8 @@ def design(text: str | None, *, pattern: str | None = None, validate: bool = Tru
 
         d.ddl = generate(schema, header=False)
         d.validation = run_validation(schema, ddl=d.ddl, server=server)
+        if "timescaledb" in d.validation.extensions_available:
+            advisor.timescaledb_statements(d)
     else:
         from aishell.design.validate import Validation
 

@@ -374,3 +374,27 @@ def normal_form(schema: Schema) -> tuple[str, list[str]]:
     if problems_3nf:
         return "2NF", problems_3nf
     return "3NF", []
+
+
+def timescaledb_statements(design: Any) -> None:
+    """When the validation server offers TimescaleDB: the exact statements to use it, as a recommendation.
+
+    The model keeps native partitioning (it runs everywhere); these statements convert a time-series
+    table on a server where ``CREATE EXTENSION timescaledb`` is possible.
+    """
+    for t in design.schema.tables:
+        d = t.attrs.get("design", {})
+        if not t.partition_by or d.get("kind") not in ("timeseries",):
+            continue
+        key = d.get("partitioned", {}).get("key", "created_at")
+        stmts = [
+            "CREATE EXTENSION IF NOT EXISTS timescaledb;",
+            f"-- create {t.name} without PARTITION BY (and without its partitions), then:",
+            f"SELECT create_hypertable('public.{t.name}', '{key}', chunk_time_interval => INTERVAL '1 day');",
+            f"SELECT add_retention_policy('public.{t.name}', INTERVAL '90 days');",
+            f"ALTER TABLE public.{t.name} SET (timescaledb.compress);",
+            f"SELECT add_compression_policy('public.{t.name}', INTERVAL '7 days');",
+        ]
+        design.recommendations.append(Recommendation(
+            f"TimescaleDB is available: hypertable for {t.name}",
+            "the validation server offers the timescaledb extension: " + " ".join(stmts), "", t.name, False))

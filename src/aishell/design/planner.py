@@ -1184,6 +1184,8 @@ class Planner:
                         c.comment = f"References {fk.ref_table}"
                 elif c.type in self.enums:
                     c.comment = f"One of: {', '.join(self.enums[c.type].values)}"
+                else:
+                    c.comment = _describe_column(c.name, c.type, singular(t.name))
 
     def _order_tables(self) -> None:
         # parents before partitions; otherwise keep the model order
@@ -1194,6 +1196,26 @@ class Planner:
             ordered.append(t)
             ordered += [p for p in parts if p.partition_of == f"public.{t.name}"]
         self.schema.tables = ordered
+
+
+def _describe_column(name: str, type_: str, row: str) -> str:
+    """A plain-English comment for a column from its name and type (documentation, not magic)."""
+    rule = kb.attribute_rule(name) or {}
+    if rule.get("comment"):
+        return rule["comment"]
+    words = name.replace("_", " ")
+    row_words = row.replace("_", " ")
+    if type_.upper() == "BOOLEAN":
+        subject = words[3:] if words.startswith("is ") else words
+        return f"Whether the {row_words} is {subject}" if name.startswith("is_") else f"Whether {words}"
+    if name.endswith("_at"):
+        return f"When the {row_words} was {words[:-3]}" if not words.startswith(("last ", "next ")) \
+            else f"{words[:-3].capitalize()} time"
+    if name.endswith(("_date", "_on")):
+        return f"{words.rsplit(' ', 1)[0].capitalize()} date"
+    if " " not in words:
+        return f"{words[:1].upper() + words[1:]} of the {row_words}"
+    return words[:1].upper() + words[1:]
 
 
 def _self_junction_columns(entity: str, verb: str | None) -> tuple[str, str]:

@@ -28,6 +28,7 @@ class Validation:
     error: str | None = None
     seconds: float | None = None
     statements: int | None = None
+    extensions_available: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -40,6 +41,7 @@ class Validation:
             "server": self.server,
             "error": self.error,
             "seconds": None if self.seconds is None else round(self.seconds, 3),
+            "extensions_available": self.extensions_available,
             "checks": [{"name": c.name, "ok": c.ok, **({"detail": c.detail} if c.detail else {})} for c in self.checks],
         }
 
@@ -82,6 +84,10 @@ def model_checks(schema: Schema) -> list[Check]:
 
 
 CHECK_DATABASE = "aishell_design_check"
+_LAST_AVAILABLE: list[str] = []  # optional extensions the last validation server offers
+
+
+OPTIONAL_EXTENSIONS = ("timescaledb", "pg_trgm", "pg_partman", "pg_cron")
 
 
 def load_ddl(ddl: str, server: Any = None) -> tuple[bool, str | None, str, float]:
@@ -129,6 +135,10 @@ def _run_rolled_back(conninfo: str, ddl: str) -> tuple[bool, str | None, str]:
 
     with connect(conninfo) as conn:
         version = _version_text(conn.info.server_version)
+        _LAST_AVAILABLE[:] = [r[0] for r in conn.execute(
+            "SELECT name FROM pg_available_extensions WHERE name = ANY(%s) ORDER BY 1",
+            (list(OPTIONAL_EXTENSIONS),)).fetchall()]
+        conn.rollback()
         try:
             with conn.transaction():
                 conn.execute("SET LOCAL lock_timeout = '30s'")
@@ -154,5 +164,6 @@ def validate(schema: Schema, *, ddl: str | None = None, execute: bool = True, se
         ddl = generate(schema, header=False)
     ok, err, version, seconds = load_ddl(ddl, server)
     val.loaded, val.error, val.server, val.seconds = ok, err, version, seconds
+    val.extensions_available = list(_LAST_AVAILABLE)
     val.checks.append(Check(f"DDL loads on {version}", ok, err or ""))
     return val
