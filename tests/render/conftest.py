@@ -48,7 +48,7 @@ class GrammarChecker:
 
     def check(self, kind: str, files: list[Path]) -> dict[str, dict]:
         proc = subprocess.run([self.node, str(JS / "check.mjs"), kind, *map(str, files)],
-                              capture_output=True, text=True, timeout=180, cwd=JS)
+                              capture_output=True, text=True, timeout=180, cwd=JS, check=False)
         results = {}
         for line in proc.stdout.splitlines():
             if line.startswith("{"):

@@ -9,8 +9,18 @@ from __future__ import annotations
 import random
 
 from aishell.model.schema import (
-    CheckConstraint, Column, EnumType, ForeignKey, Function, Index, Policy, Schema, Table, Trigger,
-    UniqueConstraint, View,
+    CheckConstraint,
+    Column,
+    EnumType,
+    ForeignKey,
+    Function,
+    Index,
+    Policy,
+    Schema,
+    Table,
+    Trigger,
+    UniqueConstraint,
+    View,
 )
 
 

@@ -12,8 +12,8 @@ import re
 import shutil
 import subprocess
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from aishell.errors import AishellError, UserError
 from aishell.model.schema import Schema, Table
@@ -278,7 +278,6 @@ def _table_node(facts: SchemaFacts, t: Table, mode: str, lookup_members: dict[st
         cols = keyed + rest[: max(0, MAX_COLUMNS_PER_TABLE - len(keyed))]
         order = {c.name: i for i, c in enumerate(t.columns)}
         cols.sort(key=lambda c: order[c.name])
-    from aishell.render.facts import human_count
 
     return ErNode(
         id=t.qualified_name, schema=t.schema, name=t.name, columns=cols, hidden=total - len(cols),
@@ -673,6 +672,7 @@ def dot_to_svgs(sources: list[str], timeout: float = 300) -> list[str]:
         return []
     proc = subprocess.run(
         [find_dot(), "-Tsvg"], input="\n".join(sources).encode(), capture_output=True, timeout=timeout,
+        check=False,
     )
     if proc.returncode != 0:
         err = proc.stderr.decode(errors="replace").strip().splitlines()
@@ -695,10 +695,8 @@ def _packed_svg(g: ErGraph, gap: float = 24.0) -> str:
     rows, largest first: compact, and much faster than one huge layout."""
     titles = _cluster_titles(g)
     by_id = {n.id: n for n in g.nodes}
-    header = ErGraph(nodes=[], edges=[], title=g.title, omitted=g.omitted, focus=g.focus)
-    header.nodes = []  # _graph_label counts tables of g, not of the empty header graph
-    sources = [f'digraph header {{ graph [label={_graph_label(g)}, labelloc=t, labeljust=l, pad=0.2, '
-               f'fontname="{FONT}"]; }}']
+    sources = [(f'digraph header {{ graph [label={_graph_label(g)}, labelloc=t, labeljust=l, pad=0.2, '
+                f'fontname="{FONT}"]; }}')]
     clustered = set()
     for i, (name, members) in enumerate(g.clusters):
         ms = set(members)
@@ -731,12 +729,12 @@ def _packed_svg(g: ErGraph, gap: float = 24.0) -> str:
                  f'stroke="#8da2b8" stroke-width="1.5"/>'
                  f'<text x="14" y="24" font-family="{FONT}" font-size="17" font-weight="bold" '
                  f'fill="#2f5d8a">{_html(title)}</text>')
-        items.append((w, h, f'<svg x="0" y="0" width="{w:.2f}" height="{h:.2f}" viewBox="0 0 {w:.2f} {h:.2f}">'
-                            f"{frame}{body}</svg>"))
+        items.append((w, h, (f'<svg x="0" y="0" width="{w:.2f}" height="{h:.2f}" viewBox="0 0 {w:.2f} {h:.2f}">'
+                             f"{frame}{body}</svg>")))
     total_w, total_h, body = _pack(items, gap, top=hh, min_width=hw)
-    out = [f'<?xml version="1.0" encoding="UTF-8" standalone="no"?>',
-           f'<svg width="{total_w:.0f}pt" height="{total_h:.0f}pt" viewBox="0 0 {total_w:.2f} {total_h:.2f}" '
-           'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">',
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="no"?>',
+           (f'<svg width="{total_w:.0f}pt" height="{total_h:.0f}pt" viewBox="0 0 {total_w:.2f} {total_h:.2f}" '
+            'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'),
            f'<rect x="0" y="0" width="{total_w:.2f}" height="{total_h:.2f}" fill="white"/>',
            _nested(head, 0, 0.0, 0.0), body, "</svg>"]
     return "\n".join(out) + "\n"
@@ -817,8 +815,8 @@ def svg_size(svg: str) -> tuple[float, float]:
 def inline_svg(svg: str) -> str:
     """An SVG document made fit for embedding in HTML: no XML prolog, scales to its container."""
     svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
-    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg, flags=re.S)
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.S)
+    svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg, flags=re.DOTALL)
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
     svg = re.sub(r'(<svg[^>]*?)\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"',
                  r'\1 width="\2pt" height="\3pt" style="max-width:100%;height:auto"', svg, count=1)
     return svg.strip()

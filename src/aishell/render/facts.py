@@ -147,5 +147,5 @@ def plural(n: int, noun: str) -> str:
         return f"{n} {noun}"
     singular = {"indexes": "index", "classes": "class"}.get(noun)
     if singular is None:
-        singular = noun[:-1] if noun.endswith("s") else noun
+        singular = noun.removesuffix("s")
     return f"{n} {singular}"

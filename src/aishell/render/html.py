@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from aishell.model.schema import Schema, Table
 from aishell.render import erd
@@ -45,7 +46,7 @@ def _anchor(q: str) -> str:
     return "t-" + "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in q)
 
 
-def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: "DocResult", *,
+def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: DocResult, *,
                simplified: bool, max_tables: int | None, diagram: bool) -> None:
     from aishell.render.document import _write_files, overview_graph
 
@@ -54,7 +55,7 @@ def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: "
     for t in schema.tables:
         slug(t.qualified_name)
     single = out_dir is None
-    anchor = lambda q: "t-" + slug(q)  # noqa: E731  (unique, like the file names)
+    anchor = lambda q: "t-" + slug(q)
     several = len({t.schema for t in schema.tables}) > 1
 
     def page_link(q: str) -> str | None:

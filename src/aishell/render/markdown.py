@@ -7,7 +7,7 @@ relative file links in the multi-page form.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from aishell.model.schema import Function, Schema, Table, View
 from aishell.render.facts import SchemaFacts, Slugger, human_bytes, human_count, plural, ref_name, table_stats
@@ -64,7 +64,7 @@ class MarkdownWriter:
     # -- whole documents ---------------------------------------------------------------------------
     def single(self) -> str:
         """One document holding everything, tables linked by anchors."""
-        link = lambda q: f"#{anchor(q)}"  # noqa: E731
+        link = lambda q: f"#{anchor(q)}"
         out = self._index(link, single=True)
         for t in self.schema.tables:
             out.append("")
@@ -78,7 +78,7 @@ class MarkdownWriter:
         index = self._index(lambda q: f"tables/{self.slug(q)}.md", single=False)
         files["index.md"] = "\n".join(index).rstrip() + "\n"
         for t in self.schema.tables:
-            page = [f"[← index](../index.md)", ""]
+            page = ["[← index](../index.md)", ""]
             page += self._table(t, lambda q: f"{self.slug(q)}.md", level=1)
             files[f"tables/{self.slug(t.qualified_name)}.md"] = "\n".join(page).rstrip() + "\n"
         others = self._others(level=1)

@@ -26,10 +26,10 @@ from aishell.render.facts import SchemaFacts, ref_name
 _BOOKKEEPING = re.compile(
     r"(^|_)(last_update|last_updated|updated|created|modified|deleted|inserted)(_at|_on|_by|_date)?$"
     r"|(_at|_on)$|^(position|sort_order|ordinal|rank|version)$",
-    re.I,
+    re.IGNORECASE,
 )
-_TEXT_TYPE = re.compile(r"char|text|citext|name|enum", re.I)
-_PERSONAL = re.compile(r"email|password|phone|address|birth", re.I)
+_TEXT_TYPE = re.compile(r"char|text|citext|name|enum", re.IGNORECASE)
+_PERSONAL = re.compile(r"email|password|phone|address|birth", re.IGNORECASE)
 LOOKUP_MAX_ROWS = 10_000
 
 
