@@ -398,3 +398,13 @@ def test_design_with_every_kind(pg_server, scratch_db):
     assert [t.name for t in got.view("booking_v", "app").triggers] == ["booking_v_ins"]
     assert {f.name: f.kind for f in got.functions} == {"audit": "function", "audit_row": "function",
                                                       "purge": "procedure"}
+
+
+def test_empty_definitions_are_errors():
+    from aishell.dialects.postgres.generate import generate
+    from aishell.errors import UserError
+
+    with pytest.raises(UserError, match="view public.v has no definition"):
+        generate(Schema(views=[View("v")]))
+    with pytest.raises(UserError, match="function public.f has no definition"):
+        generate(Schema(functions=[Function("f")]))

@@ -651,6 +651,8 @@ class PostgresGenerator:
                     text,
                 )
             return _stmt(text)
+        if not text:
+            raise UserError(f"function {f.schema}.{f.name} has no definition")
         # A design may give only the body: build the statement from the structured fields.
         keyword = {"procedure": "PROCEDURE"}.get(f.kind, "FUNCTION")
         sql = f"CREATE OR REPLACE {keyword} {qualify(f.schema, f.name)}({f.arguments or f.identity_args})"
@@ -1013,6 +1015,8 @@ class PostgresGenerator:
     # -- views ---------------------------------------------------------------------------------------
     def view_sql(self, v: View) -> str:
         body = v.definition.strip().rstrip(";").rstrip()
+        if not body:
+            raise UserError(f"view {v.qualified_name} has no definition (its SELECT)")
         if re.match(r"(?is)^CREATE\s+(OR\s+REPLACE\s+)?(MATERIALIZED\s+)?VIEW\b", body):
             return _stmt(body)  # a design gave the whole statement
         name = qualify(v.schema, v.name)
