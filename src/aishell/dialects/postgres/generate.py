@@ -853,8 +853,10 @@ class PostgresGenerator:
         elif c.default is not None:
             parts.append(f"DEFAULT {c.default}")
         if not c.nullable and c.attrs.get("not_null_valid") is not False:
-            if c.attrs.get("not_null_name") or nn_name:
-                parts.append(f"CONSTRAINT {quote_ident(str(c.attrs.get('not_null_name') or nn_name))}")
+            name = str(c.attrs.get("not_null_name") or nn_name or "")
+            default = f"{t.name}_{c.name}_not_null"
+            if name and not (name == default and len(default) <= 63):  # the default needs no spelling out
+                parts.append(f"CONSTRAINT {quote_ident(name)}")
             parts.append("NOT NULL")
             if c.attrs.get("not_null_no_inherit"):
                 parts.append("NO INHERIT")
