@@ -32,3 +32,24 @@ def test_pagila_live_has_no_critical(sandbox):
         rep = analyze(conninfo, AnalyzeOptions(deep=True, with_query_patterns=True))
     assert [f.to_dict() for f in rep.findings if f.severity == "critical"] == []
     assert rep.normalization["level"] == "BCNF"  # no data: no dependency can be claimed
+
+
+def test_designs_from_the_pattern_library_have_no_critical(pg_server, tmp_path):
+    """aishell's own designs (`schema design --pattern ...`) analysed as the current design."""
+    import importlib.util
+    import json
+
+    import pytest
+
+    from tests.conftest import run_cli
+
+    if importlib.util.find_spec("aishell.cli.design") is None:
+        pytest.skip("schema design is not installed")
+    for pattern in ("e-commerce", "saas-multi-tenant", "time-series"):
+        d = run_cli("schema", "design", "--pattern", pattern, cwd=tmp_path)
+        assert d.returncode == 0, d.stderr
+        r = run_cli("schema", "analyze", "design", "--json", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        data = json.loads(r.stdout)
+        assert [f for f in data["findings"] if f["severity"] == "critical"] == [], pattern
+        assert data["counts"]["warning"] <= 2, (pattern, data["findings"])

@@ -65,7 +65,9 @@ def repeating_groups(table: Table) -> list[list[str]]:
         m = re.match(r"^(\D+?)_?(\d+)$", c.name)
         if m:
             groups[m.group(1)].append(c.name)
-    return [cols for cols in groups.values() if len(cols) >= 2]
+    # Numbered address lines (street_line1, street_line2) are a convention, not a repeating group.
+    return [cols for base, cols in groups.items() if len(cols) >= 2
+            and not (len(cols) <= 3 and re.search(r"(line|address|addr|street)_?$", base, re.I))]
 
 
 def keys_of(table: Table) -> list[set[str]]:

@@ -29,8 +29,12 @@ def _singular(name: str) -> str:
         return name[:-1] if name.endswith("s") else name
 
 
-def copied_pairs(table: Table, fk_cols: list[str], ref: Table) -> list[tuple[str, str]]:
-    """(column of ``table``, column of ``ref``) pairs that look like the same fact stored twice."""
+def copied_pairs(table: Table, fk_cols: list[str], ref: Table, *, same_name: bool = True) -> list[tuple[str, str]]:
+    """(column of ``table``, column of ``ref``) pairs that look like the same fact stored twice.
+
+    A prefixed name (``orders.user_email`` for ``users.email``) says "copy" by itself; a bare same
+    name (``refunds.amount``, ``payments.amount``) only when ``same_name`` (the data then decides).
+    """
     own_fk = {c for fk in table.foreign_keys for c in fk.columns}
     # A column unique on its own cannot be a many-to-one copy of a parent's value.
     own_unique = {u.columns[0] for u in table.unique if len(u.columns) == 1}
@@ -46,7 +50,7 @@ def copied_pairs(table: Table, fk_cols: list[str], ref: Table) -> list[tuple[str
         for rcol in ref.columns:
             if rcol.name in ref.primary_key or rcol.name.lower() in GENERIC:
                 continue
-            same = col.name == rcol.name
+            same = col.name == rcol.name and same_name
             prefixed = any(col.name == f"{p}_{rcol.name}" for p in prefixes)
             if not (same or prefixed):
                 continue
@@ -67,7 +71,13 @@ class DenormalizedColumn(Rule):
     they reference).
 
     Better: drop the copy and JOIN (or keep it on purpose, as a snapshot, and name it so, e.g.
-    ``email_at_order``). Critical when copies already disagree; a warning when they agree.
+    ``email_at_order``).
+
+    Candidates are columns named after a column of the referenced table: prefixed
+    (``user_email`` for ``users.email``) or, on a live database, the same name. The data decides: a
+    candidate is a copy when at least ``copy_agreement`` (95%) of the rows agree with the row they
+    reference; critical when some copies already disagree, a warning when all agree. Without data only
+    prefixed names are reported (a warning: the name alone says "copy").
     """
 
     id = "denormalized-column"
@@ -82,7 +92,7 @@ class DenormalizedColumn(Rule):
                 ref = ctx.ref_table(fk)
                 if ref is None or ref is table:
                     continue
-                pairs = copied_pairs(table, fk.columns, ref)
+                pairs = copied_pairs(table, fk.columns, ref, same_name=ctx.live)
                 if not pairs:
                     continue
                 cols = [a for a, _ in pairs]
@@ -91,11 +101,22 @@ class DenormalizedColumn(Rule):
                 mismatch = None
                 if ctx.live:
                     try:
-                        bad, compared = ctx.data.mismatches(table, fk.columns, ref, fk.ref_columns, pairs)
-                        mismatch = bad.value
-                        evidence += [Evidence("mismatched_rows", bad.value, bad.kind, "rows", bad.source),
-                                     Evidence("compared_rows", compared.value, compared.kind, "rows", compared.source)]
-                        if bad.value > 0:
+                        kept = []
+                        for pair in pairs:
+                            bad, compared = ctx.data.mismatches(table, fk.columns, ref, fk.ref_columns, [pair])
+                            if compared.value == 0 or bad.value > compared.value * (1 - ctx.t("copy_agreement")):
+                                continue  # no rows to compare, or too different to be a copy
+                            kept.append((pair, bad, compared))
+                        if not kept:
+                            continue
+                        pairs = [k[0] for k in kept]
+                        cols = [a for a, _ in pairs]
+                        bad_total = sum(k[1].value for k in kept)
+                        mismatch = bad_total
+                        kind = "estimated" if any(k[1].kind == "estimated" for k in kept) else "exact"
+                        evidence += [Evidence("mismatched_rows", bad_total, kind, "rows", kept[0][1].source),
+                                     Evidence("compared_rows", kept[0][2].value, kind, "rows", kept[0][2].source)]
+                        if bad_total > 0:
                             severity = "critical"
                     except ProbeFailed as exc:
                         ctx.notes.append(f"{self.id}: {qname(table)}: {exc}")
