@@ -116,6 +116,7 @@ def test_mermaid_and_dbml_parse_in_their_own_grammars(grammar, tmp_path):
         "neighbourhood": erd.build_erd(s, table="orders", depth=1),
         "multi": erd.build_erd(synthetic_schema(120, schemas=3, seed=3)),
         "big-simplified": erd.build_erd(synthetic_schema(375), simplified=True, max_tables=50),
+        "big": erd.build_erd(synthetic_schema(375)),
         "weird": erd.build_erd(weird),
     }
     mmd, dbml = [], []

@@ -824,7 +824,7 @@ def inline_svg(svg: str) -> str:
 
 # -- Mermaid --------------------------------------------------------------------------------------
 
-_MERMAID_WORD = re.compile(r"[^A-Za-z0-9_\-\[\]()]")
+_MERMAID_WORD = re.compile(r"[^A-Za-z0-9_\-\[\](),]")
 
 
 def _mermaid_ids(g: ErGraph) -> dict[str, str]:
@@ -844,7 +844,10 @@ def _mermaid_ids(g: ErGraph) -> dict[str, str]:
 
 
 def _mermaid_word(text: str, fallback: str) -> str:
-    word = _MERMAID_WORD.sub("_", text.replace(" ", "_").replace(",", "_"))
+    """A Mermaid attribute word; a type keeps the commas of ``numeric(12,2)``, a name does not."""
+    if fallback != "type":
+        text = text.replace(",", "_")
+    word = _MERMAID_WORD.sub("_", text.replace(" ", "_"))
     if not word or not (word[0].isalpha() or word[0] == "_"):
         word = fallback + "_" + word
     return word
