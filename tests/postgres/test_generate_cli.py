@@ -161,3 +161,19 @@ def test_validate_bad_inputs(tmp_path):
     r = run_cli("schema", "validate", cwd=tmp_path)
     _one_line_error(r)
     assert "aishell schema design" in r.stderr
+
+
+def test_generate_with_sample_data_runs(pg_server, scratch_db, design_dir):
+    pytest.importorskip("aishell.design.sample_data")
+    from aishell.sources import run_sql_text
+
+    r = run_cli("schema", "generate", "sql", "--sample-data", "3", cwd=design_dir)
+    assert r.returncode == 0, r.stderr
+    run_sql_text(scratch_db, r.stdout, pg_server.bin("psql"), label="generated with sample data")
+    import psycopg
+
+    with psycopg.connect(scratch_db) as conn:
+        assert conn.execute("SELECT count(*) FROM public.author").fetchone()[0] == 3
+        assert conn.execute("SELECT count(*) FROM public.post").fetchone()[0] == 3
+    bad = run_cli("schema", "generate", "mysql", "--sample-data", "3", cwd=design_dir)
+    _one_line_error(bad)
