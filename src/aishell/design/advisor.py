@@ -247,9 +247,10 @@ def recommendations(schema: Schema, req: Requirements, adv: Advice) -> list[Reco
         if typ == "BIGINT":
             if yearly:
                 years = INT_MAX / yearly
+                when = (f" within {years * 365:.0f} days" if years < 1 else f" in about {years:.0f} years"
+                        if years < 200 else " eventually; BIGINT costs 4 bytes per row")
                 recs.append(Recommendation(
-                    f"BIGINT key on {table}", "a 4-byte INTEGER key would run out" +
-                    (f" in about {years:.0f} years" if years < 200 else " eventually; BIGINT costs 4 bytes per row"),
+                    f"BIGINT key on {table}", "a 4-byte INTEGER key would run out" + when,
                     f"{adv.derivations.get(name)}; INTEGER max {human(INT_MAX)}", table, True))
             else:
                 recs.append(Recommendation(

@@ -198,9 +198,15 @@ _MULTI = [
 
 
 def tokenize(clause: str) -> list[Tok]:
-    raw = [w for w in _WORD.findall(clause)]
+    # possessives: "students' attempts", "a user's profile" → students <poss> attempts
+    clause = re.sub(r"(?<=[A-Za-z])'s\b", " <poss>", clause)
+    clause = re.sub(r"(?<=[A-Za-z]s)'(?=\s)", " <poss>", clause)
+    raw = [w if w != "poss" else "<POSS>" for w in _WORD.findall(clause.replace("<poss>", " poss "))]
     words: list[str] = []
     for w in raw:
+        if w == "<POSS>":
+            words.append(w)
+            continue
         lw = w.lower()
         if lw.endswith("'s") or lw.endswith("s'"):
             lw = lw[:-2] if lw.endswith("'s") else lw[:-1]
@@ -225,7 +231,7 @@ def tokenize(clause: str) -> list[Tok]:
     return toks
 
 
-_SPECIAL = {"<EX>": "EX", "<many>": "Q", "<M2M>": "REL", "<O2M>": "REL", "<O2O>": "REL", "<M2O>": "REL", "<EACHOTHER>": "R",
+_SPECIAL = {"<POSS>": "POSS", "<EX>": "EX", "<many>": "Q", "<M2M>": "REL", "<O2M>": "REL", "<O2O>": "REL", "<M2O>": "REL", "<EACHOTHER>": "R",
             "<and>": "C"}
 
 
@@ -339,7 +345,8 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
             is_verb = True  # "transactions recorded in a ledger", "tasks assigned to users"
         elif prev.tag in ("N",) and third_person and not is_plural(prev.text) and (
                 _det_before(toks, i - 1) or prev2 is None and t.text not in _kb_plurals()) \
-                and nxt is not None and nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM"):
+                and nxt is not None and nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM") \
+                and not (nxt.tag in ("VN", "V") and nxt.text == verb_lemma(nxt.text)):
             is_verb = True  # "each driver owns vehicles", "money moves through transactions"
         elif (prev.tag == "C" and prev.text in ("and", "or") or prev.tag == "PUNCT" and prev.text == ",") \
                 and (third_person or t.text == lemma) and i > 2:
@@ -370,6 +377,8 @@ def split_clauses(text: str) -> list[tuple[str, bool]]:
     """(clause, starts_a_bullet) pairs."""
     out: list[tuple[str, bool]] = []
     for line in re.split(r"\n+", text):
+        if re.match(r"^\s*#", line):
+            continue  # a Markdown heading ("## Entities") names a section, not a thing
         bullet = bool(_BULLET.match(line))
         line = _BULLET.sub("", line)
         parts = re.split(r"(?<=[a-z0-9)])[.;!?](?:\s+|$)|;\s*", line)
@@ -432,8 +441,11 @@ def find_scale(text: str) -> list[ScaleFigure]:
                     "x", "times", "ms", "am", "pm", "of", "to") or count < 2:
             continue
         period = m["period"] or m["short"] or m["adv"]
+        shown = f"{m['num']}{m['mult'] or ''} {words[0] if noun == words[0] else ' '.join(words[:2])}"
+        if period:
+            shown += f" per {_PERIODS.get(period.lower())}"
         out.append(ScaleFigure(count=count, noun=singular(noun.replace("-", "_")),
-                               period=_PERIODS.get(period.lower()) if period else None, text=m.group(0).strip()))
+                               period=_PERIODS.get(period.lower()) if period else None, text=shown))
     return out
 
 
@@ -462,8 +474,9 @@ class _Parser:
         generic = self.lex["generic_nouns"]
         # drop generic heads: "inventory tracking" -> inventory, "order history" -> order
         while len(words) > 1 and (words[-1] in generic or singular(words[-1]) in generic) and \
-                singular(words[-1]) not in self.lex["countable_generic"]:
-            words = words[:-1]
+                singular(words[-1]) not in self.lex["countable_generic"] and \
+                not (not is_plural(words[-1]) and kb.is_attribute_word(snake(words))):
+            words = words[:-1]  # but "membership status", "start time" stay: they are columns
         # drop domain words in front: "blog posts" -> posts, "clinic appointments" -> appointments
         while len(words) > 1 and singular(words[0]) in self.lex["domain_nouns"]:
             words = words[1:]
@@ -505,8 +518,12 @@ class _Parser:
         clauses = split_clauses(text)
         ignore = sorted(self.lex["ignore_phrases"], key=len, reverse=True)
         ignore_re = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ignore) + r")\b", re.I)
+        of_names = sorted({n for r in kb.attribute_rules() for n in r.get("names", []) if "_of_" in n}, key=len,
+                          reverse=True)
+        of_re = re.compile(r"\b(" + "|".join(re.escape(n.replace("_", " ")) for n in of_names) + r")\b", re.I)
         for idx, (clause, bullet) in enumerate(clauses):
             clause = ignore_re.sub(" ", clause)  # features, not things: detected on the whole text above
+            clause = of_re.sub(lambda m: m.group(1).replace(" ", "-").lower(), clause)  # "date of birth"
             clause = self._extract_enums(clause)
             toks = tokenize(clause)
             items = self._chunk(toks, bullet)
@@ -633,6 +650,14 @@ class _Parser:
                             "<->": "mn", "<O2O>": "oo"}.get(tok.text, "om")
                     self.rels.append(("explicit", {"kind": kind, "a": ents[0], "b": ents[1], "evidence": clause}))
                 i = n
+                continue
+            if tok.tag == "POSS":
+                prev = items[i - 1] if i > 0 else None
+                nxt = items[i + 1] if i + 1 < n else None
+                if isinstance(prev, NP) and isinstance(nxt, NP):
+                    # "students' attempts": the attempts belong to students
+                    self.rels.append(("prep", {"subject": nxt, "prep": "of", "objects": [prev], "evidence": clause}))
+                i += 1
                 continue
             if tok.tag == "EX":
                 # "activities such as calls and meetings": examples of the noun before, not tables of their own
@@ -1022,7 +1047,8 @@ class _Parser:
             if a is not None and a.type is None:
                 a.type = "INTEGER"
             return
-        if not o.plural and (not name or name not in self.entity_names) and kb.is_attribute_word(full):
+        if not o.plural and full not in self.entity_names and kb.is_attribute_word(full) and (
+                not name or name not in self.entity_names or len(o.words) > 1 and name != full):
             self._add_attribute(subj, o, ev)  # "a start time", "a status": columns, not tables
             return
         if not name:

@@ -379,6 +379,14 @@ class Planner:
             tmpl = e.arch.table if e.arch else None
             if tmpl and "{parent}" in tmpl:
                 owner = self._owner(e)
+                if e.kind == "line" and owner is not None and owner.kind in ("actor", "org"):
+                    # "sellers list items": things of their own, not lines of a container
+                    self._retype(e, "product")
+                    e.flags.discard("catalog")
+                    owner = None
+                    e.entity.owner = None
+                    used.add(e.table)
+                    continue
                 if owner is not None and not e.entity.name.startswith(owner.name + "_"):
                     table = tmpl.replace("{parent}", owner.name)
                 elif owner is not None:
