@@ -51,6 +51,8 @@ class TableRules:
     order: list[tuple[str, str, str]] = field(default_factory=list)
     # column -> pglast expression node over other columns (col = a + b, col = a * b)
     derived: dict[str, Any] = field(default_factory=dict)
+    # (a, b): a <> b between two columns (a self-reference that must not point at its own row, ...)
+    distinct: list[tuple[str, str]] = field(default_factory=list)
     # Check expressions (SQL text) that are not constructible: verified in the database.
     unsupported: list[str] = field(default_factory=list)
 
@@ -79,6 +81,7 @@ def analyze_check(expression: str, rules: TableRules, columns: set[str], *, valu
     ok = _apply(node, scratch, columns, value_column)
     if ok:
         rules.columns, rules.order, rules.derived = scratch.columns, scratch.order, scratch.derived
+        rules.distinct = scratch.distinct
         return True
     rules.unsupported.append(_sql_for(expression, value_column))
     return False
@@ -95,7 +98,8 @@ def _sql_for(expression: str, value_column: str | None) -> str:
 def _copy(r: TableRules) -> TableRules:
     import copy
 
-    return TableRules(copy.deepcopy(r.columns), list(r.order), dict(r.derived), list(r.unsupported))
+    return TableRules(copy.deepcopy(r.columns), list(r.order), dict(r.derived), list(r.distinct),
+                      list(r.unsupported))
 
 
 def _apply(node: Any, rules: TableRules, columns: set[str], vcol: str | None) -> bool:
@@ -110,6 +114,7 @@ def _apply(node: Any, rules: TableRules, columns: set[str], vcol: str | None) ->
                 trial = _copy(rules)
                 if _apply(b, trial, columns, vcol) and _feasible(trial):
                     rules.columns, rules.order, rules.derived = trial.columns, trial.order, trial.derived
+                    rules.distinct = trial.distinct
                     return True
             return False
         return False
@@ -201,6 +206,9 @@ def _a_expr(node: Any, rules: TableRules, columns: set[str], vcol: str | None) -
             r.min_len = r.max_len = n
         else:
             return False
+        return True
+    if left_col and right_col and name in ("<>", "!="):
+        rules.distinct.append((left_col, right_col))
         return True
     if left_col and right_col and name in (">", ">=", "<", "<="):
         later, earlier = (left_col, right_col) if name in (">", ">=") else (right_col, left_col)

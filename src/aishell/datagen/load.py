@@ -342,6 +342,14 @@ def _batch(p: TablePlan, start: int, n: int, rng: random.Random) -> list[tuple]:
     for later, op, earlier in p.rules.order:
         if later in vals and earlier in vals:
             vals[later] = _after(p.col(later), vals[earlier], vals[later], op, rng)
+    for a, b in p.rules.distinct:  # a <> b: where a row has them equal, the nullable one becomes NULL
+        if a in vals and b in vals:
+            ca, cb = p.col(a), p.col(b)
+            target = a if ca is not None and not ca.not_null else b if cb is not None and not cb.not_null else None
+            if target is not None:
+                va, vb = vals[a], vals[b]
+                vals[target] = [None if x is not None and x == y else (x if target == a else y)
+                                for x, y in zip(va, vb)]
     for c, expr in p.rules.derived.items():
         ci = p.col(c)
         scale = ci.scale if ci is not None and ci.scale is not None else None
@@ -468,7 +476,8 @@ def _load_staged(conn: Any, p: TablePlan, rel: str, rng: random.Random, progress
 
     cols = ", ".join(quote_ident(c) for c in p.copy_cols)
     stage = quote_ident(f"_aishell_stage_{abs(hash(p.name)) % 10**8}")
-    typed = ", ".join(f"{quote_ident(c)} {_stage_type(conn, p.col(c))}" for c in p.copy_cols)
+    # Every column, so a check naming one we leave to the database (NULL at insert) still evaluates.
+    typed = ", ".join(f"{quote_ident(c.name)} {_stage_type(conn, c)}" for c in p.cols if not c.generated)
     where = " AND ".join(f"({f})" for f in p.filters) or "true"
     conflict = " ON CONFLICT DO NOTHING" if p.on_conflict_skip else ""
     inserted, offset, attempts = 0, 0, 0
@@ -514,15 +523,21 @@ def _fill_deferred(conn: Any, plans: list[TablePlan], loaded: set[str], ctx: Con
             first = quote_ident(fk.columns[0])
             only_new = f"WHERE {first} IS NULL" if nullable else ""
             keep_null = "AND src.rn % 10 <> 1" if nullable else ""
+            if parent == p.name:  # a row never refers to itself
+                keep_null += " AND ROW({}) IS DISTINCT FROM ROW({})".format(
+                    ", ".join(f"par.{quote_ident(r)}" for r in fk.ref_columns),
+                    ", ".join(f"c.{quote_ident(r)}" for r in fk.ref_columns))
             seed = ctx.seed % 1000003
+            np = conn.execute(f"SELECT count(*) FROM {prel}").fetchone()[0]
+            conn.execute(f"ANALYZE {child}")
             sql = (
-                f"WITH src AS (SELECT tableoid AS toid, ctid AS rid, row_number() OVER (ORDER BY tableoid, ctid) AS rn "
-                f"FROM {child} {only_new}), "
-                f"par AS (SELECT {pc}, row_number() OVER (ORDER BY {order}) - 1 AS pn FROM {prel} p), "
-                f"n AS (SELECT count(*) AS np FROM {prel}) "
-                f"UPDATE {child} AS c SET {sets} FROM src, n, par "
-                f"WHERE c.tableoid = src.toid AND c.ctid = src.rid {keep_null} "
-                f"AND par.pn = floor(n.np * power((abs(hashint8(src.rn * 7919 + {seed})) % 1000000) / 1000000.0, 2))::bigint"
+                f"WITH src AS MATERIALIZED (SELECT tableoid AS toid, ctid AS rid, "
+                f"row_number() OVER (ORDER BY tableoid, ctid) AS rn FROM {child} {only_new}), "
+                f"tgt AS MATERIALIZED (SELECT src.toid, src.rid, src.rn, floor({np} * power((abs(hashint8("
+                f"src.rn * 7919 + {seed})) % 1000000) / 1000000.0, 2))::bigint AS pn FROM src), "
+                f"par AS MATERIALIZED (SELECT {pc}, row_number() OVER (ORDER BY {order}) - 1 AS pn FROM {prel} p) "
+                f"UPDATE {child} AS c SET {sets} FROM tgt AS src JOIN par ON par.pn = src.pn "
+                f"WHERE c.tableoid = src.toid AND c.ctid = src.rid {keep_null}"
             )
             try:
                 with conn.transaction():
