@@ -109,3 +109,14 @@ def test_every_rule_has_cases():
     assert sorted(all_rules()) == [d.name for d in RULE_DIRS]
     for d in RULE_DIRS:
         assert (d / "fail.sql").exists() and (d / "pass.sql").exists(), d.name
+
+
+def test_partitioned_parents_get_the_sum_of_their_partitions(cases_session):
+    from aishell.analyze.probes.stats import read_stats
+
+    session, _, _ = cases_session
+    st = read_stats(session)
+    parent = st.tables["partitioning_opportunity__pass.readings"]
+    assert parent["relkind"] == "p" and parent["partitions"] == 1
+    assert st.rows("partitioning_opportunity__pass.readings") == 2000
+    assert parent["total_bytes"] == st.tables["partitioning_opportunity__pass.readings_2024"]["total_bytes"] > 0

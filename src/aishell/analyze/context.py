@@ -120,6 +120,12 @@ class AnalysisContext:
                 if not t.partition_of and (keep is None or t.schema in keep)]
 
     @cached_property
+    def physical_tables(self) -> list[Table]:
+        """Tables with storage of their own in scope: ordinary tables and partitions (for bloat)."""
+        keep = self.options.schemas
+        return [t for t in self.schema.tables if not t.partition_by and (keep is None or t.schema in keep)]
+
+    @cached_property
     def by_name(self) -> dict[str, Table]:
         return {t.qualified_name: t for t in self.schema.tables}
 

@@ -19,7 +19,10 @@ SELECT n.nspname AS schema, c.relname AS name, c.relkind::text AS relkind,
        pg_indexes_size(c.oid) AS index_bytes,
        s.seq_scan, s.seq_tup_read, s.idx_scan, s.n_live_tup, s.n_dead_tup,
        s.n_tup_ins, s.n_tup_upd, s.n_tup_del,
-       s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze
+       s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze,
+       (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent
+          JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid AND pc.relkind = 'p'
+          LIMIT 1) AS parent
 FROM pg_class c
 JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
@@ -114,6 +117,7 @@ def read_stats(session: ProbeSession) -> Stats:
             st.database = rows[0] if rows else {}
         elif key == "tables":
             st.tables = {f"{r['schema']}.{r['name']}": r for r in rows}
+            _roll_up_partitions(st.tables)
         elif key == "indexes":
             st.indexes = {f"{r['schema']}.{r['name']}": r for r in rows}
         elif key == "sequences":
@@ -125,3 +129,24 @@ def read_stats(session: ProbeSession) -> Stats:
     except ProbeFailed as exc:
         st.failures["extensions"] = str(exc)
     return st
+
+
+def _roll_up_partitions(tables: dict[str, dict[str, Any]]) -> None:
+    """A partitioned parent has no rows or size of its own: give it the sums of its partitions."""
+    children: dict[str, list[str]] = {}
+    for name, t in tables.items():
+        if t.get("parent"):
+            children.setdefault(t["parent"], []).append(name)
+
+    def total(name: str, seen: frozenset[str] = frozenset()) -> tuple[int, int, int, int]:
+        t = tables[name]
+        if t.get("relkind") != "p" or name in seen:
+            return (max(0, int(t.get("reltuples") or 0)), int(t.get("total_bytes") or 0),
+                    int(t.get("table_bytes") or 0), int(t.get("index_bytes") or 0))
+        sums = [total(c, seen | {name}) for c in children.get(name, []) if c in tables]
+        return tuple(sum(x[i] for x in sums) for i in range(4))  # type: ignore[return-value]
+
+    for name, t in tables.items():
+        if t.get("relkind") == "p":
+            rows, tb, hb, ib = total(name)
+            t.update(reltuples=rows, total_bytes=tb, table_bytes=hb, index_bytes=ib, partitions=len(children.get(name, [])))

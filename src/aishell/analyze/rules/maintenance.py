@@ -38,7 +38,7 @@ class TableBloat(Rule):
         require_live(ctx)
         has_pst = "pgstattuple" in ctx.stats.extensions
         min_bytes, min_pct = ctx.t("bloat_min_bytes"), ctx.t("bloat_min_percent")
-        for table in ctx.tables:
+        for table in ctx.physical_tables:
             st = ctx.stats.table(table.qualified_name)
             size = int(st.get("table_bytes") or 0)
             if st.get("relkind") != "r" or size < min_bytes:
@@ -115,7 +115,7 @@ class IndexBloat(Rule):
         if "pgstattuple" not in ctx.stats.extensions:
             raise RuleSkipped("needs the pgstattuple extension (CREATE EXTENSION pgstattuple) to measure leaf density")
         min_bytes, min_pct = ctx.t("bloat_min_bytes"), ctx.t("bloat_min_percent")
-        for table in ctx.tables:
+        for table in ctx.physical_tables:
             for ix in table.indexes:
                 st = ctx.stats.indexes.get(f"{table.schema}.{ix.name}")
                 if not st or st.get("method") != "btree" or int(st.get("bytes") or 0) < min_bytes or not ix.valid:
