@@ -52,3 +52,20 @@ def test_hypothetical_index_with_hypopg(explain_db):
         assert s.scalar("SELECT count(*) FROM hypopg_list_indexes") == 0
     finally:
         s.close()
+
+
+def test_write_statements_are_explained_not_executed(explain_db):
+    """UPDATE/DELETE from the workload are PREPAREd and EXPLAINed inside a READ ONLY transaction."""
+    from aishell.analyze.probes.explain import check_index
+    from aishell.analyze.probes.session import ProbeSession
+
+    conninfo, _ = explain_db
+    s = ProbeSession(conninfo)
+    try:
+        before = s.scalar("SELECT count(*) FROM items")
+        chk = check_index(s, "DELETE FROM items WHERE b = $1 AND a = $2", 2, ("public", "items"),
+                          "CREATE INDEX ON public.items (a, b)", False, 20000, 100)
+        assert chk.scan_before == "Seq Scan" and chk.cost_after < chk.cost_before
+        assert s.scalar("SELECT count(*) FROM items") == before
+    finally:
+        s.close()

@@ -70,7 +70,8 @@ def check_index(session: ProbeSession, query: str, params: int, table: tuple[str
     with session.block() as cur:
         _enable(cur)
         before = _explain(cur, query, params)
-        scan = next((n for n in _nodes(before) if n.get("Relation Name") == name), None)
+        scan = next((n for n in _nodes(before) if n.get("Relation Name") == name
+                     and "Scan" in n.get("Node Type", "")), None)
         scan_type = scan.get("Node Type") if scan else None
         if hypopg:
             cur.execute("SELECT indexname FROM hypopg_create_index(%s)", (create_sql,))

@@ -119,7 +119,8 @@ class ScratchCopy:
             cur.execute(f"ANALYZE {qualify(*table)}")
             after = _explain(cur, query, params)
         used = any(n.get("Index Name") == "aishell_proposed" for n in _nodes(after))
-        scan = next((n for n in _nodes(before) if n.get("Relation Name") == table[1]), None)
+        scan = next((n for n in _nodes(before) if n.get("Relation Name") == table[1]
+                     and "Scan" in n.get("Node Type", "")), None)
         return PlanCheck(before["Total Cost"], after["Total Cost"], used, "scratch",
                          scan.get("Node Type") if scan else None,
                          f"EXPLAIN on a scratch copy holding a sample of up to {self.sample_rows:,} rows per table")
