@@ -99,6 +99,11 @@ def test_site_search_and_links(page, pagila_json, tmp_path, has_dot):
     if has_dot:
         # The ER diagram is inline SVG; its boxes link to the tables' pages.
         page.goto((out / "index.html").as_uri())
+        width = "e => e.getBoundingClientRect().width"
+        w0 = page.eval_on_selector("#er-diagram svg", width)
+        page.click('p.zoom button[data-zoom="in"]')
+        assert page.eval_on_selector("#er-diagram svg", width) > w0 * 1.1
+        page.click('p.zoom button[data-zoom="fit"]')
         box = page.locator('#er-diagram svg a[*|href="tables/public.customer.html"]')
         assert box.count() == 1
         box.click()

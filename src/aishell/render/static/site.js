@@ -53,4 +53,29 @@
     if (q) { input.value = q; }
     apply();
   });
+
+  // Zoom buttons for the ER diagram: the SVG keeps its own size in pt; we scale its CSS width.
+  Array.prototype.forEach.call(document.querySelectorAll("p.zoom"), function (bar) {
+    var box = document.getElementById(bar.getAttribute("data-for"));
+    var svg = box && box.querySelector("svg");
+    if (!svg) { return; }
+    var natural = parseFloat(svg.getAttribute("width")) * 4 / 3;  // pt -> px
+    var zoom = null;
+    function set(z) {
+      zoom = Math.max(0.05, Math.min(4, z));
+      svg.style.maxWidth = "none";
+      svg.style.width = Math.round(natural * zoom) + "px";
+      svg.style.height = "auto";
+    }
+    function fit() { return (box.clientWidth - 20) / natural; }
+    bar.addEventListener("click", function (ev) {
+      var what = ev.target.getAttribute("data-zoom");
+      if (!what) { return; }
+      var cur = zoom === null ? Math.min(1, fit()) : zoom;
+      if (what === "in") { set(cur * 1.25); }
+      if (what === "out") { set(cur / 1.25); }
+      if (what === "fit") { set(fit()); }
+      if (what === "full") { set(1); }
+    });
+  });
 })();
