@@ -77,8 +77,9 @@ def statistics(ctx: AnalysisContext, report: Report) -> dict[str, Any]:
         "views": {"value": len([v for v in ctx.schema.views if ctx.options.schemas is None
                                 or v.schema in ctx.options.schemas]), "kind": "exact"},
     }
-    missing_fk = sum(1 for f in report.findings if f.rule == "missing-fk-index")
-    out["missing_fk_indexes"] = {"value": missing_fk, "kind": "exact"}
+    if "missing-fk-index" in report.rules_run:
+        missing_fk = sum(1 for f in report.findings if f.rule == "missing-fk-index")
+        out["missing_fk_indexes"] = {"value": missing_fk, "kind": "exact"}
     if ctx.live and "stats" in ctx.__dict__:
         st = ctx.stats
         names = {t.qualified_name for t in ctx.schema.tables

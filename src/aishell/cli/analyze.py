@@ -240,12 +240,14 @@ def render_report(report, normalization_only: bool = False) -> None:
             v = st[key]
             unit = "bytes" if key == "total_bytes" else None
             est = " (estimated)" if v.get("kind") == "estimated" else ""
-            c.print(f"{lab}: {_fmt(v['value'], unit)}{est}")
+            shown = _level_text(v["value"]) if key == "normalization" else _fmt(v["value"], unit)
+            c.print(f"{lab}: {shown}{est}")
     cats = h["categories"]
     c.print(f"\nPerformance score: {cats['performance'] / 10:.1f}/10")
     c.print(f"Maintainability: {cats['maintainability'] / 10:.1f}/10")
     c.print(f"Scalability: {cats['scalability'] / 10:.1f}/10")
-    c.print("[dim]Scores follow the formula in docs/analyze.md (exact arithmetic on the findings above).[/dim]")
+    c.print(f"[dim]Scores follow the formula in docs/analyze.md (exact arithmetic on the findings of the "
+            f"{len(report.rules_run)} rules that ran).[/dim]")
     if any(report.plan.values()):
         c.print(f"\n{LINE}\n🎯 Priority Action Plan\n{LINE}")
         k = 0
@@ -267,7 +269,11 @@ def render_report(report, normalization_only: bool = False) -> None:
         c.print(f"[dim]note: {escape(note)}[/dim]")
     c.print(LINE)
     if report.findings:
-        c.print("Fix SQL above is in its online form; `aishell schema fix` applies it with a dry run first.")
+        import importlib.util
+
+        tail = ("; `aishell schema fix` applies it with a dry run first"
+                if importlib.util.find_spec("aishell.cli.fix") is not None else "")
+        c.print(f"Fix SQL above is in its online form (review before running){tail}.")
 
 
 def _render_workload(c, wl: dict) -> None:
@@ -294,21 +300,28 @@ def _render_workload(c, wl: dict) -> None:
         c.print(f"  [dim]{wl['unparsed']} statements could not be parsed and were left out[/dim]")
 
 
+def _level_text(level):
+    return {"none": "below 1NF (a table has no key, or repeating groups)",
+            None: "not determined (no data)"}.get(level, level)
+
+
 def _render_normalization(c, norm: dict) -> None:
     from rich.markup import escape
 
     c.print(f"\n{LINE}\n🧩 Normalization\n{LINE}")
     level = norm.get("level")
-    shown = {"none": "below 1NF (a table has no key, or repeating groups)", None: "not determined (no data)"}.get(
-        level, level)
+    shown = _level_text(level)
     c.print(f"Schema level: {shown}{' (from dependencies found in the data; an upper bound)' if norm.get('kind') == 'estimated' else ''}")
     for t in norm.get("tables", []):
         if t.get("level") in ("BCNF",) and not t.get("dependencies"):
             continue
-        c.print(f"  {t['table']}: {t.get('level')}")
+        why = f" ({'; '.join(t['reasons'])})" if t.get("reasons") else ""
+        c.print(f"  {t['table']}: {_level_text(t.get('level')) if t.get('level') != 'none' else 'below 1NF'}{why}")
         for d in t.get("dependencies", [])[:5]:
+            rows = f"all {d['sample_rows']:,} rows" if d["kind"] == "exact" else f"{d['sample_rows']:,} sampled rows"
+            exc = f", {d['exceptions']:,} rows disagree" if d["exceptions"] else ""
             c.print(f"     {escape(', '.join(d['lhs']))} → {escape(d['rhs'])}  "
-                    f"(holds on {d['support']} repeated values in {d['sample_rows']} sampled rows)")
+                    f"(holds for {d['support']:,} repeated values in {rows}{exc})")
 
 
 @click.command("optimize-types")
