@@ -114,3 +114,37 @@ def test_big_tables_are_sampled_and_labelled_estimated(planted_db):
     exact_rep = analyze(planted_db, AnalyzeOptions(rules=["data-quality"], deep=True, sample_threshold=1000))
     g = next(f for f in exact_rep.findings if f.table == "public.orders" and f.columns == ["total"])
     assert g.value("negative_rows") == 23 and {e.kind for e in g.evidence} == {"exact"}
+
+
+def test_role_without_data_access_gets_notes_not_errors(pg_server, planted_db):
+    """pg_monitor alone: catalog and statistics rules run; data probes are refused and say so."""
+    import psycopg
+
+    name = f"aishell_nodata_{secrets.token_hex(4)}"
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{name}" LOGIN')
+        conn.execute(f'GRANT pg_monitor TO "{name}"')
+    try:
+        r = run_cli("schema", "analyze", _conninfo_as(planted_db, name), "--json",
+                    "--rule", "missing-fk-index", "--rule", "data-quality", "--rule", "unused-index")
+        assert r.returncode == 0, r.stderr
+        data = json.loads(r.stdout)
+        assert {f["rule"] for f in data["findings"]} >= {"missing-fk-index", "unused-index"}
+        assert not [f for f in data["findings"] if f["rule"] == "data-quality"]
+        assert any("permission denied" in n for n in data["notes"])
+    finally:
+        with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+def test_unreachable_server_is_exit_4():
+    r = run_cli("schema", "analyze", "postgresql://nobody:secret@127.0.0.1:1/nothing", "--json")
+    assert r.returncode == 4 and r.stderr.startswith("aishell: error: cannot connect")
+    assert "secret" not in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_empty_database_is_healthy(scratch_db):
+    from aishell.analyze import AnalyzeOptions, analyze
+
+    rep = analyze(scratch_db, AnalyzeOptions(deep=True))
+    assert rep.findings == [] and rep.scores["score"] == 100
