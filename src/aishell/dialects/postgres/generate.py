@@ -1127,8 +1127,6 @@ class PostgresGenerator:
                   table: Table | None) -> str:
         if ix.constraint or not ix.valid:
             return ""
-        if table is not None and self._index_is_clone(table, ix):
-            return ""
         if ix.definition:
             text = ix.definition
             if partitioned:
@@ -1175,9 +1173,6 @@ class PostgresGenerator:
         if ix.where:
             sql += f" WHERE {_paren(ix.where)}"
         return sql + ";"
-
-    def _index_is_clone(self, t: Table, ix: Index) -> bool:
-        return bool(ix.attrs.get("parent_index")) and False
 
     def late_foreign_keys_sql(self) -> list[str]:
         out = []
