@@ -108,8 +108,9 @@ def test_mermaid_and_dbml_parse_in_their_own_grammars(grammar, tmp_path):
     s = shop_schema()
     weird = synthetic_schema(30, seed=11)
     weird.tables[0].columns[1].name = "odd name-with spaces"
-    weird.tables[0].name = "Mixed Case"
+    weird.tables[0].name = 'Mixed Case we"ird <b>&'
     weird.tables[0].comment = 'quotes " and \' and # and ;'
+    weird.tables[1].name = "ünïcödé table"
     cases = {
         "shop": erd.build_erd(s),
         "shop-simplified": erd.build_erd(s, simplified=True),

@@ -180,3 +180,19 @@ def test_live_database_shows_row_estimates_and_sizes(scratch_db, tmp_path):
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout)
     assert info["tables"] == 2 and info["relationships"] == 1
+
+
+def test_hostile_names_and_comments_are_escaped(tmp_path, has_dot):
+    s = synthetic_schema(12, seed=11)
+    s.tables[0].name = 'we"ird <b>&'
+    s.tables[1].name = "ünïcödé table"
+    s.tables[1].comment = "line1\nline2 | pipe <script>alert(1)</script>"
+    md = write_docs(s, "markdown", None).text
+    assert "<script>" not in md and "&lt;script>" in md
+    html = write_docs(s, "html", None).text
+    assert "<script>alert" not in html
+    write_docs(s, "html", str(tmp_path / "site"))
+    pages = {p.name for p in (tmp_path / "site" / "tables").iterdir()}
+    assert "public.ünïcödé_table.html" in pages and len(pages) == 12
+    text = "".join(p.read_text() for p in (tmp_path / "site").rglob("*.html"))
+    assert "<script>alert" not in text and "<b>&" not in text

@@ -79,7 +79,7 @@ def ref_name(fk: ForeignKey) -> str:
     return f"{fk.ref_schema}.{fk.ref_table}"
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_UNSAFE = re.compile(r"[^\w.-]+")  # \w: letters of any script, digits, _
 
 
 class Slugger:

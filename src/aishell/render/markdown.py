@@ -341,7 +341,9 @@ class MarkdownWriter:
 
 
 def _quote(text: str) -> str:
-    return "\n".join("> " + line for line in text.strip().splitlines())
+    """A comment as a block quote; ``<`` escaped so a comment cannot inject HTML."""
+    safe = text.strip().replace("&", "&amp;").replace("<", "&lt;")
+    return "\n".join("> " + line for line in safe.splitlines())
 
 
 def _first_line(text: str | None) -> str:
