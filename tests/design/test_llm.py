@@ -139,3 +139,17 @@ def test_default_never_calls_a_model(tmp_path, fake_llm):
                 cwd=tmp_path, env={"AISHELL_LLM_ENDPOINT": fake_llm, "AISHELL_LLM_API_KEY": "k"})
     assert r.returncode == 0, r.stderr
     assert _Handler.requests == []
+
+
+def test_settings_from_aishell_toml(tmp_path, fake_llm):
+    _Handler.mode = "good"
+    _Handler.requests = []
+    (tmp_path / "aishell.toml").write_text(
+        '[llm]\nprovider = "ollama"\nendpoint = "${FAKE_LLM_URL}"\nmodel = "toml-model"\ntimeout = 5\n')
+    env = {"FAKE_LLM_URL": fake_llm, "AISHELL_LLM_ENDPOINT": "", "AISHELL_LLM_MODEL": "", "OLLAMA_HOST": ""}
+    r = run_cli("schema", "design", "--llm", "ollama", "--json", "--no-save", "--no-validate",
+                "pilots fly spaceships", cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["requirements"]["engine"] == "ollama:toml-model"
+    assert _Handler.requests[0]["body"]["model"] == "toml-model"

@@ -1114,7 +1114,8 @@ class _Parser:
                     "need", "want", "support", "allow", "get") and not r["passive"]:
             self._has_relation(subj, o, ev, verb)
             return
-        if verb in ("belong", "relate", "associate", "attach", "link", "connect") or r["passive"]:
+        if verb in ("belong", "relate", "associate", "attach", "link", "connect", "reference", "refer", "point",
+                    "cite", "concern", "describe", "target") or r["passive"]:
             target = self._entity_for_np(o) or self._promote(o, force=verb == "belong")
             if not target:
                 return

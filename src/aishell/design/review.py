@@ -356,8 +356,8 @@ def render_requirements(req: Any) -> list[Any]:
         elif r.kind == "self":
             line = f"  • {r.source} ↺ {r.role or 'parent'} (self-reference)"
         else:
-            line = f"  • {r.target} 1 → N {r.source}" if r.kind == "many_to_one" else f"  • {r.target} 1 → 1 {r.source}"
-            line += f" ({kinds[r.kind]}{', as ' + r.role if r.role else ''})"
+            arrow = "1 → N" if r.kind == "many_to_one" else "1 → 1"
+            line = f"  • {r.target} {arrow} {r.source} ({r.source}.{r.role or r.target}_id, {kinds[r.kind]})"
         if r.origin != "text":
             line += f" [{r.origin}]"
         out.append(line)
