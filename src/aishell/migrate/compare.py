@@ -104,6 +104,14 @@ def compare(source: str | Source | Schema, target: str | Source | Schema, *, ren
         # The two reads wait mostly on their servers: run them side by side.
         from concurrent.futures import ThreadPoolExecutor
 
+        # Import what the threads use first: two threads importing psycopg at once can deadlock or
+        # see a half-initialised module.
+        import psycopg.conninfo  # noqa: F401
+
+        import aishell.dialects.postgres.inspect  # noqa: F401
+        import aishell.dialects.postgres.server  # noqa: F401
+        import aishell.migrate.execute  # noqa: F401
+
         with ThreadPoolExecutor(max_workers=2) as pool:
             f_desired = pool.submit(load_canonical, src, stats=False)  # type: ignore[arg-type]
             f_current = pool.submit(load_canonical, tgt)  # type: ignore[arg-type]
