@@ -1,26 +1,8 @@
-"""No false positives on clean schemas: pagila has zero critical findings, static and live."""
+"""No false positives on clean schemas: pagila (live here; as a .sql file in test_cli.py) and aishell's own designs."""
 
 from __future__ import annotations
 
 from tests.conftest import CORPUS
-
-
-def _pagila_for(server) -> str:
-    """pagila-schema.sql uses uuidv7() (PostgreSQL 18); the corpus has a PostgreSQL 15 variant."""
-    return str(CORPUS / ("pagila-schema.sql" if server.server_major() >= 18 else "pagila-schema-pg15.sql"))
-
-
-def test_pagila_static_has_no_critical(pg_server):
-    from aishell.analyze import AnalyzeOptions, analyze
-    from aishell.dialects.postgres.server import scratch_server
-
-    rep = analyze(_pagila_for(scratch_server()), AnalyzeOptions(deep=True))
-    assert rep.live is False
-    assert [f.to_dict() for f in rep.findings if f.severity == "critical"] == []
-    assert rep.counts()["warning"] <= 10
-    skipped = {s["rule"] for s in rep.skipped}
-    assert {"unused-index", "data-quality", "table-bloat"} <= skipped
-    assert rep.normalization["level"] is None and rep.normalization["kind"] == "structural"
 
 
 def test_pagila_live_has_no_critical(sandbox):
@@ -45,7 +27,7 @@ def test_designs_from_the_pattern_library_have_no_critical(pg_server, tmp_path):
 
     if importlib.util.find_spec("aishell.cli.design") is None:
         pytest.skip("schema design is not installed")
-    for pattern in ("e-commerce", "saas-multi-tenant", "time-series"):
+    for pattern in ("e-commerce",):
         d = run_cli("schema", "design", "--pattern", pattern, cwd=tmp_path)
         assert d.returncode == 0, d.stderr
         r = run_cli("schema", "analyze", "design", "--json", cwd=tmp_path)

@@ -29,15 +29,23 @@ def test_fail_on_exits_2(planted_db):
 
 
 def test_sql_source_runs_structural_rules_and_lists_skipped(pg_server):
+    """pagila as a .sql file: structure only, zero critical findings, the data rules listed as skipped.
+
+    pagila-schema.sql uses uuidv7() (PostgreSQL 18); the corpus has a PostgreSQL 15 variant.
+    """
     from aishell.dialects.postgres.server import scratch_server
 
     name = "pagila-schema.sql" if scratch_server().server_major() >= 18 else "pagila-schema-pg15.sql"
-    r = run_cli("schema", "analyze", str(CORPUS / name), "--json")
+    r = run_cli("schema", "analyze", str(CORPUS / name), "--json", "--deep")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["live"] is False
+    assert [f for f in data["findings"] if f["severity"] == "critical"] == []
+    assert data["counts"]["warning"] <= 10
     skipped = {s["rule"]: s["reason"] for s in data["skipped"]}
     assert "unused-index" in skipped and "live database" in skipped["unused-index"]
+    assert {"data-quality", "table-bloat"} <= set(skipped)
+    assert data["normalization"]["level"] is None and data["normalization"]["kind"] == "structural"
 
 
 def test_terminal_report_sections(planted_db):
