@@ -248,6 +248,9 @@ def test_cli_missing_dot_is_one_line(model_dir, tmp_path):
                 env={"PATH": str(bindir)})
     assert r.returncode == 1 and "apt-get install graphviz" in r.stderr and r.stderr.count("\n") == 1
     assert os.environ["PATH"]  # untouched
+    r = run_cli("schema", "diagram", "--from", str(model_dir / "shop.json"), "-f", "svg",
+                env={"AISHELL_DOT": "/nonexistent/dot"})
+    assert r.returncode == 1 and "AISHELL_DOT" in r.stderr and r.stderr.count("\n") == 1
 
 
 def test_pagila_diagrams(pagila_json, grammar, need_dot, tmp_path):

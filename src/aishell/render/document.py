@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,7 +76,7 @@ def _markdown(schema: Schema, view: Schema | None, out_dir: Path | None, res: Do
     if diagram and schema.tables:
         g = overview_graph(schema, simplified=simplified, max_tables=max_tables)
         res.diagram_tables = len(g.tables)
-        if out_dir is not None and shutil.which("dot"):
+        if out_dir is not None and erd.have_dot():
             svg = erd.to_svg(g)
             image = "diagram.svg"
             res.diagram = "svg"

@@ -660,10 +660,27 @@ def _dot_edge(e: ErEdge, ports: dict[str, dict[str, str]]) -> str:
 # -- Graphviz, SVG and PNG ------------------------------------------------------------------------
 
 def find_dot() -> str:
+    """Graphviz ``dot``: ``$AISHELL_DOT`` when set (any dot binary, e.g. a static build), else PATH."""
+    import os
+
+    override = os.environ.get("AISHELL_DOT")
+    if override:
+        path = shutil.which(override)
+        if not path:
+            raise UserError(f"AISHELL_DOT={override}: not an executable Graphviz dot")
+        return path
     path = shutil.which("dot")
     if not path:
         raise UserError(DOT_MISSING)
     return path
+
+
+def have_dot() -> bool:
+    try:
+        find_dot()
+    except UserError:
+        return False
+    return True
 
 
 def dot_to_svgs(sources: list[str], timeout: float = 300) -> list[str]:
@@ -775,7 +792,7 @@ def layout_dot(g: ErGraph) -> str:
     """The dot source to draw: for a large clustered diagram, laid out once to measure it and then
     arranged in enough columns to come out roughly landscape."""
     text = to_dot(g)
-    if not g.clusters or len(g.nodes) <= 30 or not shutil.which("dot"):
+    if not g.clusters or len(g.nodes) <= 30 or not have_dot():
         return text
     w, h = svg_size(dot_to_svgs([text])[0])
     columns = 1

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,7 +63,7 @@ def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: D
             return None
         return f"#{anchor(q)}" if single else f"{slug(q)}.html"
 
-    dot_ok = diagram and bool(shutil.which("dot")) and bool(schema.tables)
+    dot_ok = diagram and bool(erd.have_dot()) and bool(schema.tables)
     site_diagram = None
     diagram_note = None
     neighbourhoods: dict[str, str] = {}
