@@ -1,4 +1,4 @@
-"""No false positives on clean schemas: pagila (live here; as a .sql file in test_cli.py) and aishell's own designs."""
+"""No false positives on clean schemas: pagila (live; the .sql file is in test_cli.py) and our designs."""
 
 from __future__ import annotations
 

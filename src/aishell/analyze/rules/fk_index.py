@@ -67,6 +67,9 @@ class MissingFkIndex(Rule):
                     impact = (f"Queries affected: {rate:,.1f} calls/hour"
                               + (f" ({share}% of the calls touching {qname(table)})" if share is not None else "")
                               + "; " + impact)
+                ratio = next((e.value for e in evidence if e.name == "cost_ratio"), None)
+                if ratio and ratio > 1:
+                    impact += f"; expected: planner cost {ratio}× lower with the index (estimated)"
                 yield self.finding(
                     qname(table), f"foreign key {table.name}({cols}) → {ref} has no index leading with {cols}",
                     severity=severity, columns=list(fk.columns), evidence=evidence, object=fk.name,

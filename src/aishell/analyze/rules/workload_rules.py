@@ -130,12 +130,14 @@ class WorkloadMissingIndex(Rule):
             cols = ", ".join(p.columns)
             extra = (f" INCLUDE ({', '.join(p.include)})" if p.include else "") + (f" WHERE {p.where}" if p.where else "")
             calls = sum(s.calls for s in p.statements)
+            ratio = next((e.value for e in chk if e.name == "cost_ratio"), None)
+            gain = f"; expected: planner cost {ratio}× lower (estimated)" if ratio and ratio > 1 else ""
             yield self.finding(
                 p.table, f"{len(p.statements)} statement(s), {calls:,} calls, filter {p.table} on ({cols}){extra} "
                          f"without a fitting index",
                 columns=[c for c in p.columns if not c.startswith("(")], evidence=ev + chk,
                 fix=Fix([sql], safe=True, notes=notes + ["CONCURRENTLY: no write lock; run outside a transaction"]),
-                impact=f"Queries affected: {wl.per_hour(calls):,.1f} calls/hour",
+                impact=f"Queries affected: {wl.per_hour(calls):,.1f} calls/hour{gain}",
                 attrs={"kind": p.kind, "index_columns": p.columns, "include": p.include, "where": p.where,
                        "queries": [s.query for s in p.statements[:5]]})
 
