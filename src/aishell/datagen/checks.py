@@ -270,6 +270,30 @@ def evaluate(node: Any, row: dict[str, Any]) -> Any:
     return _const(node)
 
 
+def compile_arith(node: Any) -> tuple[list[str], Any]:
+    """(column names, fn(*values)) computing an expression accepted by ``_arith``; None if any is NULL."""
+    names: list[str] = []
+
+    def src(n: Any) -> str:
+        kind = type(n).__name__
+        if kind == "A_Expr":
+            return f"({src(n.lexpr)} {n.name[-1].sval} {src(n.rexpr)})"
+        if kind == "TypeCast":
+            return src(n.arg)
+        if kind == "ColumnRef":
+            col = n.fields[-1].sval
+            if col not in names:
+                names.append(col)
+            return f"a{names.index(col)}"
+        return f"D({str(_const(n))!r})"
+
+    body = src(node)
+    args = ", ".join(f"a{i}" for i in range(len(names)))
+    nulls = " or ".join(f"a{i} is None" for i in range(len(names))) or "False"
+    fn = eval(f"lambda {args}: None if {nulls} else {body}", {"D": Decimal})  # built from parsed names only
+    return names, fn
+
+
 def arith_columns(node: Any) -> list[str]:
     kind = type(node).__name__
     if kind == "A_Expr":

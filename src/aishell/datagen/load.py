@@ -353,18 +353,17 @@ def _batch(p: TablePlan, start: int, n: int, rng: random.Random) -> list[tuple]:
     for c, expr in p.rules.derived.items():
         ci = p.col(c)
         scale = ci.scale if ci is not None and ci.scale is not None else None
-        out = []
-        names = _checks.arith_columns(expr)
-        for i in range(n):
-            row = {k: vals[k][i] for k in names if k in vals}
-            v = _checks.evaluate(expr, row)
-            if v is not None and ci is not None and ci.base in ("int2", "int4", "int8"):
-                v = int(v)
-            elif v is not None and scale is not None:
-                from decimal import Decimal
+        from decimal import Decimal
 
-                v = v.quantize(Decimal(1).scaleb(-scale))
-            out.append(v)
+        names, fn = _checks.compile_arith(expr)
+        cols = [[v if not isinstance(v, float) else Decimal(repr(v)) for v in vals[k]] if k in vals else [None] * n
+                for k in names]
+        out = [fn(*t) for t in zip(*cols)] if cols else [fn()] * n
+        if ci is not None and ci.base in ("int2", "int4", "int8"):
+            out = [None if v is None else int(v) for v in out]
+        elif scale is not None:
+            q = Decimal(1).scaleb(-scale)
+            out = [None if v is None else Decimal(v).quantize(q) for v in out]
         vals[c] = out
     return list(zip(*[vals[c] for c in p.copy_cols]))
 
