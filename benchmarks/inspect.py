@@ -74,26 +74,35 @@ def synthetic_schema(n_tables: int, seed: int = 7) -> str:
     return "\n".join(out) + "\n"
 
 
-def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, subprocess.CompletedProcess]:
+def timed(cmd: list[str], env: dict[str, str], server_ms=None) -> tuple[tuple[float, float, float], subprocess.CompletedProcess]:
+    """Run ``cmd``; return (wall seconds, client CPU seconds, server execution ms) and the process."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ms_before = server_ms() if server_ms else 0.0
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, env=env, timeout=900)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ms_after = server_ms() if server_ms else 0.0
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:4])} failed: {proc.stderr.decode(errors='replace')[-500:]}")
-    return elapsed, proc
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return (elapsed, cpu, ms_after - ms_before), proc
 
 
-def interleaved(commands: dict[str, list[str]], env: dict[str, str], repeat: int) -> dict[str, tuple[list[float], bytes]]:
+def interleaved(commands: dict[str, list[str]], env: dict[str, str], repeat: int,
+                server_ms=None) -> dict[str, tuple[list[tuple[float, float, float]], bytes]]:
     """Run every command once to warm up, then ``repeat`` rounds of each in turn, so that the load of
     a shared machine falls on all of them alike."""
-    out: dict[str, tuple[list[float], bytes]] = {}
+    out: dict[str, tuple[list[tuple[float, float, float]], bytes]] = {}
     for name, cmd in commands.items():
         _, proc = timed(cmd, env)
         out[name] = ([], proc.stdout)
     for _ in range(repeat):
         for name, cmd in commands.items():
-            t, proc = timed(cmd, env)
-            out[name][0].append(t)
+            figures, _ = timed(cmd, env, server_ms)
+            out[name][0].append(figures)
     return out
 
 
@@ -153,7 +162,26 @@ def main() -> None:
         if importlib.util.find_spec("aishell.dialects.postgres.generate") is not None:
             commands["aishell schema generate sql --from URL"] = [
                 *aishell, "schema", "generate", "sql", "--from", conninfo]
-        results = interleaved(commands, env, args.repeat)
+        from psycopg.conninfo import conninfo_to_dict
+
+        dbname = conninfo_to_dict(conninfo)["dbname"]
+
+        def server_ms() -> float:
+            """Execution time the server spent on statements in the benchmark database so far
+            (pg_stat_statements, which the sandbox preloads)."""
+            try:
+                with psycopg.connect(box.conninfo(), autocommit=True) as admin:
+                    row = admin.execute(
+                        "SELECT coalesce(sum(s.total_exec_time), 0) FROM pg_stat_statements s"
+                        " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = %s", (dbname,)
+                    ).fetchone()
+                return float(row[0])
+            except psycopg.Error:
+                return float("nan")
+
+        load_before = os.getloadavg()[0]
+        results = interleaved(commands, env, args.repeat, server_ms)
+        load_after = os.getloadavg()[0]
         model = json.loads(results["aishell schema inspect --json"][1])
         assert len(model["tables"]) == n_tables, "inspect missed tables"
 
@@ -168,18 +196,29 @@ def main() -> None:
 
     rows = []
     for name, (runs, stdout) in results.items():
-        rows.append((name, statistics.median(runs), min(runs), len(stdout)))
+        walls = [r[0] for r in runs]
+        rows.append((name, statistics.median(walls), min(walls), statistics.median(r[1] for r in runs),
+                     statistics.median(r[2] for r in runs) / 1000, len(stdout)))
         if name.startswith("aishell schema inspect"):
-            rows.append(("  inspect() library call only", statistics.median(lib_runs), min(lib_runs), None))
-    t_inspect = statistics.median(results["aishell schema inspect --json"][0])
-    t_dump = statistics.median(results["pg_dump --schema-only"][0])
+            rows.append(("  inspect() library call only", statistics.median(lib_runs), min(lib_runs), None, None,
+                         None))
+    t_inspect = statistics.median(r[0] for r in results["aishell schema inspect --json"][0])
+    t_dump = statistics.median(r[0] for r in results["pg_dump --schema-only"][0])
     ratio = t_inspect / t_dump
+    best_ratio = min(r[0] for r in results["aishell schema inspect --json"][0]) / min(
+        r[0] for r in results["pg_dump --schema-only"][0])
+    load = f"load average {load_before:.1f} before, {load_after:.1f} after, on {os.cpu_count()} cores"
     print(f"\n{n_tables} tables, {n_fks} foreign keys, {n_idx} indexes; PostgreSQL {version}; "
-          f"median of {args.repeat} interleaved runs after a warm-up\n")
-    print(f"{'command':42} {'median':>9} {'best':>9} {'output':>10}")
-    for name, med, best, size in rows:
-        print(f"{name:42} {med:8.3f}s {best:8.3f}s {'' if size is None else f'{size / 1e6:.1f} MB':>10}")
-    print(f"\ninspect / pg_dump = {ratio:.2f}x (goal: at most 2x)")
+          f"median of {args.repeat} interleaved runs after a warm-up; {load}\n")
+    print(f"{'command':42} {'median':>8} {'best':>8} {'client CPU':>11} {'server':>8} {'output':>8}")
+
+    def fmt(v, unit="s"):
+        return "" if v is None else f"{v:.2f}{unit}"
+
+    for name, med, best, cpu, server, size in rows:
+        print(f"{name:42} {fmt(med):>8} {fmt(best):>8} {fmt(cpu):>11} {fmt(server):>8} "
+              f"{'' if size is None else f'{size / 1e6:.1f}MB':>8}")
+    print(f"\ninspect / pg_dump = {ratio:.2f}x median, {best_ratio:.2f}x best (goal: at most 2x)")
 
     if args.write:
         doc = ROOT / "docs" / "benchmarks.md"
@@ -188,17 +227,20 @@ def main() -> None:
             "",
             f"### Inspect run of {today}",
             "",
-            f"Machine: {machine()}. Embedded PostgreSQL {version}. Synthetic schema: {n_tables} tables, "
-            f"{n_fks} foreign keys, {n_idx} indexes, {n_tables // 20} views (`python benchmarks/inspect.py"
-            f" --tables {args.tables} --repeat {args.repeat}`); median of {args.repeat} interleaved runs after a warm-up,"
-            " whole commands in fresh processes.",
+            f"Machine: {machine()}; {load} (shared with other work). Embedded PostgreSQL {version}. "
+            f"Synthetic schema: {n_tables} tables, {n_fks} foreign keys, {n_idx} indexes, {n_tables // 20} views "
+            f"(`python benchmarks/inspect.py --tables {args.tables} --repeat {args.repeat}`). Whole commands in "
+            f"fresh processes, median and best of {args.repeat} interleaved runs after a warm-up; client CPU is "
+            "the command's own user+system time, server the statement execution time pg_stat_statements "
+            "recorded for it.",
             "",
-            "| command | median | best |",
-            "|---|---:|---:|",
+            "| command | median | best | client CPU | server | output |",
+            "|---|---:|---:|---:|---:|---:|",
         ]
-        for name, med, best, _ in rows:
-            lines.append(f"| {name.strip()} | {med:.3f} s | {best:.3f} s |")
-        lines += ["", f"inspect / pg_dump: **{ratio:.2f}×** (goal ≤ 2×).", ""]
+        for name, med, best, cpu, server, size in rows:
+            lines.append(f"| {name.strip()} | {fmt(med, ' s')} | {fmt(best, ' s')} | {fmt(cpu, ' s')} | "
+                         f"{fmt(server, ' s')} | {'' if size is None else f'{size / 1e6:.1f} MB'} |")
+        lines += ["", f"inspect / pg_dump: **{ratio:.2f}×** median, {best_ratio:.2f}× best (goal ≤ 2×).", ""]
         text = doc.read_text() if doc.exists() else "# Benchmarks\n"
         heading = "## Introspection (`benchmarks/inspect.py`)"
         if heading not in text:

@@ -275,3 +275,27 @@ def test_foreign_table(pg_server, scratch_db):
     assert t.attrs["foreign_options"] == ["schema_name=inv", "table_name=item"]
     assert t.column("id").attrs == {"fdw_options": ["column_name=item_id"]}
     assert not any(f.name.startswith("postgres_fdw") for f in m.functions)
+
+
+def test_check_expressions_match_pg_get_expr(pg_server, scratch_db):
+    """The expression taken from a check's definition is exactly pg_get_expr(conbin), for tables and
+    domains, with NOT VALID, NO INHERIT and awkward text inside."""
+    import psycopg
+
+    for name in ("types.sql", "tables.sql", "quoting.sql"):
+        load(pg_server, scratch_db, OBJECTS / name)
+    with psycopg.connect(scratch_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.tricky (a text, CONSTRAINT tricky_a_check CHECK (a <> ') NOT VALID'))")
+        conn.execute("ALTER TABLE public.tricky ADD CONSTRAINT tricky_b CHECK (a <> ' NO INHERIT)') "
+                     "NO INHERIT NOT VALID")
+        conn.execute("SET search_path = ''")
+        expected = dict(conn.execute(
+            "SELECT conname, pg_get_expr(conbin, conrelid) FROM pg_constraint c"
+            " JOIN pg_namespace n ON n.oid = c.connamespace"
+            " WHERE contype = 'c' AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'"
+        ).fetchall())
+    m = inspect(scratch_db, include_stats=False)
+    got = {c.name: c.expression for t in m.tables for c in t.checks}
+    got.update({c.name: c.expression for d in m.domains for c in d.checks})
+    assert got == {k: v for k, v in expected.items() if k in got}
+    assert {"tricky_a_check", "tricky_b", "sku_not_blank", "account_balance_check", "x; check --"} <= set(got)

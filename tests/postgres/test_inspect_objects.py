@@ -338,6 +338,7 @@ def test_pg18_features(sandbox):
     assert p.column("note").attrs == {"not_null_name": "product_note_nn", "not_null_valid": False}
     (check,) = p.checks
     assert check.attrs == {"enforced": False} and check.definition.endswith("NOT ENFORCED")
+    assert check.expression == "(price > (0)::numeric)"
     room = m.table("room", "pg18")
     assert room.attrs["primary_key_definition"] == "PRIMARY KEY (id, valid_at WITHOUT OVERLAPS)"
     fks = by_name(m.table("booking", "pg18").foreign_keys)

@@ -73,6 +73,8 @@ def fast_dumps(schema) -> str:
     import json
     from json.encoder import encode_basestring  # the C version when available, as json.dumps uses
 
+    import gc
+
     parts: list[str] = []
     add = parts.append
     is_dc = dataclasses.is_dataclass
@@ -140,7 +142,13 @@ def fast_dumps(schema) -> str:
             emit(v, inner)
         add(indent + "}")
 
-    emit(schema, "\n")
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of short strings, no cycles: the collector would only slow this down
+    try:
+        emit(schema, "\n")
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return "".join(parts)
 
 

@@ -44,4 +44,5 @@ WHERE c.relnamespace = ANY (%(nsp)s::oid[])
   AND c.relkind IN ('r', 'p', 'f', 'v', 'm', 'c')
   AND a.attnum > 0
   AND NOT a.attisdropped
-ORDER BY a.attrelid, a.attnum
+-- No ORDER BY: the rows are wide (pg_attrdef.adbin) and sorting them here spills to disk on large
+-- schemas; the inspector orders them by (attrelid, attnum) itself.

@@ -13,7 +13,6 @@ SELECT con.oid,
        con.conislocal AS is_local,
        con.coninhcount AS inhcount,
        pg_catalog.pg_get_constraintdef(con.oid) AS definition,
-       CASE WHEN con.contype = 'c' THEN pg_catalog.pg_get_expr(con.conbin, con.conrelid) END AS expression,
        con.conkey AS attnums,
        con.confrelid AS ref_relid,
        con.confkey AS ref_attnums,
@@ -42,4 +41,5 @@ LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = con.oid AND d.classoid = 'pg_catalog.pg_constraint'::pg_catalog.regclass AND d.objsubid = 0
 WHERE con.connamespace = ANY (%(nsp)s::oid[])
   AND con.contype IN ('p', 'u', 'f', 'c', 'x')
-ORDER BY con.conrelid, con.contypid, con.conname
+-- No ORDER BY, and no pg_get_expr(conbin): the inspector sorts, and takes a check's expression from
+-- its definition (the same deparsed text inside "CHECK (...)").

@@ -51,4 +51,4 @@ LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = i.indexrelid AND d.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objsubid = 0
 WHERE t.relnamespace = ANY (%(nsp)s::oid[])
   AND t.relkind IN ('r', 'p', 'm')
-ORDER BY i.indrelid, ic.relname
+-- No ORDER BY: the inspector sorts each table's indexes by name.
