@@ -425,6 +425,7 @@ def communities(node_ids: list[str], links: list[tuple[str, str]], max_rounds: i
 
 _HEADER_BG = "#2f5d8a"
 _GROUP_BG = "#6b7b8c"
+_FOCUS_BG = "#b5530f"  # the table a neighbourhood diagram is drawn around
 _CLUSTER_BG = "#f4f7fb"
 
 
@@ -458,7 +459,7 @@ def to_dot(g: ErGraph, *, font: str = FONT, grid_columns: int | None = None, hea
     clustered: set[str] = set()
     body: dict[str, str] = {}
     for n in g.nodes:
-        label, node_ports = _node_label(n)
+        label, node_ports = _node_label(n, focus=n.id == g.focus)
         ports[n.id] = node_ports
         attrs = [f"label=<{label}>", f"id={_q(_dom_id(n.id))}", f"tooltip={_q(n.comment or n.id)}"]
         if n.href:
@@ -583,7 +584,7 @@ def _dom_id(qualified: str) -> str:
     return "tbl_" + re.sub(r"[^A-Za-z0-9_]", "_", qualified)
 
 
-def _node_label(n: ErNode) -> tuple[str, dict[str, str]]:
+def _node_label(n: ErNode, *, focus: bool = False) -> tuple[str, dict[str, str]]:
     ports: dict[str, str] = {}
     if n.kind == "group":
         rows = [f'<TR><TD BGCOLOR="{_GROUP_BG}" COLSPAN="2"><FONT COLOR="white"><B>{_html(n.name)}</B></FONT></TD></TR>']
@@ -603,7 +604,8 @@ def _node_label(n: ErNode) -> tuple[str, dict[str, str]]:
         sub.append(n.note)
     if sub:
         title += f'<BR/><FONT POINT-SIZE="9" COLOR="#dbe6f2">{_html(" · ".join(sub))}</FONT>'
-    rows = [f'<TR><TD BGCOLOR="{_HEADER_BG}" COLSPAN="3" CELLPADDING="5"><FONT COLOR="white">{title}</FONT></TD></TR>']
+    head_bg = _FOCUS_BG if focus else _HEADER_BG
+    rows = [f'<TR><TD BGCOLOR="{head_bg}" COLSPAN="3" CELLPADDING="5"><FONT COLOR="white">{title}</FONT></TD></TR>']
     for i, c in enumerate(n.columns):
         port = f"c{i}"
         ports[c.name] = port
