@@ -291,3 +291,22 @@ def test_very_large_multi_schema_diagram_is_framed_and_packed(need_dot):
     assert "references " in svg
     w, h = erd.svg_size(svg)
     assert 0.3 < h / w < 3
+
+
+def test_cli_png_refuses_a_terminal(model_dir):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "aishell.cli.main", "schema", "diagram", "--from",
+                               str(model_dir / "shop.json"), "--format", "png"],
+                              stdout=slave, stderr=subprocess.PIPE, timeout=120, check=False)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert proc.returncode == 1
+    err = proc.stderr.decode()
+    assert "refusing to write a binary image to the terminal" in err and err.count("\n") == 1
