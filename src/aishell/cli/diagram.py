@@ -94,6 +94,11 @@ def diagram(source, fmt, output, schemas, table, depth, max_tables, simplified, 
         from aishell.errors import UserError
 
         raise UserError("--json with --format png needs --output FILE (stdout carries the JSON)")
+    if fmt == "png" and (output is None or output == "-") and not as_json and sys.stdout.isatty():
+        from aishell.errors import UserError
+
+        raise UserError("refusing to write a binary image to the terminal: give --output FILE or "
+                        "redirect stdout (> diagram.png)")
     schema = load_source(source)
     g = erd.build_erd(schema, schemas=list(schemas) or None, table=table, depth=depth, max_tables=max_tables,
                       simplified=simplified, columns=columns, clusters=cluster, partitions=partitions)
