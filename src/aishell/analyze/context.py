@@ -117,13 +117,14 @@ class AnalysisContext:
         """Tables in scope: ordinary and partitioned parents (partitions are covered by their parent)."""
         keep = self.options.schemas
         return [t for t in self.schema.tables
-                if not t.partition_of and (keep is None or t.schema in keep)]
+                if not t.partition_of and not t.attrs.get("foreign") and (keep is None or t.schema in keep)]
 
     @cached_property
     def physical_tables(self) -> list[Table]:
         """Tables with storage of their own in scope: ordinary tables and partitions (for bloat)."""
         keep = self.options.schemas
-        return [t for t in self.schema.tables if not t.partition_by and (keep is None or t.schema in keep)]
+        return [t for t in self.schema.tables if not t.partition_by and not t.attrs.get("foreign")
+                and (keep is None or t.schema in keep)]
 
     @cached_property
     def by_name(self) -> dict[str, Table]:

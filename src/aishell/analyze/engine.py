@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -127,6 +128,13 @@ def run_rules(ctx: AnalysisContext, rules: list[type[Rule]], report: Report,
             continue
         except ProbeFailed as exc:
             report.skipped.append({"rule": cls.id, "reason": f"probe failed: {exc}"})
+            continue
+        except Exception as exc:  # a bug in one rule must not cost the whole report
+            if os.environ.get("AISHELL_DEBUG"):
+                raise
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            report.skipped.append({"rule": cls.id, "reason": f"internal error: {type(exc).__name__}: {first} "
+                                                              "(a bug; rerun with --debug for a traceback)"})
             continue
         finally:
             report.timings[f"rule:{cls.id}"] = time.perf_counter() - t0

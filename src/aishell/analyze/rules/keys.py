@@ -23,7 +23,8 @@ class MissingPrimaryKey(Rule):
 
     Better: the natural candidate key as primary key (for a junction table, the FK pair), after
     removing duplicate rows; an existing unique index on NOT NULL columns can be promoted. The
-    evidence counts duplicate rows under that candidate key.
+    evidence counts duplicate rows under that candidate key. Critical when nothing prevents duplicate
+    rows; a warning when a unique key on NOT NULL columns already does.
     """
 
     id = "missing-primary-key"
@@ -75,8 +76,13 @@ class MissingPrimaryKey(Rule):
                 notes.append("no candidate key found: a surrogate identity key rewrites the table "
                              "(ACCESS EXCLUSIVE lock); schedule it")
             dup_txt = f"; {dup_rows} duplicate rows under ({', '.join(candidate)})" if dup_rows else ""
+            # With a unique key already enforced, duplicates are impossible: promoting it is a warning.
+            keyed = why.startswith("unique")
+            if keyed:
+                dup_txt = f"; {why} could serve as one"
             yield self.finding(
                 qname(table), f"table {qname(table)} has no primary key{dup_txt}",
+                severity="warning" if keyed else None,
                 columns=list(candidate or []), evidence=evidence,
                 fix=Fix(fix_sql, safe=bool(candidate), notes=notes),
                 impact="duplicates are possible, rows cannot be addressed reliably, logical replication "
