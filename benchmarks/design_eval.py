@@ -74,6 +74,11 @@ def evaluate(case: dict, *, validate: bool = True) -> dict:
         m = match_table(e, tables)
         mapping[e] = m
         (found_e if m else missed_e).append(e)
+    # precision: designed entity tables (not junctions, not tables the knowledge base implied) that match
+    own = [t.name for t in d.schema.tables if not t.partition_of
+           and t.attrs.get("design", {}).get("kind") != "junction" and t.attrs.get("design", {}).get("origin") == "text"]
+    matched = {m for m in mapping.values() if m}
+    extra = [t for t in own if t not in matched]
     lk = links(d.schema)
     found_r, missed_r = [], []
     for a, b in case["relationships"]:
@@ -89,6 +94,7 @@ def evaluate(case: dict, *, validate: bool = True) -> dict:
         "validation_ok": d.validation.ok if d.validation is not None else None,
         "error": d.validation.error if d.validation is not None else None,
         "missed_entities": missed_e, "missed_relationships": missed_r, "seconds": round(seconds, 3),
+        "text_tables": len(own), "extra_tables": extra,
         "designed_tables": tables,
     }
 
@@ -106,11 +112,14 @@ def main(argv: list[str] | None = None) -> int:
     rel_exp = sum(r["relationships_expected"] for r in results)
     rel_found = sum(r["relationships_found"] for r in results)
     loaded = sum(1 for r in results if r["loaded"])
+    own_total = sum(r["text_tables"] for r in results)
+    extra_total = sum(len(r["extra_tables"]) for r in results)
     summary = {
         "cases": len(results),
         "entity_recall": round(ent_found / ent_exp, 3),
         "relationship_recall": round(rel_found / rel_exp, 3),
         "load_success": f"{loaded}/{len(results)}",
+        "table_precision": round((own_total - extra_total) / own_total, 3) if own_total else None,
         "entity_recall_macro": round(sum(r["entity_recall"] for r in results) / len(results), 3),
         "relationship_recall_macro": round(sum(r["relationship_recall"] for r in results) / len(results), 3),
     }
@@ -129,11 +138,15 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    missed relationships: {', '.join(r['missed_relationships'])}")
                 if r["error"]:
                     print(f"    error: {r['error']}")
+            if args.verbose and r["extra_tables"]:
+                print(f"    tables not expected: {', '.join(r['extra_tables'])}")
                 print(f"    tables: {', '.join(r['designed_tables'])}")
         print()
         print(f"entity recall       {summary['entity_recall']:.3f}  ({ent_found}/{ent_exp}; goal ≥ 0.90)")
         print(f"relationship recall {summary['relationship_recall']:.3f}  ({rel_found}/{rel_exp}; goal ≥ 0.85)")
         print(f"load success        {summary['load_success']}")
+        print(f"table precision     {summary['table_precision']:.3f}  (tables named from the text that were "
+              f"expected; {extra_total} of {own_total} were not)")
     return 0
 
 

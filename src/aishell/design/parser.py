@@ -373,8 +373,20 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
 _BULLET = re.compile(r"^\s*(?:[-*•·▪◦]|\d+[.)]|[a-z][.)])\s+", re.M)
 
 
+_HEADING = re.compile(r"^\s*([A-Za-z][\w -]{0,40}?)\s*:\s+(?=\S)")
+
+
 def split_clauses(text: str) -> list[tuple[str, bool]]:
-    """(clause, starts_a_bullet) pairs."""
+    """(clause, starts_a_bullet) pairs. A short "Hotel booking:" prefix names the system: dropped."""
+    m = _HEADING.match(text)
+    if m and len(m.group(1).split()) <= 4:
+        rest = re.split(r"[.;\n]", text[m.end():], maxsplit=1)[0]
+        toks = tokenize(rest)
+        # "Hotel booking: hotels have rooms" (a sentence follows: the prefix names the system);
+        # "Tasks: title, due date, status" (a list follows: the prefix is the entity)
+        if any(t.tag == "V" or t.tag == "X" and t.text in ("has", "have", "is", "are", "can", "must")
+               for t in toks):
+            text = text[m.end():]
     out: list[tuple[str, bool]] = []
     for line in re.split(r"\n+", text):
         if re.match(r"^\s*#", line):
@@ -624,7 +636,9 @@ class _Parser:
             name, head, mod = self.np_name(np)
             if name:
                 self._note(name, np, "mention")
-                if mod:
+                if mod and not is_plural(np.words[-2] if len(np.words) > 1 else mod):
+                    # a singular modifier names a thing ("product reviews"); a plural one is an idiom
+                    # ("sales reps", "goods receipts")
                     self._note(mod, NP([mod], det=None), "modifier")
                     self.rels.append(("compound", {"child": name, "parent": mod, "evidence": clause}))
         n = len(items)

@@ -369,6 +369,9 @@ class Planner:
             if tmpl and e.arch is not None and e.entity.name in e.arch.get("keep_name_nouns", []):
                 e.arch = kb.Archetype(**{**vars(e.arch), "table": None})  # the user's word names the table
                 continue
+            if tmpl and "{parent}" not in tmpl and e.entity.name not in e.arch.nouns:
+                e.arch = kb.Archetype(**{**vars(e.arch), "table": None})  # "fuel logs": the user's compound
+                continue
             if tmpl and "{parent}" not in tmpl:
                 if tmpl in fixed:
                     self._merge_entity(e.name, fixed[tmpl])
