@@ -97,3 +97,14 @@ def test_json_model_source_runs_structural_rules(planted_db, tmp_path):
     # without data every missing FK index is a warning: row counts are unknown
     assert fk == {("public.orders", "warning"), ("public.order_items", "warning"), ("public.product_tags", "warning")}
     assert "unused-index" in {s["rule"] for s in data["skipped"]}
+
+
+def test_thresholds_from_aishell_toml(planted_db, tmp_path):
+    (tmp_path / "aishell.toml").write_text("[analyze.thresholds]\ncritical_fk_rows = 100000\n")
+    r = run_cli("schema", "analyze", planted_db, "--json", "--rule", "missing-fk-index", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    sev = {f["table"]: f["severity"] for f in json.loads(r.stdout)["findings"]}
+    assert sev["public.orders"] == "warning"  # 20,000 rows is below the configured 100,000
+    (tmp_path / "aishell.toml").write_text("[analyze.thresholds]\nno_such_threshold = 1\n")
+    bad = run_cli("schema", "analyze", planted_db, "--json", cwd=tmp_path)
+    assert bad.returncode == 1 and "unknown threshold 'no_such_threshold'" in bad.stderr

@@ -29,7 +29,29 @@ def _source(source: str | None, database: str | None) -> str:
 def _options(**kw: Any):
     from aishell.analyze import AnalyzeOptions
 
-    return AnalyzeOptions(**{k: v for k, v in kw.items() if v is not None})
+    opts = AnalyzeOptions(**{k: v for k, v in kw.items() if v is not None})
+    opts.thresholds = _config_thresholds()
+    return opts
+
+
+def _config_thresholds() -> dict[str, float]:
+    """``[analyze.thresholds]`` of aishell.toml, checked against the known names."""
+    from aishell.analyze.context import DEFAULT_THRESHOLDS
+    from aishell.config import load_config
+    from aishell.errors import UserError
+
+    raw = load_config().section("analyze").get("thresholds", {})
+    if not isinstance(raw, dict):
+        raise UserError("[analyze.thresholds] in aishell.toml must be a table of name = number")
+    out = {}
+    for k, v in raw.items():
+        if k not in DEFAULT_THRESHOLDS:
+            raise UserError(f"unknown threshold {k!r} in [analyze.thresholds]",
+                            hint="docs/analyze.md lists them")
+        if not isinstance(v, (int, float)) or isinstance(v, bool):
+            raise UserError(f"threshold {k!r} in [analyze.thresholds] must be a number")
+        out[k] = float(v)
+    return out
 
 
 @click.command()
