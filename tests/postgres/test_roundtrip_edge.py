@@ -97,6 +97,27 @@ CREATE TABLE edge.m (a int NOT NULL, b int NOT NULL, c int) PARTITION BY RANGE (
 CREATE TABLE edge.m1 (b int CONSTRAINT m_b_not_null NOT NULL, c int, a int NOT NULL);
 ALTER TABLE edge.m ATTACH PARTITION edge.m1 FOR VALUES FROM (1) TO (10);
 CREATE TABLE edge.m2 PARTITION OF edge.m FOR VALUES FROM (10) TO (20);
+
+-- A default calling a function that reads the table (a cycle pg_dump breaks with a separate DEFAULT),
+-- an extension in its own schema with its operator class in an index, a view over a function over a
+-- view, a three-table foreign-key cycle, NO INHERIT checks on a parent with a child.
+CREATE TABLE edge.counter (id int PRIMARY KEY, n int);
+CREATE FUNCTION edge.next_n() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT coalesce(max(n), 0) + 1 FROM edge.counter; END;
+ALTER TABLE edge.counter ALTER COLUMN n SET DEFAULT edge.next_n();
+CREATE TABLE edge.counter_kid (extra int) INHERITS (edge.counter);
+CREATE SCHEMA ext;
+CREATE EXTENSION pg_trgm SCHEMA ext;
+CREATE TABLE edge.doc (id int, title text);
+CREATE INDEX doc_title_trgm ON edge.doc USING gin (title ext.gin_trgm_ops);
+CREATE VIEW edge.doc_v AS SELECT id, title FROM edge.doc;
+CREATE FUNCTION edge.docs() RETURNS SETOF edge.doc_v LANGUAGE sql AS $$ SELECT * FROM edge.doc_v $$;
+CREATE VIEW edge.doc_v2 AS SELECT * FROM edge.docs();
+CREATE TABLE edge.x1 (id int PRIMARY KEY, y int);
+CREATE TABLE edge.x2 (id int PRIMARY KEY, z int REFERENCES edge.x1);
+CREATE TABLE edge.x3 (id int PRIMARY KEY, x int REFERENCES edge.x2);
+ALTER TABLE edge.x1 ADD FOREIGN KEY (y) REFERENCES edge.x3;
+CREATE TABLE edge.par (id int, CONSTRAINT par_chk CHECK (id > 0) NO INHERIT);
+CREATE TABLE edge.kid () INHERITS (edge.par);
 """
 
 

@@ -236,6 +236,9 @@ class _Node:
     kind: str = field(compare=False)
     obj: Any = field(compare=False)
     deps: set[int] = field(default_factory=set, compare=False)
+    # For a table: dependencies that come only from column defaults, and the columns concerned. A
+    # cycle through them is broken by setting those defaults after creation, as pg_dump does.
+    soft: dict[int, list[str]] = field(default_factory=dict, compare=False)
 
 
 _RANK = {"schema": 0, "extension": 1, "enum": 2, "domain": 3, "composite": 4, "function": 5,
@@ -273,6 +276,7 @@ class PostgresGenerator:
         self.default_owner = self._default_owner()
         self.inline_fks: dict[int, bool] = {}
         self.deferred_cycle_fks: set[tuple[str, str]] = set()
+        self.deferred_defaults: set[tuple[str, str]] = set()
         self._check_partitions()
 
     def _check_partitions(self) -> None:
@@ -300,6 +304,7 @@ class PostgresGenerator:
         out.append(self.preamble_sql())
         sections: list[tuple[str, list[str]]] = [
             ("Objects", self.objects_sql()),
+            ("Defaults set after creation", self.deferred_defaults_sql()),
             ("Sequence ownership", self.sequence_ownership_sql()),
             ("Constraints added after creation", self.late_constraints_sql()),
             ("Indexes", self.indexes_sql()),
@@ -526,11 +531,17 @@ class PostgresGenerator:
             elif kind == "table":
                 texts: list[str] = []
                 for c in obj.columns:
-                    texts += [c.type, c.default or "", c.generated or ""]
+                    texts += [c.type, c.generated or ""]
                 for ck in obj.checks:
                     texts.append(ck.definition or ck.expression)
                 texts += [obj.partition_by or ""]
-                deps |= resolve(_refs_of(texts), bare_ok)
+                hard = resolve(_refs_of(texts), bare_ok)
+                deps |= hard
+                for c in obj.columns:
+                    if c.default:
+                        for d in resolve(_references(c.default), bare_ok) - hard - {node.position}:
+                            node.soft.setdefault(d, []).append(c.name)
+                            deps.add(d)
                 for p in [self._parent_of(obj), *self._inherit_parents(obj)]:
                     if p is not None:
                         deps.add(table_nodes[p.qualified_name].position)
@@ -566,9 +577,18 @@ class PostgresGenerator:
         out: list[_Node] = []
         while len(out) < len(nodes):
             if not heap:
-                # A cycle the text scan found (or imagined): emit the earliest remaining object.
                 rest = [n for n in nodes if n.position not in done]
-                victim = min(rest)
+                # A cycle through column defaults (a default calling a function that reads the table):
+                # create the table without those defaults and set them once the objects exist.
+                soft = [n for n in rest if n.soft and missing[n.position] <= set(n.soft)]
+                if soft:
+                    victim = min(soft)
+                    for d in missing[victim.position]:
+                        for col in victim.soft[d]:
+                            self.deferred_defaults.add((victim.obj.qualified_name, col))
+                else:
+                    # Any other cycle the text scan found (or imagined): the earliest remaining object.
+                    victim = min(rest)
                 missing[victim.position] = set()
                 heap.append(victim)
             node = heapq.heappop(heap)
@@ -850,7 +870,7 @@ class PostgresGenerator:
             if opts:
                 ident += " (\n        " + "\n        ".join(opts) + "\n    )"
             parts.append(ident)
-        elif c.default is not None:
+        elif c.default is not None and (t.qualified_name, c.name) not in self.deferred_defaults:
             parts.append(f"DEFAULT {c.default}")
         if not c.nullable and c.attrs.get("not_null_valid") is not False:
             name = str(c.attrs.get("not_null_name") or nn_name or "")
@@ -1039,6 +1059,27 @@ class PostgresGenerator:
         return f"{verb} {name}{opts} AS\n{body};"
 
     # -- phases after creation -------------------------------------------------------------------------
+    def deferred_defaults_sql(self) -> list[str]:
+        """Defaults left out of CREATE TABLE to break a cycle, on the table and on the partitions and
+        children that inherited nothing because the parent had no default yet."""
+        out = []
+        for t in self.schema.tables:
+            for c in t.columns:
+                if (t.qualified_name, c.name) in self.deferred_defaults or self._lost_inherited_default(t, c):
+                    out.append(f"ALTER TABLE ONLY {qualify(t.schema, t.name)} ALTER COLUMN {quote_ident(c.name)} "
+                               f"SET DEFAULT {c.default};")
+        return out
+
+    def _lost_inherited_default(self, t: Table, c: Column) -> bool:
+        if not c.default or (t.qualified_name, c.name) in self.deferred_defaults:
+            return False
+        for p in [self._parent_of(t), *self._inherit_parents(t)]:
+            pc = p.column(c.name) if p is not None else None
+            if pc is not None and pc.default == c.default and (
+                    (p.qualified_name, c.name) in self.deferred_defaults or self._lost_inherited_default(p, pc)):
+                return True
+        return False
+
     def sequence_ownership_sql(self) -> list[str]:
         out = []
         for seq in self.schema.sequences:
