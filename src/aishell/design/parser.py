@@ -299,6 +299,9 @@ def _kb_plurals() -> set[str]:
 def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
     for i, t in enumerate(toks):
         prev = toks[i - 1] if i > 0 else None
+        if t.text.endswith("ing") and prev is not None and prev.text in ("are", "is", "am", "was", "were", "be",
+                                                                          "been") and can_be_verb(t.text)[0]:
+            t.tag, t.lemma = "V", verb_lemma(t.text)  # "we are building a platform"
         if t.text == "like" and prev is not None and (prev.tag in ("X", "R") or prev.tag == "N" and is_plural(prev.text)):
             t.tag, t.lemma = "V", "like"  # "users can like posts" (not "like Slack")
         if t.tag == "V" and t.text.endswith("ing") and prev is not None and prev.tag == "D":
@@ -408,7 +411,7 @@ FEATURES: list[tuple[str, str]] = [
     ("audit_trail", r"\baudit\w*|change history|history of changes|track\w* (?:all )?changes|who changed|activity log"),
     ("multi_tenant", r"multi[- ]?tenan\w*|\btenants?\b|\bsaas\b|isolat\w* (?:their |the |its )?data|per[- ](?:organi[sz]ation|company|workspace)|each (?:company|organi[sz]ation|workspace|customer account) (?:has|sees|gets) (?:its|their) own"),
     ("multi_currency", r"(?:multiple|multi[- ]?|many|different|several) currenc\w*|currencies|exchange rates?"),
-    ("multi_language", r"(?:multiple|multi[- ]?|many|different|several) languages?|\bi18n\b|internationali[sz]\w*|locali[sz]\w*|translat\w*|multilingual"),
+    ("multi_language", r"(?:multiple|multi[- ]?|many|different|several) languages?|\bi18n\b|internationali[sz]\w*|locali[sz](?:ation|ed)\b|\btranslations of\b|\btranslated (?:content|texts?|names|descriptions)|multilingual"),
     ("inventory", r"\binventor\w*|\bstock\b|stock levels?|warehouses?"),
     ("reviews", r"\breviews?\b|\bratings?\b|\bstars?\b|\btestimonials?"),
     ("full_text_search", r"\bsearch\w*|full[- ]text|\bfind (?:products|posts|articles|jobs|items)"),
@@ -636,10 +639,12 @@ class _Parser:
             name, head, mod = self.np_name(np)
             if name:
                 self._note(name, np, "mention")
+                head_arch = kb.archetype_for(head or "")
+                kind_of = head_arch is None or head_arch.kind in ("thing", "actor", "org")
                 if mod and not is_plural(np.words[-2] if len(np.words) > 1 else mod):
                     # a singular modifier names a thing ("product reviews"); a plural one is an idiom
                     # ("sales reps", "goods receipts")
-                    self._note(mod, NP([mod], det=None), "modifier")
+                    self._note(mod, NP([mod], det=None), "modifier" if not kind_of else "kind_modifier")
                     self.rels.append(("compound", {"child": name, "parent": mod, "evidence": clause}))
         n = len(items)
         last_np: NP | None = None
@@ -843,6 +848,8 @@ class _Parser:
                 continue
             arch = kb.archetype_for(name)
             attr_like = kb.is_attribute_word(name)
+            if m["roles"] == {"kind_modifier"}:
+                continue  # "translation projects": a kind of project, not a translations table
             strong = m["plural"] or m["each"] or m["bullet"] or "modifier" in m["roles"]
             if not strong:
                 if name in domain or name.split("_")[-1] in domain:
@@ -854,6 +861,13 @@ class _Parser:
                     m["weak"] = True
             m["arch"] = arch
         self.entity_names = {n for n, m in self.mentions.items() if "arch" in m and not m.get("weak")}
+        self.pre_alias: dict[str, str] = {}
+        for n in sorted(self.entity_names):
+            first, _, rest = n.partition("_")
+            if rest and rest in self.entity_names and first not in self.mentions and \
+                    kb.archetype_for(first) is None and first not in self.lex["domain_nouns"]:
+                self.pre_alias[n] = rest  # "freelance translators" and "translators": one table
+        self.entity_names -= set(self.pre_alias)
 
     def _is_entity_np(self, np: NP, *, as_object: bool = False) -> str | None:
         name = self.np_name(np)[0]
@@ -913,7 +927,7 @@ class _Parser:
         return self.alias.get(name, name)
 
     def _build_relationships(self) -> None:
-        self.alias: dict[str, str] = {}
+        self.alias: dict[str, str] = dict(self.pre_alias)
         # entities in order of first mention
         order = sorted(self.entity_names, key=lambda n: self.text.lower().find(n.replace("_", " ")[:5]))
         for name in self.mentions:
@@ -977,7 +991,7 @@ class _Parser:
         name = self.np_name(np)[0]
         if not name:
             return None
-        if name in self.entity_names:
+        if name in self.entity_names or name in self.alias:
             return self._resolve(name)
         m = self.mentions.get(name)
         if force and m is not None and (m.get("weak") or kb.archetype_for(name)) and not kb.is_attribute_word(name):
