@@ -46,6 +46,82 @@ class NoComment(Rule):
                                evidence=[Evidence("columns_without_comment", len(cols), "exact", "columns")],
                                fix=Fix(sql, safe=True), impact="the schema does not document itself",
                                attrs={"table_comment": bool(table.comment)})
+        keep = ctx.options.schemas
+        funcs = [f for f in ctx.schema.functions if not f.comment and (keep is None or f.schema in keep)
+                 and not f.attrs.get("extension")]
+        if funcs:
+            yield self.finding(None, f"{len(funcs)} function(s) have no comment: "
+                                     + ", ".join(f.signature for f in funcs[:10]) + (" ..." if len(funcs) > 10 else ""),
+                               evidence=[Evidence("functions_without_comment", len(funcs), "exact", "functions")],
+                               fix=Fix([f"COMMENT ON {'PROCEDURE' if fn.kind == 'procedure' else 'FUNCTION'} "
+                                        f"{quote_ident(fn.schema)}.{quote_ident(fn.name)}({fn.identity_args}) IS '...';"
+                                        for fn in funcs[:5]], safe=True),
+                               impact="the schema does not document itself", object="functions",
+                               attrs={"functions": [f.signature for f in funcs]})
+
+
+class FixedLengthVarchar(Rule):
+    """``varchar(n)`` columns: a length limit that only a table-level ALTER can change.
+
+    Anti-pattern: ``varchar(255)`` everywhere "because MySQL": PostgreSQL stores text and varchar the
+    same way, the limit is usually arbitrary, and raising it later is a DDL change (pg-index-health:
+    columns with fixed-length varchar). Runs with ``--deep``.
+
+    Better: ``text``, with a CHECK (length(col) <= n) where a limit is a real rule.
+    """
+
+    id = "fixed-length-varchar"
+    title = "Arbitrary varchar(n) Limits"
+    severity = "optimization"
+    categories = ("maintainability",)
+    default = False
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        for table in ctx.tables:
+            cols = [c for c in table.columns if re.match(r"(character varying|varchar)\(\d+\)", c.type.lower())]
+            if cols:
+                yield self.finding(qname(table), f"{qname(table)}: {len(cols)} varchar(n) column(s): "
+                                                 + ", ".join(f"{c.name} {c.type}" for c in cols),
+                                   columns=[c.name for c in cols],
+                                   fix=Fix([f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(c.name)} TYPE text;"
+                                            for c in cols], safe=True,
+                                           notes=["varchar(n) to text needs no table rewrite",
+                                                  "keep a CHECK on length() where the limit is a business rule"]),
+                                   impact="arbitrary limits; changing them is a DDL migration")
+
+
+class EmptyTable(Rule):
+    """Tables with no rows at all (pg-index-health: tables with no data).
+
+    Anti-pattern: a table nothing writes to is a leftover or an unfinished feature, and still costs a
+    place in every migration and backup. Runs with ``--deep``.
+
+    Better: drop it, or document why it is empty.
+    """
+
+    id = "empty-table"
+    title = "Empty Tables"
+    severity = "optimization"
+    categories = ("maintainability",)
+    needs = frozenset({"live", "stats"})
+    default = False
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        from aishell.analyze.rules._common import require_live
+
+        require_live(ctx)
+        for table in ctx.tables:
+            st = ctx.stats.table(table.qualified_name)
+            if not st or table.partition_by:
+                continue
+            live = st.get("n_live_tup")
+            if (st.get("reltuples") or 0) <= 0 and live == 0 and not st.get("n_tup_ins"):
+                yield self.finding(qname(table), f"{qname(table)} has no rows",
+                                   evidence=[Evidence("live_rows", 0, "exact", "rows", "pg_stat_user_tables.n_live_tup"),
+                                             Evidence("rows_inserted", int(st.get("n_tup_ins") or 0), "exact", "rows",
+                                                      "pg_stat_user_tables.n_tup_ins since stats reset")],
+                                   fix=Fix([], safe=True, notes=["drop it if unused, or say why it is empty in a COMMENT"]),
+                                   impact="a table nobody writes to")
 
 
 class QuotedIdentifier(Rule):

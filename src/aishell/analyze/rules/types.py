@@ -111,6 +111,13 @@ class InefficientType(Rule):
                                impact="values are wall-clock readings without a zone; comparisons across zones go wrong",
                                attrs={"kind": "timestamp", "from": col.type, "to": "timestamp with time zone",
                                       "bytes_per_row": 0})
+        if bt == "time with time zone":
+            yield self.finding(t, f"{table.name}.{name} is time with time zone; use timestamptz (or time)",
+                               columns=[name],
+                               fix=Fix([], safe=False, notes=["a time of day with a UTC offset cannot follow daylight "
+                                                              "saving time; PostgreSQL's docs advise against timetz"]),
+                               impact="offsets go wrong across daylight-saving changes",
+                               attrs={"kind": "timetz", "from": col.type, "to": "timestamp with time zone"})
         if bt == "money":
             yield self.finding(t, f"{table.name}.{name} is money (locale-dependent); use numeric", columns=[name],
                                fix=Fix([_alter_type(table, name, "numeric(12,2)", f"{quote_ident(name)}::numeric")],

@@ -1,3 +1,4 @@
--- no-comment: must report 1 finding
--- expect: 1
+-- no-comment: must report 2 findings (the table, the function)
+-- expect: 2
 CREATE TABLE t (id int PRIMARY KEY, a int);
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';
