@@ -686,12 +686,33 @@ def have_dot() -> bool:
 
 
 def dot_to_svgs(sources: list[str], timeout: float = 300) -> list[str]:
-    """Lay out several graphs with one ``dot`` process (much cheaper than one per graph)."""
+    """Lay out several graphs with few ``dot`` processes (one per graph costs far more): one per
+    core when there are many graphs, each taking a contiguous share of them."""
     if not sources:
         return []
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    dot = find_dot()
+    workers = max(1, min(os.cpu_count() or 1, 4, len(sources) // 20))
+    if workers == 1:
+        return _dot_batch(dot, sources, timeout)
+    total = sum(len(x) for x in sources)
+    batches: list[list[str]] = [[]]
+    size = 0
+    for src in sources:
+        if size >= total / workers * len(batches) and len(batches) < workers:
+            batches.append([])
+        batches[-1].append(src)
+        size += len(src)
+    with ThreadPoolExecutor(len(batches)) as pool:
+        results = list(pool.map(lambda b: _dot_batch(dot, b, timeout), batches))
+    return [svg for r in results for svg in r]
+
+
+def _dot_batch(dot: str, sources: list[str], timeout: float) -> list[str]:
     proc = subprocess.run(
-        [find_dot(), "-Tsvg"], input="\n".join(sources).encode(), capture_output=True, timeout=timeout,
-        check=False,
+        [dot, "-Tsvg"], input="\n".join(sources).encode(), capture_output=True, timeout=timeout, check=False,
     )
     if proc.returncode != 0:
         err = proc.stderr.decode(errors="replace").strip().splitlines()
