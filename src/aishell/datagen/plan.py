@@ -51,6 +51,7 @@ class TablePlan:
     skip: str | None = None
     unique_cols: set[str] = field(default_factory=set)
     placeholders: dict[str, Any] = field(default_factory=dict)  # NOT NULL deferred FK columns
+    seed: int = 0
 
     @property
     def name(self) -> str:
@@ -78,7 +79,7 @@ def build_plans(schema: Schema, columns: dict[tuple[str, str], list[ColInfo]], c
         col_domains = {c.name: c.name for c in cols if c.domain_checks}
         domain_checks = {c.name: c.domain_checks for c in cols if c.domain_checks}
         rules = table_rules(t, domain_checks, col_domains)
-        p = TablePlan(t, cols, rules)
+        p = TablePlan(t, cols, rules, seed=ctx.seed)
         _foreign_keys(p, t, names, deferred_edges, throwaway)
         plans.append(p)
     by_name = {p.name: p for p in plans}
