@@ -111,7 +111,17 @@ def test_mermaid_and_dbml_parse_in_their_own_grammars(grammar, tmp_path):
     weird.tables[0].name = 'Mixed Case we"ird <b>&'
     weird.tables[0].comment = 'quotes " and \' and # and ;'
     weird.tables[1].name = "ünïcödé table"
+    from aishell.model.schema import Column, ForeignKey, Table
+
+    composite = shop_schema()
+    composite.tables.append(Table(
+        "return_line", columns=[Column("order_id", "bigint", nullable=False), Column("line_no", "integer",
+                                nullable=False), Column("reason", "text")],
+        primary_key=["order_id", "line_no"],
+        foreign_keys=[ForeignKey("return_line_fkey", ["order_id", "line_no"], "order_line", ["order_id", "line_no"],
+                                 on_delete="CASCADE", on_update="SET NULL")]))
     cases = {
+        "composite": erd.build_erd(composite),
         "shop": erd.build_erd(s),
         "shop-simplified": erd.build_erd(s, simplified=True),
         "neighbourhood": erd.build_erd(s, table="orders", depth=1),
