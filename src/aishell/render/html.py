@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from aishell.model.schema import Schema, Table
 from aishell.render import erd
 from aishell.render.facts import SchemaFacts, Slugger, human_bytes, human_count, plural, ref_name, table_stats
-from aishell.render.simplify import fold_partitions, simplified_info
+from aishell.render.simplify import fold_partitions, simplified_info, summarize_rules
 
 if TYPE_CHECKING:
     from aishell.render.document import DocResult
@@ -129,7 +129,7 @@ def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: D
         "counts": [(k, n) for k, n in counts if n],
         "has_stats": any("row_estimate" in t.attrs for t in schema.tables),
         "diagram": site_diagram, "diagram_note": diagram_note,
-        "rules": info["rules"] if info else [],
+        "rules": summarize_rules(info["rules"]) if info else [],
         "has_objects": bool(schema.views or schema.enums or schema.domains or schema.composite_types
                             or schema.functions),
     }

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from aishell.model.schema import Function, Schema, Table, View
 from aishell.render.facts import SchemaFacts, Slugger, human_bytes, human_count, plural, ref_name, table_stats
-from aishell.render.simplify import simplified_info
+from aishell.render.simplify import simplified_info, summarize_rules
 
 MERMAID_MAX_TABLES = 40
 
@@ -109,7 +109,7 @@ class MarkdownWriter:
         if info:
             out += ["## Simplified view", "",
                     f"{info['tables']} of {info['source_tables']} tables shown in the diagram. Rules applied:", ""]
-            out += [f"- **{r['rule']}**: {_cell(r['detail'])}" for r in info["rules"]] or ["- none"]
+            out += [f"- {_cell(line)}" for line in summarize_rules(info["rules"])] or ["- none"]
             out.append("")
         has_stats = any("row_estimate" in t.attrs for t in s.tables)
         several = len({t.schema for t in s.tables}) > 1
