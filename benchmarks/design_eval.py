@@ -75,8 +75,13 @@ def evaluate(case: dict, *, validate: bool = True) -> dict:
         mapping[e] = m
         (found_e if m else missed_e).append(e)
     # precision: designed entity tables (not junctions, not tables the knowledge base implied) that match
-    own = [t.name for t in d.schema.tables if not t.partition_of
-           and t.attrs.get("design", {}).get("kind") != "junction" and t.attrs.get("design", {}).get("origin") == "text"]
+    own = [
+        t.name
+        for t in d.schema.tables
+        if not t.partition_of
+        and t.attrs.get("design", {}).get("kind") != "junction"
+        and t.attrs.get("design", {}).get("origin") == "text"
+    ]
     matched = {m for m in mapping.values() if m}
     extra = [t for t in own if t not in matched]
     lk = links(d.schema)
@@ -86,15 +91,22 @@ def evaluate(case: dict, *, validate: bool = True) -> dict:
         ok = bool(ta and tb and frozenset((ta, tb)) in lk)
         (found_r if ok else missed_r).append(f"{a}-{b}")
     return {
-        "name": case["name"], "tables": len(tables), "entity_recall": len(found_e) / len(case["entities"]),
+        "name": case["name"],
+        "tables": len(tables),
+        "entity_recall": len(found_e) / len(case["entities"]),
         "relationship_recall": len(found_r) / len(case["relationships"]),
-        "entities_expected": len(case["entities"]), "entities_found": len(found_e),
-        "relationships_expected": len(case["relationships"]), "relationships_found": len(found_r),
+        "entities_expected": len(case["entities"]),
+        "entities_found": len(found_e),
+        "relationships_expected": len(case["relationships"]),
+        "relationships_found": len(found_r),
         "loaded": d.validation.loaded if d.validation is not None else None,
         "validation_ok": d.validation.ok if d.validation is not None else None,
         "error": d.validation.error if d.validation is not None else None,
-        "missed_entities": missed_e, "missed_relationships": missed_r, "seconds": round(seconds, 3),
-        "text_tables": len(own), "extra_tables": extra,
+        "missed_entities": missed_e,
+        "missed_relationships": missed_r,
+        "seconds": round(seconds, 3),
+        "text_tables": len(own),
+        "extra_tables": extra,
         "designed_tables": tables,
     }
 
@@ -128,9 +140,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"{'case':22} {'tables':>6} {'entities':>9} {'relations':>10} {'loaded':>7} {'s':>6}")
         for r in results:
-            print(f"{r['name']:22} {r['tables']:6d} {r['entities_found']:4d}/{r['entities_expected']:<4d} "
-                  f"{r['relationships_found']:5d}/{r['relationships_expected']:<4d} "
-                  f"{'yes' if r['loaded'] else 'NO':>7} {r['seconds']:6.2f}")
+            print(
+                f"{r['name']:22} {r['tables']:6d} {r['entities_found']:4d}/{r['entities_expected']:<4d} "
+                f"{r['relationships_found']:5d}/{r['relationships_expected']:<4d} "
+                f"{'yes' if r['loaded'] else 'NO':>7} {r['seconds']:6.2f}"
+            )
             if args.verbose and (r["missed_entities"] or r["missed_relationships"] or r["error"]):
                 if r["missed_entities"]:
                     print(f"    missed entities: {', '.join(r['missed_entities'])}")
@@ -143,10 +157,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    tables: {', '.join(r['designed_tables'])}")
         print()
         print(f"entity recall       {summary['entity_recall']:.3f}  ({ent_found}/{ent_exp}; goal ≥ 0.90)")
-        print(f"relationship recall {summary['relationship_recall']:.3f}  ({rel_found}/{rel_exp}; goal ≥ 0.85)")
+        print(
+            f"relationship recall {summary['relationship_recall']:.3f}  ({rel_found}/{rel_exp}; goal ≥ 0.85)"
+        )
         print(f"load success        {summary['load_success']}")
-        print(f"table precision     {summary['table_precision']:.3f}  (tables named from the text that were "
-              f"expected; {extra_total} of {own_total} were not)")
+        print(
+            f"table precision     {summary['table_precision']:.3f}  (tables named from the text that were "
+            f"expected; {extra_total} of {own_total} were not)"
+        )
     return 0
 
 

@@ -15,12 +15,12 @@ from pathlib import Path
 # benchmarks/ holds scripts named like stdlib modules (inspect.py): keep it off the import path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
+import argparse
+import json
+import statistics
+import subprocess
+import tempfile
+import time
 
 TEXT = """An online store:
 - Users with profiles and multiple addresses
@@ -44,10 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     from aishell.dialects.postgres.server import scratch_server
 
     scratch_server().ensure_running()
-    code = ("import time,sys; t=time.perf_counter(); from aishell.design import design; "
-            f"d=design({TEXT!r}); print(time.perf_counter()-t, d.validation.ok, "
-            "len([t for t in d.schema.tables if not t.partition_of]))")
-    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    code = (
+        "import time,sys; t=time.perf_counter(); from aishell.design import design; "
+        f"d=design({TEXT!r}); print(time.perf_counter()-t, d.validation.ok, "
+        "len([t for t in d.schema.tables if not t.partition_of]))"
+    )
+    first = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     from aishell.design import design
 
     design(TEXT)  # warm-up: imports, lexicon, the scratch database
@@ -63,11 +67,17 @@ def main(argv: list[str] | None = None) -> int:
         tables = len([t for t in d.schema.tables if not t.partition_of])
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "aishell.cli.main", "schema", "design", "--brief", TEXT], cwd=tmp,
-                       capture_output=True, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "aishell.cli.main", "schema", "design", "--brief", TEXT],
+            cwd=tmp,
+            capture_output=True,
+            check=True,
+        )
         cli = time.perf_counter() - t
     result = {
-        "tables": tables, "validated": ok, "runs": args.runs,
+        "tables": tables,
+        "validated": ok,
+        "runs": args.runs,
         "in_process_median_s": round(statistics.median(times), 3),
         "in_process_max_s": round(max(times), 3),
         "phases_median_s": {k: round(statistics.median(x[k] for x in totals), 3) for k in totals[0]},
@@ -78,10 +88,16 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result, indent=2))
     else:
         print(f"20-table design ({tables} tables, validated: {ok})")
-        print(f"  design + validation, in process: median {result['in_process_median_s']:.3f} s, "
-              f"max {result['in_process_max_s']:.3f} s over {args.runs} runs (goal < 1 s)")
-        print(f"  phases (median): " + ", ".join(f"{k} {v:.3f} s" for k, v in result["phases_median_s"].items()))
-        print(f"  first design in a fresh process (imports included): {result['first_run_fresh_process_s']:.3f} s")
+        print(
+            f"  design + validation, in process: median {result['in_process_median_s']:.3f} s, "
+            f"max {result['in_process_max_s']:.3f} s over {args.runs} runs (goal < 1 s)"
+        )
+        print(
+            "  phases (median): " + ", ".join(f"{k} {v:.3f} s" for k, v in result["phases_median_s"].items())
+        )
+        print(
+            f"  first design in a fresh process (imports included): {result['first_run_fresh_process_s']:.3f} s"
+        )
         print(f"  `aishell schema design` end to end (process start, review printed, saved): {cli:.3f} s")
     return 0
 

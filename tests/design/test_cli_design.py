@@ -19,8 +19,20 @@ TUTORIAL = """
 """
 
 EXPECTED_TUTORIAL_TABLES = {
-    "users", "addresses", "categories", "products", "product_variants", "carts", "cart_items", "wishlists",
-    "orders", "order_items", "payments", "refunds", "reviews", "inventory_movements",
+    "users",
+    "addresses",
+    "categories",
+    "products",
+    "product_variants",
+    "carts",
+    "cart_items",
+    "wishlists",
+    "orders",
+    "order_items",
+    "payments",
+    "refunds",
+    "reviews",
+    "inventory_movements",
 }
 
 
@@ -36,8 +48,14 @@ def test_tutorial_text_designs_validates_and_saves(tmp_path, pg_server):
 
 
 def test_json_output_is_a_source(tmp_path, pg_server):
-    r = run_cli("schema", "design", "--json", "--no-save", "a blog where authors write posts; posts have comments",
-                cwd=tmp_path)
+    r = run_cli(
+        "schema",
+        "design",
+        "--json",
+        "--no-save",
+        "a blog where authors write posts; posts have comments",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert {"requirements", "validation", "tables"} <= set(doc)
@@ -64,8 +82,13 @@ def test_no_text_no_terminal_is_one_line_error(tmp_path):
 
 
 def test_requirements_prints_only_the_summary(tmp_path):
-    r = run_cli("schema", "requirements", "Support 1M users. Handle 10K orders/day. Need search across products. "
-                "Must support multiple currencies. Need audit trail.", cwd=tmp_path)
+    r = run_cli(
+        "schema",
+        "requirements",
+        "Support 1M users. Handle 10K orders/day. Need search across products. "
+        "Must support multiple currencies. Need audit trail.",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert "Entities" in r.stdout and "Scale" in r.stdout and "1M user" in r.stdout
     assert "Generated Schema" not in r.stdout

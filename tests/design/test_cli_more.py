@@ -12,11 +12,19 @@ def test_pattern_list_show_apply(tmp_path, pg_server):
     r = run_cli("schema", "pattern", "list", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     names = [p["name"] for p in json.loads(r.stdout)]
-    assert names[:6] == ["e-commerce", "social-network", "saas-multi-tenant", "analytics", "event-sourcing",
-                         "time-series"]
+    assert names[:6] == [
+        "e-commerce",
+        "social-network",
+        "saas-multi-tenant",
+        "analytics",
+        "event-sourcing",
+        "time-series",
+    ]
     r = run_cli("schema", "pattern", "show", "event-sourcing", "--json", cwd=tmp_path)
     shown = json.loads(r.stdout)
-    assert {"events", "snapshots"} <= {t["name"] for t in shown["tables"]} and "aggregate_summaries" in shown["views"]
+    assert {"events", "snapshots"} <= {t["name"] for t in shown["tables"]} and "aggregate_summaries" in shown[
+        "views"
+    ]
     r = run_cli("schema", "pattern", "apply", "saas-multi-tenant", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
@@ -33,8 +41,16 @@ def test_unknown_pattern_is_one_line_error(tmp_path):
 
 
 def test_pattern_composes_with_text_and_scale_advice(tmp_path, pg_server):
-    r = run_cli("schema", "design", "--pattern", "e-commerce", "--json", "--no-save",
-                "Gift cards for users. Support 1M users, 100K products and 10K orders per day.", cwd=tmp_path)
+    r = run_cli(
+        "schema",
+        "design",
+        "--pattern",
+        "e-commerce",
+        "--json",
+        "--no-save",
+        "Gift cards for users. Support 1M users, 100K products and 10K orders per day.",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     tables = {t["name"]: t for t in doc["tables"]}
@@ -58,7 +74,9 @@ def test_requirements_file_and_stdin(tmp_path, pg_server):
     r = run_cli("schema", "design", "--file", "req.txt", "--brief", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "pets" in r.stdout
-    r = run_cli("schema", "requirements", "--file", "-", "--json", cwd=tmp_path, input="Teams have many players.")
+    r = run_cli(
+        "schema", "requirements", "--file", "-", "--json", cwd=tmp_path, input="Teams have many players."
+    )
     assert json.loads(r.stdout)["entities"][0]["name"] in ("team", "player")
     r = run_cli("schema", "design", "--file", "missing.txt", cwd=tmp_path)
     assert r.returncode == 1 and "no such file" in r.stderr
@@ -73,8 +91,13 @@ def test_text_without_entities_is_one_line_error(tmp_path):
 
 
 def test_saved_design_feeds_generate_and_validate(tmp_path, pg_server):
-    r = run_cli("schema", "design", "--brief", "Customers place orders; each order has several items; "
-                "items reference products. Soft delete.", cwd=tmp_path)
+    r = run_cli(
+        "schema",
+        "design",
+        "--brief",
+        "Customers place orders; each order has several items; items reference products. Soft delete.",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     r = run_cli("schema", "generate", "sql", "--sample-data", "3", cwd=tmp_path)
     assert r.returncode == 0, r.stderr

@@ -18,13 +18,13 @@ EVAL = Path(__file__).resolve().parents[2] / "benchmarks" / "design_eval"
 TEXTS = {p.stem: json.loads(p.read_text())["text"] for p in sorted(EVAL.glob("*.json"))}
 EXTRA = {
     "uuid_and_tenancy": "A multi-tenant helpdesk: companies have agents and customers; customers open tickets; "
-                        "agents reply to tickets with messages; tickets have tags. Use UUIDs. Soft delete.",
+    "agents reply to tickets with messages; tickets have tags. Use UUIDs. Soft delete.",
     "scale_partitioning": "Support 1M users. Handle 10K orders per day. Need search across products. "
-                          "Must support multiple currencies and multiple languages. Need audit trail.",
+    "Must support multiple currencies and multiple languages. Need audit trail.",
     "unknown_nouns": "Beekeepers own apiaries; each apiary has several hives; inspections record the health of "
-                     "a hive with a date and notes; harvests per hive with a weight.",
+    "a hive with a date and notes; harvests per hive with a weight.",
     "self_refs": "Employees report to managers. Tasks can have subtasks. Comments have threaded replies. "
-                 "Users follow other users. Categories are nested.",
+    "Users follow other users. Categories are nested.",
 }
 
 
@@ -74,5 +74,19 @@ def test_ddl_and_sample_data_load(designed, any_server):
 
 def test_tutorial_text_gives_the_fourteen_tables(designed):
     names = {t.name for t in designed["ecommerce_tutorial"].schema.tables}
-    assert {"users", "addresses", "categories", "products", "product_variants", "carts", "cart_items", "wishlists",
-            "orders", "order_items", "payments", "refunds", "reviews", "inventory_movements"} <= names
+    assert {
+        "users",
+        "addresses",
+        "categories",
+        "products",
+        "product_variants",
+        "carts",
+        "cart_items",
+        "wishlists",
+        "orders",
+        "order_items",
+        "payments",
+        "refunds",
+        "reviews",
+        "inventory_movements",
+    } <= names

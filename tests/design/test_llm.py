@@ -26,7 +26,11 @@ ANSWER = {
         {"kind": "many_to_one", "from": "spaceship", "to": "hangar"},
         {"kind": "many_to_many", "from": "pilot", "to": "missions"},
         {"kind": "many_to_one", "from": "mission", "to": "spaceship"},
-        {"kind": "many_to_one", "from": "mission", "to": "planet"},  # names nothing: dropped by the normaliser
+        {
+            "kind": "many_to_one",
+            "from": "mission",
+            "to": "planet",
+        },  # names nothing: dropped by the normaliser
     ],
     "features": ["soft_delete", "not-a-feature"],
     "scale": [{"count": 50000, "entity": "missions", "period": "day"}],
@@ -40,7 +44,7 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):  # quiet
         pass
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
         type(self).requests.append({"path": self.path, "headers": dict(self.headers), "body": body})
@@ -61,12 +65,19 @@ class _Handler(BaseHTTPRequestHandler):
             assert self.headers["x-api-key"] == "test-key" and self.headers["anthropic-version"]
             assert body["tools"][0]["input_schema"]["required"] == ["entities", "relationships"]
             assert body["tool_choice"] == {"type": "tool", "name": "submit_requirements"}
-            block = {"type": "tool_use", "id": "t1", "name": "submit_requirements", "input": ANSWER} \
-                if self.mode == "good" else {"type": "text", "text": answer_text}
+            block = (
+                {"type": "tool_use", "id": "t1", "name": "submit_requirements", "input": ANSWER}
+                if self.mode == "good"
+                else {"type": "text", "text": answer_text}
+            )
             out = {"type": "message", "role": "assistant", "content": [block], "stop_reason": "tool_use"}
         elif self.path == "/api/chat":
             assert body["stream"] is False and "entities" in body["format"]["properties"]
-            out = {"model": body["model"], "message": {"role": "assistant", "content": answer_text}, "done": True}
+            out = {
+                "model": body["model"],
+                "message": {"role": "assistant", "content": answer_text},
+                "done": True,
+            }
         else:
             self.send_response(404)
             self.end_headers()
@@ -93,8 +104,18 @@ def _design(tmp_path, url, provider, mode="good", key="test-key", extra=()):
     _Handler.mode = mode
     _Handler.requests = []
     env = {"AISHELL_LLM_ENDPOINT": url, "AISHELL_LLM_MODEL": "test-model", "AISHELL_LLM_API_KEY": key}
-    r = run_cli("schema", "design", "--llm", provider, "--json", "--no-save", *extra,
-                "a space port where pilots fly spaceships on missions", cwd=tmp_path, env=env)
+    r = run_cli(
+        "schema",
+        "design",
+        "--llm",
+        provider,
+        "--json",
+        "--no-save",
+        *extra,
+        "a space port where pilots fly spaceships on missions",
+        cwd=tmp_path,
+        env=env,
+    )
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout), list(_Handler.requests)
 
@@ -135,8 +156,16 @@ def test_missing_key_falls_back_without_calling(tmp_path, fake_llm, monkeypatch)
 
 def test_default_never_calls_a_model(tmp_path, fake_llm):
     _Handler.requests = []
-    r = run_cli("schema", "design", "--no-save", "--no-validate", "--json", "pilots fly spaceships",
-                cwd=tmp_path, env={"AISHELL_LLM_ENDPOINT": fake_llm, "AISHELL_LLM_API_KEY": "k"})
+    r = run_cli(
+        "schema",
+        "design",
+        "--no-save",
+        "--no-validate",
+        "--json",
+        "pilots fly spaceships",
+        cwd=tmp_path,
+        env={"AISHELL_LLM_ENDPOINT": fake_llm, "AISHELL_LLM_API_KEY": "k"},
+    )
     assert r.returncode == 0, r.stderr
     assert _Handler.requests == []
 
@@ -145,10 +174,21 @@ def test_settings_from_aishell_toml(tmp_path, fake_llm):
     _Handler.mode = "good"
     _Handler.requests = []
     (tmp_path / "aishell.toml").write_text(
-        '[llm]\nprovider = "ollama"\nendpoint = "${FAKE_LLM_URL}"\nmodel = "toml-model"\ntimeout = 5\n')
+        '[llm]\nprovider = "ollama"\nendpoint = "${FAKE_LLM_URL}"\nmodel = "toml-model"\ntimeout = 5\n'
+    )
     env = {"FAKE_LLM_URL": fake_llm, "AISHELL_LLM_ENDPOINT": "", "AISHELL_LLM_MODEL": "", "OLLAMA_HOST": ""}
-    r = run_cli("schema", "design", "--llm", "ollama", "--json", "--no-save", "--no-validate",
-                "pilots fly spaceships", cwd=tmp_path, env=env)
+    r = run_cli(
+        "schema",
+        "design",
+        "--llm",
+        "ollama",
+        "--json",
+        "--no-save",
+        "--no-validate",
+        "pilots fly spaceships",
+        cwd=tmp_path,
+        env=env,
+    )
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["requirements"]["engine"] == "ollama:toml-model"

@@ -21,10 +21,16 @@ def test_each_x_has_several_y():
     assert set(req.entities) == {"project", "task"}
 
 
-@pytest.mark.parametrize("text", [
-    "Authors can have multiple books.", "An author has many books.", "Each author writes one or more books.",
-    "Books belong to authors.", "There is a list of books per author.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Authors can have multiple books.",
+        "An author has many books.",
+        "Each author writes one or more books.",
+        "Books belong to authors.",
+        "There is a list of books per author.",
+    ],
+)
 def test_one_to_many_phrasings(text):
     req, r = rels(text)
     assert ("many_to_one", "book", "author") in r, r
@@ -63,21 +69,27 @@ def test_self_references():
 
 
 def test_unknown_nouns_still_become_entities():
-    req, r = rels("Beekeepers own apiaries; each apiary has several hives; inspections record the health of a hive.")
+    req, r = rels(
+        "Beekeepers own apiaries; each apiary has several hives; inspections record the health of a hive."
+    )
     assert {"beekeeper", "apiary", "hive", "inspection"} <= set(req.entities)
     assert ("many_to_one", "hive", "apiary") in r
 
 
 def test_domain_words_examples_and_idioms_are_not_tables():
-    req = parse("A clinic: patients have appointments. Activities such as calls and meetings are logged. "
-                "Agents list properties for sale.")
+    req = parse(
+        "A clinic: patients have appointments. Activities such as calls and meetings are logged. "
+        "Agents list properties for sale."
+    )
     assert "clinic" not in req.entities
     assert "call" not in req.entities and "meeting" not in req.entities
     assert "sale" not in req.entities
 
 
 def test_compounds_and_knowledge_base_names():
-    req, r = rels("Products with categories and variants. Orders with multiple items. Product reviews and ratings.")
+    req, r = rels(
+        "Products with categories and variants. Orders with multiple items. Product reviews and ratings."
+    )
     assert {"product", "category", "variant", "order", "item", "review"} <= set(req.entities)
     assert "rating" not in req.entities  # the same archetype as reviews: merged
     assert ("many_to_one", "product", "category") in r and ("many_to_one", "review", "product") in r
@@ -91,28 +103,47 @@ def test_nominalised_verbs_become_tables():
 
 
 def test_features_and_scale():
-    req = parse("Support 1M users. Handle 10K orders per day. Need search across products. "
-                "Must support multiple currencies and languages. Need an audit trail and soft delete. Multi-tenant.")
-    assert {"full_text_search", "multi_currency", "audit_trail", "soft_delete", "multi_tenant"} <= set(req.features)
+    req = parse(
+        "Support 1M users. Handle 10K orders per day. Need search across products. "
+        "Must support multiple currencies and languages. Need an audit trail and soft delete. Multi-tenant."
+    )
+    assert {"full_text_search", "multi_currency", "audit_trail", "soft_delete", "multi_tenant"} <= set(
+        req.features
+    )
     figures = {(s.noun, s.count, s.period) for s in req.scale}
     assert ("user", 1e6, None) in figures and ("order", 1e4, "day") in figures
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("2M events/day", (2e6, "event", "day")), ("10k orders a day", (1e4, "order", "day")),
-    ("5,000 sensors", (5e3, "sensor", None)), ("300 requests per second", (300, "request", "second")),
-    ("1.5 million users and 20K products", (1.5e6, "user", None)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2M events/day", (2e6, "event", "day")),
+        ("10k orders a day", (1e4, "order", "day")),
+        ("5,000 sensors", (5e3, "sensor", None)),
+        ("300 requests per second", (300, "request", "second")),
+        ("1.5 million users and 20K products", (1.5e6, "user", None)),
+    ],
+)
 def test_scale_figures(text, expected):
     s = find_scale(text)[0]
     assert (s.count, s.noun, s.period) == expected
 
 
 def test_inflection_helpers():
-    assert [plural(w) for w in ("category", "address", "person", "order_item", "status")] == \
-        ["categories", "addresses", "people", "order_items", "statuses"]
-    assert [singular(w) for w in ("menus", "statuses", "campuses", "analyses", "addresses")] == \
-        ["menu", "status", "campus", "analysis", "address"]
+    assert [plural(w) for w in ("category", "address", "person", "order_item", "status")] == [
+        "categories",
+        "addresses",
+        "people",
+        "order_items",
+        "statuses",
+    ]
+    assert [singular(w) for w in ("menus", "statuses", "campuses", "analyses", "addresses")] == [
+        "menu",
+        "status",
+        "campus",
+        "analysis",
+        "address",
+    ]
 
 
 def test_never_special_cases_text_order_or_case():

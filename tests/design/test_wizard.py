@@ -16,17 +16,29 @@ def test_wizard_on_a_terminal(tmp_path, pg_server):
     env = dict(os.environ)
     env.pop("AISHELL_DEBUG", None)
     env["COLUMNS"] = "120"
-    child = pexpect.spawn(sys.executable, ["-m", "aishell.cli.main", "schema", "design"], cwd=str(tmp_path),
-                          env=env, encoding="utf-8", timeout=60, dimensions=(50, 120))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "aishell.cli.main", "schema", "design"],
+        cwd=str(tmp_path),
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(50, 120),
+    )
     try:
         child.expect("What are you building")
         child.expect("Choice")
         child.sendline("1")
         child.expect("e-commerce")
-        for question, answer in [("number of users", "1M"), ("number of products", "100K"),
-                                 ("orders per day", "10K"), ("multiple currencies", "yes"),
-                                 ("multiple languages", "yes"), ("inventory management", "yes"),
-                                 ("review system", "no")]:
+        for question, answer in [
+            ("number of users", "1M"),
+            ("number of products", "100K"),
+            ("orders per day", "10K"),
+            ("multiple currencies", "yes"),
+            ("multiple languages", "yes"),
+            ("inventory management", "yes"),
+            ("review system", "no"),
+        ]:
             child.expect(question)
             child.sendline(answer)
         child.expect("Analyzing requirements")
@@ -65,15 +77,33 @@ def test_wizard_answers_on_stdin(tmp_path, pg_server):
 
 
 def test_wizard_custom_description(tmp_path):
-    r = run_cli("schema", "design", "--wizard", "--no-validate", "--no-save", "--brief", cwd=tmp_path,
-                input="7\nvets treat pets; owners have many pets; pets have visits\n\nno\nyes\n")
+    r = run_cli(
+        "schema",
+        "design",
+        "--wizard",
+        "--no-validate",
+        "--no-save",
+        "--brief",
+        cwd=tmp_path,
+        input="7\nvets treat pets; owners have many pets; pets have visits\n\nno\nyes\n",
+    )
     assert r.returncode == 0, r.stderr
     assert "pets" in r.stdout and "audit_logs" in r.stdout
 
 
 def test_wizard_rejects_bad_answers_then_accepts(tmp_path):
-    r = run_cli("schema", "design", "--wizard", "--no-validate", "--no-save", "--brief", cwd=tmp_path,
-                input="9\nsocial\nlots\n1000\n\nmaybe\nno\nyes\n")
+    r = run_cli(
+        "schema",
+        "design",
+        "--wizard",
+        "--no-validate",
+        "--no-save",
+        "--brief",
+        cwd=tmp_path,
+        input="9\nsocial\nlots\n1000\n\nmaybe\nno\nyes\n",
+    )
     assert r.returncode == 0, r.stderr
     assert "Please answer" in r.stdout and "a number such as" in r.stdout and "(yes or no)" in r.stdout
-    assert "messages" not in r.stdout.split("Schema Features")[0].split("entities identified")[1].split("\n")[0]
+    assert (
+        "messages" not in r.stdout.split("Schema Features")[0].split("entities identified")[1].split("\n")[0]
+    )

@@ -35,24 +35,52 @@ def _save(doc: dict, path: Path) -> None:
 
 @click.command()
 @click.argument("text", required=False)
-@click.option("--file", "from_file", metavar="PATH", help="Read the requirements from a file ('-' for stdin).")
-@click.option("--pattern", "pattern", metavar="NAME",
-              help="Start from a pattern (e-commerce, social-network, saas-multi-tenant, analytics, event-sourcing, "
-                   "time-series); TEXT adds to it.")
-@click.option("--llm", type=click.Choice(["openai", "anthropic", "ollama"]), default=None,
-              help="Ask a language model first (endpoint/model/key from the environment or aishell.toml [llm]); "
-                   "falls back to the offline engine on any failure.")
-@click.option("--uuid-keys", is_flag=True, help="UUID primary keys (gen_random_uuid()) instead of BIGINT identity.")
-@click.option("--output", "-o", "output", metavar="FILE", help="Also write the design document (JSON) to FILE.")
+@click.option(
+    "--file", "from_file", metavar="PATH", help="Read the requirements from a file ('-' for stdin)."
+)
+@click.option(
+    "--pattern",
+    "pattern",
+    metavar="NAME",
+    help="Start from a pattern (e-commerce, social-network, saas-multi-tenant, analytics, event-sourcing, "
+    "time-series); TEXT adds to it.",
+)
+@click.option(
+    "--llm",
+    type=click.Choice(["openai", "anthropic", "ollama"]),
+    default=None,
+    help="Ask a language model first (endpoint/model/key from the environment or aishell.toml [llm]); "
+    "falls back to the offline engine on any failure.",
+)
+@click.option(
+    "--uuid-keys", is_flag=True, help="UUID primary keys (gen_random_uuid()) instead of BIGINT identity."
+)
+@click.option(
+    "--output", "-o", "output", metavar="FILE", help="Also write the design document (JSON) to FILE."
+)
 @click.option("--no-save", is_flag=True, help="Do not save the design as aishell/design.json.")
 @click.option("--no-validate", is_flag=True, help="Skip loading the DDL on the embedded PostgreSQL.")
 @click.option("--brief", is_flag=True, help="Summary, features and validation only (no per-table listing).")
-@click.option("--wizard", "force_wizard", is_flag=True,
-              help="Ask the interactive questions even when standard input is not a terminal.")
+@click.option(
+    "--wizard",
+    "force_wizard",
+    is_flag=True,
+    help="Ask the interactive questions even when standard input is not a terminal.",
+)
 @json_option
-def design(text: str | None, from_file: str | None, pattern: str | None, llm: str | None, uuid_keys: bool,
-           output: str | None, no_save: bool, no_validate: bool, brief: bool, force_wizard: bool,
-           as_json: bool) -> None:
+def design(
+    text: str | None,
+    from_file: str | None,
+    pattern: str | None,
+    llm: str | None,
+    uuid_keys: bool,
+    output: str | None,
+    no_save: bool,
+    no_validate: bool,
+    brief: bool,
+    force_wizard: bool,
+    as_json: bool,
+) -> None:
     """Design a PostgreSQL schema from requirements in plain English, validated on a real server.
 
     With no TEXT on a terminal, an interactive wizard asks what you are building. The design is saved
@@ -73,8 +101,10 @@ def design(text: str | None, from_file: str | None, pattern: str | None, llm: st
     text = _read_text(text, from_file)
     interactive = False
     if text is not None and not text.strip() and not pattern:
-        raise UserError("empty requirements: describe what you are building, e.g. "
-                        "\"a clinic with patients, doctors and appointments\"")
+        raise UserError(
+            "empty requirements: describe what you are building, e.g. "
+            '"a clinic with patients, doctors and appointments"'
+        )
     if text is None and not pattern:
         if force_wizard or (sys.stdin.isatty() and not as_json):
             from aishell.design.wizard import run_click
@@ -82,7 +112,9 @@ def design(text: str | None, from_file: str | None, pattern: str | None, llm: st
             text, pattern = run_click(err=as_json)
             interactive = not as_json and sys.stdin.isatty()
         else:
-            raise UserError("no requirements given and no terminal for the wizard: pass TEXT, --file or --pattern")
+            raise UserError(
+                "no requirements given and no terminal for the wizard: pass TEXT, --file or --pattern"
+            )
     config = load_config() if llm else None
     options = PlanOptions(key_type="uuid" if uuid_keys else "bigint")
     d = run_design(text, pattern=pattern, validate=not no_validate, llm=llm, options=options, config=config)
@@ -123,14 +155,18 @@ def _options_menu(d) -> None:
         if choice == "1":
             click.echo(d.ddl or generate(d.schema))
         elif choice == "2":
-            click.echo("Run: aishell schema diagram design --format mermaid   (or --format png -o schema.png)")
+            click.echo(
+                "Run: aishell schema diagram design --format mermaid   (or --format png -o schema.png)"
+            )
         elif choice == "3":
             from aishell.analyze import AnalyzeOptions, analyze_schema
 
             report = analyze_schema(d.schema, AnalyzeOptions())
             counts = report.counts()
-            click.echo(f"Analyzer: {counts['critical']} critical, {counts['warning']} warnings, "
-                       f"{counts['optimization']} optimizations (aishell schema analyze design for details)")
+            click.echo(
+                f"Analyzer: {counts['critical']} critical, {counts['warning']} warnings, "
+                f"{counts['optimization']} optimizations (aishell schema analyze design for details)"
+            )
         elif choice == "4":
             target = click.prompt("File", default="schema.json")
             _save(d.document(), Path(target))
@@ -141,7 +177,9 @@ def _options_menu(d) -> None:
 
 @click.command()
 @click.argument("text", required=False)
-@click.option("--file", "from_file", metavar="PATH", help="Read the requirements from a file ('-' for stdin).")
+@click.option(
+    "--file", "from_file", metavar="PATH", help="Read the requirements from a file ('-' for stdin)."
+)
 @click.option("--pattern", metavar="NAME", help="Include a pattern's requirements.")
 @json_option
 def requirements(text: str | None, from_file: str | None, pattern: str | None, as_json: bool) -> None:

@@ -36,8 +36,10 @@ def list_(as_json: bool) -> None:
     """List the patterns."""
     from aishell.design import kb
 
-    rows = [{"name": n, "title": kb.patterns()[n]["title"], "summary": kb.patterns()[n]["summary"]}
-            for n in kb.pattern_names()]
+    rows = [
+        {"name": n, "title": kb.patterns()[n]["title"], "summary": kb.patterns()[n]["summary"]}
+        for n in kb.pattern_names()
+    ]
     if as_json:
         print_json(rows)
         return
@@ -62,11 +64,20 @@ def show(name: str, as_json: bool) -> None:
     d = design(None, pattern=data["name"], validate=False)
     tables = [t for t in d.schema.tables if not t.partition_of]
     if as_json:
-        print_json({"name": data["name"], "title": data["title"], "summary": data["summary"],
-                    "requirements": data["text"],
-                    "tables": [{"name": t.name, "columns": [c.name for c in t.columns],
-                                "comment": t.comment} for t in tables],
-                    "views": [v.name for v in d.schema.views], "functions": [f.name for f in d.schema.functions]})
+        print_json(
+            {
+                "name": data["name"],
+                "title": data["title"],
+                "summary": data["summary"],
+                "requirements": data["text"],
+                "tables": [
+                    {"name": t.name, "columns": [c.name for c in t.columns], "comment": t.comment}
+                    for t in tables
+                ],
+                "views": [v.name for v in d.schema.views],
+                "functions": [f.name for f in d.schema.functions],
+            }
+        )
         return
     c = console()
     c.print(f"[bold]{data['title']}[/bold] ({data['name']})")
@@ -81,11 +92,13 @@ def show(name: str, as_json: bool) -> None:
         extra = f" (partitioned: {t.partition_by})" if t.partition_by else ""
         c.print(f"  {t.name}{extra}: {', '.join(col.name for col in t.columns)}")
     if d.schema.views:
-        c.print(f"[bold]Views:[/bold] {', '.join(v.name + (' (materialized)' if v.materialized else '') for v in d.schema.views)}")
+        c.print(
+            f"[bold]Views:[/bold] {', '.join(v.name + (' (materialized)' if v.materialized else '') for v in d.schema.views)}"
+        )
     if d.schema.functions:
         c.print(f"[bold]Functions:[/bold] {', '.join(f.name for f in d.schema.functions)}")
     c.print("")
-    c.print(f"Apply it: aishell schema pattern apply {data['name']} [\"more requirements\"]")
+    c.print(f'Apply it: aishell schema pattern apply {data["name"]} ["more requirements"]')
 
 
 @pattern.command()
@@ -97,12 +110,31 @@ def show(name: str, as_json: bool) -> None:
 @click.option("--brief", is_flag=True, help="Summary, features and validation only.")
 @json_option
 @click.pass_context
-def apply(ctx: click.Context, name: str, text: str | None, output: str | None, no_save: bool, no_validate: bool,
-          brief: bool, as_json: bool) -> None:
+def apply(
+    ctx: click.Context,
+    name: str,
+    text: str | None,
+    output: str | None,
+    no_save: bool,
+    no_validate: bool,
+    brief: bool,
+    as_json: bool,
+) -> None:
     """Design from a pattern (plus optional TEXT), validate it and save it as the current design."""
     from aishell.cli.design import design as design_cmd
 
     data = _pattern(name)
-    ctx.invoke(design_cmd, text=text, from_file=None, pattern=data["name"], llm=None, uuid_keys=False,
-               output=output, no_save=no_save, no_validate=no_validate, brief=brief, force_wizard=False,
-               as_json=as_json)
+    ctx.invoke(
+        design_cmd,
+        text=text,
+        from_file=None,
+        pattern=data["name"],
+        llm=None,
+        uuid_keys=False,
+        output=output,
+        no_save=no_save,
+        no_validate=no_validate,
+        brief=brief,
+        force_wizard=False,
+        as_json=as_json,
+    )

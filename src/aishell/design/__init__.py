@@ -85,16 +85,26 @@ def compose_text(text: str | None, pattern: str | None) -> tuple[str, list[str],
     return "\n".join(parts), used, extra
 
 
-def design(text: str | None, *, pattern: str | None = None, validate: bool = True, llm: str | None = None,
-           options: Any = None, server: Any = None, config: Any = None) -> Design:
+def design(
+    text: str | None,
+    *,
+    pattern: str | None = None,
+    validate: bool = True,
+    llm: str | None = None,
+    options: Any = None,
+    server: Any = None,
+    config: Any = None,
+) -> Design:
     """Design a schema from requirements text and/or a pattern; validate it on PostgreSQL."""
     from aishell.design import advisor, parser, planner
     from aishell.design.validate import model_checks
     from aishell.design.validate import validate as run_validation
 
     if (text is None or not text.strip()) and not pattern:
-        raise UserError("empty requirements: describe what you are building, e.g. "
-                        "\"a clinic with patients, doctors and appointments\"")
+        raise UserError(
+            "empty requirements: describe what you are building, e.g. "
+            '"a clinic with patients, doctors and appointments"'
+        )
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     full, used, extra = compose_text(text, pattern)
@@ -112,8 +122,10 @@ def design(text: str | None, *, pattern: str | None = None, validate: bool = Tru
     for f in extra["features"]:
         req.features.setdefault(f, "pattern")
     if not req.entities:
-        raise UserError("no entities found in the requirements: name the things to store, e.g. "
-                        "\"customers place orders; each order has several items\"")
+        raise UserError(
+            "no entities found in the requirements: name the things to store, e.g. "
+            '"customers place orders; each order has several items"'
+        )
     patterns = list(dict.fromkeys(used + detect_patterns(full)))
     req.patterns = patterns
     timings["parse"] = time.perf_counter() - t0
@@ -128,8 +140,18 @@ def design(text: str | None, *, pattern: str | None = None, validate: bool = Tru
     recs = advisor.recommendations(schema, req, adv)
     est = advisor.estimates(schema, req, adv)
     nf = advisor.normal_form(schema)
-    d = Design(requirements=req, schema=schema, advice=adv, recommendations=recs, estimates=est, normal_form=nf,
-               engine=engine, patterns=patterns, notes=notes, applied_patterns=used)
+    d = Design(
+        requirements=req,
+        schema=schema,
+        advice=adv,
+        recommendations=recs,
+        estimates=est,
+        normal_form=nf,
+        engine=engine,
+        patterns=patterns,
+        notes=notes,
+        applied_patterns=used,
+    )
     if validate:
         from aishell.dialects.postgres.generate import generate
 

@@ -24,7 +24,7 @@ READ_REPLICA_ROWS = 1_000_000  # accounts/rows that suggest separating read traf
 HORIZON_YEARS = 3
 
 TIME_KINDS = {"transaction", "booking", "log", "timeseries", "movement", "event", "content"}
-_EVERY = re.compile(r"every\s+(?:(\d+)\s+)?(second|minute|hour|day)s?", re.I)
+_EVERY = re.compile(r"every\s+(?:(\d+)\s+)?(second|minute|hour|day)s?", re.IGNORECASE)
 _PERIOD_PER_YEAR = {"second": 31_557_600, "minute": 525_960, "hour": 8_766, "day": 365.25}
 
 
@@ -50,8 +50,11 @@ class Advice:
     derivations: dict[str, str] = field(default_factory=dict)  # entity -> how the figure was obtained
 
     def as_planner_input(self) -> dict[str, Any]:
-        return {"partition": dict(self.partition), "integer_keys": list(self.integer_keys),
-                "bigint_keys": list(self.bigint_keys)}
+        return {
+            "partition": dict(self.partition),
+            "integer_keys": list(self.integer_keys),
+            "bigint_keys": list(self.bigint_keys),
+        }
 
 
 def human(n: float) -> str:
@@ -104,14 +107,22 @@ def decide(req: Requirements, *, force_partition: set[str] | None = None) -> Adv
         for name in req.entities:
             if _kind(req, name) != "timeseries" or name in adv.yearly_rows:
                 continue
-            source = next((r.target for r in req.relationships if r.source == name and r.kind == "many_to_one"
-                           and r.target in adv.total_rows), None)
+            source = next(
+                (
+                    r.target
+                    for r in req.relationships
+                    if r.source == name and r.kind == "many_to_one" and r.target in adv.total_rows
+                ),
+                None,
+            )
             if source:
                 adv.yearly_rows[name] = adv.total_rows[source] * per_year
                 adv.total_rows[name] = adv.yearly_rows[name] * HORIZON_YEARS
-                adv.derivations[name] = (f"{human(adv.total_rows[source])} {req.entities[source].table} × one per "
-                                         f"{m.group(0).lower().replace('every ', '')} → "
-                                         f"{human(adv.yearly_rows[name])} rows/year")
+                adv.derivations[name] = (
+                    f"{human(adv.total_rows[source])} {req.entities[source].table} × one per "
+                    f"{m.group(0).lower().replace('every ', '')} → "
+                    f"{human(adv.yearly_rows[name])} rows/year"
+                )
     for name in req.entities:
         kind = _kind(req, name)
         flags = _flags(req, name)
@@ -121,9 +132,11 @@ def decide(req: Requirements, *, force_partition: set[str] | None = None) -> Adv
         if force_partition and name in force_partition:
             adv.partition[name] = "time-series pattern: readings are partitioned by time for retention"
         elif timed and (yearly >= PARTITION_ROWS_PER_YEAR or total >= PARTITION_TOTAL_ROWS):
-            adv.partition[name] = (f"{adv.derivations.get(name, human(total) + ' rows')}: "
-                                   f"≥ {human(PARTITION_ROWS_PER_YEAR)} rows/year or {human(PARTITION_TOTAL_ROWS)} "
-                                   f"rows in total")
+            adv.partition[name] = (
+                f"{adv.derivations.get(name, human(total) + ' rows')}: "
+                f"≥ {human(PARTITION_ROWS_PER_YEAR)} rows/year or {human(PARTITION_TOTAL_ROWS)} "
+                f"rows in total"
+            )
         if ("small_key" in flags or kind in ("classifier", "tag")) and total < INT_MAX / 20:
             adv.integer_keys.append(name)
         elif "small_key" in flags:
@@ -133,11 +146,39 @@ def decide(req: Requirements, *, force_partition: set[str] | None = None) -> Adv
 
 # -- estimates ------------------------------------------------------------------------------------------
 
-_FIXED = {"BIGINT": 8, "INT8": 8, "INTEGER": 4, "INT": 4, "INT4": 4, "SMALLINT": 2, "BOOLEAN": 1, "TIMESTAMPTZ": 8,
-          "TIMESTAMP": 8, "DATE": 4, "TIME": 8, "UUID": 16, "DOUBLE PRECISION": 8, "REAL": 4, "INTERVAL": 16,
-          "INET": 7, "MONEY": 8}
-_TEXT_GUESS = {"email": 24, "password_hash": 61, "first_name": 7, "last_name": 8, "phone": 13, "name": 20,
-               "title": 30, "slug": 24, "sku": 12, "description": 200, "body": 400, "notes": 60}
+_FIXED = {
+    "BIGINT": 8,
+    "INT8": 8,
+    "INTEGER": 4,
+    "INT": 4,
+    "INT4": 4,
+    "SMALLINT": 2,
+    "BOOLEAN": 1,
+    "TIMESTAMPTZ": 8,
+    "TIMESTAMP": 8,
+    "DATE": 4,
+    "TIME": 8,
+    "UUID": 16,
+    "DOUBLE PRECISION": 8,
+    "REAL": 4,
+    "INTERVAL": 16,
+    "INET": 7,
+    "MONEY": 8,
+}
+_TEXT_GUESS = {
+    "email": 24,
+    "password_hash": 61,
+    "first_name": 7,
+    "last_name": 8,
+    "phone": 13,
+    "name": 20,
+    "title": 30,
+    "slug": 24,
+    "sku": 12,
+    "description": 200,
+    "body": 400,
+    "notes": 60,
+}
 
 
 def column_width(name: str, type_: str, enums: set[str]) -> float:
@@ -198,7 +239,9 @@ def estimates(schema: Schema, req: Requirements, adv: Advice) -> dict[str, Any]:
             if t.name in rows:
                 continue
             kind = t.attrs.get("design", {}).get("kind", "thing")
-            parents = [fk.ref_table for fk in t.foreign_keys if fk.ref_table in rows and fk.ref_table != t.name]
+            parents = [
+                fk.ref_table for fk in t.foreign_keys if fk.ref_table in rows and fk.ref_table != t.name
+            ]
             if parents and kind in fanout:
                 rows[t.name] = max(rows[p] for p in parents) * fanout[kind]
                 origin[t.name] = f"{fanout[kind]} per {parents[0]} row (assumed)"
@@ -211,8 +254,16 @@ def estimates(schema: Schema, req: Requirements, adv: Advice) -> dict[str, Any]:
         size = (width + idx_bytes_per_row) * n if n else None
         if size:
             total_bytes += size
-        per_table.append({"table": t.name, "row_bytes": round(width), "index_bytes_per_row": round(idx_bytes_per_row),
-                          "rows": n, "rows_origin": origin.get(t.name), "estimated_bytes": size})
+        per_table.append(
+            {
+                "table": t.name,
+                "row_bytes": round(width),
+                "index_bytes_per_row": round(idx_bytes_per_row),
+                "rows": n,
+                "rows_origin": origin.get(t.name),
+                "estimated_bytes": size,
+            }
+        )
     index_count = sum(len(t.indexes) for t in base_tables) + sum(len(v.indexes) for v in schema.views)
     return {
         "tables": len(base_tables),
@@ -225,13 +276,16 @@ def estimates(schema: Schema, req: Requirements, adv: Advice) -> dict[str, Any]:
         "materialized_views": len([v for v in schema.views if v.materialized]),
         "per_table": per_table,
         "estimated_total_bytes": total_bytes or None,
-        "method": ("estimated: heap row = 24-byte header + 4-byte item pointer + column widths (fixed types exact, "
-                   "variable types at assumed averages) aligned to 8; each B-tree entry = 12 bytes + key at 90% "
-                   f"fill; rows = stated figures over {HORIZON_YEARS} years, children a fixed multiple of their parent"),
+        "method": (
+            "estimated: heap row = 24-byte header + 4-byte item pointer + column widths (fixed types exact, "
+            "variable types at assumed averages) aligned to 8; each B-tree entry = 12 bytes + key at 90% "
+            f"fill; rows = stated figures over {HORIZON_YEARS} years, children a fixed multiple of their parent"
+        ),
     }
 
 
 # -- recommendations --------------------------------------------------------------------------------------
+
 
 def recommendations(schema: Schema, req: Requirements, adv: Advice) -> list[Recommendation]:
     recs: list[Recommendation] = []
@@ -247,20 +301,45 @@ def recommendations(schema: Schema, req: Requirements, adv: Advice) -> list[Reco
         if typ == "BIGINT":
             if yearly:
                 years = INT_MAX / yearly
-                when = (f" within {years * 365:.0f} days" if years < 1 else f" in about {years:.0f} years"
-                        if years < 200 else " eventually; BIGINT costs 4 bytes per row")
-                recs.append(Recommendation(
-                    f"BIGINT key on {table}", "a 4-byte INTEGER key would run out" + when,
-                    f"{adv.derivations.get(name)}; INTEGER max {human(INT_MAX)}", table, True))
+                when = (
+                    f" within {years * 365:.0f} days"
+                    if years < 1
+                    else f" in about {years:.0f} years"
+                    if years < 200
+                    else " eventually; BIGINT costs 4 bytes per row"
+                )
+                recs.append(
+                    Recommendation(
+                        f"BIGINT key on {table}",
+                        "a 4-byte INTEGER key would run out" + when,
+                        f"{adv.derivations.get(name)}; INTEGER max {human(INT_MAX)}",
+                        table,
+                        True,
+                    )
+                )
             else:
-                recs.append(Recommendation(
-                    f"BIGINT key on {table}", f"{human(total)} rows stated; BIGINT never needs a key-type migration "
-                    "on a growing table, for 4 bytes per row", adv.derivations.get(name, ""), table, True))
+                recs.append(
+                    Recommendation(
+                        f"BIGINT key on {table}",
+                        f"{human(total)} rows stated; BIGINT never needs a key-type migration "
+                        "on a growing table, for 4 bytes per row",
+                        adv.derivations.get(name, ""),
+                        table,
+                        True,
+                    )
+                )
     small = [ent_table[n] for n in adv.integer_keys if n in ent_table]
     if small:
-        recs.append(Recommendation(
-            f"INTEGER keys on {', '.join(small)}", "reference tables stay small: 4-byte keys halve the key "
-            "size in every referencing row and index", f"INTEGER max {human(INT_MAX)} rows", None, True))
+        recs.append(
+            Recommendation(
+                f"INTEGER keys on {', '.join(small)}",
+                "reference tables stay small: 4-byte keys halve the key "
+                "size in every referencing row and index",
+                f"INTEGER max {human(INT_MAX)} rows",
+                None,
+                True,
+            )
+        )
     # partitioning
     for name, reason in adv.partition.items():
         table = ent_table.get(name)
@@ -268,65 +347,118 @@ def recommendations(schema: Schema, req: Requirements, adv: Advice) -> list[Reco
         if t is None or not t.partition_by:
             continue
         per_month = (adv.yearly_rows.get(name) or 0) / 12
-        recs.append(Recommendation(
-            f"Partition {table} by month on {t.partition_by[7:-1]}",
-            "keeps recent partitions and their indexes small, lets queries on a time range skip old months "
-            "(partition pruning), and turns retention into DROP TABLE of a partition instead of a huge DELETE",
-            reason + (f"; ≈ {human(per_month)} rows per monthly partition" if per_month else ""), table, True))
+        recs.append(
+            Recommendation(
+                f"Partition {table} by month on {t.partition_by[7:-1]}",
+                "keeps recent partitions and their indexes small, lets queries on a time range skip old months "
+                "(partition pruning), and turns retention into DROP TABLE of a partition instead of a huge DELETE",
+                reason + (f"; ≈ {human(per_month)} rows per monthly partition" if per_month else ""),
+                table,
+                True,
+            )
+        )
     # catalog materialized view
     for v in schema.views:
         if v.materialized and v.name.endswith("_catalog"):
             base = v.depends_on[0].split(".")[-1] if v.depends_on else ""
             ent = next((e.name for e in req.entities.values() if e.table == base), None)
             n = adv.total_rows.get(ent or "", 0)
-            numbers = f"{human(n)} {base} stated" if n else f"{len(v.depends_on) - 1} aggregated tables joined per read"
-            recs.append(Recommendation(
-                f"Materialized view {v.name} for catalog pages",
-                f"catalog reads aggregate {', '.join(d.split('.')[-1] for d in v.depends_on[1:])}; precompute them "
-                f"and refresh with REFRESH MATERIALIZED VIEW CONCURRENTLY (unique index on id) every few minutes",
-                numbers, v.name, True))
+            numbers = (
+                f"{human(n)} {base} stated"
+                if n
+                else f"{len(v.depends_on) - 1} aggregated tables joined per read"
+            )
+            recs.append(
+                Recommendation(
+                    f"Materialized view {v.name} for catalog pages",
+                    f"catalog reads aggregate {', '.join(d.split('.')[-1] for d in v.depends_on[1:])}; precompute them "
+                    f"and refresh with REFRESH MATERIALIZED VIEW CONCURRENTLY (unique index on id) every few minutes",
+                    numbers,
+                    v.name,
+                    True,
+                )
+            )
         elif v.materialized and v.name.endswith("_hourly"):
-            recs.append(Recommendation(
-                f"Hourly rollup {v.name}", "dashboards read the rollup, not raw rows; refresh it CONCURRENTLY "
-                "after each hour closes", "", v.name, True))
+            recs.append(
+                Recommendation(
+                    f"Hourly rollup {v.name}",
+                    "dashboards read the rollup, not raw rows; refresh it CONCURRENTLY "
+                    "after each hour closes",
+                    "",
+                    v.name,
+                    True,
+                )
+            )
     # read replicas
     biggest = max(adv.total_rows.items(), key=lambda kv: kv[1], default=None)
     if biggest and biggest[1] >= READ_REPLICA_ROWS:
-        recs.append(Recommendation(
-            "Add a read replica for reads and reports",
-            "send catalog browsing, search and reporting to a streaming replica so writes on the primary are "
-            "not slowed by long reads", f"{adv.derivations.get(biggest[0], human(biggest[1]))} "
-            f"(≥ {human(READ_REPLICA_ROWS)})", None, False))
+        recs.append(
+            Recommendation(
+                "Add a read replica for reads and reports",
+                "send catalog browsing, search and reporting to a streaming replica so writes on the primary are "
+                "not slowed by long reads",
+                f"{adv.derivations.get(biggest[0], human(biggest[1]))} (≥ {human(READ_REPLICA_ROWS)})",
+                None,
+                False,
+            )
+        )
     # public identifiers
     for t in schema.tables:
         for c in t.columns:
             if c.name in ("order_number", "invoice_number") and c.default is None:
-                recs.append(Recommendation(
-                    f"Non-guessable {t.name}.{c.name}",
-                    f"generate {c.name} from gen_random_uuid() or a keyed sequence so customers cannot enumerate "
-                    "other customers' records; the BIGINT id stays internal", "", t.name, False))
+                recs.append(
+                    Recommendation(
+                        f"Non-guessable {t.name}.{c.name}",
+                        f"generate {c.name} from gen_random_uuid() or a keyed sequence so customers cannot enumerate "
+                        "other customers' records; the BIGINT id stays internal",
+                        "",
+                        t.name,
+                        False,
+                    )
+                )
     # multi-tenant
     tenant = schema.attrs.get("design", {}).get("tenant")
     if tenant:
         n = len([t for t in schema.tables if t.rls_enabled])
-        recs.append(Recommendation(
-            "Connect as a non-owner role and set the tenant per transaction",
-            f"row-level security on {n} tables filters by {tenant['column']}; table owners bypass RLS, so the "
-            f"application must use another role and run SET LOCAL {tenant['setting']} = '<id>'", "", None, True))
+        recs.append(
+            Recommendation(
+                "Connect as a non-owner role and set the tenant per transaction",
+                f"row-level security on {n} tables filters by {tenant['column']}; table owners bypass RLS, so the "
+                f"application must use another role and run SET LOCAL {tenant['setting']} = '<id>'",
+                "",
+                None,
+                True,
+            )
+        )
     # time series retention
     for t in schema.tables:
         if t.partition_by and t.attrs.get("design", {}).get("kind") in ("timeseries", "log", "event"):
-            recs.append(Recommendation(
-                f"Retention on {t.name}", f"schedule drop_old_{t.name}_partitions('90 days') and "
-                f"create_{t.name}_partitions(3) monthly (pg_cron or an external scheduler)", "", t.name, True))
+            recs.append(
+                Recommendation(
+                    f"Retention on {t.name}",
+                    f"schedule drop_old_{t.name}_partitions('90 days') and "
+                    f"create_{t.name}_partitions(3) monthly (pg_cron or an external scheduler)",
+                    "",
+                    t.name,
+                    True,
+                )
+            )
     if any(t.partition_by for t in schema.tables):
-        recs.append(Recommendation(
-            "TimescaleDB (optional)", "on a server with the timescaledb extension, hypertables add compression and "
-            "continuous aggregates; this design uses native partitioning, which runs everywhere", "", None, False))
+        recs.append(
+            Recommendation(
+                "TimescaleDB (optional)",
+                "on a server with the timescaledb extension, hypertables add compression and "
+                "continuous aggregates; this design uses native partitioning, which runs everywhere",
+                "",
+                None,
+                False,
+            )
+        )
     return recs
 
 
 # -- checked claims --------------------------------------------------------------------------------------
+
 
 def normal_form(schema: Schema) -> tuple[str, list[str]]:
     """Check the model for the usual normal-form violations; return the level reached and the problems.
@@ -365,9 +497,13 @@ def normal_form(schema: Schema) -> tuple[str, list[str]]:
             for c in t.columns:
                 if c.name in fk_cols:
                     continue  # part of a (composite) foreign key, not a copy
-                if c.name.startswith(prefix) and not c.name.endswith("_id") and ref.column(c.name[len(prefix):]) \
-                        and c.name[len(prefix):] not in ("created_at", "updated_at"):
-                    problems_3nf.append(f"{t.name}.{c.name} copies {ref.name}.{c.name[len(prefix):]}")
+                if (
+                    c.name.startswith(prefix)
+                    and not c.name.endswith("_id")
+                    and ref.column(c.name[len(prefix) :])
+                    and c.name[len(prefix) :] not in ("created_at", "updated_at")
+                ):
+                    problems_3nf.append(f"{t.name}.{c.name} copies {ref.name}.{c.name[len(prefix) :]}")
     if problems_1nf:
         return "unnormalized", problems_1nf
     if problems_2nf:
@@ -396,6 +532,12 @@ def timescaledb_statements(design: Any) -> None:
             f"ALTER TABLE public.{t.name} SET (timescaledb.compress);",
             f"SELECT add_compression_policy('public.{t.name}', INTERVAL '7 days');",
         ]
-        design.recommendations.append(Recommendation(
-            f"TimescaleDB is available: hypertable for {t.name}",
-            "the validation server offers the timescaledb extension: " + " ".join(stmts), "", t.name, False))
+        design.recommendations.append(
+            Recommendation(
+                f"TimescaleDB is available: hypertable for {t.name}",
+                "the validation server offers the timescaledb extension: " + " ".join(stmts),
+                "",
+                t.name,
+                False,
+            )
+        )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ KB_DIR = Path(__file__).with_name("kb")
 PATTERN_DIR = KB_DIR / "patterns"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(name: str) -> Any:
     return json.loads((KB_DIR / name).read_text(encoding="utf-8"))
 
@@ -114,13 +114,22 @@ def archetypes() -> dict[str, Archetype]:
     out: dict[str, Archetype] = {}
     for raw in _load("archetypes.json")["archetypes"]:
         a = Archetype(
-            id=raw["id"], kind=raw["kind"], nouns=list(raw["nouns"]), table=raw.get("table"),
+            id=raw["id"],
+            kind=raw["kind"],
+            nouns=list(raw["nouns"]),
+            table=raw.get("table"),
             columns=[parse_column_spec(s) for s in raw.get("columns", [])],
-            extra_columns={k: [parse_column_spec(s) for s in v] for k, v in raw.get("extra_columns", {}).items()},
-            flags=set(raw.get("flags", [])), flags_by_noun=raw.get("flags_by_noun", {}),
-            refs=list(raw.get("refs", [])), children=list(raw.get("children", [])),
-            checks=list(raw.get("checks", [])), checks_by_noun=raw.get("checks_by_noun", {}),
-            unique=[list(u) for u in raw.get("unique", [])], raw=raw,
+            extra_columns={
+                k: [parse_column_spec(s) for s in v] for k, v in raw.get("extra_columns", {}).items()
+            },
+            flags=set(raw.get("flags", [])),
+            flags_by_noun=raw.get("flags_by_noun", {}),
+            refs=list(raw.get("refs", [])),
+            children=list(raw.get("children", [])),
+            checks=list(raw.get("checks", [])),
+            checks_by_noun=raw.get("checks_by_noun", {}),
+            unique=[list(u) for u in raw.get("unique", [])],
+            raw=raw,
         )
         out[a.id] = a
     return out
@@ -174,7 +183,7 @@ def status_defaults(kind: str) -> list[str]:
     return list(table.get(kind) or table["generic"])
 
 
-@lru_cache(maxsize=None)
+@cache
 def attribute_rule(name: str) -> dict[str, Any] | None:
     """The first attribute rule matching a column name (whole name, then last word, then suffix)."""
     head = name.rsplit("_", 1)[-1]
@@ -208,16 +217,31 @@ def patterns() -> dict[str, dict[str, Any]]:
 
 
 def pattern_names() -> list[str]:
-    order = ["e-commerce", "social-network", "saas-multi-tenant", "analytics", "event-sourcing", "time-series"]
+    order = [
+        "e-commerce",
+        "social-network",
+        "saas-multi-tenant",
+        "analytics",
+        "event-sourcing",
+        "time-series",
+    ]
     names = list(patterns())
     return [n for n in order if n in names] + sorted(n for n in names if n not in order)
 
 
 PATTERN_ALIASES = {
-    "ecommerce": "e-commerce", "shop": "e-commerce", "store": "e-commerce", "social": "social-network",
-    "saas": "saas-multi-tenant", "multi-tenant": "saas-multi-tenant", "multitenant": "saas-multi-tenant",
-    "event-store": "event-sourcing", "events": "event-sourcing", "timeseries": "time-series",
-    "iot": "time-series", "metrics": "time-series",
+    "ecommerce": "e-commerce",
+    "shop": "e-commerce",
+    "store": "e-commerce",
+    "social": "social-network",
+    "saas": "saas-multi-tenant",
+    "multi-tenant": "saas-multi-tenant",
+    "multitenant": "saas-multi-tenant",
+    "event-store": "event-sourcing",
+    "events": "event-sourcing",
+    "timeseries": "time-series",
+    "iot": "time-series",
+    "metrics": "time-series",
 }
 
 

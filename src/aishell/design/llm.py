@@ -31,9 +31,21 @@ DEFAULTS = {
     "anthropic": {"endpoint": "https://api.anthropic.com", "model": "claude-3-5-haiku-latest"},
     "ollama": {"endpoint": "http://127.0.0.1:11434", "model": "llama3.1"},
 }
-FEATURE_NAMES = ["soft_delete", "audit_trail", "multi_tenant", "multi_currency", "multi_language", "inventory",
-                 "reviews", "full_text_search", "fuzzy_search", "uuid_keys", "event_sourcing", "time_series",
-                 "analytics"]
+FEATURE_NAMES = [
+    "soft_delete",
+    "audit_trail",
+    "multi_tenant",
+    "multi_currency",
+    "multi_language",
+    "inventory",
+    "reviews",
+    "full_text_search",
+    "fuzzy_search",
+    "uuid_keys",
+    "event_sourcing",
+    "time_series",
+    "analytics",
+]
 
 REQUIREMENTS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -61,8 +73,11 @@ REQUIREMENTS_SCHEMA: dict[str, Any] = {
                                 "type": {"type": "string", "description": "PostgreSQL type, optional"},
                                 "required": {"type": "boolean"},
                                 "unique": {"type": "boolean"},
-                                "values": {"type": "array", "items": {"type": "string"},
-                                           "description": "allowed values of a status/type column"},
+                                "values": {
+                                    "type": "array",
+                                    "items": {"type": "string"},
+                                    "description": "allowed values of a status/type column",
+                                },
                             },
                         },
                     },
@@ -76,8 +91,11 @@ REQUIREMENTS_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "required": ["kind", "from", "to"],
                 "properties": {
-                    "kind": {"type": "string", "enum": ["many_to_one", "one_to_one", "many_to_many", "self"],
-                             "description": "many_to_one: 'from' holds a foreign key to 'to'"},
+                    "kind": {
+                        "type": "string",
+                        "enum": ["many_to_one", "one_to_one", "many_to_many", "self"],
+                        "description": "many_to_one: 'from' holds a foreign key to 'to'",
+                    },
                     "from": {"type": "string"},
                     "to": {"type": "string"},
                     "role": {"type": "string", "description": "column name stem when not the target's name"},
@@ -94,7 +112,10 @@ REQUIREMENTS_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "count": {"type": "number"},
                     "entity": {"type": "string"},
-                    "period": {"type": "string", "enum": ["second", "minute", "hour", "day", "week", "month", "year"]},
+                    "period": {
+                        "type": "string",
+                        "enum": ["second", "minute", "hour", "day", "week", "month", "year"],
+                    },
                 },
             },
         },
@@ -140,24 +161,35 @@ def settings(provider: str, config: Any = None) -> LLMSettings:
 
         return expand_env(str(v), f"[llm] {key}")
 
-    env_endpoint = {"openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL", "ollama": "OLLAMA_HOST"}[provider]
+    env_endpoint = {"openai": "OPENAI_BASE_URL", "anthropic": "ANTHROPIC_BASE_URL", "ollama": "OLLAMA_HOST"}[
+        provider
+    ]
     env_key = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "ollama": ""}[provider]
-    endpoint = os.environ.get("AISHELL_LLM_ENDPOINT") or os.environ.get(env_endpoint) or conf("endpoint") \
+    endpoint = (
+        os.environ.get("AISHELL_LLM_ENDPOINT")
+        or os.environ.get(env_endpoint)
+        or conf("endpoint")
         or DEFAULTS[provider]["endpoint"]
+    )
     if provider == "ollama" and not endpoint.startswith("http"):
         endpoint = "http://" + endpoint
     model = os.environ.get("AISHELL_LLM_MODEL") or conf("model") or DEFAULTS[provider]["model"]
-    key = os.environ.get("AISHELL_LLM_API_KEY") or (os.environ.get(env_key) if env_key else None) or conf("api_key")
+    key = (
+        os.environ.get("AISHELL_LLM_API_KEY")
+        or (os.environ.get(env_key) if env_key else None)
+        or conf("api_key")
+    )
     timeout = float(os.environ.get("AISHELL_LLM_TIMEOUT") or section.get("timeout") or 60)
     return LLMSettings(provider, endpoint.rstrip("/"), model, key, timeout)
 
 
 def _post(url: str, body: dict[str, Any], headers: dict[str, str], timeout: float) -> dict[str, Any]:
     data = json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method="POST",
-                                 headers={"Content-Type": "application/json", **headers})
+    req = urllib.request.Request(
+        url, data=data, method="POST", headers={"Content-Type": "application/json", **headers}
+    )
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - user-configured endpoint
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             raw = resp.read()
     except urllib.error.HTTPError as exc:
         raise LLMError(f"HTTP {exc.code} from {url}") from None
@@ -176,11 +208,18 @@ def ask(s: LLMSettings, text: str) -> Any:
     if s.provider == "openai":
         if not s.api_key:
             raise LLMError("no API key (set OPENAI_API_KEY or [llm] api_key)")
-        body = {"model": s.model, "temperature": 0,
-                "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}],
-                "response_format": {"type": "json_schema",
-                                    "json_schema": {"name": "requirements", "schema": REQUIREMENTS_SCHEMA}}}
-        out = _post(f"{s.endpoint}/v1/chat/completions", body, {"Authorization": f"Bearer {s.api_key}"}, s.timeout)
+        body = {
+            "model": s.model,
+            "temperature": 0,
+            "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}],
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "requirements", "schema": REQUIREMENTS_SCHEMA},
+            },
+        }
+        out = _post(
+            f"{s.endpoint}/v1/chat/completions", body, {"Authorization": f"Bearer {s.api_key}"}, s.timeout
+        )
         try:
             content = out["choices"][0]["message"]["content"]
         except (KeyError, IndexError, TypeError):
@@ -189,13 +228,26 @@ def ask(s: LLMSettings, text: str) -> Any:
     if s.provider == "anthropic":
         if not s.api_key:
             raise LLMError("no API key (set ANTHROPIC_API_KEY or [llm] api_key)")
-        body = {"model": s.model, "max_tokens": 4096, "system": SYSTEM_PROMPT,
-                "messages": [{"role": "user", "content": user}],
-                "tools": [{"name": "submit_requirements", "description": "Submit the parsed requirements.",
-                           "input_schema": REQUIREMENTS_SCHEMA}],
-                "tool_choice": {"type": "tool", "name": "submit_requirements"}}
-        out = _post(f"{s.endpoint}/v1/messages", body,
-                    {"x-api-key": s.api_key, "anthropic-version": "2023-06-01"}, s.timeout)
+        body = {
+            "model": s.model,
+            "max_tokens": 4096,
+            "system": SYSTEM_PROMPT,
+            "messages": [{"role": "user", "content": user}],
+            "tools": [
+                {
+                    "name": "submit_requirements",
+                    "description": "Submit the parsed requirements.",
+                    "input_schema": REQUIREMENTS_SCHEMA,
+                }
+            ],
+            "tool_choice": {"type": "tool", "name": "submit_requirements"},
+        }
+        out = _post(
+            f"{s.endpoint}/v1/messages",
+            body,
+            {"x-api-key": s.api_key, "anthropic-version": "2023-06-01"},
+            s.timeout,
+        )
         blocks = out.get("content") if isinstance(out, dict) else None
         if not isinstance(blocks, list):
             raise LLMError("unexpected Anthropic answer shape")
@@ -206,8 +258,13 @@ def ask(s: LLMSettings, text: str) -> Any:
             if isinstance(b, dict) and b.get("type") == "text":
                 return extract_json(b.get("text", ""))
         raise LLMError("the Anthropic answer had no tool call or text")
-    body = {"model": s.model, "stream": False, "format": REQUIREMENTS_SCHEMA, "options": {"temperature": 0},
-            "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]}
+    body = {
+        "model": s.model,
+        "stream": False,
+        "format": REQUIREMENTS_SCHEMA,
+        "options": {"temperature": 0},
+        "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}],
+    }
     out = _post(f"{s.endpoint}/api/chat", body, {}, s.timeout)
     try:
         content = out["message"]["content"]
@@ -223,7 +280,7 @@ def extract_json(content: Any) -> Any:
     if not isinstance(content, str):
         raise LLMError("the model's answer is not text")
     text = content.strip()
-    fence = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
+    fence = re.search(r"```(?:json)?\s*(.*?)```", text, re.DOTALL)
     if fence:
         text = fence.group(1).strip()
     try:
@@ -233,7 +290,7 @@ def extract_json(content: Any) -> Any:
     start, end = text.find("{"), text.rfind("}")
     if start >= 0 and end > start:
         try:
-            return json.loads(text[start:end + 1])
+            return json.loads(text[start : end + 1])
         except json.JSONDecodeError:
             pass
     raise LLMError("the model's answer is not valid JSON")
@@ -269,8 +326,14 @@ def normalize(data: Any, text: str) -> Requirements:
         if not name or name in req.entities or name in ("id",):
             continue
         arch = kb.archetype_for(name) or kb.archetype_for(name.rsplit("_", 1)[-1])
-        e = Entity(name=name, table=plural(name), noun=name if kb.archetype_for(name) else name.rsplit("_", 1)[-1],
-                   archetype=arch.id if arch else None, origin="text", evidence="language model")
+        e = Entity(
+            name=name,
+            table=plural(name),
+            noun=name if kb.archetype_for(name) else name.rsplit("_", 1)[-1],
+            archetype=arch.id if arch else None,
+            origin="text",
+            evidence="language model",
+        )
         for a in (raw.get("attributes") or []) if isinstance(raw, dict) else []:
             if not isinstance(a, dict):
                 a = {"name": a}
@@ -279,29 +342,46 @@ def normalize(data: Any, text: str) -> Requirements:
                 continue
             values = [re.sub(r"[^a-z0-9]+", "_", str(v).lower()).strip("_") for v in (a.get("values") or [])]
             values = [v for v in values if v] or None
-            typ = a.get("type") if isinstance(a.get("type"), str) and re.match(r"^[A-Za-z][A-Za-z0-9_ (),\[\]]*$",
-                                                                                 a.get("type") or "") else None
-            e.attributes.append(Attribute(name=an, type=typ.upper() if typ and not values else None,
-                                          not_null=bool(a.get("required")), unique=bool(a.get("unique")),
-                                          enum=values, evidence="language model"))
+            typ = (
+                a.get("type")
+                if isinstance(a.get("type"), str)
+                and re.match(r"^[A-Za-z][A-Za-z0-9_ (),\[\]]*$", a.get("type") or "")
+                else None
+            )
+            e.attributes.append(
+                Attribute(
+                    name=an,
+                    type=typ.upper() if typ and not values else None,
+                    not_null=bool(a.get("required")),
+                    unique=bool(a.get("unique")),
+                    enum=values,
+                    evidence="language model",
+                )
+            )
         req.entities[name] = e
     if not req.entities:
         raise LLMError("the answer names no usable entities")
     for raw in data.get("relationships") or []:
         if not isinstance(raw, dict):
             continue
-        kind = raw.get("kind") if raw.get("kind") in ("many_to_one", "one_to_one", "many_to_many", "self") \
+        kind = (
+            raw.get("kind")
+            if raw.get("kind") in ("many_to_one", "one_to_one", "many_to_many", "self")
             else "many_to_one"
+        )
         a, b = _name(raw.get("from")), _name(raw.get("to"))
         if a not in req.entities or (b not in req.entities and kind != "self"):
             continue  # a reference to something it did not name: dropped
         if kind == "self" or a == b:
-            req.relationships.append(Relationship("self", a, a, role="parent", origin="text", evidence="language model"))
+            req.relationships.append(
+                Relationship("self", a, a, role="parent", origin="text", evidence="language model")
+            )
             req.entities[a].self_ref = "parent"
             continue
         role = _name(raw.get("role")) if raw.get("role") else None
-        rel = Relationship(kind, a, b, role=role if role and role != b else None, origin="text",
-                           evidence="language model")
+        rel = Relationship(
+            kind, a, b, role=role if role and role != b else None, origin="text", evidence="language model"
+        )
         if not any(r.key == rel.key for r in req.relationships):
             req.relationships.append(rel)
     for f in data.get("features") or []:
@@ -318,10 +398,20 @@ def normalize(data: Any, text: str) -> Requirements:
         ent = _name(raw.get("entity"))
         count = raw.get("count")
         if ent in req.entities and isinstance(count, (int, float)) and count > 0:
-            period = raw.get("period") if raw.get("period") in ("second", "minute", "hour", "day", "week", "month",
-                                                                   "year") else None
-            req.scale.append(ScaleFigure(count=float(count), noun=ent, entity=ent, period=period,
-                                         text=f"{count:g} {ent}" + (f" per {period}" if period else "")))
+            period = (
+                raw.get("period")
+                if raw.get("period") in ("second", "minute", "hour", "day", "week", "month", "year")
+                else None
+            )
+            req.scale.append(
+                ScaleFigure(
+                    count=float(count),
+                    noun=ent,
+                    entity=ent,
+                    period=period,
+                    text=f"{count:g} {ent}" + (f" per {period}" if period else ""),
+                )
+            )
     if not req.scale:
         for s in find_scale(text):
             if s.noun in req.entities:
@@ -332,7 +422,9 @@ def normalize(data: Any, text: str) -> Requirements:
     return req
 
 
-def design_with_llm(text: str, provider: str, *, config: Any = None) -> tuple[Requirements | None, str, str | None]:
+def design_with_llm(
+    text: str, provider: str, *, config: Any = None
+) -> tuple[Requirements | None, str, str | None]:
     """(requirements or None, engine name, note). None means: use the offline parser (the note says why)."""
     try:
         s = settings(provider, config)

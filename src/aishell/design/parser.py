@@ -30,15 +30,92 @@ from aishell.design.requirements import Attribute, Entity, Relationship, Require
 
 # -- inflection helpers ------------------------------------------------------------------------------
 
-_LATIN_US = {"status", "bus", "campus", "virus", "bonus", "census", "corpus", "focus", "radius", "genus", "cactus",
-             "stimulus", "syllabus", "thesaurus", "alumnus", "nexus", "prospectus", "consensus", "surplus", "sinus",
-             "octopus", "circus", "chorus", "fungus", "nucleus", "terminus", "abacus", "exodus", "opus", "lotus",
-             "walrus", "citrus", "apparatus", "plus", "minus", "onus", "impetus", "hiatus", "caucus", "campus",
-             "us", "thus", "versus", "canvas", "atlas", "alias", "bias", "gas", "lens", "iris", "axis"}
-_UNCOUNTABLE_KEEP = {"data", "media", "news", "series", "species", "staff", "equipment", "inventory", "stock",
-                     "feedback", "information", "software", "metadata", "analytics", "status", "address",
-                     "access", "progress", "class", "business", "campus", "bus", "census", "bonus",
-                     "virus", "canvas", "alias", "atlas", "lens", "gas", "corpus", "thesis"}
+_LATIN_US = {
+    "status",
+    "bus",
+    "campus",
+    "virus",
+    "bonus",
+    "census",
+    "corpus",
+    "focus",
+    "radius",
+    "genus",
+    "cactus",
+    "stimulus",
+    "syllabus",
+    "thesaurus",
+    "alumnus",
+    "nexus",
+    "prospectus",
+    "consensus",
+    "surplus",
+    "sinus",
+    "octopus",
+    "circus",
+    "chorus",
+    "fungus",
+    "nucleus",
+    "terminus",
+    "abacus",
+    "exodus",
+    "opus",
+    "lotus",
+    "walrus",
+    "citrus",
+    "apparatus",
+    "plus",
+    "minus",
+    "onus",
+    "impetus",
+    "hiatus",
+    "caucus",
+    "us",
+    "thus",
+    "versus",
+    "canvas",
+    "atlas",
+    "alias",
+    "bias",
+    "gas",
+    "lens",
+    "iris",
+    "axis",
+}
+_UNCOUNTABLE_KEEP = {
+    "data",
+    "media",
+    "news",
+    "series",
+    "species",
+    "staff",
+    "equipment",
+    "inventory",
+    "stock",
+    "feedback",
+    "information",
+    "software",
+    "metadata",
+    "analytics",
+    "status",
+    "address",
+    "access",
+    "progress",
+    "class",
+    "business",
+    "campus",
+    "bus",
+    "census",
+    "bonus",
+    "virus",
+    "canvas",
+    "alias",
+    "atlas",
+    "lens",
+    "gas",
+    "corpus",
+    "thesis",
+}
 
 
 def singular(word: str) -> str:
@@ -48,8 +125,13 @@ def singular(word: str) -> str:
         return word
     if word.endswith("es") and word[:-2] in _LATIN_US:
         return word[:-2]  # "campuses", "bonuses"
-    if word.endswith("us") and len(word) > 4 and word[-3] not in "aeiou" and word[:-1][-1] == "u" and \
-            word[:-1] not in ("menu", "guru", "emu", "tutu", "haiku", "tofu", "gnu"):
+    if (
+        word.endswith("us")
+        and len(word) > 4
+        and word[-3] not in "aeiou"
+        and word[:-1][-1] == "u"
+        and word[:-1] not in ("menu", "guru", "emu", "tutu", "haiku", "tofu", "gnu")
+    ):
         return word  # "census", "virus"-like singulars the list does not name
     s = inflection.singularize(word)
     return s or word
@@ -58,10 +140,28 @@ def singular(word: str) -> str:
 def plural(word: str) -> str:
     """Plural of a snake_case name, inflecting its last word only ("order_item" -> "order_items")."""
     head, _, last = word.rpartition("_")
-    if last in ("staff", "inventory", "stock", "equipment", "feedback", "media", "data", "metadata", "news",
-                "series", "species", "software", "information"):
-        p = {"staff": "staff_members", "inventory": "inventory_items", "stock": "stock_items",
-             "equipment": "equipment_items", "feedback": "feedback_entries"}.get(last, last)
+    if last in (
+        "staff",
+        "inventory",
+        "stock",
+        "equipment",
+        "feedback",
+        "media",
+        "data",
+        "metadata",
+        "news",
+        "series",
+        "species",
+        "software",
+        "information",
+    ):
+        p = {
+            "staff": "staff_members",
+            "inventory": "inventory_items",
+            "stock": "stock_items",
+            "equipment": "equipment_items",
+            "feedback": "feedback_entries",
+        }.get(last, last)
     elif last == "person":
         p = "people"
     else:
@@ -132,15 +232,97 @@ def _verb_candidates(word: str) -> list[str]:
     return out
 
 
-_EXTRA_VERBS = {"belong", "reply", "respond", "refer", "associate", "track", "allow", "need", "want", "store",
-                "contain", "consist", "comprise", "report", "depend", "relate", "assign", "link", "attach",
-                "receive", "leave", "book", "request", "accept", "rate", "review", "like", "comment", "message",
-                "order", "buy", "pay", "place", "post", "write", "create", "upload", "send", "make", "take",
-                "enroll", "enrol", "follow", "join", "attend", "borrow", "return", "reserve", "rent", "register",
-                "subscribe", "apply", "hire", "teach", "treat", "prescribe", "schedule", "cancel", "deliver",
-                "ship", "drive", "ride", "visit", "manage", "own", "host", "organize", "organise", "submit",
-                "sell", "list", "tag", "vote", "favorite", "bookmark", "share", "log", "record", "measure",
-                "monitor", "generate", "emit", "collect", "produce", "play", "watch", "read", "see", "use"}
+_EXTRA_VERBS = {
+    "belong",
+    "reply",
+    "respond",
+    "refer",
+    "associate",
+    "track",
+    "allow",
+    "need",
+    "want",
+    "store",
+    "contain",
+    "consist",
+    "comprise",
+    "report",
+    "depend",
+    "relate",
+    "assign",
+    "link",
+    "attach",
+    "receive",
+    "leave",
+    "book",
+    "request",
+    "accept",
+    "rate",
+    "review",
+    "like",
+    "comment",
+    "message",
+    "order",
+    "buy",
+    "pay",
+    "place",
+    "post",
+    "write",
+    "create",
+    "upload",
+    "send",
+    "make",
+    "take",
+    "enroll",
+    "enrol",
+    "follow",
+    "join",
+    "attend",
+    "borrow",
+    "return",
+    "reserve",
+    "rent",
+    "register",
+    "subscribe",
+    "apply",
+    "hire",
+    "teach",
+    "treat",
+    "prescribe",
+    "schedule",
+    "cancel",
+    "deliver",
+    "ship",
+    "drive",
+    "ride",
+    "visit",
+    "manage",
+    "own",
+    "host",
+    "organize",
+    "organise",
+    "submit",
+    "sell",
+    "list",
+    "tag",
+    "vote",
+    "favorite",
+    "bookmark",
+    "share",
+    "log",
+    "record",
+    "measure",
+    "monitor",
+    "generate",
+    "emit",
+    "collect",
+    "produce",
+    "play",
+    "watch",
+    "read",
+    "see",
+    "use",
+}
 
 
 def snake(words: list[str]) -> str:
@@ -149,10 +331,13 @@ def snake(words: list[str]) -> str:
 
 # -- tokens ------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Tok:
     text: str
-    tag: str  # D det, Q quantifier, P prep, C conj, X aux/adverb, R pronoun, A adj, V verb, N noun, NUM, PUNCT
+    tag: (
+        str  # D det, Q quantifier, P prep, C conj, X aux/adverb, R pronoun, A adj, V verb, N noun, NUM, PUNCT
+    )
     lemma: str = ""
 
 
@@ -185,15 +370,34 @@ class NP:
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*|\d[\d,.]*[kKmMbB]?\+?|[,:/&+()]|<->|->")
 _MULTI = [
-    (("one", "or", "more"), "many"), (("zero", "or", "more"), "many"), (("one", "or", "many"), "many"),
-    (("at", "least", "one"), "many"), (("any", "number", "of"), "many"), (("a", "lot", "of"), "many"),
-    (("lots", "of"), "many"), (("a", "list", "of"), "many"), (("a", "set", "of"), "many"),
-    (("a", "number", "of"), "many"), (("a", "collection", "of"), "many"), (("a", "history", "of"), "many"),
-    (("a", "series", "of"), "many"), (("a", "variety", "of"), "many"), (("more", "than", "one"), "many"),
-    (("many", "to", "many"), "M2M"), (("one", "to", "many"), "O2M"), (("one", "to", "one"), "O2O"),
-    (("many", "to", "one"), "M2O"), (("each", "other"), "EACHOTHER"), (("one", "another"), "EACHOTHER"),
-    (("as", "well", "as"), "and"), (("such", "as"), "EX"), (("for", "example"), "EX"), (("for", "instance"), "EX"),
-    (("e", "g"), "EX"), (("e.g",), "EX"), (("i.e",), "EX"),
+    (("one", "or", "more"), "many"),
+    (("zero", "or", "more"), "many"),
+    (("one", "or", "many"), "many"),
+    (("at", "least", "one"), "many"),
+    (("any", "number", "of"), "many"),
+    (("a", "lot", "of"), "many"),
+    (("lots", "of"), "many"),
+    (("a", "list", "of"), "many"),
+    (("a", "set", "of"), "many"),
+    (("a", "number", "of"), "many"),
+    (("a", "collection", "of"), "many"),
+    (("a", "history", "of"), "many"),
+    (("a", "series", "of"), "many"),
+    (("a", "variety", "of"), "many"),
+    (("more", "than", "one"), "many"),
+    (("many", "to", "many"), "M2M"),
+    (("one", "to", "many"), "O2M"),
+    (("one", "to", "one"), "O2O"),
+    (("many", "to", "one"), "M2O"),
+    (("each", "other"), "EACHOTHER"),
+    (("one", "another"), "EACHOTHER"),
+    (("as", "well", "as"), "and"),
+    (("such", "as"), "EX"),
+    (("for", "example"), "EX"),
+    (("for", "instance"), "EX"),
+    (("e", "g"), "EX"),
+    (("e.g",), "EX"),
+    (("i.e",), "EX"),
 ]
 
 
@@ -216,7 +420,7 @@ def tokenize(clause: str) -> list[Tok]:
     i = 0
     while i < len(words):
         for seq, rep in _MULTI:
-            if tuple(words[i:i + len(seq)]) == seq:
+            if tuple(words[i : i + len(seq)]) == seq:
                 merged.append(f"<{rep}>")
                 i += len(seq)
                 break
@@ -231,8 +435,17 @@ def tokenize(clause: str) -> list[Tok]:
     return toks
 
 
-_SPECIAL = {"<POSS>": "POSS", "<EX>": "EX", "<many>": "Q", "<M2M>": "REL", "<O2M>": "REL", "<O2O>": "REL", "<M2O>": "REL", "<EACHOTHER>": "R",
-            "<and>": "C"}
+_SPECIAL = {
+    "<POSS>": "POSS",
+    "<EX>": "EX",
+    "<many>": "Q",
+    "<M2M>": "REL",
+    "<O2M>": "REL",
+    "<O2O>": "REL",
+    "<M2O>": "REL",
+    "<EACHOTHER>": "R",
+    "<and>": "C",
+}
 
 
 def _base_tag(w: str, lex: dict) -> str:
@@ -269,8 +482,11 @@ def _base_tag(w: str, lex: dict) -> str:
     if w in lex["gerund_nouns"]:
         return "N"
     verb, also_noun = can_be_verb(w)
-    if verb and not also_noun and (w in kb.noun_index() or singular(w) in kb.noun_index()
-                                   or singular(w) in lex["person_words"]):
+    if (
+        verb
+        and not also_noun
+        and (w in kb.noun_index() or singular(w) in kb.noun_index() or singular(w) in lex["person_words"])
+    ):
         also_noun = True  # "logs": a noun our knowledge base knows, whatever the lexicon says
     if verb:
         if w.endswith("ing") and len(w) > 4:
@@ -299,10 +515,18 @@ def _kb_plurals() -> set[str]:
 def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
     for i, t in enumerate(toks):
         prev = toks[i - 1] if i > 0 else None
-        if t.text.endswith("ing") and prev is not None and prev.text in ("are", "is", "am", "was", "were", "be",
-                                                                          "been") and can_be_verb(t.text)[0]:
+        if (
+            t.text.endswith("ing")
+            and prev is not None
+            and prev.text in ("are", "is", "am", "was", "were", "be", "been")
+            and can_be_verb(t.text)[0]
+        ):
             t.tag, t.lemma = "V", verb_lemma(t.text)  # "we are building a platform"
-        if t.text == "like" and prev is not None and (prev.tag in ("X", "R") or prev.tag == "N" and is_plural(prev.text)):
+        if (
+            t.text == "like"
+            and prev is not None
+            and (prev.tag in ("X", "R") or prev.tag == "N" and is_plural(prev.text))
+        ):
             t.tag, t.lemma = "V", "like"  # "users can like posts" (not "like Slack")
         if t.tag == "V" and t.text.endswith("ing") and prev is not None and prev.tag == "D":
             t.tag = "N"  # "each refuelling"
@@ -323,12 +547,21 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
             t.tag = "N"
             continue
         is_verb = False
-        participle = t.text != lemma and t.text.endswith(("ed", "en")) or t.text in lex.get("irregular_verbs", {}) \
+        participle = (
+            t.text != lemma
+            and t.text.endswith(("ed", "en"))
+            or t.text in lex.get("irregular_verbs", {})
             and not third_person
+        )
         if prev is None:
             # clause-initial: an imperative ("track inventory") only when followed by a noun phrase
-            is_verb = t.text == lemma and nxt is not None and nxt.tag in ("D", "Q", "N", "A", "OTHER") \
-                and not is_plural(t.text) and t.text not in kb.noun_index()
+            is_verb = (
+                t.text == lemma
+                and nxt is not None
+                and nxt.tag in ("D", "Q", "N", "A", "OTHER")
+                and not is_plural(t.text)
+                and t.text not in kb.noun_index()
+            )
         elif prev.tag == "X":
             if prev.text in ("has", "have", "had", "having", "is", "are", "was", "were", "be", "been"):
                 is_verb = participle  # "are assigned", but "has reviews", "are orders"
@@ -337,29 +570,52 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
         elif prev.tag == "R":
             is_verb = prev.text not in ("one", "ones")
         elif prev.tag == "C" and prev.text in ("who", "that", "which"):
-            is_verb = third_person or (t.text == lemma and prev2 is not None and prev2.tag in ("N", "VN")
-                                       and is_plural(prev2.text))
+            is_verb = third_person or (
+                t.text == lemma and prev2 is not None and prev2.tag in ("N", "VN") and is_plural(prev2.text)
+            )
         elif prev.text == "to" and t.text == lemma:
             is_verb = True
-        elif prev.tag in ("N", "VN") and t.text == lemma and is_plural(prev.text) and nxt is not None \
-                and nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM"):
+        elif (
+            prev.tag in ("N", "VN")
+            and t.text == lemma
+            and is_plural(prev.text)
+            and nxt is not None
+            and nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM")
+        ):
             is_verb = True  # "drivers accept rides", "users follow other users", "students enroll in"
         elif prev.tag in ("N", "VN") and participle and nxt is not None and nxt.tag in ("P",):
             is_verb = True  # "transactions recorded in a ledger", "tasks assigned to users"
-        elif prev.tag in ("N",) and third_person and not is_plural(prev.text) and (
-                _det_before(toks, i - 1) or prev2 is None and t.text not in _kb_plurals()) \
-                and nxt is not None and nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM") \
-                and not (nxt.tag in ("VN", "V") and nxt.text == verb_lemma(nxt.text)):
+        elif (
+            prev.tag in ("N",)
+            and third_person
+            and not is_plural(prev.text)
+            and (_det_before(toks, i - 1) or prev2 is None and t.text not in _kb_plurals())
+            and nxt is not None
+            and nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM")
+            and not (nxt.tag in ("VN", "V") and nxt.text == verb_lemma(nxt.text))
+        ):
             is_verb = True  # "each driver owns vehicles", "money moves through transactions"
-        elif (prev.tag == "C" and prev.text in ("and", "or") or prev.tag == "PUNCT" and prev.text == ",") \
-                and (third_person or t.text == lemma) and i > 2:
+        elif (
+            (prev.tag == "C" and prev.text in ("and", "or") or prev.tag == "PUNCT" and prev.text == ",")
+            and (third_person or t.text == lemma)
+            and i > 2
+        ):
             # "... has a specialty and works at clinics": a second verb of the same subject
-            is_verb = any(x.tag == "V" or x.text in ("has", "have", "had") for x in toks[:i - 1]) and (
-                third_person and nxt is not None and nxt.tag in ("D", "Q", "P", "R", "OTHER", "N", "VN", "A")
-                or nxt is not None and nxt.tag in ("D", "Q", "P", "R", "OTHER")
-                or t.text == lemma and nxt is not None and nxt.tag in ("N", "VN", "A") and
-                any(x.tag == "V" for x in toks[:i - 1]) and (
-                    t.text not in kb.noun_index() or t.text in lex["verbs_one_to_many"] | lex["verbs_many_to_many"]))
+            is_verb = any(x.tag == "V" or x.text in ("has", "have", "had") for x in toks[: i - 1]) and (
+                third_person
+                and nxt is not None
+                and nxt.tag in ("D", "Q", "P", "R", "OTHER", "N", "VN", "A")
+                or nxt is not None
+                and nxt.tag in ("D", "Q", "P", "R", "OTHER")
+                or t.text == lemma
+                and nxt is not None
+                and nxt.tag in ("N", "VN", "A")
+                and any(x.tag == "V" for x in toks[: i - 1])
+                and (
+                    t.text not in kb.noun_index()
+                    or t.text in lex["verbs_one_to_many"] | lex["verbs_many_to_many"]
+                )
+            )
         t.tag = "V" if is_verb else "N"
         if is_verb:
             t.lemma = lemma
@@ -373,7 +629,7 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
 
 # -- clauses ------------------------------------------------------------------------------------------
 
-_BULLET = re.compile(r"^\s*(?:[-*•·▪◦]|\d+[.)]|[a-z][.)])\s+", re.M)
+_BULLET = re.compile(r"^\s*(?:[-*•·▪◦]|\d+[.)]|[a-z][.)])\s+", re.MULTILINE)
 
 
 _HEADING = re.compile(r"^\s*([A-Za-z][\w -]{0,40}?)\s*:\s+(?=\S)")
@@ -383,13 +639,15 @@ def split_clauses(text: str) -> list[tuple[str, bool]]:
     """(clause, starts_a_bullet) pairs. A short "Hotel booking:" prefix names the system: dropped."""
     m = _HEADING.match(text)
     if m and len(m.group(1).split()) <= 4:
-        rest = re.split(r"[.;\n]", text[m.end():], maxsplit=1)[0]
+        rest = re.split(r"[.;\n]", text[m.end() :], maxsplit=1)[0]
         toks = tokenize(rest)
         # "Hotel booking: hotels have rooms" (a sentence follows: the prefix names the system);
         # "Tasks: title, due date, status" (a list follows: the prefix is the entity)
-        if any(t.tag == "V" or t.tag == "X" and t.text in ("has", "have", "is", "are", "can", "must")
-               for t in toks):
-            text = text[m.end():]
+        if any(
+            t.tag == "V" or t.tag == "X" and t.text in ("has", "have", "is", "are", "can", "must")
+            for t in toks
+        ):
+            text = text[m.end() :]
     out: list[tuple[str, bool]] = []
     for line in re.split(r"\n+", text):
         if re.match(r"^\s*#", line):
@@ -408,27 +666,71 @@ def split_clauses(text: str) -> list[tuple[str, bool]]:
 
 FEATURES: list[tuple[str, str]] = [
     ("soft_delete", r"soft[- ]?delet\w*|\barchiv\w*|\bundelete|\brestore\w* deleted|\btrash\b|\brecycle bin"),
-    ("audit_trail", r"\baudit\w*|change history|history of changes|track\w* (?:all )?changes|who changed|activity log"),
-    ("multi_tenant", r"multi[- ]?tenan\w*|\btenants?\b|\bsaas\b|isolat\w* (?:their |the |its )?data|per[- ](?:organi[sz]ation|company|workspace)|each (?:company|organi[sz]ation|workspace|customer account) (?:has|sees|gets) (?:its|their) own"),
-    ("multi_currency", r"(?:multiple|multi[- ]?|many|different|several) currenc\w*|currencies|exchange rates?"),
-    ("multi_language", r"(?:multiple|multi[- ]?|many|different|several) languages?|\bi18n\b|internationali[sz]\w*|locali[sz](?:ation|ed)\b|\btranslations of\b|\btranslated (?:content|texts?|names|descriptions)|multilingual"),
+    (
+        "audit_trail",
+        r"\baudit\w*|change history|history of changes|track\w* (?:all )?changes|who changed|activity log",
+    ),
+    (
+        "multi_tenant",
+        r"multi[- ]?tenan\w*|\btenants?\b|\bsaas\b|isolat\w* (?:their |the |its )?data|per[- ](?:organi[sz]ation|company|workspace)|each (?:company|organi[sz]ation|workspace|customer account) (?:has|sees|gets) (?:its|their) own",
+    ),
+    (
+        "multi_currency",
+        r"(?:multiple|multi[- ]?|many|different|several) currenc\w*|currencies|exchange rates?",
+    ),
+    (
+        "multi_language",
+        r"(?:multiple|multi[- ]?|many|different|several) languages?|\bi18n\b|internationali[sz]\w*|locali[sz](?:ation|ed)\b|\btranslations of\b|\btranslated (?:content|texts?|names|descriptions)|multilingual",
+    ),
     ("inventory", r"\binventor\w*|\bstock\b|stock levels?|warehouses?"),
     ("reviews", r"\breviews?\b|\bratings?\b|\bstars?\b|\btestimonials?"),
     ("full_text_search", r"\bsearch\w*|full[- ]text|\bfind (?:products|posts|articles|jobs|items)"),
     ("fuzzy_search", r"fuzzy|typo[- ]toleran\w*|autocomplete|auto-complete|similar names|trigram"),
     ("uuid_keys", r"\buuids?\b|guids?\b"),
     ("event_sourcing", r"event[- ]sourc\w*|event store|\baggregates?\b.*\bevents?\b|replay\w* events"),
-    ("time_series", r"time[- ]series|telemetry|\breadings?\b|\bmeasurements?\b|\bmetrics\b|\bsensors?\b|\biot\b"),
+    (
+        "time_series",
+        r"time[- ]series|telemetry|\breadings?\b|\bmeasurements?\b|\bmetrics\b|\bsensors?\b|\biot\b",
+    ),
     ("analytics", r"\banalytics\b|dashboards?|\breports?\b|\breporting\b|aggregat\w* (?:stats|statistics)"),
     ("read_heavy", r"read[- ]heavy|mostly reads?|many more reads"),
 ]
 
-_MULT = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "millions": 1e6, "b": 1e9,
-         "billion": 1e9, "bn": 1e9, "hundred": 1e2}
-_PERIODS = {"s": "second", "sec": "second", "second": "second", "min": "minute", "minute": "minute",
-            "h": "hour", "hr": "hour", "hour": "hour", "day": "day", "d": "day", "daily": "day", "week": "week",
-            "weekly": "week", "month": "month", "mo": "month", "monthly": "month", "year": "year",
-            "yr": "year", "annually": "year", "yearly": "year", "hourly": "hour"}
+_MULT = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mm": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "billion": 1e9,
+    "bn": 1e9,
+    "hundred": 1e2,
+}
+_PERIODS = {
+    "s": "second",
+    "sec": "second",
+    "second": "second",
+    "min": "minute",
+    "minute": "minute",
+    "h": "hour",
+    "hr": "hour",
+    "hour": "hour",
+    "day": "day",
+    "d": "day",
+    "daily": "day",
+    "week": "week",
+    "weekly": "week",
+    "month": "month",
+    "mo": "month",
+    "monthly": "month",
+    "year": "year",
+    "yr": "year",
+    "annually": "year",
+    "yearly": "year",
+    "hourly": "hour",
+}
 _SCALE = re.compile(
     r"(?P<num>\d+(?:[.,]\d+)*)\s*(?P<mult>k|m|mm|b|bn|thousand|million|billion|hundred)?\b\+?\s*"
     r"(?:new\s+|active\s+|daily\s+|monthly\s+|concurrent\s+|registered\s+|total\s+)?"
@@ -436,31 +738,65 @@ _SCALE = re.compile(
     r"(?:\s*/\s*(?P<short>second|sec|s|minute|min|hour|hr|h|day|d|week|month|mo|year|yr)\b"
     r"|\s+(?:per|a|an|each|every)\s+(?P<period>second|sec|minute|min|hour|hr|day|week|month|year|yr)\b)?"
     r"(?:\s+(?P<adv>daily|hourly|weekly|monthly|yearly|annually)\b)?",
-    re.I,
+    re.IGNORECASE,
 )
 
 
 def find_scale(text: str) -> list[ScaleFigure]:
     out = []
     for m in _SCALE.finditer(text):
-        num = float(m["num"].replace(",", "")) if m["num"].count(".") <= 1 else float(m["num"].replace(".", ""))
+        num = (
+            float(m["num"].replace(",", "")) if m["num"].count(".") <= 1 else float(m["num"].replace(".", ""))
+        )
         mult = (m["mult"] or "").lower()
         count = num * _MULT.get(mult, 1)
         words = m["noun"].lower().split()
         # "10K orders per day", "1M users", "5,000 sensors reporting every minute"
         noun = words[0]
-        if len(words) > 1 and words[1] not in kb.lexicon()["generic_nouns"] and is_plural(words[1]) \
-                and not is_plural(words[0]):
+        if (
+            len(words) > 1
+            and words[1] not in kb.lexicon()["generic_nouns"]
+            and is_plural(words[1])
+            and not is_plural(words[0])
+        ):
             noun = words[1]
-        if noun in ("years", "year", "months", "days", "hours", "minutes", "seconds", "gb", "tb", "mb", "percent",
-                    "x", "times", "ms", "am", "pm", "of", "to") or count < 2:
+        if (
+            noun
+            in (
+                "years",
+                "year",
+                "months",
+                "days",
+                "hours",
+                "minutes",
+                "seconds",
+                "gb",
+                "tb",
+                "mb",
+                "percent",
+                "x",
+                "times",
+                "ms",
+                "am",
+                "pm",
+                "of",
+                "to",
+            )
+            or count < 2
+        ):
             continue
         period = m["period"] or m["short"] or m["adv"]
         shown = f"{m['num']}{m['mult'] or ''} {words[0] if noun == words[0] else ' '.join(words[:2])}"
         if period:
             shown += f" per {_PERIODS.get(period.lower())}"
-        out.append(ScaleFigure(count=count, noun=singular(noun.replace("-", "_")),
-                               period=_PERIODS.get(period.lower()) if period else None, text=shown))
+        out.append(
+            ScaleFigure(
+                count=count,
+                noun=singular(noun.replace("-", "_")),
+                period=_PERIODS.get(period.lower()) if period else None,
+                text=shown,
+            )
+        )
     return out
 
 
@@ -488,16 +824,20 @@ class _Parser:
             return None, None, None
         generic = self.lex["generic_nouns"]
         # drop generic heads: "inventory tracking" -> inventory, "order history" -> order
-        while len(words) > 1 and (words[-1] in generic or singular(words[-1]) in generic) and \
-                singular(words[-1]) not in self.lex["countable_generic"] and \
-                not (not is_plural(words[-1]) and kb.is_attribute_word(snake(words))):
+        while (
+            len(words) > 1
+            and (words[-1] in generic or singular(words[-1]) in generic)
+            and singular(words[-1]) not in self.lex["countable_generic"]
+            and not (not is_plural(words[-1]) and kb.is_attribute_word(snake(words)))
+        ):
             words = words[:-1]  # but "membership status", "start time" stay: they are columns
         # drop domain words in front: "blog posts" -> posts, "clinic appointments" -> appointments
         while len(words) > 1 and singular(words[0]) in self.lex["domain_nouns"]:
             words = words[1:]
         head = singular(words[-1])
         if (head in generic or words[-1] in generic) and not (
-                (len(words) > 1 or is_plural(words[-1])) and head in self.lex["countable_generic"]):
+            (len(words) > 1 or is_plural(words[-1])) and head in self.lex["countable_generic"]
+        ):
             return None, None, None
         if len(head) < 2:
             return None, None, None
@@ -511,10 +851,18 @@ class _Parser:
             arch = kb.archetype_for(head)
             mod_arch = kb.archetype_for(singular(mod))
             if arch is not None and mod_arch is not None and mod_arch.id == arch.id:
-                return full, head, None  # "purchase orders", "sales orders": kinds of one thing, named as written
+                return (
+                    full,
+                    head,
+                    None,
+                )  # "purchase orders", "sales orders": kinds of one thing, named as written
             if arch is not None and mod_known:
                 return head, head, singular(mod)
-            if arch is None and kb.archetype_for(singular(mod)) is not None and head in self.lex["instance_heads"]:
+            if (
+                arch is None
+                and kb.archetype_for(singular(mod)) is not None
+                and head in self.lex["instance_heads"]
+            ):
                 return full, singular(mod), None  # "job postings": a job archetype, named as written
             if arch is not None and singular(mod) in self.lex["adjectives"]:
                 return head, head, None
@@ -532,10 +880,15 @@ class _Parser:
         self.req.scale = find_scale(text)
         clauses = split_clauses(text)
         ignore = sorted(self.lex["ignore_phrases"], key=len, reverse=True)
-        ignore_re = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ignore) + r")\b", re.I)
-        of_names = sorted({n for r in kb.attribute_rules() for n in r.get("names", []) if "_of_" in n}, key=len,
-                          reverse=True)
-        of_re = re.compile(r"\b(" + "|".join(re.escape(n.replace("_", " ")) for n in of_names) + r")\b", re.I)
+        ignore_re = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ignore) + r")\b", re.IGNORECASE)
+        of_names = sorted(
+            {n for r in kb.attribute_rules() for n in r.get("names", []) if "_of_" in n},
+            key=len,
+            reverse=True,
+        )
+        of_re = re.compile(
+            r"\b(" + "|".join(re.escape(n.replace("_", " ")) for n in of_names) + r")\b", re.IGNORECASE
+        )
         for idx, (clause, bullet) in enumerate(clauses):
             clause = ignore_re.sub(" ", clause)  # features, not things: detected on the whole text above
             clause = of_re.sub(lambda m: m.group(1).replace(" ", "-").lower(), clause)  # "date of birth"
@@ -551,7 +904,8 @@ class _Parser:
         return self.req
 
     def _extract_enums(self, clause: str) -> str:
-        """"a status (open, in progress, done)" → remember values for "status"; keep the word."""
+        """ "a status (open, in progress, done)" → remember values for "status"; keep the word."""
+
         def sub(m: re.Match[str]) -> str:
             before, inner = m.group(1), m.group(2)
             values = [v.strip().lower() for v in re.split(r",|/|\||\bor\b|\band\b", inner) if v.strip()]
@@ -559,9 +913,25 @@ class _Parser:
             values = [v for v in values if v and not v[0].isdigit()]
             name = snake(before.lower().split()[-2:]) if before.strip() else ""
             last = snake(before.lower().split()[-1:]) if before.strip() else ""
-            if len(values) >= 2 and (kb.attribute_rule(last) or {}).get("enum") or \
-                    len(values) >= 2 and last in ("status", "state", "type", "kind", "stage", "priority", "role",
-                                                  "level", "category", "severity", "phase"):
+            if (
+                len(values) >= 2
+                and (kb.attribute_rule(last) or {}).get("enum")
+                or len(values) >= 2
+                and last
+                in (
+                    "status",
+                    "state",
+                    "type",
+                    "kind",
+                    "stage",
+                    "priority",
+                    "role",
+                    "level",
+                    "category",
+                    "severity",
+                    "phase",
+                )
+            ):
                 self.enum_hints[last] = values
                 if name != last:
                     self.enum_hints[name] = values
@@ -569,6 +939,7 @@ class _Parser:
             if "," not in inner and "/" not in inner:
                 return before  # "Accounts (companies)": an explanation, not more requirements
             return f"{before} with {inner}" if inner.strip() else before
+
         return re.sub(r"([A-Za-z][A-Za-z ]{0,40}?)\s*\(([^()]*)\)", sub, clause)
 
     def _chunk(self, toks: list[Tok], bullet: bool) -> list[object]:
@@ -598,8 +969,17 @@ class _Parser:
                     words.append(toks[i].text)
                     i += 1
                 if words:
-                    items.append(NP(words, det=pending_det, quant=pending_quant, other=pending_other,
-                                    flags=flags, start=start, bullet_head=bullet and not any(isinstance(x, NP) for x in items)))
+                    items.append(
+                        NP(
+                            words,
+                            det=pending_det,
+                            quant=pending_quant,
+                            other=pending_other,
+                            flags=flags,
+                            start=start,
+                            bullet_head=bullet and not any(isinstance(x, NP) for x in items),
+                        )
+                    )
                 pending_det, pending_quant, pending_other, pending_flags = None, None, False, set()
                 continue
             if t.tag == "D":
@@ -621,8 +1001,18 @@ class _Parser:
         return items
 
     def _note(self, name: str, np: NP, role: str) -> None:
-        m = self.mentions.setdefault(name, {"count": 0, "plural": False, "each": False, "roles": set(),
-                                            "bullet": False, "nps": [], "singular_det": set()})
+        m = self.mentions.setdefault(
+            name,
+            {
+                "count": 0,
+                "plural": False,
+                "each": False,
+                "roles": set(),
+                "bullet": False,
+                "nps": [],
+                "singular_det": set(),
+            },
+        )
         m["count"] += 1
         m["plural"] |= np.plural
         m["each"] |= np.det in ("each", "every")
@@ -665,9 +1055,18 @@ class _Parser:
                 # "X and Y are many-to-many", "many-to-many between X and Y"
                 ents = [x for x in items if isinstance(x, NP) and self.np_name(x)[0]]
                 if len(ents) >= 2:
-                    kind = {"<M2M>": "mn", "many-to-many": "mn", "m:n": "mn", "n:m": "mn", "m2m": "mn",
-                            "<->": "mn", "<O2O>": "oo"}.get(tok.text, "om")
-                    self.rels.append(("explicit", {"kind": kind, "a": ents[0], "b": ents[1], "evidence": clause}))
+                    kind = {
+                        "<M2M>": "mn",
+                        "many-to-many": "mn",
+                        "m:n": "mn",
+                        "n:m": "mn",
+                        "m2m": "mn",
+                        "<->": "mn",
+                        "<O2O>": "oo",
+                    }.get(tok.text, "om")
+                    self.rels.append(
+                        ("explicit", {"kind": kind, "a": ents[0], "b": ents[1], "evidence": clause})
+                    )
                 i = n
                 continue
             if tok.tag == "POSS":
@@ -675,7 +1074,9 @@ class _Parser:
                 nxt = items[i + 1] if i + 1 < n else None
                 if isinstance(prev, NP) and isinstance(nxt, NP):
                     # "students' attempts": the attempts belong to students
-                    self.rels.append(("prep", {"subject": nxt, "prep": "of", "objects": [prev], "evidence": clause}))
+                    self.rels.append(
+                        ("prep", {"subject": nxt, "prep": "of", "objects": [prev], "evidence": clause})
+                    )
                 i += 1
                 continue
             if tok.tag == "EX":
@@ -693,11 +1094,20 @@ class _Parser:
                 k = i - 1
                 while k >= 0 and not isinstance(items[k], NP) and getattr(items[k], "tag", "") == "X":
                     k -= 1
-                if k >= 0 and not isinstance(items[k], NP) and getattr(items[k], "text", "") in ("and", "or", ",") \
-                        and verb_subject is not None:
+                if (
+                    k >= 0
+                    and not isinstance(items[k], NP)
+                    and getattr(items[k], "text", "") in ("and", "or", ",")
+                    and verb_subject is not None
+                ):
                     subj = verb_subject  # "... has a specialty and works at clinics"
-                if (tok.tag == "V" and tok.text != (tok.lemma or tok.text) and tok.text.endswith(("ed", "en"))
-                        and i > 0 and isinstance(items[i - 1], NP)):
+                if (
+                    tok.tag == "V"
+                    and tok.text != (tok.lemma or tok.text)
+                    and tok.text.endswith(("ed", "en"))
+                    and i > 0
+                    and isinstance(items[i - 1], NP)
+                ):
                     pass  # reduced relative clause: "transactions recorded in a ledger" (passive below)
                 verb = tok.lemma or verb_lemma(tok.text)
                 j = i + 1
@@ -713,8 +1123,14 @@ class _Parser:
                 if tok.tag == "V" and tok.text.endswith("ed") or tok.text.endswith("en") and passive:
                     passive = passive or (tok.tag == "V" and tok.text != verb)
                 particle = None
-                while j < n and not isinstance(items[j], NP) and (getattr(items[j], "tag", "") in ("X", "P", "A", "V")
-                                                                  or getattr(items[j], "text", "") == "one"):
+                while (
+                    j < n
+                    and not isinstance(items[j], NP)
+                    and (
+                        getattr(items[j], "tag", "") in ("X", "P", "A", "V")
+                        or getattr(items[j], "text", "") == "one"
+                    )
+                ):
                     t2: Tok = items[j]  # type: ignore[assignment]
                     if t2.tag == "P":
                         if particle is None:
@@ -726,29 +1142,54 @@ class _Parser:
                         verb = t2.lemma or verb_lemma(t2.text)
                         passive = passive and t2.text != verb
                     j += 1
-                if tok.tag == "V" and tok.text != verb and tok.text.endswith(("ed", "en")) and i > 0 \
-                        and isinstance(items[i - 1], NP):
+                if (
+                    tok.tag == "V"
+                    and tok.text != verb
+                    and tok.text.endswith(("ed", "en"))
+                    and i > 0
+                    and isinstance(items[i - 1], NP)
+                ):
                     passive = True
                 if j < n and not isinstance(items[j], NP) and getattr(items[j], "text", "") == "between":
                     objs_b, j2 = self._collect(items, j + 1)  # "transfers go between two accounts"
                     if objs_b:
-                        self.rels.append(("between", {"subject": subj, "objects": objs_b, "evidence": clause}))
+                        self.rels.append(
+                            ("between", {"subject": subj, "objects": objs_b, "evidence": clause})
+                        )
                     i = max(j2, i + 1)
                     continue
-                if j < n and not isinstance(items[j], NP) and getattr(items[j], "text", "") in ("them", "it", "these",
-                                                                                              "those"):
+                if (
+                    j < n
+                    and not isinstance(items[j], NP)
+                    and getattr(items[j], "text", "") in ("them", "it", "these", "those")
+                ):
                     objs, j2 = list(last_objects), j + 1  # "riders request rides and drivers accept them"
                 else:
                     objs, j2 = self._collect(items, j)
-                if not objs and passive and kb.archetype_for(verb) is not None and \
-                        kb.archetype_for(verb).kind == "tag":
+                if (
+                    not objs
+                    and passive
+                    and kb.archetype_for(verb) is not None
+                    and kb.archetype_for(verb).kind == "tag"
+                ):
                     objs = [NP([plural(verb)], quant="many")]  # "recipes are tagged": tags, many-to-many
                     self._note(verb, objs[0], "mention")
                     self.mentions[verb]["plural"] = True
                 if objs:
-                    self.rels.append(("verb", {"subject": subj, "verb": verb, "objects": objs, "passive": passive,
-                                               "participle": tok.text if passive else None, "particle": particle,
-                                               "evidence": clause}))
+                    self.rels.append(
+                        (
+                            "verb",
+                            {
+                                "subject": subj,
+                                "verb": verb,
+                                "objects": objs,
+                                "passive": passive,
+                                "participle": tok.text if passive else None,
+                                "particle": particle,
+                                "evidence": clause,
+                            },
+                        )
+                    )
                     last_objects = objs
                     verb_subject = subj
                     last_np = objs[-1]
@@ -760,14 +1201,24 @@ class _Parser:
                 if prep == "between":
                     objs, j2 = self._collect(items, i + 1)
                     if objs:
-                        self.rels.append(("between", {"subject": prev if isinstance(prev, NP) else None,
-                                                      "objects": objs, "evidence": clause}))
+                        self.rels.append(
+                            (
+                                "between",
+                                {
+                                    "subject": prev if isinstance(prev, NP) else None,
+                                    "objects": objs,
+                                    "evidence": clause,
+                                },
+                            )
+                        )
                     i = max(j2, i + 1)
                     continue
                 if tok.text == ":" and isinstance(prev, NP) and prev.det in ("a", "an") and not prev.plural:
                     i += 1
                     continue  # "A clinic: patients book ...": a heading, not "a clinic with patients"
-                if isinstance(prev, NP) or (tok.text == "with" and last_np is not None and subject is not None):
+                if isinstance(prev, NP) or (
+                    tok.text == "with" and last_np is not None and subject is not None
+                ):
                     subj = prev if isinstance(prev, NP) else last_np
                     objs, j2 = self._collect(items, i + 1)
                     for o in objs:
@@ -777,7 +1228,9 @@ class _Parser:
                                 self.bare_prep.setdefault(nm, 0)
                                 self.bare_prep[nm] += 1  # "for sale", "in stock": idioms, not entities
                     if objs and subj is not None:
-                        self.rels.append(("prep", {"subject": subj, "prep": prep, "objects": objs, "evidence": clause}))
+                        self.rels.append(
+                            ("prep", {"subject": subj, "prep": prep, "objects": objs, "evidence": clause})
+                        )
                         last_np = objs[-1]
                     i = max(j2, i + 1)
                     continue
@@ -791,8 +1244,12 @@ class _Parser:
             it = items[j]
             if isinstance(it, NP):
                 nxt = items[j + 1] if j + 1 < n else None
-                if objs and nxt is not None and not isinstance(nxt, NP) and (
-                        nxt.tag == "V" or nxt.tag == "X" and nxt.lemma == "have"):  # type: ignore[union-attr]
+                if (
+                    objs
+                    and nxt is not None
+                    and not isinstance(nxt, NP)
+                    and (nxt.tag == "V" or nxt.tag == "X" and nxt.lemma == "have")
+                ):  # type: ignore[union-attr]
                     break  # "..., and sensors send readings": a new subject, not another object
                 objs.append(it)
                 j += 1
@@ -800,11 +1257,22 @@ class _Parser:
             tok: Tok = it  # type: ignore[assignment]
             if tok.tag == "D" and tok.text in ("each", "every"):
                 break  # ", each device has ...": a new subject
-            if tok.tag in ("PUNCT",) and tok.text == "," or tok.tag == "C" and tok.text in ("and", "or", "/", "&", "+", "<and>"):
+            if (
+                tok.tag in ("PUNCT",)
+                and tok.text == ","
+                or tok.tag == "C"
+                and tok.text in ("and", "or", "/", "&", "+", "<and>")
+            ):
                 j += 1
                 continue
-            if tok.tag in ("D", "Q", "A", "OTHER") or tok.tag == "X" and tok.text in ("also",) or \
-                    tok.text == "one" and j + 1 < n and getattr(items[j + 1], "text", "") == "of":
+            if (
+                tok.tag in ("D", "Q", "A", "OTHER")
+                or tok.tag == "X"
+                and tok.text in ("also",)
+                or tok.text == "one"
+                and j + 1 < n
+                and getattr(items[j + 1], "text", "") == "of"
+            ):
                 j += 1
                 continue
             if tok.tag == "P" and tok.text == "of" and j > 0 and getattr(items[j - 1], "text", "") == "one":
@@ -841,8 +1309,9 @@ class _Parser:
                 continue
             if name in self.examples and not m["each"] and "modifier" not in m["roles"]:
                 continue
-            if (name in self.lex["derived_nouns"] or name.rsplit("_", 1)[-1] in self.lex["derived_nouns"]) \
-                    and not m.get("subject"):
+            if (
+                name in self.lex["derived_nouns"] or name.rsplit("_", 1)[-1] in self.lex["derived_nouns"]
+            ) and not m.get("subject"):
                 continue  # "hourly rollups", "a read model": views the design derives, not tables
             if self.bare_prep.get(name, 0) >= m["count"]:
                 continue
@@ -864,8 +1333,13 @@ class _Parser:
         self.pre_alias: dict[str, str] = {}
         for n in sorted(self.entity_names):
             first, _, rest = n.partition("_")
-            if rest and rest in self.entity_names and first not in self.mentions and \
-                    kb.archetype_for(first) is None and first not in self.lex["domain_nouns"]:
+            if (
+                rest
+                and rest in self.entity_names
+                and first not in self.mentions
+                and kb.archetype_for(first) is None
+                and first not in self.lex["domain_nouns"]
+            ):
                 self.pre_alias[n] = rest  # "freelance translators" and "translators": one table
         self.entity_names -= set(self.pre_alias)
 
@@ -916,8 +1390,13 @@ class _Parser:
                         self.alias[name] = other.name
                         other.mentions += 1
                         return other
-            ent = Entity(name=name, table=plural(name), noun=name if kb.archetype_for(name) else head,
-                         archetype=arch.id if arch else None, evidence=np.text if np else "")
+            ent = Entity(
+                name=name,
+                table=plural(name),
+                noun=name if kb.archetype_for(name) else head,
+                archetype=arch.id if arch else None,
+                evidence=np.text if np else "",
+            )
             self.req.entities[name] = ent
         elif np is not None:
             ent.mentions += 1
@@ -994,7 +1473,12 @@ class _Parser:
         if name in self.entity_names or name in self.alias:
             return self._resolve(name)
         m = self.mentions.get(name)
-        if force and m is not None and (m.get("weak") or kb.archetype_for(name)) and not kb.is_attribute_word(name):
+        if (
+            force
+            and m is not None
+            and (m.get("weak") or kb.archetype_for(name))
+            and not kb.is_attribute_word(name)
+        ):
             self.entity_names.add(name)
             m.pop("weak", None)
             return self._entity(name, np).name
@@ -1005,8 +1489,9 @@ class _Parser:
         m = self.mentions.get(name, {})
         if name in self.examples and not m.get("each"):
             return True
-        if (name in self.lex["derived_nouns"] or name.rsplit("_", 1)[-1] in self.lex["derived_nouns"]) \
-                and not m.get("subject"):
+        if (
+            name in self.lex["derived_nouns"] or name.rsplit("_", 1)[-1] in self.lex["derived_nouns"]
+        ) and not m.get("subject"):
             return True
         return False
 
@@ -1035,26 +1520,56 @@ class _Parser:
         if ent.attribute(name):
             return
         enum = self.enum_hints.get(name) or self.enum_hints.get(name.rsplit("_", 1)[-1])
-        a = Attribute(name=name, unique="unique" in np.flags, not_null=bool(np.flags & {"required", "mandatory"}),
-                      enum=enum, evidence=evidence)
+        a = Attribute(
+            name=name,
+            unique="unique" in np.flags,
+            not_null=bool(np.flags & {"required", "mandatory"}),
+            enum=enum,
+            evidence=evidence,
+        )
         ent.attributes.append(a)
 
     def _prep_relation(self, subj: str, prep: str, o: NP, ev: str) -> None:
         if prep == "with":
             self._has_relation(subj, o, ev, verb="have")
             return
-        if prep not in ("per", "for", "on", "from", "at", "of", "in", "by", "to", "under", "within", "about",
-                        "into", "across", "inside", "among"):
+        if prep not in (
+            "per",
+            "for",
+            "on",
+            "from",
+            "at",
+            "of",
+            "in",
+            "by",
+            "to",
+            "under",
+            "within",
+            "about",
+            "into",
+            "across",
+            "inside",
+            "among",
+        ):
             return
-        target = self._entity_for_np(o) or (self._promote(o) if o.det in ("each", "every", "a", "an", "one", "the")
-                                            and not kb.is_attribute_word(self.np_name(o)[0] or "") else None)
+        target = self._entity_for_np(o) or (
+            self._promote(o)
+            if o.det in ("each", "every", "a", "an", "one", "the")
+            and not kb.is_attribute_word(self.np_name(o)[0] or "")
+            else None
+        )
         if not target or target == subj:
             if target == subj and o.other:
                 self._add(Relationship("self", subj, subj, role="parent", evidence=ev))
             return
         arch = kb.archetype_for(self.req.entities[target].noun)
-        if prep == "of" and arch is not None and arch.kind in ("actor",) and self.req.entities[subj].archetype and \
-                kb.archetypes()[self.req.entities[subj].archetype].kind in ("actor", "org", "tag"):
+        if (
+            prep == "of"
+            and arch is not None
+            and arch.kind in ("actor",)
+            and self.req.entities[subj].archetype
+            and kb.archetypes()[self.req.entities[subj].archetype].kind in ("actor", "org", "tag")
+        ):
             # "members of teams": people belong to many groups
             self._add(Relationship("many_to_many", target, subj, evidence=ev))
             return
@@ -1066,8 +1581,12 @@ class _Parser:
     def _has_relation(self, subj: str, o: NP, ev: str, verb: str = "have") -> None:
         name = self.np_name(o)[0]
         full = snake([w for w in o.words if w not in ("unique", "required", "optional", "mandatory")])
-        if o.plural and o.quant is None and full in self.lex["count_nouns"] and \
-                not self.mentions.get(name or "", {}).get("subject"):
+        if (
+            o.plural
+            and o.quant is None
+            and full in self.lex["count_nouns"]
+            and not self.mentions.get(name or "", {}).get("subject")
+        ):
             o = NP([f"{full}"], det="a")  # "bedrooms and bathrooms", "sets, reps and weight": counts
             self._add_attribute(subj, o, ev)
             ent = self.req.entities[subj]
@@ -1075,8 +1594,12 @@ class _Parser:
             if a is not None and a.type is None:
                 a.type = "INTEGER"
             return
-        if not o.plural and full not in self.entity_names and kb.is_attribute_word(full) and (
-                not name or name not in self.entity_names or len(o.words) > 1 and name != full):
+        if (
+            not o.plural
+            and full not in self.entity_names
+            and kb.is_attribute_word(full)
+            and (not name or name not in self.entity_names or len(o.words) > 1 and name != full)
+        ):
             self._add_attribute(subj, o, ev)  # "a start time", "a status": columns, not tables
             return
         if not name:
@@ -1111,20 +1634,47 @@ class _Parser:
         if tkind == "profile":
             self._add(Relationship("one_to_one", target, subj, evidence=ev))
             return
-        eventish = ("transaction", "booking", "content", "log", "timeseries", "movement", "line", "application",
-                    "junction_entity")
-        if skind in eventish and tkind in ("actor", "org", "thing", None) and o.quant != "many" \
-                and tkind not in eventish:
+        eventish = (
+            "transaction",
+            "booking",
+            "content",
+            "log",
+            "timeseries",
+            "movement",
+            "line",
+            "application",
+            "junction_entity",
+        )
+        if (
+            skind in eventish
+            and tkind in ("actor", "org", "thing", None)
+            and o.quant != "many"
+            and tkind not in eventish
+        ):
             self._add(Relationship("many_to_one", subj, target, evidence=ev))  # "appointments with doctors"
             return
         if not o.many:
-            if tkind in ("dependent", "line", "content", "transaction", "booking", "log", "timeseries", "movement"):
+            if tkind in (
+                "dependent",
+                "line",
+                "content",
+                "transaction",
+                "booking",
+                "log",
+                "timeseries",
+                "movement",
+            ):
                 self._add(Relationship("many_to_one", target, subj, evidence=ev))
             else:
                 self._add(Relationship("many_to_one", subj, target, evidence=ev))
             return
-        if tkind in ("actor",) and skind not in ("actor", "org", None) and skind not in ("container",) \
-                or tkind == "actor" and skind == "actor":
+        if (
+            tkind in ("actor",)
+            and skind not in ("actor", "org", None)
+            and skind not in ("container",)
+            or tkind == "actor"
+            and skind == "actor"
+        ):
             self._add(Relationship("many_to_many", subj, target, evidence=ev))
             return
         if tkind == "actor" and skind is None:
@@ -1133,17 +1683,54 @@ class _Parser:
             return
         # "projects have many tasks": the parts go with their whole
         composed = tkind in (None, "thing", "task", "content", "dependent", "line", "profile", "container")
-        self._add(Relationship("many_to_one", target, subj, on_delete="CASCADE" if composed else None,
-                               evidence=ev))
+        self._add(
+            Relationship("many_to_one", target, subj, on_delete="CASCADE" if composed else None, evidence=ev)
+        )
 
     def _verb_relation(self, subj: str, r: dict, o: NP, ev: str, lex: dict) -> None:
         verb = r["verb"]
-        if verb in ("have", "include", "contain", "consist", "comprise", "hold", "own", "store", "keep", "track",
-                    "need", "want", "support", "allow", "get") and not r["passive"]:
+        if (
+            verb
+            in (
+                "have",
+                "include",
+                "contain",
+                "consist",
+                "comprise",
+                "hold",
+                "own",
+                "store",
+                "keep",
+                "track",
+                "need",
+                "want",
+                "support",
+                "allow",
+                "get",
+            )
+            and not r["passive"]
+        ):
             self._has_relation(subj, o, ev, verb)
             return
-        if verb in ("belong", "relate", "associate", "attach", "link", "connect", "reference", "refer", "point",
-                    "cite", "concern", "describe", "target") or r["passive"]:
+        if (
+            verb
+            in (
+                "belong",
+                "relate",
+                "associate",
+                "attach",
+                "link",
+                "connect",
+                "reference",
+                "refer",
+                "point",
+                "cite",
+                "concern",
+                "describe",
+                "target",
+            )
+            or r["passive"]
+        ):
             target = self._entity_for_np(o) or self._promote(o, force=verb == "belong")
             if not target:
                 return
@@ -1153,15 +1740,23 @@ class _Parser:
             role = None
             tarch = kb.archetype_for(self.req.entities[target].noun)
             target_is_person = (tarch is not None and tarch.kind == "actor") or (
-                tarch is None and self.req.entities[target].name.rsplit("_", 1)[-1] in lex["person_words"])
+                tarch is None and self.req.entities[target].name.rsplit("_", 1)[-1] in lex["person_words"]
+            )
             if r["passive"] and r.get("participle") and target_is_person:
                 role = lex["participle_roles"].get(r["participle"])  # "tasks assigned to users" → assignee
             if o.quant == "many" or (tarch is not None and tarch.kind == "tag"):
                 via = f"{subj}_{plural(role)}" if role else None
                 self._add(Relationship("many_to_many", subj, target, via=via, evidence=ev))
             else:
-                self._add(Relationship("many_to_one", subj, target, role=role if role and role != target else None,
-                                       evidence=ev))
+                self._add(
+                    Relationship(
+                        "many_to_one",
+                        subj,
+                        target,
+                        role=role if role and role != target else None,
+                        evidence=ev,
+                    )
+                )
             return
         name = self.np_name(o)[0]
         if not name:
@@ -1170,7 +1765,11 @@ class _Parser:
             if verb in lex["verbs_one_to_many"]:
                 self._add_attribute(subj, o, ev)
             return
-        if o.det == "the" and not o.plural and verb not in lex["verbs_one_to_many"] | lex["verbs_many_to_many"]:
+        if (
+            o.det == "the"
+            and not o.plural
+            and verb not in lex["verbs_one_to_many"] | lex["verbs_many_to_many"]
+        ):
             return  # "check in at the venue": too vague to be a relationship
         if o.det in ("their", "its", "his", "her", "our", "my", "your") and not r["passive"]:
             self._has_relation(subj, o, ev, "have")  # "owners register their dogs": ownership
@@ -1178,19 +1777,43 @@ class _Parser:
         target = self._entity_for_np(o) or self._promote(o)
         if not target:
             return
-        noun_arch = kb.archetype_for(verb) or (kb.archetype_for(singular(lex["junction_names"][verb]))
-                                               if verb in lex["junction_names"] else None)
+        noun_arch = kb.archetype_for(verb) or (
+            kb.archetype_for(singular(lex["junction_names"][verb])) if verb in lex["junction_names"] else None
+        )
         tarch0 = kb.archetype_for(self.req.entities[target].noun)
         eventish_target = tarch0 is not None and tarch0.kind in (
-            "transaction", "application", "booking", "content", "line", "log", "timeseries", "movement")
-        if noun_arch is not None and (noun_arch.id in ("comment", "reaction", "message")
-                                      or noun_arch.id == "review" and not (eventish_target and tarch0.kind != "content")
-                                      or noun_arch.id == "grade" and verb == "grade"
-                                      or noun_arch.kind == "booking" and verb in lex["junction_names"]) \
-                and target != subj and not (tarch0 is not None and tarch0.id == noun_arch.id):
+            "transaction",
+            "application",
+            "booking",
+            "content",
+            "line",
+            "log",
+            "timeseries",
+            "movement",
+        )
+        if (
+            noun_arch is not None
+            and (
+                noun_arch.id in ("comment", "reaction", "message")
+                or noun_arch.id == "review"
+                and not (eventish_target and tarch0.kind != "content")
+                or noun_arch.id == "grade"
+                and verb == "grade"
+                or noun_arch.kind == "booking"
+                and verb in lex["junction_names"]
+            )
+            and target != subj
+            and not (tarch0 is not None and tarch0.id == noun_arch.id)
+        ):
             # "users comment on tasks" → comments(user_id, task_id); "users like posts" → likes
-            holder = next((e.name for e in self.req.entities.values() if e.archetype == noun_arch.id
-                           and e.name not in (subj, target)), None)
+            holder = next(
+                (
+                    e.name
+                    for e in self.req.entities.values()
+                    if e.archetype == noun_arch.id and e.name not in (subj, target)
+                ),
+                None,
+            )
             if holder is None:
                 noun = singular(lex["junction_names"].get(verb, verb))
                 self.entity_names.add(noun)
@@ -1209,8 +1832,18 @@ class _Parser:
             return
         tarch = kb.archetype_for(self.req.entities[target].noun)
         tkind = tarch.kind if tarch else None
-        eventish = tkind in ("transaction", "booking", "content", "line", "log", "timeseries", "movement", "event",
-                             "dependent", "profile")
+        eventish = tkind in (
+            "transaction",
+            "booking",
+            "content",
+            "line",
+            "log",
+            "timeseries",
+            "movement",
+            "event",
+            "dependent",
+            "profile",
+        )
         if verb in lex["mn_by_default"] and not eventish:
             via = lex["junction_names"].get(verb)
             if via and via in {e.table for e in self.req.entities.values()}:
@@ -1232,13 +1865,20 @@ class _Parser:
             if existing.key == rel.key:
                 return
             # the same pair said twice in different words: keep the first reading
-            if rel.kind in ("many_to_one", "one_to_one") and existing.kind in ("many_to_one", "one_to_one",
-                                                                                "many_to_many") \
-                    and {existing.source, existing.target} == {rel.source, rel.target} and rel.role is None \
-                    and existing.role is None:
+            if (
+                rel.kind in ("many_to_one", "one_to_one")
+                and existing.kind in ("many_to_one", "one_to_one", "many_to_many")
+                and {existing.source, existing.target} == {rel.source, rel.target}
+                and rel.role is None
+                and existing.role is None
+            ):
                 return
-            if rel.kind == "many_to_many" and existing.kind in ("many_to_one", "one_to_one") \
-                    and {existing.source, existing.target} == {rel.source, rel.target} and rel.via is None:
+            if (
+                rel.kind == "many_to_many"
+                and existing.kind in ("many_to_one", "one_to_one")
+                and {existing.source, existing.target} == {rel.source, rel.target}
+                and rel.via is None
+            ):
                 return
         self.req.relationships.append(rel)
 
@@ -1266,7 +1906,7 @@ class _Parser:
                             target = self._resolve(cand)
                             break
                     if target is None:
-                        after = [singular(x) for x in toks[i + 1:]]
+                        after = [singular(x) for x in toks[i + 1 :]]
                         target = next((self._resolve(c) for c in after if c in self.req.entities), None)
                 if target and target in self.req.entities:
                     ent = self.req.entities[target]
@@ -1306,11 +1946,17 @@ class _Parser:
 
     def _domain(self, clauses: list[tuple[str, bool]]) -> None:
         low = self.text.lower()
-        m = re.search(r"\b(?:an?|the|our|my)\s+((?:[a-z-]+\s+){0,2}?)(" + "|".join(
-            sorted(self.lex["domain_nouns"], key=len, reverse=True)) + r")\b", low)
+        m = re.search(
+            r"\b(?:an?|the|our|my)\s+((?:[a-z-]+\s+){0,2}?)("
+            + "|".join(sorted(self.lex["domain_nouns"], key=len, reverse=True))
+            + r")\b",
+            low,
+        )
         if m:
             words = (m.group(1) + m.group(2)).split()
-            words = [w for w in words if w not in ("new", "simple", "small", "online", "basic", "modern")] or words
+            words = [
+                w for w in words if w not in ("new", "simple", "small", "online", "basic", "modern")
+            ] or words
             self.req.domain = " ".join(words)
 
 

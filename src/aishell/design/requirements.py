@@ -9,8 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-PERIOD_DAYS = {"second": 1 / 86400, "minute": 1 / 1440, "hour": 1 / 24, "day": 1, "week": 7, "month": 30.44,
-               "year": 365.25}
+PERIOD_DAYS = {
+    "second": 1 / 86400,
+    "minute": 1 / 1440,
+    "hour": 1 / 24,
+    "day": 1,
+    "week": 7,
+    "month": 30.44,
+    "year": 365.25,
+}
 
 
 @dataclass
@@ -114,9 +121,13 @@ class Requirements:
             "patterns": self.patterns,
             "entities": [
                 {
-                    "name": e.name, "table": e.table, "archetype": e.archetype, "origin": e.origin,
+                    "name": e.name,
+                    "table": e.table,
+                    "archetype": e.archetype,
+                    "origin": e.origin,
                     "attributes": [
-                        {k: v for k, v in vars(a).items() if v not in (None, False, "", [])} for a in e.attributes
+                        {k: v for k, v in vars(a).items() if v not in (None, False, "", [])}
+                        for a in e.attributes
                     ],
                     **({"owner": e.owner} if e.owner else {}),
                     **({"self_reference": e.self_ref} if e.self_ref else {}),

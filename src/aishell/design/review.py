@@ -14,11 +14,20 @@ from aishell.model import Schema, Table
 RULE = "━" * 50
 
 FEATURE_LABELS = {
-    "soft_delete": "soft delete", "audit_trail": "audit trail", "multi_tenant": "multi-tenancy",
-    "multi_currency": "multiple currencies", "multi_language": "multiple languages", "inventory": "inventory",
-    "reviews": "reviews and ratings", "full_text_search": "search", "fuzzy_search": "fuzzy search",
-    "uuid_keys": "UUID keys", "event_sourcing": "event sourcing", "time_series": "time series",
-    "analytics": "analytics", "read_heavy": "read-heavy workload",
+    "soft_delete": "soft delete",
+    "audit_trail": "audit trail",
+    "multi_tenant": "multi-tenancy",
+    "multi_currency": "multiple currencies",
+    "multi_language": "multiple languages",
+    "inventory": "inventory",
+    "reviews": "reviews and ratings",
+    "full_text_search": "search",
+    "fuzzy_search": "fuzzy search",
+    "uuid_keys": "UUID keys",
+    "event_sourcing": "event sourcing",
+    "time_series": "time series",
+    "analytics": "analytics",
+    "read_heavy": "read-heavy workload",
 }
 
 
@@ -35,12 +44,19 @@ def rel_counts(schema: Schema) -> dict[str, int]:
         for fk in t.foreign_keys:
             if fk.ref_table == t.name:
                 self_refs += 1
-            elif fk.attrs.get("relationship") == "one_to_one" or any(u.columns == fk.columns for u in t.unique):
+            elif fk.attrs.get("relationship") == "one_to_one" or any(
+                u.columns == fk.columns for u in t.unique
+            ):
                 one_to_one += 1
             else:
                 one_to_many += 1
-    return {"one_to_many": one_to_many, "many_to_many": many_to_many, "self": self_refs, "one_to_one": one_to_one,
-            "total": one_to_many + many_to_many + self_refs + one_to_one}
+    return {
+        "one_to_many": one_to_many,
+        "many_to_many": many_to_many,
+        "self": self_refs,
+        "one_to_one": one_to_one,
+        "total": one_to_many + many_to_many + self_refs + one_to_one,
+    }
 
 
 def _constraints(t: Table, col) -> str:
@@ -64,10 +80,16 @@ def _constraints(t: Table, col) -> str:
     for ck in t.checks:
         expr = ck.expression
         if col.name in expr.replace("(", " ").replace(")", " ").split() and len(expr) <= 48:
-            if all(w == col.name or not w.isidentifier() or w.upper() == w or w in ("and", "or", "is", "null", "not")
-                   for w in expr.replace("(", " ").replace(")", " ").split()):
-                parts.append(f"CHECK ({expr})")
-            elif expr.split()[0] == col.name:
+            if (
+                all(
+                    w == col.name
+                    or not w.isidentifier()
+                    or w.upper() == w
+                    or w in ("and", "or", "is", "null", "not")
+                    for w in expr.replace("(", " ").replace(")", " ").split()
+                )
+                or expr.split()[0] == col.name
+            ):
                 parts.append(f"CHECK ({expr})")
         elif col.name == "email" and "~*" in expr and expr.startswith("email"):
             parts.append("CHECK (email format)")
@@ -99,7 +121,9 @@ def _index_sql(t: Table, i) -> str | None:
         cols.append(" ".join(x for x in (expr, op, order) if x))
     using = f" USING {i.method.upper()}" if i.method != "btree" else ""
     where = f" WHERE {i.where}" if i.where else ""
-    return f"CREATE {'UNIQUE ' if i.unique else ''}INDEX {i.name} ON {t.name}{using} ({', '.join(cols)}){where}"
+    return (
+        f"CREATE {'UNIQUE ' if i.unique else ''}INDEX {i.name} ON {t.name}{using} ({', '.join(cols)}){where}"
+    )
 
 
 def _relationships(schema: Schema, t: Table) -> list[str]:
@@ -143,12 +167,16 @@ def feature_lines(design: Any) -> list[str]:
         lines.append(f"Full-text search enabled ({', '.join(gin)}: GIN on to_tsvector)")
     soft = [t.name for t in base if t.column("deleted_at") is not None]
     if soft:
-        lines.append(f"Soft delete support ({len(soft)} tables with deleted_at, partial indexes on live rows)")
+        lines.append(
+            f"Soft delete support ({len(soft)} tables with deleted_at, partial indexes on live rows)"
+        )
     trig = [t.name for t in base if any(tr.name.endswith("updated_at") for tr in t.triggers)]
     audit = [t.name for t in base if t.attrs.get("design", {}).get("archetype") == "audit_log"]
     if trig:
-        lines.append(f"Audit trail: created_at/updated_at on {len(trig)} tables (trigger keeps updated_at)"
-                     + (f", {audit[0]} table" if audit else ""))
+        lines.append(
+            f"Audit trail: created_at/updated_at on {len(trig)} tables (trigger keeps updated_at)"
+            + (f", {audit[0]} table" if audit else "")
+        )
     fks = design.estimates.get("foreign_keys", 0)
     if fks:
         lines.append(f"Referential integrity ({fks} foreign keys with deliberate ON DELETE actions)")
@@ -173,8 +201,10 @@ def feature_lines(design: Any) -> list[str]:
     biggest = max((s_.count for s_ in design.requirements.scale if s_.entity and not s_.period), default=0)
     big_name = next((s_ for s_ in design.requirements.scale if s_.count == biggest and s_.entity), None)
     if big_name is not None and biggest >= 1_000_000:
-        lines.append(f"Sized for {human(biggest)}+ {big_name.noun}s (keys, partitioning and indexes chosen "
-                     "from the stated figures)")
+        lines.append(
+            f"Sized for {human(biggest)}+ {big_name.noun}s (keys, partitioning and indexes chosen "
+            "from the stated figures)"
+        )
     return lines
 
 
@@ -191,30 +221,48 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
     rc = rel_counts(s)
     ents = list(req.entities.values())
     from_text = [e for e in ents if e.origin == "text"]
-    implied = [t.name for t in base if t.attrs.get("design", {}).get("origin") not in ("text",)
-               and t.attrs.get("design", {}).get("kind") != "junction"]
-    out.append(Text("🔎 Schema Analysis" + (f" ({design.engine})" if design.engine != "offline" else ""),
-                    style="bold"))
+    implied = [
+        t.name
+        for t in base
+        if t.attrs.get("design", {}).get("origin") not in ("text",)
+        and t.attrs.get("design", {}).get("kind") != "junction"
+    ]
+    out.append(
+        Text(
+            "🔎 Schema Analysis" + (f" ({design.engine})" if design.engine != "offline" else ""), style="bold"
+        )
+    )
     out.append(RULE)
     out.append("")
     out.append(Text("Requirements Summary:", style="bold"))
     out.append(f"  ✓ {len(from_text)} entities identified: {', '.join(e.table for e in from_text)}")
     if implied:
         out.append(f"  ✓ {len(implied)} more tables implied: {', '.join(implied)}")
-    out.append(f"  ✓ {rc['total']} relationships ({rc['one_to_many']} one-to-many, {rc['one_to_one']} one-to-one, "
-               f"{rc['self']} self-references)")
-    out.append(f"  ✓ {rc['many_to_many']} many-to-many relationships" + (
-        f" ({', '.join(t.name for t in base if t.attrs.get('design', {}).get('kind') == 'junction')})"
-        if rc["many_to_many"] else ""))
+    out.append(
+        f"  ✓ {rc['total']} relationships ({rc['one_to_many']} one-to-many, {rc['one_to_one']} one-to-one, "
+        f"{rc['self']} self-references)"
+    )
+    out.append(
+        f"  ✓ {rc['many_to_many']} many-to-many relationships"
+        + (
+            f" ({', '.join(t.name for t in base if t.attrs.get('design', {}).get('kind') == 'junction')})"
+            if rc["many_to_many"]
+            else ""
+        )
+    )
     for p in design.patterns:
         out.append(f"  ✓ {p} pattern {'applied' if p in design.applied_patterns else 'recognized'}")
     feats = [FEATURE_LABELS.get(f, f) for f in req.features]
     if feats:
         out.append(f"  ✓ Features: {', '.join(feats)}")
     if req.scale:
-        out.append("  ✓ Scale: " + ", ".join(
-            f"{human(x.count)} {x.noun.replace('_', ' ')}s" + (f" per {x.period}" if x.period else "")
-            for x in req.scale))
+        out.append(
+            "  ✓ Scale: "
+            + ", ".join(
+                f"{human(x.count)} {x.noun.replace('_', ' ')}s" + (f" per {x.period}" if x.period else "")
+                for x in req.scale
+            )
+        )
     for e in ents:
         if e.attributes:
             out.append(f"  · {e.table}: " + ", ".join(a.name for a in e.attributes))
@@ -223,16 +271,23 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
     out.append("")
     out.append(Text("Recommended Architecture:", style="bold"))
     server = design.validation.server if design.validation is not None and design.validation.server else None
-    out.append(f"  Database: PostgreSQL 15+" + (f" (DDL validated on {server})" if server else ""))
+    out.append("  Database: PostgreSQL 15+" + (f" (DDL validated on {server})" if server else ""))
     out.append(f"  Normalization: {design.normal_form[0]}")
-    keys = sorted({(t.column('id').type if t.column('id') else None) for t in base} - {None})
-    out.append(f"  Primary keys: {', '.join(keys)} identity" if "UUID" not in keys else "  Primary keys: UUID")
+    keys = sorted({(t.column("id").type if t.column("id") else None) for t in base} - {None})
+    out.append(
+        f"  Primary keys: {', '.join(keys)} identity" if "UUID" not in keys else "  Primary keys: UUID"
+    )
     est = design.estimates
-    out.append(f"  Tables: {est['tables']}" + (f" (+{est['partitions']} partitions)" if est.get("partitions") else "")
-               + f" | Indexes: {est['indexes']} | Foreign keys: {est['foreign_keys']} | Enum types: {len(s.enums)}")
+    out.append(
+        f"  Tables: {est['tables']}"
+        + (f" (+{est['partitions']} partitions)" if est.get("partitions") else "")
+        + f" | Indexes: {est['indexes']} | Foreign keys: {est['foreign_keys']} | Enum types: {len(s.enums)}"
+    )
     if est.get("estimated_total_bytes"):
-        out.append(f"  Estimated size: {human_bytes(est['estimated_total_bytes'])} for the stated figures "
-                   "(see estimates)")
+        out.append(
+            f"  Estimated size: {human_bytes(est['estimated_total_bytes'])} for the stated figures "
+            "(see estimates)"
+        )
     out.append("")
     title = (s.name or (design.patterns[0] if design.patterns else "design")).replace("-", " ").title()
     out.append(Text(f"📋 Generated Schema: {title}", style="bold"))
@@ -254,7 +309,9 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
             for c in t.columns:
                 grid.add_row(c.name, c.type, _constraints(t, c))
             out.append(grid)
-            multi_checks = [ck for ck in t.checks if not any(_constraints(t, c).count(ck.expression) for c in t.columns)]
+            multi_checks = [
+                ck for ck in t.checks if not any(_constraints(t, c).count(ck.expression) for c in t.columns)
+            ]
             if multi_checks:
                 out.append("Checks:")
                 for ck in multi_checks:
@@ -279,8 +336,13 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
                 out.append("Triggers: " + ", ".join(tr.name for tr in t.triggers))
             out.append("")
         for v in s.views:
-            out.append(Text(f"{'Materialized view' if v.materialized else 'View'} {v.name}"
-                            + (f" — {v.comment}" if v.comment else ""), style="bold"))
+            out.append(
+                Text(
+                    f"{'Materialized view' if v.materialized else 'View'} {v.name}"
+                    + (f" — {v.comment}" if v.comment else ""),
+                    style="bold",
+                )
+            )
             out.append("  columns: " + ", ".join(v.columns))
             for i in v.indexes:
                 out.append(f"  ✓ {i.name} ({'unique' if i.unique else ''}) - {i.reason}")
@@ -306,12 +368,16 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
         out.append("")
     per = [p for p in est.get("per_table", []) if p.get("rows")]
     out.append(Text("📐 Estimates:", style="bold"))
-    out.append(f"  {est['tables']} tables, {est['indexes']} indexes, {est['foreign_keys']} foreign keys, "
-               f"{est['check_constraints']} checks, {est['unique_constraints']} unique constraints")
+    out.append(
+        f"  {est['tables']} tables, {est['indexes']} indexes, {est['foreign_keys']} foreign keys, "
+        f"{est['check_constraints']} checks, {est['unique_constraints']} unique constraints"
+    )
     for p in per[:8]:
-        out.append(f"  {p['table']}: {human(p['rows'])} rows × ({p['row_bytes']} B row + "
-                   f"{p['index_bytes_per_row']} B indexes) ≈ {human_bytes(p['estimated_bytes'])}"
-                   f" [{p['rows_origin']}]")
+        out.append(
+            f"  {p['table']}: {human(p['rows'])} rows × ({p['row_bytes']} B row + "
+            f"{p['index_bytes_per_row']} B indexes) ≈ {human_bytes(p['estimated_bytes'])}"
+            f" [{p['rows_origin']}]"
+        )
     if not per:
         widths = ", ".join(f"{p['table']} {p['row_bytes']} B" for p in est.get("per_table", [])[:6])
         out.append(f"  bytes per row (heap): {widths}{' …' if len(est.get('per_table', [])) > 6 else ''}")
@@ -321,13 +387,18 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
     if val is not None:
         out.append(Text("✅ Validation:" if val.ok else "❌ Validation:", style="bold"))
         for c in val.checks:
-            out.append(f"  {'✓' if c.ok else '✗'} {c.name}" + (f": {c.detail}" if c.detail else "")
-                       + (f" ({val.seconds:.2f} s)" if c.name.startswith("DDL loads") and val.seconds else ""))
+            out.append(
+                f"  {'✓' if c.ok else '✗'} {c.name}"
+                + (f": {c.detail}" if c.detail else "")
+                + (f" ({val.seconds:.2f} s)" if c.name.startswith("DDL loads") and val.seconds else "")
+            )
         if val.loaded is None:
             out.append("  · DDL not executed (--no-validate)")
         out.append("")
     if saved_to:
-        out.append(f"Saved to {saved_to}. Next: aishell schema generate sql   (or: generate sql --sample-data 10)")
+        out.append(
+            f"Saved to {saved_to}. Next: aishell schema generate sql   (or: generate sql --sample-data 10)"
+        )
     return out
 
 
@@ -342,13 +413,20 @@ def render_requirements(req: Any) -> list[Any]:
         out.append(f"Patterns recognized: {', '.join(req.patterns)}")
     out.append(f"Entities ({len(req.entities)}):")
     for e in req.entities.values():
-        attrs = f" [{', '.join(a.name + (' (' + '|'.join(a.enum) + ')' if a.enum else '') for a in e.attributes)}]" \
-            if e.attributes else ""
+        attrs = (
+            f" [{', '.join(a.name + (' (' + '|'.join(a.enum) + ')' if a.enum else '') for a in e.attributes)}]"
+            if e.attributes
+            else ""
+        )
         arch = f" ({e.archetype})" if e.archetype else " (new)"
         selfref = " ↺ self-reference" if e.self_ref else ""
         out.append(f"  • {e.name}{arch}{attrs}{selfref}")
-    kinds = {"many_to_one": "many-to-one", "one_to_one": "one-to-one", "many_to_many": "many-to-many",
-             "self": "self-reference"}
+    kinds = {
+        "many_to_one": "many-to-one",
+        "one_to_one": "one-to-one",
+        "many_to_many": "many-to-many",
+        "self": "self-reference",
+    }
     out.append(f"Relationships ({len(req.relationships)}):")
     for r in req.relationships:
         if r.kind == "many_to_many":
@@ -361,13 +439,18 @@ def render_requirements(req: Any) -> list[Any]:
         if r.origin != "text":
             line += f" [{r.origin}]"
         out.append(line)
-    out.append("Features: " + (", ".join(f"{FEATURE_LABELS.get(k, k)} (\"{v}\")" for k, v in req.features.items())
-                               or "none stated"))
+    out.append(
+        "Features: "
+        + (", ".join(f'{FEATURE_LABELS.get(k, k)} ("{v}")' for k, v in req.features.items()) or "none stated")
+    )
     if req.scale:
         out.append("Scale:")
         for s in req.scale:
-            out.append(f"  • {s.text}: {human(s.count)} {s.noun}" + (f" per {s.period}" if s.period else "")
-                       + (f" → {s.entity}" if s.entity else " (no matching entity)"))
+            out.append(
+                f"  • {s.text}: {human(s.count)} {s.noun}"
+                + (f" per {s.period}" if s.period else "")
+                + (f" → {s.entity}" if s.entity else " (no matching entity)")
+            )
     else:
         out.append("Scale: none stated")
     return out

@@ -4,7 +4,8 @@ Rows respect the model: tables in foreign-key order, parents referenced by sub-s
 after any existing data), unique columns made unique, enum values from the type, CHECK constraints read
 from the model (ranges, ``> 0``, ``BETWEEN``, ``IN (...)``, columns that must be sums or products of
 others, one timestamp after another). Text comes from Faker (seeded: the same schema gives the same SQL)
-chosen by column name. Materialized views are refreshed at the end.
+chosen by column name; timestamps are anchored at noon today, so the same schema gives the same SQL
+on a given day. Materialized views are refreshed at the end.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from aishell.dialects.postgres.quote import qualify, quote_ident, quote_literal
 from aishell.model import Column, Schema, Table
 from aishell.model.graph import creation_order
 
-_BETWEEN = re.compile(r"^\(?\s*(\w+)\s+BETWEEN\s+(-?[\d.]+)\s+AND\s+(-?[\d.]+)\s*\)?$", re.I)
+_BETWEEN = re.compile(r"^\(?\s*(\w+)\s+BETWEEN\s+(-?[\d.]+)\s+AND\s+(-?[\d.]+)\s*\)?$", re.IGNORECASE)
 _CMP = re.compile(r"^\(?\s*(\w+)\s*(>=|>|<>|<=|<)\s*\(?(-?[\d.]+)\)?(?:::\w+)?\s*\)?$")
-_IN = re.compile(r"^\(?\s*(\w+)\s+IN\s*\(([^)]*)\)\s*\)?$", re.I)
+_IN = re.compile(r"^\(?\s*(\w+)\s+IN\s*\(([^)]*)\)\s*\)?$", re.IGNORECASE)
 _SUM = re.compile(r"^\(?\s*(\w+)\s*=\s*(\w+(?:\s*[+*]\s*\w+)+)\s*\)?$")
 _AFTER = re.compile(r"(\w+)\s*>\s*(\w+)\s*\)?$")
 
@@ -42,19 +43,21 @@ class _Gen:
         self.rnd = random.Random(42)
         self.enums = {e.name: e.values for e in schema.enums}
         self.enums.update({f"{e.schema}.{e.name}": e.values for e in schema.enums})
-        self.now = _dt.datetime(2026, 1, 1, tzinfo=_dt.timezone.utc)
-        try:
-            self.now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0)
-        except Exception:  # pragma: no cover
-            pass
+        # noon today (UTC): recent-looking timestamps, and the same SQL for the same schema on a given day
+        today = _dt.datetime.now(_dt.UTC).date()
+        self.now = _dt.datetime(today.year, today.month, today.day, 12, tzinfo=_dt.UTC)
 
     # -- constraints read from the model ---------------------------------------------------------------
     def rules(self, t: Table) -> dict[str, Any]:
         rules: dict[str, Any] = {"range": {}, "in": {}, "derived": {}, "after": [], "regex": set()}
         for ck in t.checks:
             expr = (ck.expression or "").strip()
-            while expr.startswith("(") and expr.endswith(")") and expr.count("(") == expr.count(")") and \
-                    _balanced(expr[1:-1]):
+            while (
+                expr.startswith("(")
+                and expr.endswith(")")
+                and expr.count("(") == expr.count(")")
+                and _balanced(expr[1:-1])
+            ):
                 expr = expr[1:-1].strip()
             m = _BETWEEN.match(expr)
             if m:
@@ -101,7 +104,9 @@ class _Gen:
         length = _length(typ)
         if name in rules["in"]:
             vals = rules["in"][name]
-            return vals[i % len(vals)] if vals[0].lstrip("-").isdigit() else quote_literal(vals[i % len(vals)])
+            return (
+                vals[i % len(vals)] if vals[0].lstrip("-").isdigit() else quote_literal(vals[i % len(vals)])
+            )
         enum_vals = self.enums.get(c.type) or self.enums.get(c.type.split(".")[-1])
         if enum_vals:
             return quote_literal(enum_vals[i % len(enum_vals)])
@@ -135,8 +140,11 @@ class _Gen:
             return "true" if (i % 3 == 0) else "false"
         if base in ("timestamptz", "timestamp with time zone", "timestamp", "timestamp without time zone"):
             delta = _dt.timedelta(days=self.rnd.randint(0, 25), minutes=self.rnd.randint(0, 1440))
-            return quote_literal((self.now - delta).isoformat()) if base != "timestamp" else \
-                quote_literal((self.now - delta).replace(tzinfo=None).isoformat())
+            return (
+                quote_literal((self.now - delta).isoformat())
+                if base != "timestamp"
+                else quote_literal((self.now - delta).replace(tzinfo=None).isoformat())
+            )
         if base == "date":
             if "birth" in name:
                 d = _dt.date(1960, 1, 1) + _dt.timedelta(days=self.rnd.randint(0, 15000))
@@ -191,25 +199,65 @@ class _Gen:
             return f.state()
         if name in ("postal_code", "zip", "zip_code"):
             return f.postcode()
-        if name.startswith("street") or name in ("address", "pickup_address", "dropoff_address", "venue",
-                                                  "origin", "destination", "location"):
+        if name.startswith("street") or name in (
+            "address",
+            "pickup_address",
+            "dropoff_address",
+            "venue",
+            "origin",
+            "destination",
+            "location",
+        ):
             return f.street_address()
         if "url" in name or name in ("website", "homepage", "storage_key", "path"):
-            return f"https://example.com/{t.name}/{i + 1}" if "storage" not in name else f"{t.name}/{i + 1}/{f.uuid4()}"
+            return (
+                f"https://example.com/{t.name}/{i + 1}"
+                if "storage" not in name
+                else f"{t.name}/{i + 1}/{f.uuid4()}"
+            )
         if name == "slug":
             return f"{f.slug()}-{i + 1}"
-        if name in ("sku", "code", "order_number", "invoice_number", "tracking_number", "serial_number", "isbn",
-                    "license_plate", "license_number", "reference", "provider_reference", "confirmation_code",
-                    "employee_number", "student_number", "policy_number", "flight_number", "insurance_number") \
-                or name.endswith(("_number", "_code", "_reference")):
+        if name in (
+            "sku",
+            "code",
+            "order_number",
+            "invoice_number",
+            "tracking_number",
+            "serial_number",
+            "isbn",
+            "license_plate",
+            "license_number",
+            "reference",
+            "provider_reference",
+            "confirmation_code",
+            "employee_number",
+            "student_number",
+            "policy_number",
+            "flight_number",
+            "insurance_number",
+        ) or name.endswith(("_number", "_code", "_reference")):
             prefix = re.sub(r"[^A-Z]", "", name.upper())[:3] or "REF"
             return f"{prefix}-{i + 1:06d}"
         if name in ("password_hash",):
             return "$2b$12$" + f.sha256()[:53]
         if name in ("title", "subject", "headline", "job_title"):
             return f.sentence(nb_words=4).rstrip(".") + suffix
-        if name in ("description", "body", "content", "bio", "notes", "note", "summary", "instructions",
-                    "message", "comment", "reason", "cover_letter", "caption", "feedback"):
+        if name in (
+            "description",
+            "body",
+            "content",
+            "bio",
+            "notes",
+            "note",
+            "summary",
+            "instructions",
+            "message",
+            "comment",
+            "reason",
+            "cover_letter",
+            "caption",
+            "feedback",
+        ):
             return f.paragraph(nb_sentences=2)
         if name in ("color", "colour"):
             return f.color_name()
@@ -255,10 +303,13 @@ class _Gen:
                 continue
             for k, col in enumerate(fk.columns):
                 fk_cols[col] = (fk, k, j)  # type: ignore[assignment]
-        cols = [c for c in t.columns if not (c.identity == "always") and not c.generated]
+        cols = [c for c in t.columns if c.identity != "always" and not c.generated]
         # defaults that should stay defaults
-        cols = [c for c in cols if not (c.name in ("created_at", "updated_at") and c.default)
-                or c.name == _partition_key(t)]
+        cols = [
+            c
+            for c in cols
+            if not (c.name in ("created_at", "updated_at") and c.default) or c.name == _partition_key(t)
+        ]
         cols = [c for c in cols if not (c.name == "id" and c.default and "gen_random_uuid" in c.default)]
         self_fk = [fk for fk in t.foreign_keys if fk.ref_table == t.name]
         cols = [c for c in cols if not any(c.name in fk.columns for fk in self_fk)]
@@ -278,15 +329,20 @@ class _Gen:
                     if c.nullable and fk.on_delete == "SET NULL" and i % 4 == 3:
                         row[c.name] = "NULL"
                     else:
-                        row[c.name] = f"(SELECT {ref_col} FROM {ref} ORDER BY {order} OFFSET {offset} LIMIT 1)"
+                        row[c.name] = (
+                            f"(SELECT {ref_col} FROM {ref} ORDER BY {order} OFFSET {offset} LIMIT 1)"
+                        )
                     continue
                 if c.name in rules["derived"]:
                     continue
                 if c.name == "deleted_at":
                     row[c.name] = "NULL"
                     continue
-                if c.nullable and c.name in ("read_at", "cancelled_at", "returned_at", "edited_at", "completed_at") \
-                        and i % 2:
+                if (
+                    c.nullable
+                    and c.name in ("read_at", "cancelled_at", "returned_at", "edited_at", "completed_at")
+                    and i % 2
+                ):
                     row[c.name] = "NULL"
                     continue
                 row[c.name] = self.value(t, c, i, rules, c.name in unique_cols)
@@ -300,14 +356,20 @@ class _Gen:
         out = []
         chunk = 500
         for start in range(0, len(values_rows), chunk):
-            body = ",\n".join("    (" + ", ".join(r[n] for n in names) + ")" for r in values_rows[start:start + chunk])
-            out.append(f"INSERT INTO {qualify(t.schema, t.name)} ({', '.join(quote_ident(n) for n in names)}) VALUES\n"
-                       f"{body};")
+            body = ",\n".join(
+                "    (" + ", ".join(r[n] for n in names) + ")" for r in values_rows[start : start + chunk]
+            )
+            out.append(
+                f"INSERT INTO {qualify(t.schema, t.name)} ({', '.join(quote_ident(n) for n in names)}) VALUES\n"
+                f"{body};"
+            )
         for fk in self_fk:
             col = quote_ident(fk.columns[0])
             tbl = qualify(t.schema, t.name)
-            out.append(f"UPDATE {tbl} SET {col} = (SELECT min(id) FROM {tbl}) "
-                       f"WHERE id <> (SELECT min(id) FROM {tbl}) AND id % 3 = 0;")
+            out.append(
+                f"UPDATE {tbl} SET {col} = (SELECT min(id) FROM {tbl}) "
+                f"WHERE id <> (SELECT min(id) FROM {tbl}) AND id % 3 = 0;"
+            )
         return out
 
     def _after(self, col: Column | None, earlier: str) -> str:
@@ -359,12 +421,32 @@ def _length(typ: str) -> int | None:
 
 
 def _money(name: str) -> bool:
-    return any(w in name for w in ("price", "amount", "total", "cost", "fee", "tax", "shipping", "salary", "fare",
-                                   "balance", "budget", "premium", "rent", "rate", "subtotal"))
+    return any(
+        w in name
+        for w in (
+            "price",
+            "amount",
+            "total",
+            "cost",
+            "fee",
+            "tax",
+            "shipping",
+            "salary",
+            "fare",
+            "balance",
+            "budget",
+            "premium",
+            "rent",
+            "rate",
+            "subtotal",
+        )
+    )
 
 
 def _noun_name(fake: Any, table: str) -> str:
-    if any(w in table for w in ("compan", "organi", "tenant", "vendor", "supplier", "brand", "workspace", "team")):
+    if any(
+        w in table for w in ("compan", "organi", "tenant", "vendor", "supplier", "brand", "workspace", "team")
+    ):
         return fake.company()
     if any(w in table for w in ("categor", "tag", "genre", "skill", "role")):
         return fake.word().capitalize()

@@ -42,7 +42,10 @@ class Validation:
             "error": self.error,
             "seconds": None if self.seconds is None else round(self.seconds, 3),
             "extensions_available": self.extensions_available,
-            "checks": [{"name": c.name, "ok": c.ok, **({"detail": c.detail} if c.detail else {})} for c in self.checks],
+            "checks": [
+                {"name": c.name, "ok": c.ok, **({"detail": c.detail} if c.detail else {})}
+                for c in self.checks
+            ],
         }
 
 
@@ -57,7 +60,8 @@ def model_checks(schema: Schema) -> list[Check]:
         for fk in t.foreign_keys:
             n = len(fk.columns)
             leads = t.primary_key[:n] == fk.columns or any(
-                i.columns[:n] == fk.columns and not i.where and not any(i.expressions[:n]) for i in t.indexes)
+                i.columns[:n] == fk.columns and not i.where and not any(i.expressions[:n]) for i in t.indexes
+            )
             if not leads:
                 unindexed.append(f"{t.name}({', '.join(fk.columns)})")
     checks.append(Check("every foreign key leads an index", not unindexed, ", ".join(unindexed)))
@@ -135,9 +139,13 @@ def _run_rolled_back(conninfo: str, ddl: str) -> tuple[bool, str | None, str]:
 
     with connect(conninfo) as conn:
         version = _version_text(conn.info.server_version)
-        _LAST_AVAILABLE[:] = [r[0] for r in conn.execute(
-            "SELECT name FROM pg_available_extensions WHERE name = ANY(%s) ORDER BY 1",
-            (list(OPTIONAL_EXTENSIONS),)).fetchall()]
+        _LAST_AVAILABLE[:] = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM pg_available_extensions WHERE name = ANY(%s) ORDER BY 1",
+                (list(OPTIONAL_EXTENSIONS),),
+            ).fetchall()
+        ]
         conn.rollback()
         try:
             with conn.transaction():
@@ -154,7 +162,9 @@ def _version_text(v: int) -> str:
     return f"PostgreSQL {v // 10000}.{v % 10000}" if v >= 100000 else f"PostgreSQL {v}"
 
 
-def validate(schema: Schema, *, ddl: str | None = None, execute: bool = True, server: Any = None) -> Validation:
+def validate(
+    schema: Schema, *, ddl: str | None = None, execute: bool = True, server: Any = None
+) -> Validation:
     val = Validation(checks=model_checks(schema))
     if not execute:
         return val

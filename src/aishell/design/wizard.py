@@ -8,14 +8,19 @@ questions come from the pattern files (``kb/patterns/*.json``, key ``wizard``).
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from aishell.design import kb
 from aishell.errors import UserError
 
-MENU = [("e-commerce", "E-commerce platform"), ("social-network", "Social network"),
-        ("saas-multi-tenant", "SaaS application"), ("analytics", "Analytics system"),
-        ("time-series", "Time-series / IoT"), ("event-sourcing", "Event sourcing")]
+MENU = [
+    ("e-commerce", "E-commerce platform"),
+    ("social-network", "Social network"),
+    ("saas-multi-tenant", "SaaS application"),
+    ("analytics", "Analytics system"),
+    ("time-series", "Time-series / IoT"),
+    ("event-sourcing", "Event sourcing"),
+]
 
 _NUMBER = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*([kKmMbB]|thousand|million|billion)?\+?\s*$")
 
@@ -50,7 +55,11 @@ def run(prompt: Callable[..., str], echo: Callable[[str], None]) -> tuple[str | 
             break
         data = kb.resolve_pattern(raw)
         if data is not None:
-            choice = [m[0] for m in MENU].index(data["name"]) + 1 if data["name"] in [m[0] for m in MENU] else custom
+            choice = (
+                [m[0] for m in MENU].index(data["name"]) + 1
+                if data["name"] in [m[0] for m in MENU]
+                else custom
+            )
             break
         echo(f"Please answer 1-{custom}.")
     lines: list[str] = []
@@ -61,9 +70,11 @@ def run(prompt: Callable[..., str], echo: Callable[[str], None]) -> tuple[str | 
         while not text.strip():
             text = prompt("Describe what you are building (entities and how they relate)", "")
         lines.append(text)
-        questions = [{"ask": "Expected number of users?", "kind": "number", "text": "{value} users"},
-                     {"ask": "Need soft delete?", "kind": "yesno", "yes": "Soft delete for records"},
-                     {"ask": "Need an audit trail?", "kind": "yesno", "yes": "Audit trail of changes"}]
+        questions = [
+            {"ask": "Expected number of users?", "kind": "number", "text": "{value} users"},
+            {"ask": "Need soft delete?", "kind": "yesno", "yes": "Soft delete for records"},
+            {"ask": "Need an audit trail?", "kind": "yesno", "yes": "Audit trail of changes"},
+        ]
         removals: list[str] = []
     else:
         pattern = MENU[choice - 1][0]
@@ -102,8 +113,11 @@ def run(prompt: Callable[..., str], echo: Callable[[str], None]) -> tuple[str | 
     echo("")
     if pattern and removals:
         # the pattern's text minus the parts the user said no to
-        text = "\n".join(line for line in kb.patterns()[pattern]["text"].splitlines()
-                         if line.strip() not in {r.strip() for r in removals})
+        text = "\n".join(
+            line
+            for line in kb.patterns()[pattern]["text"].splitlines()
+            if line.strip() not in {r.strip() for r in removals}
+        )
         return "\n".join([text, *lines]), None
     return ("\n".join(lines) or None), pattern
 

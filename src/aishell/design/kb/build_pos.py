@@ -32,10 +32,16 @@ def build() -> dict:
         if "verb" in d:
             verbs[w] = d["verb"] + ("*" if "noun" in d else "")
     adjectives = sorted(w for w, d in pos.items() if "adj" in d and "noun" not in d and "verb" not in d)
-    adverbs = sorted(w for w, d in pos.items() if "adv" in d and "noun" not in d and "verb" not in d and "adj" not in d)
-    return {"_about": "Derived from LemmInflect's lexicon by build_pos.py: v = verb forms -> lemma ('*': also a "
-                      "noun); a = adjective-only words; r = adverb-only words.",
-            "v": dict(sorted(verbs.items())), "a": adjectives, "r": adverbs}
+    adverbs = sorted(
+        w for w, d in pos.items() if "adv" in d and "noun" not in d and "verb" not in d and "adj" not in d
+    )
+    return {
+        "_about": "Derived from LemmInflect's lexicon by build_pos.py: v = verb forms -> lemma ('*': also a "
+        "noun); a = adjective-only words; r = adverb-only words.",
+        "v": dict(sorted(verbs.items())),
+        "a": adjectives,
+        "r": adverbs,
+    }
 
 
 if __name__ == "__main__":
