@@ -102,8 +102,8 @@ class DenormalizedColumn(Rule):
                 if ctx.live:
                     try:
                         kept = []
-                        for pair in pairs:
-                            bad, compared = ctx.data.mismatches(table, fk.columns, ref, fk.ref_columns, [pair])
+                        each, compared = ctx.data.mismatches_each(table, fk.columns, ref, fk.ref_columns, pairs)
+                        for pair, bad in zip(pairs, each):
                             if compared.value == 0 or bad.value > compared.value * (1 - ctx.t("copy_agreement")):
                                 continue  # no rows to compare, or too different to be a copy
                             kept.append((pair, bad, compared))
