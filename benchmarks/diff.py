@@ -29,6 +29,7 @@ import re  # noqa: E402
 import shutil  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
+import tempfile  # noqa: E402
 import time  # noqa: E402
 
 TABLES = 375
@@ -83,13 +84,21 @@ def synthetic_schema(seed: int = 375) -> str:
     return "\n".join(out) + "\n"
 
 
+CPU: dict[str, list[float]] = {}
+
+
 def _median_time(cmd: list[str], runs: int, env: dict, expect: tuple[int, ...]) -> tuple[float, list[float], str]:
+    import resource
+
     times = []
     out = ""
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
         times.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        CPU.setdefault(cmd[0], []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         if proc.returncode not in expect:
             raise SystemExit(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
         out = proc.stdout
@@ -122,6 +131,11 @@ def main() -> None:
                 " (SELECT count(*) FROM pg_constraint WHERE contype = 'f'),"
                 " (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public')").fetchone()
         env = dict(os.environ)
+        # An installed package runs from compiled bytecode (pip writes .pyc files, as it did for migra);
+        # with PYTHONDONTWRITEBYTECODE set, as in some shells here, every run would recompile aishell
+        # from source. Cache the bytecode outside the tree instead; the warm-up run fills it.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "aishell-bench-pycache")
         full_db = re.search(r"dbname=(\S+)", full).group(1)
         empty_db = re.search(r"dbname=(\S+)", empty).group(1)
         host = str(box.socket_dir)
@@ -140,6 +154,8 @@ def main() -> None:
             _, t, migra_sql = _median_time(migra_cmd, 1, env, (0, 2))
             theirs_all += t
         ours, theirs = statistics.median(ours_all), statistics.median(theirs_all)
+        ours_cpu = statistics.median(CPU[ours_cmd[0]][-args.runs:])
+        theirs_cpu = statistics.median(CPU[migra_cmd[0]][-args.runs:])
         # Sanity: our SQL builds the schema exactly.
         with box.temporary_database(prefix="aishell_bench_check_") as check:
             from aishell.diff import diff_schemas
@@ -152,6 +168,9 @@ def main() -> None:
         "aishell_seconds": round(ours, 3), "aishell_runs": [round(t, 3) for t in ours_all],
         "migra_seconds": round(theirs, 3), "migra_runs": [round(t, 3) for t in theirs_all],
         "speedup": round(theirs / ours, 2) if ours else None,
+        "aishell_cpu_seconds": round(ours_cpu, 3), "migra_cpu_seconds": round(theirs_cpu, 3),
+        "cpu_ratio": round(theirs_cpu / ours_cpu, 2) if ours_cpu else None,
+        "load_average": round(os.getloadavg()[0], 2),
         "aishell_sql_lines": ours_sql.count("\n"), "migra_sql_lines": migra_sql.count("\n"),
         "aishell_result_matches": not left.changes,
     }
@@ -161,6 +180,8 @@ def main() -> None:
     print(f"schema: {tables} tables, {fks} foreign keys, {indexes} indexes (empty database → full)")
     print(f"aishell schema diff --sql: {ours:.2f}s median of {args.runs} {result['aishell_runs']}")
     print(f"migra:                     {theirs:.2f}s median of {args.runs} {result['migra_runs']}")
+    print(f"client CPU: aishell {ours_cpu:.2f}s, migra {theirs_cpu:.2f}s ({result['cpu_ratio']}×); "
+          f"load average {result['load_average']}")
     print(f"speedup: {result['speedup']}×   aishell's migration rebuilds the schema exactly: "
           f"{result['aishell_result_matches']}")
 

@@ -1,7 +1,8 @@
 """The fixture suite (tests/fixtures/diff/<case>/a.sql, b.sql), in migra's style, on PostgreSQL 15 and 18.
 
 For every case: our migration applied to ``a`` leaves no difference from ``b`` and the same
-``pg_dump --schema-only`` (column order aside); the reversed migration brings ``a`` back exactly.
+``pg_dump --schema-only`` (column order aside); the reversed migration brings ``a`` back exactly (by
+the model on both servers, and by ``pg_dump`` too on 18).
 On PostgreSQL 18 the generated up and down files must also pass squawk.
 
 One database per server serves every case in turn (emptied between cases): creating a database
@@ -35,7 +36,8 @@ def case_db(request):
 def test_case_round_trip(case, case_db, tmp_path):
     which, server, conninfo = case_db
     reset_database(conninfo)
-    result = run_case(server, conninfo, case)
+    # The down migration is checked on the model on both servers, and by pg_dump on 18 (time budget).
+    result = run_case(server, conninfo, case, dump_down=(which == "embedded"))
     assert not result.problems, f"{case}:\n" + "\n".join(result.problems)
     if which == "embedded" and shutil.which("squawk"):
         files = []
