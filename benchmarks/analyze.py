@@ -98,10 +98,15 @@ def synthetic_model(n: int, seed: int = 11):
     tables = []
     for i in range(n):
         name = f"t{i:04d}"
-        cols = [Column("id", "bigint", False, identity="by default"), Column("code", "text", False),
-                Column("name", "character varying(120)"), Column("amount", "numeric(12,2)", False, "0"),
-                Column("status", "character(1)"), Column("created_at", "timestamp without time zone", False),
-                Column("payload", "jsonb")]
+        cols = [
+            Column("id", "bigint", False, identity="by default"),
+            Column("code", "text", False),
+            Column("name", "character varying(120)"),
+            Column("amount", "numeric(12,2)", False, "0"),
+            Column("status", "character(1)"),
+            Column("created_at", "timestamp without time zone", False),
+            Column("payload", "jsonb"),
+        ]
         fks, idx = [], [Index(f"{name}_pkey", ["id"], unique=True, constraint=f"{name}_pkey")]
         for k in range(0 if i == 0 else (1 if rnd.random() < 0.5 else 2)):
             ref = f"t{rnd.randrange(0, i):04d}"
@@ -114,9 +119,19 @@ def synthetic_model(n: int, seed: int = 11):
         idx.append(Index(f"{name}_created_idx", ["created_at", "status"]))
         if rnd.random() < 0.1:
             idx.append(Index(f"{name}_created_idx2", ["created_at"]))
-        tables.append(Table(name, "bench", cols, ["id"], f"{name}_pkey", fks, idx,
-                            [CheckConstraint(f"{name}_amount_check", "(amount >= (0)::numeric)")],
-                            [UniqueConstraint(f"{name}_code_key", ["code"])]))
+        tables.append(
+            Table(
+                name,
+                "bench",
+                cols,
+                ["id"],
+                f"{name}_pkey",
+                fks,
+                idx,
+                [CheckConstraint(f"{name}_amount_check", "(amount >= (0)::numeric)")],
+                [UniqueConstraint(f"{name}_code_key", ["code"])],
+            )
+        )
     return Schema(name="bench2000", tables=tables)
 
 
@@ -138,8 +153,13 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     import resource
 
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run([sys.executable, "-m", "aishell.cli.main", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "aishell.cli.main", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     CPU.append((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
     return proc
@@ -171,12 +191,19 @@ def main() -> None:
         assert proc.returncode == 0, proc.stderr
         cpu_cli = statistics.median(CPU[1:] or CPU)
         cli_counts = json.loads(proc.stdout)["counts"]
-    results["static"] = {"tables": args.tables, "rules_in_process_s": round(t_rules, 3),
-                         "cli_json_s": round(t_cli, 3), "cli_cpu_s": round(cpu_cli, 3), "findings": rep.counts(),
-                         "cli_counts": cli_counts}
-    print(f"static {args.tables} tables: rules {t_rules:.2f} s in-process, {t_cli:.2f} s CLI (.json, "
-          f"{cpu_cli:.2f} s CPU); "
-          f"findings {rep.counts()}")
+    results["static"] = {
+        "tables": args.tables,
+        "rules_in_process_s": round(t_rules, 3),
+        "cli_json_s": round(t_cli, 3),
+        "cli_cpu_s": round(cpu_cli, 3),
+        "findings": rep.counts(),
+        "cli_counts": cli_counts,
+    }
+    print(
+        f"static {args.tables} tables: rules {t_rules:.2f} s in-process, {t_cli:.2f} s CLI (.json, "
+        f"{cpu_cli:.2f} s CPU); "
+        f"findings {rep.counts()}"
+    )
 
     # -- live, ~1M rows ------------------------------------------------------------------------------------
     box = get_sandbox()
@@ -195,19 +222,31 @@ def main() -> None:
         t_deep, rep_deep = median_time(lambda: analyze(conninfo, AnalyzeOptions(deep=True)), 1)
         t_cli, proc = median_time(lambda: run_cli("schema", "analyze", conninfo, "--json"), 1)
         assert proc.returncode == 0, proc.stderr
-        results["live"] = {"rows": int(total_rows), "load_s": round(load, 1), "analyze_s": round(t_live, 2),
-                           "deep_s": round(t_deep, 2), "cli_s": round(t_cli, 2), "findings": rep.counts(),
-                           "probe_queries": rep.timings.get("probe_queries"),
-                           "slowest_rules": sorted(((k[5:], round(v, 2)) for k, v in rep.timings.items()
-                                                    if k.startswith("rule:")), key=lambda x: -x[1])[:5]}
-        print(f"live {int(total_rows):,} rows (loaded in {load:.1f} s): analyze {t_live:.2f} s, --deep {t_deep:.2f} s, "
-              f"CLI {t_cli:.2f} s; findings {rep.counts()}; slowest {results['live']['slowest_rules']}")
+        results["live"] = {
+            "rows": int(total_rows),
+            "load_s": round(load, 1),
+            "analyze_s": round(t_live, 2),
+            "deep_s": round(t_deep, 2),
+            "cli_s": round(t_cli, 2),
+            "findings": rep.counts(),
+            "probe_queries": rep.timings.get("probe_queries"),
+            "slowest_rules": sorted(
+                ((k[5:], round(v, 2)) for k, v in rep.timings.items() if k.startswith("rule:")),
+                key=lambda x: -x[1],
+            )[:5],
+        }
+        print(
+            f"live {int(total_rows):,} rows (loaded in {load:.1f} s): analyze {t_live:.2f} s, --deep {t_deep:.2f} s, "
+            f"CLI {t_cli:.2f} s; findings {rep.counts()}; slowest {results['live']['slowest_rules']}"
+        )
     finally:
         if args.keep:
             print(f"kept: {conninfo}")
         else:
             ctx.__exit__(None, None, None)
-    results["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    results["machine"] = (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     results["date"] = dt.date.today().isoformat()
     results["load_average"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(results, indent=2))
@@ -220,25 +259,25 @@ def write_doc(r: dict) -> None:
     text = f"""{BEGIN}
 ## schema analyze
 
-`python benchmarks/analyze.py` ({r['date']}, {r['machine']}, embedded PostgreSQL 18; the machine was shared
-with other jobs (load average {r['load_average'][0]} on 2 cores), so wall times are inflated: the CPU time of
+`python benchmarks/analyze.py` ({r["date"]}, {r["machine"]}, embedded PostgreSQL 18; the machine was shared
+with other jobs (load average {r["load_average"][0]} on 2 cores), so wall times are inflated: the CPU time of
 the static CLI run is the stable figure. Medians of 3 runs after a warm-up unless noted.
 
 | case | goal | measured |
 |---|---|---|
-| live database, {lv['rows']:,} rows, default rules with data probes (`analyze()` in-process) | < 15 s | **{lv['analyze_s']} s** |
-| same, whole CLI command (`aishell schema analyze URL --json`, one run) | | {lv['cli_s']} s |
-| same with `--deep` (no sampling, every row counted, optional rules; one run) | | {lv['deep_s']} s |
-| static analysis of a {s['tables']:,}-table model (`aishell schema analyze model.json --json`) | < 5 s | **{s['cli_json_s']} s** wall, {s['cli_cpu_s']} s CPU |
-| same, rules only in-process | | {s['rules_in_process_s']} s |
+| live database, {lv["rows"]:,} rows, default rules with data probes (`analyze()` in-process) | < 15 s | **{lv["analyze_s"]} s** |
+| same, whole CLI command (`aishell schema analyze URL --json`, one run) | | {lv["cli_s"]} s |
+| same with `--deep` (no sampling, every row counted, optional rules; one run) | | {lv["deep_s"]} s |
+| static analysis of a {s["tables"]:,}-table model (`aishell schema analyze model.json --json`) | < 5 s | **{s["cli_json_s"]} s** wall, {s["cli_cpu_s"]} s CPU |
+| same, rules only in-process | | {s["rules_in_process_s"]} s |
 
-Live run: {lv['probe_queries']:.0f} probe queries; slowest rules {', '.join(f'{n} {t} s' for n, t in lv['slowest_rules'])};
-findings {lv['findings']}. Loading the data (not timed above) took {lv['load_s']} s.
-Static run findings: {s['findings']}.
+Live run: {lv["probe_queries"]:.0f} probe queries; slowest rules {", ".join(f"{n} {t} s" for n, t in lv["slowest_rules"])};
+findings {lv["findings"]}. Loading the data (not timed above) took {lv["load_s"]} s.
+Static run findings: {s["findings"]}.
 {END}"""
     doc = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
     if BEGIN in doc:
-        doc = doc[:doc.index(BEGIN)] + text + doc[doc.index(END) + len(END):]
+        doc = doc[: doc.index(BEGIN)] + text + doc[doc.index(END) + len(END) :]
     else:
         doc = doc.rstrip() + "\n\n" + text + "\n"
     DOC.write_text(doc)

@@ -22,9 +22,13 @@ def test_json_on_live_database_with_both_source_forms(planted_db):
 
 
 def test_fail_on_exits_2(planted_db):
-    r = run_cli("schema", "analyze", planted_db, "--rule", "missing-fk-index", "--fail-on", "critical", "--json")
+    r = run_cli(
+        "schema", "analyze", planted_db, "--rule", "missing-fk-index", "--fail-on", "critical", "--json"
+    )
     assert r.returncode == 2, r.stderr
-    ok = run_cli("schema", "analyze", planted_db, "--rule", "duplicate-index", "--fail-on", "critical", "--json")
+    ok = run_cli(
+        "schema", "analyze", planted_db, "--rule", "duplicate-index", "--fail-on", "critical", "--json"
+    )
     assert ok.returncode == 0, ok.stderr
 
 
@@ -52,8 +56,14 @@ def test_terminal_report_sections(planted_db):
     r = run_cli("schema", "analyze", planted_db)
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    for text in ("Schema Analysis", "Current Schema Health", "Critical Issues", "Schema Statistics",
-                 "Priority Action Plan", "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id"):
+    for text in (
+        "Schema Analysis",
+        "Current Schema Health",
+        "Critical Issues",
+        "Schema Statistics",
+        "Priority Action Plan",
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id",
+    ):
         assert text in out, text
 
 
@@ -68,19 +78,38 @@ def test_docs_list_every_rule_as_the_code_says():
     from aishell.analyze.docs import BEGIN, END, rules_markdown
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "analyze.md").read_text()
-    assert text[text.index(BEGIN):text.index(END) + len(END)] == rules_markdown(), \
+    assert text[text.index(BEGIN) : text.index(END) + len(END)] == rules_markdown(), (
         "docs/analyze.md is stale: run python -m aishell.analyze.docs"
+    )
 
 
 def test_list_rules_json():
     r = run_cli("schema", "analyze", "--list-rules", "--json")
     assert r.returncode == 0, r.stderr
     ids = {x["id"] for x in json.loads(r.stdout)}
-    assert {"missing-fk-index", "missing-primary-key", "duplicate-index", "redundant-index", "unused-index",
-            "invalid-index", "denormalized-column", "data-quality", "inefficient-type", "table-bloat",
-            "index-bloat", "workload-missing-index", "full-text-search-opportunity", "partitioning-opportunity",
-            "materialized-view-opportunity", "normalization", "over-normalization", "sequence-overflow",
-            "fk-type-mismatch", "nullable-fk", "no-comment"} <= ids
+    assert {
+        "missing-fk-index",
+        "missing-primary-key",
+        "duplicate-index",
+        "redundant-index",
+        "unused-index",
+        "invalid-index",
+        "denormalized-column",
+        "data-quality",
+        "inefficient-type",
+        "table-bloat",
+        "index-bloat",
+        "workload-missing-index",
+        "full-text-search-opportunity",
+        "partitioning-opportunity",
+        "materialized-view-opportunity",
+        "normalization",
+        "over-normalization",
+        "sequence-overflow",
+        "fk-type-mismatch",
+        "nullable-fk",
+        "no-comment",
+    } <= ids
 
 
 def test_json_model_source_runs_structural_rules(planted_db, tmp_path):
@@ -95,7 +124,11 @@ def test_json_model_source_runs_structural_rules(planted_db, tmp_path):
     assert data["live"] is False
     fk = {(f["table"], f["severity"]) for f in data["findings"] if f["rule"] == "missing-fk-index"}
     # without data every missing FK index is a warning: row counts are unknown
-    assert fk == {("public.orders", "warning"), ("public.order_items", "warning"), ("public.product_tags", "warning")}
+    assert fk == {
+        ("public.orders", "warning"),
+        ("public.order_items", "warning"),
+        ("public.product_tags", "warning"),
+    }
     assert "unused-index" in {s["rule"] for s in data["skipped"]}
 
 

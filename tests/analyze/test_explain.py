@@ -14,7 +14,9 @@ def explain_db(pg_server):
             conn.execute("CREATE TABLE items (id int PRIMARY KEY, a int NOT NULL, b int NOT NULL)")
             conn.execute("INSERT INTO items SELECT g, g % 500, g % 7 FROM generate_series(1, 20000) g")
             conn.execute("ANALYZE items")
-            hypopg = conn.execute("SELECT count(*) FROM pg_available_extensions WHERE name = 'hypopg'").fetchone()[0]
+            hypopg = conn.execute(
+                "SELECT count(*) FROM pg_available_extensions WHERE name = 'hypopg'"
+            ).fetchone()[0]
             if hypopg:
                 conn.execute("CREATE EXTENSION hypopg")
         yield conninfo, bool(hypopg)
@@ -27,8 +29,16 @@ def test_estimate_without_hypopg_is_labelled(explain_db):
     conninfo, _ = explain_db
     s = ProbeSession(conninfo)
     try:
-        chk = check_index(s, "SELECT id FROM items WHERE a = $1", 1, ("public", "items"),
-                          "CREATE INDEX ON public.items (a)", False, 20000, 100)
+        chk = check_index(
+            s,
+            "SELECT id FROM items WHERE a = $1",
+            1,
+            ("public", "items"),
+            "CREATE INDEX ON public.items (a)",
+            False,
+            20000,
+            100,
+        )
     finally:
         s.close()
     assert chk.method == "estimate" and chk.scan_before == "Seq Scan"
@@ -41,12 +51,22 @@ def test_hypothetical_index_with_hypopg(explain_db):
 
     conninfo, has = explain_db
     if not has:
-        pytest.skip("hypopg is not installed on this server (apt: postgresql-15-hypopg); the estimate is tested instead")
+        pytest.skip(
+            "hypopg is not installed on this server (apt: postgresql-15-hypopg); the estimate is tested instead"
+        )
     s = ProbeSession(conninfo)
     try:
         assert hypopg_available(s, {"hypopg": "x"})
-        chk = check_index(s, "SELECT id FROM items WHERE a = $1", 1, ("public", "items"),
-                          "CREATE INDEX ON public.items (a)", True, 20000, 100)
+        chk = check_index(
+            s,
+            "SELECT id FROM items WHERE a = $1",
+            1,
+            ("public", "items"),
+            "CREATE INDEX ON public.items (a)",
+            True,
+            20000,
+            100,
+        )
         assert chk.method == "hypopg" and chk.used is True and chk.cost_after < chk.cost_before
         # hypothetical indexes live in the session only and are reset after each check
         assert s.scalar("SELECT count(*) FROM hypopg_list_indexes") == 0
@@ -63,8 +83,16 @@ def test_write_statements_are_explained_not_executed(explain_db):
     s = ProbeSession(conninfo)
     try:
         before = s.scalar("SELECT count(*) FROM items")
-        chk = check_index(s, "DELETE FROM items WHERE b = $1 AND a = $2", 2, ("public", "items"),
-                          "CREATE INDEX ON public.items (a, b)", False, 20000, 100)
+        chk = check_index(
+            s,
+            "DELETE FROM items WHERE b = $1 AND a = $2",
+            2,
+            ("public", "items"),
+            "CREATE INDEX ON public.items (a, b)",
+            False,
+            20000,
+            100,
+        )
         assert chk.scan_before == "Seq Scan" and chk.cost_after < chk.cost_before
         assert s.scalar("SELECT count(*) FROM items") == before
     finally:

@@ -22,8 +22,10 @@ def test_fix_sql_runs_and_clears_findings(pg_server):
         assert ("data-quality", "Sales.Order Items", ("Total",)) in got  # never negative: add the CHECK
         assert ("missing-primary-key", "Sales.Tag Links", ("Customer Id", "Tag")) not in got  # not a junction
         fk = next(f for f in before.findings if f.rule == "missing-fk-index")
-        assert fk.fix.sql == ['CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_order_items_customer_id '
-                              'ON "Sales"."Order Items" ("Customer Id");']
+        assert fk.fix.sql == [
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_order_items_customer_id "
+            'ON "Sales"."Order Items" ("Customer Id");'
+        ]
         sql = [s for f in before.findings if f.fix and f.fix.safe for s in f.fix.sql]
         run_sql_text(conninfo, "\n".join(sql), pg_server.bin("psql"), label="fixes")
         after = analyze(conninfo, opts)

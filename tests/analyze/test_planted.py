@@ -6,8 +6,11 @@ from tests.analyze.conftest import by_rule
 
 
 def _one(report, rule, table, **kw):
-    found = [f for f in by_rule(report, rule) if f.table == table
-             and all(getattr(f, k) == v for k, v in kw.items())]
+    found = [
+        f
+        for f in by_rule(report, rule)
+        if f.table == table and all(getattr(f, k) == v for k, v in kw.items())
+    ]
     assert len(found) == 1, (rule, table, [f.to_dict() for f in by_rule(report, rule)])
     return found[0]
 
@@ -15,12 +18,14 @@ def _one(report, rule, table, **kw):
 def test_missing_fk_indexes(planted_report):
     found = {(f.table, tuple(f.columns), f.severity) for f in by_rule(planted_report, "missing-fk-index")}
     assert found == {
-        ("public.orders", ("user_id",), "critical"),          # 20,000 rows
-        ("public.order_items", ("product_id",), "warning"),   # 5,000 rows
-        ("public.product_tags", ("tag_id",), "warning"),      # (product_id, tag_id) covers product_id only
+        ("public.orders", ("user_id",), "critical"),  # 20,000 rows
+        ("public.order_items", ("product_id",), "warning"),  # 5,000 rows
+        ("public.product_tags", ("tag_id",), "warning"),  # (product_id, tag_id) covers product_id only
     }
     f = _one(planted_report, "missing-fk-index", "public.orders")
-    assert f.fix.sql == ["CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id ON public.orders (user_id);"]
+    assert f.fix.sql == [
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id ON public.orders (user_id);"
+    ]
     assert f.value("rows") == 20000
 
 
@@ -36,10 +41,14 @@ def test_junction_without_primary_key_counts_duplicates(planted_report):
 
 def test_duplicate_and_redundant_indexes(planted_report):
     dup = by_rule(planted_report, "duplicate-index")
-    assert [(f.object, f.attrs["duplicate_of"]) for f in dup] == [("idx_products_sku_dup", "products_sku_key")]
+    assert [(f.object, f.attrs["duplicate_of"]) for f in dup] == [
+        ("idx_products_sku_dup", "products_sku_key")
+    ]
     red = {(f.object, f.attrs["covered_by"]) for f in by_rule(planted_report, "redundant-index")}
-    assert red == {("idx_orders_status", "idx_orders_status_created"),
-                   ("idx_products_sku_copy", "products_sku_key")}
+    assert red == {
+        ("idx_orders_status", "idx_orders_status_created"),
+        ("idx_products_sku_copy", "products_sku_key"),
+    }
 
 
 def test_unused_indexes_leave_fk_and_unique_indexes_alone(planted_report):
@@ -57,7 +66,10 @@ def test_denormalized_copy_counts_rows_out_of_sync(planted_report):
 
 
 def test_data_quality_exact_counts(planted_report):
-    found = {(f.table, f.columns[0], f.attrs["kind"], f.severity): f for f in by_rule(planted_report, "data-quality")}
+    found = {
+        (f.table, f.columns[0], f.attrs["kind"], f.severity): f
+        for f in by_rule(planted_report, "data-quality")
+    }
     assert found[("public.orders", "total", "non-negative", "warning")].value("negative_rows") == 23
     assert found[("public.products", "price", "not-null", "warning")].value("null_rows") == 10
     assert found[("public.users", "email", "email-format", "warning")].value("invalid_rows") == 37
@@ -119,7 +131,10 @@ def test_health_score_and_plan(planted_report):
 
 def test_normalization_level_with_dependencies_as_evidence(planted_report):
     found = {(f.table, tuple(f.columns)): f for f in by_rule(planted_report, "normalization")}
-    assert set(found) == {("public.orders", ("user_id", "user_email")), ("public.stock", ("warehouse_id", "warehouse_city"))}
+    assert set(found) == {
+        ("public.orders", ("user_id", "user_email")),
+        ("public.stock", ("warehouse_id", "warehouse_city")),
+    }
     tr = found[("public.orders", ("user_id", "user_email"))]
     assert tr.attrs["violation"] == "transitive" and tr.value("exceptions") == 17
     assert tr.value("repeated_values") == 2000 and tr.value("rows_read") == 20000
@@ -137,5 +152,7 @@ def test_every_evidence_value_is_a_labelled_number(planted_report):
         for e in f.evidence:
             assert isinstance(e.value, (int, float)) and not isinstance(e.value, bool), (f.rule, e)
             assert e.kind in ("exact", "estimated")
-    flag = next(f for f in planted_report.findings if f.rule == "inefficient-type" and f.columns == ["is_active"])
+    flag = next(
+        f for f in planted_report.findings if f.rule == "inefficient-type" and f.columns == ["is_active"]
+    )
     assert flag.attrs["details"]["values"] == "N, Y" and flag.value("distinct_values") == 2

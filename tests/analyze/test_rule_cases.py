@@ -50,8 +50,12 @@ def cases_db(pg_server):
         for d in RULE_DIRS:
             for kind in ("fail", "pass"):
                 s = _schema_name(d.name, kind)
-                parts += [f"CREATE SCHEMA {s};", f"SET search_path = {s}, public;",
-                          (d / f"{kind}.sql").read_text(), "RESET search_path;"]
+                parts += [
+                    f"CREATE SCHEMA {s};",
+                    f"SET search_path = {s}, public;",
+                    (d / f"{kind}.sql").read_text(),
+                    "RESET search_path;",
+                ]
         run_sql_text(conninfo, "\n".join(parts), pg_server.bin("psql"), label="rule cases")
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute("ANALYZE")
@@ -91,8 +95,9 @@ def test_rule_case(rule, kind, cases_session):
     workload = (CASES / rule / f"{kind}.workload.sql").exists()
     if workload and not has_pss:
         pytest.skip("pg_stat_statements is not preloaded on this server (system PostgreSQL 15)")
-    opts = AnalyzeOptions(rules=[rule], schemas=[_schema_name(rule, kind)], with_query_patterns=workload,
-                          thresholds=thresholds)
+    opts = AnalyzeOptions(
+        rules=[rule], schemas=[_schema_name(rule, kind)], with_query_patterns=workload, thresholds=thresholds
+    )
     report = analyze_schema(model, opts, session=session, source_kind="url")
     assert report.skipped == [], report.skipped
     found = [f for f in report.findings if f.rule == rule]
@@ -119,4 +124,6 @@ def test_partitioned_parents_get_the_sum_of_their_partitions(cases_session):
     parent = st.tables["partitioning_opportunity__pass.readings"]
     assert parent["relkind"] == "p" and parent["partitions"] == 1
     assert st.rows("partitioning_opportunity__pass.readings") == 2000
-    assert parent["total_bytes"] == st.tables["partitioning_opportunity__pass.readings_2024"]["total_bytes"] > 0
+    assert (
+        parent["total_bytes"] == st.tables["partitioning_opportunity__pass.readings_2024"]["total_bytes"] > 0
+    )

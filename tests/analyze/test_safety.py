@@ -38,24 +38,42 @@ def _snapshot(conninfo: str) -> dict:
     import psycopg
 
     with psycopg.connect(conninfo, autocommit=True) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables ORDER BY 1")]
-        content = {t: conn.execute(f"SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) "
-                                   f"FROM {t} x").fetchone()[0] for t in tables}
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT format('%I.%I', schemaname, relname) FROM pg_stat_user_tables ORDER BY 1"
+            )
+        ]
+        content = {
+            t: conn.execute(
+                f"SELECT md5(coalesce(string_agg(x::text, '|' ORDER BY x::text), '')) FROM {t} x"
+            ).fetchone()[0]
+            for t in tables
+        }
         catalog = conn.execute(
             "SELECT md5(string_agg(format('%s %s %s %s', c.oid, c.relname, c.relkind, c.relnatts), ',' ORDER BY c.oid))"
             " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')").fetchone()[0]
-        constraints = conn.execute("SELECT count(*), md5(string_agg(oid::text, ',' ORDER BY oid)) "
-                                   "FROM pg_constraint").fetchone()
-        sequences = conn.execute("SELECT string_agg(format('%s=%s', sequencename, last_value), ',' ORDER BY 1) "
-                                 "FROM pg_sequences").fetchone()[0]
+            " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"
+        ).fetchone()[0]
+        constraints = conn.execute(
+            "SELECT count(*), md5(string_agg(oid::text, ',' ORDER BY oid)) FROM pg_constraint"
+        ).fetchone()
+        sequences = conn.execute(
+            "SELECT string_agg(format('%s=%s', sequencename, last_value), ',' ORDER BY 1) FROM pg_sequences"
+        ).fetchone()[0]
         conn.execute("SELECT pg_stat_clear_snapshot()")
-        writes = conn.execute("SELECT sum(n_tup_ins), sum(n_tup_upd), sum(n_tup_del) "
-                              "FROM pg_stat_user_tables").fetchone()
+        writes = conn.execute(
+            "SELECT sum(n_tup_ins), sum(n_tup_upd), sum(n_tup_del) FROM pg_stat_user_tables"
+        ).fetchone()
         extensions = sorted(r[0] for r in conn.execute("SELECT extname FROM pg_extension"))
-    return {"content": content, "catalog": catalog, "constraints": constraints, "sequences": sequences,
-            "writes": writes, "extensions": extensions}
+    return {
+        "content": content,
+        "catalog": catalog,
+        "constraints": constraints,
+        "sequences": sequences,
+        "writes": writes,
+        "extensions": extensions,
+    }
 
 
 def test_analysis_writes_nothing(planted_db):
@@ -86,8 +104,17 @@ def test_probe_session_refuses_writes_and_times_out(planted_db):
 
 
 def test_monitoring_role_gets_the_same_findings(planted_db, monitor_role):
-    rules = ["missing-fk-index", "missing-primary-key", "data-quality", "denormalized-column", "table-bloat",
-             "index-bloat", "sequence-overflow", "inefficient-type", "unused-index"]
+    rules = [
+        "missing-fk-index",
+        "missing-primary-key",
+        "data-quality",
+        "denormalized-column",
+        "table-bloat",
+        "index-bloat",
+        "sequence-overflow",
+        "inefficient-type",
+        "unused-index",
+    ]
     args = [a for rule in rules for a in ("--rule", rule)]
     su = run_cli("schema", "analyze", planted_db, "--json", *args)
     mon = run_cli("schema", "analyze", monitor_role, "--json", *args)
@@ -96,10 +123,20 @@ def test_monitoring_role_gets_the_same_findings(planted_db, monitor_role):
     assert b["skipped"] == [] and b["notes"] == []
 
     def key(d):  # counters of scans move between the two runs; everything else must match
-        return sorted((f["rule"], f["table"], tuple(f["columns"]), f["message"],
-                       tuple((e["name"], e["value"]) for e in f["evidence"]
-                             if e["name"] not in ("seq_scans", "index_scans", "last_vacuum")))
-                      for f in d["findings"])
+        return sorted(
+            (
+                f["rule"],
+                f["table"],
+                tuple(f["columns"]),
+                f["message"],
+                tuple(
+                    (e["name"], e["value"])
+                    for e in f["evidence"]
+                    if e["name"] not in ("seq_scans", "index_scans", "last_vacuum")
+                ),
+            )
+            for f in d["findings"]
+        )
 
     assert key(a) == key(b)
 
@@ -125,8 +162,18 @@ def test_role_without_data_access_gets_notes_not_errors(pg_server, planted_db):
         conn.execute(f'CREATE ROLE "{name}" LOGIN')
         conn.execute(f'GRANT pg_monitor TO "{name}"')
     try:
-        r = run_cli("schema", "analyze", _conninfo_as(planted_db, name), "--json",
-                    "--rule", "missing-fk-index", "--rule", "data-quality", "--rule", "unused-index")
+        r = run_cli(
+            "schema",
+            "analyze",
+            _conninfo_as(planted_db, name),
+            "--json",
+            "--rule",
+            "missing-fk-index",
+            "--rule",
+            "data-quality",
+            "--rule",
+            "unused-index",
+        )
         assert r.returncode == 0, r.stderr
         data = json.loads(r.stdout)
         assert {f["rule"] for f in data["findings"]} >= {"missing-fk-index", "unused-index"}

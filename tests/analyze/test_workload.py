@@ -26,8 +26,10 @@ def workload_db(pg_server):
 
     with pg_server.temporary_database(prefix="aishell_test_workload_") as conninfo:
         if not _preloaded(conninfo):
-            pytest.skip("pg_stat_statements is not in shared_preload_libraries on this server "
-                        "(the system PostgreSQL 15); workload tests need it")
+            pytest.skip(
+                "pg_stat_statements is not in shared_preload_libraries on this server "
+                "(the system PostgreSQL 15); workload tests need it"
+            )
         load_sql(pg_server, conninfo, FIXTURES / "planted.sql")
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
@@ -41,9 +43,10 @@ def workload_db(pg_server):
 def workload_report(workload_db):
     from aishell.analyze import AnalyzeOptions, analyze
 
-    opts = AnalyzeOptions(with_query_patterns=True,
-                          thresholds={"matview_min_calls": 10, "matview_min_mean_ms": 0.0,
-                                      "partition_min_rows": 10_000})
+    opts = AnalyzeOptions(
+        with_query_patterns=True,
+        thresholds={"matview_min_calls": 10, "matview_min_mean_ms": 0.0, "partition_min_rows": 10_000},
+    )
     return analyze(workload_db, opts)
 
 
@@ -77,19 +80,26 @@ def test_missing_fk_index_gains_workload_evidence(workload_report):
 
 
 def test_workload_index_proposals(workload_report):
-    found = {(f.table, tuple(f.attrs["index_columns"]), f.attrs["kind"]): f
-             for f in by_rule(workload_report, "workload-missing-index")}
-    assert set(found) == {("public.order_items", ("quantity", "unit_price"), "covering"),
-                          ("public.orders", ("created_at",), "covering"),  # the weekly range read
-                          ("public.users", ("(lower(email))",), "expression")}
+    found = {
+        (f.table, tuple(f.attrs["index_columns"]), f.attrs["kind"]): f
+        for f in by_rule(workload_report, "workload-missing-index")
+    }
+    assert set(found) == {
+        ("public.order_items", ("quantity", "unit_price"), "covering"),
+        ("public.orders", ("created_at",), "covering"),  # the weekly range read
+        ("public.users", ("(lower(email))",), "expression"),
+    }
     f = found[("public.order_items", ("quantity", "unit_price"), "covering")]
     assert f.value("calls") == 30 and f.attrs["include"] == ["id"]
     assert f.value("plan_cost_before") > 0 and f.value("plan_cost_after") < f.value("plan_cost_before")
-    assert f.fix.sql == ["CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_order_items_quantity_unit_price "
-                         "ON public.order_items (quantity, unit_price) INCLUDE (id);"]
+    assert f.fix.sql == [
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_order_items_quantity_unit_price "
+        "ON public.order_items (quantity, unit_price) INCLUDE (id);"
+    ]
     e = found[("public.users", ("(lower(email))",), "expression")]
-    assert e.fix.sql == ["CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_lower_email "
-                         "ON public.users ((lower(email)));"]
+    assert e.fix.sql == [
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_users_lower_email ON public.users ((lower(email)));"
+    ]
     # orders.user_id is the missing FK index: reported there, not twice
     assert not any(t == "public.orders" and cols == ("user_id",) for t, cols, _ in found)
 
@@ -105,7 +115,8 @@ def test_full_text_search_materialized_view_partitioning_over_normalization(work
     assert part and part[0].columns == ["created_at"] and part[0].attrs["workload_filtered"] is True
     on = by_rule(workload_report, "over-normalization")
     assert [(f.table, f.attrs["parent"], f.value("join_share")) for f in on] == [
-        ("public.user_profiles", "public.users", 100.0)]
+        ("public.user_profiles", "public.users", 100.0)
+    ]
 
 
 def test_missing_pg_stat_statements_says_how_to_enable(planted_db):
@@ -123,12 +134,20 @@ def test_deep_checks_proposals_on_a_scratch_copy(workload_db):
     the statement there with the proposed index; the analysed database is only read."""
     from aishell.analyze import AnalyzeOptions, analyze
 
-    rep = analyze(workload_db, AnalyzeOptions(with_query_patterns=True, deep=True,
-                                              rules=["workload-missing-index", "full-text-search-opportunity"]))
+    rep = analyze(
+        workload_db,
+        AnalyzeOptions(
+            with_query_patterns=True,
+            deep=True,
+            rules=["workload-missing-index", "full-text-search-opportunity"],
+        ),
+    )
     if "hypopg" in (rep.workload.get("index_check") or ""):
         pytest.skip("hypopg is installed here: proposals are checked hypothetically instead")
     assert rep.workload["index_check"] == "scratch"
-    f = next(f for f in rep.findings if f.rule == "workload-missing-index" and f.table == "public.order_items")
+    f = next(
+        f for f in rep.findings if f.rule == "workload-missing-index" and f.table == "public.order_items"
+    )
     assert f.value("planner_uses_index") == 1
     assert f.value("plan_cost_after") < f.value("plan_cost_before")
     assert "scratch copy" in next(e.source for e in f.evidence if e.name == "plan_cost_after")

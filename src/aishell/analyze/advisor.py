@@ -53,8 +53,9 @@ def _fits(table: Table, eq: list[str], first: str) -> bool:
 
 
 def _fk_without_index(table: Table, cols: list[str]) -> bool:
-    return any(set(fk.columns) == set(cols) and not has_leading_index(table, fk.columns)
-               for fk in table.foreign_keys)
+    return any(
+        set(fk.columns) == set(cols) and not has_leading_index(table, fk.columns) for fk in table.foreign_keys
+    )
 
 
 def propose_indexes(ctx: AnalysisContext, wl: Workload) -> list[Proposal]:
@@ -74,17 +75,26 @@ def propose_indexes(ctx: AnalysisContext, wl: Workload) -> list[Proposal]:
             eq = list(dict.fromkeys(u.column for u in uses if u.role in ("eq", "in")))
             rng = next((u.column for u in uses if u.role == "range" and u.column not in eq), None)
             sort = [u.column for u in uses if u.role == "sort" and u.column not in eq]
-            exprs = [(u.detail, u.column) for u in uses if u.role == "expr" and u.detail in ("lower", "upper")]
+            exprs = [
+                (u.detail, u.column) for u in uses if u.role == "expr" and u.detail in ("lower", "upper")
+            ]
             nulls = [u for u in uses if u.role in ("null", "notnull")]
             joins = [u.column for u in uses if u.role == "join"]
-            where = " AND ".join(f"{quote_ident(u.column)} IS {'NOT ' if u.role == 'notnull' else ''}NULL"
-                                 for u in nulls) or None
+            where = (
+                " AND ".join(
+                    f"{quote_ident(u.column)} IS {'NOT ' if u.role == 'notnull' else ''}NULL" for u in nulls
+                )
+                or None
+            )
             kind = "btree"
             if exprs:
                 fn, col = exprs[0]
                 key = [f"({fn}({quote_ident(col)}))"]
-                if any(ix.columns and ix.columns[0].replace(" ", "").lower() in (f"{fn}({col})", f"({fn}({col}))")
-                       for ix in table.indexes):
+                if any(
+                    ix.columns
+                    and ix.columns[0].replace(" ", "").lower() in (f"{fn}({col})", f"({fn}({col}))")
+                    for ix in table.indexes
+                ):
                     continue
                 kind = "expression"
             else:
@@ -103,8 +113,11 @@ def propose_indexes(ctx: AnalysisContext, wl: Workload) -> list[Proposal]:
             include: list[str] = []
             if st.kind == "select" and not st.star and kind != "expression":
                 extra = sorted(st.selected.get(tname, set()) - set(key))
-                if 0 < len(extra) <= 3 and all(base_type(table.column(c).type) not in ("text", "jsonb", "bytea")
-                                               for c in extra if table.column(c)):
+                if 0 < len(extra) <= 3 and all(
+                    base_type(table.column(c).type) not in ("text", "jsonb", "bytea")
+                    for c in extra
+                    if table.column(c)
+                ):
                     include = extra
                     kind = "covering" if kind == "btree" else kind
             p = Proposal(tname, key, include, where, kind=kind)

@@ -21,29 +21,29 @@ class RuleSkipped(Exception):
 
 # Thresholds every rule reads from; documented in docs/analyze.md, overridable from the API.
 DEFAULT_THRESHOLDS: dict[str, float] = {
-    "critical_fk_rows": 10_000,        # missing-fk-index is critical at this many referencing rows
-    "few_nulls_fraction": 0.05,        # data-quality: NOT NULL suggested when NULLs are at most 5%
-    "violation_fraction": 0.05,        # data-quality: CHECK suggested when violations are at most 5%
-    "min_rows_for_data_rules": 20,     # below this many rows data rules say nothing
-    "bloat_min_percent": 20,           # table-bloat / index-bloat
+    "critical_fk_rows": 10_000,  # missing-fk-index is critical at this many referencing rows
+    "few_nulls_fraction": 0.05,  # data-quality: NOT NULL suggested when NULLs are at most 5%
+    "violation_fraction": 0.05,  # data-quality: CHECK suggested when violations are at most 5%
+    "min_rows_for_data_rules": 20,  # below this many rows data rules say nothing
+    "bloat_min_percent": 20,  # table-bloat / index-bloat
     "bloat_min_bytes": 1_048_576,
     "pgstattuple_max_bytes": 256 * 1024 * 1024,  # above this, pgstattuple_approx (estimated)
-    "enum_max_distinct": 10,           # inefficient-type: low-cardinality text
+    "enum_max_distinct": 10,  # inefficient-type: low-cardinality text
     "enum_min_rows": 100,
-    "sequence_warning": 0.75,          # sequence-overflow: fraction of the range used
+    "sequence_warning": 0.75,  # sequence-overflow: fraction of the range used
     "sequence_critical": 0.90,
-    "seq_scan_min_rows": 1_000,        # seq-scan-heavy-table
+    "seq_scan_min_rows": 1_000,  # seq-scan-heavy-table
     "seq_scan_min_scans": 100,
     "partition_min_rows": 10_000_000,  # partitioning-opportunity
     "partition_min_bytes": 10 * 1024**3,
-    "matview_min_mean_ms": 50.0,       # materialized-view-opportunity
+    "matview_min_mean_ms": 50.0,  # materialized-view-opportunity
     "matview_min_calls": 100,
-    "workload_min_calls": 10,          # workload rules ignore statements run fewer times
-    "fd_sample_rows": 20000,           # normalization: rows read per table for dependencies
-    "fd_min_support": 20,              # repeated left-hand values needed to believe a dependency
+    "workload_min_calls": 10,  # workload rules ignore statements run fewer times
+    "fd_sample_rows": 20000,  # normalization: rows read per table for dependencies
+    "fd_min_support": 20,  # repeated left-hand values needed to believe a dependency
     "fd_max_columns": 16,
     "over_normalization_join_share": 0.9,
-    "copy_agreement": 0.95,            # denormalized-column: share of rows that must agree to call it a copy
+    "copy_agreement": 0.95,  # denormalized-column: share of rows that must agree to call it a copy
 }
 
 
@@ -65,8 +65,14 @@ class AnalyzeOptions:
 
 
 class AnalysisContext:
-    def __init__(self, schema: Schema, options: AnalyzeOptions, *, session: ProbeSession | None = None,
-                 source_kind: str = "url"):
+    def __init__(
+        self,
+        schema: Schema,
+        options: AnalyzeOptions,
+        *,
+        session: ProbeSession | None = None,
+        source_kind: str = "url",
+    ):
         self.schema = schema
         self.options = options
         self.session = session
@@ -97,8 +103,12 @@ class AnalysisContext:
         threshold = 10**15 if self.options.deep else self.options.sample_threshold
         # Scans of whole tables get six probe timeouts (30 s by default), ten with --deep.
         factor = 10 if self.options.deep else 6
-        return DataProbes(self.session, self.stats.rows, sample_threshold=threshold,
-                          timeout_ms=self.options.timeout_ms * factor)
+        return DataProbes(
+            self.session,
+            self.stats.rows,
+            sample_threshold=threshold,
+            timeout_ms=self.options.timeout_ms * factor,
+        )
 
     @cached_property
     def workload(self) -> Workload:
@@ -116,15 +126,21 @@ class AnalysisContext:
     def tables(self) -> list[Table]:
         """Tables in scope: ordinary and partitioned parents (partitions are covered by their parent)."""
         keep = self.options.schemas
-        return [t for t in self.schema.tables
-                if not t.partition_of and not t.attrs.get("foreign") and (keep is None or t.schema in keep)]
+        return [
+            t
+            for t in self.schema.tables
+            if not t.partition_of and not t.attrs.get("foreign") and (keep is None or t.schema in keep)
+        ]
 
     @cached_property
     def physical_tables(self) -> list[Table]:
         """Tables with storage of their own in scope: ordinary tables and partitions (for bloat)."""
         keep = self.options.schemas
-        return [t for t in self.schema.tables if not t.partition_by and not t.attrs.get("foreign")
-                and (keep is None or t.schema in keep)]
+        return [
+            t
+            for t in self.schema.tables
+            if not t.partition_by and not t.attrs.get("foreign") and (keep is None or t.schema in keep)
+        ]
 
     @cached_property
     def by_name(self) -> dict[str, Table]:
@@ -147,8 +163,12 @@ class AnalysisContext:
         return (est, "estimated") if est is not None else None
 
     def referenced_by(self, table: Table) -> list[tuple[Table, ForeignKey]]:
-        return [(t, fk) for t in self.schema.tables for fk in t.foreign_keys
-                if f"{fk.ref_schema}.{fk.ref_table}" == table.qualified_name]
+        return [
+            (t, fk)
+            for t in self.schema.tables
+            for fk in t.foreign_keys
+            if f"{fk.ref_schema}.{fk.ref_table}" == table.qualified_name
+        ]
 
     def is_junction(self, table: Table) -> bool:
         """Two or more single-column FKs to different tables, and little else besides."""

@@ -24,7 +24,9 @@ def rules_markdown() -> str:
         if "workload" in r.needs:
             runs = "`--with-query-patterns`"
         groups = f" ({', '.join('--check-' + g for g in sorted(r.groups))})" if r.groups else ""
-        lines.append(f"| [`{r.id}`](#{r.id}) | {r.severity} | {', '.join(r.categories)} | {needs} | {runs}{groups} |")
+        lines.append(
+            f"| [`{r.id}`](#{r.id}) | {r.severity} | {', '.join(r.categories)} | {needs} | {runs}{groups} |"
+        )
     lines.append("")
     for r in rules.values():
         doc = _inspect.cleandoc(r.__doc__ or "")
@@ -35,7 +37,7 @@ def rules_markdown() -> str:
 
 def update(path: Path) -> bool:
     text = path.read_text()
-    new = text[:text.index(BEGIN)] + rules_markdown() + text[text.index(END) + len(END):]
+    new = text[: text.index(BEGIN)] + rules_markdown() + text[text.index(END) + len(END) :]
     if new != text:
         path.write_text(new)
         return True

@@ -78,8 +78,9 @@ def select_rules(options: AnalyzeOptions) -> list[type[Rule]]:
         if "workload" in cls.needs and not options.with_query_patterns:
             continue
         if groups:
-            if cls.groups & groups or ("workload" in cls.needs and options.with_query_patterns
-                                       and "indexes" in groups):
+            if cls.groups & groups or (
+                "workload" in cls.needs and options.with_query_patterns and "indexes" in groups
+            ):
                 chosen.append(cls)
             continue
         if cls.default or options.deep:
@@ -102,23 +103,38 @@ def not_selected_workload_rules(options: AnalyzeOptions) -> list[type[Rule]]:
     """Workload rules a run without --with-query-patterns leaves out (listed as skipped, with why)."""
     if options.rules or options.with_query_patterns:
         return []
-    groups = {g for g, on in (("indexes", options.check_indexes), ("normalization", options.check_normalization))
-              if on}
-    return [r for r in all_rules().values() if "workload" in r.needs
-            and (not groups or r.groups & groups or "indexes" in groups)]
+    groups = {
+        g
+        for g, on in (("indexes", options.check_indexes), ("normalization", options.check_normalization))
+        if on
+    }
+    return [
+        r
+        for r in all_rules().values()
+        if "workload" in r.needs and (not groups or r.groups & groups or "indexes" in groups)
+    ]
 
 
-def run_rules(ctx: AnalysisContext, rules: list[type[Rule]], report: Report,
-              progress: Callable[[str, int, int], None] | None = None) -> None:
+def run_rules(
+    ctx: AnalysisContext,
+    rules: list[type[Rule]],
+    report: Report,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> None:
     total = len(rules)
     for i, cls in enumerate(rules):
         if progress:
             progress(cls.id, i, total)
         missing = cls.needs & LIVE_NEEDS
         if missing and not ctx.live:
-            report.skipped.append({"rule": cls.id, "reason": f"needs a live database ({', '.join(sorted(missing))}); "
-                                                              f"a {ctx.source_kind} source has no "
-                                                              f"{'statistics, data or workload' if ctx.source_kind != 'url' else 'data'}"})
+            report.skipped.append(
+                {
+                    "rule": cls.id,
+                    "reason": f"needs a live database ({', '.join(sorted(missing))}); "
+                    f"a {ctx.source_kind} source has no "
+                    f"{'statistics, data or workload' if ctx.source_kind != 'url' else 'data'}",
+                }
+            )
             continue
         t0 = time.perf_counter()
         try:
@@ -133,8 +149,13 @@ def run_rules(ctx: AnalysisContext, rules: list[type[Rule]], report: Report,
             if os.environ.get("AISHELL_DEBUG"):
                 raise
             first = str(exc).splitlines()[0] if str(exc) else ""
-            report.skipped.append({"rule": cls.id, "reason": f"internal error: {type(exc).__name__}: {first} "
-                                                              "(a bug; rerun with --debug for a traceback)"})
+            report.skipped.append(
+                {
+                    "rule": cls.id,
+                    "reason": f"internal error: {type(exc).__name__}: {first} "
+                    "(a bug; rerun with --debug for a traceback)",
+                }
+            )
             continue
         finally:
             report.timings[f"rule:{cls.id}"] = time.perf_counter() - t0
@@ -146,9 +167,15 @@ def run_rules(ctx: AnalysisContext, rules: list[type[Rule]], report: Report,
         progress("done", total, total)
 
 
-def analyze_schema(schema: Schema, options: AnalyzeOptions | None = None, *, session=None,
-                   source: str = "schema", source_kind: str = "json",
-                   progress: Callable[[str, int, int], None] | None = None) -> Report:
+def analyze_schema(
+    schema: Schema,
+    options: AnalyzeOptions | None = None,
+    *,
+    session=None,
+    source: str = "schema",
+    source_kind: str = "json",
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Report:
     """Analyse a schema model, with a :class:`ProbeSession` on the live database when there is one."""
     from aishell.analyze import scoring
 
@@ -169,11 +196,16 @@ def analyze_schema(schema: Schema, options: AnalyzeOptions | None = None, *, ses
         for cleanup in ctx.cleanups:
             cleanup()
     for cls in not_selected_workload_rules(options):
-        report.skipped.append({"rule": cls.id, "reason": "workload rule: run with --with-query-patterns "
-                                                          "(reads pg_stat_statements)"})
+        report.skipped.append(
+            {
+                "rule": cls.id,
+                "reason": "workload rule: run with --with-query-patterns (reads pg_stat_statements)",
+            }
+        )
     report.timings["rules"] = time.perf_counter() - t0
-    report.findings.sort(key=lambda f: (SEVERITY_RANK[f.severity], f.rule, f.table or "", f.object or "",
-                                        ",".join(f.columns)))
+    report.findings.sort(
+        key=lambda f: (SEVERITY_RANK[f.severity], f.rule, f.table or "", f.object or "", ",".join(f.columns))
+    )
     report.notes.extend(ctx.notes)
     norm = getattr(ctx, "normalization_result", None)
     if norm is not None:
@@ -187,8 +219,12 @@ def analyze_schema(schema: Schema, options: AnalyzeOptions | None = None, *, ses
     return report
 
 
-def analyze(source_text: str, options: AnalyzeOptions | None = None, *,
-            progress: Callable[[str, int, int], None] | None = None) -> Report:
+def analyze(
+    source_text: str,
+    options: AnalyzeOptions | None = None,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Report:
     """Analyse SOURCE (URL, environment, database name, ``.sql`` or ``.json``).
 
     A live database gets every selected rule, its probes in READ ONLY transactions. A ``.sql`` file is
@@ -226,8 +262,9 @@ def analyze(source_text: str, options: AnalyzeOptions | None = None, *,
         session.conn.isolation_level = None
         session.conn.read_only = True
         t1 = time.perf_counter()
-        report = analyze_schema(schema, options, session=session, source=src.display, source_kind=src.kind,
-                                progress=progress)
+        report = analyze_schema(
+            schema, options, session=session, source=src.display, source_kind=src.kind, progress=progress
+        )
         report.timings["inspect"] = t1 - t0
         report.timings["probe_queries"] = float(session.queries)
     finally:

@@ -21,10 +21,23 @@ from typing import Any
 from aishell.analyze.probes.data import base_type, is_amount_column
 from aishell.model import Table
 
-DETERMINANT = re.compile(r"(_id|_code|_key|_number|_no|_name|_sku|_type)$|^(zip|zipcode|postal_code|postcode|city|"
-                         r"country|country_code|state|region|sku|email|code)$", re.I)
-SKIP_TYPES = ("json", "jsonb", "bytea", "xml", "tsvector", "timestamp with time zone",
-              "timestamp without time zone", "date", "time without time zone", "interval")
+DETERMINANT = re.compile(
+    r"(_id|_code|_key|_number|_no|_name|_sku|_type)$|^(zip|zipcode|postal_code|postcode|city|"
+    r"country|country_code|state|region|sku|email|code)$",
+    re.I,
+)
+SKIP_TYPES = (
+    "json",
+    "jsonb",
+    "bytea",
+    "xml",
+    "tsvector",
+    "timestamp with time zone",
+    "timestamp without time zone",
+    "date",
+    "time without time zone",
+    "interval",
+)
 NF_ORDER = ["none", "1NF", "2NF", "3NF", "BCNF"]
 
 
@@ -32,15 +45,22 @@ NF_ORDER = ["none", "1NF", "2NF", "3NF", "BCNF"]
 class Dependency:
     lhs: list[str]
     rhs: str
-    support: int          # distinct lhs values seen at least twice
-    exceptions: int       # rows whose rhs differs from their group's majority
+    support: int  # distinct lhs values seen at least twice
+    exceptions: int  # rows whose rhs differs from their group's majority
     sample_rows: int
-    kind: str             # exact | estimated
-    violation: str        # partial (2NF) | transitive (3NF) | bcnf
+    kind: str  # exact | estimated
+    violation: str  # partial (2NF) | transitive (3NF) | bcnf
 
     def to_dict(self) -> dict[str, Any]:
-        return {"lhs": self.lhs, "rhs": self.rhs, "support": self.support, "exceptions": self.exceptions,
-                "sample_rows": self.sample_rows, "kind": self.kind, "violation": self.violation}
+        return {
+            "lhs": self.lhs,
+            "rhs": self.rhs,
+            "support": self.support,
+            "exceptions": self.exceptions,
+            "sample_rows": self.sample_rows,
+            "kind": self.kind,
+            "violation": self.violation,
+        }
 
 
 @dataclass
@@ -53,9 +73,14 @@ class TableForm:
     reasons: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"table": self.table, "level": self.level, "kind": self.kind,
-                "dependencies": [d.to_dict() for d in self.dependencies],
-                "repeating_groups": self.repeating_groups, "reasons": self.reasons}
+        return {
+            "table": self.table,
+            "level": self.level,
+            "kind": self.kind,
+            "dependencies": [d.to_dict() for d in self.dependencies],
+            "repeating_groups": self.repeating_groups,
+            "reasons": self.reasons,
+        }
 
 
 def repeating_groups(table: Table) -> list[list[str]]:
@@ -66,8 +91,11 @@ def repeating_groups(table: Table) -> list[list[str]]:
         if m:
             groups[m.group(1)].append(c.name)
     # Numbered address lines (street_line1, street_line2) are a convention, not a repeating group.
-    return [cols for base, cols in groups.items() if len(cols) >= 2
-            and not (len(cols) <= 3 and re.search(r"(line|address|addr|street)_?$", base, re.I))]
+    return [
+        cols
+        for base, cols in groups.items()
+        if len(cols) >= 2 and not (len(cols) <= 3 and re.search(r"(line|address|addr|street)_?$", base, re.I))
+    ]
 
 
 def keys_of(table: Table) -> list[set[str]]:
@@ -75,7 +103,9 @@ def keys_of(table: Table) -> list[set[str]]:
     if table.primary_key:
         keys.append(set(table.primary_key))
     keys += [set(u.columns) for u in table.unique]
-    keys += [set(ix.columns) for ix in table.indexes if ix.unique and not ix.where and not any(ix.expressions)]
+    keys += [
+        set(ix.columns) for ix in table.indexes if ix.unique and not ix.where and not any(ix.expressions)
+    ]
     return keys
 
 
@@ -97,8 +127,16 @@ def candidate_columns(table: Table, stats_col, limit: int) -> tuple[list[str], l
     return lhs[:limit], rhs[:limit]
 
 
-def find_dependencies(table: Table, rows: list[tuple], columns: list[str], lhs_cols: list[str],
-                      rhs_cols: list[str], *, min_support: int, kind: str) -> list[Dependency]:
+def find_dependencies(
+    table: Table,
+    rows: list[tuple],
+    columns: list[str],
+    lhs_cols: list[str],
+    rhs_cols: list[str],
+    *,
+    min_support: int,
+    kind: str,
+) -> list[Dependency]:
     """Single-column dependencies X → Y that hold in ``rows`` (``columns`` names the tuple positions)."""
     idx = {c: i for i, c in enumerate(columns)}
     keys = keys_of(table)

@@ -25,13 +25,29 @@ def optimize_types(source: str, options: AnalyzeOptions | None = None) -> dict[s
         saved = per_row * rows if per_row is not None and rows is not None else None
         if saved:
             total += saved
-        out.append({
-            "table": f.table, "column": f.columns[0] if f.columns else None, "from": f.attrs.get("from"),
-            "to": f.attrs.get("to"), "kind_of_change": f.attrs.get("kind"), "reason": f.message,
-            "severity": f.severity, "bytes_per_row": per_row, "rows": rows, "bytes_total": saved,
-            "kind": "estimated", "sql": f.fix.sql if f.fix else [], "safe": f.fix.safe if f.fix else None,
-        })
+        out.append(
+            {
+                "table": f.table,
+                "column": f.columns[0] if f.columns else None,
+                "from": f.attrs.get("from"),
+                "to": f.attrs.get("to"),
+                "kind_of_change": f.attrs.get("kind"),
+                "reason": f.message,
+                "severity": f.severity,
+                "bytes_per_row": per_row,
+                "rows": rows,
+                "bytes_total": saved,
+                "kind": "estimated",
+                "sql": f.fix.sql if f.fix else [],
+                "safe": f.fix.safe if f.fix else None,
+            }
+        )
     out.sort(key=lambda s: -(s["bytes_total"] or 0))
-    return {"source": report.source, "live": report.live, "suggestions": out, "total_bytes": total,
-            "total_kind": "estimated",
-            "skipped": [f"{s['rule']}: {s['reason']}" for s in report.skipped] + report.notes}
+    return {
+        "source": report.source,
+        "live": report.live,
+        "suggestions": out,
+        "total_bytes": total,
+        "total_kind": "estimated",
+        "skipped": [f"{s['rule']}: {s['reason']}" for s in report.skipped] + report.notes,
+    }

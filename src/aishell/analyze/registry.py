@@ -52,10 +52,18 @@ class Rule:
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def finding(self, table: str | None, message: str, *, severity: str | None = None,
-                fix: Fix | None = None, **kw: Any) -> Finding:
-        return Finding(rule=self.id, severity=severity or self.severity, table=table, message=message,
-                       fix=fix, **kw)
+    def finding(
+        self,
+        table: str | None,
+        message: str,
+        *,
+        severity: str | None = None,
+        fix: Fix | None = None,
+        **kw: Any,
+    ) -> Finding:
+        return Finding(
+            rule=self.id, severity=severity or self.severity, table=table, message=message, fix=fix, **kw
+        )
 
 
 def _load() -> None:

@@ -60,8 +60,8 @@ def score(report: Report, rules: list) -> dict[str, Any]:
         "penalties": {c: round(p, 2) for c, p in penalty.items()},
         "kind": "exact",
         "formula": "category = round(100*exp(-P/60)), P = sum over (rule, severity) of w*(1+log2 n), "
-                   "w: critical 10, warning 3, optimization 1; health = 0.4*performance + "
-                   "0.3*maintainability + 0.3*scalability",
+        "w: critical 10, warning 3, optimization 1; health = 0.4*performance + "
+        "0.3*maintainability + 0.3*scalability",
         "rules_counted": len(report.rules_run),
     }
 
@@ -72,28 +72,53 @@ def statistics(ctx: AnalysisContext, report: Report) -> dict[str, Any]:
         "tables": {"value": len(tables), "kind": "exact"},
         "indexes": {"value": sum(len(t.indexes) for t in tables), "kind": "exact"},
         "foreign_keys": {"value": sum(len(t.foreign_keys) for t in tables), "kind": "exact"},
-        "constraints": {"value": sum(len(t.checks) + len(t.unique) + len(t.foreign_keys) + (1 if t.primary_key else 0)
-                                     + len(t.exclusions) for t in tables), "kind": "exact"},
-        "views": {"value": len([v for v in ctx.schema.views if ctx.options.schemas is None
-                                or v.schema in ctx.options.schemas]), "kind": "exact"},
+        "constraints": {
+            "value": sum(
+                len(t.checks)
+                + len(t.unique)
+                + len(t.foreign_keys)
+                + (1 if t.primary_key else 0)
+                + len(t.exclusions)
+                for t in tables
+            ),
+            "kind": "exact",
+        },
+        "views": {
+            "value": len(
+                [
+                    v
+                    for v in ctx.schema.views
+                    if ctx.options.schemas is None or v.schema in ctx.options.schemas
+                ]
+            ),
+            "kind": "exact",
+        },
     }
     if "missing-fk-index" in report.rules_run:
         missing_fk = sum(1 for f in report.findings if f.rule == "missing-fk-index")
         out["missing_fk_indexes"] = {"value": missing_fk, "kind": "exact"}
     if ctx.live and "stats" in ctx.__dict__:
         st = ctx.stats
-        names = {t.qualified_name for t in ctx.schema.tables
-                 if ctx.options.schemas is None or t.schema in ctx.options.schemas}
+        names = {
+            t.qualified_name
+            for t in ctx.schema.tables
+            if ctx.options.schemas is None or t.schema in ctx.options.schemas
+        }
         size = sum(int(v.get("total_bytes") or 0) for k, v in st.tables.items() if k in names)
-        rows = sum(max(0, int(v.get("reltuples") or 0)) for k, v in st.tables.items()
-                   if k in names and v.get("relkind") != "p")
+        rows = sum(
+            max(0, int(v.get("reltuples") or 0))
+            for k, v in st.tables.items()
+            if k in names and v.get("relkind") != "p"
+        )
         out["total_bytes"] = {"value": size, "kind": "exact", "source": "pg_total_relation_size"}
         out["total_rows"] = {"value": rows, "kind": "estimated", "source": "sum of pg_class.reltuples"}
         if st.database.get("stats_reset"):
             out["stats_reset"] = {"value": str(st.database["stats_reset"]), "kind": "exact"}
     if report.normalization:
-        out["normalization"] = {"value": report.normalization.get("level"),
-                                "kind": report.normalization.get("kind", "estimated")}
+        out["normalization"] = {
+            "value": report.normalization.get("level"),
+            "kind": report.normalization.get("kind", "estimated"),
+        }
     return out
 
 
@@ -120,7 +145,13 @@ HEADLINES = {
 }
 
 # Cheap and online fixes of these rules go to "do now" even as warnings.
-DO_NOW_WARNINGS = {"invalid-index", "duplicate-index", "sequence-overflow", "data-quality", "workload-missing-index"}
+DO_NOW_WARNINGS = {
+    "invalid-index",
+    "duplicate-index",
+    "sequence-overflow",
+    "data-quality",
+    "workload-missing-index",
+}
 
 
 def action_plan(report: Report) -> dict[str, list[dict[str, Any]]]:
@@ -134,8 +165,9 @@ def action_plan(report: Report) -> dict[str, list[dict[str, Any]]]:
             b = "month"
         if any(f.rule in buckets[x] for x in buckets):
             b = next(x for x in buckets if f.rule in buckets[x])
-        item = buckets[b].setdefault(f.rule, {"rule": f.rule, "action": HEADLINES.get(f.rule, f.rule),
-                                              "findings": 0, "tables": set()})
+        item = buckets[b].setdefault(
+            f.rule, {"rule": f.rule, "action": HEADLINES.get(f.rule, f.rule), "findings": 0, "tables": set()}
+        )
         item["findings"] += 1
         if f.table:
             item["tables"].add(f.table)

@@ -22,10 +22,28 @@ if TYPE_CHECKING:
     from aishell.analyze.context import AnalysisContext
     from aishell.model import Schema
 
-ENABLE_HINT = ("add shared_preload_libraries = 'pg_stat_statements' to postgresql.conf, restart the server, "
-               "then run CREATE EXTENSION pg_stat_statements in this database")
-AGGREGATES = {"count", "sum", "avg", "min", "max", "array_agg", "string_agg", "json_agg", "jsonb_agg", "bool_and",
-              "bool_or", "every", "stddev", "variance", "percentile_cont", "percentile_disc"}
+ENABLE_HINT = (
+    "add shared_preload_libraries = 'pg_stat_statements' to postgresql.conf, restart the server, "
+    "then run CREATE EXTENSION pg_stat_statements in this database"
+)
+AGGREGATES = {
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "array_agg",
+    "string_agg",
+    "json_agg",
+    "jsonb_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "stddev",
+    "variance",
+    "percentile_cont",
+    "percentile_disc",
+}
 RANGE_OPS = {"<", ">", "<=", ">="}
 
 
@@ -78,26 +96,46 @@ class Workload:
         return calls / self.hours if self.hours else 0.0
 
     def rate_evidence(self, calls: int, label: str = "calls_per_hour") -> Evidence:
-        return exact(label, round(self.per_hour(calls), 2), "calls/hour",
-                     f"calls / {self.hours:.2f} h since pg_stat_statements reset ({self.stats_reset:%Y-%m-%d %H:%M})"
-                     if self.stats_reset else "calls / hours since reset")
+        return exact(
+            label,
+            round(self.per_hour(calls), 2),
+            "calls/hour",
+            f"calls / {self.hours:.2f} h since pg_stat_statements reset ({self.stats_reset:%Y-%m-%d %H:%M})"
+            if self.stats_reset
+            else "calls / hours since reset",
+        )
 
     def table_calls(self, table: str) -> int:
         return sum(s.calls for s in self.statements if table in s.tables)
 
     def column_usage_evidence(self, table: str, columns: list[str]) -> list[Evidence]:
-        hits = [s for s in self.statements
-                if any(u.table == table and u.column in columns and u.role in ("join", "eq", "in", "range")
-                       for u in s.uses)]
+        hits = [
+            s
+            for s in self.statements
+            if any(
+                u.table == table and u.column in columns and u.role in ("join", "eq", "in", "range")
+                for u in s.uses
+            )
+        ]
         if not hits:
             return []
         calls = sum(s.calls for s in hits)
         total = self.table_calls(table)
-        ev = [exact("workload_calls", calls, "calls", "pg_stat_statements.calls of statements using the column"),
-              self.rate_evidence(calls)]
+        ev = [
+            exact(
+                "workload_calls", calls, "calls", "pg_stat_statements.calls of statements using the column"
+            ),
+            self.rate_evidence(calls),
+        ]
         if total:
-            ev.append(exact("share_of_table_calls", round(100.0 * calls / total, 1), "%",
-                            f"of {total:,} calls touching {table}"))
+            ev.append(
+                exact(
+                    "share_of_table_calls",
+                    round(100.0 * calls / total, 1),
+                    "%",
+                    f"of {total:,} calls touching {table}",
+                )
+            )
         return ev
 
     def summary(self) -> dict[str, Any]:
@@ -108,10 +146,16 @@ class Workload:
             for t in s.tables:
                 tables[t]["calls"] += s.calls
                 tables[t]["total_ms"] += s.total_ms
-        rows = [{"table": t, "calls": int(v["calls"]), "calls_per_hour": round(self.per_hour(int(v["calls"])), 2),
-                 "total_ms": round(v["total_ms"], 2),
-                 "share_of_time": round(100 * v["total_ms"] / self.total_ms, 1) if self.total_ms else 0.0}
-                for t, v in tables.items()]
+        rows = [
+            {
+                "table": t,
+                "calls": int(v["calls"]),
+                "calls_per_hour": round(self.per_hour(int(v["calls"])), 2),
+                "total_ms": round(v["total_ms"], 2),
+                "share_of_time": round(100 * v["total_ms"] / self.total_ms, 1) if self.total_ms else 0.0,
+            }
+            for t, v in tables.items()
+        ]
         rows.sort(key=lambda r: -r["total_ms"])
         cols: dict[tuple[str, str], dict[str, Any]] = {}
         for s in self.statements:
@@ -121,19 +165,42 @@ class Workload:
             for key in {(u.table, u.column) for u in s.uses}:
                 cols[key]["calls"] += s.calls
                 cols[key]["total_ms"] += s.total_ms
-        col_rows = [{"table": t, "column": c, "calls": v["calls"], "calls_per_hour": round(self.per_hour(v["calls"]), 2),
-                     "total_ms": round(v["total_ms"], 2), "used_for": sorted(v["roles"])}
-                    for (t, c), v in cols.items()]
+        col_rows = [
+            {
+                "table": t,
+                "column": c,
+                "calls": v["calls"],
+                "calls_per_hour": round(self.per_hour(v["calls"]), 2),
+                "total_ms": round(v["total_ms"], 2),
+                "used_for": sorted(v["roles"]),
+            }
+            for (t, c), v in cols.items()
+        ]
         col_rows.sort(key=lambda r: -r["total_ms"])
-        return {"available": True, "statements": len(self.statements),
-                "calls": sum(s.calls for s in self.statements), "hours": round(self.hours, 4),
-                "stats_reset": str(self.stats_reset) if self.stats_reset else None,
-                "total_ms": round(self.total_ms, 2), "tables": rows, "columns": col_rows[:100],
-                "unparsed": self.unparsed,
-                "index_check": self.checked_with, "kind": "exact",
-                "top_statements": [{"query": s.query, "calls": s.calls, "calls_per_hour": round(self.per_hour(s.calls), 2),
-                                    "mean_ms": round(s.mean_ms, 3), "total_ms": round(s.total_ms, 2),
-                                    "tables": sorted(s.tables)} for s in self.statements[:100]]}
+        return {
+            "available": True,
+            "statements": len(self.statements),
+            "calls": sum(s.calls for s in self.statements),
+            "hours": round(self.hours, 4),
+            "stats_reset": str(self.stats_reset) if self.stats_reset else None,
+            "total_ms": round(self.total_ms, 2),
+            "tables": rows,
+            "columns": col_rows[:100],
+            "unparsed": self.unparsed,
+            "index_check": self.checked_with,
+            "kind": "exact",
+            "top_statements": [
+                {
+                    "query": s.query,
+                    "calls": s.calls,
+                    "calls_per_hour": round(self.per_hour(s.calls), 2),
+                    "mean_ms": round(s.mean_ms, 3),
+                    "total_ms": round(s.total_ms, 2),
+                    "tables": sorted(s.tables),
+                }
+                for s in self.statements[:100]
+            ],
+        }
 
 
 def read_workload(ctx: AnalysisContext) -> Workload:
@@ -144,13 +211,19 @@ def read_workload(ctx: AnalysisContext) -> Workload:
         wl.reason = f"pg_stat_statements is not installed in this database: {ENABLE_HINT}"
         return wl
     try:
-        info = session.query("SELECT stats_reset, now() FROM pg_stat_statements_info") if session.major >= 14 else []
+        info = (
+            session.query("SELECT stats_reset, now() FROM pg_stat_statements_info")
+            if session.major >= 14
+            else []
+        )
         rows = session.query_dicts(
             "SELECT s.queryid, s.query, s.calls, s.total_exec_time, s.mean_exec_time, s.rows "
             "FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
             "WHERE d.datname = current_database() AND s.query NOT LIKE %s "
-            "ORDER BY s.total_exec_time DESC LIMIT 5000", (f"%{PROBE_ALIAS}%",),
-            timeout_ms=max(session.timeout_ms, 15000))
+            "ORDER BY s.total_exec_time DESC LIMIT 5000",
+            (f"%{PROBE_ALIAS}%",),
+            timeout_ms=max(session.timeout_ms, 15000),
+        )
     except ProbeFailed as exc:
         wl.reason = f"pg_stat_statements cannot be read ({exc}): {ENABLE_HINT}"
         return wl
@@ -176,7 +249,11 @@ def read_workload(ctx: AnalysisContext) -> Workload:
             m.mean_ms = m.total_ms / max(m.calls, 1)
             continue
         st.queryid, st.calls = r["queryid"], int(r["calls"])
-        st.total_ms, st.mean_ms, st.rows = float(r["total_exec_time"]), float(r["mean_exec_time"]), int(r["rows"])
+        st.total_ms, st.mean_ms, st.rows = (
+            float(r["total_exec_time"]),
+            float(r["mean_exec_time"]),
+            int(r["rows"]),
+        )
         merged[key] = st
     wl.statements = sorted(merged.values(), key=lambda s: -s.total_ms)
     wl.total_ms = sum(s.total_ms for s in wl.statements)
@@ -197,8 +274,20 @@ def parse_statement(query: str, schema: Schema) -> Statement | None:
         return None
     node = stmts[0].get("stmt", {})
     kind = next(iter(node), "")
-    st = Statement(None, query, 0, 0.0, 0.0, 0, kind={"SelectStmt": "select", "UpdateStmt": "update",
-                                                       "DeleteStmt": "delete", "InsertStmt": "insert"}.get(kind, "other"))
+    st = Statement(
+        None,
+        query,
+        0,
+        0.0,
+        0.0,
+        0,
+        kind={
+            "SelectStmt": "select",
+            "UpdateStmt": "update",
+            "DeleteStmt": "delete",
+            "InsertStmt": "insert",
+        }.get(kind, "other"),
+    )
     if st.kind == "other":
         return st
     st.params = max([int(m) for m in re.findall(r"\$(\d+)", query)] or [0])
@@ -285,7 +374,7 @@ class _Walker:
             self.from_item(j["larg"], scope)
             self.from_item(j["rarg"], scope)
             self.expr(j.get("quals"), scope)
-            for name in (j.get("usingClause") or []):
+            for name in j.get("usingClause") or []:
                 col = name.get("String", {}).get("sval")
                 owners = [t for t in scope.values() if self._has(t, col)]
                 for t in owners:
@@ -372,8 +461,17 @@ class _Walker:
                         self.expr(sub, scope)
                 return
             if kind == "AEXPR_OP":
-                role = "eq" if op == "=" else "range" if op in RANGE_OPS else "like" if op == "~~" else \
-                    "ilike" if op == "~~*" else None
+                role = (
+                    "eq"
+                    if op == "="
+                    else "range"
+                    if op in RANGE_OPS
+                    else "like"
+                    if op == "~~"
+                    else "ilike"
+                    if op == "~~*"
+                    else None
+                )
                 if role:
                     self.use(ref, role)
             elif kind == "AEXPR_IN":

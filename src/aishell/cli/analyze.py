@@ -46,8 +46,9 @@ def _config_thresholds() -> dict[str, float]:
     out = {}
     for k, v in raw.items():
         if k not in DEFAULT_THRESHOLDS:
-            raise UserError(f"unknown threshold {k!r} in [analyze.thresholds]",
-                            hint="docs/analyze.md lists them")
+            raise UserError(
+                f"unknown threshold {k!r} in [analyze.thresholds]", hint="docs/analyze.md lists them"
+            )
         if not isinstance(v, (int, float)) or isinstance(v, bool):
             raise UserError(f"threshold {k!r} in [analyze.thresholds] must be a number")
         out[k] = float(v)
@@ -56,22 +57,60 @@ def _config_thresholds() -> dict[str, float]:
 
 @click.command()
 @click.argument("source", required=False)
-@click.option("--database", "-d", "database", metavar="SOURCE", help="The database to analyze (same as SOURCE).")
-@click.option("--check-indexes", is_flag=True, help="Only index rules (missing FK indexes, duplicates, unused...).")
-@click.option("--check-normalization", is_flag=True, help="Only normalization rules, with the normal form reached.")
-@click.option("--deep", is_flag=True, help="Count every row (no sampling), exact bloat, and the optional rules.")
-@click.option("--with-query-patterns", is_flag=True, help="Read pg_stat_statements: workload indexes, FTS, matviews.")
+@click.option(
+    "--database", "-d", "database", metavar="SOURCE", help="The database to analyze (same as SOURCE)."
+)
+@click.option(
+    "--check-indexes", is_flag=True, help="Only index rules (missing FK indexes, duplicates, unused...)."
+)
+@click.option(
+    "--check-normalization", is_flag=True, help="Only normalization rules, with the normal form reached."
+)
+@click.option(
+    "--deep", is_flag=True, help="Count every row (no sampling), exact bloat, and the optional rules."
+)
+@click.option(
+    "--with-query-patterns", is_flag=True, help="Read pg_stat_statements: workload indexes, FTS, matviews."
+)
 @click.option("--rule", "rules", multiple=True, metavar="ID", help="Run only this rule (repeatable).")
-@click.option("--schema", "schemas", multiple=True, metavar="NAME", help="Only tables of this schema (repeatable).")
-@click.option("--fail-on", type=click.Choice(SEVERITY_CHOICES), help="Exit 2 when a finding is this severe or worse.")
-@click.option("--timeout", "timeout_ms", type=click.IntRange(100, 3_600_000), default=5000, show_default=True,
-              help="statement_timeout of each probe, in milliseconds.")
-@click.option("--sample-threshold", type=click.IntRange(1000), default=2_000_000, show_default=True,
-              help="Tables with more rows (estimated) are sampled; their counts are labelled estimated.")
+@click.option(
+    "--schema", "schemas", multiple=True, metavar="NAME", help="Only tables of this schema (repeatable)."
+)
+@click.option(
+    "--fail-on", type=click.Choice(SEVERITY_CHOICES), help="Exit 2 when a finding is this severe or worse."
+)
+@click.option(
+    "--timeout",
+    "timeout_ms",
+    type=click.IntRange(100, 3_600_000),
+    default=5000,
+    show_default=True,
+    help="statement_timeout of each probe, in milliseconds.",
+)
+@click.option(
+    "--sample-threshold",
+    type=click.IntRange(1000),
+    default=2_000_000,
+    show_default=True,
+    help="Tables with more rows (estimated) are sampled; their counts are labelled estimated.",
+)
 @click.option("--list-rules", is_flag=True, help="List the rules and exit.")
 @json_option
-def analyze(source, database, check_indexes, check_normalization, deep, with_query_patterns, rules, schemas,
-            fail_on, timeout_ms, sample_threshold, list_rules, as_json) -> int:
+def analyze(
+    source,
+    database,
+    check_indexes,
+    check_normalization,
+    deep,
+    with_query_patterns,
+    rules,
+    schemas,
+    fail_on,
+    timeout_ms,
+    sample_threshold,
+    list_rules,
+    as_json,
+) -> int:
     """Health report of a schema: findings with evidence, fix SQL, scores and an action plan.
 
     On a live database every rule runs, its probes in READ ONLY transactions with a statement
@@ -90,9 +129,16 @@ def analyze(source, database, check_indexes, check_normalization, deep, with_que
         return _list_rules(all_rules(), as_json)
     from aishell.analyze import analyze as run
 
-    opts = _options(rules=list(rules), check_indexes=check_indexes, check_normalization=check_normalization,
-                    deep=deep, with_query_patterns=with_query_patterns, timeout_ms=timeout_ms,
-                    sample_threshold=sample_threshold, schemas=list(schemas) or None)
+    opts = _options(
+        rules=list(rules),
+        check_indexes=check_indexes,
+        check_normalization=check_normalization,
+        deep=deep,
+        with_query_patterns=with_query_patterns,
+        timeout_ms=timeout_ms,
+        sample_threshold=sample_threshold,
+        schemas=list(schemas) or None,
+    )
     src = _source(source, database)
     with _progress(not as_json) as progress:
         report = run(src, opts, progress=progress)
@@ -140,8 +186,18 @@ class _progress:
 
 
 def _list_rules(rules, as_json: bool) -> int:
-    rows = [{"id": r.id, "severity": r.severity, "categories": list(r.categories), "needs": sorted(r.needs),
-             "groups": sorted(r.groups), "default": r.default, "summary": r.summary()} for r in rules.values()]
+    rows = [
+        {
+            "id": r.id,
+            "severity": r.severity,
+            "categories": list(r.categories),
+            "needs": sorted(r.needs),
+            "groups": sorted(r.groups),
+            "default": r.default,
+            "summary": r.summary(),
+        }
+        for r in rules.values()
+    ]
     if as_json:
         from aishell.cli.output import print_json
 
@@ -153,13 +209,21 @@ def _list_rules(rules, as_json: bool) -> int:
 
     t = Table("id", "severity", "needs", "summary", box=None)
     for r in rows:
-        t.add_row(r["id"], r["severity"], ",".join(r["needs"]) or "schema",
-                  r["summary"] + ("" if r["default"] else " (--deep)"))
+        t.add_row(
+            r["id"],
+            r["severity"],
+            ",".join(r["needs"]) or "schema",
+            r["summary"] + ("" if r["default"] else " (--deep)"),
+        )
     console().print(t)
     return 0
 
 
-ICONS = {"critical": "🚨 Critical Issues", "warning": "⚠️  Warning Issues", "optimization": "💡 Optimization Opportunities"}
+ICONS = {
+    "critical": "🚨 Critical Issues",
+    "warning": "⚠️  Warning Issues",
+    "optimization": "💡 Optimization Opportunities",
+}
 LINE = "━" * 50
 
 
@@ -187,6 +251,7 @@ def _soft(print_):
     def p(*args, **kw):
         kw.setdefault("soft_wrap", True)
         return print_(*args, **kw)
+
     return p
 
 
@@ -207,8 +272,10 @@ def render_report(report, normalization_only: bool = False) -> None:
     c.print(LINE)
     c.print(f"\nCurrent Schema Health: {icon} {h['score']}/100 ({h['label']})")
     counts = report.counts()
-    c.print(f"\nIssues Found: {sum(counts.values())}"
-            f"  (critical {counts['critical']}, warning {counts['warning']}, optimization {counts['optimization']})")
+    c.print(
+        f"\nIssues Found: {sum(counts.values())}"
+        f"  (critical {counts['critical']}, warning {counts['warning']}, optimization {counts['optimization']})"
+    )
     n = 0
     for sev in ("critical", "warning", "optimization"):
         group = [f for f in report.findings if f.severity == sev]
@@ -246,17 +313,26 @@ def render_report(report, normalization_only: bool = False) -> None:
                 for nt in notes[:6]:
                     c.print(f"     [dim]-- {escape(nt)}[/dim]")
                 if any(f.fix and not f.fix.safe for f in items):
-                    c.print("     [yellow]-- not an online change: takes a strong lock or rewrites; schedule it[/yellow]")
+                    c.print(
+                        "     [yellow]-- not an online change: takes a strong lock or rewrites; schedule it[/yellow]"
+                    )
     if report.workload:
         _render_workload(c, report.workload)
     if report.normalization:
         _render_normalization(c, report.normalization)
     c.print(f"\n{LINE}\n📊 Schema Statistics\n{LINE}")
     st = report.statistics
-    labels = [("tables", "Tables"), ("total_bytes", "Total size"), ("total_rows", "Total rows"),
-              ("indexes", "Indexes"), ("missing_fk_indexes", "Missing FK indexes"),
-              ("constraints", "Constraints"), ("foreign_keys", "Foreign keys"), ("views", "Views"),
-              ("normalization", "Normalization")]
+    labels = [
+        ("tables", "Tables"),
+        ("total_bytes", "Total size"),
+        ("total_rows", "Total rows"),
+        ("indexes", "Indexes"),
+        ("missing_fk_indexes", "Missing FK indexes"),
+        ("constraints", "Constraints"),
+        ("foreign_keys", "Foreign keys"),
+        ("views", "Views"),
+        ("normalization", "Normalization"),
+    ]
     for key, lab in labels:
         if key in st and st[key].get("value") is not None:
             v = st[key]
@@ -268,8 +344,10 @@ def render_report(report, normalization_only: bool = False) -> None:
     c.print(f"\nPerformance score: {cats['performance'] / 10:.1f}/10")
     c.print(f"Maintainability: {cats['maintainability'] / 10:.1f}/10")
     c.print(f"Scalability: {cats['scalability'] / 10:.1f}/10")
-    c.print(f"[dim]Scores follow the formula in docs/analyze.md (exact arithmetic on the findings of the "
-            f"{len(report.rules_run)} rules that ran).[/dim]")
+    c.print(
+        f"[dim]Scores follow the formula in docs/analyze.md (exact arithmetic on the findings of the "
+        f"{len(report.rules_run)} rules that ran).[/dim]"
+    )
     if any(report.plan.values()):
         c.print(f"\n{LINE}\n🎯 Priority Action Plan\n{LINE}")
         k = 0
@@ -281,8 +359,10 @@ def render_report(report, normalization_only: bool = False) -> None:
             for it in items:
                 k += 1
                 where = ", ".join(it["tables"][:4]) + (" ..." if len(it["tables"]) > 4 else "")
-                c.print(f"  [{k}] {escape(it['action'])} ({it['findings']} finding{'s' if it['findings'] != 1 else ''}"
-                        f"{': ' + escape(where) if where else ''})")
+                c.print(
+                    f"  [{k}] {escape(it['action'])} ({it['findings']} finding{'s' if it['findings'] != 1 else ''}"
+                    f"{': ' + escape(where) if where else ''})"
+                )
     if report.skipped:
         c.print(f"\n{LINE}\nSkipped rules ({len(report.skipped)})\n{LINE}")
         for s in report.skipped:
@@ -293,8 +373,11 @@ def render_report(report, normalization_only: bool = False) -> None:
     if report.findings:
         import importlib.util
 
-        tail = ("; `aishell schema fix` applies it with a dry run first"
-                if importlib.util.find_spec("aishell.cli.fix") is not None else "")
+        tail = (
+            "; `aishell schema fix` applies it with a dry run first"
+            if importlib.util.find_spec("aishell.cli.fix") is not None
+            else ""
+        )
         c.print(f"Fix SQL above is in its online form (review before running){tail}.")
 
 
@@ -305,17 +388,23 @@ def _render_workload(c, wl: dict) -> None:
     if not wl.get("available"):
         c.print(escape(wl.get("reason", "not available")))
         return
-    c.print(f"Statements analysed: {wl['statements']} ({wl['calls']:,} calls over {wl['hours']:.2f} h since "
-            f"{wl['stats_reset']})")
+    c.print(
+        f"Statements analysed: {wl['statements']} ({wl['calls']:,} calls over {wl['hours']:.2f} h since "
+        f"{wl['stats_reset']})"
+    )
     for t in wl.get("tables", [])[:10]:
-        c.print(f"  {t['table']}: {t['calls']:,} calls, {t['calls_per_hour']:,.1f} calls/hour, "
-                f"{t['total_ms']:,.1f} ms total ({t['share_of_time']}% of the time)")
+        c.print(
+            f"  {t['table']}: {t['calls']:,} calls, {t['calls_per_hour']:,.1f} calls/hour, "
+            f"{t['total_ms']:,.1f} ms total ({t['share_of_time']}% of the time)"
+        )
     cols = [x for x in wl.get("columns", []) if set(x["used_for"]) - {"sort", "group"}][:8]
     if cols:
         c.print("  Columns filtered or joined on most:")
         for x in cols:
-            c.print(f"    {x['table']}.{x['column']} ({', '.join(x['used_for'])}): {x['calls']:,} calls, "
-                    f"{x['calls_per_hour']:,.1f} calls/hour")
+            c.print(
+                f"    {x['table']}.{x['column']} ({', '.join(x['used_for'])}): {x['calls']:,} calls, "
+                f"{x['calls_per_hour']:,.1f} calls/hour"
+            )
     if wl.get("index_check"):
         c.print(f"  [dim]index proposals checked with: {wl['index_check']}[/dim]")
     if wl.get("unparsed"):
@@ -323,8 +412,10 @@ def _render_workload(c, wl: dict) -> None:
 
 
 def _level_text(level):
-    return {"none": "below 1NF (a table has no key, or repeating groups)",
-            None: "not determined (no data)"}.get(level, level)
+    return {
+        "none": "below 1NF (a table has no key, or repeating groups)",
+        None: "not determined (no data)",
+    }.get(level, level)
 
 
 def _render_normalization(c, norm: dict) -> None:
@@ -333,25 +424,43 @@ def _render_normalization(c, norm: dict) -> None:
     c.print(f"\n{LINE}\n🧩 Normalization\n{LINE}")
     level = norm.get("level")
     shown = _level_text(level)
-    c.print(f"Schema level: {shown}{' (from dependencies found in the data; an upper bound)' if norm.get('kind') == 'estimated' else ''}")
+    c.print(
+        f"Schema level: {shown}{' (from dependencies found in the data; an upper bound)' if norm.get('kind') == 'estimated' else ''}"
+    )
     for t in norm.get("tables", []):
         if t.get("level") in ("BCNF",) and not t.get("dependencies"):
             continue
         why = f" ({'; '.join(t['reasons'])})" if t.get("reasons") else ""
-        c.print(f"  {t['table']}: {_level_text(t.get('level')) if t.get('level') != 'none' else 'below 1NF'}{why}")
+        c.print(
+            f"  {t['table']}: {_level_text(t.get('level')) if t.get('level') != 'none' else 'below 1NF'}{why}"
+        )
         for d in t.get("dependencies", [])[:5]:
-            rows = f"all {d['sample_rows']:,} rows" if d["kind"] == "exact" else f"{d['sample_rows']:,} sampled rows"
+            rows = (
+                f"all {d['sample_rows']:,} rows"
+                if d["kind"] == "exact"
+                else f"{d['sample_rows']:,} sampled rows"
+            )
             exc = f", {d['exceptions']:,} rows disagree" if d["exceptions"] else ""
-            c.print(f"     {escape(', '.join(d['lhs']))} → {escape(d['rhs'])}  "
-                    f"(holds for {d['support']:,} repeated values in {rows}{exc})")
+            c.print(
+                f"     {escape(', '.join(d['lhs']))} → {escape(d['rhs'])}  "
+                f"(holds for {d['support']:,} repeated values in {rows}{exc})"
+            )
 
 
 @click.command("optimize-types")
 @click.argument("source", required=False)
 @click.option("--database", "-d", "database", metavar="SOURCE", help="The database (same as SOURCE).")
-@click.option("--schema", "schemas", multiple=True, metavar="NAME", help="Only tables of this schema (repeatable).")
-@click.option("--timeout", "timeout_ms", type=click.IntRange(100, 3_600_000), default=5000, show_default=True,
-              help="statement_timeout of each probe, in milliseconds.")
+@click.option(
+    "--schema", "schemas", multiple=True, metavar="NAME", help="Only tables of this schema (repeatable)."
+)
+@click.option(
+    "--timeout",
+    "timeout_ms",
+    type=click.IntRange(100, 3_600_000),
+    default=5000,
+    show_default=True,
+    help="statement_timeout of each probe, in milliseconds.",
+)
 @json_option
 def optimize_types(source, database, schemas, timeout_ms, as_json) -> int:
     """Suggest smaller or better column types, with bytes saved per row times the rows.
@@ -385,10 +494,14 @@ def optimize_types(source, database, schemas, timeout_ms, as_json) -> int:
             if s.get("rows") is not None:
                 saving += f" × {s['rows']:,} rows = {human_bytes(s['bytes_total'])}, {s['kind']}"
             saving += ")"
-        c.print(f"  {escape(s['table'])}.{escape(s['column'])}: {escape(s['from'])} → {escape(s['to'])}{saving}")
+        c.print(
+            f"  {escape(s['table'])}.{escape(s['column'])}: {escape(s['from'])} → {escape(s['to'])}{saving}"
+        )
         c.print(f"     [dim]{escape(s['reason'])}[/dim]")
     if result.get("total_bytes"):
-        c.print(f"\nTotal: {human_bytes(result['total_bytes'])} (estimated: alignment padding may absorb part of it)")
+        c.print(
+            f"\nTotal: {human_bytes(result['total_bytes'])} (estimated: alignment padding may absorb part of it)"
+        )
     for s in result.get("skipped", []):
         c.print(f"[dim]skipped: {escape(s)}[/dim]")
     return 0

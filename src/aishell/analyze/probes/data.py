@@ -28,27 +28,46 @@ def base_type(type_text: str) -> str:
     """``character varying(255)`` -> ``character varying``; ``numeric(10,2)`` -> ``numeric``."""
     t = type_text.strip().lower()
     t = re.sub(r"\(.*?\)", "", t).strip()
-    aliases = {"int": "integer", "int4": "integer", "int8": "bigint", "int2": "smallint", "decimal": "numeric",
-               "varchar": "character varying", "char": "character", "bpchar": "character",
-               "bool": "boolean", "float8": "double precision", "float4": "real",
-               "timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone",
-               "serial": "integer", "bigserial": "bigint", "smallserial": "smallint"}
+    aliases = {
+        "int": "integer",
+        "int4": "integer",
+        "int8": "bigint",
+        "int2": "smallint",
+        "decimal": "numeric",
+        "varchar": "character varying",
+        "char": "character",
+        "bpchar": "character",
+        "bool": "boolean",
+        "float8": "double precision",
+        "float4": "real",
+        "timestamptz": "timestamp with time zone",
+        "timestamp": "timestamp without time zone",
+        "serial": "integer",
+        "bigserial": "bigint",
+        "smallserial": "smallint",
+    }
     return aliases.get(t, t)
 
 
 def is_email_column(col: Column) -> bool:
     return base_type(col.type) in ("text", "character varying", "citext") and bool(
-        re.search(r"(^|_)e?mail(_address)?$|^email", col.name.lower()))
+        re.search(r"(^|_)e?mail(_address)?$|^email", col.name.lower())
+    )
 
 
 AMOUNT_NAME = re.compile(
     r"(^|_)(price|amount|total|subtotal|cost|fee|tax|quantity|qty|stock|count|weight|salary|"
-    r"discount|shipping)(_|$)", re.I)
+    r"discount|shipping)(_|$)",
+    re.I,
+)
 
 
 def is_amount_column(col: Column) -> bool:
-    return base_type(col.type) in NUMERIC_TYPES and bool(AMOUNT_NAME.search(col.name)) \
+    return (
+        base_type(col.type) in NUMERIC_TYPES
+        and bool(AMOUNT_NAME.search(col.name))
         and not re.search(r"balance|delta|diff|change|adjust", col.name, re.I)
+    )
 
 
 @dataclass
@@ -74,8 +93,15 @@ class TableProfile:
 
 
 class DataProbes:
-    def __init__(self, session: ProbeSession, row_estimate, *, sample_threshold: int = 2_000_000,
-                 sample_rows: int = 200_000, timeout_ms: int = 30000):
+    def __init__(
+        self,
+        session: ProbeSession,
+        row_estimate,
+        *,
+        sample_threshold: int = 2_000_000,
+        sample_rows: int = 200_000,
+        timeout_ms: int = 30000,
+    ):
         self.session = session
         self.row_estimate = row_estimate  # callable qname -> int | None
         self.sample_threshold = sample_threshold
@@ -130,13 +156,18 @@ class DataProbes:
                 if is_amount_column(col):
                     exprs.append(("neg", col.name, f"count(*) FILTER (WHERE {q} < 0)"))
             if is_email_column(col):
-                exprs.append(("email", col.name,
-                              f"count(*) FILTER (WHERE {q} !~* {quote_literal(EMAIL_REGEX)})"))
+                exprs.append(
+                    ("email", col.name, f"count(*) FILTER (WHERE {q} !~* {quote_literal(EMAIL_REGEX)})")
+                )
         select = ", ".join(["count(*)"] + [e[2] for e in exprs])
         row = self.session.query(f"SELECT {select} FROM {src}", timeout_ms=self.timeout_ms)[0]
         sampled = int(row[0])
-        prof = TableProfile(rows=self.scaled(sampled, factor), kind=kind, source=self._label(kind, factor),
-                            sampled_rows=sampled)
+        prof = TableProfile(
+            rows=self.scaled(sampled, factor),
+            kind=kind,
+            source=self._label(kind, factor),
+            sampled_rows=sampled,
+        )
         for (what, col, _), val in zip(exprs, row[1:]):
             if what == "nulls":
                 prof.nulls[col] = self.scaled(int(val), factor)
@@ -157,14 +188,17 @@ class DataProbes:
         cols = ", ".join(quote_ident(c) for c in columns)
         row = self.session.query(
             f"SELECT count(*), coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {src} "
-            f"GROUP BY {cols} HAVING count(*) > 1) d", timeout_ms=self.timeout_ms)[0]
+            f"GROUP BY {cols} HAVING count(*) > 1) d",
+            timeout_ms=self.timeout_ms,
+        )[0]
         label = "GROUP BY " + ", ".join(columns) + " HAVING count(*) > 1"
         if kind == "estimated":
             label += " on a sample (duplicates are undercounted by sampling)"
         return (Measured(int(row[0]), kind, label), Measured(int(row[1]), kind, label))
 
-    def mismatches(self, table: Table, fk_cols: list[str], ref: Table, ref_cols: list[str],
-                   pairs: list[tuple[str, str]]) -> tuple[Measured, Measured]:
+    def mismatches(
+        self, table: Table, fk_cols: list[str], ref: Table, ref_cols: list[str], pairs: list[tuple[str, str]]
+    ) -> tuple[Measured, Measured]:
         """Rows of ``table`` whose copied columns disagree with the row they reference, and the rows
         compared (those with a matching referenced row)."""
         src, factor, kind = self.source(table, "t")
@@ -172,23 +206,34 @@ class DataProbes:
         differ = " OR ".join(f"t.{quote_ident(a)} IS DISTINCT FROM r.{quote_ident(b)}" for a, b in pairs)
         row = self.session.query(
             f"SELECT count(*) FILTER (WHERE {differ}), count(*) FROM {src} "
-            f"JOIN {qualify(ref.schema, ref.name)} r ON {join}", timeout_ms=self.timeout_ms)[0]
+            f"JOIN {qualify(ref.schema, ref.name)} r ON {join}",
+            timeout_ms=self.timeout_ms,
+        )[0]
         label = "JOIN on the foreign key, count of rows where the copy differs"
-        return (Measured(self.scaled(int(row[0]), factor), kind, label),
-                Measured(self.scaled(int(row[1]), factor), kind, label))
+        return (
+            Measured(self.scaled(int(row[0]), factor), kind, label),
+            Measured(self.scaled(int(row[1]), factor), kind, label),
+        )
 
-    def mismatches_each(self, table: Table, fk_cols: list[str], ref: Table, ref_cols: list[str],
-                        pairs: list[tuple[str, str]]) -> tuple[list[Measured], Measured]:
+    def mismatches_each(
+        self, table: Table, fk_cols: list[str], ref: Table, ref_cols: list[str], pairs: list[tuple[str, str]]
+    ) -> tuple[list[Measured], Measured]:
         """Like :meth:`mismatches`, one count per pair, in a single join."""
         src, factor, kind = self.source(table, "t")
         join = " AND ".join(f"r.{quote_ident(rc)} = t.{quote_ident(c)}" for c, rc in zip(fk_cols, ref_cols))
-        counts = ", ".join(f"count(*) FILTER (WHERE t.{quote_ident(a)} IS DISTINCT FROM r.{quote_ident(b)})"
-                           for a, b in pairs)
-        row = self.session.query(f"SELECT count(*), {counts} FROM {src} JOIN {qualify(ref.schema, ref.name)} r ON {join}",
-                                 timeout_ms=self.timeout_ms)[0]
+        counts = ", ".join(
+            f"count(*) FILTER (WHERE t.{quote_ident(a)} IS DISTINCT FROM r.{quote_ident(b)})"
+            for a, b in pairs
+        )
+        row = self.session.query(
+            f"SELECT count(*), {counts} FROM {src} JOIN {qualify(ref.schema, ref.name)} r ON {join}",
+            timeout_ms=self.timeout_ms,
+        )[0]
         label = "JOIN on the foreign key, count of rows where the copy differs"
-        return ([Measured(self.scaled(int(v), factor), kind, label) for v in row[1:]],
-                Measured(self.scaled(int(row[0]), factor), kind, label))
+        return (
+            [Measured(self.scaled(int(v), factor), kind, label) for v in row[1:]],
+            Measured(self.scaled(int(row[0]), factor), kind, label),
+        )
 
     def value_counts(self, table: Table, column: str, limit: int = 21) -> tuple[list[tuple[Any, int]], str]:
         """Up to ``limit`` distinct values of ``column`` with their counts (most frequent first)."""
@@ -196,7 +241,9 @@ class DataProbes:
         q = quote_ident(column)
         rows = self.session.query(
             f"SELECT {q}, count(*) FROM {src} WHERE {q} IS NOT NULL GROUP BY {q} "
-            f"ORDER BY count(*) DESC LIMIT {int(limit)}", timeout_ms=self.timeout_ms)
+            f"ORDER BY count(*) DESC LIMIT {int(limit)}",
+            timeout_ms=self.timeout_ms,
+        )
         return [(r[0], self.scaled(int(r[1]), factor)) for r in rows], kind
 
     def sample(self, table: Table, columns: list[str], n: int) -> tuple[list[tuple], str]:

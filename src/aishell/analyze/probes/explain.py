@@ -62,16 +62,30 @@ def plan_cost(session: ProbeSession, query: str, params: int) -> dict[str, Any]:
         return _explain(cur, query, params)
 
 
-def check_index(session: ProbeSession, query: str, params: int, table: tuple[str, str], create_sql: str,
-                hypopg: bool, reltuples: float | None, relpages: float | None = None,
-                covering: bool = False) -> PlanCheck:
+def check_index(
+    session: ProbeSession,
+    query: str,
+    params: int,
+    table: tuple[str, str],
+    create_sql: str,
+    hypopg: bool,
+    reltuples: float | None,
+    relpages: float | None = None,
+    covering: bool = False,
+) -> PlanCheck:
     """Cost of ``query`` before and after the index ``create_sql`` (a plain CREATE INDEX ... statement)."""
     schema, name = table
     with session.block() as cur:
         _enable(cur)
         before = _explain(cur, query, params)
-        scan = next((n for n in _nodes(before) if n.get("Relation Name") == name
-                     and "Scan" in n.get("Node Type", "")), None)
+        scan = next(
+            (
+                n
+                for n in _nodes(before)
+                if n.get("Relation Name") == name and "Scan" in n.get("Node Type", "")
+            ),
+            None,
+        )
         scan_type = scan.get("Node Type") if scan else None
         if hypopg:
             cur.execute("SELECT indexname FROM hypopg_create_index(%s)", (create_sql,))
@@ -86,16 +100,28 @@ def check_index(session: ProbeSession, query: str, params: int, table: tuple[str
     # planner expects: the descent, per-tuple CPU, and one random heap page per row up to the table's
     # pages (none for a covering index, assuming an all-visible table), plus the leaf pages read.
     if scan is None or scan_type not in ("Seq Scan", "Parallel Seq Scan"):
-        return PlanCheck(before["Total Cost"], None, None, "estimate", scan_type,
-                         "the planner does not read this table with a sequential scan")
+        return PlanCheck(
+            before["Total Cost"],
+            None,
+            None,
+            "estimate",
+            scan_type,
+            "the planner does not read this table with a sequential scan",
+        )
     rows = float(scan.get("Plan Rows") or 1)
     descent = math.log2(max(2.0, float(reltuples or 2))) * 0.0025 * 50
     heap_pages = 0.0 if covering else min(rows, float(relpages or rows))
     index_cost = descent + rows * (0.01 + 0.005) + heap_pages * 4.0 + math.ceil(rows * 24 / 8192)
     node_cost = float(scan["Total Cost"])
     after = max(0.0, before["Total Cost"] - node_cost + min(node_cost, index_cost))
-    return PlanCheck(before["Total Cost"], after, None, "estimate", scan_type,
-                     "hypopg is not installed: the after-cost is a formula on the planner's row estimate")
+    return PlanCheck(
+        before["Total Cost"],
+        after,
+        None,
+        "estimate",
+        scan_type,
+        "hypopg is not installed: the after-cost is a formula on the planner's row estimate",
+    )
 
 
 def hypopg_available(session: ProbeSession, extensions: dict[str, str]) -> bool:

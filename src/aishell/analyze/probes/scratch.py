@@ -49,7 +49,9 @@ class ScratchCopy:
             from aishell.dialects.postgres.connect import connect
             from aishell.dialects.postgres.server import scratch_server
 
-            conninfo = self._stack.enter_context(scratch_server().temporary_database(prefix="aishell_tmp_explain_"))
+            conninfo = self._stack.enter_context(
+                scratch_server().temporary_database(prefix="aishell_tmp_explain_")
+            )
             self._conn = connect(conninfo, autocommit=True)
             self._conn.execute("SET client_min_messages = warning")
             for ext in ("pg_trgm", "btree_gin"):  # operator classes proposals may use
@@ -87,19 +89,27 @@ class ScratchCopy:
                 continue
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(t.schema)}")
             cols = [c for c in t.columns if not c.generated]
-            defs = ", ".join(f"{quote_ident(c.name)} {self._column_type(c.type, created_types)}" for c in cols)
+            defs = ", ".join(
+                f"{quote_ident(c.name)} {self._column_type(c.type, created_types)}" for c in cols
+            )
             target = qualify(t.schema, t.name)
             conn.execute(f"CREATE TABLE {target} ({defs})")
             names = ", ".join(quote_ident(c.name) for c in cols)
             src, _, _ = _sample_source(self.session, t, self.sample_rows)
             with self.session.block(timeout_ms=max(self.session.timeout_ms, 60000)) as cur:
-                with cur.copy(f"COPY (SELECT {names} FROM {src} LIMIT {int(self.sample_rows)}) TO STDOUT") as out, \
-                        conn.cursor().copy(f"COPY {target} ({names}) FROM STDIN") as inp:
+                with (
+                    cur.copy(
+                        f"COPY (SELECT {names} FROM {src} LIMIT {int(self.sample_rows)}) TO STDOUT"
+                    ) as out,
+                    conn.cursor().copy(f"COPY {target} ({names}) FROM STDIN") as inp,
+                ):
                     for chunk in out:
                         inp.write(chunk)
             if t.primary_key:
                 with contextlib.suppress(Exception):
-                    conn.execute(f"ALTER TABLE {target} ADD PRIMARY KEY ({', '.join(quote_ident(c) for c in t.primary_key)})")
+                    conn.execute(
+                        f"ALTER TABLE {target} ADD PRIMARY KEY ({', '.join(quote_ident(c) for c in t.primary_key)})"
+                    )
             for ix in t.indexes:
                 if ix.definition and not ix.constraint:
                     with contextlib.suppress(Exception):
@@ -107,28 +117,48 @@ class ScratchCopy:
             conn.execute(f"ANALYZE {target}")
             self._copied.add(qn)
 
-    def check(self, query: str, params: int, tables: list[str], table: tuple[str, str],
-              create_sql: str) -> PlanCheck:
+    def check(
+        self, query: str, params: int, tables: list[str], table: tuple[str, str], create_sql: str
+    ) -> PlanCheck:
         self.ensure(tables)
         conn = self._conn
         with conn.transaction(force_rollback=True), conn.cursor() as cur:
             _enable(cur)
             before = _explain(cur, query, params)
-            cur.execute(create_sql.replace("CREATE INDEX ON", "CREATE INDEX aishell_proposed ON", 1)
-                        .replace("CREATE UNIQUE INDEX ON", "CREATE UNIQUE INDEX aishell_proposed ON", 1))
+            cur.execute(
+                create_sql.replace("CREATE INDEX ON", "CREATE INDEX aishell_proposed ON", 1).replace(
+                    "CREATE UNIQUE INDEX ON", "CREATE UNIQUE INDEX aishell_proposed ON", 1
+                )
+            )
             cur.execute(f"ANALYZE {qualify(*table)}")
             after = _explain(cur, query, params)
         used = any(n.get("Index Name") == "aishell_proposed" for n in _nodes(after))
-        scan = next((n for n in _nodes(before) if n.get("Relation Name") == table[1]
-                     and "Scan" in n.get("Node Type", "")), None)
-        return PlanCheck(before["Total Cost"], after["Total Cost"], used, "scratch",
-                         scan.get("Node Type") if scan else None,
-                         f"EXPLAIN on a scratch copy holding a sample of up to {self.sample_rows:,} rows per table")
+        scan = next(
+            (
+                n
+                for n in _nodes(before)
+                if n.get("Relation Name") == table[1] and "Scan" in n.get("Node Type", "")
+            ),
+            None,
+        )
+        return PlanCheck(
+            before["Total Cost"],
+            after["Total Cost"],
+            used,
+            "scratch",
+            scan.get("Node Type") if scan else None,
+            f"EXPLAIN on a scratch copy holding a sample of up to {self.sample_rows:,} rows per table",
+        )
 
 
 def _sample_source(session: ProbeSession, table, n: int) -> tuple[str, float, str]:
-    est = session.scalar("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
-                         (qualify(table.schema, table.name),)) or 0
+    est = (
+        session.scalar(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+            (qualify(table.schema, table.name),),
+        )
+        or 0
+    )
     name = qualify(table.schema, table.name)
     if est > n * 2:
         pct = max(0.01, min(100.0, 100.0 * n * 1.5 / est))

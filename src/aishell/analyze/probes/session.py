@@ -62,8 +62,9 @@ class ProbeSession:
         except Exception:  # pragma: no cover
             pass
 
-    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None, *,
-              timeout_ms: int | None = None) -> list[tuple]:
+    def query(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None, *, timeout_ms: int | None = None
+    ) -> list[tuple]:
         """Run one probe in its own READ ONLY transaction; rows, or ProbeFailed."""
         import psycopg
 
@@ -71,7 +72,9 @@ class ProbeSession:
         try:
             with self.conn.transaction():
                 with self.conn.cursor() as cur:
-                    cur.execute(f"{MARKER} SET LOCAL statement_timeout = {int(timeout_ms or self.timeout_ms)}")
+                    cur.execute(
+                        f"{MARKER} SET LOCAL statement_timeout = {int(timeout_ms or self.timeout_ms)}"
+                    )
                     cur.execute(f"{MARKER} {_wrap(sql)}", params)
                     return cur.fetchall() if cur.description else []
         except psycopg.errors.QueryCanceled:
@@ -91,7 +94,9 @@ class ProbeSession:
         try:
             with self.conn.transaction():
                 with self.conn.cursor() as cur:
-                    cur.execute(f"{MARKER} SET LOCAL statement_timeout = {int(timeout_ms or self.timeout_ms)}")
+                    cur.execute(
+                        f"{MARKER} SET LOCAL statement_timeout = {int(timeout_ms or self.timeout_ms)}"
+                    )
                     cur.execute(f"{MARKER} {_wrap(sql)}", params)
                     if not cur.description:
                         return []
@@ -114,7 +119,9 @@ class ProbeSession:
         try:
             with self.conn.transaction():
                 with self.conn.cursor() as cur:
-                    cur.execute(f"{MARKER} SET LOCAL statement_timeout = {int(timeout_ms or self.timeout_ms)}")
+                    cur.execute(
+                        f"{MARKER} SET LOCAL statement_timeout = {int(timeout_ms or self.timeout_ms)}"
+                    )
                     yield cur
         except psycopg.errors.QueryCanceled:
             raise ProbeFailed(f"timed out after {timeout_ms or self.timeout_ms} ms") from None

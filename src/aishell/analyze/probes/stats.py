@@ -106,8 +106,13 @@ def read_stats(session: ProbeSession) -> Stats:
     from aishell.analyze.probes.session import ProbeFailed
 
     st = Stats()
-    for key, sql in (("database", DB_SQL), ("tables", TABLES_SQL), ("indexes", INDEXES_SQL),
-                     ("sequences", SEQUENCES_SQL), ("columns", COLUMN_STATS_SQL)):
+    for key, sql in (
+        ("database", DB_SQL),
+        ("tables", TABLES_SQL),
+        ("indexes", INDEXES_SQL),
+        ("sequences", SEQUENCES_SQL),
+        ("columns", COLUMN_STATS_SQL),
+    ):
         try:
             rows = session.query_dicts(sql, timeout_ms=max(session.timeout_ms, 15000))
         except ProbeFailed as exc:
@@ -141,12 +146,22 @@ def _roll_up_partitions(tables: dict[str, dict[str, Any]]) -> None:
     def total(name: str, seen: frozenset[str] = frozenset()) -> tuple[int, int, int, int]:
         t = tables[name]
         if t.get("relkind") != "p" or name in seen:
-            return (max(0, int(t.get("reltuples") or 0)), int(t.get("total_bytes") or 0),
-                    int(t.get("table_bytes") or 0), int(t.get("index_bytes") or 0))
+            return (
+                max(0, int(t.get("reltuples") or 0)),
+                int(t.get("total_bytes") or 0),
+                int(t.get("table_bytes") or 0),
+                int(t.get("index_bytes") or 0),
+            )
         sums = [total(c, seen | {name}) for c in children.get(name, []) if c in tables]
         return tuple(sum(x[i] for x in sums) for i in range(4))  # type: ignore[return-value]
 
     for name, t in tables.items():
         if t.get("relkind") == "p":
             rows, tb, hb, ib = total(name)
-            t.update(reltuples=rows, total_bytes=tb, table_bytes=hb, index_bytes=ib, partitions=len(children.get(name, [])))
+            t.update(
+                reltuples=rows,
+                total_bytes=tb,
+                table_bytes=hb,
+                index_bytes=ib,
+                partitions=len(children.get(name, [])),
+            )

@@ -70,20 +70,32 @@ def object_name(prefix: str, table: Table, columns: list[str], suffix: str = "")
     return base.encode()[:54].decode(errors="ignore").rstrip("_") + "_" + digest
 
 
-def create_index_sql(table: Table, columns: list[str], *, name: str | None = None, unique: bool = False,
-                     method: str = "btree", where: str | None = None, include: list[str] | None = None,
-                     opclass: str | None = None, concurrently: bool = True) -> str:
+def create_index_sql(
+    table: Table,
+    columns: list[str],
+    *,
+    name: str | None = None,
+    unique: bool = False,
+    method: str = "btree",
+    where: str | None = None,
+    include: list[str] | None = None,
+    opclass: str | None = None,
+    concurrently: bool = True,
+) -> str:
     """CREATE INDEX in its online form; a key part in parentheses is an expression, kept as written."""
     name = name or object_name("idx", table, [re.sub(r"\W+", "_", c).strip("_") for c in columns])
-    cols = ", ".join((c if c.startswith("(") else quote_ident(c)) + (f" {opclass}" if opclass else "")
-                     for c in columns)
+    cols = ", ".join(
+        (c if c.startswith("(") else quote_ident(c)) + (f" {opclass}" if opclass else "") for c in columns
+    )
     using = f" USING {method}" if method != "btree" else ""
     inc = f" INCLUDE ({quote_ident_list(include)})" if include else ""
     wh = f" WHERE {where}" if where else ""
     if not concurrently:  # the plain form hypopg accepts
         return f"CREATE {'UNIQUE ' if unique else ''}INDEX ON {q(table)}{using} ({cols}){inc}{wh}"
-    return (f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(name)} "
-            f"ON {q(table)}{using} ({cols}){inc}{wh};")
+    return (
+        f"CREATE {'UNIQUE ' if unique else ''}INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(name)} "
+        f"ON {q(table)}{using} ({cols}){inc}{wh};"
+    )
 
 
 def drop_index_sql(table: Table, index: str) -> str:
@@ -91,17 +103,21 @@ def drop_index_sql(table: Table, index: str) -> str:
 
 
 def add_check_sql(table: Table, name: str, expr: str) -> list[str]:
-    return [f"ALTER TABLE {q(table)} ADD CONSTRAINT {quote_ident(name)} CHECK ({expr}) NOT VALID;",
-            f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {quote_ident(name)};"]
+    return [
+        f"ALTER TABLE {q(table)} ADD CONSTRAINT {quote_ident(name)} CHECK ({expr}) NOT VALID;",
+        f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {quote_ident(name)};",
+    ]
 
 
 def set_not_null_sql(table: Table, column: str) -> list[str]:
     """SET NOT NULL without a long exclusive scan: a validated CHECK lets PostgreSQL 12+ skip it."""
     cname = object_name("chk", table, [column], "not_null")
-    return [f"ALTER TABLE {q(table)} ADD CONSTRAINT {quote_ident(cname)} CHECK ({quote_ident(column)} IS NOT NULL) NOT VALID;",
-            f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {quote_ident(cname)};",
-            f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column)} SET NOT NULL;",
-            f"ALTER TABLE {q(table)} DROP CONSTRAINT {quote_ident(cname)};"]
+    return [
+        f"ALTER TABLE {q(table)} ADD CONSTRAINT {quote_ident(cname)} CHECK ({quote_ident(column)} IS NOT NULL) NOT VALID;",
+        f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {quote_ident(cname)};",
+        f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(column)} SET NOT NULL;",
+        f"ALTER TABLE {q(table)} DROP CONSTRAINT {quote_ident(cname)};",
+    ]
 
 
 def checks_mention(table: Table, column: str) -> bool:

@@ -14,10 +14,37 @@ from aishell.dialects.postgres.quote import quote_ident
 from aishell.model import Table
 
 # Names too generic to mean "the same fact" in two tables.
-GENERIC = {"id", "name", "title", "description", "notes", "note", "status", "type", "kind", "version",
-           "created_at", "updated_at", "deleted_at", "last_update", "created", "modified", "active",
-           "is_active", "position", "sort_order", "comment", "data", "metadata", "value", "uuid", "guid",
-           "external_id", "slug", "code"}
+GENERIC = {
+    "id",
+    "name",
+    "title",
+    "description",
+    "notes",
+    "note",
+    "status",
+    "type",
+    "kind",
+    "version",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "last_update",
+    "created",
+    "modified",
+    "active",
+    "is_active",
+    "position",
+    "sort_order",
+    "comment",
+    "data",
+    "metadata",
+    "value",
+    "uuid",
+    "guid",
+    "external_id",
+    "slug",
+    "code",
+}
 
 
 def _singular(name: str) -> str:
@@ -29,7 +56,9 @@ def _singular(name: str) -> str:
         return name[:-1] if name.endswith("s") else name
 
 
-def copied_pairs(table: Table, fk_cols: list[str], ref: Table, *, same_name: bool = True) -> list[tuple[str, str]]:
+def copied_pairs(
+    table: Table, fk_cols: list[str], ref: Table, *, same_name: bool = True
+) -> list[tuple[str, str]]:
     """(column of ``table``, column of ``ref``) pairs that look like the same fact stored twice.
 
     A prefixed name (``orders.user_email`` for ``users.email``) says "copy" by itself; a bare same
@@ -38,7 +67,9 @@ def copied_pairs(table: Table, fk_cols: list[str], ref: Table, *, same_name: boo
     own_fk = {c for fk in table.foreign_keys for c in fk.columns}
     # A column unique on its own cannot be a many-to-one copy of a parent's value.
     own_unique = {u.columns[0] for u in table.unique if len(u.columns) == 1}
-    own_unique |= {ix.columns[0] for ix in table.indexes if ix.unique and len(ix.columns) == 1 and not ix.where}
+    own_unique |= {
+        ix.columns[0] for ix in table.indexes if ix.unique and len(ix.columns) == 1 and not ix.where
+    }
     pairs = []
     prefixes = {_singular(ref.name)}
     for c in fk_cols:
@@ -55,7 +86,8 @@ def copied_pairs(table: Table, fk_cols: list[str], ref: Table, *, same_name: boo
             if not (same or prefixed):
                 continue
             if base_type(col.type) != base_type(rcol.type) and not (
-                    {base_type(col.type), base_type(rcol.type)} <= {"text", "character varying", "citext"}):
+                {base_type(col.type), base_type(rcol.type)} <= {"text", "character varying", "citext"}
+            ):
                 continue
             if same and col.name.lower() in GENERIC:
                 continue
@@ -102,9 +134,13 @@ class DenormalizedColumn(Rule):
                 if ctx.live:
                     try:
                         kept = []
-                        each, compared = ctx.data.mismatches_each(table, fk.columns, ref, fk.ref_columns, pairs)
+                        each, compared = ctx.data.mismatches_each(
+                            table, fk.columns, ref, fk.ref_columns, pairs
+                        )
                         for pair, bad in zip(pairs, each):
-                            if compared.value == 0 or bad.value > compared.value * (1 - ctx.t("copy_agreement")):
+                            if compared.value == 0 or bad.value > compared.value * (
+                                1 - ctx.t("copy_agreement")
+                            ):
                                 continue  # no rows to compare, or too different to be a copy
                             kept.append((pair, bad, compared))
                         if not kept:
@@ -114,8 +150,10 @@ class DenormalizedColumn(Rule):
                         bad_total = sum(k[1].value for k in kept)
                         mismatch = bad_total
                         kind = "estimated" if any(k[1].kind == "estimated" for k in kept) else "exact"
-                        evidence += [Evidence("mismatched_rows", bad_total, kind, "rows", kept[0][1].source),
-                                     Evidence("compared_rows", kept[0][2].value, kind, "rows", kept[0][2].source)]
+                        evidence += [
+                            Evidence("mismatched_rows", bad_total, kind, "rows", kept[0][1].source),
+                            Evidence("compared_rows", kept[0][2].value, kind, "rows", kept[0][2].source),
+                        ]
                         if bad_total > 0:
                             severity = "critical"
                     except ProbeFailed as exc:
@@ -124,17 +162,35 @@ class DenormalizedColumn(Rule):
                     width = sum((st.column(table.qualified_name, c).get("avg_width") or 0) for c in cols)
                     rows = ctx.rows(table)
                     if width and rows is not None:
-                        evidence.append(Evidence("duplicated_bytes", int(width * rows), "estimated", "bytes",
-                                                 "pg_stats.avg_width × reltuples"))
+                        evidence.append(
+                            Evidence(
+                                "duplicated_bytes",
+                                int(width * rows),
+                                "estimated",
+                                "bytes",
+                                "pg_stats.avg_width × reltuples",
+                            )
+                        )
                 copies = ", ".join(f"{table.name}.{a} = {ref.name}.{b}" for a, b in pairs)
                 msg = f"{copies} (through {fk.name or ', '.join(fk.columns)})"
                 if mismatch:
                     msg += f": {mismatch:,} rows disagree"
                 drops = [f"ALTER TABLE {q(table)} DROP COLUMN {quote_ident(a)};" for a in cols]
                 yield self.finding(
-                    qname(table), msg, severity=severity, columns=cols, evidence=evidence, object=fk.name,
-                    fix=Fix(drops, safe=False, notes=[
-                        f"update queries to JOIN {ref.qualified_name} on {', '.join(fk.columns)} first",
-                        "if the copy is a deliberate snapshot, rename it (e.g. email_at_order) and keep it"]),
+                    qname(table),
+                    msg,
+                    severity=severity,
+                    columns=cols,
+                    evidence=evidence,
+                    object=fk.name,
+                    fix=Fix(
+                        drops,
+                        safe=False,
+                        notes=[
+                            f"update queries to JOIN {ref.qualified_name} on {', '.join(fk.columns)} first",
+                            "if the copy is a deliberate snapshot, rename it (e.g. email_at_order) and keep it",
+                        ],
+                    ),
                     impact="the same fact stored twice; updates to one copy do not reach the other",
-                    attrs={"references": ref.qualified_name, "pairs": [list(p) for p in pairs]})
+                    attrs={"references": ref.qualified_name, "pairs": [list(p) for p in pairs]},
+                )

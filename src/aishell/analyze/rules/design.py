@@ -41,23 +41,43 @@ class NoComment(Rule):
             if not table.comment:
                 sql.append(f"COMMENT ON TABLE {q(table)} IS '...';")
             sql += [f"COMMENT ON COLUMN {q(table)}.{quote_ident(c)} IS '...';" for c in cols[:5]]
-            what = ("table and " if not table.comment else "") + f"{len(cols)} of {len(table.columns)} columns"
-            yield self.finding(qname(table), f"{qname(table)}: {what} have no comment", columns=cols,
-                               evidence=[Evidence("columns_without_comment", len(cols), "exact", "columns")],
-                               fix=Fix(sql, safe=True), impact="the schema does not document itself",
-                               attrs={"table_comment": bool(table.comment)})
+            what = (
+                "table and " if not table.comment else ""
+            ) + f"{len(cols)} of {len(table.columns)} columns"
+            yield self.finding(
+                qname(table),
+                f"{qname(table)}: {what} have no comment",
+                columns=cols,
+                evidence=[Evidence("columns_without_comment", len(cols), "exact", "columns")],
+                fix=Fix(sql, safe=True),
+                impact="the schema does not document itself",
+                attrs={"table_comment": bool(table.comment)},
+            )
         keep = ctx.options.schemas
-        funcs = [f for f in ctx.schema.functions if not f.comment and (keep is None or f.schema in keep)
-                 and not f.attrs.get("extension")]
+        funcs = [
+            f
+            for f in ctx.schema.functions
+            if not f.comment and (keep is None or f.schema in keep) and not f.attrs.get("extension")
+        ]
         if funcs:
-            yield self.finding(None, f"{len(funcs)} function(s) have no comment: "
-                                     + ", ".join(f.signature for f in funcs[:10]) + (" ..." if len(funcs) > 10 else ""),
-                               evidence=[Evidence("functions_without_comment", len(funcs), "exact", "functions")],
-                               fix=Fix([f"COMMENT ON {'PROCEDURE' if fn.kind == 'procedure' else 'FUNCTION'} "
-                                        f"{quote_ident(fn.schema)}.{quote_ident(fn.name)}({fn.identity_args}) IS '...';"
-                                        for fn in funcs[:5]], safe=True),
-                               impact="the schema does not document itself", object="functions",
-                               attrs={"functions": [f.signature for f in funcs]})
+            yield self.finding(
+                None,
+                f"{len(funcs)} function(s) have no comment: "
+                + ", ".join(f.signature for f in funcs[:10])
+                + (" ..." if len(funcs) > 10 else ""),
+                evidence=[Evidence("functions_without_comment", len(funcs), "exact", "functions")],
+                fix=Fix(
+                    [
+                        f"COMMENT ON {'PROCEDURE' if fn.kind == 'procedure' else 'FUNCTION'} "
+                        f"{quote_ident(fn.schema)}.{quote_ident(fn.name)}({fn.identity_args}) IS '...';"
+                        for fn in funcs[:5]
+                    ],
+                    safe=True,
+                ),
+                impact="the schema does not document itself",
+                object="functions",
+                attrs={"functions": [f.signature for f in funcs]},
+            )
 
 
 class FixedLengthVarchar(Rule):
@@ -78,16 +98,28 @@ class FixedLengthVarchar(Rule):
 
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         for table in ctx.tables:
-            cols = [c for c in table.columns if re.match(r"(character varying|varchar)\(\d+\)", c.type.lower())]
+            cols = [
+                c for c in table.columns if re.match(r"(character varying|varchar)\(\d+\)", c.type.lower())
+            ]
             if cols:
-                yield self.finding(qname(table), f"{qname(table)}: {len(cols)} varchar(n) column(s): "
-                                                 + ", ".join(f"{c.name} {c.type}" for c in cols),
-                                   columns=[c.name for c in cols],
-                                   fix=Fix([f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(c.name)} TYPE text;"
-                                            for c in cols], safe=True,
-                                           notes=["varchar(n) to text needs no table rewrite",
-                                                  "keep a CHECK on length() where the limit is a business rule"]),
-                                   impact="arbitrary limits; changing them is a DDL migration")
+                yield self.finding(
+                    qname(table),
+                    f"{qname(table)}: {len(cols)} varchar(n) column(s): "
+                    + ", ".join(f"{c.name} {c.type}" for c in cols),
+                    columns=[c.name for c in cols],
+                    fix=Fix(
+                        [
+                            f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(c.name)} TYPE text;"
+                            for c in cols
+                        ],
+                        safe=True,
+                        notes=[
+                            "varchar(n) to text needs no table rewrite",
+                            "keep a CHECK on length() where the limit is a business rule",
+                        ],
+                    ),
+                    impact="arbitrary limits; changing them is a DDL migration",
+                )
 
 
 class EmptyTable(Rule):
@@ -116,12 +148,22 @@ class EmptyTable(Rule):
                 continue
             live = st.get("n_live_tup")
             if (st.get("reltuples") or 0) <= 0 and live == 0 and not st.get("n_tup_ins"):
-                yield self.finding(qname(table), f"{qname(table)} has no rows",
-                                   evidence=[Evidence("live_rows", 0, "exact", "rows", "pg_stat_user_tables.n_live_tup"),
-                                             Evidence("rows_inserted", int(st.get("n_tup_ins") or 0), "exact", "rows",
-                                                      "pg_stat_user_tables.n_tup_ins since stats reset")],
-                                   fix=Fix([], safe=True, notes=["drop it if unused, or say why it is empty in a COMMENT"]),
-                                   impact="a table nobody writes to")
+                yield self.finding(
+                    qname(table),
+                    f"{qname(table)} has no rows",
+                    evidence=[
+                        Evidence("live_rows", 0, "exact", "rows", "pg_stat_user_tables.n_live_tup"),
+                        Evidence(
+                            "rows_inserted",
+                            int(st.get("n_tup_ins") or 0),
+                            "exact",
+                            "rows",
+                            "pg_stat_user_tables.n_tup_ins since stats reset",
+                        ),
+                    ],
+                    fix=Fix([], safe=True, notes=["drop it if unused, or say why it is empty in a COMMENT"]),
+                    impact="a table nobody writes to",
+                )
 
 
 class QuotedIdentifier(Rule):
@@ -142,11 +184,13 @@ class QuotedIdentifier(Rule):
         for table in ctx.tables:
             bad = [n for n in [table.name] + [c.name for c in table.columns] if quote_ident(n) != n]
             if bad:
-                yield self.finding(qname(table), f"{qname(table)}: names that need quoting: "
-                                                 + ", ".join(quote_ident(n) for n in bad),
-                                   columns=[n for n in bad if n != table.name],
-                                   fix=Fix([], safe=False, notes=["renaming breaks queries that use the old name"]),
-                                   impact="every query must quote these names exactly")
+                yield self.finding(
+                    qname(table),
+                    f"{qname(table)}: names that need quoting: " + ", ".join(quote_ident(n) for n in bad),
+                    columns=[n for n in bad if n != table.name],
+                    fix=Fix([], safe=False, notes=["renaming breaks queries that use the old name"]),
+                    impact="every query must quote these names exactly",
+                )
 
 
 class NameOverflow(Rule):
@@ -171,10 +215,13 @@ class NameOverflow(Rule):
             names += [("constraint", ck.name) for ck in table.checks if ck.name]
             for kind, name in names:
                 if len(name.encode()) >= 63:
-                    yield self.finding(qname(table), f"{kind} name {name!r} is {len(name.encode())} bytes: at the limit, "
-                                                     "likely truncated", object=name,
-                                       fix=Fix([], safe=True, notes=["rename it to something shorter"]),
-                                       impact="names longer than 63 bytes are truncated and may collide")
+                    yield self.finding(
+                        qname(table),
+                        f"{kind} name {name!r} is {len(name.encode())} bytes: at the limit, likely truncated",
+                        object=name,
+                        fix=Fix([], safe=True, notes=["rename it to something shorter"]),
+                        impact="names longer than 63 bytes are truncated and may collide",
+                    )
 
 
 class IsolatedTable(Rule):
@@ -203,9 +250,12 @@ class IsolatedTable(Rule):
                 linked.add(f"{fk.ref_schema}.{fk.ref_table}")
         for table in ctx.tables:
             if table.qualified_name not in linked:
-                yield self.finding(qname(table), f"{qname(table)} has no foreign key to or from another table",
-                                   fix=Fix([], safe=True, notes=["declare the relationships its *_id columns imply"]),
-                                   impact="referential integrity is not enforced for it")
+                yield self.finding(
+                    qname(table),
+                    f"{qname(table)} has no foreign key to or from another table",
+                    fix=Fix([], safe=True, notes=["declare the relationships its *_id columns imply"]),
+                    impact="referential integrity is not enforced for it",
+                )
 
 
 class TableInheritance(Rule):
@@ -225,9 +275,12 @@ class TableInheritance(Rule):
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         for table in ctx.tables:
             if table.inherits:
-                yield self.finding(qname(table), f"{qname(table)} INHERITS {', '.join(table.inherits)}",
-                                   fix=Fix([], safe=False, notes=["move to declarative partitioning"]),
-                                   impact="keys and foreign keys are not inherited")
+                yield self.finding(
+                    qname(table),
+                    f"{qname(table)} INHERITS {', '.join(table.inherits)}",
+                    fix=Fix([], safe=False, notes=["move to declarative partitioning"]),
+                    impact="keys and foreign keys are not inherited",
+                )
 
 
 class UnloggedTable(Rule):
@@ -246,15 +299,29 @@ class UnloggedTable(Rule):
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         for table in ctx.tables:
             if table.unlogged:
-                yield self.finding(qname(table), f"{qname(table)} is UNLOGGED: truncated after a crash, not replicated",
-                                   fix=Fix([f"ALTER TABLE {q(table)} SET LOGGED;"], safe=False,
-                                           notes=["SET LOGGED rewrites the table and writes it all to WAL"]),
-                                   impact="its rows are lost on a crash and absent on replicas")
+                yield self.finding(
+                    qname(table),
+                    f"{qname(table)} is UNLOGGED: truncated after a crash, not replicated",
+                    fix=Fix(
+                        [f"ALTER TABLE {q(table)} SET LOGGED;"],
+                        safe=False,
+                        notes=["SET LOGGED rewrites the table and writes it all to WAL"],
+                    ),
+                    impact="its rows are lost on a crash and absent on replicas",
+                )
         for seq in ctx.schema.sequences:
-            if seq.attrs.get("unlogged") and (ctx.options.schemas is None or seq.schema in ctx.options.schemas):
-                yield self.finding(None, f"sequence {seq.schema}.{seq.name} is UNLOGGED", object=f"{seq.schema}.{seq.name}",
-                                   fix=Fix([f"ALTER SEQUENCE {quote_ident(seq.schema)}.{quote_ident(seq.name)} SET LOGGED;"]),
-                                   impact="reset after a crash: values may repeat")
+            if seq.attrs.get("unlogged") and (
+                ctx.options.schemas is None or seq.schema in ctx.options.schemas
+            ):
+                yield self.finding(
+                    None,
+                    f"sequence {seq.schema}.{seq.name} is UNLOGGED",
+                    object=f"{seq.schema}.{seq.name}",
+                    fix=Fix(
+                        [f"ALTER SEQUENCE {quote_ident(seq.schema)}.{quote_ident(seq.name)} SET LOGGED;"]
+                    ),
+                    impact="reset after a crash: values may repeat",
+                )
 
 
 class AllNullableColumns(Rule):
@@ -275,11 +342,20 @@ class AllNullableColumns(Rule):
         for table in ctx.tables:
             rest = [c for c in table.columns if c.name not in table.primary_key]
             if len(rest) >= 2 and all(c.nullable for c in rest):
-                yield self.finding(qname(table), f"{qname(table)}: all {len(rest)} non-key columns are nullable",
-                                   columns=[c.name for c in rest],
-                                   fix=Fix([], safe=True, notes=["add NOT NULL (CHECK ... NOT VALID, VALIDATE, "
-                                                                 "SET NOT NULL) to the columns every row needs"]),
-                                   impact="incomplete rows are accepted silently")
+                yield self.finding(
+                    qname(table),
+                    f"{qname(table)}: all {len(rest)} non-key columns are nullable",
+                    columns=[c.name for c in rest],
+                    fix=Fix(
+                        [],
+                        safe=True,
+                        notes=[
+                            "add NOT NULL (CHECK ... NOT VALID, VALIDATE, "
+                            "SET NOT NULL) to the columns every row needs"
+                        ],
+                    ),
+                    impact="incomplete rows are accepted silently",
+                )
 
 
 class TinyTableColumns(Rule):
@@ -299,10 +375,13 @@ class TinyTableColumns(Rule):
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         for table in ctx.tables:
             if len(table.columns) <= 1 and not table.partition_by:
-                yield self.finding(qname(table), f"{qname(table)} has {len(table.columns)} column(s)",
-                                   columns=[c.name for c in table.columns],
-                                   fix=Fix([], safe=True, notes=["an enum or CHECK list may serve better"]),
-                                   impact="a table where a type or constraint would do")
+                yield self.finding(
+                    qname(table),
+                    f"{qname(table)} has {len(table.columns)} column(s)",
+                    columns=[c.name for c in table.columns],
+                    fix=Fix([], safe=True, notes=["an enum or CHECK list may serve better"]),
+                    impact="a table where a type or constraint would do",
+                )
 
 
 class PkNotFirst(Rule):
@@ -323,12 +402,19 @@ class PkNotFirst(Rule):
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         for table in ctx.tables:
             n = len(table.primary_key)
-            if n and [c.name for c in table.columns[:n]] != list(table.primary_key) and \
-                    set(c.name for c in table.columns[:n]) != set(table.primary_key):
-                yield self.finding(qname(table), f"{qname(table)}: primary key ({', '.join(table.primary_key)}) "
-                                                 "is not the first column(s)", columns=list(table.primary_key),
-                                   fix=Fix([], safe=True, notes=["column order changes only by re-creating the table"]),
-                                   impact="readability only")
+            if (
+                n
+                and [c.name for c in table.columns[:n]] != list(table.primary_key)
+                and set(c.name for c in table.columns[:n]) != set(table.primary_key)
+            ):
+                yield self.finding(
+                    qname(table),
+                    f"{qname(table)}: primary key ({', '.join(table.primary_key)}) "
+                    "is not the first column(s)",
+                    columns=list(table.primary_key),
+                    fix=Fix([], safe=True, notes=["column order changes only by re-creating the table"]),
+                    impact="readability only",
+                )
 
 
 class InconsistentColumnType(Rule):
@@ -358,7 +444,11 @@ class InconsistentColumnType(Rule):
                 continue
             desc = "; ".join(f"{t}: {', '.join(sorted(tabs))}" for t, tabs in sorted(types.items()))
             all_tables = sorted({t for tabs in types.values() for t in tabs})
-            yield self.finding(all_tables[0], f"column {name} has {len(types)} types: {desc}", columns=[name],
-                               fix=Fix([], safe=False, notes=["align the types (usually to bigint)"]),
-                               impact="cross-type joins; the narrower columns overflow first",
-                               attrs={"types": {t: sorted(tabs) for t, tabs in types.items()}})
+            yield self.finding(
+                all_tables[0],
+                f"column {name} has {len(types)} types: {desc}",
+                columns=[name],
+                fix=Fix([], safe=False, notes=["align the types (usually to bigint)"]),
+                impact="cross-type joins; the narrower columns overflow first",
+                attrs={"types": {t: sorted(tabs) for t, tabs in types.items()}},
+            )

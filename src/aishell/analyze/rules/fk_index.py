@@ -44,8 +44,14 @@ class MissingFkIndex(Rule):
                         severity = "critical"
                     st = ctx.stats.table(table.qualified_name)
                     if st.get("seq_scan") is not None:
-                        evidence.append(exact("seq_scans", st["seq_scan"], "scans",
-                                              "pg_stat_user_tables.seq_scan since stats reset"))
+                        evidence.append(
+                            exact(
+                                "seq_scans",
+                                st["seq_scan"],
+                                "scans",
+                                "pg_stat_user_tables.seq_scan since stats reset",
+                            )
+                        )
                     ref_rows = ctx.stats.rows(ref)
                     if ref_rows is not None:
                         evidence.append(estimated("referenced_rows", ref_rows, "rows", f"reltuples of {ref}"))
@@ -59,20 +65,29 @@ class MissingFkIndex(Rule):
                     if any(e.name == "calls_per_hour" and e.value > 0 for e in usage):
                         severity = "critical"
                 cols = ", ".join(fk.columns)
-                impact = (f"joins from {ref} to {qname(table)} and every DELETE/key UPDATE on {ref} "
-                          f"scan {qname(table)} instead of using an index")
+                impact = (
+                    f"joins from {ref} to {qname(table)} and every DELETE/key UPDATE on {ref} "
+                    f"scan {qname(table)} instead of using an index"
+                )
                 rate = next((e.value for e in usage if e.name == "calls_per_hour"), None)
                 if rate is not None:
                     share = next((e.value for e in usage if e.name == "share_of_table_calls"), None)
-                    impact = (f"Queries affected: {rate:,.1f} calls/hour"
-                              + (f" ({share}% of the calls touching {qname(table)})" if share is not None else "")
-                              + "; " + impact)
+                    impact = (
+                        f"Queries affected: {rate:,.1f} calls/hour"
+                        + (f" ({share}% of the calls touching {qname(table)})" if share is not None else "")
+                        + "; "
+                        + impact
+                    )
                 ratio = next((e.value for e in evidence if e.name == "cost_ratio"), None)
                 if ratio and ratio > 1:
                     impact += f"; expected: planner cost {ratio}× lower with the index (estimated)"
                 yield self.finding(
-                    qname(table), f"foreign key {table.name}({cols}) → {ref} has no index leading with {cols}",
-                    severity=severity, columns=list(fk.columns), evidence=evidence, object=fk.name,
+                    qname(table),
+                    f"foreign key {table.name}({cols}) → {ref} has no index leading with {cols}",
+                    severity=severity,
+                    columns=list(fk.columns),
+                    evidence=evidence,
+                    object=fk.name,
                     impact=impact,
                     fix=Fix([create_index_sql(table, fk.columns)], safe=True, notes=notes),
                 )
@@ -99,8 +114,13 @@ def _explain(ctx: AnalysisContext, table, columns) -> tuple[list, list[str]]:
     wl = ctx.workload
 
     def using(roles):
-        return [s for s in wl.statements
-                if any(u.table == table.qualified_name and u.column in columns and u.role in roles for u in s.uses)]
+        return [
+            s
+            for s in wl.statements
+            if any(
+                u.table == table.qualified_name and u.column in columns and u.role in roles for u in s.uses
+            )
+        ]
 
     # Lookups by the FK value are what the index serves; a join over every row may not improve at all.
     hits = using(("eq", "in")) or using(("join",))

@@ -43,13 +43,22 @@ class FkTypeMismatch(Rule):
                     if a == b:
                         continue
                     yield self.finding(
-                        qname(table), f"{table.name}.{c} is {col.type} but references {ref.qualified_name}.{rc} "
-                                      f"({rcol.type})", columns=[c], object=fk.name,
-                        fix=Fix([f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(c)} TYPE {rcol.type};"],
-                                safe=False, notes=["changing a column type rewrites the table under an "
-                                                   "ACCESS EXCLUSIVE lock (except varchar widening); schedule it"]),
+                        qname(table),
+                        f"{table.name}.{c} is {col.type} but references {ref.qualified_name}.{rc} "
+                        f"({rcol.type})",
+                        columns=[c],
+                        object=fk.name,
+                        fix=Fix(
+                            [f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(c)} TYPE {rcol.type};"],
+                            safe=False,
+                            notes=[
+                                "changing a column type rewrites the table under an "
+                                "ACCESS EXCLUSIVE lock (except varchar widening); schedule it"
+                            ],
+                        ),
                         impact="cross-type comparisons in joins; the narrower column overflows first",
-                        attrs={"type": col.type, "referenced_type": rcol.type})
+                        attrs={"type": col.type, "referenced_type": rcol.type},
+                    )
 
 
 def _norm_type(t: str) -> str:
@@ -83,12 +92,18 @@ class NullableFk(Rule):
                     continue
                 if len(fk.columns) > 1 and fk.match != "FULL":
                     yield self.finding(
-                        qname(table), f"foreign key {fk.name} ({', '.join(fk.columns)}) is MATCH SIMPLE with "
-                                      f"nullable {', '.join(nullable)}: a NULL in any column skips the check",
-                        columns=list(fk.columns), object=fk.name,
-                        fix=Fix([s for c in nullable for s in set_not_null_sql(table, c)], safe=True,
-                                notes=["or re-create the key with MATCH FULL if all-NULL rows are legitimate"]),
-                        impact="rows can reference nothing without an error")
+                        qname(table),
+                        f"foreign key {fk.name} ({', '.join(fk.columns)}) is MATCH SIMPLE with "
+                        f"nullable {', '.join(nullable)}: a NULL in any column skips the check",
+                        columns=list(fk.columns),
+                        object=fk.name,
+                        fix=Fix(
+                            [s for c in nullable for s in set_not_null_sql(table, c)],
+                            safe=True,
+                            notes=["or re-create the key with MATCH FULL if all-NULL rows are legitimate"],
+                        ),
+                        impact="rows can reference nothing without an error",
+                    )
                 elif len(fk.columns) == 1 and ctx.live:
                     try:
                         prof = ctx.data.profile(table)
@@ -98,14 +113,26 @@ class NullableFk(Rule):
                     c = fk.columns[0]
                     if prof.rows >= ctx.t("min_rows_for_data_rules") and prof.nulls.get(c) == 0:
                         yield self.finding(
-                            qname(table), f"{table.name}.{c} is nullable but none of its {prof.rows:,} rows is NULL",
-                            severity="optimization", columns=[c], object=fk.name,
-                            evidence=[exact("null_rows", 0, "rows", prof.source) if prof.kind == "exact" else
-                                      _est("null_rows", 0, prof.source),
-                                      _ev("rows", prof.rows, prof.kind, prof.source)],
-                            fix=Fix(set_not_null_sql(table, c), safe=True,
-                                    notes=["the CHECK ... NOT VALID + VALIDATE step lets SET NOT NULL skip its scan"]),
-                            impact="the relationship is mandatory in practice but not enforced")
+                            qname(table),
+                            f"{table.name}.{c} is nullable but none of its {prof.rows:,} rows is NULL",
+                            severity="optimization",
+                            columns=[c],
+                            object=fk.name,
+                            evidence=[
+                                exact("null_rows", 0, "rows", prof.source)
+                                if prof.kind == "exact"
+                                else _est("null_rows", 0, prof.source),
+                                _ev("rows", prof.rows, prof.kind, prof.source),
+                            ],
+                            fix=Fix(
+                                set_not_null_sql(table, c),
+                                safe=True,
+                                notes=[
+                                    "the CHECK ... NOT VALID + VALIDATE step lets SET NOT NULL skip its scan"
+                                ],
+                            ),
+                            impact="the relationship is mandatory in practice but not enforced",
+                        )
 
 
 def _ev(name, value, kind, source):
@@ -143,25 +170,39 @@ class DuplicateFk(Rule):
                 key = (tuple(fk.columns), fk.ref_schema, fk.ref_table, tuple(fk.ref_columns))
                 if key in seen:
                     yield self.finding(
-                        qname(table), f"foreign key {fk.name} duplicates {seen[key]}", columns=list(fk.columns),
+                        qname(table),
+                        f"foreign key {fk.name} duplicates {seen[key]}",
+                        columns=list(fk.columns),
                         object=fk.name,
-                        fix=Fix([f"ALTER TABLE {q(table)} DROP CONSTRAINT {quote_ident(fk.name or '')};"], safe=True),
+                        fix=Fix(
+                            [f"ALTER TABLE {q(table)} DROP CONSTRAINT {quote_ident(fk.name or '')};"],
+                            safe=True,
+                        ),
                         impact="every write and every delete of a referenced row is checked twice",
-                        attrs={"duplicate_of": seen[key], "kind": "duplicate"})
+                        attrs={"duplicate_of": seen[key], "kind": "duplicate"},
+                    )
                     continue
                 seen[key] = fk.name or ""
             for i, a in enumerate(fks):
-                for b in fks[i + 1:]:
+                for b in fks[i + 1 :]:
                     same_ref = (a.ref_schema, a.ref_table) == (b.ref_schema, b.ref_table)
                     if not same_ref or a.columns == b.columns:
                         continue
                     if set(a.columns) < set(b.columns) or set(b.columns) < set(a.columns):
                         yield self.finding(
-                            qname(table), f"foreign keys {a.name} ({', '.join(a.columns)}) and {b.name} "
-                                          f"({', '.join(b.columns)}) overlap on the same referenced table",
-                            columns=sorted(set(a.columns) | set(b.columns)), object=b.name,
-                            fix=Fix([], safe=True, notes=["keep the key that matches the relationship; drop the other"]),
-                            impact="redundant checking", attrs={"kind": "intersected"})
+                            qname(table),
+                            f"foreign keys {a.name} ({', '.join(a.columns)}) and {b.name} "
+                            f"({', '.join(b.columns)}) overlap on the same referenced table",
+                            columns=sorted(set(a.columns) | set(b.columns)),
+                            object=b.name,
+                            fix=Fix(
+                                [],
+                                safe=True,
+                                notes=["keep the key that matches the relationship; drop the other"],
+                            ),
+                            impact="redundant checking",
+                            attrs={"kind": "intersected"},
+                        )
 
 
 class SelfReferencingFk(Rule):
@@ -186,12 +227,22 @@ class SelfReferencingFk(Rule):
                 if fk.on_delete not in ("NO ACTION", "RESTRICT"):
                     continue
                 yield self.finding(
-                    qname(table), f"self-referencing foreign key {fk.name} ({', '.join(fk.columns)}) has "
-                                  f"ON DELETE {fk.on_delete}", columns=list(fk.columns), object=fk.name,
-                    fix=Fix([], safe=True, notes=["re-create it with ON DELETE SET NULL (or CASCADE) if that is "
-                                                  "the intended behaviour: add the new one NOT VALID, VALIDATE, "
-                                                  "then drop the old"]),
-                    impact="deleting a parent row fails while children exist")
+                    qname(table),
+                    f"self-referencing foreign key {fk.name} ({', '.join(fk.columns)}) has "
+                    f"ON DELETE {fk.on_delete}",
+                    columns=list(fk.columns),
+                    object=fk.name,
+                    fix=Fix(
+                        [],
+                        safe=True,
+                        notes=[
+                            "re-create it with ON DELETE SET NULL (or CASCADE) if that is "
+                            "the intended behaviour: add the new one NOT VALID, VALIDATE, "
+                            "then drop the old"
+                        ],
+                    ),
+                    impact="deleting a parent row fails while children exist",
+                )
 
 
 class NotValidConstraint(Rule):
@@ -214,8 +265,14 @@ class NotValidConstraint(Rule):
             items += [(ck.name, [], "check") for ck in table.checks if not ck.valid]
             for name, cols, kind in items:
                 yield self.finding(
-                    qname(table), f"{kind} {name} is NOT VALID: existing rows were never checked",
-                    columns=list(cols), object=name,
-                    fix=Fix([f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {quote_ident(name or '')};"], safe=True,
-                            notes=["fails if existing rows violate it: clean them up first"]),
-                    impact="old rows may violate the rule; the planner cannot rely on it")
+                    qname(table),
+                    f"{kind} {name} is NOT VALID: existing rows were never checked",
+                    columns=list(cols),
+                    object=name,
+                    fix=Fix(
+                        [f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {quote_ident(name or '')};"],
+                        safe=True,
+                        notes=["fails if existing rows violate it: clean them up first"],
+                    ),
+                    impact="old rows may violate the rule; the planner cannot rely on it",
+                )

@@ -43,16 +43,27 @@ class IndexWithNulls(Rule):
                 frac = ctx.stats.column(table.qualified_name, col.name).get("null_frac")
                 if frac is None or frac < 0.5:
                     continue
-                new = create_index_sql(table, [col.name], name=f"{ix.name}_not_null"[:63],
-                                       where=f"{col.name} IS NOT NULL")
+                new = create_index_sql(
+                    table, [col.name], name=f"{ix.name}_not_null"[:63], where=f"{col.name} IS NOT NULL"
+                )
                 yield self.finding(
-                    qname(table), f"index {ix.name} on {col.name}: {frac:.0%} of rows are NULL and indexed anyway",
-                    columns=[col.name], object=ix.name,
-                    evidence=[estimated("null_fraction", round(float(frac) * 100, 1), "%", "pg_stats.null_frac")],
-                    fix=Fix([new, drop_index_sql(table, ix.name)], safe=True,
-                            notes=["queries must say WHERE col IS NOT NULL (or an operator that implies it) "
-                                   "for the partial index to be used"]),
-                    impact="the index is larger than the rows queries look for")
+                    qname(table),
+                    f"index {ix.name} on {col.name}: {frac:.0%} of rows are NULL and indexed anyway",
+                    columns=[col.name],
+                    object=ix.name,
+                    evidence=[
+                        estimated("null_fraction", round(float(frac) * 100, 1), "%", "pg_stats.null_frac")
+                    ],
+                    fix=Fix(
+                        [new, drop_index_sql(table, ix.name)],
+                        safe=True,
+                        notes=[
+                            "queries must say WHERE col IS NOT NULL (or an operator that implies it) "
+                            "for the partial index to be used"
+                        ],
+                    ),
+                    impact="the index is larger than the rows queries look for",
+                )
 
 
 class BooleanIndex(Rule):
@@ -73,16 +84,28 @@ class BooleanIndex(Rule):
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         for table in ctx.tables:
             for ix in table.indexes:
-                bools = [c for c in plain_columns(ix) if c and table.column(c)
-                         and base_type(table.column(c).type) == "boolean"]
+                bools = [
+                    c
+                    for c in plain_columns(ix)
+                    if c and table.column(c) and base_type(table.column(c).type) == "boolean"
+                ]
                 if not bools:
                     continue
                 yield self.finding(
-                    qname(table), f"index {ix.name} has boolean key column(s) {', '.join(bools)}",
-                    columns=bools, object=ix.name,
-                    fix=Fix([], safe=True, notes=[f"replace by a partial index: ... WHERE {bools[0]} (or NOT {bools[0]}) "
-                                                  "on the columns queries sort or filter by"]),
-                    impact="low selectivity: the planner seldom uses it, writes always pay for it")
+                    qname(table),
+                    f"index {ix.name} has boolean key column(s) {', '.join(bools)}",
+                    columns=bools,
+                    object=ix.name,
+                    fix=Fix(
+                        [],
+                        safe=True,
+                        notes=[
+                            f"replace by a partial index: ... WHERE {bools[0]} (or NOT {bools[0]}) "
+                            "on the columns queries sort or filter by"
+                        ],
+                    ),
+                    impact="low selectivity: the planner seldom uses it, writes always pay for it",
+                )
 
 
 class BtreeArrayIndex(Rule):
@@ -105,15 +128,25 @@ class BtreeArrayIndex(Rule):
             for ix in table.indexes:
                 if ix.method != "btree":
                     continue
-                arrays = [c for c in plain_columns(ix) if c and table.column(c) and table.column(c).type.endswith("[]")]
+                arrays = [
+                    c
+                    for c in plain_columns(ix)
+                    if c and table.column(c) and table.column(c).type.endswith("[]")
+                ]
                 if not arrays:
                     continue
                 yield self.finding(
-                    qname(table), f"b-tree index {ix.name} on array column(s) {', '.join(arrays)}",
-                    columns=arrays, object=ix.name,
-                    fix=Fix([create_index_sql(table, arrays[:1], method="gin"), drop_index_sql(table, ix.name)],
-                            safe=True, notes=["keep the b-tree only if queries compare whole arrays"]),
-                    impact="containment and ANY() searches scan the table")
+                    qname(table),
+                    f"b-tree index {ix.name} on array column(s) {', '.join(arrays)}",
+                    columns=arrays,
+                    object=ix.name,
+                    fix=Fix(
+                        [create_index_sql(table, arrays[:1], method="gin"), drop_index_sql(table, ix.name)],
+                        safe=True,
+                        notes=["keep the b-tree only if queries compare whole arrays"],
+                    ),
+                    impact="containment and ANY() searches scan the table",
+                )
 
 
 class TimestampInMiddleIndex(Rule):
@@ -144,11 +177,17 @@ class TimestampInMiddleIndex(Rule):
                     if col is not None and base_type(col.type) in self.TIME:
                         rest = [x for x in cols if x and x != c]
                         yield self.finding(
-                            qname(table), f"index {ix.name} puts timestamp {c} before {', '.join(rest)}",
-                            columns=[x for x in cols if x], object=ix.name,
-                            fix=Fix([create_index_sql(table, rest + [c]), drop_index_sql(table, ix.name)], safe=True,
-                                    notes=["unless queries filter the timestamp by equality, or only sort by it"]),
-                            impact="range conditions on the timestamp leave the later columns unusable")
+                            qname(table),
+                            f"index {ix.name} puts timestamp {c} before {', '.join(rest)}",
+                            columns=[x for x in cols if x],
+                            object=ix.name,
+                            fix=Fix(
+                                [create_index_sql(table, rest + [c]), drop_index_sql(table, ix.name)],
+                                safe=True,
+                                notes=["unless queries filter the timestamp by equality, or only sort by it"],
+                            ),
+                            impact="range conditions on the timestamp leave the later columns unusable",
+                        )
                         break
 
 
@@ -172,7 +211,9 @@ class UnnecessaryWhereIndex(Rule):
             for ix in table.indexes:
                 if not ix.where:
                     continue
-                m = re.fullmatch(r'\(*\s*"?([A-Za-z_][\w$]*)"?\s+IS\s+NOT\s+NULL\s*\)*', ix.where.strip(), re.I)
+                m = re.fullmatch(
+                    r'\(*\s*"?([A-Za-z_][\w$]*)"?\s+IS\s+NOT\s+NULL\s*\)*', ix.where.strip(), re.I
+                )
                 if not m:
                     continue
                 col = table.column(m.group(1))
@@ -180,8 +221,16 @@ class UnnecessaryWhereIndex(Rule):
                     continue
                 cols = [c for c in plain_columns(ix) if c]
                 yield self.finding(
-                    qname(table), f"index {ix.name}: WHERE {m.group(1)} IS NOT NULL is always true ({m.group(1)} is NOT NULL)",
-                    columns=cols, object=ix.name,
-                    fix=Fix([create_index_sql(table, cols, name=f"{ix.name}_full"[:63], unique=ix.unique),
-                             drop_index_sql(table, ix.name)], safe=True),
-                    impact="queries that do not repeat the predicate cannot use the index")
+                    qname(table),
+                    f"index {ix.name}: WHERE {m.group(1)} IS NOT NULL is always true ({m.group(1)} is NOT NULL)",
+                    columns=cols,
+                    object=ix.name,
+                    fix=Fix(
+                        [
+                            create_index_sql(table, cols, name=f"{ix.name}_full"[:63], unique=ix.unique),
+                            drop_index_sql(table, ix.name),
+                        ],
+                        safe=True,
+                    ),
+                    impact="queries that do not repeat the predicate cannot use the index",
+                )

@@ -46,8 +46,17 @@ def _signature(ix: Index) -> tuple:
     exprs = tuple((ix.expressions + [False] * n)[:n])
     opclasses = tuple(o.strip().lower() for o in (list(ix.opclasses) + [""] * n)[:n])
     where = re.sub(r"\s+", " ", ix.where or "").strip().lower()
-    return (ix.method.lower(), tuple(ix.columns), exprs, _norm(ix.orders, n), opclasses, where,
-            tuple(ix.include), ix.nulls_not_distinct, ix.unique)
+    return (
+        ix.method.lower(),
+        tuple(ix.columns),
+        exprs,
+        _norm(ix.orders, n),
+        opclasses,
+        where,
+        tuple(ix.include),
+        ix.nulls_not_distinct,
+        ix.unique,
+    )
 
 
 def _keep_order(ix: Index) -> tuple:
@@ -63,7 +72,9 @@ def _index_bytes(ctx: AnalysisContext, table: Table, ix: Index) -> list:
         return []
     ev = [exact("index_bytes", st["bytes"], "bytes", "pg_relation_size")]
     if st.get("idx_scan") is not None:
-        ev.append(exact("index_scans", st["idx_scan"], "scans", "pg_stat_user_indexes.idx_scan since stats reset"))
+        ev.append(
+            exact("index_scans", st["idx_scan"], "scans", "pg_stat_user_indexes.idx_scan since stats reset")
+        )
     return ev
 
 
@@ -96,18 +107,32 @@ class DuplicateIndex(Rule):
                 for ix in drop:
                     if ix.constraint:
                         # Both back constraints: dropping means dropping a constraint; say so.
-                        fix = Fix([f"ALTER TABLE {qualify(table.schema, table.name)} DROP CONSTRAINT "
-                                   f"{qualify(None, ix.constraint)};"], safe=False,
-                                  notes=[f"{ix.name} backs constraint {ix.constraint}; {keep.name} enforces the same"])
+                        fix = Fix(
+                            [
+                                f"ALTER TABLE {qualify(table.schema, table.name)} DROP CONSTRAINT "
+                                f"{qualify(None, ix.constraint)};"
+                            ],
+                            safe=False,
+                            notes=[
+                                f"{ix.name} backs constraint {ix.constraint}; {keep.name} enforces the same"
+                            ],
+                        )
                     else:
-                        fix = Fix([drop_index_sql(table, ix.name)], safe=True,
-                                  notes=[f"{keep.name} stays and serves the same queries"])
+                        fix = Fix(
+                            [drop_index_sql(table, ix.name)],
+                            safe=True,
+                            notes=[f"{keep.name} stays and serves the same queries"],
+                        )
                     yield self.finding(
-                        qname(table), f"index {ix.name} duplicates {keep.name}",
-                        columns=[c for c in plain_columns(ix) if c], object=ix.name,
-                        evidence=_index_bytes(ctx, table, ix), fix=fix,
+                        qname(table),
+                        f"index {ix.name} duplicates {keep.name}",
+                        columns=[c for c in plain_columns(ix) if c],
+                        object=ix.name,
+                        evidence=_index_bytes(ctx, table, ix),
+                        fix=fix,
                         impact="every write maintains both indexes; the copy takes space and cache",
-                        attrs={"duplicate_of": keep.name})
+                        attrs={"duplicate_of": keep.name},
+                    )
 
 
 class RedundantIndex(Rule):
@@ -140,15 +165,23 @@ class RedundantIndex(Rule):
                 if cover is None:
                     continue
                 yield self.finding(
-                    qname(table), f"index {a.name} ({', '.join(a.columns)}) is a prefix of {cover.name} "
-                                  f"({', '.join(cover.columns)})",
-                    columns=[c for c in plain_columns(a) if c], object=a.name,
+                    qname(table),
+                    f"index {a.name} ({', '.join(a.columns)}) is a prefix of {cover.name} "
+                    f"({', '.join(cover.columns)})",
+                    columns=[c for c in plain_columns(a) if c],
+                    object=a.name,
                     evidence=_index_bytes(ctx, table, a),
-                    fix=Fix([drop_index_sql(table, a.name)], safe=True,
-                            notes=[f"{cover.name} serves every query {a.name} does",
-                                   f"to restore: {a.definition or 'recreate it'}"]),
+                    fix=Fix(
+                        [drop_index_sql(table, a.name)],
+                        safe=True,
+                        notes=[
+                            f"{cover.name} serves every query {a.name} does",
+                            f"to restore: {a.definition or 'recreate it'}",
+                        ],
+                    ),
                     impact="extra write cost and space for an index the planner can replace",
-                    attrs={"covered_by": cover.name})
+                    attrs={"covered_by": cover.name},
+                )
 
     @staticmethod
     def _covering(table: Table, a: Index) -> Index | None:
@@ -160,8 +193,13 @@ class RedundantIndex(Rule):
             sb = signature(b)
             if sb[5] != sa[5]:  # different predicate
                 continue
-            if len(b.columns) < n or tuple(b.columns[:n]) != sa[1] or sb[2][:n] != sa[2] \
-                    or sb[3][:n] != sa[3] or sb[4][:n] != sa[4]:
+            if (
+                len(b.columns) < n
+                or tuple(b.columns[:n]) != sa[1]
+                or sb[2][:n] != sa[2]
+                or sb[3][:n] != sa[3]
+                or sb[4][:n] != sa[4]
+            ):
                 continue
             if len(b.columns) == n and not b.unique:
                 continue  # same key, neither unique: duplicate-index territory
@@ -205,15 +243,25 @@ class UnusedIndex(Rule):
                 writes = sum(int(tst.get(k) or 0) for k in ("n_tup_ins", "n_tup_upd", "n_tup_del"))
                 since = f"since {reset:%Y-%m-%d %H:%M}" if reset else "since the statistics were reset"
                 yield self.finding(
-                    qname(table), f"index {ix.name} has not been scanned {since} ({human_bytes(st['bytes'])})",
-                    columns=[c for c in plain_columns(ix) if c], object=ix.name,
-                    evidence=[exact("index_scans", 0, "scans", "pg_stat_user_indexes.idx_scan"),
-                              exact("index_bytes", st["bytes"], "bytes", "pg_relation_size"),
-                              exact("table_writes", writes, "rows", "n_tup_ins + n_tup_upd + n_tup_del")],
-                    fix=Fix([drop_index_sql(table, ix.name)], safe=True,
-                            notes=["check replicas and a full business cycle first",
-                                   f"to restore: {ix.definition or 'recreate it'}"]),
-                    impact=f"{human_bytes(st['bytes'])} kept up to date on every write, never read")
+                    qname(table),
+                    f"index {ix.name} has not been scanned {since} ({human_bytes(st['bytes'])})",
+                    columns=[c for c in plain_columns(ix) if c],
+                    object=ix.name,
+                    evidence=[
+                        exact("index_scans", 0, "scans", "pg_stat_user_indexes.idx_scan"),
+                        exact("index_bytes", st["bytes"], "bytes", "pg_relation_size"),
+                        exact("table_writes", writes, "rows", "n_tup_ins + n_tup_upd + n_tup_del"),
+                    ],
+                    fix=Fix(
+                        [drop_index_sql(table, ix.name)],
+                        safe=True,
+                        notes=[
+                            "check replicas and a full business cycle first",
+                            f"to restore: {ix.definition or 'recreate it'}",
+                        ],
+                    ),
+                    impact=f"{human_bytes(st['bytes'])} kept up to date on every write, never read",
+                )
 
     @staticmethod
     def _protects_fk(table: Table, ix: Index) -> bool:
@@ -221,9 +269,14 @@ class UnusedIndex(Rule):
             cols = plain_columns(ix)
             n = len(fk.columns)
             if len(cols) >= n and set(cols[:n]) == set(fk.columns):
-                others = Table(table.name, table.schema, columns=table.columns,
-                               primary_key=table.primary_key, unique=table.unique,
-                               indexes=[i for i in table.indexes if i is not ix])
+                others = Table(
+                    table.name,
+                    table.schema,
+                    columns=table.columns,
+                    primary_key=table.primary_key,
+                    unique=table.unique,
+                    indexes=[i for i in table.indexes if i is not ix],
+                )
                 if not has_leading_index(others, fk.columns):
                     return True
         return False
@@ -249,9 +302,15 @@ class InvalidIndex(Rule):
                 if ix.valid:
                     continue
                 yield self.finding(
-                    qname(table), f"index {ix.name} is invalid: the planner ignores it, writes still pay for it",
-                    columns=[c for c in plain_columns(ix) if c], object=ix.name,
+                    qname(table),
+                    f"index {ix.name} is invalid: the planner ignores it, writes still pay for it",
+                    columns=[c for c in plain_columns(ix) if c],
+                    object=ix.name,
                     evidence=_index_bytes(ctx, table, ix),
-                    fix=Fix([f"REINDEX INDEX CONCURRENTLY {qualify(table.schema, ix.name)};"], safe=True,
-                            notes=["if it fails again, find the cause first (duplicate keys for a unique index)"]),
-                    impact="queries that should use it scan instead; writes maintain it anyway")
+                    fix=Fix(
+                        [f"REINDEX INDEX CONCURRENTLY {qualify(table.schema, ix.name)};"],
+                        safe=True,
+                        notes=["if it fails again, find the cause first (duplicate keys for a unique index)"],
+                    ),
+                    impact="queries that should use it scan instead; writes maintain it anyway",
+                )

@@ -45,9 +45,18 @@ class MissingPrimaryKey(Rule):
             if candidate and ctx.live:
                 try:
                     groups, surplus = ctx.data.duplicate_groups(table, candidate)
-                    evidence.append(Evidence("duplicate_groups", groups.value, groups.kind, "groups", groups.source))
-                    evidence.append(Evidence("duplicate_rows", surplus.value, surplus.kind, "rows",
-                                             "rows beyond the first of each group"))
+                    evidence.append(
+                        Evidence("duplicate_groups", groups.value, groups.kind, "groups", groups.source)
+                    )
+                    evidence.append(
+                        Evidence(
+                            "duplicate_rows",
+                            surplus.value,
+                            surplus.kind,
+                            "rows",
+                            "rows beyond the first of each group",
+                        )
+                    )
                     dup_rows = surplus.value
                 except ProbeFailed as exc:
                     ctx.notes.append(f"{self.id}: duplicate count on {qname(table)} skipped: {exc}")
@@ -60,34 +69,47 @@ class MissingPrimaryKey(Rule):
                     col = table.column(c)
                     if col is not None and col.nullable:
                         fix_sql += set_not_null_sql(table, c)
-                fix_sql.append(f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(ix)} "
-                               f"ON {q(table)} ({quote_ident_list(candidate)});")
-                fix_sql.append(f"ALTER TABLE {q(table)} ADD CONSTRAINT {quote_ident(ix)} "
-                               f"PRIMARY KEY USING INDEX {quote_ident(ix)};")
+                fix_sql.append(
+                    f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(ix)} "
+                    f"ON {q(table)} ({quote_ident_list(candidate)});"
+                )
+                fix_sql.append(
+                    f"ALTER TABLE {q(table)} ADD CONSTRAINT {quote_ident(ix)} "
+                    f"PRIMARY KEY USING INDEX {quote_ident(ix)};"
+                )
                 if dup_rows:
                     cols = quote_ident_list(candidate)
-                    notes.append(f"remove the {dup_rows} duplicate rows first, e.g. DELETE FROM {q(table)} a "
-                                 f"USING {q(table)} b WHERE a.ctid > b.ctid AND "
-                                 + " AND ".join(f"a.{quote_ident(c)} = b.{quote_ident(c)}" for c in candidate)
-                                 + f" (review before running; key: {cols})")
+                    notes.append(
+                        f"remove the {dup_rows} duplicate rows first, e.g. DELETE FROM {q(table)} a "
+                        f"USING {q(table)} b WHERE a.ctid > b.ctid AND "
+                        + " AND ".join(f"a.{quote_ident(c)} = b.{quote_ident(c)}" for c in candidate)
+                        + f" (review before running; key: {cols})"
+                    )
                 notes.append(f"candidate key: {why}")
             else:
-                fix_sql.append(f"ALTER TABLE {q(table)} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;")
-                notes.append("no candidate key found: a surrogate identity key rewrites the table "
-                             "(ACCESS EXCLUSIVE lock); schedule it")
+                fix_sql.append(
+                    f"ALTER TABLE {q(table)} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"
+                )
+                notes.append(
+                    "no candidate key found: a surrogate identity key rewrites the table "
+                    "(ACCESS EXCLUSIVE lock); schedule it"
+                )
             dup_txt = f"; {dup_rows} duplicate rows under ({', '.join(candidate)})" if dup_rows else ""
             # With a unique key already enforced, duplicates are impossible: promoting it is a warning.
             keyed = why.startswith("unique")
             if keyed:
                 dup_txt = f"; {why} could serve as one"
             yield self.finding(
-                qname(table), f"table {qname(table)} has no primary key{dup_txt}",
+                qname(table),
+                f"table {qname(table)} has no primary key{dup_txt}",
                 severity="warning" if keyed else None,
-                columns=list(candidate or []), evidence=evidence,
+                columns=list(candidate or []),
+                evidence=evidence,
                 fix=Fix(fix_sql, safe=bool(candidate), notes=notes),
                 impact="duplicates are possible, rows cannot be addressed reliably, logical replication "
-                       "cannot send its UPDATEs and DELETEs",
-                attrs={"junction": ctx.is_junction(table)})
+                "cannot send its UPDATEs and DELETEs",
+                attrs={"junction": ctx.is_junction(table)},
+            )
 
     @staticmethod
     def _candidate(ctx: AnalysisContext, table: Table) -> tuple[list[str] | None, str]:
@@ -95,8 +117,12 @@ class MissingPrimaryKey(Rule):
             if all(not (table.column(c) and table.column(c).nullable) for c in uc.columns):
                 return list(uc.columns), f"unique constraint {uc.name}"
         for ix in table.indexes:
-            if ix.unique and not ix.where and not any(ix.expressions) and all(
-                    table.column(c) is not None and not table.column(c).nullable for c in ix.columns):
+            if (
+                ix.unique
+                and not ix.where
+                and not any(ix.expressions)
+                and all(table.column(c) is not None and not table.column(c).nullable for c in ix.columns)
+            ):
                 return list(ix.columns), f"unique index {ix.name}"
         if ctx.is_junction(table):
             cols: list[str] = []
@@ -136,16 +162,27 @@ class NaturalKeyPrimaryKey(Rule):
                     continue
                 bt = base_type(col.type)
                 # Text keys are inefficient-type's (varchar primary keys); not reported twice.
-                ok = bt in self.SURROGATE or bt in ("text", "character varying", "character") or (
-                    table.partition_by and bt.startswith(("date", "timestamp")))
+                ok = (
+                    bt in self.SURROGATE
+                    or bt in ("text", "character varying", "character")
+                    or (table.partition_by and bt.startswith(("date", "timestamp")))
+                )
                 if not ok:
                     bad.append(f"{c} {col.type}")
             if bad:
                 sev = "optimization"
                 yield self.finding(
-                    qname(table), f"primary key of {qname(table)} uses natural values: {', '.join(bad)}",
-                    severity=sev, columns=list(table.primary_key),
-                    fix=Fix([], safe=False, notes=[
-                        "add a bigint identity column, move foreign keys to it, keep the old key UNIQUE; "
-                        "a multi-step migration (aishell schema migrate)"]),
-                    impact="wider indexes and foreign keys; key changes cascade to every referencing row")
+                    qname(table),
+                    f"primary key of {qname(table)} uses natural values: {', '.join(bad)}",
+                    severity=sev,
+                    columns=list(table.primary_key),
+                    fix=Fix(
+                        [],
+                        safe=False,
+                        notes=[
+                            "add a bigint identity column, move foreign keys to it, keep the old key UNIQUE; "
+                            "a multi-step migration (aishell schema migrate)"
+                        ],
+                    ),
+                    impact="wider indexes and foreign keys; key changes cascade to every referencing row",
+                )

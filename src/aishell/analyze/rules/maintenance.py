@@ -44,8 +44,10 @@ class TableBloat(Rule):
             if st.get("relkind") != "r" or size < min_bytes:
                 continue
             live, dead = int(st.get("n_live_tup") or 0), int(st.get("n_dead_tup") or 0)
-            ev: list[Evidence] = [exact("dead_tuples_counter", dead, "tuples", "pg_stat_user_tables.n_dead_tup"),
-                                  exact("table_bytes", size, "bytes", "pg_table_size")]
+            ev: list[Evidence] = [
+                exact("dead_tuples_counter", dead, "tuples", "pg_stat_user_tables.n_dead_tup"),
+                exact("table_bytes", size, "bytes", "pg_table_size"),
+            ]
             wasted = pct = None
             if has_pst:
                 approx = size > ctx.t("pgstattuple_max_bytes") and not ctx.options.deep
@@ -53,43 +55,68 @@ class TableBloat(Rule):
                     wasted, pct, extra = self._pgstattuple(ctx, table, approx)
                     ev += extra
                 except ProbeFailed as exc:
-                    ctx.notes.append(f"{self.id}: pgstattuple on {qname(table)} failed ({exc}); using statistics")
+                    ctx.notes.append(
+                        f"{self.id}: pgstattuple on {qname(table)} failed ({exc}); using statistics"
+                    )
             if wasted is None:
                 if live + dead == 0:
                     continue
                 pct = 100.0 * dead / (live + dead)
                 wasted = int(size * dead / (live + dead))
-                ev += [estimated("wasted_bytes", wasted, "bytes", "table bytes × dead/(live+dead) from statistics"),
-                       estimated("wasted_percent", round(pct, 1), "%", "statistics")]
+                ev += [
+                    estimated(
+                        "wasted_bytes", wasted, "bytes", "table bytes × dead/(live+dead) from statistics"
+                    ),
+                    estimated("wasted_percent", round(pct, 1), "%", "statistics"),
+                ]
             if pct < min_pct or wasted < min_bytes:
                 continue
-            notes = ["plain VACUUM does not block reads or writes; it makes the space reusable",
-                     "pg_repack returns the space to the OS online; VACUUM FULL does too but locks the table"]
+            notes = [
+                "plain VACUUM does not block reads or writes; it makes the space reusable",
+                "pg_repack returns the space to the OS online; VACUUM FULL does too but locks the table",
+            ]
             if any(o.replace(" ", "").lower() == "autovacuum_enabled=false" for o in table.options):
                 notes.insert(0, "autovacuum is disabled on this table (autovacuum_enabled=false)")
             if st.get("last_autovacuum") or st.get("last_vacuum"):
                 ev.append(exact("last_vacuum", str(st.get("last_autovacuum") or st.get("last_vacuum"))))
             yield self.finding(
-                qname(table), f"{qname(table)}: {pct:.0f}% bloat ({human_bytes(wasted)} of {human_bytes(size)})",
-                evidence=ev, fix=Fix([f"VACUUM (ANALYZE) {q(table)};"], safe=True, notes=notes),
-                impact=f"scans read {human_bytes(wasted)} of dead rows and free space")
+                qname(table),
+                f"{qname(table)}: {pct:.0f}% bloat ({human_bytes(wasted)} of {human_bytes(size)})",
+                evidence=ev,
+                fix=Fix([f"VACUUM (ANALYZE) {q(table)};"], safe=True, notes=notes),
+                impact=f"scans read {human_bytes(wasted)} of dead rows and free space",
+            )
 
     @staticmethod
     def _pgstattuple(ctx, table, approx: bool):
         reg = quote_literal(qualify(table.schema, table.name))
         if approx:
-            r = ctx.session.query_dicts(f"SELECT * FROM pgstattuple_approx({reg}::regclass)", timeout_ms=60000)[0]
+            r = ctx.session.query_dicts(
+                f"SELECT * FROM pgstattuple_approx({reg}::regclass)", timeout_ms=60000
+            )[0]
             wasted = int(r["dead_tuple_len"]) + int(r["approx_free_space"])
             pct = 100.0 * wasted / max(1, int(r["table_len"]))
-            return wasted, pct, [estimated("dead_tuples", int(r["dead_tuple_count"]), "tuples", "pgstattuple_approx"),
-                                 estimated("wasted_bytes", wasted, "bytes", "pgstattuple_approx: dead + free space"),
-                                 estimated("wasted_percent", round(pct, 1), "%", "pgstattuple_approx")]
+            return (
+                wasted,
+                pct,
+                [
+                    estimated("dead_tuples", int(r["dead_tuple_count"]), "tuples", "pgstattuple_approx"),
+                    estimated("wasted_bytes", wasted, "bytes", "pgstattuple_approx: dead + free space"),
+                    estimated("wasted_percent", round(pct, 1), "%", "pgstattuple_approx"),
+                ],
+            )
         r = ctx.session.query_dicts(f"SELECT * FROM pgstattuple({reg}::regclass)", timeout_ms=60000)[0]
         wasted = int(r["dead_tuple_len"]) + int(r["free_space"])
         pct = 100.0 * wasted / max(1, int(r["table_len"]))
-        return wasted, pct, [exact("dead_tuples", int(r["dead_tuple_count"]), "tuples", "pgstattuple"),
-                             exact("wasted_bytes", wasted, "bytes", "pgstattuple: dead tuple bytes + free space"),
-                             exact("wasted_percent", round(pct, 1), "%", "pgstattuple")]
+        return (
+            wasted,
+            pct,
+            [
+                exact("dead_tuples", int(r["dead_tuple_count"]), "tuples", "pgstattuple"),
+                exact("wasted_bytes", wasted, "bytes", "pgstattuple: dead tuple bytes + free space"),
+                exact("wasted_percent", round(pct, 1), "%", "pgstattuple"),
+            ],
+        )
 
 
 class IndexBloat(Rule):
@@ -113,16 +140,25 @@ class IndexBloat(Rule):
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         require_live(ctx)
         if "pgstattuple" not in ctx.stats.extensions:
-            raise RuleSkipped("needs the pgstattuple extension (CREATE EXTENSION pgstattuple) to measure leaf density")
+            raise RuleSkipped(
+                "needs the pgstattuple extension (CREATE EXTENSION pgstattuple) to measure leaf density"
+            )
         min_bytes, min_pct = ctx.t("bloat_min_bytes"), ctx.t("bloat_min_percent")
         for table in ctx.physical_tables:
             for ix in table.indexes:
                 st = ctx.stats.indexes.get(f"{table.schema}.{ix.name}")
-                if not st or st.get("method") != "btree" or int(st.get("bytes") or 0) < min_bytes or not ix.valid:
+                if (
+                    not st
+                    or st.get("method") != "btree"
+                    or int(st.get("bytes") or 0) < min_bytes
+                    or not ix.valid
+                ):
                     continue
                 reg = quote_literal(qualify(table.schema, ix.name))
                 try:
-                    r = ctx.session.query_dicts(f"SELECT * FROM pgstatindex({reg}::regclass)", timeout_ms=60000)[0]
+                    r = ctx.session.query_dicts(
+                        f"SELECT * FROM pgstatindex({reg}::regclass)", timeout_ms=60000
+                    )[0]
                 except ProbeFailed as exc:
                     ctx.notes.append(f"{self.id}: {ix.name}: {exc}")
                     continue
@@ -135,15 +171,25 @@ class IndexBloat(Rule):
                 if 100 * wasted_frac < min_pct or wasted < min_bytes:
                     continue
                 yield self.finding(
-                    qname(table), f"index {ix.name}: leaf pages {density:.0f}% full, about {human_bytes(wasted)} "
-                                  f"of {human_bytes(size)} wasted",
-                    object=ix.name, columns=[c for c in ix.columns],
-                    evidence=[exact("avg_leaf_density", round(density, 1), "%", "pgstatindex"),
-                              exact("leaf_fragmentation", round(float(r["leaf_fragmentation"] or 0), 1), "%", "pgstatindex"),
-                              exact("index_bytes", size, "bytes", "pgstatindex"),
-                              estimated("wasted_bytes", wasted, "bytes", "index size × (1 − density/90%)")],
+                    qname(table),
+                    f"index {ix.name}: leaf pages {density:.0f}% full, about {human_bytes(wasted)} "
+                    f"of {human_bytes(size)} wasted",
+                    object=ix.name,
+                    columns=[c for c in ix.columns],
+                    evidence=[
+                        exact("avg_leaf_density", round(density, 1), "%", "pgstatindex"),
+                        exact(
+                            "leaf_fragmentation",
+                            round(float(r["leaf_fragmentation"] or 0), 1),
+                            "%",
+                            "pgstatindex",
+                        ),
+                        exact("index_bytes", size, "bytes", "pgstatindex"),
+                        estimated("wasted_bytes", wasted, "bytes", "index size × (1 − density/90%)"),
+                    ],
                     fix=Fix([f"REINDEX INDEX CONCURRENTLY {qualify(table.schema, ix.name)};"], safe=True),
-                    impact=f"about {human_bytes(wasted)} more to read and cache")
+                    impact=f"about {human_bytes(wasted)} more to read and cache",
+                )
 
 
 class SequenceOverflow(Rule):
@@ -186,18 +232,32 @@ class SequenceOverflow(Rule):
                 t = ctx.by_name.get(table)
                 if t is not None:
                     fix_sql.append(f"ALTER TABLE {q(t)} ALTER COLUMN {qualify(None, col)} TYPE bigint;")
-            fix_sql.append(f"ALTER SEQUENCE {qualify(s['schema'], s['name'])} AS bigint MAXVALUE 9223372036854775807;")
+            fix_sql.append(
+                f"ALTER SEQUENCE {qualify(s['schema'], s['name'])} AS bigint MAXVALUE 9223372036854775807;"
+            )
             remaining = limit - int(s["last_value"])
             yield self.finding(
-                table, f"sequence {key} is at {used:.1%} of its range ({int(s['last_value']):,} of {limit:,})",
-                severity=sev, columns=[col] if col else [], object=key,
-                evidence=[exact("last_value", int(s["last_value"]), None, "pg_sequences.last_value"),
-                          exact("max_value", limit, None, "min(sequence max, column type max)"),
-                          exact("used_percent", round(100 * used, 2), "%"),
-                          exact("values_left", remaining)],
-                fix=Fix(fix_sql, safe=False, notes=["changing an integer column to bigint rewrites the table; "
-                                                    "for big tables add a bigint column, backfill, and swap"]),
-                impact=f"INSERTs fail after {remaining:,} more values")
+                table,
+                f"sequence {key} is at {used:.1%} of its range ({int(s['last_value']):,} of {limit:,})",
+                severity=sev,
+                columns=[col] if col else [],
+                object=key,
+                evidence=[
+                    exact("last_value", int(s["last_value"]), None, "pg_sequences.last_value"),
+                    exact("max_value", limit, None, "min(sequence max, column type max)"),
+                    exact("used_percent", round(100 * used, 2), "%"),
+                    exact("values_left", remaining),
+                ],
+                fix=Fix(
+                    fix_sql,
+                    safe=False,
+                    notes=[
+                        "changing an integer column to bigint rewrites the table; "
+                        "for big tables add a bigint column, backfill, and swap"
+                    ],
+                ),
+                impact=f"INSERTs fail after {remaining:,} more values",
+            )
 
 
 class SeqScanHeavyTable(Rule):
@@ -229,10 +289,23 @@ class SeqScanHeavyTable(Rule):
             if seq + idx < ctx.t("seq_scan_min_scans") or seq <= idx or rows < ctx.t("seq_scan_min_rows"):
                 continue
             yield self.finding(
-                qname(table), f"{qname(table)}: {seq:,} sequential scans vs {idx:,} index scans on ~{rows:,} rows",
-                evidence=[exact("seq_scans", seq, "scans", "pg_stat_user_tables.seq_scan"),
-                          exact("seq_tuples_read", int(st.get("seq_tup_read") or 0), "rows", "pg_stat_user_tables.seq_tup_read"),
-                          exact("index_scans", idx, "scans", "pg_stat_user_tables.idx_scan"),
-                          estimated("rows", rows, "rows", "pg_class.reltuples")],
-                fix=Fix([], safe=True, notes=["run with --with-query-patterns to find the filters and the index to add"]),
-                impact=f"{int(st.get('seq_tup_read') or 0):,} rows read by sequential scans")
+                qname(table),
+                f"{qname(table)}: {seq:,} sequential scans vs {idx:,} index scans on ~{rows:,} rows",
+                evidence=[
+                    exact("seq_scans", seq, "scans", "pg_stat_user_tables.seq_scan"),
+                    exact(
+                        "seq_tuples_read",
+                        int(st.get("seq_tup_read") or 0),
+                        "rows",
+                        "pg_stat_user_tables.seq_tup_read",
+                    ),
+                    exact("index_scans", idx, "scans", "pg_stat_user_tables.idx_scan"),
+                    estimated("rows", rows, "rows", "pg_class.reltuples"),
+                ],
+                fix=Fix(
+                    [],
+                    safe=True,
+                    notes=["run with --with-query-patterns to find the filters and the index to add"],
+                ),
+                impact=f"{int(st.get('seq_tup_read') or 0):,} rows read by sequential scans",
+            )

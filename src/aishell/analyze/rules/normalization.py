@@ -51,12 +51,21 @@ class Normalization(Rule):
             groups = repeating_groups(table)
             for cols in groups:
                 yield self.finding(
-                    qname(table), f"{table.name} repeats one attribute in numbered columns: {', '.join(cols)} (not 1NF)",
-                    columns=cols, evidence=[Evidence("columns", len(cols), "exact", "columns")],
-                    fix=Fix([], safe=False, notes=[f"move {', '.join(cols)} to a child table "
-                                                   f"({table.name}_{cols[0].rstrip('0123456789_')}s) with one row per value"]),
+                    qname(table),
+                    f"{table.name} repeats one attribute in numbered columns: {', '.join(cols)} (not 1NF)",
+                    columns=cols,
+                    evidence=[Evidence("columns", len(cols), "exact", "columns")],
+                    fix=Fix(
+                        [],
+                        safe=False,
+                        notes=[
+                            f"move {', '.join(cols)} to a child table "
+                            f"({table.name}_{cols[0].rstrip('0123456789_')}s) with one row per value"
+                        ],
+                    ),
                     impact="queries must search every numbered column; a fourth value needs a schema change",
-                    attrs={"violation": "repeating-group", "normal_form": "1NF"})
+                    attrs={"violation": "repeating-group", "normal_form": "1NF"},
+                )
             form = TableForm(qname(table), None, "structural", repeating_groups=groups)
             if not table.primary_key and not table.unique:
                 form.reasons.append("no primary or unique key")
@@ -69,15 +78,19 @@ class Normalization(Rule):
         ctx.normalization_result = {
             "level": level,
             "kind": "estimated" if ctx.live else "structural",
-            "note": ("lowest level over all tables; dependencies are found in the data, so a level is an upper "
-                     "bound the data shows, not a proof") if ctx.live else
-                    "no data to look for dependencies: only repeating groups and keys were checked",
+            "note": (
+                "lowest level over all tables; dependencies are found in the data, so a level is an upper "
+                "bound the data shows, not a proof"
+            )
+            if ctx.live
+            else "no data to look for dependencies: only repeating groups and keys were checked",
             "tables": [f.to_dict() for f in forms],
         }
 
     def _dependencies(self, ctx: AnalysisContext, table, form: TableForm):
-        lhs, rhs = candidate_columns(table, lambda c: ctx.stats.column(table.qualified_name, c),
-                                     int(ctx.t("fd_max_columns")))
+        lhs, rhs = candidate_columns(
+            table, lambda c: ctx.stats.column(table.qualified_name, c), int(ctx.t("fd_max_columns"))
+        )
         if not lhs or not rhs:
             return []
         columns = list(dict.fromkeys(lhs + rhs))
@@ -87,22 +100,46 @@ class Normalization(Rule):
             ctx.notes.append(f"{self.id}: {qname(table)} not sampled: {exc}")
             return []
         form.kind = kind
-        deps = find_dependencies(table, rows, columns, lhs, rhs, min_support=int(ctx.t("fd_min_support")),
-                                 kind=kind)
+        deps = find_dependencies(
+            table, rows, columns, lhs, rhs, min_support=int(ctx.t("fd_min_support")), kind=kind
+        )
         for d in deps:
             text, nf = VIOLATION_TEXT[d.violation]
             exc = f", {d.exceptions} rows disagree" if d.exceptions else ""
             yield self.finding(
-                qname(table), f"{table.name}: {', '.join(d.lhs)} → {d.rhs} ({text}; not {nf}){exc}",
+                qname(table),
+                f"{table.name}: {', '.join(d.lhs)} → {d.rhs} ({text}; not {nf}){exc}",
                 severity="optimization" if d.violation == "bcnf" else "warning",
                 columns=[*d.lhs, d.rhs],
-                evidence=[Evidence("repeated_values", d.support, d.kind, "values",
-                                   f"values of {d.lhs[0]} seen at least twice in the rows read"),
-                          Evidence("rows_read", d.sample_rows, d.kind, "rows",
-                                   "all rows" if d.kind == "exact" else "TABLESAMPLE SYSTEM page sample"),
-                          Evidence("exceptions", d.exceptions, d.kind, "rows",
-                                   "rows whose value differs from the majority for their determinant")],
-                fix=Fix([], safe=False, notes=[f"move {d.rhs} to a table keyed by {', '.join(d.lhs)} and reference it"]),
+                evidence=[
+                    Evidence(
+                        "repeated_values",
+                        d.support,
+                        d.kind,
+                        "values",
+                        f"values of {d.lhs[0]} seen at least twice in the rows read",
+                    ),
+                    Evidence(
+                        "rows_read",
+                        d.sample_rows,
+                        d.kind,
+                        "rows",
+                        "all rows" if d.kind == "exact" else "TABLESAMPLE SYSTEM page sample",
+                    ),
+                    Evidence(
+                        "exceptions",
+                        d.exceptions,
+                        d.kind,
+                        "rows",
+                        "rows whose value differs from the majority for their determinant",
+                    ),
+                ],
+                fix=Fix(
+                    [],
+                    safe=False,
+                    notes=[f"move {d.rhs} to a table keyed by {', '.join(d.lhs)} and reference it"],
+                ),
                 impact=f"{d.rhs} is stored once per row instead of once per {', '.join(d.lhs)}; copies can disagree",
-                attrs={"violation": d.violation, "normal_form": nf, "dependency": d.to_dict()})
+                attrs={"violation": d.violation, "normal_form": nf, "dependency": d.to_dict()},
+            )
         return deps

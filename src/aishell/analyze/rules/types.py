@@ -15,10 +15,13 @@ from aishell.dialects.postgres.quote import quote_ident, quote_literal
 from aishell.model import Column, Table
 
 FLAG_VALUES = {"y", "n", "t", "f", "0", "1", "yes", "no", "true", "false"}
-BOUNDED_NAME = re.compile(r"(^|_)(age|year|month|day|hour|minute|quantity|qty|rating|score|level|priority|"
-                          r"stars|percent|percentage|pct|grade|floor|seats|rank)s?$", re.I)
+BOUNDED_NAME = re.compile(
+    r"(^|_)(age|year|month|day|hour|minute|quantity|qty|rating|score|level|priority|"
+    r"stars|percent|percentage|pct|grade|floor|seats|rank)s?$",
+    re.I,
+)
 INT_BYTES = {"smallint": 2, "integer": 4, "bigint": 8}
-INT_RANGE = {"smallint": (-32768, 32767), "integer": (-2**31, 2**31 - 1)}
+INT_RANGE = {"smallint": (-32768, 32767), "integer": (-(2**31), 2**31 - 1)}
 
 
 def _alter_type(table: Table, col: str, new: str, using: str | None = None) -> str:
@@ -26,8 +29,10 @@ def _alter_type(table: Table, col: str, new: str, using: str | None = None) -> s
     return f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(col)} TYPE {new}{u};"
 
 
-REWRITE_NOTE = ("ALTER COLUMN ... TYPE rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: "
-                "schedule it, or add a new column, backfill in batches and swap")
+REWRITE_NOTE = (
+    "ALTER COLUMN ... TYPE rewrites the table and its indexes under an ACCESS EXCLUSIVE lock: "
+    "schedule it, or add a new column, backfill in batches and swap"
+)
 
 
 class InefficientType(Rule):
@@ -61,7 +66,9 @@ class InefficientType(Rule):
             for col in table.columns:
                 for f in self._column(ctx, table, col, fk_cols, unique_cols):
                     if rows is not None and f.value("table_rows") is None and f.value("rows") is None:
-                        f.evidence.append(Evidence("table_rows", rows, "estimated", "rows", "pg_class.reltuples"))
+                        f.evidence.append(
+                            Evidence("table_rows", rows, "estimated", "rows", "pg_class.reltuples")
+                        )
                     yield f
 
     def _column(self, ctx, table: Table, col: Column, fk_cols, unique_cols) -> Iterator[Finding]:
@@ -80,60 +87,124 @@ class InefficientType(Rule):
                         values = [v for v, _ in vc]
                     except ProbeFailed as exc:
                         ctx.notes.append(f"{self.id}: {t}.{name}: {exc}")
-                flaglike = values is not None and 0 < len(values) <= 2 and {str(v).strip().lower() for v in values} <= FLAG_VALUES
+                flaglike = (
+                    values is not None
+                    and 0 < len(values) <= 2
+                    and {str(v).strip().lower() for v in values} <= FLAG_VALUES
+                )
                 if values is None or flaglike:
-                    trues = [v for v in (values or []) if str(v).strip().lower() in ("y", "t", "1", "yes", "true")]
-                    using = (f"{quote_ident(name)} IN ({', '.join(quote_literal(str(v)) for v in trues)})"
-                             if trues else f"{quote_ident(name)} IN ('Y', 'y', 'T', 't', '1')")
-                    ev = [exact("distinct_values", len(values), "values", "GROUP BY on the column")] if values else []
+                    trues = [
+                        v for v in (values or []) if str(v).strip().lower() in ("y", "t", "1", "yes", "true")
+                    ]
+                    using = (
+                        f"{quote_ident(name)} IN ({', '.join(quote_literal(str(v)) for v in trues)})"
+                        if trues
+                        else f"{quote_ident(name)} IN ('Y', 'y', 'T', 't', '1')"
+                    )
+                    ev = (
+                        [exact("distinct_values", len(values), "values", "GROUP BY on the column")]
+                        if values
+                        else []
+                    )
                     if values:
                         ev.append(Evidence("values", ", ".join(sorted(str(v) for v in values)), "exact"))
-                    yield self.finding(t, f"{table.name}.{name} is CHAR(1) used as a flag; use boolean",
-                                       columns=[name], evidence=ev,
-                                       fix=Fix([_alter_type(table, name, "boolean", using)], safe=False,
-                                               notes=[REWRITE_NOTE, "check and default expressions on the column must change too"]),
-                                       impact="1 byte and a clear meaning per row; no 'Y'/'y'/'1' variants",
-                                       attrs={"kind": "char1-flag", "from": col.type, "to": "boolean", "bytes_per_row": 1})
+                    yield self.finding(
+                        t,
+                        f"{table.name}.{name} is CHAR(1) used as a flag; use boolean",
+                        columns=[name],
+                        evidence=ev,
+                        fix=Fix(
+                            [_alter_type(table, name, "boolean", using)],
+                            safe=False,
+                            notes=[
+                                REWRITE_NOTE,
+                                "check and default expressions on the column must change too",
+                            ],
+                        ),
+                        impact="1 byte and a clear meaning per row; no 'Y'/'y'/'1' variants",
+                        attrs={"kind": "char1-flag", "from": col.type, "to": "boolean", "bytes_per_row": 1},
+                    )
                     return
-            yield self.finding(t, f"{table.name}.{name} is {col.type}: blank-padded; use text or varchar",
-                               severity="optimization", columns=[name],
-                               fix=Fix([_alter_type(table, name, "text")], safe=False, notes=[REWRITE_NOTE]),
-                               impact="padding is stored and compared; no speed benefit in PostgreSQL",
-                               attrs={"kind": "char-n", "from": col.type, "to": "text"})
+            yield self.finding(
+                t,
+                f"{table.name}.{name} is {col.type}: blank-padded; use text or varchar",
+                severity="optimization",
+                columns=[name],
+                fix=Fix([_alter_type(table, name, "text")], safe=False, notes=[REWRITE_NOTE]),
+                impact="padding is stored and compared; no speed benefit in PostgreSQL",
+                attrs={"kind": "char-n", "from": col.type, "to": "text"},
+            )
             return
         # timestamp without time zone
         if bt == "timestamp without time zone":
-            yield self.finding(t, f"{table.name}.{name} is timestamp without time zone; use timestamptz",
-                               columns=[name],
-                               fix=Fix([_alter_type(table, name, "timestamp with time zone",
-                                                    f"{quote_ident(name)} AT TIME ZONE 'UTC'")], safe=False,
-                                       notes=[REWRITE_NOTE, "state which zone the stored values are in (UTC assumed)"]),
-                               impact="values are wall-clock readings without a zone; comparisons across zones go wrong",
-                               attrs={"kind": "timestamp", "from": col.type, "to": "timestamp with time zone",
-                                      "bytes_per_row": 0})
+            yield self.finding(
+                t,
+                f"{table.name}.{name} is timestamp without time zone; use timestamptz",
+                columns=[name],
+                fix=Fix(
+                    [
+                        _alter_type(
+                            table, name, "timestamp with time zone", f"{quote_ident(name)} AT TIME ZONE 'UTC'"
+                        )
+                    ],
+                    safe=False,
+                    notes=[REWRITE_NOTE, "state which zone the stored values are in (UTC assumed)"],
+                ),
+                impact="values are wall-clock readings without a zone; comparisons across zones go wrong",
+                attrs={
+                    "kind": "timestamp",
+                    "from": col.type,
+                    "to": "timestamp with time zone",
+                    "bytes_per_row": 0,
+                },
+            )
         if bt == "time with time zone":
-            yield self.finding(t, f"{table.name}.{name} is time with time zone; use timestamptz (or time)",
-                               columns=[name],
-                               fix=Fix([], safe=False, notes=["a time of day with a UTC offset cannot follow daylight "
-                                                              "saving time; PostgreSQL's docs advise against timetz"]),
-                               impact="offsets go wrong across daylight-saving changes",
-                               attrs={"kind": "timetz", "from": col.type, "to": "timestamp with time zone"})
+            yield self.finding(
+                t,
+                f"{table.name}.{name} is time with time zone; use timestamptz (or time)",
+                columns=[name],
+                fix=Fix(
+                    [],
+                    safe=False,
+                    notes=[
+                        "a time of day with a UTC offset cannot follow daylight "
+                        "saving time; PostgreSQL's docs advise against timetz"
+                    ],
+                ),
+                impact="offsets go wrong across daylight-saving changes",
+                attrs={"kind": "timetz", "from": col.type, "to": "timestamp with time zone"},
+            )
         if bt == "money":
-            yield self.finding(t, f"{table.name}.{name} is money (locale-dependent); use numeric", columns=[name],
-                               fix=Fix([_alter_type(table, name, "numeric(12,2)", f"{quote_ident(name)}::numeric")],
-                                       safe=False, notes=[REWRITE_NOTE]),
-                               impact="output and input depend on lc_monetary; fractional cents are lost",
-                               attrs={"kind": "money", "from": col.type, "to": "numeric(12,2)"})
+            yield self.finding(
+                t,
+                f"{table.name}.{name} is money (locale-dependent); use numeric",
+                columns=[name],
+                fix=Fix(
+                    [_alter_type(table, name, "numeric(12,2)", f"{quote_ident(name)}::numeric")],
+                    safe=False,
+                    notes=[REWRITE_NOTE],
+                ),
+                impact="output and input depend on lc_monetary; fractional cents are lost",
+                attrs={"kind": "money", "from": col.type, "to": "numeric(12,2)"},
+            )
         if bt == "json":
-            yield self.finding(t, f"{table.name}.{name} is json; use jsonb", columns=[name],
-                               fix=Fix([_alter_type(table, name, "jsonb")], safe=False, notes=[REWRITE_NOTE]),
-                               impact="json is reparsed on every access and cannot be indexed with GIN",
-                               attrs={"kind": "json", "from": col.type, "to": "jsonb"})
+            yield self.finding(
+                t,
+                f"{table.name}.{name} is json; use jsonb",
+                columns=[name],
+                fix=Fix([_alter_type(table, name, "jsonb")], safe=False, notes=[REWRITE_NOTE]),
+                impact="json is reparsed on every access and cannot be indexed with GIN",
+                attrs={"kind": "json", "from": col.type, "to": "jsonb"},
+            )
         if bt in ("oid", "lo"):
-            yield self.finding(t, f"{table.name}.{name} holds large-object references; use bytea", columns=[name],
-                               fix=Fix([], safe=False, notes=["migrate the large objects into a bytea column"]),
-                               impact="large objects are not deleted with the row and need extra reads",
-                               attrs={"kind": "blob", "from": col.type, "to": "bytea"})
+            yield self.finding(
+                t,
+                f"{table.name}.{name} holds large-object references; use bytea",
+                columns=[name],
+                fix=Fix([], safe=False, notes=["migrate the large objects into a bytea column"]),
+                impact="large objects are not deleted with the row and need extra reads",
+                attrs={"kind": "blob", "from": col.type, "to": "bytea"},
+            )
         # serial -> identity
         if col.default and "nextval(" in col.default and bt in INT_BYTES and not col.identity:
             seq = re.search(r"nextval\('([^']+)'", col.default)
@@ -142,34 +213,64 @@ class InefficientType(Rule):
             sql = ["BEGIN;", f"ALTER TABLE {q(table)} ALTER COLUMN {c} DROP DEFAULT;"]
             if seq_name:
                 sql.append(f"DROP SEQUENCE {seq_name};")
-            sql += [f"ALTER TABLE {q(table)} ALTER COLUMN {c} ADD GENERATED BY DEFAULT AS IDENTITY;",
-                    f"SELECT setval(pg_get_serial_sequence({quote_literal(q(table))}, {quote_literal(name)}), "
-                    f"coalesce(max({c}), 0) + 1, false) FROM {q(table)};",
-                    "COMMIT;"]
-            yield self.finding(t, f"{table.name}.{name} uses a serial default; use GENERATED BY DEFAULT AS IDENTITY",
-                               severity="optimization", columns=[name],
-                               fix=Fix(sql, safe=False, notes=[
-                                   "one short transaction under an ACCESS EXCLUSIVE lock (no rewrite)",
-                                   "grant USAGE on the new sequence to roles that had it on the old one"]),
-                               impact="serial needs separate sequence grants and is not standard SQL",
-                               attrs={"kind": "serial", "from": col.type, "to": f"{bt} identity",
-                                      "sequence": seq_name, "bytes_per_row": 0})
+            sql += [
+                f"ALTER TABLE {q(table)} ALTER COLUMN {c} ADD GENERATED BY DEFAULT AS IDENTITY;",
+                f"SELECT setval(pg_get_serial_sequence({quote_literal(q(table))}, {quote_literal(name)}), "
+                f"coalesce(max({c}), 0) + 1, false) FROM {q(table)};",
+                "COMMIT;",
+            ]
+            yield self.finding(
+                t,
+                f"{table.name}.{name} uses a serial default; use GENERATED BY DEFAULT AS IDENTITY",
+                severity="optimization",
+                columns=[name],
+                fix=Fix(
+                    sql,
+                    safe=False,
+                    notes=[
+                        "one short transaction under an ACCESS EXCLUSIVE lock (no rewrite)",
+                        "grant USAGE on the new sequence to roles that had it on the old one",
+                    ],
+                ),
+                impact="serial needs separate sequence grants and is not standard SQL",
+                attrs={
+                    "kind": "serial",
+                    "from": col.type,
+                    "to": f"{bt} identity",
+                    "sequence": seq_name,
+                    "bytes_per_row": 0,
+                },
+            )
         # varchar primary key
         if table.primary_key == [name] and bt in ("text", "character varying"):
-            yield self.finding(t, f"primary key {table.name}.{name} is {col.type}; use a bigint identity key",
-                               columns=[name],
-                               fix=Fix([], safe=False, notes=["add a bigint identity column, move foreign keys to it, "
-                                                              f"keep {name} UNIQUE"]),
-                               impact="wide keys in every index and referencing row; slower joins",
-                               attrs={"kind": "varchar-pk", "from": col.type, "to": "bigint identity"})
+            yield self.finding(
+                t,
+                f"primary key {table.name}.{name} is {col.type}; use a bigint identity key",
+                columns=[name],
+                fix=Fix(
+                    [],
+                    safe=False,
+                    notes=[f"add a bigint identity column, move foreign keys to it, keep {name} UNIQUE"],
+                ),
+                impact="wide keys in every index and referencing row; slower joins",
+                attrs={"kind": "varchar-pk", "from": col.type, "to": "bigint identity"},
+            )
         if not ctx.live or name in table.primary_key or name in fk_cols:
             return
         # low-cardinality text
-        if bt in ("text", "character varying") and name not in unique_cols and not checks_mention(table, name):
+        if (
+            bt in ("text", "character varying")
+            and name not in unique_cols
+            and not checks_mention(table, name)
+        ):
             yield from self._low_cardinality(ctx, table, col)
         # integers whose values fit a smaller type
-        if bt in ("integer", "bigint") and not col.identity and not (col.default and "nextval(" in col.default) \
-                and BOUNDED_NAME.search(name):
+        if (
+            bt in ("integer", "bigint")
+            and not col.identity
+            and not (col.default and "nextval(" in col.default)
+            and BOUNDED_NAME.search(name)
+        ):
             yield from self._int_range(ctx, table, col, bt)
 
     def _low_cardinality(self, ctx, table: Table, col: Column) -> Iterator[Finding]:
@@ -193,21 +294,38 @@ class InefficientType(Rule):
         enum = object_name("", table, [col.name], "enum").strip("_")
         lit = ", ".join(quote_literal(v) for v in values)
         ck = object_name("chk", table, [col.name], "values")
-        ev = [Evidence("distinct_values", len(vc), kind, "values", "GROUP BY on the column"),
-              Evidence("values", ", ".join(values), kind)]
+        ev = [
+            Evidence("distinct_values", len(vc), kind, "values", "GROUP BY on the column"),
+            Evidence("values", ", ".join(values), kind),
+        ]
         saved = None
         if width:
             ev.append(Evidence("avg_width", width, "estimated", "bytes", "pg_stats.avg_width"))
             saved = max(0, int(width) + 1 - 4)
         yield self.finding(
-            qname(table), f"{table.name}.{col.name} ({col.type}) holds only {len(vc)} values: {', '.join(values)}",
-            columns=[col.name], evidence=ev,
-            fix=Fix([f"ALTER TABLE {q(table)} ADD CONSTRAINT {quote_ident(ck)} CHECK ({quote_ident(col.name)} IN ({lit})) NOT VALID;",
-                     f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {quote_ident(ck)};"], safe=True,
-                    notes=[f"or an enum: CREATE TYPE {quote_ident(table.schema)}.{quote_ident(enum)} AS ENUM ({lit}); "
-                           f"then ALTER COLUMN ... TYPE (rewrites the table)"]),
+            qname(table),
+            f"{table.name}.{col.name} ({col.type}) holds only {len(vc)} values: {', '.join(values)}",
+            columns=[col.name],
+            evidence=ev,
+            fix=Fix(
+                [
+                    f"ALTER TABLE {q(table)} ADD CONSTRAINT {quote_ident(ck)} CHECK ({quote_ident(col.name)} IN ({lit})) NOT VALID;",
+                    f"ALTER TABLE {q(table)} VALIDATE CONSTRAINT {quote_ident(ck)};",
+                ],
+                safe=True,
+                notes=[
+                    f"or an enum: CREATE TYPE {quote_ident(table.schema)}.{quote_ident(enum)} AS ENUM ({lit}); "
+                    f"then ALTER COLUMN ... TYPE (rewrites the table)"
+                ],
+            ),
             impact="any typo is accepted; the set of values lives only in application code",
-            attrs={"kind": "low-cardinality", "from": col.type, "to": f"enum ({lit})", "bytes_per_row": saved})
+            attrs={
+                "kind": "low-cardinality",
+                "from": col.type,
+                "to": f"enum ({lit})",
+                "bytes_per_row": saved,
+            },
+        )
 
     def _int_range(self, ctx, table: Table, col: Column, bt: str) -> Iterator[Finding]:
         try:
@@ -225,12 +343,17 @@ class InefficientType(Rule):
             if lo <= mn and mx <= hi:
                 saved = INT_BYTES[bt] - INT_BYTES[target]
                 yield self.finding(
-                    qname(table), f"{table.name}.{col.name} is {bt} but every value lies in {mn}..{mx}; {target} holds them",
-                    severity="optimization", columns=[col.name],
-                    evidence=[Evidence("minimum", int(mn), prof.kind, None, prof.source),
-                              Evidence("maximum", int(mx), prof.kind, None, prof.source),
-                              Evidence("rows", prof.rows, prof.kind, "rows", prof.source)],
+                    qname(table),
+                    f"{table.name}.{col.name} is {bt} but every value lies in {mn}..{mx}; {target} holds them",
+                    severity="optimization",
+                    columns=[col.name],
+                    evidence=[
+                        Evidence("minimum", int(mn), prof.kind, None, prof.source),
+                        Evidence("maximum", int(mx), prof.kind, None, prof.source),
+                        Evidence("rows", prof.rows, prof.kind, "rows", prof.source),
+                    ],
                     fix=Fix([_alter_type(table, col.name, target)], safe=False, notes=[REWRITE_NOTE]),
                     impact=f"{saved} bytes per row before alignment padding",
-                    attrs={"kind": "int-range", "from": bt, "to": target, "bytes_per_row": saved})
+                    attrs={"kind": "int-range", "from": bt, "to": target, "bytes_per_row": saved},
+                )
                 return

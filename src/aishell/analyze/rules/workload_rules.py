@@ -26,12 +26,21 @@ def _workload(ctx: AnalysisContext):
 def _stmt_evidence(wl, statements) -> list[Evidence]:
     calls = sum(s.calls for s in statements)
     total = sum(s.total_ms for s in statements)
-    ev = [exact("calls", calls, "calls", "pg_stat_statements.calls"), wl.rate_evidence(calls),
-          exact("total_time_ms", round(total, 2), "ms", "pg_stat_statements.total_exec_time"),
-          exact("mean_time_ms", round(total / max(calls, 1), 3), "ms", "total_exec_time / calls")]
+    ev = [
+        exact("calls", calls, "calls", "pg_stat_statements.calls"),
+        wl.rate_evidence(calls),
+        exact("total_time_ms", round(total, 2), "ms", "pg_stat_statements.total_exec_time"),
+        exact("mean_time_ms", round(total / max(calls, 1), 3), "ms", "total_exec_time / calls"),
+    ]
     if wl.total_ms:
-        ev.append(exact("share_of_workload_time", round(100 * total / wl.total_ms, 1), "%",
-                        "of execution time of every parsed statement in this database"))
+        ev.append(
+            exact(
+                "share_of_workload_time",
+                round(100 * total / wl.total_ms, 1),
+                "%",
+                "of execution time of every parsed statement in this database",
+            )
+        )
     return ev
 
 
@@ -43,32 +52,57 @@ def _check(ctx: AnalysisContext, wl, p, table) -> tuple[list[Evidence], bool, li
         ctx.__dict__["hypopg"] = hypopg_available(ctx.session, ctx.stats.extensions)
     hypopg = ctx.__dict__["hypopg"] and p.method == "btree"
     st = max(p.statements, key=lambda s: s.total_ms)
-    plain = create_index_sql(table, p.columns, method=p.method, where=p.where, include=p.include,
-                             opclass=p.opclass, concurrently=False)
+    plain = create_index_sql(
+        table,
+        p.columns,
+        method=p.method,
+        where=p.where,
+        include=p.include,
+        opclass=p.opclass,
+        concurrently=False,
+    )
     notes = []
     chk = None
     if not hypopg and ctx.options.deep:
         try:
-            chk = _scratch(ctx).check(st.query, st.params, sorted(st.tables), (table.schema, table.name), plain)
+            chk = _scratch(ctx).check(
+                st.query, st.params, sorted(st.tables), (table.schema, table.name), plain
+            )
         except Exception as exc:  # the scratch server: say so and fall back to the estimate
-            notes.append(f"EXPLAIN on a scratch copy failed ({type(exc).__name__}: "
-                         f"{str(exc).splitlines()[0] if str(exc) else ''}); estimated instead")
+            notes.append(
+                f"EXPLAIN on a scratch copy failed ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else ''}); estimated instead"
+            )
     if chk is None:
         try:
             tst = ctx.stats.table(table.qualified_name)
-            chk = check_index(ctx.session, st.query, st.params, (table.schema, table.name), plain, hypopg,
-                              ctx.stats.rows(table.qualified_name), tst.get("relpages"), covering=bool(p.include))
+            chk = check_index(
+                ctx.session,
+                st.query,
+                st.params,
+                (table.schema, table.name),
+                plain,
+                hypopg,
+                ctx.stats.rows(table.qualified_name),
+                tst.get("relpages"),
+                covering=bool(p.include),
+            )
         except ProbeFailed as exc:
             return [], True, notes + [f"EXPLAIN of the statement failed ({exc}); the index is not verified"]
     used = set(filter(None, (wl.checked_with or "").split(", "))) | {chk.method}
     wl.checked_with = ", ".join(sorted(used))
-    src = ("EXPLAIN generic plan of the heaviest statement"
-           + (" on the scratch copy" if chk.method == "scratch" else " on the analysed database"))
+    src = "EXPLAIN generic plan of the heaviest statement" + (
+        " on the scratch copy" if chk.method == "scratch" else " on the analysed database"
+    )
     ev = [estimated("plan_cost_before", round(chk.cost_before, 2), "cost units", src)]
     if chk.cost_after is not None:
-        how = {"hypopg": "EXPLAIN with a hypothetical index (hypopg)",
-               "scratch": chk.note or "EXPLAIN on a scratch copy"}.get(
-            chk.method, "formula on the planner's row estimate; hypopg not installed, the planner was not asked")
+        how = {
+            "hypopg": "EXPLAIN with a hypothetical index (hypopg)",
+            "scratch": chk.note or "EXPLAIN on a scratch copy",
+        }.get(
+            chk.method,
+            "formula on the planner's row estimate; hypopg not installed, the planner was not asked",
+        )
         ev.append(estimated("plan_cost_after", round(chk.cost_after, 2), "cost units", how))
         if chk.cost_after > 0:
             ev.append(estimated("cost_ratio", round(chk.cost_before / chk.cost_after, 1), "×", how))
@@ -78,7 +112,9 @@ def _check(ctx: AnalysisContext, wl, p, table) -> tuple[list[Evidence], bool, li
     if chk.method == "estimate" and chk.cost_after is not None and chk.cost_after >= chk.cost_before:
         keep = False
     if chk.method in ("hypopg", "scratch"):
-        ev.append(exact("planner_uses_index", int(bool(chk.used)), None, f"{chk.method} plan: 1 = uses the index"))
+        ev.append(
+            exact("planner_uses_index", int(bool(chk.used)), None, f"{chk.method} plan: 1 = uses the index")
+        )
     return ev, keep, notes
 
 
@@ -123,23 +159,37 @@ class WorkloadMissingIndex(Rule):
             ev = _stmt_evidence(wl, p.statements)
             chk, keep, notes = _check(ctx, wl, p, table)
             if not keep:
-                ctx.notes.append(f"{self.id}: the planner would not use an index on {p.table}({', '.join(p.columns)}); "
-                                 "not proposed")
+                ctx.notes.append(
+                    f"{self.id}: the planner would not use an index on {p.table}({', '.join(p.columns)}); "
+                    "not proposed"
+                )
                 continue
             sql = create_index_sql(table, p.columns, where=p.where, include=p.include)
             cols = ", ".join(p.columns)
-            extra = (f" INCLUDE ({', '.join(p.include)})" if p.include else "") + (f" WHERE {p.where}" if p.where else "")
+            extra = (f" INCLUDE ({', '.join(p.include)})" if p.include else "") + (
+                f" WHERE {p.where}" if p.where else ""
+            )
             calls = sum(s.calls for s in p.statements)
             ratio = next((e.value for e in chk if e.name == "cost_ratio"), None)
             gain = f"; expected: planner cost {ratio}× lower (estimated)" if ratio and ratio > 1 else ""
             yield self.finding(
-                p.table, f"{len(p.statements)} statement(s), {calls:,} calls, filter {p.table} on ({cols}){extra} "
-                         f"without a fitting index",
-                columns=[c for c in p.columns if not c.startswith("(")], evidence=ev + chk,
-                fix=Fix([sql], safe=True, notes=notes + ["CONCURRENTLY: no write lock; run outside a transaction"]),
+                p.table,
+                f"{len(p.statements)} statement(s), {calls:,} calls, filter {p.table} on ({cols}){extra} "
+                f"without a fitting index",
+                columns=[c for c in p.columns if not c.startswith("(")],
+                evidence=ev + chk,
+                fix=Fix(
+                    [sql], safe=True, notes=notes + ["CONCURRENTLY: no write lock; run outside a transaction"]
+                ),
                 impact=f"Queries affected: {wl.per_hour(calls):,.1f} calls/hour{gain}",
-                attrs={"kind": p.kind, "index_columns": p.columns, "include": p.include, "where": p.where,
-                       "queries": [s.query for s in p.statements[:5]]})
+                attrs={
+                    "kind": p.kind,
+                    "index_columns": p.columns,
+                    "include": p.include,
+                    "where": p.where,
+                    "queries": [s.query for s in p.statements[:5]],
+                },
+            )
 
 
 class FullTextSearchOpportunity(Rule):
@@ -178,11 +228,14 @@ class FullTextSearchOpportunity(Rule):
             sql.append(create_index_sql(table, [col], name=name, method="gin", opclass="gin_trgm_ops"))
             calls = sum(s.calls for s in p.statements)
             yield self.finding(
-                p.table, f"{table.name}.{col} is searched with LIKE/ILIKE ({calls:,} calls) without a trigram index",
-                columns=[col], evidence=ev + chk,
+                p.table,
+                f"{table.name}.{col} is searched with LIKE/ILIKE ({calls:,} calls) without a trigram index",
+                columns=[col],
+                evidence=ev + chk,
                 fix=Fix(sql, safe=True, notes=notes + ["patterns shorter than 3 characters still scan"]),
                 impact=f"Queries affected: {wl.per_hour(calls):,.1f} calls/hour, each a full scan",
-                attrs={"queries": [s.query for s in p.statements[:5]]})
+                attrs={"queries": [s.query for s in p.statements[:5]]},
+            )
 
 
 class MaterializedViewOpportunity(Rule):
@@ -213,19 +266,30 @@ class MaterializedViewOpportunity(Rule):
             tables = sorted(st.tables)
             base = ctx.by_name[tables[0]]
             name = object_name("mv", base, [t.split(".", 1)[1] for t in tables[1:]], "summary")
-            notes = ["REFRESH MATERIALIZED VIEW CONCURRENTLY needs a unique index on the view",
-                     "decide how stale the results may be and schedule the refresh accordingly"]
+            notes = [
+                "REFRESH MATERIALIZED VIEW CONCURRENTLY needs a unique index on the view",
+                "decide how stale the results may be and schedule the refresh accordingly",
+            ]
             if st.params:
-                notes.insert(0, f"the statement takes {st.params} parameter(s): turn the filtered columns into "
-                                "GROUP BY columns of the view and filter the view instead")
+                notes.insert(
+                    0,
+                    f"the statement takes {st.params} parameter(s): turn the filtered columns into "
+                    "GROUP BY columns of the view and filter the view instead",
+                )
                 sql = []
             else:
-                sql = [f"CREATE MATERIALIZED VIEW {quote_ident(base.schema)}.{quote_ident(name)} AS {st.query};"]
+                sql = [
+                    f"CREATE MATERIALIZED VIEW {quote_ident(base.schema)}.{quote_ident(name)} AS {st.query};"
+                ]
             yield self.finding(
-                tables[0], f"aggregate over {', '.join(tables)} runs {st.calls:,} times at {st.mean_ms:,.1f} ms each",
-                columns=[], evidence=_stmt_evidence(wl, [st]), fix=Fix(sql, safe=True, notes=notes),
+                tables[0],
+                f"aggregate over {', '.join(tables)} runs {st.calls:,} times at {st.mean_ms:,.1f} ms each",
+                columns=[],
+                evidence=_stmt_evidence(wl, [st]),
+                fix=Fix(sql, safe=True, notes=notes),
                 impact=f"runs {wl.per_hour(st.calls):,.1f} times/hour",
-                attrs={"query": st.query, "tables": tables})
+                attrs={"query": st.query, "tables": tables},
+            )
 
 
 class PartitioningOpportunity(Rule):
@@ -268,32 +332,56 @@ class PartitioningOpportunity(Rule):
             ranged = {}
             if wl:
                 for c in cols:
-                    hits = [s for s in wl.statements if any(u.table == table.qualified_name and u.column == c.name
-                                                            and u.role in ("range", "sort") for u in s.uses)]
+                    hits = [
+                        s
+                        for s in wl.statements
+                        if any(
+                            u.table == table.qualified_name
+                            and u.column == c.name
+                            and u.role in ("range", "sort")
+                            for u in s.uses
+                        )
+                    ]
                     if hits:
                         ranged[c.name] = hits
-            pick = max(ranged, key=lambda c: sum(s.calls for s in ranged[c])) if ranged else next(
-                (c.name for c in cols if re.search(r"created|date|time|_at$", c.name)), cols[0].name)
-            ev = [estimated("rows", rows, "rows", "pg_class.reltuples"),
-                  exact("total_bytes", size, "bytes", "pg_total_relation_size")]
+            pick = (
+                max(ranged, key=lambda c: sum(s.calls for s in ranged[c]))
+                if ranged
+                else next(
+                    (c.name for c in cols if re.search(r"created|date|time|_at$", c.name)), cols[0].name
+                )
+            )
+            ev = [
+                estimated("rows", rows, "rows", "pg_class.reltuples"),
+                exact("total_bytes", size, "bytes", "pg_total_relation_size"),
+            ]
             try:
                 lo, hi = ctx.session.query(
                     f"SELECT min({quote_ident(pick)})::text, max({quote_ident(pick)})::text FROM {q(table)}",
-                    timeout_ms=ctx.options.timeout_ms)[0]
+                    timeout_ms=ctx.options.timeout_ms,
+                )[0]
                 ev += [exact("oldest", lo, None, f"min({pick})"), exact("newest", hi, None, f"max({pick})")]
             except ProbeFailed as exc:
                 ctx.notes.append(f"{self.id}: {qname(table)}: {exc}")
             if pick in ranged:
                 ev += _stmt_evidence(wl, ranged[pick])
             yield self.finding(
-                qname(table), f"{qname(table)} ({rows:,} rows, {human_bytes(size)}) could be RANGE-partitioned on {pick}",
-                columns=[pick], evidence=ev,
-                fix=Fix([], safe=False, notes=[
-                    f"create a new table PARTITION BY RANGE ({pick}) with monthly partitions, copy the rows in "
-                    "batches, then swap names; the primary key must include the partition column",
-                    "aishell schema migrate can plan it; test on a copy first"]),
+                qname(table),
+                f"{qname(table)} ({rows:,} rows, {human_bytes(size)}) could be RANGE-partitioned on {pick}",
+                columns=[pick],
+                evidence=ev,
+                fix=Fix(
+                    [],
+                    safe=False,
+                    notes=[
+                        f"create a new table PARTITION BY RANGE ({pick}) with monthly partitions, copy the rows in "
+                        "batches, then swap names; the primary key must include the partition column",
+                        "aishell schema migrate can plan it; test on a copy first",
+                    ],
+                ),
                 impact="queries on recent ranges would read only the matching partitions",
-                attrs={"workload_filtered": pick in ranged})
+                attrs={"workload_filtered": pick in ranged},
+            )
 
 
 class OverNormalization(Rule):
@@ -329,12 +417,23 @@ class OverNormalization(Rule):
             if share < ctx.t("over_normalization_join_share"):
                 continue
             yield self.finding(
-                qname(child), f"{child.qualified_name} is 1:1 with {parent.qualified_name} and "
-                              f"{share:.0%} of its reads join them",
-                columns=cols, evidence=[exact("calls_joined", calls_joined, "calls", "pg_stat_statements"),
-                                        exact("calls_reading_child", calls_all, "calls", "pg_stat_statements"),
-                                        exact("join_share", round(100 * share, 1), "%")],
-                fix=Fix([], safe=False, notes=[f"move the columns of {child.name} into {parent.name}, backfill, "
-                                               "switch reads, then drop the child table"]),
+                qname(child),
+                f"{child.qualified_name} is 1:1 with {parent.qualified_name} and "
+                f"{share:.0%} of its reads join them",
+                columns=cols,
+                evidence=[
+                    exact("calls_joined", calls_joined, "calls", "pg_stat_statements"),
+                    exact("calls_reading_child", calls_all, "calls", "pg_stat_statements"),
+                    exact("join_share", round(100 * share, 1), "%"),
+                ],
+                fix=Fix(
+                    [],
+                    safe=False,
+                    notes=[
+                        f"move the columns of {child.name} into {parent.name}, backfill, "
+                        "switch reads, then drop the child table"
+                    ],
+                ),
                 impact="every read pays a join",
-                attrs={"parent": parent.qualified_name})
+                attrs={"parent": parent.qualified_name},
+            )
