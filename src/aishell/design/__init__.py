@@ -131,6 +131,9 @@ def design(
     timings["parse"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     adv = advisor.decide(req, force_partition=extra["force_partition"])
+    if "uuid_keys" in req.features:
+        # "use UUIDs": the text asks for UUID keys
+        options = planner.PlanOptions(**{**vars(options or planner.PlanOptions()), "key_type": "uuid"})
     schema = planner.plan(req, options, adv.as_planner_input())
     if not schema.name:
         schema.name = req.domain or (patterns[0] if patterns else None)

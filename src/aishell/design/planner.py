@@ -1182,6 +1182,9 @@ class Planner:
                         where=partial["where"],
                         name=ident("idx", t.name, "unread") if "read_at" in partial["where"] else None,
                     )
+            for spec in (ent.arch.get("indexes") if ent.arch else None) or []:
+                if all(t.column(c) for c in spec["columns"]):
+                    self._add_index(t, list(spec["columns"]), spec["reason"])
             for col in (ent.arch.get("gin") if ent.arch else None) or []:
                 self._add_index(
                     t,
