@@ -78,6 +78,12 @@ def test_site_search_and_links(page, pagila_json, tmp_path, has_dot):
     page.fill("#search", "")
     assert len(_visible_rows(page)) == core
 
+    # Columns sort: by FKs in, most referenced first after a second click.
+    page.click("#table-list th >> text='FKs in'")
+    page.click("#table-list th >> text='FKs in'")
+    assert _visible_rows(page)[0] == "customer"
+    page.click("#table-list th >> text='Table'")
+    assert _visible_rows(page)[0] == "actor"
     # A link in the list leads to the table's page...
     page.click("#table-list a.table-link >> text='film'")
     assert page.url.endswith("/tables/public.film.html")

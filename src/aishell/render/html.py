@@ -228,6 +228,7 @@ def _table_doc(facts: SchemaFacts, t: Table, link: Callable[[str], str | None], 
         "search": f"{q} {t.name} {first}".lower(),
         "comment": t.comment, "first_line": first[:160], "kind": kind, "stats": table_stats(t),
         "rows": human_count(t.attrs.get("row_estimate")), "size": human_bytes(t.attrs.get("total_bytes")),
+        "rows_raw": _number(t.attrs.get("row_estimate")), "size_raw": _number(t.attrs.get("total_bytes")),
         "columns": columns, "pk": t.primary_key, "pk_name": t.primary_key_name,
         "fks_out": [{
             "name": fk.name, "columns": ", ".join(fk.columns), "ref": ref_name(fk), "href": link(ref_name(fk)),
@@ -243,6 +244,10 @@ def _table_doc(facts: SchemaFacts, t: Table, link: Callable[[str], str | None], 
                       "roles": ", ".join(p.roles), "using": p.using, "with_check": p.with_check}
                      for p in t.policies],
     }
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else -1.0
 
 
 def _objects(schema: Schema, link: Callable[[str], str | None]) -> dict[str, Any]:

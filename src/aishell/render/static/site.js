@@ -54,6 +54,32 @@
     apply();
   });
 
+  // Sortable columns: click a header with data-sort; click again to reverse.
+  Array.prototype.forEach.call(document.querySelectorAll("th[data-sort]"), function (th) {
+    th.style.cursor = "pointer";
+    th.addEventListener("click", function () {
+      var table = th.closest("table");
+      var body = table.tBodies[0];
+      var index = Array.prototype.indexOf.call(th.parentNode.children, th);
+      var numeric = th.getAttribute("data-sort") === "num";
+      var dir = th.getAttribute("data-dir") === "asc" ? -1 : 1;
+      Array.prototype.forEach.call(th.parentNode.children, function (h) { h.removeAttribute("data-dir"); });
+      th.setAttribute("data-dir", dir === 1 ? "asc" : "desc");
+      function key(row) {
+        var cell = row.children[index];
+        if (!numeric) { return norm(cell.textContent.replace("↳", "").trim()); }
+        var v = cell.getAttribute("data-v");
+        return parseFloat(v !== null ? v : cell.textContent.replace(/,/g, "")) || 0;
+      }
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) {
+        var ka = key(a), kb = key(b);
+        return (ka < kb ? -1 : ka > kb ? 1 : 0) * dir;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+
   // Zoom buttons for the ER diagram: the SVG keeps its own size in pt; we scale its CSS width.
   Array.prototype.forEach.call(document.querySelectorAll("p.zoom"), function (bar) {
     var box = document.getElementById(bar.getAttribute("data-for"));
