@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aishell.config import Config, design_path, load_config
 from aishell.dialects.postgres.connect import mask_url
@@ -163,8 +164,12 @@ def _first_psql_error(stderr: str) -> str:
     return lines[0] if lines else "psql failed"
 
 
-def load_schema(source: Source | str) -> Schema:
-    """Turn any SOURCE into a schema model."""
+def load_schema(source: Source | str, **inspect_options: Any) -> Schema:
+    """Turn any SOURCE into a schema model.
+
+    ``inspect_options`` (``schemas``, ``include_stats``, ``statement_timeout``) go to the PostgreSQL
+    inspector for live databases and ``.sql`` files; a model file is returned as it is.
+    """
     if isinstance(source, str):
         source = parse_source(source)
     if source.kind in ("json", "design"):
@@ -173,7 +178,7 @@ def load_schema(source: Source | str) -> Schema:
     with open_database(source) as conninfo:
         from aishell.dialects.postgres.inspect import inspect
 
-        schema = inspect(conninfo)
+        schema = inspect(conninfo, **inspect_options)
     if source.kind == "sql":
         schema.name = Path(source.text).stem
     elif schema.name is None:

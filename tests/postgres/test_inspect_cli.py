@@ -122,12 +122,22 @@ def test_conninfo_password_is_masked():
     assert "kvsecret77" not in err + r.stdout
 
 
-def test_schema_option(pg_server):
+def test_schema_option(pg_server, tmp_path):
     r = run_cli("schema", "inspect", str(OBJECTS / "tables.sql"), "--schema", "app", "--json")
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert [s["name"] for s in data["schemas"]] == ["app"]
     assert all(t["schema"] == "app" for t in data["tables"])
+    # The same option filters a model file.
+    full = run_cli("schema", "inspect", str(OBJECTS / "types.sql"), "--json")
+    model = tmp_path / "types.json"
+    model.write_text(full.stdout)
+    r = run_cli("schema", "inspect", str(model), "--schema", "inventory", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert [s["name"] for s in data["schemas"]] == ["inventory"]
+    assert [e["name"] for e in data["enums"]] == ["unit"] and [t["name"] for t in data["tables"]] == ["item"]
+    assert "no schema named 'nope'" in one_line_error(run_cli("schema", "inspect", str(model), "--schema", "nope"), 1)
     err = one_line_error(run_cli("schema", "inspect", str(OBJECTS / "core.sql"), "--schema", "nope"), 1)
     assert "no schema named 'nope'" in err
 

@@ -30,7 +30,7 @@ def inspect(source: str, schemas: tuple[str, ...], no_stats: bool, as_json: bool
 
     src = parse_source(source)
     if src.is_live or src.kind == "sql":
-        schema = _inspect_live(src, list(schemas) or None, include_stats=not no_stats)
+        schema = load_schema(src, schemas=list(schemas) or None, include_stats=not no_stats)
     else:
         schema = load_schema(src)
         if schemas:
@@ -150,21 +150,6 @@ def fast_dumps(schema) -> str:
         if gc_was_enabled:
             gc.enable()
     return "".join(parts)
-
-
-def _inspect_live(src, schemas: list[str] | None, *, include_stats: bool):
-    from pathlib import Path
-
-    from aishell.dialects.postgres.inspect import inspect as pg_inspect
-    from aishell.sources import open_database
-
-    with open_database(src) as conninfo:
-        schema = pg_inspect(conninfo, schemas=schemas, include_stats=include_stats)
-    if src.kind == "sql":
-        schema.name = Path(src.text).stem
-    elif schema.name is None:
-        schema.name = src.display
-    return schema
 
 
 def _filter_schemas(schema, names: set[str]) -> None:
