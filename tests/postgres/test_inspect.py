@@ -299,3 +299,35 @@ def test_check_expressions_match_pg_get_expr(pg_server, scratch_db):
     got.update({c.name: c.expression for d in m.domains for c in d.checks})
     assert got == {k: v for k, v in expected.items() if k in got}
     assert {"tricky_a_check", "tricky_b", "sku_not_blank", "account_balance_check", "x; check --"} <= set(got)
+
+
+def test_live_statistics(pg_server, scratch_db):
+    """Row estimates, sizes and scan counts land in attrs; --no-stats / include_stats=False leaves them out."""
+    import time as _time
+
+    import psycopg
+
+    with psycopg.connect(scratch_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE public.measure (id integer PRIMARY KEY, v text)")
+        conn.execute("INSERT INTO public.measure SELECT g, repeat('x', 50) FROM generate_series(1, 2000) g")
+        conn.execute("DELETE FROM public.measure WHERE id <= 100")
+        conn.execute("ANALYZE public.measure")
+        conn.execute("SET enable_seqscan = off")
+        conn.execute("SELECT v FROM public.measure WHERE id = 500").fetchall()
+        conn.execute("SELECT count(*) FROM public.measure WHERE id > 0").fetchall()
+        conn.execute("SELECT pg_stat_force_next_flush()")
+    deadline = _time.monotonic() + 10
+    while True:
+        t = inspect(scratch_db).table("measure")
+        if t.attrs.get("idx_scan", 0) >= 1 or _time.monotonic() > deadline:
+            break
+        _time.sleep(0.2)
+    a = t.attrs
+    assert a["row_estimate"] == 1900
+    assert a["table_bytes"] > 0 and a["index_bytes"] > 0
+    assert a["total_bytes"] == a["table_bytes"] + a["index_bytes"]
+    assert a["idx_scan"] >= 1 and a["seq_scan"] >= 0 and a["n_dead_tup"] >= 0
+    (pk,) = t.indexes
+    assert pk.attrs["bytes"] == a["index_bytes"] and pk.attrs["scans"] == a["idx_scan"]
+    bare = inspect(scratch_db, include_stats=False).table("measure")
+    assert bare.attrs == {} and bare.indexes[0].attrs == {}
