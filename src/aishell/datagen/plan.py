@@ -236,6 +236,7 @@ def _columns(p: TablePlan, ctx: Context, by_name: dict[str, TablePlan], existing
     p.filters = list(p.rules.unsupported)
     derived = set(p.rules.derived)
     partition = _partition_intervals(t)
+    _implicit_order(p, partition[0] if partition else None)
     for c in gen_cols:
         if c.name in fk_cols or c.name in deferred_cols or c.name in derived:
             continue
@@ -280,6 +281,30 @@ def _columns(p: TablePlan, ctx: Context, by_name: dict[str, TablePlan], existing
     p.binary = all(binary_ok(p.col(c)) for c in p.copy_cols)
     caps = [g.capacity for c, g in p.gens.items() if c in p.unique_cols and g.capacity is not None]
     p.capacity = min(caps) if caps else None
+
+
+_BEFORE = ("created_at", "inserted_at", "created_on", "creation_date", "create_date")
+_NOT_AFTER = ("expire", "expiry", "due", "scheduled", "start", "begin", "valid", "birth", "deadline", "until")
+
+
+def _implicit_order(p: TablePlan, partition_col: str | None) -> None:
+    """Realism, not a constraint: ``updated_at``, ``shipped_at``, ``last_login_at`` ... come after the
+    row's ``created_at`` (explicit CHECKs between columns were added already and come first)."""
+    first = next((c for c in p.cols if c.name.lower() in _BEFORE and c.base in ("timestamp", "timestamptz", "date")
+                  and not c.db_fills), None)
+    if first is None or first.name == partition_col:
+        return
+    explicit = {later for later, _op, _e in p.rules.order}
+    for c in p.cols:
+        n = c.name.lower()
+        if c is first or c.db_fills or c.base != first.base or c.name in explicit or c.name in p.unique_cols \
+                or c.name == partition_col or not (n.endswith(("_at", "_on")) or n == "last_update") \
+                or any(w in n for w in _NOT_AFTER) or c.name in p.rules.derived:
+            continue
+        r = p.rules.columns.get(c.name)
+        if r is not None and (r.lo is not None or r.hi is not None or r.choices is not None):
+            continue
+        p.rules.order.append((c.name, ">=", first.name))
 
 
 def _placeholder(c: ColInfo) -> Any:

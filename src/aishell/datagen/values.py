@@ -35,6 +35,21 @@ TEXT_ONLY = {"macaddr", "macaddr8", "tsvector", "vector", "halfvec", "money", "b
              "timetz", "int4range", "int8range", "numrange", "daterange", "tsrange", "tstzrange", "hstore",
              "ltree", "oid"}
 POOL = 256
+# Short vocabularies Faker has no provider for.
+_FIXED_POOLS = {
+    "carrier": ["UPS", "DHL", "FedEx", "USPS", "La Poste", "Royal Mail"],
+    "provider": ["stripe", "paypal", "adyen", "braintree"],
+    "payment_provider": ["stripe", "paypal", "adyen", "braintree"],
+    "payment_method": ["card", "paypal", "bank_transfer", "apple_pay"],
+    "method": ["card", "paypal", "bank_transfer", "apple_pay"],
+    "gender": ["female", "male", "non-binary"],
+    "priority": ["low", "normal", "high", "urgent"],
+    "channel": ["web", "mobile", "email", "store"],
+    "platform": ["ios", "android", "web"],
+    "device": ["desktop", "mobile", "tablet"],
+    "browser": ["Firefox", "Chrome", "Safari", "Edge"],
+    "plan": ["free", "starter", "pro", "enterprise"],
+}
 _PEOPLE = re.compile(r"(user|customer|employee|staff|person|people|member|author|student|patient|doctor|"
                      r"teacher|contact|driver|client|actor|player|agent|owner|manager)")
 
@@ -90,8 +105,11 @@ class Context:
             g.rnd.seed(f"{self.seed}/{table.name}/{name}")
             pool = []
             person = _PEOPLE.search(table.name.lower()) and name.lower() in ("name", "full_name", "display_name")
+            fixed = _FIXED_POOLS.get(name.lower())
             for i in range(POOL):
-                if person:
+                if fixed:
+                    v = fixed[i % len(fixed)]
+                elif person:
                     v = g.fake.name()
                 elif "countr" in table.name.lower() and name.lower() in ("name", "country"):
                     v = g.fake.country()
