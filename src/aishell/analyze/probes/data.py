@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from aishell.analyze.probes.session import ProbeFailed, ProbeSession
@@ -24,6 +25,7 @@ INT_TYPES = ("smallint", "integer", "bigint")
 TEXT_TYPES = ("text", "character varying", "character", "varchar", "char", "bpchar")
 
 
+@lru_cache(maxsize=4096)
 def base_type(type_text: str) -> str:
     """``character varying(255)`` -> ``character varying``; ``numeric(10,2)`` -> ``numeric``."""
     t = type_text.strip().lower()
