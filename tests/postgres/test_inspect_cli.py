@@ -102,6 +102,18 @@ def test_unknown_environment_suggests_the_close_name(tmp_path):
     assert "unknown environment 'stagging'" in err and "did you mean 'staging'" in err
 
 
+def test_unknown_name_that_is_no_database_either(tmp_path, pg_server):
+    (tmp_path / "aishell.toml").write_text('[environments]\nstaging = "postgresql://x@localhost/x"\n')
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(pg_server.conninfo())
+    env = {"PGHOST": str(params.get("host", "")), "PGUSER": str(params.get("user", "postgres"))}
+    if params.get("port"):
+        env["PGPORT"] = str(params["port"])
+    err = one_line_error(run_cli("schema", "inspect", "productionx", cwd=tmp_path, env=env), 4)
+    assert "productionx" in err and "not an environment" in err and "staging" in err
+
+
 def test_environment_url_password_is_masked(tmp_path):
     (tmp_path / "aishell.toml").write_text(
         '[environments]\nstaging = "postgresql://app:envsecret99@127.0.0.1:1/app"\n')

@@ -26,11 +26,15 @@ def inspect(source: str, schemas: tuple[str, ...], no_stats: bool, as_json: bool
       aishell schema inspect schema.sql --json > model.json
       aishell schema inspect staging --schema billing
     """
+    from aishell.errors import ConnectError
     from aishell.sources import load_schema, parse_source
 
     src = parse_source(source)
     if src.is_live or src.kind == "sql":
-        schema = load_schema(src, schemas=list(schemas) or None, include_stats=not no_stats)
+        try:
+            schema = load_schema(src, schemas=list(schemas) or None, include_stats=not no_stats)
+        except ConnectError as exc:
+            raise _explain_bare_name(src, exc) from None
     else:
         schema = load_schema(src)
         if schemas:
@@ -150,6 +154,20 @@ def fast_dumps(schema) -> str:
         if gc_was_enabled:
             gc.enable()
     return "".join(parts)
+
+
+def _explain_bare_name(src, exc):
+    """A bare word that names no database may have been meant as an environment: say which exist."""
+    from aishell.config import load_config
+    from aishell.errors import ConnectError
+
+    if src.kind != "dbname":
+        return exc
+    config = load_config()
+    if not config.environments:
+        return exc
+    names = ", ".join(sorted(config.environments))
+    return ConnectError(f"{exc.message} ({src.text!r} is not an environment in {config.path} either: {names})")
 
 
 def _filter_schemas(schema, names: set[str]) -> None:
