@@ -366,9 +366,10 @@ class _Gen:
         for fk in self_fk:
             col = quote_ident(fk.columns[0])
             tbl = qualify(t.schema, t.name)
+            first = f"(SELECT id FROM {tbl} ORDER BY id LIMIT 1)"
             out.append(
-                f"UPDATE {tbl} SET {col} = (SELECT min(id) FROM {tbl}) "
-                f"WHERE id <> (SELECT min(id) FROM {tbl}) AND id % 3 = 0;"
+                f"UPDATE {tbl} SET {col} = {first} "
+                f"WHERE id IN (SELECT id FROM {tbl} ORDER BY id OFFSET 1 LIMIT {max(1, self.rows // 3)});"
             )
         return out
 
