@@ -141,3 +141,27 @@ def test_thresholds_from_aishell_toml(planted_db, tmp_path):
     (tmp_path / "aishell.toml").write_text("[analyze.thresholds]\nno_such_threshold = 1\n")
     bad = run_cli("schema", "analyze", planted_db, "--json", cwd=tmp_path)
     assert bad.returncode == 1 and "unknown threshold 'no_such_threshold'" in bad.stderr
+
+
+def test_progress_bar_on_a_terminal_only(planted_db, tmp_path):
+    """On a TTY the progress bar goes to stderr; the report on stdout is unchanged; piped, no bar."""
+    import shutil
+    import subprocess
+    import sys
+
+    import pytest
+
+    if shutil.which("script") is None:
+        pytest.skip("util-linux script(1) is needed to give the command a terminal")
+    out = tmp_path / "report.txt"
+    cmd = (
+        f"{sys.executable} -m aishell.cli.main schema analyze '{planted_db}' --rule missing-fk-index > {out}"
+    )
+    tty = subprocess.run(
+        ["script", "-qec", cmd, str(tmp_path / "typescript")], capture_output=True, text=True, timeout=120
+    )
+    assert tty.returncode == 0, tty.stdout + tty.stderr
+    assert "Analyzing" in (tmp_path / "typescript").read_text(errors="replace")
+    assert "Missing Foreign Key Indexes" in out.read_text()
+    piped = run_cli("schema", "analyze", planted_db, "--rule", "missing-fk-index")
+    assert "Analyzing" not in piped.stderr

@@ -94,6 +94,11 @@ def statistics(ctx: AnalysisContext, report: Report) -> dict[str, Any]:
             "kind": "exact",
         },
     }
+    if "workload-missing-index" in report.rules_run:
+        out["index_proposals"] = {
+            "value": sum(1 for f in report.findings if f.rule == "workload-missing-index"),
+            "kind": "exact",
+        }
     if "missing-fk-index" in report.rules_run:
         missing_fk = sum(1 for f in report.findings if f.rule == "missing-fk-index")
         out["missing_fk_indexes"] = {"value": missing_fk, "kind": "exact"}

@@ -328,6 +328,7 @@ def render_report(report, normalization_only: bool = False) -> None:
         ("total_rows", "Total rows"),
         ("indexes", "Indexes"),
         ("missing_fk_indexes", "Missing FK indexes"),
+        ("index_proposals", "Indexes the workload needs"),
         ("constraints", "Constraints"),
         ("foreign_keys", "Foreign keys"),
         ("views", "Views"),
