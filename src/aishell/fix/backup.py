@@ -1,0 +1,128 @@
+"""The backup before applying, and the scratch copy the plan is rehearsed on.
+
+Both use pg_dump of the server's own major version (the embedded 18's binaries for 18,
+``/usr/lib/postgresql/<major>/bin``, else ``PATH``: ``PgServer.bin``).
+
+The backup is one plain SQL file: the schema of the whole database (so it restores into an empty
+database with ``psql -f``) and the data of every table a step could change (a DROP COLUMN, a type
+change, VACUUM FULL), plus the tables those reference through foreign keys so the restore satisfies
+them. Data of tables only indexed or constrained is left out: those steps cannot change a row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from aishell.dialects.postgres.server import ExternalServer
+from aishell.errors import SandboxError, UserError
+
+
+class _Target(ExternalServer):
+    """The user's database as a server whose major version we already know (no extra connection)."""
+
+    def __init__(self, conninfo: str, major: int):
+        super().__init__(conninfo)
+        self._major = major
+
+    def server_major(self) -> int:
+        return self._major
+
+
+def client_bin(conninfo: str, major: int, name: str) -> Path:
+    return _Target(conninfo, major).bin(name)
+
+
+def _pattern(schema: str, name: str) -> str:
+    return '"' + schema.replace('"', '""') + '"."' + name.replace('"', '""') + '"'
+
+
+def data_closure(conn: Any, tables: list[str]) -> list[tuple[str, str]]:
+    """``tables`` and every table they reference through foreign keys, transitively."""
+    if not tables:
+        return []
+    rels = [_pattern(*t.split(".", 1)) for t in tables]
+    rows = conn.execute(
+        """
+        WITH RECURSIVE r(oid) AS (
+            SELECT to_regclass(x) FROM unnest(%s::text[]) x WHERE to_regclass(x) IS NOT NULL
+            UNION
+            SELECT c.confrelid FROM pg_constraint c JOIN r ON c.conrelid = r.oid WHERE c.contype = 'f')
+        SELECT n.nspname, cl.relname FROM r JOIN pg_class cl ON cl.oid = r.oid
+        JOIN pg_namespace n ON n.oid = cl.relnamespace ORDER BY 1, 2
+        """, (rels,)).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def default_backup_path(backup_dir: Path | None, dbname: str) -> Path:
+    stamp = _dt.datetime.now().strftime("%Y%m%d_%H%M%S")
+    base = backup_dir if backup_dir is not None else Path("aishell") / "backups"
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", dbname) or "database"
+    path = base / f"{safe}_{stamp}.sql"
+    n = 1
+    while path.exists():
+        n += 1
+        path = base / f"{safe}_{stamp}_{n}.sql"
+    return path
+
+
+def write_backup(conn: Any, conninfo: str, major: int, path: Path, data_tables: list[str], *,
+                 timeout: float = 3600) -> dict[str, Any]:
+    """pg_dump the schema of the database and the data of ``data_tables`` (with their FK parents)."""
+    closure = data_closure(conn, data_tables)
+    keep = set(closure)
+    every = conn.execute(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "AND n.nspname NOT LIKE 'pg\\_%%' ORDER BY 1, 2").fetchall()
+    pg_dump = client_bin(conninfo, major, "pg_dump")
+    args = [str(pg_dump), "--no-password", "--format=plain"]
+    if not keep:
+        args.append("--schema-only")
+    else:
+        args += [f"--exclude-table-data={_pattern(s, n)}" for s, n in every if (s, n) not in keep]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--backup-dir {path.parent}: cannot create it ({exc.strerror})") from None
+    try:
+        with open(path, "wb") as out:
+            proc = subprocess.run([*args, "-d", conninfo], stdout=out, stderr=subprocess.PIPE,
+                                  timeout=timeout, check=False)
+    except OSError as exc:
+        raise UserError(f"backup {path}: cannot write it ({exc.strerror})") from None
+    if proc.returncode != 0:
+        path.unlink(missing_ok=True)
+        err = proc.stderr.decode(errors="replace").strip().splitlines()
+        from aishell.dialects.postgres.connect import mask_url
+
+        raise SandboxError(f"backup failed, nothing was applied: pg_dump: {mask_url(err[0] if err else '?')}")
+    return {"path": str(path), "bytes": path.stat().st_size, "pg_dump": str(pg_dump),
+            "data_of": [f"{s}.{n}" for s, n in closure], "schema": "whole database"}
+
+
+@contextlib.contextmanager
+def scratch_copy(conninfo: str, major: int, *, timeout: float = 600) -> Iterator[str]:
+    """A throwaway database on the scratch server holding the schema (no rows) of ``conninfo``."""
+    from aishell.dialects.postgres.server import scratch_server
+    from aishell.sources import run_sql_text
+
+    pg_dump = client_bin(conninfo, major, "pg_dump")
+    proc = subprocess.run([str(pg_dump), "--no-password", "--schema-only", "--no-owner", "--no-privileges",
+                           "-d", conninfo], capture_output=True, timeout=timeout, check=False)
+    if proc.returncode != 0:
+        err = proc.stderr.decode(errors="replace").strip().splitlines()
+        raise SandboxError(f"dry run: pg_dump of the schema failed: {err[0] if err else '?'}")
+    server = scratch_server()
+    with server.temporary_database(prefix="aishell_fix_") as scratch:
+        try:
+            run_sql_text(scratch, proc.stdout.decode(), server.bin("psql"), label="scratch copy of the schema")
+        except UserError as exc:
+            raise UserError(f"dry run: cannot build a scratch copy of the schema ({exc}); "
+                            "nothing was applied") from None
+        yield scratch

@@ -1,0 +1,171 @@
+"""Running steps: per-statement timeouts, CONCURRENTLY outside transactions, undo on failure.
+
+Every statement runs in autocommit under ``SET lock_timeout`` and ``statement_timeout`` (a fix that
+wrapped its statements in BEGIN ... COMMIT runs them in one transaction). When a statement of a step
+fails, the statements of that step that already ran are undone (DROP the constraint or index it added,
+DROP NOT NULL), so a step applies fully or leaves nothing behind; the next steps still run. A failed
+CREATE INDEX CONCURRENTLY leaves an INVALID index: it is dropped. Rows that violate a new constraint
+make the step *skipped*, with their exact count, not *failed*.
+
+This differs from ``aishell.migrate.execute`` on purpose: a migration stops at its first error, while
+fixes are independent of each other and one bad row set must not hold back the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aishell.dialects.postgres.quote import qualify
+from aishell.fix.classify import Statement
+from aishell.fix.plan import Step
+
+VIOLATION_STATES = {"23514", "23505", "23502", "23503"}  # check, unique, not null, foreign key
+LOCK_TIMEOUT_STATE = "55P03"
+CANCELED_STATE = "57014"
+
+
+@dataclass
+class StepResult:
+    step: int
+    status: str  # applied | skipped | failed
+    seconds: float = 0.0
+    reason: str | None = None
+    violating_rows: int | None = None
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    undone: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"step": self.step, "status": self.status, "seconds": round(self.seconds, 3),
+                             "reason": self.reason, "statements": self.statements}
+        if self.violating_rows is not None:
+            d["violating_rows"] = self.violating_rows
+        if self.undone:
+            d["undone"] = self.undone
+        return d
+
+
+def pg_error(exc: Exception) -> tuple[str | None, str]:
+    diag = getattr(exc, "diag", None)
+    state = getattr(exc, "sqlstate", None)
+    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if diag is not None and getattr(diag, "message_primary", None):
+        msg = diag.message_primary
+        if diag.message_detail:
+            msg += f" ({diag.message_detail})"
+    return state, msg
+
+
+def apply_steps(conninfo: str, steps: list[Step], *, lock_timeout: str, statement_timeout: str,
+                skip: dict[int, tuple[str, int | None]] | None = None,
+                on_step: Callable[[Step, StepResult, int, int], None] | None = None) -> dict[int, StepResult]:
+    """Run ``steps`` in order on ``conninfo``; ``skip`` maps step numbers to (reason, violating rows)."""
+    from aishell.dialects.postgres.connect import connect
+
+    skip = skip or {}
+    results: dict[int, StepResult] = {}
+    total = len(steps)
+    with connect(conninfo, autocommit=True) as conn:
+        conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
+                     (lock_timeout, statement_timeout))
+        for i, step in enumerate(steps, 1):
+            if step.number in skip:
+                reason, count = skip[step.number]
+                res = StepResult(step.number, "skipped", reason=reason, violating_rows=count)
+            elif step.covered_by and results.get(step.covered_by) and \
+                    results[step.covered_by].status == "applied":
+                res = StepResult(step.number, "skipped",
+                                 reason=f"covered by the key added in step {step.covered_by}, which leads "
+                                        f"with ({', '.join(step.columns)})")
+            else:
+                res = _run_step(conn, step, lock_timeout)
+            results[step.number] = res
+            if on_step:
+                on_step(step, res, i, total)
+    return results
+
+
+def _run_step(conn: Any, step: Step, lock_timeout: str) -> StepResult:
+    res = StepResult(step.number, "applied")
+    t0 = time.perf_counter()
+    done: list[Statement] = []
+    try:
+        if step.atomic:
+            with conn.transaction():
+                for s in step.statements:
+                    _one(conn, s, res)
+                    done.append(s)
+        else:
+            for s in step.statements:
+                _one(conn, s, res)
+                done.append(s)
+    except Exception as exc:  # noqa: BLE001 - every database error ends the step the same way
+        import psycopg
+
+        if not isinstance(exc, psycopg.Error):
+            raise
+        failed = step.statements[len(done)] if len(done) < len(step.statements) else None
+        state, msg = pg_error(exc)
+        if failed is not None and failed.kind == "create-index" and not failed.transactional:
+            _drop_invalid(conn, failed, res)
+        if not step.atomic:
+            _undo(conn, done, res)
+        if state in VIOLATION_STATES:
+            from aishell.fix.checks import violations
+
+            found = None
+            try:
+                found = violations(conn, step)
+            except Exception:  # noqa: BLE001 - the count is a courtesy; the error says enough
+                pass
+            res.status = "skipped"
+            res.violating_rows = found[0] if found else None
+            res.reason = f"{found[0]:,} {found[1]}" if found else f"existing rows violate it: {msg}"
+        elif state == LOCK_TIMEOUT_STATE:
+            res.status = "failed"
+            res.reason = (f"lock_timeout ({lock_timeout}) reached waiting for a lock on {step.table}: another "
+                          "session holds it; nothing of this step remains, run fix again later")
+        elif state == CANCELED_STATE:
+            res.status = "failed"
+            res.reason = f"statement_timeout reached: {msg}; nothing of this step remains"
+        else:
+            res.status = "failed"
+            res.reason = msg
+    res.seconds = time.perf_counter() - t0
+    return res
+
+
+def _one(conn: Any, s: Statement, res: StepResult) -> None:
+    if s.kind == "create-index" and not s.transactional:
+        _drop_invalid(conn, s, res, before=True)
+    t = time.perf_counter()
+    conn.execute(s.sql)
+    res.statements.append({"sql": s.sql, "seconds": round(time.perf_counter() - t, 4)})
+
+
+def _drop_invalid(conn: Any, s: Statement, res: StepResult, *, before: bool = False) -> None:
+    """Drop an INVALID index of this name: left by a failed CONCURRENTLY build (now, or an earlier run)."""
+    if not s.name:
+        return
+    row = conn.execute(
+        "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s AND n.nspname = %s",
+        (s.name, s.schema or "public")).fetchone()
+    if row and row[0]:
+        sql = f"DROP INDEX CONCURRENTLY IF EXISTS {qualify(s.schema, s.name)};"
+        conn.execute(sql)
+        res.undone.append(sql + (" (an INVALID leftover of an earlier build)" if before else
+                                 " (the INVALID index the failed build left)"))
+
+
+def _undo(conn: Any, done: list[Statement], res: StepResult) -> None:
+    for s in reversed(done):
+        if not s.inverse:
+            continue
+        try:
+            conn.execute(s.inverse)
+            res.undone.append(s.inverse)
+        except Exception as exc:  # noqa: BLE001 - report it, keep undoing the rest
+            res.undone.append(f"{s.inverse} -- failed: {pg_error(exc)[1]}")
