@@ -77,6 +77,7 @@ class ErEdge:
     identifying: bool = False  # FK columns are part of the child's key
     kind: str = "fk"  # fk | m2m
     label: str = ""
+    minlen: int = 1  # dot rank distance; >1 staggers the boxes of a wide star
 
 
 @dataclass
@@ -656,7 +657,8 @@ def _dot_edge(e: ErEdge, ports: dict[str, dict[str, str]]) -> str:
     head = "teeodot" if e.one_to_one else "crowodot"
     tail = "teeodot" if e.optional else "teetee"
     tip = f"{e.name}: {e.child}({', '.join(e.child_columns)}) → {e.parent}({', '.join(e.parent_columns)})"
-    return f"{src} -> {dst} [dir=both, arrowtail={tail}, arrowhead={head}, tooltip={_q(tip)}];"
+    extra = f", minlen={e.minlen}" if e.minlen > 1 else ""
+    return f"{src} -> {dst} [dir=both, arrowtail={tail}, arrowhead={head}, tooltip={_q(tip)}{extra}];"
 
 
 # -- Graphviz, SVG and PNG ------------------------------------------------------------------------
@@ -722,6 +724,17 @@ def _dot_batch(dot: str, sources: list[str], timeout: float) -> list[str]:
     if len(parts) != len(sources):
         raise AishellError(f"graphviz dot returned {len(parts)} drawings for {len(sources)} graphs")
     return parts
+
+
+def stagger(g: ErGraph, focus: str, per_column: int = 5) -> None:
+    """Spread the tables around ``focus`` over several columns (as Graphviz's unflatten does), so
+    a table with many neighbours is not drawn as one very tall column."""
+    for side in ("child", "parent"):
+        edges = [e for e in g.edges if getattr(e, "parent" if side == "child" else "child") == focus
+                 and getattr(e, side) != focus]
+        columns = -(-len(edges) // per_column)
+        for i, e in enumerate(edges):
+            e.minlen = 1 + i % columns if columns > 1 else 1
 
 
 def to_svg(g: ErGraph) -> str:

@@ -92,6 +92,10 @@ def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: D
                                    columns="keys" if len(near) > 7 else "all", clusters="none",
                                    partitions=True, href=lambda other: f"{slug(other)}.html")
                 ng.title = q
+                if len(ng.tables) > 6:
+                    # A busy neighbourhood reads better as a star: only the keys of this table.
+                    ng.edges = [e for e in ng.edges if q in (e.child, e.parent)]
+                    erd.stagger(ng, q)
                 keys.append(q)
                 sources.append(erd.to_dot(ng))
         svgs = erd.dot_to_svgs(sources)
