@@ -67,6 +67,14 @@ def test_ddl_and_sample_data_load(designed, any_server):
                         base = [t for t in d.schema.tables if not t.partition_of]
                         first = base[0].name
                         assert conn.execute(f'SELECT count(*) FROM public."{first}"').fetchone()[0] >= 4
+                        for v in d.schema.views:
+                            if v.materialized:  # the unique index makes a concurrent refresh possible
+                                conn.execute(f'REFRESH MATERIALIZED VIEW CONCURRENTLY public."{v.name}"')
+                        for f in d.schema.functions:
+                            if f.name.startswith("create_") and f.name.endswith("_partitions"):
+                                assert conn.execute(f"SELECT public.{f.name}(4)").fetchone()[0] >= 1
+                            if f.name.startswith("drop_old_"):
+                                conn.execute(f"SELECT public.{f.name}('10 years'::interval)")
                         raise psycopg.Rollback()
                 except psycopg.Error as exc:  # pragma: no cover - the message names the design
                     pytest.fail(f"{name}: {exc}")

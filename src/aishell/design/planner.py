@@ -1692,7 +1692,8 @@ class Planner:
                     "        CONTINUE WHEN r.bound = 'DEFAULT';\n"
                     "        upper_bound := substring(r.bound FROM 'TO \\(''([^'']+)''\\)')::timestamptz;\n"
                     "        IF upper_bound <= now() - keep THEN\n"
-                    "            EXECUTE format('DROP TABLE %s', r.part);\n            dropped := dropped + 1;\n"
+                    f"            EXECUTE format('ALTER TABLE public.{t.name} DETACH PARTITION %s', r.part);\n"
+                "            EXECUTE format('DROP TABLE %s', r.part);\n            dropped := dropped + 1;\n"
                     "        END IF;\n    END LOOP;\n    RETURN dropped;\nEND;\n$function$\n"
                 ),
                 comment=f"Retention: drops monthly partitions of {t.name} older than keep",
