@@ -118,6 +118,11 @@ CREATE TABLE edge.x3 (id int PRIMARY KEY, x int REFERENCES edge.x2);
 ALTER TABLE edge.x1 ADD FOREIGN KEY (y) REFERENCES edge.x3;
 CREATE TABLE edge.par (id int, CONSTRAINT par_chk CHECK (id > 0) NO INHERIT);
 CREATE TABLE edge.kid () INHERITS (edge.par);
+
+-- Collations whose names hold a dot.
+CREATE TABLE edge.tc (a text COLLATE "C.utf8", c text COLLATE "C");
+CREATE DOMAIN edge.dc AS text COLLATE "C.utf8";
+CREATE TYPE edge.ct AS (x text COLLATE "C.utf8");
 """
 
 

@@ -414,6 +414,18 @@ class PostgresGenerator:
             return sch, name
         return default_schema, text
 
+    def _collation_sql(self, text: str) -> str:
+        """A collation as inspect writes it (``schema.name``, or bare when in pg_catalog; names such as
+        ``en_US.utf8`` hold dots) or as a design does (``C``, ``"de_DE"``)."""
+        text = text.strip()
+        if '"' in text:
+            return text
+        known = {n.name for n in self.schema.schemas} | {t.schema for t in self.schema.tables} | {"pg_catalog"}
+        for sch in sorted(known, key=len, reverse=True):
+            if text.startswith(sch + "."):
+                return qualify(sch, text[len(sch) + 1:])
+        return quote_ident(text)
+
     def _owned_by(self, text: str) -> tuple[Table, Column] | None:
         """The (table, column) of ``schema.table.column`` written unquoted (names may hold dots)."""
         pos = text.find(".")
@@ -633,7 +645,7 @@ class PostgresGenerator:
     def domain_sql(self, d: Domain) -> str:
         parts = [f"CREATE DOMAIN {qualify(d.schema, d.name)} AS {self._type_sql(d.type)}"]
         if d.collation:
-            parts.append(f"COLLATE {_sql_name(d.collation)}")
+            parts.append(f"COLLATE {self._collation_sql(d.collation)}")
         if d.default is not None:
             parts.append(f"DEFAULT {d.default}")
         if d.not_null:
@@ -655,7 +667,7 @@ class PostgresGenerator:
     def composite_sql(self, c: CompositeType) -> str:
         attrs = ",\n    ".join(
             f"{quote_ident(a.name)} {self._type_sql(a.type)}"
-            + (f" COLLATE {_sql_name(a.collation)}" if a.collation else "")
+            + (f" COLLATE {self._collation_sql(a.collation)}" if a.collation else "")
             for a in c.attributes
         )
         body = f"\n    {attrs}\n" if attrs else ""
@@ -858,7 +870,7 @@ class PostgresGenerator:
     def column_sql(self, t: Table, c: Column, *, nn_name: str | None = None) -> str:
         parts = [quote_ident(c.name), self._type_sql(c.type)]
         if c.collation:
-            parts.append(f"COLLATE {_sql_name(c.collation)}")
+            parts.append(f"COLLATE {self._collation_sql(c.collation)}")
         if c.attrs.get("compression"):
             parts.append(f"COMPRESSION {quote_ident(str(c.attrs['compression']))}")
         if c.generated:
