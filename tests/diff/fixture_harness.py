@@ -83,13 +83,20 @@ def run_case(server, conninfo: str, case: str, *, dump_down: bool = True) -> Cas
     renames = []
     if (d / "renames.txt").exists():
         renames = [x.strip() for x in (d / "renames.txt").read_text().splitlines() if x.strip()]
+    return run_pair(server, conninfo, (d / "a.sql").read_text(), (d / "b.sql").read_text(), renames,
+                    dump_down=dump_down, label=case)
+
+
+def run_pair(server, conninfo: str, a_sql: str, b_sql: str, renames: list[str] | None = None, *,
+             dump_down: bool = True, label: str = "case") -> CaseResult:
+    renames = renames or []
     psql = server.bin("psql")
     res = CaseResult()
-    run_sql_text(conninfo, (d / "b.sql").read_text(), psql, label=f"{case}/b.sql")
+    run_sql_text(conninfo, b_sql, psql, label=f"{label}/b.sql")
     b_model = inspect(conninfo)
     b_dump = normalise(dump_schema(server, conninfo))
     reset_database(conninfo)
-    run_sql_text(conninfo, (d / "a.sql").read_text(), psql, label=f"{case}/a.sql")
+    run_sql_text(conninfo, a_sql, psql, label=f"{label}/a.sql")
     a_model = inspect(conninfo)
     a_dump = normalise(dump_schema(server, conninfo)) if dump_down else ""
 

@@ -29,7 +29,7 @@ from aishell.model.graph import creation_order
 
 # Phases, in execution order.
 PRE, DROP_VIEWS, DROP_TRIGGERS, DROP_FKS, DROP_CONSTRAINTS, TYPES, FUNCTIONS, RENAMES, TABLES, COLUMNS, \
-    ATTACH, INDEXES, CONSTRAINTS, FKS, DROP_TABLES, DROP_OBJECTS, VIEWS, TRIGGERS, COMMENTS = range(19)
+    LATE_FUNCTIONS, ATTACH, INDEXES, CONSTRAINTS, FKS, DROP_TABLES, DROP_OBJECTS, VIEWS, TRIGGERS, COMMENTS = range(20)
 
 DEFAULT_LOCK_TIMEOUT = "5s"
 DEFAULT_STATEMENT_TIMEOUT = "60s"
@@ -577,18 +577,25 @@ class _Planner:
                           f"type {c.name}: {name} type")
 
     def functions(self) -> None:
+        late_b = _late_functions(self.b)
+        self.late_a = _late_functions(self.a)
+
+        def phase(f) -> int:
+            # A routine taking or returning a table's row type can only exist once the table does.
+            return LATE_FUNCTIONS if f.signature in late_b else FUNCTIONS
+
         for c in self.recreated_functions:
             kind = r.function_kind_sql(c.old)
             self.emit(DROP_VIEWS, f"DROP {kind} {function_sql_name(c.old)}",
                       f"recreate {kind.lower()} {c.old.signature} (its signature or return type changes)")
-            self.emit(FUNCTIONS, r.function_sql(c.new), f"create {kind.lower()} {c.new.signature}")
+            self.emit(phase(c.new), r.function_sql(c.new), f"create {kind.lower()} {c.new.signature}")
             self.function_extras(c.new)
         for c in self.of(ch.AlterFunction):
             if c in self.recreated_functions:
                 continue
-            self.emit(FUNCTIONS, r.function_sql(c.new), f"replace {r.function_kind_sql(c.new).lower()} {c.new.signature}")
+            self.emit(phase(c.new), r.function_sql(c.new), f"replace {r.function_kind_sql(c.new).lower()} {c.new.signature}")
         for c in sorted(self.of(ch.AddFunction), key=lambda c: c.new.kind == "aggregate"):
-            self.emit(FUNCTIONS, r.function_sql(c.new), f"add {r.function_kind_sql(c.new).lower()} {c.new.signature}")
+            self.emit(phase(c.new), r.function_sql(c.new), f"add {r.function_kind_sql(c.new).lower()} {c.new.signature}")
             self.function_extras(c.new)
 
     def function_extras(self, f) -> None:
@@ -997,7 +1004,9 @@ class _Planner:
                       [hz.info("sequence", "its current value is lost")])
         for c in sorted(self.of(ch.DropFunction), key=lambda c: c.old.kind != "aggregate"):
             kind = r.function_kind_sql(c.old)
-            self.emit(DROP_OBJECTS, f"DROP {kind} {function_sql_name(c.old)}", f"drop {kind.lower()} {c.old.signature}")
+            # One using a table's row type goes before the table does.
+            phase = DROP_VIEWS if c.old.signature in self.late_a else DROP_OBJECTS
+            self.emit(phase, f"DROP {kind} {function_sql_name(c.old)}", f"drop {kind.lower()} {c.old.signature}")
         for c in self.of(ch.DropDomain):
             self.emit(DROP_OBJECTS, f"DROP DOMAIN {r.qname(c.old)}", f"drop domain {c.name}")
         for c in self.of(ch.DropCompositeType):
@@ -1163,3 +1172,20 @@ def _redefined(c: Change) -> bool:
     # Un-validating (a NOT VALID constraint wanted where a validated one is) also means DROP + ADD.
     return (constraint_key(c.old) != constraint_key(c.new) or c.old.kind != c.new.kind
             or (c.old.valid and not c.new.valid))
+
+
+def _late_functions(schema: Schema) -> set[str]:
+    """Signatures of routines whose arguments or result use a table's or view's row type (and the
+    aggregates built on them): they are created after tables and dropped before them."""
+    relations = {f"{t.schema}.{t.name}" for t in schema.tables} | {f"{v.schema}.{v.name}" for v in schema.views}
+    relations |= {n.split(".", 1)[1] for n in relations if n.startswith("public.")}
+    late: set[str] = set()
+    for f in schema.functions:
+        words = set(re.findall(r'[\w."$]+', f"{f.returns or ''} {f.arguments or ''}".replace('"', "")))
+        words |= {w.removesuffix("[]") for w in words}
+        if words & relations:
+            late.add(f.signature)
+    for f in schema.functions:
+        if f.kind == "aggregate" and set(f.depends_on) & late:
+            late.add(f.signature)
+    return late
