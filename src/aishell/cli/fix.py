@@ -91,8 +91,8 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
     prios = _priorities(priority)
     for r in (*rules, *allow):
         get_rule(r)
-    from aishell.cli.analyze import _config_thresholds
     from aishell.analyze import AnalyzeOptions
+    from aishell.cli.analyze import _config_thresholds
 
     aopts = AnalyzeOptions(thresholds=_config_thresholds())
     opts = FixOptions(priorities=prios, rules=list(dict.fromkeys(rules)), allow=list(dict.fromkeys(allow)),

@@ -95,7 +95,7 @@ def _expr(node: Any) -> str:
     return RawStream()(node)
 
 
-def _fill(s: Statement, st: Any) -> None:  # noqa: C901 - one branch per statement type
+def _fill(s: Statement, st: Any) -> None:
     from pglast import enums
 
     t = type(st).__name__

@@ -13,6 +13,7 @@ fixes are independent of each other and one bad row set must not hold back the o
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -101,7 +102,7 @@ def _run_step(conn: Any, step: Step, lock_timeout: str) -> StepResult:
             for s in step.statements:
                 _one(conn, s, res)
                 done.append(s)
-    except Exception as exc:  # noqa: BLE001 - every database error ends the step the same way
+    except Exception as exc:
         import psycopg
 
         if not isinstance(exc, psycopg.Error):
@@ -116,10 +117,8 @@ def _run_step(conn: Any, step: Step, lock_timeout: str) -> StepResult:
             from aishell.fix.checks import violations
 
             found = None
-            try:
+            with contextlib.suppress(Exception):  # the count is a courtesy; the error says enough
                 found = violations(conn, step)
-            except Exception:  # noqa: BLE001 - the count is a courtesy; the error says enough
-                pass
             res.status = "skipped"
             res.violating_rows = found[0] if found else None
             res.reason = f"{found[0]:,} {found[1]}" if found else f"existing rows violate it: {msg}"
