@@ -49,39 +49,42 @@ def inspect(source: str, schemas: tuple[str, ...], no_stats: bool, as_json: bool
 # ``aishell.model.dumps`` goes through ``to_dict`` (which builds every default value anew to compare) and
 # json's pure-Python indenting encoder: about 1.5 s for a 2,000-table model, longer than pg_dump takes to
 # dump it. ``fast_dumps`` writes the very same text in one pass (tests check byte equality).
-_FIELD_DEFAULTS: dict[type, list[tuple[str, bool, object]]] = {}
+_FIELD_SPECS: dict[type, list[tuple[str, str, bool, object]]] = {}
 
 
-def _field_defaults(cls: type) -> list[tuple[str, bool, object]]:
+def _field_spec(cls: type) -> list[tuple[str, str, bool, object]] | None:
+    """(name, encoded '"name": ', has_default, default) per field of a dataclass; None otherwise."""
     import dataclasses
+    from json.encoder import encode_basestring
 
-    spec = _FIELD_DEFAULTS.get(cls)
+    spec = _FIELD_SPECS.get(cls)
     if spec is None:
+        if not dataclasses.is_dataclass(cls):
+            return None
         spec = []
         for f in dataclasses.fields(cls):
+            key = encode_basestring(f.name) + ": "
             if f.name == "format_version":
-                spec.append((f.name, False, None))
+                spec.append((f.name, key, False, None))
             elif f.default is not dataclasses.MISSING:
-                spec.append((f.name, True, f.default))
+                spec.append((f.name, key, True, f.default))
             elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-                spec.append((f.name, True, f.default_factory()))  # type: ignore[misc]
+                spec.append((f.name, key, True, f.default_factory()))  # type: ignore[misc]
             else:
-                spec.append((f.name, False, None))
-        _FIELD_DEFAULTS[cls] = spec
+                spec.append((f.name, key, False, None))
+        _FIELD_SPECS[cls] = spec
     return spec
 
 
 def fast_dumps(schema) -> str:
     """The text ``aishell.model.dumps(schema)`` returns (indent 2, defaults left out), only faster."""
-    import dataclasses
+    import gc
     import json
     from json.encoder import encode_basestring  # the C version when available, as json.dumps uses
 
-    import gc
-
     parts: list[str] = []
     add = parts.append
-    is_dc = dataclasses.is_dataclass
+    enc = encode_basestring
 
     def floatstr(v: float) -> str:
         if v != v:
@@ -91,59 +94,88 @@ def fast_dumps(schema) -> str:
         return float.__repr__(v)
 
     def emit(value, indent: str) -> None:
-        if isinstance(value, str):
-            add(encode_basestring(value))
+        t = type(value)
+        if t is str:
+            add(enc(value))
         elif value is None:
             add("null")
         elif value is True:
             add("true")
         elif value is False:
             add("false")
-        elif isinstance(value, int):
+        elif t is int:
             add(int.__repr__(value))
-        elif isinstance(value, float):
-            add(floatstr(value))
-        elif isinstance(value, (list, tuple)):
+        elif t is list or t is tuple:
             if not value:
                 add("[]")
                 return
             inner = indent + "  "
+            sep = "," + inner
             add("[" + inner)
             first = True
             for item in value:
-                if not first:
-                    add("," + inner)
-                first = False
-                emit(item, inner)
+                if first:
+                    first = False
+                else:
+                    add(sep)
+                if type(item) is str:
+                    add(enc(item))
+                else:
+                    emit(item, inner)
             add(indent + "]")
-        elif isinstance(value, dict):
+        elif t is dict:
             if not value:
                 add("{}")
                 return
-            emit_items([(str(k), v) for k, v in value.items()], indent)
-        elif is_dc(value) and not isinstance(value, type):
+            emit_items([(enc(str(k)) + ": ", v) for k, v in value.items()], indent)
+        else:
+            spec = _field_spec(t)
+            if spec is None:
+                if isinstance(value, float):
+                    add(floatstr(value))
+                elif isinstance(value, int):
+                    add(int.__repr__(value))
+                elif isinstance(value, str):
+                    add(enc(value))
+                elif isinstance(value, (list, tuple, dict)):
+                    emit(list(value) if not isinstance(value, dict) else dict(value), indent)
+                else:
+                    add(json.dumps(value))  # raises TypeError as json.dumps would
+                return
             items = []
-            for name, has_default, default in _field_defaults(type(value)):
+            for name, key, has_default, default in spec:
                 v = getattr(value, name)
-                if not (has_default and v == default):
-                    items.append((name, v))
+                if not has_default or v != default:
+                    items.append((key, v))
             if not items:
                 add("{}")
                 return
             emit_items(items, indent)
-        else:
-            add(json.dumps(value))  # raises TypeError as json.dumps would
 
     def emit_items(items, indent: str) -> None:
         inner = indent + "  "
+        sep = "," + inner
         add("{" + inner)
         first = True
         for key, v in items:
-            if not first:
-                add("," + inner)
-            first = False
-            add(encode_basestring(key) + ": ")
-            emit(v, inner)
+            if first:
+                first = False
+            else:
+                add(sep)
+            add(key)
+            t = type(v)
+            if t is str:
+                add(enc(v))
+            elif v is None:
+                add("null")
+            elif v is True:
+                add("true")
+            elif v is False:
+                add("false")
+            elif t is int:
+                add(int.__repr__(v))
+            else:
+                emit(v, inner)
         add(indent + "}")
 
     gc_was_enabled = gc.isenabled()
