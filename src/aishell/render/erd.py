@@ -232,6 +232,9 @@ def build_erd(
             ))
 
     cluster_list, cluster_parents = _clusters(nodes, edges, clusters)
+    graph = ErGraph(nodes=nodes, edges=edges)
+    if focus is not None and depth == 1 and len(core) > 7:
+        stagger(graph, focus)
     notes += summarize_rules(info.get("rules", []))
     return ErGraph(nodes=nodes, edges=edges, clusters=cluster_list, cluster_parents=cluster_parents,
                    notes=notes, omitted=omitted,
