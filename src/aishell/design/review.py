@@ -91,7 +91,7 @@ def _constraints(t: Table, col) -> str:
                 or expr.split()[0] == col.name
             ):
                 parts.append(f"CHECK ({expr})")
-        elif col.name == "email" and "~*" in expr and expr.startswith("email"):
+        elif "~*" in expr and expr.split()[0] == col.name:
             parts.append("CHECK (email format)")
     if col.name == "deleted_at":
         parts.append("NULL = live (soft delete)")
@@ -310,7 +310,10 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
                 grid.add_row(c.name, c.type, _constraints(t, c))
             out.append(grid)
             multi_checks = [
-                ck for ck in t.checks if not any(_constraints(t, c).count(ck.expression) for c in t.columns)
+                ck
+                for ck in t.checks
+                if not any(_constraints(t, c).count(ck.expression) for c in t.columns)
+                and not ("~*" in ck.expression and ck.expression.split()[0].endswith("email"))
             ]
             if multi_checks:
                 out.append("Checks:")
