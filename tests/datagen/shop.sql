@@ -89,3 +89,12 @@ CREATE TABLE employees (
 ALTER TABLE warehouses ADD FOREIGN KEY (manager_id) REFERENCES employees (id);
 CREATE INDEX ON orders (customer_id);
 CREATE INDEX ON orders (ordered_at);
+-- Identifiers that need quoting: another schema, mixed case, spaces, reserved words.
+CREATE SCHEMA "Audit";
+CREATE TABLE "Audit"."Event Log" (
+    "ID" bigserial PRIMARY KEY,
+    "user" bigint REFERENCES customers (id),
+    "order" integer NOT NULL CHECK ("order" >= 0),
+    "Payload" jsonb,
+    happened_at timestamptz NOT NULL
+);

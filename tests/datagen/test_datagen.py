@@ -42,8 +42,9 @@ def test_shop_exact_counts_and_zero_violations(pg_server, scratch_db):
     for p in plans:
         assert report.counts[p.name] == p.count > 0, p.name
     assert sum(report.counts.values()) == 3000
-    assert report.fk_violations == 0 and report.fk_checked == 12  # every FK re-added and validated
-    assert report.check_violations == 0 and report.check_checked >= 14
+    assert report.fk_violations == 0 and report.fk_checked == 13  # every FK re-added and validated
+    assert report.check_violations == 0 and report.check_checked >= 15
+    assert report.counts["Audit.Event Log"] > 0
     # Self-reference and the NOT NULL cycle were filled with real keys.
     assert _fetch(scratch_db, "SELECT count(*) FROM categories WHERE parent_id IS NOT NULL")[0][0] > 0
     assert _fetch(scratch_db, "SELECT count(*) FROM warehouses w JOIN employees e ON e.id = w.manager_id")[0][0] \
@@ -131,5 +132,7 @@ def test_pagila_fills_every_table(any_server):
     assert len(loaded) >= 14, skipped
     assert data["rows"] == 6000
     assert data["constraints"]["foreign_key_violations"] == 0
+    # the year domain's CHECK on film.release_year is counted too
+    assert data["constraints"]["checks_checked"] >= 1 and data["constraints"]["check_violations"] == 0
     payment = next(t for t in data["tables"] if t["table"] == "public.payment")
     assert payment["rows"] > 0 and payment.get("partitions", 0) > 1

@@ -581,13 +581,13 @@ def _verify(conn: Any, plans: list[TablePlan], loaded: set[str], report: LoadRep
         report.counts[p.name] = conn.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
         if p.name not in loaded:
             continue
-        for ck in p.table.checks:
-            if not ck.expression:
-                continue
+        exprs = [(ck.name or "check", ck.expression) for ck in p.table.checks if ck.expression]
+        exprs += [(f"{c.domain} on {c.name}", _checks._sql_for(e, c.name)) for c in p.cols for e in c.domain_checks]
+        for name, expr in exprs:
             try:
-                n = conn.execute(f"SELECT count(*) FROM {rel} WHERE NOT ({ck.expression})").fetchone()[0]
+                n = conn.execute(f"SELECT count(*) FROM {rel} WHERE NOT ({expr})").fetchone()[0]
             except Exception as exc:
-                report.notes.append(f"check {ck.name} on {p.name} not verified: {_first_line(exc)}")
+                report.notes.append(f"check {name} on {p.name} not verified: {_first_line(exc)}")
                 continue
             report.check_checked += 1
             report.check_violations += n
