@@ -59,6 +59,30 @@ def _signature(ix: Index) -> tuple:
     )
 
 
+def effective_indexes(table: Table) -> list[Index]:
+    """The table's indexes, plus the implicit unique indexes of its primary key and unique constraints
+    when the model does not list them (designed schemas do not; introspected ones do)."""
+    out = list(table.indexes)
+    backed = {ix.constraint for ix in table.indexes if ix.constraint}
+    if table.primary_key and (table.primary_key_name or f"{table.name}_pkey") not in backed:
+        name = table.primary_key_name or f"{table.name}_pkey"
+        out.append(Index(name, list(table.primary_key), unique=True, constraint=name))
+    for uc in table.unique:
+        name = uc.name or f"{table.name}_{'_'.join(uc.columns)}_key"
+        if name not in backed:
+            out.append(
+                Index(
+                    name,
+                    list(uc.columns),
+                    unique=True,
+                    constraint=name,
+                    nulls_not_distinct=uc.nulls_not_distinct,
+                    include=list(uc.include),
+                )
+            )
+    return out
+
+
 def _keep_order(ix: Index) -> tuple:
     # Keep what backs a constraint, then a unique index, then a valid one, then the first name.
     return (ix.constraint is None, not ix.unique, not ix.valid, ix.name)
@@ -97,7 +121,7 @@ class DuplicateIndex(Rule):
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         for table in ctx.tables:
             groups: dict[tuple, list[Index]] = defaultdict(list)
-            for ix in table.indexes:
+            for ix in effective_indexes(table):
                 groups[signature(ix)].append(ix)
             for same in groups.values():
                 if len(same) < 2:
@@ -154,14 +178,15 @@ class RedundantIndex(Rule):
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         for table in ctx.tables:
             dup_sigs = defaultdict(int)
-            for ix in table.indexes:
+            indexes = effective_indexes(table)
+            for ix in indexes:
                 dup_sigs[signature(ix)] += 1
             for a in table.indexes:
                 if a.unique or a.constraint or not a.valid or a.method != "btree":
                     continue
                 if dup_sigs[signature(a)] > 1:
                     continue  # duplicate-index reports it
-                cover = self._covering(table, a)
+                cover = self._covering(indexes, a)
                 if cover is None:
                     continue
                 yield self.finding(
@@ -184,10 +209,10 @@ class RedundantIndex(Rule):
                 )
 
     @staticmethod
-    def _covering(table: Table, a: Index) -> Index | None:
+    def _covering(indexes: list[Index], a: Index) -> Index | None:
         sa = signature(a)
         n = len(a.columns)
-        for b in sorted(table.indexes, key=_keep_order):
+        for b in sorted(indexes, key=_keep_order):
             if b is a or b.method != "btree" or not b.valid:
                 continue
             sb = signature(b)
