@@ -51,7 +51,10 @@ def planted(pg_server, scratch_db):
 
 
 def _fix(conninfo: str, *args: str, cwd: Path | None = None):
-    return run_cli("schema", "fix", "--database", conninfo, *args, cwd=cwd)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="aishell-fix-") as tmp:  # the default backup dir lands here
+        return run_cli("schema", "fix", "--database", conninfo, *args, cwd=cwd or Path(tmp))
 
 
 def _steps(data: dict, rule: str, table: str | None = None) -> list[dict]:
@@ -140,10 +143,13 @@ def test_destructive_refused_unless_allowed(pg_server, planted, tmp_path):
     assert snapshot(planted) == before and not list(tmp_path.iterdir())
 
     proc = _fix(planted, "--rule", "denormalized-column", "--allow", "denormalized-column", "--apply-all",
-                "--backup-dir", str(tmp_path), "--json")
+                "--backup-dir", str(tmp_path), "--benchmark", "1", "--json")
     assert proc.returncode == 0, proc.stderr
     rep = json.loads(proc.stdout)
     assert len(rep["applied"]) == 1
+    cmp = rep["benchmark"]["comparison"]  # measured before and after, never estimated
+    assert cmp["kind"] == "measured" and cmp["tps"]["before"] > 0 and cmp["tps"]["after"] > 0
+    assert rep["benchmark"]["before"]["transactions"] > 0 and cmp["queries"]
     after = snapshot(planted, data_columns={"orders": "id, user_id, total, created_at"})
     assert ("orders", "user_email", "NO", "text") not in after["columns"]
     assert after["data"]["orders"] == orders_before
@@ -183,3 +189,24 @@ def test_bad_sources(tmp_path):
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1
     proc = run_cli("schema", "fix", "--database", "postgresql://nobody@127.0.0.1:1/x")
     assert proc.returncode == 4 and proc.stderr.count("\n") == 1
+
+
+def test_blocking_session_then_invalid_leftover(planted):
+    # an INVALID index left by a failed CONCURRENTLY build, under the name the fix will use
+    with psycopg.connect(planted, autocommit=True) as c, pytest.raises(psycopg.errors.UniqueViolation):
+        c.execute("CREATE UNIQUE INDEX CONCURRENTLY idx_orders_user_id ON orders (user_id)")
+    before = snapshot(planted)
+    assert before["indexes"]["idx_orders_user_id"] is False
+    with psycopg.connect(planted) as holder:  # a session inside a transaction holding a lock on orders
+        holder.execute("LOCK TABLE orders IN ROW EXCLUSIVE MODE")
+        proc = _fix(planted, "--rule", "missing-fk-index", "--apply-all")
+        assert proc.returncode == 3, proc.stderr
+        assert "other session" in proc.stderr and "nothing was applied" in proc.stderr
+        assert snapshot(planted) == before
+    proc = _fix(planted, "--rule", "missing-fk-index", "--apply-all", "--lock-timeout", "2s")
+    assert proc.returncode == 0, proc.stderr
+    assert "INVALID leftover" in proc.stdout and "✓" in proc.stdout
+    assert "Backup: aishell/backups/aishell_test_" in " ".join(proc.stdout.split())  # the default place
+    after = snapshot(planted)
+    assert after["indexes"]["idx_orders_user_id"] is True and all(after["indexes"].values())
+    assert after["data"] == before["data"]
