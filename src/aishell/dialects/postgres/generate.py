@@ -414,6 +414,19 @@ class PostgresGenerator:
             return sch, name
         return default_schema, text
 
+    def _depends_on_refs(self, entries: list[str]) -> list[tuple[str | None, str]]:
+        """``depends_on`` entries (``schema.name``, ``schema.fn(args)``, written unquoted) as references;
+        a design may write them bare."""
+        out: list[tuple[str | None, str]] = []
+        for entry in entries:
+            text = re.sub(r"\(.*\)\s*$", "", entry.strip(), flags=re.DOTALL)
+            if "." in text:
+                sch, name = self._split_dotted(text, "public")
+                out.append((sch, name))
+            else:
+                out.append((None, text))
+        return out
+
     def _collation_sql(self, text: str) -> str:
         """A collation as inspect writes it (``schema.name``, or bare when in pg_catalog; names such as
         ``en_US.utf8`` hold dots) or as a design does (``C``, ``"de_DE"``)."""
@@ -538,8 +551,9 @@ class PostgresGenerator:
             elif kind == "composite":
                 deps |= resolve(_refs_of([a.type for a in obj.attributes]), bare_ok)
             elif kind == "function":
-                deps |= resolve(_refs_of([obj.arguments, obj.returns or "", _function_header(obj.definition),
-                                          *obj.depends_on]), bare_ok)
+                deps |= resolve(_refs_of([obj.arguments, obj.returns or "", _function_header(obj.definition)]),
+                                bare_ok)
+                deps |= resolve(self._depends_on_refs(obj.depends_on), bare_ok)
             elif kind == "table":
                 texts: list[str] = []
                 for c in obj.columns:
@@ -568,7 +582,8 @@ class PostgresGenerator:
                     cn = tcons_nodes.get(child.qualified_name) or table_nodes[child.qualified_name]
                     deps.add(cn.position)
             elif kind == "view":
-                deps |= resolve(_refs_of([obj.definition, *obj.depends_on]), bare_ok)
+                deps |= resolve(_refs_of([obj.definition]), bare_ok)
+                deps |= resolve(self._depends_on_refs(obj.depends_on), bare_ok)
             if schema_name in ns_nodes:
                 deps.add(ns_nodes[schema_name].position)
             deps.discard(node.position)
