@@ -143,8 +143,11 @@ def _finish(data: dict, as_json: bool, kept: dict | None) -> None:
             t.add_row(escape(r["table"]), "0", "", "", f"[yellow]skipped[/yellow]: {escape(r['skipped'])}")
             continue
         how = r["method"] + (f", {r['partitions']} partitions" if r.get("partitions") else "")
+        how = escape(how)
+        if r["rows"] < r["requested"]:
+            how += f" [yellow](short of {r['requested']:,}: the rest failed its checks)[/yellow]"
         t.add_row(escape(r["table"]), f"{r['rows']:,}", f"{r['seconds']:.2f}",
-                  f"{r['rows_per_second']:,}" if r["rows_per_second"] else "", escape(how))
+                  f"{r['rows_per_second']:,}" if r["rows_per_second"] else "", how)
     c.print(t)
     rps = data["rows_per_second"]
     c.print(f"Loaded {data['rows']:,} of {data['requested_rows']:,} rows in {data['load_seconds']:.2f} s"
