@@ -110,6 +110,14 @@ def test_bad_inputs_are_one_line(tmp_path):
         assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
 
 
+def test_benchmark_bad_inputs_are_one_line(tmp_path):
+    for args in (["--clients", "0"], ["--duration", "0"], ["--queries", str(tmp_path / "none.sql")],
+                 ["--data-size", "lots"], ["--from", str(SHOP), "--database", "x"]):
+        r = run_cli("schema", "benchmark", *args, cwd=tmp_path)
+        assert r.returncode == 1, (args, r.stderr)
+        assert r.stderr.startswith("aishell: error:") and r.stderr.count("\n") == 1, r.stderr
+
+
 def test_parse_size():
     from aishell.datagen import parse_size
 
