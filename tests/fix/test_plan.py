@@ -51,3 +51,18 @@ def test_order_dedupe_refuse_and_coverage():
     allowed = build_plan(findings, priorities=["critical", "warning", "optimization"], allow=["denormalized-column"])
     assert next(s for s in allowed.steps if s.rule == "denormalized-column").status == "planned"
     assert next(s for s in allowed.steps if s.rule == "no-comment").status == "manual"
+
+
+def test_blocking_forms_are_made_online():
+    f = [_f("x-rule", "warning", "public.t", ["CREATE INDEX i ON public.t (a);",
+                                              "ALTER TABLE public.t ADD CONSTRAINT c CHECK (a > 0);",
+                                              "ALTER TABLE public.t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES public.p (id);"])]
+    step = build_plan(f, priorities=["warning"]).steps[0]
+    assert [s.sql for s in step.statements] == [
+        "CREATE INDEX CONCURRENTLY i ON public.t (a);",
+        "ALTER TABLE public.t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;",
+        "ALTER TABLE public.t VALIDATE CONSTRAINT c;",
+        "ALTER TABLE public.t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES public.p (id) NOT VALID;",
+        "ALTER TABLE public.t VALIDATE CONSTRAINT f;",
+    ]
+    assert step.status == "planned" and not step.destructive

@@ -142,6 +142,8 @@ def build_plan(findings: list[Finding], *, priorities: list[str], rules: list[st
         stmts = [classify(sql) for sql in f.fix.sql if sql and sql.strip()]
         atomic = any(s.kind == "begin" for s in stmts)
         stmts = [s for s in stmts if s.kind not in ("begin", "commit", "transaction")]
+        if not atomic:
+            stmts = [x for s in stmts for x in online(s)]
         step = Step(rule=f.rule, severity=f.severity, table=f.table, message=f.message, statements=stmts,
                     safe=f.fix.safe, notes=list(f.fix.notes), object=f.object, columns=list(f.columns),
                     atomic=atomic, finding=f.to_dict())
@@ -165,6 +167,27 @@ def build_plan(findings: list[Finding], *, priorities: list[str], rules: list[st
     _dedupe(steps)
     _coverage(steps)
     return Plan(steps=steps, priorities=priorities, allow=allow, advice_only=advice)
+
+
+def online(s: Statement) -> list[Statement]:
+    """The online form of a statement the analyzer wrote in its blocking form: CREATE INDEX gets
+    CONCURRENTLY; ADD CONSTRAINT CHECK/FOREIGN KEY becomes ``NOT VALID`` followed by ``VALIDATE``."""
+    import re
+
+    if s.kind == "create-index" and s.transactional:
+        sql = re.sub(r"^CREATE\s+(UNIQUE\s+)?INDEX\s+", lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY ",
+                     s.sql, count=1, flags=re.IGNORECASE)
+        new = classify(sql)
+        return [new] if new.kind == "create-index" and not new.transactional else [s]
+    if s.kind in ("add-check", "add-foreign-key") and s.name and any(h.startswith(("scans", "checks every"))
+                                                                       for h in s.hazards):
+        first = classify(s.sql.rstrip(";") + " NOT VALID;")
+        if first.kind != s.kind or any(h.startswith(("scans", "checks every")) for h in first.hazards):
+            return [s]
+        from aishell.dialects.postgres.quote import quote_ident
+
+        return [first, classify(f"ALTER TABLE {s.relation} VALIDATE CONSTRAINT {quote_ident(s.name)};")]
+    return [s]
 
 
 def _dedupe(steps: list[Step]) -> None:
