@@ -177,3 +177,22 @@ def test_generate_with_sample_data_runs(pg_server, scratch_db, design_dir):
         assert conn.execute("SELECT count(*) FROM public.post").fetchone()[0] == 3
     bad = run_cli("schema", "generate", "mysql", "--sample-data", "3", cwd=design_dir)
     _one_line_error(bad)
+
+
+def test_validate_creates_roles_the_schema_names(pg_server, tmp_path):
+    import secrets
+
+    role = f"aishell_validate_{secrets.token_hex(3)}"
+    model = {"format_version": 1, "tables": [
+        {"name": "t", "columns": [{"name": "id", "type": "INT", "nullable": False}], "primary_key": ["id"],
+         "rls_enabled": True, "policies": [{"name": "p", "roles": [role], "using": "id > 0"}]}]}
+    (tmp_path / "m.json").write_text(json.dumps(model))
+    try:
+        r = run_cli("schema", "validate", str(tmp_path / "m.json"), "--json", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["placeholder_roles"] == [role]
+    finally:
+        from aishell.dialects.postgres.connect import connect
+
+        with connect(pg_server.conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{role}"')

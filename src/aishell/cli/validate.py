@@ -56,6 +56,9 @@ def _render(report: dict) -> None:
     c.print(f"{ok} Created: {n['tables']} tables, {n['views']} views, {n['materialized_views']} materialized views, "
             f"{n['indexes']} indexes, {n['constraints']} constraints, {n['functions']} functions, "
             f"{n['triggers']} triggers, {n['sequences']} sequences, {n['types']} types")
+    if report.get("placeholder_roles"):
+        c.print(f"{ok} Created placeholder roles (NOLOGIN) the schema names: "
+                f"{escape(', '.join(report['placeholder_roles']))}")
     for check in report["checks"]:
         mark = ok if check["ok"] else bad
         c.print(f"{mark} {escape(check['title'])}")

@@ -123,6 +123,24 @@ def counts(schema: Schema) -> dict[str, int]:
     }
 
 
+def referenced_roles(schema: Schema) -> list[str]:
+    """Every role the DDL names (owners, grantees, grantors, policy roles), sorted; PUBLIC and the
+    pseudo-roles left out. A database built from the DDL needs them to exist."""
+    names: set[str] = set()
+    objs: list[Any] = [*schema.schemas, *schema.enums, *schema.domains, *schema.composite_types,
+                       *schema.sequences, *schema.tables, *schema.views, *schema.functions]
+    for o in objs:
+        if getattr(o, "owner", None):
+            names.add(o.owner)
+        for p in getattr(o, "privileges", []) or []:
+            names.update(x for x in (p.grantee, p.grantor) if x)
+    for t in schema.tables:
+        for pol in t.policies:
+            names.update(pol.roles)
+    special = {"public", "current_user", "session_user", "current_role", "pg_database_owner"}
+    return sorted(n for n in names if n.lower() not in special)
+
+
 def header_comment(schema: Schema, info: dict[str, Any] | None = None) -> str:
     """The comment block opening generated DDL: what, for which dialect, and counts from the model."""
     c = counts(schema)

@@ -3,6 +3,7 @@ scratch server, inspect it back and check what came out (``aishell schema valida
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from typing import Any
@@ -19,13 +20,14 @@ def validate_schema(schema: Schema, *, server: Any = None) -> dict[str, Any]:
     database holds afterwards), ``checks`` (primary keys, foreign-key indexes, inspect → generate
     stability), and ``ok`` (every check passed).
     """
-    from aishell.dialects.postgres.generate import counts, generate
+    from aishell.dialects.postgres.generate import counts, generate, referenced_roles
     from aishell.dialects.postgres.inspect import inspect
     from aishell.dialects.postgres.server import scratch_server
 
     server = server or scratch_server()
     ddl = generate(schema, header=False)
     psql = server.bin("psql")
+    placeholders = ensure_roles(server, referenced_roles(schema))
     with server.temporary_database(prefix="aishell_validate_") as db:
         start = time.perf_counter()
         load_ddl(db, ddl, psql)
@@ -48,7 +50,30 @@ def validate_schema(schema: Schema, *, server: Any = None) -> dict[str, Any]:
         "counts": counts(built),
         "checks": checks,
         "ok": all(c["ok"] for c in checks),
+        "placeholder_roles": placeholders,
     }
+
+
+def ensure_roles(server: Any, roles: list[str]) -> list[str]:
+    """Create the roles the DDL names that the scratch server lacks (NOLOGIN placeholders: roles are
+    server-wide, and a schema read from elsewhere grants to roles of its own server). Returns those
+    created."""
+    if not roles:
+        return []
+    from aishell.dialects.postgres.connect import connect
+    from aishell.dialects.postgres.quote import quote_ident
+
+    created = []
+    with connect(server.conninfo(), autocommit=True) as conn:
+        existing = {r[0] for r in conn.execute("SELECT rolname FROM pg_catalog.pg_roles").fetchall()}
+        for role in roles:
+            if role in existing:
+                continue
+            # Another session may create it meanwhile, or we may not be allowed: the load then says so.
+            with contextlib.suppress(Exception):
+                conn.execute(f"CREATE ROLE {quote_ident(role)} NOLOGIN")
+                created.append(role)
+    return created
 
 
 def load_ddl(conninfo: str, ddl: str, psql: Any, *, what: str = "generated DDL") -> None:
