@@ -523,6 +523,13 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
         ):
             t.tag, t.lemma = "V", verb_lemma(t.text)  # "we are building a platform"
         if (
+            t.tag == "A"
+            and t.text in ("associated", "related", "linked", "connected", "attached", "assigned")
+            and prev is not None
+            and prev.text in ("are", "is", "be", "been", "was", "were", "get", "gets")
+        ):
+            t.tag, t.lemma = "V", verb_lemma(t.text)  # "can be associated with many books"
+        if (
             t.text == "like"
             and prev is not None
             and (prev.tag in ("X", "R") or prev.tag == "N" and is_plural(prev.text))
@@ -1303,6 +1310,10 @@ class _Parser:
                 nm = self.np_name(subj)[0]
                 if nm in self.mentions:
                     self.mentions[nm]["subject"] = True
+                    if kind == "verb" and any(o.many for o in r.get("objects", [])) and subj.det not in (
+                        "the", "our", "my", "their", "its", "this"
+                    ):
+                        self.mentions[nm]["verb_subject"] = True  # "a warehouse contains many pallets"
         domain = self.lex["domain_nouns"]
         for name, m in self.mentions.items():
             if plural(name) in self.lex["count_nouns"] and not m.get("subject"):
@@ -1321,7 +1332,7 @@ class _Parser:
                 continue  # "translation projects": a kind of project, not a translations table
             strong = m["plural"] or m["each"] or m["bullet"] or "modifier" in m["roles"]
             if not strong:
-                if name in domain or name.split("_")[-1] in domain:
+                if (name in domain or name.split("_")[-1] in domain) and not m.get("verb_subject"):
                     continue  # "a clinic", "an online store": what the system is, not a table
                 if attr_like and (arch is None or arch.kind not in ("actor", "org")):
                     continue  # "a price", "an address": columns unless said in the plural somewhere
