@@ -15,12 +15,16 @@ from pathlib import Path
 from aishell.diff import build_plan, diff_schemas
 from aishell.diff.normalize import loose_expr
 from aishell.dialects.postgres.connect import connect
-from aishell.dialects.postgres.dump import dump_schema
-from aishell.dialects.postgres.inspect import inspect
+import subprocess
+from aishell.dialects.postgres.inspect import inspect as _inspect
 from aishell.migrate.execute import execute_plan
 from aishell.sources import run_sql_text
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "diff"
+
+
+def inspect(conninfo: str):
+    return _inspect(conninfo, include_stats=False)  # statistics play no part in a diff
 
 
 def case_names() -> list[str]:
@@ -70,6 +74,20 @@ def normalise(dump: str) -> str:
     return "\n".join(out)
 
 
+class _Dump:
+    """``pg_dump --schema-only`` started in the background, so it overlaps with introspection."""
+
+    def __init__(self, server, conninfo: str):
+        self.proc = subprocess.Popen([str(server.bin("pg_dump")), "--schema-only", "--no-password", "-d", conninfo],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def text(self) -> str:
+        out, err = self.proc.communicate(timeout=300)
+        if self.proc.returncode != 0:
+            raise RuntimeError(f"pg_dump failed: {err.decode(errors='replace')[:500]}")
+        return normalise(out.decode())
+
+
 @dataclass
 class CaseResult:
     up_sql: str = ""
@@ -93,12 +111,14 @@ def run_pair(server, conninfo: str, a_sql: str, b_sql: str, renames: list[str] |
     psql = server.bin("psql")
     res = CaseResult()
     run_sql_text(conninfo, b_sql, psql, label=f"{label}/b.sql")
+    dump = _Dump(server, conninfo)
     b_model = inspect(conninfo)
-    b_dump = normalise(dump_schema(server, conninfo))
+    b_dump = dump.text()
     reset_database(conninfo)
     run_sql_text(conninfo, a_sql, psql, label=f"{label}/a.sql")
+    dump = _Dump(server, conninfo) if dump_down else None
     a_model = inspect(conninfo)
-    a_dump = normalise(dump_schema(server, conninfo)) if dump_down else ""
+    a_dump = dump.text() if dump else ""
 
     cs = diff_schemas(a_model, b_model, renames)
     if not cs.changes:
@@ -106,22 +126,24 @@ def run_pair(server, conninfo: str, a_sql: str, b_sql: str, renames: list[str] |
     up = build_plan(cs, a_model, b_model)
     res.up_sql = up.sql()
     execute_plan(up, conninfo)
+    dump = _Dump(server, conninfo)
     after = inspect(conninfo)
     left = diff_schemas(after, b_model)
     if left.changes:
         res.problems.append("after up, still different: " + "; ".join(c.describe() for c in left.changes))
-    got = normalise(dump_schema(server, conninfo))
+    got = dump.text()
     if got != b_dump:
         res.problems.append("after up, pg_dump differs from b:\n" + _dump_diff(b_dump, got))
 
     down = build_plan(cs.reverse(), b_model, a_model)
     res.down_sql = down.sql()
     execute_plan(down, conninfo)
+    dump = _Dump(server, conninfo) if dump_down else None
     back = inspect(conninfo)
     left = diff_schemas(back, a_model)
     if left.changes:
         res.problems.append("after down, still different: " + "; ".join(c.describe() for c in left.changes))
-    got = normalise(dump_schema(server, conninfo)) if dump_down else ""
+    got = dump.text() if dump else ""
     if got != a_dump:
         res.problems.append("after down, pg_dump differs from a:\n" + _dump_diff(a_dump, got))
     return res
