@@ -133,7 +133,9 @@ def test_deep_checks_proposals_on_a_scratch_copy(workload_db):
     """Without hypopg, --deep re-creates the tables with a sample on the scratch server and EXPLAINs
     the statement there with the proposed index; the analysed database is only read."""
     from aishell.analyze import AnalyzeOptions, analyze
+    from tests.analyze.test_safety import _snapshot
 
+    before = _snapshot(workload_db)
     rep = analyze(
         workload_db,
         AnalyzeOptions(
@@ -142,6 +144,7 @@ def test_deep_checks_proposals_on_a_scratch_copy(workload_db):
             rules=["workload-missing-index", "full-text-search-opportunity"],
         ),
     )
+    assert _snapshot(workload_db) == before  # the copy and its indexes live on the scratch server only
     if "hypopg" in (rep.workload.get("index_check") or ""):
         pytest.skip("hypopg is installed here: proposals are checked hypothetically instead")
     assert rep.workload["index_check"] == "scratch"
