@@ -94,6 +94,21 @@ def test_database_target_refuses_non_empty_tables(pg_server, scratch_db):
     assert _fetch(scratch_db, "SELECT count(*) FROM customers")[0][0] > 0
 
 
+def test_keep_prints_a_database_that_holds_the_rows(pg_server):
+    from aishell.dialects.postgres.connect import connect
+
+    r = run_cli("schema", "test", "--from", str(SHOP), "--data-size", "300", "--keep", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    kept = data["kept"]
+    try:
+        assert sum(n for _t, n in _fetch(kept["conninfo"], "SELECT 1, count(*) FROM orders UNION ALL "
+                                                          "SELECT 2, count(*) FROM customers")) > 0
+    finally:
+        with connect(pg_server.conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{kept["database"]}" WITH (FORCE)')
+
+
 @pytest.mark.parametrize("size", ["abc", "0", "1.5", "-3", "10X"])
 def test_bad_data_size_is_one_line(size):
     r = run_cli("schema", "test", "--from", str(SHOP), "--data-size", size)

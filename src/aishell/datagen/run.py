@@ -42,8 +42,8 @@ def throwaway_database(source: str | None, *, keep: bool = False) -> Iterator[tu
 
             schema = load_schema(src)
             run_sql_text(conninfo, generate(schema), psql, label=src.display)
-        ok = True
         yield conninfo, src, name
+        ok = True  # kept only when the whole run succeeded
     finally:
         if not (keep and ok):
             with contextlib.suppress(Exception):
