@@ -321,7 +321,7 @@ class PostgresGenerator:
             out.append(header_comment(self.schema, header_info))
         out.append(self.preamble_sql())
         sections: list[tuple[str, list[str]]] = [
-            ("Objects", self.objects_sql()),
+            ("Schemas, types, functions, sequences, tables and views", self.objects_sql()),
             ("Defaults set after creation", self.deferred_defaults_sql()),
             ("Sequence ownership", self.sequence_ownership_sql()),
             ("Constraints added after creation", self.late_constraints_sql()),
@@ -337,9 +337,10 @@ class PostgresGenerator:
         if self.skipped:
             names = ", ".join(t.qualified_name for t in self.skipped)
             out.append(f"-- Not created: foreign tables need a server the model does not describe: {names}\n")
+        rule = "-- " + "=" * 60
         for title, stmts in sections:
             if stmts:
-                out.append(f"-- {title}\n")
+                out.append(f"{rule}\n-- {title}\n{rule}\n")
                 out.append("\n\n".join(stmts) + "\n")
         return "\n".join(out)
 
