@@ -136,14 +136,8 @@ def run_fix(source_text: str, options: FixOptions, *, on_event: EventFn | None =
                      "before_counts": before.counts()}
     emit("planned", {"report": report})
 
-    asked = [s for s in plan.by_status("refused") if s.rule in options.rules]
-    if asked and options.apply:
-        rules = sorted({s.rule for s in asked})
-        raise UnsafeError(
-            f"refused: {len(asked)} step(s) of {', '.join(rules)} remove or rewrite data "
-            f"({'; '.join(s.label for s in asked[:3])}); nothing was applied",
-            statements=[st.sql for s in asked for st in s.statements],
-            hint="pass " + " ".join(f"--allow {r}" for r in rules) + " to apply them after a backup")
+    if options.apply:
+        _refuse_asked(plan, options)
 
     active = plan.active()
     with connect(src.conninfo, autocommit=True) as conn:
@@ -190,6 +184,7 @@ def run_fix(source_text: str, options: FixOptions, *, on_event: EventFn | None =
             emit("blockers", {"report": report})
 
         if runnable and not options.apply and confirm is not None and confirm(report):
+            _refuse_asked(plan, options)
             options.apply = True
             report.mode = "apply"
         if not options.apply or not runnable:
@@ -251,6 +246,19 @@ def run_fix(source_text: str, options: FixOptions, *, on_event: EventFn | None =
                             "after re-analysis (see remaining_findings)")
     timings["total"] = time.perf_counter() - t0
     return report
+
+
+def _refuse_asked(plan: Plan, options: FixOptions) -> None:
+    """Rules the user named with --rule whose steps are refused: stop before anything changes (exit 3)."""
+    asked = [s for s in plan.by_status("refused") if s.rule in options.rules]
+    if not asked:
+        return
+    rules = sorted({s.rule for s in asked})
+    raise UnsafeError(
+        f"refused: {len(asked)} step(s) of {', '.join(rules)} remove or rewrite data "
+        f"({'; '.join(s.label for s in asked[:3])}); nothing was applied",
+        statements=[st.sql for s in asked for st in s.statements],
+        hint="pass " + " ".join(f"--allow {r}" for r in rules) + " to apply them after a backup")
 
 
 def _bench(conninfo: str, options: FixOptions) -> dict[str, Any]:
