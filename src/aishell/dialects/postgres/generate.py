@@ -1096,9 +1096,10 @@ class PostgresGenerator:
             head += opts
             if v.tablespace:
                 head += f"\nTABLESPACE {quote_ident(v.tablespace)}"
-            # As pg_dump does: created empty, filled at the end (REFRESH) once every function its query
-            # may call can find its tables (function bodies are not checked when they are created).
-            if v.with_data:
+            # As pg_dump does: created empty. A design's is filled at the end (REFRESH), once every
+            # function its query may call can find its tables (bodies are not checked at creation); one
+            # read from a database stays empty, as pg_dump --schema-only leaves it (data is not schema).
+            if v.with_data and not self.inspected:
                 self.refresh.append(v)
             return f"{head} AS\n{body}\nWITH NO DATA;"
         verb = "CREATE OR REPLACE VIEW" if self.if_not_exists else "CREATE VIEW"
