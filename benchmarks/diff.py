@@ -22,15 +22,15 @@ import sys
 # standard library's inspect module.
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != os.path.dirname(os.path.abspath(__file__))]
 
-import argparse  # noqa: E402
-import json  # noqa: E402
+import argparse
+import json
 import random
-import re  # noqa: E402
-import shutil  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
 
 TABLES = 375
 TARGET_FKS = 800
@@ -54,8 +54,7 @@ def synthetic_schema(seed: int = 375) -> str:
             remaining_tables = TABLES - i
             want = round(fk_left / remaining_tables) if remaining_tables else 0
             want = max(0, min(want + rnd.choice([-1, 0, 0, 1]), 4, i))
-            for r in rnd.sample(range(i), want):
-                refs.append(r)
+            refs.extend(rnd.sample(range(i), want))
         for n, r in enumerate(refs):
             cols.append(f"t{r:03d}_id{n} bigint REFERENCES t{r:03d}(id) ON DELETE {rnd.choice(['CASCADE', 'RESTRICT', 'SET NULL'])}")
         fks += len(refs)
@@ -95,7 +94,7 @@ def _median_time(cmd: list[str], runs: int, env: dict, expect: tuple[int, ...]) 
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900, check=False)
         times.append(time.perf_counter() - t)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         CPU.setdefault(cmd[0], []).append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
@@ -158,8 +157,8 @@ def main() -> None:
         theirs_cpu = statistics.median(CPU[migra_cmd[0]][-args.runs:])
         # Sanity: our SQL builds the schema exactly.
         with box.temporary_database(prefix="aishell_bench_check_") as check:
-            from aishell.diff import diff_schemas
             from aishell.dialects.postgres.inspect import inspect
+            from aishell.diff import diff_schemas
 
             run_sql_text(check, ours_sql, psql, label="aishell migration")
             left = diff_schemas(inspect(check), inspect(full))

@@ -9,14 +9,14 @@ order aside); then apply the reversed plan and require the original back.
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aishell.dialects.postgres.connect import connect
+from aishell.dialects.postgres.inspect import inspect as _inspect
 from aishell.diff import build_plan, diff_schemas
 from aishell.diff.normalize import loose_expr
-from aishell.dialects.postgres.connect import connect
-import subprocess
-from aishell.dialects.postgres.inspect import inspect as _inspect
 from aishell.migrate.execute import execute_plan
 from aishell.sources import run_sql_text
 
@@ -46,18 +46,18 @@ def reset_database(conninfo: str) -> None:
         conn.execute("COMMENT ON SCHEMA public IS 'standard public schema'")
 
 
-_CREATE_TABLE = re.compile(r"^CREATE (?:UNLOGGED )?TABLE [^\n]*\($", re.M)
+_CREATE_TABLE = re.compile(r"^CREATE (?:UNLOGGED )?TABLE [^\n]*\($", re.MULTILINE)
 
 
 def normalise(dump: str) -> str:
     """The dump with column order inside CREATE TABLE blocks ignored, and the random keys removed."""
-    dump = re.sub(r"^\\(un)?restrict \S+$", "", dump, flags=re.M)
+    dump = re.sub(r"^\\(un)?restrict \S+$", "", dump, flags=re.MULTILINE)
     # PostgreSQL 18 names NOT NULL constraints; how a column came to be NOT NULL (a PRIMARY KEY, a
     # partition, a rename) changes the name it prints, and the model does not carry it.
     dump = re.sub(r" CONSTRAINT \S+ NOT NULL", " NOT NULL", dump)
     # A CHECK over a varchar IN-list deparses as ``(ARRAY['a'::varchar])::text[]`` when written by hand
     # and as ``ARRAY[('a'::varchar)::text]`` when created from that deparsed text: the same check.
-    dump = re.sub(r"(CHECK )(.*)$", lambda m: m.group(1) + loose_expr(m.group(2)), dump, flags=re.M)
+    dump = re.sub(r"(CHECK )(.*)$", lambda m: m.group(1) + loose_expr(m.group(2)), dump, flags=re.MULTILINE)
     out: list[str] = []
     lines = dump.splitlines()
     i = 0

@@ -46,7 +46,7 @@ def test_case_round_trip(case, case_db, tmp_path):
             f = tmp_path / name
             f.write_text(text)
             files.append(str(f))
-        proc = subprocess.run(["squawk", *files], capture_output=True, text=True)
+        proc = subprocess.run(["squawk", *files], capture_output=True, text=True, check=False)
         assert proc.returncode == 0, f"squawk on {case}:\n{proc.stdout[-3000:]}"
 
 

@@ -107,7 +107,7 @@ def migration_header(comp, verification) -> str:
 
 
 def print_summary(comp) -> None:
-    from aishell.cli.output import console, rule
+    from aishell.cli.output import rule
     from aishell.diff.report import data_impact, grouped, human_count
 
     out = console()
@@ -154,6 +154,13 @@ def print_summary(comp) -> None:
     out.print(f"Generate migration to sync {tgt} → {src}?")
     out.print(f"  aishell schema migrate {comp.source.text if comp.source else src} "
               f"{comp.target.text if comp.target else tgt} --preview")
+
+
+def console():
+    """Rich output that never wraps long lines (SQL and names stay on one line, even in a pipe)."""
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
 
 
 def _escape(text: str) -> str:

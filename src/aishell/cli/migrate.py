@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from aishell.cli.diff import check_unsafe, common_plan_options, run_verify
+from aishell.cli.diff import check_unsafe, common_plan_options, console, run_verify
 from aishell.cli.output import json_option
 
 
@@ -81,7 +81,7 @@ def print_plan(comp, verified: bool) -> None:
     from rich.markup import escape
 
     from aishell.cli.diff import migration_header
-    from aishell.cli.output import console, rule
+    from aishell.cli.output import rule
 
     out = console()
     plan = comp.plan
@@ -117,7 +117,7 @@ def print_plan(comp, verified: bool) -> None:
 
 
 def apply_plan(comp, as_json: bool) -> int:
-    from aishell.cli.output import console, print_json, progress
+    from aishell.cli.output import print_json, progress
     from aishell.migrate.execute import MigrationFailed, execute_plan
 
     plan = comp.plan
@@ -144,8 +144,7 @@ def apply_plan(comp, as_json: bool) -> int:
 def print_failure(report) -> None:
     from rich.markup import escape
 
-    from aishell.cli.output import console
-
+    
     out = console()
     out.print("[red]Migration stopped at the first error.[/red]")
     out.print(f"  applied and committed: {len(report.applied)} statement(s)")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from aishell.cli.diff import console
 from aishell.cli.output import json_option
 
 DB_HELP = ("The database to version: a URL, environment name or database name (default: "
@@ -132,7 +133,7 @@ def create(message: str, source: str, version_: str | None, renames: tuple[str, 
 @json_option
 def list_(folder: str | None, database: str | None, as_json: bool) -> int:
     """The version history: version, date, message, table and index counts."""
-    from aishell.cli.output import console, print_json, rule
+    from aishell.cli.output import print_json, rule
     from aishell.migrate.versions import history_json
 
     conninfo = _database(database, required=False)
@@ -178,7 +179,7 @@ def list_(folder: str | None, database: str | None, as_json: bool) -> int:
 @json_option
 def status(folder: str | None, database: str | None, as_json: bool) -> int:
     """Which versions the database has applied, which are pending, and any edited after applying."""
-    from aishell.cli.output import console, print_json
+    from aishell.cli.output import print_json
     from aishell.migrate.versions import status as do_status
 
     rows = do_status(_folder(folder), _database(database))

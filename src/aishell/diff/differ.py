@@ -15,8 +15,16 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from aishell.dialects.postgres.quote import qualify, quote_ident
 from aishell.diff import changes as ch
-from aishell.diff.changes import Change, ChangeSet, GrantTarget, ProbableRename, ReplaceComment, TableConstraint
+from aishell.diff.changes import (
+    Change,
+    ChangeSet,
+    GrantTarget,
+    ProbableRename,
+    ReplaceComment,
+    TableConstraint,
+)
 from aishell.diff.normalize import (
     constraint_key,
     foreign_keys,
@@ -27,10 +35,8 @@ from aishell.diff.normalize import (
     norm_ws,
     table_constraints,
 )
-from aishell.dialects.postgres.quote import qualify, quote_ident
 from aishell.errors import UserError
 from aishell.model import Column, Function, Privilege, Schema, Table, View
-
 
 # aishell's own bookkeeping, never part of a schema's design (see aishell.migrate.versions).
 IGNORED_TABLES = {("public", "aishell_schema_versions")}
@@ -418,9 +424,7 @@ class _Differ:
         for i in dropped:
             self.add(ch.DropIndex(old=i, parent=qn))
         for oi, ni in both:
-            if index_signature(tsql, oi) != index_signature(tsql, ni):
-                self.add(ch.AlterIndex(old=oi, new=ni, parent=qn))
-            elif not oi.valid and ni.valid:
+            if index_signature(tsql, oi) != index_signature(tsql, ni) or not oi.valid and ni.valid:
                 self.add(ch.AlterIndex(old=oi, new=ni, parent=qn))
             self.comment(oi.comment if oi.name == ni.name else ni.comment, ni.comment, "INDEX",
                          qualify(n.schema, ni.name), f"index {ni.name}", parent=qn)

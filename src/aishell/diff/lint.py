@@ -46,12 +46,12 @@ _RULES: list[tuple[str, str, str]] = [
      "the desired schema no longer has this column (allowed with --unsafe), or it is recreated below"),
     (r"^DROP TABLE\b", "ban-drop-table", "the table is gone from the desired schema (allowed with --unsafe)"),
     (r"^ALTER TABLE \S+ RENAME TO\b", "renaming-table", "a rename confirmed with --rename"),
-    (r"\bRENAME (TO|CONSTRAINT)\b", "renaming-object", "a rename the desired schema asks for (--rename, or a "
-                                                         "same-definition index/constraint), or an enum rebuild"),
+    (r"\bRENAME (TO|CONSTRAINT)\b", "renaming-object", ("a rename the desired schema asks for (--rename, or a "
+                                                         "same-definition index/constraint), or an enum rebuild")),
     (r"\bRENAME COLUMN\b", "renaming-column", "a rename confirmed with --rename"),
     (r"\bADD COLUMN\b.*\b(GENERATED ALWAYS AS \(|DEFAULT\b.*\b(random|gen_random_uuid|uuid_generate|clock_timestamp|nextval)\s*\()",
-     "adding-field-with-default", "the desired schema has a volatile default or a stored generated column here: "
-                                  "the table is rewritten (see the hazard above)"),
+     "adding-field-with-default", ("the desired schema has a volatile default or a stored generated column here: "
+                                  "the table is rewritten (see the hazard above)")),
     (r"\bADD GENERATED\b|\bSET GENERATED\b|\bDROP IDENTITY\b|\bALTER COLUMN \S+ (SET|RESTART)\b.*\b(INCREMENT|START|CACHE|CYCLE|MINVALUE|MAXVALUE)\b",
      "ban-alter-identity", "the desired schema changes this identity column"),
     (r"\bADD CONSTRAINT \S+ EXCLUDE\b", "constraint-missing-not-valid",
@@ -59,8 +59,8 @@ _RULES: list[tuple[str, str, str]] = [
     (r"^DROP INDEX (?!CONCURRENTLY)", "require-concurrent-index-deletion",
      "an index on a partitioned table cannot be dropped concurrently"),
     (r"\bDETACH PARTITION\b(?!.*CONCURRENTLY)", "require-concurrent-partition-detach",
-     "DETACH ... CONCURRENTLY would leave a CHECK copy of the partition bound on the table, which the desired "
-     "schema does not have; the plain form holds its lock only briefly"),
+     ("DETACH ... CONCURRENTLY would leave a CHECK copy of the partition bound on the table, which the desired "
+     "schema does not have; the plain form holds its lock only briefly")),
     (r"^CREATE (UNIQUE )?INDEX (?!CONCURRENTLY)", "require-concurrent-index-creation",
      "the index is built on a table this migration creates, or on a partitioned table (no concurrent form)"),
     (r"\bALTER COLUMN \S+ TYPE\b", "changing-column-type",
@@ -78,10 +78,10 @@ def _keyword(pattern: str) -> str:
     return words[0] if words else ""
 
 
-_COMPILED = [(re.compile(p, re.I | re.S), rule, why, _keyword(p)) for p, rule, why in _RULES]
-_TYPE_COMPILED = {rule: re.compile(p, re.I) for rule, p in TYPE_RULES.items()}
+_COMPILED = [(re.compile(p, re.IGNORECASE | re.DOTALL), rule, why, _keyword(p)) for p, rule, why in _RULES]
+_TYPE_COMPILED = {rule: re.compile(p, re.IGNORECASE) for rule, p in TYPE_RULES.items()}
 _TYPED_STATEMENT = re.compile(r"^\s*(CREATE (UNLOGGED )?TABLE|ALTER TABLE|CREATE TYPE|CREATE DOMAIN|ALTER TYPE|"
-                              r"CREATE SEQUENCE|ALTER SEQUENCE)", re.I)
+                              r"CREATE SEQUENCE|ALTER SEQUENCE)", re.IGNORECASE)
 
 
 def statement_rules(sql: str) -> list[tuple[str, str]]:

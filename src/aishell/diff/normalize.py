@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from aishell.diff.changes import TableConstraint
 from aishell.dialects.postgres.quote import qualify, quote_ident, quote_ident_list
+from aishell.diff.changes import TableConstraint
 from aishell.model import ForeignKey, Index, Table
 
 _WS = re.compile(r"\s+")
@@ -45,8 +45,6 @@ def norm_type(t: str | None) -> str:
     if not m:
         return s
     base, mod, tz, arr = m["base"].strip(), m["mod"] or "", m["tz"], m["arr"] or ""
-    if base.endswith(" varying"):
-        base = base  # character varying
     base = _TYPE_ALIASES.get(base, base)
     if tz:
         base = base.replace(" without time zone", "").replace(" with time zone", "")
@@ -147,7 +145,7 @@ def foreign_keys(table: Table) -> list[TableConstraint]:
 
 _INDEX_HEAD = re.compile(
     r"^CREATE\s+(UNIQUE\s+)?INDEX\s+(CONCURRENTLY\s+)?(IF NOT EXISTS\s+)?(\S+|\"(?:[^\"]|\"\")+\")\s+ON\s+(ONLY\s+)?(\S+)\s+",
-    re.I,
+    re.IGNORECASE,
 )
 
 
@@ -192,7 +190,7 @@ def norm_def(text: str | None) -> str:
     return norm_ws(text) or ""
 
 
-_CAST = re.compile(r"::\s*(\"[^\"]+\"|[a-z_][a-z0-9_.]*)(\s+(varying|precision|with(out)?\s+time\s+zone))?(\(\d+(,\s*\d+)?\))?(\[\])*", re.I)
+_CAST = re.compile(r"::\s*(\"[^\"]+\"|[a-z_][a-z0-9_.]*)(\s+(varying|precision|with(out)?\s+time\s+zone))?(\(\d+(,\s*\d+)?\))?(\[\])*", re.IGNORECASE)
 
 
 def loose_expr(text: str | None) -> str:

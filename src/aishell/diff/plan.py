@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from aishell.dialects.postgres.quote import qualify, quote_ident, quote_literal
 from aishell.diff import changes as ch
 from aishell.diff import hazards as hz
 from aishell.diff import render as r
@@ -23,7 +24,6 @@ from aishell.diff.changes import Change, ChangeSet, ProbableRename, TableConstra
 from aishell.diff.differ import column_key, function_sql_name, identity_options_differ
 from aishell.diff.hazards import Hazard
 from aishell.diff.normalize import foreign_keys, norm_default, norm_type, norm_ws, table_constraints
-from aishell.dialects.postgres.quote import qualify, quote_ident, quote_literal
 from aishell.model import Column, Schema, Table, View
 from aishell.model.graph import creation_order
 
@@ -732,8 +732,8 @@ class _Planner:
         ignore = []
         if not col.nullable and col.default is None and not col.identity and not col.generated:
             hzs.append(hz.may_fail("NOT NULL without a default: fails if the table has rows"))
-            ignore.append(("adding-required-field", "the desired schema has it NOT NULL without a default; "
-                                                     "this fails loudly on a table with rows"))
+            ignore.append(("adding-required-field", ("the desired schema has it NOT NULL without a default; "
+                                                     "this fails loudly on a table with rows")))
         if col.generated or col.identity or (col.default and _volatile(col.default)):
             hzs.append(hz.rewrite("a volatile default, identity or stored generated column rewrites the table"))
         self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD COLUMN {r.column_sql(col)}", f"add column {c.parent}.{col.name}",
@@ -788,7 +788,6 @@ class _Planner:
             o_default_dropped = False
         if o.identity and not n.identity:
             hzs = []
-            after_identity_drop = True
             if not n.nullable and n.default is None:
                 hzs.append(hz.may_fail(f"drops the identity of NOT NULL column {label}: inserts that relied on it fail",
                                        unsafe=True))
@@ -953,15 +952,15 @@ class _Planner:
             return
         if tc.kind in ("primary key", "unique") and qn not in self.partitioned:
             d = tc.definition
-            m = re.match(r"^(PRIMARY KEY|UNIQUE)\s*(NULLS NOT DISTINCT\s*)?(\(.*?\))(.*)$", d, re.I | re.S)
+            m = re.match(r"^(PRIMARY KEY|UNIQUE)\s*(NULLS NOT DISTINCT\s*)?(\(.*?\))(.*)$", d, re.IGNORECASE | re.DOTALL)
             if m:
                 rest = m.group(4)
                 defer = ""
-                dm = re.search(r"\s+(DEFERRABLE.*)$", rest, re.I)
+                dm = re.search(r"\s+(DEFERRABLE.*)$", rest, re.IGNORECASE)
                 if dm:
                     defer = " " + dm.group(1)
                     rest = rest[: dm.start()]
-                rest = re.sub(r"USING INDEX TABLESPACE \S+", "", rest, flags=re.I)
+                rest = re.sub(r"USING INDEX TABLESPACE \S+", "", rest, flags=re.IGNORECASE)
                 nnd = " NULLS NOT DISTINCT" if m.group(2) else ""
                 schema = r.split_qualified(qn)[0]
                 self.emit(CONSTRAINTS, f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {tsql} {m.group(3)}{rest.rstrip()}{nnd}",
@@ -977,8 +976,8 @@ class _Planner:
                 return
         self.emit(CONSTRAINTS, f"ALTER TABLE {tsql} ADD CONSTRAINT {name} {tc.definition}", f"add {tc.kind} {tc.name} on {qn}",
                   [hz.lock(f"builds the {tc.kind} under a lock that blocks writes")],
-                  squawk_ignore=[("disallowed-unique-constraint", "no concurrent form exists here (partitioned table "
-                                                                   "or exclusion constraint)")]
+                  squawk_ignore=[("disallowed-unique-constraint", ("no concurrent form exists here (partitioned table "
+                                                                   "or exclusion constraint)"))]
                   if tc.kind in ("unique", "primary key") else [])
 
     # -- drops of whole objects ----------------------------------------------------------------------------------

@@ -8,12 +8,11 @@ has it, which makes the round trip exact.
 from __future__ import annotations
 
 import re
-
-from aishell.diff.normalize import fk_definition, index_definition, norm_ws, table_constraints
 from functools import lru_cache
 
 from aishell.dialects.postgres import quote as _quote
 from aishell.dialects.postgres.quote import quote_literal
+from aishell.diff.normalize import fk_definition, index_definition, norm_ws, table_constraints
 
 # The same few hundred names are quoted thousands of times in a big plan.
 quote_ident = lru_cache(maxsize=65536)(_quote.quote_ident)
@@ -115,7 +114,7 @@ def create_table_sql(t: Table, inline_fks: list[str] | None = None, parent: Tabl
         for c in table_constraints(t):
             if c.name in inherited:
                 continue
-            body.append(f"    CONSTRAINT {quote_ident(c.name)} {c.definition}{'' if c.valid else ''}")
+            body.append(f"    CONSTRAINT {quote_ident(c.name)} {c.definition}")
         for fk in inline_fks or []:
             body.append("    " + fk)
         inner = (" (\n" + ",\n".join(body) + "\n)") if body else ""
@@ -172,7 +171,7 @@ def index_sql(table_sql: str, index: Index, *, concurrently: bool = False, if_no
     if concurrently or if_not_exists:
         extra = ("CONCURRENTLY " if concurrently else "") + ("IF NOT EXISTS " if if_not_exists else "")
         d = re.sub(r"^CREATE\s+(UNIQUE\s+)?INDEX\s+", lambda m: f"CREATE {m.group(1) or ''}INDEX {extra}", d,
-                   count=1, flags=re.I)
+                   count=1, flags=re.IGNORECASE)
     return d
 
 

@@ -86,7 +86,7 @@ def column_change_text(o, n) -> str:
     return ", ".join(parts) or "options differ"
 
 
-def grouped(cs: ChangeSet, src: str, tgt: str) -> "OrderedDict[str, Any]":
+def grouped(cs: ChangeSet, src: str, tgt: str) -> OrderedDict[str, Any]:
     """Changes grouped for display: {group: [lines]} and, for Columns, {table: [lines]}."""
     out: OrderedDict[str, Any] = OrderedDict((g, []) for g in GROUPS)
     out["Columns"] = OrderedDict()

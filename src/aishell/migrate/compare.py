@@ -108,8 +108,8 @@ def compare(source: str | Source | Schema, target: str | Source | Schema, *, ren
         # see a half-initialised module.
         import psycopg.conninfo  # noqa: F401
 
-        import aishell.dialects.postgres.inspect  # noqa: F401
-        import aishell.dialects.postgres.server  # noqa: F401
+        import aishell.dialects.postgres.inspect
+        import aishell.dialects.postgres.server
         import aishell.migrate.execute  # noqa: F401
 
         with ThreadPoolExecutor(max_workers=2) as pool:
@@ -167,7 +167,7 @@ def _reset_database(conninfo: str) -> None:
         conn.execute("CREATE SCHEMA public")
 
 
-_RESTRICT = re.compile(r"^\\(un)?restrict \S+$", re.M)
+_RESTRICT = re.compile(r"^\\(un)?restrict \S+$", re.MULTILINE)
 
 
 def pg_dump_schema(conninfo: str, extra: list[str] | None = None) -> str:
@@ -183,7 +183,7 @@ def pg_dump_schema(conninfo: str, extra: list[str] | None = None) -> str:
         raise UserError(f"no pg_dump for PostgreSQL {major} on this machine (needed to verify the plan; "
                         "--no-verify skips it)")
     proc = subprocess.run([str(exe), "--schema-only", "--no-owner", "--no-password", *(extra or []), "-d", conninfo],
-                          capture_output=True, timeout=600)
+                          capture_output=True, timeout=600, check=False)
     if proc.returncode != 0:
         raise UserError(f"pg_dump of TARGET failed: {proc.stderr.decode(errors='replace').strip()[:300]}")
     return _RESTRICT.sub("", proc.stdout.decode())

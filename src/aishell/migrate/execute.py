@@ -3,6 +3,7 @@ and on the first error a stop with an account of what was applied and what was n
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable
@@ -100,7 +101,7 @@ def execute_plan(plan: Plan, conninfo: str, *, on_statement: Callable[[Statement
 
 
 _CONCURRENT_INDEX = re.compile(
-    r"^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s+(\S+)\s+ON\s+(?:ONLY\s+)?(\S+)", re.I)
+    r"^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s+(\S+)\s+ON\s+(?:ONLY\s+)?(\S+)", re.IGNORECASE)
 
 
 def _drop_invalid_leftover(conn, s: Statement) -> None:
@@ -127,11 +128,9 @@ def _run(conn, s: Statement, plan: Plan) -> None:
     try:
         conn.execute(s.sql)
     finally:
-        if s.long_running and not conn.info.transaction_status == 3:  # INERROR
-            try:
+        if s.long_running and conn.info.transaction_status != 3:  # not INERROR
+            with contextlib.suppress(Exception):  # a failed transaction resets it on ROLLBACK anyway
                 conn.execute(f"SET statement_timeout = '{plan.statement_timeout}'")
-            except Exception:  # noqa: BLE001 - reset again outside the failed transaction
-                pass
 
 
 def _pg_message(exc: Exception) -> str:

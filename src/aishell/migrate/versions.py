@@ -32,7 +32,7 @@ HISTORY_TABLE = "aishell_schema_versions"
 DEFAULT_DIR = "migrations"
 SNAPSHOT_DIR = ".aishell"
 _FILE = re.compile(r"^V(?P<version>\d+(?:\.\d+)*)__(?P<slug>[A-Za-z0-9_]*)\.(?P<dir>up|down)\.sql$")
-_META = re.compile(r"^-- aishell:(?P<key>[a-z_]+) (?P<value>.*)$", re.M)
+_META = re.compile(r"^-- aishell:(?P<key>[a-z_]+) (?P<value>.*)$", re.MULTILINE)
 
 HISTORY_DDL = f"""
 CREATE TABLE IF NOT EXISTS public.{HISTORY_TABLE} (
@@ -197,7 +197,7 @@ def create_version(folder: Path, desired: Schema, message: str, *, version: str 
     tables, indexes = count_objects(desired)
     ptables, pindexes = count_objects(previous)
     slug = slugify(message)
-    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     unsafe_up = sorted({h.code for s in up.unsafe_statements for h in s.hazards if h.unsafe})
     unsafe_down = sorted({h.code for s in down.unsafe_statements for h in s.hazards if h.unsafe})
     meta = [
