@@ -43,7 +43,8 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "fd_min_support": 20,  # repeated left-hand values needed to believe a dependency
     "fd_max_columns": 16,
     "over_normalization_join_share": 0.9,
-    "copy_agreement": 0.95,  # denormalized-column: share of rows that must agree to call it a copy
+    "copy_agreement": 0.95,
+    "unused_index_min_hours": 168,  # unused-index: counters younger than this make it an optimization  # denormalized-column: share of rows that must agree to call it a copy
 }
 
 

@@ -69,7 +69,7 @@ WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND NOT inherited
 DB_SQL = """
 SELECT current_database() AS name, pg_database_size(current_database()) AS bytes,
        (SELECT stats_reset FROM pg_stat_database WHERE datname = current_database()) AS stats_reset,
-       now() AS now, current_setting('block_size')::int AS block_size,
+       now() AS now, pg_postmaster_start_time() AS started, current_setting('block_size')::int AS block_size,
        current_setting('shared_preload_libraries') AS preload
 """
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from aishell.analyze.context import AnalysisContext
-from aishell.analyze.findings import Finding, Fix, exact
+from aishell.analyze.findings import Evidence, Finding, Fix, exact
 from aishell.analyze.registry import Rule
 from aishell.analyze.rules._common import (
     drop_index_sql,
@@ -242,7 +242,8 @@ class UnusedIndex(Rule):
     never reported (they enforce something or protect FK checks).
 
     Better: confirm over a full business cycle (and on replicas, whose scans are counted there), then
-    DROP INDEX CONCURRENTLY; the finding keeps the definition to recreate it.
+    DROP INDEX CONCURRENTLY; the finding keeps the definition to recreate it. When the counters cover
+    less than ``unused_index_min_hours`` (7 days) the finding is only an optimization.
     """
 
     id = "unused-index"
@@ -254,7 +255,12 @@ class UnusedIndex(Rule):
 
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         require_live(ctx)
-        reset = ctx.stats.database.get("stats_reset")
+        db = ctx.stats.database
+        reset = db.get("stats_reset")
+        # How long the counters have been counting: since the reset, else at least since the server started.
+        start = reset or db.get("started")
+        window = (db["now"] - start).total_seconds() / 3600 if start and db.get("now") else None
+        short = window is not None and window < ctx.t("unused_index_min_hours")
         for table in ctx.tables:
             for ix in table.indexes:
                 if ix.unique or ix.constraint or not ix.valid:
@@ -267,6 +273,22 @@ class UnusedIndex(Rule):
                 tst = ctx.stats.table(table.qualified_name)
                 writes = sum(int(tst.get(k) or 0) for k in ("n_tup_ins", "n_tup_upd", "n_tup_del"))
                 since = f"since {reset:%Y-%m-%d %H:%M}" if reset else "since the statistics were reset"
+                extra = []
+                notes = ["check replicas and a full business cycle first"]
+                if window is not None:
+                    extra.append(
+                        Evidence(
+                            "stats_window_hours",
+                            round(window, 2),
+                            "exact" if reset else "estimated",
+                            "h",
+                            "now − stats_reset" if reset else "now − server start (a lower bound)",
+                        )
+                    )
+                if short:
+                    notes.insert(
+                        0, f"the statistics cover only {window:.1f} h: too short to call an index unused"
+                    )
                 yield self.finding(
                     qname(table),
                     f"index {ix.name} has not been scanned {since} ({human_bytes(st['bytes'])})",
@@ -276,14 +298,13 @@ class UnusedIndex(Rule):
                         exact("index_scans", 0, "scans", "pg_stat_user_indexes.idx_scan"),
                         exact("index_bytes", st["bytes"], "bytes", "pg_relation_size"),
                         exact("table_writes", writes, "rows", "n_tup_ins + n_tup_upd + n_tup_del"),
+                        *extra,
                     ],
+                    severity="optimization" if short else None,
                     fix=Fix(
                         [drop_index_sql(table, ix.name)],
                         safe=True,
-                        notes=[
-                            "check replicas and a full business cycle first",
-                            f"to restore: {ix.definition or 'recreate it'}",
-                        ],
+                        notes=[*notes, f"to restore: {ix.definition or 'recreate it'}"],
                     ),
                     impact=f"{human_bytes(st['bytes'])} kept up to date on every write, never read",
                 )
