@@ -59,3 +59,12 @@ def test_lock_timeout_fails_the_step(scratch_db):
     r = res[steps[0].number]
     assert r.status == "failed" and "lock_timeout (200ms)" in r.reason
     assert _state(scratch_db)[0] == []
+
+
+def test_dropped_index_definition_is_kept(scratch_db):
+    with psycopg.connect(scratch_db, autocommit=True) as c:
+        c.execute("CREATE TABLE t (a int); CREATE INDEX t_a_idx ON t (a)")
+    steps = _plan(["DROP INDEX CONCURRENTLY IF EXISTS public.t_a_idx;"])
+    r = apply_steps(scratch_db, steps, lock_timeout="1s", statement_timeout="30s")[steps[0].number]
+    assert r.status == "applied"
+    assert r.statements[0]["recreate"] == "CREATE INDEX t_a_idx ON public.t USING btree (a);"

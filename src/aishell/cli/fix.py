@@ -223,6 +223,9 @@ class _Printer:
             self.p(f"        Reason: {e(res.reason or '')}")
         for u in res.undone:
             self.p(f"        undone: {e(u)}")
+        for st in res.statements:
+            if st.get("recreate"):
+                self.p(f"        [dim]to recreate: {e(st['recreate'])}[/dim]")
 
     def summary(self, r) -> None:
         from rich.markup import escape as e

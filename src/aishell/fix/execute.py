@@ -139,9 +139,16 @@ def _run_step(conn: Any, step: Step, lock_timeout: str) -> StepResult:
 def _one(conn: Any, s: Statement, res: StepResult) -> None:
     if s.kind == "create-index" and not s.transactional:
         _drop_invalid(conn, s, res, before=True)
+    recreate = None
+    if s.kind == "drop-index" and s.name:  # keep the definition: the report says how to get it back
+        row = conn.execute("SELECT pg_get_indexdef(to_regclass(%s))", (s.name,)).fetchone()
+        recreate = row[0] if row else None
     t = time.perf_counter()
     conn.execute(s.sql)
-    res.statements.append({"sql": s.sql, "seconds": round(time.perf_counter() - t, 4)})
+    entry: dict[str, Any] = {"sql": s.sql, "seconds": round(time.perf_counter() - t, 4)}
+    if recreate:
+        entry["recreate"] = recreate + ";"
+    res.statements.append(entry)
 
 
 def _drop_invalid(conn: Any, s: Statement, res: StepResult, *, before: bool = False) -> None:
