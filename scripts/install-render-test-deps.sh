@@ -23,7 +23,8 @@ if [ ${#apt_pkgs[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" fonts-dejavu-core >/dev/null
 fi
 
-python -c "import playwright" 2>/dev/null || python -m pip install -q "playwright>=1.45"
+py="$(command -v python3 || command -v python)"
+"$py" -c "import playwright" 2>/dev/null || "$py" -m pip install -q --disable-pip-version-check "playwright>=1.45"
 
 if command -v npm >/dev/null; then
   cd "$root/tests/render/js"
