@@ -159,6 +159,13 @@ DO_NOW_WARNINGS = {
 }
 
 
+def _heading(rule_id: str) -> str:
+    from aishell.analyze.registry import all_rules
+
+    rule = all_rules().get(rule_id)
+    return f"Fix: {rule.heading()}" if rule else rule_id
+
+
 def action_plan(report: Report) -> dict[str, list[dict[str, Any]]]:
     buckets: dict[str, dict[str, dict[str, Any]]] = {"now": {}, "week": {}, "month": {}}
     for f in sorted(report.findings, key=lambda f: SEVERITY_RANK[f.severity]):
@@ -171,7 +178,7 @@ def action_plan(report: Report) -> dict[str, list[dict[str, Any]]]:
         if any(f.rule in buckets[x] for x in buckets):
             b = next(x for x in buckets if f.rule in buckets[x])
         item = buckets[b].setdefault(
-            f.rule, {"rule": f.rule, "action": HEADLINES.get(f.rule, f.rule), "findings": 0, "tables": set()}
+            f.rule, {"rule": f.rule, "action": HEADLINES.get(f.rule) or _heading(f.rule), "findings": 0, "tables": set()}
         )
         item["findings"] += 1
         if f.table:
