@@ -193,3 +193,38 @@ def test_settings_from_aishell_toml(tmp_path, fake_llm):
     doc = json.loads(r.stdout)
     assert doc["requirements"]["engine"] == "ollama:toml-model"
     assert _Handler.requests[0]["body"]["model"] == "toml-model"
+
+
+def test_normaliser_repairs_common_spellings():
+    from aishell.design.llm import LLMError, extract_json, normalize
+
+    req = normalize(
+        {
+            "entities": [
+                "Author",
+                "books",
+                {"name": "Chapter", "attributes": ["Title", {"name": "page count"}]},
+            ],
+            "relationships": [
+                {"type": "one-to-many", "source": "author", "target": "book"},
+                {"kind": "has_many", "from": "book", "to": "chapters"},
+                {"kind": "belongs_to", "from": "chapter", "to": "ghost"},
+            ],
+            "features": ["full_text_search", 42],
+            "scale": [{"count": "many", "entity": "book"}, {"count": 1000, "entity": "authors"}],
+        },
+        "authors write books",
+    )
+    assert set(req.entities) == {"author", "book", "chapter"}
+    assert {(r.kind, r.source, r.target) for r in req.relationships} == {
+        ("many_to_one", "book", "author"),
+        ("many_to_one", "chapter", "book"),
+    }
+    assert [a.name for a in req.entities["chapter"].attributes] == ["title", "page_count"]
+    assert "full_text_search" in req.features
+    assert [(s.entity, s.count) for s in req.scale] == [("author", 1000.0)]
+    assert extract_json('Sure:\n```json\n{"a": 1}\n```') == {"a": 1}
+    with pytest.raises(LLMError):
+        normalize({"entities": []}, "x")
+    with pytest.raises(LLMError):
+        extract_json("no json here")

@@ -152,26 +152,31 @@ def test_never_special_cases_text_order_or_case():
     assert set(a.entities) == set(b.entities) == {"patient", "appointment", "doctor"}
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("Each shelf can be associated with many books.", ("many_to_many", "shelf", "book")),
-    ("An invoice is created for each shipment.", ("many_to_one", "invoice", "shipment")),
-    ("Playlists consist of songs.", ("many_to_one", "song", "playlist")),
-    ("A warehouse contains zero or more pallets.", ("many_to_one", "pallet", "warehouse")),
-    ("Students are taught by teachers.", ("many_to_one", "student", "teacher")),
-    ("Customers may have several loyalty cards.", ("many_to_one", "loyalty_card", "customer")),
-    ("Each employee is managed by one manager.", ("many_to_one", "employee", "manager")),
-    ("Readings are taken from meters.", ("many_to_one", "reading", "meter")),
-    ("Owners register their dogs.", ("many_to_one", "dog", "owner")),
-    ("Transfers go between two accounts.", ("many_to_one", "transfer", "account")),
-    ("The students' attempts are scored.", ("many_to_one", "attempt", "student")),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Each shelf can be associated with many books.", ("many_to_many", "shelf", "book")),
+        ("An invoice is created for each shipment.", ("many_to_one", "invoice", "shipment")),
+        ("Playlists consist of songs.", ("many_to_one", "song", "playlist")),
+        ("A warehouse contains zero or more pallets.", ("many_to_one", "pallet", "warehouse")),
+        ("Students are taught by teachers.", ("many_to_one", "student", "teacher")),
+        ("Customers may have several loyalty cards.", ("many_to_one", "loyalty_card", "customer")),
+        ("Each employee is managed by one manager.", ("many_to_one", "employee", "manager")),
+        ("Readings are taken from meters.", ("many_to_one", "reading", "meter")),
+        ("Owners register their dogs.", ("many_to_one", "dog", "owner")),
+        ("Transfers go between two accounts.", ("many_to_one", "transfer", "account")),
+        ("The students' attempts are scored.", ("many_to_one", "attempt", "student")),
+    ],
+)
 def test_more_phrasings(text, expected):
     _, r = rels(text)
     assert expected in r, r
 
 
 def test_headings_and_attribute_lists():
-    req = parse("# Gym\n## Entities\n- Members: name, email, date of birth, membership status (active, frozen)")
+    req = parse(
+        "# Gym\n## Entities\n- Members: name, email, date of birth, membership status (active, frozen)"
+    )
     assert list(req.entities) == ["member"]
     attrs = {a.name: a for a in req.entities["member"].attributes}
     assert {"name", "email", "date_of_birth", "membership_status"} <= set(attrs)

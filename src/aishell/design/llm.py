@@ -310,6 +310,35 @@ def _name(value: Any) -> str | None:
     return name if re.match(r"^[a-z][a-z0-9_]*$", name) else None
 
 
+_KINDS = {
+    "many_to_one": ("many_to_one", False),
+    "n:1": ("many_to_one", False),
+    "belongs_to": ("many_to_one", False),
+    "one_to_many": ("many_to_one", True),
+    "1:n": ("many_to_one", True),
+    "has_many": ("many_to_one", True),
+    "one_to_one": ("one_to_one", False),
+    "1:1": ("one_to_one", False),
+    "has_one": ("one_to_one", True),
+    "many_to_many": ("many_to_many", False),
+    "n:m": ("many_to_many", False),
+    "m:n": ("many_to_many", False),
+    "self": ("self", False),
+    "self_reference": ("self", False),
+    "hierarchy": ("self", False),
+}
+
+
+def _kind(value: Any) -> tuple[str, bool]:
+    """(kind, flip) for the spellings models use: one-to-many, 1:N, has_many, belongs_to, ..."""
+    key = re.sub(r"[\s-]+", "_", str(value or "").strip().lower())
+    return _KINDS.get(key, ("many_to_one", False))
+
+
+def _first(raw: dict[str, Any], *keys: str) -> Any:
+    return next((raw[k] for k in keys if raw.get(k)), None)
+
+
 def normalize(data: Any, text: str) -> Requirements:
     """Validate and repair a model's answer into ``Requirements`` (the planner's input)."""
     from aishell.design import kb
@@ -364,12 +393,11 @@ def normalize(data: Any, text: str) -> Requirements:
     for raw in data.get("relationships") or []:
         if not isinstance(raw, dict):
             continue
-        kind = (
-            raw.get("kind")
-            if raw.get("kind") in ("many_to_one", "one_to_one", "many_to_many", "self")
-            else "many_to_one"
-        )
-        a, b = _name(raw.get("from")), _name(raw.get("to"))
+        kind, flip = _kind(raw.get("kind") or raw.get("type") or raw.get("cardinality"))
+        a = _name(_first(raw, "from", "source", "child", "entity", "from_entity", "table"))
+        b = _name(_first(raw, "to", "target", "parent", "references", "to_entity", "ref_table"))
+        if flip:
+            a, b = b, a  # "one_to_many" from A to B: B holds the key
         if a not in req.entities or (b not in req.entities and kind != "self"):
             continue  # a reference to something it did not name: dropped
         if kind == "self" or a == b:

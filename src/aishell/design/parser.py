@@ -1310,8 +1310,10 @@ class _Parser:
                 nm = self.np_name(subj)[0]
                 if nm in self.mentions:
                     self.mentions[nm]["subject"] = True
-                    if kind == "verb" and any(o.many for o in r.get("objects", [])) and subj.det not in (
-                        "the", "our", "my", "their", "its", "this"
+                    if (
+                        kind == "verb"
+                        and any(o.many for o in r.get("objects", []))
+                        and subj.det not in ("the", "our", "my", "their", "its", "this")
                     ):
                         self.mentions[nm]["verb_subject"] = True  # "a warehouse contains many pallets"
         domain = self.lex["domain_nouns"]
