@@ -29,7 +29,9 @@ def test_preview_then_apply(tmp_path, scratch_db):
     r = run_cli("schema", "migrate", str(b), scratch_db, "--preview")
     assert r.returncode == 0, r.stderr
     assert "verified" in r.stdout and "CREATE INDEX CONCURRENTLY" in r.stdout and "DROP VIEW" in r.stdout
-    r = run_cli("schema", "migrate", str(b), scratch_db, "--apply", "--json")
+    # TARGET named by an environment of aishell.toml, as in the tutorial.
+    (tmp_path / "aishell.toml").write_text(f'[environments]\nproduction = "{scratch_db}"\n')
+    r = run_cli("schema", "migrate", str(b), "production", "--apply", "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["applied"] is True
     assert run_cli("schema", "diff", str(b), scratch_db).returncode == 0

@@ -26,7 +26,9 @@ def test_version_workflow(tmp_path, scratch_db):
     up = cwd / "migrations" / "V1.1.0__add_user_preferences.up.sql"
     down = cwd / "migrations" / "V1.1.0__add_user_preferences.down.sql"
     assert up.exists() and down.exists()
-    r = run_cli("schema", "version", "list", *db, "--json", cwd=cwd)
+    # The database may also come from aishell.toml.
+    (cwd / "aishell.toml").write_text(f'[migrations]\ndatabase = "{scratch_db}"\n')
+    r = run_cli("schema", "version", "list", "--json", cwd=cwd)
     rows = json.loads(r.stdout)
     assert [(x["version"], x["state"]) for x in rows] == [("1.0.0", "applied"), ("1.1.0", "pending")]
     assert rows[1]["delta_tables"] == 1 and rows[1]["delta_indexes"] == 2
