@@ -58,9 +58,11 @@ def _dur(seconds: float) -> str:
               help="statement_timeout of every statement.")
 @click.option("--benchmark", "bench", type=click.FloatRange(min=0.5, max=3600), metavar="SECONDS",
               help="Run a workload this long before and after applying, and compare the measured figures.")
+@click.option("--with-query-patterns", is_flag=True,
+              help="Analyse with pg_stat_statements too (workload indexes, trigram indexes, matviews).")
 @json_option
 def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backup_dir, lock_timeout,
-        statement_timeout, bench, as_json) -> int:
+        statement_timeout, bench, with_query_patterns, as_json) -> int:
     """Apply the fixes `schema analyze` found, safely, with a report of what was applied and why not.
 
     Without --apply-all (or --yes) nothing is changed: the plan is shown with each statement and its
@@ -94,7 +96,7 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
     from aishell.analyze import AnalyzeOptions
     from aishell.cli.analyze import _config_thresholds
 
-    aopts = AnalyzeOptions(thresholds=_config_thresholds())
+    aopts = AnalyzeOptions(thresholds=_config_thresholds(), with_query_patterns=with_query_patterns)
     opts = FixOptions(priorities=prios, rules=list(dict.fromkeys(rules)), allow=list(dict.fromkeys(allow)),
                       apply=(apply_all or yes) and not dry_run,
                       backup_dir=Path(backup_dir) if backup_dir else None,
@@ -117,8 +119,8 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
 
 
 def _ask(report) -> bool:
-    n = len([s for s in report.plan.active() if s.number not in report.prechecks])
-    return click.confirm(f"Apply {n} fix(es) to {report.source}?", default=False)
+    n = report.rehearsal.get("steps", 0)
+    return click.confirm(f"Apply {n} fix(es) to {report.source} (a backup is written first)?", default=False)
 
 
 class _Printer:
