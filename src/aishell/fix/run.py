@@ -190,6 +190,11 @@ def run_fix(source_text: str, options: FixOptions, *, on_event: EventFn | None =
         if not options.apply or not runnable:
             if not runnable:
                 report.notes.append("nothing to apply")
+                if options.apply:  # every planned step is skipped: say so as results
+                    from aishell.fix.execute import StepResult
+
+                    report.results = {n: StepResult(n, "skipped", reason=r, violating_rows=c)
+                                      for n, (r, c) in report.prechecks.items()}
             timings["total"] = time.perf_counter() - t0
             return report
         if report.blockers:
