@@ -24,15 +24,15 @@ import sys
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != _HERE]
 
-import argparse  # noqa: E402
-import datetime as dt  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import random  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import datetime as dt
+import json
+import platform
+import random
+import statistics
+import subprocess
+import time
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -231,7 +231,7 @@ def main() -> None:
 
     if args.write:
         doc = ROOT / "docs" / "benchmarks.md"
-        today = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
         begin, end = "<!-- benchmarks/inspect.py: begin -->", "<!-- benchmarks/inspect.py: end -->"
         lines = [
             begin,

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import CORPUS, FIXTURES, run_cli
+from tests.conftest import FIXTURES, run_cli
 
 OBJECTS = FIXTURES / "objects"
 

@@ -298,9 +298,8 @@ def test_quoting_torture(model):
 
 
 def test_model_is_deterministic_and_serialisable(model):
-    from aishell.model import dumps, loads
-
     from aishell.cli.inspect import fast_dumps
+    from aishell.model import dumps, loads
 
     text = dumps(model)
     assert dumps(loads(text)) == text

@@ -22,9 +22,8 @@ import gc
 import queue
 import re
 import threading
-import time
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -91,7 +90,7 @@ _TYPE_BOUNDS = {
 
 
 # -- query text ---------------------------------------------------------------------------------------
-@lru_cache(maxsize=None)
+@cache
 def _raw_sql(name: str) -> str:
     return resources.files("aishell.dialects.postgres").joinpath("sql", f"{name}.sql").read_text("utf-8")
 
@@ -113,7 +112,7 @@ def render_sql(text: str, *, version: int, stats: bool = True) -> str:
             continue
         word, cond = m.group(1), m.group(2).strip()
         if word == "if":
-            holds = bool(eval(cond, env))  # noqa: S307 - conditions come from our own .sql files
+            holds = bool(eval(cond, env))
             stack.append((holds, active))
             active = active and holds
         elif word == "else":
@@ -260,20 +259,7 @@ def _dict_rows(cur: Any) -> list[dict[str, Any]]:
     return [dict(zip(names, row)) for row in data]
 
 
-def query_count() -> int:
-    """How many catalog queries one introspection runs (besides the one that sets the session up)."""
-    return len(QUERIES)
-
-
 # -- assembling the model ---------------------------------------------------------------------------------
-def _build(rows: dict[str, list[dict[str, Any]]], *, include_stats: bool) -> Schema:
-    """Assemble the model from every query's rows (in ``QUERIES`` order)."""
-    builder = _Builder(include_stats)
-    for name in QUERIES:
-        builder.feed(name, rows[name])
-    return builder.finish()
-
-
 class _Builder:
     """Turns each query's rows into model objects as they arrive.
 
@@ -836,7 +822,7 @@ def _add_constraint(
 
 _ORDER_TEXT = {0: "", 1: "DESC NULLS LAST", 2: "NULLS FIRST", 3: "DESC"}
 
-_TRIGGER_WHEN = re.compile(r"\bWHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.S)
+_TRIGGER_WHEN = re.compile(r"\bWHEN \((.*)\) EXECUTE (?:FUNCTION|PROCEDURE) ", re.DOTALL)
 
 
 def _trigger(r: dict[str, Any]) -> Trigger:
@@ -990,10 +976,3 @@ def parse_acl(items: list[str] | None) -> list[Privilege]:
         if with_option:
             out.append(Privilege(grantee=who, privileges=with_option, grantable=True, grantor=grantor))
     return out
-
-
-def timed_inspect(conninfo: str, **kwargs: Any) -> tuple[Schema, float]:
-    """``inspect`` and the seconds it took (for benchmarks and --verbose output)."""
-    start = time.perf_counter()
-    schema = inspect(conninfo, **kwargs)
-    return schema, time.perf_counter() - start
