@@ -42,6 +42,8 @@ def test_markdown_single_document_is_complete():
     assert "| `customer_self` | SELECT | app_user |" in md
     assert "`orders_audit`" in md and "case-insensitive login lookups" in md
     assert "## Views" in md and "public.big_orders" in md and "`platinum`" in md and "public.audit_row()" in md
+    assert "**Read by views**: [public.big_orders](#view-public-big_orders)" in md
+    assert '<a id="view-public-big_orders"></a>' in md
     # a | in a comment does not break the table
     assert "The customer \\| who referred them" in md
 
@@ -79,6 +81,8 @@ def test_html_site(tmp_path, need_dot):
     assert 'class="fk-link" href="public.customer.html"' in orders
     assert 'class="ref-link" href="public.invoice.html"' in orders
     assert "Neighbourhood" in orders
+    assert 'href="../objects.html#v-public.big_orders"' in orders
+    assert 'id="v-public.big_orders"' in (out / "objects.html").read_text()
     for page in [index, orders]:
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
     text = "".join(p.read_text() for p in out.rglob("*.html"))

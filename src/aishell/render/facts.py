@@ -22,6 +22,11 @@ class SchemaFacts:
         self.fk_columns: dict[str, set[str]] = {}
         self.unique_sets: dict[str, list[frozenset[str]]] = {}
         self.neighbours: dict[str, set[str]] = defaultdict(set)
+        # Views (and materialized views) that read each table.
+        self.views_of: dict[str, list[str]] = defaultdict(list)
+        for v in schema.views:
+            for dep in v.depends_on:
+                self.views_of[dep].append(v.qualified_name)
         for t in schema.tables:
             q = t.qualified_name
             self.fk_columns[q] = {c for fk in t.foreign_keys for c in fk.columns}

@@ -143,7 +143,7 @@ def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: D
     if single:
         html = env.get_template("single.html.j2").render(
             **common, tables=tables, page_title=site["title"], inline_assets=True, css=_asset("site.css"),
-            js=_asset("site.js").replace("</", "<\\/"), root="", index_href="#",
+            js=_asset("site.js").replace("</", "<\\/"), root="", index_href="#", views_href="",
         )
         res.text = html
         return
@@ -153,7 +153,7 @@ def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: D
     page = env.get_template("table.html.j2")
     for td in tables:
         files[f"tables/{td['href']}"] = page.render(
-            **common, td=td, page_title=f"{td['q']} · {site['title']}", inline_assets=False, root="../",
+            **common, td=td, page_title=f"{td['q']} · {site['title']}", inline_assets=False, root="../", views_href="../objects.html",
             index_href="../index.html")
     if site["has_objects"]:
         files["objects.html"] = env.get_template("objects.html.j2").render(
@@ -242,6 +242,7 @@ def _table_doc(facts: SchemaFacts, t: Table, link: Callable[[str], str | None], 
         "fks_in": [{"table": o.qualified_name, "href": link(o.qualified_name), "columns": ", ".join(fk.columns),
                     "name": fk.name} for o, fk in facts.incoming.get(q, [])],
         "constraints": constraints, "indexes": indexes,
+        "views": [{"name": v, "anchor": "v-" + _anchor(v)[2:]} for v in facts.views_of.get(q, [])],
         "triggers": [{"name": tr.name, "when": f"{tr.timing} {' OR '.join(tr.events)} FOR EACH {tr.for_each}",
                       "function": tr.function, "definition": tr.definition} for tr in t.triggers],
         "policies": [{"name": p.name, "command": p.command + ("" if p.permissive else " (restrictive)"),

@@ -224,6 +224,10 @@ class MarkdownWriter:
                 oq = other.qualified_name
                 out.append(f"| [{oq}]({link(oq)}) | {', '.join(fk.columns)} | {_code(fk.name)} |")
             out.append("")
+        views = facts.views_of.get(q, [])
+        if views:
+            where = "#" if link(q).startswith("#") else "../objects.md#"
+            out += ["**Read by views**: " + ", ".join(f"[{v}]({where}{_view_anchor(v)})" for v in views), ""]
         cons = []
         for u in t.unique:
             cons.append(("unique", u.name, u.definition or f"UNIQUE ({', '.join(u.columns)})"))
@@ -311,7 +315,7 @@ class MarkdownWriter:
 
     def _view(self, v: View, h: str) -> list[str]:
         kind = "materialized view" if v.materialized else "view"
-        out = [f"{h} {v.qualified_name} ({kind})", ""]
+        out = [f'<a id="{_view_anchor(v.qualified_name)}"></a>', "", f"{h} {v.qualified_name} ({kind})", ""]
         if v.comment:
             out += [_quote(v.comment), ""]
         if v.columns:
@@ -338,6 +342,10 @@ class MarkdownWriter:
         if f.definition:
             out += ["<details><summary>Definition</summary>", "", *_block(f.definition), "", "</details>", ""]
         return out
+
+
+def _view_anchor(qualified: str) -> str:
+    return "view-" + "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in qualified.lower())
 
 
 def _quote(text: str) -> str:
