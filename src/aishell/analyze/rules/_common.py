@@ -56,8 +56,18 @@ def leads_with(key: list[str | None], columns: list[str], method: str) -> bool:
     return len(key) >= n and set(key[:n]) == set(columns) and None not in key[:n]
 
 
+_KEYS_CACHE: dict[int, tuple[Table, int, list]] = {}
+
+
 def has_leading_index(table: Table, columns: list[str]) -> bool:
-    return any(leads_with(k, columns, m) for k, _, m in candidate_keys(table))
+    # Memoised per table object (and its index count, so a model edited in place is re-read).
+    hit = _KEYS_CACHE.get(id(table))
+    if hit is None or hit[0] is not table or hit[1] != len(table.indexes):
+        if len(_KEYS_CACHE) > 100_000:
+            _KEYS_CACHE.clear()
+        hit = (table, len(table.indexes), candidate_keys(table))
+        _KEYS_CACHE[id(table)] = hit
+    return any(leads_with(k, columns, m) for k, _, m in hit[2])
 
 
 def object_name(prefix: str, table: Table, columns: list[str], suffix: str = "") -> str:
