@@ -5,9 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
-if [ -x scripts/install-test-deps.sh ]; then
-  bash scripts/install-test-deps.sh
-fi
+# Graphviz, Debian chromium + Playwright's driver, and the Mermaid/DBML parsers (idempotent).
+bash scripts/install-render-test-deps.sh
 
 PG15_URL="${AISHELL_PG15_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 status=0
