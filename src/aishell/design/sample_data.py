@@ -43,6 +43,8 @@ class _Gen:
         self.rnd = random.Random(42)
         self.enums = {e.name: e.values for e in schema.enums}
         self.enums.update({f"{e.schema}.{e.name}": e.values for e in schema.enums})
+        self.domains = {d.name: d for d in schema.domains}
+        self.domains.update({f"{d.schema}.{d.name}": d for d in schema.domains})
         # noon today (UTC): recent-looking timestamps, and the same SQL for the same schema on a given day
         today = _dt.datetime.now(_dt.UTC).date()
         self.now = _dt.datetime(today.year, today.month, today.day, 12, tzinfo=_dt.UTC)
@@ -50,8 +52,22 @@ class _Gen:
     # -- constraints read from the model ---------------------------------------------------------------
     def rules(self, t: Table) -> dict[str, Any]:
         rules: dict[str, Any] = {"range": {}, "in": {}, "derived": {}, "after": [], "regex": set()}
-        for ck in t.checks:
-            expr = (ck.expression or "").strip()
+        exprs = [ck.expression or "" for ck in t.checks]
+        for c in t.columns:  # a domain's checks apply to the column (VALUE is the column)
+            dom = self.domains.get(c.type) or self.domains.get(c.type.split(".")[-1].strip('"'))
+            if dom is not None:
+                exprs += [re.sub(r"\bVALUE\b", c.name, ck.expression or "") for ck in dom.checks]
+        split: list[str] = []
+        for e in exprs:
+            inner = e.strip()
+            while inner.startswith("(") and inner.endswith(")") and _balanced(inner[1:-1]):
+                inner = inner[1:-1].strip()
+            if " AND " in inner.upper() and "BETWEEN" not in inner.upper() and " OR " not in inner.upper():
+                split += re.split(r"\s+AND\s+", inner, flags=re.I)
+            else:
+                split.append(e)
+        for expr0 in split:
+            expr = expr0.strip()
             while (
                 expr.startswith("(")
                 and expr.endswith(")")
@@ -99,6 +115,11 @@ class _Gen:
     # -- values --------------------------------------------------------------------------------------------
     def value(self, t: Table, c: Column, i: int, rules: dict[str, Any], unique: bool) -> str:
         name = c.name
+        dom = self.domains.get(c.type) or self.domains.get(c.type.split(".")[-1].strip('"'))
+        if dom is not None:
+            c = Column(name=c.name, type=dom.type, nullable=c.nullable)
+        if c.type.endswith("[]"):
+            return "'{}'"  # an empty array is valid for every element type
         typ = c.type.lower()
         base = typ.split("(")[0].strip()
         length = _length(typ)
@@ -163,6 +184,22 @@ class _Gen:
             return quote_literal(json.dumps({"source": "sample", "n": i}))
         if base == "inet":
             return quote_literal(f"192.0.2.{1 + i % 250}")
+        if base == "bytea":
+            return quote_literal(f"\\x{i:04x}")
+        textual = (
+            "text",
+            "varchar",
+            "character varying",
+            "char",
+            "character",
+            "citext",
+            "name",
+            "bpchar",
+            "tsvector",
+            "xml",
+        )
+        if base.split(".")[-1].strip('"') not in textual and c.nullable:
+            return "NULL"  # a type we cannot fake safely (vector, geometry, ranges, ...): leave it empty
         # text-like
         text = self.text(t, name, i, unique, length, name in rules["regex"])
         if length:
@@ -303,7 +340,20 @@ class _Gen:
                 continue
             for k, col in enumerate(fk.columns):
                 fk_cols[col] = (fk, k, j)  # type: ignore[assignment]
-        cols = [c for c in t.columns if c.identity != "always" and not c.generated]
+        cols = [
+            c
+            for c in t.columns
+            if c.identity != "always" and not c.generated and not (c.default or "").startswith("nextval(")
+        ]  # sequences fill their own columns
+        pkey = _partition_key(t)
+        lower_bounds: list[str] = []
+        if pkey:
+            parts = [p for p in self.schema.tables if p.partition_of in (t.qualified_name, t.name)]
+            if not any((p.partition_bound or "").strip().upper() == "DEFAULT" for p in parts):
+                for p in parts:
+                    m = re.search(r"FROM \(('[^']*')\)", p.partition_bound or "")
+                    if m:
+                        lower_bounds.append(m.group(1))
         # defaults that should stay defaults
         cols = [
             c
@@ -334,6 +384,14 @@ class _Gen:
                         )
                     continue
                 if c.name in rules["derived"]:
+                    continue
+                if c.name == pkey and lower_bounds:
+                    # no DEFAULT partition: land in an existing one
+                    row[c.name] = (
+                        f"({lower_bounds[i % len(lower_bounds)]}::{c.type} + interval '{i} minutes')"
+                        if "date" not in c.type.lower() or "time" in c.type.lower()
+                        else f"{lower_bounds[i % len(lower_bounds)]}::date"
+                    )
                     continue
                 if c.name == "deleted_at":
                     row[c.name] = "NULL"
@@ -373,6 +431,28 @@ class _Gen:
             )
         return out
 
+    def _unfakeable(self, t: Table, skipped: dict[str, str]) -> str | None:
+        """Why no rows can be made for ``t`` (a required column of a type we cannot fake, or a required
+        reference to a table that got none), or None."""
+        for c in t.columns:
+            if c.nullable or c.default or c.identity or c.generated:
+                continue
+            if any(c.name in fk.columns for fk in t.foreign_keys):
+                continue
+            typ = c.type
+            dom = self.domains.get(typ) or self.domains.get(typ.split(".")[-1].strip('"'))
+            if dom is not None:
+                typ = dom.type
+            enum = self.enums.get(typ) or self.enums.get(typ.split(".")[-1])
+            if not enum and not typ.endswith("[]") and _base_type(typ) not in _KNOWN_BASES:
+                return f"column {c.name} of type {c.type} cannot be faked"
+        for fk in t.foreign_keys:
+            if fk.ref_table in skipped and any(
+                not (t.column(col) and t.column(col).nullable) for col in fk.columns
+            ):
+                return f"it references {fk.ref_table}, which has none"
+        return None
+
     def _after(self, col: Column | None, earlier: str) -> str:
         typ = (col.type if col else "").lower()
         if typ.startswith("time") and not typ.startswith("timestamp"):
@@ -389,11 +469,18 @@ class _Gen:
         return "round(" + re.sub(r"[a-z_][a-z0-9_]*", sub, expr) + ", 2)"
 
     def sql(self) -> str:
+        self.schema = _with_partition_fks(self.schema)
         order, _ = creation_order(self.schema)
         parents = {t.name: t for t in self.schema.tables}
         parts = [f"-- Sample data: {self.rows} rows per table (seeded Faker; parents first)", "BEGIN;"]
+        skipped: dict[str, str] = {}
         for t in order:
             if t.partition_of:
+                continue
+            why = self._unfakeable(t, skipped)
+            if why:
+                skipped[t.name] = why
+                parts.append(f"-- {t.name}: no sample rows ({why})")
                 continue
             stmts = self.table_sql(t, parents)
             if stmts:
@@ -404,6 +491,74 @@ class _Gen:
                 parts.append(f"REFRESH MATERIALIZED VIEW {qualify(v.schema, v.name)};")
         parts.append("COMMIT;")
         return "\n".join(parts) + "\n"
+
+
+_KNOWN_BASES = {
+    "bigint",
+    "integer",
+    "int",
+    "int4",
+    "int8",
+    "smallint",
+    "int2",
+    "numeric",
+    "decimal",
+    "double precision",
+    "real",
+    "float8",
+    "float4",
+    "boolean",
+    "timestamptz",
+    "timestamp with time zone",
+    "timestamp",
+    "timestamp without time zone",
+    "date",
+    "time",
+    "time without time zone",
+    "interval",
+    "uuid",
+    "json",
+    "jsonb",
+    "inet",
+    "bytea",
+    "text",
+    "varchar",
+    "character varying",
+    "char",
+    "character",
+    "citext",
+    "name",
+    "bpchar",
+    "tsvector",
+    "xml",
+}
+
+
+def _base_type(type_: str) -> str:
+    return type_.lower().split("(")[0].strip()
+
+
+def _with_partition_fks(schema: Schema) -> Schema:
+    """A copy where each partitioned parent also carries the foreign keys declared only on its partitions
+    (as pg_dump'ed schemas such as pagila have them), so rows are generated in the right order."""
+    import dataclasses
+
+    tables = []
+    for t in schema.tables:
+        if t.partition_by:
+            have = {(tuple(fk.columns), fk.ref_table) for fk in t.foreign_keys}
+            extra = []
+            for p in schema.tables:
+                if p.partition_of in (t.qualified_name, t.name):
+                    for fk in p.foreign_keys:
+                        key = (tuple(fk.columns), fk.ref_table)
+                        if key not in have and fk.ref_table != p.name:
+                            have.add(key)
+                            extra.append(fk)
+            if extra:
+                t = dataclasses.replace(t, foreign_keys=[*t.foreign_keys, *extra])
+        tables.append(t)
+    return dataclasses.replace(schema, tables=tables)
 
 
 def _balanced(s: str) -> bool:
