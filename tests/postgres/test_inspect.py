@@ -331,3 +331,23 @@ def test_live_statistics(pg_server, scratch_db):
     assert pk.attrs["bytes"] == a["index_bytes"] and pk.attrs["scans"] == a["idx_scan"]
     bare = inspect(scratch_db, include_stats=False).table("measure")
     assert bare.attrs == {} and bare.indexes[0].attrs == {}
+
+
+def test_a_failure_while_building_stops_the_reader(pg_server, scratch_db, monkeypatch):
+    """An error (or Ctrl-C) while the model is built ends inspect at once: the pipelined query is
+    cancelled and the reader thread is gone."""
+    import threading
+
+    from aishell.dialects.postgres import inspect as mod
+
+    load(pg_server, scratch_db, OBJECTS / "core.sql")
+
+    def boom(self, rows):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(mod._Builder, "_on_columns", boom)
+    with pytest.raises(KeyboardInterrupt):
+        mod.inspect(scratch_db)
+    assert not any(t.name == "aishell-inspect-reader" for t in threading.enumerate())
+    monkeypatch.undo()
+    assert mod.inspect(scratch_db).table("post")

@@ -198,7 +198,7 @@ def inspect_connection(
                 cursors = [conn.cursor() for _ in rest]
                 for name, cur in zip(rest, cursors):
                     cur.execute(catalog_sql(name, version=version, stats=include_stats), params)
-                for name, rows in _read_in_background(list(zip(rest, cursors))):
+                for name, rows in _read_in_background(conn, list(zip(rest, cursors))):
                     builder.feed(name, rows)
                 for cur in cursors:
                     cur.close()
@@ -226,11 +226,14 @@ def inspect_connection(
     return schema
 
 
-def _read_in_background(named_cursors: list[tuple[str, Any]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+def _read_in_background(
+    conn: Any, named_cursors: list[tuple[str, Any]]
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """Yield each cursor's rows in order, fetched by a thread that never waits for the consumer.
 
     Only that thread touches the connection until every result is read; an error it meets is raised
-    here, in the caller's thread.
+    here, in the caller's thread. If the consumer stops early (Ctrl-C, an error), the running query is
+    cancelled so that the reader ends at once instead of reading every remaining result.
     """
     results: queue.Queue = queue.Queue()
 
@@ -243,13 +246,19 @@ def _read_in_background(named_cursors: list[tuple[str, Any]]) -> Iterator[tuple[
 
     reader = threading.Thread(target=read, name="aishell-inspect-reader", daemon=True)
     reader.start()
+    finished = False
     try:
         for _ in named_cursors:
             name, payload = results.get()
             if name is None:
                 raise payload
             yield name, payload
+        finished = True
     finally:
+        if not finished and reader.is_alive():
+            cancel = getattr(conn, "cancel_safe", None) or conn.cancel
+            with contextlib.suppress(Exception):
+                cancel()
         reader.join()
 
 
