@@ -17,6 +17,7 @@ def test_json_on_live_database_with_both_source_forms(planted_db):
     assert set(f) >= {"rule", "severity", "table", "columns", "message", "evidence", "fix", "impact"}
     assert all(e["kind"] in ("exact", "estimated") for e in f["evidence"])
     assert f["fix"]["safe"] is True and f["fix"]["sql"][0].startswith("CREATE INDEX CONCURRENTLY")
+    assert ja["format_version"] == 1
     assert 0 <= ja["health"]["score"] <= 100
     assert set(ja["health"]["categories"]) == {"performance", "maintainability", "scalability"}
 

@@ -14,6 +14,9 @@ from aishell.analyze.probes.session import ProbeFailed
 from aishell.analyze.registry import Rule, all_rules, get_rule
 from aishell.model import Schema
 
+# Bumped when a field of the JSON report changes meaning or disappears (additions do not bump it).
+REPORT_FORMAT_VERSION = 1
+
 # A rule whose needs include one of these cannot run on a schema without a database behind it.
 LIVE_NEEDS = {"live", "stats", "data", "workload"}
 
@@ -44,6 +47,7 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "format_version": REPORT_FORMAT_VERSION,
             "source": self.source,
             "live": self.live,
             "health": self.scores,
