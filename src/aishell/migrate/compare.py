@@ -12,11 +12,16 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aishell.diff import ChangeSet, Plan, build_plan, diff_schemas
 from aishell.errors import AishellError, SourceError, UserError
 from aishell.model import Schema
 from aishell.sources import Source, load_schema, parse_source, run_sql_text
+
+if TYPE_CHECKING:
+    from aishell.diff import ChangeSet, Plan
+
+# aishell.diff is imported inside the functions: compare() loads it while SOURCE and TARGET are read.
 
 
 @dataclass
@@ -92,6 +97,8 @@ def create_schema_in(conninfo: str, model: Schema) -> None:
     from aishell.migrate.execute import execute_plan
 
     empty = Schema()
+    from aishell.diff import build_plan, diff_schemas
+
     plan = build_plan(diff_schemas(empty, model), empty, model)
     execute_plan(plan, conninfo)
 
@@ -108,17 +115,24 @@ def compare(source: str | Source | Schema, target: str | Source | Schema, *, ren
         # see a half-initialised module.
         import psycopg.conninfo  # noqa: F401
 
-        import aishell.dialects.postgres.inspect
-        import aishell.dialects.postgres.server
-        import aishell.migrate.execute  # noqa: F401
+
+        if any(x is not None and x.kind in ("json", "design") for x in (src, tgt)):
+            # Models are built in a scratch database by our own planner, in the threads.
+            pass
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             f_desired = pool.submit(load_canonical, src, stats=False)  # type: ignore[arg-type]
             f_current = pool.submit(load_canonical, tgt)  # type: ignore[arg-type]
+            # Meanwhile, load the differ and PostgreSQL's keyword list for quoting.
+            from aishell.dialects.postgres.quote import quote_ident
+
+            quote_ident("user")
             desired, current = f_desired.result(), f_current.result()
     else:
         desired = source if isinstance(source, Schema) else load_canonical(src, stats=False)  # type: ignore[arg-type]
         current = target if isinstance(target, Schema) else load_canonical(tgt)  # type: ignore[arg-type]
+    from aishell.diff import build_plan, diff_schemas
+
     cs = diff_schemas(current, desired, renames)
     kwargs = {}
     if lock_timeout:
@@ -205,6 +219,7 @@ def verify(comp: Comparison) -> Verification:
     """Run the plan on a throwaway copy of TARGET's schema, then diff the copy against SOURCE."""
     from aishell.dialects.postgres.inspect import inspect
     from aishell.dialects.postgres.server import scratch_server
+    from aishell.diff import ChangeSet, diff_schemas
     from aishell.migrate.execute import MigrationFailed, execute_plan
 
     if not comp.plan.statements:
