@@ -198,6 +198,32 @@ def attribute_rule(name: str) -> dict[str, Any] | None:
     return None
 
 
+@cache
+def meaning(name: str) -> str:
+    """What a column name means, for finding two columns that say the same thing.
+
+    ``start_time``, ``starts_at`` and ``start_date`` all mean ``start``; ``pickup_location`` means
+    ``origin`` (``attributes.json: same_meaning``).
+    """
+    data = _load("attributes.json").get("same_meaning", {})
+    words = data.get("words", {})
+    suffixes = data.get("drop_suffixes", {})
+    if name in words:
+        return words[name]
+    toks = name.split("_")
+    kind = None
+    while len(toks) > 1 and any(toks[-1] in v for v in suffixes.values()):
+        kind = kind or next(k for k, v in suffixes.items() if toks[-1] in v)
+        toks.pop()
+    joined = "_".join(toks)
+    by_kind = data.get("words_by_suffix", {}).get(kind or "", {})
+    if joined in by_kind:
+        return by_kind[joined]
+    if joined in words:
+        return words[joined]
+    return "_".join(words.get(t, t) for t in toks)
+
+
 def is_attribute_word(name: str) -> bool:
     """True when a (snake_case) phrase reads as a column rather than an entity ("due_date", "status")."""
     rule = attribute_rule(name)

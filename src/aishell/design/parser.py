@@ -821,6 +821,7 @@ class _Parser:
         self.rels: list[tuple[str, dict]] = []  # raw relation records from pass 1
         self.examples: set[str] = set()
         self.bare_prep: dict[str, int] = {}  # nouns given as examples ("such as calls and meetings")
+        self.list_plurals: dict[str, tuple[str, str]] = {}  # "X has a A, a B and Cs": Cs → (X, clause)
 
     # ---- noun phrase → candidate name ----
     def np_name(self, np: NP) -> tuple[str | None, str | None, str | None]:
@@ -906,6 +907,7 @@ class _Parser:
         self._decide_entities()
         self._build_relationships()
         self._self_references(clauses)
+        self._list_plurals_to_attributes()
         self._attach_scale()
         self._domain(clauses)
         return self.req
@@ -1220,6 +1222,19 @@ class _Parser:
                         )
                     i = max(j2, i + 1)
                     continue
+                if prep in ("after", "during", "before", "upon", "per", "for"):
+                    # "riders rate drivers after each trip", "during a session", "for each order": the
+                    # event the clause records (a rating, a prescription) belongs to that entity
+                    objs_e, j2 = self._collect(items, i + 1)
+                    after_verb = isinstance(prev, NP) and any(prev is o for o in last_objects)
+                    each = bool(objs_e) and objs_e[0].det in ("each", "every")
+                    if objs_e and (
+                        prep in ("after", "during", "before", "upon") and (after_verb or not isinstance(prev, NP))
+                        or prep in ("per", "for") and each and after_verb
+                    ):
+                        self.rels.append(("event_prep", {"objects": objs_e[:1], "evidence": clause}))
+                        i = max(j2, i + 1)
+                        continue
                 if tok.text == ":" and isinstance(prev, NP) and prev.det in ("a", "an") and not prev.plural:
                     i += 1
                     continue  # "A clinic: patients book ...": a heading, not "a clinic with patients"
@@ -1399,7 +1414,11 @@ class _Parser:
             # "ratings" when reviews exist: the same archetype that merges nouns
             if arch is not None and arch.get("merge_nouns"):
                 for other in self.req.entities.values():
-                    if other.archetype == arch.id:
+                    oarch = kb.archetypes().get(other.archetype) if other.archetype else None
+                    if other.archetype == arch.id or (
+                        oarch is not None
+                        and (other.archetype in arch.get("merge_with", ()) or arch.id in oarch.get("merge_with", ()))
+                    ):
                         self.alias[name] = other.name
                         other.mentions += 1
                         return other
@@ -1474,8 +1493,33 @@ class _Parser:
                 subj = self._entity_for_np(r["subject"])
                 if subj is None:
                     continue
+                before = len(self.req.relationships)
                 for o in r["objects"]:
                     self._verb_relation(subj, r, o, ev, lex)
+                event = next(
+                    (
+                        x.source
+                        for x in self.req.relationships[before:]
+                        if x.kind in ("many_to_one", "one_to_one") and x.source != subj
+                    ),
+                    None,
+                )
+                if event is not None:
+                    r["event"] = event
+        for kind, r in self.rels:
+            if kind != "event_prep":
+                continue
+            ev = r["evidence"]
+            event = next(
+                (v["event"] for k, v in reversed(self.rels) if k == "verb" and v["evidence"] == ev and "event" in v),
+                None,
+            )
+            if event is None:
+                continue
+            for o in r["objects"]:
+                target = self._entity_for_np(o) or self._promote(o)
+                if target and target != event:
+                    self._add(Relationship("many_to_one", event, target, evidence=ev))
 
     def _entity_for_np(self, np: NP | None, force: bool = False) -> str | None:
         if np is None:
@@ -1617,6 +1661,8 @@ class _Parser:
             return
         if not name:
             return
+        if o.plural and o.det is None and o.quant is None and not o.other:
+            self.list_plurals.setdefault(name, (subj, ev))
         if o.other and self._resolve(name) == subj:
             self._add(Relationship("self", subj, subj, role="parent", evidence=ev))
             return
@@ -1808,7 +1854,7 @@ class _Parser:
             noun_arch is not None
             and (
                 noun_arch.id in ("comment", "reaction", "message")
-                or noun_arch.id == "review"
+                or noun_arch.id in ("review", "rating")
                 and not (eventish_target and tarch0.kind != "content")
                 or noun_arch.id == "grade"
                 and verb == "grade"
@@ -1868,6 +1914,41 @@ class _Parser:
             self._add(Relationship("many_to_many", subj, target, via=via, evidence=ev))
             return
         self._add(Relationship("many_to_one", target, subj, evidence=ev))
+
+    def _list_plurals_to_attributes(self) -> None:
+        """"An appointment has a start time, a status and notes": the bare plural in a list of attributes
+        is one more attribute, unless the domain treats it as a thing of its own elsewhere (it is the
+        subject or object of another relationship, has attributes, is named again, or is a strong
+        archetype: people, organisations, catalogs, tags)."""
+        for name, (subj, ev) in self.list_plurals.items():
+            name = self._resolve(name)
+            subj = self._resolve(subj)
+            ent = self.req.entities.get(name)
+            parent = self.req.entities.get(subj)
+            m = self.mentions.get(name, {})
+            if ent is None or parent is None or ent.attributes or ent.self_ref or m.get("subject"):
+                continue
+            if m.get("count", 0) != 1 or m.get("each") or m.get("bullet"):
+                continue
+            # the list must hold attributes of the subject too (not "a hive has frames")
+            if not any(a.evidence == ev for a in parent.attributes):
+                continue
+            # an archetype the knowledge base keeps as a table (photos, users, products) stays one, unless
+            # the word is also a column word ("notes", "instructions")
+            arch = kb.archetypes().get(ent.archetype) if ent.archetype else None
+            if arch is not None and not kb.is_attribute_word(plural(name)):
+                continue
+            if arch is not None and (arch.kind in ("actor", "org", "tag") or "catalog" in arch.flags):
+                continue
+            rels = [r for r in self.req.relationships if name in (r.source, r.target)]
+            if len(rels) != 1 or {rels[0].source, rels[0].target} != {name, subj} or rels[0].evidence != ev:
+                continue
+            self.req.relationships.remove(rels[0])
+            del self.req.entities[name]
+            self.entity_names.discard(name)
+            column = plural(name)
+            if parent.attribute(column) is None and parent.attribute(name) is None:
+                parent.attributes.append(Attribute(name=column, type="TEXT", evidence=ev))
 
     def _add(self, rel: Relationship) -> None:
         rel.source = self._resolve(rel.source)

@@ -652,7 +652,30 @@ class Planner:
                 specs.append(kb.ColumnSpec(name="name", type="VARCHAR(255)", not_null=True))
         # text attributes override archetype columns of the same name (the user's words win)
         names = {s.name for s in text_attrs}
-        specs = [s for s in specs if s.name not in names] + text_attrs
+        specs = [s for s in specs if s.name not in names]
+        # ... and so do they over archetype columns that mean the same ("start time" and starts_at,
+        # "pickup location" and origin): one column, the stated name, the archetype's type and checks
+        renamed: dict[str, str] = {}
+        for ta in text_attrs:
+            twins = [s for s in specs if kb.meaning(s.name) == kb.meaning(ta.name)]
+            for twin in twins:
+                specs.remove(twin)
+                renamed[twin.name] = ta.name
+                twin_rule = kb.attribute_rule(twin.name) or {}
+                if ta.type is None and not ta.enum and not (kb.attribute_rule(ta.name) or {}).get("enum"):
+                    ta.type = twin.type or twin_rule.get("type")
+                    if ta.check is None and twin.check is None and twin_rule.get("check"):
+                        ta.check = twin_rule["check"]
+                    elif ta.check is None and twin.check:
+                        ta.check = twin.check
+                if ta.type is None and not ta.enum and twin.enum:
+                    ta.enum, ta.default = list(twin.enum), ta.default or twin.default
+                ta.not_null = ta.not_null or twin.not_null
+        if renamed:
+            t.attrs["design"]["renamed"] = dict(renamed)
+            if e.time_column in renamed:
+                e.time_column = renamed[e.time_column]
+        specs = specs + text_attrs
         for s in specs:
             if pk_cols or s.name != "id":
                 self._column_from_spec(e, s, t)
@@ -674,11 +697,17 @@ class Planner:
                 "in",
                 "between",
             }
+            if renamed and cols & set(renamed):
+                chk = re.sub(
+                    r"\b(" + "|".join(map(re.escape, renamed)) + r")\b", lambda m: renamed[m.group(1)], chk
+                )
+                cols = {renamed.get(c, c) for c in cols}
             if all(t.column(c) is not None for c in cols):
                 cname = ident(e.table, _check_label(chk), "check")
                 if not any(c.name == cname for c in t.checks):
                     t.checks.append(CheckConstraint(name=cname, expression=chk))
         for cols in e.arch.unique if e.arch else []:
+            cols = [renamed.get(c, c) for c in cols]
             if all(t.column(c) for c in cols):
                 t.unique.append(UniqueConstraint(name=ident(e.table, *cols, "key"), columns=list(cols)))
         # timestamps
@@ -803,6 +832,18 @@ class Planner:
         for e in self.ents.values():
             if e.arch and e.arch.get("unique_refs") and len(e.fks) >= 2:
                 cols = [f["column"] for f in e.fks[:2]]
+                event = next(
+                    (
+                        f
+                        for f in e.fks
+                        if self.ents.get(f["target"]) is not None
+                        and self.ents[f["target"]].kind in ("booking", "transaction")
+                    ),
+                    None,
+                )
+                if e.arch.get("unique_per_event") and event is not None:
+                    # "riders rate drivers after each trip": one rating per rider and trip
+                    cols = [e.fks[0]["column"], event["column"]]
                 t = self._t(e)
                 if not any(u.columns == cols for u in t.unique):
                     t.unique.append(
@@ -1416,8 +1457,10 @@ class Planner:
             alias = re.sub(r"[^a-z]", "", child.name)[:3] + str(len(aggs))
             outs = [f"{child.name}_count"]
             sel = [f"count(*) AS {child.name}_count"]
-            if child.column("rating") is not None:
-                sel.append("round(avg(rating), 2) AS avg_rating")
+            used = {o for _, _, os_ in aggs for o in os_}
+            score = next((c for c in ("rating", "score") if child.column(c) is not None), None)
+            if score is not None and "avg_rating" not in used:
+                sel.append(f"round(avg({score}), 2) AS avg_rating")
                 outs.append("avg_rating")
             if child.column("quantity") is not None and child.attrs.get("design", {}).get("kind") == "line":
                 sel.append(f"sum(quantity) AS {child.name}_quantity")
