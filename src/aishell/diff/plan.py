@@ -624,10 +624,12 @@ class _Planner:
     def tables(self) -> None:
         for c in self.of(ch.RenameTable):
             self.emit(RENAMES, f"ALTER TABLE {r.qname(c.old)} RENAME TO {quote_ident(c.new.name)}",
-                      f"rename table {c.old.qualified_name} to {c.new.name}")
+                      f"rename table {c.old.qualified_name} to {c.new.name}",
+                      [hz.lock("brief ACCESS EXCLUSIVE lock; clients using the old name break")])
         for c in self.of(ch.RenameColumn):
             self.emit(RENAMES, f"ALTER TABLE {self.table_sql(self.final(c.parent))} RENAME COLUMN {quote_ident(c.old.name)} "
-                               f"TO {quote_ident(c.new.name)}", f"rename column {c.parent}.{c.old.name} to {c.new.name}")
+                               f"TO {quote_ident(c.new.name)}", f"rename column {c.parent}.{c.old.name} to {c.new.name}",
+                      [hz.lock("brief ACCESS EXCLUSIVE lock; clients using the old name break")])
         for c in self.of(ch.RenameConstraint):
             self.emit(RENAMES, f"ALTER TABLE {self.table_sql(self.final(c.parent))} RENAME CONSTRAINT {quote_ident(c.old[1].name)} "
                                f"TO {quote_ident(c.new[1].name)}", f"rename constraint {c.old[1].name} to {c.new[1].name}")
@@ -736,6 +738,8 @@ class _Planner:
                                                      "this fails loudly on a table with rows")))
         if col.generated or col.identity or (col.default and _volatile(col.default)):
             hzs.append(hz.rewrite("a volatile default, identity or stored generated column rewrites the table"))
+        else:
+            hzs.append(hz.lock("brief ACCESS EXCLUSIVE lock; no rewrite (no default, or a constant one)"))
         self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD COLUMN {r.column_sql(col)}", f"add column {c.parent}.{col.name}",
                   hzs, squawk_ignore=ignore)
 
