@@ -1,9 +1,14 @@
-"""Evaluate ``aishell schema design`` on varied domain texts: entity recall, relationship recall, load success.
+"""Evaluate ``aishell schema design`` on varied domain texts: recall, precision, load success.
 
 Each case in ``benchmarks/design_eval/*.json`` holds a requirements text and the tables and relationships
 a database engineer would expect from it. A relationship [a, b] is found when the designed schema links
 the tables matched for a and b directly (a foreign key either way, a self-reference when a == b) or
 through a junction table. The DDL of every design is loaded on the scratch PostgreSQL.
+
+Precision: a case may list what a reviewer would strike out (``must_not``: ``tables``, and ``columns`` per
+expected table); the report counts those that appear. It also counts duplicate-meaning columns in every
+designed table: two non-key columns of one table that mean the same (``start_time`` and ``starts_at``,
+``pickup_location`` and ``origin``; ``aishell.design.kb.meaning``).
 
     python benchmarks/design_eval.py            # table + totals
     python benchmarks/design_eval.py --json     # machine-readable
@@ -61,6 +66,28 @@ def links(schema) -> set[frozenset[str]]:
     return out
 
 
+def duplicate_meaning_columns(schema) -> list[str]:
+    """Pairs of columns of one table that mean the same (foreign keys, keys and bookkeeping aside)."""
+    from aishell.design import kb
+
+    skip = {"id", "created_at", "updated_at", "deleted_at"}
+    out = []
+    for t in schema.tables:
+        if t.partition_of:
+            continue
+        fk_cols = {c for fk in t.foreign_keys for c in fk.columns}
+        seen: dict[str, str] = {}
+        for c in t.columns:
+            if c.name in skip or c.name in fk_cols:
+                continue
+            m = kb.meaning(c.name)
+            if m in seen:
+                out.append(f"{t.name}.{seen[m]}~{c.name}")
+            else:
+                seen[m] = c.name
+    return out
+
+
 def evaluate(case: dict, *, validate: bool = True) -> dict:
     from aishell.design import design
 
@@ -84,6 +111,16 @@ def evaluate(case: dict, *, validate: bool = True) -> dict:
     ]
     matched = {m for m in mapping.values() if m}
     extra = [t for t in own if t not in matched]
+    must_not = case.get("must_not", {})
+    bad_tables = [t for t in must_not.get("tables", []) if t in tables]
+    bad_columns = []
+    for exp_table, cols in must_not.get("columns", {}).items():
+        m = mapping.get(exp_table) or match_table(exp_table, tables)
+        t = d.schema.table(m) if m else None
+        for c in cols:
+            if t is not None and t.column(c) is not None:
+                bad_columns.append(f"{m}.{c}")
+    dup = duplicate_meaning_columns(d.schema)
     lk = links(d.schema)
     found_r, missed_r = [], []
     for a, b in case["relationships"]:
@@ -107,6 +144,11 @@ def evaluate(case: dict, *, validate: bool = True) -> dict:
         "seconds": round(seconds, 3),
         "text_tables": len(own),
         "extra_tables": extra,
+        "must_not_listed": len(must_not.get("tables", [])) + sum(len(v) for v in must_not.get("columns", {}).values()),
+        "must_not_tables_found": bad_tables,
+        "must_not_columns_found": bad_columns,
+        "duplicate_meaning_columns": dup,
+        "columns": sum(len(t.columns) for t in d.schema.tables if not t.partition_of),
         "designed_tables": tables,
     }
 
@@ -126,12 +168,20 @@ def main(argv: list[str] | None = None) -> int:
     loaded = sum(1 for r in results if r["loaded"])
     own_total = sum(r["text_tables"] for r in results)
     extra_total = sum(len(r["extra_tables"]) for r in results)
+    listed = sum(r["must_not_listed"] for r in results)
+    struck = sum(len(r["must_not_tables_found"]) + len(r["must_not_columns_found"]) for r in results)
+    dups = sum(len(r["duplicate_meaning_columns"]) for r in results)
     summary = {
         "cases": len(results),
         "entity_recall": round(ent_found / ent_exp, 3),
         "relationship_recall": round(rel_found / rel_exp, 3),
         "load_success": f"{loaded}/{len(results)}",
         "table_precision": round((own_total - extra_total) / own_total, 3) if own_total else None,
+        "must_not_listed": listed,
+        "must_not_found": struck,
+        "must_not_precision": round(1 - struck / listed, 3) if listed else None,
+        "duplicate_meaning_columns": dups,
+        "columns": sum(r["columns"] for r in results),
         "entity_recall_macro": round(sum(r["entity_recall"] for r in results) / len(results), 3),
         "relationship_recall_macro": round(sum(r["relationship_recall"] for r in results) / len(results), 3),
     }
@@ -152,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"    missed relationships: {', '.join(r['missed_relationships'])}")
                 if r["error"]:
                     print(f"    error: {r['error']}")
+            if args.verbose and (r["must_not_tables_found"] or r["must_not_columns_found"]):
+                print(f"    should not exist: {', '.join(r['must_not_tables_found'] + r['must_not_columns_found'])}")
+            if args.verbose and r["duplicate_meaning_columns"]:
+                print(f"    same meaning twice: {', '.join(r['duplicate_meaning_columns'])}")
             if args.verbose and r["extra_tables"]:
                 print(f"    tables not expected: {', '.join(r['extra_tables'])}")
                 print(f"    tables: {', '.join(r['designed_tables'])}")
@@ -165,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
             f"table precision     {summary['table_precision']:.3f}  (tables named from the text that were "
             f"expected; {extra_total} of {own_total} were not)"
         )
+        print(
+            f"must-not precision  {summary['must_not_precision']:.3f}  ({struck} of {listed} tables/columns a "
+            f"reviewer would strike out were designed)"
+        )
+        print(f"same meaning twice  {dups} column pairs (of {summary['columns']} columns)")
     return 0
 
 

@@ -221,7 +221,23 @@ def meaning(name: str) -> str:
         return by_kind[joined]
     if joined in words:
         return words[joined]
-    return "_".join(words.get(t, t) for t in toks)
+    head = words.get(toks[-1], toks[-1])  # the head noun: "total_price" means total_amount
+    if joined.endswith(head):
+        return joined  # "license_plate" is already what "plate" means
+    return "_".join([*toks[:-1], head])
+
+
+def same_meaning(stated: str, archetype_column: str) -> bool:
+    """Whether a stated attribute says what an archetype column says: the same meaning, or a qualified
+    form of a generic column ("handover_notes" for ``notes``)."""
+    if meaning(stated) == meaning(archetype_column):
+        return True
+    generic = _load("attributes.json").get("same_meaning", {}).get("generic_heads", ())
+    return (
+        archetype_column in generic
+        and "_" in stated
+        and meaning(stated.rsplit("_", 1)[-1]) == meaning(archetype_column)
+    )
 
 
 def is_attribute_word(name: str) -> bool:

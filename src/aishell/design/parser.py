@@ -1229,7 +1229,8 @@ class _Parser:
                     after_verb = isinstance(prev, NP) and any(prev is o for o in last_objects)
                     each = bool(objs_e) and objs_e[0].det in ("each", "every")
                     if objs_e and (
-                        prep in ("after", "during", "before", "upon") and (after_verb or not isinstance(prev, NP))
+                        prep in ("after", "during", "before", "upon")
+                        and (bool(last_objects) or not isinstance(prev, NP))
                         or prep in ("per", "for") and each and after_verb
                     ):
                         self.rels.append(("event_prep", {"objects": objs_e[:1], "evidence": clause}))
@@ -1487,7 +1488,21 @@ class _Parser:
                 if subj is None:
                     continue
                 prep = r["prep"]
+                sub_np = r["subject"]
                 for o in r["objects"]:
+                    if (
+                        prep == "of"
+                        and o.plural
+                        and o.quant is None
+                        and isinstance(sub_np, NP)
+                        and not sub_np.plural
+                        and sub_np.det in ("a", "an", "one")
+                    ):
+                        # "a menu of items", "a playlist of songs": the items are parts of the one menu
+                        target = self._entity_for_np(o) or self._promote(o)
+                        if target and target != subj:
+                            self._add(Relationship("many_to_one", target, subj, evidence=ev))
+                            continue
                     self._prep_relation(subj, prep, o, ev)
             elif kind == "verb":
                 subj = self._entity_for_np(r["subject"])
@@ -1936,7 +1951,9 @@ class _Parser:
             # an archetype the knowledge base keeps as a table (photos, users, products) stays one, unless
             # the word is also a column word ("notes", "instructions")
             arch = kb.archetypes().get(ent.archetype) if ent.archetype else None
-            if arch is not None and not kb.is_attribute_word(plural(name)):
+            rule = kb.attribute_rule(plural(name)) or kb.attribute_rule(name) or {}
+            text_word = rule.get("type") == "TEXT" and not (rule.get("column") or rule.get("suffix_column"))
+            if arch is not None and not text_word:
                 continue
             if arch is not None and (arch.kind in ("actor", "org", "tag") or "catalog" in arch.flags):
                 continue

@@ -458,6 +458,16 @@ class Planner:
                     self._merge_entity(e.name, fixed[tmpl])
                 else:
                     fixed[tmpl] = e.name
+        for e in list(self.ents.values()):
+            # "menu items" and "a menu of items": the item named after its owner is that entity already
+            tmpl = e.arch.table if e.arch else None
+            owner = self._owner(e) if tmpl and "{parent}" in tmpl else None
+            twin = self.ents.get(f"{owner.name}_{e.entity.name}") if owner is not None else None
+            if twin is not None and twin.name != e.name:
+                for a in e.entity.attributes:
+                    if twin.entity.attribute(a.name) is None:
+                        twin.entity.attributes.append(a)
+                self._merge_entity(e.name, twin.name)
         for e in self.ents.values():
             table = e.entity.table
             tmpl = e.arch.table if e.arch else None
@@ -657,7 +667,7 @@ class Planner:
         # "pickup location" and origin): one column, the stated name, the archetype's type and checks
         renamed: dict[str, str] = {}
         for ta in text_attrs:
-            twins = [s for s in specs if kb.meaning(s.name) == kb.meaning(ta.name)]
+            twins = [s for s in specs if kb.same_meaning(ta.name, s.name)]
             for twin in twins:
                 specs.remove(twin)
                 renamed[twin.name] = ta.name
@@ -671,6 +681,7 @@ class Planner:
                 if ta.type is None and not ta.enum and twin.enum:
                     ta.enum, ta.default = list(twin.enum), ta.default or twin.default
                 ta.not_null = ta.not_null or twin.not_null
+                ta.unique = ta.unique or twin.unique
         if renamed:
             t.attrs["design"]["renamed"] = dict(renamed)
             if e.time_column in renamed:
@@ -828,6 +839,7 @@ class Planner:
             if rel.kind == "one_to_one":
                 table.unique.append(UniqueConstraint(name=ident(table.name, col, "key"), columns=[col]))
             src.fks.append({"column": col, "target": tgt.name, "required": required})
+        self._break_required_cycles()
         # unique pairs: one review per user per product, one application per job per person
         for e in self.ents.values():
             if e.arch and e.arch.get("unique_refs") and len(e.fks) >= 2:
@@ -841,7 +853,12 @@ class Planner:
                     ),
                     None,
                 )
-                if e.arch.get("unique_per_event") and event is not None:
+                about_thing = any(
+                    self.ents.get(f["target"]) is not None
+                    and (self.ents[f["target"]].kind == "thing" or "catalog" in self.ents[f["target"]].flags)
+                    for f in e.fks
+                )
+                if e.arch.get("unique_per_event") and event is not None and not about_thing:
                     # "riders rate drivers after each trip": one rating per rider and trip
                     cols = [e.fks[0]["column"], event["column"]]
                 t = self._t(e)
@@ -868,6 +885,35 @@ class Planner:
                 for c in t.columns:
                     if c.name in cols:
                         c.nullable = False
+
+    def _break_required_cycles(self) -> None:
+        """A ring of NOT NULL foreign keys (a -> b -> ... -> a) admits no first row: the reference
+        added last (the knowledge base's before the text's) becomes optional."""
+        while True:
+            edges: dict[str, list[tuple[Table, ForeignKey]]] = {}
+            for t in self.schema.tables:
+                for fk in t.foreign_keys:
+                    if fk.ref_table == t.name or len(fk.columns) != 1:
+                        continue
+                    c = t.column(fk.columns[0])
+                    if c is not None and not c.nullable:
+                        edges.setdefault(t.name, []).append((t, fk))
+            cycle = _find_cycle(edges)
+            if not cycle:
+                return
+            t, fk = sorted(
+                enumerate(cycle), key=lambda x: (x[1][1].attrs.get("origin") == "knowledge base", x[0])
+            )[-1][1]
+            col = t.column(fk.columns[0])
+            col.nullable = True
+            col.comment = None
+            if fk.on_delete in ("CASCADE", "RESTRICT", None):
+                fk.on_delete = "SET NULL"
+            fk.attrs["reason"] = "optional: a required reference here would close a ring of required references"
+            ent = next((e for e in self.ents.values() if e.table == t.name), None)
+            for f in ent.fks if ent else []:
+                if f["column"] == fk.columns[0]:
+                    f["required"] = False
 
     def _junction_name(self, a: _Ent, b: _Ent, via: str | None) -> str:
         if via:
@@ -1845,6 +1891,35 @@ def _self_junction_columns(entity: str, verb: str | None) -> tuple[str, str]:
     }
     a, b = pairs.get(verb or "", (entity, f"related_{entity}"))
     return f"{a}_id" if not a.endswith("_id") else a, f"{b}_id"
+
+
+def _find_cycle(edges: dict[str, list[tuple[Table, ForeignKey]]]) -> list[tuple[Table, ForeignKey]]:
+    """One cycle of the graph table -> referenced table, as its edges (empty when there is none)."""
+    state: dict[str, int] = {}
+    path: list[tuple[Table, ForeignKey]] = []
+
+    def visit(node: str) -> list[tuple[Table, ForeignKey]]:
+        state[node] = 1
+        for t, fk in edges.get(node, []):
+            nxt = fk.ref_table
+            path.append((t, fk))
+            if state.get(nxt) == 1:
+                start = next(i for i, (tt, _) in enumerate(path) if tt.name == nxt)
+                return path[start:]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+            path.pop()
+        state[node] = 2
+        return []
+
+    for node in sorted(edges):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return []
 
 
 def _add_months(d: _dt.date, n: int) -> _dt.date:
