@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -182,3 +183,16 @@ def test_wrong_password_on_a_real_password_server(tmp_path):
     assert "password authentication failed" in stderr and "Wr0ngPassw0rd" not in stderr
     assert (tmp_path / "out.right.rc").read_text().strip() == "0", (tmp_path / "out.right.stderr").read_text()
     assert json.loads((tmp_path / "out.right.stdout").read_text())["server_version"].startswith("15.")
+
+
+def test_ascii_terminal(pg_server):
+    """Non-ASCII names on a terminal that only takes ASCII: escaped in the summary, UTF-8 in --json."""
+    env = {"PYTHONIOENCODING": "ascii"}
+    r = run_cli("schema", "inspect", str(OBJECTS / "quoting.sql"), env=env)
+    assert r.returncode == 0, r.stderr
+    assert "\\xdcn\\xefcode" in r.stdout
+    r = subprocess.run([sys.executable, "-m", "aishell.cli.main", "schema", "inspect", "--json",
+                        str(OBJECTS / "quoting.sql")], capture_output=True, env={**os.environ, **env}, timeout=300)
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout.decode("utf-8"))
+    assert any(t["name"] == "Ünïcode" for t in data["tables"])

@@ -40,7 +40,11 @@ def inspect(source: str, schemas: tuple[str, ...], no_stats: bool, as_json: bool
         if schemas:
             _filter_schemas(schema, set(schemas))
     if as_json:
-        click.echo(fast_dumps(schema))
+        # JSON is UTF-8 whatever the locale says: write bytes, in chunks, as the text is produced.
+        out = click.get_binary_stream("stdout")
+        write_json(schema, lambda text: out.write(text.encode("utf-8")))
+        out.write(b"\n")
+        out.flush()
         return
     render_summary(schema, src.display)
 
@@ -78,13 +82,27 @@ def _field_spec(cls: type) -> list[tuple[str, str, bool, object]] | None:
 
 def fast_dumps(schema) -> str:
     """The text ``aishell.model.dumps(schema)`` returns (indent 2, defaults left out), only faster."""
+    chunks: list[str] = []
+    write_json(schema, chunks.append)
+    return "".join(chunks)
+
+
+def write_json(schema, write) -> None:
+    """Write ``aishell.model.dumps(schema)`` through ``write`` in chunks of about 256 kB, without ever
+    holding the whole text (or a million small strings) in memory."""
     import gc
     import json
     from json.encoder import encode_basestring  # the C version when available, as json.dumps uses
 
     parts: list[str] = []
-    add = parts.append
     enc = encode_basestring
+    limit = 16384
+
+    def add(text: str) -> None:
+        parts.append(text)
+        if len(parts) >= limit:
+            write("".join(parts))
+            parts.clear()
 
     def floatstr(v: float) -> str:
         if v != v:
@@ -185,7 +203,7 @@ def fast_dumps(schema) -> str:
     finally:
         if gc_was_enabled:
             gc.enable()
-    return "".join(parts)
+    write("".join(parts))
 
 
 def _explain_bare_name(src, exc):
@@ -232,6 +250,12 @@ def render_summary(schema, display: str) -> None:
 
     from aishell.dialects.postgres.quote import quote_ident
 
+    import contextlib
+    import sys
+
+    with contextlib.suppress(AttributeError, ValueError):
+        # A terminal that cannot show a name (PYTHONIOENCODING=ascii) gets an escape, not a crash.
+        sys.stdout.reconfigure(errors="backslashreplace")
     c = console()
     title = schema.name or display
     c.print(f"[bold]Schema[/bold] {escape(str(title))}")
