@@ -60,3 +60,18 @@ def test_create_without_changes_is_an_error(tmp_path):
     assert run_cli("schema", "version", "create", "first", "--from", "s.sql", cwd=tmp_path).returncode == 0
     r = run_cli("schema", "version", "create", "again", "--from", "s.sql", cwd=tmp_path)
     assert r.returncode == 1 and "no changes since version 1.0.0" in r.stderr
+
+
+def test_list_shows_the_design_as_next_draft(tmp_path):
+    (tmp_path / "s.sql").write_text(V1)
+    assert run_cli("schema", "version", "init", cwd=tmp_path).returncode == 0
+    assert run_cli("schema", "version", "create", "first", "--from", "s.sql", cwd=tmp_path).returncode == 0
+    design = {"format_version": 1, "tables": [
+        {"name": "users", "columns": [{"name": "id", "type": "BIGINT", "nullable": False},
+                                      {"name": "email", "type": "TEXT", "nullable": False}], "primary_key": ["id"]},
+        {"name": "tags", "columns": [{"name": "id", "type": "INTEGER", "nullable": False}], "primary_key": ["id"]}]}
+    (tmp_path / "aishell").mkdir()
+    (tmp_path / "aishell" / "design.json").write_text(json.dumps(design))
+    r = run_cli("schema", "version", "list", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "Next version (draft" in r.stdout and "+ tags" in r.stdout and "users" not in r.stdout.split("draft")[1]

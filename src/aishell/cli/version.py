@@ -170,7 +170,44 @@ def list_(folder: str | None, database: str | None, as_json: bool) -> int:
         elif r["tables"] is not None:
             out.print(f"  {r['tables']} tables, {r['indexes']} indexes")
         out.print()
+    draft = _draft(_folder(folder))
+    if draft:
+        out.print("Next version (draft, from the current design):")
+        for line in draft[:10]:
+            out.print(f"  {line}", markup=False, soft_wrap=True)
+        if len(draft) > 10:
+            out.print(f"  … and {len(draft) - 10} more")
+        out.print('  aishell schema version create "message" writes it')
     return 0
+
+
+def _draft(folder: Path) -> list[str]:
+    """What the current design (aishell/design.json) changes since the last version, if anything."""
+    from aishell.config import design_path
+
+    if not design_path().exists():
+        return []
+    try:
+        from aishell.diff import diff_schemas
+        from aishell.diff.report import describe
+        from aishell.migrate.compare import load_canonical
+        from aishell.migrate.versions import load_snapshot, strip_history, versions_in
+
+        existing = versions_in(folder)
+        previous = load_snapshot(folder, existing[-1].version) if existing else None
+        if previous is None:
+            return []
+        cs = diff_schemas(previous, strip_history(load_canonical("design")))
+        lines = []
+        for c in cs.changes:
+            line = describe(c, "design", "last version")[0]
+            if c.parent and c.kind in ("column", "index", "constraint", "foreign key", "trigger", "policy"):
+                table = c.parent.removeprefix("public.")
+                line = f"{line[:2]}{c.kind} {table}.{line[2:]}"
+            lines.append(line)
+        return lines
+    except Exception:  # noqa: BLE001 - a draft is a courtesy; the history above is what was asked for
+        return []
 
 
 @version.command()
