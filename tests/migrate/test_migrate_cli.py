@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from aishell.dialects.postgres.connect import connect
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 
 A = """CREATE TABLE users (id int PRIMARY KEY, email text, nickname text);
 CREATE VIEW v_users AS SELECT id, email FROM users;
@@ -65,3 +65,16 @@ def test_apply_needs_a_database(tmp_path):
     b.write_text("CREATE TABLE t (id int, x int);")
     r = run_cli("schema", "migrate", str(b), str(a), "--apply")
     assert r.returncode == 1 and "not a database" in r.stderr
+
+
+def test_verification_across_major_versions(pg15_server, sandbox):
+    """SOURCE and TARGET on PostgreSQL 15, the throwaway copy on the embedded 18: the plan is still
+    checked fairly (18 prints view bodies its own way)."""
+    case = ROOT / "tests" / "fixtures" / "diff" / "ecommerce_evolution"
+    with pg15_server.temporary_database(prefix="aishell_test_") as a, \
+            pg15_server.temporary_database(prefix="aishell_test_") as b:
+        _load(a, (case / "a.sql").read_text())
+        _load(b, (case / "b.sql").read_text())
+        r = run_cli("schema", "migrate", b, a, "--apply", "--unsafe", env={"AISHELL_SCRATCH_URL": ""})
+        assert r.returncode == 0, r.stderr
+        assert run_cli("schema", "diff", b, a).returncode == 0
