@@ -125,3 +125,9 @@ def test_required_references_never_form_a_ring():
         return any(n == b or (n not in seen and reaches(n, b, (*seen, n))) for n in graph.get(a, ()))
 
     assert not any(reaches(n, n) for n in graph)
+
+
+def test_no_reference_the_text_never_implies():
+    # who reviews and what is reviewed are both said: the knowledge base adds no rooms reference
+    reviews = _tables("Patients review doctors. Doctors work at clinics. Clinics have rooms.")["reviews"]
+    assert {fk.ref_table for fk in reviews.foreign_keys} == {"patients", "doctors"}

@@ -365,6 +365,14 @@ class Planner:
                     continue
                 sel = ref["to"] if isinstance(ref["to"], list) else [ref["to"]]
                 role = ref.get("role")
+                stated = {
+                    r.target
+                    for r in self.req.relationships
+                    if r.source == e.name and r.kind in ("many_to_one", "one_to_one") and r.origin == "text"
+                }
+                if "@subject" in sel and role is None and len(stated) >= 2 and e.arch.get("stated_subject"):
+                    # "patients review doctors": the author and what is reviewed are both said
+                    continue
                 if role is None:
                     # an explicit link to the target, or to an entity of the same sort ('@actor': any person),
                     # already says it
