@@ -74,3 +74,12 @@ def test_design_extras_are_ignored_when_loading():
     assert loads(json.dumps(data)) == _sample()
     with pytest.raises(ModelFormatError):
         from_dict(data)  # strict by default
+
+
+def test_one_pass_writer_matches_the_reference_encoder():
+    schema = _sample()
+    schema.tables[0].comment = 'Ünïcode "quoted" \\ back\nslash'
+    schema.tables[0].attrs = {"row_estimate": 12.5, "nested": {"a": [1, None, True]}, "empty": {}}
+    schema.attrs = {"nan_free": 0.1}
+    assert dumps(schema) == json.dumps(to_dict(schema), indent=2, ensure_ascii=False)
+    assert dumps(schema, indent=None) == json.dumps(to_dict(schema), ensure_ascii=False)
