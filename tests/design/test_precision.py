@@ -131,3 +131,28 @@ def test_no_reference_the_text_never_implies():
     # who reviews and what is reviewed are both said: the knowledge base adds no rooms reference
     reviews = _tables("Patients review doctors. Doctors work at clinics. Clinics have rooms.")["reviews"]
     assert {fk.ref_table for fk in reviews.foreign_keys} == {"patients", "doctors"}
+
+
+def test_people_are_never_the_event_of_a_clause():
+    walkers = _tables(
+        "Dog walking: owners book walks for their dogs with walkers. Owners tip walkers after each walk."
+    )["walkers"]
+    assert "walk_id" not in _cols(walkers)
+
+
+def test_rating_unique_per_author_and_event_whatever_the_event_is():
+    ratings = _tables(
+        "Tutoring platform: tutors teach students in lessons. Students rate tutors after each lesson."
+    )["ratings"]
+    assert ["student_id", "lesson_id"] in [u.columns for u in ratings.unique]
+    assert ["student_id", "tutor_id"] not in [u.columns for u in ratings.unique]
+
+
+def test_identifier_of_another_thing_is_not_unique_on_an_event_table():
+    tables = _tables(
+        "Parking app: drivers reserve parking spots in garages. A reservation has an arrival time, "
+        "a departure time, a plate number and a price. Drivers own vehicles with a plate number."
+    )
+    assert not any("plate_number" in u.columns for u in tables["reservations"].unique)
+    assert ["plate_number"] in [u.columns for u in tables["vehicles"].unique]
+    assert "license_plate" not in _cols(tables["vehicles"])

@@ -240,6 +240,19 @@ def same_meaning(stated: str, archetype_column: str) -> bool:
     )
 
 
+def names_person(name: str) -> bool:
+    """Whether an entity name the knowledge base does not know names a person ("beekeeper", "walker")."""
+    lex = lexicon()
+    word = name.rsplit("_", 1)[-1]
+    if word in lex["person_words"]:
+        return True
+    return (
+        word not in lex["not_person_er"]
+        and len(word) > 4
+        and any(word.endswith(s) for s in ("er", "or", "ist", "ian", "ant", "ee", "eer"))
+    )
+
+
 def is_attribute_word(name: str) -> bool:
     """True when a (snake_case) phrase reads as a column rather than an entity ("due_date", "status")."""
     rule = attribute_rule(name)

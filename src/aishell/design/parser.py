@@ -1520,6 +1520,12 @@ class _Parser:
                     None,
                 )
                 if event is not None:
+                    earch = kb.archetype_for(self.req.entities[event].noun) if event in self.req.entities else None
+                    if (earch is not None and earch.kind in ("actor", "org")) or (
+                        earch is None and kb.names_person(event)
+                    ):
+                        event = None  # "owners tip walkers after each walk": a walker is no event
+                if event is not None:
                     r["event"] = event
         for kind, r in self.rels:
             if kind != "event_prep":
@@ -1534,7 +1540,7 @@ class _Parser:
             for o in r["objects"]:
                 target = self._entity_for_np(o) or self._promote(o)
                 if target and target != event:
-                    self._add(Relationship("many_to_one", event, target, evidence=ev))
+                    self._add(Relationship("many_to_one", event, target, evidence=ev, event=True))
 
     def _entity_for_np(self, np: NP | None, force: bool = False) -> str | None:
         if np is None:

@@ -140,17 +140,7 @@ class Planner:
 
     def _guess_kind(self, e: Entity) -> str:
         """An entity the knowledge base does not know: a person if the word names one, else a thing."""
-        lex = kb.lexicon()
-        word = e.name.rsplit("_", 1)[-1]
-        if word in lex["person_words"]:
-            return "actor"
-        if (
-            word not in lex["not_person_er"]
-            and len(word) > 4
-            and any(word.endswith(s) for s in ("er", "or", "ist", "ian", "ant", "ee", "eer"))
-        ):
-            return "actor"
-        return "thing"
+        return "actor" if kb.names_person(e.name) else "thing"
 
     def _add_entity(
         self,
@@ -601,6 +591,14 @@ class Planner:
             name=name, type=col_type, nullable=not not_null, default=default, comment=rule.get("comment")
         )
         table.columns.append(col)
+        foreign = kb._load("attributes.json").get("foreign_identifiers", {})
+        if (
+            rule.get("unique")
+            and spec.source == "text"
+            and name in foreign.get("names", ())
+            and e.kind in foreign.get("event_kinds", ())
+        ):
+            rule = {k: v for k, v in rule.items() if k != "unique"}  # "a reservation has a plate number"
         if spec.unique or (rule.get("unique") and spec.source == "text" and not spec.type):
             if spec.unique or spec.source == "text":
                 table.unique.append(UniqueConstraint(name=ident(table.name, name, "key"), columns=[name]))
@@ -846,13 +844,13 @@ class Planner:
             table.foreign_keys.append(fk)
             if rel.kind == "one_to_one":
                 table.unique.append(UniqueConstraint(name=ident(table.name, col, "key"), columns=[col]))
-            src.fks.append({"column": col, "target": tgt.name, "required": required})
+            src.fks.append({"column": col, "target": tgt.name, "required": required, "event": bool(rel.event)})
         self._break_required_cycles()
         # unique pairs: one review per user per product, one application per job per person
         for e in self.ents.values():
             if e.arch and e.arch.get("unique_refs") and len(e.fks) >= 2:
                 cols = [f["column"] for f in e.fks[:2]]
-                event = next(
+                event = next((f for f in e.fks if f.get("event")), None) or next(
                     (
                         f
                         for f in e.fks
@@ -862,7 +860,8 @@ class Planner:
                     None,
                 )
                 about_thing = any(
-                    self.ents.get(f["target"]) is not None
+                    f is not event
+                    and self.ents.get(f["target"]) is not None
                     and (self.ents[f["target"]].kind == "thing" or "catalog" in self.ents[f["target"]].flags)
                     for f in e.fks
                 )

@@ -67,6 +67,7 @@ class Relationship:
     via: str | None = None
     origin: str = "text"
     evidence: str = ""
+    event: bool | None = None  # True: "after each trip", the reference to the event this row follows
 
     @property
     def key(self) -> tuple[str, str, str, str | None]:
