@@ -156,3 +156,12 @@ def test_identifier_of_another_thing_is_not_unique_on_an_event_table():
     assert not any("plate_number" in u.columns for u in tables["reservations"].unique)
     assert ["plate_number"] in [u.columns for u in tables["vehicles"].unique]
     assert "license_plate" not in _cols(tables["vehicles"])
+
+
+def test_domain_specific_archetype_columns_only_in_their_domain():
+    office = _tables("Employees book rooms for meetings. Each room has a capacity.")
+    assert "nightly_price" not in _cols(office["rooms"])
+    hotel = _tables("A hotel has rooms. Guests book rooms for a number of nights.")
+    assert "nightly_price" in _cols(hotel["rooms"])
+    school = _tables("Schools organise trips. Each trip has a destination and a cost. Students join trips.")
+    assert not {"fare", "distance_km"} & _cols(school["trips"])

@@ -636,6 +636,14 @@ class Planner:
                 or e.entity.noun == e.entity.name.replace(" ", "_")
             )
             specs += e.arch.columns_for(e.entity.noun if exact else "")
+            fits = e.arch.get("columns_if") or {}
+            if fits:
+                words = set(re.findall(r"[a-z]+", self.req.text.lower()))
+                specs = [
+                    s
+                    for s in specs
+                    if s.name not in fits or any(w in words or plural(w) in words for w in fits[s.name])
+                ]
             if e.kind == "line" and "no_quantity" in e.flags:
                 specs = [s for s in specs if s.name not in ("quantity", "unit_price", "line_total")]
         elif e.kind == "actor":
