@@ -8,22 +8,9 @@ has it, which makes the round trip exact.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from aishell.dialects.postgres import quote as _quote
-from aishell.dialects.postgres.quote import quote_literal
+from aishell.dialects.postgres.quote import qualify, quote_ident, quote_ident_list, quote_literal
 from aishell.diff.normalize import fk_definition, index_definition, norm_ws, table_constraints
-
-# The same few hundred names are quoted thousands of times in a big plan.
-quote_ident = lru_cache(maxsize=65536)(_quote.quote_ident)
-
-
-def qualify(schema: str | None, name: str) -> str:
-    return f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
-
-
-def quote_ident_list(names: list[str]) -> str:
-    return ", ".join(quote_ident(n) for n in names)
 from aishell.model import (
     Column,
     CompositeType,

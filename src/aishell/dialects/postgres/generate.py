@@ -29,11 +29,9 @@ import heapq
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-from aishell.dialects.postgres import quote as _quote
-from aishell.dialects.postgres.quote import quote_literal
+from aishell.dialects.postgres.quote import qualify, quote_ident, quote_literal
 from aishell.errors import UserError
 from aishell.model.graph import creation_order
 from aishell.model.schema import (
@@ -56,14 +54,6 @@ from aishell.model.schema import (
     UniqueConstraint,
     View,
 )
-
-# Names repeat a lot in big schemas (every column of every table): quote each once.
-quote_ident = lru_cache(maxsize=65536)(_quote.quote_ident)
-
-
-def qualify(schema: str | None, name: str) -> str:
-    return f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
-
 
 __all__ = ["PostgresGenerator", "counts", "generate", "header_comment"]
 

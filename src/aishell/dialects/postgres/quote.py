@@ -43,6 +43,8 @@ def _quoted_keywords() -> frozenset[str]:
         return frozenset()
 
 
+# Names repeat a lot in big schemas (every column of every table, every plan step): quote each once.
+@lru_cache(maxsize=65536)
 def quote_ident(name: str) -> str:
     """Quote an identifier exactly when PostgreSQL's quote_ident would."""
     if _SAFE.match(name) and name not in _quoted_keywords():
