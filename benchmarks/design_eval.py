@@ -144,7 +144,8 @@ def evaluate(case: dict, *, validate: bool = True) -> dict:
         "seconds": round(seconds, 3),
         "text_tables": len(own),
         "extra_tables": extra,
-        "must_not_listed": len(must_not.get("tables", [])) + sum(len(v) for v in must_not.get("columns", {}).values()),
+        "must_not_listed": len(must_not.get("tables", []))
+        + sum(len(v) for v in must_not.get("columns", {}).values()),
         "must_not_tables_found": bad_tables,
         "must_not_columns_found": bad_columns,
         "duplicate_meaning_columns": dup,
@@ -203,7 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                 if r["error"]:
                     print(f"    error: {r['error']}")
             if args.verbose and (r["must_not_tables_found"] or r["must_not_columns_found"]):
-                print(f"    should not exist: {', '.join(r['must_not_tables_found'] + r['must_not_columns_found'])}")
+                print(
+                    f"    should not exist: {', '.join(r['must_not_tables_found'] + r['must_not_columns_found'])}"
+                )
             if args.verbose and r["duplicate_meaning_columns"]:
                 print(f"    same meaning twice: {', '.join(r['duplicate_meaning_columns'])}")
             if args.verbose and r["extra_tables"]:

@@ -1231,7 +1231,9 @@ class _Parser:
                     if objs_e and (
                         prep in ("after", "during", "before", "upon")
                         and (bool(last_objects) or not isinstance(prev, NP))
-                        or prep in ("per", "for") and each and after_verb
+                        or prep in ("per", "for")
+                        and each
+                        and after_verb
                     ):
                         self.rels.append(("event_prep", {"objects": objs_e[:1], "evidence": clause}))
                         i = max(j2, i + 1)
@@ -1418,7 +1420,10 @@ class _Parser:
                     oarch = kb.archetypes().get(other.archetype) if other.archetype else None
                     if other.archetype == arch.id or (
                         oarch is not None
-                        and (other.archetype in arch.get("merge_with", ()) or arch.id in oarch.get("merge_with", ()))
+                        and (
+                            other.archetype in arch.get("merge_with", ())
+                            or arch.id in oarch.get("merge_with", ())
+                        )
                     ):
                         self.alias[name] = other.name
                         other.mentions += 1
@@ -1520,7 +1525,11 @@ class _Parser:
                     None,
                 )
                 if event is not None:
-                    earch = kb.archetype_for(self.req.entities[event].noun) if event in self.req.entities else None
+                    earch = (
+                        kb.archetype_for(self.req.entities[event].noun)
+                        if event in self.req.entities
+                        else None
+                    )
                     if (earch is not None and earch.kind in ("actor", "org")) or (
                         earch is None and kb.names_person(event)
                     ):
@@ -1532,7 +1541,11 @@ class _Parser:
                 continue
             ev = r["evidence"]
             event = next(
-                (v["event"] for k, v in reversed(self.rels) if k == "verb" and v["evidence"] == ev and "event" in v),
+                (
+                    v["event"]
+                    for k, v in reversed(self.rels)
+                    if k == "verb" and v["evidence"] == ev and "event" in v
+                ),
                 None,
             )
             if event is None:
@@ -1937,7 +1950,7 @@ class _Parser:
         self._add(Relationship("many_to_one", target, subj, evidence=ev))
 
     def _list_plurals_to_attributes(self) -> None:
-        """"An appointment has a start time, a status and notes": the bare plural in a list of attributes
+        """ "An appointment has a start time, a status and notes": the bare plural in a list of attributes
         is one more attribute, unless the domain treats it as a thing of its own elsewhere (it is the
         subject or object of another relationship, has attributes, is named again, or is a strong
         archetype: people, organisations, catalogs, tags)."""

@@ -852,7 +852,9 @@ class Planner:
             table.foreign_keys.append(fk)
             if rel.kind == "one_to_one":
                 table.unique.append(UniqueConstraint(name=ident(table.name, col, "key"), columns=[col]))
-            src.fks.append({"column": col, "target": tgt.name, "required": required, "event": bool(rel.event)})
+            src.fks.append(
+                {"column": col, "target": tgt.name, "required": required, "event": bool(rel.event)}
+            )
         self._break_required_cycles()
         # unique pairs: one review per user per product, one application per job per person
         for e in self.ents.values():
@@ -916,15 +918,17 @@ class Planner:
             cycle = _find_cycle(edges)
             if not cycle:
                 return
-            t, fk = sorted(
+            t, fk = max(
                 enumerate(cycle), key=lambda x: (x[1][1].attrs.get("origin") == "knowledge base", x[0])
-            )[-1][1]
+            )[1]
             col = t.column(fk.columns[0])
             col.nullable = True
             col.comment = None
             if fk.on_delete in ("CASCADE", "RESTRICT", None):
                 fk.on_delete = "SET NULL"
-            fk.attrs["reason"] = "optional: a required reference here would close a ring of required references"
+            fk.attrs["reason"] = (
+                "optional: a required reference here would close a ring of required references"
+            )
             ent = next((e for e in self.ents.values() if e.table == t.name), None)
             for f in ent.fks if ent else []:
                 if f["column"] == fk.columns[0]:
@@ -1797,7 +1801,7 @@ class Planner:
                     "        upper_bound := substring(r.bound FROM 'TO \\(''([^'']+)''\\)')::timestamptz;\n"
                     "        IF upper_bound <= now() - keep THEN\n"
                     f"            EXECUTE format('ALTER TABLE public.{t.name} DETACH PARTITION %s', r.part);\n"
-                "            EXECUTE format('DROP TABLE %s', r.part);\n            dropped := dropped + 1;\n"
+                    "            EXECUTE format('DROP TABLE %s', r.part);\n            dropped := dropped + 1;\n"
                     "        END IF;\n    END LOOP;\n    RETURN dropped;\nEND;\n$function$\n"
                 ),
                 comment=f"Retention: drops monthly partitions of {t.name} older than keep",
