@@ -165,3 +165,14 @@ def test_domain_specific_archetype_columns_only_in_their_domain():
     assert "nightly_price" in _cols(hotel["rooms"])
     school = _tables("Schools organise trips. Each trip has a destination and a cost. Students join trips.")
     assert not {"fare", "distance_km"} & _cols(school["trips"])
+
+
+def test_things_acted_on_are_not_events():
+    pets = _tables("Owners register pets. Vets examine pets during each visit.")["pets"]
+    assert "visit_id" not in _cols(pets)
+
+
+def test_stated_title_replaces_archetype_name_and_start_date_the_start():
+    events = _tables("Organizers create events; each event has a title, a start date and a venue.")["events"]
+    assert {"title", "start_date"} <= _cols(events)
+    assert not {"name", "starts_at"} & _cols(events)

@@ -1530,10 +1530,19 @@ class _Parser:
                         if event in self.req.entities
                         else None
                     )
-                    if (earch is not None and earch.kind in ("actor", "org")) or (
-                        earch is None and kb.names_person(event)
+                    if (
+                        earch is not None
+                        and (
+                            earch.kind in ("actor", "org", "thing", "classifier", "tag")
+                            or "catalog" in earch.flags
+                        )
+                    ) or (
+                        earch is None
+                        and (kb.names_person(event) or r["verb"] not in self.lex.get("record_verbs", ()))
                     ):
-                        event = None  # "owners tip walkers after each walk": a walker is no event
+                        # "owners tip walkers after each walk", "vets examine pets during each visit":
+                        # people and things are not what happened
+                        event = None
                 if event is not None:
                     r["event"] = event
         for kind, r in self.rels:
