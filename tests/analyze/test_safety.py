@@ -201,3 +201,18 @@ def test_empty_database_is_healthy(scratch_db):
 
     rep = analyze(scratch_db, AnalyzeOptions(deep=True))
     assert rep.findings == [] and rep.scores["score"] == 100
+
+
+def test_aishell_history_table_is_not_judged(scratch_db):
+    """`schema version init` puts aishell's own history table in the user's database; analysis of that
+    database must not report findings about our bookkeeping (its text primary key, say)."""
+    from aishell.analyze import AnalyzeOptions, analyze
+    from aishell.dialects.postgres.connect import connect
+    from aishell.migrate.versions import HISTORY_DDL
+
+    with connect(scratch_db, autocommit=True) as conn:
+        conn.execute(HISTORY_DDL)
+        conn.execute("CREATE TABLE app_users (id bigint, name text)")  # no primary key
+    rep = analyze(scratch_db, AnalyzeOptions())
+    assert not [f for f in rep.findings if f.table == "public.aishell_schema_versions"]
+    assert any(f.table == "public.app_users" for f in rep.findings)  # the user's table is still judged

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from aishell.analyze.findings import SEVERITY_RANK, Finding
 from aishell.analyze.probes.session import ProbeFailed
 from aishell.analyze.registry import Rule, all_rules, get_rule
 from aishell.model import Schema
+from aishell.model.schema import is_aishell_table
 
 # Bumped when a field of the JSON report changes meaning or disappears (additions do not bump it).
 REPORT_FORMAT_VERSION = 1
@@ -184,6 +186,10 @@ def analyze_schema(
     from aishell.analyze import scoring
 
     options = options or AnalyzeOptions()
+    if any(is_aishell_table(t.schema, t.name) for t in schema.tables):
+        schema = dataclasses.replace(
+            schema, tables=[t for t in schema.tables if not is_aishell_table(t.schema, t.name)]
+        )
     ctx = AnalysisContext(schema, options, session=session, source_kind=source_kind)
     report = Report(source=source, live=session is not None)
     rules = select_rules(options)

@@ -37,9 +37,7 @@ from aishell.diff.normalize import (
 )
 from aishell.errors import UserError
 from aishell.model import Column, Function, Privilege, Schema, Table, View
-
-# aishell's own bookkeeping, never part of a schema's design (see aishell.migrate.versions).
-IGNORED_TABLES = {("public", "aishell_schema_versions")}
+from aishell.model.schema import AISHELL_TABLES as IGNORED_TABLES
 
 
 def diff_schemas(current: Schema, desired: Schema, renames: Iterable[str] = ()) -> ChangeSet:

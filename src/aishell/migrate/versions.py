@@ -27,8 +27,7 @@ from pathlib import Path
 from aishell.diff import build_plan, diff_schemas
 from aishell.errors import AishellError, UnsafeError, UserError
 from aishell.model import Schema, dumps, loads
-
-HISTORY_TABLE = "aishell_schema_versions"
+from aishell.model.schema import HISTORY_TABLE
 DEFAULT_DIR = "migrations"
 SNAPSHOT_DIR = ".aishell"
 _FILE = re.compile(r"^V(?P<version>\d+(?:\.\d+)*)__(?P<slug>[A-Za-z0-9_]*)\.(?P<dir>up|down)\.sql$")

@@ -26,6 +26,15 @@ from typing import Any
 
 FORMAT_VERSION = 1
 
+# Tables aishell itself keeps in a user's database (the migration history of `schema version`): they are
+# bookkeeping, never part of the schema being designed, diffed or judged.
+HISTORY_TABLE = "aishell_schema_versions"
+AISHELL_TABLES = frozenset({("public", HISTORY_TABLE)})
+
+
+def is_aishell_table(schema: str, name: str) -> bool:
+    return (schema, name) in AISHELL_TABLES
+
 
 @dataclass
 class Privilege:
