@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from aishell.dialects.mysql.portable import (
+from aishell.dialects.portable import (
     Untranslatable,
     flat_names,
     parse_type,

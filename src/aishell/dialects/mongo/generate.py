@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from aishell.dialects.mysql.portable import (
+from aishell.dialects.portable import (
     Report,
     ResolvedType,
     flat_names,
@@ -60,7 +60,7 @@ class MongoGenerator:
     dialect = "mongodb"
 
     def __init__(self, schema: Schema, **options):
-        from aishell.dialects.mysql.base import check_options
+        from aishell.dialects.sqlbase import check_options
 
         check_options("MongoGenerator", options, frozenset({"embed", "additional_properties"}))
         self.options = options

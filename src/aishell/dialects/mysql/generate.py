@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 
-from aishell.dialects.mysql.base import ColumnPlan, SqlGenerator
-from aishell.dialects.mysql.portable import (
+from aishell.dialects.sqlbase import ColumnPlan, SqlGenerator
+from aishell.dialects.portable import (
     INTEGER_TYPES,
     bytea_hex,
     fulltext_columns,

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from aishell.dialects.mysql.base import ColumnPlan, SqlGenerator
-from aishell.dialects.mysql.portable import (
+from aishell.dialects.sqlbase import ColumnPlan, SqlGenerator
+from aishell.dialects.portable import (
     INTEGER_TYPES,
     ResolvedType,
     bytea_hex,
@@ -376,7 +376,7 @@ class SQLiteGenerator(SqlGenerator):
 
     def _index_name(self, name: str, obj: str) -> str:
         # Index names share one namespace with tables and views in SQLite.
-        from aishell.dialects.mysql.portable import unique_name
+        from aishell.dialects.portable import unique_name
 
         if not self.index_names:
             self.index_names |= {n.lower() for n in self.names.values()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from aishell.dialects.mysql.portable import (
+from aishell.dialects.portable import (
     Report,
     ResolvedType,
     Untranslatable,
