@@ -176,3 +176,13 @@ def test_stated_title_replaces_archetype_name_and_start_date_the_start():
     events = _tables("Organizers create events; each event has a title, a start date and a venue.")["events"]
     assert {"title", "start_date"} <= _cols(events)
     assert not {"name", "starts_at"} & _cols(events)
+
+
+def test_requirements_summary_prints_bracketed_attribute_lists():
+    from tests.conftest import run_cli
+
+    r = run_cli(
+        "schema", "requirements", "Patients book appointments. An appointment has a start time and notes."
+    )
+    assert r.returncode == 0, r.stderr
+    assert "[start_time, notes]" in r.stdout  # printed as text, not swallowed as Rich markup

@@ -364,7 +364,7 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
         out.append(Text("💡 Recommendations:", style="bold"))
         for n, r in enumerate(design.recommendations, 1):
             status = " [done in this design]" if r.applied else ""
-            out.append(f"  {n}. {r.title}{status}")
+            out.append(Text(f"  {n}. {r.title}{status}"))  # Text: the brackets are not markup
             out.append(f"     why: {r.reason}")
             if r.numbers:
                 out.append(f"     numbers: {r.numbers}")
@@ -377,9 +377,11 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
     )
     for p in per[:8]:
         out.append(
-            f"  {p['table']}: {human(p['rows'])} rows × ({p['row_bytes']} B row + "
-            f"{p['index_bytes_per_row']} B indexes) ≈ {human_bytes(p['estimated_bytes'])}"
-            f" [{p['rows_origin']}]"
+            Text(
+                f"  {p['table']}: {human(p['rows'])} rows × ({p['row_bytes']} B row + "
+                f"{p['index_bytes_per_row']} B indexes) ≈ {human_bytes(p['estimated_bytes'])}"
+                f" [{p['rows_origin']}]"
+            )
         )
     if not per:
         widths = ", ".join(f"{p['table']} {p['row_bytes']} B" for p in est.get("per_table", [])[:6])
@@ -423,7 +425,7 @@ def render_requirements(req: Any) -> list[Any]:
         )
         arch = f" ({e.archetype})" if e.archetype else " (new)"
         selfref = " ↺ self-reference" if e.self_ref else ""
-        out.append(f"  • {e.name}{arch}{attrs}{selfref}")
+        out.append(Text(f"  • {e.name}{arch}{attrs}{selfref}"))  # Text: "[a, b]" is not markup
     kinds = {
         "many_to_one": "many-to-one",
         "one_to_one": "one-to-one",
@@ -441,7 +443,7 @@ def render_requirements(req: Any) -> list[Any]:
             line = f"  • {r.target} {arrow} {r.source} ({r.source}.{r.role or r.target}_id, {kinds[r.kind]})"
         if r.origin != "text":
             line += f" [{r.origin}]"
-        out.append(line)
+        out.append(Text(line))  # Text: "[knowledge base]" is not markup
     out.append(
         "Features: "
         + (", ".join(f'{FEATURE_LABELS.get(k, k)} ("{v}")' for k, v in req.features.items()) or "none stated")
