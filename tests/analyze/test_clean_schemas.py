@@ -35,3 +35,5 @@ def test_designs_from_the_pattern_library_have_no_critical(pg_server, tmp_path):
         data = json.loads(r.stdout)
         assert [f for f in data["findings"] if f["severity"] == "critical"] == [], pattern
         assert data["counts"]["warning"] <= 2, (pattern, data["findings"])
+        # what the designer chooses, the analyzer must not call an inefficient type (char(n), ...)
+        assert [f for f in data["findings"] if f["rule"] == "inefficient-type"] == [], pattern
