@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from aishell.dialects.postgres import generate as g
 from aishell.dialects.postgres.quote import qualify, quote_ident, quote_literal
 from aishell.diff import changes as ch
 from aishell.diff import hazards as hz
@@ -207,6 +208,8 @@ class _Planner:
         self.deferred_seq: set[int] = set()
         self.pending_seq: list[Change] = []
         self.partitioned = {t.qualified_name for t in list(current.tables) + list(desired.tables) if t.partition_by}
+        # SQL for whole objects of the desired schema comes from the DDL generator.
+        self.gen = g.PostgresGenerator(desired)
 
     def of(self, cls) -> list[Change]:
         return self.by_type.get(cls, [])
@@ -222,6 +225,14 @@ class _Planner:
 
     def table_sql(self, qn: str) -> str:
         return r.sql_of_qualified(qn)
+
+    def desired_table(self, qn: str) -> Table:
+        """The desired table ``qn`` (a bare stand-in when the model lacks it)."""
+        t = self.b_tables.get(qn)
+        if t is None:
+            schema, name = r.split_qualified(qn)
+            t = Table(name=name, schema=schema)
+        return t
 
     def final(self, qn: str) -> str:
         """A table's name once this plan's table renames are done."""
@@ -339,7 +350,7 @@ class _Planner:
                 if p.grantee != c.new.owner:
                     self.emit(COMMENTS, r.grant_sql("SCHEMA", quote_ident(c.new.name), p))
         for c in self.of(ch.AddExtension):
-            self.emit(PRE, r.extension_sql(c.new), f"add extension {c.new.name}")
+            self.emit(PRE, g.create_extension_sql(c.new), f"add extension {c.new.name}")
         for c in self.of(ch.AlterExtension):
             self.emit(PRE, f"ALTER EXTENSION {quote_ident(c.new.name)} UPDATE TO {quote_literal(c.new.version)}",
                       f"update extension {c.new.name} to {c.new.version}")
@@ -445,7 +456,7 @@ class _Planner:
 
     def types(self) -> None:
         for c in self.of(ch.AddEnum):
-            self.emit(TYPES, r.enum_sql(c.new), f"add enum {c.name}")
+            self.emit(TYPES, g.create_enum_sql(c.new), f"add enum {c.name}")
             self.type_extras("TYPE", c.new)
         for c in self.of(ch.AlterEnum):
             adds = _enum_additions(c.old.values, c.new.values)
@@ -457,12 +468,13 @@ class _Planner:
             else:
                 self.rebuild_enum(c)
         for c in self.of(ch.AddDomain):
-            self.emit(TYPES, r.domain_sql(c.new), f"add domain {c.name}")
+            for i, stmt in enumerate(self.gen.domain_statements(c.new, sep=" ")):
+                self.emit(TYPES, stmt, f"add domain {c.name}" if i == 0 else "")
             self.type_extras("DOMAIN", c.new)
         for c in self.of(ch.AlterDomain):
             self.alter_domain(c)
         for c in self.of(ch.AddCompositeType):
-            self.emit(TYPES, r.composite_sql(c.new), f"add type {c.name}")
+            self.emit(TYPES, self.gen.composite_sql(c.new), f"add type {c.name}")
             self.type_extras("TYPE", c.new)
         for c in self.of(ch.AlterCompositeType):
             self.alter_composite(c)
@@ -471,7 +483,7 @@ class _Planner:
                 self.deferred_seq.add(id(c))
                 self.pending_seq.append(c)
             else:
-                self.emit(TYPES, r.sequence_sql(c.new), f"add sequence {c.name}")
+                self.emit(TYPES, self.gen.sequence_sql(c.new), f"add sequence {c.name}")
             self.type_extras("SEQUENCE", c.new)
             if c.new.owned_by:
                 self.emit(TRIGGERS, f"ALTER SEQUENCE {r.qname(c.new)} OWNED BY {_owned_by_sql(c.new.owned_by)}",
@@ -485,7 +497,7 @@ class _Planner:
                     self.emit(TYPES, f"SELECT setval({quote_literal(r.qname(n))}, greatest(last_value, {n.min_value}), "
                                      f"last_value >= {n.min_value} AND is_called) FROM {r.qname(n)}",
                               f"sequence {c.name}: current value brought up to the new MINVALUE")
-                self.emit(TYPES, r.sequence_sql(n, alter=True), f"alter sequence {c.name}")
+                self.emit(TYPES, r.alter_sequence_sql(n), f"alter sequence {c.name}")
             if o.owned_by != n.owned_by:
                 target = _owned_by_sql(n.owned_by) if n.owned_by else "NONE"
                 self.emit(TRIGGERS, f"ALTER SEQUENCE {r.qname(n)} OWNED BY {target}",
@@ -514,7 +526,7 @@ class _Planner:
                                    unsafe=True))
         self.emit(TYPES, f"ALTER TYPE {r.qname(o)} RENAME TO {quote_ident(tmp)}",
                   f"rebuild enum {c.name} (values removed or reordered)", hzs)
-        self.emit(TYPES, r.enum_sql(n))
+        self.emit(TYPES, g.create_enum_sql(n))
         new_sql = r.qname(n)
         for t, col in _columns_of_type(self.a, o):
             bt = self.b_tables.get(t.qualified_name)
@@ -541,7 +553,8 @@ class _Planner:
         if norm_type(o.type) != norm_type(n.type) or (o.collation or None) != (n.collation or None):
             self.emit(DROP_OBJECTS, f"DROP DOMAIN {dsql}", f"recreate domain {c.name}",
                       [hz.data_loss("a domain's base type cannot change in place: columns using it are dropped")])
-            self.emit(DROP_OBJECTS, r.domain_sql(n))
+            for stmt in self.gen.domain_statements(n, sep=" "):
+                self.emit(DROP_OBJECTS, stmt)
             return
         if norm_default(o.default) != norm_default(n.default):
             self.emit(TYPES, f"ALTER DOMAIN {dsql} " + (f"SET DEFAULT {n.default}" if n.default is not None else "DROP DEFAULT"),
@@ -585,21 +598,21 @@ class _Planner:
             return LATE_FUNCTIONS if f.signature in late_b else FUNCTIONS
 
         for c in self.recreated_functions:
-            kind = r.function_kind_sql(c.old)
+            kind = g.function_keyword(c.old)
             self.emit(DROP_VIEWS, f"DROP {kind} {function_sql_name(c.old)}",
                       f"recreate {kind.lower()} {c.old.signature} (its signature or return type changes)")
-            self.emit(phase(c.new), r.function_sql(c.new), f"create {kind.lower()} {c.new.signature}")
+            self.emit(phase(c.new), g.create_function_sql(c.new), f"create {kind.lower()} {c.new.signature}")
             self.function_extras(c.new)
         for c in self.of(ch.AlterFunction):
             if c in self.recreated_functions:
                 continue
-            self.emit(phase(c.new), r.function_sql(c.new), f"replace {r.function_kind_sql(c.new).lower()} {c.new.signature}")
+            self.emit(phase(c.new), g.create_function_sql(c.new), f"replace {g.function_keyword(c.new).lower()} {c.new.signature}")
         for c in sorted(self.of(ch.AddFunction), key=lambda c: c.new.kind == "aggregate"):
-            self.emit(phase(c.new), r.function_sql(c.new), f"add {r.function_kind_sql(c.new).lower()} {c.new.signature}")
+            self.emit(phase(c.new), g.create_function_sql(c.new), f"add {g.function_keyword(c.new).lower()} {c.new.signature}")
             self.function_extras(c.new)
 
     def function_extras(self, f) -> None:
-        kind = r.function_kind_sql(f)
+        kind = g.function_keyword(f)
         name = function_sql_name(f)
         if f.comment:
             self.emit(COMMENTS, r.comment_sql(kind, name, f.comment))
@@ -681,7 +694,7 @@ class _Planner:
                     inline.append(r.fk_clause(tc.name, tc.definition, not_valid=not tc.valid))
                 else:
                     later.append(tc)
-            self.emit(TABLES, r.create_table_sql(t, inline, parent), f"add table {t.qualified_name}")
+            self.emit(TABLES, r.create_table_sql(self.gen, t, inline, parent), f"add table {t.qualified_name}")
             created.add(t.qualified_name)
             for tc in later:
                 self.emit(FKS, f"ALTER TABLE {r.qname(t)} ADD {r.fk_clause(tc.name, tc.definition, not_valid=True)}",
@@ -701,7 +714,7 @@ class _Planner:
             for trg in t.triggers:
                 self.create_trigger(t.qualified_name, trg)
             for pol in t.policies:
-                self.emit(TRIGGERS, r.policy_sql(pol, tsql), f"add policy {pol.name} on {t.qualified_name}")
+                self.emit(TRIGGERS, g.create_policy_sql(pol, tsql), f"add policy {pol.name} on {t.qualified_name}")
             self.table_extras(t)
 
     def table_extras(self, t: Table) -> None:
@@ -740,7 +753,7 @@ class _Planner:
             hzs.append(hz.rewrite("a volatile default, identity or stored generated column rewrites the table"))
         else:
             hzs.append(hz.lock("brief ACCESS EXCLUSIVE lock; no rewrite (no default, or a constant one)"))
-        self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD COLUMN {r.column_sql(col)}", f"add column {c.parent}.{col.name}",
+        self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD COLUMN {self.gen.column_sql(self.desired_table(c.parent), col)}", f"add column {c.parent}.{col.name}",
                   hzs, squawk_ignore=ignore)
 
     def alter_column(self, c: Change) -> None:
@@ -761,7 +774,7 @@ class _Planner:
                     hzs.append(hz.data_loss(f"the stored values of {label} are replaced by the generated ones"))
                 self.emit(COLUMNS, f"ALTER TABLE {tsql} DROP COLUMN {col}", f"recreate generated column {label}", hzs,
                           squawk_ignore=[("ban-drop-column", "a generated column is recreated with its new expression")])
-                self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD COLUMN {r.column_sql(n)}")
+                self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD COLUMN {self.gen.column_sql(self.desired_table(c.parent), n)}")
                 t = self.b_tables.get(c.parent)
                 if t:  # indexes and constraints on the column went with it
                     for idx in t.indexes:
@@ -801,7 +814,7 @@ class _Planner:
             for sc in list(self.pending_seq):
                 if seq_name and f"{sc.new.schema}.{sc.new.name}" in (seq_name, f"public.{seq_name}"):
                     self.pending_seq.remove(sc)
-                    self.emit(COLUMNS, r.sequence_sql(sc.new), f"add sequence {sc.name}")
+                    self.emit(COLUMNS, self.gen.sequence_sql(sc.new), f"add sequence {sc.name}")
         if type_changed:
             safe, rewrites = hz.classify_type_change(o.type, n.type)
             hzs = []
@@ -820,13 +833,13 @@ class _Planner:
             self.emit(COLUMNS, f"{pre} TYPE {n.type}{coll}{using}", f"{label}: {o.type} → {n.type}", hzs,
                       squawk_ignore=[("changing-column-type", "the desired schema changes this column's type; hazards listed above")])
         if n.identity and not o.identity:
-            self.emit(COLUMNS, f"{pre} ADD GENERATED {n.identity.upper()} AS IDENTITY{r.identity_options_sql(n)}",
+            self.emit(COLUMNS, f"{pre} ADD {self.gen.identity_sql(self.desired_table(c.parent), n)}",
                       f"{label}: becomes an identity column")
         elif n.identity and o.identity:
             if n.identity != o.identity:
                 self.emit(COLUMNS, f"{pre} SET GENERATED {n.identity.upper()}", f"{label}: generated {n.identity}")
             if identity_options_differ(o, n):
-                opts = r.identity_options_sql(n, alter=True)
+                opts = r.identity_alter_sql(n)
                 if opts:
                     self.emit(COLUMNS, f"{pre} {opts}", f"{label}: identity options")
         # default
@@ -1006,7 +1019,7 @@ class _Planner:
             self.emit(DROP_OBJECTS, f"DROP SEQUENCE {r.qname(c.old)}", f"drop sequence {c.name}",
                       [hz.info("sequence", "its current value is lost")])
         for c in sorted(self.of(ch.DropFunction), key=lambda c: c.old.kind != "aggregate"):
-            kind = r.function_kind_sql(c.old)
+            kind = g.function_keyword(c.old)
             # One using a table's row type goes before the table does.
             phase = DROP_VIEWS if c.old.signature in self.late_a else DROP_OBJECTS
             self.emit(phase, f"DROP {kind} {function_sql_name(c.old)}", f"drop {kind.lower()} {c.old.signature}")
@@ -1048,8 +1061,8 @@ class _Planner:
 
     def create_trigger(self, qn: str, trg) -> None:
         on = r.sql_of_qualified(qn)
-        self.emit(TRIGGERS, r.trigger_sql(trg, on), f"add trigger {trg.name} on {qn}")
-        en = r.trigger_enable_sql(trg, on)
+        self.emit(TRIGGERS, g.create_trigger_sql(trg, on), f"add trigger {trg.name} on {qn}")
+        en = g.trigger_state_sql(trg, on)
         if en:
             self.emit(TRIGGERS, en)
         if trg.comment:
@@ -1060,7 +1073,7 @@ class _Planner:
             if self._parent_view_dropped(c.parent):
                 continue
             if isinstance(c, ch.AlterTrigger) and _trigger_only_enabled(c):
-                en = r.trigger_enable_sql(c.new, self.on_sql(c.parent)) or \
+                en = g.trigger_state_sql(c.new, self.on_sql(c.parent)) or \
                     f"ALTER TABLE {self.on_sql(c.parent)} ENABLE TRIGGER {quote_ident(c.new.name)}"
                 self.emit(TRIGGERS, en, f"trigger {c.new.name} enabled state")
                 continue
@@ -1071,12 +1084,12 @@ class _Planner:
             if new is not None:
                 self.create_trigger(qn, new)
         for c in self.of(ch.AddPolicy) + self.of(ch.AlterPolicy):
-            self.emit(TRIGGERS, r.policy_sql(c.new, self.on_sql(c.parent)), f"add policy {c.new.name} on {c.parent}")
+            self.emit(TRIGGERS, g.create_policy_sql(c.new, self.on_sql(c.parent)), f"add policy {c.new.name} on {c.parent}")
         for qn, pol in self.policies_recreated:
             t = self.b_tables.get(qn)
             new = next((x for x in t.policies if x.name == pol.name), None) if t else None
             if new is not None:
-                self.emit(TRIGGERS, r.policy_sql(new, self.table_sql(qn)), f"recreate policy {pol.name} on {qn}")
+                self.emit(TRIGGERS, g.create_policy_sql(new, self.table_sql(qn)), f"recreate policy {pol.name} on {qn}")
 
     def comments_grants(self) -> None:
         for c in self.of(ch.ReplaceComment):

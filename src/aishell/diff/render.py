@@ -9,21 +9,16 @@ from __future__ import annotations
 
 import re
 
-from aishell.dialects.postgres.quote import qualify, quote_ident, quote_ident_list, quote_literal
-from aishell.diff.normalize import fk_definition, index_definition, norm_ws, table_constraints
+from aishell.dialects.postgres import generate as g
+from aishell.dialects.postgres.generate import PostgresGenerator
+from aishell.dialects.postgres.quote import qualify, quote_ident, quote_ident_list
+from aishell.diff.normalize import table_constraints
 from aishell.model import (
     Column,
-    CompositeType,
-    Domain,
-    EnumType,
-    Extension,
-    Function,
     Index,
-    Policy,
     Privilege,
     Sequence,
     Table,
-    Trigger,
     View,
 )
 
@@ -44,52 +39,32 @@ def sql_of_qualified(name: str) -> str:
     return qualify(*split_qualified(name))
 
 
-def column_sql(c: Column, *, for_add: bool = False) -> str:
-    parts = [quote_ident(c.name), c.type]
-    if c.collation and c.collation != "default":
-        coll = c.collation if c.collation.startswith('"') or "." in c.collation else quote_ident(c.collation)
-        parts.append(f"COLLATE {coll}")
-    if c.generated:
-        expr = c.generated.strip()
-        if not expr.startswith("("):
-            expr = f"({expr})"
-        kind = (c.generated_kind or "stored").upper()
-        parts.append(f"GENERATED ALWAYS AS {expr} {kind}" if kind == "STORED" else f"GENERATED ALWAYS AS {expr}")
-    elif c.identity:
-        parts.append(f"GENERATED {c.identity.upper()} AS IDENTITY{identity_options_sql(c)}")
-    elif c.default is not None:
-        parts.append(f"DEFAULT {c.default}")
-    if not c.nullable:
-        parts.append("NOT NULL")
-    return " ".join(parts)
-
-
-def identity_options_sql(c: Column, *, alter: bool = False) -> str:
+def identity_alter_sql(c: Column) -> str:
+    """ALTER COLUMN ... SET options of an identity column whose sequence options change."""
     o = c.identity_options
-    if not o:
-        return ""
     opts = []
-    if o.get("sequence_name") and not alter:
-        opts.append(f"SEQUENCE NAME {o['sequence_name']}")
     if o.get("start") is not None:
-        opts.append(f"{'SET ' if alter else ''}START WITH {o['start']}")
+        opts.append(f"SET START WITH {o['start']}")
     if o.get("increment") is not None:
-        opts.append(f"{'SET ' if alter else ''}INCREMENT BY {o['increment']}")
+        opts.append(f"SET INCREMENT BY {o['increment']}")
     if o.get("min_value") is not None:
-        opts.append(f"{'SET ' if alter else ''}MINVALUE {o['min_value']}")
+        opts.append(f"SET MINVALUE {o['min_value']}")
     if o.get("max_value") is not None:
-        opts.append(f"{'SET ' if alter else ''}MAXVALUE {o['max_value']}")
+        opts.append(f"SET MAXVALUE {o['max_value']}")
     if o.get("cache") is not None:
-        opts.append(f"{'SET ' if alter else ''}CACHE {o['cache']}")
+        opts.append(f"SET CACHE {o['cache']}")
     if o.get("cycle") is not None:
-        opts.append(f"{'SET ' if alter else ''}{'' if o['cycle'] else 'NO '}CYCLE")
-    if alter:
-        return " ".join(opts)
-    return f" ({' '.join(opts)})" if opts else ""
+        opts.append(f"SET {'' if o['cycle'] else 'NO '}CYCLE")
+    return " ".join(opts)
 
 
-def create_table_sql(t: Table, inline_fks: list[str] | None = None, parent: Table | None = None) -> str:
-    """CREATE TABLE with columns and PK/UNIQUE/CHECK/EXCLUDE; foreign keys only those in ``inline_fks``."""
+def create_table_sql(gen: PostgresGenerator, t: Table, inline_fks: list[str] | None = None,
+                     parent: Table | None = None) -> str:
+    """CREATE TABLE with columns and PK/UNIQUE/CHECK/EXCLUDE; foreign keys only those in ``inline_fks``.
+
+    Not the generator's ``table_sql``: a migration creates a partition with its keys inline (the
+    generator adds a partitioned table's keys after all its partitions exist) and chooses which foreign
+    keys go inline from the tables it creates, not from the whole schema."""
     head = f"CREATE {'UNLOGGED ' if t.unlogged else ''}TABLE {qname(t)}"
     items: list[str] = []
     inherited = inherited_constraints(t, parent)
@@ -97,7 +72,7 @@ def create_table_sql(t: Table, inline_fks: list[str] | None = None, parent: Tabl
         own = [c for c in t.columns if not c.attrs.get("inherited") and (parent is None or parent.column(c.name) is None)]
         body = []
         for c in own:
-            body.append("    " + column_sql(c))
+            body.append("    " + gen.column_sql(t, c))
         for c in table_constraints(t):
             if c.name in inherited:
                 continue
@@ -110,7 +85,7 @@ def create_table_sql(t: Table, inline_fks: list[str] | None = None, parent: Tabl
         for c in t.columns:
             if t.inherits and c.attrs.get("inherited"):
                 continue  # comes from the parent
-            items.append("    " + column_sql(c))
+            items.append("    " + gen.column_sql(t, c))
         for c in table_constraints(t):
             if c.name in inherited:
                 continue
@@ -141,18 +116,8 @@ def fk_clause(name: str, definition: str, not_valid: bool = False) -> str:
     return f"CONSTRAINT {quote_ident(name)} {definition}{' NOT VALID' if not_valid else ''}"
 
 
-def fk_def(fk) -> str:
-    if fk.definition:
-        d = norm_ws(fk.definition) or ""
-        return d[: -len(" NOT VALID")] if d.upper().endswith(" NOT VALID") else d
-    return fk_definition(fk)
-
-
 def index_sql(table_sql: str, index: Index, *, concurrently: bool = False, if_not_exists: bool = False) -> str:
-    d = index_definition(table_sql, index)
-    # On a partitioned table, CREATE INDEX ... ON ONLY makes an invalid shell; without ONLY it
-    # recurses, attaching matching partition indexes and creating the missing ones.
-    d = re.sub(r"\sON ONLY\s", " ON ", d, count=1)
+    d = g.create_index_sql(table_sql, index)
     if concurrently:
         if_not_exists = True  # rerunnable; the executor first drops an INVALID leftover of a failed build
     if concurrently or if_not_exists:
@@ -162,132 +127,34 @@ def index_sql(table_sql: str, index: Index, *, concurrently: bool = False, if_no
     return d
 
 
-def trigger_sql(t: Trigger, on_sql: str) -> str:
-    if t.definition:
-        return norm_ws(t.definition) or ""
-    events = " OR ".join(t.events)
-    s = f"CREATE {'CONSTRAINT ' if t.constraint else ''}TRIGGER {quote_ident(t.name)} {t.timing} {events} ON {on_sql}"
-    s += f" FOR EACH {t.for_each}"
-    if t.when:
-        s += f" WHEN ({t.when})"
-    fn = t.function if t.function.endswith(")") else f"{t.function}()"
-    return s + f" EXECUTE FUNCTION {fn}"
-
-
-def trigger_enable_sql(t: Trigger, on_sql: str) -> str | None:
-    mode = {"D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}.get(t.enabled)
-    if not mode:
-        return None
-    return f"ALTER TABLE {on_sql} {mode} TRIGGER {quote_ident(t.name)}"
-
-
-def role_sql(role: str) -> str:
-    return "PUBLIC" if role.lower() == "public" else quote_ident(role)
-
-
-def policy_sql(p: Policy, on_sql: str) -> str:
-    s = f"CREATE POLICY {quote_ident(p.name)} ON {on_sql}"
-    if not p.permissive:
-        s += " AS RESTRICTIVE"
-    if p.command and p.command.upper() != "ALL":
-        s += f" FOR {p.command.upper()}"
-    if p.roles and [r.lower() for r in p.roles] != ["public"]:
-        s += f" TO {', '.join(role_sql(r) for r in p.roles)}"
-    if p.using:
-        s += f" USING ({_unparen(p.using)})"
-    if p.with_check:
-        s += f" WITH CHECK ({_unparen(p.with_check)})"
-    return s
-
-
-def _unparen(expr: str) -> str:
-    return expr.strip()
-
-
-def view_create_sql(v: View) -> str:
-    body = (v.definition or "").strip().rstrip(";").strip()
-    if v.materialized:
-        s = f"CREATE MATERIALIZED VIEW {qname(v)}"
-        if v.options:
-            s += f" WITH ({', '.join(v.options)})"
-        return f"{s} AS\n{body}\nWITH {'DATA' if v.with_data else 'NO DATA'}"
-    s = f"CREATE VIEW {qname(v)}"
-    if v.options:
-        s += f" WITH ({', '.join(v.options)})"
-    return f"{s} AS\n{body}"
-
-
-def enum_sql(e: EnumType) -> str:
-    return f"CREATE TYPE {qname(e)} AS ENUM ({', '.join(quote_literal(v) for v in e.values)})"
-
-
-def domain_sql(d: Domain) -> str:
-    s = f"CREATE DOMAIN {qname(d)} AS {d.type}"
-    if d.collation and d.collation != "default":
-        s += f" COLLATE {d.collation}"
-    if d.default is not None:
-        s += f" DEFAULT {d.default}"
-    if d.not_null:
-        s += " NOT NULL"
-    for c in d.checks:
-        s += " " + domain_check_sql(c)
-    return s
-
-
 def domain_check_sql(c) -> str:
-    if c.definition:
-        d = norm_ws(c.definition) or ""
-    else:
-        e = c.expression.strip()
-        d = f"CHECK ({e})" if not e.startswith("(") else f"CHECK {e}"
-    return (f"CONSTRAINT {quote_ident(c.name)} " if c.name else "") + d
+    """A domain check for ALTER DOMAIN ... ADD, without its NOT VALID (the planner adds one)."""
+    return re.sub(r"(?i)\s+NOT\s+VALID\s*$", "", g.domain_check_sql(c))
 
 
-def composite_sql(t: CompositeType) -> str:
-    attrs = ", ".join(f"{quote_ident(a.name)} {a.type}" for a in t.attributes)
-    return f"CREATE TYPE {qname(t)} AS ({attrs})"
-
-
-def sequence_sql(s: Sequence, *, alter: bool = False) -> str:
-    parts = []
-    if s.type:
-        parts.append(f"AS {s.type}")
-    parts.append(f"{'RESTART ' if False else ''}START WITH {s.start}")
-    parts.append(f"INCREMENT BY {s.increment}")
-    parts.append(f"MINVALUE {s.min_value}" if s.min_value is not None else "NO MINVALUE")
-    parts.append(f"MAXVALUE {s.max_value}" if s.max_value is not None else "NO MAXVALUE")
-    parts.append(f"CACHE {s.cache}")
-    parts.append("CYCLE" if s.cycle else "NO CYCLE")
-    verb = "ALTER" if alter else "CREATE"
-    return f"{verb} SEQUENCE {qname(s)} " + " ".join(parts)
-
-
-def extension_sql(e: Extension) -> str:
-    s = f"CREATE EXTENSION IF NOT EXISTS {quote_ident(e.name)}"
-    if e.schema:
-        s += f" WITH SCHEMA {quote_ident(e.schema)}"
-    return s
-
-
-def function_sql(f: Function) -> str:
-    d = (f.definition or "").strip()
-    d = re.sub(r";\s*$", "", d)
-    return d
-
-
-def function_kind_sql(f: Function) -> str:
-    return {"procedure": "PROCEDURE", "aggregate": "AGGREGATE"}.get(f.kind, "FUNCTION")
+def alter_sequence_sql(s: Sequence) -> str:
+    """ALTER SEQUENCE to every option of ``s`` (CYCLE spelled out both ways: a change may turn it off)."""
+    parts = [f"AS {s.type}"] if s.type else []
+    parts += g.sequence_options(s.start, s.increment, s.min_value, s.max_value, s.cache, s.cycle)
+    if not s.cycle:
+        parts.append("NO CYCLE")
+    return f"ALTER SEQUENCE {qname(s)} " + " ".join(parts)
 
 
 def comment_sql(kind: str, name: str, text: str | None) -> str:
-    return f"COMMENT ON {kind} {name} IS {quote_literal(text) if text is not None else 'NULL'}"
+    return g.comment_sql(f"{kind} {name}", text)
+
+
+def view_create_sql(v: View) -> str:
+    """A view as a migration creates it: a materialized one filled when the model says so."""
+    return g.create_view_sql(v, with_data=v.with_data)
 
 
 def grant_sql(kind: str, name: str, p: Privilege, *, revoke: bool = False) -> str:
     privs = ", ".join(p.privileges)
     if p.columns:
         privs = ", ".join(f"{x} ({quote_ident_list(p.columns)})" for x in p.privileges)
-    who = role_sql(p.grantee)
+    who = g.role_sql(p.grantee)
     if revoke:
         return f"REVOKE {privs} ON {kind} {name} FROM {who}"
     return f"GRANT {privs} ON {kind} {name} TO {who}{' WITH GRANT OPTION' if p.grantable else ''}"

@@ -55,7 +55,12 @@ from aishell.model.schema import (
     View,
 )
 
-__all__ = ["PostgresGenerator", "counts", "generate", "header_comment"]
+__all__ = [
+    "PostgresGenerator", "check_text", "comment_sql", "counts", "create_enum_sql", "create_extension_sql",
+    "create_function_sql", "create_index_sql", "create_policy_sql", "create_trigger_sql", "create_view_sql",
+    "domain_check_sql", "function_keyword", "generate", "header_comment", "role_sql", "sequence_options",
+    "trigger_state_sql",
+]
 
 # Objects PostgreSQL creates in every new database; never created again.
 _BUILTIN_SCHEMAS = {"public", "pg_catalog", "information_schema", "pg_toast"}
@@ -230,6 +235,162 @@ def _paren(expr: str) -> str:
         else:
             return e
     return f"({e})"
+
+
+# --------------------------------------------------------------------------------------------------
+# One whole object, as one statement (no trailing semicolon, no if_not_exists guard): shared by the
+# generator and by the migration renderer (aishell.diff.render).
+# --------------------------------------------------------------------------------------------------
+
+
+def create_extension_sql(ext: Extension) -> str:
+    sql = f"CREATE EXTENSION IF NOT EXISTS {quote_ident(ext.name)}"
+    if ext.schema:
+        sql += f" WITH SCHEMA {quote_ident(ext.schema)}"
+    return sql
+
+
+def create_enum_sql(e: EnumType) -> str:
+    values = ",\n    ".join(quote_literal(v) for v in e.values)
+    body = f"\n    {values}\n" if e.values else ""
+    return f"CREATE TYPE {qualify(e.schema, e.name)} AS ENUM ({body})"
+
+
+def function_keyword(f: Function) -> str:
+    """FUNCTION, PROCEDURE or AGGREGATE: what COMMENT ON, ALTER and DROP call a routine."""
+    return {"procedure": "PROCEDURE", "aggregate": "AGGREGATE"}.get(f.kind, "FUNCTION")
+
+
+def create_function_sql(f: Function, *, or_replace: bool = False) -> str:
+    """The routine's own CREATE statement (inspect's ``definition``), or one built from a design's
+    fields when the definition is only the body."""
+    text = (f.definition or "").strip()
+    if re.match(r"(?is)^\s*CREATE\s", text):
+        if or_replace:
+            text = re.sub(
+                r"(?is)^\s*CREATE\s+(?!OR\s+REPLACE)(FUNCTION|PROCEDURE|AGGREGATE)\b",
+                r"CREATE OR REPLACE \1",
+                text,
+            )
+        return _stmt(text)[:-1]
+    if not text:
+        raise UserError(f"function {f.schema}.{f.name} has no definition")
+    # A design may give only the body: build the statement from the structured fields.
+    keyword = {"procedure": "PROCEDURE"}.get(f.kind, "FUNCTION")
+    sql = f"CREATE OR REPLACE {keyword} {qualify(f.schema, f.name)}({f.arguments or f.identity_args})"
+    if keyword == "FUNCTION":
+        sql += f"\n RETURNS {f.returns or 'void'}"
+    sql += f"\n LANGUAGE {f.language or 'sql'}"
+    if f.volatility and keyword == "FUNCTION":
+        sql += f"\n {f.volatility.upper()}"
+    return sql + f"\nAS {_dollar_quote(chr(10) + text + chr(10), 'function')}"
+
+
+def sequence_options(start: Any, increment: Any, min_value: Any, max_value: Any, cache: Any,
+                     cycle: Any) -> list[str]:
+    """Options of CREATE SEQUENCE (and of an identity column), defaults spelled out as pg_dump does."""
+    out = []
+    if start is not None:
+        out.append(f"START WITH {int(start)}")
+    out.append(f"INCREMENT BY {int(increment if increment is not None else 1)}")
+    out.append(f"MINVALUE {int(min_value)}" if min_value is not None else "NO MINVALUE")
+    out.append(f"MAXVALUE {int(max_value)}" if max_value is not None else "NO MAXVALUE")
+    out.append(f"CACHE {int(cache if cache is not None else 1)}")
+    if cycle:
+        out.append("CYCLE")
+    return out
+
+
+def _is_create_view(definition: str | None) -> bool:
+    return bool(re.match(r"(?is)^\s*CREATE\s+(OR\s+REPLACE\s+)?(MATERIALIZED\s+)?VIEW\b", definition or ""))
+
+
+def create_view_sql(v: View, *, with_data: bool, if_not_exists: bool = False) -> str:
+    """CREATE [MATERIALIZED] VIEW; a materialized view filled (``with_data``) or left empty."""
+    body = (v.definition or "").strip().rstrip(";").rstrip()
+    if not body:
+        raise UserError(f"view {v.qualified_name} has no definition (its SELECT)")
+    if _is_create_view(body):
+        return body  # a design gave the whole statement
+    name = qualify(v.schema, v.name)
+    opts = f"\nWITH ({', '.join(v.options)})" if v.options else ""
+    if v.materialized:
+        head = f"CREATE MATERIALIZED VIEW{' IF NOT EXISTS' if if_not_exists else ''} {name}"
+        if v.attrs.get("access_method") and v.attrs["access_method"] != "heap":
+            head += f"\nUSING {quote_ident(v.attrs['access_method'])}"
+        head += opts
+        if v.tablespace:
+            head += f"\nTABLESPACE {quote_ident(v.tablespace)}"
+        return f"{head} AS\n{body}\nWITH {'DATA' if with_data else 'NO DATA'}"
+    verb = "CREATE OR REPLACE VIEW" if if_not_exists else "CREATE VIEW"
+    return f"{verb} {name}{opts} AS\n{body}"
+
+
+def create_trigger_sql(tr: Trigger, on_sql: str, *, or_replace: bool = False) -> str:
+    """CREATE TRIGGER on the relation ``on_sql`` (qualified SQL text); its enabled state apart."""
+    if tr.definition:
+        sql = _stmt(tr.definition)[:-1]
+        if or_replace and not tr.constraint:
+            sql = re.sub(r"^CREATE TRIGGER\b", "CREATE OR REPLACE TRIGGER", sql)
+        return sql
+    events = " OR ".join(e.upper() for e in tr.events)
+    func = _sql_name(tr.function)
+    if not func.endswith(")"):
+        func += "()"
+    verb = "CREATE CONSTRAINT TRIGGER" if tr.constraint else (
+        "CREATE OR REPLACE TRIGGER" if or_replace else "CREATE TRIGGER")
+    sql = f"{verb} {quote_ident(tr.name)} {tr.timing.upper()} {events} ON {on_sql} FOR EACH {tr.for_each.upper()}"
+    if tr.when:
+        sql += f" WHEN {_paren(tr.when)}"
+    return sql + f" EXECUTE FUNCTION {func}"
+
+
+_TRIGGER_STATE = {"D": "DISABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
+
+
+def trigger_state_sql(tr: Trigger, on_sql: str) -> str | None:
+    """ALTER TABLE ... DISABLE / ENABLE REPLICA / ENABLE ALWAYS TRIGGER, or None for a plain enabled one."""
+    state = _TRIGGER_STATE.get(tr.enabled)
+    return f"ALTER TABLE {on_sql} {state} {quote_ident(tr.name)}" if state else None
+
+
+def create_policy_sql(p: Policy, on_sql: str) -> str:
+    sql = f"CREATE POLICY {quote_ident(p.name)} ON {on_sql}"
+    if not p.permissive:
+        sql += " AS RESTRICTIVE"
+    if p.command and p.command.upper() != "ALL":
+        sql += f" FOR {p.command.upper()}"
+    roles = p.roles or ["public"]
+    if [r.lower() for r in roles] != ["public"]:
+        sql += " TO " + ", ".join(role_sql(r) for r in roles)
+    if p.using:
+        sql += f" USING {_paren(p.using)}"
+    if p.with_check:
+        sql += f" WITH CHECK {_paren(p.with_check)}"
+    return sql
+
+
+def comment_sql(target: str, text: str | None) -> str:
+    """COMMENT ON ``target`` (``TABLE public.t``, ``COLUMN public.t.c``, ...); None removes it."""
+    return f"COMMENT ON {target} IS {quote_literal(text) if text is not None else 'NULL'}"
+
+
+def domain_check_sql(ck: CheckConstraint) -> str:
+    """A domain's check as CREATE DOMAIN and ALTER DOMAIN ... ADD take it (named when it has a name)."""
+    return (f"CONSTRAINT {quote_ident(ck.name)} " if ck.name else "") + check_text(ck)
+
+
+def check_text(ck: CheckConstraint) -> str:
+    """A CHECK constraint's definition: inspect's text, or built from a design's expression."""
+    if ck.definition:
+        return ck.definition
+    expr = re.sub(r"(?is)^\s*CHECK\s*(?=\()", "", ck.expression)
+    text = f"CHECK {_paren(expr)}"
+    if ck.no_inherit:
+        text += " NO INHERIT"
+    if not ck.valid:
+        text += " NOT VALID"
+    return text
 
 
 # --------------------------------------------------------------------------------------------------
@@ -656,19 +817,20 @@ class PostgresGenerator:
         return f"CREATE SCHEMA{self._ine()} {quote_ident(ns.name)};"
 
     def extension_sql(self, ext: Extension) -> str:
-        sql = f"CREATE EXTENSION IF NOT EXISTS {quote_ident(ext.name)}"
-        if ext.schema:
-            sql += f" WITH SCHEMA {quote_ident(ext.schema)}"
-        return sql + ";"
+        return create_extension_sql(ext) + ";"
 
     def enum_sql(self, e: EnumType) -> str:
-        values = ",\n    ".join(quote_literal(v) for v in e.values)
-        body = f"\n    {values}\n" if e.values else ""
-        return self._guard(f"CREATE TYPE {qualify(e.schema, e.name)} AS ENUM ({body});")
+        return self._guard(create_enum_sql(e) + ";")
 
     def domain_sql(self, d: Domain) -> str:
+        return "\n\n".join(self._guard(stmt + ";") for stmt in self.domain_statements(d))
+
+    def domain_statements(self, d: Domain, *, sep: str = "\n    ") -> list[str]:
+        """CREATE DOMAIN with its valid checks, then ALTER DOMAIN ... ADD for each NOT VALID one (which
+        CREATE DOMAIN cannot take). ``sep`` goes between the clauses of CREATE DOMAIN (a migration keeps
+        it on one line, where a squawk-ignore comment before it covers all of it)."""
         parts = [f"CREATE DOMAIN {qualify(d.schema, d.name)} AS {self._type_sql(d.type)}"]
-        if d.collation:
+        if d.collation and d.collation != "default":
             parts.append(f"COLLATE {self._collation_sql(d.collation)}")
         if d.default is not None:
             parts.append(f"DEFAULT {d.default}")
@@ -676,17 +838,11 @@ class PostgresGenerator:
             parts.append("NOT NULL")
         late = []
         for ck in d.checks:
-            text = self._check_text(ck)
-            if text.rstrip().upper().endswith("NOT VALID"):
-                late.append(ck)
+            if _not_valid(check_text(ck)):
+                late.append(f"ALTER DOMAIN {qualify(d.schema, d.name)} ADD {domain_check_sql(ck)}")
                 continue
-            parts.append((f"CONSTRAINT {quote_ident(ck.name)} " if ck.name else "") + text)
-        sql = self._guard("\n    ".join(parts) + ";")
-        for ck in late:
-            sql += "\n\n" + self._guard(f"ALTER DOMAIN {qualify(d.schema, d.name)} ADD "
-                                       + (f"CONSTRAINT {quote_ident(ck.name)} " if ck.name else "")
-                                       + self._check_text(ck) + ";")
-        return sql
+            parts.append(domain_check_sql(ck))
+        return [sep.join(parts), *late]
 
     def composite_sql(self, c: CompositeType) -> str:
         attrs = ",\n    ".join(
@@ -698,49 +854,15 @@ class PostgresGenerator:
         return self._guard(f"CREATE TYPE {qualify(c.schema, c.name)} AS ({body});")
 
     def function_sql(self, f: Function) -> str:
-        text = (f.definition or "").strip()
-        if re.match(r"(?is)^\s*CREATE\s", text):
-            if self.if_not_exists:
-                text = re.sub(
-                    r"(?is)^\s*CREATE\s+(?!OR\s+REPLACE)(FUNCTION|PROCEDURE|AGGREGATE)\b",
-                    r"CREATE OR REPLACE \1",
-                    text,
-                )
-            return _stmt(text)
-        if not text:
-            raise UserError(f"function {f.schema}.{f.name} has no definition")
-        # A design may give only the body: build the statement from the structured fields.
-        keyword = {"procedure": "PROCEDURE"}.get(f.kind, "FUNCTION")
-        sql = f"CREATE OR REPLACE {keyword} {qualify(f.schema, f.name)}({f.arguments or f.identity_args})"
-        if keyword == "FUNCTION":
-            sql += f"\n RETURNS {f.returns or 'void'}"
-        sql += f"\n LANGUAGE {f.language or 'sql'}"
-        if f.volatility and keyword == "FUNCTION":
-            sql += f"\n {f.volatility.upper()}"
-        return sql + f"\nAS {_dollar_quote(chr(10) + text + chr(10), 'function')};"
+        return create_function_sql(f, or_replace=self.if_not_exists) + ";"
 
     def sequence_sql(self, seq: Sequence) -> str:
         unlogged = "UNLOGGED " if seq.attrs.get("unlogged") else ""
         lines = [f"CREATE {unlogged}SEQUENCE{self._ine()} {qualify(seq.schema, seq.name)}"]
         if seq.type and seq.type.lower() not in ("bigint", "int8"):
             lines.append(f"AS {seq.type}")
-        lines += self._sequence_options(seq.start, seq.increment, seq.min_value, seq.max_value,
-                                        seq.cache, seq.cycle)
+        lines += sequence_options(seq.start, seq.increment, seq.min_value, seq.max_value, seq.cache, seq.cycle)
         return "\n    ".join(lines) + ";"
-
-    @staticmethod
-    def _sequence_options(start: Any, increment: Any, min_value: Any, max_value: Any, cache: Any,
-                          cycle: Any) -> list[str]:
-        out = []
-        if start is not None:
-            out.append(f"START WITH {int(start)}")
-        out.append(f"INCREMENT BY {int(increment if increment is not None else 1)}")
-        out.append(f"MINVALUE {int(min_value)}" if min_value is not None else "NO MINVALUE")
-        out.append(f"MAXVALUE {int(max_value)}" if max_value is not None else "NO MAXVALUE")
-        out.append(f"CACHE {int(cache if cache is not None else 1)}")
-        if cycle:
-            out.append("CYCLE")
-        return out
 
     # -- tables --------------------------------------------------------------------------------------
     def table_sql(self, t: Table) -> str:
@@ -893,7 +1015,7 @@ class PostgresGenerator:
 
     def column_sql(self, t: Table, c: Column, *, nn_name: str | None = None) -> str:
         parts = [quote_ident(c.name), self._type_sql(c.type)]
-        if c.collation:
+        if c.collation and c.collation != "default":
             parts.append(f"COLLATE {self._collation_sql(c.collation)}")
         if c.attrs.get("compression"):
             parts.append(f"COMPRESSION {quote_ident(str(c.attrs['compression']))}")
@@ -901,11 +1023,7 @@ class PostgresGenerator:
             kind = (c.generated_kind or "stored").upper()
             parts.append(f"GENERATED ALWAYS AS {_paren(c.generated)} {kind}")
         elif c.identity:
-            ident = f"GENERATED {c.identity.upper()} AS IDENTITY"
-            opts = self._identity_options(t, c)
-            if opts:
-                ident += " (\n        " + "\n        ".join(opts) + "\n    )"
-            parts.append(ident)
+            parts.append(self.identity_sql(t, c))
         elif c.default is not None and (t.qualified_name, c.name) not in self.deferred_defaults:
             parts.append(f"DEFAULT {c.default}")
         if not c.nullable and c.attrs.get("not_null_valid") is not False:
@@ -918,6 +1036,15 @@ class PostgresGenerator:
                 parts.append("NO INHERIT")
         return " ".join(parts)
 
+    def identity_sql(self, t: Table, c: Column) -> str:
+        """GENERATED ALWAYS|BY DEFAULT AS IDENTITY with the sequence's options, as a column definition
+        (and ALTER COLUMN ... ADD) writes it."""
+        ident = f"GENERATED {c.identity.upper()} AS IDENTITY"
+        opts = self._identity_options(t, c)
+        if opts:
+            ident += " (\n        " + "\n        ".join(opts) + "\n    )"
+        return ident
+
     def _identity_options(self, t: Table, c: Column) -> list[str]:
         o = c.identity_options
         if not o:
@@ -926,8 +1053,8 @@ class PostgresGenerator:
         if o.get("sequence_name"):
             s, n = self._split_dotted(str(o["sequence_name"]), t.schema)
             out.append(f"SEQUENCE NAME {qualify(s, n)}")
-        out += self._sequence_options(o.get("start"), o.get("increment"), o.get("min_value"),
-                                      o.get("max_value"), o.get("cache"), o.get("cycle"))
+        out += sequence_options(o.get("start"), o.get("increment"), o.get("min_value"),
+                                o.get("max_value"), o.get("cache"), o.get("cycle"))
         return out
 
     def _table_constraints(self, t: Table, *, inherited_checks: set[str]) -> list[str]:
@@ -980,16 +1107,9 @@ class PostgresGenerator:
     def _named(name: str | None, text: str) -> str:
         return f"CONSTRAINT {quote_ident(name)} {text}" if name else text
 
-    def _check_text(self, ck: CheckConstraint) -> str:
-        if ck.definition:
-            return ck.definition
-        expr = re.sub(r"(?is)^\s*CHECK\s*(?=\()", "", ck.expression)
-        text = f"CHECK {_paren(expr)}"
-        if ck.no_inherit:
-            text += " NO INHERIT"
-        if not ck.valid:
-            text += " NOT VALID"
-        return text
+    @staticmethod
+    def _check_text(ck: CheckConstraint) -> str:
+        return check_text(ck)
 
     def _unique_text(self, u: UniqueConstraint) -> str:
         if u.definition:
@@ -1072,28 +1192,13 @@ class PostgresGenerator:
 
     # -- views ---------------------------------------------------------------------------------------
     def view_sql(self, v: View) -> str:
-        body = v.definition.strip().rstrip(";").rstrip()
-        if not body:
-            raise UserError(f"view {v.qualified_name} has no definition (its SELECT)")
-        if re.match(r"(?is)^CREATE\s+(OR\s+REPLACE\s+)?(MATERIALIZED\s+)?VIEW\b", body):
-            return _stmt(body)  # a design gave the whole statement
-        name = qualify(v.schema, v.name)
-        opts = f"\nWITH ({', '.join(v.options)})" if v.options else ""
-        if v.materialized:
-            head = f"CREATE MATERIALIZED VIEW{self._ine()} {name}"
-            if v.attrs.get("access_method") and v.attrs["access_method"] != "heap":
-                head += f"\nUSING {quote_ident(v.attrs['access_method'])}"
-            head += opts
-            if v.tablespace:
-                head += f"\nTABLESPACE {quote_ident(v.tablespace)}"
-            # As pg_dump does: created empty. A design's is filled at the end (REFRESH), once every
-            # function its query may call can find its tables (bodies are not checked at creation); one
-            # read from a database stays empty, as pg_dump --schema-only leaves it (data is not schema).
-            if v.with_data and not self.inspected:
-                self.refresh.append(v)
-            return f"{head} AS\n{body}\nWITH NO DATA;"
-        verb = "CREATE OR REPLACE VIEW" if self.if_not_exists else "CREATE VIEW"
-        return f"{verb} {name}{opts} AS\n{body};"
+        # As pg_dump does: a materialized view is created empty. A design's is filled at the end
+        # (REFRESH), once every function its query may call can find its tables (bodies are not checked
+        # at creation); one read from a database stays empty, as pg_dump --schema-only leaves it.
+        sql = create_view_sql(v, with_data=False, if_not_exists=self.if_not_exists) + ";"
+        if v.materialized and v.with_data and not self.inspected and not _is_create_view(v.definition):
+            self.refresh.append(v)
+        return sql
 
     # -- phases after creation -------------------------------------------------------------------------
     def deferred_defaults_sql(self) -> list[str]:
@@ -1205,52 +1310,9 @@ class PostgresGenerator:
                   table: Table | None) -> str:
         if ix.constraint or not ix.valid:
             return ""
-        if ix.definition:
-            text = ix.definition
-            if partitioned:
-                # pg_get_indexdef writes ON ONLY for a partitioned table's index; without ONLY the new
-                # index attaches to the partitions' matching indexes (created just before).
-                text = re.sub(r"\bON ONLY\b", "ON", text, count=1)
-            if self.if_not_exists:
-                text = re.sub(r"^(CREATE (?:UNIQUE )?INDEX )(?!IF NOT EXISTS)", r"\1IF NOT EXISTS ", text)
-            return _stmt(text)
-        keys = []
-        for i, col in enumerate(ix.columns):
-            inline_order = ""
-            m = _KEY_ORDER.match(col)
-            if (
-                m
-                and (i >= len(ix.expressions) or not ix.expressions[i])
-                and (table is None or table.column(m.group(1)) is not None)
-            ):
-                col, inline_order = m.group(1), " " + " ".join(m.group(2).upper().split())
-            is_expr = (
-                ix.expressions[i]
-                if i < len(ix.expressions)
-                else (table is not None and table.column(col) is None and not re.match(r"^\w+$", col))
-            )
-            key = (_paren(col) if is_expr else quote_ident(col)) + inline_order
-            if i < len(ix.opclasses) and ix.opclasses[i]:
-                key += f" {ix.opclasses[i]}"
-            if i < len(ix.orders) and ix.orders[i]:
-                key += f" {ix.orders[i]}"
-            keys.append(key)
-        sql = f"CREATE {'UNIQUE ' if ix.unique else ''}INDEX{self._ine()} {quote_ident(ix.name)} ON "
-        sql += qualify(schema_name, rel)
-        if ix.method and ix.method.lower() != "btree":
-            sql += f" USING {ix.method.lower()}"
-        sql += f" ({', '.join(keys)})"
-        if ix.include:
-            sql += f" INCLUDE ({', '.join(quote_ident(c) for c in ix.include)})"
-        if ix.nulls_not_distinct:
-            sql += " NULLS NOT DISTINCT"
-        if ix.options:
-            sql += f" WITH ({', '.join(ix.options)})"
-        if ix.tablespace:
-            sql += f" TABLESPACE {quote_ident(ix.tablespace)}"
-        if ix.where:
-            sql += f" WHERE {_paren(ix.where)}"
-        return sql + ";"
+        # pg_get_indexdef writes ON ONLY only for a partitioned table's index (``partitioned``).
+        return _stmt(create_index_sql(qualify(schema_name, rel), ix, table=table, if_not_exists=self.if_not_exists))
+
 
     def late_foreign_keys_sql(self) -> list[str]:
         out = []
@@ -1273,28 +1335,12 @@ class PostgresGenerator:
         return out
 
     def trigger_sql(self, schema_name: str, rel: str, tr: Trigger) -> str:
-        if tr.definition:
-            sql = _stmt(tr.definition)
-            if self.if_not_exists and not tr.constraint:
-                sql = re.sub(r"^CREATE TRIGGER\b", "CREATE OR REPLACE TRIGGER", sql)
-        else:
-            events = " OR ".join(e.upper() for e in tr.events)
-            func = _sql_name(tr.function)
-            if not func.endswith(")"):
-                func += "()"
-            verb = "CREATE CONSTRAINT TRIGGER" if tr.constraint else (
-                "CREATE OR REPLACE TRIGGER" if self.if_not_exists else "CREATE TRIGGER")
-            sql = (f"{verb} {quote_ident(tr.name)} {tr.timing.upper()} {events} ON {qualify(schema_name, rel)}"
-                   f" FOR EACH {tr.for_each.upper()}")
-            if tr.when:
-                sql += f" WHEN {_paren(tr.when)}"
-            sql += f" EXECUTE FUNCTION {func};"
+        on_sql = qualify(schema_name, rel)
+        sql = create_trigger_sql(tr, on_sql, or_replace=self.if_not_exists) + ";"
         if tr.constraint:
             sql = self._guard(sql)  # constraint triggers have no OR REPLACE
-        state = {"D": "DISABLE TRIGGER", "R": "ENABLE REPLICA TRIGGER", "A": "ENABLE ALWAYS TRIGGER"}
-        if tr.enabled in state:
-            sql += f"\nALTER TABLE {qualify(schema_name, rel)} {state[tr.enabled]} {quote_ident(tr.name)};"
-        return sql
+        state = trigger_state_sql(tr, on_sql)
+        return f"{sql}\n{state};" if state else sql
 
     def rls_sql(self) -> list[str]:
         out = []
@@ -1309,19 +1355,7 @@ class PostgresGenerator:
         return out
 
     def policy_sql(self, t: Table, p: Policy) -> str:
-        sql = f"CREATE POLICY {quote_ident(p.name)} ON {qualify(t.schema, t.name)}"
-        if not p.permissive:
-            sql += " AS RESTRICTIVE"
-        if p.command and p.command.upper() != "ALL":
-            sql += f" FOR {p.command.upper()}"
-        roles = p.roles or ["public"]
-        if roles != ["public"]:
-            sql += " TO " + ", ".join(_role(r) for r in roles)
-        if p.using:
-            sql += f" USING {_paren(p.using)}"
-        if p.with_check:
-            sql += f" WITH CHECK {_paren(p.with_check)}"
-        return self._guard(sql + ";")
+        return self._guard(create_policy_sql(p, qualify(t.schema, t.name)) + ";")
 
     # -- comments ------------------------------------------------------------------------------------
     def comments_sql(self) -> list[str]:
@@ -1330,7 +1364,7 @@ class PostgresGenerator:
 
         def add(target: str, comment: str | None) -> None:
             if comment is not None:
-                out.append(f"COMMENT ON {target} IS {quote_literal(comment)};")
+                out.append(comment_sql(target, comment) + ";")
 
         for ns in s.schemas:
             if ns.name == "public" and ns.comment == _DEFAULT_PUBLIC_COMMENT:
@@ -1355,7 +1389,7 @@ class PostgresGenerator:
         for seq in s.sequences:
             add(f"SEQUENCE {qualify(seq.schema, seq.name)}", seq.comment)
         for f in s.functions:
-            add(f"{_function_keyword(f)} {qualify(f.schema, f.name)}({f.identity_args})", f.comment)
+            add(f"{function_keyword(f)} {qualify(f.schema, f.name)}({f.identity_args})", f.comment)
         for t in s.tables:
             name = qualify(t.schema, t.name)
             add(f"TABLE {name}", t.comment)
@@ -1411,7 +1445,7 @@ class PostgresGenerator:
         for f in s.functions:
             sig = f"{qualify(f.schema, f.name)}({f.identity_args})"
             grant_kw = "PROCEDURE" if f.kind == "procedure" else "FUNCTION"
-            out.append(("FUNCTION", f"{_function_keyword(f)} {sig}", f"{grant_kw} {sig}", f))
+            out.append(("FUNCTION", f"{function_keyword(f)} {sig}", f"{grant_kw} {sig}", f))
         for t in s.tables:
             if t.attrs.get("foreign"):
                 continue
@@ -1459,7 +1493,7 @@ class PostgresGenerator:
             defaults = self._default_acl(kind, obj)
             for d in defaults:
                 if d not in items:
-                    out.append(f"REVOKE ALL ON {target} FROM {_role(d.grantee)};")
+                    out.append(f"REVOKE ALL ON {target} FROM {role_sql(d.grantee)};")
             for item in items:
                 if item in defaults:
                     continue
@@ -1486,6 +1520,55 @@ class PostgresGenerator:
                 out = [_AclItem(owner, owner, frozenset({"USAGE", "CREATE"}), frozenset()),
                        _AclItem("PUBLIC", owner, frozenset({"USAGE"}), frozenset())]
         return out
+
+
+def create_index_sql(on_sql: str, ix: Index, *, table: Table | None = None, if_not_exists: bool = False) -> str:
+    """CREATE INDEX on the relation ``on_sql``: inspect's ``definition`` (ON ONLY dropped, so that an index
+    on a partitioned table attaches to its partitions' matching indexes and creates the missing ones),
+    or one built from a design's fields (``table`` tells its columns from expressions)."""
+    if ix.definition:
+        text = _stmt(ix.definition)[:-1]
+        text = re.sub(r"\bON ONLY\b", "ON", text, count=1)
+        if if_not_exists:
+            text = re.sub(r"^(CREATE (?:UNIQUE )?INDEX )(?!IF NOT EXISTS)", r"\1IF NOT EXISTS ", text)
+        return text
+    keys = []
+    for i, col in enumerate(ix.columns):
+        inline_order = ""
+        m = _KEY_ORDER.match(col)
+        if (
+            m
+            and (i >= len(ix.expressions) or not ix.expressions[i])
+            and (table is None or table.column(m.group(1)) is not None)
+        ):
+            col, inline_order = m.group(1), " " + " ".join(m.group(2).upper().split())
+        is_expr = (
+            ix.expressions[i]
+            if i < len(ix.expressions)
+            else (table is not None and table.column(col) is None and not re.match(r"^\w+$", col))
+        )
+        key = (_paren(col) if is_expr else quote_ident(col)) + inline_order
+        if i < len(ix.opclasses) and ix.opclasses[i]:
+            key += f" {ix.opclasses[i]}"
+        if i < len(ix.orders) and ix.orders[i]:
+            key += f" {ix.orders[i]}"
+        keys.append(key)
+    sql = f"CREATE {'UNIQUE ' if ix.unique else ''}INDEX{' IF NOT EXISTS' if if_not_exists else ''} "
+    sql += f"{quote_ident(ix.name)} ON {on_sql}"
+    if ix.method and ix.method.lower() != "btree":
+        sql += f" USING {ix.method.lower()}"
+    sql += f" ({', '.join(keys)})"
+    if ix.include:
+        sql += f" INCLUDE ({', '.join(quote_ident(c) for c in ix.include)})"
+    if ix.nulls_not_distinct:
+        sql += " NULLS NOT DISTINCT"
+    if ix.options:
+        sql += f" WITH ({', '.join(ix.options)})"
+    if ix.tablespace:
+        sql += f" TABLESPACE {quote_ident(ix.tablespace)}"
+    if ix.where:
+        sql += f" WHERE {_paren(ix.where)}"
+    return sql
 
 
 @dataclass(frozen=True)
@@ -1522,7 +1605,7 @@ def _grant_item(item: _AclItem, target: str, owner: str | None, columns: tuple[s
             text = ", ".join(f"{n}({cols})" for n in names)
         else:
             text = ", ".join(names)
-        stmt = f"GRANT {text} ON {target} TO {_role(item.grantee)}{' WITH GRANT OPTION' if option else ''};"
+        stmt = f"GRANT {text} ON {target} TO {role_sql(item.grantee)}{' WITH GRANT OPTION' if option else ''};"
         if item.grantor and owner and item.grantor != owner:
             stmt = f"SET SESSION AUTHORIZATION {quote_ident(item.grantor)};\n{stmt}\nRESET SESSION AUTHORIZATION;"
         out.append(stmt)
@@ -1561,15 +1644,12 @@ def _function_header(definition: str) -> str:
     return definition[: m.start()] if m else definition
 
 
-def _function_keyword(f: Function) -> str:
-    return {"procedure": "PROCEDURE", "aggregate": "AGGREGATE"}.get(f.kind, "FUNCTION")
-
-
 def _not_valid(text: str) -> bool:
     return text.rstrip().upper().endswith("NOT VALID")
 
 
-def _role(name: str) -> str:
+def role_sql(name: str) -> str:
+    """A role as GRANT, REVOKE and CREATE POLICY name it (PUBLIC and CURRENT_USER unquoted)."""
     if name.lower() == "public" or name == "PUBLIC":
         return "PUBLIC"
     if name.upper() in ("CURRENT_USER", "SESSION_USER", "CURRENT_ROLE"):
