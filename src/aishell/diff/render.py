@@ -1,17 +1,18 @@
-"""SQL text for whole model objects (PostgreSQL): the pieces the planner orders.
+"""SQL text a migration needs beyond whole objects (PostgreSQL).
 
-These are the per-object CREATE/DROP forms a migration needs (a table without its foreign keys, a view
-with its indexes and grants, ...). They prefer the database's own ``definition`` text where the model
-has it, which makes the round trip exact.
+The SQL of one whole object (a column definition, CREATE TYPE/DOMAIN/SEQUENCE/FUNCTION/VIEW/TRIGGER/
+POLICY/INDEX, COMMENT, GRANT) comes from the DDL generator, :mod:`aishell.dialects.postgres.generate`,
+whose output a pg_dump round trip checks. What stays here is migration-specific: ALTER forms (identity
+and sequence options), index builds CONCURRENTLY, NOT VALID additions, CREATE TABLE with the foreign keys
+the planner chose to put inline, REVOKE.
 """
-
 from __future__ import annotations
 
 import re
 
 from aishell.dialects.postgres import generate as g
 from aishell.dialects.postgres.generate import PostgresGenerator
-from aishell.dialects.postgres.quote import qualify, quote_ident, quote_ident_list
+from aishell.dialects.postgres.quote import qualify, quote_ident_list
 from aishell.diff.normalize import table_constraints
 from aishell.model import (
     Column,
@@ -76,7 +77,7 @@ def create_table_sql(gen: PostgresGenerator, t: Table, inline_fks: list[str] | N
         for c in table_constraints(t):
             if c.name in inherited:
                 continue
-            body.append(f"    CONSTRAINT {quote_ident(c.name)} {c.definition}")
+            body.append("    " + g.constraint_sql(c.name, c.definition))
         for fk in inline_fks or []:
             body.append("    " + fk)
         inner = (" (\n" + ",\n".join(body) + "\n)") if body else ""
@@ -89,7 +90,7 @@ def create_table_sql(gen: PostgresGenerator, t: Table, inline_fks: list[str] | N
         for c in table_constraints(t):
             if c.name in inherited:
                 continue
-            items.append(f"    CONSTRAINT {quote_ident(c.name)} {c.definition}")
+            items.append("    " + g.constraint_sql(c.name, c.definition))
         for fk in inline_fks or []:
             items.append("    " + fk)
         s = head + " (\n" + ",\n".join(items) + "\n)"
@@ -113,7 +114,7 @@ def inherited_constraints(t: Table, parent: Table | None) -> set[str]:
 
 
 def fk_clause(name: str, definition: str, not_valid: bool = False) -> str:
-    return f"CONSTRAINT {quote_ident(name)} {definition}{' NOT VALID' if not_valid else ''}"
+    return g.constraint_sql(name, definition) + (" NOT VALID" if not_valid else "")
 
 
 def index_sql(table_sql: str, index: Index, *, concurrently: bool = False, if_not_exists: bool = False) -> str:
@@ -151,10 +152,9 @@ def view_create_sql(v: View) -> str:
 
 
 def grant_sql(kind: str, name: str, p: Privilege, *, revoke: bool = False) -> str:
+    if not revoke:
+        return g.grant_sql(p.privileges, f"{kind} {name}", p.grantee, grantable=p.grantable, columns=p.columns)
     privs = ", ".join(p.privileges)
     if p.columns:
         privs = ", ".join(f"{x} ({quote_ident_list(p.columns)})" for x in p.privileges)
-    who = g.role_sql(p.grantee)
-    if revoke:
-        return f"REVOKE {privs} ON {kind} {name} FROM {who}"
-    return f"GRANT {privs} ON {kind} {name} TO {who}{' WITH GRANT OPTION' if p.grantable else ''}"
+    return f"REVOKE {privs} ON {kind} {name} FROM {g.role_sql(p.grantee)}"

@@ -56,9 +56,9 @@ from aishell.model.schema import (
 )
 
 __all__ = [
-    "PostgresGenerator", "check_text", "comment_sql", "counts", "create_enum_sql", "create_extension_sql",
+    "PostgresGenerator", "check_text", "comment_sql", "constraint_sql", "counts", "create_enum_sql", "create_extension_sql",
     "create_function_sql", "create_index_sql", "create_policy_sql", "create_trigger_sql", "create_view_sql",
-    "domain_check_sql", "function_keyword", "generate", "header_comment", "role_sql", "sequence_options",
+    "domain_check_sql", "function_keyword", "generate", "grant_sql", "header_comment", "role_sql", "sequence_options",
     "trigger_state_sql",
 ]
 
@@ -375,9 +375,14 @@ def comment_sql(target: str, text: str | None) -> str:
     return f"COMMENT ON {target} IS {quote_literal(text) if text is not None else 'NULL'}"
 
 
+def constraint_sql(name: str | None, text: str) -> str:
+    """A constraint clause, ``CONSTRAINT name`` before its definition when it has a name."""
+    return f"CONSTRAINT {quote_ident(name)} {text}" if name else text
+
+
 def domain_check_sql(ck: CheckConstraint) -> str:
     """A domain's check as CREATE DOMAIN and ALTER DOMAIN ... ADD take it (named when it has a name)."""
-    return (f"CONSTRAINT {quote_ident(ck.name)} " if ck.name else "") + check_text(ck)
+    return constraint_sql(ck.name, check_text(ck))
 
 
 def check_text(ck: CheckConstraint) -> str:
@@ -1105,7 +1110,7 @@ class PostgresGenerator:
 
     @staticmethod
     def _named(name: str | None, text: str) -> str:
-        return f"CONSTRAINT {quote_ident(name)} {text}" if name else text
+        return constraint_sql(name, text)
 
     @staticmethod
     def _check_text(ck: CheckConstraint) -> str:
@@ -1600,16 +1605,19 @@ def _grant_item(item: _AclItem, target: str, owner: str | None, columns: tuple[s
         if not privs:
             continue
         names = sorted(privs, key=_PRIV_ORDER.index if all(p in _PRIV_ORDER for p in privs) else str)
-        if columns:
-            cols = ", ".join(quote_ident(c) for c in columns)
-            text = ", ".join(f"{n}({cols})" for n in names)
-        else:
-            text = ", ".join(names)
-        stmt = f"GRANT {text} ON {target} TO {role_sql(item.grantee)}{' WITH GRANT OPTION' if option else ''};"
+        stmt = grant_sql(names, target, item.grantee, grantable=option, columns=columns or ()) + ";"
         if item.grantor and owner and item.grantor != owner:
             stmt = f"SET SESSION AUTHORIZATION {quote_ident(item.grantor)};\n{stmt}\nRESET SESSION AUTHORIZATION;"
         out.append(stmt)
     return out
+
+
+def grant_sql(privileges: Iterable[str], target: str, grantee: str, *, grantable: bool = False,
+              columns: Iterable[str] = ()) -> str:
+    """GRANT ``privileges`` (on ``columns`` when given) ON ``target`` (``TABLE public.t``) TO ``grantee``."""
+    cols = ", ".join(quote_ident(c) for c in columns)
+    text = ", ".join(f"{p}({cols})" if cols else p for p in privileges)
+    return f"GRANT {text} ON {target} TO {role_sql(grantee)}{' WITH GRANT OPTION' if grantable else ''}"
 
 
 _PRIV_ORDER = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN",
