@@ -1,8 +1,8 @@
 """Quoting for PostgreSQL: every identifier and literal that goes into generated SQL passes here.
 
 Rules follow PostgreSQL's own ``quote_ident``: an identifier stays bare only when it is all lower-case
-ASCII letters, digits and underscores, does not start with a digit, and is not a keyword (any keyword
-category, to be safe); otherwise it is double-quoted with inner quotes doubled.
+ASCII letters, digits and underscores, does not start with a digit, and is not a keyword of a category
+PostgreSQL quotes; otherwise it is double-quoted with inner quotes doubled.
 """
 
 from __future__ import annotations
@@ -13,41 +13,38 @@ from functools import lru_cache
 _SAFE = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
-@lru_cache(maxsize=1)
-def _keywords() -> frozenset[str]:
-    try:
-        from pglast import keywords  # PostgreSQL's own keyword list, from libpg_query
-
-        words: set[str] = set()
-        for name in ("RESERVED_KEYWORDS", "TYPE_FUNC_NAME_KEYWORDS", "COL_NAME_KEYWORDS", "UNRESERVED_KEYWORDS"):
-            words |= set(getattr(keywords, name, ()))
-        if words:
-            return frozenset(w.lower() for w in words)
-    except ImportError:  # pragma: no cover
-        pass
-    return frozenset()
-
-
-# Unreserved keywords are legal bare identifiers; quoting them anyway would differ from pg_dump,
-# so only the categories PostgreSQL's quote_ident quotes are quoted.
-@lru_cache(maxsize=1)
-def _quoted_keywords() -> frozenset[str]:
-    try:
-        from pglast import keywords
-
-        words: set[str] = set()
-        for name in ("RESERVED_KEYWORDS", "TYPE_FUNC_NAME_KEYWORDS", "COL_NAME_KEYWORDS"):
-            words |= set(getattr(keywords, name, ()))
-        return frozenset(w.lower() for w in words)
-    except ImportError:  # pragma: no cover
-        return frozenset()
+# Keywords PostgreSQL's quote_ident quotes: every category but the unreserved one (an unreserved keyword
+# is a legal bare identifier, and quoting it would differ from pg_dump). PostgreSQL 18's list, as
+# libpg_query has it; kept literal because importing pglast costs ~0.1 s on every command that quotes,
+# and tests/core/test_quote.py checks it against pglast's list.
+QUOTED_KEYWORDS = frozenset({
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization",
+    "between", "bigint", "binary", "bit", "boolean", "both", "case", "cast", "char", "character",
+    "check", "coalesce", "collate", "collation", "column", "concurrently", "constraint", "create",
+    "cross", "current_catalog", "current_date", "current_role", "current_schema", "current_time",
+    "current_timestamp", "current_user", "dec", "decimal", "default", "deferrable", "desc", "distinct",
+    "do", "else", "end", "except", "exists", "extract", "false", "fetch", "float", "for", "foreign",
+    "freeze", "from", "full", "grant", "greatest", "group", "grouping", "having", "ilike", "in",
+    "initially", "inner", "inout", "int", "integer", "intersect", "interval", "into", "is", "isnull",
+    "join", "json", "json_array", "json_arrayagg", "json_exists", "json_object", "json_objectagg",
+    "json_query", "json_scalar", "json_serialize", "json_table", "json_value", "lateral", "leading",
+    "least", "left", "like", "limit", "localtime", "localtimestamp", "merge_action", "national",
+    "natural", "nchar", "none", "normalize", "not", "notnull", "null", "nullif", "numeric", "offset",
+    "on", "only", "or", "order", "out", "outer", "overlaps", "overlay", "placing", "position",
+    "precision", "primary", "real", "references", "returning", "right", "row", "select",
+    "session_user", "setof", "similar", "smallint", "some", "substring", "symmetric", "system_user",
+    "table", "tablesample", "then", "time", "timestamp", "to", "trailing", "treat", "trim", "true",
+    "union", "unique", "user", "using", "values", "varchar", "variadic", "verbose", "when", "where",
+    "window", "with", "xmlattributes", "xmlconcat", "xmlelement", "xmlexists", "xmlforest",
+    "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot", "xmlserialize", "xmltable",
+})
 
 
 # Names repeat a lot in big schemas (every column of every table, every plan step): quote each once.
 @lru_cache(maxsize=65536)
 def quote_ident(name: str) -> str:
     """Quote an identifier exactly when PostgreSQL's quote_ident would."""
-    if _SAFE.match(name) and name not in _quoted_keywords():
+    if _SAFE.match(name) and name not in QUOTED_KEYWORDS:
         return name
     return '"' + name.replace('"', '""') + '"'
 
