@@ -67,40 +67,25 @@ def create_table_sql(gen: PostgresGenerator, t: Table, inline_fks: list[str] | N
     generator adds a partitioned table's keys after all its partitions exist) and chooses which foreign
     keys go inline from the tables it creates, not from the whole schema."""
     head = f"CREATE {'UNLOGGED ' if t.unlogged else ''}TABLE {qname(t)}"
-    items: list[str] = []
     inherited = inherited_constraints(t, parent)
     if t.partition_of:
-        own = [c for c in t.columns if not c.attrs.get("inherited") and (parent is None or parent.column(c.name) is None)]
-        body = []
-        for c in own:
-            body.append("    " + gen.column_sql(t, c))
-        for c in table_constraints(t):
-            if c.name in inherited:
-                continue
-            body.append("    " + g.constraint_sql(c.name, c.definition))
-        for fk in inline_fks or []:
-            body.append("    " + fk)
-        inner = (" (\n" + ",\n".join(body) + "\n)") if body else ""
-        s = f"{head} PARTITION OF {sql_of_qualified(t.partition_of)}{inner}\n    {t.partition_bound or 'DEFAULT'}"
+        columns = [c for c in t.columns
+                   if not c.attrs.get("inherited") and (parent is None or parent.column(c.name) is None)]
     else:
-        for c in t.columns:
-            if t.inherits and c.attrs.get("inherited"):
-                continue  # comes from the parent
-            items.append("    " + gen.column_sql(t, c))
-        for c in table_constraints(t):
-            if c.name in inherited:
-                continue
-            items.append("    " + g.constraint_sql(c.name, c.definition))
-        for fk in inline_fks or []:
-            items.append("    " + fk)
-        s = head + " (\n" + ",\n".join(items) + "\n)"
+        columns = [c for c in t.columns if not (t.inherits and c.attrs.get("inherited"))]  # inherited: the parent's
+    items = [gen.column_sql(t, c) for c in columns]
+    items += [g.constraint_sql(c.name, c.definition) for c in table_constraints(t) if c.name not in inherited]
+    items += inline_fks or []
+    body = " (\n    " + ",\n    ".join(items) + "\n)"
+    if t.partition_of:
+        s = f"{head} PARTITION OF {sql_of_qualified(t.partition_of)}{body if items else ''}\n    {t.partition_bound or 'DEFAULT'}"
+    else:
+        s = head + body
         if t.inherits:
             s += f" INHERITS ({', '.join(sql_of_qualified(p) for p in t.inherits)})"
     if t.partition_by:
         s += f" PARTITION BY {t.partition_by}"
-    if t.options:
-        s += f" WITH ({', '.join(t.options)})"
-    return s
+    return s + gen.storage_sql(t)
 
 
 def inherited_constraints(t: Table, parent: Table | None) -> set[str]:

@@ -889,12 +889,13 @@ class PostgresGenerator:
             tail += "\nINHERITS (" + ", ".join(self._qualified_text(p) for p in t.inherits) + ")"
         if t.partition_by:
             tail += f"\nPARTITION BY {t.partition_by}"
-        tail += self._storage_clauses(t)
+        tail += self.storage_sql(t)
         sql = head + body + tail + ";"
         fixups = self._inherited_column_fixups(t, inherit_parents, local)
         return "\n".join([sql, *fixups, *self._column_settings(t)])
 
-    def _storage_clauses(self, t: Table) -> str:
+    def storage_sql(self, t: Table) -> str:
+        """A table's access method, storage parameters and tablespace, each on a line of its own."""
         tail = ""
         if t.access_method and not t.partition_by and t.access_method != "heap":
             tail += f"\nUSING {quote_ident(t.access_method)}"
@@ -919,7 +920,7 @@ class PostgresGenerator:
         tail = ""
         if t.partition_by:
             tail += f"\nPARTITION BY {t.partition_by}"
-        tail += self._storage_clauses(t)
+        tail += self.storage_sql(t)
         unlogged = "UNLOGGED " if t.unlogged else ""
         if same_columns:
             sql = (f"CREATE {unlogged}TABLE{self._ine()} {name} PARTITION OF "
