@@ -66,28 +66,14 @@ class ProbeSession:
         self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None, *, timeout_ms: int | None = None
     ) -> list[tuple]:
         """Run one probe in its own READ ONLY transaction; rows, or ProbeFailed."""
-        import psycopg
-
-        t0 = time.perf_counter()
-        try:
-            with self.conn.transaction():
-                with self.conn.cursor() as cur:
-                    cur.execute(
-                        f"{MARKER} SET LOCAL statement_timeout = {int(timeout_ms or self.timeout_ms)}"
-                    )
-                    cur.execute(f"{MARKER} {_wrap(sql)}", params)
-                    return cur.fetchall() if cur.description else []
-        except psycopg.errors.QueryCanceled:
-            raise ProbeFailed(f"timed out after {timeout_ms or self.timeout_ms} ms") from None
-        except psycopg.errors.InsufficientPrivilege as exc:
-            raise ProbeFailed(f"permission denied: {str(exc).splitlines()[0]}") from None
-        except psycopg.Error as exc:
-            raise ProbeFailed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
-        finally:
-            self.queries += 1
-            self.elapsed += time.perf_counter() - t0
+        return self._fetch(sql, params, timeout_ms)[1]
 
     def query_dicts(self, sql: str, params: Any = None, *, timeout_ms: int | None = None) -> list[dict]:
+        """As :meth:`query`, each row a dict keyed by column name."""
+        names, rows = self._fetch(sql, params, timeout_ms)
+        return [dict(zip(names, row)) for row in rows]
+
+    def _fetch(self, sql: str, params: Any, timeout_ms: int | None) -> tuple[list[str], list[tuple]]:
         import psycopg
 
         t0 = time.perf_counter()
@@ -99,11 +85,12 @@ class ProbeSession:
                     )
                     cur.execute(f"{MARKER} {_wrap(sql)}", params)
                     if not cur.description:
-                        return []
-                    names = [d.name for d in cur.description]
-                    return [dict(zip(names, row)) for row in cur.fetchall()]
+                        return [], []
+                    return [d.name for d in cur.description], cur.fetchall()
         except psycopg.errors.QueryCanceled:
             raise ProbeFailed(f"timed out after {timeout_ms or self.timeout_ms} ms") from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise ProbeFailed(f"permission denied: {str(exc).splitlines()[0]}") from None
         except psycopg.Error as exc:
             raise ProbeFailed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
         finally:
