@@ -21,7 +21,7 @@ from typing import Any
 
 from aishell.config import Config, design_path, load_config
 from aishell.dialects.postgres.connect import mask_url
-from aishell.errors import SourceError, UserError
+from aishell.errors import SourceError
 from aishell.model import ModelFormatError, Schema, loads
 
 _URL = re.compile(r"^postgres(ql)?(\+\w+)?://", re.I)
@@ -213,9 +213,3 @@ def open_database(source: Source | str, *, build_from_model: bool = True) -> Ite
             schema = load_schema(source)
             run_sql_text(conninfo, generate(schema), psql, label=source.display)
         yield conninfo
-
-
-def require_text(text: str | None, what: str = "requirements") -> str:
-    if text is None or not text.strip():
-        raise UserError(f"empty {what}: describe what you are building, e.g. \"a blog with posts and comments\"")
-    return text

@@ -21,10 +21,6 @@ GENERATORS: dict[str, str] = {
 ALIASES = {"sql": "postgres", "postgresql": "postgres", "pg": "postgres", "mariadb": "mysql", "mongo": "mongodb"}
 
 
-def dialect_names() -> list[str]:
-    return list(GENERATORS)
-
-
 def get_generator(name: str) -> Callable[..., str]:
     key = ALIASES.get(name.lower(), name.lower())
     if key not in GENERATORS:

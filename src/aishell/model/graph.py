@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from aishell.model.schema import Schema, Table
 
 
@@ -60,12 +58,3 @@ def creation_order(schema: Schema) -> tuple[list[Table], set[tuple[str, str]]]:
 
 def _hard_dependencies(table: Table) -> set[str]:
     return {p for p in [table.partition_of, *table.inherits] if p}
-
-
-def referenced_by(schema: Schema) -> dict[str, list[tuple[Table, str]]]:
-    """Map a table's qualified name to (referencing table, FK name) pairs."""
-    out: dict[str, list[tuple[Table, str]]] = defaultdict(list)
-    for t in schema.tables:
-        for fk in t.foreign_keys:
-            out[f"{fk.ref_schema}.{fk.ref_table}"].append((t, fk.name or ""))
-    return out
