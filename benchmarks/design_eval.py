@@ -107,7 +107,7 @@ def evaluate(case: dict, *, validate: bool = True) -> dict:
         for t in d.schema.tables
         if not t.partition_of
         and t.attrs.get("design", {}).get("kind") != "junction"
-        and t.attrs.get("design", {}).get("origin") == "text"
+        and t.attrs.get("design", {}).get("provenance") == "stated"
     ]
     matched = {m for m in mapping.values() if m}
     extra = [t for t in own if t not in matched]

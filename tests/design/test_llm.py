@@ -64,9 +64,9 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.path == "/v1/messages":
             assert self.headers["x-api-key"] == "test-key" and self.headers["anthropic-version"]
             assert body["tools"][0]["input_schema"]["required"] == ["entities", "relationships"]
-            assert body["tool_choice"] == {"type": "tool", "name": "submit_requirements"}
+            assert body["tool_choice"] == {"type": "tool", "name": "submit_design_intent"}
             block = (
-                {"type": "tool_use", "id": "t1", "name": "submit_requirements", "input": ANSWER}
+                {"type": "tool_use", "id": "t1", "name": "submit_design_intent", "input": ANSWER}
                 if self.mode == "good"
                 else {"type": "text", "text": answer_text}
             )
@@ -103,7 +103,12 @@ def fake_llm():
 def _design(tmp_path, url, provider, mode="good", key="test-key", extra=()):
     _Handler.mode = mode
     _Handler.requests = []
-    env = {"AISHELL_LLM_ENDPOINT": url, "AISHELL_LLM_MODEL": "test-model", "AISHELL_LLM_API_KEY": key}
+    env = {
+        "AISHELL_LLM_ENDPOINT": url,
+        "AISHELL_LLM_MODEL": "test-model",
+        "AISHELL_LLM_API_KEY": key,
+        "AISHELL_LLM_CACHE": "off",
+    }
     r = run_cli(
         "schema",
         "design",
@@ -176,7 +181,13 @@ def test_settings_from_aishell_toml(tmp_path, fake_llm):
     (tmp_path / "aishell.toml").write_text(
         '[llm]\nprovider = "ollama"\nendpoint = "${FAKE_LLM_URL}"\nmodel = "toml-model"\ntimeout = 5\n'
     )
-    env = {"FAKE_LLM_URL": fake_llm, "AISHELL_LLM_ENDPOINT": "", "AISHELL_LLM_MODEL": "", "OLLAMA_HOST": ""}
+    env = {
+        "FAKE_LLM_URL": fake_llm,
+        "AISHELL_LLM_ENDPOINT": "",
+        "AISHELL_LLM_MODEL": "",
+        "OLLAMA_HOST": "",
+        "AISHELL_LLM_CACHE": "off",
+    }
     r = run_cli(
         "schema",
         "design",

@@ -94,31 +94,28 @@ def design(
     options: Any = None,
     server: Any = None,
     config: Any = None,
+    intent: Any = None,
+    assumptions: bool = True,
 ) -> Design:
-    """Design a schema from requirements text and/or a pattern; validate it on PostgreSQL."""
-    from aishell.design import advisor, parser, planner
-    from aishell.design.validate import model_checks
-    from aishell.design.validate import validate as run_validation
+    """Design a schema from requirements text and/or a pattern (or a ready intent); validate it on PostgreSQL.
 
-    if (text is None or not text.strip()) and not pattern:
+    Stages: read (the offline reader, a language model, or ``intent`` as given) → intent → plan → harden
+    → validate. With a language model, load errors and critical findings go back to it for at most
+    ``llm.MAX_REPAIR_ROUNDS`` rounds. ``assumptions=False`` leaves out everything marked assumed.
+    """
+    if intent is None and (text is None or not text.strip()) and not pattern:
         raise UserError(
             "empty requirements: describe what you are building, e.g. "
             '"a clinic with patients, doctors and appointments"'
         )
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    full, used, extra = compose_text(text, pattern)
-    engine = "offline"
-    notes: list[str] = []
-    req = None
-    if llm:
-        from aishell.design.llm import design_with_llm
-
-        req, engine, note = design_with_llm(full, llm, config=config)
-        if note:
-            notes.append(note)
-    if req is None:
-        req = parser.parse(full)
+    if intent is not None:
+        full, used, extra = intent.text, list(intent.patterns), {"force_partition": set(), "features": set()}
+        engine, notes, reader, req = intent.reader or "file", [], None, intent
+    else:
+        full, used, extra = compose_text(text, pattern)
+        req, engine, notes, reader = read_text(full, llm=llm, config=config)
     for f in extra["features"]:
         req.features.setdefault(f, "pattern")
     if not req.entities:
@@ -128,12 +125,99 @@ def design(
         )
     patterns = list(dict.fromkeys(used + detect_patterns(full)))
     req.patterns = patterns
-    timings["parse"] = time.perf_counter() - t0
+    timings["read"] = time.perf_counter() - t0
+    d = _plan_and_check(
+        req, engine, notes, patterns, used, extra, options, validate, server, assumptions, timings
+    )
+    rounds = 0
+    while reader is not None and validate and rounds < _max_rounds():
+        problems = design_problems(d)
+        if not problems:
+            break
+        rounds += 1
+        repaired = reader.repair(problems)
+        if repaired is None:
+            break
+        for f in extra["features"]:
+            repaired.features.setdefault(f, "pattern")
+        repaired.patterns = patterns
+        notes = [*notes, f"repair round {rounds}: sent back {'; '.join(problems)[:300]}"]
+        d = _plan_and_check(
+            repaired, engine, notes, patterns, used, extra, options, validate, server, assumptions, timings
+        )
+    if reader is not None:
+        d.notes += reader.notes
+        if reader.cached:
+            d.notes.append(f"{reader.cached} of {reader.rounds} model answers came from the cache")
+    timings["total"] = time.perf_counter() - t0
+    d.timings = timings
+    return d
+
+
+def _max_rounds() -> int:
+    from aishell.design.llm import MAX_REPAIR_ROUNDS
+
+    return MAX_REPAIR_ROUNDS
+
+
+def read_text(full: str, *, llm: str | None = None, config: Any = None) -> tuple[Any, str, list[str], Any]:
+    """(intent, engine, notes, LLM reader or None): the text read by a model when asked, else offline."""
+    from aishell.design import parser
+
+    notes: list[str] = []
+    if llm:
+        from aishell.design.llm import LLMError, LLMReader
+
+        reader = None
+        try:
+            reader = LLMReader(llm, config)
+            return reader.read(full), reader.engine, notes, reader
+        except LLMError as exc:
+            name = llm if not llm.startswith("replay:") else "replay"
+            notes.append(f"--llm {name} not used ({exc}); designed by the offline engine")
+    return parser.parse(full), "offline", notes, None
+
+
+def design_problems(d: Design) -> list[str]:
+    """What goes back to a language model: a load error, planner notes on what it could not use, and
+    critical findings of our own analysis."""
+    out: list[str] = []
+    if d.validation is not None and d.validation.loaded is False:
+        out.append(f"the DDL did not load on PostgreSQL: {d.validation.error}")
+    out += [p for p in d.schema.attrs.get("design", {}).get("problems", [])]
+    if d.validation is not None and d.validation.loaded:
+        from aishell.analyze import AnalyzeOptions, analyze_schema
+
+        report = analyze_schema(d.schema, AnalyzeOptions())
+        for f in report.at_or_above("critical"):
+            out.append(f"{f.rule} on {f.table or 'the schema'}: {f.message}")
+    return out
+
+
+def _plan_and_check(
+    req: Any,
+    engine: str,
+    notes: list[str],
+    patterns: list[str],
+    used: list[str],
+    extra: dict[str, Any],
+    options: Any,
+    validate: bool,
+    server: Any,
+    assumptions: bool,
+    timings: dict[str, float],
+) -> Design:
+    from aishell.design import advisor, planner
+    from aishell.design.validate import model_checks
+    from aishell.design.validate import validate as run_validation
+
     t1 = time.perf_counter()
     adv = advisor.decide(req, force_partition=extra["force_partition"])
     if "uuid_keys" in req.features:
         # "use UUIDs": the text asks for UUID keys
         options = planner.PlanOptions(**{**vars(options or planner.PlanOptions()), "key_type": "uuid"})
+    if not assumptions:
+        options = planner.PlanOptions(**{**vars(options or planner.PlanOptions()), "assumptions": False})
     schema = planner.plan(req, options, adv.as_planner_input())
     if not schema.name:
         schema.name = req.domain or (patterns[0] if patterns else None)
@@ -152,7 +236,7 @@ def design(
         normal_form=nf,
         engine=engine,
         patterns=patterns,
-        notes=notes,
+        notes=list(notes),
         applied_patterns=used,
     )
     if validate:
@@ -167,8 +251,6 @@ def design(
 
         d.validation = Validation(checks=model_checks(schema))
     timings["validate"] = time.perf_counter() - t2
-    timings["total"] = time.perf_counter() - t0
-    d.timings = timings
     return d
 
 

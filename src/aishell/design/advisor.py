@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aishell.design import kb
-from aishell.design.requirements import Requirements
+from aishell.design.intent import Requirements
 from aishell.model import Schema, Table
 
 INT_MAX = 2_147_483_647

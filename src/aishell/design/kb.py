@@ -240,6 +240,57 @@ def same_meaning(stated: str, archetype_column: str) -> bool:
     )
 
 
+@lru_cache(maxsize=1)
+def senses() -> dict[str, list[dict[str, Any]]]:
+    """noun -> the archetypes it means in a context (``archetypes.json: senses``): the first sense whose
+    ``when_any`` words occur in the text wins; ``archetype`` null means "none of ours"."""
+    return _load("archetypes.json").get("senses", {})
+
+
+def text_words(text: str) -> frozenset[str]:
+    return _text_words(text.lower())
+
+
+@lru_cache(maxsize=32)
+def _text_words(low: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[a-z][a-z0-9]*", low))
+
+
+def archetype_in_context(noun: str, text: str) -> tuple[bool, Archetype | None]:
+    """(a sense decided it, the archetype) for a noun in this text; (False, None) when no sense applies."""
+    options = senses().get(noun)
+    if not options:
+        return False, None
+    words = text_words(text)
+    for sense in options:
+        if any(w in words for w in sense.get("when_any", ())):
+            arch = sense.get("archetype")
+            return True, (archetypes().get(arch) if arch else None)
+    return False, None
+
+
+def choose_archetype(e: Any, text: str) -> None:
+    """Set an entity's archetype and head noun from its name and the words of the text.
+
+    The whole name first ("order_item"), then its head noun ("item"); a noun with several meanings
+    (``senses``: a ledger account, a football goal) takes the one its context shows."""
+    name = e.name
+    head = name.rsplit("_", 1)[-1]
+    for noun in (name, head):
+        decided, arch = archetype_in_context(noun, text)
+        if decided:
+            e.archetype = arch.id if arch else None
+            e.noun = noun
+            return
+        arch = archetype_for(noun)
+        if arch is not None:
+            e.archetype = arch.id
+            e.noun = noun
+            return
+    e.archetype = None
+    e.noun = head
+
+
 def names_person(name: str) -> bool:
     """Whether an entity name the knowledge base does not know names a person ("beekeeper", "walker")."""
     lex = lexicon()

@@ -220,11 +220,11 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
     base = [t for t in s.tables if not t.partition_of]
     rc = rel_counts(s)
     ents = list(req.entities.values())
-    from_text = [e for e in ents if e.origin == "text"]
+    from_text = [e for e in ents if e.provenance == "stated"]
     implied = [
         t.name
         for t in base
-        if t.attrs.get("design", {}).get("origin") not in ("text",)
+        if t.attrs.get("design", {}).get("provenance") not in ("stated",)
         and t.attrs.get("design", {}).get("kind") != "junction"
     ]
     out.append(
@@ -441,8 +441,8 @@ def render_requirements(req: Any) -> list[Any]:
         else:
             arrow = "1 → N" if r.kind == "many_to_one" else "1 → 1"
             line = f"  • {r.target} {arrow} {r.source} ({r.source}.{r.role or r.target}_id, {kinds[r.kind]})"
-        if r.origin != "text":
-            line += f" [{r.origin}]"
+        if r.provenance != "stated":
+            line += f" [{r.provenance}]"
         out.append(Text(line))  # Text: "[knowledge base]" is not markup
     out.append(
         "Features: "

@@ -63,7 +63,7 @@ class _Gen:
             while inner.startswith("(") and inner.endswith(")") and _balanced(inner[1:-1]):
                 inner = inner[1:-1].strip()
             if " AND " in inner.upper() and "BETWEEN" not in inner.upper() and " OR " not in inner.upper():
-                split += re.split(r"\s+AND\s+", inner, flags=re.I)
+                split += re.split(r"\s+AND\s+", inner, flags=re.IGNORECASE)
             else:
                 split.append(e)
         for expr0 in split:

@@ -1,0 +1,81 @@
+"""Requirements text → design intent, offline: a small, deterministic reader of English (no model, no network).
+
+1. ``clauses``: the text is cut into clauses (lines, bullets, sentences, semicolons); features and scale;
+2. ``tokens``: each clause is tokenised and every word gets a coarse class from the lexicon (determiner,
+   quantifier, preposition, verb, noun, ...); words that can be nouns or verbs are decided by their
+   neighbours; consecutive nouns form noun phrases ("product variants", "due date");
+3. ``phrases``: phrasing around the noun phrases gives relation records: "X has many Y", "each X has
+   several Y", "Y belongs to X", "X with Y and Z", "Y per X", "between X and Y", "X <verb> Y", "other X";
+4. ``entities``: which names are things to store;
+5. ``relations``: relationships with direction and kind, attribute lists, self-references, scale.
+
+English inflection is in ``aishell.design.words``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aishell.design import kb
+from aishell.design.intent import Requirements
+from aishell.design.read.clauses import FEATURES, find_scale, split_clauses
+from aishell.design.read.entities import EntityStage
+from aishell.design.read.phrases import PhraseStage
+from aishell.design.read.relations import RelationStage
+from aishell.design.read.tokens import tokenize
+
+__all__ = ["FEATURES", "find_scale", "parse", "split_clauses", "tokenize"]
+
+
+class Reader(PhraseStage, EntityStage, RelationStage):
+    def __init__(self, text: str):
+        self.text = text
+        self.lex = kb.lexicon()
+        self.req = Requirements(text=text)
+        self.enum_hints: dict[str, list[str]] = {}
+        # mention facts gathered in pass 1, keyed by candidate entity name
+        self.mentions: dict[str, dict] = {}
+        self.rels: list[tuple[str, dict]] = []  # raw relation records from pass 1
+        self.examples: set[str] = set()
+        self.bare_prep: dict[str, int] = {}  # nouns given as examples ("such as calls and meetings")
+        self.list_plurals: dict[str, tuple[str, str]] = {}  # "X has a A, a B and Cs": Cs → (X, clause)
+
+    # ---- pass 1 ----
+    def run(self) -> Requirements:
+        text = self.text
+        low = text.lower()
+        for feature, pattern in FEATURES:
+            m = re.search(pattern, low)
+            if m:
+                self.req.features[feature] = m.group(0)
+        self.req.scale = find_scale(text)
+        clauses = split_clauses(text)
+        ignore = sorted(self.lex["ignore_phrases"], key=len, reverse=True)
+        ignore_re = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ignore) + r")\b", re.IGNORECASE)
+        of_names = sorted(
+            {n for r in kb.attribute_rules() for n in r.get("names", []) if "_of_" in n},
+            key=len,
+            reverse=True,
+        )
+        of_re = re.compile(
+            r"\b(" + "|".join(re.escape(n.replace("_", " ")) for n in of_names) + r")\b", re.IGNORECASE
+        )
+        for idx, (clause, bullet) in enumerate(clauses):
+            clause = ignore_re.sub(" ", clause)  # features, not things: detected on the whole text above
+            clause = of_re.sub(lambda m: m.group(1).replace(" ", "-").lower(), clause)  # "date of birth"
+            clause = self._extract_enums(clause)
+            toks = tokenize(clause)
+            items = self._chunk(toks, bullet)
+            self._relations(items, clause)
+        self._decide_entities()
+        self._build_relationships()
+        self._self_references(clauses)
+        self._list_plurals_to_attributes()
+        self._attach_scale()
+        self._domain(clauses)
+        return self.req
+
+
+def parse(text: str) -> Requirements:
+    """Read requirements text; the result may have no entities (the caller decides what that means)."""
+    return Reader(text).run()

@@ -1,0 +1,183 @@
+"""Reader step 1 — clauses, features and scale: the text cut into clauses (lines, bullets, sentences,
+semicolons), the features it asks for and the figures it states."""
+
+from __future__ import annotations
+
+import re
+
+from aishell.design import kb
+from aishell.design.intent import ScaleFigure
+from aishell.design.read.tokens import tokenize
+from aishell.design.words import is_plural, singular
+
+# -- clauses ------------------------------------------------------------------------------------------
+
+_BULLET = re.compile(r"^\s*(?:[-*•·▪◦]|\d+[.)]|[a-z][.)])\s+", re.MULTILINE)
+
+
+_HEADING = re.compile(r"^\s*([A-Za-z][\w -]{0,40}?)\s*:\s+(?=\S)")
+
+
+def split_clauses(text: str) -> list[tuple[str, bool]]:
+    """(clause, starts_a_bullet) pairs. A short "Hotel booking:" prefix names the system: dropped."""
+    m = _HEADING.match(text)
+    if m and len(m.group(1).split()) <= 4:
+        rest = re.split(r"[.;\n]", text[m.end() :], maxsplit=1)[0]
+        toks = tokenize(rest)
+        # "Hotel booking: hotels have rooms" (a sentence follows: the prefix names the system);
+        # "Tasks: title, due date, status" (a list follows: the prefix is the entity)
+        if any(
+            t.tag == "V" or t.tag == "X" and t.text in ("has", "have", "is", "are", "can", "must")
+            for t in toks
+        ):
+            text = text[m.end() :]
+    out: list[tuple[str, bool]] = []
+    for line in re.split(r"\n+", text):
+        if re.match(r"^\s*#", line):
+            continue  # a Markdown heading ("## Entities") names a section, not a thing
+        bullet = bool(_BULLET.match(line))
+        line = _BULLET.sub("", line)
+        parts = re.split(r"(?<=[a-z0-9)])[.;!?](?:\s+|$)|;\s*", line)
+        for j, p in enumerate(parts):
+            p = p.strip(" .;!?\t")
+            if p:
+                out.append((p, bullet and j == 0))
+    return out
+
+
+# -- features and scale -------------------------------------------------------------------------------
+
+FEATURES: list[tuple[str, str]] = [
+    ("soft_delete", r"soft[- ]?delet\w*|\barchiv\w*|\bundelete|\brestore\w* deleted|\btrash\b|\brecycle bin"),
+    (
+        "audit_trail",
+        r"\baudit\w*|change history|history of changes|track\w* (?:all )?changes|who changed|activity log",
+    ),
+    (
+        "multi_tenant",
+        r"multi[- ]?tenan\w*|\btenants?\b|\bsaas\b|isolat\w* (?:their |the |its )?data|per[- ](?:organi[sz]ation|company|workspace)|each (?:company|organi[sz]ation|workspace|customer account) (?:has|sees|gets) (?:its|their) own",
+    ),
+    (
+        "multi_currency",
+        r"(?:multiple|multi[- ]?|many|different|several) currenc\w*|currencies|exchange rates?",
+    ),
+    (
+        "multi_language",
+        r"(?:multiple|multi[- ]?|many|different|several) languages?|\bi18n\b|internationali[sz]\w*|locali[sz](?:ation|ed)\b|\btranslations of\b|\btranslated (?:content|texts?|names|descriptions)|multilingual",
+    ),
+    ("inventory", r"\binventor\w*|\bstock\b|stock levels?|warehouses?"),
+    ("reviews", r"\breviews?\b|\bratings?\b|\bstars?\b|\btestimonials?"),
+    ("full_text_search", r"\bsearch\w*|full[- ]text|\bfind (?:products|posts|articles|jobs|items)"),
+    ("fuzzy_search", r"fuzzy|typo[- ]toleran\w*|autocomplete|auto-complete|similar names|trigram"),
+    ("uuid_keys", r"\buuids?\b|guids?\b"),
+    ("event_sourcing", r"event[- ]sourc\w*|event store|\baggregates?\b.*\bevents?\b|replay\w* events"),
+    (
+        "time_series",
+        r"time[- ]series|telemetry|\breadings?\b|\bmeasurements?\b|\bmetrics\b|\bsensors?\b|\biot\b",
+    ),
+    ("analytics", r"\banalytics\b|dashboards?|\breports?\b|\breporting\b|aggregat\w* (?:stats|statistics)"),
+    ("read_heavy", r"read[- ]heavy|mostly reads?|many more reads"),
+]
+
+_MULT = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mm": 1e6,
+    "million": 1e6,
+    "millions": 1e6,
+    "b": 1e9,
+    "billion": 1e9,
+    "bn": 1e9,
+    "hundred": 1e2,
+}
+_PERIODS = {
+    "s": "second",
+    "sec": "second",
+    "second": "second",
+    "min": "minute",
+    "minute": "minute",
+    "h": "hour",
+    "hr": "hour",
+    "hour": "hour",
+    "day": "day",
+    "d": "day",
+    "daily": "day",
+    "week": "week",
+    "weekly": "week",
+    "month": "month",
+    "mo": "month",
+    "monthly": "month",
+    "year": "year",
+    "yr": "year",
+    "annually": "year",
+    "yearly": "year",
+    "hourly": "hour",
+}
+_SCALE = re.compile(
+    r"(?P<num>\d+(?:[.,]\d+)*)\s*(?P<mult>k|m|mm|b|bn|thousand|million|billion|hundred)?\b\+?\s*"
+    r"(?:new\s+|active\s+|daily\s+|monthly\s+|concurrent\s+|registered\s+|total\s+)?"
+    r"(?P<noun>[a-z][a-z-]*(?:\s+(?!per\b|a\b|an\b|each\b|every\b|and\b|or\b|with\b|in\b)[a-z][a-z-]*)?)"
+    r"(?:\s*/\s*(?P<short>second|sec|s|minute|min|hour|hr|h|day|d|week|month|mo|year|yr)\b"
+    r"|\s+(?:per|a|an|each|every)\s+(?P<period>second|sec|minute|min|hour|hr|day|week|month|year|yr)\b)?"
+    r"(?:\s+(?P<adv>daily|hourly|weekly|monthly|yearly|annually)\b)?",
+    re.IGNORECASE,
+)
+
+
+def find_scale(text: str) -> list[ScaleFigure]:
+    out = []
+    for m in _SCALE.finditer(text):
+        num = (
+            float(m["num"].replace(",", "")) if m["num"].count(".") <= 1 else float(m["num"].replace(".", ""))
+        )
+        mult = (m["mult"] or "").lower()
+        count = num * _MULT.get(mult, 1)
+        words = m["noun"].lower().split()
+        # "10K orders per day", "1M users", "5,000 sensors reporting every minute"
+        noun = words[0]
+        if (
+            len(words) > 1
+            and words[1] not in kb.lexicon()["generic_nouns"]
+            and is_plural(words[1])
+            and not is_plural(words[0])
+        ):
+            noun = words[1]
+        if (
+            noun
+            in (
+                "years",
+                "year",
+                "months",
+                "days",
+                "hours",
+                "minutes",
+                "seconds",
+                "gb",
+                "tb",
+                "mb",
+                "percent",
+                "x",
+                "times",
+                "ms",
+                "am",
+                "pm",
+                "of",
+                "to",
+            )
+            or count < 2
+        ):
+            continue
+        period = m["period"] or m["short"] or m["adv"]
+        shown = f"{m['num']}{m['mult'] or ''} {words[0] if noun == words[0] else ' '.join(words[:2])}"
+        if period:
+            shown += f" per {_PERIODS.get(period.lower())}"
+        out.append(
+            ScaleFigure(
+                count=count,
+                noun=singular(noun.replace("-", "_")),
+                period=_PERIODS.get(period.lower()) if period else None,
+                text=shown,
+            )
+        )
+    return out

@@ -1,0 +1,329 @@
+"""Reader step 4 — entities: which mentioned names are things to store, and the entity objects."""
+
+from __future__ import annotations
+
+from aishell.design import kb
+from aishell.design.intent import Attribute, Entity, Relationship
+from aishell.design.read.tokens import NP
+from aishell.design.words import plural, snake
+
+
+class EntityStage:
+    # ---- decide which names are entities ----
+    def _decide_entities(self) -> None:
+        relation_names: set[str] = set()
+        for kind, r in self.rels:
+            if kind == "compound":
+                relation_names.add(r["parent"])
+        for kind, r in self.rels:
+            if kind in ("verb", "prep", "between"):
+                for o in r["objects"]:
+                    nm = self.np_name(o)[0]
+                    if nm and (o.many or o.det in ("a", "an", "one", "each", "every", "the", None)):
+                        pass
+        for kind, r in self.rels:
+            subj = r.get("subject")
+            if isinstance(subj, NP):
+                nm = self.np_name(subj)[0]
+                if nm in self.mentions:
+                    self.mentions[nm]["subject"] = True
+                    if (
+                        kind == "verb"
+                        and any(o.many for o in r.get("objects", []))
+                        and subj.det not in ("the", "our", "my", "their", "its", "this")
+                    ):
+                        self.mentions[nm]["verb_subject"] = True  # "a warehouse contains many pallets"
+        domain = self.lex["domain_nouns"]
+        for name, m in self.mentions.items():
+            if plural(name) in self.lex["count_nouns"] and not m.get("subject"):
+                continue
+            if name in self.examples and not m["each"] and "modifier" not in m["roles"]:
+                continue
+            if (
+                name in self.lex["derived_nouns"] or name.rsplit("_", 1)[-1] in self.lex["derived_nouns"]
+            ) and not m.get("subject"):
+                continue  # "hourly rollups", "a read model": views the design derives, not tables
+            if self.bare_prep.get(name, 0) >= m["count"]:
+                continue
+            arch = kb.archetype_for(name)
+            attr_like = kb.is_attribute_word(name)
+            if m["roles"] == {"kind_modifier"}:
+                continue  # "translation projects": a kind of project, not a translations table
+            strong = m["plural"] or m["each"] or m["bullet"] or "modifier" in m["roles"]
+            if not strong:
+                if (name in domain or name.split("_")[-1] in domain) and not m.get("verb_subject"):
+                    continue  # "a clinic", "an online store": what the system is, not a table
+                if attr_like and (arch is None or arch.kind not in ("actor", "org")):
+                    continue  # "a price", "an address": columns unless said in the plural somewhere
+                if arch is None and not m["singular_det"] & {"each", "every"}:
+                    # a singular unknown noun: an entity only if it takes part in a relation (below)
+                    m["weak"] = True
+            m["arch"] = arch
+        self.entity_names = {n for n, m in self.mentions.items() if "arch" in m and not m.get("weak")}
+        self.pre_alias: dict[str, str] = {}
+        for n in sorted(self.entity_names):
+            first, _, rest = n.partition("_")
+            if (
+                rest
+                and rest in self.entity_names
+                and first not in self.mentions
+                and kb.archetype_for(first) is None
+                and first not in self.lex["domain_nouns"]
+            ):
+                self.pre_alias[n] = rest  # "freelance translators" and "translators": one table
+        self.entity_names -= set(self.pre_alias)
+
+    def _is_entity_np(self, np: NP, *, as_object: bool = False) -> str | None:
+        name = self.np_name(np)[0]
+        if not name:
+            return None
+        if name in self.entity_names:
+            return name
+        m = self.mentions.get(name)
+        if m and m.get("weak") and not as_object:
+            return None
+        if m and m.get("weak") and as_object:
+            return None
+        return None
+
+    def _is_attribute(self, np: NP, subject: str | None) -> bool:
+        name = self.np_name(np)[0] or snake(np.words)
+        if np.many and name in self.entity_names:
+            return False
+        if np.many:
+            return False
+        m = self.mentions.get(name, {})
+        arch = kb.archetype_for(name)
+        if arch is not None and arch.kind in ("actor", "org") and name in self.entity_names:
+            return False
+        if name in self.entity_names and m.get("plural"):
+            return False
+        if kb.is_attribute_word(snake(np.words)) or kb.is_attribute_word(name):
+            return True
+        if arch is not None:
+            return False
+        return not (m.get("plural") or m.get("each"))
+
+    def _entity(self, name: str, np: NP | None = None) -> Entity:
+        ent = self.req.entities.get(name)
+        if ent is None:
+            arch = kb.archetype_for(name)
+            head = name.rsplit("_", 1)[-1] if arch is None else name
+            if arch is None:
+                arch = kb.archetype_for(head)
+            if arch is None and "_" in name and head in self.lex["instance_heads"]:
+                arch = kb.archetype_for(name.split("_")[0])
+            # "ratings" when reviews exist: the same archetype that merges nouns
+            if arch is not None and arch.get("merge_nouns"):
+                for other in self.req.entities.values():
+                    oarch = kb.archetypes().get(other.archetype) if other.archetype else None
+                    if other.archetype == arch.id or (
+                        oarch is not None
+                        and (
+                            other.archetype in arch.get("merge_with", ())
+                            or arch.id in oarch.get("merge_with", ())
+                        )
+                    ):
+                        self.alias[name] = other.name
+                        other.mentions += 1
+                        return other
+            ent = Entity(
+                name=name,
+                table=plural(name),
+                noun=name if kb.archetype_for(name) else head,
+                archetype=arch.id if arch else None,
+                evidence=np.text if np else "",
+            )
+            self.req.entities[name] = ent
+        elif np is not None:
+            ent.mentions += 1
+        return ent
+
+    def _resolve(self, name: str) -> str:
+        return self.alias.get(name, name)
+
+    def _build_relationships(self) -> None:
+        self.alias: dict[str, str] = dict(self.pre_alias)
+        # entities in order of first mention
+        order = sorted(self.entity_names, key=lambda n: self.text.lower().find(n.replace("_", " ")[:5]))
+        for name in self.mentions:
+            if name in self.entity_names:
+                self._entity(name)
+        del order
+        lex = self.lex
+        for kind, r in self.rels:
+            ev = r.get("evidence", "")
+            if kind == "compound":
+                if r["child"] in self.entity_names and r["parent"] in self.entity_names:
+                    child = self._resolve(r["child"])
+                    parent = self._resolve(r["parent"])
+                    if child != parent:
+                        self._add(Relationship("many_to_one", child, parent, evidence=ev))
+            elif kind == "explicit":
+                a = self._entity_for_np(r["a"])
+                b = self._entity_for_np(r["b"])
+                if a and b and a != b:
+                    if r["kind"] == "mn":
+                        self._add(Relationship("many_to_many", a, b, evidence=ev))
+                    elif r["kind"] == "oo":
+                        self._add(Relationship("one_to_one", b, a, evidence=ev))
+                    else:
+                        self._add(Relationship("many_to_one", b, a, evidence=ev))
+            elif kind == "between":
+                objs = [self._entity_for_np(o, force=True) for o in r["objects"]]
+                objs = [o for o in objs if o]
+                subj = self._entity_for_np(r["subject"]) if r["subject"] is not None else None
+                if subj and len(objs) == 1 and objs[0] != subj:
+                    sarch = kb.archetype_for(self.req.entities[subj].noun)
+                    if sarch is not None and sarch.id == "message":
+                        roles = ("sender", "recipient")
+                    else:
+                        roles = (f"from_{objs[0]}", f"to_{objs[0]}")  # "transfers between two accounts"
+                    self._add(Relationship("many_to_one", subj, objs[0], role=roles[0], evidence=ev))
+                    self._add(Relationship("many_to_one", subj, objs[0], role=roles[1], evidence=ev))
+                elif subj and len(objs) >= 2:
+                    for o in objs[:2]:
+                        if o != subj:
+                            self._add(Relationship("many_to_one", subj, o, evidence=ev))
+                elif len(objs) >= 2 and objs[0] != objs[1]:
+                    self._add(Relationship("many_to_many", objs[0], objs[1], evidence=ev))
+            elif kind == "prep":
+                subj = self._entity_for_np(r["subject"])
+                if subj is None:
+                    continue
+                prep = r["prep"]
+                sub_np = r["subject"]
+                for o in r["objects"]:
+                    if (
+                        prep == "of"
+                        and o.plural
+                        and o.quant is None
+                        and isinstance(sub_np, NP)
+                        and not sub_np.plural
+                        and sub_np.det in ("a", "an", "one")
+                    ):
+                        # "a menu of items", "a playlist of songs": the items are parts of the one menu
+                        target = self._entity_for_np(o) or self._promote(o)
+                        if target and target != subj:
+                            self._add(Relationship("many_to_one", target, subj, evidence=ev))
+                            continue
+                    self._prep_relation(subj, prep, o, ev)
+            elif kind == "verb":
+                subj = self._entity_for_np(r["subject"])
+                if subj is None:
+                    continue
+                before = len(self.req.relationships)
+                for o in r["objects"]:
+                    self._verb_relation(subj, r, o, ev, lex)
+                event = next(
+                    (
+                        x.source
+                        for x in self.req.relationships[before:]
+                        if x.kind in ("many_to_one", "one_to_one") and x.source != subj
+                    ),
+                    None,
+                )
+                if event is not None:
+                    earch = (
+                        kb.archetype_for(self.req.entities[event].noun)
+                        if event in self.req.entities
+                        else None
+                    )
+                    if (
+                        earch is not None
+                        and (
+                            earch.kind in ("actor", "org", "thing", "classifier", "tag")
+                            or "catalog" in earch.flags
+                        )
+                    ) or (
+                        earch is None
+                        and (kb.names_person(event) or r["verb"] not in self.lex.get("record_verbs", ()))
+                    ):
+                        # "owners tip walkers after each walk", "vets examine pets during each visit":
+                        # people and things are not what happened
+                        event = None
+                if event is not None:
+                    r["event"] = event
+        for kind, r in self.rels:
+            if kind != "event_prep":
+                continue
+            ev = r["evidence"]
+            event = next(
+                (
+                    v["event"]
+                    for k, v in reversed(self.rels)
+                    if k == "verb" and v["evidence"] == ev and "event" in v
+                ),
+                None,
+            )
+            if event is None:
+                continue
+            for o in r["objects"]:
+                target = self._entity_for_np(o) or self._promote(o)
+                if target and target != event:
+                    self._add(Relationship("many_to_one", event, target, evidence=ev, event=True))
+
+    def _entity_for_np(self, np: NP | None, force: bool = False) -> str | None:
+        if np is None:
+            return None
+        name = self.np_name(np)[0]
+        if not name:
+            return None
+        if name in self.entity_names or name in self.alias:
+            return self._resolve(name)
+        m = self.mentions.get(name)
+        if (
+            force
+            and m is not None
+            and (m.get("weak") or kb.archetype_for(name))
+            and not kb.is_attribute_word(name)
+        ):
+            self.entity_names.add(name)
+            m.pop("weak", None)
+            return self._entity(name, np).name
+        return None
+
+    def _excluded(self, name: str) -> bool:
+        """Examples, derived views and counts never become tables by being mentioned."""
+        m = self.mentions.get(name, {})
+        if name in self.examples and not m.get("each"):
+            return True
+        if (
+            name in self.lex["derived_nouns"] or name.rsplit("_", 1)[-1] in self.lex["derived_nouns"]
+        ) and not m.get("subject"):
+            return True
+        return False
+
+    def _promote(self, np: NP, force: bool = False) -> str | None:
+        """A singular noun phrase in a relation position becomes an entity when it is not a column."""
+        name = self.np_name(np)[0]
+        if not name or self._excluded(name):
+            return None
+        if name in self.entity_names:
+            return self._resolve(name)
+        arch = kb.archetype_for(name)
+        if kb.is_attribute_word(name) and (arch is None or arch.kind not in ("actor", "org")) and not force:
+            return None
+        if name in self.lex["domain_nouns"] and np.det in ("a", "an", "the"):
+            return None
+        self.entity_names.add(name)
+        if name in self.mentions:
+            self.mentions[name].pop("weak", None)
+        return self._entity(name, np).name
+
+    def _add_attribute(self, entity: str, np: NP, evidence: str) -> None:
+        ent = self.req.entities[entity]
+        name = snake([w for w in np.words if w not in ("unique", "required", "optional", "mandatory")])
+        if not name or name == entity or name in ("id",):
+            return
+        if ent.attribute(name):
+            return
+        enum = self.enum_hints.get(name) or self.enum_hints.get(name.rsplit("_", 1)[-1])
+        a = Attribute(
+            name=name,
+            unique="unique" in np.flags,
+            not_null=bool(np.flags & {"required", "mandatory"}),
+            enum=enum,
+            evidence=evidence,
+        )
+        ent.attributes.append(a)

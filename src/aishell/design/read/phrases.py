@@ -1,0 +1,464 @@
+"""Reader step 3 — phrasing: relation records around noun phrases ("X has many Y", "Y belongs to X",
+"X with Y and Z", "between X and Y", verbs, prepositions, possessives) and mentions of each name."""
+
+from __future__ import annotations
+
+import re
+
+from aishell.design import kb
+from aishell.design.read.tokens import NP, Tok
+from aishell.design.words import is_plural, plural, singular, snake, verb_lemma
+
+
+class PhraseStage:
+    # ---- noun phrase → candidate name ----
+    def np_name(self, np: NP) -> tuple[str | None, str | None, str | None]:
+        """(entity name, head noun, modifier entity) for a noun phrase, or (None, ...) when it names nothing."""
+        words = [w for w in np.words if w not in self.lex["adjectives"] or w == np.head]
+        words = [w.replace("'", "") for w in words]
+        if not words:
+            return None, None, None
+        generic = self.lex["generic_nouns"]
+        # drop generic heads: "inventory tracking" -> inventory, "order history" -> order
+        while (
+            len(words) > 1
+            and (words[-1] in generic or singular(words[-1]) in generic)
+            and singular(words[-1]) not in self.lex["countable_generic"]
+            and not (not is_plural(words[-1]) and kb.is_attribute_word(snake(words)))
+        ):
+            words = words[:-1]  # but "membership status", "start time" stay: they are columns
+        # drop domain words in front: "blog posts" -> posts, "clinic appointments" -> appointments
+        while len(words) > 1 and singular(words[0]) in self.lex["domain_nouns"]:
+            words = words[1:]
+        head = singular(words[-1])
+        if (head in generic or words[-1] in generic) and not (
+            (len(words) > 1 or is_plural(words[-1])) and head in self.lex["countable_generic"]
+        ):
+            return None, None, None
+        if len(head) < 2:
+            return None, None, None
+        sing = words[:-1] + [head]
+        full = snake(sing)
+        if kb.archetype_for(full) is not None and len(sing) > 1:
+            return full, full, None
+        if len(sing) > 1:
+            mod = snake(sing[:-1])
+            mod_known = kb.archetype_for(singular(mod)) is not None or singular(mod) in self.mentions
+            arch = kb.archetype_for(head)
+            mod_arch = kb.archetype_for(singular(mod))
+            if arch is not None and mod_arch is not None and mod_arch.id == arch.id:
+                return (
+                    full,
+                    head,
+                    None,
+                )  # "purchase orders", "sales orders": kinds of one thing, named as written
+            if arch is not None and mod_known:
+                return head, head, singular(mod)
+            if (
+                arch is None
+                and kb.archetype_for(singular(mod)) is not None
+                and head in self.lex["instance_heads"]
+            ):
+                return full, singular(mod), None  # "job postings": a job archetype, named as written
+            if arch is not None and singular(mod) in self.lex["adjectives"]:
+                return head, head, None
+            return full, head, None
+        return full, head, None
+
+    def _extract_enums(self, clause: str) -> str:
+        """ "a status (open, in progress, done)" → remember values for "status"; keep the word."""
+
+        def sub(m: re.Match[str]) -> str:
+            before, inner = m.group(1), m.group(2)
+            values = [v.strip().lower() for v in re.split(r",|/|\||\bor\b|\band\b", inner) if v.strip()]
+            values = [re.sub(r"[^a-z0-9]+", "_", v).strip("_") for v in values]
+            values = [v for v in values if v and not v[0].isdigit()]
+            name = snake(before.lower().split()[-2:]) if before.strip() else ""
+            last = snake(before.lower().split()[-1:]) if before.strip() else ""
+            if (
+                len(values) >= 2
+                and (kb.attribute_rule(last) or {}).get("enum")
+                or len(values) >= 2
+                and last
+                in (
+                    "status",
+                    "state",
+                    "type",
+                    "kind",
+                    "stage",
+                    "priority",
+                    "role",
+                    "level",
+                    "category",
+                    "severity",
+                    "phase",
+                )
+            ):
+                self.enum_hints[last] = values
+                if name != last:
+                    self.enum_hints[name] = values
+                return before
+            if "," not in inner and "/" not in inner:
+                return before  # "Accounts (companies)": an explanation, not more requirements
+            return f"{before} with {inner}" if inner.strip() else before
+
+        return re.sub(r"([A-Za-z][A-Za-z ]{0,40}?)\s*\(([^()]*)\)", sub, clause)
+
+    def _chunk(self, toks: list[Tok], bullet: bool) -> list[object]:
+        items: list[object] = []
+        i = 0
+        pending_det: str | None = None
+        pending_quant: str | None = None
+        pending_other = False
+        pending_flags: set[str] = set()
+        while i < len(toks):
+            t = toks[i]
+            if t.tag in ("N", "A") and (t.tag == "N" or (i + 1 < len(toks) and toks[i + 1].tag == "N")):
+                words = []
+                flags = set(pending_flags)
+                start = i
+                while i < len(toks) and toks[i].tag in ("N", "A"):
+                    if toks[i].tag == "A":
+                        if toks[i].text in ("unique", "required", "optional", "mandatory"):
+                            flags.add(toks[i].text)
+                        if toks[i].text in ("other", "another"):
+                            pending_other = True
+                        # an adjective inside a phrase is kept only as part of a compound
+                        if i + 1 < len(toks) and toks[i + 1].tag == "N":
+                            i += 1
+                            continue
+                        break
+                    words.append(toks[i].text)
+                    i += 1
+                if words:
+                    items.append(
+                        NP(
+                            words,
+                            det=pending_det,
+                            quant=pending_quant,
+                            other=pending_other,
+                            flags=flags,
+                            start=start,
+                            bullet_head=bullet and not any(isinstance(x, NP) for x in items),
+                        )
+                    )
+                pending_det, pending_quant, pending_other, pending_flags = None, None, False, set()
+                continue
+            if t.tag == "D":
+                pending_det = t.text
+            elif t.tag == "Q":
+                pending_quant = "many" if t.text not in ("one",) else None
+            elif t.tag == "OTHER":
+                pending_other = True
+            elif t.tag == "A":
+                if t.text in ("unique", "required", "optional", "mandatory"):
+                    pending_flags.add(t.text)
+                if t.text == "multiple" or t.text == "various" or t.text == "numerous":
+                    pending_quant = "many"
+            else:
+                if t.tag not in ("X",):
+                    pending_det, pending_quant, pending_other = None, None, False
+                items.append(t)
+            i += 1
+        return items
+
+    def _note(self, name: str, np: NP, role: str) -> None:
+        m = self.mentions.setdefault(
+            name,
+            {
+                "count": 0,
+                "plural": False,
+                "each": False,
+                "roles": set(),
+                "bullet": False,
+                "nps": [],
+                "singular_det": set(),
+            },
+        )
+        m["count"] += 1
+        m["plural"] |= np.plural
+        m["each"] |= np.det in ("each", "every")
+        m["roles"].add(role)
+        m["bullet"] |= np.bullet_head
+        if not np.plural and np.det:
+            m["singular_det"].add(np.det)
+        m["nps"].append(np)
+
+    def _relations(self, items: list[object], clause: str) -> None:
+        """Find relation phrasing around noun phrases; record raw relations and mentions."""
+        nps = [x for x in items if isinstance(x, NP)]
+        for np in nps:
+            name, head, mod = self.np_name(np)
+            if name:
+                self._note(name, np, "mention")
+                head_arch = kb.archetype_for(head or "")
+                kind_of = head_arch is None or head_arch.kind in ("thing", "actor", "org")
+                if mod and not is_plural(np.words[-2] if len(np.words) > 1 else mod):
+                    # a singular modifier names a thing ("product reviews"); a plural one is an idiom
+                    # ("sales reps", "goods receipts")
+                    self._note(mod, NP([mod], det=None), "modifier" if not kind_of else "kind_modifier")
+                    self.rels.append(("compound", {"child": name, "parent": mod, "evidence": clause}))
+        n = len(items)
+        last_np: NP | None = None
+        subject: NP | None = None
+        verb_subject: NP | None = None
+        last_objects: list[NP] = []
+        i = 0
+        while i < n:
+            it = items[i]
+            if isinstance(it, NP):
+                last_np = it
+                if subject is None:
+                    subject = it
+                i += 1
+                continue
+            tok: Tok = it  # type: ignore[assignment]
+            if tok.tag == "REL":
+                # "X and Y are many-to-many", "many-to-many between X and Y"
+                ents = [x for x in items if isinstance(x, NP) and self.np_name(x)[0]]
+                if len(ents) >= 2:
+                    kind = {
+                        "<M2M>": "mn",
+                        "many-to-many": "mn",
+                        "m:n": "mn",
+                        "n:m": "mn",
+                        "m2m": "mn",
+                        "<->": "mn",
+                        "<O2O>": "oo",
+                    }.get(tok.text, "om")
+                    self.rels.append(
+                        ("explicit", {"kind": kind, "a": ents[0], "b": ents[1], "evidence": clause})
+                    )
+                i = n
+                continue
+            if tok.tag == "POSS":
+                prev = items[i - 1] if i > 0 else None
+                nxt = items[i + 1] if i + 1 < n else None
+                if isinstance(prev, NP) and isinstance(nxt, NP):
+                    # "students' attempts": the attempts belong to students
+                    self.rels.append(
+                        ("prep", {"subject": nxt, "prep": "of", "objects": [prev], "evidence": clause})
+                    )
+                i += 1
+                continue
+            if tok.tag == "EX":
+                # "activities such as calls and meetings": examples of the noun before, not tables of their own
+                objs, j2 = self._collect(items, i + 1)
+                for o in objs:
+                    nm = self.np_name(o)[0]
+                    if nm:
+                        self.examples.add(nm)
+                i = max(j2, i + 1)
+                continue
+            # verbs: "X has many Y", "drivers accept rides", "tasks are assigned to users"
+            if (tok.tag == "V" or tok.lemma == "have") and last_np is not None:
+                subj = last_np
+                k = i - 1
+                while k >= 0 and not isinstance(items[k], NP) and getattr(items[k], "tag", "") == "X":
+                    k -= 1
+                if (
+                    k >= 0
+                    and not isinstance(items[k], NP)
+                    and getattr(items[k], "text", "") in ("and", "or", ",")
+                    and verb_subject is not None
+                ):
+                    subj = verb_subject  # "... has a specialty and works at clinics"
+                if (
+                    tok.tag == "V"
+                    and tok.text != (tok.lemma or tok.text)
+                    and tok.text.endswith(("ed", "en"))
+                    and i > 0
+                    and isinstance(items[i - 1], NP)
+                ):
+                    pass  # reduced relative clause: "transactions recorded in a ledger" (passive below)
+                verb = tok.lemma or verb_lemma(tok.text)
+                j = i + 1
+                passive = False
+                if tok.tag == "X" and tok.text in ("is", "are", "be", "was", "were"):
+                    passive = True
+                # passive: "is/are (being)? <participle> to/by X"
+                k = i - 1
+                while k >= 0 and not isinstance(items[k], NP) and getattr(items[k], "tag", "") == "X":
+                    if items[k].text in ("is", "are", "be", "been", "was", "were", "get", "gets"):  # type: ignore[union-attr]
+                        passive = True
+                    k -= 1
+                if tok.tag == "V" and tok.text.endswith("ed") or tok.text.endswith("en") and passive:
+                    passive = passive or (tok.tag == "V" and tok.text != verb)
+                particle = None
+                while (
+                    j < n
+                    and not isinstance(items[j], NP)
+                    and (
+                        getattr(items[j], "tag", "") in ("X", "P", "A", "V")
+                        or getattr(items[j], "text", "") == "one"
+                    )
+                ):
+                    t2: Tok = items[j]  # type: ignore[assignment]
+                    if t2.tag == "P":
+                        if particle is None:
+                            particle = t2.text
+                        if t2.text in ("between",):
+                            break
+                    if t2.tag == "V":
+                        # "can have", "want to follow": the later verb is the one that counts
+                        verb = t2.lemma or verb_lemma(t2.text)
+                        passive = passive and t2.text != verb
+                    j += 1
+                if (
+                    tok.tag == "V"
+                    and tok.text != verb
+                    and tok.text.endswith(("ed", "en"))
+                    and i > 0
+                    and isinstance(items[i - 1], NP)
+                ):
+                    passive = True
+                if j < n and not isinstance(items[j], NP) and getattr(items[j], "text", "") == "between":
+                    objs_b, j2 = self._collect(items, j + 1)  # "transfers go between two accounts"
+                    if objs_b:
+                        self.rels.append(
+                            ("between", {"subject": subj, "objects": objs_b, "evidence": clause})
+                        )
+                    i = max(j2, i + 1)
+                    continue
+                if (
+                    j < n
+                    and not isinstance(items[j], NP)
+                    and getattr(items[j], "text", "") in ("them", "it", "these", "those")
+                ):
+                    objs, j2 = list(last_objects), j + 1  # "riders request rides and drivers accept them"
+                else:
+                    objs, j2 = self._collect(items, j)
+                if (
+                    not objs
+                    and passive
+                    and kb.archetype_for(verb) is not None
+                    and kb.archetype_for(verb).kind == "tag"
+                ):
+                    objs = [NP([plural(verb)], quant="many")]  # "recipes are tagged": tags, many-to-many
+                    self._note(verb, objs[0], "mention")
+                    self.mentions[verb]["plural"] = True
+                if objs:
+                    self.rels.append(
+                        (
+                            "verb",
+                            {
+                                "subject": subj,
+                                "verb": verb,
+                                "objects": objs,
+                                "passive": passive,
+                                "participle": tok.text if passive else None,
+                                "particle": particle,
+                                "evidence": clause,
+                            },
+                        )
+                    )
+                    last_objects = objs
+                    verb_subject = subj
+                    last_np = objs[-1]
+                i = max(j2, i + 1)
+                continue
+            if tok.tag == "P" or (tok.tag == "PUNCT" and tok.text == ":"):
+                prep = tok.text if tok.tag == "P" else "with"
+                prev = items[i - 1] if i > 0 else None
+                if prep == "between":
+                    objs, j2 = self._collect(items, i + 1)
+                    if objs:
+                        self.rels.append(
+                            (
+                                "between",
+                                {
+                                    "subject": prev if isinstance(prev, NP) else None,
+                                    "objects": objs,
+                                    "evidence": clause,
+                                },
+                            )
+                        )
+                    i = max(j2, i + 1)
+                    continue
+                if prep in ("after", "during", "before", "upon", "per", "for"):
+                    # "riders rate drivers after each trip", "during a session", "for each order": the
+                    # event the clause records (a rating, a prescription) belongs to that entity
+                    objs_e, j2 = self._collect(items, i + 1)
+                    after_verb = isinstance(prev, NP) and any(prev is o for o in last_objects)
+                    each = bool(objs_e) and objs_e[0].det in ("each", "every")
+                    if objs_e and (
+                        prep in ("after", "during", "before", "upon")
+                        and (bool(last_objects) or not isinstance(prev, NP))
+                        or prep in ("per", "for")
+                        and each
+                        and after_verb
+                    ):
+                        self.rels.append(("event_prep", {"objects": objs_e[:1], "evidence": clause}))
+                        i = max(j2, i + 1)
+                        continue
+                if tok.text == ":" and isinstance(prev, NP) and prev.det in ("a", "an") and not prev.plural:
+                    i += 1
+                    continue  # "A clinic: patients book ...": a heading, not "a clinic with patients"
+                if isinstance(prev, NP) or (
+                    tok.text == "with" and last_np is not None and subject is not None
+                ):
+                    subj = prev if isinstance(prev, NP) else last_np
+                    objs, j2 = self._collect(items, i + 1)
+                    for o in objs:
+                        if o.det is None and o.quant is None and not o.plural and prep not in ("with", "per"):
+                            nm = self.np_name(o)[0]
+                            if nm:
+                                self.bare_prep.setdefault(nm, 0)
+                                self.bare_prep[nm] += 1  # "for sale", "in stock": idioms, not entities
+                    if objs and subj is not None:
+                        self.rels.append(
+                            ("prep", {"subject": subj, "prep": prep, "objects": objs, "evidence": clause})
+                        )
+                        last_np = objs[-1]
+                    i = max(j2, i + 1)
+                    continue
+            i += 1
+
+    def _collect(self, items: list[object], j: int) -> tuple[list[NP], int]:
+        """A list of noun phrases joined by commas, and/or, determiners, quantifiers."""
+        objs: list[NP] = []
+        n = len(items)
+        while j < n:
+            it = items[j]
+            if isinstance(it, NP):
+                nxt = items[j + 1] if j + 1 < n else None
+                if (
+                    objs
+                    and nxt is not None
+                    and not isinstance(nxt, NP)
+                    and (nxt.tag == "V" or nxt.tag == "X" and nxt.lemma == "have")
+                ):  # type: ignore[union-attr]
+                    break  # "..., and sensors send readings": a new subject, not another object
+                objs.append(it)
+                j += 1
+                continue
+            tok: Tok = it  # type: ignore[assignment]
+            if tok.tag == "D" and tok.text in ("each", "every"):
+                break  # ", each device has ...": a new subject
+            if (
+                tok.tag in ("PUNCT",)
+                and tok.text == ","
+                or tok.tag == "C"
+                and tok.text in ("and", "or", "/", "&", "+", "<and>")
+            ):
+                j += 1
+                continue
+            if (
+                tok.tag in ("D", "Q", "A", "OTHER")
+                or tok.tag == "X"
+                and tok.text in ("also",)
+                or tok.text == "one"
+                and j + 1 < n
+                and getattr(items[j + 1], "text", "") == "of"
+            ):
+                j += 1
+                continue
+            if tok.tag == "P" and tok.text == "of" and j > 0 and getattr(items[j - 1], "text", "") == "one":
+                j += 1
+                continue
+            if tok.tag == "P" and tok.text == "of" and objs and objs[-1].head in ("list", "set", "number"):
+                objs.pop()
+                j += 1
+                continue
+            break
+        return objs, j
