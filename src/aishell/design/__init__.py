@@ -66,12 +66,12 @@ def detect_patterns(text: str) -> list[str]:
 
 
 def compose_text(text: str | None, pattern: str | None) -> tuple[str, list[str], dict[str, Any]]:
-    """The text to parse: a pattern's canonical requirements followed by the user's own words."""
+    """The whole text: a pattern's canonical requirements followed by the user's own words."""
     from aishell.design import kb
 
     parts: list[str] = []
     used: list[str] = []
-    extra: dict[str, Any] = {"force_partition": set(), "features": set()}
+    extra: dict[str, Any] = {"force_partition": set(), "features": set(), "pattern_text": None}
     if pattern:
         data = kb.resolve_pattern(pattern)
         if data is None:
@@ -80,9 +80,23 @@ def compose_text(text: str | None, pattern: str | None) -> tuple[str, list[str],
         used.append(data["name"])
         extra["force_partition"] |= set(data.get("force_partition", []))
         extra["features"] |= set(data.get("features", []))
+        extra["pattern_text"] = data["text"]
     if text:
         parts.append(text)
     return "\n".join(parts), used, extra
+
+
+def read_offline(text: str | None, extra: dict[str, Any], used: list[str]) -> Any:
+    """The offline reader on the user's text, merged with the pattern's own intent (read apart, its items
+    marked inferred: the user asked for the pattern, not for each of its tables)."""
+    from aishell.design import parser
+    from aishell.design.intent import mark, merge
+
+    user = parser.parse(text) if text and text.strip() else None
+    if extra.get("pattern_text") is None:
+        return user if user is not None else parser.parse("")
+    base = mark(parser.parse(extra["pattern_text"]), "inferred", f"pattern {used[0]}")
+    return merge(base, user) if user is not None else base
 
 
 def design(
@@ -116,6 +130,8 @@ def design(
     else:
         full, used, extra = compose_text(text, pattern)
         req, engine, notes, reader = read_text(full, llm=llm, config=config)
+        if reader is None:
+            req = read_offline(text, extra, used)
     for f in extra["features"]:
         req.features.setdefault(f, "pattern")
     if not req.entities:
@@ -255,12 +271,10 @@ def _plan_and_check(
 
 
 def requirements_only(text: str, *, pattern: str | None = None) -> Any:
-    from aishell.design import parser
-
     if (text is None or not text.strip()) and not pattern:
         raise UserError("empty requirements: describe what you are building")
     full, used, extra = compose_text(text, pattern)
-    req = parser.parse(full)
+    req = read_offline(text, extra, used)
     for f in extra["features"]:
         req.features.setdefault(f, "pattern")
     req.patterns = list(dict.fromkeys(used + detect_patterns(full)))

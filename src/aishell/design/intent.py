@@ -314,6 +314,56 @@ class Intent:
 Requirements = Intent  # the name the planner and advisor grew up with
 
 
+def mark(intent: Intent, provenance: str, evidence: str) -> Intent:
+    """Set the provenance (and evidence) of every item of an intent: a pattern's items are inferred."""
+    for e in intent.entities.values():
+        e.provenance, e.evidence = provenance, evidence
+        for a in e.attributes:
+            a.provenance, a.evidence = provenance, evidence
+    for group in (intent.relationships, intent.rules, intent.access_patterns):
+        for x in group:
+            x.provenance, x.evidence = provenance, evidence
+    return intent
+
+
+def merge(base: Intent, extra: Intent) -> Intent:
+    """``base`` with ``extra`` added: what ``extra`` says about an entity of the same name wins."""
+    out = base
+    out.text = "\n".join(t for t in (base.text, extra.text) if t)
+    for name, e in extra.entities.items():
+        mine = out.entities.get(name)
+        if mine is None:
+            out.entities[name] = e
+            continue
+        for a in e.attributes:
+            out_a = mine.attribute(a.name)
+            if out_a is None:
+                mine.attributes.append(a)
+            else:
+                mine.attributes[mine.attributes.index(out_a)] = a
+        mine.provenance, mine.evidence = e.provenance, e.evidence or mine.evidence
+        for key in ("kind", "description", "append_only", "soft_delete", "self_ref"):
+            if getattr(e, key) is not None:
+                setattr(mine, key, getattr(e, key))
+    keys = {r.key for r in out.relationships}
+    for r in extra.relationships:
+        if r.key not in keys:
+            out.relationships.append(r)
+            keys.add(r.key)
+    out.rules += extra.rules
+    out.access_patterns += extra.access_patterns
+    out.questions += extra.questions
+    out.notes += extra.notes
+    out.features.update(extra.features)
+    out.scale += extra.scale
+    for s in out.scale:
+        if s.entity is None and s.noun in out.entities:
+            s.entity = s.noun
+    out.tenancy = extra.tenancy or out.tenancy
+    out.domain = extra.domain or out.domain
+    return out
+
+
 # -- JSON form ----------------------------------------------------------------------------------------
 
 # JSON key -> field name where they differ (the JSON uses the words a model or a person would)

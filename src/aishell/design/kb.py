@@ -36,7 +36,10 @@ class ColumnSpec:
     check: str | None = None
     comment: str | None = None
     remove: bool = False  # "-name" in an archetype's extra columns: drop that column
-    source: str = "archetype"
+    source: str = "archetype"  # archetype | text (an attribute of the intent)
+    provenance: str = "assumed"
+    bounds: dict[str, float] | None = None  # min / max / exclusive_min / exclusive_max from the intent
+    description: str | None = None
 
 
 _SPEC = re.compile(
@@ -259,11 +262,11 @@ def _text_words(low: str) -> frozenset[str]:
 def archetype_in_context(noun: str, text: str) -> tuple[bool, Archetype | None]:
     """(a sense decided it, the archetype) for a noun in this text; (False, None) when no sense applies."""
     options = senses().get(noun)
-    if not options:
+    if not options or noun.startswith("_"):
         return False, None
     words = text_words(text)
     for sense in options:
-        if any(w in words for w in sense.get("when_any", ())):
+        if "when_any" not in sense or any(w in words for w in sense["when_any"]):
             arch = sense.get("archetype")
             return True, (archetypes().get(arch) if arch else None)
     return False, None
@@ -292,16 +295,18 @@ def choose_archetype(e: Any, text: str) -> None:
 
 
 def names_person(name: str) -> bool:
-    """Whether an entity name the knowledge base does not know names a person ("beekeeper", "walker")."""
+    """Whether an entity name the knowledge base does not know names a person ("beekeeper", "cyclist").
+
+    Listed person words, and the suffixes that nearly always mean a person (-ist, -ian, -eer, -ee,
+    -keeper). An unknown "-er" word is not taken for a person: a freezer, a router or a trailer is not one.
+    """
     lex = lexicon()
     word = name.rsplit("_", 1)[-1]
     if word in lex["person_words"]:
         return True
-    return (
-        word not in lex["not_person_er"]
-        and len(word) > 4
-        and any(word.endswith(s) for s in ("er", "or", "ist", "ian", "ant", "ee", "eer"))
-    )
+    if word in lex.get("not_person_words", ()) or word in lex["not_person_er"] or len(word) <= 4:
+        return False
+    return word.endswith(("ist", "ian", "eer", "ee", "keeper"))
 
 
 def is_attribute_word(name: str) -> bool:

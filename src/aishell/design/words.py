@@ -121,31 +121,29 @@ def singular(word: str) -> str:
     return s or word
 
 
+# words with no plural of their own, and the table name a person would give a list of them
+UNCOUNTABLE_TABLES = {
+    "staff": "staff_members",
+    "inventory": "inventory_items",
+    "stock": "stock_items",
+    "equipment": "equipment_items",
+    "feedback": "feedback_entries",
+    "media": "media",
+    "data": "data",
+    "metadata": "metadata",
+    "news": "news",
+    "series": "series",
+    "species": "species",
+    "software": "software",
+    "information": "information",
+}
+
+
 def plural(word: str) -> str:
     """Plural of a snake_case name, inflecting its last word only ("order_item" -> "order_items")."""
     head, _, last = word.rpartition("_")
-    if last in (
-        "staff",
-        "inventory",
-        "stock",
-        "equipment",
-        "feedback",
-        "media",
-        "data",
-        "metadata",
-        "news",
-        "series",
-        "species",
-        "software",
-        "information",
-    ):
-        p = {
-            "staff": "staff_members",
-            "inventory": "inventory_items",
-            "stock": "stock_items",
-            "equipment": "equipment_items",
-            "feedback": "feedback_entries",
-        }.get(last, last)
+    if last in UNCOUNTABLE_TABLES:
+        p = UNCOUNTABLE_TABLES[last]
     elif last == "person":
         p = "people"
     else:

@@ -40,6 +40,7 @@ class Planner(EntityStage, TableStage, KeyStage, IndexStage, ViewStage, HardenSt
         self.schema = Schema(name=req.domain or None)
         self.enums: dict[str, EnumType] = {}
         self.notes: list[str] = []
+        self.problems: list[str] = []  # what could not be used as given (sent back to a language model)
 
     # ------------------------------------------------------------------------------------------------
     def plan(self) -> Schema:
@@ -62,6 +63,8 @@ class Planner(EntityStage, TableStage, KeyStage, IndexStage, ViewStage, HardenSt
         self._comments()
         self.schema.enums = list(self.enums.values())
         self._order_tables()
+        if self.problems:
+            self.schema.attrs.setdefault("design", {})["problems"] = list(dict.fromkeys(self.problems))
         return self.schema
 
 

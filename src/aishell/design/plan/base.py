@@ -50,6 +50,8 @@ class _Ent:
     key_type: str = "BIGINT"
     partition_key: str | None = None
     time_column: str = "created_at"
+    append_only: bool = False
+    stated_append_only: bool = False  # the text (or intent) says so: a trigger refuses UPDATE and DELETE
 
     @property
     def name(self) -> str:

@@ -8,7 +8,7 @@ from aishell.design.intent import Entity, Relationship
 from aishell.design.plan.base import (
     _Ent,
 )
-from aishell.design.words import plural
+from aishell.design.words import UNCOUNTABLE_TABLES, plural
 
 
 class EntityStage:
@@ -345,6 +345,13 @@ class EntityStage:
             if s.entity == name:
                 s.entity = into
 
+    def _fixed_name_applies(self, e: _Ent) -> bool:
+        """A knowledge-base table name ("audit_logs", "ledger_entries") replaces the entity's own name only
+        for entities the text did not name, or for a word with no plural of its own ("inventory")."""
+        if e.entity.provenance != "stated":
+            return True
+        return "_" not in e.entity.name and e.entity.name in UNCOUNTABLE_TABLES
+
     def _name_tables(self) -> None:
         used: set[str] = set()
         fixed: dict[str, str] = {}
@@ -357,10 +364,15 @@ class EntityStage:
                 e.arch = kb.Archetype(**{**vars(e.arch), "table": None})  # "fuel logs": the user's compound
                 continue
             if tmpl and "{parent}" not in tmpl:
+                # "transactions recorded in a ledger": two words for the one table
                 if tmpl in fixed:
                     self._merge_entity(e.name, fixed[tmpl])
                 else:
                     fixed[tmpl] = e.name
+        for e in self.ents.values():
+            tmpl = e.arch.table if e.arch else None
+            if tmpl and "{parent}" not in tmpl and not self._fixed_name_applies(e):
+                e.arch = kb.Archetype(**{**vars(e.arch), "table": None})  # the user's own word names it
         for e in list(self.ents.values()):
             # "menu items" and "a menu of items": the item named after its owner is that entity already
             tmpl = e.arch.table if e.arch else None
@@ -385,7 +397,11 @@ class EntityStage:
                     used.add(e.table)
                     continue
                 if owner is not None and not e.entity.name.startswith(owner.name + "_"):
-                    table = tmpl.replace("{parent}", owner.name)
+                    if e.entity.provenance != "stated":
+                        table = tmpl.replace("{parent}", owner.name)
+                    elif "_" not in e.entity.name:
+                        # "orders with items": order_items, the user's word after its owner's
+                        table = f"{owner.name}_{plural(e.entity.name)}"
                 elif owner is not None:
                     table = plural(e.entity.name)
                 e.entity.owner = owner.name if owner else None

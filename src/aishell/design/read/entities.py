@@ -113,6 +113,11 @@ class EntityStage:
                 arch = kb.archetype_for(head)
             if arch is None and "_" in name and head in self.lex["instance_heads"]:
                 arch = kb.archetype_for(name.split("_")[0])
+            for noun in (name, name.rsplit("_", 1)[-1]):
+                decided, sense = kb.archetype_in_context(noun, self.text)
+                if decided:  # "accounts" in a ledger, "goals" in a football league
+                    arch, head = sense, noun
+                    break
             # "ratings" when reviews exist: the same archetype that merges nouns
             if arch is not None and arch.get("merge_nouns"):
                 for other in self.req.entities.values():
@@ -130,7 +135,7 @@ class EntityStage:
             ent = Entity(
                 name=name,
                 table=plural(name),
-                noun=name if kb.archetype_for(name) else head,
+                noun=name if kb.archetype_for(name) and arch is kb.archetype_for(name) else head,
                 archetype=arch.id if arch else None,
                 evidence=np.text if np else "",
             )
