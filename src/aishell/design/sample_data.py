@@ -362,14 +362,24 @@ class _Gen:
         ]
         cols = [c for c in cols if not (c.name == "id" and c.default and "gen_random_uuid" in c.default)]
         self_fk = [fk for fk in t.foreign_keys if fk.ref_table == t.name]
-        cols = [c for c in cols if not any(c.name in fk.columns for fk in self_fk)]
+        shared = {c for fk in t.foreign_keys if fk.ref_table != t.name for c in fk.columns}
+        # a self-reference is set afterwards; a column it shares with another key (a tenant key) is not
+        cols = [c for c in cols if not any(c.name in fk.columns for fk in self_fk) or c.name in shared]
         if not cols:
             return [f"INSERT INTO {qualify(t.schema, t.name)} DEFAULT VALUES;"] * 0
         values_rows = []
         n_rows = self.rows
+        tenant = self.schema.attrs.get("design", {}).get("tenant") or {}
+        tenant_col = tenant.get("column") if tenant.get("table") != t.name else None
         for i in range(n_rows):
             row: dict[str, str] = {}
             for c in cols:
+                if c.name == tenant_col:
+                    # a multi-tenant design: the sample rows belong to one tenant, so that every
+                    # tenant-scoped reference (tenant, id) finds its row
+                    ref = qualify(t.schema, tenant["table"])
+                    row[c.name] = f"(SELECT id FROM {ref} ORDER BY id LIMIT 1)"
+                    continue
                 if c.name in fk_cols:
                     fk, k, j = fk_cols[c.name]  # type: ignore[misc]
                     ref = qualify(fk.ref_schema, fk.ref_table)
@@ -422,7 +432,7 @@ class _Gen:
                 f"{body};"
             )
         for fk in self_fk:
-            col = quote_ident(fk.columns[0])
+            col = quote_ident(next((c for c in reversed(fk.columns) if c not in shared), fk.columns[-1]))
             tbl = qualify(t.schema, t.name)
             first = f"(SELECT id FROM {tbl} ORDER BY id LIMIT 1)"
             out.append(

@@ -97,7 +97,14 @@ class KeyStage:
                     col,
                     tgt.key_type,
                     nullable=not required,
-                    comment=f"The {singular(tgt.table)} this row belongs to" if required else None,
+                    comment=(
+                        f"The {singular(tgt.table)} this row belongs to"
+                        if required and not rel.role
+                        else f"{rel.role.replace('_', ' ').capitalize()} ({singular(tgt.table)})"
+                        if rel.role
+                        else None
+                    ),
+                    attrs={"provenance": rel.provenance},
                 ),
             )
             fk = ForeignKey(
@@ -108,15 +115,31 @@ class KeyStage:
                 on_delete=on_delete,
                 attrs={"reason": reason, "relationship": rel.kind, "provenance": rel.provenance},
             )
+            if rel.evidence and rel.evidence != "language model":
+                fk.attrs["evidence"] = rel.evidence
+            if rel.role:
+                fk.attrs["role"] = rel.role
             table.foreign_keys.append(fk)
             if rel.kind == "one_to_one":
-                table.unique.append(UniqueConstraint(name=ident(table.name, col, "key"), columns=[col]))
+                table.unique.append(
+                    UniqueConstraint(
+                        name=ident(table.name, col, "key"),
+                        columns=[col],
+                        attrs={
+                            "provenance": rel.provenance,
+                            "reason": f"one {singular(table.name)} per {col[:-3]}",
+                        },
+                    )
+                )
             src.fks.append(
                 {"column": col, "target": tgt.name, "required": required, "event": bool(rel.event)}
             )
         self._break_required_cycles()
-        # unique pairs: one review per user per product, one application per job per person
+        # unique pairs: one review per user per product, one application per job per person (knowledge
+        # base rules: only for entities the text says nothing about, and never against a stated rule)
         for e in self.ents.values():
+            if e.entity.stated_attributes or self._repeats_allowed(e):
+                continue
             if e.arch and e.arch.get("unique_refs") and len(e.fks) >= 2:
                 cols = [f["column"] for f in e.fks[:2]]
                 event = next((f for f in e.fks if f.get("event")), None) or next(
@@ -144,7 +167,8 @@ class KeyStage:
                             name=ident(t.name, *cols, "key"),
                             columns=cols,
                             attrs={
-                                "reason": f"one {singular(t.name)} per " + " and ".join(c[:-3] for c in cols)
+                                "reason": f"one {singular(t.name)} per " + " and ".join(c[:-3] for c in cols),
+                                "provenance": "assumed",
                             },
                         )
                     )
@@ -152,7 +176,11 @@ class KeyStage:
                 cols = [e.fks[0]["column"], *e.arch.get("unique_with_parent")]
                 t = self._t(e)
                 if all(t.column(c) for c in cols) and not any(u.columns == cols for u in t.unique):
-                    t.unique.append(UniqueConstraint(name=ident(t.name, *cols, "key"), columns=cols))
+                    t.unique.append(
+                        UniqueConstraint(
+                            name=ident(t.name, *cols, "key"), columns=cols, attrs={"provenance": "assumed"}
+                        )
+                    )
             if e.arch and e.arch.get("composite_pk") and len(e.fks) >= 2:
                 t = self._t(e)
                 cols = [f["column"] for f in e.fks[:2]]
@@ -161,6 +189,13 @@ class KeyStage:
                 for c in t.columns:
                     if c.name in cols:
                         c.nullable = False
+
+    def _repeats_allowed(self, e: _Ent) -> bool:
+        """Whether the text lets the same pair happen twice (a retake, a second request): no unique pair."""
+        for rel in self.req.relationships:
+            if rel.unique is False and e.name in (rel.source, rel.target, rel.via):
+                return True
+        return False
 
     def _break_required_cycles(self) -> None:
         """A ring of NOT NULL foreign keys (a -> b -> ... -> a) admits no first row: the reference
@@ -199,6 +234,9 @@ class KeyStage:
         return f"{a.entity.name}_{b.table}"
 
     def _junctions(self) -> None:
+        from aishell.design.intent import Entity
+        from aishell.design.plan.base import _Ent
+
         done: set[str] = set()
         for rel in self.req.relationships:
             if rel.kind != "many_to_many":
@@ -215,20 +253,47 @@ class KeyStage:
                     continue
             done.add(name)
             rel.via = name
+            prov = rel.provenance
             t = Table(name=name, primary_key_name=ident(name, "pkey"))
-            t.attrs["design"] = {
-                "entity": None,
-                "kind": "junction",
-                "provenance": rel.provenance,
-                "append_only": False,
-            }
+            t.attrs["design"] = {"entity": None, "kind": "junction", "provenance": prov, "append_only": False}
+            t.attrs["provenance"] = prov
+            if rel.evidence and rel.evidence != "language model":
+                t.attrs["evidence"] = rel.evidence
             if a.name == b.name:
-                cols_roles = _self_junction_columns(a.entity.name, rel.role)
-                ca, cb = cols_roles
+                ca, cb = _self_junction_columns(a.entity.name, rel.role)
             else:
                 ca, cb = f"{a.entity.name}_id", f"{b.entity.name}_id"
+            if rel.source_role:
+                ca = f"{rel.source_role.removesuffix('_id')}_id"
+            if rel.target_role:
+                cb = f"{rel.target_role.removesuffix('_id')}_id"
+            if ca == cb:
+                cb = f"related_{cb}"
+            repeats = rel.unique is False  # "a student may retake a course": the pair is not a key
+            if repeats:
+                key = a.key_type if a.key_type == b.key_type else "BIGINT"
+                if self.opt.key_type == "uuid":
+                    t.columns.append(
+                        Column(
+                            "id",
+                            "UUID",
+                            nullable=False,
+                            default="gen_random_uuid()",
+                            attrs={"provenance": "convention"},
+                        )
+                    )
+                else:
+                    t.columns.append(
+                        Column(
+                            "id",
+                            "BIGINT" if key != "INTEGER" else "BIGINT",
+                            nullable=False,
+                            identity="always",
+                            attrs={"provenance": "convention"},
+                        )
+                    )
             for col, ent in ((ca, a), (cb, b)):
-                t.columns.append(Column(col, ent.key_type, nullable=False))
+                t.columns.append(Column(col, ent.key_type, nullable=False, attrs={"provenance": prov}))
                 t.foreign_keys.append(
                     ForeignKey(
                         name=ident(name, col, "fkey"),
@@ -239,21 +304,45 @@ class KeyStage:
                         attrs={
                             "reason": f"a link row means nothing without its {singular(ent.table)}",
                             "relationship": "many_to_many",
-                            "provenance": rel.provenance,
+                            "provenance": prov,
                         },
                     )
                 )
-            t.columns.append(Column("created_at", "TIMESTAMPTZ", nullable=False, default="now()"))
-            t.primary_key = [ca, cb]
+            if rel.attributes:
+                # the link's own columns: an enrolment's grade, a prescription's dose
+                link = _Ent(
+                    entity=Entity(
+                        name=singular(name), table=name, noun=singular(name), attributes=rel.attributes
+                    ),
+                    arch=None,
+                    table=name,
+                    kind="junction",
+                )
+                for attr in rel.attributes:
+                    self._column_from_spec(link, self._attribute_spec(attr), t)
+            t.columns.append(
+                Column(
+                    "created_at",
+                    "TIMESTAMPTZ",
+                    nullable=False,
+                    default="now()",
+                    attrs={"provenance": "convention"},
+                )
+            )
+            t.primary_key = ["id"] if repeats else [ca, cb]
             if a.name == b.name:
                 t.checks.append(
-                    CheckConstraint(name=ident(name, "no_self", "check"), expression=f"{ca} <> {cb}")
+                    CheckConstraint(
+                        name=ident(name, "no_self", "check"),
+                        expression=f"{ca} <> {cb}",
+                        attrs={"provenance": "inferred"},
+                    )
                 )
             t.comment = (
                 f"Links {a.table} and {b.table} (many-to-many)"
                 if a.name != b.name
-                else f"{a.table.capitalize()} linked to other {a.table} ({rel.role or 'related'})"
-            )
+                else f"{a.table.capitalize()} linked to other {a.table} ({rel.role or cb[:-3]})"
+            ) + ("; the same pair may occur more than once" if repeats else "")
             self.schema.tables.append(t)
 
     def _self_refs(self) -> None:
@@ -264,12 +353,17 @@ class KeyStage:
             if e is None:
                 continue
             t = self._t(e)
-            col = f"{rel.role or 'parent'}_{singular(t.name)}_id"
-            if t.column(col) is not None or any(fk.ref_table == t.name for fk in t.foreign_keys):
+            role = (rel.role or "parent").removesuffix("_id")
+            col = f"parent_{singular(t.name)}_id" if role == "parent" else f"{role}_id"
+            if t.column(col) is not None or (
+                role == "parent" and any(fk.ref_table == t.name for fk in t.foreign_keys)
+            ):
                 continue
             on_delete = (e.arch.get("self_ref_on_delete") if e.arch else None) or (
-                "CASCADE" if e.kind in ("content", "task") else "SET NULL"
+                "CASCADE" if e.kind in ("content", "task") and role == "parent" else "SET NULL"
             )
+            if rel.on_delete:
+                on_delete = rel.on_delete
             pos = 1 if t.primary_key == ["id"] else 0
             t.columns.insert(
                 pos,
@@ -277,7 +371,10 @@ class KeyStage:
                     col,
                     e.key_type,
                     nullable=True,
-                    comment=f"Parent {singular(t.name)} (NULL for a top-level one)",
+                    comment=f"Parent {singular(t.name)} (NULL for a top-level one)"
+                    if role == "parent"
+                    else f"{role.replace('_', ' ').capitalize()} (another {singular(t.name)})",
+                    attrs={"provenance": rel.provenance},
                 ),
             )
             t.foreign_keys.append(
@@ -290,16 +387,24 @@ class KeyStage:
                     attrs={
                         "reason": "children go with their parent"
                         if on_delete == "CASCADE"
-                        else "children become top-level when their parent is deleted",
+                        else "children become top-level when their parent is deleted"
+                        if role == "parent"
+                        else f"the {role.replace('_', ' ')} is cleared when that {singular(t.name)} is deleted",
                         "relationship": "self",
                         "provenance": rel.provenance,
                     },
                 )
             )
             t.checks.append(
-                CheckConstraint(name=ident(t.name, col, "not_self", "check"), expression=f"{col} <> id")
+                CheckConstraint(
+                    name=ident(t.name, col, "not_self", "check"),
+                    expression=f"{col} <> id",
+                    attrs={"provenance": "inferred"},
+                )
             )
         for e in self.ents.values():
+            if e.entity.stated_attributes:
+                continue  # a tree the text does not describe is not assumed for an entity it does
             if "self_ref" in e.flags and e.arch and e.arch.id == "category":
                 t = self._t(e)
                 pcol = f"parent_{singular(t.name)}_id"
@@ -321,6 +426,7 @@ class KeyStage:
                             e.key_type,
                             nullable=True,
                             comment=f"Parent {singular(t.name)} (NULL for a top-level one)",
+                            attrs={"provenance": "assumed"},
                         ),
                     )
                     t.foreign_keys.append(
@@ -339,31 +445,56 @@ class KeyStage:
                     )
                     t.checks.append(
                         CheckConstraint(
-                            name=ident(t.name, pcol, "not_self", "check"), expression=f"{pcol} <> id"
+                            name=ident(t.name, pcol, "not_self", "check"),
+                            expression=f"{pcol} <> id",
+                            attrs={"provenance": "assumed"},
                         )
                     )
 
-    def _multi_tenant(self) -> None:
+    def _tenant(self) -> _Ent | None:
+        if self.req.tenancy is not None and self.req.tenancy.tenant in self.ents:
+            return self.ents[self.req.tenancy.tenant]
         if "multi_tenant" not in self.req.features:
-            return
-        tenant = self._find("@org")
+            return None
+        return self._find("@org")
+
+    def _tenant_scoped(self, tt: Table) -> list[Table]:
+        """The tables that carry the tenant key: the intent's list (and links between them), or all."""
+        listed = set(self.req.tenancy.entities) if self.req.tenancy is not None else set()
+        listed_tables = {self.ents[n].table for n in listed if n in self.ents}
+        out = []
+        for t in self.schema.tables:
+            if t.name == tt.name or t.partition_of:
+                continue
+            design = t.attrs.get("design", {})
+            if design.get("kind") in ("classifier", "tag") and design.get("archetype") in ("role",):
+                continue
+            if listed_tables:
+                refs = {fk.ref_table for fk in t.foreign_keys if fk.ref_table != t.name}
+                if t.name not in listed_tables and not (
+                    design.get("kind") == "junction" and refs and refs <= listed_tables
+                ):
+                    continue
+            out.append(t)
+        return out
+
+    def _multi_tenant(self) -> None:
+        tenant = self._tenant()
         if tenant is None:
             return
         tt = self._t(tenant)
         col = f"{tenant.entity.name}_id"
         setting = f"app.current_{tenant.entity.name}_id"
         cast = tenant.key_type.lower()
+        prov = self.req.tenancy.provenance if self.req.tenancy is not None else "inferred"
         self.schema.attrs.setdefault("design", {})["tenant"] = {
             "table": tt.name,
             "column": col,
             "setting": setting,
         }
-        for t in self.schema.tables:
-            if t.name == tt.name or t.partition_of:
-                continue
-            kind = t.attrs.get("design", {}).get("kind")
-            if kind in ("classifier", "tag") and t.attrs["design"].get("archetype") in ("role",):
-                continue
+        scoped = self._tenant_scoped(tt)
+        scoped_names = {t.name for t in scoped}
+        for t in scoped:
             if t.column(col) is None:
                 pos = 1 if t.primary_key == ["id"] else 0
                 t.columns.insert(
@@ -373,6 +504,7 @@ class KeyStage:
                         tenant.key_type,
                         nullable=False,
                         comment=f"Owning {tenant.entity.name} (row-level security key)",
+                        attrs={"provenance": "inferred"},
                     ),
                 )
                 t.foreign_keys.append(
@@ -420,8 +552,37 @@ class KeyStage:
                     using=expr,
                     with_check=expr,
                     comment=f"Rows of the {tenant.entity.name} named by {setting} only",
+                    attrs={"provenance": prov},
                 )
             )
+        # references between a tenant's tables carry the tenant key: a row can only point at a row of
+        # its own tenant (the referenced table gets UNIQUE (tenant, id) for it)
+        for t in scoped:
+            for fk in t.foreign_keys:
+                if fk.ref_table == tt.name or fk.ref_table not in scoped_names or len(fk.columns) != 1:
+                    continue
+                if fk.columns == [col]:
+                    continue
+                ref = self.schema.table(fk.ref_table)
+                if ref is None or ref.primary_key != ["id"]:
+                    continue
+                fk.columns = [col, fk.columns[0]]
+                fk.ref_columns = [col, "id"]
+                fk.name = ident(t.name, fk.columns[1], "fkey")
+                if fk.on_delete == "SET NULL":
+                    fk.on_delete = f"SET NULL ({fk.columns[1]})"  # PostgreSQL 15+: keep the tenant key
+                fk.attrs["tenant_scoped"] = True
+                if not any(set(u.columns) == {col, "id"} for u in ref.unique):
+                    ref.unique.append(
+                        UniqueConstraint(
+                            name=ident(ref.name, col, "id", "key"),
+                            columns=[col, "id"],
+                            attrs={
+                                "provenance": "inferred",
+                                "reason": f"target of {tenant.entity.name}-scoped foreign keys",
+                            },
+                        )
+                    )
 
 
 def _self_junction_columns(entity: str, verb: str | None) -> tuple[str, str]:
