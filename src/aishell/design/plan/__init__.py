@@ -24,6 +24,7 @@ from aishell.design.plan.entities import EntityStage
 from aishell.design.plan.harden import HardenStage
 from aishell.design.plan.indexes import IndexStage
 from aishell.design.plan.keys import KeyStage
+from aishell.design.plan.rules import RuleStage
 from aishell.design.plan.tables import TableStage
 from aishell.design.plan.views import ViewStage
 from aishell.model import EnumType, Schema
@@ -31,7 +32,7 @@ from aishell.model import EnumType, Schema
 __all__ = ["PG_NAME_MAX", "PlanOptions", "Planner", "ident", "plan"]
 
 
-class Planner(EntityStage, TableStage, KeyStage, IndexStage, ViewStage, HardenStage):
+class Planner(EntityStage, TableStage, KeyStage, RuleStage, IndexStage, ViewStage, HardenStage):
     def __init__(self, req: Intent, options: PlanOptions | None = None, advice: dict | None = None):
         self.req = req
         self.opt = options or PlanOptions()
@@ -55,6 +56,7 @@ class Planner(EntityStage, TableStage, KeyStage, IndexStage, ViewStage, HardenSt
         self._junctions()
         self._self_refs()
         self._foreign_keys()
+        self._rules()
         self._multi_tenant()
         self._indexes()
         self._triggers()

@@ -11,6 +11,22 @@ from aishell.design.plan.base import (
 from aishell.design.words import UNCOUNTABLE_TABLES, plural
 
 
+# the reader's kind of entity (intent ``kind``) → the planner's kind (ON DELETE, append-only, time order)
+INTENT_KINDS = {
+    "person": "actor",
+    "organization": "org",
+    "place": "thing",
+    "thing": "thing",
+    "event": "booking",
+    "record": "log",
+    "document": "content",
+    "line": "line",
+    "lookup": "classifier",
+    "tag": "tag",
+    "link": "junction_entity",
+}
+
+
 class EntityStage:
     # -- entities ------------------------------------------------------------------------------------
     def _arch(self, e: Entity) -> kb.Archetype | None:
@@ -35,8 +51,12 @@ class EntityStage:
                 e.archetype = "wallet"
                 arch = kb.archetypes()["wallet"]
             pe = _Ent(entity=e, arch=arch, table=e.table)
-            pe.kind = arch.kind if arch else self._guess_kind(e)
+            pe.kind = INTENT_KINDS.get(e.kind or "") or (arch.kind if arch else self._guess_kind(e))
             pe.flags = arch.flags_for(e.noun) if arch else set()
+            if e.stated_attributes:
+                # the text describes this entity: the archetype's habits (soft delete, append-only, search,
+                # a catalog's views) are not assumed for it; only its key size is
+                pe.flags &= {"small_key"}
             if arch and arch.get("time_column"):
                 pe.time_column = arch.get("time_column")
             self.ents[e.name] = pe

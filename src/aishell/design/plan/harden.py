@@ -37,6 +37,7 @@ class HardenStage:
                         "AS $function$\nBEGIN\n    NEW.updated_at := now();\n    RETURN NEW;\nEND;\n$function$\n"
                     ),
                     comment="Keeps updated_at current on every UPDATE",
+                    attrs={"provenance": "convention"},
                 )
             )
         for t in tables:
@@ -52,6 +53,7 @@ class HardenStage:
                         f"FOR EACH ROW EXECUTE FUNCTION public.{UPDATED_AT_FUNCTION}()"
                     ),
                     comment="Sets updated_at on every update",
+                    attrs={"provenance": "convention"},
                 )
             )
         immutable = [
@@ -59,7 +61,10 @@ class HardenStage:
             for t in self.schema.tables
             if (
                 self.ents.get(t.attrs.get("design", {}).get("entity") or "")
-                and "immutable" in self.ents[t.attrs["design"]["entity"]].flags
+                and (
+                    "immutable" in self.ents[t.attrs["design"]["entity"]].flags
+                    or self.ents[t.attrs["design"]["entity"]].stated_append_only
+                )
             )
         ]
         if immutable:
@@ -76,9 +81,11 @@ class HardenStage:
                         "        USING ERRCODE = 'restrict_violation';\nEND;\n$function$\n"
                     ),
                     comment="Rejects UPDATE and DELETE on append-only tables",
+                    attrs={"provenance": "inferred"},
                 )
             )
             for t in immutable:
+                ent = self.ents[t.attrs["design"]["entity"]]
                 name = ident("trg", t.name, "append_only")
                 t.triggers.append(
                     Trigger(
@@ -90,7 +97,8 @@ class HardenStage:
                             f"CREATE TRIGGER {name} BEFORE DELETE OR UPDATE ON public.{t.name} "
                             f"FOR EACH ROW EXECUTE FUNCTION public.{fname}()"
                         ),
-                        comment="Events are immutable",
+                        comment="Rows are never changed or deleted (append-only)",
+                        attrs={"provenance": "stated" if ent.stated_append_only else "assumed"},
                     )
                 )
 

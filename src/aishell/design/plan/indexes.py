@@ -39,6 +39,8 @@ class IndexStage:
         expressions: list[bool] | None = None,
         unique: bool = False,
         orders: list[str] | None = None,
+        provenance: str = "assumed",
+        include: list[str] | None = None,
     ) -> None:
         name = name or ident("idx", t.name, *[c for c in cols if re.match(r"^[a-z_][a-z0-9_]*$", c)][:3])
         if where and name == ident("idx", t.name, *cols[:3]):
@@ -54,9 +56,88 @@ class IndexStage:
                 where=where,
                 expressions=expressions or [],
                 orders=orders or [],
+                include=include or [],
                 reason=reason,
+                attrs={"provenance": provenance},
             )
         )
+
+    def _access_pattern_indexes(self) -> None:
+        """One index per query the intent names: equality columns first, then the range or sort column,
+        INCLUDE for the columns the query reads (a covering index), WHERE for a partial one; full-text
+        search as a GIN index on to_tsvector."""
+        from aishell.design.plan.rules import _q, safe_expression
+
+        for p in self.req.access_patterns:
+            e = self.ents.get(p.entity)
+            if e is None or (p.provenance == "assumed" and not self.opt.assumptions):
+                continue
+            t = self._t(e)
+            what = p.description or p.evidence or "a query the requirements name"
+            if p.search:
+                cols = []
+                for name in p.search:
+                    found = self._rule_column(t, name)
+                    if found and t.column(found[0]) is not None and found[0] not in cols:
+                        cols.append(found[0])
+                    elif not found:
+                        self.problems.append(
+                            f"access pattern on {t.name}: {name!r} is not a column to search"
+                        )
+                if cols:
+                    doc = " || ' ' || ".join(f"coalesce({_q(c)}::text, '')" for c in cols)
+                    expr = f"to_tsvector('english'::regconfig, {doc})"
+                    self._add_index(
+                        t,
+                        [expr],
+                        f"full-text search on {' and '.join(cols)}: {what}",
+                        method="gin",
+                        expressions=[True],
+                        name=ident("idx", t.name, *cols[:2], "search"),
+                        provenance=p.provenance,
+                    )
+                    t.attrs.setdefault("design", {})["search_expression"] = expr
+                if not (p.filter or p.range):
+                    continue
+            cols: list[str] = []
+            for name in [*p.filter, *([p.range] if p.range else [])]:
+                found = self._rule_column(t, name)
+                if found is None:
+                    self.problems.append(f"access pattern on {t.name}: {name!r} is not a column of {t.name}")
+                    cols = []
+                    break
+                cols += [c for c in found if c not in cols]
+            if not cols:
+                continue
+            where = None
+            if p.where:
+                where, why = safe_expression(p.where, {c.name for c in t.columns})
+                if where is None:
+                    self.problems.append(
+                        f"access pattern on {t.name}: the condition {p.where!r} was not used: {why}"
+                    )
+            include = []
+            for name in p.include:
+                found = self._rule_column(t, name)
+                if found and found[0] not in cols and found[0] not in include:
+                    include.append(found[0])
+            orders = [""] * len(cols)
+            if p.range and p.order == "desc":
+                orders[-1] = "DESC"
+            if any(i.columns == cols and not i.where and not where for i in t.indexes) and not include:
+                continue
+            if t.primary_key[: len(cols)] == cols and not include and not where:
+                continue
+            self._add_index(
+                t,
+                cols,
+                what,
+                name=ident("idx", t.name, *[c.removesuffix("_id") for c in cols][:3]) if not where else None,
+                where=where,
+                orders=orders if any(orders) else None,
+                include=include,
+                provenance=p.provenance,
+            )
 
     def _indexes(self) -> None:
         for t in self.schema.tables:
@@ -71,9 +152,13 @@ class IndexStage:
                         list(fk.columns),
                         f"foreign key to {fk.ref_table}: joins, lookups and "
                         f"ON DELETE checks on {fk.ref_table}",
+                        provenance="convention",
                     )
             if ent is None:
                 continue
+            # the knowledge base's usual indexes only for entities the text leaves unspecified; a described
+            # entity gets the indexes its access patterns name (below)
+            specified = bool(ent.entity.stated_attributes)
             if design.get("soft_delete") and t.column("deleted_at") is not None:
                 lead = "created_at"
                 self._add_index(
@@ -104,7 +189,11 @@ class IndexStage:
                     name=ident("idx", t.name, "active"),
                     where=where,
                 )
-            if ent.arch and ent.arch.get("default_flag_index") and t.column("is_default"):
+            if specified:
+                ent_arch = None
+            else:
+                ent_arch = ent.arch
+            if ent_arch and ent_arch.get("default_flag_index") and t.column("is_default"):
                 fkcol = next((fk.columns[0] for fk in t.foreign_keys), None)
                 if fkcol:
                     self._add_index(
@@ -115,9 +204,9 @@ class IndexStage:
                         where="is_default",
                         unique=True,
                     )
-            if ent.arch and ent.arch.get("status_index") and t.column("status") is not None:
+            if ent_arch and ent_arch.get("status_index") and t.column("status") is not None:
                 self._add_index(t, ["status", "created_at"], f"work queues: {t.name} by status, oldest first")
-            if "time_ordered" in ent.flags or ent.kind in ("timeseries", "log", "event"):
+            if "time_ordered" in ent.flags or (ent.kind in ("timeseries", "log", "event") and not specified):
                 tc = ent.time_column if t.column(ent.time_column) else "created_at"
                 fk_lead = next((fk.columns[0] for fk in t.foreign_keys if fk.ref_table != t.name), None)
                 if ent.kind == "timeseries" and fk_lead:
@@ -130,7 +219,7 @@ class IndexStage:
                     )
                 else:
                     self._add_index(t, [tc], f"time-range queries and reports on {t.name}", orders=["DESC"])
-            partial = ent.arch.get("partial_index") if ent.arch else None
+            partial = ent_arch.get("partial_index") if ent_arch else None
             if partial:
                 actor_fk = next((fk.columns[0] for fk in t.foreign_keys), None)
                 if actor_fk:
@@ -142,10 +231,10 @@ class IndexStage:
                         where=partial["where"],
                         name=ident("idx", t.name, "unread") if "read_at" in partial["where"] else None,
                     )
-            for spec in (ent.arch.get("indexes") if ent.arch else None) or []:
+            for spec in (ent_arch.get("indexes") if ent_arch else None) or []:
                 if all(t.column(c) for c in spec["columns"]):
                     self._add_index(t, list(spec["columns"]), spec["reason"])
-            for col in (ent.arch.get("gin") if ent.arch else None) or []:
+            for col in (ent_arch.get("gin") if ent_arch else None) or []:
                 self._add_index(
                     t,
                     [col],
@@ -153,13 +242,14 @@ class IndexStage:
                     method="gin",
                     name=ident("idx", t.name, col, "gin"),
                 )
+            asked = "full_text_search" in self.req.features and not any(
+                p.search for p in self.req.access_patterns
+            )
             searchable = "searchable" in ent.flags or (
-                "full_text_search" in self.req.features
-                and ent.kind in ("thing", "content")
-                and not ent.flags & {"time_series"}
+                asked and ent.kind in ("thing", "content") and not ent.flags & {"time_series"}
             )
             if searchable:
-                cols = (ent.arch.get("search_columns") if ent.arch else None) or []
+                cols = (ent_arch.get("search_columns") if ent_arch else None) or []
                 cols = [c for c in cols if t.column(c)]
                 if not cols:
                     first = next((c for c in ("name", "title") if t.column(c)), None)
@@ -181,6 +271,7 @@ class IndexStage:
                         method="gin",
                         expressions=[True],
                         name=ident("idx", t.name, "search"),
+                        provenance="inferred" if asked else "assumed",
                     )
                     design["search_expression"] = expr
                     if "fuzzy_search" in self.req.features and t.column(cols[0]):
@@ -196,6 +287,7 @@ class IndexStage:
                             self.schema.extensions.append(
                                 Extension("pg_trgm", comment="trigram matching for fuzzy search")
                             )
+        self._access_pattern_indexes()
         # an FK index that is a prefix of another plain B-tree index is redundant: keep the longer one
         for t in self.schema.tables:
             keep = []
@@ -226,6 +318,7 @@ class IndexStage:
                         unique=True,
                         constraint=t.primary_key_name,
                         reason="primary key",
+                        attrs={"provenance": "convention"},
                     ),
                 )
             for u in t.unique:
@@ -236,5 +329,6 @@ class IndexStage:
                         unique=True,
                         constraint=u.name,
                         reason=u.attrs.get("reason") or f"unique {', '.join(u.columns)}",
+                        attrs={"provenance": u.attrs.get("provenance", "inferred")},
                     )
                 )
