@@ -42,6 +42,9 @@ def test_wizard_on_a_terminal(tmp_path, pg_server):
             child.expect(question)
             child.sendline(answer)
         child.expect("Analyzing requirements")
+        child.expect("Requirements understood", timeout=60)  # what was understood, before building
+        child.expect("Build this design", timeout=60)
+        child.sendline("")
         child.expect("Schema Features", timeout=90)
         child.expect("Choice", timeout=90)
         child.sendline("3")

@@ -11,19 +11,40 @@ from aishell.cli.output import json_option
 
 
 @click.command()
-@click.option("--from", "source", metavar="SOURCE",
-              help="Schema to build the throwaway database from (URL, environment, .sql, .json, design). "
-                   "Default: the current design.")
-@click.option("--database", "target", metavar="TARGET",
-              help="Load into this existing database instead (its tables must be empty, or pass --append).")
-@click.option("--data-size", "size", default="10K", show_default=True, metavar="N",
-              help="Total rows over all tables: 5000, 10K, 1M.")
+@click.option(
+    "--from",
+    "source",
+    metavar="SOURCE",
+    help="Schema to build the throwaway database from (URL, environment, .sql, .json, design). "
+    "Default: the current design.",
+)
+@click.option(
+    "--database",
+    "target",
+    metavar="TARGET",
+    help="Load into this existing database instead (its tables must be empty, or pass --append).",
+)
+@click.option(
+    "--data-size",
+    "size",
+    default="10K",
+    show_default=True,
+    metavar="N",
+    help="Total rows over all tables: 5000, 10K, 1M.",
+)
 @click.option("--seed", type=int, default=None, help="Make the data reproducible (same seed, same rows).")
 @click.option("--keep", is_flag=True, help="Keep the throwaway database and print its connection string.")
 @click.option("--append", is_flag=True, help="With --database: add rows to tables that already have some.")
 @json_option
-def test_data(source: str | None, target: str | None, size: str, seed: int | None, keep: bool, append: bool,
-              as_json: bool) -> None:
+def test_data(
+    source: str | None,
+    target: str | None,
+    size: str,
+    seed: int | None,
+    keep: bool,
+    append: bool,
+    as_json: bool,
+) -> None:
     """Fill a database with realistic rows that honour every type and constraint, and report the speed.
 
     By default the schema (SOURCE, default the current design) is built in a throwaway database on the
@@ -54,21 +75,30 @@ def test_data(source: str | None, target: str | None, size: str, seed: int | Non
         src = parse_source(target)
         if not src.is_live:
             raise UserError(f"--database needs a database URL, environment or name, not {src.display}")
-        result = _run(src.conninfo, total, seed, throwaway=False, append=append, as_json=as_json,
-                      label=src.display)
+        result = _run(
+            src.conninfo, total, seed, throwaway=False, append=append, as_json=as_json, label=src.display
+        )
         _finish(result, as_json, kept=None)
         return
     from aishell.datagen.run import throwaway_database
 
     with throwaway_database(source, keep=keep) as (conninfo, src, dbname):
-        result = _run(conninfo, total, seed, throwaway=True, append=False, as_json=as_json,
-                      label=f"throwaway database {dbname} built from {src.display}")
+        result = _run(
+            conninfo,
+            total,
+            seed,
+            throwaway=True,
+            append=False,
+            as_json=as_json,
+            label=f"throwaway database {dbname} built from {src.display}",
+        )
         kept = {"database": dbname, "conninfo": conninfo} if keep else None
     _finish(result, as_json, kept=kept)
 
 
-def _run(conninfo: str, total: int, seed: int | None, *, throwaway: bool, append: bool, as_json: bool,
-         label: str) -> dict:
+def _run(
+    conninfo: str, total: int, seed: int | None, *, throwaway: bool, append: bool, as_json: bool, label: str
+) -> dict:
     from aishell.datagen.load import load_data, plan_data
     from aishell.datagen.run import check_target, require_tables
 
@@ -83,8 +113,15 @@ def _run(conninfo: str, total: int, seed: int | None, *, throwaway: bool, append
     data = report.to_dict()
     data["target"] = label
     data["seconds"] = round(time.perf_counter() - t0, 3)
-    data["plan"] = [{"table": p.name, "rows": p.count, "existing_rows": existing.get(p.name, 0),
-                     "method": "skip" if p.skip else ("staged" if p.staged else "copy")} for p in plans]
+    data["plan"] = [
+        {
+            "table": p.name,
+            "rows": p.count,
+            "existing_rows": existing.get(p.name, 0),
+            "method": "skip" if p.skip else ("staged" if p.staged else "copy"),
+        }
+        for p in plans
+    ]
     return data
 
 
@@ -100,7 +137,9 @@ def _load_with_progress(conninfo, plans, ctx, throwaway, existing, total, as_jso
             done[table] = rows
             bar.update(task, completed=sum(done.values()), description=table)
 
-        return load_data(conninfo, plans, ctx, throwaway=throwaway, existing=existing, total=total, progress=tick)
+        return load_data(
+            conninfo, plans, ctx, throwaway=throwaway, existing=existing, total=total, progress=tick
+        )
 
 
 def _print_plan(plans, existing, label) -> None:
@@ -135,8 +174,13 @@ def _finish(data: dict, as_json: bool, kept: dict | None) -> None:
     c.print(f"[bold]Test data: {escape(data['target'])}[/bold] (seed {data['seed']})")
     c.print("━" * 50)
     t = Table(show_edge=False, box=None, pad_edge=False)
-    for col, just in (("table", "left"), ("rows", "right"), ("seconds", "right"), ("rows/s", "right"),
-                      ("how", "left")):
+    for col, just in (
+        ("table", "left"),
+        ("rows", "right"),
+        ("seconds", "right"),
+        ("rows/s", "right"),
+        ("how", "left"),
+    ):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for r in data["tables"]:
         if r["skipped"]:
@@ -146,17 +190,31 @@ def _finish(data: dict, as_json: bool, kept: dict | None) -> None:
         how = escape(how)
         if r["rows"] < r["requested"]:
             how += f" [yellow](short of {r['requested']:,}: the rest failed its checks)[/yellow]"
-        t.add_row(escape(r["table"]), f"{r['rows']:,}", f"{r['seconds']:.2f}",
-                  f"{r['rows_per_second']:,}" if r["rows_per_second"] else "", how)
+        t.add_row(
+            escape(r["table"]),
+            f"{r['rows']:,}",
+            f"{r['seconds']:.2f}",
+            f"{r['rows_per_second']:,}" if r["rows_per_second"] else "",
+            how,
+        )
     c.print(t)
     rps = data["rows_per_second"]
-    c.print(f"Loaded {data['rows']:,} of {data['requested_rows']:,} rows in {data['load_seconds']:.2f} s"
-            + (f" ({rps:,} rows/s)" if rps else "") + f"; total {data['seconds']:.2f} s with checks and ANALYZE")
+    c.print(
+        f"Loaded {data['rows']:,} of {data['requested_rows']:,} rows in {data['load_seconds']:.2f} s"
+        + (f" ({rps:,} rows/s)" if rps else "")
+        + f"; total {data['seconds']:.2f} s with checks and ANALYZE"
+    )
     k = data["constraints"]
-    mark = "[green]✓[/green]" if k["foreign_key_violations"] == 0 and k["check_violations"] == 0 else "[red]✗[/red]"
-    c.print(f"{mark} Constraints: {k['foreign_keys_checked']} foreign keys checked, "
-            f"{k['foreign_key_violations']} violations; {k['checks_checked']} CHECK constraints checked, "
-            f"{k['check_violations']} violations ({k['verify_seconds']:.2f} s)")
+    mark = (
+        "[green]✓[/green]"
+        if k["foreign_key_violations"] == 0 and k["check_violations"] == 0
+        else "[red]✗[/red]"
+    )
+    c.print(
+        f"{mark} Constraints: {k['foreign_keys_checked']} foreign keys checked, "
+        f"{k['foreign_key_violations']} violations; {k['checks_checked']} CHECK constraints checked, "
+        f"{k['check_violations']} violations ({k['verify_seconds']:.2f} s)"
+    )
     skipped = [r for r in data["tables"] if r["skipped"]]
     if skipped:
         c.print(f"[yellow]{len(skipped)} table(s) skipped[/yellow] (reasons above)")
@@ -164,28 +222,63 @@ def _finish(data: dict, as_json: bool, kept: dict | None) -> None:
         c.print(f"  note: {escape(n)}")
     if kept:
         c.print(f"Kept database [bold]{escape(kept['database'])}[/bold]: {escape(kept['conninfo'])}")
-        c.print(f"  benchmark it: aishell schema benchmark --database \"{escape(kept['conninfo'])}\"")
-        c.print(f"  drop it: psql \"{escape(kept['conninfo'].replace(kept['database'], 'postgres'))}\" "
-                f"-c 'DROP DATABASE \"{escape(kept['database'])}\"'")
+        c.print(f'  benchmark it: aishell schema benchmark --database "{escape(kept["conninfo"])}"')
+        c.print(
+            f'  drop it: psql "{escape(kept["conninfo"].replace(kept["database"], "postgres"))}" '
+            f"-c 'DROP DATABASE \"{escape(kept['database'])}\"'"
+        )
 
 
 @click.command()
 @click.option("--database", "target", metavar="TARGET", help="Benchmark this database (it must hold data).")
-@click.option("--from", "source", metavar="SOURCE",
-              help="Build a throwaway database from SOURCE, fill it (--data-size) and benchmark it. "
-                   "Default when neither is given: the current design.")
-@click.option("--data-size", "size", default="100K", show_default=True, metavar="N",
-              help="Rows to generate first when benchmarking a throwaway database.")
-@click.option("--duration", type=click.FloatRange(min=0.5, max=3600), default=10.0, show_default=True,
-              help="Seconds to run.")
-@click.option("--clients", type=click.IntRange(min=1, max=256), default=4, show_default=True,
-              help="Concurrent client connections.")
-@click.option("--queries", "queries", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
-              help="Run the SQL statements in FILE instead of the workload derived from the schema.")
+@click.option(
+    "--from",
+    "source",
+    metavar="SOURCE",
+    help="Build a throwaway database from SOURCE, fill it (--data-size) and benchmark it. "
+    "Default when neither is given: the current design.",
+)
+@click.option(
+    "--data-size",
+    "size",
+    default="100K",
+    show_default=True,
+    metavar="N",
+    help="Rows to generate first when benchmarking a throwaway database.",
+)
+@click.option(
+    "--duration",
+    type=click.FloatRange(min=0.5, max=3600),
+    default=10.0,
+    show_default=True,
+    help="Seconds to run.",
+)
+@click.option(
+    "--clients",
+    type=click.IntRange(min=1, max=256),
+    default=4,
+    show_default=True,
+    help="Concurrent client connections.",
+)
+@click.option(
+    "--queries",
+    "queries",
+    type=click.Path(dir_okay=False, exists=True),
+    metavar="FILE",
+    help="Run the SQL statements in FILE instead of the workload derived from the schema.",
+)
 @click.option("--seed", type=int, default=None, help="Seed for the generated data and the key choices.")
 @json_option
-def benchmark(target: str | None, source: str | None, size: str, duration: float, clients: int,
-              queries: str | None, seed: int | None, as_json: bool) -> None:
+def benchmark(
+    target: str | None,
+    source: str | None,
+    size: str,
+    duration: float,
+    clients: int,
+    queries: str | None,
+    seed: int | None,
+    as_json: bool,
+) -> None:
     """Run a workload and report transactions per second and latency (avg, p50, p95, p99) per query.
 
     The default workload comes from the schema: primary-key lookups, parent-to-children joins along
@@ -221,8 +314,9 @@ def benchmark(target: str | None, source: str | None, size: str, duration: float
     with throwaway_database(source) as (conninfo, src, dbname):
         _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=True)
         if not as_json:
-            sys.stderr.write(f"aishell: generating {total:,} rows in a throwaway database built from "
-                             f"{src.display} ...\n")
+            sys.stderr.write(
+                f"aishell: generating {total:,} rows in a throwaway database built from {src.display} ...\n"
+            )
         report = load_data(conninfo, plans, ctx, throwaway=True, existing=existing, total=total)
         data = run_benchmark(conninfo, duration=duration, clients=clients, queries=queries, seed=seed)
         data["target"] = f"throwaway database built from {src.display}"
@@ -244,18 +338,36 @@ def _bench_out(data: dict, as_json: bool) -> None:
     c = console()
     c.print(f"[bold]Benchmark: {escape(data['target'])}[/bold]")
     c.print("━" * 50)
-    c.print(f"Workload: {escape(data['workload'])}; {data['clients']} clients for {data['duration']:.0f} s "
-            f"with {escape(data['driver'])}")
+    c.print(
+        f"Workload: {escape(data['workload'])}; {data['clients']} clients for {data['duration']:.0f} s "
+        f"with {escape(data['driver'])}"
+    )
     t = Table(show_edge=False, box=None, pad_edge=False)
-    for col, just in (("query", "left"), ("count", "right"), ("avg ms", "right"), ("p50", "right"),
-                      ("p95", "right"), ("p99", "right"), ("failed", "right")):
+    for col, just in (
+        ("query", "left"),
+        ("count", "right"),
+        ("avg ms", "right"),
+        ("p50", "right"),
+        ("p95", "right"),
+        ("p99", "right"),
+        ("failed", "right"),
+    ):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for q in data["queries"]:
-        t.add_row(escape(q["name"]), f"{q['count']:,}", f"{q['avg_ms']:.3f}", f"{q['p50_ms']:.3f}",
-                  f"{q['p95_ms']:.3f}", f"{q['p99_ms']:.3f}", str(q.get("failed", 0)))
+        t.add_row(
+            escape(q["name"]),
+            f"{q['count']:,}",
+            f"{q['avg_ms']:.3f}",
+            f"{q['p50_ms']:.3f}",
+            f"{q['p95_ms']:.3f}",
+            f"{q['p99_ms']:.3f}",
+            str(q.get("failed", 0)),
+        )
     c.print(t)
-    c.print(f"[bold]{data['tps']:,.1f} transactions/s[/bold] ({data['transactions']:,} in "
-            f"{data['seconds']:.1f} s), latency avg {data['latency_ms']['avg']:.3f} ms, "
-            f"p95 {data['latency_ms']['p95']:.3f} ms, p99 {data['latency_ms']['p99']:.3f} ms")
+    c.print(
+        f"[bold]{data['tps']:,.1f} transactions/s[/bold] ({data['transactions']:,} in "
+        f"{data['seconds']:.1f} s), latency avg {data['latency_ms']['avg']:.3f} ms, "
+        f"p95 {data['latency_ms']['p95']:.3f} ms, p99 {data['latency_ms']['p99']:.3f} ms"
+    )
     for q in data["queries"]:
         c.print(f"  [dim]{escape(q['name'])}:[/dim] {escape(q['sql'])}")

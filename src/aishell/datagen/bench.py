@@ -37,8 +37,14 @@ class Query:
     weight: int = 1
 
 
-def run_benchmark(conninfo: str, *, duration: float = 10.0, clients: int = 4, queries: str | None = None,
-                  seed: int | None = None) -> dict[str, Any]:
+def run_benchmark(
+    conninfo: str,
+    *,
+    duration: float = 10.0,
+    clients: int = 4,
+    queries: str | None = None,
+    seed: int | None = None,
+) -> dict[str, Any]:
     from aishell.dialects.postgres.connect import connect
 
     with connect(conninfo, autocommit=True) as conn:
@@ -52,9 +58,11 @@ def run_benchmark(conninfo: str, *, duration: float = 10.0, clients: int = 4, qu
             schema = inspect(conninfo, include_stats=False)
             counts = _row_counts(conn, schema)
             if not any(counts.values()):
-                raise UserError("the database holds no rows to benchmark: fill it first with "
-                                "`aishell schema test --database TARGET --data-size 100K`, or run "
-                                "`aishell schema benchmark --from SOURCE` to generate data on the fly")
+                raise UserError(
+                    "the database holds no rows to benchmark: fill it first with "
+                    "`aishell schema test --database TARGET --data-size 100K`, or run "
+                    "`aishell schema benchmark --from SOURCE` to generate data on the fly"
+                )
             workload = derive_workload(conn, schema, counts)
             if not workload:
                 raise UserError("no query to build from this schema (no table with a primary key and rows)")
@@ -63,8 +71,9 @@ def run_benchmark(conninfo: str, *, duration: float = 10.0, clients: int = 4, qu
         _dry_run(conn, workload)
     pgbench = _pgbench(major)
     result = _run_pgbench(pgbench, conninfo, workload, duration=duration, clients=clients, seed=seed)
-    result.update({"workload": label, "driver": f"pgbench ({pgbench})", "clients": clients,
-                   "duration": duration})
+    result.update(
+        {"workload": label, "driver": f"pgbench ({pgbench})", "clients": clients, "duration": duration}
+    )
     return result
 
 
@@ -74,14 +83,16 @@ def _row_counts(conn: Any, schema: Any) -> dict[str, int]:
     out = {}
     for t in tables:
         out[t.qualified_name] = conn.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {qualify(t.schema, t.name)} LIMIT 10000000) s").fetchone()[0]
+            f"SELECT count(*) FROM (SELECT 1 FROM {qualify(t.schema, t.name)} LIMIT 10000000) s"
+        ).fetchone()[0]
     return out
 
 
 def derive_workload(conn: Any, schema: Any, counts: dict[str, int]) -> list[Query]:
     tables = {t.qualified_name: t for t in schema.tables if not t.partition_of}
-    big = sorted((t for t in tables.values() if counts.get(t.qualified_name)),
-                 key=lambda t: -counts[t.qualified_name])
+    big = sorted(
+        (t for t in tables.values() if counts.get(t.qualified_name)), key=lambda t: -counts[t.qualified_name]
+    )
     out: list[Query] = []
     # Primary-key lookups.
     for t in [t for t in big if len(t.primary_key) >= 1][:MAX_PER_KIND]:
@@ -105,12 +116,23 @@ def derive_workload(conn: Any, schema: Any, counts: dict[str, int]) -> list[Quer
         if pick is None:
             continue
         setup, exprs = pick
-        on = " AND ".join(f"c.{quote_ident(a)} = p.{quote_ident(b)}" for a, b in zip(fk.columns, fk.ref_columns))
+        on = " AND ".join(
+            f"c.{quote_ident(a)} = p.{quote_ident(b)}" for a, b in zip(fk.columns, fk.ref_columns)
+        )
         cond = " AND ".join(f"p.{quote_ident(c)} = {e}" for c, e in zip(fk.ref_columns, exprs))
-        sql = (f"SELECT p.*, c.* FROM {qualify(parent.schema, parent.name)} p JOIN "
-               f"{qualify(child.schema, child.name)} c ON {on} WHERE {cond} LIMIT 100")
-        out.append(Query(f"join {parent.name} -> {child.name}", "parent-to-children joins", _show(sql),
-                         setup + sql + ";\n", 3))
+        sql = (
+            f"SELECT p.*, c.* FROM {qualify(parent.schema, parent.name)} p JOIN "
+            f"{qualify(child.schema, child.name)} c ON {on} WHERE {cond} LIMIT 100"
+        )
+        out.append(
+            Query(
+                f"join {parent.name} -> {child.name}",
+                "parent-to-children joins",
+                _show(sql),
+                setup + sql + ";\n",
+                3,
+            )
+        )
     # Recent rows on timestamp columns.
     n = 0
     for t in big:
@@ -120,21 +142,30 @@ def derive_workload(conn: Any, schema: Any, counts: dict[str, int]) -> list[Quer
         if col is None:
             continue
         rel = qualify(t.schema, t.name)
-        since = conn.execute(f"SELECT percentile_disc(0.99) WITHIN GROUP (ORDER BY {quote_ident(col.name)}) "
-                             f"FROM {rel}").fetchone()[0]
+        since = conn.execute(
+            f"SELECT percentile_disc(0.99) WITHIN GROUP (ORDER BY {quote_ident(col.name)}) FROM {rel}"
+        ).fetchone()[0]
         if since is None:
             continue
-        sql = (f"SELECT * FROM {rel} WHERE {quote_ident(col.name)} >= {quote_literal(str(since))} "
-               f"ORDER BY {quote_ident(col.name)} DESC LIMIT 50")
-        out.append(Query(f"recent {t.name}.{col.name}", "recent-rows range scans", _show(sql), sql + ";\n", 2))
+        sql = (
+            f"SELECT * FROM {rel} WHERE {quote_ident(col.name)} >= {quote_literal(str(since))} "
+            f"ORDER BY {quote_ident(col.name)} DESC LIMIT 50"
+        )
+        out.append(
+            Query(f"recent {t.name}.{col.name}", "recent-rows range scans", _show(sql), sql + ";\n", 2)
+        )
         n += 1
     # Inserts into child tables (rolled back).
     n = 0
     for t in big:
         if n >= MAX_PER_KIND - 1:
             break
-        if not t.foreign_keys or len(t.primary_key) != 1 or t.unique or any(i.unique and not i.constraint
-                                                                            for i in t.indexes):
+        if (
+            not t.foreign_keys
+            or len(t.primary_key) != 1
+            or t.unique
+            or any(i.unique and not i.constraint for i in t.indexes)
+        ):
             continue
         pkcol = t.column(t.primary_key[0])
         if pkcol is None or not (pkcol.identity or (pkcol.default or "").startswith("nextval(")):
@@ -143,12 +174,21 @@ def derive_workload(conn: Any, schema: Any, counts: dict[str, int]) -> list[Quer
         if pick is None:
             continue
         setup, exprs = pick
-        cols = [c.name for c in t.columns if c.name != pkcol.name and not c.generated and c.identity != "always"]
+        cols = [
+            c.name for c in t.columns if c.name != pkcol.name and not c.generated and c.identity != "always"
+        ]
         collist = ", ".join(quote_ident(c) for c in cols)
         rel = qualify(t.schema, t.name)
         sql = f"INSERT INTO {rel} ({collist}) SELECT {collist} FROM {rel} WHERE {quote_ident(pkcol.name)} = {exprs[0]}"
-        out.append(Query(f"insert {t.name}", "inserts into child tables (rolled back)", _show(sql),
-                         setup + "BEGIN;\n" + sql + ";\nROLLBACK;\n", 1))
+        out.append(
+            Query(
+                f"insert {t.name}",
+                "inserts into child tables (rolled back)",
+                _show(sql),
+                setup + "BEGIN;\n" + sql + ";\nROLLBACK;\n",
+                1,
+            )
+        )
         n += 1
     return out
 
@@ -162,7 +202,9 @@ def _time_column(t: Any) -> Any:
     if not cands:
         return None
     indexed = {ix.columns[0] for ix in t.indexes if ix.columns}
-    cands.sort(key=lambda c: (c.name not in indexed, not c.name.endswith(("_at", "_date", "_on")), c.nullable))
+    cands.sort(
+        key=lambda c: (c.name not in indexed, not c.name.endswith(("_at", "_date", "_on")), c.nullable)
+    )
     return cands[0]
 
 
@@ -176,14 +218,18 @@ def _key_picker(conn: Any, t: Any, columns: list[str], var: str) -> tuple[str, l
             lo, hi, n = conn.execute(f"SELECT min({cols}), max({cols}), count({cols}) FROM {rel}").fetchone()
             if n and hi - lo + 1 == n:
                 return f"\\set {var} random({lo}, {hi})\n", [f":{var}"]
-    rows = conn.execute(f"SELECT {cols} FROM {rel} TABLESAMPLE SYSTEM (100) "
-                        f"WHERE {' AND '.join(f'{quote_ident(c)} IS NOT NULL' for c in columns)} "
-                        f"ORDER BY random() LIMIT {SAMPLE_KEYS}").fetchall()
+    rows = conn.execute(
+        f"SELECT {cols} FROM {rel} TABLESAMPLE SYSTEM (100) "
+        f"WHERE {' AND '.join(f'{quote_ident(c)} IS NOT NULL' for c in columns)} "
+        f"ORDER BY random() LIMIT {SAMPLE_KEYS}"
+    ).fetchall()
     if not rows:
         return None
     types = conn.execute(
         "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-        "WHERE a.attrelid = %s::regclass AND a.attnum > 0", (rel,)).fetchall()
+        "WHERE a.attrelid = %s::regclass AND a.attnum > 0",
+        (rel,),
+    ).fetchall()
     tmap = dict(types)
     exprs = []
     for j, c in enumerate(columns):
@@ -208,7 +254,10 @@ def _user_queries(path: Path) -> list[Query]:
         raise UserError(f"{path}: not valid SQL ({str(exc).splitlines()[0]})") from None
     if not stmts:
         raise UserError(f"{path}: no SQL statements")
-    return [Query(f"q{i + 1}", "user queries", " ".join(s.split())[:200], s + ";\n", 1) for i, s in enumerate(stmts)]
+    return [
+        Query(f"q{i + 1}", "user queries", " ".join(s.split())[:200], s + ";\n", 1)
+        for i, s in enumerate(stmts)
+    ]
 
 
 def _dry_run(conn: Any, workload: list[Query]) -> None:
@@ -245,15 +294,29 @@ def _pgbench(major: int) -> Path:
     raise SandboxError("no pgbench binary on this machine")
 
 
-def _run_pgbench(pgbench: Path, conninfo: str, workload: list[Query], *, duration: float, clients: int,
-                 seed: int | None) -> dict[str, Any]:
+def _run_pgbench(
+    pgbench: Path, conninfo: str, workload: list[Query], *, duration: float, clients: int, seed: int | None
+) -> dict[str, Any]:
     seconds = max(1, int(math.ceil(duration)))
     with tempfile.TemporaryDirectory(prefix="aishell-bench-") as tmp:
         d = Path(tmp)
         os.chmod(d, 0o755)
-        args = [str(pgbench), "-n", "-M", "prepared", "-c", str(clients),
-                "-j", str(max(1, min(clients, os.cpu_count() or 1))), "-T", str(seconds),
-                "--log", f"--log-prefix={d / 'tx'}", "--random-seed", str(seed if seed is not None else "time")]
+        args = [
+            str(pgbench),
+            "-n",
+            "-M",
+            "prepared",
+            "-c",
+            str(clients),
+            "-j",
+            str(max(1, min(clients, os.cpu_count() or 1))),
+            "-T",
+            str(seconds),
+            "--log",
+            f"--log-prefix={d / 'tx'}",
+            "--random-seed",
+            str(seed if seed is not None else "time"),
+        ]
         if seconds > 60:
             args.append(f"--sampling-rate={max(0.001, 60 / seconds):.4f}")
         for i, q in enumerate(workload):
@@ -291,11 +354,25 @@ def _run_pgbench(pgbench: Path, conninfo: str, workload: list[Query], *, duratio
     for i, q in enumerate(workload):
         v = sorted(lat.get(i, []))
         alls += v
-        queries.append({"name": q.name, "kind": q.kind, "sql": q.sql, "weight": q.weight, "count": len(v),
-                        "failed": failed.get(i, 0), **_stats(v)})
+        queries.append(
+            {
+                "name": q.name,
+                "kind": q.kind,
+                "sql": q.sql,
+                "weight": q.weight,
+                "count": len(v),
+                "failed": failed.get(i, 0),
+                **_stats(v),
+            }
+        )
     alls.sort()
-    return {"tps": tps, "transactions": int(tx.group(1)) if tx else len(alls), "seconds": float(seconds),
-            "latency_ms": {k.replace("_ms", ""): v for k, v in _stats(alls).items()}, "queries": queries}
+    return {
+        "tps": tps,
+        "transactions": int(tx.group(1)) if tx else len(alls),
+        "seconds": float(seconds),
+        "latency_ms": {k.replace("_ms", ""): v for k, v in _stats(alls).items()},
+        "queries": queries,
+    }
 
 
 def _stats(v: list[int]) -> dict[str, float]:
@@ -305,5 +382,9 @@ def _stats(v: list[int]) -> dict[str, float]:
     def pct(p: float) -> float:
         return v[min(len(v) - 1, int(math.ceil(p * len(v))) - 1)] / 1000
 
-    return {"avg_ms": round(sum(v) / len(v) / 1000, 3), "p50_ms": round(pct(0.50), 3),
-            "p95_ms": round(pct(0.95), 3), "p99_ms": round(pct(0.99), 3)}
+    return {
+        "avg_ms": round(sum(v) / len(v) / 1000, 3),
+        "p50_ms": round(pct(0.50), 3),
+        "p95_ms": round(pct(0.95), 3),
+        "p99_ms": round(pct(0.99), 3),
+    }

@@ -64,17 +64,21 @@ class ColInfo:
     @property
     def db_fills(self) -> bool:
         """Identity, serial and generated columns are left to the database."""
-        return bool(self.identity) or bool(self.generated) or \
-            bool(self.default and self.default.startswith("nextval("))
+        return (
+            bool(self.identity)
+            or bool(self.generated)
+            or bool(self.default and self.default.startswith("nextval("))
+        )
 
 
 def read_columns(conn: Any) -> dict[tuple[str, str], list[ColInfo]]:
     """{(schema, table): [ColInfo, ...]} for every ordinary or partitioned table (partitions excluded)."""
     types = {r[0]: r for r in conn.execute(_TYPES).fetchall()}
     out: dict[tuple[str, str], list[ColInfo]] = {}
-    for (schema, table, name, _num, typid, typmod, notnull, ident, gen, default) in conn.execute(_COLUMNS):
+    for schema, table, name, _num, typid, typmod, notnull, ident, gen, default in conn.execute(_COLUMNS):
         out.setdefault((schema, table), []).append(
-            _resolve(name, typid, typmod, notnull, ident or "", gen or "", default, types))
+            _resolve(name, typid, typmod, notnull, ident or "", gen or "", default, types)
+        )
     return out
 
 
@@ -96,8 +100,21 @@ def _resolve(name, typid, typmod, notnull, ident, gen, default, types) -> ColInf
     if r is None:
         return ColInfo(name, typid, "unknown", oid, "b", "X", notnull, ident, gen, default)
     typname, typtype, typelem, category, typlen = r[1], r[3], r[6], r[7], r[9]
-    info = ColInfo(name, typid, typname, oid, typtype, category, bool(notnull), ident, gen, default,
-                   labels=list(r[10]) if r[10] else None, domain=domain, domain_checks=checks)
+    info = ColInfo(
+        name,
+        typid,
+        typname,
+        oid,
+        typtype,
+        category,
+        bool(notnull),
+        ident,
+        gen,
+        default,
+        labels=list(r[10]) if r[10] else None,
+        domain=domain,
+        domain_checks=checks,
+    )
     if category == "A" and typelem and typlen == -1:
         info.is_array = True
         info.elem = _resolve(name, typelem, mod, False, "", "", None, types)

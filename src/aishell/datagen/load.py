@@ -83,14 +83,23 @@ class LoadReport:
             "load_seconds": round(self.load_seconds, 3),
             "rows_per_second": round(self.rows / self.load_seconds) if self.load_seconds else None,
             "tables": [
-                {"table": t.table, "requested": t.requested, "rows": t.rows, "seconds": round(t.seconds, 3),
-                 "rows_per_second": round(t.rows / t.seconds) if t.seconds and t.rows else None,
-                 "method": t.method, "skipped": t.skipped, **({"partitions": t.partitions} if t.partitions else {})}
+                {
+                    "table": t.table,
+                    "requested": t.requested,
+                    "rows": t.rows,
+                    "seconds": round(t.seconds, 3),
+                    "rows_per_second": round(t.rows / t.seconds) if t.seconds and t.rows else None,
+                    "method": t.method,
+                    "skipped": t.skipped,
+                    **({"partitions": t.partitions} if t.partitions else {}),
+                }
                 for t in self.tables
             ],
             "constraints": {
-                "foreign_keys_checked": self.fk_checked, "foreign_key_violations": self.fk_violations,
-                "checks_checked": self.check_checked, "check_violations": self.check_violations,
+                "foreign_keys_checked": self.fk_checked,
+                "foreign_key_violations": self.fk_violations,
+                "checks_checked": self.check_checked,
+                "check_violations": self.check_violations,
                 "verify_seconds": round(self.verify_seconds, 3),
             },
             "counts": self.counts,
@@ -99,8 +108,14 @@ class LoadReport:
 
 
 # -- public entry points ----------------------------------------------------------------------------------
-def plan_data(conninfo: str, total: int, *, seed: int | None = None, throwaway: bool = True,
-              schema: Schema | None = None) -> tuple[Any, list[TablePlan], dict[str, int], Context]:
+def plan_data(
+    conninfo: str,
+    total: int,
+    *,
+    seed: int | None = None,
+    throwaway: bool = True,
+    schema: Schema | None = None,
+) -> tuple[Any, list[TablePlan], dict[str, int], Context]:
     """Inspect the database, and plan ``total`` rows: (schema, plans, existing row counts, context)."""
     from aishell.dialects.postgres.connect import connect
     from aishell.dialects.postgres.inspect import inspect
@@ -108,8 +123,11 @@ def plan_data(conninfo: str, total: int, *, seed: int | None = None, throwaway: 
     if schema is None:
         schema = inspect(conninfo, include_stats=False)
     # A given seed fixes everything, the time anchor too; otherwise timestamps end today.
-    anchor = FIXED_ANCHOR if seed is not None else \
-        dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    anchor = (
+        FIXED_ANCHOR
+        if seed is not None
+        else dt.datetime.now(dt.timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    )
     seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
     ctx = Context(seed, anchor, schema)
     with connect(conninfo, autocommit=True) as conn:
@@ -121,9 +139,16 @@ def plan_data(conninfo: str, total: int, *, seed: int | None = None, throwaway: 
     return schema, plans, existing, ctx
 
 
-def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway: bool,
-              existing: dict[str, int], total: int,
-              progress: Callable[[str, int, int], None] | None = None) -> LoadReport:
+def load_data(
+    conninfo: str,
+    plans: list[TablePlan],
+    ctx: Context,
+    *,
+    throwaway: bool,
+    existing: dict[str, int],
+    total: int,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> LoadReport:
     """Load the planned rows; ANALYZE; verify constraints and count rows. Returns the report."""
     from aishell.dialects.postgres.connect import connect
 
@@ -197,7 +222,8 @@ def _existing_counts(conn: Any, schema: Schema) -> dict[str, int]:
         return out
     sql = " UNION ALL ".join(
         f"SELECT {i}, (SELECT count(*) FROM (SELECT 1 FROM {qualify(t.schema, t.name)} LIMIT 1000000) s)"
-        for i, t in enumerate(tables))
+        for i, t in enumerate(tables)
+    )
     for i, n in conn.execute(sql).fetchall():
         out[tables[i].qualified_name] = n
     return out
@@ -214,8 +240,9 @@ def _prepare_partitions(conn: Any, schema: Schema) -> None:
             continue
         kids = children[t.qualified_name]
         t.attrs["_dg_partition_count"] = len(kids)
-        m = re.match(r"^\s*(RANGE|LIST|HASH)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*|\"[^\"]+\")\s*\)\s*$",
-                     t.partition_by, re.I)
+        m = re.match(
+            r"^\s*(RANGE|LIST|HASH)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*|\"[^\"]+\")\s*\)\s*$", t.partition_by, re.I
+        )
         if not m or any((k.partition_bound or "").strip().upper() == "DEFAULT" for k in kids):
             continue
         method, col = m.group(1).upper(), m.group(2).strip('"')
@@ -229,7 +256,9 @@ def _prepare_partitions(conn: Any, schema: Schema) -> None:
                 if not b or "MINVALUE" in b.group(0).upper() or "MAXVALUE" in b.group(0).upper():
                     intervals = []
                     break
-                lo, hi = conn.execute(f"SELECT {b.group(1)}::{column.type}, {b.group(2)}::{column.type}").fetchone()
+                lo, hi = conn.execute(
+                    f"SELECT {b.group(1)}::{column.type}, {b.group(2)}::{column.type}"
+                ).fetchone()
                 intervals.append((lo, hi))
             if intervals:
                 t.attrs["_dg_partition"] = (col, intervals)
@@ -246,8 +275,11 @@ def _register_dumpers(conn: Any, plans: list[TablePlan]) -> None:
             if c.typtype == "e" or c.base in TEXT_TYPES:
                 oids.add(c.base_oid)
     for oid in oids:
-        cls = type(f"TextAsBinary{oid}", (Dumper,), {"format": Format.BINARY, "oid": oid,
-                                                       "dump": lambda self, obj: str(obj).encode()})
+        cls = type(
+            f"TextAsBinary{oid}",
+            (Dumper,),
+            {"format": Format.BINARY, "oid": oid, "dump": lambda self, obj: str(obj).encode()},
+        )
         conn.adapters.register_dumper(None, cls)
 
 
@@ -262,7 +294,8 @@ def _drop_foreign_keys(conn: Any, plans: list[TablePlan]) -> list[tuple[str, str
     rows = conn.execute(
         "SELECT n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
         "JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE k.contype = 'f' AND k.conparentid = 0 ORDER BY k.oid").fetchall()
+        "WHERE k.contype = 'f' AND k.conparentid = 0 ORDER BY k.oid"
+    ).fetchall()
     dropped = []
     with conn.transaction():
         for schema, table, name, definition in rows:
@@ -282,7 +315,8 @@ def _drop_secondary_indexes(conn: Any) -> list[tuple[str, str]]:
         "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%' "
         "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) "
         "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = i.indexrelid AND d.deptype = 'i') "
-        "ORDER BY x.oid").fetchall()
+        "ORDER BY x.oid"
+    ).fetchall()
     out = []
     with conn.transaction():
         for schema, name, definition in rows:
@@ -372,19 +406,26 @@ def _batch(p: TablePlan, start: int, n: int, rng: random.Random) -> list[tuple]:
     for a, b in p.rules.distinct:  # a <> b: where a row has them equal, the nullable one becomes NULL
         if a in vals and b in vals:
             ca, cb = p.col(a), p.col(b)
-            target = a if ca is not None and not ca.not_null else b if cb is not None and not cb.not_null else None
+            target = (
+                a if ca is not None and not ca.not_null else b if cb is not None and not cb.not_null else None
+            )
             if target is not None:
                 va, vb = vals[a], vals[b]
-                vals[target] = [None if x is not None and x == y else (x if target == a else y)
-                                for x, y in zip(va, vb)]
+                vals[target] = [
+                    None if x is not None and x == y else (x if target == a else y) for x, y in zip(va, vb)
+                ]
     for c, expr in p.rules.derived.items():
         ci = p.col(c)
         scale = ci.scale if ci is not None and ci.scale is not None else None
         from decimal import Decimal
 
         names, fn = _checks.compile_arith(expr)
-        cols = [[v if not isinstance(v, float) else Decimal(repr(v)) for v in vals[k]] if k in vals else [None] * n
-                for k in names]
+        cols = [
+            [v if not isinstance(v, float) else Decimal(repr(v)) for v in vals[k]]
+            if k in vals
+            else [None] * n
+            for k in names
+        ]
         out = [fn(*t) for t in zip(*cols)] if cols else [fn()] * n
         if ci is not None and ci.base in ("int2", "int4", "int8"):
             out = [None if v is None else int(v) for v in out]
@@ -476,8 +517,16 @@ def _load_table(conn: Any, p: TablePlan, existing_rows: int, progress: Callable 
     return _load_staged(conn, p, rel, rng, progress)
 
 
-def _copy_rows(conn: Any, p: TablePlan, rel: str, offset: int, count: int, rng: random.Random,
-               progress: Callable | None, target: str | None = None) -> None:
+def _copy_rows(
+    conn: Any,
+    p: TablePlan,
+    rel: str,
+    offset: int,
+    count: int,
+    rng: random.Random,
+    progress: Callable | None,
+    target: str | None = None,
+) -> None:
     cols = ", ".join(quote_ident(c) for c in p.copy_cols)
     fmt = "BINARY" if p.binary else "TEXT"
     done = 0
@@ -495,8 +544,9 @@ def _copy_rows(conn: Any, p: TablePlan, rel: str, offset: int, count: int, rng: 
                 progress(p.name, done, p.count)
 
 
-def _load_staged(conn: Any, p: TablePlan, rel: str, rng: random.Random, progress: Callable | None
-                 ) -> tuple[int, str]:
+def _load_staged(
+    conn: Any, p: TablePlan, rel: str, rng: random.Random, progress: Callable | None
+) -> tuple[int, str]:
     """Rows through a staging table; only those passing the checks (and not conflicting) are inserted."""
     from psycopg import sql as _sql  # noqa: F401
 
@@ -516,7 +566,8 @@ def _load_staged(conn: Any, p: TablePlan, rel: str, rng: random.Random, progress
             _copy_rows(conn, p, rel, offset, n, rng, None, target=stage)
             offset += n
             cur = conn.execute(
-                f"INSERT INTO {rel} ({cols}) SELECT {cols} FROM {stage} WHERE {where} LIMIT {want}{conflict}")
+                f"INSERT INTO {rel} ({cols}) SELECT {cols} FROM {stage} WHERE {where} LIMIT {want}{conflict}"
+            )
             inserted += cur.rowcount
             conn.execute(f"TRUNCATE {stage}")
             if progress:
@@ -527,11 +578,14 @@ def _load_staged(conn: Any, p: TablePlan, rel: str, rng: random.Random, progress
 def _stage_type(conn: Any, c: ColInfo | None) -> str:
     assert c is not None
     oid = c.base_oid if not c.is_array else c.type_oid
-    return conn.execute("SELECT format_type(%s, NULL)", (oid,)).fetchone()[0] + \
-        ("" if not c.is_array or not c.domain else "")
+    return conn.execute("SELECT format_type(%s, NULL)", (oid,)).fetchone()[0] + (
+        "" if not c.is_array or not c.domain else ""
+    )
 
 
-def _fill_deferred(conn: Any, plans: list[TablePlan], loaded: set[str], ctx: Context, report: LoadReport) -> None:
+def _fill_deferred(
+    conn: Any, plans: list[TablePlan], loaded: set[str], ctx: Context, report: LoadReport
+) -> None:
     """Self-references and foreign keys that close a cycle: one UPDATE per key, once all tables exist."""
     for p in plans:
         if p.name not in loaded:
@@ -545,14 +599,17 @@ def _fill_deferred(conn: Any, plans: list[TablePlan], loaded: set[str], ctx: Con
             pc = ", ".join(f"p.{quote_ident(c)}" for c in fk.ref_columns)
             order = ", ".join(quote_ident(c) for c in fk.ref_columns)
             nullable = all(p.col(c) is not None and not p.col(c).not_null for c in fk.columns)
-            sets = ", ".join(f"{quote_ident(c)} = par.{quote_ident(r)}" for c, r in zip(fk.columns, fk.ref_columns))
+            sets = ", ".join(
+                f"{quote_ident(c)} = par.{quote_ident(r)}" for c, r in zip(fk.columns, fk.ref_columns)
+            )
             first = quote_ident(fk.columns[0])
             only_new = f"WHERE {first} IS NULL" if nullable else ""
             keep_null = "AND src.rn % 10 <> 1" if nullable else ""
             if parent == p.name:  # a row never refers to itself
                 keep_null += " AND ROW({}) IS DISTINCT FROM ROW({})".format(
                     ", ".join(f"par.{quote_ident(r)}" for r in fk.ref_columns),
-                    ", ".join(f"c.{quote_ident(r)}" for r in fk.ref_columns))
+                    ", ".join(f"c.{quote_ident(r)}" for r in fk.ref_columns),
+                )
             seed = ctx.seed % 1000003
             np = conn.execute(f"SELECT count(*) FROM {prel}").fetchone()[0]
             conn.execute(f"ANALYZE {child}")
@@ -572,7 +629,9 @@ def _fill_deferred(conn: Any, plans: list[TablePlan], loaded: set[str], ctx: Con
                 report.notes.append(f"{p.name}: could not fill {', '.join(fk.columns)}: {_first_line(exc)}")
 
 
-def _verify(conn: Any, plans: list[TablePlan], loaded: set[str], report: LoadReport, *, skip_fk: bool) -> None:
+def _verify(
+    conn: Any, plans: list[TablePlan], loaded: set[str], report: LoadReport, *, skip_fk: bool
+) -> None:
     """Count rows per table, and rows violating each CHECK and foreign key (zero: PostgreSQL enforces them)."""
     for p in plans:
         if p.skip and p.name not in loaded:
@@ -582,7 +641,9 @@ def _verify(conn: Any, plans: list[TablePlan], loaded: set[str], report: LoadRep
         if p.name not in loaded:
             continue
         exprs = [(ck.name or "check", ck.expression) for ck in p.table.checks if ck.expression]
-        exprs += [(f"{c.domain} on {c.name}", _checks._sql_for(e, c.name)) for c in p.cols for e in c.domain_checks]
+        exprs += [
+            (f"{c.domain} on {c.name}", _checks._sql_for(e, c.name)) for c in p.cols for e in c.domain_checks
+        ]
         for name, expr in exprs:
             try:
                 n = conn.execute(f"SELECT count(*) FROM {rel} WHERE NOT ({expr})").fetchone()[0]
@@ -595,10 +656,14 @@ def _verify(conn: Any, plans: list[TablePlan], loaded: set[str], report: LoadRep
             continue
         for fk in p.table.foreign_keys:
             prel = qualify(fk.ref_schema, fk.ref_table)
-            cond = " AND ".join(f"r.{quote_ident(a)} = c.{quote_ident(b)}" for a, b in zip(fk.ref_columns, fk.columns))
+            cond = " AND ".join(
+                f"r.{quote_ident(a)} = c.{quote_ident(b)}" for a, b in zip(fk.ref_columns, fk.columns)
+            )
             nn = " AND ".join(f"c.{quote_ident(b)} IS NOT NULL" for b in fk.columns)
-            n = conn.execute(f"SELECT count(*) FROM {rel} c WHERE {nn} AND NOT EXISTS "
-                             f"(SELECT 1 FROM {prel} r WHERE {cond})").fetchone()[0]
+            n = conn.execute(
+                f"SELECT count(*) FROM {rel} c WHERE {nn} AND NOT EXISTS "
+                f"(SELECT 1 FROM {prel} r WHERE {cond})"
+            ).fetchone()[0]
             report.fk_checked += 1
             report.fk_violations += n
 

@@ -65,8 +65,14 @@ class TablePlan:
         return next((c for c in self.cols if c.name == name), None)
 
 
-def build_plans(schema: Schema, columns: dict[tuple[str, str], list[ColInfo]], ctx: Context, *,
-                throwaway: bool, existing: dict[str, int]) -> list[TablePlan]:
+def build_plans(
+    schema: Schema,
+    columns: dict[tuple[str, str], list[ColInfo]],
+    ctx: Context,
+    *,
+    throwaway: bool,
+    existing: dict[str, int],
+) -> list[TablePlan]:
     order, deferred_edges = creation_order(_parents_only(schema))
     names = {t.qualified_name for t in schema.tables}
     plans: list[TablePlan] = []
@@ -130,8 +136,9 @@ def _parents_only(schema: Schema) -> Schema:
     return dataclasses.replace(schema, tables=tables)
 
 
-def _foreign_keys(p: TablePlan, t: Table, names: set[str], deferred_edges: set[tuple[str, str]],
-                  throwaway: bool) -> None:
+def _foreign_keys(
+    p: TablePlan, t: Table, names: set[str], deferred_edges: set[tuple[str, str]], throwaway: bool
+) -> None:
     for fk in t.foreign_keys:
         parent = f"{fk.ref_schema}.{fk.ref_table}"
         if parent not in names:
@@ -140,9 +147,11 @@ def _foreign_keys(p: TablePlan, t: Table, names: set[str], deferred_edges: set[t
         nullable = all(c is not None and not c.not_null for c in cols)
         if parent == t.qualified_name or (t.qualified_name, parent) in deferred_edges:
             if not nullable and not throwaway:
-                p.skip = (f"NOT NULL foreign key {fk.name or fk.columns} to {parent} closes a cycle; "
-                          "loading it needs the constraint dropped for the load (done only on the throwaway "
-                          "database)")
+                p.skip = (
+                    f"NOT NULL foreign key {fk.name or fk.columns} to {parent} closes a cycle; "
+                    "loading it needs the constraint dropped for the load (done only on the throwaway "
+                    "database)"
+                )
                 return
             p.deferred.append(fk)
             continue
@@ -174,8 +183,26 @@ def _unique_sets(t: Table) -> list[list[str]]:
     return out
 
 
-_UNIQUABLE = {"int2", "int4", "int8", "numeric", "float4", "float8", "text", "varchar", "bpchar", "citext",
-              "uuid", "timestamp", "timestamptz", "date", "inet", "cidr", "macaddr", "money"}
+_UNIQUABLE = {
+    "int2",
+    "int4",
+    "int8",
+    "numeric",
+    "float4",
+    "float8",
+    "text",
+    "varchar",
+    "bpchar",
+    "citext",
+    "uuid",
+    "timestamp",
+    "timestamptz",
+    "date",
+    "inet",
+    "cidr",
+    "macaddr",
+    "money",
+}
 
 
 def _columns(p: TablePlan, ctx: Context, by_name: dict[str, TablePlan], existing_rows: int) -> None:
@@ -206,8 +233,16 @@ def _columns(p: TablePlan, ctx: Context, by_name: dict[str, TablePlan], existing
     for uset in _unique_sets(t):
         if any(c in db_filled or c in p.unique_cols for c in uset):
             continue
-        cands = [c for c in uset if c not in fk_cols and c not in deferred_cols and c not in finite
-                 and p.col(c) is not None and (p.col(c).base in _UNIQUABLE) and not p.col(c).is_array]
+        cands = [
+            c
+            for c in uset
+            if c not in fk_cols
+            and c not in deferred_cols
+            and c not in finite
+            and p.col(c) is not None
+            and (p.col(c).base in _UNIQUABLE)
+            and not p.col(c).is_array
+        ]
         if cands:
             p.unique_cols.add(cands[0])
             continue
@@ -246,15 +281,24 @@ def _columns(p: TablePlan, ctx: Context, by_name: dict[str, TablePlan], existing
             if partition and c.name == partition[0] and partition[1]:
                 from aishell.datagen.values import interval_gen
 
-                p.gens[c.name] = interval_gen(c, partition[1], ctx.rng(t.name, c.name), c.name in p.unique_cols,
-                                              existing_rows)
+                p.gens[c.name] = interval_gen(
+                    c, partition[1], ctx.rng(t.name, c.name), c.name in p.unique_cols, existing_rows
+                )
                 continue
             null_frac = _null_share(c.name)
-            if c.name in {x for o in p.rules.order for x in (o[0], o[2])} or \
-                    any(c.name in arith_columns(e) for e in p.rules.derived.values()):
+            if c.name in {x for o in p.rules.order for x in (o[0], o[2])} or any(
+                c.name in arith_columns(e) for e in p.rules.derived.values()
+            ):
                 null_frac = 0.0 if c.name not in {o[0] for o in p.rules.order} else null_frac
-            p.gens[c.name] = make(c, p.rules.columns.get(c.name), ctx, t, unique=c.name in p.unique_cols,
-                                  unique_start=existing_rows, null_frac=null_frac)
+            p.gens[c.name] = make(
+                c,
+                p.rules.columns.get(c.name),
+                ctx,
+                t,
+                unique=c.name in p.unique_cols,
+                unique_start=existing_rows,
+                null_frac=null_frac,
+            )
         except Unsupported as exc:
             if c.default and not c.not_null or c.default:
                 continue  # left to its default
@@ -265,7 +309,9 @@ def _columns(p: TablePlan, ctx: Context, by_name: dict[str, TablePlan], existing
                 continue
             if "regular expression" in str(exc):
                 p.filters = [ck.expression for ck in t.checks]
-                p.gens[c.name] = make(c, None, ctx, t, unique=c.name in p.unique_cols, unique_start=existing_rows)
+                p.gens[c.name] = make(
+                    c, None, ctx, t, unique=c.name in p.unique_cols, unique_start=existing_rows
+                )
                 continue
             p.skip = f"column {c.name}: {exc}"
             return
@@ -274,10 +320,17 @@ def _columns(p: TablePlan, ctx: Context, by_name: dict[str, TablePlan], existing
             ci = p.col(cname)
             if ci is not None and ci.not_null:
                 p.placeholders[cname] = _placeholder(ci)
-    p.copy_cols = [c.name for c in gen_cols if c.name in p.gens or c.name in fk_cols or c.name in derived
-                   or c.name in deferred_cols and c.name in p.placeholders
-                   or any(kind == "fk" and c.name in m.fk.columns for kind, m in p.combo)
-                   or any(kind == "col" and m[0] == c.name for kind, m in p.combo)]
+    p.copy_cols = [
+        c.name
+        for c in gen_cols
+        if c.name in p.gens
+        or c.name in fk_cols
+        or c.name in derived
+        or c.name in deferred_cols
+        and c.name in p.placeholders
+        or any(kind == "fk" and c.name in m.fk.columns for kind, m in p.combo)
+        or any(kind == "col" and m[0] == c.name for kind, m in p.combo)
+    ]
     p.binary = all(binary_ok(p.col(c)) for c in p.copy_cols)
     caps = [g.capacity for c, g in p.gens.items() if c in p.unique_cols and g.capacity is not None]
     p.capacity = min(caps) if caps else None
@@ -290,16 +343,30 @@ _NOT_AFTER = ("expire", "expiry", "due", "scheduled", "start", "begin", "valid",
 def _implicit_order(p: TablePlan, partition_col: str | None) -> None:
     """Realism, not a constraint: ``updated_at``, ``shipped_at``, ``last_login_at`` ... come after the
     row's ``created_at`` (explicit CHECKs between columns were added already and come first)."""
-    first = next((c for c in p.cols if c.name.lower() in _BEFORE and c.base in ("timestamp", "timestamptz", "date")
-                  and not c.db_fills), None)
+    first = next(
+        (
+            c
+            for c in p.cols
+            if c.name.lower() in _BEFORE and c.base in ("timestamp", "timestamptz", "date") and not c.db_fills
+        ),
+        None,
+    )
     if first is None or first.name == partition_col:
         return
     explicit = {later for later, _op, _e in p.rules.order}
     for c in p.cols:
         n = c.name.lower()
-        if c is first or c.db_fills or c.base != first.base or c.name in explicit or c.name in p.unique_cols \
-                or c.name == partition_col or not (n.endswith(("_at", "_on")) or n == "last_update") \
-                or any(w in n for w in _NOT_AFTER) or c.name in p.rules.derived:
+        if (
+            c is first
+            or c.db_fills
+            or c.base != first.base
+            or c.name in explicit
+            or c.name in p.unique_cols
+            or c.name == partition_col
+            or not (n.endswith(("_at", "_on")) or n == "last_update")
+            or any(w in n for w in _NOT_AFTER)
+            or c.name in p.rules.derived
+        ):
             continue
         r = p.rules.columns.get(c.name)
         if r is not None and (r.lo is not None or r.hi is not None or r.choices is not None):
@@ -321,8 +388,21 @@ def _null_share(name: str) -> float:
     n = name.lower()
     if n in ("deleted_at", "archived_at", "cancelled_at", "canceled_at", "banned_at", "refunded_at"):
         return 0.9
-    if n.endswith("_at") and any(w in n for w in ("completed", "returned", "shipped", "read", "edited",
-                                                   "closed", "resolved", "ended", "delivered", "paid")):
+    if n.endswith("_at") and any(
+        w in n
+        for w in (
+            "completed",
+            "returned",
+            "shipped",
+            "read",
+            "edited",
+            "closed",
+            "resolved",
+            "ended",
+            "delivered",
+            "paid",
+        )
+    ):
         return 0.3
     return 0.1
 
@@ -335,11 +415,13 @@ def _partition_intervals(t: Table) -> tuple[str, list] | None:
 def _weights(plans: list[TablePlan], by_name: dict[str, TablePlan]) -> None:
     level: dict[str, int] = {}
     for p in plans:  # creation order: parents first
-        parents = [s.parent for s in p.fks if s.parent in by_name] + \
-                  [s.parent for kind, s in p.combo if kind == "fk" and s.parent in by_name]
+        parents = [s.parent for s in p.fks if s.parent in by_name] + [
+            s.parent for kind, s in p.combo if kind == "fk" and s.parent in by_name
+        ]
         level[p.name] = 1 + max((level.get(x, 0) for x in parents), default=-1)
-    referenced = {s.parent for p in plans for s in p.fks} | \
-                 {s.parent for p in plans for kind, s in p.combo if kind == "fk"}
+    referenced = {s.parent for p in plans for s in p.fks} | {
+        s.parent for p in plans for kind, s in p.combo if kind == "fk"
+    }
     for p in plans:
         w = FANOUT ** level[p.name]
         plain = [c for c in p.copy_cols if c not in {x for s in p.fks for x in s.fk.columns}]
@@ -391,7 +473,9 @@ def allocate(plans: list[TablePlan], total: int, existing: dict[str, int]) -> No
                 fixed[p.name] = caps[p.name]
         ints = {n: math.floor(v) for n, v in shares.items()}
         left = total - sum(fixed.values()) - sum(ints.values())
-        for n, _ in sorted(shares.items(), key=lambda kv: kv[1] - math.floor(kv[1]), reverse=True)[:max(0, left)]:
+        for n, _ in sorted(shares.items(), key=lambda kv: kv[1] - math.floor(kv[1]), reverse=True)[
+            : max(0, left)
+        ]:
             ints[n] += 1
         counts = {**fixed, **ints}
         # every table that others need gets at least one row, taken from the largest

@@ -24,16 +24,56 @@ from typing import Any
 from aishell.datagen.catalog import ColInfo
 from aishell.datagen.checks import ColumnRule
 
-INT_LIMITS = {"int2": (-32768, 32767), "int4": (-2**31, 2**31 - 1), "int8": (-2**63, 2**63 - 1)}
+INT_LIMITS = {"int2": (-32768, 32767), "int4": (-(2**31), 2**31 - 1), "int8": (-(2**63), 2**63 - 1)}
 TEXT_TYPES = {"text", "varchar", "bpchar", "citext", "name"}
 # Types whose values we can write in binary COPY (psycopg dumpers; text-like ones as raw UTF-8).
-BINARY_TYPES = {"int2", "int4", "int8", "numeric", "float4", "float8", "bool", "text", "varchar", "bpchar",
-                "name", "citext", "date", "timestamp", "timestamptz", "time", "interval", "uuid", "json",
-                "jsonb", "inet", "cidr", "bytea"}
+BINARY_TYPES = {
+    "int2",
+    "int4",
+    "int8",
+    "numeric",
+    "float4",
+    "float8",
+    "bool",
+    "text",
+    "varchar",
+    "bpchar",
+    "name",
+    "citext",
+    "date",
+    "timestamp",
+    "timestamptz",
+    "time",
+    "interval",
+    "uuid",
+    "json",
+    "jsonb",
+    "inet",
+    "cidr",
+    "bytea",
+}
 # Types we can only write as text.
-TEXT_ONLY = {"macaddr", "macaddr8", "tsvector", "vector", "halfvec", "money", "bit", "varbit", "point",
-             "timetz", "int4range", "int8range", "numrange", "daterange", "tsrange", "tstzrange", "hstore",
-             "ltree", "oid"}
+TEXT_ONLY = {
+    "macaddr",
+    "macaddr8",
+    "tsvector",
+    "vector",
+    "halfvec",
+    "money",
+    "bit",
+    "varbit",
+    "point",
+    "timetz",
+    "int4range",
+    "int8range",
+    "numrange",
+    "daterange",
+    "tsrange",
+    "tstzrange",
+    "hstore",
+    "ltree",
+    "oid",
+}
 POOL = 256
 # Short vocabularies Faker has no provider for.
 _FIXED_POOLS = {
@@ -50,8 +90,10 @@ _FIXED_POOLS = {
     "browser": ["Firefox", "Chrome", "Safari", "Edge"],
     "plan": ["free", "starter", "pro", "enterprise"],
 }
-_PEOPLE = re.compile(r"(user|customer|employee|staff|person|people|member|author|student|patient|doctor|"
-                     r"teacher|contact|driver|client|actor|player|agent|owner|manager)")
+_PEOPLE = re.compile(
+    r"(user|customer|employee|staff|person|people|member|author|student|patient|doctor|"
+    r"teacher|contact|driver|client|actor|player|agent|owner|manager)"
+)
 
 
 class Unsupported(Exception):
@@ -104,7 +146,11 @@ class Context:
             g.fake.seed_instance(f"{self.seed}/{table.name}/{name}")
             g.rnd.seed(f"{self.seed}/{table.name}/{name}")
             pool = []
-            person = _PEOPLE.search(table.name.lower()) and name.lower() in ("name", "full_name", "display_name")
+            person = _PEOPLE.search(table.name.lower()) and name.lower() in (
+                "name",
+                "full_name",
+                "display_name",
+            )
             fixed = _FIXED_POOLS.get(name.lower())
             for i in range(POOL):
                 if fixed:
@@ -121,8 +167,16 @@ class Context:
 
 
 # -- building a generator ---------------------------------------------------------------------------
-def make(col: ColInfo, rule: ColumnRule | None, ctx: Context, table: Any, *, unique: bool = False,
-         unique_start: int = 0, null_frac: float = 0.0) -> Gen:
+def make(
+    col: ColInfo,
+    rule: ColumnRule | None,
+    ctx: Context,
+    table: Any,
+    *,
+    unique: bool = False,
+    unique_start: int = 0,
+    null_frac: float = 0.0,
+) -> Gen:
     rule = rule or ColumnRule()
     rng = ctx.rng(table.schema, table.name, col.name)
     if rule.force_null and not col.not_null:
@@ -141,8 +195,9 @@ def make(col: ColInfo, rule: ColumnRule | None, ctx: Context, table: Any, *, uni
     return Gen(with_nulls, g.capacity)
 
 
-def _make(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.Random, unique: bool,
-          start: int) -> Gen:
+def _make(
+    col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.Random, unique: bool, start: int
+) -> Gen:
     if col.is_array:
         return _array(col, rule, ctx, table, rng)
     choices = _choices(col, rule)
@@ -162,12 +217,16 @@ def _make(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.
     if b in ("time", "timetz"):
         tz = "+00" if b == "timetz" else ""
         if b == "timetz":
-            return Gen(lambda s, n: [f"{rng.randint(6, 21):02d}:{rng.choice((0, 15, 30, 45)):02d}:00{tz}"
-                                     for _ in range(n)])
+            return Gen(
+                lambda s, n: [
+                    f"{rng.randint(6, 21):02d}:{rng.choice((0, 15, 30, 45)):02d}:00{tz}" for _ in range(n)
+                ]
+            )
         return Gen(lambda s, n: [dt.time(rng.randint(6, 21), rng.choice((0, 15, 30, 45))) for _ in range(n)])
     if b == "interval":
-        return Gen(lambda s, n: [dt.timedelta(minutes=rng.choice((15, 30, 45, 60, 90, 120, 1440)))
-                                 for _ in range(n)])
+        return Gen(
+            lambda s, n: [dt.timedelta(minutes=rng.choice((15, 30, 45, 60, 90, 120, 1440))) for _ in range(n)]
+        )
     if b == "uuid":
         gb = rng.getrandbits
         return Gen(lambda s, n: [uuid.UUID(int=gb(128), version=4) for _ in range(n)])
@@ -176,14 +235,28 @@ def _make(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.
         return Gen(lambda s, n: rng.choices(pool, k=n))
     if b in ("inet", "cidr"):
         if unique:
-            return Gen(lambda s, n: [ipaddress.ip_address(0x0A000000 + start + i) if b == "inet"
-                                     else ipaddress.ip_network(0x0A000000 + start + i) for i in range(s, s + n)],
-                       capacity=2**24)
+            return Gen(
+                lambda s, n: [
+                    ipaddress.ip_address(0x0A000000 + start + i)
+                    if b == "inet"
+                    else ipaddress.ip_network(0x0A000000 + start + i)
+                    for i in range(s, s + n)
+                ],
+                capacity=2**24,
+            )
         if b == "cidr":
-            return Gen(lambda s, n: [ipaddress.ip_network(f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.0/24")
-                                     for _ in range(n)])
-        return Gen(lambda s, n: [ipaddress.ip_address(rng.choice((0xC0A80000, 0x0A000000, 0xCB007100))
-                                                      + rng.randint(1, 65000)) for _ in range(n)])
+            return Gen(
+                lambda s, n: [
+                    ipaddress.ip_network(f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.0/24")
+                    for _ in range(n)
+                ]
+            )
+        return Gen(
+            lambda s, n: [
+                ipaddress.ip_address(rng.choice((0xC0A80000, 0x0A000000, 0xCB007100)) + rng.randint(1, 65000))
+                for _ in range(n)
+            ]
+        )
     if b == "bytea":
         return Gen(lambda s, n: [rng.randbytes(rng.randint(8, 48)) for _ in range(n)])
     if b in TEXT_TYPES:
@@ -221,7 +294,9 @@ def _pick(values: list, rng: random.Random, unique: bool, start: int) -> Gen:
     if not values:
         raise Unsupported("no value satisfies the column's CHECK constraints")
     if unique:
-        return Gen(lambda s, n: [values[(i + start) % len(values)] for i in range(s, s + n)], capacity=len(values))
+        return Gen(
+            lambda s, n: [values[(i + start) % len(values)] for i in range(s, s + n)], capacity=len(values)
+        )
     weights = [1 / (k + 1) ** 0.7 for k in range(len(values))]
     return Gen(lambda s, n: rng.choices(values, weights, k=n))
 
@@ -240,15 +315,36 @@ _SHAPES: list[tuple[tuple[str, ...], tuple[float, float, str]]] = [
     (("duration", "length", "minutes"), (1, 240, "uniform")),
     (("position", "sort_order", "rank", "priority", "ordinal", "line"), (0, 100, "low")),
     (("weight",), (0.1, 50, "low")),
-    (("price", "amount", "total", "cost", "fee", "tax", "shipping", "salary", "fare", "balance", "budget",
-      "premium", "rent", "subtotal", "revenue", "rate"), (1, 500, "money")),
+    (
+        (
+            "price",
+            "amount",
+            "total",
+            "cost",
+            "fee",
+            "tax",
+            "shipping",
+            "salary",
+            "fare",
+            "balance",
+            "budget",
+            "premium",
+            "rent",
+            "subtotal",
+            "revenue",
+            "rate",
+        ),
+        (1, 500, "money"),
+    ),
 ]
 
 
 def _shape(name: str) -> tuple[float, float, str]:
     n = name.lower()
     for words, shape in _SHAPES:
-        if any(w == n or n.startswith(w + "_") or n.endswith("_" + w) or (len(w) > 4 and w in n) for w in words):
+        if any(
+            w == n or n.startswith(w + "_") or n.endswith("_" + w) or (len(w) > 4 and w in n) for w in words
+        ):
             return shape
     return (1, 10000, "uniform")
 
@@ -278,6 +374,7 @@ def _int(col: ColInfo, rule: ColumnRule, rng: random.Random, unique: bool, start
 
         def seq(s: int, n: int) -> list:
             return [first + i for i in range(s, s + n)]
+
         return Gen(seq, capacity=max(0, cap - len(excl)) if excl else cap)
     slo, shi, kind = _shape(col.name)
     a, b = max(lo, int(slo)), min(hi, int(shi))
@@ -287,18 +384,26 @@ def _int(col: ColInfo, rule: ColumnRule, rng: random.Random, unique: bool, start
     span = b - a + 1
 
     if kind == "low":
+
         def gen(s: int, n: int) -> list:
             return [a + int(span * rnd() ** 2) for _ in range(n)]
     else:
+
         def gen(s: int, n: int) -> list:
             return [a + int(span * rnd()) for _ in range(n)]
+
     if excl:
         inner = gen
 
         def gen(s: int, n: int) -> list:  # noqa: F811
             vals = inner(s, n)
-            return [v if v not in excl else (v + 1 if v + 1 <= b and v + 1 not in excl else _first_free(a, b, excl))
-                    for v in vals]
+            return [
+                v
+                if v not in excl
+                else (v + 1 if v + 1 <= b and v + 1 not in excl else _first_free(a, b, excl))
+                for v in vals
+            ]
+
     return Gen(gen)
 
 
@@ -332,12 +437,14 @@ def _number(col: ColInfo, rule: ColumnRule, rng: random.Random, unique: bool, st
     quant = Decimal(1).scaleb(-scale) if scale is not None and scale >= 0 else None
     as_text = col.base == "money"
     if unique:
+
         def useq(s: int, n: int) -> list:
             out = []
             for i in range(s, s + n):
                 v = a + (i + start) * step
                 out.append(float(v) if is_float else (str(v) if as_text else v))
             return out
+
         return Gen(useq, capacity=int((b - a) / step) + 1 if not is_float else None)
     rnd = rng.random
     # A pool of distinct values, sampled per row: Decimal construction per row would dominate.
@@ -345,9 +452,9 @@ def _number(col: ColInfo, rule: ColumnRule, rng: random.Random, unique: bool, st
     for _ in range(4096):
         u = rnd()
         if kind == "money":
-            x = math.exp(math.log(max(fa, 0.5)) + (math.log(max(fb, 1.0)) - math.log(max(fa, 0.5))) * u ** 1.6)
+            x = math.exp(math.log(max(fa, 0.5)) + (math.log(max(fb, 1.0)) - math.log(max(fa, 0.5))) * u**1.6)
         elif kind == "low":
-            x = fa + (fb - fa) * u ** 2
+            x = fa + (fb - fa) * u**2
         else:
             x = fa + (fb - fa) * u
         x = min(max(x, fa), fb)
@@ -375,8 +482,9 @@ def _true_share(name: str) -> float:
 
 
 # -- dates and times --------------------------------------------------------------------------------------
-def _temporal(col: ColInfo, rule: ColumnRule, ctx: Context, rng: random.Random, unique: bool, start: int
-              ) -> Gen:
+def _temporal(
+    col: ColInfo, rule: ColumnRule, ctx: Context, rng: random.Random, unique: bool, start: int
+) -> Gen:
     name = col.name.lower()
     anchor = ctx.anchor
     tz = col.base == "timestamptz"
@@ -385,8 +493,11 @@ def _temporal(col: ColInfo, rule: ColumnRule, ctx: Context, rng: random.Random, 
     if "birth" in name or name in ("dob",):
         lo2, span = anchor - dt.timedelta(days=365 * 80), 365 * 62
         default_lo, default_hi = lo2, lo2 + dt.timedelta(days=span)
-    elif name.startswith(("due", "expire", "expiry", "valid_until", "ends", "end_")) or "expir" in name \
-            or name.endswith(("_until", "_due", "due_at", "due_date")):
+    elif (
+        name.startswith(("due", "expire", "expiry", "valid_until", "ends", "end_"))
+        or "expir" in name
+        or name.endswith(("_until", "_due", "due_at", "due_date"))
+    ):
         default_lo, default_hi = anchor, anchor + dt.timedelta(days=180)
     else:
         default_lo, default_hi = anchor - dt.timedelta(days=730), anchor
@@ -407,6 +518,7 @@ def _temporal(col: ColInfo, rule: ColumnRule, ctx: Context, rng: random.Random, 
 
         def useq(s: int, n: int) -> list:
             return [fix(hi - dt.timedelta(seconds=unit * (i + start + 1))) for i in range(s, s + n)]
+
         return Gen(useq, capacity=int(span // unit))
     rnd = rng.random
     # One C call per value (fromtimestamp), not timedelta arithmetic: this is the hottest generator.
@@ -415,18 +527,23 @@ def _temporal(col: ColInfo, rule: ColumnRule, ctx: Context, rng: random.Random, 
     fromts = dt.datetime.fromtimestamp
     if recent:  # more rows in the recent past, as real tables grow
         if tz:
+
             def gen(s: int, n: int) -> list:
                 return [fromts(hi_ts - (span * rnd() ** 1.7) // 1, utc) for _ in range(n)]
         else:
+
             def gen(s: int, n: int) -> list:
                 return [fix(fromts(hi_ts - (span * rnd() ** 1.7) // 1, utc)) for _ in range(n)]
     else:
         if tz:
+
             def gen(s: int, n: int) -> list:
                 return [fromts(lo_ts + (span * rnd()) // 1, utc) for _ in range(n)]
         else:
+
             def gen(s: int, n: int) -> list:
                 return [fix(fromts(lo_ts + (span * rnd()) // 1, utc)) for _ in range(n)]
+
     return Gen(gen)
 
 
@@ -441,15 +558,17 @@ def _time_bounds(rule: ColumnRule, col: ColInfo) -> tuple[dt.datetime | None, dt
         if x.tzinfo is None:
             x = x.replace(tzinfo=dt.timezone.utc)
         if not incl:
-            x = x + dt.timedelta(days=1 if col.base == "date" else 0, seconds=0 if col.base == "date" else 1) \
-                * (-1 if up else 1)
+            x = x + dt.timedelta(
+                days=1 if col.base == "date" else 0, seconds=0 if col.base == "date" else 1
+            ) * (-1 if up else 1)
         return x
 
     return parse(rule.lo, rule.lo_incl, False), parse(rule.hi, rule.hi_incl, True)
 
 
-def interval_gen(col: ColInfo, intervals: list[tuple[Any, Any]], rng: random.Random, unique: bool,
-                 start: int = 0) -> Gen:
+def interval_gen(
+    col: ColInfo, intervals: list[tuple[Any, Any]], rng: random.Random, unique: bool, start: int = 0
+) -> Gen:
     """Values inside a union of [from, to) ranges (range partitions): ints, dates or timestamps."""
     rnd = rng.random
     if col.base in INT_LIMITS:
@@ -467,6 +586,7 @@ def interval_gen(col: ColInfo, intervals: list[tuple[Any, Any]], rng: random.Ran
                             break
                         k -= w
                 return out
+
             return Gen(useq, capacity=flat_cap)
         weights = [w for _, w in spans]
         return Gen(lambda s, n: [a + int(w * rnd()) for a, w in rng.choices(spans, weights, k=n)])
@@ -488,18 +608,25 @@ def interval_gen(col: ColInfo, intervals: list[tuple[Any, Any]], rng: random.Ran
         return x if tz else x.replace(tzinfo=None)
 
     if unique:
+
         def useq(s: int, n: int) -> list:
-            return [fix(conv[i % len(conv)][0] + td(seconds=(i // len(conv)) + start)) for i in range(s, s + n)]
+            return [
+                fix(conv[i % len(conv)][0] + td(seconds=(i // len(conv)) + start)) for i in range(s, s + n)
+            ]
+
         return Gen(useq, capacity=int(min(w for _, w in conv)) * len(conv) if conv else 0)
-    return Gen(lambda s, n: [fix(a + td(seconds=int((w - 1) * rnd()))) for a, w in rng.choices(conv, weights, k=n)])
+    return Gen(
+        lambda s, n: [fix(a + td(seconds=int((w - 1) * rnd()))) for a, w in rng.choices(conv, weights, k=n)]
+    )
 
 
 # -- text -----------------------------------------------------------------------------------------------------
 _DIGITS = re.compile(r"\d+")
 
 
-def _text(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.Random, unique: bool,
-          start: int) -> Gen:
+def _text(
+    col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.Random, unique: bool, start: int
+) -> Gen:
     from aishell.datagen import regexgen
 
     length = col.length
@@ -518,7 +645,7 @@ def _text(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.
     if col.base == "bpchar" and length and length <= 3 and not rule.regex:
         pool = [("".join(ch for ch in p.upper() if ch.isalpha()) + "XXX")[:length] for p in pool]
     if minlen:
-        pool = [p if len(p) >= minlen else (p + "x" * minlen)[:max(minlen, len(p))] for p in pool]
+        pool = [p if len(p) >= minlen else (p + "x" * minlen)[: max(minlen, len(p))] for p in pool]
     pool = [p[:maxlen] for p in pool]
     pool = [p for p in pool if p not in rule.exclude and p] or ["x" * max(1, minlen)]
     if unique:
@@ -526,8 +653,9 @@ def _text(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.
     return Gen(lambda s, n: rng.choices(pool, k=n))
 
 
-def _unique_text(col: ColInfo, pool: list[str], rule: ColumnRule, rng: random.Random, maxlen: int,
-                 start: int) -> Gen:
+def _unique_text(
+    col: ColInfo, pool: list[str], rule: ColumnRule, rng: random.Random, maxlen: int, start: int
+) -> Gen:
     g = _unique_text_gen(col, pool, maxlen, start)
     if rule.regex:  # the numbered values must still match the check's regular expressions
         sample = g.batch(0, 64) + g.batch(10**6, 16)
@@ -563,7 +691,8 @@ def _unique_text_gen(col: ColInfo, pool: list[str], maxlen: int, start: int) -> 
                     chars.append(letters[r])
                 out.append("".join(reversed(chars)))
             return out
-        return Gen(code, capacity=26 ** maxlen)
+
+        return Gen(code, capacity=26**maxlen)
 
     def gen(s: int, n: int) -> list:
         out = []
@@ -576,6 +705,7 @@ def _unique_text_gen(col: ColInfo, pool: list[str], maxlen: int, start: int) -> 
                 continue
             out.append(f"{base[:room]}{sep if room else ''}{num}{tail}")
         return out
+
     digits = max(0, maxlen)
     cap = 10 ** min(digits, 18) - 1 if digits < 18 else None
     return Gen(gen, capacity=cap)
@@ -636,9 +766,10 @@ def _array(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random
         flat = elem.batch(0, sum(sizes))
         out, k = [], 0
         for z in sizes:
-            out.append(flat[k:k + z])
+            out.append(flat[k : k + z])
             k += z
         return out
+
     return Gen(gen)
 
 
@@ -647,30 +778,54 @@ def _text_only(col: ColInfo, rng: random.Random, unique: bool, start: int) -> Ge
     r = rng.randint
     if b in ("macaddr", "macaddr8"):
         extra = ":00:00" if b == "macaddr8" else ""
-        return Gen(lambda s, n: [f"08:00:2b:{(i + start) >> 16 & 255:02x}:{(i + start) >> 8 & 255:02x}:"
-                                 f"{(i + start) & 255:02x}{extra}" if unique else
-                                 f"08:00:2b:{r(0, 255):02x}:{r(0, 255):02x}:{r(0, 255):02x}{extra}"
-                                 for i in range(s, s + n)], capacity=2**24 if unique else None)
+        return Gen(
+            lambda s, n: [
+                f"08:00:2b:{(i + start) >> 16 & 255:02x}:{(i + start) >> 8 & 255:02x}:"
+                f"{(i + start) & 255:02x}{extra}"
+                if unique
+                else f"08:00:2b:{r(0, 255):02x}:{r(0, 255):02x}:{r(0, 255):02x}{extra}"
+                for i in range(s, s + n)
+            ],
+            capacity=2**24 if unique else None,
+        )
     if b == "tsvector":
-        words = ["film", "drama", "epic", "story", "action", "comedy", "robot", "space", "love", "war", "city"]
+        words = [
+            "film",
+            "drama",
+            "epic",
+            "story",
+            "action",
+            "comedy",
+            "robot",
+            "space",
+            "love",
+            "war",
+            "city",
+        ]
         return Gen(lambda s, n: [" ".join(rng.sample(words, 3)) for _ in range(n)])
     if b in ("vector", "halfvec"):
         d = col.dims or 3
-        return Gen(lambda s, n: ["[" + ",".join(f"{rng.random():.4f}" for _ in range(d)) + "]" for _ in range(n)])
+        return Gen(
+            lambda s, n: ["[" + ",".join(f"{rng.random():.4f}" for _ in range(d)) + "]" for _ in range(n)]
+        )
     if b in ("bit", "varbit"):
         ln = col.length or 8
         return Gen(lambda s, n: ["".join(rng.choice("01") for _ in range(ln)) for _ in range(n)])
     if b == "point":
-        return Gen(lambda s, n: [f"({rng.uniform(-170, 170):.4f},{rng.uniform(-60, 70):.4f})" for _ in range(n)])
+        return Gen(
+            lambda s, n: [f"({rng.uniform(-170, 170):.4f},{rng.uniform(-60, 70):.4f})" for _ in range(n)]
+        )
     if b in ("int4range", "int8range", "numrange"):
         return Gen(lambda s, n: [f"[{(a := r(0, 1000))},{a + r(1, 100)})" for _ in range(n)])
     if b in ("daterange", "tsrange", "tstzrange"):
+
         def rng_gen(s: int, n: int) -> list:
             out = []
             for _ in range(n):
                 a = dt.date(2024, 1, 1) + dt.timedelta(days=r(0, 700))
                 out.append(f"[{a.isoformat()},{(a + dt.timedelta(days=r(1, 30))).isoformat()})")
             return out
+
         return Gen(rng_gen)
     if b == "money":
         return Gen(lambda s, n: [f"{r(100, 50000) / 100:.2f}" for _ in range(n)])

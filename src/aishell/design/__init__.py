@@ -45,6 +45,12 @@ class Design:
         req["notes"] = list(req.get("notes", [])) + list(self.notes)
         req["patterns"] = self.patterns
         req["normal_form"] = {"level": self.normal_form[0], "problems": self.normal_form[1]}
+        from aishell.design.review import assumed_items
+
+        req["assumed"] = assumed_items(self.schema)
+        design_attrs = self.schema.attrs.get("design", {})
+        if design_attrs.get("problems"):
+            req["problems"] = list(design_attrs["problems"])
         req["estimates"] = {k: v for k, v in self.estimates.items() if k != "per_table"}
         req["estimates"]["per_table"] = self.estimates.get("per_table", [])
         doc["requirements"] = req
@@ -91,12 +97,49 @@ def read_offline(text: str | None, extra: dict[str, Any], used: list[str]) -> An
     marked inferred: the user asked for the pattern, not for each of its tables)."""
     from aishell.design import parser
     from aishell.design.intent import mark, merge
+    from aishell.design.read.language import check_readable
 
+    if text and text.strip():
+        check_readable(text)
     user = parser.parse(text) if text and text.strip() else None
     if extra.get("pattern_text") is None:
         return user if user is not None else parser.parse("")
     base = mark(parser.parse(extra["pattern_text"]), "inferred", f"pattern {used[0]}")
     return merge(base, user) if user is not None else base
+
+
+@dataclass
+class Reading:
+    """What reading produced, before planning: the intent and how it was obtained."""
+
+    intent: Any
+    engine: str
+    notes: list[str]
+    reader: Any  # the LLM conversation, for repair rounds (None offline)
+    used: list[str]  # patterns applied
+    extra: dict[str, Any]
+    full: str  # the whole text (pattern text and the user's)
+
+
+def read_requirements(
+    text: str | None, *, pattern: str | None = None, llm: str | None = None, config: Any = None
+) -> Reading:
+    """Read the requirements (a pattern and/or text) into a design intent, with a model when asked."""
+    if (text is None or not text.strip()) and not pattern:
+        raise UserError(
+            "empty requirements: describe what you are building, e.g. "
+            '"a clinic with patients, doctors and appointments"'
+        )
+    full, used, extra = compose_text(text, pattern)
+    req, engine, notes, reader = (
+        read_text(full, llm=llm, config=config) if llm else (None, "offline", [], None)
+    )
+    if reader is None:
+        req = read_offline(text, extra, used)
+    for f in extra["features"]:
+        req.features.setdefault(f, "pattern")
+    req.patterns = list(dict.fromkeys(used + detect_patterns(full)))
+    return Reading(req, engine, notes, reader, used, extra, full)
 
 
 def design(
@@ -109,6 +152,7 @@ def design(
     server: Any = None,
     config: Any = None,
     intent: Any = None,
+    reading: Reading | None = None,
     assumptions: bool = True,
 ) -> Design:
     """Design a schema from requirements text and/or a pattern (or a ready intent); validate it on PostgreSQL.
@@ -117,29 +161,29 @@ def design(
     → validate. With a language model, load errors and critical findings go back to it for at most
     ``llm.MAX_REPAIR_ROUNDS`` rounds. ``assumptions=False`` leaves out everything marked assumed.
     """
-    if intent is None and (text is None or not text.strip()) and not pattern:
-        raise UserError(
-            "empty requirements: describe what you are building, e.g. "
-            '"a clinic with patients, doctors and appointments"'
-        )
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     if intent is not None:
-        full, used, extra = intent.text, list(intent.patterns), {"force_partition": set(), "features": set()}
-        engine, notes, reader, req = intent.reader or "file", [], None, intent
-    else:
-        full, used, extra = compose_text(text, pattern)
-        req, engine, notes, reader = read_text(full, llm=llm, config=config)
-        if reader is None:
-            req = read_offline(text, extra, used)
-    for f in extra["features"]:
-        req.features.setdefault(f, "pattern")
+        extra = {"force_partition": set(), "features": set()}
+        reading = Reading(
+            intent, intent.reader or "file", [], None, list(intent.patterns), extra, intent.text
+        )
+    elif reading is None:
+        reading = read_requirements(text, pattern=pattern, llm=llm, config=config)
+    req, engine, reader, used, extra = (
+        reading.intent,
+        reading.engine,
+        reading.reader,
+        reading.used,
+        reading.extra,
+    )
+    notes = list(reading.notes)
     if not req.entities:
         raise UserError(
             "no entities found in the requirements: name the things to store, e.g. "
             '"customers place orders; each order has several items"'
         )
-    patterns = list(dict.fromkeys(used + detect_patterns(full)))
+    patterns = list(dict.fromkeys(used + detect_patterns(reading.full)))
     req.patterns = patterns
     timings["read"] = time.perf_counter() - t0
     d = _plan_and_check(
@@ -271,11 +315,4 @@ def _plan_and_check(
 
 
 def requirements_only(text: str, *, pattern: str | None = None) -> Any:
-    if (text is None or not text.strip()) and not pattern:
-        raise UserError("empty requirements: describe what you are building")
-    full, used, extra = compose_text(text, pattern)
-    req = read_offline(text, extra, used)
-    for f in extra["features"]:
-        req.features.setdefault(f, "pattern")
-    req.patterns = list(dict.fromkeys(used + detect_patterns(full)))
-    return req
+    return read_requirements(text, pattern=pattern).intent

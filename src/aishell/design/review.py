@@ -149,6 +149,48 @@ def _relationships(schema: Schema, t: Table) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
+def assumed_items(schema: Schema) -> dict[str, Any]:
+    """What the design assumed (knowledge-base guesses the text neither says nor implies), by kind."""
+
+    def assumed(obj: Any) -> bool:
+        return getattr(obj, "attrs", {}).get("provenance") == "assumed"
+
+    base = [t for t in schema.tables if not t.partition_of]
+    tables = [t.name for t in base if assumed(t)]
+    columns: dict[str, list[str]] = {}
+    references: list[str] = []
+    rules: list[str] = []
+    for t in base:
+        if t.name in tables:
+            continue
+        fk_cols = {c for fk in t.foreign_keys for c in fk.columns}
+        cols = [c.name for c in t.columns if assumed(c) and c.name not in fk_cols]
+        if cols:
+            columns[t.name] = cols
+        for fk in t.foreign_keys:
+            if assumed(fk):
+                references.append(f"{t.name}.{', '.join(fk.columns)} → {fk.ref_table}")
+        for u in t.unique:
+            if assumed(u) and not set(u.columns) & set(cols):
+                rules.append(f"{t.name}: UNIQUE ({', '.join(u.columns)})")
+        for c in t.checks:
+            if assumed(c) and not any(x in c.expression for x in cols):
+                rules.append(f"{t.name}: CHECK ({c.expression})")
+    values = [f"{e.name}: {', '.join(e.values)}" for e in schema.enums if assumed(e)]
+    return {
+        "tables": tables,
+        "columns": columns,
+        "references": references,
+        "rules": rules,
+        "values": values,
+        "count": len(tables)
+        + sum(len(v) for v in columns.values())
+        + len(references)
+        + len(rules)
+        + len(values),
+    }
+
+
 def feature_lines(design: Any) -> list[str]:
     """The 'Schema Features' list: each line computed from the model."""
     s: Schema = design.schema
@@ -268,7 +310,37 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
             out.append(f"  · {e.table}: " + ", ".join(a.name for a in e.attributes))
     for note in design.notes:
         out.append(f"  ! {note}")
+    for q in getattr(req, "questions", []):
+        out.append(Text(f"  ? {q.question}"))
+    problems = s.attrs.get("design", {}).get("problems", [])
+    for p in problems:
+        out.append(Text(f"  ! not used: {p}"))
     out.append("")
+    left_out = s.attrs.get("design", {}).get("left_out")
+    items = assumed_items(s)
+    if left_out is not None:
+        out.append(Text(f"Assumptions left out (--no-assumptions): {len(left_out)} items", style="bold"))
+        out.append("")
+    elif items["count"]:
+        out.append(
+            Text(
+                f"Assumed ({items['count']} items the text does not state; --no-assumptions leaves them out):",
+                style="bold",
+            )
+        )
+        if items["tables"]:
+            out.append(Text(f"  tables: {', '.join(items['tables'])}"))
+        for table, cols in items["columns"].items():
+            out.append(Text(f"  {table}: {', '.join(cols)}"))
+        if items["references"]:
+            out.append(Text(f"  references: {'; '.join(items['references'])}"))
+        for r in items["rules"][:12]:
+            out.append(Text(f"  {r}"))
+        if len(items["rules"]) > 12:
+            out.append(Text(f"  ... and {len(items['rules']) - 12} more constraints"))
+        for v in items["values"]:
+            out.append(Text(f"  values of {v}"))
+        out.append("")
     out.append(Text("Recommended Architecture:", style="bold"))
     server = design.validation.server if design.validation is not None and design.validation.server else None
     out.append("  Database: PostgreSQL 15+" + (f" (DDL validated on {server})" if server else ""))
@@ -306,8 +378,9 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
             grid.add_column("Column", no_wrap=True)
             grid.add_column("Type", no_wrap=True)
             grid.add_column("Constraints")
+            grid.add_column("From", no_wrap=True)
             for c in t.columns:
-                grid.add_row(c.name, c.type, _constraints(t, c))
+                grid.add_row(c.name, c.type, _constraints(t, c), c.attrs.get("provenance", ""))
             out.append(grid)
             multi_checks = [
                 ck
@@ -407,11 +480,57 @@ def render(design: Any, *, saved_to: str | None = None, show_tables: bool = True
     return out
 
 
+def relationship_line(r: Any) -> str:
+    """One relationship as a person reads it: "each order → one customer (required)"."""
+    if r.kind == "many_to_many":
+        extra = []
+        if r.via:
+            extra.append(f"via {r.via}")
+        if r.attributes:
+            extra.append("with " + ", ".join(a.name for a in r.attributes))
+        if r.unique is False:
+            extra.append("the same pair may repeat")
+        return f"{r.source} ↔ {r.target} (many-to-many{', ' + ', '.join(extra) if extra else ''})"
+    if r.kind == "self":
+        return f"{r.source} ↺ {r.role or 'parent'} (self-reference, optional)"
+    need = {True: "exactly one", False: "at most one", None: "one"}[r.required]
+    role = f" as {r.role}" if r.role else ""
+    many = "at most one" if r.kind == "one_to_one" else "many"
+    return f"each {r.source} → {need} {r.target}{role}; a {r.target} has {many} {r.source}"
+
+
+def rule_line(r: Any) -> str:
+    if r.kind == "unique":
+        scope = f" per {', '.join(r.scope)}" if r.scope else ""
+        return f"{r.entity}: {', '.join(r.columns)} unique{scope}" + (f" where {r.where}" if r.where else "")
+    if r.kind == "no_overlap":
+        per = f" per {', '.join(r.per)}" if r.per else ""
+        return f"{r.entity}: {r.start}..{r.end} never overlap{per}"
+    if r.kind == "balanced":
+        what = (
+            f"sum({r.amount}) = 0" if r.amount else f"sum({r.debit or 'debit'}) = sum({r.credit or 'credit'})"
+        )
+        return f"{r.entity}: {what} for each {r.group_by}"
+    if r.kind == "exclusive":
+        return (
+            f"{r.entity}: {'at most' if r.mode == 'at_most_one' else 'exactly'} one of {', '.join(r.columns)}"
+        )
+    if r.kind == "range":
+        return f"{r.entity}: {r.column} between {r.min} and {r.max}"
+    if r.kind == "compare":
+        return f"{r.entity}: {r.left} {r.op} {r.right}"
+    if r.kind == "append_only":
+        return f"{r.entity}: never updated or deleted"
+    if r.kind == "immutable_when":
+        return f"{r.entity}: locked once {r.column} is {' or '.join(r.values)}"
+    return f"{r.entity}: {r.expression}"
+
+
 def render_requirements(req: Any) -> list[Any]:
-    """Only the parsed summary (``aishell schema requirements``)."""
+    """What was understood (``aishell schema requirements``, and the confirmation before a design)."""
     from rich.text import Text
 
-    out: list[Any] = [Text("📝 Requirements", style="bold"), RULE]
+    out: list[Any] = [Text("📝 Requirements understood", style="bold"), RULE]
     if req.domain:
         out.append(f"Domain: {req.domain}")
     if req.patterns:
@@ -424,26 +543,28 @@ def render_requirements(req: Any) -> list[Any]:
             else ""
         )
         arch = f" ({e.archetype})" if e.archetype else " (new)"
-        selfref = " ↺ self-reference" if e.self_ref else ""
-        out.append(Text(f"  • {e.name}{arch}{attrs}{selfref}"))  # Text: "[a, b]" is not markup
-    kinds = {
-        "many_to_one": "many-to-one",
-        "one_to_one": "one-to-one",
-        "many_to_many": "many-to-many",
-        "self": "self-reference",
-    }
+        flags = " append-only" if e.append_only else ""
+        origin = "" if e.provenance == "stated" else f" [{e.provenance}]"
+        out.append(Text(f"  • {e.name}{arch}{attrs}{flags}{origin}"))  # Text: "[a, b]" is not markup
     out.append(f"Relationships ({len(req.relationships)}):")
     for r in req.relationships:
-        if r.kind == "many_to_many":
-            line = f"  • {r.source} ↔ {r.target} (many-to-many{', via ' + r.via if r.via else ''})"
-        elif r.kind == "self":
-            line = f"  • {r.source} ↺ {r.role or 'parent'} (self-reference)"
-        else:
-            arrow = "1 → N" if r.kind == "many_to_one" else "1 → 1"
-            line = f"  • {r.target} {arrow} {r.source} ({r.source}.{r.role or r.target}_id, {kinds[r.kind]})"
+        line = "  • " + relationship_line(r)
         if r.provenance != "stated":
             line += f" [{r.provenance}]"
-        out.append(Text(line))  # Text: "[knowledge base]" is not markup
+        out.append(Text(line))  # Text: "[inferred]" is not markup
+    if req.rules:
+        out.append(f"Rules ({len(req.rules)}):")
+        for r in req.rules:
+            out.append(
+                Text("  • " + rule_line(r) + ("" if r.provenance == "stated" else f" [{r.provenance}]"))
+            )
+    if req.access_patterns:
+        out.append(f"Queries ({len(req.access_patterns)}):")
+        for p in req.access_patterns:
+            what = p.description or " and ".join(x for x in (", ".join(p.filter), p.range or "") if x)
+            out.append(Text(f"  • {p.entity}: " + (f"search {', '.join(p.search)}" if p.search else what)))
+    if req.tenancy is not None:
+        out.append(f"Tenancy: each {req.tenancy.tenant}'s rows are kept apart")
     out.append(
         "Features: "
         + (", ".join(f'{FEATURE_LABELS.get(k, k)} ("{v}")' for k, v in req.features.items()) or "none stated")
@@ -455,7 +576,14 @@ def render_requirements(req: Any) -> list[Any]:
                 f"  • {s.text}: {human(s.count)} {s.noun}"
                 + (f" per {s.period}" if s.period else "")
                 + (f" → {s.entity}" if s.entity else " (no matching entity)")
+                + (f", kept {s.retention}" if s.retention else "")
             )
     else:
         out.append("Scale: none stated")
+    if req.questions:
+        out.append("Not sure:")
+        for q in req.questions:
+            out.append(Text(f"  ? {q.question}"))
+    for n in req.notes:
+        out.append(Text(f"  ! {n}"))
     return out

@@ -137,3 +137,68 @@ def run_click(*, err: bool = False) -> tuple[str | None, str | None]:
             raise UserError("wizard aborted") from None
 
     return run(prompt, lambda line: click.echo(line, err=err))
+
+
+# -- confirming what was understood ----------------------------------------------------------------------
+
+
+def drop_entity(intent: object, name: str) -> None:
+    """Forget an entity the user says is not something to store, and everything that pointed at it."""
+    intent.entities.pop(name, None)
+    intent.relationships = [r for r in intent.relationships if name not in (r.source, r.target)]
+    intent.rules = [r for r in intent.rules if r.entity != name]
+    intent.access_patterns = [p for p in intent.access_patterns if p.entity != name]
+    intent.questions = [q for q in intent.questions if q.about != name]
+    for s in intent.scale:
+        if s.entity == name:
+            s.entity = None
+
+
+def confirm(
+    reading: object,
+    prompt: Callable[..., str],
+    echo: Callable[[object], None],
+    reread: Callable[[str], object],
+    text: str | None,
+) -> object:
+    """Show what was understood, ask the reader's questions, and let the user build, edit or stop.
+
+    ``prompt(text, default)`` reads one answer; ``reread(new_text)`` reads corrected requirements.
+    Returns the reading to build (possibly corrected)."""
+    from aishell.design.review import render_requirements
+
+    while True:
+        intent = reading.intent
+        for line in render_requirements(intent):
+            echo(line)
+        for q in list(intent.questions):
+            if q.kind != "entity" or q.about not in intent.entities:
+                continue
+            while True:
+                ans = _yes(prompt(f"? {q.question} [y/n]", "y"))
+                if ans is not None:
+                    break
+            if not ans:
+                drop_entity(intent, q.about)
+                echo(f"  left out: {q.about}")
+            else:
+                intent.questions.remove(q)
+        echo("")
+        choice = prompt("Build this design? [Y]es / [e]dit the requirements / [q]uit", "y").strip().lower()
+        if choice in ("", "y", "yes"):
+            return reading
+        if choice in ("q", "quit", "n", "no"):
+            raise UserError("design cancelled: nothing was built")
+        if choice in ("e", "edit"):
+            edited = _edit(text or intent.text)
+            if edited is not None and edited.strip():
+                text = edited
+                reading = reread(edited)
+            continue
+        echo("  (y, e or q)")
+
+
+def _edit(text: str) -> str | None:
+    import click
+
+    return click.edit(text, extension=".md")

@@ -67,8 +67,11 @@ CHANGE_TYPES: dict[str, type[Change]] = {}
 
 
 def _register(name: str, kind: str, action: str, reverse: str = "", base: type = Change) -> type[Change]:
-    cls = type(name, (base,), {"kind": kind, "action": action, "_reverse": reverse, "__doc__":
-                              f"{action.capitalize()} a {kind}."})
+    cls = type(
+        name,
+        (base,),
+        {"kind": kind, "action": action, "_reverse": reverse, "__doc__": f"{action.capitalize()} a {kind}."},
+    )
     cls = dataclass(cls)
     CHANGE_TYPES[name] = cls
     return cls
@@ -76,10 +79,22 @@ def _register(name: str, kind: str, action: str, reverse: str = "", base: type =
 
 # Object kinds created and dropped whole; reverse() pairs them.
 _KINDS = {
-    "Schema": "schema", "Extension": "extension", "Enum": "enum", "Domain": "domain",
-    "CompositeType": "type", "Sequence": "sequence", "Table": "table", "Column": "column",
-    "Index": "index", "Constraint": "constraint", "ForeignKey": "foreign key", "View": "view",
-    "Function": "function", "Trigger": "trigger", "Policy": "policy", "Grant": "privilege",
+    "Schema": "schema",
+    "Extension": "extension",
+    "Enum": "enum",
+    "Domain": "domain",
+    "CompositeType": "type",
+    "Sequence": "sequence",
+    "Table": "table",
+    "Column": "column",
+    "Index": "index",
+    "Constraint": "constraint",
+    "ForeignKey": "foreign key",
+    "View": "view",
+    "Function": "function",
+    "Trigger": "trigger",
+    "Policy": "policy",
+    "Grant": "privilege",
 }
 
 for _cls, _kind in _KINDS.items():
@@ -195,8 +210,9 @@ class ReplaceComment(Change):
         return self.label
 
     def reverse(self) -> Change:
-        return ReplaceComment(old=self.new, new=self.old, parent=self.parent, target=self.target,
-                              label=self.label)
+        return ReplaceComment(
+            old=self.new, new=self.old, parent=self.parent, target=self.target, label=self.label
+        )
 
 
 for _name in ("RenameTable", "RenameColumn", "RenameIndex", "RenameConstraint", "ReplaceComment"):

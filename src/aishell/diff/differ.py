@@ -151,8 +151,13 @@ def _by(items: Iterable[Any], key) -> dict[Any, Any]:
 
 
 # What PUBLIC may do with an object whose ACL was never changed (an empty privilege list).
-DEFAULT_PUBLIC = {"FUNCTION": "EXECUTE", "PROCEDURE": "EXECUTE", "AGGREGATE": "EXECUTE", "TYPE": "USAGE",
-                  "DOMAIN": "USAGE"}
+DEFAULT_PUBLIC = {
+    "FUNCTION": "EXECUTE",
+    "PROCEDURE": "EXECUTE",
+    "AGGREGATE": "EXECUTE",
+    "TYPE": "USAGE",
+    "DOMAIN": "USAGE",
+}
 
 
 def privilege_atoms(privs: list[Privilege], owner: str | None = None, kind: str = "") -> set[tuple]:
@@ -173,8 +178,10 @@ def group_atoms(atoms: set[tuple]) -> list[Privilege]:
     groups: dict[tuple, list[str]] = {}
     for grantee, priv, grantable, col in sorted(atoms, key=lambda a: tuple(str(x) for x in a)):
         groups.setdefault((grantee, grantable, col), []).append(priv)
-    return [Privilege(grantee=g, privileges=p, grantable=gr, columns=[c] if c else [])
-            for (g, gr, c), p in groups.items()]
+    return [
+        Privilege(grantee=g, privileges=p, grantable=gr, columns=[c] if c else [])
+        for (g, gr, c), p in groups.items()
+    ]
 
 
 class _Differ:
@@ -198,10 +205,19 @@ class _Differ:
         self.views()
 
     # helpers
-    def comment(self, old: str | None, new: str | None, sql_kind: str, sql_name: str, label: str,
-                parent: str | None = None) -> None:
+    def comment(
+        self,
+        old: str | None,
+        new: str | None,
+        sql_kind: str,
+        sql_name: str,
+        label: str,
+        parent: str | None = None,
+    ) -> None:
         if (old or None) != (new or None):
-            self.add(ReplaceComment(old=old, new=new, parent=parent, target=(sql_kind, sql_name), label=label))
+            self.add(
+                ReplaceComment(old=old, new=new, parent=parent, target=(sql_kind, sql_name), label=label)
+            )
 
     def grants(self, old_obj: Any, new_obj: Any, sql_kind: str, sql_name: str, label: str) -> None:
         owner = getattr(new_obj, "owner", None) or getattr(old_obj, "owner", None)
@@ -271,24 +287,30 @@ class _Differ:
         for e in dropped:
             self.add(ch.DropDomain(old=e))
         for o, n in both:
-            if (norm_type(o.type) != norm_type(n.type) or norm_default(o.default) != norm_default(n.default)
-                    or o.not_null != n.not_null or _checks_of(o) != _checks_of(n)
-                    or (o.collation or None) != (n.collation or None)):
+            if (
+                norm_type(o.type) != norm_type(n.type)
+                or norm_default(o.default) != norm_default(n.default)
+                or o.not_null != n.not_null
+                or _checks_of(o) != _checks_of(n)
+                or (o.collation or None) != (n.collation or None)
+            ):
                 self.add(ch.AlterDomain(old=o, new=n))
             sql = qualify(n.schema, n.name)
             self.comment(o.comment, n.comment, "DOMAIN", sql, f"domain {n.schema}.{n.name}")
             self.grants(o, n, "DOMAIN", sql, f"domain {n.schema}.{n.name}")
 
     def composites(self) -> None:
-        added, dropped, both = self.pair(self.a.composite_types, self.b.composite_types,
-                                         lambda e: (e.schema, e.name))
+        added, dropped, both = self.pair(
+            self.a.composite_types, self.b.composite_types, lambda e: (e.schema, e.name)
+        )
         for e in added:
             self.add(ch.AddCompositeType(new=e))
         for e in dropped:
             self.add(ch.DropCompositeType(old=e))
         for o, n in both:
-            if [(c.name, norm_type(c.type)) for c in o.attributes] != [(c.name, norm_type(c.type))
-                                                                         for c in n.attributes]:
+            if [(c.name, norm_type(c.type)) for c in o.attributes] != [
+                (c.name, norm_type(c.type)) for c in n.attributes
+            ]:
                 self.add(ch.AlterCompositeType(old=o, new=n))
             sql = qualify(n.schema, n.name)
             self.comment(o.comment, n.comment, "TYPE", sql, f"type {n.schema}.{n.name}")
@@ -317,7 +339,11 @@ class _Differ:
             if norm_def(o.definition) != norm_def(n.definition) or o.kind != n.kind:
                 self.add(ch.AlterFunction(old=o, new=n))
             sql = function_sql_name(n)
-            kind = "PROCEDURE" if n.kind == "procedure" else ("AGGREGATE" if n.kind == "aggregate" else "FUNCTION")
+            kind = (
+                "PROCEDURE"
+                if n.kind == "procedure"
+                else ("AGGREGATE" if n.kind == "aggregate" else "FUNCTION")
+            )
             self.comment(o.comment, n.comment, kind, sql, f"function {n.signature}")
             self.grants(o, n, kind if kind != "AGGREGATE" else "FUNCTION", sql, f"function {n.signature}")
 
@@ -356,18 +382,38 @@ class _Differ:
         for oc, nc in both:
             if column_differs(oc, nc):
                 self.add(ch.AlterColumn(old=oc, new=nc, parent=qn))
-            self.comment(oc.comment, nc.comment, "COLUMN", f"{tsql}.{quote_ident(nc.name)}",
-                         f"column {qn}.{nc.name}", parent=qn)
+            self.comment(
+                oc.comment,
+                nc.comment,
+                "COLUMN",
+                f"{tsql}.{quote_ident(nc.name)}",
+                f"column {qn}.{nc.name}",
+                parent=qn,
+            )
         # table-level properties
         if table_props(o) != table_props(n):
             self.add(ch.AlterTable(old=o, new=n, parent=qn))
         self.comment(o.comment, n.comment, "TABLE", tsql, f"table {qn}", parent=qn)
         self.grants(o, n, "TABLE", tsql, f"table {qn}")
         # constraints
-        self.constraints(table_constraints(o), table_constraints(n), qn, ch.AddConstraint, ch.DropConstraint,
-                         ch.AlterConstraint, tsql)
-        self.constraints(foreign_keys(o), foreign_keys(n), qn, ch.AddForeignKey, ch.DropForeignKey,
-                         ch.AlterForeignKey, tsql)
+        self.constraints(
+            table_constraints(o),
+            table_constraints(n),
+            qn,
+            ch.AddConstraint,
+            ch.DropConstraint,
+            ch.AlterConstraint,
+            tsql,
+        )
+        self.constraints(
+            foreign_keys(o),
+            foreign_keys(n),
+            qn,
+            ch.AddForeignKey,
+            ch.DropForeignKey,
+            ch.AlterForeignKey,
+            tsql,
+        )
         # indexes (those backing constraints come with the constraint)
         self.indexes(o, n, qn, tsql)
         # triggers and policies
@@ -380,15 +426,24 @@ class _Differ:
         for op, np_ in both_p:
             if policy_key(op) != policy_key(np_):
                 self.add(ch.AlterPolicy(old=op, new=np_, parent=qn))
-            self.comment(op.comment, np_.comment, "POLICY", f"{quote_ident(np_.name)} ON {tsql}",
-                         f"policy {np_.name} on {qn}", parent=qn)
+            self.comment(
+                op.comment,
+                np_.comment,
+                "POLICY",
+                f"{quote_ident(np_.name)} ON {tsql}",
+                f"policy {np_.name} on {qn}",
+                parent=qn,
+            )
 
-    def constraints(self, olds: list[TableConstraint], news: list[TableConstraint], qn: str, add, drop, alter,
-                    tsql: str) -> None:
+    def constraints(
+        self, olds: list[TableConstraint], news: list[TableConstraint], qn: str, add, drop, alter, tsql: str
+    ) -> None:
         added, dropped, both = self.pair(olds, news, lambda c: c.name)
         # Same definition under another name: a rename.
         for d in list(dropped):
-            match = next((a for a in added if constraint_key(a) == constraint_key(d) and a.kind == d.kind), None)
+            match = next(
+                (a for a in added if constraint_key(a) == constraint_key(d) and a.kind == d.kind), None
+            )
             if match is not None:
                 added.remove(match)
                 dropped.remove(d)
@@ -402,8 +457,14 @@ class _Differ:
             if constraint_key(o) != constraint_key(n) or o.kind != n.kind or o.valid != n.valid:
                 self.add(alter(old=o, new=n, parent=qn))
             if o.name == n.name and (o.comment or None) != (n.comment or None):
-                self.comment(o.comment, n.comment, "CONSTRAINT", f"{quote_ident(n.name)} ON {tsql}",
-                             f"constraint {n.name} on {qn}", parent=qn)
+                self.comment(
+                    o.comment,
+                    n.comment,
+                    "CONSTRAINT",
+                    f"{quote_ident(n.name)} ON {tsql}",
+                    f"constraint {n.name} on {qn}",
+                    parent=qn,
+                )
 
     def indexes(self, o: Table | View, n: Table | View, qn: str, tsql: str) -> None:
         olds = [i for i in o.indexes if not i.constraint]
@@ -424,8 +485,14 @@ class _Differ:
         for oi, ni in both:
             if index_signature(tsql, oi) != index_signature(tsql, ni) or not oi.valid and ni.valid:
                 self.add(ch.AlterIndex(old=oi, new=ni, parent=qn))
-            self.comment(oi.comment if oi.name == ni.name else ni.comment, ni.comment, "INDEX",
-                         qualify(n.schema, ni.name), f"index {ni.name}", parent=qn)
+            self.comment(
+                oi.comment if oi.name == ni.name else ni.comment,
+                ni.comment,
+                "INDEX",
+                qualify(n.schema, ni.name),
+                f"index {ni.name}",
+                parent=qn,
+            )
 
     def triggers(self, olds, news, qn: str) -> None:
         added, dropped, both = self.pair(olds, news, lambda t: t.name)
@@ -452,8 +519,14 @@ class _Differ:
             kind = "MATERIALIZED VIEW" if n.materialized else "VIEW"
             self.comment(o.comment, n.comment, kind, vsql, f"view {qn}", parent=qn)
             for col in sorted(set(o.column_comments) | set(n.column_comments)):
-                self.comment(o.column_comments.get(col), n.column_comments.get(col), "COLUMN",
-                             f"{vsql}.{quote_ident(col)}", f"column {qn}.{col}", parent=qn)
+                self.comment(
+                    o.column_comments.get(col),
+                    n.column_comments.get(col),
+                    "COLUMN",
+                    f"{vsql}.{quote_ident(col)}",
+                    f"column {qn}.{col}",
+                    parent=qn,
+                )
             self.grants(o, n, "TABLE", vsql, f"view {qn}")
             self.indexes(o, n, qn, vsql)
             self.triggers(o.triggers, n.triggers, qn)
@@ -470,9 +543,16 @@ def column_differs(o: Column, n: Column) -> bool:
 def column_key(c: Column) -> tuple:
     opts = {k: v for k, v in c.identity_options.items() if k != "sequence_name"}
     default = None if (c.identity or c.generated) else norm_default(c.default)
-    return (norm_type(c.type), bool(c.nullable), default, c.identity, opts if c.identity else {},
-            norm_ws(c.generated), (c.generated_kind or "stored") if c.generated else None,
-            c.collation if c.collation not in (None, "default") else None)
+    return (
+        norm_type(c.type),
+        bool(c.nullable),
+        default,
+        c.identity,
+        opts if c.identity else {},
+        norm_ws(c.generated),
+        (c.generated_kind or "stored") if c.generated else None,
+        c.collation if c.collation not in (None, "default") else None,
+    )
 
 
 def identity_options_differ(o: Column, n: Column) -> bool:
@@ -482,8 +562,16 @@ def identity_options_differ(o: Column, n: Column) -> bool:
 
 
 def table_props(t: Table) -> tuple:
-    return (t.rls_enabled, t.rls_forced, t.unlogged, sorted(t.options), t.partition_by and norm_ws(t.partition_by),
-            t.partition_of, norm_ws(t.partition_bound), sorted(t.inherits))
+    return (
+        t.rls_enabled,
+        t.rls_forced,
+        t.unlogged,
+        sorted(t.options),
+        t.partition_by and norm_ws(t.partition_by),
+        t.partition_of,
+        norm_ws(t.partition_bound),
+        sorted(t.inherits),
+    )
 
 
 def policy_key(p) -> tuple:
@@ -497,7 +585,12 @@ def trigger_key(t) -> tuple:
 
 
 def view_key(v: View) -> tuple:
-    return (v.materialized, norm_def(v.definition), sorted(v.options), v.with_data if v.materialized else True)
+    return (
+        v.materialized,
+        norm_def(v.definition),
+        sorted(v.options),
+        v.with_data if v.materialized else True,
+    )
 
 
 def function_sql_name(f: Function) -> str:

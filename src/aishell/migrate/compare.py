@@ -103,10 +103,20 @@ def create_schema_in(conninfo: str, model: Schema) -> None:
     execute_plan(plan, conninfo)
 
 
-def compare(source: str | Source | Schema, target: str | Source | Schema, *, renames: list[str] | tuple = (),
-            lock_timeout: str | None = None, statement_timeout: str | None = None) -> Comparison:
-    src = parse_source(source) if isinstance(source, str) else (source if isinstance(source, Source) else None)
-    tgt = parse_source(target) if isinstance(target, str) else (target if isinstance(target, Source) else None)
+def compare(
+    source: str | Source | Schema,
+    target: str | Source | Schema,
+    *,
+    renames: list[str] | tuple = (),
+    lock_timeout: str | None = None,
+    statement_timeout: str | None = None,
+) -> Comparison:
+    src = (
+        parse_source(source) if isinstance(source, str) else (source if isinstance(source, Source) else None)
+    )
+    tgt = (
+        parse_source(target) if isinstance(target, str) else (target if isinstance(target, Source) else None)
+    )
     if not isinstance(source, Schema) and not isinstance(target, Schema):
         # The two reads wait mostly on their servers: run them side by side.
         from concurrent.futures import ThreadPoolExecutor
@@ -114,7 +124,6 @@ def compare(source: str | Source | Schema, target: str | Source | Schema, *, ren
         # Import what the threads use first: two threads importing psycopg at once can deadlock or
         # see a half-initialised module.
         import psycopg.conninfo  # noqa: F401
-
 
         if any(x is not None and x.kind in ("json", "design") for x in (src, tgt)):
             # Models are built in a scratch database by our own planner, in the threads.
@@ -173,9 +182,12 @@ def _reset_database(conninfo: str) -> None:
     from aishell.dialects.postgres.connect import connect
 
     with connect(conninfo, autocommit=True) as conn:
-        names = [r[0] for r in conn.execute(
-            "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'"
-        ).fetchall()]
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'"
+            ).fetchall()
+        ]
         for n in names:
             conn.execute(f'DROP SCHEMA "{n}" CASCADE')
         conn.execute("CREATE SCHEMA public")
@@ -194,10 +206,16 @@ def pg_dump_schema(conninfo: str, extra: list[str] | None = None) -> str:
     candidates = [Path(f"/usr/lib/postgresql/{major}/bin/pg_dump"), embedded_bin_dir() / "pg_dump"]
     exe = next((c for c in candidates if c.exists()), None)
     if exe is None:
-        raise UserError(f"no pg_dump for PostgreSQL {major} on this machine (needed to verify the plan; "
-                        "--no-verify skips it)")
-    proc = subprocess.run([str(exe), "--schema-only", "--no-owner", "--no-password", *(extra or []), "-d", conninfo],
-                          capture_output=True, timeout=600, check=False)
+        raise UserError(
+            f"no pg_dump for PostgreSQL {major} on this machine (needed to verify the plan; "
+            "--no-verify skips it)"
+        )
+    proc = subprocess.run(
+        [str(exe), "--schema-only", "--no-owner", "--no-password", *(extra or []), "-d", conninfo],
+        capture_output=True,
+        timeout=600,
+        check=False,
+    )
     if proc.returncode != 0:
         raise UserError(f"pg_dump of TARGET failed: {proc.stderr.decode(errors='replace').strip()[:300]}")
     return _RESTRICT.sub("", proc.stdout.decode())
@@ -231,7 +249,11 @@ def verify(comp: Comparison) -> Verification:
             execute_plan(comp.plan, conninfo)
         except MigrationFailed as exc:
             r = exc.report
-            return Verification(False, ChangeSet(), f"the plan failed on a copy of TARGET at `{r.failed.sql if r.failed else ''}`: {r.error}")
+            return Verification(
+                False,
+                ChangeSet(),
+                f"the plan failed on a copy of TARGET at `{r.failed.sql if r.failed else ''}`: {r.error}",
+            )
         after = inspect(conninfo)
     want = comp.desired
     if _major(want.server_version) not in (None, _major(after.server_version)):

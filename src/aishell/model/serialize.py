@@ -67,7 +67,9 @@ def from_dict(data: Any, *, allow_extra_keys: tuple[str, ...] = ()) -> Schema:
         raise ModelFormatError("not a schema model: no 'format_version' or 'tables' key")
     version = data.get("format_version", FORMAT_VERSION)
     if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
-        raise ModelFormatError(f"unsupported format_version {version!r} (this version reads 1..{FORMAT_VERSION})")
+        raise ModelFormatError(
+            f"unsupported format_version {version!r} (this version reads 1..{FORMAT_VERSION})"
+        )
     data = {k: v for k, v in data.items() if k not in allow_extra_keys}
     return _build(Schema, data, "")
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from aishell.design.intent import Intent
 from aishell.design.plan.base import PG_NAME_MAX, PlanOptions, _Ent, ident
 from aishell.design.plan.entities import EntityStage
-from aishell.design.plan.harden import HardenStage
+from aishell.design.plan.harden import HardenStage, PruneStage
 from aishell.design.plan.indexes import IndexStage
 from aishell.design.plan.keys import KeyStage
 from aishell.design.plan.rules import RuleStage
@@ -32,7 +32,7 @@ from aishell.model import EnumType, Schema
 __all__ = ["PG_NAME_MAX", "PlanOptions", "Planner", "ident", "plan"]
 
 
-class Planner(EntityStage, TableStage, KeyStage, RuleStage, IndexStage, ViewStage, HardenStage):
+class Planner(EntityStage, TableStage, KeyStage, RuleStage, IndexStage, ViewStage, HardenStage, PruneStage):
     def __init__(self, req: Intent, options: PlanOptions | None = None, advice: dict | None = None):
         self.req = req
         self.opt = options or PlanOptions()
@@ -64,6 +64,8 @@ class Planner(EntityStage, TableStage, KeyStage, RuleStage, IndexStage, ViewStag
         self._partition()
         self._comments()
         self.schema.enums = list(self.enums.values())
+        if not self.opt.assumptions:
+            self._prune_assumed()
         self._order_tables()
         if self.problems:
             self.schema.attrs.setdefault("design", {})["problems"] = list(dict.fromkeys(self.problems))

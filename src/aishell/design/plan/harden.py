@@ -344,3 +344,84 @@ def _describe_column(name: str, type_: str, row: str) -> str:
 def _add_months(d: _dt.date, n: int) -> _dt.date:
     y, m = divmod(d.month - 1 + n, 12)
     return _dt.date(d.year + y, m + 1, 1)
+
+
+class PruneStage:
+    """``--no-assumptions``: the design without anything marked assumed, and without what depended on it."""
+
+    def _prune_assumed(self) -> None:
+        import re
+
+        def assumed(obj: object) -> bool:
+            return getattr(obj, "attrs", {}).get("provenance") == "assumed"
+
+        gone_tables = {t.name for t in self.schema.tables if assumed(t)}
+        gone_tables |= {
+            t.name
+            for t in self.schema.tables
+            if t.partition_of and t.partition_of.removeprefix("public.") in gone_tables
+        }
+        self.schema.tables = [t for t in self.schema.tables if t.name not in gone_tables]
+        removed: list[str] = sorted(gone_tables)
+        for t in self.schema.tables:
+            drop_cols: set[str] = set()
+            keep_fks = []
+            for fk in t.foreign_keys:
+                if fk.ref_table in gone_tables or assumed(fk):
+                    others = {c for f in t.foreign_keys if f is not fk for c in f.columns}
+                    drop_cols |= {c for c in fk.columns if c not in others and c not in t.primary_key}
+                    removed.append(f"{t.name}.{fk.name}")
+                else:
+                    keep_fks.append(fk)
+            t.foreign_keys = keep_fks
+            drop_cols |= {c.name for c in t.columns if assumed(c) and c.name not in t.primary_key}
+            for c in t.columns:
+                enum = self.enums.get(c.type)
+                if enum is not None and assumed(enum) and c.name not in drop_cols:
+                    c.type, c.default = "TEXT", None  # the values were a guess: the column stays, untyped
+            if drop_cols:
+                removed += [f"{t.name}.{c}" for c in sorted(drop_cols)]
+                t.columns = [c for c in t.columns if c.name not in drop_cols]
+
+            def uses(text: str | None, cols: set[str] = drop_cols) -> bool:
+                return bool(text) and any(re.search(rf"\b{re.escape(c)}\b", text) for c in cols)
+
+            t.checks = [c for c in t.checks if not assumed(c) and not uses(c.expression)]
+            t.unique = [u for u in t.unique if not assumed(u) and not set(u.columns) & drop_cols]
+            t.exclusions = [x for x in t.exclusions if not assumed(x) and not set(x.columns) & drop_cols]
+            t.indexes = [
+                i
+                for i in t.indexes
+                if not assumed(i)
+                and not set(i.columns) & drop_cols
+                and not any(uses(c) for c in i.columns)
+                and not uses(i.where)
+                and (
+                    i.constraint is None or i.constraint in {u.name for u in t.unique} | {t.primary_key_name}
+                )
+            ]
+            t.triggers = [tr for tr in t.triggers if not assumed(tr)]
+            for fk in t.foreign_keys:  # a key the pruned unique constraint used to lead
+                if not t.partition_of and not self._has_leading(t, fk.columns):
+                    self._add_index(
+                        t,
+                        list(fk.columns),
+                        f"foreign key to {fk.ref_table}: joins, lookups and ON DELETE checks",
+                        provenance="convention",
+                    )
+        self.schema.views = [
+            v
+            for v in self.schema.views
+            if v.attrs.get("provenance") in ("stated", "inferred")
+            and not any(d.removeprefix("public.") in gone_tables for d in v.depends_on)
+        ]
+        used_types = {c.type for t in self.schema.tables for c in t.columns}
+        self.schema.enums = [en for en in self.schema.enums if en.name in used_types]
+        self.enums = {en.name: en for en in self.schema.enums}
+        used_functions = {
+            tr.function.removeprefix("public.") for t in self.schema.tables for tr in t.triggers
+        }
+        self.schema.functions = [
+            f for f in self.schema.functions if f.returns != "trigger" or f.name in used_functions
+        ]
+        self.schema.attrs.setdefault("design", {})["left_out"] = removed

@@ -176,6 +176,7 @@ class ViewStage:
                 )
             )
             v.attrs["refresh"] = f"REFRESH MATERIALIZED VIEW CONCURRENTLY public.{name}"
+            v.attrs["provenance"] = "inferred" if "time_series" in self.req.features else "assumed"
             self.schema.views.append(v)
 
     def _event_read_model(self) -> None:

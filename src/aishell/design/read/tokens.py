@@ -246,7 +246,7 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
             is_verb = (
                 t.text == lemma
                 and nxt is not None
-                and nxt.tag in ("D", "Q", "N", "A", "OTHER")
+                and nxt.tag in ("D", "Q", "N", "A", "OTHER", "NUM")
                 and not is_plural(t.text)
                 and t.text not in kb.noun_index()
             )

@@ -56,9 +56,25 @@ from aishell.model.schema import (
 )
 
 __all__ = [
-    "PostgresGenerator", "check_text", "comment_sql", "constraint_sql", "counts", "create_enum_sql", "create_extension_sql",
-    "create_function_sql", "create_index_sql", "create_policy_sql", "create_trigger_sql", "create_view_sql",
-    "domain_check_sql", "function_keyword", "generate", "grant_sql", "header_comment", "role_sql", "sequence_options",
+    "PostgresGenerator",
+    "check_text",
+    "comment_sql",
+    "constraint_sql",
+    "counts",
+    "create_enum_sql",
+    "create_extension_sql",
+    "create_function_sql",
+    "create_index_sql",
+    "create_policy_sql",
+    "create_trigger_sql",
+    "create_view_sql",
+    "domain_check_sql",
+    "function_keyword",
+    "generate",
+    "grant_sql",
+    "header_comment",
+    "role_sql",
+    "sequence_options",
     "trigger_state_sql",
 ]
 
@@ -109,7 +125,10 @@ def counts(schema: Schema) -> dict[str, int]:
         "indexes": sum(1 for t in tables for i in t.indexes if not i.constraint)
         + sum(len(v.indexes) for v in schema.views),
         "constraints": sum(
-            (1 if t.primary_key else 0) + len(t.foreign_keys) + len(t.checks) + len(t.unique)
+            (1 if t.primary_key else 0)
+            + len(t.foreign_keys)
+            + len(t.checks)
+            + len(t.unique)
             + len(t.exclusions)
             for t in tables
         ),
@@ -122,8 +141,16 @@ def referenced_roles(schema: Schema) -> list[str]:
     """Every role the DDL names (owners, grantees, grantors, policy roles), sorted; PUBLIC and the
     pseudo-roles left out. A database built from the DDL needs them to exist."""
     names: set[str] = set()
-    objs: list[Any] = [*schema.schemas, *schema.enums, *schema.domains, *schema.composite_types,
-                       *schema.sequences, *schema.tables, *schema.views, *schema.functions]
+    objs: list[Any] = [
+        *schema.schemas,
+        *schema.enums,
+        *schema.domains,
+        *schema.composite_types,
+        *schema.sequences,
+        *schema.tables,
+        *schema.views,
+        *schema.functions,
+    ]
     for o in objs:
         if getattr(o, "owner", None):
             names.add(o.owner)
@@ -144,8 +171,10 @@ def header_comment(schema: Schema, info: dict[str, Any] | None = None) -> str:
         lines.append(f"-- Schema: {_one_line(schema.name)}")
     for key, value in (info or {}).items():
         lines.append(f"-- {key}: {_one_line(str(value))}")
-    lines.append("-- Dialect: PostgreSQL" + (f" (source server {schema.server_version})"
-                                            if schema.server_version else ""))
+    lines.append(
+        "-- Dialect: PostgreSQL"
+        + (f" (source server {schema.server_version})" if schema.server_version else "")
+    )
     lines.append(
         f"-- Tables: {c['tables']}, views: {c['views'] + c['materialized_views']}, "
         f"indexes: {c['indexes']}, constraints: {c['constraints']}, functions: {c['functions']}, "
@@ -286,8 +315,9 @@ def create_function_sql(f: Function, *, or_replace: bool = False) -> str:
     return sql + f"\nAS {_dollar_quote(chr(10) + text + chr(10), 'function')}"
 
 
-def sequence_options(start: Any, increment: Any, min_value: Any, max_value: Any, cache: Any,
-                     cycle: Any) -> list[str]:
+def sequence_options(
+    start: Any, increment: Any, min_value: Any, max_value: Any, cache: Any, cycle: Any
+) -> list[str]:
     """Options of CREATE SEQUENCE (and of an identity column), defaults spelled out as pg_dump does."""
     out = []
     if start is not None:
@@ -337,8 +367,11 @@ def create_trigger_sql(tr: Trigger, on_sql: str, *, or_replace: bool = False) ->
     func = _sql_name(tr.function)
     if not func.endswith(")"):
         func += "()"
-    verb = "CREATE CONSTRAINT TRIGGER" if tr.constraint else (
-        "CREATE OR REPLACE TRIGGER" if or_replace else "CREATE TRIGGER")
+    verb = (
+        "CREATE CONSTRAINT TRIGGER"
+        if tr.constraint
+        else ("CREATE OR REPLACE TRIGGER" if or_replace else "CREATE TRIGGER")
+    )
     sql = f"{verb} {quote_ident(tr.name)} {tr.timing.upper()} {events} ON {on_sql} FOR EACH {tr.for_each.upper()}"
     if tr.when:
         sql += f" WHEN {_paren(tr.when)}"
@@ -415,8 +448,18 @@ class _Node:
     soft: dict[int, list[str]] = field(default_factory=dict, compare=False)
 
 
-_RANK = {"schema": 0, "extension": 1, "enum": 2, "domain": 3, "composite": 4, "function": 5,
-         "sequence": 6, "table": 7, "tcons": 8, "view": 9}
+_RANK = {
+    "schema": 0,
+    "extension": 1,
+    "enum": 2,
+    "domain": 3,
+    "composite": 4,
+    "function": 5,
+    "sequence": 6,
+    "table": 7,
+    "tcons": 8,
+    "view": 9,
+}
 
 
 class PostgresGenerator:
@@ -444,8 +487,9 @@ class PostgresGenerator:
             parent = self._parent_of(t)
             if parent is not None:
                 self.partitions.setdefault(parent.qualified_name, []).append(t)
-        self.type_names = {(o.schema, o.name): o for o in [*schema.enums, *schema.domains,
-                                                           *schema.composite_types]}
+        self.type_names = {
+            (o.schema, o.name): o for o in [*schema.enums, *schema.domains, *schema.composite_types]
+        }
         self.identity_sequences = self._identity_sequences()
         self.default_owner = self._default_owner()
         self.inline_fks: dict[int, bool] = {}
@@ -520,8 +564,14 @@ class PostgresGenerator:
         block ignoring "already exists" errors (and the conditions in ``also``)."""
         if not self.if_not_exists:
             return stmt
-        conditions = ["duplicate_object", "duplicate_table", "duplicate_schema", "invalid_table_definition",
-                      "object_not_in_prerequisite_state", *also]
+        conditions = [
+            "duplicate_object",
+            "duplicate_table",
+            "duplicate_schema",
+            "invalid_table_definition",
+            "object_not_in_prerequisite_state",
+            *also,
+        ]
         body = f"BEGIN\n  {stmt}\nEXCEPTION WHEN {' OR '.join(conditions)} THEN NULL;\nEND"
         return f"DO {_dollar_quote(body, 'do')};"
 
@@ -580,10 +630,12 @@ class PostgresGenerator:
     def _split_dotted(self, text: str, default_schema: str) -> tuple[str, str]:
         """Split ``schema.name`` written unquoted (names may hold dots and spaces) using the schemas the
         model knows; a name without a known schema prefix is in ``default_schema``."""
-        known = {n.name for n in self.schema.schemas} | {t.schema for t in self.schema.tables} | {default_schema}
+        known = (
+            {n.name for n in self.schema.schemas} | {t.schema for t in self.schema.tables} | {default_schema}
+        )
         for sch in sorted(known, key=len, reverse=True):
             if text.startswith(sch + "."):
-                return sch, text[len(sch) + 1:]
+                return sch, text[len(sch) + 1 :]
         if "." in text and not text.startswith('"'):
             sch, _, name = text.partition(".")
             return sch, name
@@ -608,10 +660,12 @@ class PostgresGenerator:
         text = text.strip()
         if '"' in text:
             return text
-        known = {n.name for n in self.schema.schemas} | {t.schema for t in self.schema.tables} | {"pg_catalog"}
+        known = (
+            {n.name for n in self.schema.schemas} | {t.schema for t in self.schema.tables} | {"pg_catalog"}
+        )
         for sch in sorted(known, key=len, reverse=True):
             if text.startswith(sch + "."):
-                return qualify(sch, text[len(sch) + 1:])
+                return qualify(sch, text[len(sch) + 1 :])
         return quote_ident(text)
 
     def _owned_by(self, text: str) -> tuple[Table, Column] | None:
@@ -620,7 +674,7 @@ class PostgresGenerator:
         while pos >= 0:
             t = self.tables.get(text[:pos])
             if t is not None:
-                col = t.column(text[pos + 1:])
+                col = t.column(text[pos + 1 :])
                 if col is not None:
                     return t, col
             pos = text.find(".", pos + 1)
@@ -637,8 +691,16 @@ class PostgresGenerator:
 
     def _owned_objects(self) -> list[Any]:
         s = self.schema
-        return [*s.schemas, *s.enums, *s.domains, *s.composite_types, *s.sequences, *s.tables,
-                *s.views, *s.functions]
+        return [
+            *s.schemas,
+            *s.enums,
+            *s.domains,
+            *s.composite_types,
+            *s.sequences,
+            *s.tables,
+            *s.views,
+            *s.functions,
+        ]
 
     # -- dependency ordering -------------------------------------------------------------------------
     def _nodes(self) -> list[_Node]:
@@ -665,8 +727,18 @@ class PostgresGenerator:
                 continue
             ns_nodes[ns.name] = add("schema", ns)
         # A design may put objects in a schema it does not list: create that schema too.
-        used = [o.schema for o in [*s.enums, *s.domains, *s.composite_types, *s.functions, *s.sequences,
-                                   *s.tables, *s.views]] + [e.schema for e in s.extensions if e.schema]
+        used = [
+            o.schema
+            for o in [
+                *s.enums,
+                *s.domains,
+                *s.composite_types,
+                *s.functions,
+                *s.sequences,
+                *s.tables,
+                *s.views,
+            ]
+        ] + [e.schema for e in s.extensions if e.schema]
         for name in used:
             if name and name not in ns_nodes and name not in _BUILTIN_SCHEMAS:
                 ns_nodes[name] = add("schema", Namespace(name))
@@ -726,8 +798,9 @@ class PostgresGenerator:
             elif kind == "composite":
                 deps |= resolve(_refs_of([a.type for a in obj.attributes]), bare_ok)
             elif kind == "function":
-                deps |= resolve(_refs_of([obj.arguments, obj.returns or "", _function_header(obj.definition)]),
-                                bare_ok)
+                deps |= resolve(
+                    _refs_of([obj.arguments, obj.returns or "", _function_header(obj.definition)]), bare_ok
+                )
                 deps |= resolve(self._depends_on_refs(obj.depends_on), bare_ok)
             elif kind == "table":
                 texts: list[str] = []
@@ -866,7 +939,9 @@ class PostgresGenerator:
         lines = [f"CREATE {unlogged}SEQUENCE{self._ine()} {qualify(seq.schema, seq.name)}"]
         if seq.type and seq.type.lower() not in ("bigint", "int8"):
             lines.append(f"AS {seq.type}")
-        lines += sequence_options(seq.start, seq.increment, seq.min_value, seq.max_value, seq.cache, seq.cycle)
+        lines += sequence_options(
+            seq.start, seq.increment, seq.min_value, seq.max_value, seq.cache, seq.cycle
+        )
         return "\n    ".join(lines) + ";"
 
     # -- tables --------------------------------------------------------------------------------------
@@ -923,8 +998,10 @@ class PostgresGenerator:
         tail += self.storage_sql(t)
         unlogged = "UNLOGGED " if t.unlogged else ""
         if same_columns:
-            sql = (f"CREATE {unlogged}TABLE{self._ine()} {name} PARTITION OF "
-                   f"{qualify(parent.schema, parent.name)}\n{bound}{tail};")
+            sql = (
+                f"CREATE {unlogged}TABLE{self._ine()} {name} PARTITION OF "
+                f"{qualify(parent.schema, parent.name)}\n{bound}{tail};"
+            )
             # Constraints follow as ALTER TABLE: a key declared inside PARTITION OF (...) would give its
             # columns NOT NULL constraints of their own instead of the inherited ones.
             alters = [self._guard(f"ALTER TABLE ONLY {name} ADD {c};") for c in constraints]
@@ -936,14 +1013,23 @@ class PostgresGenerator:
         while ancestor is not None:
             for ck in ancestor.checks:
                 text = self._check_text(ck)
-                if ck.name not in own and not ck.no_inherit and "NO INHERIT" not in text and not _not_valid(text):
+                if (
+                    ck.name not in own
+                    and not ck.no_inherit
+                    and "NO INHERIT" not in text
+                    and not _not_valid(text)
+                ):
                     constraints.append(self._named(ck.name, text))
                     own.add(ck.name)
             ancestor = self._parent_of(ancestor)
-        elements = [self.column_sql(t, c, nn_name=self._inherited_nn_name(t, c)) for c in t.columns] + constraints
-        sql = (f"CREATE {unlogged}TABLE{self._ine()} {name} (\n    " + ",\n    ".join(elements) + f"\n){tail};")
-        attach = self._guard(f"ALTER TABLE ONLY {qualify(parent.schema, parent.name)} ATTACH PARTITION {name} {bound};",
-                             "wrong_object_type")  # "is already a partition"
+        elements = [
+            self.column_sql(t, c, nn_name=self._inherited_nn_name(t, c)) for c in t.columns
+        ] + constraints
+        sql = f"CREATE {unlogged}TABLE{self._ine()} {name} (\n    " + ",\n    ".join(elements) + f"\n){tail};"
+        attach = self._guard(
+            f"ALTER TABLE ONLY {qualify(parent.schema, parent.name)} ATTACH PARTITION {name} {bound};",
+            "wrong_object_type",
+        )  # "is already a partition"
         return "\n".join([sql, attach, *self._column_settings(t)])
 
     def _not_null_names_match(self, t: Table, parent: Table) -> bool:
@@ -1059,8 +1145,14 @@ class PostgresGenerator:
         if o.get("sequence_name"):
             s, n = self._split_dotted(str(o["sequence_name"]), t.schema)
             out.append(f"SEQUENCE NAME {qualify(s, n)}")
-        out += sequence_options(o.get("start"), o.get("increment"), o.get("min_value"),
-                                o.get("max_value"), o.get("cache"), o.get("cycle"))
+        out += sequence_options(
+            o.get("start"),
+            o.get("increment"),
+            o.get("min_value"),
+            o.get("max_value"),
+            o.get("cache"),
+            o.get("cycle"),
+        )
         return out
 
     def _table_constraints(self, t: Table, *, inherited_checks: set[str]) -> list[str]:
@@ -1169,8 +1261,9 @@ class PostgresGenerator:
         if t.partition_by or t.partition_of:
             return False
         cols = list(fk.ref_columns) or list(ref.primary_key)
-        keys = [list(ref.primary_key)] + [list(u.columns) for u in ref.unique if not u.definition or
-                                          "UNIQUE" in u.definition]
+        keys = [list(ref.primary_key)] + [
+            list(u.columns) for u in ref.unique if not u.definition or "UNIQUE" in u.definition
+        ]
         return any(k and sorted(k) == sorted(cols) for k in keys)
 
     def _fk_is_clone(self, t: Table, fk: ForeignKey) -> bool:
@@ -1194,7 +1287,9 @@ class PostgresGenerator:
 
     def tcons_sql(self, t: Table) -> str:
         name = qualify(t.schema, t.name)
-        return "\n".join(self._guard(f"ALTER TABLE {name} ADD {c};") for c in self._deferred_parent_constraints(t))
+        return "\n".join(
+            self._guard(f"ALTER TABLE {name} ADD {c};") for c in self._deferred_parent_constraints(t)
+        )
 
     # -- views ---------------------------------------------------------------------------------------
     def view_sql(self, v: View) -> str:
@@ -1214,8 +1309,10 @@ class PostgresGenerator:
         for t in self.schema.tables:
             for c in t.columns:
                 if (t.qualified_name, c.name) in self.deferred_defaults or self._lost_inherited_default(t, c):
-                    out.append(f"ALTER TABLE ONLY {qualify(t.schema, t.name)} ALTER COLUMN {quote_ident(c.name)} "
-                               f"SET DEFAULT {c.default};")
+                    out.append(
+                        f"ALTER TABLE ONLY {qualify(t.schema, t.name)} ALTER COLUMN {quote_ident(c.name)} "
+                        f"SET DEFAULT {c.default};"
+                    )
         return out
 
     def _lost_inherited_default(self, t: Table, c: Column) -> bool:
@@ -1223,8 +1320,14 @@ class PostgresGenerator:
             return False
         for p in [self._parent_of(t), *self._inherit_parents(t)]:
             pc = p.column(c.name) if p is not None else None
-            if pc is not None and pc.default == c.default and (
-                    (p.qualified_name, c.name) in self.deferred_defaults or self._lost_inherited_default(p, pc)):
+            if (
+                pc is not None
+                and pc.default == c.default
+                and (
+                    (p.qualified_name, c.name) in self.deferred_defaults
+                    or self._lost_inherited_default(p, pc)
+                )
+            ):
                 return True
         return False
 
@@ -1237,8 +1340,10 @@ class PostgresGenerator:
             if owner is None:
                 continue
             t, c = owner
-            out.append(f"ALTER SEQUENCE {qualify(seq.schema, seq.name)} OWNED BY "
-                       f"{qualify(t.schema, t.name)}.{quote_ident(c.name)};")
+            out.append(
+                f"ALTER SEQUENCE {qualify(seq.schema, seq.name)} OWNED BY "
+                f"{qualify(t.schema, t.name)}.{quote_ident(c.name)};"
+            )
         return out
 
     def late_constraints_sql(self) -> list[str]:
@@ -1247,8 +1352,12 @@ class PostgresGenerator:
             for c in t.columns:
                 if c.attrs.get("not_null_valid") is False:
                     name = c.attrs.get("not_null_name") or f"{t.name}_{c.name}_not_null"
-                    out.append(self._guard(f"ALTER TABLE {qualify(t.schema, t.name)} ADD CONSTRAINT "
-                                           f"{quote_ident(str(name))} NOT NULL {quote_ident(c.name)} NOT VALID;"))
+                    out.append(
+                        self._guard(
+                            f"ALTER TABLE {qualify(t.schema, t.name)} ADD CONSTRAINT "
+                            f"{quote_ident(str(name))} NOT NULL {quote_ident(c.name)} NOT VALID;"
+                        )
+                    )
             parent = self._parent_of(t)
             inherited = self._inherited_check_names([parent] if parent else self._inherit_parents(t))
             for ck in t.checks:
@@ -1256,17 +1365,22 @@ class PostgresGenerator:
                     continue
                 text = self._check_text(ck)
                 if _not_valid(text):
-                    out.append(self._guard(f"ALTER TABLE {qualify(t.schema, t.name)} ADD "
-                                           f"{self._named(ck.name, text)};"))
+                    out.append(
+                        self._guard(
+                            f"ALTER TABLE {qualify(t.schema, t.name)} ADD {self._named(ck.name, text)};"
+                        )
+                    )
         return out
 
     def _index_order(self) -> list[Table]:
         """Tables deepest in a partition tree first, so a parent's index attaches to its partitions'."""
+
         def depth(t: Table) -> int:
             d, p = 0, self._parent_of(t)
             while p is not None and d < 100:
                 d, p = d + 1, self._parent_of(p)
             return d
+
         return sorted(self.schema.tables, key=lambda t: -depth(t))
 
     def indexes_sql(self) -> list[str]:
@@ -1312,13 +1426,15 @@ class PostgresGenerator:
             return ""
         return f"ALTER TABLE ONLY {name} REPLICA IDENTITY USING INDEX {quote_ident(ix.name if ix else ri)};"
 
-    def index_sql(self, schema_name: str, rel: str, ix: Index, *, partitioned: bool,
-                  table: Table | None) -> str:
+    def index_sql(
+        self, schema_name: str, rel: str, ix: Index, *, partitioned: bool, table: Table | None
+    ) -> str:
         if ix.constraint or not ix.valid:
             return ""
         # pg_get_indexdef writes ON ONLY only for a partitioned table's index (``partitioned``).
-        return _stmt(create_index_sql(qualify(schema_name, rel), ix, table=table, if_not_exists=self.if_not_exists))
-
+        return _stmt(
+            create_index_sql(qualify(schema_name, rel), ix, table=table, if_not_exists=self.if_not_exists)
+        )
 
     def late_foreign_keys_sql(self) -> list[str]:
         out = []
@@ -1326,8 +1442,12 @@ class PostgresGenerator:
             for fk in t.foreign_keys:
                 if self._fk_inline(t, fk) or self._fk_is_clone(t, fk):
                     continue
-                out.append(self._guard(f"ALTER TABLE {qualify(t.schema, t.name)} ADD "
-                                       f"{self._named(fk.name, self._fk_text(fk))};"))
+                out.append(
+                    self._guard(
+                        f"ALTER TABLE {qualify(t.schema, t.name)} ADD "
+                        f"{self._named(fk.name, self._fk_text(fk))};"
+                    )
+                )
         return out
 
     def triggers_sql(self) -> list[str]:
@@ -1387,7 +1507,9 @@ class PostgresGenerator:
             add(f"DOMAIN {qualify(d.schema, d.name)}", d.comment)
             for ck in d.checks:
                 if ck.name:
-                    add(f"CONSTRAINT {quote_ident(ck.name)} ON DOMAIN {qualify(d.schema, d.name)}", ck.comment)
+                    add(
+                        f"CONSTRAINT {quote_ident(ck.name)} ON DOMAIN {qualify(d.schema, d.name)}", ck.comment
+                    )
         for ct in s.composite_types:
             add(f"TYPE {qualify(ct.schema, ct.name)}", ct.comment)
             for a in ct.attributes:
@@ -1441,7 +1563,9 @@ class PostgresGenerator:
         for e in s.enums:
             out.append(("TYPE", f"TYPE {qualify(e.schema, e.name)}", f"TYPE {qualify(e.schema, e.name)}", e))
         for d in s.domains:
-            out.append(("TYPE", f"DOMAIN {qualify(d.schema, d.name)}", f"DOMAIN {qualify(d.schema, d.name)}", d))
+            out.append(
+                ("TYPE", f"DOMAIN {qualify(d.schema, d.name)}", f"DOMAIN {qualify(d.schema, d.name)}", d)
+            )
         for c in s.composite_types:
             out.append(("TYPE", f"TYPE {qualify(c.schema, c.name)}", f"TYPE {qualify(c.schema, c.name)}", c))
         for q in s.sequences:
@@ -1459,7 +1583,9 @@ class PostgresGenerator:
             out.append(("TABLE", f"TABLE {name}", f"TABLE {name}", t))
         for v in s.views:
             name = qualify(v.schema, v.name)
-            out.append(("TABLE", f"{'MATERIALIZED VIEW' if v.materialized else 'VIEW'} {name}", f"TABLE {name}", v))
+            out.append(
+                ("TABLE", f"{'MATERIALIZED VIEW' if v.materialized else 'VIEW'} {name}", f"TABLE {name}", v)
+            )
         return out
 
     def owners_sql(self) -> list[str]:
@@ -1517,18 +1643,29 @@ class PostgresGenerator:
             everything.add("MAINTAIN")
         out = [_AclItem(owner, owner, frozenset(everything), frozenset())]
         if kind in ("FUNCTION", "TYPE"):
-            out.append(_AclItem("PUBLIC", owner, frozenset({"EXECUTE" if kind == "FUNCTION" else "USAGE"}),
-                                frozenset()))
+            out.append(
+                _AclItem(
+                    "PUBLIC", owner, frozenset({"EXECUTE" if kind == "FUNCTION" else "USAGE"}), frozenset()
+                )
+            )
         if isinstance(obj, Namespace) and obj.name == "public" and self.major >= 15:
-            out = [_AclItem("pg_database_owner", "pg_database_owner", frozenset({"USAGE", "CREATE"}), frozenset()),
-                   _AclItem("PUBLIC", "pg_database_owner", frozenset({"USAGE"}), frozenset())]
+            out = [
+                _AclItem(
+                    "pg_database_owner", "pg_database_owner", frozenset({"USAGE", "CREATE"}), frozenset()
+                ),
+                _AclItem("PUBLIC", "pg_database_owner", frozenset({"USAGE"}), frozenset()),
+            ]
             if owner != "pg_database_owner":
-                out = [_AclItem(owner, owner, frozenset({"USAGE", "CREATE"}), frozenset()),
-                       _AclItem("PUBLIC", owner, frozenset({"USAGE"}), frozenset())]
+                out = [
+                    _AclItem(owner, owner, frozenset({"USAGE", "CREATE"}), frozenset()),
+                    _AclItem("PUBLIC", owner, frozenset({"USAGE"}), frozenset()),
+                ]
         return out
 
 
-def create_index_sql(on_sql: str, ix: Index, *, table: Table | None = None, if_not_exists: bool = False) -> str:
+def create_index_sql(
+    on_sql: str, ix: Index, *, table: Table | None = None, if_not_exists: bool = False
+) -> str:
     """CREATE INDEX on the relation ``on_sql``: inspect's ``definition`` (ON ONLY dropped, so that an index
     on a partitioned table attaches to its partitions' matching indexes and creates the missing ones),
     or one built from a design's fields (``table`` tells its columns from expressions)."""
@@ -1613,16 +1750,35 @@ def _grant_item(item: _AclItem, target: str, owner: str | None, columns: tuple[s
     return out
 
 
-def grant_sql(privileges: Iterable[str], target: str, grantee: str, *, grantable: bool = False,
-              columns: Iterable[str] = ()) -> str:
+def grant_sql(
+    privileges: Iterable[str],
+    target: str,
+    grantee: str,
+    *,
+    grantable: bool = False,
+    columns: Iterable[str] = (),
+) -> str:
     """GRANT ``privileges`` (on ``columns`` when given) ON ``target`` (``TABLE public.t``) TO ``grantee``."""
     cols = ", ".join(quote_ident(c) for c in columns)
     text = ", ".join(f"{p}({cols})" if cols else p for p in privileges)
     return f"GRANT {text} ON {target} TO {role_sql(grantee)}{' WITH GRANT OPTION' if grantable else ''}"
 
 
-_PRIV_ORDER = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN",
-               "EXECUTE", "USAGE", "CREATE", "CONNECT", "TEMPORARY"]
+_PRIV_ORDER = [
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "REFERENCES",
+    "TRIGGER",
+    "MAINTAIN",
+    "EXECUTE",
+    "USAGE",
+    "CREATE",
+    "CONNECT",
+    "TEMPORARY",
+]
 
 
 # --------------------------------------------------------------------------------------------------

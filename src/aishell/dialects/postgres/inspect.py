@@ -77,9 +77,21 @@ _FUNC_KIND = {"f": "function", "p": "procedure", "a": "aggregate", "w": "window"
 _POLICY_CMD = {"*": "ALL", "r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE"}
 _FINAL_MODIFY = {"r": "READ_ONLY", "s": "SHAREABLE", "w": "READ_WRITE"}
 _ACL_PRIVS = {
-    "r": "SELECT", "w": "UPDATE", "a": "INSERT", "d": "DELETE", "D": "TRUNCATE", "x": "REFERENCES",
-    "t": "TRIGGER", "X": "EXECUTE", "U": "USAGE", "C": "CREATE", "c": "CONNECT", "T": "TEMPORARY",
-    "m": "MAINTAIN", "s": "SET", "A": "ALTER SYSTEM",
+    "r": "SELECT",
+    "w": "UPDATE",
+    "a": "INSERT",
+    "d": "DELETE",
+    "D": "TRUNCATE",
+    "x": "REFERENCES",
+    "t": "TRIGGER",
+    "X": "EXECUTE",
+    "U": "USAGE",
+    "C": "CREATE",
+    "c": "CONNECT",
+    "T": "TEMPORARY",
+    "m": "MAINTAIN",
+    "s": "SET",
+    "A": "ALTER SYSTEM",
 }
 # Sequence bounds PostgreSQL uses when none is given, by type: (min, max).
 _TYPE_BOUNDS = {
@@ -204,7 +216,11 @@ def inspect_connection(
                     cur.close()
         schema = builder.finish()
     except (psycopg.errors.QueryCanceled, psycopg.errors.LockNotAvailable) as exc:
-        what = "waiting for a lock" if isinstance(exc, psycopg.errors.LockNotAvailable) else "reading the catalog"
+        what = (
+            "waiting for a lock"
+            if isinstance(exc, psycopg.errors.LockNotAvailable)
+            else "reading the catalog"
+        )
         raise AishellError(
             f"introspection stopped after the {statement_timeout} timeout while {what}"
             " (another session holds a lock, or the catalog is very large)"
@@ -595,10 +611,16 @@ def _column(r: dict[str, Any], identity_options: dict[str, Any]) -> Column:
     identity = r["identity"]
     generated_kind = r["generated_kind"]
     col = Column(
-        r["name"], r["type"], not r["not_null"], r["default_value"],
-        _IDENTITY[identity] if identity else None, dict(identity_options) if identity else {},
-        r["generated"], _GENERATED[generated_kind] if generated_kind else None,
-        r["collation"], r["comment"],
+        r["name"],
+        r["type"],
+        not r["not_null"],
+        r["default_value"],
+        _IDENTITY[identity] if identity else None,
+        dict(identity_options) if identity else {},
+        r["generated"],
+        _GENERATED[generated_kind] if generated_kind else None,
+        r["collation"],
+        r["comment"],
     )
     # Everything below is rare: settle the common case with as few lookups as possible.
     stattarget = r["stattarget"]
@@ -608,8 +630,15 @@ def _column(r: dict[str, Any], identity_options: dict[str, Any]) -> Column:
     not_null_name = r.get("not_null_name")
     inherited = r["is_local"] is False
     fdw_options = r["fdw_options"]
-    if not (inherited or options or fdw_options or compression or not_null_name or storage != r["type_storage"]
-            or (stattarget is not None and stattarget >= 0)):
+    if not (
+        inherited
+        or options
+        or fdw_options
+        or compression
+        or not_null_name
+        or storage != r["type_storage"]
+        or (stattarget is not None and stattarget >= 0)
+    ):
         return col
     attrs = col.attrs
     if stattarget is not None and stattarget >= 0:
@@ -746,7 +775,7 @@ def _check_expr(r: dict[str, Any]) -> str:
     if r["no_inherit"] and text.endswith(" NO INHERIT"):
         text = text[: -len(" NO INHERIT")]
     if text.startswith("CHECK (") and text.endswith(")"):
-        return text[len("CHECK ("):-1]
+        return text[len("CHECK (") : -1]
     return text
 
 
@@ -783,11 +812,19 @@ def _add_constraint(
         if r["parentid"]:  # cloned onto a partition from its parent's foreign key
             return
         fk = ForeignKey(
-            name=r["name"], columns=list(r["columns"]), ref_table=r["ref_table"],
-            ref_columns=list(r["ref_columns"]), ref_schema=r["ref_schema"],
-            on_delete=_ACTIONS.get(r["on_delete"], "NO ACTION"), on_update=_ACTIONS.get(r["on_update"], "NO ACTION"),
-            match=_MATCH.get(r["match"], "SIMPLE"), deferrable=r["deferrable"], initially_deferred=r["deferred"],
-            valid=r["validated"], comment=r["comment"], definition=r["definition"],
+            name=r["name"],
+            columns=list(r["columns"]),
+            ref_table=r["ref_table"],
+            ref_columns=list(r["ref_columns"]),
+            ref_schema=r["ref_schema"],
+            on_delete=_ACTIONS.get(r["on_delete"], "NO ACTION"),
+            on_update=_ACTIONS.get(r["on_update"], "NO ACTION"),
+            match=_MATCH.get(r["match"], "SIMPLE"),
+            deferrable=r["deferrable"],
+            initially_deferred=r["deferred"],
+            valid=r["validated"],
+            comment=r["comment"],
+            definition=r["definition"],
         )
         if r.get("period"):
             fk.attrs["period"] = True
@@ -799,8 +836,12 @@ def _add_constraint(
         if not r["is_local"]:  # inherited from a parent table: the parent carries it
             return
         check = CheckConstraint(
-            name=r["name"], expression=_check_expr(r), valid=r["validated"],
-            no_inherit=r["no_inherit"], comment=r["comment"], definition=r["definition"],
+            name=r["name"],
+            expression=_check_expr(r),
+            valid=r["validated"],
+            no_inherit=r["no_inherit"],
+            comment=r["comment"],
+            definition=r["definition"],
         )
         if r.get("enforced") is False:
             check.attrs["enforced"] = False
@@ -822,8 +863,9 @@ def _add_constraint(
         pending_unique.append((uc, r["indid"]))
         return
     if kind == "x":
-        xc = ExclusionConstraint(name=r["name"], definition=r["definition"], columns=list(r["columns"]),
-                                 comment=r["comment"])
+        xc = ExclusionConstraint(
+            name=r["name"], definition=r["definition"], columns=list(r["columns"]), comment=r["comment"]
+        )
         if r["deferrable"]:
             xc.attrs["deferrable"] = True
         table.exclusions.append(xc)
@@ -842,26 +884,43 @@ def _trigger(r: dict[str, Any]) -> Trigger:
         timing = "BEFORE"
     else:
         timing = "AFTER"
-    events = [name for bit, name in ((4, "INSERT"), (16, "UPDATE"), (8, "DELETE"), (32, "TRUNCATE")) if t & bit]
+    events = [
+        name for bit, name in ((4, "INSERT"), (16, "UPDATE"), (8, "DELETE"), (32, "TRUNCATE")) if t & bit
+    ]
     definition = r["definition"]
     m = _TRIGGER_WHEN.search(definition or "")
     fn_schema = r["function_schema"]
     fn = r["function_name"] if fn_schema == "pg_catalog" else f"{fn_schema}.{r['function_name']}"
     return Trigger(
-        name=r["name"], timing=timing, events=events, function=fn, for_each="ROW" if t & 1 else "STATEMENT",
-        when=m.group(1) if m else None, enabled=r["enabled"], constraint=r["is_constraint"],
-        comment=r["comment"], definition=definition,
+        name=r["name"],
+        timing=timing,
+        events=events,
+        function=fn,
+        for_each="ROW" if t & 1 else "STATEMENT",
+        when=m.group(1) if m else None,
+        enabled=r["enabled"],
+        constraint=r["is_constraint"],
+        comment=r["comment"],
+        definition=definition,
     )
 
 
 def _function(r: dict[str, Any]) -> Function:
     kind = _FUNC_KIND.get(r["kind"], "function")
     fn = Function(
-        name=r["name"], schema=r["schema"], kind=kind, identity_args=r["identity_args"] or "",
-        arguments=r["arguments"] or "", returns=r["returns"] if kind != "procedure" else None,
-        language=r["language"], volatility=_VOLATILITY.get(r["volatility"]),
-        definition=r["definition"] or "", owner=r["owner"], comment=r["comment"],
-        privileges=parse_acl(r["acl"]), depends_on=sorted(r["depends_on"] or []),
+        name=r["name"],
+        schema=r["schema"],
+        kind=kind,
+        identity_args=r["identity_args"] or "",
+        arguments=r["arguments"] or "",
+        returns=r["returns"] if kind != "procedure" else None,
+        language=r["language"],
+        volatility=_VOLATILITY.get(r["volatility"]),
+        definition=r["definition"] or "",
+        owner=r["owner"],
+        comment=r["comment"],
+        privileges=parse_acl(r["acl"]),
+        depends_on=sorted(r["depends_on"] or []),
     )
     if r["parallel"] and r["parallel"] != "u":
         fn.attrs["parallel"] = _PARALLEL[r["parallel"]]
@@ -964,7 +1023,7 @@ def parse_acl(items: list[str] | None) -> list[Privilege]:
             continue
         pos += 1
         privs_end = item.find("/", pos)
-        privs_text = item[pos:privs_end if privs_end >= 0 else len(item)]
+        privs_text = item[pos : privs_end if privs_end >= 0 else len(item)]
         grantor = None
         if privs_end >= 0:
             grantor, _ = _split_acl_name(item, privs_end + 1, "")
