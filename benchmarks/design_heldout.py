@@ -103,7 +103,7 @@ def allowed_values(model: dict, table: dict, column: str) -> list[str] | None:
         if not re.search(r"\b" + re.escape(column) + r"\b", expr):
             continue
         vals = re.findall(r"'((?:[^']|'')*)'", expr)
-        if vals and re.search(r"\bIN\b|ANY\s*\(|ARRAY\[", expr, re.I):
+        if vals and re.search(r"\bIN\b|ANY\s*\(|ARRAY\[", expr, re.IGNORECASE):
             return [v.replace("''", "'") for v in vals]
     return None
 
@@ -144,12 +144,20 @@ def design_case(text: str, timeout: float = 300) -> dict:
         env.pop("AISHELL_DEBUG", None)
         cmd = [sys.executable, "-m", "aishell.cli.main", "schema", "design", "--json"]
         start = time.perf_counter()
-        proc = subprocess.run([*cmd, text], cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout)
+        proc = subprocess.run(
+            [*cmd, text], cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout, check=False
+        )
         cli_rejected = False
         if proc.returncode == 2 and "no such option" in proc.stderr.lower():
             cli_rejected = True
             proc = subprocess.run(
-                [*cmd, "--", text], cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout
+                [*cmd, "--", text],
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                env=env,
+                timeout=timeout,
+                check=False,
             )
         seconds = time.perf_counter() - start
         model = None
@@ -352,8 +360,8 @@ def _ratio(a: int, b: int) -> float | None:
 
 
 def summarize(results: list[dict]) -> dict:
-    s = lambda k: sum(r[k] for r in results)  # noqa: E731
-    n = lambda k: sum(len(r[k]) for r in results)  # noqa: E731
+    s = lambda k: sum(r[k] for r in results)
+    n = lambda k: sum(len(r[k]) for r in results)
     return {
         "cases": len(results),
         "designed": sum(1 for r in results if r["exit"] == 0),
@@ -403,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
         rel = f"{r['relationships_found']}/{r['relationships_expected']}"
         att = f"{r['attributes_expected'] - len(r['missed_attributes'])}/{r['attributes_expected']}"
         print(
-            f"{r['name']:26} {str(r['style']):15} {ent:>7} {rel:>7} {att:>7} "
+            f"{r['name']:26} {r['style']!s:15} {ent:>7} {rel:>7} {att:>7} "
             f"{r['enums_verbatim']}/{r['enums_expected']:<3} {r['rules_enforced']}/{r['rules_expected']:<3} "
             f"{len(r['extra_tables']):5d} {'yes' if r['loaded'] else 'NO':>5}"
         )
