@@ -18,7 +18,8 @@ What is measured, per case and in total:
   "required": true, nullable where false); role names (a foreign-key column named after the role);
 * stated attributes kept (a column of that name, or one of its ``a|b`` alternatives);
 * enums: the column's allowed values (enum type or ``IN (...)`` CHECK) equal to the user's words
-  (case, spaces, ``_`` and ``-`` folded);
+  (case, spaces, ``_`` and ``-`` folded); the case names the column, but the user stated only the
+  values, so any column of the table with exactly those values counts;
 * rules enforced: unique (a unique constraint, unique index or primary key over exactly those columns),
   exclude (an EXCLUDE constraint on the table), check (a CHECK naming every listed column), not_null,
   append_only (no updated_at/deleted_at and a trigger refusing UPDATE or DELETE), cross_row (a
@@ -297,9 +298,18 @@ def evaluate(case: dict, run: dict) -> dict:
         exp_table, _, spec = key.partition(".")
         m = resolve(exp_table)
         t = tables_by_name.get(m) if m else None
+        want = {_fold(w) for w in words}
         col = find_column(t, spec)
         vals = allowed_values(model, t, col) if col else None
-        if vals is not None and {_fold(v) for v in vals} == {_fold(w) for w in words}:
+        if (vals is None or {_fold(v) for v in vals} != want) and t is not None:
+            # the writer chose the column's name; the user stated only the values: any column of the
+            # table whose allowed values are exactly these counts
+            for c in t["columns"]:
+                other = allowed_values(model, t, c["name"])
+                if other is not None and {_fold(v) for v in other} == want:
+                    vals = other
+                    break
+        if vals is not None and {_fold(v) for v in vals} == want:
             enum_ok += 1
         else:
             enum_wrong.append(f"{key}: {vals}")
