@@ -149,7 +149,7 @@ def design_case(text: str, timeout: float = 300) -> dict:
             [*cmd, text], cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout, check=False
         )
         cli_rejected = False
-        if proc.returncode == 2 and "no such option" in proc.stderr.lower():
+        if proc.returncode != 0 and "no such option" in proc.stderr.lower():
             cli_rejected = True
             proc = subprocess.run(
                 [*cmd, "--", text],
