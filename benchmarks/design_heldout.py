@@ -29,6 +29,11 @@ What is measured, per case and in total:
     python benchmarks/design_heldout.py round1            # table + totals
     python benchmarks/design_heldout.py round1 --json     # machine-readable
     python benchmarks/design_heldout.py PATH/TO/SET -v    # misses per case
+    python benchmarks/design_heldout.py tests/design/replay --llm replay:tests/design/replay
+                                                          # recorded model answers and their ``expect``
+
+A foreign key nobody asked for is a reference between two tables that stand for expected entities that
+no expected relationship explains.
 """
 
 from __future__ import annotations
@@ -138,12 +143,14 @@ def _trigger_events(table: dict) -> list[tuple[set[str], bool]]:
     ]
 
 
-def design_case(text: str, timeout: float = 300) -> dict:
+def design_case(text: str, timeout: float = 300, llm: str | None = None) -> dict:
     """Run the CLI as a user would; on a usage error (text read as options), again after ``--``."""
     with tempfile.TemporaryDirectory(prefix="aishell-heldout-") as cwd:
         env = dict(os.environ)
         env.pop("AISHELL_DEBUG", None)
         cmd = [sys.executable, "-m", "aishell.cli.main", "schema", "design", "--json"]
+        if llm:
+            cmd += ["--llm", llm]
         start = time.perf_counter()
         proc = subprocess.run(
             [*cmd, text], cwd=cwd, capture_output=True, text=True, env=env, timeout=timeout, check=False
@@ -258,6 +265,22 @@ def evaluate(case: dict, run: dict) -> dict:
         roles_checked=role_checked,
         roles_ok=role_ok,
     )
+
+    # foreign keys nobody asked for: between two tables that stand for expected entities, a reference
+    # that no expected relationship explains (in either direction)
+    expected_pairs = set()
+    for rel in rels:
+        a, b = resolve(rel["from"]), resolve(rel["to"])
+        if a and b:
+            expected_pairs.add(frozenset((a, b)))
+    matched_tables = {m for m in mapping.values() if m}
+    unasked_fks = [
+        f"{n}({', '.join(cols)})->{ref}"
+        for n in matched_tables
+        for ref, cols in _fk_targets(tables_by_name[n])
+        if ref in matched_tables and frozenset((n, ref)) not in expected_pairs
+    ]
+    r.update(unasked_fks=unasked_fks)
 
     # tables nobody asked for
     matched = {m for m in mapping.values() if m}
@@ -380,6 +403,7 @@ def summarize(results: list[dict]) -> dict:
         "entity_recall": _ratio(s("entities_expected") - n("missed_entities"), s("entities_expected")),
         "relationship_recall": _ratio(s("relationships_found"), s("relationships_expected")),
         "fk_direction_errors": n("direction_errors"),
+        "fks_nobody_asked_for": n("unasked_fks"),
         "optionality_agreement": _ratio(s("optionality_ok"), s("optionality_checked")),
         "role_names": _ratio(s("roles_ok"), s("roles_checked")),
         "tables_nobody_asked_for": _ratio(n("extra_tables"), s("tables")),
@@ -399,16 +423,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("set", help="a round under benchmarks/design_heldout (e.g. round1) or a folder of cases")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--verbose", "-v", action="store_true")
+    ap.add_argument(
+        "--llm", help="design through a model reader, e.g. replay:tests/design/replay (recorded answers)"
+    )
     args = ap.parse_args(argv)
     folder = Path(args.set) if Path(args.set).is_dir() else SETS / args.set
-    cases = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+    cases = []
+    for p in sorted(folder.glob("*.json")):
+        data = json.loads(p.read_text())
+        if "expect" in data:  # a recorded model answer (tests/design/replay): its expectations
+            data = {**data["expect"], "name": data["name"], "text": data["text"], "style": data.get("model")}
+        cases.append(data)
     if not cases:
         print(f"no cases in {folder}", file=sys.stderr)
         return 1
     results = []
     for i, case in enumerate(cases, 1):
         print(f"[{i}/{len(cases)}] {case['name']}", file=sys.stderr)
-        results.append(evaluate(case, design_case(case["text"])))
+        results.append(evaluate(case, design_case(case["text"], llm=args.llm)))
     summary = summarize(results)
     if args.json:
         print(json.dumps({"set": str(folder), "summary": summary, "cases": results}, indent=1))
