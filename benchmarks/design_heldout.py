@@ -150,6 +150,8 @@ def design_case(text: str, timeout: float = 300, llm: str | None = None) -> dict
         env.pop("AISHELL_DEBUG", None)
         cmd = [sys.executable, "-m", "aishell.cli.main", "schema", "design", "--json"]
         if llm:
+            if llm.startswith("replay:"):  # the CLI runs in a scratch folder: the path must not be relative
+                llm = "replay:" + str(Path(llm.split(":", 1)[1]).resolve())
             cmd += ["--llm", llm]
         start = time.perf_counter()
         proc = subprocess.run(
@@ -273,12 +275,19 @@ def evaluate(case: dict, run: dict) -> dict:
         a, b = resolve(rel["from"]), resolve(rel["to"])
         if a and b:
             expected_pairs.add(frozenset((a, b)))
+            via = resolve(rel["via"]) if rel.get("kind") == "many_to_many" and rel.get("via") else None
+            if via:  # a link entity with attributes of its own: its keys to both ends were asked for
+                expected_pairs |= {frozenset((via, a)), frozenset((via, b))}
     matched_tables = {m for m in mapping.values() if m}
+    # a stated tenancy puts the tenant key on every tenant table: those references were asked for too
+    tenant = (model.get("attrs", {}).get("design", {}).get("tenant") or {}) if model else {}
     unasked_fks = [
         f"{n}({', '.join(cols)})->{ref}"
         for n in matched_tables
         for ref, cols in _fk_targets(tables_by_name[n])
-        if ref in matched_tables and frozenset((n, ref)) not in expected_pairs
+        if ref in matched_tables
+        and frozenset((n, ref)) not in expected_pairs
+        and not (ref == tenant.get("table") and list(cols) == [tenant.get("column")])
     ]
     r.update(unasked_fks=unasked_fks)
 

@@ -169,7 +169,7 @@ def attribute(raw: Any) -> Attribute | None:
 def normalize(data: Any, text: str) -> Intent:
     """Validate and repair a model's answer into an ``Intent`` (the planner's input)."""
     from aishell.design import kb
-    from aishell.design.read.clauses import FEATURES, find_scale
+    from aishell.design.read.clauses import find_scale
 
     if not isinstance(data, dict):
         raise LLMError("the answer is not a JSON object")
@@ -249,6 +249,11 @@ def normalize(data: Any, text: str) -> Intent:
             intent.relationships.append(rel)
     for src, target, attr in pending_refs:
         tname = entity_name(target)
+        if tname not in intent.entities and not any(
+            r.source == src and r.role == target for r in intent.relationships
+        ):
+            intent.entities[src].attributes.append(attr)  # "fide_id": an identifier of another system
+            continue
         if tname in intent.entities and not any(
             r.source == src and (r.target == tname or r.role == target) for r in intent.relationships
         ):
@@ -294,11 +299,6 @@ def normalize(data: Any, text: str) -> Intent:
     for f in data.get("features") or []:
         if f in FEATURE_NAMES:
             intent.features[f] = "language model"
-    low = text.lower()
-    for feature, pattern in FEATURES:  # what the text says is kept even if the model missed it
-        m = re.search(pattern, low)
-        if m and feature not in intent.features and feature not in ("reviews", "inventory", "analytics"):
-            intent.features[feature] = m.group(0)
     for raw in (data.get("scale") or []) + (data.get("volumes") or []):
         if not isinstance(raw, dict):
             continue

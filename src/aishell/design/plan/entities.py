@@ -166,7 +166,13 @@ class EntityStage:
 
     def _feature_entities(self) -> None:
         f = self.req.features
-        if "audit_trail" in f and not any(e.arch and e.arch.id == "audit_log" for e in self.ents.values()):
+        history = any(
+            (e.arch and e.arch.id == "audit_log")
+            or e.name.rsplit("_", 1)[-1] in ("history", "log", "audit", "trail")
+            or (e.entity.append_only and e.entity.kind == "record")
+            for e in self.ents.values()
+        )  # the text's own history table already keeps the trail
+        if "audit_trail" in f and not history:
             self._add_entity("audit_log", "audit_log", table="audit_logs")
         if "multi_language" in f:
             for e in list(self.ents.values()):
@@ -218,6 +224,11 @@ class EntityStage:
             if not any(e.arch and e.arch.id == "snapshot" for e in self.ents.values()):
                 self._add_entity("snapshot", "snapshot", table="snapshots")
 
+    def _complete_intent(self) -> bool:
+        """An intent that lists its own links (a model's answer, a written intent): the knowledge base adds
+        no entity or reference of its own to it."""
+        return self.req.reader not in ("offline", "")
+
     def _retype(self, e: _Ent, archetype: str) -> None:
         arch = kb.archetypes()[archetype]
         e.arch = arch
@@ -227,9 +238,12 @@ class EntityStage:
         e.flags = arch.flags_for(e.entity.noun)
 
     def _children(self) -> None:
-        """Containers get their line items: carts → cart_items, wishlists → wishlist_items."""
+        """Containers get their line items: carts → cart_items, wishlists → wishlist_items (only for
+        containers the text does not describe)."""
+        if self._complete_intent():
+            return
         for e in list(self.ents.values()):
-            if not e.arch:
+            if not e.arch or e.entity.stated_attributes:
                 continue
             for child in e.arch.children:
                 mentioned = child.get("when_mentioned")
@@ -263,9 +277,12 @@ class EntityStage:
         return any({r.source, r.target} == {a, b} for r in self.req.relationships)
 
     def _implied_relationships(self) -> None:
-        """References the knowledge base expects (a payment belongs to an order) that the text left out."""
+        """References the knowledge base expects (a payment belongs to an order) that the text left out:
+        only for entities the reader neither described nor linked (a model's answer states its links)."""
+        if self._complete_intent():
+            return
         for e in list(self.ents.values()):
-            if not e.arch:
+            if not e.arch or e.entity.stated_attributes:
                 continue
             refs = list(e.arch.refs)
             if e.kind == "line":

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from aishell.design import kb
+from aishell.design.intent import Attribute
 from aishell.design.plan.base import (
     APPEND_ONLY_FLAGS,
     _base,
@@ -177,6 +178,31 @@ class TableStage:
                     )
                 )
 
+    def _attribute_spec(self, a: Attribute) -> kb.ColumnSpec:
+        """A stated attribute as a column spec (typed later by ``_column_from_spec``)."""
+        bounds = {
+            k: v
+            for k, v in (
+                ("min", a.min),
+                ("max", a.max),
+                ("exclusive_min", a.exclusive_min),
+                ("exclusive_max", a.exclusive_max),
+            )
+            if v is not None
+        }
+        return kb.ColumnSpec(
+            name=a.name,
+            type=a.type,
+            not_null=a.not_null,
+            unique=a.unique,
+            enum=a.enum,
+            default=a.default,
+            source="text",
+            provenance=a.provenance,
+            description=a.description,
+            bounds=bounds or None,
+        )
+
     def _table(self, e: _Ent) -> None:
         t = Table(name=e.table)
         t.attrs["design"] = {
@@ -238,28 +264,7 @@ class TableStage:
             person = kb.archetypes()["person"]
             arch_specs += person.columns_for(e.entity.noun)
         text_attrs = [
-            kb.ColumnSpec(
-                name=a.name,
-                type=a.type,
-                not_null=a.not_null,
-                unique=a.unique,
-                enum=a.enum,
-                default=a.default,
-                source="text",
-                provenance=a.provenance,
-                description=a.description,
-                bounds={
-                    k: v
-                    for k, v in (
-                        ("min", a.min),
-                        ("max", a.max),
-                        ("exclusive_min", a.exclusive_min),
-                        ("exclusive_max", a.exclusive_max),
-                    )
-                    if v is not None
-                }
-                or None,
-            )
+            self._attribute_spec(a)
             for a in e.entity.attributes
             if a.provenance != "assumed" or self.opt.assumptions
         ]
