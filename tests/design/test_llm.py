@@ -37,6 +37,29 @@ ANSWER = {
 }
 
 
+BROKEN = {
+    "entities": [
+        {"name": "pilot", "attributes": [{"name": "name", "required": True}]},
+        {"name": "mission", "attributes": [{"name": "launch_at", "type": "timestamp"}]},
+    ],
+    "relationships": [{"kind": "many_to_one", "from": "mission", "to": "pilot", "required": True}],
+    "rules": [{"kind": "check", "entity": "mission", "expression": "fuel_level > 0"}],
+}
+REPAIRED = {
+    **BROKEN,
+    "entities": [
+        BROKEN["entities"][0],
+        {
+            "name": "mission",
+            "attributes": [
+                {"name": "launch_at", "type": "timestamp"},
+                {"name": "fuel_level", "type": "decimal"},
+            ],
+        },
+    ],
+}
+
+
 class _Handler(BaseHTTPRequestHandler):
     mode = "good"
     requests: list[dict] = []
@@ -54,6 +77,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"boom")
             return
         answer_text = json.dumps(ANSWER) if self.mode == "good" else "Sure! Here is the schema: {not json"
+        if self.mode == "repair":
+            # first a rule naming a column nobody has, then (told so) the corrected intent
+            repaired = any("not used" in m.get("content", "") for m in body.get("messages", []))
+            answer_text = json.dumps(REPAIRED if repaired else BROKEN)
         if self.mode == "fenced":
             answer_text = "Here you go:\n```json\n" + json.dumps(ANSWER) + "\n```"
         if self.path == "/v1/chat/completions":
@@ -239,3 +266,82 @@ def test_normaliser_repairs_common_spellings():
         normalize({"entities": []}, "x")
     with pytest.raises(LLMError):
         extract_json("no json here")
+
+
+def test_problems_go_back_to_the_model_for_a_repair_round(tmp_path, fake_llm, pg_server):
+    doc, reqs = _design(tmp_path, fake_llm, "openai", mode="repair")
+    assert len(reqs) == 2  # the answer, then one repair round
+    second = reqs[1]["body"]["messages"]
+    assert [m["role"] for m in second[1:]] == ["user", "assistant", "user"]
+    assert "fuel_level" in second[-1]["content"]  # the planner's problem, in the model's words
+    missions = next(t for t in doc["tables"] if t["name"] == "missions")
+    assert "fuel_level" in {c["name"] for c in missions["columns"]}
+    assert any("fuel_level > " in c["expression"] for c in missions["checks"])
+    assert any(n.startswith("repair round 1") for n in doc["requirements"]["notes"])
+
+
+def test_answers_are_cached_by_text_model_and_prompt(tmp_path, fake_llm):
+    env = {
+        "AISHELL_LLM_ENDPOINT": fake_llm,
+        "AISHELL_LLM_MODEL": "test-model",
+        "AISHELL_LLM_API_KEY": "test-key",
+        "AISHELL_LLM_CACHE": str(tmp_path / "cache"),
+    }
+    docs = []
+    for _ in range(2):
+        _Handler.mode, _Handler.requests = "good", []
+        r = run_cli(
+            "schema",
+            "design",
+            "--llm",
+            "openai",
+            "--json",
+            "--no-save",
+            "--no-validate",
+            "a space port where pilots fly spaceships on missions",
+            cwd=tmp_path,
+            env=env,
+        )
+        assert r.returncode == 0, r.stderr
+        docs.append((json.loads(r.stdout), len(_Handler.requests)))
+    (first, n1), (second, n2) = docs
+    assert (n1, n2) == (1, 0)  # the rerun costs nothing
+    assert first["tables"] == second["tables"]  # and gives the same design
+    assert any("from the cache" in n for n in second["requirements"]["notes"])
+
+
+def test_replay_runs_recorded_answers_with_no_network(tmp_path, fake_llm):
+    rec = {"name": "spaceport", "text": "pilots fly spaceships", "model": "recorded", "answer": ANSWER}
+    (tmp_path / "rec.json").write_text(json.dumps(rec))
+    _Handler.requests = []
+    r = run_cli(
+        "schema",
+        "design",
+        "--llm",
+        "replay:rec.json",
+        "--json",
+        "--no-save",
+        "--no-validate",
+        "pilots  fly\nspaceships",
+        cwd=tmp_path,
+    )
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["requirements"]["engine"] == "replay:recorded" and _Handler.requests == []
+    assert "hangars" in {t["name"] for t in doc["tables"]}
+    # any provider replays when AISHELL_LLM_REPLAY is set; an unknown text falls back offline, said so
+    r = run_cli(
+        "schema",
+        "design",
+        "--llm",
+        "anthropic",
+        "--json",
+        "--no-save",
+        "--no-validate",
+        "cooks bake bread",
+        cwd=tmp_path,
+        env={"AISHELL_LLM_REPLAY": str(tmp_path)},
+    )
+    doc = json.loads(r.stdout)
+    assert doc["requirements"]["engine"] == "offline"
+    assert any("no recorded answer" in n for n in doc["requirements"]["notes"])

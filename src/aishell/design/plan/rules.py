@@ -141,7 +141,8 @@ def safe_expression(expr: str, columns: set[str]) -> tuple[str | None, str]:
 
 class RuleStage:
     def _rules(self) -> None:
-        for rule in self.req.rules:
+        for n, rule in enumerate(self.req.rules):
+            self._rule_index = n
             if rule.provenance == "assumed" and not self.opt.assumptions:
                 continue
             e = self.ents.get(rule.entity)
@@ -189,7 +190,7 @@ class RuleStage:
         return None
 
     def _rule_attrs(self, rule: Rule, **extra: Any) -> dict[str, Any]:
-        attrs = {"provenance": rule.provenance, "rule": rule.kind, **extra}
+        attrs = {"provenance": rule.provenance, "rule": rule.kind, "rule_id": self._rule_index, **extra}
         if rule.evidence:
             attrs["evidence"] = rule.evidence
         if rule.description:
@@ -424,9 +425,9 @@ class RuleStage:
         )
 
     def _rule_append_only(self, e: _Ent, t: Table, rule: Rule) -> None:
-        e.stated_append_only = (
-            True  # the tables stage left out updated_at/deleted_at; harden adds the trigger
-        )
+        # the tables stage left out updated_at/deleted_at; harden adds the trigger
+        e.stated_append_only = True
+        t.attrs.setdefault("design", {}).setdefault("rule_ids", []).append(self._rule_index)
 
     def _rule_immutable_when(self, e: _Ent, t: Table, rule: Rule) -> None:
         cols = self._rule_columns(t, [rule.column or (rule.columns[:1] or ["status"])[0]], rule)

@@ -270,7 +270,15 @@ class TableStage:
         ]
         specified = bool(e.entity.stated_attributes)
         specs: list[kb.ColumnSpec] = [] if specified else list(arch_specs)
-        if not e.arch and not text_attrs and e.kind != "actor":
+        if not specified and self._complete_intent():
+            # a model's answer that gives an entity no attributes: the knowledge base does not fill it;
+            # a name is the one thing assumed (not for a link or a line, which are their references)
+            specs = (
+                []
+                if e.kind in ("line", "junction_entity")
+                else [kb.ColumnSpec(name="name", type="VARCHAR(255)")]
+            )
+        elif not e.arch and not text_attrs and e.kind != "actor":
             specs.append(kb.ColumnSpec(name="name", type="VARCHAR(255)", not_null=True))
         # stated attributes take what the knowledge base knows about a column of the same meaning ("start
         # time" and starts_at, "pickup location" and origin): the stated name, the archetype's type, NOT
