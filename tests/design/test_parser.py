@@ -57,7 +57,7 @@ def test_attributes_are_typed_columns_and_status_values_are_kept():
     task = req.entities["task"]
     names = {a.name: a for a in task.attributes}
     assert {"title", "due_date", "status"} <= set(names)
-    assert names["status"].enum == ["open", "in_progress", "done"]
+    assert names["status"].enum == ["open", "in progress", "done"]  # the user's words
 
 
 def test_self_references():

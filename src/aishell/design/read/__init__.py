@@ -60,13 +60,19 @@ class Reader(PhraseStage, EntityStage, RelationStage):
         of_re = re.compile(
             r"\b(" + "|".join(re.escape(n.replace("_", " ")) for n in of_names) + r")\b", re.IGNORECASE
         )
-        for idx, (clause, bullet) in enumerate(clauses):
+        self.pending_clauses: list[str] = []
+        queue = list(clauses)
+        while queue:
+            clause, bullet = queue.pop(0)
             clause = ignore_re.sub(" ", clause)  # features, not things: detected on the whole text above
             clause = of_re.sub(lambda m: m.group(1).replace(" ", "-").lower(), clause)  # "date of birth"
             clause = self._extract_enums(clause)
             toks = tokenize(clause)
             items = self._chunk(toks, bullet)
             self._relations(items, clause)
+            if self.pending_clauses:  # "players (FIDE id, rating)": "players have FIDE id and rating"
+                queue = [(c, False) for c in self.pending_clauses] + queue
+                self.pending_clauses = []
         self._decide_entities()
         self._build_relationships()
         self._self_references(clauses)

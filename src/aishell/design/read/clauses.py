@@ -18,17 +18,98 @@ _BULLET = re.compile(r"^\s*(?:[-*•·▪◦]|\d+[.)]|[a-z][.)])\s+", re.MULTILI
 _HEADING = re.compile(r"^\s*([A-Za-z][\w -]{0,40}?)\s*:\s+(?=\S)")
 
 
+def top_level_items(text: str) -> list[str]:
+    """A list split at commas, "and", "+" and "&" outside parentheses ("a, b (x, y) and c")."""
+    items, depth, cur = [], 0, []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth = max(0, depth - 1)
+        if depth == 0 and ch == ",":
+            items.append("".join(cur))
+            cur = []
+        elif (
+            depth == 0
+            and text[i : i + 5].lower() == " and "
+            and not re.match(r"(?:an?|the)\s", text[i + 5 : i + 10].lower())
+        ):
+            items.append("".join(cur))
+            cur = []
+            i += 4
+        else:
+            cur.append(ch)
+        i += 1
+    items.append("".join(cur))
+    return [x.strip() for x in items if x.strip()]
+
+
+_STOP = re.compile(
+    r"\s*(?:\(|\bwho\b|\bwhich\b|\bthat\b|\bwith\b|\bbetween\b|\bper\b|\bfor\b|\bof\b|\bunique\b)",
+    re.IGNORECASE,
+)
+
+
+def _item_head(item: str) -> str:
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", _STOP.split(item, maxsplit=1)[0])
+    return words[-1].lower() if words else ""
+
+
+def _has_verb(text: str) -> bool:
+    """A finite verb or an auxiliary (a participle such as "deceased" is an adjective here)."""
+    return any(
+        t.tag == "V"
+        and not t.text.endswith(("ed", "en", "ing"))
+        and k > 0  # "plot owners": a modifier
+        or t.tag == "X"
+        and t.text in ("has", "have", "is", "are", "can", "must", "may", "should", "will")
+        for k, t in enumerate(tokenize(text))
+    )
+
+
+def expand_list(rest: str) -> list[str] | None:
+    """ "sections, plots (row + number unique within a section), deceased persons": a list of the things
+    to store (mostly plural nouns) becomes one clause per thing; a parenthesis with a verb becomes a
+    sentence of its own, one without a verb the thing's attributes. None when ``rest`` is not such a list."""
+    items = top_level_items(rest)
+    if len(items) < 2:
+        return None
+    heads = [_item_head(it) for it in items]
+    plural_heads = sum(1 for h in heads if h and is_plural(h))
+    if plural_heads < max(2, 0.6 * len(items)) or any(_has_verb(_STOP.split(it, 1)[0]) for it in items):
+        return None
+    out: list[str] = []
+    for it in items:
+        m = re.match(r"^(.*?)\s*\((.*)\)\s*(.*)$", it)
+        if not m:
+            out.append(it)
+            continue
+        head, inner, tail = m.group(1).strip(), m.group(2).strip(), m.group(3).strip()
+        if _has_verb(inner):
+            out += [head + (f" {tail}" if tail else ""), inner]
+        else:
+            out.append(f"{head} with {inner}" + (f" {tail}" if tail else ""))
+    return out
+
+
 def split_clauses(text: str) -> list[tuple[str, bool]]:
-    """(clause, starts_a_bullet) pairs. A short "Hotel booking:" prefix names the system: dropped."""
+    """(clause, starts_a_bullet) pairs. A short "Hotel booking:" prefix names the system: dropped; so is
+    one before a list of the things to store ("cemetery: sections, plots, burials"), whose items become
+    clauses of their own."""
     m = _HEADING.match(text)
     if m and len(m.group(1).split()) <= 4:
         rest = re.split(r"[.;\n]", text[m.end() :], maxsplit=1)[0]
         toks = tokenize(rest)
         # "Hotel booking: hotels have rooms" (a sentence follows: the prefix names the system);
         # "Tasks: title, due date, status" (a list follows: the prefix is the entity)
-        if any(
-            t.tag == "V" or t.tag == "X" and t.text in ("has", "have", "is", "are", "can", "must")
-            for t in toks
+        if (
+            any(
+                t.tag == "V" or t.tag == "X" and t.text in ("has", "have", "is", "are", "can", "must")
+                for t in toks
+            )
+            or expand_list(re.split(r"\s+[—–]\s+", rest)[0]) is not None
         ):
             text = text[m.end() :]
     out: list[tuple[str, bool]] = []
@@ -37,10 +118,15 @@ def split_clauses(text: str) -> list[tuple[str, bool]]:
             continue  # a Markdown heading ("## Entities") names a section, not a thing
         bullet = bool(_BULLET.match(line))
         line = _BULLET.sub("", line)
-        parts = re.split(r"(?<=[a-z0-9)])[.;!?](?:\s+|$)|;\s*", line)
+        parts = re.split(r"(?<=[a-z0-9)])[.;!?](?:\s+|$)|;\s*|\s+[—–]\s+|\s+-{1,2}\s+", line)
         for j, p in enumerate(parts):
             p = p.strip(" .;!?\t")
-            if p:
+            if not p:
+                continue
+            expanded = expand_list(p) if j == 0 and "," in p else None
+            if expanded:
+                out += [(x, bullet and k == 0) for k, x in enumerate(expanded)]
+            else:
                 out.append((p, bullet and j == 0))
     return out
 

@@ -46,7 +46,7 @@ class EntityStage:
             if self.bare_prep.get(name, 0) >= m["count"]:
                 continue
             arch = kb.archetype_for(name)
-            attr_like = kb.is_attribute_word(name)
+            attr_like = kb.is_attribute_word(name) or name in self.enum_hints
             if m["roles"] == {"kind_modifier"}:
                 continue  # "translation projects": a kind of project, not a translations table
             strong = m["plural"] or m["each"] or m["bullet"] or "modifier" in m["roles"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from aishell.design import kb
-from aishell.design.read.tokens import NP, Tok
+from aishell.design.read.tokens import NP, Tok, tokenize
 from aishell.design.words import is_plural, plural, singular, snake, verb_lemma
 
 
@@ -66,41 +66,49 @@ class PhraseStage:
         return full, head, None
 
     def _extract_enums(self, clause: str) -> str:
-        """ "a status (open, in progress, done)" → remember values for "status"; keep the word."""
+        """ "a status (open, in progress, done)", "species (dog, cat, rabbit)": remember the values, in the
+        user's words, for that attribute and keep the word; "players (FIDE id, rating)": the plural's
+        attributes ("players with FIDE id, rating")."""
 
         def sub(m: re.Match[str]) -> str:
             before, inner = m.group(1), m.group(2)
-            values = [v.strip().lower() for v in re.split(r",|/|\||\bor\b|\band\b", inner) if v.strip()]
-            values = [re.sub(r"[^a-z0-9]+", "_", v).strip("_") for v in values]
-            values = [v for v in values if v and not v[0].isdigit()]
-            name = snake(before.lower().split()[-2:]) if before.strip() else ""
-            last = snake(before.lower().split()[-1:]) if before.strip() else ""
-            if (
-                len(values) >= 2
-                and (kb.attribute_rule(last) or {}).get("enum")
-                or len(values) >= 2
-                and last
-                in (
-                    "status",
-                    "state",
-                    "type",
-                    "kind",
-                    "stage",
-                    "priority",
-                    "role",
-                    "level",
-                    "category",
-                    "severity",
-                    "phase",
+            words = before.lower().split()
+            name = snake(words[-2:]) if words else ""
+            last = snake(words[-1:]) if words else ""
+            if re.match(r"\s*(?:e\.?g\.?|eg|such as|like|for example|i\.e\.?)\b", inner, re.IGNORECASE):
+                return before  # examples, not a list of values
+            items = [v.strip(" '\"") for v in re.split(r",|/|\||\bor\b|\band\b", inner) if v.strip(" '\"")]
+            short = len(items) >= 2 and all(len(v.split()) <= 3 and len(v) <= 40 for v in items)
+            attribute_like = sum(1 for v in items if kb.is_attribute_word(snake(v.lower().split())))
+            values = short and (
+                (kb.attribute_rule(last) or {}).get("enum")
+                or last in self.lex.get("enum_heads", ())
+                or (
+                    last
+                    and not is_plural(last)
+                    and kb.archetype_for(last) is None
+                    and attribute_like == 0
+                    and not any(_has_verb_word(v) for v in items)
                 )
-            ):
-                self.enum_hints[last] = values
+            )
+            if values:
+                self.enum_hints[last] = items
                 if name != last:
-                    self.enum_hints[name] = values
+                    self.enum_hints[name] = items
                 return before
-            if "," not in inner and "/" not in inner:
+            if "," not in inner and "/" not in inner and "+" not in inner:
                 return before  # "Accounts (companies)": an explanation, not more requirements
-            return f"{before} with {inner}" if inner.strip() else before
+            # "players (FIDE id, rating) play games": the attributes become a sentence of their own
+            subject = [
+                w
+                for w in words[-2:]
+                if w not in self.lex["determiners"] and w not in self.lex["prepositions"]
+            ]
+            if subject and inner.strip():
+                parts = [x.strip() for x in re.split(r",|\+|&", inner) if x.strip()]
+                listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+                self.pending_clauses.append(f"{' '.join(subject)} have {listed}")
+            return before
 
         return re.sub(r"([A-Za-z][A-Za-z ]{0,40}?)\s*\(([^()]*)\)", sub, clause)
 
@@ -436,6 +444,17 @@ class PhraseStage:
             if tok.tag == "D" and tok.text in ("each", "every"):
                 break  # ", each device has ...": a new subject
             if (
+                objs
+                and tok.tag == "R"
+                and tok.text in ("we", "they", "you", "i", "he", "she")
+                and any(getattr(x, "text", "") == "," for x in items[j + 1 :])
+            ):
+                # "a name we give it, species, ...": a relative clause inside the list is skipped
+                j += 1
+                while j < n and getattr(items[j], "text", "") != ",":
+                    j += 1
+                continue
+            if (
                 tok.tag in ("PUNCT",)
                 and tok.text == ","
                 or tok.tag == "C"
@@ -462,3 +481,10 @@ class PhraseStage:
                 continue
             break
         return objs, j
+
+
+def _has_verb_word(text: str) -> bool:
+    """A list item that is a clause ("one plot may hold two"), not a value."""
+    return any(
+        t.tag == "X" and t.text in ("is", "are", "can", "may", "must", "has", "have") for t in tokenize(text)
+    )

@@ -65,6 +65,13 @@ class RelationStage:
         name = self.np_name(o)[0]
         full = snake([w for w in o.words if w not in ("unique", "required", "optional", "mandatory")])
         if (
+            not o.plural
+            and (full in self.enum_hints or (name and name in self.enum_hints))
+            and full not in self.entity_names
+        ):
+            self._add_attribute(subj, o, ev)  # "a result (1-0, 0-1)": a list of values is a column
+            return
+        if (
             o.plural
             and o.quant is None
             and full in self.lex["count_nouns"]
