@@ -106,6 +106,15 @@ class TableStage:
             not_null = spec.not_null or (bool(rule.get("not_null")) and not stated)
         if col_type is None:
             col_type = rule.get("type") or kb._load("attributes.json")["default"]["type"]
+        numeric = ("SMALLINT", "INTEGER", "BIGINT", "NUMERIC", "REAL", "DOUBLE PRECISION")
+        if spec.bounds and _base(col_type) not in numeric:
+            if spec.type is None and not wants_enum:
+                # "a level from 1 to 20": bounds say it is a number, whatever the name suggests
+                whole = all(float(v).is_integer() for v in spec.bounds.values())
+                col_type, default = ("INTEGER" if whole else "NUMERIC"), None
+            else:
+                self.problems.append(f"{table.name}.{name}: bounds on a {col_type} column were not used")
+                spec = kb.ColumnSpec(**{**vars(spec), "bounds": None})
         if default is None and rule.get("default") is not None and not spec.type and not wants_enum:
             default = rule["default"]
             not_null = not_null or bool(rule.get("not_null"))

@@ -22,6 +22,7 @@ from aishell.design.read.clauses import FEATURES, find_scale, split_clauses
 from aishell.design.read.entities import EntityStage
 from aishell.design.read.phrases import PhraseStage
 from aishell.design.read.relations import RelationStage
+from aishell.design.read.rules import read_rules
 from aishell.design.read.tokens import tokenize
 
 __all__ = ["FEATURES", "find_scale", "parse", "split_clauses", "tokenize"]
@@ -79,6 +80,7 @@ class Reader(PhraseStage, EntityStage, RelationStage):
         self._list_plurals_to_attributes()
         self._attach_scale()
         self._domain(clauses)
+        read_rules(self.req, [c for c, _ in clauses])
         return self.req
 
 

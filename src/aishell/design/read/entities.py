@@ -5,7 +5,7 @@ from __future__ import annotations
 from aishell.design import kb
 from aishell.design.intent import Attribute, Entity, Relationship
 from aishell.design.read.tokens import NP
-from aishell.design.words import plural, snake
+from aishell.design.words import plural, singular, snake
 
 
 class EntityStage:
@@ -322,6 +322,17 @@ class EntityStage:
         if not name or name == entity or name in ("id",):
             return
         if ent.attribute(name):
+            return
+        head = singular(np.words[-1]) if np.words else ""
+        if (
+            len(np.words) >= 2
+            and not np.plural
+            and head != entity
+            and head in self.entity_names
+            and name not in self.enum_hints
+        ):
+            # "a white player and a black player": two references to players, by role
+            self._add(Relationship("many_to_one", entity, head, role=name, evidence=evidence))
             return
         enum = self.enum_hints.get(name) or self.enum_hints.get(name.rsplit("_", 1)[-1])
         a = Attribute(

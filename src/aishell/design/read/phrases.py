@@ -251,7 +251,7 @@ class PhraseStage:
                 continue
             if tok.tag == "EX":
                 # "activities such as calls and meetings": examples of the noun before, not tables of their own
-                objs, j2 = self._collect(items, i + 1)
+                objs, j2 = self._collect(items, i + 1, new_subjects=False)
                 for o in objs:
                     nm = self.np_name(o)[0]
                     if nm:
@@ -368,6 +368,41 @@ class PhraseStage:
             if tok.tag == "P" or (tok.tag == "PUNCT" and tok.text == ":"):
                 prep = tok.text if tok.tag == "P" else "with"
                 prev = items[i - 1] if i > 0 else None
+                before = items[i - 2] if i > 1 else None
+                if (
+                    tok.tag == "P"
+                    and prep in ("for", "with", "of", "at", "in", "on", "by")
+                    and getattr(prev, "tag", "") == "X"
+                    and getattr(prev, "text", "") in ("is", "are", "was", "were")
+                    and isinstance(before, NP)
+                ):
+                    # "an appointment is for one dog with one groomer": both belong to the appointment
+                    objs, j2 = self._collect(items, i + 1)
+                    k = j2
+                    while (
+                        k < n
+                        and getattr(items[k], "tag", "") == "P"
+                        and getattr(items[k], "text", "")
+                        in (
+                            "with",
+                            "and",
+                            "for",
+                            "by",
+                            "at",
+                        )
+                    ):
+                        more, k2 = self._collect(items, k + 1)
+                        if not more:
+                            break
+                        objs += more
+                        k = k2
+                    if objs:
+                        self.rels.append(
+                            ("prep", {"subject": before, "prep": prep, "objects": objs, "evidence": clause})
+                        )
+                        last_np = objs[-1]
+                    i = max(k, i + 1)
+                    continue
                 if prep == "between":
                     objs, j2 = self._collect(items, i + 1)
                     if objs:
@@ -422,8 +457,9 @@ class PhraseStage:
                     continue
             i += 1
 
-    def _collect(self, items: list[object], j: int) -> tuple[list[NP], int]:
-        """A list of noun phrases joined by commas, and/or, determiners, quantifiers."""
+    def _collect(self, items: list[object], j: int, *, new_subjects: bool = True) -> tuple[list[NP], int]:
+        """A list of noun phrases joined by commas, and/or, determiners, quantifiers (a noun followed by a
+        verb starts a new sentence unless ``new_subjects`` is False)."""
         objs: list[NP] = []
         n = len(items)
         while j < n:
@@ -432,9 +468,18 @@ class PhraseStage:
                 nxt = items[j + 1] if j + 1 < n else None
                 if (
                     objs
+                    and new_subjects
                     and nxt is not None
                     and not isinstance(nxt, NP)
-                    and (nxt.tag == "V" or nxt.tag == "X" and nxt.lemma == "have")
+                    and (
+                        nxt.tag == "V"
+                        or nxt.tag == "X"
+                        and (
+                            nxt.lemma == "have"
+                            or nxt.text
+                            in ("is", "are", "can", "must", "may", "should", "will", "cannot", "can't")
+                        )
+                    )
                 ):  # type: ignore[union-attr]
                     break  # "..., and sensors send readings": a new subject, not another object
                 objs.append(it)
@@ -464,6 +509,9 @@ class PhraseStage:
                 continue
             if (
                 tok.tag in ("D", "Q", "A", "OTHER")
+                or tok.text == "one"
+                and j + 1 < n
+                and isinstance(items[j + 1], NP)
                 or tok.tag == "X"
                 and tok.text in ("also",)
                 or tok.text == "one"

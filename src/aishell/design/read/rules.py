@@ -1,0 +1,444 @@
+"""Reader step 6 — rules and optionality: what the text says the data must obey, as intent rules.
+
+Each rule is found by its phrasing in one clause and tied to the entities and attributes read before:
+
+| phrasing | rule |
+|---|---|
+| "X unique (within / per / in each) Y", "can't belong to two Ys", "one X per Y", "never two Xs in the same Y" | unique (scoped) |
+| "must not overlap", "at the same time", "double-book" | no_overlap (per the other entity of the clause) |
+| "never the same (player)", "must differ" with two roles to one table | compare role_a <> role_b |
+| "X after Y", "X later than Y" (two attributes) | compare X > Y |
+| "X between 1 and 5", "X from 1 to 10", "X 1-5", "positive", "never negative", "at least N", "at most N" | range / bounds |
+| "either a X or a Y, never both" | exclusive |
+| "never edited / changed / deleted", "immutable", "append-only" | append_only |
+| "cannot be changed once posted" | immutable_when (status values) |
+| "debits equal credits", "must balance" | balanced |
+
+"may", "optional", "if any" make a reference optional; "exactly one", "must have", "every X has a Y"
+make it required. Anything found is ``stated`` with the clause as its evidence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aishell.design import kb
+from aishell.design.intent import Attribute, Intent, Rule
+from aishell.design.words import plural, singular, snake, verb_lemma
+
+_ARTICLE = r"(?:an?|the|each|every|its|their|one|that)\s+"
+_NEG = r"(?:never|not|cannot|can't|can not|cant|must not|mustn't|may not|should not|shouldn't|won't|will not|no one can|nobody can)"
+
+
+class RuleReader:
+    def __init__(self, intent: Intent, clauses: list[str]):
+        self.intent = intent
+        self.clauses = clauses
+        self.rules: list[Rule] = []
+
+    # -- names in a clause ----------------------------------------------------------------------------
+    def entities_in(self, clause: str) -> list[str]:
+        return [n for _, n in self.positions(clause)]
+
+    def positions(self, clause: str) -> list[tuple[int, str]]:
+        """(first position, entity) for the entities a clause names, in order."""
+        low = clause.lower()
+        found = []
+        for name in self.intent.entities:
+            forms = {name.replace("_", " "), plural(name).replace("_", " "), name.rsplit("_", 1)[-1]}
+            forms.add(plural(name.rsplit("_", 1)[-1]))
+            pos = min(
+                (m.start() for f in forms for m in re.finditer(rf"\b{re.escape(f)}\b", low)), default=None
+            )
+            if pos is not None:
+                found.append((pos, name))
+        return sorted(found)
+
+    def attribute(self, phrase: str, entities: list[str]) -> tuple[str, str] | None:
+        """(entity, attribute) for a phrase naming an attribute ("the microchip number", "code")."""
+        words = [
+            w
+            for w in re.findall(r"[a-z][a-z0-9_]*", phrase.lower())
+            if w not in ("a", "an", "the", "its", "their", "each", "every")
+        ]
+        cands = [snake(words[-k:]) for k in range(min(3, len(words)), 0, -1)] if words else []
+        order = entities + [n for n in self.intent.entities if n not in entities]
+        for cand in cands:
+            for ent in order:
+                e = self.intent.entities[ent]
+                for a in e.attributes:
+                    if a.name == cand or a.name == singular(cand) or kb.meaning(a.name) == kb.meaning(cand):
+                        return ent, a.name
+        return None
+
+    def reference(self, ent: str, word: str) -> str | None:
+        """The name of a reference of ``ent`` to the entity (or role) ``word`` names."""
+        w = singular(word.lower().strip().replace(" ", "_"))
+        for r in self.intent.relationships:
+            if (
+                r.source == ent
+                and r.kind in ("many_to_one", "one_to_one")
+                and (r.target == w or r.role == w or r.target.endswith("_" + w))
+            ):
+                return r.role or r.target
+        return None
+
+    def add(self, **kw: object) -> None:
+        rule = Rule(provenance="stated", **kw)  # type: ignore[arg-type]
+        key = (rule.kind, rule.entity, tuple(rule.columns), tuple(rule.scope), rule.left, rule.right)
+        if not any(
+            (r.kind, r.entity, tuple(r.columns), tuple(r.scope), r.left, r.right) == key for r in self.rules
+        ):
+            self.rules.append(rule)
+
+    # -- the rules -------------------------------------------------------------------------------------
+    def run(self) -> list[Rule]:
+        for clause in self.clauses:
+            low = " " + clause.lower().replace("’", "'") + " "
+            ents = self.entities_in(clause)
+            if not ents:
+                continue
+            self._unique(low, ents, clause)
+            self._overlap(low, ents, clause)
+            self._compare(low, ents, clause)
+            self._ranges(low, ents, clause)
+            self._exclusive(low, ents, clause)
+            self._append_only(low, ents, clause)
+            self._balanced(low, ents, clause)
+        return self.rules
+
+    def _unique(self, low: str, ents: list[str], ev: str) -> None:
+        for m in re.finditer(
+            r"([a-z][a-z0-9 +_-]{0,50}?)\s+(?:is |are |must be |should be |has to be |have to be )?unique"
+            r"(?:\s+(?:within|per|in|for|across|inside|on)\s+(?:an?\s+|the\s+|each\s+|every\s+|its\s+|their\s+)?"
+            r"([a-z][a-z ]{0,30}?))?(?=[\s,.;)]|$)",
+            low,
+        ):
+            phrase, scope = m.group(1), (m.group(2) or "").strip()
+            parts = [p for p in re.split(r"\s*(?:\+|&|\band\b)\s*", phrase) if p.strip()]
+            cols, ent = [], None
+            for p in parts:
+                found = self.attribute(p, ents)
+                if found is not None and (ent is None or found[0] == ent):
+                    ent = found[0]
+                    cols.append(found[1])
+            if ent is None or not cols:
+                continue
+            scope_ref = self.reference(ent, scope.split()[-1]) if scope else None
+            self.add(
+                kind="unique", entity=ent, columns=cols, scope=[scope_ref] if scope_ref else [], evidence=ev
+            )
+        m = re.search(rf"{_NEG}\s+belong\s+to\s+two\s+([a-z]+)", low)
+        if m:
+            owner = singular(m.group(1))
+            if owner in self.intent.entities:
+                e = self.intent.entities[owner]
+                # the attribute named last before the phrase, and close to it
+                near = [
+                    (low.rfind(a.name.replace("_", " "), 0, m.start()), a.name)
+                    for a in e.attributes
+                    if 0 <= low.rfind(a.name.replace("_", " "), 0, m.start()) >= m.start() - 60
+                ]
+                if near:
+                    self.add(kind="unique", entity=owner, columns=[max(near)[1]], evidence=ev)
+        for m in re.finditer(r"\b(?:only )?one ([a-z]+(?: [a-z]+)?) per ([a-z]+(?: [a-z]+)?)", low):
+            ent = self._entity_word(m.group(1))
+            if ent is None:
+                continue
+            ref = self.reference(ent, m.group(2).split()[-1])
+            if ref:
+                self.add(kind="unique", entity=ent, columns=[ref], evidence=ev)
+        for m in re.finditer(
+            r"(?:never|no) two ([a-z]+) (?:in|at|on|with|share|sharing|have|having) the same ([a-z ]+?)(?=[,.;)]|$| and | or )",
+            low,
+        ):
+            ent = self._entity_word(m.group(1))
+            if ent is None:
+                continue
+            cols = []
+            for word in m.group(2).split():
+                ref = self.reference(ent, word)
+                found = self.attribute(word, [ent])
+                if ref:
+                    cols.append(ref)
+                elif found and found[0] == ent:
+                    cols.append(found[1])
+            if cols:
+                self.add(kind="unique", entity=ent, columns=cols, evidence=ev)
+        m = re.search(r"\b(?:an?|the|each|every) ([a-z]+) can only be ([a-z]+) once", low)
+        if m:
+            target = self._entity_word(m.group(1))
+            stem = verb_lemma(m.group(2))
+            event = next((n for n in self.intent.entities if n.startswith(stem[:5]) and n != target), None)
+            if target and event:
+                ref = self.reference(event, target)
+                if ref:
+                    self.add(kind="unique", entity=event, columns=[ref], evidence=ev)
+
+    def _entity_word(self, word: str) -> str | None:
+        word = word.strip()
+        for cand in (snake(word.split()), singular(snake(word.split())), singular(word.split()[-1])):
+            if cand in self.intent.entities:
+                return cand
+        return None
+
+    def _times(self, ent: str) -> tuple[str | None, str | None]:
+        e = self.intent.entities[ent]
+        start = next(
+            (a.name for a in e.attributes if kb.meaning(a.name) in ("start", "starts", "origin_time")), None
+        )
+        end = next((a.name for a in e.attributes if kb.meaning(a.name) in ("end", "ends")), None)
+        if start is None:
+            start = next(
+                (a.name for a in e.attributes if a.name.startswith(("start", "from", "begin", "check_in"))),
+                None,
+            )
+        if end is None:
+            end = next(
+                (
+                    a.name
+                    for a in e.attributes
+                    if a.name.startswith(("end", "to_", "until", "finish", "check_out"))
+                ),
+                None,
+            )
+        return start, end
+
+    def _overlap(self, low: str, ents: list[str], ev: str) -> None:
+        hit = re.search(
+            rf"{_NEG}\s+(?:be\s+|ever\s+)?overlap|\bno\s+overlap|\boverlapping\b|double[- ]?book|"
+            r"two [a-z]+ at (?:the )?same time|at the same time",
+            low,
+        )
+        if not hit:
+            return
+        # the event is the entity that holds the times (or references the others); per = the one named
+        # last before the words ("a groomer can't have two appointments at the same time")
+        cands = [n for n in ents if any(r.source == n for r in self.intent.relationships)]
+        event = next((n for n in cands if all(x is not None for x in self._times(n))), None) or (
+            next((n for n in reversed(cands)), None)
+        )
+        if event is None:
+            return
+        per = []
+        named: list[tuple[int, str]] = []
+        for other in ents:
+            for m in re.finditer(rf"\b{re.escape(other.replace('_', ' '))}s?\b", low[: hit.start()]):
+                named.append((m.start(), other))
+        for _, other in sorted(named, reverse=True):
+            if other != event:
+                ref = self.reference(event, other)
+                if ref and ref not in per:
+                    per.append(ref)
+        start, end = self._times(event)
+        e = self.intent.entities[event]
+        if start is None:
+            start = "starts_at"
+            e.attributes.append(
+                Attribute("starts_at", "timestamp", not_null=True, provenance="inferred", evidence=ev)
+            )
+        if end is None:
+            end = "ends_at"
+            e.attributes.append(
+                Attribute("ends_at", "timestamp", not_null=True, provenance="inferred", evidence=ev)
+            )
+        self.add(kind="no_overlap", entity=event, start=start, end=end, per=per[:1], evidence=ev)
+
+    def _compare(self, low: str, ents: list[str], ev: str) -> None:
+        if re.search(
+            r"never the same|not the same|must differ|different (?:from|than)|can't be the same|cannot be the same",
+            low,
+        ):
+            for ent in ents:
+                by_target: dict[str, list[str]] = {}
+                for r in self.intent.relationships:
+                    if r.source == ent and r.role and r.kind == "many_to_one":
+                        by_target.setdefault(r.target, []).append(r.role)
+                for roles in by_target.values():
+                    if len(roles) >= 2:
+                        self.add(
+                            kind="compare", entity=ent, left=roles[0], op="<>", right=roles[1], evidence=ev
+                        )
+        for m in re.finditer(
+            r"([a-z][a-z_ ]{1,30}?)\s+(?:must |should |has to |have to |can(?:not|'t) )?(?:be |come |is |are )?"
+            r"(after|later than|before|earlier than|greater than|more than|less than|on or after|no earlier than)\s+"
+            r"(?:the |its |their )?([a-z][a-z_ ]{1,30}?)(?=[,.;)]|$| and | or | if )",
+            low,
+        ):
+            left = self.attribute(m.group(1), ents)
+            right = self.attribute(m.group(3), ents)
+            if left is None or right is None or left[0] != right[0] or left[1] == right[1]:
+                continue
+            op = {
+                "after": ">",
+                "later than": ">",
+                "greater than": ">",
+                "more than": ">",
+                "on or after": ">=",
+                "no earlier than": ">=",
+                "before": "<",
+                "earlier than": "<",
+                "less than": "<",
+            }[m.group(2)]
+            negated = bool(re.search(r"can(?:not|'t)\s+(?:be\s+)?$", low[: m.start(2)]))
+            if negated:
+                op = {">": "<=", ">=": "<", "<": ">="}[op]
+            self.add(kind="compare", entity=left[0], left=left[1], op=op, right=right[1], evidence=ev)
+        if re.search(r"\bends? after it starts|\bend(?:s)? after (?:the )?start", low):
+            for ent in ents:
+                start, end = self._times(ent)
+                if start and end:
+                    self.add(kind="compare", entity=ent, left=end, op=">", right=start, evidence=ev)
+                    break
+
+    def _ranges(self, low: str, ents: list[str], ev: str) -> None:
+        num = r"(-?\d+(?:\.\d+)?)"
+        for m in re.finditer(
+            rf"([a-z][a-z_ ]{{1,30}}?)\s*(?:\(|is |are |must be |should be |goes |go |of |:)?\s*(?:between|from)\s+{num}\s*(?:and|to|-)\s*{num}",
+            low,
+        ):
+            self._bound(m.group(1), ents, ev, lo=float(m.group(2)), hi=float(m.group(3)))
+        for m in re.finditer(rf"([a-z][a-z_ ]{{1,30}}?)\s*\(?\s*{num}\s*[-–]\s*{num}\s*\)?", low):
+            self._bound(m.group(1), ents, ev, lo=float(m.group(2)), hi=float(m.group(3)))
+        for m in re.finditer(
+            r"([a-z][a-z_ ]{1,30}?)\s*(?:\(|is |are |must be |should be |has to be |always |can't be |cannot be )?\s*"
+            r"(positive|greater than (?:zero|0)|more than (?:zero|0)|never negative|non-negative|not negative|negative)",
+            low,
+        ):
+            word = m.group(2)
+            prefix = low[max(0, m.start(2) - 12) : m.start(2)]
+            if word == "negative" and not re.search(r"(?:can't|cannot|never|not)\s+(?:be\s+)?$", prefix):
+                continue
+            if word in ("never negative", "non-negative", "not negative", "negative"):
+                self._bound(m.group(1), ents, ev, lo=0)
+            else:
+                self._bound(m.group(1), ents, ev, excl=0)
+        for m in re.finditer(
+            rf"([a-z][a-z_ ]{{1,30}}?)\s+(?:is |are |must be )?(at least|at most|no more than|up to|max(?:imum)?|min(?:imum)?)\s+{num}\b",
+            low,
+        ):
+            kind, value = m.group(2), float(m.group(3))
+            if kind in ("at least", "min", "minimum"):
+                self._bound(m.group(1), ents, ev, lo=value)
+            else:
+                self._bound(m.group(1), ents, ev, hi=value)
+
+    def _bound(self, phrase: str, ents: list[str], ev: str, lo=None, hi=None, excl=None) -> None:
+        found = self.attribute(phrase.split(",")[-1], ents)
+        if found is None:
+            return
+        a = self.intent.entities[found[0]].attribute(found[1])
+        if a is None or a.enum:
+            return
+        if lo is not None and (a.min is None or lo > a.min):
+            a.min = lo
+        if hi is not None and (a.max is None or hi < a.max):
+            a.max = hi
+        if excl is not None:
+            a.exclusive_min = excl
+        if (
+            a.type is None
+            and (lo is not None or hi is not None)
+            and all(v is None or float(v).is_integer() for v in (lo, hi))
+            and not kb.attribute_rule(a.name)
+        ):
+            a.type = "integer"
+
+    def _exclusive(self, low: str, ents: list[str], ev: str) -> None:
+        m = re.search(
+            r"either (?:an? |the )?([a-z_ ]{2,30}?) or (?:an? |the )?([a-z_ ]{2,30}?)(?=[,.;)]|$| but | never| not)",
+            low,
+        )
+        if not m or not re.search(r"\bboth\b|\bnot both\b|never both|but not", low):
+            return
+        a, b = self.attribute(m.group(1), ents), self.attribute(m.group(2), ents)
+        if a and b and a[0] == b[0] and a[1] != b[1]:
+            self.add(kind="exclusive", entity=a[0], columns=[a[1], b[1]], mode="exactly_one", evidence=ev)
+
+    def _append_only(self, low: str, ents: list[str], ev: str) -> None:
+        m = re.search(
+            rf"(?:{_NEG}|are never|is never|aren't|isn't|no)\s+(?:be\s+|ever\s+|being\s+)?(?:edited|changed|modified|updated|deleted|removed|overwritten|altered|rewritten|touched)"
+            r"(?:\s+or\s+(?:deleted|removed|changed|edited))?(?:\s+once\s+([a-z]+))?|\bimmutable\b|append[- ]only|write[- ]once|\bread[- ]only\b",
+            low,
+        )
+        if not m:
+            return
+        ent = ents[0]
+        state = m.group(1) if m.lastindex else None
+        if state:
+            for name in ents:
+                e = self.intent.entities[name]
+                for a in e.attributes:
+                    if a.enum and any(v.lower() == state for v in a.enum):
+                        value = next(v for v in a.enum if v.lower() == state)
+                        self.add(
+                            kind="immutable_when", entity=name, column=a.name, values=[value], evidence=ev
+                        )
+                        return
+            return  # "locked once approved" with no such status: not an append-only table either
+        self.intent.entities[ent].append_only = True
+        self.add(kind="append_only", entity=ent, evidence=ev)
+
+    def _balanced(self, low: str, ents: list[str], ev: str) -> None:
+        if not re.search(
+            r"debits? (?:must |should |always )?(?:equal|=|match|balance)|\bbalances?\b|sum to zero|net to zero",
+            low,
+        ):
+            return
+        for e in self.intent.entities.values():
+            debit = next((a.name for a in e.attributes if "debit" in a.name), None)
+            credit = next((a.name for a in e.attributes if "credit" in a.name), None)
+            if debit and credit:
+                parent = next(
+                    (
+                        r.target
+                        for r in self.intent.relationships
+                        if r.source == e.name and r.kind == "many_to_one" and r.target in ents
+                    ),
+                    None,
+                ) or next(
+                    (
+                        r.target
+                        for r in self.intent.relationships
+                        if r.source == e.name and r.kind == "many_to_one"
+                    ),
+                    None,
+                )
+                if parent:
+                    self.add(
+                        kind="balanced",
+                        entity=e.name,
+                        group_by=parent,
+                        debit=debit,
+                        credit=credit,
+                        evidence=ev,
+                    )
+                return
+
+
+_OPTIONAL = re.compile(
+    r"\b(?:may|might|optional(?:ly)?|if any|if it has one|sometimes|can be (?:empty|unassigned|blank|null|left out)|"
+    r"not always|zero or one|at most one)\b"
+)
+_REQUIRED = re.compile(
+    r"\b(?:exactly one|must have|must belong|always has|always have|is required|required|mandatory)\b"
+)
+
+
+def optionality(intent: Intent) -> None:
+    """Set ``required`` on references from the words of the clause that states them."""
+    for r in intent.relationships:
+        if r.kind not in ("many_to_one", "one_to_one") or r.required is not None or not r.evidence:
+            continue
+        low = r.evidence.lower()
+        if _OPTIONAL.search(low):
+            r.required = False
+        elif _REQUIRED.search(low) or re.search(
+            r"\b(?:each|every) [a-z ]+ (?:has|belongs to|is for|uses) (?:one|a|an|exactly)\b", low
+        ):
+            r.required = True
+
+
+def read_rules(intent: Intent, clauses: list[str]) -> None:
+    optionality(intent)
+    intent.rules += RuleReader(intent, clauses).run()
