@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from aishell.design import kb
 from aishell.design.intent import Attribute, Entity, Relationship
 from aishell.design.read.tokens import NP
@@ -34,8 +36,11 @@ class EntityStage:
                     ):
                         self.mentions[nm]["verb_subject"] = True  # "a warehouse contains many pallets"
         domain = self.lex["domain_nouns"]
+        self.excluded_names = self._told_to_leave_out()
         for name, m in self.mentions.items():
             if plural(name) in self.lex["count_nouns"] and not m.get("subject"):
+                continue
+            if self._not_a_thing(name, m):
                 continue
             if name in self.examples and not m["each"] and "modifier" not in m["roles"]:
                 continue
@@ -72,6 +77,59 @@ class EntityStage:
             ):
                 self.pre_alias[n] = rest  # "freelance translators" and "translators": one table
         self.entity_names -= set(self.pre_alias)
+
+    def _not_a_thing(self, name: str, m: dict) -> bool:
+        """Words that never name a table: informal words and pronouns ("gotta", "whoever"), units
+        ("grams", "hectares"), proper names ("Dave keeps..."), what the user said to leave out, and
+        attribute words said in the plural that nothing else makes a thing of ("dates", "notes")."""
+        words = name.split("_")
+        if any(w in self.lex["not_entity_words"] for w in words):
+            return True
+        if words[-1] in self.lex["units"] or plural(words[-1]) in self.lex["units"]:
+            return True
+        if any(w in self.proper_nouns for w in words):
+            return True
+        if name in self.excluded_names and not m.get("subject"):
+            return True
+        if (
+            len(words) == 1
+            and kb.archetype_for(name) is None
+            and kb.is_attribute_word(name)
+            and not m.get("subject")
+            and not m.get("each")
+            and "modifier" not in m["roles"]
+        ):
+            return True
+        return False
+
+    def _told_to_leave_out(self) -> set[str]:
+        """Names in a clause that says not to store them ("don't store donation stuff", "exhibitions are a
+        separate project", "the schedule stays on a whiteboard")."""
+        out: set[str] = set()
+        phrases = self.lex.get("exclusion_phrases", ())
+        for clause in re.split(r"[.;!?\n]", self.text):
+            low = clause.lower().replace("’", "'")
+            if not any(p in low for p in phrases):
+                continue
+            for w in re.findall(r"[a-z][a-z'-]*", low):
+                for cand in (singular(w), w):
+                    if cand in self.mentions:
+                        out.add(cand)
+        return out
+
+    @property
+    def proper_nouns(self) -> set[str]:
+        """Capitalised words inside sentences that the knowledge base does not know: names of people and
+        products ("Dave keeps the kegs"), never tables."""
+        if getattr(self, "_proper", None) is None:
+            found = set()
+            for m in re.finditer(r"(?<=[a-z,;] )([A-Z][a-z]{2,})\b", self.text):
+                w = m.group(1).lower()
+                if kb.archetype_for(singular(w)) is None and singular(w) not in self.lex["person_words"]:
+                    found.add(w)
+            lower_too = set(re.findall(r"\b[a-z][a-z]+\b", self.text))
+            self._proper = {w for w in found if w not in lower_too}
+        return self._proper
 
     def _is_entity_np(self, np: NP, *, as_object: bool = False) -> str | None:
         name = self.np_name(np)[0]
