@@ -64,50 +64,93 @@ def test_scoped_unique_refuses_the_same_code_in_one_company(db):
 
 
 def test_exclusive_check_and_deferred_balance(db):
-    _run(
+    with psycopg.connect(db) as conn:
+        conn.execute("SET search_path = ledger, public")
+        company = conn.execute(
+            "INSERT INTO companies (name, base_currency) VALUES ('D', 'EUR') RETURNING id"
+        ).fetchone()[0]
+        cash, sales = (
+            conn.execute(
+                "INSERT INTO accounts (company_id, code, name, type) VALUES (%s, %s, %s, %s) RETURNING id",
+                (company, code, name, kind),
+            ).fetchone()[0]
+            for code, name, kind in (("1000", "Cash", "asset"), ("4000", "Sales", "income"))
+        )
+        conn.commit()
+    entry = f"(SELECT max(id) FROM journal_entries WHERE company_id = {company})"
+    _run(  # balanced at commit: one debit, one credit (the trigger is deferred until then)
         db,
         "ledger",
-        "INSERT INTO accounts (company_id, code, name, type) VALUES (1, '4000', 'Sales', 'income')",
-        "INSERT INTO journal_entries (company_id, entry_date) VALUES (1, '2026-01-05')",
-        # balanced at commit: one debit, one credit (the trigger is deferred until then)
-        "INSERT INTO journal_lines (journal_entry_id, account_id, debit) VALUES (1, 1, 100)",
-        "INSERT INTO journal_lines (journal_entry_id, account_id, credit) "
-        "VALUES (1, (SELECT id FROM accounts WHERE code = '4000'), 100)",
+        f"INSERT INTO journal_entries (company_id, entry_date) VALUES ({company}, '2026-01-05')",
+        f"INSERT INTO journal_lines (journal_entry_id, account_id, debit) VALUES ({entry}, {cash}, 100)",
+        f"INSERT INTO journal_lines (journal_entry_id, account_id, credit) VALUES ({entry}, {sales}, 100)",
     )
     _refused(  # a line with both a debit and a credit
         db,
         "ledger",
         psycopg.errors.CheckViolation,
-        "INSERT INTO journal_lines (journal_entry_id, account_id, debit, credit) VALUES (1, 1, 5, 5)",
+        f"INSERT INTO journal_lines (journal_entry_id, account_id, debit, credit) VALUES ({entry}, {cash}, 5, 5)",
     )
     _refused(  # a negative amount
         db,
         "ledger",
         psycopg.errors.CheckViolation,
-        "INSERT INTO journal_lines (journal_entry_id, account_id, debit) VALUES (1, 1, -5)",
+        f"INSERT INTO journal_lines (journal_entry_id, account_id, debit) VALUES ({entry}, {cash}, -5)",
     )
     _refused(  # an entry that does not balance is refused at commit
         db,
         "ledger",
         psycopg.errors.CheckViolation,
-        "INSERT INTO journal_entries (company_id, entry_date) VALUES (1, '2026-01-06')",
-        "INSERT INTO journal_lines (journal_entry_id, account_id, debit) VALUES (2, 1, 70)",
-        "INSERT INTO journal_lines (journal_entry_id, account_id, credit) "
-        "VALUES (2, (SELECT id FROM accounts WHERE code = '4000'), 60)",
+        f"INSERT INTO journal_entries (company_id, entry_date) VALUES ({company}, '2026-01-06')",
+        f"INSERT INTO journal_lines (journal_entry_id, account_id, debit) VALUES ({entry}, {cash}, 70)",
+        f"INSERT INTO journal_lines (journal_entry_id, account_id, credit) VALUES ({entry}, {sales}, 60)",
     )
 
 
 def test_append_only_and_locked_once_posted(db):
+    with psycopg.connect(db) as conn:  # its own rows: the tests of this module may run apart
+        conn.execute("SET search_path = ledger, public")
+        company = conn.execute(
+            "INSERT INTO companies (name, base_currency) VALUES ('C', 'GBP') RETURNING id"
+        ).fetchone()[0]
+        acc = conn.execute(
+            "INSERT INTO accounts (company_id, code, name, type) VALUES (%s, '9000', 'Misc', 'expense') "
+            "RETURNING id",
+            (company,),
+        ).fetchone()[0]
+        entry = conn.execute(
+            "INSERT INTO journal_entries (company_id, entry_date) VALUES (%s, '2026-02-01') RETURNING id",
+            (company,),
+        ).fetchone()[0]
+        line = conn.execute(
+            "INSERT INTO journal_lines (journal_entry_id, account_id, debit) VALUES (%s, %s, 10) RETURNING id",
+            (entry, acc),
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO journal_lines (journal_entry_id, account_id, credit) VALUES (%s, %s, 10)",
+            (entry, acc),
+        )
+        conn.commit()
     _refused(
-        db, "ledger", psycopg.errors.RestrictViolation, "UPDATE journal_lines SET debit = 1 WHERE id = 1"
+        db,
+        "ledger",
+        psycopg.errors.RestrictViolation,
+        f"UPDATE journal_lines SET debit = 1 WHERE id = {line}",
     )
-    _refused(db, "ledger", psycopg.errors.RestrictViolation, "DELETE FROM journal_lines WHERE id = 1")
-    _run(db, "ledger", "UPDATE journal_entries SET memo = 'draft note' WHERE id = 1")  # a draft may change
-    _run(db, "ledger", "UPDATE journal_entries SET status = 'posted' WHERE id = 1")
+    _refused(db, "ledger", psycopg.errors.RestrictViolation, f"DELETE FROM journal_lines WHERE id = {line}")
+    _run(
+        db, "ledger", f"UPDATE journal_entries SET memo = 'draft note' WHERE id = {entry}"
+    )  # a draft may change
+    _run(db, "ledger", f"UPDATE journal_entries SET status = 'posted' WHERE id = {entry}")
     _refused(
-        db, "ledger", psycopg.errors.RestrictViolation, "UPDATE journal_entries SET memo = 'x' WHERE id = 1"
+        db,
+        "ledger",
+        psycopg.errors.RestrictViolation,
+        f"UPDATE journal_entries SET memo = 'x' WHERE id = {entry}",
     )
-    _refused(db, "ledger", psycopg.errors.RestrictViolation, "DELETE FROM journal_entries WHERE id = 1")
+    _refused(
+        db, "ledger", psycopg.errors.RestrictViolation, f"DELETE FROM journal_entries WHERE id = {entry}"
+    )
 
 
 def test_no_overlap_per_nurse_and_ranges(db):

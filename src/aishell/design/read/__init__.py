@@ -23,7 +23,7 @@ from aishell.design.read.entities import EntityStage
 from aishell.design.read.phrases import PhraseStage
 from aishell.design.read.relations import RelationStage
 from aishell.design.read.rules import read_rules
-from aishell.design.read.tokens import tokenize
+from aishell.design.read.tokens import NP, tokenize
 
 __all__ = ["FEATURES", "find_scale", "parse", "split_clauses", "tokenize"]
 
@@ -71,6 +71,9 @@ class Reader(PhraseStage, EntityStage, RelationStage):
             toks = tokenize(clause)
             items = self._chunk(toks, bullet)
             self._relations(items, clause)
+            first = next((x for x in items if isinstance(x, NP)), None)
+            if first is not None and (first.plural or first.det in ("each", "every", "a", "an")):
+                self._last_subject = first  # "Donors come ... . For each donation we measure ..."
             if self.pending_clauses:  # "players (FIDE id, rating)": "players have FIDE id and rating"
                 queue = [(c, False) for c in self.pending_clauses] + queue
                 self.pending_clauses = []
@@ -81,7 +84,30 @@ class Reader(PhraseStage, EntityStage, RelationStage):
         self._attach_scale()
         self._domain(clauses)
         read_rules(self.req, [c for c, _ in clauses])
+        self._questions()
         return self.req
+
+    def _questions(self) -> None:
+        """Nouns the reader made tables of on thin evidence: named once, never the subject of anything,
+        with no attributes and a word the knowledge base does not know. The review names them and the
+        terminal asks ("is *handle* something you store?")."""
+        from aishell.design.intent import Question
+
+        for e in self.req.entities.values():
+            m = self.mentions.get(e.name, {})
+            if e.archetype or e.attributes or m.get("subject") or m.get("count", 1) > 1 or m.get("bullet"):
+                continue
+            if any(r.source == e.name for r in self.req.relationships):
+                continue  # it holds a reference: something the text says about it
+            words = e.name.replace("_", " ")
+            self.req.questions.append(
+                Question(
+                    about=e.name,
+                    question=f"is *{words}* something you store (a table of {e.table}), or just a word here?",
+                    kind="entity",
+                    options=["store it", "leave it out"],
+                )
+            )
 
 
 def parse(text: str) -> Requirements:

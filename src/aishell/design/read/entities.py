@@ -83,14 +83,14 @@ class EntityStage:
         ("grams", "hectares"), proper names ("Dave keeps..."), what the user said to leave out, and
         attribute words said in the plural that nothing else makes a thing of ("dates", "notes")."""
         words = name.split("_")
-        if any(w in self.lex["not_entity_words"] for w in words):
-            return True
+        if any(w in self.lex["not_entity_words"] or plural(w) in self.lex["not_entity_words"] for w in words):
+            return True  # "yes" read as the plural of "ye", "gotta" as the plural of "gottum"
         if words[-1] in self.lex["units"] or plural(words[-1]) in self.lex["units"]:
             return True
         if any(w in self.proper_nouns for w in words):
             return True
-        if name in self.excluded_names and not m.get("subject"):
-            return True
+        if self.excluded_names.get(name, 0) >= m["count"]:
+            return True  # every mention is in a clause that says to leave it out
         if (
             len(words) == 1
             and kb.archetype_for(name) is None
@@ -102,19 +102,24 @@ class EntityStage:
             return True
         return False
 
-    def _told_to_leave_out(self) -> set[str]:
+    def _told_to_leave_out(self) -> dict[str, int]:
         """Names in a clause that says not to store them ("don't store donation stuff", "exhibitions are a
         separate project", "the schedule stays on a whiteboard")."""
-        out: set[str] = set()
+        out: dict[str, int] = {}
         phrases = self.lex.get("exclusion_phrases", ())
         for clause in re.split(r"[.;!?\n]", self.text):
             low = clause.lower().replace("’", "'")
             if not any(p in low for p in phrases):
                 continue
+            seen: set[str] = set()
             for w in re.findall(r"[a-z][a-z'-]*", low):
                 for cand in (singular(w), w):
-                    if cand in self.mentions:
-                        out.add(cand)
+                    if cand in self.mentions and cand not in seen:
+                        seen.add(cand)
+                        out[cand] = out.get(cand, 0) + 1
+            for name in self.mentions:  # compounds: "the volunteer schedule"
+                if "_" in name and name.replace("_", " ") in low and name not in seen:
+                    out[name] = out.get(name, 0) + 1
         return out
 
     @property
@@ -307,6 +312,21 @@ class EntityStage:
                         event = None
                 if event is not None:
                     r["event"] = event
+        for kind, r in self.rels:
+            if kind != "record":
+                continue
+            owner = self._entity_for_np(r["subject"]) or self._promote(r["subject"])
+            if owner is None:
+                continue
+            for o in r["objects"]:
+                name = self.np_name(o)[0]
+                if name and (name in self.entity_names or name in self.alias) and o.plural:
+                    continue  # "we keep the kennels": a thing of its own
+                self._add_attribute(
+                    owner,
+                    NP([w for w in o.words if w not in ("the", "its")], det="a", flags=o.flags),
+                    r["evidence"],
+                )
         for kind, r in self.rels:
             if kind != "event_prep":
                 continue

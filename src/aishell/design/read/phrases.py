@@ -258,6 +258,18 @@ class PhraseStage:
                         self.examples.add(nm)
                 i = max(j2, i + 1)
                 continue
+            # "for each donation we measure hemoglobin and the volume": what we record is the entity's
+            if (
+                tok.tag == "V"
+                and (tok.lemma or verb_lemma(tok.text)) in self.lex.get("speaker_record_verbs", ())
+                and self._pronoun_before(items, i)
+            ):
+                objs, j2 = self._collect(items, i + 1)
+                owner = self._clause_entity(items)
+                if objs and owner is not None:
+                    self.rels.append(("record", {"subject": owner, "objects": objs, "evidence": clause}))
+                    i = max(j2, i + 1)
+                    continue
             # verbs: "X has many Y", "drivers accept rides", "tasks are assigned to users"
             if (tok.tag == "V" or tok.lemma == "have") and last_np is not None:
                 subj = last_np
@@ -434,6 +446,24 @@ class PhraseStage:
                         self.rels.append(("event_prep", {"objects": objs_e[:1], "evidence": clause}))
                         i = max(j2, i + 1)
                         continue
+                if (
+                    tok.text == ":"
+                    and isinstance(prev, NP)
+                    and subject is not None
+                    and subject is not prev
+                    and subject.plural
+                ):
+                    # "inspections of a hive: date, temper, notes": the inspections' columns
+                    objs, j2 = self._collect(items, i + 1)
+                    if objs:
+                        self.rels.append(
+                            (
+                                "prep",
+                                {"subject": subject, "prep": "with", "objects": objs, "evidence": clause},
+                            )
+                        )
+                    i = max(j2, i + 1)
+                    continue
                 if tok.text == ":" and isinstance(prev, NP) and prev.det in ("a", "an") and not prev.plural:
                     i += 1
                     continue  # "A clinic: patients book ...": a heading, not "a clinic with patients"
@@ -441,6 +471,8 @@ class PhraseStage:
                     tok.text == "with" and last_np is not None and subject is not None
                 ):
                     subj = prev if isinstance(prev, NP) else last_np
+                    if tok.text == ":" and subject is not None and subject is not prev and subject.plural:
+                        subj = subject  # "inspections of a hive: date, temper": the inspections' columns
                     objs, j2 = self._collect(items, i + 1)
                     for o in objs:
                         if o.det is None and o.quant is None and not o.plural and prep not in ("with", "per"):
@@ -456,6 +488,35 @@ class PhraseStage:
                     i = max(j2, i + 1)
                     continue
             i += 1
+
+    def _pronoun_before(self, items: list[object], i: int) -> bool:
+        """ "we record", "we are measuring", "I keep": the speaker records something."""
+        k = i - 1
+        while k >= 0 and getattr(items[k], "tag", "") == "X":
+            k -= 1
+        return (
+            k >= 0
+            and getattr(items[k], "tag", "") == "R"
+            and getattr(items[k], "text", "")
+            in (
+                "we",
+                "i",
+                "you",
+                "they",
+            )
+        )
+
+    def _clause_entity(self, items: list[object]) -> NP | None:
+        """The thing a clause is about: the noun after "each"/"every" ("for each donation"), else its
+        first noun phrase, else the subject of the clause before."""
+        nps = [x for x in items if isinstance(x, NP)]
+        each = next((x for x in nps if x.det in ("each", "every")), None)
+        found = (
+            each
+            or (nps[0] if nps and items.index(nps[0]) < 3 else None)
+            or getattr(self, "_last_subject", None)
+        )
+        return found
 
     def _collect(self, items: list[object], j: int, *, new_subjects: bool = True) -> tuple[list[NP], int]:
         """A list of noun phrases joined by commas, and/or, determiners, quantifiers (a noun followed by a
