@@ -7,6 +7,7 @@ verb lemmas come from the POS table derived from LemmInflect (``kb/pos.json``) a
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import inflection
 
@@ -102,6 +103,7 @@ _UNCOUNTABLE_KEEP = {
 }
 
 
+@lru_cache(maxsize=8192)
 def singular(word: str) -> str:
     if word in _UNCOUNTABLE_KEEP or len(word) <= 3 and not word.endswith("s"):
         return word
@@ -139,6 +141,7 @@ UNCOUNTABLE_TABLES = {
 }
 
 
+@lru_cache(maxsize=8192)
 def plural(word: str) -> str:
     """Plural of a snake_case name, inflecting its last word only ("order_item" -> "order_items")."""
     head, _, last = word.rpartition("_")
@@ -151,6 +154,7 @@ def plural(word: str) -> str:
     return f"{head}_{p}" if head else p
 
 
+@lru_cache(maxsize=8192)
 def is_plural(word: str) -> bool:
     if word in _UNCOUNTABLE_KEEP or word in ("people", "staff", "data"):
         return word in ("people",)

@@ -44,12 +44,15 @@ class RuleReader:
         """(first position, entity) for the entities a clause names, in order."""
         low = clause.lower()
         found = []
-        for name in self.intent.entities:
-            forms = {name.replace("_", " "), plural(name).replace("_", " "), name.rsplit("_", 1)[-1]}
-            forms.add(plural(name.rsplit("_", 1)[-1]))
-            pos = min(
-                (m.start() for f in forms for m in re.finditer(rf"\b{re.escape(f)}\b", low)), default=None
-            )
+        if not hasattr(self, "_forms"):
+            self._forms = {}
+            for name in self.intent.entities:
+                forms = {name.replace("_", " "), plural(name).replace("_", " "), name.rsplit("_", 1)[-1]}
+                forms.add(plural(name.rsplit("_", 1)[-1]))
+                self._forms[name] = re.compile(r"\b(?:" + "|".join(re.escape(f) for f in forms) + r")\b")
+        for name, pattern in self._forms.items():
+            hit = pattern.search(low)
+            pos = hit.start() if hit else None
             if pos is not None:
                 found.append((pos, name))
         return sorted(found)
