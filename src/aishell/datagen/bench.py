@@ -198,7 +198,7 @@ def _user_queries(path: Path) -> list[Query]:
     text = read_text_file(path)
     if not text.strip():
         raise UserError(f"{path}: empty file")
-    if re.search(r"^\s*\\", text, re.M):  # pgbench meta-commands: the file is one script
+    if re.search(r"^\s*\\", text, re.MULTILINE):  # pgbench meta-commands: the file is one script
         return [Query(path.name, "user script", " ".join(text.split())[:200], text, 1)]
     try:
         from pglast import split
@@ -215,7 +215,7 @@ def _dry_run(conn: Any, workload: list[Query]) -> None:
     """Run each query once (rolled back) with a key of 1 for pgbench variables: a broken query is an error."""
     for q in workload:
         body = "\n".join(ln for ln in q.script.splitlines() if not ln.strip().startswith("\\"))
-        body = re.sub(r"^\s*(BEGIN|ROLLBACK|COMMIT)\s*;\s*$", "", body, flags=re.M | re.I)
+        body = re.sub(r"^\s*(BEGIN|ROLLBACK|COMMIT)\s*;\s*$", "", body, flags=re.MULTILINE | re.IGNORECASE)
         setvals = dict(re.findall(r"\\set\s+(\w+)\s+random\((-?\d+),", q.script))
         body = re.sub(r":(\w+)\b", lambda m: setvals.get(m.group(1), m.group(0)), body)
         try:
