@@ -62,18 +62,27 @@ def test_data(source: str | None, target: str | None, size: str, seed: int | Non
 
     with throwaway_database(source, keep=keep) as (conninfo, src, dbname):
         result = _run(conninfo, total, seed, throwaway=True, append=False, as_json=as_json,
-                      label=f"throwaway database {dbname} built from {src.display}")
+                      label=f"throwaway database {dbname} built from {src.display}", hints=_hints(src))
         kept = {"database": dbname, "conninfo": conninfo} if keep else None
     _finish(result, as_json, kept=kept)
 
 
+def _hints(src):
+    """What a design file states (scale figures, retention, access patterns), for volumes and queries."""
+    if src.kind not in ("design", "json") or src.path is None:
+        return None
+    from aishell.datagen.volumes import load_hints
+
+    return load_hints(src.path)
+
+
 def _run(conninfo: str, total: int, seed: int | None, *, throwaway: bool, append: bool, as_json: bool,
-         label: str) -> dict:
-    from aishell.datagen.load import load_data, plan_data
+         label: str, hints=None) -> dict:
+    from aishell.datagen.load import plan_data
     from aishell.datagen.run import check_target, require_tables
 
     t0 = time.perf_counter()
-    _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=throwaway)
+    _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=throwaway, hints=hints)
     require_tables(plans)
     if not throwaway:
         check_target(plans, existing, append=append)

@@ -66,6 +66,7 @@ class LoadReport:
     verify_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     rebuild_seconds: float = 0.0
+    wait_seconds: float = 0.0  # the loader waiting for the generator
     analyze_seconds: float = 0.0
     seconds_before_analyze: float = 0.0
     rebuilt: dict[str, int] = field(default_factory=dict)
@@ -100,6 +101,7 @@ class LoadReport:
             "end_to_end_rows_per_second": round(self.rows / self.seconds_before_analyze)
             if self.seconds_before_analyze else None,
             "analyze_seconds": round(self.analyze_seconds, 3),
+            "waiting_for_generator_seconds": round(self.wait_seconds, 3),
             "counts": self.counts,
             "notes": self.notes,
         }
@@ -238,7 +240,9 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
 
     try:
         while True:
+            w0 = time.perf_counter()
             msg = producer.get()
+            report.wait_seconds += time.perf_counter() - w0
             kind = msg[0]
             if kind == "done":
                 break
