@@ -197,9 +197,10 @@ def benchmark(target: str | None, source: str | None, size: str, duration: float
               queries: str | None, seed: int | None, as_json: bool) -> None:
     """Run a workload and report transactions per second and latency (avg, p50, p95, p99) per query.
 
-    The default workload comes from the schema: primary-key lookups, parent-to-children joins along
-    foreign keys, recent-rows range scans on timestamp columns, and inserts into child tables (each in
-    a transaction that is rolled back, so the data stays as it was). It runs with PostgreSQL's pgbench.
+    The default workload comes from the design and the data: the access patterns a design states, the
+    lookups the indexes of the biggest tables were made for, primary-key lookups, parent-to-children
+    joins along foreign keys, recent rows, and inserts into child tables (rolled back, so the data stays
+    as it was). It runs with PostgreSQL's pgbench; each query shows the index that serves it (EXPLAIN).
 
     \b
     Examples:
@@ -224,16 +225,18 @@ def benchmark(target: str | None, source: str | None, size: str, duration: float
         _bench_out(data, as_json)
         return
     total = parse_size(size)
-    from aishell.datagen.load import load_data, plan_data
+    from aishell.datagen.load import plan_data
     from aishell.datagen.run import throwaway_database
 
     with throwaway_database(source) as (conninfo, src, dbname):
-        _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=True)
+        hints = _hints(src)
+        _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=True, hints=hints)
         if not as_json:
             sys.stderr.write(f"aishell: generating {total:,} rows in a throwaway database built from "
                              f"{src.display} ...\n")
-        report = load_data(conninfo, plans, ctx, throwaway=True, existing=existing, total=total)
-        data = run_benchmark(conninfo, duration=duration, clients=clients, queries=queries, seed=seed)
+        report = _load_with_progress(conninfo, plans, ctx, True, existing, total, as_json)
+        data = run_benchmark(conninfo, duration=duration, clients=clients, queries=queries, seed=seed,
+                             hints=hints)
         data["target"] = f"throwaway database built from {src.display}"
         data["data"] = {"rows": report.rows, "seconds": round(report.load_seconds, 3), "seed": report.seed}
     _bench_out(data, as_json)
@@ -256,12 +259,15 @@ def _bench_out(data: dict, as_json: bool) -> None:
     c.print(f"Workload: {escape(data['workload'])}; {data['clients']} clients for {data['duration']:.0f} s "
             f"with {escape(data['driver'])}")
     t = Table(show_edge=False, box=None, pad_edge=False)
-    for col, just in (("query", "left"), ("count", "right"), ("avg ms", "right"), ("p50", "right"),
-                      ("p95", "right"), ("p99", "right"), ("failed", "right")):
+    for col, just in (("query", "left"), ("count", "right"), ("per s", "right"), ("avg ms", "right"),
+                      ("p50", "right"), ("p95", "right"), ("p99", "right"), ("failed", "right"),
+                      ("index (EXPLAIN)", "left")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for q in data["queries"]:
-        t.add_row(escape(q["name"]), f"{q['count']:,}", f"{q['avg_ms']:.3f}", f"{q['p50_ms']:.3f}",
-                  f"{q['p95_ms']:.3f}", f"{q['p99_ms']:.3f}", str(q.get("failed", 0)))
+        served = q.get("index") or ("[yellow]none: " + escape(q.get("plan") or "?") + "[/yellow]")
+        t.add_row(escape(q["name"]), f"{q['count']:,}", f"{q.get('per_second') or 0:,.1f}", f"{q['avg_ms']:.3f}",
+                  f"{q['p50_ms']:.3f}", f"{q['p95_ms']:.3f}", f"{q['p99_ms']:.3f}", str(q.get("failed", 0)),
+                  served if not q.get("index") else escape(served))
     c.print(t)
     c.print(f"[bold]{data['tps']:,.1f} transactions/s[/bold] ({data['transactions']:,} in "
             f"{data['seconds']:.1f} s), latency avg {data['latency_ms']['avg']:.3f} ms, "
