@@ -32,7 +32,7 @@ from typing import Any
 from aishell.datagen import checks as _checks
 from aishell.datagen.catalog import ColInfo, read_columns
 from aishell.datagen.plan import TablePlan, allocate, build_plans
-from aishell.datagen.values import Context
+from aishell.datagen.values import TEXT_TYPES, Context
 from aishell.dialects.postgres.quote import qualify, quote_ident
 from aishell.errors import UserError
 from aishell.model import Schema
@@ -166,8 +166,11 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
         before = _catalog(conn, schemas)
         _number(conn, live, existing)
         retain = _key_routes(conn, plans, by_name, existing)
+        for p in live:  # appended combinations may meet existing ones: let the database skip those
+            if existing.get(p.name, 0) and (p.combo or p.table.unique):
+                p.on_conflict_skip = True
         rebuild = [p for p in live if existing.get(p.name, 0) <= p.count and not p.staged]
-        dropped = _drop(conn, rebuild, plans)
+        dropped = _drop(conn, rebuild, live)
         report.rebuilt = {"indexes": sum(len(v) for v in dropped.indexes.values()),
                           "constraints": sum(len(v) for v in dropped.constraints.values()),
                           "foreign_keys": len(dropped.fks)}
@@ -176,7 +179,6 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
         _add_foreign_keys(conn, dropped, None, report)
         report.load_seconds = time.perf_counter() - t0
         v0 = time.perf_counter()
-        report.fk_checked += sum(len(p.table.foreign_keys) for p in live if p not in rebuild)
         _verify(conn, plans, loaded, report)
         after = _catalog(conn, schemas)
         if after != before:
@@ -200,6 +202,8 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
 def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropped: _Dropped,
             results: dict[str, TableResult], report: LoadReport, progress: Callable | None) -> set[str]:
     """Feed the producer's buffers to COPY, table by table; rebuild each table right after its rows."""
+    import psycopg
+
     from aishell.datagen.encode import HEADER, TRAILER
     from aishell.datagen.rows import KeySpace
     from aishell.datagen.stream import Producer
@@ -264,7 +268,7 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
                         if state["inserted"] < p.count and state["rounds"] < 30:
                             answer = p.count - state["inserted"]
                             open_copy(p)
-                    except Exception as exc:
+                    except psycopg.Error as exc:
                         fail(p, exc)
                 producer.reply(answer)
                 continue
@@ -283,7 +287,7 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
                         if p.staged:
                             state["stage"] = _create_stage(conn, p, i)
                         open_copy(p)
-                    except Exception as exc:
+                    except psycopg.Error as exc:
                         fail(p, exc)
             if kind == "data":
                 state["sent"] += msg[2]
@@ -291,7 +295,7 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
                     continue
                 try:
                     state["cp"].write(msg[3])
-                except Exception as exc:
+                except psycopg.Error as exc:
                     fail(p, exc)
                     continue
                 if progress and not p.staged:
@@ -314,16 +318,17 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
                     loaded.add(p.name)
                     if progress:
                         progress(p.name, res.rows, p.count)
-                except Exception as exc:
+                except psycopg.Error as exc:
                     fail(p, exc)
-                    _rebuild_table(conn, p, dropped, report)  # the table is empty again: its indexes back
+            if p.name not in loaded:
+                _rebuild_table(conn, p, dropped, report)  # the table is empty: its indexes back all the same
             res.seconds = time.perf_counter() - state["t"]
             res.partitions = int(p.table.attrs.get("_dg_partition_count", 0))
             done_tables.add(p.name)
             _add_foreign_keys(conn, dropped, done_tables, report)
             state["i"] = None
-        for p in plans:  # tables the producer had nothing for still get their indexes back
-            if p.name not in loaded and p.name not in failed:
+        for p in plans:  # tables the producer had nothing for, or that failed, get their indexes back
+            if p.name not in loaded:
                 _rebuild_table(conn, p, dropped, report)
     finally:
         producer.stop()
@@ -487,21 +492,24 @@ def _catalog(conn: Any, schemas: list[str]) -> list[tuple]:
     return sorted(tuple(r) for r in conn.execute(_CATALOG, {"s": schemas}).fetchall())
 
 
-def _drop(conn: Any, rebuild: list[TablePlan], plans: list[TablePlan]) -> _Dropped:
-    """Drop the foreign keys touching the tables to rebuild, then their keys and indexes; record each."""
+def _drop(conn: Any, rebuild: list[TablePlan], live: list[TablePlan]) -> _Dropped:
+    """Drop the foreign keys touching the tables being filled (a cycle's rows arrive before their parents),
+    then the keys and indexes of the tables to rebuild; record each definition."""
     out = _Dropped()
-    if not rebuild:
+    if not live:
         return out
-    rels = [qualify(p.table.schema, p.table.name) for p in rebuild]
-    oids = [conn.execute("SELECT %s::regclass::oid", (r,)).fetchone()[0] for r in rels]
-    name_of = dict(zip(oids, [p.name for p in rebuild]))
+    oid_of = {p.name: conn.execute("SELECT %s::regclass::oid", (qualify(p.table.schema, p.table.name),)
+                                   ).fetchone()[0] for p in live}
+    all_oids = list(oid_of.values())
+    oids = [oid_of[p.name] for p in rebuild]
+    name_of = {oid_of[p.name]: p.name for p in rebuild}
     fks = conn.execute(
         "SELECT k.conrelid, k.confrelid, n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid), "
         "obj_description(k.oid, 'pg_constraint'), pn.nspname || '.' || pc.relname "
         "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
         "JOIN pg_class pc ON pc.oid = k.confrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
         "WHERE k.contype = 'f' AND k.conparentid = 0 AND (k.conrelid = ANY(%s) OR k.confrelid = ANY(%s)) "
-        "ORDER BY k.oid", (oids, oids)).fetchall()
+        "ORDER BY k.oid", (all_oids, all_oids)).fetchall()
     for _child, _parent, schema, table, name, definition, comment, parent in fks:
         rel = qualify(schema, table)
         conn.execute(f"ALTER TABLE {rel} DROP CONSTRAINT {quote_ident(name)}")
@@ -634,6 +642,8 @@ def _insert_staged(conn: Any, p: TablePlan, stage: str, want: int) -> int:
 
 
 def _stage_type(conn: Any, c: ColInfo) -> str:
+    if not c.is_array and c.base in TEXT_TYPES and c.base != "citext":
+        return "text"  # char(n) without its length would be char(1); the table checks the length
     oid = c.base_oid if not c.is_array else c.type_oid
     return conn.execute("SELECT format_type(%s, NULL)", (oid,)).fetchone()[0]
 

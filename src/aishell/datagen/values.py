@@ -355,6 +355,7 @@ _SHAPES: list[tuple[tuple[str, ...], tuple[float, float, str]]] = [
     (("duration_seconds", "seconds", "secs", "duration_s"), (60, 5400, "money")),
     (("duration_hours", "hours"), (0.25, 12, "money")),
     (("duration", "minutes", "duration_minutes", "mins"), (3, 120, "money")),
+    (("length", "runtime", "running_time"), (5, 180, "uniform")),
     (("temperature", "temp"), (-10, 35, "uniform")),
     (("speed",), (5, 40, "uniform")),
     (("docks", "capacity", "seats", "slots", "beds"), (10, 60, "uniform")),

@@ -204,7 +204,8 @@ def natural_volumes(plans: list[Any], hints: DesignHints | None) -> tuple[dict[s
             vol[p.name] = float(e["rows"]) if e else 20.0
             continue
         owners = [x for x in parents_of[p.name] if x in vol and x not in lookups]
-        people = [x for x in owners if _PEOPLE.search(x.split(".")[-1].lower())]
+        entry = _match(p.table.name, vocab()["fanout"], "child") or {}
+        people = [x for x in owners if entry.get("owner") == "person" and _PEOPLE.search(x.split(".")[-1].lower())]
         ps = [vol[x] for x in (people or owners)]  # "25 trips per rider": a person's activity scales with people
         if p.combo and len([k for k, _ in p.combo if k == "fk"]) >= 2:  # a junction: a few links per row
             vol[p.name] = max(ps) * 2 if ps else 1000.0
