@@ -159,3 +159,49 @@ def test_pagila_fills_every_table(any_server):
     assert data["constraints"]["checks_checked"] >= 1 and data["constraints"]["check_violations"] == 0
     payment = next(t for t in data["tables"] if t["table"] == "public.payment")
     assert payment["rows"] > 0 and payment.get("partitions", 0) > 1
+
+
+def test_ctrl_c_leaves_nothing_half_loaded(pg_server, scratch_db):
+    """A real SIGINT in the middle of COPY: exit 130, every table empty, every index and key as before."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from aishell.diff import diff_schemas
+    from aishell.dialects.postgres.inspect import inspect
+
+    _load_sql(pg_server, scratch_db, SHOP)
+    before = inspect(scratch_db, include_stats=False)
+    dbname = _fetch(scratch_db, "SELECT current_database()")[0][0]
+    proc = subprocess.Popen([sys.executable, "-m", "aishell.cli.main", "schema", "test", "--database", scratch_db,
+                             "--data-size", "3M", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 120
+        copied = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            rows = _fetch(scratch_db, "SELECT coalesce(max(tuples_processed), 0) FROM pg_stat_progress_copy p "
+                                      f"JOIN pg_database d ON d.oid = p.datid WHERE d.datname = '{dbname}'")
+            copied = rows[0][0]
+            if copied > 1000:
+                break
+            time.sleep(0.02)
+        assert copied > 1000, "the load never reached COPY"
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] in ("aishell: error: aborted", "aishell: error: interrupted")
+    assert "Traceback" not in err
+    counts = _fetch(scratch_db, "SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders) + "
+                                "(SELECT count(*) FROM order_items) + (SELECT count(*) FROM \"Audit\".\"Event Log\")")
+    assert counts[0][0] == 0
+    after = inspect(scratch_db, include_stats=False)
+    assert not diff_schemas(before, after)
+    # no session of the interrupted run is left holding locks
+    assert _fetch(scratch_db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                              "AND pid <> pg_backend_pid()")[0][0] == 0

@@ -330,6 +330,13 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
         for p in plans:  # tables the producer had nothing for, or that failed, get their indexes back
             if p.name not in loaded:
                 _rebuild_table(conn, p, dropped, report)
+    except BaseException as exc:  # Ctrl-C or an error mid-COPY: end the COPY so the rollback can run
+        if state["cm"] is not None:
+            try:
+                state["cm"].__exit__(type(exc), exc, exc.__traceback__)
+            except BaseException:  # noqa: S110 - the COPY is failing anyway; the rollback follows
+                pass
+        raise
     finally:
         producer.stop()
     del KeySpace
