@@ -67,6 +67,7 @@ class LoadReport:
     notes: list[str] = field(default_factory=list)
     rebuild_seconds: float = 0.0
     wait_seconds: float = 0.0  # the loader waiting for the generator
+    copy_seconds: float = 0.0  # from a table's first buffer to its last row in (waits included)
     analyze_seconds: float = 0.0
     seconds_before_analyze: float = 0.0
     rebuilt: dict[str, int] = field(default_factory=dict)
@@ -102,6 +103,7 @@ class LoadReport:
             if self.seconds_before_analyze else None,
             "analyze_seconds": round(self.analyze_seconds, 3),
             "waiting_for_generator_seconds": round(self.wait_seconds, 3),
+            "copy_seconds": round(self.copy_seconds, 3),
             "counts": self.counts,
             "notes": self.notes,
         }
@@ -174,7 +176,7 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
         report.rebuilt = {"indexes": sum(len(v) for v in dropped.indexes.values()),
                           "constraints": sum(len(v) for v in dropped.constraints.values()),
                           "foreign_keys": len(dropped.fks)}
-        loaded = _stream(conn, plans, ctx, retain, dropped, results, report, progress)
+        loaded = _stream(conn, plans, ctx, retain, dropped, results, report, progress, existing)
         _fill_deferred(conn, plans, loaded, ctx, report)
         _add_foreign_keys(conn, dropped, None, report)
         report.load_seconds = time.perf_counter() - t0
@@ -200,7 +202,8 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
 
 
 def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropped: _Dropped,
-            results: dict[str, TableResult], report: LoadReport, progress: Callable | None) -> set[str]:
+            results: dict[str, TableResult], report: LoadReport, progress: Callable | None,
+            existing: dict[str, int]) -> set[str]:
     """Feed the producer's buffers to COPY, table by table; rebuild each table right after its rows."""
     import psycopg
 
@@ -211,6 +214,7 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
     loaded: set[str] = set()
     failed: set[str] = set()
     done_tables = {p.name for p in plans if p.skip or p.count <= 0}
+    freezable = _freezable(conn, plans, existing)
     producer = Producer(plans, ctx, retain)
     producer.start()
     state: dict[str, Any] = {"i": None, "cm": None, "cp": None, "sp": None, "t": 0.0, "sent": 0, "stage": None,
@@ -220,7 +224,14 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
         target = state["stage"] or qualify(p.table.schema, p.table.name)
         cols = ", ".join(quote_ident(c) for c in p.copy_cols)
         fmt = "BINARY" if p.binary else "TEXT"
-        state["cm"] = conn.cursor().copy(f"COPY {target} ({cols}) FROM STDIN (FORMAT {fmt})")
+        freeze = ""
+        if not state["stage"] and p.name in freezable:
+            # An empty table truncated in this transaction takes its rows frozen: no hint bits to set
+            # later (index builds, foreign-key checks and ANALYZE read them as they are), and with
+            # wal_level=minimal no WAL at all. A rollback brings the old (empty) file back.
+            conn.execute(f"TRUNCATE {target}")
+            freeze = ", FREEZE"
+        state["cm"] = conn.cursor().copy(f"COPY {target} ({cols}) FROM STDIN (FORMAT {fmt}{freeze})")
         state["cp"] = state["cm"].__enter__()
         if p.binary:
             state["cp"].write(HEADER)
@@ -312,6 +323,7 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
                     else:
                         close_copy(p)
                         res.rows, res.method = p.count, ("binary COPY" if p.binary else "text COPY")
+                    report.copy_seconds += time.perf_counter() - state["t"]
                     _rebuild_table(conn, p, dropped, report)
                     state["sp"].__exit__(None, None, None)
                     state["sp"] = None
@@ -341,6 +353,23 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
         producer.stop()
     del KeySpace
     return loaded
+
+
+def _freezable(conn: Any, plans: list[TablePlan], existing: dict[str, int]) -> set[str]:
+    """Empty, ordinary tables without TRUNCATE triggers whose foreign keys are all dropped for the load."""
+    out = set()
+    for p in plans:
+        if p.skip or p.count <= 0 or existing.get(p.name, 0) or p.table.partition_by or p.staged:
+            continue
+        rel = qualify(p.table.schema, p.table.name)
+        busy = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgtype & 32 <> 0) "
+            "OR EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND (conrelid = %s::regclass "
+            "OR confrelid = %s::regclass)) OR EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = %s::regclass "
+            "OR inhrelid = %s::regclass)", (rel,) * 5).fetchone()[0]
+        if not busy:
+            out.add(p.name)
+    return out
 
 
 def _blocked(p: TablePlan, failed: set[str]) -> str | bool:
