@@ -12,7 +12,7 @@ from tests.datagen.test_datagen import _fetch
 
 
 def test_columns_round_trip_through_binary_copy(scratch_db):
-    from aishell.datagen.encode import HEADER, TRAILER, Pick, encode_column, rows_buffer
+    from aishell.datagen.encode import HEADER, TRAILER, Pick, encode_column, fixed_records, rows_buffer
     from aishell.dialects.postgres.connect import connect
 
     n = 5
@@ -34,11 +34,19 @@ def test_columns_round_trip_through_binary_copy(scratch_db):
         encode_column(Pick(["café", "", "Elm Street & Oak Avenue"], np.array([0, 1, 2, 0, 2])), "text", cache={}),
         encode_column(Pick([{"a": 1}, {"b": [1, 2]}], np.array([0, 1, 0, 1, 0])), "jsonb", nulls, cache={}),
     ]
+    # the same rows again, the leading fixed-width columns built as one record per row
+    first = fixed_records([(np.arange(1, n + 1, dtype=np.int64) + 100, "int8", 0),
+                           (np.array([-5, 0, 7, 32767, -32768]), "int2", 0), (scaled, "numeric", 2)], len(cols))
     with connect(scratch_db) as conn:
         conn.execute("CREATE TABLE t (id bigint, s smallint, m numeric(14, 2), w numeric, at timestamptz, d date, "
                      "b boolean, f double precision, u uuid, txt text, j jsonb)")
         with conn.cursor().copy("COPY t FROM STDIN (FORMAT BINARY)") as cp:
-            cp.write(HEADER + rows_buffer(cols, n) + TRAILER)
+            cp.write(HEADER + rows_buffer(cols, n) + b"".join(map(b"".join, zip(first, *cols[3:]))) + TRAILER)
+        conn.commit()
+    assert _fetch(scratch_db, "SELECT count(*) FROM t a JOIN t b ON b.id = a.id + 100 "
+                              "WHERE (a.s, a.m, a.at, a.u) IS NOT DISTINCT FROM (b.s, b.m, b.at, b.u)")[0][0] == n
+    with connect(scratch_db) as conn:
+        conn.execute("DELETE FROM t WHERE id > 100")
         conn.commit()
     rows = _fetch(scratch_db, "SELECT * FROM t ORDER BY id")
     epoch = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)

@@ -203,6 +203,53 @@ def encode_column(vals: Any, kind: str, nulls: np.ndarray | None = None, scale: 
     return out
 
 
+FIXED_KINDS = set(_FIXED) - {"time"} | {"numeric", "uuid"}
+
+
+def fixed_records(columns: list[tuple[np.ndarray, str, int]], total_columns: int) -> list[bytes]:
+    """The start of every row as one ``bytes``: the field count and the leading fixed-width, non-NULL
+    columns (value array, kind, scale), built as one numpy record per row."""
+    fields: list[tuple] = [("n", ">i2")]
+    fill: list[tuple[str, Any]] = []
+    for j, (vals, kind, scale) in enumerate(columns):
+        if kind == "numeric":
+            scale = max(0, scale)
+            a = np.abs(vals.astype(np.int64))
+            top = int(a.max()) // (10 ** scale) if len(a) else 0
+            digits, weight = numeric_layout(top, scale)
+            fields += [(f"l{j}", ">i4"), (f"h{j}", ">i2", (4,)), (f"d{j}", ">i2", (digits,))]
+            a = a * (10 ** (4 * (digits - weight - 1) - scale))
+            fill.append(("numeric", (j, vals, a, digits, weight, scale)))
+        elif kind == "uuid":
+            fields += [(f"l{j}", ">i4"), (f"v{j}", "u1", (16,))]
+            fill.append(("uuid", (j, vals)))
+        else:
+            fields += [(f"l{j}", ">i4"), (f"v{j}", _FIXED[kind])]
+            fill.append(("plain", (j, vals, np.dtype(_FIXED[kind]).itemsize)))
+    rec = np.zeros(len(columns[0][0]) if columns else 0, dtype=fields)
+    rec["n"] = total_columns
+    for how, args in fill:
+        if how == "numeric":
+            j, vals, a, digits, weight, scale = args
+            rec[f"l{j}"] = 8 + 2 * digits
+            h = rec[f"h{j}"]
+            h[:, 0], h[:, 1], h[:, 3] = digits, weight, scale
+            h[:, 2] = np.where(vals < 0, 0x4000, 0)
+            d = rec[f"d{j}"]
+            for k in range(digits - 1, -1, -1):
+                d[:, k] = a % 10000
+                a //= 10000
+        elif how == "uuid":
+            j, vals = args
+            rec[f"l{j}"] = 16
+            rec[f"v{j}"] = vals
+        else:
+            j, vals, width = args
+            rec[f"l{j}"] = width
+            rec[f"v{j}"] = vals
+    return rec.view(f"V{rec.dtype.itemsize}").tolist()
+
+
 def rows_buffer(columns: list[list[bytes]], n: int) -> bytes:
     """The binary COPY rows (no header) of ``n`` rows whose fields are given column by column."""
     head = [struct.pack(">h", len(columns))] * n

@@ -222,7 +222,7 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
 
     def open_copy(p: TablePlan) -> None:
         target = state["stage"] or qualify(p.table.schema, p.table.name)
-        cols = ", ".join(quote_ident(c) for c in p.copy_cols)
+        cols = ", ".join(quote_ident(c) for c in (p.copy_order or p.copy_cols))
         fmt = "BINARY" if p.binary else "TEXT"
         freeze = ""
         if not state["stage"] and p.name in freezable:

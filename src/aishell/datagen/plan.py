@@ -58,6 +58,7 @@ class TablePlan:
     seq_first: dict[str, int] = field(default_factory=dict)  # first number of each, set before the load
     near: list[tuple[str, str, int, int]] = field(default_factory=list)  # (col, ref, lo_us, hi_us): col = ref - d
     role: str = ""  # lookup, root, child, junction, event (volumes.py)
+    copy_order: list[str] = field(default_factory=list)  # COPY column order: fixed-width columns first
 
     @property
     def name(self) -> str:
@@ -313,6 +314,13 @@ def _columns(p: TablePlan, ctx: Context, by_name: dict[str, TablePlan], existing
                    or any(kind == "fk" and c.name in m.fk.columns for kind, m in p.combo)
                    or any(kind == "col" and m[0] == c.name for kind, m in p.combo)]
     p.binary = all(binary_ok(p.col(c)) for c in p.copy_cols)
+    from aishell.datagen.encode import FIXED_KINDS
+    from aishell.datagen.values import kind_of
+
+    fixed = [c for c in p.copy_cols if not p.col(c).is_array and kind_of(p.col(c)) in FIXED_KINDS]
+    # never-NULL ones lead, so most batches encode them as one record per row
+    fixed.sort(key=lambda c: not (p.col(c).not_null or c in p.seq_cols))
+    p.copy_order = fixed + [c for c in p.copy_cols if c not in fixed]
     caps = [g.capacity for c, g in p.gens.items() if c in p.unique_cols and g.capacity is not None]
     p.capacity = min(caps) if caps else None
 
@@ -364,7 +372,11 @@ def _placeholder(c: ColInfo) -> Any:
 
 
 def _null_share(name: str) -> float:
+    """How often a nullable column is empty: most rows carry no note or comment, few are deleted."""
     n = name.lower()
+    if n in ("notes", "note", "comment", "comments", "remarks", "instructions", "special_requests",
+             "internal_notes", "memo") or n.endswith(("_notes", "_note", "_comment")):
+        return 0.8
     if n in ("deleted_at", "archived_at", "cancelled_at", "canceled_at", "banned_at", "refunded_at"):
         return 0.9
     if n.endswith("_at") and any(w in n for w in ("completed", "returned", "shipped", "read", "edited",

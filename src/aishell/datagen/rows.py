@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from aishell.datagen import checks as _checks
-from aishell.datagen.encode import Pick, as_list, encode_column, rows_buffer, text_rows
+from aishell.datagen.encode import FIXED_KINDS, Pick, as_list, encode_column, fixed_records, rows_buffer, text_rows
 from aishell.datagen.values import DAY_US, US, kind_of, scale_of
 
 SKEW = 2.5  # rank = m * u**SKEW: the busiest 1% of parents get ~16% of the children, the top 10% ~40%
@@ -290,8 +290,39 @@ def _derive(p: Any, c: str, expr: Any, vals: dict, nulls: dict, n: int) -> None:
 def encode_batch(p: Any, vals: dict, nulls: dict, n: int, cache: dict) -> bytes:
     """The COPY data (binary or text, without header) of one batch."""
     if p.binary:
+        order = p.copy_order or p.copy_cols
+        lead: list[tuple] = []
+        for c in order:  # the leading fixed-width columns without NULLs: one record per row
+            v, ci = vals[c], p.col(c)
+            m = nulls.get(c)
+            if not isinstance(v, np.ndarray) or ci.is_array or kind_of(ci) not in FIXED_KINDS or \
+                    (m is not None and m.any()) or (kind_of(ci) == "uuid") != (v.ndim == 2):
+                break
+            lead.append((v, kind_of(ci), scale_of(ci)))
+        if lead:
+            first = fixed_records(lead, len(order))
+            rest = _encode_columns(p, order[len(lead):], vals, nulls, cache)
+            if not rest:
+                return b"".join(first)
+            return b"".join(map(b"".join, zip(first, *rest)))
+        return rows_buffer(_encode_columns(p, order, vals, nulls, cache), n)
+    cols = []
+    for c in (p.copy_order or p.copy_cols):
+        ci = p.col(c)
+        lst = _plain(vals[c], ci) if ci is not None else vals[c]
+        if isinstance(lst, np.ndarray):
+            lst = as_list(lst, kind_of(ci), scale_of(ci))
+        m = nulls.get(c)
+        if m is not None:
+            lst = [None if z else x for x, z in zip(lst, m.tolist())]
+        cols.append(lst)
+    return text_rows(cols, n)
+
+
+def _encode_columns(p: Any, order: list[str], vals: dict, nulls: dict, cache: dict) -> list[list[bytes]]:
+    if True:
         cols = []
-        for c in p.copy_cols:
+        for c in order:
             ci = p.col(c)
             if ci.is_array:
                 from aishell.datagen.encode import encode_array
@@ -303,18 +334,7 @@ def encode_batch(p: Any, vals: dict, nulls: dict, n: int, cache: dict) -> bytes:
                 cols.append(encode_array(lst, kind_of(ci.elem), ci.elem.base_oid, scale_of(ci.elem)))
                 continue
             cols.append(encode_column(vals[c], kind_of(ci), nulls.get(c), scale_of(ci), cache))
-        return rows_buffer(cols, n)
-    cols = []
-    for c in p.copy_cols:
-        ci = p.col(c)
-        lst = _plain(vals[c], ci) if ci is not None else vals[c]
-        if isinstance(lst, np.ndarray):
-            lst = as_list(lst, kind_of(ci), scale_of(ci))
-        m = nulls.get(c)
-        if m is not None:
-            lst = [None if z else x for x, z in zip(lst, m.tolist())]
-        cols.append(lst)
-    return text_rows(cols, n)
+        return cols
 
 
 def key_values(p: Any, vals: dict, nulls: dict, columns: tuple[str, ...]) -> list[Any]:
