@@ -226,11 +226,12 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
         fmt = "BINARY" if p.binary else "TEXT"
         freeze = ""
         if not state["stage"] and p.name in freezable:
-            # An empty table truncated in this transaction takes its rows frozen: no hint bits to set
-            # later (index builds, foreign-key checks and ANALYZE read them as they are), and with
-            # wal_level=minimal no WAL at all. A rollback brings the old (empty) file back.
+            # An empty table truncated in this transaction gets new files: with wal_level=minimal its rows
+            # and indexes are written without WAL, and (not for a partitioned table) its rows go in
+            # frozen, so index builds, foreign-key checks and ANALYZE have no hint bits to set. A
+            # rollback brings the old (empty) files back.
             conn.execute(f"TRUNCATE {target}")
-            freeze = ", FREEZE"
+            freeze = "" if p.table.partition_by else ", FREEZE"
         state["cm"] = conn.cursor().copy(f"COPY {target} ({cols}) FROM STDIN (FORMAT {fmt}{freeze})")
         state["cp"] = state["cm"].__enter__()
         if p.binary:
@@ -359,14 +360,15 @@ def _freezable(conn: Any, plans: list[TablePlan], existing: dict[str, int]) -> s
     """Empty, ordinary tables without TRUNCATE triggers whose foreign keys are all dropped for the load."""
     out = set()
     for p in plans:
-        if p.skip or p.count <= 0 or existing.get(p.name, 0) or p.table.partition_by or p.staged:
+        if p.skip or p.count <= 0 or existing.get(p.name, 0) or p.staged:
             continue
         rel = qualify(p.table.schema, p.table.name)
         busy = conn.execute(
             "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgtype & 32 <> 0) "
             "OR EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND (conrelid = %s::regclass "
-            "OR confrelid = %s::regclass)) OR EXISTS (SELECT 1 FROM pg_inherits WHERE inhparent = %s::regclass "
-            "OR inhrelid = %s::regclass)", (rel,) * 5).fetchone()[0]
+            "OR confrelid = %s::regclass)) OR EXISTS (SELECT 1 FROM pg_inherits WHERE inhrelid = %s::regclass) "
+            "OR EXISTS (SELECT 1 FROM pg_inherits h JOIN pg_trigger t ON t.tgrelid = h.inhrelid "
+            "WHERE h.inhparent = %s::regclass AND t.tgtype & 32 <> 0)", (rel,) * 5).fetchone()[0]
         if not busy:
             out.add(p.name)
     return out
