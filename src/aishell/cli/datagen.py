@@ -118,7 +118,8 @@ def _print_plan(plans, existing, label) -> None:
     from aishell.cli.output import console
 
     c = console()
-    c.print(f"[bold]Will write into {escape(label)}:[/bold]")
+    c.print(f"[bold]Will write into {escape(label)}[/bold] (one transaction: its tables locked, their "
+            "indexes and keys rebuilt after the rows, all rolled back on any error or Ctrl-C):")
     for p in plans:
         if p.skip:
             c.print(f"  {escape(p.name)}: skipped ({escape(p.skip)})")
@@ -166,6 +167,12 @@ def _finish(data: dict, as_json: bool, kept: dict | None) -> None:
     c.print(f"{mark} Constraints: {k['foreign_keys_checked']} foreign keys checked, "
             f"{k['foreign_key_violations']} violations; {k['checks_checked']} CHECK constraints checked, "
             f"{k['check_violations']} violations ({k['verify_seconds']:.2f} s)")
+    rb = data.get("rebuilt") or {}
+    if rb.get("indexes") or rb.get("constraints") or rb.get("foreign_keys"):
+        mark = "[green]✓[/green]" if rb.get("restored_exactly") else "[red]✗[/red]"
+        c.print(f"{mark} Rebuilt after the load: {rb.get('indexes', 0)} indexes, {rb.get('constraints', 0)} keys, "
+                f"{rb.get('foreign_keys', 0)} foreign keys in {rb.get('seconds', 0):.2f} s, "
+                + ("as they were (catalog checked)" if rb.get("restored_exactly") else "NOT as they were"))
     skipped = [r for r in data["tables"] if r["skipped"]]
     if skipped:
         c.print(f"[yellow]{len(skipped)} table(s) skipped[/yellow] (reasons above)")
