@@ -208,7 +208,6 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
     import psycopg
 
     from aishell.datagen.encode import HEADER, TRAILER
-    from aishell.datagen.rows import KeySpace
     from aishell.datagen.stream import Producer
 
     loaded: set[str] = set()
@@ -352,7 +351,6 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
         raise
     finally:
         producer.stop()
-    del KeySpace
     return loaded
 
 

@@ -320,21 +320,20 @@ def encode_batch(p: Any, vals: dict, nulls: dict, n: int, cache: dict) -> bytes:
 
 
 def _encode_columns(p: Any, order: list[str], vals: dict, nulls: dict, cache: dict) -> list[list[bytes]]:
-    if True:
-        cols = []
-        for c in order:
-            ci = p.col(c)
-            if ci.is_array:
-                from aishell.datagen.encode import encode_array
+    cols = []
+    for c in order:
+        ci = p.col(c)
+        if ci.is_array:
+            from aishell.datagen.encode import encode_array
 
-                lst = _plain(vals[c], ci)
-                m = nulls.get(c)
-                if m is not None:
-                    lst = [None if z else x for x, z in zip(lst, m.tolist())]
-                cols.append(encode_array(lst, kind_of(ci.elem), ci.elem.base_oid, scale_of(ci.elem)))
-                continue
-            cols.append(encode_column(vals[c], kind_of(ci), nulls.get(c), scale_of(ci), cache))
-        return cols
+            lst = _plain(vals[c], ci)
+            m = nulls.get(c)
+            if m is not None:
+                lst = [None if z else x for x, z in zip(lst, m.tolist())]
+            cols.append(encode_array(lst, kind_of(ci.elem), ci.elem.base_oid, scale_of(ci.elem)))
+            continue
+        cols.append(encode_column(vals[c], kind_of(ci), nulls.get(c), scale_of(ci), cache))
+    return cols
 
 
 def key_values(p: Any, vals: dict, nulls: dict, columns: tuple[str, ...]) -> list[Any]:
