@@ -32,6 +32,7 @@ class FkSource:
     keys: Any = None  # rows.KeySpace once the parent's keys are known
     self_ref: bool = False
     null_share: float = 0.15  # an optional link is empty this often
+    forward: bool = False  # closes a cycle: the parent loads after this table
 
 
 @dataclass
@@ -173,7 +174,8 @@ def _forward_keys(plans: list[TablePlan], by_name: dict[str, TablePlan]) -> None
             ref = parent.col(fk.ref_columns[0]) if parent is not None and len(fk.ref_columns) == 1 else None
             if ref is not None and ref.numbered:
                 cols = [p.col(c) for c in fk.columns]
-                p.fks.append(FkSource(fk, parent.name, all(c is not None and not c.not_null for c in cols)))
+                p.fks.append(FkSource(fk, parent.name, all(c is not None and not c.not_null for c in cols),
+                                      forward=True))
             else:
                 keep.append(fk)
         p.deferred = keep

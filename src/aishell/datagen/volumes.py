@@ -186,7 +186,7 @@ def natural_volumes(plans: list[Any], hints: DesignHints | None) -> tuple[dict[s
         if s:
             vol[p.name] = s
     parents_of = {p.name: [s.parent for s in p.fks + [m for k, m in p.combo if k == "fk"]
-                           if not s.self_ref and s.parent in names] for p in live}
+                           if not s.self_ref and not s.forward and s.parent in names] for p in live}
     # parents of stated tables, derived backwards from the stated child
     stated = set(vol)
     for _ in range(3):
@@ -196,8 +196,17 @@ def natural_volumes(plans: list[Any], hints: DesignHints | None) -> tuple[dict[s
             for parent in parents_of[p.name]:
                 if parent not in stated and parent not in lookups:
                     vol[parent] = max(vol.get(parent, 1.0), vol[p.name] / fanout(p.table.name))
-    for p in live:  # creation order: parents first
-        if p.name in vol:
+    known = set(vol)
+    for _ in range(3):  # three passes: a parent that comes later in a cycle is known the next time
+        _forward_pass(live, vol, lookups, parents_of, known)
+    return vol, lookups
+
+
+def _forward_pass(live: list[Any], vol: dict[str, float], lookups: set[str], parents_of: dict[str, list[str]],
+                  known: set[str]) -> None:
+    """Volumes of the tables neither stated nor derived from a stated child, from their parents."""
+    for p in live:
+        if p.name in known:
             continue
         if p.name in lookups:
             e = _match(p.table.name, vocab()["lookup_sizes"], "tables")
@@ -214,7 +223,6 @@ def natural_volumes(plans: list[Any], hints: DesignHints | None) -> tuple[dict[s
             vol[p.name] = max(ps) * (1.0 if one_to_one else fanout(p.table.name))
         else:
             vol[p.name] = 1000.0
-    return vol, lookups
 
 
 def _one_to_one(p: Any) -> bool:
