@@ -1180,8 +1180,8 @@ def _subscription(r: dict[str, Any]) -> Subscription:
         options["slot_name"] = "NONE" if slot is None else slot
     if r["binary"]:
         options["binary"] = "true"
-    stream = _SUB_STREAM.get(str(r["streaming"]), str(r["streaming"]))
-    if stream not in ("off", "False", "false", "None"):
+    stream = _SUB_STREAM.get(str(r["streaming"])[:1], str(r["streaming"]))
+    if stream != _SUB_STREAM[r["streaming_default"]]:
         options["streaming"] = stream
     if r["two_phase"] and r["two_phase"] != "d":
         options["two_phase"] = "true"

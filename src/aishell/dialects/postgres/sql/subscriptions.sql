@@ -12,6 +12,11 @@ SELECT s.subname AS name,
        s.subpublications AS publications,
        s.subbinary AS binary,
        s.substream::text AS streaming,
+--@if v >= 180000
+       'p' AS streaming_default,
+--@else
+       'f' AS streaming_default,
+--@endif
 --@if v >= 150000
        s.subtwophasestate::text AS two_phase,
        s.subdisableonerr AS disable_on_error,
