@@ -52,13 +52,22 @@ class Change:
 def object_name(obj: Any) -> str:
     if obj is None:
         return ""
+    cls = obj.__class__.__name__
+    if cls == "UserMapping":
+        return f"{obj.user} on {obj.server}"
+    if cls == "DefaultPrivilege":
+        return f"{obj.object_type.lower()} of {obj.role}" + (f" in {obj.schema}" if obj.schema else "")
+    if cls in ("OperatorFamily", "OperatorClass"):
+        return f"{obj.schema}.{obj.name} ({obj.method})"
     if hasattr(obj, "signature"):
         return obj.signature
     if hasattr(obj, "qualified_name"):
         return obj.qualified_name
     schema = getattr(obj, "schema", None)
     name = getattr(obj, "name", None) or ""
-    if schema and obj.__class__.__name__ in ("EnumType", "Domain", "CompositeType", "Sequence"):
+    if schema and obj.__class__.__name__ in ("EnumType", "Domain", "CompositeType", "Sequence", "Collation",
+                                             "RangeType", "BaseType", "TextSearchParser", "TextSearchTemplate",
+                                             "TextSearchDictionary", "TextSearchConfig"):
         return f"{schema}.{name}"
     return name
 
@@ -80,6 +89,14 @@ _KINDS = {
     "CompositeType": "type", "Sequence": "sequence", "Table": "table", "Column": "column",
     "Index": "index", "Constraint": "constraint", "ForeignKey": "foreign key", "View": "view",
     "Function": "function", "Trigger": "trigger", "Policy": "policy", "Grant": "privilege",
+    # Format 2 kinds: created, dropped, and changed by dropping and creating (or their own ALTER).
+    "Collation": "collation", "RangeType": "range type", "BaseType": "base type",
+    "TextSearchParser": "text search parser", "TextSearchTemplate": "text search template",
+    "TextSearchDictionary": "text search dictionary", "TextSearchConfig": "text search configuration",
+    "Cast": "cast", "Operator": "operator", "OperatorFamily": "operator family",
+    "OperatorClass": "operator class", "ForeignDataWrapper": "foreign-data wrapper",
+    "ForeignServer": "server", "UserMapping": "user mapping", "Rule": "rule", "Publication": "publication",
+    "Subscription": "subscription", "EventTrigger": "event trigger", "DefaultPrivilege": "default privileges",
 }
 
 for _cls, _kind in _KINDS.items():
@@ -136,6 +153,9 @@ DropPolicy = CHANGE_TYPES["DropPolicy"]
 AlterPolicy = CHANGE_TYPES["AlterPolicy"]
 Grant = CHANGE_TYPES["Grant"]
 Revoke = CHANGE_TYPES["Revoke"]
+AddRule = CHANGE_TYPES["AddRule"]
+DropRule = CHANGE_TYPES["DropRule"]
+AlterRule = CHANGE_TYPES["AlterRule"]
 
 
 @dataclass

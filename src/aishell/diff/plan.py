@@ -206,6 +206,7 @@ class _Planner:
         self.renamed = renamed
         self.renamed_back = {v: k for k, v in renamed.items()}
         self.deferred_seq: set[int] = set()
+        self.cascaded_functions: set[str] = set()
         self.pending_seq: list[Change] = []
         self.partitioned = {t.qualified_name for t in list(current.tables) + list(desired.tables) if t.partition_by}
         # SQL for whole objects of the desired schema comes from the DDL generator.
@@ -248,6 +249,7 @@ class _Planner:
         self.drop_dependents()
         self.types()
         self.functions()
+        self.catalog_objects()
         self.tables()
         self.indexes_and_constraints()
         self.drops()
@@ -633,6 +635,162 @@ class _Planner:
                 continue
             self.emit(COMMENTS, r.grant_sql(kind, name, p))
 
+    # -- object kinds of format 2 ----------------------------------------------------------------------------
+    def catalog_objects(self) -> None:
+        """Collations, text search objects, casts, operators, range and base types, foreign data,
+        rules, publications, subscriptions, event triggers and default privileges.
+
+        New objects are created where what they use exists: collations, range types and base types'
+        shells with the types, the rest right after the routines (base types, then text search, casts,
+        operators, families, classes, wrappers, servers, user mappings); rules, publications and
+        subscriptions once tables and views are in place; default privileges and event triggers last,
+        so that neither touches the migration's own objects. A changed object is dropped early and
+        created again in its place, except where PostgreSQL alters it in place (a text search
+        configuration's mappings, a rule, default privileges, a publication's tables)."""
+        from aishell.dialects.postgres import objects as ob
+        from aishell.diff.differ import CATALOG_KINDS
+
+        order = [stem for _attr, stem, _key in CATALOG_KINDS]
+        early = {"Collation", "RangeType"}
+        late = {"Publication": TRIGGERS, "Subscription": TRIGGERS, "DefaultPrivilege": COMMENTS,
+                "EventTrigger": COMMENTS}
+
+        def create(obj: Any, stem: str) -> None:
+            if stem == "DefaultPrivilege":
+                for stmt in ob.default_privileges_sql(obj, major=self.gen.major or 18):
+                    self.emit(COMMENTS, stmt, f"default privileges: {ch.object_name(obj)}")
+                return
+            if stem == "BaseType":
+                self.emit(TYPES, ob.create_shell_type_sql(obj)[0], f"add shell of base type {ch.object_name(obj)}")
+            phase = TYPES if stem in early else late.get(stem, FUNCTIONS)
+            for i, stmt in enumerate(ob.create_sql(obj)):
+                self.emit(phase, stmt, f"add {ch.CHANGE_TYPES['Add' + stem].kind} {ch.object_name(obj)}" if i == 0 else "")
+            if getattr(obj, "comment", None):
+                self.emit(COMMENTS if stem != "EventTrigger" else COMMENTS,
+                          g.comment_sql(ob.object_target(obj), obj.comment))
+            for p in getattr(obj, "privileges", []) or []:
+                if stem in ("ForeignDataWrapper", "ForeignServer") and p.grantee != getattr(obj, "owner", None):
+                    kind = "FOREIGN DATA WRAPPER" if stem == "ForeignDataWrapper" else "FOREIGN SERVER"
+                    self.emit(COMMENTS, r.grant_sql(kind, quote_ident(obj.name), p))
+
+        def drop(obj: Any, stem: str, phase: int) -> None:
+            if stem == "DefaultPrivilege":
+                for stmt in ob.default_privileges_revoke_sql(obj, major=self.gen.major or 18):
+                    self.emit(phase, stmt, f"undo default privileges: {ch.object_name(obj)}")
+                return
+            hzs = []
+            cascade = ""
+            if stem == "BaseType":
+                cascade = " CASCADE"  # its input and output routines depend on it
+                from aishell.dialects.postgres.generate import _support_functions
+
+                support = _support_functions(obj)
+                self.cascaded_functions |= {f.signature for f in self.a.functions
+                                            if f"{f.schema}.{f.name}" in support}
+                hzs.append(hz.data_loss("drops the type with its input/output routines (and columns of it)",
+                                        unsafe=True))
+            self.emit(phase, f"DROP {ob.object_target(obj)}{cascade}",
+                      f"drop {ch.CHANGE_TYPES['Drop' + stem].kind} {ch.object_name(obj)}", hzs,
+                      squawk_ignore=[("ban-drop-type", "the desired schema no longer has it, or has it "
+                                                       "defined differently (created again below)")])
+
+        # Drops, most dependent first; dropped after tables and views, before routines and types.
+        for stem in reversed(order):
+            for c in self.of(ch.CHANGE_TYPES[f"Drop{stem}"]):
+                drop(c.old, stem, DROP_VIEWS if stem in ("EventTrigger", "Subscription", "Publication")
+                     else DROP_OBJECTS)
+        def in_place(c: Change, stem: str) -> bool:
+            return ((stem == "TextSearchConfig" and c.old.parser == c.new.parser)
+                    or (stem == "Publication" and _same_but_members(c.old, c.new)))
+
+        for stem in reversed(order):
+            for c in self.of(ch.CHANGE_TYPES[f"Alter{stem}"]):
+                if in_place(c, stem):
+                    continue
+                drop(c.old, stem, COMMENTS if stem == "DefaultPrivilege" else DROP_VIEWS)
+        for stem in order:
+            for c in self.of(ch.CHANGE_TYPES[f"Add{stem}"]):
+                create(c.new, stem)
+            for c in self.of(ch.CHANGE_TYPES[f"Alter{stem}"]):
+                if stem == "TextSearchConfig" and in_place(c, stem):
+                    self.alter_ts_config(c)
+                elif stem == "Publication" and in_place(c, stem):
+                    self.alter_publication(c)
+                else:
+                    create(c.new, stem)
+        # Rules of tables and views (a view recreated by this plan brings its rules along).
+        for c in self.of(ch.DropRule):
+            if not self._parent_view_dropped(c.parent) and c.parent not in {x.old.qualified_name for x in self.of(ch.DropTable)}:
+                self.emit(DROP_TRIGGERS, f"DROP RULE {quote_ident(c.old.name)} ON {self.on_sql(c.parent)}",
+                          f"drop rule {c.old.name} on {c.parent}")
+        for c in self.of(ch.AddRule) + self.of(ch.AlterRule):
+            if self._parent_view_dropped(c.parent):
+                continue
+            self.create_rule(c.parent, c.new, replace=isinstance(c, ch.AlterRule))
+        for v in self.b.views:
+            if v.qualified_name in self.views_to_create:
+                for rule in v.rules:
+                    self.create_rule(v.qualified_name, rule)
+        for c in self.of(ch.AddTable):
+            for rule in c.new.rules:
+                self.create_rule(c.new.qualified_name, rule)
+
+    def create_rule(self, qn: str, rule, *, replace: bool = False) -> None:
+        from aishell.dialects.postgres import objects as ob
+
+        stmts = ob.create_rule_sql(rule, self.on_sql(qn))
+        if replace:
+            stmts[0] = re.sub(r"^CREATE RULE\b", "CREATE OR REPLACE RULE", stmts[0])
+            if rule.enabled == "O":
+                stmts.append(f"ALTER TABLE {self.on_sql(qn)} ENABLE RULE {quote_ident(rule.name)}")
+        for i, stmt in enumerate(stmts):
+            self.emit(TRIGGERS, stmt, f"{'replace' if replace else 'add'} rule {rule.name} on {qn}" if i == 0 else "")
+        if rule.comment:
+            self.emit(COMMENTS, r.comment_sql("RULE", f"{quote_ident(rule.name)} ON {self.on_sql(qn)}", rule.comment))
+
+    def alter_ts_config(self, c: Change) -> None:
+        """Mappings of a text search configuration, changed in place (an index or column using the
+        configuration stays): tokens dropped, added, or mapped to other dictionaries."""
+        from aishell.dialects.postgres import objects as ob
+
+        old = {m.token: m.dictionaries for m in c.old.mappings}
+        new = {m.token: m.dictionaries for m in c.new.mappings}
+        gone = [t for t in old if t not in new]
+        if gone:
+            self.emit(FUNCTIONS, ob.ts_mapping_sql(c.new, gone, [], "DROP"), f"text search configuration {c.name}: "
+                                                                           f"drop mappings")
+        for tokens, dicts in ob.ts_mapping_groups(c.new):
+            todo = [t for t in tokens if old.get(t) != dicts]
+            add = [t for t in todo if t not in old]
+            alter = [t for t in todo if t in old]
+            if add:
+                self.emit(FUNCTIONS, ob.ts_mapping_sql(c.new, add, dicts, "ADD"), f"text search configuration {c.name}: "
+                                                                                   "add mappings")
+            if alter:
+                self.emit(FUNCTIONS, ob.ts_mapping_sql(c.new, alter, dicts, "ALTER"),
+                          f"text search configuration {c.name}: change mappings")
+
+    def alter_publication(self, c: Change) -> None:
+        from aishell.dialects.postgres import objects as ob
+
+        name = quote_ident(c.new.name)
+        old = {t.table: t for t in c.old.tables}
+        new = {t.table: t for t in c.new.tables}
+        for t, pt in old.items():
+            if t not in new or new[t] != pt:
+                self.emit(TRIGGERS, f"ALTER PUBLICATION {name} DROP {ob.publication_table_sql(pt).replace(' ONLY', '')}"
+                          .split(" (")[0].split(" WHERE ")[0], f"publication {c.new.name}: drop table {t}")
+        for t, pt in new.items():
+            if t not in old or old[t] != pt:
+                self.emit(TRIGGERS, f"ALTER PUBLICATION {name} ADD {ob.publication_table_sql(pt)}",
+                          f"publication {c.new.name}: add table {t}")
+        for sch in c.old.schemas:
+            if sch not in c.new.schemas:
+                self.emit(TRIGGERS, f"ALTER PUBLICATION {name} DROP TABLES IN SCHEMA {quote_ident(sch)}")
+        for sch in c.new.schemas:
+            if sch not in c.old.schemas:
+                self.emit(TRIGGERS, f"ALTER PUBLICATION {name} ADD TABLES IN SCHEMA {quote_ident(sch)}")
+
     # -- tables ---------------------------------------------------------------------------------------------
     def tables(self) -> None:
         for c in self.of(ch.RenameTable):
@@ -694,7 +852,10 @@ class _Planner:
                     inline.append(r.fk_clause(tc.name, tc.definition, not_valid=not tc.valid))
                 else:
                     later.append(tc)
-            self.emit(TABLES, r.create_table_sql(self.gen, t, inline, parent), f"add table {t.qualified_name}")
+            if t.attrs.get("foreign"):
+                self.emit(TABLES, self.gen.foreign_table_sql(t).rstrip(";"), f"add foreign table {t.qualified_name}")
+            else:
+                self.emit(TABLES, r.create_table_sql(self.gen, t, inline, parent), f"add table {t.qualified_name}")
             created.add(t.qualified_name)
             for tc in later:
                 self.emit(FKS, f"ALTER TABLE {r.qname(t)} ADD {r.fk_clause(tc.name, tc.definition, not_valid=True)}",
@@ -1004,7 +1165,8 @@ class _Planner:
             sub = Schema(tables=dropped)
             order, _ = creation_order(sub)
             for t in reversed(order):
-                self.emit(DROP_TABLES, f"DROP TABLE {r.qname(t)}", f"drop table {t.qualified_name}",
+                self.emit(DROP_TABLES, f"DROP {'FOREIGN TABLE' if t.attrs.get('foreign') else 'TABLE'} {r.qname(t)}",
+                          f"drop table {t.qualified_name}",
                           [hz.data_loss(f"deletes table {t.qualified_name} and all its rows")] + self.rename_hint(
                               ch.DropTable(old=t)),
                           squawk_ignore=[("ban-drop-table", "the table is gone from the desired schema; allowed with --unsafe")])
@@ -1019,6 +1181,8 @@ class _Planner:
             self.emit(DROP_OBJECTS, f"DROP SEQUENCE {r.qname(c.old)}", f"drop sequence {c.name}",
                       [hz.info("sequence", "its current value is lost")])
         for c in sorted(self.of(ch.DropFunction), key=lambda c: c.old.kind != "aggregate"):
+            if c.old.signature in self.cascaded_functions:
+                continue  # went with the base type it reads and writes
             kind = g.function_keyword(c.old)
             # One using a table's row type goes before the table does.
             phase = DROP_VIEWS if c.old.signature in self.late_a else DROP_OBJECTS
@@ -1179,6 +1343,14 @@ def _trigger_only_enabled(c: Change) -> bool:
 
 
 __all__ = ["Plan", "Statement", "build_plan", "column_key"]
+
+
+def _same_but_members(old, new) -> bool:
+    """Two publications that differ only in their tables and schemas (ALTER PUBLICATION does it)."""
+    import dataclasses
+
+    return dataclasses.replace(old, tables=[], schemas=[], comment=None, owner=None) == dataclasses.replace(
+        new, tables=[], schemas=[], comment=None, owner=None)
 
 
 def _redefined(c: Change) -> bool:
