@@ -666,8 +666,7 @@ class _Planner:
             for i, stmt in enumerate(ob.create_sql(obj)):
                 self.emit(phase, stmt, f"add {ch.CHANGE_TYPES['Add' + stem].kind} {ch.object_name(obj)}" if i == 0 else "")
             if getattr(obj, "comment", None):
-                self.emit(COMMENTS if stem != "EventTrigger" else COMMENTS,
-                          g.comment_sql(ob.object_target(obj), obj.comment))
+                self.emit(COMMENTS, g.comment_sql(ob.object_target(obj), obj.comment))
             for p in getattr(obj, "privileges", []) or []:
                 if stem in ("ForeignDataWrapper", "ForeignServer") and p.grantee != getattr(obj, "owner", None):
                     kind = "FOREIGN DATA WRAPPER" if stem == "ForeignDataWrapper" else "FOREIGN SERVER"
@@ -691,8 +690,7 @@ class _Planner:
                                         unsafe=True))
             self.emit(phase, f"DROP {ob.object_target(obj)}{cascade}",
                       f"drop {ch.CHANGE_TYPES['Drop' + stem].kind} {ch.object_name(obj)}", hzs,
-                      squawk_ignore=[("ban-drop-type", "the desired schema no longer has it, or has it "
-                                                       "defined differently (created again below)")])
+                      squawk_ignore=[("ban-drop-type", _DROP_WHY)])
 
         # Drops, most dependent first; dropped after tables and views, before routines and types.
         for stem in reversed(order):
@@ -809,20 +807,33 @@ class _Planner:
             self.emit(RENAMES, f"ALTER INDEX {qualify(schema, c.old.name)} RENAME TO {quote_ident(c.new.name)}",
                       f"rename index {c.old.name} to {c.new.name}")
         self.create_tables([c.new for c in self.of(ch.AddTable)])
+        self.columns_via_parent = self._columns_via_parent()
         for c in self.of(ch.AddColumn):
             self.add_column(c)
         for c in self.of(ch.AlterColumn):
             self.alter_column(c)
         for c in self.of(ch.DropColumn):
-            t = self.current_table(c.parent)
-            if t and t.partition_of and c.parent in self.b_tables:
-                pass
+            if c.old.attrs.get("inherited") and (c.parent, c.old.name) in self.columns_via_parent:
+                continue  # goes with the parent's column (a partition's or child's inherited copy)
             self.emit(COLUMNS, f"ALTER TABLE {self.table_sql(c.parent)} DROP COLUMN {quote_ident(c.old.name)}",
                       f"drop column {c.parent}.{c.old.name}",
                       [hz.data_loss(f"deletes the data in {c.parent}.{c.old.name}")] + self.rename_hint(c),
                       squawk_ignore=[("ban-drop-column", "the column is gone from the desired schema; allowed with --unsafe")])
         for c in self.of(ch.AlterTable):
             self.alter_table(c)
+
+    def _columns_via_parent(self) -> set[tuple[str, str]]:
+        """(table, column) pairs whose column a parent in this plan adds or drops as well: ALTER TABLE on
+        the parent reaches partitions and inheritance children (and they refuse it themselves)."""
+        changed = {(c.parent, c.obj.name) for c in self.of(ch.AddColumn) + self.of(ch.DropColumn)}
+        out: set[tuple[str, str]] = set()
+        for tables in (self.a_tables, self.b_tables):
+            for qn, t in tables.items():
+                parents = [t.partition_of] if t.partition_of else list(t.inherits)
+                for col in t.columns:
+                    if col.attrs.get("inherited") and any((p, col.name) in changed for p in parents):
+                        out.add((qn, col.name))
+        return out
 
     def rename_hint(self, c: Change) -> list[Hazard]:
         out = []
@@ -903,6 +914,8 @@ class _Planner:
 
     def add_column(self, c: Change) -> None:
         col: Column = c.new
+        if col.attrs.get("inherited") and (c.parent, col.name) in self.columns_via_parent:
+            return  # ADD COLUMN on the parent gives it to its partitions and inheritance children
         tsql = self.table_sql(c.parent)
         hzs: list[Hazard] = []
         ignore = []
@@ -991,9 +1004,17 @@ class _Planner:
                 coll = f" COLLATE {n.collation if n.collation.startswith(chr(34)) or '.' in n.collation else quote_ident(n.collation)}"
             # A catalog-only change keeps no USING, so PostgreSQL sees it needs no rewrite.
             using = f" USING {col}::{n.type}" if rewrites and norm_type(o.type) != norm_type(n.type) else ""
+            if self._is_enum(self.a, o.type) and self._is_enum(self.b, n.type):
+                # No cast joins two enum types: go through text (an array through text[]).
+                via = "text[]" if norm_type(n.type).endswith("[]") else "text"
+                using = f" USING {col}::{via}::{n.type}"
             self.emit(COLUMNS, f"{pre} TYPE {n.type}{coll}{using}", f"{label}: {o.type} → {n.type}", hzs,
                       squawk_ignore=[("changing-column-type", "the desired schema changes this column's type; hazards listed above")])
         if n.identity and not o.identity:
+            if o.nullable:
+                # An identity column must be NOT NULL first.
+                self.set_not_null(c.parent, n.name)
+                o = Column(**{**o.__dict__, "nullable": False})
             self.emit(COLUMNS, f"{pre} ADD {self.gen.identity_sql(self.desired_table(c.parent), n)}",
                       f"{label}: becomes an identity column")
         elif n.identity and o.identity:
@@ -1014,6 +1035,11 @@ class _Planner:
         elif not o.nullable and n.nullable:
             self.emit(COLUMNS, f"{pre} DROP NOT NULL", f"{label}: allow NULL",
                       [hz.info("constraint-relaxed", "NULLs become possible; readers relying on NOT NULL must cope")])
+
+    @staticmethod
+    def _is_enum(schema: Schema, type_text: str) -> bool:
+        base = norm_type(type_text).removesuffix("[]")
+        return any(base in (norm_type(f"{e.schema}.{e.name}"), norm_type(e.name)) for e in schema.enums)
 
     def set_not_null(self, qn: str, column: str) -> None:
         tsql = self.table_sql(qn)
@@ -1343,6 +1369,9 @@ def _trigger_only_enabled(c: Change) -> bool:
 
 
 __all__ = ["Plan", "Statement", "build_plan", "column_key"]
+
+
+_DROP_WHY = "the desired schema no longer has it, or has it defined differently (created again below)"
 
 
 def _same_but_members(old, new) -> bool:

@@ -8,6 +8,7 @@ wrong, and it is reported instead of being shown as if it worked (pg-schema-diff
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -217,14 +218,21 @@ class Verification:
 
 def verify(comp: Comparison) -> Verification:
     """Run the plan on a throwaway copy of TARGET's schema, then diff the copy against SOURCE."""
-    from aishell.dialects.postgres.inspect import inspect
     from aishell.dialects.postgres.server import scratch_server
-    from aishell.diff import ChangeSet, diff_schemas
-    from aishell.migrate.execute import MigrationFailed, execute_plan
+    from aishell.diff import ChangeSet
 
     if not comp.plan.statements:
         return Verification(True, ChangeSet())
     server = scratch_server()
+    with _roles_for(server, comp):
+        return _verify_on(server, comp)
+
+
+def _verify_on(server, comp: Comparison) -> Verification:
+    from aishell.dialects.postgres.inspect import inspect
+    from aishell.diff import ChangeSet, diff_schemas
+    from aishell.migrate.execute import MigrationFailed, execute_plan
+
     with server.temporary_database() as conninfo:
         grants_ok = copy_target_into(comp.target, comp.current, conninfo, server)
         try:
@@ -244,6 +252,37 @@ def verify(comp: Comparison) -> Verification:
     if not grants_ok:
         left.changes = [c for c in left.changes if c.kind != "privilege"]
     return Verification(not left.changes, left)
+
+
+@contextlib.contextmanager
+def _roles_for(server, comp: Comparison):
+    """The roles SOURCE and TARGET name (owners, grantees, policy roles) that the scratch server lacks,
+    created there as NOLOGIN roles for the check and dropped after it: a policy ``TO auditor`` exists
+    on the user's servers, not on the embedded one."""
+    from aishell.dialects.postgres.connect import connect
+    from aishell.dialects.postgres.generate import referenced_roles
+    from aishell.dialects.postgres.quote import quote_ident
+
+    wanted = sorted(set(referenced_roles(comp.current)) | set(referenced_roles(comp.desired)))
+    created: list[str] = []
+    if wanted:
+        with connect(server.conninfo(), autocommit=True) as conn:
+            have = {r[0] for r in conn.execute("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY (%s)",
+                                               (wanted,)).fetchall()}
+            for name in wanted:
+                if name in have:
+                    continue
+                with contextlib.suppress(Exception):  # created meanwhile by another check: fine as it is
+                    conn.execute(f"CREATE ROLE {quote_ident(name)} NOLOGIN")
+                    created.append(name)
+    try:
+        yield created
+    finally:
+        if created:
+            with contextlib.suppress(Exception), connect(server.conninfo(), autocommit=True) as conn:
+                for name in created:
+                    with contextlib.suppress(Exception):
+                        conn.execute(f"DROP ROLE {quote_ident(name)}")
 
 
 def _major(version: str | None) -> int | None:

@@ -323,8 +323,8 @@ def create_subscription_sql(s: Subscription) -> list[str]:
             continue
         opts.append(f"{key} = {quote_literal(value) if key in ('synchronous_commit', 'origin', 'streaming') else value}")
     pubs = ", ".join(quote_ident(p) for p in s.publications)
-    return [f"CREATE SUBSCRIPTION {quote_ident(s.name)} CONNECTION {quote_literal(s.connection)} "
-            f"PUBLICATION {pubs} WITH ({', '.join(opts)})"]
+    head = f"CREATE SUBSCRIPTION {quote_ident(s.name)} CONNECTION {quote_literal(s.connection)} "
+    return [f"{head}PUBLICATION {pubs} WITH ({', '.join(opts)})"]
 
 
 # -- default privileges ---------------------------------------------------------------------------------
@@ -341,7 +341,7 @@ _DEFACL_PRIVS = {
 def default_privileges_sql(d: DefaultPrivilege, *, major: int = 18) -> list[str]:
     """ALTER DEFAULT PRIVILEGES turning the built-in defaults into exactly ``d``'s ACL: without a
     schema the ACL replaces them (revoke what it lacks, grant what it adds); in a schema it adds."""
-    from aishell.dialects.postgres.generate import _AclItem, _acl_items, role_sql
+    from aishell.dialects.postgres.generate import _acl_items, _AclItem, role_sql
 
     head = f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote_ident(d.role)}"
     if d.schema:
