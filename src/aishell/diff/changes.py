@@ -154,6 +154,8 @@ AlterPolicy = CHANGE_TYPES["AlterPolicy"]
 Grant = CHANGE_TYPES["Grant"]
 Revoke = CHANGE_TYPES["Revoke"]
 AddRule = CHANGE_TYPES["AddRule"]
+AddTextSearchParser = CHANGE_TYPES["AddTextSearchParser"]
+AddTextSearchTemplate = CHANGE_TYPES["AddTextSearchTemplate"]
 DropRule = CHANGE_TYPES["DropRule"]
 AlterRule = CHANGE_TYPES["AlterRule"]
 

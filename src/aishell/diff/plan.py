@@ -663,6 +663,9 @@ class _Planner:
             if stem == "BaseType":
                 self.emit(TYPES, ob.create_shell_type_sql(obj)[0], f"add shell of base type {ch.object_name(obj)}")
             phase = TYPES if stem in early else late.get(stem, FUNCTIONS)
+            if stem in ("TextSearchDictionary", "TextSearchConfig") and not (
+                    self.of(ch.AddTextSearchParser) or self.of(ch.AddTextSearchTemplate)):
+                phase = TYPES  # before routines, whose SQL bodies may name them
             for i, stmt in enumerate(ob.create_sql(obj)):
                 self.emit(phase, stmt, f"add {ch.CHANGE_TYPES['Add' + stem].kind} {ch.object_name(obj)}" if i == 0 else "")
             if getattr(obj, "comment", None):
