@@ -22,13 +22,37 @@ CREATE SUBSCRIPTION aishell_fixture_secret_sub
 """
 
 
+COMMON = ["core.sql", "types.sql", "tables.sql", "views.sql", "routines.sql", "quoting.sql", "catalog.sql"]
+
+
 @pytest.fixture(scope="module", params=["embedded", "pg15"])
-def model(request):
+def database(request):
     server = request.getfixturevalue("sandbox" if request.param == "embedded" else "pg15_server")
     with server.temporary_database(prefix="aishell_test_catalog_") as conninfo:
-        load_sql_into(conninfo, FIXTURES / "objects" / "catalog.sql", server.bin("psql"))
+        for name in COMMON:
+            load_sql_into(conninfo, FIXTURES / "objects" / name, server.bin("psql"))
         run_sql_text(conninfo, "SET client_min_messages = error;" + SECRETS, server.bin("psql"))
-        yield inspect(conninfo, include_stats=False)
+        yield conninfo
+
+
+@pytest.fixture(scope="module")
+def model(database):
+    return inspect(database, include_stats=False)
+
+
+def test_libpq_and_psycopg_read_the_same_model(database, model):
+    """The ctypes libpq reader (JSON rows) and the psycopg one build the very same model."""
+    from aishell.dialects.postgres import libpq
+    from aishell.dialects.postgres.connect import connect
+    from aishell.dialects.postgres.inspect import inspect_connection
+
+    assert libpq.load() is not None, "no libpq 14+ found: the fast reader is not in use"
+    with connect(database) as conn:
+        other = inspect_connection(conn, include_stats=False)
+    assert dumps(other) == dumps(model)
+    with_stats = inspect(database)
+    with connect(database) as conn:
+        assert dumps(inspect_connection(conn)).count('"row_estimate"') == dumps(with_stats).count('"row_estimate"')
 
 
 def test_text_search_configuration_with_unaccent_mappings(model):

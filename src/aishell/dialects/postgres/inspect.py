@@ -178,12 +178,185 @@ def inspect(
     ``schemas`` limits the result to those PostgreSQL schemas (default: every non-system schema).
     ``include_stats`` adds live statistics (row estimates, sizes, scan counts) to ``attrs``.
     """
+    from aishell.dialects.postgres import libpq
+
+    if libpq.load() is not None:
+        try:
+            conn = libpq.Connection(conninfo)
+        except libpq.ConnectionFailed:
+            conn = None  # psycopg's connect below says why, as everywhere else
+        if conn is not None:
+            with conn:
+                return _inspect_libpq(conn, schemas=schemas, include_stats=include_stats,
+                                      statement_timeout=statement_timeout)
     from aishell.dialects.postgres.connect import connect
 
     with connect(conninfo) as conn:
         return inspect_connection(
             conn, schemas=schemas, include_stats=include_stats, statement_timeout=statement_timeout
         )
+
+
+_PARAM = re.compile(r"%\((\w+)\)s")
+
+
+def _positional(sql: str) -> tuple[str, list[str]]:
+    """A query's ``%(name)s`` placeholders as ``$1``, ``$2``, ... and the names in that order."""
+    names: list[str] = []
+
+    def number(m: re.Match) -> str:
+        if m.group(1) not in names:
+            names.append(m.group(1))
+        return f"${names.index(m.group(1)) + 1}"
+
+    return _PARAM.sub(number, sql).replace("%%", "%"), names
+
+
+def _array_literal(values: list[Any] | None) -> str | None:
+    """A Python list as PostgreSQL array text, for a parameter (None stays NULL)."""
+    if values is None:
+        return None
+    items = []
+    for v in values:
+        text = str(v)
+        items.append('"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return "{" + ",".join(items) + "}"
+
+
+def _json_query(name: str, version: int, include_stats: bool, superuser: bool) -> tuple[str, list[str]]:
+    """The catalog query ``name`` returning one value: the JSON array of its rows, in its order."""
+    sql, names = _positional(catalog_sql(name, version=version, stats=include_stats, superuser=superuser))
+    return (f"SELECT COALESCE(pg_catalog.json_agg(q), '[]'::pg_catalog.json) FROM (\n{sql}\n) q",
+            names)
+
+
+def _inspect_libpq(conn: Any, *, schemas: list[str] | None, include_stats: bool,
+                   statement_timeout: str) -> Schema:
+    """``inspect`` over the ctypes libpq client: the same queries, in the same snapshot, each
+    returning its rows as one JSON value that the C JSON parser reads."""
+    import json
+
+    from aishell.dialects.postgres import libpq
+
+    version = conn.server_version
+    if version < 130000:
+        raise UserError(f"PostgreSQL {version // 10000} is not supported (aishell reads 13 and later)")
+    builder = _Builder(include_stats)
+    params: dict[str, str | None] = {"schemas": _array_literal(list(schemas) if schemas else None)}
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        conn.enter_pipeline()
+        conn.send("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [])
+        # One text value: the settings (as pg_dump makes them), then whether we are a superuser.
+        conn.send("SELECT pg_catalog.concat_ws(',', pg_catalog.set_config('search_path', '', true),"
+                  " pg_catalog.set_config('statement_timeout', $1, true),"
+                  " pg_catalog.set_config('lock_timeout', $1, true),"
+                  " pg_catalog.set_config('work_mem', '64MB', true),"
+                  " pg_catalog.current_setting('is_superuser'))", [statement_timeout])
+        sql, names = _json_query(QUERIES[0], version, include_stats, True)
+        conn.send(sql, [params[n] for n in names])
+        conn.sync()
+        conn.next_value()
+        superuser = (conn.next_value() or b"").endswith(b",on")
+        namespaces = _with_int_oids(QUERIES[0], json.loads(conn.next_value() or b"[]"))
+        conn.finish_pipeline()
+        builder.feed(QUERIES[0], namespaces)
+        params["nsp"] = _array_literal([r["oid"] for r in namespaces])
+        # The other queries go out together; a reader thread waits on the server (ctypes lets go of
+        # the GIL meanwhile) while this thread parses each result and builds the model from it.
+        conn.enter_pipeline()
+        rest = QUERIES[1:]
+        for name in rest:
+            sql, names = _json_query(name, version, include_stats, superuser)
+            conn.send(sql, [params[n] for n in names])
+        conn.sync()
+        for name, value in _values_in_background(conn, rest):
+            builder.feed(name, _with_int_oids(name, json.loads(value or b"[]")))
+        conn.finish_pipeline()
+        schema = builder.finish()
+    except libpq.LibpqError as exc:
+        raise _catalog_error(exc, statement_timeout) from None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    schema.server_version = f"{version // 10000}.{version % 10000}"
+    if schemas:
+        missing = sorted(set(schemas) - {n.name for n in schema.schemas})
+        if missing:
+            raise UserError(f"no schema named {missing[0]!r} in this database")
+    return schema
+
+
+# JSON prints ``oid`` values as strings (it knows only int2/4/8 and numeric as numbers): the columns of
+# type oid (and oid[]) each query returns, turned back into the integers psycopg gives.
+_OID_COLUMNS = {
+    "namespaces": ("oid",), "types": ("oid", "relid"), "sequences": ("oid", "owner_relid"),
+    "relations": ("oid",), "columns": ("relid",), "opclasses": ("oid",), "indexes": ("oid", "relid"),
+    "constraints": ("oid", "relid", "typid", "indid", "parentid", "ref_relid"), "triggers": ("oid", "relid"),
+    "policies": ("oid", "relid"), "statistics": ("oid", "relid"), "functions": ("oid",),
+    "operator_families": ("oid",), "rules": ("relid",),
+}
+_OID_ARRAYS = {"indexes": ("opclass_oids",)}
+
+
+def _with_int_oids(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keys = _OID_COLUMNS.get(name, ())
+    arrays = _OID_ARRAYS.get(name, ())
+    if keys or arrays:
+        for r in rows:
+            for k in keys:
+                v = r[k]
+                if v is not None:
+                    r[k] = int(v)
+            for k in arrays:
+                v = r[k]
+                if v is not None:
+                    r[k] = [int(x) for x in v]
+    return rows
+
+
+def _values_in_background(conn: Any, names: tuple[str, ...]) -> Iterator[tuple[str, bytes | None]]:
+    """Each pipelined query's value in order, read by a thread that never waits for the consumer."""
+    results: queue.Queue = queue.Queue()
+
+    def read() -> None:
+        try:
+            for name in names:
+                results.put((name, conn.next_value()))
+        except BaseException as exc:  # noqa: BLE001 - handed over to the consumer
+            results.put((None, exc))
+
+    reader = threading.Thread(target=read, name="aishell-inspect-libpq", daemon=True)
+    reader.start()
+    finished = False
+    try:
+        for _ in names:
+            name, payload = results.get()
+            if name is None:
+                raise payload
+            yield name, payload
+        finished = True
+    finally:
+        if not finished and reader.is_alive():
+            with contextlib.suppress(Exception):
+                conn.cancel()
+        reader.join()
+
+
+def _catalog_error(exc: Any, statement_timeout: str) -> Exception:
+    """A failed catalog query as the error the psycopg path raises for it."""
+    state = getattr(exc, "sqlstate", None)
+    first = str(exc).splitlines()[0] if str(exc) else "error"
+    if state in ("57014", "55P03"):
+        what = "waiting for a lock" if state == "55P03" else "reading the catalog"
+        return AishellError(f"introspection stopped after the {statement_timeout} timeout while {what}"
+                            " (another session holds a lock, or the catalog is very large)")
+    if state == "42501":
+        return UserError(f"not allowed to read the catalog: {first}")
+    if state is None or state.startswith("08"):
+        return ConnectError(f"lost the connection while reading the catalog: {first}")
+    return AishellError(f"reading the catalog failed: {first}")
 
 
 def inspect_connection(
