@@ -682,6 +682,16 @@ class _Planner:
                 return
             hzs = []
             cascade = ""
+            if stem == "Subscription":
+                # Detached from its replication slot first, so that DROP neither connects to the
+                # publisher nor refuses to run in a transaction; the slot there is left alone.
+                name = quote_ident(obj.name)
+                self.emit(phase, f"ALTER SUBSCRIPTION {name} DISABLE", f"drop subscription {obj.name}",
+                          [hz.info("replication-slot", "the publisher's replication slot is not dropped; "
+                                                       "drop it there if nothing else uses it")])
+                self.emit(phase, f"ALTER SUBSCRIPTION {name} SET (slot_name = NONE)")
+                self.emit(phase, f"DROP SUBSCRIPTION {name}")
+                return
             if stem == "BaseType":
                 cascade = " CASCADE"  # its input and output routines depend on it
                 from aishell.dialects.postgres.generate import _support_functions
@@ -689,8 +699,7 @@ class _Planner:
                 support = _support_functions(obj)
                 self.cascaded_functions |= {f.signature for f in self.a.functions
                                             if f"{f.schema}.{f.name}" in support}
-                hzs.append(hz.data_loss("drops the type with its input/output routines (and columns of it)",
-                                        unsafe=True))
+                hzs.append(hz.data_loss("drops the type with its input/output routines (and columns of it)"))
             self.emit(phase, f"DROP {ob.object_target(obj)}{cascade}",
                       f"drop {ch.CHANGE_TYPES['Drop' + stem].kind} {ch.object_name(obj)}", hzs,
                       squawk_ignore=[("ban-drop-type", _DROP_WHY)])
