@@ -609,7 +609,12 @@ class _Planner:
             if c in self.recreated_functions:
                 continue
             self.emit(phase(c.new), g.create_function_sql(c.new), f"replace {g.function_keyword(c.new).lower()} {c.new.signature}")
+        self.after_base_types: list = []
+        waits = _waits_for_base_type(self.of(ch.AddBaseType))
         for c in sorted(self.of(ch.AddFunction), key=lambda c: c.new.kind == "aggregate"):
+            if waits(c.new):
+                self.after_base_types.append(c.new)  # created once the base type it takes is complete
+                continue
             self.emit(phase(c.new), g.create_function_sql(c.new), f"add {g.function_keyword(c.new).lower()} {c.new.signature}")
             self.function_extras(c.new)
 
@@ -704,9 +709,19 @@ class _Planner:
                       f"drop {ch.CHANGE_TYPES['Drop' + stem].kind} {ch.object_name(obj)}", hzs,
                       squawk_ignore=[("ban-drop-type", _DROP_WHY)])
 
-        # Drops, most dependent first; dropped after tables and views, before routines and types.
+        # Drops, most dependent first; dropped after tables and views, before routines and types (a
+        # base type after the routines that take it: drops() emits it last).
+        self.late_type_drops = []
+        from aishell.dialects.postgres.generate import _support_functions
+
+        for c in self.of(ch.CHANGE_TYPES["DropBaseType"]):
+            support = _support_functions(c.old)
+            self.cascaded_functions |= {f.signature for f in self.a.functions if f"{f.schema}.{f.name}" in support}
         for stem in reversed(order):
             for c in self.of(ch.CHANGE_TYPES[f"Drop{stem}"]):
+                if stem == "BaseType":
+                    self.late_type_drops.append(lambda obj=c.old: drop(obj, "BaseType", DROP_OBJECTS))
+                    continue
                 drop(c.old, stem, DROP_VIEWS if stem in ("EventTrigger", "Subscription", "Publication")
                      else DROP_OBJECTS)
         def in_place(c: Change, stem: str) -> bool:
@@ -721,6 +736,10 @@ class _Planner:
         for stem in order:
             for c in self.of(ch.CHANGE_TYPES[f"Add{stem}"]):
                 create(c.new, stem)
+            if stem == "BaseType":
+                for f in self.after_base_types:
+                    self.emit(FUNCTIONS, g.create_function_sql(f), f"add {g.function_keyword(f).lower()} {f.signature}")
+                    self.function_extras(f)
             for c in self.of(ch.CHANGE_TYPES[f"Alter{stem}"]):
                 if stem == "TextSearchConfig" and in_place(c, stem):
                     self.alter_ts_config(c)
@@ -728,11 +747,14 @@ class _Planner:
                     self.alter_publication(c)
                 else:
                     create(c.new, stem)
-        # Rules of tables and views (a view recreated by this plan brings its rules along).
-        for c in self.of(ch.DropRule):
-            if not self._parent_view_dropped(c.parent) and c.parent not in {x.old.qualified_name for x in self.of(ch.DropTable)}:
-                self.emit(DROP_TRIGGERS, f"DROP RULE {quote_ident(c.old.name)} ON {self.on_sql(c.parent)}",
-                          f"drop rule {c.old.name} on {c.parent}")
+        # Rules of tables and views (a view recreated by this plan brings its rules along). Rules of a
+        # table being dropped go first too: they may name another table dropped before it.
+        gone = [(c.parent, c.old) for c in self.of(ch.DropRule)]
+        gone += [(c.old.qualified_name, rule) for c in self.of(ch.DropTable) for rule in c.old.rules]
+        for qn, rule in gone:
+            if not self._parent_view_dropped(qn):
+                self.emit(DROP_TRIGGERS, f"DROP RULE {quote_ident(rule.name)} ON {self.on_sql(qn)}",
+                          f"drop rule {rule.name} on {qn}")
         for c in self.of(ch.AddRule) + self.of(ch.AlterRule):
             if self._parent_view_dropped(c.parent):
                 continue
@@ -904,7 +926,7 @@ class _Planner:
     def table_extras(self, t: Table) -> None:
         tsql = r.qname(t)
         if t.comment:
-            self.emit(COMMENTS, r.comment_sql("TABLE", tsql, t.comment))
+            self.emit(COMMENTS, r.comment_sql("FOREIGN TABLE" if t.attrs.get("foreign") else "TABLE", tsql, t.comment))
         for col in t.columns:
             if col.comment:
                 self.emit(COMMENTS, r.comment_sql("COLUMN", f"{tsql}.{quote_ident(col.name)}", col.comment))
@@ -1231,11 +1253,14 @@ class _Planner:
             self.emit(DROP_OBJECTS, f"DROP TYPE {r.qname(c.old)}", f"drop type {c.name}")
         for c in self.of(ch.DropEnum):
             self.emit(DROP_OBJECTS, f"DROP TYPE {r.qname(c.old)}", f"drop enum {c.name}")
-        for c in self.of(ch.DropSchema):
-            self.emit(DROP_OBJECTS, f"DROP SCHEMA {quote_ident(c.old.name)}", f"drop schema {c.old.name}")
         for c in self.of(ch.DropExtension):
             self.emit(DROP_OBJECTS, f"DROP EXTENSION {quote_ident(c.old.name)}", f"drop extension {c.old.name}",
                       [hz.data_loss("drops the extension and everything of it (types, functions)")])
+        for late_drop in self.late_type_drops:
+            late_drop()
+        # Schemas last: an extension or a type may live in one.
+        for c in self.of(ch.DropSchema):
+            self.emit(DROP_OBJECTS, f"DROP SCHEMA {quote_ident(c.old.name)}", f"drop schema {c.old.name}")
 
     # -- views ----------------------------------------------------------------------------------------------
     def views(self) -> None:
@@ -1381,6 +1406,28 @@ def _trigger_only_enabled(c: Change) -> bool:
 
 
 __all__ = ["Plan", "Statement", "build_plan", "column_key"]
+
+
+def _waits_for_base_type(added: list[Change]):
+    """A test for routines that take or return a base type this plan adds and are not its own I/O
+    routines: PostgreSQL accepts a shell type only in the latter."""
+    from aishell.dialects.postgres.generate import _support_functions
+
+    names: set[str] = set()
+    support: set[str] = set()
+    for c in added:
+        names |= {f"{c.new.schema}.{c.new.name}", c.new.name if c.new.schema == "public" else ""}
+        support |= _support_functions(c.new)
+    names.discard("")
+
+    def waits(f) -> bool:
+        if not names or f"{f.schema}.{f.name}" in support:
+            return False
+        words = set(re.findall(r'[\w."$]+', f"{f.returns or ''} {f.arguments or ''}".replace('"', "")))
+        words |= {w.removesuffix("[]") for w in words}
+        return bool(words & names)
+
+    return waits
 
 
 _DROP_WHY = "the desired schema no longer has it, or has it defined differently (created again below)"
