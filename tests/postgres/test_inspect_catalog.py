@@ -40,21 +40,6 @@ def model(database):
     return inspect(database, include_stats=False)
 
 
-def test_libpq_and_psycopg_read_the_same_model(database, model):
-    """The ctypes libpq reader (JSON rows) and the psycopg one build the very same model."""
-    from aishell.dialects.postgres import libpq
-    from aishell.dialects.postgres.connect import connect
-    from aishell.dialects.postgres.inspect import inspect_connection
-
-    assert libpq.load() is not None, "no libpq 14+ found: the fast reader is not in use"
-    with connect(database) as conn:
-        other = inspect_connection(conn, include_stats=False)
-    assert dumps(other) == dumps(model)
-    with_stats = inspect(database)
-    with connect(database) as conn:
-        assert dumps(inspect_connection(conn)).count('"row_estimate"') == dumps(with_stats).count('"row_estimate"')
-
-
 def test_text_search_configuration_with_unaccent_mappings(model):
     cfg = {c.name: c for c in model.text_search_configs}
     names = cfg["names"]

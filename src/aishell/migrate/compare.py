@@ -113,13 +113,8 @@ def compare(source: str | Source | Schema, target: str | Source | Schema, *, ren
         from concurrent.futures import ThreadPoolExecutor
 
         # Import what the threads use first: two threads importing psycopg at once can deadlock or
-        # see a half-initialised module. Two live databases are read without psycopg when libpq is
-        # at hand (aishell.dialects.postgres.libpq).
-        from aishell.dialects.postgres import libpq
-
-        if libpq.load() is None or not all(x is not None and x.is_live for x in (src, tgt)):
-            import psycopg.conninfo  # noqa: F401
-        import aishell.dialects.postgres.inspect  # noqa: F401
+        # see a half-initialised module.
+        import psycopg.conninfo  # noqa: F401
 
 
         if any(x is not None and x.kind in ("json", "design") for x in (src, tgt)):
