@@ -36,6 +36,15 @@ from aishell.model.schema import (
 )
 
 
+def _choice(value: str, allowed: set[str], what: str) -> str:
+    """A keyword the model gives as text (a provider, an alignment): one of ``allowed``, never pasted."""
+    if value not in allowed:
+        from aishell.errors import UserError
+
+        raise UserError(f"{what} {value!r} is not one of {', '.join(sorted(allowed))}")
+    return value
+
+
 def options_sql(options: list[str]) -> str:
     """``OPTIONS (key 'value', ...)`` from ``key=value`` strings; empty when there are none."""
     if not options:
@@ -58,7 +67,7 @@ def operator_name(schema: str, name: str) -> str:
 
 # -- one object, its statements ---------------------------------------------------------------------------
 def create_collation_sql(c: Collation) -> list[str]:
-    opts = [f"provider = {c.provider}"]
+    opts = [f"provider = {_choice(c.provider, {'libc', 'icu', 'builtin'}, 'collation provider')}"]
     if not c.deterministic:
         opts.append("deterministic = false")
     if c.locale is not None:
@@ -201,8 +210,8 @@ def create_base_type_sql(b: BaseType) -> list[str]:
     opts.append(f"INTERNALLENGTH = {'VARIABLE' if b.internal_length < 0 else b.internal_length}")
     if b.passed_by_value:
         opts.append("PASSEDBYVALUE")
-    opts.append(f"ALIGNMENT = {b.alignment}")
-    opts.append(f"STORAGE = {b.storage}")
+    opts.append(f"ALIGNMENT = {_choice(b.alignment, {'char', 'int2', 'int4', 'double'}, 'alignment')}")
+    opts.append(f"STORAGE = {_choice(b.storage, {'plain', 'external', 'extended', 'main'}, 'storage')}")
     if b.category and b.category != "U":
         opts.append(f"CATEGORY = {quote_literal(b.category)}")
     if b.preferred:
@@ -279,7 +288,8 @@ def create_publication_sql(p: Publication, *, with_members: bool = True) -> list
     if p.via_root:
         opts.append("publish_via_partition_root = true")
     if p.attrs.get("publish_generated_columns"):
-        opts.append(f"publish_generated_columns = {p.attrs['publish_generated_columns']}")
+        gen = _choice(str(p.attrs["publish_generated_columns"]), {"stored", "none"}, "publish_generated_columns")
+        opts.append(f"publish_generated_columns = {gen}")
     if opts:
         sql += f" WITH ({', '.join(opts)})"
     out = [sql]
@@ -321,7 +331,7 @@ def create_subscription_sql(s: Subscription) -> list[str]:
     for key, value in s.options.items():
         if key in ("slot_name", "connect", "enabled", "create_slot", "copy_data"):
             continue
-        opts.append(f"{key} = {quote_literal(value) if key in ('synchronous_commit', 'origin', 'streaming') else value}")
+        opts.append(f"{quote_ident(key)} = {quote_literal(str(value))}")
     pubs = ", ".join(quote_ident(p) for p in s.publications)
     head = f"CREATE SUBSCRIPTION {quote_ident(s.name)} CONNECTION {quote_literal(s.connection)} "
     return [f"{head}PUBLICATION {pubs} WITH ({', '.join(opts)})"]
@@ -338,6 +348,10 @@ _DEFACL_PRIVS = {
 }
 
 
+_PRIVILEGE_WORDS = {"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN",
+                    "EXECUTE", "USAGE", "CREATE"}
+
+
 def default_privileges_sql(d: DefaultPrivilege, *, major: int = 18) -> list[str]:
     """ALTER DEFAULT PRIVILEGES turning the built-in defaults into exactly ``d``'s ACL: without a
     schema the ACL replaces them (revoke what it lacks, grant what it adds); in a schema it adds."""
@@ -346,6 +360,7 @@ def default_privileges_sql(d: DefaultPrivilege, *, major: int = 18) -> list[str]
     head = f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote_ident(d.role)}"
     if d.schema:
         head += f" IN SCHEMA {quote_ident(d.schema)}"
+    _choice(d.object_type, set(_DEFACL_PRIVS), "default privileges object type")
     items = _acl_items(d.privileges)
     defaults: list[_AclItem] = []
     if not d.schema:
@@ -364,7 +379,7 @@ def default_privileges_sql(d: DefaultPrivilege, *, major: int = 18) -> list[str]
             continue
         for privs, option in ((item.plain, False), (item.with_option, True)):
             if privs:
-                names = ", ".join(sorted(privs))
+                names = ", ".join(_choice(x, _PRIVILEGE_WORDS, "privilege") for x in sorted(privs))
                 out.append(f"{head} GRANT {names} ON {d.object_type} TO {role_sql(item.grantee)}"
                            + (" WITH GRANT OPTION" if option else ""))
     return out
