@@ -53,6 +53,8 @@ def object_name(obj: Any) -> str:
     if obj is None:
         return ""
     cls = obj.__class__.__name__
+    if isinstance(obj, dict) and "definition" in obj:  # a table's extended statistics object
+        return f"{obj.get('schema') or ''}.{obj.get('name') or ''}".lstrip(".")
     if cls == "UserMapping":
         return f"{obj.user} on {obj.server}"
     if cls == "DefaultPrivilege":
@@ -99,6 +101,7 @@ _KINDS = {
     "OperatorClass": "operator class", "ForeignDataWrapper": "foreign-data wrapper",
     "ForeignServer": "server", "UserMapping": "user mapping", "Rule": "rule", "Publication": "publication",
     "Subscription": "subscription", "EventTrigger": "event trigger", "DefaultPrivilege": "default privileges",
+    "Statistics": "extended statistics",
 }
 
 for _cls, _kind in _KINDS.items():
@@ -157,6 +160,9 @@ Grant = CHANGE_TYPES["Grant"]
 Revoke = CHANGE_TYPES["Revoke"]
 AddRule = CHANGE_TYPES["AddRule"]
 AddBaseType = CHANGE_TYPES["AddBaseType"]
+AddStatistics = CHANGE_TYPES["AddStatistics"]
+DropStatistics = CHANGE_TYPES["DropStatistics"]
+AlterStatistics = CHANGE_TYPES["AlterStatistics"]
 AddTextSearchParser = CHANGE_TYPES["AddTextSearchParser"]
 AddTextSearchTemplate = CHANGE_TYPES["AddTextSearchTemplate"]
 DropRule = CHANGE_TYPES["DropRule"]

@@ -374,6 +374,7 @@ class _Differ:
         # triggers, rules and policies
         self.triggers(o.triggers, n.triggers, qn)
         self.rules(o, n, qn)
+        self.statistics(o, n, qn)
         added_p, dropped_p, both_p = self.pair(o.policies, n.policies, lambda p: p.name)
         for p in added_p:
             self.add(ch.AddPolicy(new=p, parent=qn))
@@ -463,6 +464,23 @@ class _Differ:
                         self.grants(o, n, kind, quote_ident(n.name), ch.object_name(n))
                     else:
                         self.grants(o, n, "TYPE", qualify(n.schema, n.name), ch.object_name(n))
+
+    def statistics(self, o: Table, n: Table, qn: str) -> None:
+        """Extended statistics objects (``CREATE STATISTICS``), kept on their table's attrs."""
+        def entries(t: Table) -> list[dict]:
+            return [e for e in t.attrs.get("statistics") or [] if isinstance(e, dict) and e.get("definition")]
+
+        added, dropped, both = self.pair(entries(o), entries(n), lambda e: (e.get("schema") or "", e.get("name")))
+        for e in added:
+            self.add(ch.AddStatistics(new=e, parent=qn))
+        for e in dropped:
+            self.add(ch.DropStatistics(old=e, parent=qn))
+        for a, b in both:
+            if norm_def(a["definition"]) != norm_def(b["definition"]):
+                self.add(ch.AlterStatistics(old=a, new=b, parent=qn))
+            if (a.get("comment") or None) != (b.get("comment") or None):
+                self.comment(a.get("comment"), b.get("comment"), "STATISTICS",
+                             qualify(b.get("schema") or n.schema, b["name"]), f"statistics {b['name']}", parent=qn)
 
     def rules(self, o: Table | View, n: Table | View, qn: str) -> None:
         added, dropped, both = self.pair(o.rules, n.rules, lambda r: r.name)

@@ -252,6 +252,7 @@ class _Planner:
         self.catalog_objects()
         self.tables()
         self.indexes_and_constraints()
+        self.extended_statistics()
         self.drops()
         self.views()
         self.triggers_policies()
@@ -766,6 +767,25 @@ class _Planner:
         for c in self.of(ch.AddTable):
             for rule in c.new.rules:
                 self.create_rule(c.new.qualified_name, rule)
+
+    def extended_statistics(self) -> None:
+        """CREATE STATISTICS / DROP STATISTICS (a changed one dropped and created again); those of new
+        tables come with the tables."""
+        def name(e: dict, qn: str) -> str:
+            return qualify(e.get("schema") or r.split_qualified(qn)[0], e["name"])
+
+        for c in self.of(ch.DropStatistics) + self.of(ch.AlterStatistics):
+            if c.parent in {x.old.qualified_name for x in self.of(ch.DropTable)}:
+                continue
+            self.emit(DROP_CONSTRAINTS, f"DROP STATISTICS {name(c.old, c.parent)}",
+                      f"drop statistics {c.old['name']} on {c.parent}")
+        new = [(c.parent, c.new) for c in self.of(ch.AddStatistics) + self.of(ch.AlterStatistics)]
+        new += [(c.new.qualified_name, e) for c in self.of(ch.AddTable)
+                for e in c.new.attrs.get("statistics") or [] if isinstance(e, dict) and e.get("definition")]
+        for qn, e in new:
+            self.emit(INDEXES, g._stmt(str(e["definition"]))[:-1], f"add statistics {e['name']} on {qn}")
+            if e.get("comment"):
+                self.emit(COMMENTS, r.comment_sql("STATISTICS", name(e, qn), e["comment"]))
 
     def create_rule(self, qn: str, rule, *, replace: bool = False) -> None:
         from aishell.dialects.postgres import objects as ob
