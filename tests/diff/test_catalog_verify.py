@@ -11,10 +11,10 @@ from tests.conftest import FIXTURES
 
 
 @pytest.mark.parametrize("direction", ["create", "drop"])
-def test_catalog_objects_from_and_to_nothing(sandbox, direction):
-    with sandbox.temporary_database(prefix="aishell_test_cat_") as full, \
-            sandbox.temporary_database(prefix="aishell_test_cat_") as empty:
-        load_sql_into(full, FIXTURES / "objects" / "catalog.sql", sandbox.bin("psql"))
+def test_catalog_objects_from_and_to_nothing(pg_server, direction):
+    with pg_server.temporary_database(prefix="aishell_test_cat_") as full, \
+            pg_server.temporary_database(prefix="aishell_test_cat_") as empty:
+        load_sql_into(full, FIXTURES / "objects" / "catalog.sql", pg_server.bin("psql"))
         source, target = (full, empty) if direction == "create" else (empty, full)
         comp = compare(source, target)
         kinds = {c.kind for c in comp.changes.changes}
