@@ -29,8 +29,10 @@ def test_data(source: str | None, target: str | None, size: str, seed: int | Non
     By default the schema (SOURCE, default the current design) is built in a throwaway database on the
     embedded PostgreSQL, filled, checked and dropped (--keep keeps it). --database TARGET fills an
     existing database instead, after printing what it will write; tables that already hold rows are
-    refused unless --append. N is the total over all tables, shared by role: lookup tables get few
-    rows, the tables at the bottom of the foreign-key graph most.
+    refused unless --append. N is the total over all tables, shared as the design states ("800
+    stations, 60K trips/day") and else by the schema's shape: lookup tables stay small, children scale
+    with their parents. The load is one transaction (indexes and keys rebuilt after the rows, checked
+    against the catalog); Ctrl-C rolls it back.
 
     \b
     Examples:
