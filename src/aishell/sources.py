@@ -73,7 +73,7 @@ def parse_source(text: str, config: Config | None = None) -> Source:
         path = design_path()
         if not path.exists():
             raise SourceError(
-                'no current design: run `aishell schema design "..."` first, or pass --from SOURCE'
+                "no current design: run `aishell schema design \"...\"` first, or pass --from SOURCE"
             )
         return Source("design", text, path=path)
     config = config or load_config()

@@ -178,13 +178,7 @@ def action_plan(report: Report) -> dict[str, list[dict[str, Any]]]:
         if any(f.rule in buckets[x] for x in buckets):
             b = next(x for x in buckets if f.rule in buckets[x])
         item = buckets[b].setdefault(
-            f.rule,
-            {
-                "rule": f.rule,
-                "action": HEADLINES.get(f.rule) or _heading(f.rule),
-                "findings": 0,
-                "tables": set(),
-            },
+            f.rule, {"rule": f.rule, "action": HEADLINES.get(f.rule) or _heading(f.rule), "findings": 0, "tables": set()}
         )
         item["findings"] += 1
         if f.table:

@@ -11,47 +11,28 @@ from aishell.cli.output import json_option
 
 
 @click.command()
-@click.option(
-    "--from",
-    "source",
-    metavar="SOURCE",
-    help="Schema to build the throwaway database from (URL, environment, .sql, .json, design). "
-    "Default: the current design.",
-)
-@click.option(
-    "--database",
-    "target",
-    metavar="TARGET",
-    help="Load into this existing database instead (its tables must be empty, or pass --append).",
-)
-@click.option(
-    "--data-size",
-    "size",
-    default="10K",
-    show_default=True,
-    metavar="N",
-    help="Total rows over all tables: 5000, 10K, 1M.",
-)
+@click.option("--from", "source", metavar="SOURCE",
+              help="Schema to build the throwaway database from (URL, environment, .sql, .json, design). "
+                   "Default: the current design.")
+@click.option("--database", "target", metavar="TARGET",
+              help="Load into this existing database instead (its tables must be empty, or pass --append).")
+@click.option("--data-size", "size", default="10K", show_default=True, metavar="N",
+              help="Total rows over all tables: 5000, 10K, 1M.")
 @click.option("--seed", type=int, default=None, help="Make the data reproducible (same seed, same rows).")
 @click.option("--keep", is_flag=True, help="Keep the throwaway database and print its connection string.")
 @click.option("--append", is_flag=True, help="With --database: add rows to tables that already have some.")
 @json_option
-def test_data(
-    source: str | None,
-    target: str | None,
-    size: str,
-    seed: int | None,
-    keep: bool,
-    append: bool,
-    as_json: bool,
-) -> None:
+def test_data(source: str | None, target: str | None, size: str, seed: int | None, keep: bool, append: bool,
+              as_json: bool) -> None:
     """Fill a database with realistic rows that honour every type and constraint, and report the speed.
 
     By default the schema (SOURCE, default the current design) is built in a throwaway database on the
     embedded PostgreSQL, filled, checked and dropped (--keep keeps it). --database TARGET fills an
     existing database instead, after printing what it will write; tables that already hold rows are
-    refused unless --append. N is the total over all tables, shared by role: lookup tables get few
-    rows, the tables at the bottom of the foreign-key graph most.
+    refused unless --append. N is the total over all tables, shared as the design states ("800
+    stations, 60K trips/day") and else by the schema's shape: lookup tables stay small, children scale
+    with their parents. The load is one transaction (indexes and keys rebuilt after the rows, checked
+    against the catalog); Ctrl-C rolls it back.
 
     \b
     Examples:
@@ -75,35 +56,35 @@ def test_data(
         src = parse_source(target)
         if not src.is_live:
             raise UserError(f"--database needs a database URL, environment or name, not {src.display}")
-        result = _run(
-            src.conninfo, total, seed, throwaway=False, append=append, as_json=as_json, label=src.display
-        )
+        result = _run(src.conninfo, total, seed, throwaway=False, append=append, as_json=as_json,
+                      label=src.display)
         _finish(result, as_json, kept=None)
         return
     from aishell.datagen.run import throwaway_database
 
     with throwaway_database(source, keep=keep) as (conninfo, src, dbname):
-        result = _run(
-            conninfo,
-            total,
-            seed,
-            throwaway=True,
-            append=False,
-            as_json=as_json,
-            label=f"throwaway database {dbname} built from {src.display}",
-        )
+        result = _run(conninfo, total, seed, throwaway=True, append=False, as_json=as_json,
+                      label=f"throwaway database {dbname} built from {src.display}", hints=_hints(src))
         kept = {"database": dbname, "conninfo": conninfo} if keep else None
     _finish(result, as_json, kept=kept)
 
 
-def _run(
-    conninfo: str, total: int, seed: int | None, *, throwaway: bool, append: bool, as_json: bool, label: str
-) -> dict:
-    from aishell.datagen.load import load_data, plan_data
+def _hints(src):
+    """What a design file states (scale figures, retention, access patterns), for volumes and queries."""
+    if src.kind not in ("design", "json") or src.path is None:
+        return None
+    from aishell.datagen.volumes import load_hints
+
+    return load_hints(src.path)
+
+
+def _run(conninfo: str, total: int, seed: int | None, *, throwaway: bool, append: bool, as_json: bool,
+         label: str, hints=None) -> dict:
+    from aishell.datagen.load import plan_data
     from aishell.datagen.run import check_target, require_tables
 
     t0 = time.perf_counter()
-    _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=throwaway)
+    _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=throwaway, hints=hints)
     require_tables(plans)
     if not throwaway:
         check_target(plans, existing, append=append)
@@ -113,15 +94,8 @@ def _run(
     data = report.to_dict()
     data["target"] = label
     data["seconds"] = round(time.perf_counter() - t0, 3)
-    data["plan"] = [
-        {
-            "table": p.name,
-            "rows": p.count,
-            "existing_rows": existing.get(p.name, 0),
-            "method": "skip" if p.skip else ("staged" if p.staged else "copy"),
-        }
-        for p in plans
-    ]
+    data["plan"] = [{"table": p.name, "rows": p.count, "existing_rows": existing.get(p.name, 0),
+                     "method": "skip" if p.skip else ("staged" if p.staged else "copy")} for p in plans]
     return data
 
 
@@ -137,9 +111,7 @@ def _load_with_progress(conninfo, plans, ctx, throwaway, existing, total, as_jso
             done[table] = rows
             bar.update(task, completed=sum(done.values()), description=table)
 
-        return load_data(
-            conninfo, plans, ctx, throwaway=throwaway, existing=existing, total=total, progress=tick
-        )
+        return load_data(conninfo, plans, ctx, throwaway=throwaway, existing=existing, total=total, progress=tick)
 
 
 def _print_plan(plans, existing, label) -> None:
@@ -148,7 +120,8 @@ def _print_plan(plans, existing, label) -> None:
     from aishell.cli.output import console
 
     c = console()
-    c.print(f"[bold]Will write into {escape(label)}:[/bold]")
+    c.print(f"[bold]Will write into {escape(label)}[/bold] (one transaction: its tables locked, their "
+            "indexes and keys rebuilt after the rows, all rolled back on any error or Ctrl-C):")
     for p in plans:
         if p.skip:
             c.print(f"  {escape(p.name)}: skipped ({escape(p.skip)})")
@@ -174,13 +147,8 @@ def _finish(data: dict, as_json: bool, kept: dict | None) -> None:
     c.print(f"[bold]Test data: {escape(data['target'])}[/bold] (seed {data['seed']})")
     c.print("━" * 50)
     t = Table(show_edge=False, box=None, pad_edge=False)
-    for col, just in (
-        ("table", "left"),
-        ("rows", "right"),
-        ("seconds", "right"),
-        ("rows/s", "right"),
-        ("how", "left"),
-    ):
+    for col, just in (("table", "left"), ("rows", "right"), ("seconds", "right"), ("rows/s", "right"),
+                      ("how", "left")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for r in data["tables"]:
         if r["skipped"]:
@@ -190,31 +158,23 @@ def _finish(data: dict, as_json: bool, kept: dict | None) -> None:
         how = escape(how)
         if r["rows"] < r["requested"]:
             how += f" [yellow](short of {r['requested']:,}: the rest failed its checks)[/yellow]"
-        t.add_row(
-            escape(r["table"]),
-            f"{r['rows']:,}",
-            f"{r['seconds']:.2f}",
-            f"{r['rows_per_second']:,}" if r["rows_per_second"] else "",
-            how,
-        )
+        t.add_row(escape(r["table"]), f"{r['rows']:,}", f"{r['seconds']:.2f}",
+                  f"{r['rows_per_second']:,}" if r["rows_per_second"] else "", how)
     c.print(t)
     rps = data["rows_per_second"]
-    c.print(
-        f"Loaded {data['rows']:,} of {data['requested_rows']:,} rows in {data['load_seconds']:.2f} s"
-        + (f" ({rps:,} rows/s)" if rps else "")
-        + f"; total {data['seconds']:.2f} s with checks and ANALYZE"
-    )
+    c.print(f"Loaded {data['rows']:,} of {data['requested_rows']:,} rows in {data['load_seconds']:.2f} s"
+            + (f" ({rps:,} rows/s)" if rps else "") + f"; total {data['seconds']:.2f} s with checks and ANALYZE")
     k = data["constraints"]
-    mark = (
-        "[green]✓[/green]"
-        if k["foreign_key_violations"] == 0 and k["check_violations"] == 0
-        else "[red]✗[/red]"
-    )
-    c.print(
-        f"{mark} Constraints: {k['foreign_keys_checked']} foreign keys checked, "
-        f"{k['foreign_key_violations']} violations; {k['checks_checked']} CHECK constraints checked, "
-        f"{k['check_violations']} violations ({k['verify_seconds']:.2f} s)"
-    )
+    mark = "[green]✓[/green]" if k["foreign_key_violations"] == 0 and k["check_violations"] == 0 else "[red]✗[/red]"
+    c.print(f"{mark} Constraints: {k['foreign_keys_checked']} foreign keys checked, "
+            f"{k['foreign_key_violations']} violations; {k['checks_checked']} CHECK constraints checked, "
+            f"{k['check_violations']} violations ({k['verify_seconds']:.2f} s)")
+    rb = data.get("rebuilt") or {}
+    if rb.get("indexes") or rb.get("constraints") or rb.get("foreign_keys"):
+        mark = "[green]✓[/green]" if rb.get("restored_exactly") else "[red]✗[/red]"
+        c.print(f"{mark} Rebuilt after the load: {rb.get('indexes', 0)} indexes, {rb.get('constraints', 0)} keys, "
+                f"{rb.get('foreign_keys', 0)} foreign keys in {rb.get('seconds', 0):.2f} s, "
+                + ("as they were (catalog checked)" if rb.get("restored_exactly") else "NOT as they were"))
     skipped = [r for r in data["tables"] if r["skipped"]]
     if skipped:
         c.print(f"[yellow]{len(skipped)} table(s) skipped[/yellow] (reasons above)")
@@ -222,68 +182,34 @@ def _finish(data: dict, as_json: bool, kept: dict | None) -> None:
         c.print(f"  note: {escape(n)}")
     if kept:
         c.print(f"Kept database [bold]{escape(kept['database'])}[/bold]: {escape(kept['conninfo'])}")
-        c.print(f'  benchmark it: aishell schema benchmark --database "{escape(kept["conninfo"])}"')
-        c.print(
-            f'  drop it: psql "{escape(kept["conninfo"].replace(kept["database"], "postgres"))}" '
-            f"-c 'DROP DATABASE \"{escape(kept['database'])}\"'"
-        )
+        c.print(f"  benchmark it: aishell schema benchmark --database \"{escape(kept['conninfo'])}\"")
+        c.print(f"  drop it: psql \"{escape(kept['conninfo'].replace(kept['database'], 'postgres'))}\" "
+                f"-c 'DROP DATABASE \"{escape(kept['database'])}\"'")
 
 
 @click.command()
 @click.option("--database", "target", metavar="TARGET", help="Benchmark this database (it must hold data).")
-@click.option(
-    "--from",
-    "source",
-    metavar="SOURCE",
-    help="Build a throwaway database from SOURCE, fill it (--data-size) and benchmark it. "
-    "Default when neither is given: the current design.",
-)
-@click.option(
-    "--data-size",
-    "size",
-    default="100K",
-    show_default=True,
-    metavar="N",
-    help="Rows to generate first when benchmarking a throwaway database.",
-)
-@click.option(
-    "--duration",
-    type=click.FloatRange(min=0.5, max=3600),
-    default=10.0,
-    show_default=True,
-    help="Seconds to run.",
-)
-@click.option(
-    "--clients",
-    type=click.IntRange(min=1, max=256),
-    default=4,
-    show_default=True,
-    help="Concurrent client connections.",
-)
-@click.option(
-    "--queries",
-    "queries",
-    type=click.Path(dir_okay=False, exists=True),
-    metavar="FILE",
-    help="Run the SQL statements in FILE instead of the workload derived from the schema.",
-)
+@click.option("--from", "source", metavar="SOURCE",
+              help="Build a throwaway database from SOURCE, fill it (--data-size) and benchmark it. "
+                   "Default when neither is given: the current design.")
+@click.option("--data-size", "size", default="100K", show_default=True, metavar="N",
+              help="Rows to generate first when benchmarking a throwaway database.")
+@click.option("--duration", type=click.FloatRange(min=0.5, max=3600), default=10.0, show_default=True,
+              help="Seconds to run.")
+@click.option("--clients", type=click.IntRange(min=1, max=256), default=4, show_default=True,
+              help="Concurrent client connections.")
+@click.option("--queries", "queries", type=click.Path(dir_okay=False, exists=True), metavar="FILE",
+              help="Run the SQL statements in FILE instead of the workload derived from the schema.")
 @click.option("--seed", type=int, default=None, help="Seed for the generated data and the key choices.")
 @json_option
-def benchmark(
-    target: str | None,
-    source: str | None,
-    size: str,
-    duration: float,
-    clients: int,
-    queries: str | None,
-    seed: int | None,
-    as_json: bool,
-) -> None:
+def benchmark(target: str | None, source: str | None, size: str, duration: float, clients: int,
+              queries: str | None, seed: int | None, as_json: bool) -> None:
     """Run a workload and report transactions per second and latency (avg, p50, p95, p99) per query.
 
-    The default workload comes from the schema: primary-key lookups, parent-to-children joins along
-    foreign keys, recent-rows range scans on timestamp columns, and inserts into child tables (each in
-    a transaction that is rolled back, so the data stays as it was). It runs with PostgreSQL's pgbench.
+    The default workload comes from the design and the data: the access patterns a design states, the
+    lookups the indexes of the biggest tables were made for, primary-key lookups, parent-to-children
+    joins along foreign keys, recent rows, and inserts into child tables (rolled back, so the data stays
+    as it was). It runs with PostgreSQL's pgbench; each query shows the index that serves it (EXPLAIN).
 
     \b
     Examples:
@@ -308,17 +234,18 @@ def benchmark(
         _bench_out(data, as_json)
         return
     total = parse_size(size)
-    from aishell.datagen.load import load_data, plan_data
+    from aishell.datagen.load import plan_data
     from aishell.datagen.run import throwaway_database
 
     with throwaway_database(source) as (conninfo, src, dbname):
-        _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=True)
+        hints = _hints(src)
+        _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=True, hints=hints)
         if not as_json:
-            sys.stderr.write(
-                f"aishell: generating {total:,} rows in a throwaway database built from {src.display} ...\n"
-            )
-        report = load_data(conninfo, plans, ctx, throwaway=True, existing=existing, total=total)
-        data = run_benchmark(conninfo, duration=duration, clients=clients, queries=queries, seed=seed)
+            sys.stderr.write(f"aishell: generating {total:,} rows in a throwaway database built from "
+                             f"{src.display} ...\n")
+        report = _load_with_progress(conninfo, plans, ctx, True, existing, total, as_json)
+        data = run_benchmark(conninfo, duration=duration, clients=clients, queries=queries, seed=seed,
+                             hints=hints)
         data["target"] = f"throwaway database built from {src.display}"
         data["data"] = {"rows": report.rows, "seconds": round(report.load_seconds, 3), "seed": report.seed}
     _bench_out(data, as_json)
@@ -338,36 +265,21 @@ def _bench_out(data: dict, as_json: bool) -> None:
     c = console()
     c.print(f"[bold]Benchmark: {escape(data['target'])}[/bold]")
     c.print("━" * 50)
-    c.print(
-        f"Workload: {escape(data['workload'])}; {data['clients']} clients for {data['duration']:.0f} s "
-        f"with {escape(data['driver'])}"
-    )
+    c.print(f"Workload: {escape(data['workload'])}; {data['clients']} clients for {data['duration']:.0f} s "
+            f"with {escape(data['driver'])}")
     t = Table(show_edge=False, box=None, pad_edge=False)
-    for col, just in (
-        ("query", "left"),
-        ("count", "right"),
-        ("avg ms", "right"),
-        ("p50", "right"),
-        ("p95", "right"),
-        ("p99", "right"),
-        ("failed", "right"),
-    ):
+    for col, just in (("query", "left"), ("count", "right"), ("per s", "right"), ("avg ms", "right"),
+                      ("p50", "right"), ("p95", "right"), ("p99", "right"), ("failed", "right"),
+                      ("index (EXPLAIN)", "left")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for q in data["queries"]:
-        t.add_row(
-            escape(q["name"]),
-            f"{q['count']:,}",
-            f"{q['avg_ms']:.3f}",
-            f"{q['p50_ms']:.3f}",
-            f"{q['p95_ms']:.3f}",
-            f"{q['p99_ms']:.3f}",
-            str(q.get("failed", 0)),
-        )
+        served = q.get("index") or ("[yellow]none: " + escape(q.get("plan") or "?") + "[/yellow]")
+        t.add_row(escape(q["name"]), f"{q['count']:,}", f"{q.get('per_second') or 0:,.1f}", f"{q['avg_ms']:.3f}",
+                  f"{q['p50_ms']:.3f}", f"{q['p95_ms']:.3f}", f"{q['p99_ms']:.3f}", str(q.get("failed", 0)),
+                  served if not q.get("index") else escape(served))
     c.print(t)
-    c.print(
-        f"[bold]{data['tps']:,.1f} transactions/s[/bold] ({data['transactions']:,} in "
-        f"{data['seconds']:.1f} s), latency avg {data['latency_ms']['avg']:.3f} ms, "
-        f"p95 {data['latency_ms']['p95']:.3f} ms, p99 {data['latency_ms']['p99']:.3f} ms"
-    )
+    c.print(f"[bold]{data['tps']:,.1f} transactions/s[/bold] ({data['transactions']:,} in "
+            f"{data['seconds']:.1f} s), latency avg {data['latency_ms']['avg']:.3f} ms, "
+            f"p95 {data['latency_ms']['p95']:.3f} ms, p99 {data['latency_ms']['p99']:.3f} ms")
     for q in data["queries"]:
         c.print(f"  [dim]{escape(q['name'])}:[/dim] {escape(q['sql'])}")

@@ -9,15 +9,8 @@ import click
 
 from aishell.cli.output import json_option
 
-SUFFIX_FORMAT = {
-    ".png": "png",
-    ".svg": "svg",
-    ".mmd": "mermaid",
-    ".mermaid": "mermaid",
-    ".dot": "dot",
-    ".gv": "dot",
-    ".dbml": "dbml",
-}
+SUFFIX_FORMAT = {".png": "png", ".svg": "svg", ".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot",
+                 ".gv": "dot", ".dbml": "dbml"}
 
 
 def load_source(text: str | None):
@@ -33,10 +26,8 @@ def write_bytes(data: bytes, output: str | None, *, binary: bool) -> str | None:
 
     if output is None or output == "-":
         if binary and sys.stdout.isatty():
-            raise UserError(
-                "refusing to write a binary image to the terminal: give --output FILE or "
-                "redirect stdout (> diagram.png)"
-            )
+            raise UserError("refusing to write a binary image to the terminal: give --output FILE or "
+                            "redirect stdout (> diagram.png)")
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
@@ -64,56 +55,26 @@ def _format_for(fmt: str | None, output: str | None) -> str:
 
 @click.command()
 @click.option("--from", "source", metavar="SOURCE", help="Schema to draw (default: the current design).")
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["png", "svg", "mermaid", "dot", "dbml"]),
-    help="Output format (default: from --output's suffix, else mermaid).",
-)
+@click.option("--format", "-f", "fmt", type=click.Choice(["png", "svg", "mermaid", "dot", "dbml"]),
+              help="Output format (default: from --output's suffix, else mermaid).")
 @click.option("--output", "-o", metavar="FILE", help="Write here instead of stdout.")
-@click.option(
-    "--schema", "schemas", multiple=True, metavar="S", help="Only tables of this schema (repeatable)."
-)
+@click.option("--schema", "schemas", multiple=True, metavar="S", help="Only tables of this schema (repeatable).")
 @click.option("--table", metavar="T", help="Draw the neighbourhood of this table.")
-@click.option(
-    "--depth",
-    type=click.IntRange(0, 20),
-    default=1,
-    show_default=True,
-    help="With --table: how many foreign-key hops around it.",
-)
-@click.option(
-    "--max-tables", type=click.IntRange(1, None), metavar="N", help="Keep the N most connected tables."
-)
-@click.option(
-    "--simplify",
-    "simplified",
-    is_flag=True,
-    help="Collapse junction tables, group lookup tables (see `schema simplify`).",
-)
-@click.option(
-    "--partitions", is_flag=True, help="Draw partitions as tables (default: folded into their parent)."
-)
-@click.option(
-    "--columns",
-    type=click.Choice(["auto", "all", "keys", "none"]),
-    default="auto",
-    show_default=True,
-    help="Columns shown per table (auto: all up to 40 tables, keys up to 100).",
-)
-@click.option(
-    "--cluster",
-    "cluster",
-    type=click.Choice(["auto", "schema", "community", "none"]),
-    default="auto",
-    show_default=True,
-    help="Group tables by schema or by foreign-key community (auto: when large).",
-)
+@click.option("--depth", type=click.IntRange(0, 20), default=1, show_default=True,
+              help="With --table: how many foreign-key hops around it.")
+@click.option("--max-tables", type=click.IntRange(1, None), metavar="N",
+              help="Keep the N most connected tables.")
+@click.option("--simplify", "simplified", is_flag=True,
+              help="Collapse junction tables, group lookup tables (see `schema simplify`).")
+@click.option("--partitions", is_flag=True, help="Draw partitions as tables (default: folded into their parent).")
+@click.option("--columns", type=click.Choice(["auto", "all", "keys", "none"]), default="auto",
+              show_default=True, help="Columns shown per table (auto: all up to 40 tables, keys up to 100).")
+@click.option("--cluster", "cluster", type=click.Choice(["auto", "schema", "community", "none"]),
+              default="auto", show_default=True,
+              help="Group tables by schema or by foreign-key community (auto: when large).")
 @json_option
-def diagram(
-    source, fmt, output, schemas, table, depth, max_tables, simplified, partitions, columns, cluster, as_json
-):
+def diagram(source, fmt, output, schemas, table, depth, max_tables, simplified, partitions, columns, cluster,
+            as_json):
     """Draw an ER diagram: tables with columns and PK/FK markers, crow's-foot relationships.
 
     PNG and SVG are laid out by Graphviz (`apt-get install graphviz`); Mermaid, dot and DBML are
@@ -136,22 +97,11 @@ def diagram(
     if fmt == "png" and (output is None or output == "-") and not as_json and sys.stdout.isatty():
         from aishell.errors import UserError
 
-        raise UserError(
-            "refusing to write a binary image to the terminal: give --output FILE or "
-            "redirect stdout (> diagram.png)"
-        )
+        raise UserError("refusing to write a binary image to the terminal: give --output FILE or "
+                        "redirect stdout (> diagram.png)")
     schema = load_source(source)
-    g = erd.build_erd(
-        schema,
-        schemas=list(schemas) or None,
-        table=table,
-        depth=depth,
-        max_tables=max_tables,
-        simplified=simplified,
-        columns=columns,
-        clusters=cluster,
-        partitions=partitions,
-    )
+    g = erd.build_erd(schema, schemas=list(schemas) or None, table=table, depth=depth, max_tables=max_tables,
+                      simplified=simplified, columns=columns, clusters=cluster, partitions=partitions)
     data, text = render_diagram(g, fmt)
     path = None
     if not (as_json and output is None):
@@ -160,16 +110,11 @@ def diagram(
         from aishell.cli.output import print_json
 
         report = {
-            "format": fmt,
-            "output": path,
-            "bytes": len(data),
-            "tables": len(g.tables),
-            "relationships": len(g.edges),
+            "format": fmt, "output": path, "bytes": len(data),
+            "tables": len(g.tables), "relationships": len(g.edges),
             "groups": [n.name for n in g.nodes if n.kind == "group"],
-            "clusters": [name for name, _ in g.clusters],
-            "omitted": len(g.omitted),
-            "source_tables": len(schema.tables),
-            "notes": g.notes,
+            "clusters": [name for name, _ in g.clusters], "omitted": len(g.omitted),
+            "source_tables": len(schema.tables), "notes": g.notes,
         }
         if path is None and text is not None:
             report["content"] = text
@@ -195,20 +140,12 @@ def render_diagram(g, fmt: str) -> tuple[bytes, str | None]:
 
 @click.command()
 @click.option("--from", "source", metavar="SOURCE", help="Schema to simplify (default: the current design).")
-@click.option(
-    "--max-tables",
-    type=click.IntRange(1, None),
-    metavar="N",
-    help="Keep at most N tables (the most connected), after collapsing and grouping.",
-)
+@click.option("--max-tables", type=click.IntRange(1, None), metavar="N",
+              help="Keep at most N tables (the most connected), after collapsing and grouping.")
 @click.option("--no-junctions", is_flag=True, help="Keep junction tables as tables.")
 @click.option("--no-lookups", is_flag=True, help="Do not group lookup tables.")
-@click.option(
-    "--output",
-    "-o",
-    metavar="FILE",
-    help="Write the simplified model as JSON (usable as --from for diagram and document).",
-)
+@click.option("--output", "-o", metavar="FILE",
+              help="Write the simplified model as JSON (usable as --from for diagram and document).")
 @json_option
 def simplify(source, max_tables, no_junctions, no_lookups, output, as_json):
     """A simplified view of a large schema, for docs and diagrams.
@@ -233,18 +170,11 @@ def simplify(source, max_tables, no_junctions, no_lookups, output, as_json):
     if as_json:
         from aishell.cli.output import print_json
 
-        print_json(
-            {
-                "output": path,
-                "source_tables": info.get("source_tables"),
-                "tables": info.get("tables"),
-                "kept": [t.qualified_name for t in view.tables],
-                "omitted": info.get("omitted", []),
-                "m2m": info.get("m2m", []),
-                "groups": info.get("groups", []),
-                "rules": info.get("rules", []),
-            }
-        )
+        print_json({
+            "output": path, "source_tables": info.get("source_tables"), "tables": info.get("tables"),
+            "kept": [t.qualified_name for t in view.tables], "omitted": info.get("omitted", []),
+            "m2m": info.get("m2m", []), "groups": info.get("groups", []), "rules": info.get("rules", []),
+        })
         return
     _print_simplified(view, info, path)
 
@@ -256,10 +186,8 @@ def _print_simplified(view, info: dict, path: str | None) -> None:
     from aishell.cli.output import console
 
     c = console()
-    c.print(
-        f"[bold]Simplified[/bold] {escape(view.name or 'schema')}: "
-        f"{info.get('source_tables')} → {info.get('tables')} tables"
-    )
+    c.print(f"[bold]Simplified[/bold] {escape(view.name or 'schema')}: "
+            f"{info.get('source_tables')} → {info.get('tables')} tables")
     rules = info.get("rules", [])
     if rules:
         t = RichTable(title="Rules applied", show_header=True, header_style="bold")

@@ -20,9 +20,7 @@ def _priorities(text: str) -> list[str]:
     out = [p.strip().lower() for p in text.split(",") if p.strip()]
     bad = [p for p in out if p not in SEVERITIES]
     if bad or not out:
-        raise UserError(
-            f"invalid --priority {text!r}: give a comma-separated list of {', '.join(SEVERITIES)}"
-        )
+        raise UserError(f"invalid --priority {text!r}: give a comma-separated list of {', '.join(SEVERITIES)}")
     return list(dict.fromkeys(out))
 
 
@@ -45,68 +43,26 @@ def _dur(seconds: float) -> str:
 @click.command()
 @click.argument("source", required=False)
 @click.option("--database", "-d", "database", metavar="SOURCE", help="The live database to fix.")
-@click.option(
-    "--priority",
-    "priority",
-    default="critical,warning",
-    show_default=True,
-    metavar="LIST",
-    help="Severities to fix: critical,warning,optimization.",
-)
+@click.option("--priority", "priority", default="critical,warning", show_default=True, metavar="LIST",
+              help="Severities to fix: critical,warning,optimization.")
 @click.option("--rule", "rules", multiple=True, metavar="ID", help="Only findings of this rule (repeatable).")
 @click.option("--apply-all", "apply_all", is_flag=True, help="Apply every planned step (no prompt).")
-@click.option(
-    "--yes", "-y", "yes", is_flag=True, help="Answer yes to the confirmation (same as --apply-all)."
-)
-@click.option(
-    "--dry-run", is_flag=True, help="Only plan, count violating rows and rehearse on a scratch copy."
-)
-@click.option(
-    "--allow",
-    "allow",
-    multiple=True,
-    metavar="RULE",
-    help="Allow this rule's destructive steps (DROP COLUMN, type changes, VACUUM FULL).",
-)
-@click.option(
-    "--backup-dir",
-    type=click.Path(file_okay=False),
-    metavar="DIR",
-    help="Where the backup goes (default ./aishell/backups).",
-)
+@click.option("--yes", "-y", "yes", is_flag=True, help="Answer yes to the confirmation (same as --apply-all).")
+@click.option("--dry-run", is_flag=True, help="Only plan, count violating rows and rehearse on a scratch copy.")
+@click.option("--allow", "allow", multiple=True, metavar="RULE",
+              help="Allow this rule's destructive steps (DROP COLUMN, type changes, VACUUM FULL).")
+@click.option("--backup-dir", type=click.Path(file_okay=False), metavar="DIR",
+              help="Where the backup goes (default ./aishell/backups).")
 @click.option("--lock-timeout", default="5s", show_default=True, help="lock_timeout of every statement.")
-@click.option(
-    "--statement-timeout", default="10min", show_default=True, help="statement_timeout of every statement."
-)
-@click.option(
-    "--benchmark",
-    "bench",
-    type=click.FloatRange(min=0.5, max=3600),
-    metavar="SECONDS",
-    help="Run a workload this long before and after applying, and compare the measured figures.",
-)
-@click.option(
-    "--with-query-patterns",
-    is_flag=True,
-    help="Analyse with pg_stat_statements too (workload indexes, trigram indexes, matviews).",
-)
+@click.option("--statement-timeout", default="10min", show_default=True,
+              help="statement_timeout of every statement.")
+@click.option("--benchmark", "bench", type=click.FloatRange(min=0.5, max=3600), metavar="SECONDS",
+              help="Run a workload this long before and after applying, and compare the measured figures.")
+@click.option("--with-query-patterns", is_flag=True,
+              help="Analyse with pg_stat_statements too (workload indexes, trigram indexes, matviews).")
 @json_option
-def fix(
-    source,
-    database,
-    priority,
-    rules,
-    apply_all,
-    yes,
-    dry_run,
-    allow,
-    backup_dir,
-    lock_timeout,
-    statement_timeout,
-    bench,
-    with_query_patterns,
-    as_json,
-) -> int:
+def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backup_dir, lock_timeout,
+        statement_timeout, bench, with_query_patterns, as_json) -> int:
     """Apply the fixes `schema analyze` found, safely, with a report of what was applied and why not.
 
     Without --apply-all (or --yes) nothing is changed: the plan is shown with each statement and its
@@ -141,24 +97,17 @@ def fix(
     from aishell.cli.analyze import _config_thresholds
 
     aopts = AnalyzeOptions(thresholds=_config_thresholds(), with_query_patterns=with_query_patterns)
-    opts = FixOptions(
-        priorities=prios,
-        rules=list(dict.fromkeys(rules)),
-        allow=list(dict.fromkeys(allow)),
-        apply=(apply_all or yes) and not dry_run,
-        backup_dir=Path(backup_dir) if backup_dir else None,
-        lock_timeout=_duration(lock_timeout, "--lock-timeout"),
-        statement_timeout=_duration(statement_timeout, "--statement-timeout"),
-        benchmark_seconds=bench,
-        analyze_options=aopts,
-    )
+    opts = FixOptions(priorities=prios, rules=list(dict.fromkeys(rules)), allow=list(dict.fromkeys(allow)),
+                      apply=(apply_all or yes) and not dry_run,
+                      backup_dir=Path(backup_dir) if backup_dir else None,
+                      lock_timeout=_duration(lock_timeout, "--lock-timeout"),
+                      statement_timeout=_duration(statement_timeout, "--statement-timeout"),
+                      benchmark_seconds=bench, analyze_options=aopts)
     printer = None if as_json else _Printer()
-    interactive = (
-        not as_json and not dry_run and not opts.apply and sys.stdin.isatty() and sys.stdout.isatty()
-    )
-    report = run_fix(
-        target, opts, on_event=printer.event if printer else None, confirm=_ask if interactive else None
-    )
+    interactive = (not as_json and not dry_run and not opts.apply and sys.stdin.isatty()
+                   and sys.stdout.isatty())
+    report = run_fix(target, opts, on_event=printer.event if printer else None,
+                     confirm=_ask if interactive else None)
     if as_json:
         from aishell.cli.output import print_json
 
@@ -192,27 +141,19 @@ class _Printer:
 
         r = d["report"]
         self.mode = r.mode
-        self.p(
-            f"[bold]🔧 Schema fixes: {e(r.source)}[/bold]"
-            + (" (dry run: nothing is changed)" if r.mode == "dry-run" else "")
-        )
+        self.p(f"[bold]🔧 Schema fixes: {e(r.source)}[/bold]"
+               + (" (dry run: nothing is changed)" if r.mode == "dry-run" else ""))
         self.p("━" * 50)
         h = r.health
-        self.p(
-            f"Health score {h.get('before')}/100 ({e(str(h.get('before_label')))}); priorities "
-            f"{', '.join(r.plan.priorities)}; {len(r.plan.steps)} step(s) with fix SQL, "
-            f"{r.plan.advice_only} finding(s) with advice only"
-        )
+        self.p(f"Health score {h.get('before')}/100 ({e(str(h.get('before_label')))}); priorities "
+               f"{', '.join(r.plan.priorities)}; {len(r.plan.steps)} step(s) with fix SQL, "
+               f"{r.plan.advice_only} finding(s) with advice only")
         if not r.plan.steps:
             return
         self.p("")
         for s in r.plan.steps:
-            tag = {
-                "planned": "",
-                "refused": " [red]refused[/red]",
-                "manual": " [yellow]manual[/yellow]",
-                "merged": " [dim]merged[/dim]",
-            }[s.status]
+            tag = {"planned": "", "refused": " [red]refused[/red]", "manual": " [yellow]manual[/yellow]",
+                   "merged": " [dim]merged[/dim]"}[s.status]
             self.p(f"[bold][{s.number}][/bold] {e(s.label)}  [dim]({s.rule}, {s.severity})[/dim]{tag}")
             if s.status == "merged":
                 self.p(f"    [dim]{e(s.reason or '')}[/dim]")
@@ -226,20 +167,16 @@ class _Printer:
             elif s.number in r.prechecks:
                 self.p(f"    [yellow]⚠ will be skipped: {e(r.prechecks[s.number][0])}[/yellow]")
             elif s.covered_by:
-                self.p(
-                    f"    [dim]runs only if step {s.covered_by} does not apply (its key covers these "
-                    "columns)[/dim]"
-                )
+                self.p(f"    [dim]runs only if step {s.covered_by} does not apply (its key covers these "
+                       "columns)[/dim]")
         self.p("")
 
     def on_rehearsed(self, d: dict[str, Any]) -> None:
         rh = d["report"].rehearsal
         self.p("Safety checks:")
         if rh.get("ok"):
-            self.p(
-                f"  [green]✓[/green] Dry run on a scratch copy of the schema: {rh['steps']} step(s) ran "
-                f"({_dur(rh['seconds'])})"
-            )
+            self.p(f"  [green]✓[/green] Dry run on a scratch copy of the schema: {rh['steps']} step(s) ran "
+                   f"({_dur(rh['seconds'])})")
         else:
             self.p(f"  [red]✗[/red] Dry run failed at step {rh['failed']['step']}")
 
@@ -251,30 +188,24 @@ class _Printer:
             self.p("  [green]✓[/green] No blocking sessions on the tables to change")
             return
         for x in b:
-            self.p(
-                f"  [red]✗[/red] pid {x['pid']} ({e(str(x['state']))}, {x['seconds']:.0f} s) "
-                f"{'holds' if x['granted'] else 'waits for'} {x['lock']} on {e(x['table'])}"
-            )
+            self.p(f"  [red]✗[/red] pid {x['pid']} ({e(str(x['state']))}, {x['seconds']:.0f} s) "
+                   f"{'holds' if x['granted'] else 'waits for'} {x['lock']} on {e(x['table'])}")
 
     def on_backup(self, d: dict[str, Any]) -> None:
         from rich.markup import escape as e
 
         b = d["report"].backup
         data = ", ".join(b["data_of"]) if b["data_of"] else "none (no step changes rows)"
-        self.p(
-            f"  [green]✓[/green] Backup: {e(b['path'])} ({b['bytes']:,} bytes; schema of the whole "
-            f"database, data of: {e(data)})"
-        )
+        self.p(f"  [green]✓[/green] Backup: {e(b['path'])} ({b['bytes']:,} bytes; schema of the whole "
+               f"database, data of: {e(data)})")
         self.p("")
         self.p("Applying fixes...")
 
     def on_benchmark(self, d: dict[str, Any]) -> None:
         b = d["data"]
-        self.p(
-            f"  Benchmark {d['phase']}: {b['tps']:,.1f} transactions/s, latency avg "
-            f"{b['latency_ms']['avg']:.3f} ms, p95 {b['latency_ms']['p95']:.3f} ms "
-            f"({b['transactions']:,} in {b['seconds']:.0f} s, {b['clients']} clients)"
-        )
+        self.p(f"  Benchmark {d['phase']}: {b['tps']:,.1f} transactions/s, latency avg "
+               f"{b['latency_ms']['avg']:.3f} ms, p95 {b['latency_ms']['p95']:.3f} ms "
+               f"({b['transactions']:,} in {b['seconds']:.0f} s, {b['clients']} clients)")
 
     def on_step(self, d: dict[str, Any]) -> None:
         from rich.markup import escape as e
@@ -305,38 +236,25 @@ class _Printer:
         self.p("━" * 50)
         if r.mode == "dry-run":
             runnable = r.rehearsal.get("steps", 0)
-            self.p(
-                f"Dry run: {runnable} step(s) would be applied, {len(r.prechecks)} skipped, "
-                f"{n['refused']} refused, {n['manual']} need manual SQL. Nothing was changed."
-            )
+            self.p(f"Dry run: {runnable} step(s) would be applied, {len(r.prechecks)} skipped, "
+                   f"{n['refused']} refused, {n['manual']} need manual SQL. Nothing was changed.")
             if runnable:
                 self.p("Apply them: add --apply-all (a backup is written first).")
         else:
-            self.p(
-                f"Applied: {n['applied']}/{n['planned']} step(s); skipped {n['skipped']}, failed "
-                f"{n['failed']}, refused {n['refused']}, manual {n['manual']}"
-            )
-            self.p(
-                f"Duration: {_dur(r.timings.get('total', 0))} (applying {_dur(r.timings.get('apply', 0))})"
-            )
+            self.p(f"Applied: {n['applied']}/{n['planned']} step(s); skipped {n['skipped']}, failed "
+                   f"{n['failed']}, refused {n['refused']}, manual {n['manual']}")
+            self.p(f"Duration: {_dur(r.timings.get('total', 0))} (applying {_dur(r.timings.get('apply', 0))})")
             if r.backup:
                 self.p(f"Backup: {e(r.backup['path'])}  (restore: psql -d EMPTY_DB -f FILE)")
             h = r.health
             if h.get("after") is not None:
                 c0, c1 = h["before_counts"], h["after_counts"]
-                self.p(
-                    f"Health score: {h['before']} → {h['after']} /100 (re-analysed; findings "
-                    f"critical {c0['critical']} → {c1['critical']}, warning {c0['warning']} → "
-                    f"{c1['warning']}, optimization {c0['optimization']} → {c1['optimization']})"
-                )
-                self.p(
-                    f"Findings fixed: {len(r.fixed_findings)}"
-                    + (
-                        f"; still reported after applying: {len(r.remaining_findings)}"
-                        if r.remaining_findings
-                        else ""
-                    )
-                )
+                self.p(f"Health score: {h['before']} → {h['after']} /100 (re-analysed; findings "
+                       f"critical {c0['critical']} → {c1['critical']}, warning {c0['warning']} → "
+                       f"{c1['warning']}, optimization {c0['optimization']} → {c1['optimization']})")
+                self.p(f"Findings fixed: {len(r.fixed_findings)}"
+                       + (f"; still reported after applying: {len(r.remaining_findings)}"
+                          if r.remaining_findings else ""))
         for s in r.plan.by_status("refused"):
             self.p(f"[yellow]Refused[/yellow] [{s.number}] {e(s.label)}: {e(s.reason or '')}")
         for s in r.plan.by_status("manual"):
@@ -344,22 +262,14 @@ class _Printer:
         if r.benchmark and "comparison" in r.benchmark:
             cmp = r.benchmark["comparison"]
             self.p("")
-            self.p(
-                "Performance (measured; the workload is derived from the schema on each run, queries in both runs compared):"
-            )
-            self.p(
-                f"  Before: {cmp['tps']['before']:,.1f} transactions/s, {cmp['latency_avg_ms']['before']:.3f} ms "
-                f"avg latency, p95 {cmp['latency_p95_ms']['before']:.3f} ms"
-            )
-            self.p(
-                f"  After:  {cmp['tps']['after']:,.1f} transactions/s, {cmp['latency_avg_ms']['after']:.3f} ms "
-                f"avg latency, p95 {cmp['latency_p95_ms']['after']:.3f} ms"
-            )
+            self.p("Performance (measured; the workload is derived from the schema on each run, queries in both runs compared):")
+            self.p(f"  Before: {cmp['tps']['before']:,.1f} transactions/s, {cmp['latency_avg_ms']['before']:.3f} ms "
+                   f"avg latency, p95 {cmp['latency_p95_ms']['before']:.3f} ms")
+            self.p(f"  After:  {cmp['tps']['after']:,.1f} transactions/s, {cmp['latency_avg_ms']['after']:.3f} ms "
+                   f"avg latency, p95 {cmp['latency_p95_ms']['after']:.3f} ms")
             if cmp["tps"]["ratio"]:
                 self.p(f"  Throughput ratio after/before: {cmp['tps']['ratio']:.2f}×")
             for q in cmp["queries"]:
-                self.p(
-                    f"  [dim]{e(q['name'])}: avg {q['avg_ms_before']:.3f} → {q['avg_ms_after']:.3f} ms[/dim]"
-                )
+                self.p(f"  [dim]{e(q['name'])}: avg {q['avg_ms_before']:.3f} → {q['avg_ms_after']:.3f} ms[/dim]")
         for note in r.notes:
             self.p(f"[dim]note: {e(note)}[/dim]")

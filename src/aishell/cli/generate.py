@@ -12,58 +12,27 @@ from aishell.cli.output import json_option
 
 # FORMAT values and the dialect each names (aishell.dialects registry names).
 FORMATS = {
-    "sql": "postgres",
-    "postgres": "postgres",
-    "postgresql": "postgres",
-    "pg": "postgres",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "sqlite": "sqlite",
-    "mongodb": "mongodb",
-    "mongo": "mongodb",
+    "sql": "postgres", "postgres": "postgres", "postgresql": "postgres", "pg": "postgres",
+    "mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite", "mongodb": "mongodb", "mongo": "mongodb",
 }
 DIALECT_LABEL = {"postgres": "PostgreSQL", "mysql": "MySQL/MariaDB", "sqlite": "SQLite", "mongodb": "MongoDB"}
 
 
 @click.command()
 @click.argument("format", required=False, default="sql", metavar="[FORMAT]")
-@click.option(
-    "--from",
-    "source",
-    metavar="SOURCE",
-    help="Where the schema comes from (URL, environment, .sql, .json). Default: the current design.",
-)
-@click.option(
-    "--output",
-    "-o",
-    "output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE instead of standard output.",
-)
-@click.option(
-    "--sample-data",
-    "sample_rows",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Append INSERTs of N sample rows per table (PostgreSQL only).",
-)
+@click.option("--from", "source", metavar="SOURCE",
+              help="Where the schema comes from (URL, environment, .sql, .json). Default: the current design.")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE instead of standard output.")
+@click.option("--sample-data", "sample_rows", type=click.IntRange(min=1), metavar="N",
+              help="Append INSERTs of N sample rows per table (PostgreSQL only).")
 @click.option("--if-not-exists", is_flag=True, help="Make every statement safe to re-run (PostgreSQL).")
-@click.option(
-    "--owners/--no-owners",
-    default=None,
-    help="Write ALTER ... OWNER TO for every object / for none. Default: only for objects whose "
-    "owner differs from the schema's most common owner.",
-)
+@click.option("--owners/--no-owners", default=None,
+              help="Write ALTER ... OWNER TO for every object / for none. Default: only for objects whose "
+                   "owner differs from the schema's most common owner.")
 @json_option
-def generate(
-    format: str,
-    source: str | None,
-    output: Path | None,
-    sample_rows: int | None,
-    if_not_exists: bool,
-    owners: bool | None,
-    as_json: bool,
-) -> None:
+def generate(format: str, source: str | None, output: Path | None, sample_rows: int | None,
+             if_not_exists: bool, owners: bool | None, as_json: bool) -> None:
     """Generate DDL for FORMAT: sql (PostgreSQL, the default), mysql, sqlite or mongodb.
 
     The schema is the current design (aishell/design.json, saved by `aishell schema design`) unless
@@ -109,11 +78,9 @@ def generate(
     if output is None:
         sys.stdout.write(text)
         return
-    click.echo(
-        f"Wrote {DIALECT_LABEL[dialect]} DDL for {src.display} to {output}: "
-        f"{counts['tables']} tables, {counts['indexes']} indexes, {counts['constraints']} constraints "
-        f"({text.count(chr(10))} lines)"
-    )
+    click.echo(f"Wrote {DIALECT_LABEL[dialect]} DDL for {src.display} to {output}: "
+               f"{counts['tables']} tables, {counts['indexes']} indexes, {counts['constraints']} constraints "
+               f"({text.count(chr(10))} lines)")
 
 
 def load_source_schema(source: str | None):
@@ -132,9 +99,8 @@ def load_source_schema(source: str | None):
     return src, load_schema(src)
 
 
-def render(
-    schema, dialect: str, source_display: str, *, if_not_exists: bool = False, owners: bool | None = None
-):
+def render(schema, dialect: str, source_display: str, *, if_not_exists: bool = False,
+           owners: bool | None = None):
     """(text, counts, warnings) for ``schema`` in ``dialect``, with a header saying what and when."""
     from aishell.dialects.postgres.generate import counts as model_counts
 
@@ -169,7 +135,6 @@ def _sample_data(schema, rows: int) -> str:
     try:
         from aishell.design.sample_data import sample_data_sql
     except ImportError:
-        raise UserError(
-            "sample data is not available in this build (aishell.design.sample_data is missing)"
-        ) from None
+        raise UserError("sample data is not available in this build (aishell.design.sample_data is missing)") \
+            from None
     return sample_data_sql(schema, rows=rows)

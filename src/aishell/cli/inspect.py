@@ -9,13 +9,8 @@ from aishell.cli.output import console, json_option
 
 @click.command()
 @click.argument("source")
-@click.option(
-    "--schema",
-    "schemas",
-    multiple=True,
-    metavar="NAME",
-    help="Only this PostgreSQL schema (repeat for several). Default: every non-system schema.",
-)
+@click.option("--schema", "schemas", multiple=True, metavar="NAME",
+              help="Only this PostgreSQL schema (repeat for several). Default: every non-system schema.")
 @click.option("--no-stats", is_flag=True, help="Leave out live statistics (row estimates, sizes, scans).")
 @json_option
 def inspect(source: str, schemas: tuple[str, ...], no_stats: bool, as_json: bool) -> None:
@@ -67,9 +62,7 @@ def _explain_bare_name(src, exc):
     if not config.environments:
         return exc
     names = ", ".join(sorted(config.environments))
-    return ConnectError(
-        f"{exc.message} ({src.text!r} is not an environment in {config.path} either: {names})"
-    )
+    return ConnectError(f"{exc.message} ({src.text!r} is not an environment in {config.path} either: {names})")
 
 
 def _filter_schemas(schema, names: set[str]) -> None:
@@ -128,10 +121,7 @@ def render_summary(schema, display: str) -> None:
         ("check constraints", sum(len(t.checks) for t in schema.tables)),
         ("unique constraints", sum(len(t.unique) for t in schema.tables)),
         ("exclusion constraints", sum(len(t.exclusions) for t in schema.tables)),
-        (
-            "triggers",
-            sum(len(t.triggers) for t in schema.tables) + sum(len(v.triggers) for v in schema.views),
-        ),
+        ("triggers", sum(len(t.triggers) for t in schema.tables) + sum(len(v.triggers) for v in schema.views)),
         ("policies", sum(len(t.policies) for t in schema.tables)),
         ("sequences", len(schema.sequences)),
         ("enums", len(schema.enums)),
@@ -167,22 +157,14 @@ def render_summary(schema, display: str) -> None:
         tables.add_column("rows (est.)", justify="right")
         tables.add_column("size", justify="right")
     for t in schema.tables:
-        name = escape(
-            f"{quote_ident(t.schema)}.{quote_ident(t.name)}"
-            if several or t.schema != "public"
-            else quote_ident(t.name)
-        )
+        name = escape(f"{quote_ident(t.schema)}.{quote_ident(t.name)}" if several or t.schema != "public"
+                      else quote_ident(t.name))
         if t.partition_of:
             name += " [dim](partition)[/dim]"
         elif t.partition_by:
             name += " [dim](partitioned)[/dim]"
-        row = [
-            name,
-            str(len(t.columns)),
-            str(len(t.indexes)),
-            str(len(t.foreign_keys)),
-            escape(", ".join(t.primary_key)) or "[yellow]none[/yellow]",
-        ]
+        row = [name, str(len(t.columns)), str(len(t.indexes)), str(len(t.foreign_keys)),
+               escape(", ".join(t.primary_key)) or "[yellow]none[/yellow]"]
         if has_stats:
             est = t.attrs.get("row_estimate")
             row += ["" if est is None else f"{est:,}", _human_bytes(t.attrs.get("total_bytes"))]

@@ -146,10 +146,8 @@ def main(argv: list[str] | None = None) -> None:
             raise
         from aishell.dialects.postgres.connect import mask_url
 
-        _error(
-            f"internal error: {type(exc).__name__}: {mask_url(str(exc)).splitlines()[0] if str(exc) else ''}"
-            " (run with --debug for a traceback)"
-        )
+        _error(f"internal error: {type(exc).__name__}: {mask_url(str(exc)).splitlines()[0] if str(exc) else ''}"
+               " (run with --debug for a traceback)")
         code = EXIT_INTERNAL
     sys.exit(code)
 

@@ -13,23 +13,12 @@ from aishell.cli.output import json_option
 @click.command()
 @click.argument("source")
 @click.argument("target")
-@click.option(
-    "--preview", "mode", flag_value="preview", help="Show the plan, its hazards and its SQL; change nothing."
-)
+@click.option("--preview", "mode", flag_value="preview", help="Show the plan, its hazards and its SQL; change nothing.")
 @click.option("--apply", "mode", flag_value="apply", help="Run the plan against TARGET.")
 @common_plan_options
 @json_option
-def migrate(
-    source: str,
-    target: str,
-    mode: str | None,
-    renames: tuple[str, ...],
-    unsafe: bool,
-    no_verify: bool,
-    lock_timeout: str,
-    statement_timeout: str,
-    as_json: bool,
-) -> int:
+def migrate(source: str, target: str, mode: str | None, renames: tuple[str, ...], unsafe: bool, no_verify: bool,
+            lock_timeout: str, statement_timeout: str, as_json: bool) -> int:
     """Make TARGET (a database) match SOURCE (the desired state).
 
     --preview shows the ordered plan with each statement's hazards (locks, rewrites, data loss) and the
@@ -48,13 +37,10 @@ def migrate(
 
     if mode is None:
         raise UserError("say what to do: --preview (show the plan) or --apply (run it)")
-    comp = compare(
-        source, target, renames=list(renames), lock_timeout=lock_timeout, statement_timeout=statement_timeout
-    )
+    comp = compare(source, target, renames=list(renames), lock_timeout=lock_timeout,
+                   statement_timeout=statement_timeout)
     if mode == "apply" and (comp.target is None or not comp.target.is_live):
-        raise UserError(
-            f"TARGET {target!r} is not a database: --apply needs a URL, environment or database name"
-        )
+        raise UserError(f"TARGET {target!r} is not a database: --apply needs a URL, environment or database name")
     plan = comp.plan
     if not plan.statements:
         if as_json:
@@ -82,22 +68,12 @@ def migrate(
 
 def plan_json(comp, verified: bool) -> dict:
     return {
-        "source": comp.source_name,
-        "target": comp.target_name,
-        "verified": verified,
-        "statements": [
-            {
-                "sql": s.sql,
-                "description": s.description,
-                "transactional": s.transactional,
-                "hazards": [{"code": h.code, "message": h.message, "unsafe": h.unsafe} for h in s.hazards],
-            }
-            for s in comp.plan.statements
-        ],
+        "source": comp.source_name, "target": comp.target_name, "verified": verified,
+        "statements": [{"sql": s.sql, "description": s.description, "transactional": s.transactional,
+                        "hazards": [{"code": h.code, "message": h.message, "unsafe": h.unsafe} for h in s.hazards]}
+                       for s in comp.plan.statements],
         "unsafe": [s.sql for s in comp.plan.unsafe_statements],
-        "probable_renames": [
-            {"kind": p.kind, "old": p.old, "new": p.new} for p in comp.changes.probable_renames
-        ],
+        "probable_renames": [{"kind": p.kind, "old": p.old, "new": p.new} for p in comp.changes.probable_renames],
     }
 
 
@@ -111,10 +87,8 @@ def print_plan(comp, verified: bool) -> None:
     plan = comp.plan
     out.print(rule(f"🛠  Migration plan: {comp.target_name} → {comp.source_name}"))
     out.print()
-    out.print(
-        f"{len(plan.statements)} statements, {len(plan.groups())} steps "
-        f"(lock_timeout {plan.lock_timeout}, statement_timeout {plan.statement_timeout})"
-    )
+    out.print(f"{len(plan.statements)} statements, {len(plan.groups())} steps "
+              f"(lock_timeout {plan.lock_timeout}, statement_timeout {plan.statement_timeout})")
     if verified:
         out.print("[green]✓ verified[/green] on a throwaway copy of TARGET: afterwards it matches SOURCE")
     out.print()
@@ -135,9 +109,7 @@ def print_plan(comp, verified: bool) -> None:
     if unsafe:
         out.print(f"[red]{len(unsafe)} destructive or risky statement(s): --apply needs --unsafe[/red]")
     for pr in comp.changes.probable_renames:
-        out.print(
-            f"[yellow]? probable rename[/yellow] {pr.kind} {pr.old} → {pr.new}: confirm with {pr.hint()}"
-        )
+        out.print(f"[yellow]? probable rename[/yellow] {pr.kind} {pr.old} → {pr.new}: confirm with {pr.hint()}")
     out.print("━" * 50)
     out.print("SQL:")
     sys.stdout.flush()
@@ -164,16 +136,15 @@ def apply_plan(comp, as_json: bool) -> int:
     if as_json:
         print_json({"applied": True, **report.to_dict()})
     else:
-        console().print(
-            f"[green]✓[/green] applied {len(report.applied)} statements to {comp.target_name} "
-            f"in {report.seconds:.2f}s"
-        )
+        console().print(f"[green]✓[/green] applied {len(report.applied)} statements to {comp.target_name} "
+                        f"in {report.seconds:.2f}s")
     return 0
 
 
 def print_failure(report) -> None:
     from rich.markup import escape
 
+    
     out = console()
     out.print("[red]Migration stopped at the first error.[/red]")
     out.print(f"  applied and committed: {len(report.applied)} statement(s)")

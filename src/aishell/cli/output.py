@@ -33,11 +33,6 @@ def progress(description: str, total: int | None = None, *, enabled: bool = True
 
     show = enabled and sys.stderr.isatty()
     return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console(stderr=True),
-        disable=not show,
-        transient=True,
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console(stderr=True), disable=not show, transient=True,
     )

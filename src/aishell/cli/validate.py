@@ -9,9 +9,7 @@ from aishell.cli.output import json_option
 
 @click.command()
 @click.argument("source", required=False)
-@click.option(
-    "--strict", is_flag=True, help="Exit 2 when a check fails (a table without a primary key, ...)."
-)
+@click.option("--strict", is_flag=True, help="Exit 2 when a check fails (a table without a primary key, ...).")
 @json_option
 def validate(source: str | None, strict: bool, as_json: bool) -> None:
     """Load SOURCE's DDL into a throwaway database on the embedded PostgreSQL and check the result.
@@ -52,21 +50,15 @@ def _render(report: dict) -> None:
     ok, bad = "[green]✓[/green]", "[red]✗[/red]"
     c.print(f"[bold]Validation of {escape(report['source'])}[/bold]")
     c.print("━" * 50)
-    c.print(
-        f"{ok} DDL loaded on PostgreSQL {escape(str(report['server_version']))} in "
-        f"{report['load_seconds']:.2f} s ({report['statements']} statements)"
-    )
+    c.print(f"{ok} DDL loaded on PostgreSQL {escape(str(report['server_version']))} in "
+            f"{report['load_seconds']:.2f} s ({report['statements']} statements)")
     n = report["counts"]
-    c.print(
-        f"{ok} Created: {n['tables']} tables, {n['views']} views, {n['materialized_views']} materialized views, "
-        f"{n['indexes']} indexes, {n['constraints']} constraints, {n['functions']} functions, "
-        f"{n['triggers']} triggers, {n['sequences']} sequences, {n['types']} types"
-    )
+    c.print(f"{ok} Created: {n['tables']} tables, {n['views']} views, {n['materialized_views']} materialized views, "
+            f"{n['indexes']} indexes, {n['constraints']} constraints, {n['functions']} functions, "
+            f"{n['triggers']} triggers, {n['sequences']} sequences, {n['types']} types")
     if report.get("placeholder_roles"):
-        c.print(
-            f"{ok} Created placeholder roles (NOLOGIN) the schema names: "
-            f"{escape(', '.join(report['placeholder_roles']))}"
-        )
+        c.print(f"{ok} Created placeholder roles (NOLOGIN) the schema names: "
+                f"{escape(', '.join(report['placeholder_roles']))}")
     for check in report["checks"]:
         mark = ok if check["ok"] else bad
         c.print(f"{mark} {escape(check['title'])}")
@@ -74,6 +66,4 @@ def _render(report: dict) -> None:
             c.print(f"    {escape(d)}")
         if len(check["details"]) > 20:
             c.print(f"    ... and {len(check['details']) - 20} more")
-    c.print(
-        "[green]Schema is valid.[/green]" if report["ok"] else "[yellow]Schema loads, with problems.[/yellow]"
-    )
+    c.print("[green]Schema is valid.[/green]" if report["ok"] else "[yellow]Schema loads, with problems.[/yellow]")

@@ -9,10 +9,8 @@ import click
 from aishell.cli.diff import console
 from aishell.cli.output import json_option
 
-DB_HELP = (
-    "The database to version: a URL, environment name or database name (default: "
-    "[migrations] database in aishell.toml)."
-)
+DB_HELP = ("The database to version: a URL, environment name or database name (default: "
+           "[migrations] database in aishell.toml).")
 
 
 def _folder(path: str | None) -> Path:
@@ -31,9 +29,7 @@ def _database(text: str | None, required: bool = True) -> str | None:
     text = text or load_config().section("migrations").get("database")
     if not text:
         if required:
-            raise UserError(
-                "which database? pass --database SOURCE or set [migrations] database in aishell.toml"
-            )
+            raise UserError("which database? pass --database SOURCE or set [migrations] database in aishell.toml")
         return None
     src = parse_source(text)
     if not src.is_live:
@@ -83,85 +79,47 @@ def init(folder: str | None, database: str | None, as_json: bool) -> int:
         schema = inspect(conninfo)
     created = do_init(path, conninfo, schema)
     if as_json:
-        print_json(
-            {
-                "folder": str(path),
-                "history_table": bool(conninfo),
-                "baseline": created.version if created else None,
-            }
-        )
+        print_json({"folder": str(path), "history_table": bool(conninfo),
+                    "baseline": created.version if created else None})
         return 0
     click.echo(f"Migrations folder: {path}/")
     if conninfo:
         click.echo("History table aishell_schema_versions is ready in the database.")
     else:
-        click.echo(
-            "No database given: the history table is created by the first `version apply --database ...`."
-        )
+        click.echo("No database given: the history table is created by the first `version apply --database ...`.")
     if created:
-        click.echo(
-            f"Baseline: version {created.version} (Initial schema) written from the database and "
-            f"recorded as applied: {created.up.name}"
-        )
+        click.echo(f"Baseline: version {created.version} (Initial schema) written from the database and "
+                   f"recorded as applied: {created.up.name}")
     return 0
 
 
 @version.command()
 @click.argument("message")
-@click.option(
-    "--from",
-    "source",
-    default="design",
-    show_default=True,
-    metavar="SOURCE",
-    help="The desired schema (default: the current design, aishell/design.json).",
-)
-@click.option(
-    "--version", "version_", default=None, help="Version number (default: the next minor, e.g. 1.3.0)."
-)
-@click.option(
-    "--rename", "renames", multiple=True, metavar="OLD:NEW", help="Confirm a table or column rename."
-)
+@click.option("--from", "source", default="design", show_default=True, metavar="SOURCE",
+              help="The desired schema (default: the current design, aishell/design.json).")
+@click.option("--version", "version_", default=None, help="Version number (default: the next minor, e.g. 1.3.0).")
+@click.option("--rename", "renames", multiple=True, metavar="OLD:NEW", help="Confirm a table or column rename.")
 @click.option("--no-verify", is_flag=True, help="Do not try up and down on a scratch database first.")
 @dir_option
 @json_option
-def create(
-    message: str,
-    source: str,
-    version_: str | None,
-    renames: tuple[str, ...],
-    no_verify: bool,
-    folder: str | None,
-    as_json: bool,
-) -> int:
+def create(message: str, source: str, version_: str | None, renames: tuple[str, ...], no_verify: bool,
+           folder: str | None, as_json: bool) -> int:
     """Write the next version: the up and down files that turn the last version into SOURCE."""
     from aishell.cli.output import print_json
     from aishell.migrate.compare import load_canonical
     from aishell.migrate.versions import create_version
 
     desired = load_canonical(source)
-    created = create_version(
-        _folder(folder), desired, message, version=version_, renames=list(renames), verify=not no_verify
-    )
+    created = create_version(_folder(folder), desired, message, version=version_, renames=list(renames),
+                             verify=not no_verify)
     if as_json:
-        print_json(
-            {
-                "version": created.version,
-                "up": str(created.up),
-                "down": str(created.down),
-                "changes": created.changes,
-                "unsafe_up": created.unsafe_up,
-                "unsafe_down": created.unsafe_down,
-            }
-        )
+        print_json({"version": created.version, "up": str(created.up), "down": str(created.down),
+                    "changes": created.changes, "unsafe_up": created.unsafe_up, "unsafe_down": created.unsafe_down})
         return 0
     click.echo(f"Version {created.version}: {message}")
     click.echo(f"  {created.up}")
     click.echo(f"  {created.down}")
-    click.echo(
-        f"  {created.changes} change(s)"
-        + ("" if no_verify else "; up and down verified on a scratch database")
-    )
+    click.echo(f"  {created.changes} change(s)" + ("" if no_verify else "; up and down verified on a scratch database"))
     if created.unsafe_up:
         click.echo(f"  ! applying needs --unsafe ({', '.join(created.unsafe_up)})")
     if created.unsafe_down:
@@ -207,10 +165,8 @@ def list_(folder: str | None, database: str | None, as_json: bool) -> int:
                 parts.append(f"{r['delta_tables']:+d} table{'s' if abs(r['delta_tables']) != 1 else ''}")
             if r["delta_indexes"]:
                 parts.append(f"{r['delta_indexes']:+d} index{'es' if abs(r['delta_indexes']) != 1 else ''}")
-            out.print(
-                f"  {', '.join(parts) or 'no table or index count change'} "
-                f"({r['tables']} tables, {r['indexes']} indexes)"
-            )
+            out.print(f"  {', '.join(parts) or 'no table or index count change'} "
+                      f"({r['tables']} tables, {r['indexes']} indexes)")
         elif r["tables"] is not None:
             out.print(f"  {r['tables']} tables, {r['indexes']} indexes")
         out.print()
@@ -273,11 +229,8 @@ def status(folder: str | None, database: str | None, as_json: bool) -> int:
         icons = {"applied": "✓", "pending": "·", "modified": "✗", "missing-file": "✗"}
         for r in rows:
             when = f"  applied {r.applied_at}" if r.applied_at else ""
-            out.print(
-                f"{icons[r.state]} v{r.version:<10} {r.state:<12} {r.message}{when}",
-                soft_wrap=True,
-                markup=False,
-            )
+            out.print(f"{icons[r.state]} v{r.version:<10} {r.state:<12} {r.message}{when}", soft_wrap=True,
+                      markup=False)
             if r.detail:
                 out.print(f"    {r.detail}", markup=False)
     bad = [r for r in rows if r.state in ("modified", "missing-file")]
@@ -303,13 +256,8 @@ def apply(to: str | None, unsafe: bool, folder: str | None, database: str | None
 
     with _runner(as_json) as bar:
         task = bar.add_task("Applying", total=None)
-        results = apply_versions(
-            _folder(folder),
-            _database(database),
-            to=to,
-            unsafe=unsafe,
-            on_statement=lambda s: bar.advance(task),
-        )
+        results = apply_versions(_folder(folder), _database(database), to=to, unsafe=unsafe,
+                                 on_statement=lambda s: bar.advance(task))
     if as_json:
         print_json([r.__dict__ for r in results])
     elif not results:
@@ -333,13 +281,8 @@ def rollback(to_version: str, unsafe: bool, folder: str | None, database: str | 
 
     with _runner(as_json) as bar:
         task = bar.add_task("Rolling back", total=None)
-        results = rollback_versions(
-            _folder(folder),
-            _database(database),
-            to_version,
-            unsafe=unsafe,
-            on_statement=lambda s: bar.advance(task),
-        )
+        results = rollback_versions(_folder(folder), _database(database), to_version, unsafe=unsafe,
+                                    on_statement=lambda s: bar.advance(task))
     if as_json:
         print_json([r.__dict__ for r in results])
     else:

@@ -62,23 +62,26 @@ class ColInfo:
     domain_checks: list[str] = field(default_factory=list)
 
     @property
+    def numbered(self) -> bool:
+        """An integer identity or serial column: test data numbers it itself (and moves the sequence on),
+        so children know their parents' keys without reading them back."""
+        return not self.generated and not self.is_array and self.base in ("int2", "int4", "int8") and \
+            (bool(self.identity) or bool(self.default and self.default.startswith("nextval(")))
+
+    @property
     def db_fills(self) -> bool:
-        """Identity, serial and generated columns are left to the database."""
-        return (
-            bool(self.identity)
-            or bool(self.generated)
-            or bool(self.default and self.default.startswith("nextval("))
-        )
+        """Generated columns (and non-integer identity/serial ones) are left to the database."""
+        return bool(self.generated) or (not self.numbered and (
+            bool(self.identity) or bool(self.default and self.default.startswith("nextval("))))
 
 
 def read_columns(conn: Any) -> dict[tuple[str, str], list[ColInfo]]:
     """{(schema, table): [ColInfo, ...]} for every ordinary or partitioned table (partitions excluded)."""
     types = {r[0]: r for r in conn.execute(_TYPES).fetchall()}
     out: dict[tuple[str, str], list[ColInfo]] = {}
-    for schema, table, name, _num, typid, typmod, notnull, ident, gen, default in conn.execute(_COLUMNS):
+    for (schema, table, name, _num, typid, typmod, notnull, ident, gen, default) in conn.execute(_COLUMNS):
         out.setdefault((schema, table), []).append(
-            _resolve(name, typid, typmod, notnull, ident or "", gen or "", default, types)
-        )
+            _resolve(name, typid, typmod, notnull, ident or "", gen or "", default, types))
     return out
 
 
@@ -100,21 +103,8 @@ def _resolve(name, typid, typmod, notnull, ident, gen, default, types) -> ColInf
     if r is None:
         return ColInfo(name, typid, "unknown", oid, "b", "X", notnull, ident, gen, default)
     typname, typtype, typelem, category, typlen = r[1], r[3], r[6], r[7], r[9]
-    info = ColInfo(
-        name,
-        typid,
-        typname,
-        oid,
-        typtype,
-        category,
-        bool(notnull),
-        ident,
-        gen,
-        default,
-        labels=list(r[10]) if r[10] else None,
-        domain=domain,
-        domain_checks=checks,
-    )
+    info = ColInfo(name, typid, typname, oid, typtype, category, bool(notnull), ident, gen, default,
+                   labels=list(r[10]) if r[10] else None, domain=domain, domain_checks=checks)
     if category == "A" and typelem and typlen == -1:
         info.is_array = True
         info.elem = _resolve(name, typelem, mod, False, "", "", None, types)
@@ -124,7 +114,7 @@ def _resolve(name, typid, typmod, notnull, ident, gen, default, types) -> ColInf
 
 
 def _strip_check(text: str) -> str:
-    m = re.match(r"^\s*CHECK\s*\((.*)\)\s*(NOT VALID)?\s*$", text, re.S)
+    m = re.match(r"^\s*CHECK\s*\((.*)\)\s*(NOT VALID)?\s*$", text, re.DOTALL)
     return m.group(1) if m else text
 
 

@@ -64,9 +64,8 @@ class _Unsupported(Exception):
     pass
 
 
-def analyze_check(
-    expression: str, rules: TableRules, columns: set[str], *, value_column: str | None = None
-) -> bool:
+def analyze_check(expression: str, rules: TableRules, columns: set[str], *, value_column: str | None = None
+                  ) -> bool:
     """Add what ``expression`` requires to ``rules``; True when it is fully constructible.
 
     ``value_column`` names the column a domain check's ``VALUE`` stands for.
@@ -99,9 +98,8 @@ def _sql_for(expression: str, value_column: str | None) -> str:
 def _copy(r: TableRules) -> TableRules:
     import copy
 
-    return TableRules(
-        copy.deepcopy(r.columns), list(r.order), dict(r.derived), list(r.distinct), list(r.unsupported)
-    )
+    return TableRules(copy.deepcopy(r.columns), list(r.order), dict(r.derived), list(r.distinct),
+                      list(r.unsupported))
 
 
 def _apply(node: Any, rules: TableRules, columns: set[str], vcol: str | None) -> bool:
@@ -111,9 +109,7 @@ def _apply(node: Any, rules: TableRules, columns: set[str], vcol: str | None) ->
         if op == 0:  # AND
             return all(_apply(a, rules, columns, vcol) for a in node.args)
         if op == 1:  # OR: honour the first branch we can build (IS NULL branches last)
-            branches = sorted(
-                node.args, key=lambda a: type(a).__name__ == "NullTest" and int(a.nulltesttype) == 0
-            )
+            branches = sorted(node.args, key=lambda a: type(a).__name__ == "NullTest" and int(a.nulltesttype) == 0)
             for b in branches:
                 trial = _copy(rules)
                 if _apply(b, trial, columns, vcol) and _feasible(trial):
@@ -218,20 +214,10 @@ def _a_expr(node: Any, rules: TableRules, columns: set[str], vcol: str | None) -
         later, earlier = (left_col, right_col) if name in (">", ">=") else (right_col, left_col)
         rules.order.append((later, ">" if name in (">", "<") else ">=", earlier))
         return True
-    if (
-        left_col
-        and name == "="
-        and type(node.rexpr).__name__ == "A_Expr"
-        and _arith(node.rexpr, columns, vcol)
-    ):
+    if left_col and name == "=" and type(node.rexpr).__name__ == "A_Expr" and _arith(node.rexpr, columns, vcol):
         rules.derived[left_col] = node.rexpr
         return True
-    if (
-        right_col
-        and name == "="
-        and type(node.lexpr).__name__ == "A_Expr"
-        and _arith(node.lexpr, columns, vcol)
-    ):
+    if right_col and name == "=" and type(node.lexpr).__name__ == "A_Expr" and _arith(node.lexpr, columns, vcol):
         rules.derived[right_col] = node.lexpr
         return True
     return False
@@ -260,13 +246,8 @@ def _arith(node: Any, columns: set[str], vcol: str | None) -> bool:
     kind = type(node).__name__
     if kind == "A_Expr":
         name = node.name[-1].sval if node.name else ""
-        return (
-            int(node.kind) == 0
-            and name in "+-*"
-            and node.lexpr is not None
-            and _arith(node.lexpr, columns, vcol)
-            and _arith(node.rexpr, columns, vcol)
-        )
+        return int(node.kind) == 0 and name in "+-*" and node.lexpr is not None and \
+            _arith(node.lexpr, columns, vcol) and _arith(node.rexpr, columns, vcol)
     if _column(node, columns, vcol):
         return True
     return isinstance(_const(node), Decimal)
@@ -330,11 +311,8 @@ def _length_of(node: Any, columns: set[str], vcol: str | None) -> str | None:
     if type(node).__name__ != "FuncCall":
         return None
     fname = node.funcname[-1].sval.lower()
-    if (
-        fname in ("length", "char_length", "character_length", "octet_length")
-        and node.args
-        and len(node.args) == 1
-    ):
+    if fname in ("length", "char_length", "character_length", "octet_length") and node.args and \
+            len(node.args) == 1:
         return _column(node.args[0], columns, vcol)
     if fname in ("btrim", "trim") and node.args and len(node.args) == 1:
         return None
@@ -346,12 +324,8 @@ def _column(node: Any, columns: set[str], vcol: str | None) -> str | None:
         node = node.arg
     # btrim(col) / trim(col) / lower(col) compared with a constant: treated like the column itself
     # (generated text has no surrounding blanks; lower-case checks are rare and verified anyway).
-    if (
-        type(node).__name__ == "FuncCall"
-        and node.funcname[-1].sval.lower() in ("btrim", "trim")
-        and node.args
-        and len(node.args) == 1
-    ):
+    if type(node).__name__ == "FuncCall" and node.funcname[-1].sval.lower() in ("btrim", "trim") and \
+            node.args and len(node.args) == 1:
         return _column(node.args[0], columns, vcol)
     if type(node).__name__ != "ColumnRef":
         return None
@@ -374,12 +348,8 @@ _NOCONST: Any = _NoConst()
 def _const(node: Any) -> Any:
     while type(node).__name__ == "TypeCast":
         node = node.arg
-    if (
-        type(node).__name__ == "A_Expr"
-        and int(node.kind) == 0
-        and node.lexpr is None
-        and node.name[-1].sval == "-"
-    ):
+    if type(node).__name__ == "A_Expr" and int(node.kind) == 0 and node.lexpr is None and \
+            node.name[-1].sval == "-":
         v = _const(node.rexpr)
         return -v if isinstance(v, Decimal) else _NOCONST
     if type(node).__name__ != "A_Const" or node.isnull:
@@ -400,9 +370,7 @@ def _const(node: Any) -> Any:
     return _NOCONST
 
 
-def table_rules(
-    table: Any, domain_checks: dict[str, list[str]], column_domains: dict[str, str]
-) -> TableRules:
+def table_rules(table: Any, domain_checks: dict[str, list[str]], column_domains: dict[str, str]) -> TableRules:
     """All check rules of a table: its CHECK constraints and the checks of its columns' domains."""
     rules = TableRules()
     names = {c.name for c in table.columns}

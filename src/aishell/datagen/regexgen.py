@@ -54,14 +54,8 @@ def generator(pattern: str, icase: bool = False):
 
 def _pg_to_python(p: str) -> str:
     # POSIX classes PostgreSQL accepts inside brackets.
-    return (
-        p.replace("[:alpha:]", "a-zA-Z")
-        .replace("[:digit:]", "0-9")
-        .replace("[:alnum:]", "a-zA-Z0-9")
-        .replace("[:upper:]", "A-Z")
-        .replace("[:lower:]", "a-z")
-        .replace("[:space:]", " ")
-    )
+    return (p.replace("[:alpha:]", "a-zA-Z").replace("[:digit:]", "0-9").replace("[:alnum:]", "a-zA-Z0-9")
+            .replace("[:upper:]", "A-Z").replace("[:lower:]", "a-z").replace("[:space:]", " "))
 
 
 def _emit(parsed, rng: random.Random) -> str:
@@ -84,13 +78,7 @@ def _one(op, av, rng: random.Random) -> str:
         return _in(av, rng)
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
         lo, hi, sub = av
-        hi = (
-            min(hi, lo + 6)
-            if hi != _c.MAXREPEAT
-            else lo + rng.randint(0, 6)
-            if lo < 1
-            else lo + rng.randint(0, 5)
-        )
+        hi = min(hi, lo + 6) if hi != _c.MAXREPEAT else lo + rng.randint(0, 6) if lo < 1 else lo + rng.randint(0, 5)
         n = rng.randint(lo, max(lo, hi))
         return "".join(_emit(sub, rng) for _ in range(n))
     if op == _c.SUBPATTERN:

@@ -57,9 +57,8 @@ def check_target(plans: list, existing: dict[str, int], *, append: bool) -> None
     if busy and not append:
         shown = ", ".join(f"{n} ({existing[n]:,} rows)" for n in busy[:5])
         more = f" and {len(busy) - 5} more" if len(busy) > 5 else ""
-        raise UnsafeError(
-            f"the target already has rows in {shown}{more}; pass --append to add test rows to them"
-        )
+        raise UnsafeError(f"the target already has rows in {shown}{more}; "
+                          "pass --append to add test rows to them")
 
 
 def require_tables(plans: list) -> None:

@@ -18,13 +18,7 @@ GENERATORS: dict[str, str] = {
     "sqlite": "aishell.dialects.sqlite.generate:generate",
     "mongodb": "aishell.dialects.mongo.generate:generate",
 }
-ALIASES = {
-    "sql": "postgres",
-    "postgresql": "postgres",
-    "pg": "postgres",
-    "mariadb": "mysql",
-    "mongo": "mongodb",
-}
+ALIASES = {"sql": "postgres", "postgresql": "postgres", "pg": "postgres", "mariadb": "mysql", "mongo": "mongodb"}
 
 
 def get_generator(name: str) -> Callable[..., str]:

@@ -9,13 +9,4 @@ from aishell.diff.differ import diff_schemas
 from aishell.diff.hazards import Hazard
 from aishell.diff.plan import Plan, Statement, build_plan
 
-__all__ = [
-    "Change",
-    "ChangeSet",
-    "Hazard",
-    "Plan",
-    "ProbableRename",
-    "Statement",
-    "build_plan",
-    "diff_schemas",
-]
+__all__ = ["Change", "ChangeSet", "Hazard", "Plan", "ProbableRename", "Statement", "build_plan", "diff_schemas"]

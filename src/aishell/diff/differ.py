@@ -36,7 +36,7 @@ from aishell.diff.normalize import (
     table_constraints,
 )
 from aishell.errors import UserError
-from aishell.model import Column, Function, Privilege, Schema, Table, View
+from aishell.model import Column, DefaultPrivilege, Function, Privilege, Schema, Table, View
 from aishell.model.schema import AISHELL_TABLES as IGNORED_TABLES
 
 
@@ -151,13 +151,8 @@ def _by(items: Iterable[Any], key) -> dict[Any, Any]:
 
 
 # What PUBLIC may do with an object whose ACL was never changed (an empty privilege list).
-DEFAULT_PUBLIC = {
-    "FUNCTION": "EXECUTE",
-    "PROCEDURE": "EXECUTE",
-    "AGGREGATE": "EXECUTE",
-    "TYPE": "USAGE",
-    "DOMAIN": "USAGE",
-}
+DEFAULT_PUBLIC = {"FUNCTION": "EXECUTE", "PROCEDURE": "EXECUTE", "AGGREGATE": "EXECUTE", "TYPE": "USAGE",
+                  "DOMAIN": "USAGE"}
 
 
 def privilege_atoms(privs: list[Privilege], owner: str | None = None, kind: str = "") -> set[tuple]:
@@ -178,10 +173,8 @@ def group_atoms(atoms: set[tuple]) -> list[Privilege]:
     groups: dict[tuple, list[str]] = {}
     for grantee, priv, grantable, col in sorted(atoms, key=lambda a: tuple(str(x) for x in a)):
         groups.setdefault((grantee, grantable, col), []).append(priv)
-    return [
-        Privilege(grantee=g, privileges=p, grantable=gr, columns=[c] if c else [])
-        for (g, gr, c), p in groups.items()
-    ]
+    return [Privilege(grantee=g, privileges=p, grantable=gr, columns=[c] if c else [])
+            for (g, gr, c), p in groups.items()]
 
 
 class _Differ:
@@ -203,21 +196,13 @@ class _Differ:
         self.functions()
         self.tables()
         self.views()
+        self.catalog_objects()
 
     # helpers
-    def comment(
-        self,
-        old: str | None,
-        new: str | None,
-        sql_kind: str,
-        sql_name: str,
-        label: str,
-        parent: str | None = None,
-    ) -> None:
+    def comment(self, old: str | None, new: str | None, sql_kind: str, sql_name: str, label: str,
+                parent: str | None = None) -> None:
         if (old or None) != (new or None):
-            self.add(
-                ReplaceComment(old=old, new=new, parent=parent, target=(sql_kind, sql_name), label=label)
-            )
+            self.add(ReplaceComment(old=old, new=new, parent=parent, target=(sql_kind, sql_name), label=label))
 
     def grants(self, old_obj: Any, new_obj: Any, sql_kind: str, sql_name: str, label: str) -> None:
         owner = getattr(new_obj, "owner", None) or getattr(old_obj, "owner", None)
@@ -287,30 +272,24 @@ class _Differ:
         for e in dropped:
             self.add(ch.DropDomain(old=e))
         for o, n in both:
-            if (
-                norm_type(o.type) != norm_type(n.type)
-                or norm_default(o.default) != norm_default(n.default)
-                or o.not_null != n.not_null
-                or _checks_of(o) != _checks_of(n)
-                or (o.collation or None) != (n.collation or None)
-            ):
+            if (norm_type(o.type) != norm_type(n.type) or norm_default(o.default) != norm_default(n.default)
+                    or o.not_null != n.not_null or _checks_of(o) != _checks_of(n)
+                    or (o.collation or None) != (n.collation or None)):
                 self.add(ch.AlterDomain(old=o, new=n))
             sql = qualify(n.schema, n.name)
             self.comment(o.comment, n.comment, "DOMAIN", sql, f"domain {n.schema}.{n.name}")
             self.grants(o, n, "DOMAIN", sql, f"domain {n.schema}.{n.name}")
 
     def composites(self) -> None:
-        added, dropped, both = self.pair(
-            self.a.composite_types, self.b.composite_types, lambda e: (e.schema, e.name)
-        )
+        added, dropped, both = self.pair(self.a.composite_types, self.b.composite_types,
+                                         lambda e: (e.schema, e.name))
         for e in added:
             self.add(ch.AddCompositeType(new=e))
         for e in dropped:
             self.add(ch.DropCompositeType(old=e))
         for o, n in both:
-            if [(c.name, norm_type(c.type)) for c in o.attributes] != [
-                (c.name, norm_type(c.type)) for c in n.attributes
-            ]:
+            if [(c.name, norm_type(c.type)) for c in o.attributes] != [(c.name, norm_type(c.type))
+                                                                         for c in n.attributes]:
                 self.add(ch.AlterCompositeType(old=o, new=n))
             sql = qualify(n.schema, n.name)
             self.comment(o.comment, n.comment, "TYPE", sql, f"type {n.schema}.{n.name}")
@@ -339,11 +318,7 @@ class _Differ:
             if norm_def(o.definition) != norm_def(n.definition) or o.kind != n.kind:
                 self.add(ch.AlterFunction(old=o, new=n))
             sql = function_sql_name(n)
-            kind = (
-                "PROCEDURE"
-                if n.kind == "procedure"
-                else ("AGGREGATE" if n.kind == "aggregate" else "FUNCTION")
-            )
+            kind = "PROCEDURE" if n.kind == "procedure" else ("AGGREGATE" if n.kind == "aggregate" else "FUNCTION")
             self.comment(o.comment, n.comment, kind, sql, f"function {n.signature}")
             self.grants(o, n, kind if kind != "AGGREGATE" else "FUNCTION", sql, f"function {n.signature}")
 
@@ -382,42 +357,24 @@ class _Differ:
         for oc, nc in both:
             if column_differs(oc, nc):
                 self.add(ch.AlterColumn(old=oc, new=nc, parent=qn))
-            self.comment(
-                oc.comment,
-                nc.comment,
-                "COLUMN",
-                f"{tsql}.{quote_ident(nc.name)}",
-                f"column {qn}.{nc.name}",
-                parent=qn,
-            )
+            self.comment(oc.comment, nc.comment, "COLUMN", f"{tsql}.{quote_ident(nc.name)}",
+                         f"column {qn}.{nc.name}", parent=qn)
         # table-level properties
         if table_props(o) != table_props(n):
             self.add(ch.AlterTable(old=o, new=n, parent=qn))
         self.comment(o.comment, n.comment, "TABLE", tsql, f"table {qn}", parent=qn)
         self.grants(o, n, "TABLE", tsql, f"table {qn}")
         # constraints
-        self.constraints(
-            table_constraints(o),
-            table_constraints(n),
-            qn,
-            ch.AddConstraint,
-            ch.DropConstraint,
-            ch.AlterConstraint,
-            tsql,
-        )
-        self.constraints(
-            foreign_keys(o),
-            foreign_keys(n),
-            qn,
-            ch.AddForeignKey,
-            ch.DropForeignKey,
-            ch.AlterForeignKey,
-            tsql,
-        )
+        self.constraints(table_constraints(o), table_constraints(n), qn, ch.AddConstraint, ch.DropConstraint,
+                         ch.AlterConstraint, tsql)
+        self.constraints(foreign_keys(o), foreign_keys(n), qn, ch.AddForeignKey, ch.DropForeignKey,
+                         ch.AlterForeignKey, tsql)
         # indexes (those backing constraints come with the constraint)
         self.indexes(o, n, qn, tsql)
-        # triggers and policies
+        # triggers, rules and policies
         self.triggers(o.triggers, n.triggers, qn)
+        self.rules(o, n, qn)
+        self.statistics(o, n, qn)
         added_p, dropped_p, both_p = self.pair(o.policies, n.policies, lambda p: p.name)
         for p in added_p:
             self.add(ch.AddPolicy(new=p, parent=qn))
@@ -426,24 +383,15 @@ class _Differ:
         for op, np_ in both_p:
             if policy_key(op) != policy_key(np_):
                 self.add(ch.AlterPolicy(old=op, new=np_, parent=qn))
-            self.comment(
-                op.comment,
-                np_.comment,
-                "POLICY",
-                f"{quote_ident(np_.name)} ON {tsql}",
-                f"policy {np_.name} on {qn}",
-                parent=qn,
-            )
+            self.comment(op.comment, np_.comment, "POLICY", f"{quote_ident(np_.name)} ON {tsql}",
+                         f"policy {np_.name} on {qn}", parent=qn)
 
-    def constraints(
-        self, olds: list[TableConstraint], news: list[TableConstraint], qn: str, add, drop, alter, tsql: str
-    ) -> None:
+    def constraints(self, olds: list[TableConstraint], news: list[TableConstraint], qn: str, add, drop, alter,
+                    tsql: str) -> None:
         added, dropped, both = self.pair(olds, news, lambda c: c.name)
         # Same definition under another name: a rename.
         for d in list(dropped):
-            match = next(
-                (a for a in added if constraint_key(a) == constraint_key(d) and a.kind == d.kind), None
-            )
+            match = next((a for a in added if constraint_key(a) == constraint_key(d) and a.kind == d.kind), None)
             if match is not None:
                 added.remove(match)
                 dropped.remove(d)
@@ -457,14 +405,8 @@ class _Differ:
             if constraint_key(o) != constraint_key(n) or o.kind != n.kind or o.valid != n.valid:
                 self.add(alter(old=o, new=n, parent=qn))
             if o.name == n.name and (o.comment or None) != (n.comment or None):
-                self.comment(
-                    o.comment,
-                    n.comment,
-                    "CONSTRAINT",
-                    f"{quote_ident(n.name)} ON {tsql}",
-                    f"constraint {n.name} on {qn}",
-                    parent=qn,
-                )
+                self.comment(o.comment, n.comment, "CONSTRAINT", f"{quote_ident(n.name)} ON {tsql}",
+                             f"constraint {n.name} on {qn}", parent=qn)
 
     def indexes(self, o: Table | View, n: Table | View, qn: str, tsql: str) -> None:
         olds = [i for i in o.indexes if not i.constraint]
@@ -485,14 +427,8 @@ class _Differ:
         for oi, ni in both:
             if index_signature(tsql, oi) != index_signature(tsql, ni) or not oi.valid and ni.valid:
                 self.add(ch.AlterIndex(old=oi, new=ni, parent=qn))
-            self.comment(
-                oi.comment if oi.name == ni.name else ni.comment,
-                ni.comment,
-                "INDEX",
-                qualify(n.schema, ni.name),
-                f"index {ni.name}",
-                parent=qn,
-            )
+            self.comment(oi.comment if oi.name == ni.name else ni.comment, ni.comment, "INDEX",
+                         qualify(n.schema, ni.name), f"index {ni.name}", parent=qn)
 
     def triggers(self, olds, news, qn: str) -> None:
         added, dropped, both = self.pair(olds, news, lambda t: t.name)
@@ -503,6 +439,60 @@ class _Differ:
         for o, n in both:
             if trigger_key(o) != trigger_key(n) or o.enabled != n.enabled:
                 self.add(ch.AlterTrigger(old=o, new=n, parent=qn))
+
+    def catalog_objects(self) -> None:
+        """The object kinds of format 2: matched by key, equal when every field but the comment (and
+        the owner, which the differ leaves to the database) is equal."""
+        from aishell.dialects.postgres import objects as ob
+
+        for attr, cls_name, key in CATALOG_KINDS:
+            added, dropped, both = self.pair(getattr(self.a, attr), getattr(self.b, attr), key)
+            for o in added:
+                self.add(ch.CHANGE_TYPES[f"Add{cls_name}"](new=o))
+            for o in dropped:
+                self.add(ch.CHANGE_TYPES[f"Drop{cls_name}"](old=o))
+            for o, n in both:
+                if catalog_key(o) != catalog_key(n):
+                    self.add(ch.CHANGE_TYPES[f"Alter{cls_name}"](old=o, new=n))
+                if hasattr(n, "comment"):
+                    target = ob.object_target(n)
+                    kind, _, name = _split_target(target)
+                    self.comment(o.comment, n.comment, kind, name, f"{ch.object_name(n)}")
+                if hasattr(n, "privileges") and not isinstance(n, DefaultPrivilege) and catalog_key(o) == catalog_key(n):
+                    if cls_name in ("ForeignDataWrapper", "ForeignServer"):
+                        kind = "FOREIGN DATA WRAPPER" if cls_name == "ForeignDataWrapper" else "FOREIGN SERVER"
+                        self.grants(o, n, kind, quote_ident(n.name), ch.object_name(n))
+                    else:
+                        self.grants(o, n, "TYPE", qualify(n.schema, n.name), ch.object_name(n))
+
+    def statistics(self, o: Table, n: Table, qn: str) -> None:
+        """Extended statistics objects (``CREATE STATISTICS``), kept on their table's attrs."""
+        def entries(t: Table) -> list[dict]:
+            return [e for e in t.attrs.get("statistics") or [] if isinstance(e, dict) and e.get("definition")]
+
+        added, dropped, both = self.pair(entries(o), entries(n), lambda e: (e.get("schema") or "", e.get("name")))
+        for e in added:
+            self.add(ch.AddStatistics(new=e, parent=qn))
+        for e in dropped:
+            self.add(ch.DropStatistics(old=e, parent=qn))
+        for a, b in both:
+            if norm_def(a["definition"]) != norm_def(b["definition"]):
+                self.add(ch.AlterStatistics(old=a, new=b, parent=qn))
+            if (a.get("comment") or None) != (b.get("comment") or None):
+                self.comment(a.get("comment"), b.get("comment"), "STATISTICS",
+                             qualify(b.get("schema") or n.schema, b["name"]), f"statistics {b['name']}", parent=qn)
+
+    def rules(self, o: Table | View, n: Table | View, qn: str) -> None:
+        added, dropped, both = self.pair(o.rules, n.rules, lambda r: r.name)
+        for r in added:
+            self.add(ch.AddRule(new=r, parent=qn))
+        for r in dropped:
+            self.add(ch.DropRule(old=r, parent=qn))
+        for a, b in both:
+            if norm_def(a.definition) != norm_def(b.definition) or a.enabled != b.enabled:
+                self.add(ch.AlterRule(old=a, new=b, parent=qn))
+            self.comment(a.comment, b.comment, "RULE", f"{quote_ident(b.name)} ON {qualify(*_split_qn(qn))}",
+                         f"rule {b.name} on {qn}", parent=qn)
 
     def views(self) -> None:
         added, dropped, both = self.pair(self.a.views, self.b.views, lambda v: (v.schema, v.name))
@@ -519,17 +509,12 @@ class _Differ:
             kind = "MATERIALIZED VIEW" if n.materialized else "VIEW"
             self.comment(o.comment, n.comment, kind, vsql, f"view {qn}", parent=qn)
             for col in sorted(set(o.column_comments) | set(n.column_comments)):
-                self.comment(
-                    o.column_comments.get(col),
-                    n.column_comments.get(col),
-                    "COLUMN",
-                    f"{vsql}.{quote_ident(col)}",
-                    f"column {qn}.{col}",
-                    parent=qn,
-                )
+                self.comment(o.column_comments.get(col), n.column_comments.get(col), "COLUMN",
+                             f"{vsql}.{quote_ident(col)}", f"column {qn}.{col}", parent=qn)
             self.grants(o, n, "TABLE", vsql, f"view {qn}")
             self.indexes(o, n, qn, vsql)
             self.triggers(o.triggers, n.triggers, qn)
+            self.rules(o, n, qn)
 
 
 def _checks_of(domain) -> list[tuple]:
@@ -543,16 +528,9 @@ def column_differs(o: Column, n: Column) -> bool:
 def column_key(c: Column) -> tuple:
     opts = {k: v for k, v in c.identity_options.items() if k != "sequence_name"}
     default = None if (c.identity or c.generated) else norm_default(c.default)
-    return (
-        norm_type(c.type),
-        bool(c.nullable),
-        default,
-        c.identity,
-        opts if c.identity else {},
-        norm_ws(c.generated),
-        (c.generated_kind or "stored") if c.generated else None,
-        c.collation if c.collation not in (None, "default") else None,
-    )
+    return (norm_type(c.type), bool(c.nullable), default, c.identity, opts if c.identity else {},
+            norm_ws(c.generated), (c.generated_kind or "stored") if c.generated else None,
+            c.collation if c.collation not in (None, "default") else None)
 
 
 def identity_options_differ(o: Column, n: Column) -> bool:
@@ -562,16 +540,8 @@ def identity_options_differ(o: Column, n: Column) -> bool:
 
 
 def table_props(t: Table) -> tuple:
-    return (
-        t.rls_enabled,
-        t.rls_forced,
-        t.unlogged,
-        sorted(t.options),
-        t.partition_by and norm_ws(t.partition_by),
-        t.partition_of,
-        norm_ws(t.partition_bound),
-        sorted(t.inherits),
-    )
+    return (t.rls_enabled, t.rls_forced, t.unlogged, sorted(t.options), t.partition_by and norm_ws(t.partition_by),
+            t.partition_of, norm_ws(t.partition_bound), sorted(t.inherits))
 
 
 def policy_key(p) -> tuple:
@@ -585,13 +555,62 @@ def trigger_key(t) -> tuple:
 
 
 def view_key(v: View) -> tuple:
-    return (
-        v.materialized,
-        norm_def(v.definition),
-        sorted(v.options),
-        v.with_data if v.materialized else True,
-    )
+    return (v.materialized, norm_def(v.definition), sorted(v.options), v.with_data if v.materialized else True)
 
 
 def function_sql_name(f: Function) -> str:
     return f"{qualify(f.schema, f.name)}({f.identity_args})"
+
+
+# The format-2 kinds: (Schema attribute, change class stem, key).
+CATALOG_KINDS = [
+    ("collations", "Collation", lambda o: (o.schema, o.name)),
+    ("range_types", "RangeType", lambda o: (o.schema, o.name)),
+    ("base_types", "BaseType", lambda o: (o.schema, o.name)),
+    ("text_search_parsers", "TextSearchParser", lambda o: (o.schema, o.name)),
+    ("text_search_templates", "TextSearchTemplate", lambda o: (o.schema, o.name)),
+    ("text_search_dictionaries", "TextSearchDictionary", lambda o: (o.schema, o.name)),
+    ("text_search_configs", "TextSearchConfig", lambda o: (o.schema, o.name)),
+    ("casts", "Cast", lambda o: (o.source, o.target)),
+    ("operators", "Operator", lambda o: o.signature),
+    ("operator_families", "OperatorFamily", lambda o: (o.schema, o.name, o.method)),
+    ("operator_classes", "OperatorClass", lambda o: (o.schema, o.name, o.method)),
+    ("foreign_data_wrappers", "ForeignDataWrapper", lambda o: o.name),
+    ("foreign_servers", "ForeignServer", lambda o: o.name),
+    ("user_mappings", "UserMapping", lambda o: (o.user, o.server)),
+    ("publications", "Publication", lambda o: o.name),
+    ("subscriptions", "Subscription", lambda o: o.name),
+    ("event_triggers", "EventTrigger", lambda o: o.name),
+    ("default_privileges", "DefaultPrivilege", lambda o: (o.role, o.schema or "", o.object_type)),
+]
+
+
+def catalog_key(o: Any) -> tuple:
+    """Every field but comment, owner and privileges (compared on their own), live notes left out."""
+    import dataclasses
+
+    out = []
+    for f in dataclasses.fields(o):
+        if f.name in ("comment", "owner", "attrs") or (f.name == "privileges" and not isinstance(o, DefaultPrivilege)):
+            continue
+        value = getattr(o, f.name)
+        if f.name == "privileges":
+            value = sorted(privilege_atoms(value))
+        out.append((f.name, repr(value)))
+    return tuple(out)
+
+
+def _split_target(target: str) -> tuple[str, str, str]:
+    """``TEXT SEARCH CONFIGURATION public.x`` into its kind words and the name, as ReplaceComment wants."""
+    for kind in ("TEXT SEARCH CONFIGURATION", "TEXT SEARCH DICTIONARY", "TEXT SEARCH PARSER",
+                 "TEXT SEARCH TEMPLATE", "FOREIGN DATA WRAPPER", "OPERATOR FAMILY", "OPERATOR CLASS",
+                 "EVENT TRIGGER", "USER MAPPING"):
+        if target.startswith(kind + " "):
+            return kind, " ", target[len(kind) + 1:]
+    kind, _, name = target.partition(" ")
+    return kind, " ", name
+
+
+def _split_qn(qn: str) -> tuple[str, str]:
+    schema, _, name = qn.partition(".")
+    return schema, name

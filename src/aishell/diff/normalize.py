@@ -16,31 +16,14 @@ from aishell.model import ForeignKey, Index, Table
 _WS = re.compile(r"\s+")
 
 _TYPE_ALIASES = {
-    "int": "integer",
-    "int4": "integer",
-    "int8": "bigint",
-    "int2": "smallint",
-    "bool": "boolean",
-    "float8": "double precision",
-    "float4": "real",
-    "float": "double precision",
-    "decimal": "numeric",
-    "timestamptz": "timestamp with time zone",
-    "timestamp": "timestamp without time zone",
-    "timetz": "time with time zone",
-    "time": "time without time zone",
-    "varchar": "character varying",
-    "char": "character",
-    "bpchar": "character",
-    "serial": "integer",
-    "bigserial": "bigint",
-    "smallserial": "smallint",
-    "serial4": "integer",
-    "serial8": "bigint",
+    "int": "integer", "int4": "integer", "int8": "bigint", "int2": "smallint", "bool": "boolean",
+    "float8": "double precision", "float4": "real", "float": "double precision", "decimal": "numeric",
+    "timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone",
+    "timetz": "time with time zone", "time": "time without time zone", "varchar": "character varying",
+    "char": "character", "bpchar": "character", "serial": "integer", "bigserial": "bigint",
+    "smallserial": "smallint", "serial4": "integer", "serial8": "bigint",
 }
-_TYPE_RE = re.compile(
-    r"^(?P<base>[a-z_][a-z0-9_ .\"]*?)\s*(?P<mod>\([^)]*\))?\s*(?P<tz>with(out)? time zone)?\s*(?P<arr>(\[\d*\])*)$"
-)
+_TYPE_RE = re.compile(r"^(?P<base>[a-z_][a-z0-9_ .\"]*?)\s*(?P<mod>\([^)]*\))?\s*(?P<tz>with(out)? time zone)?\s*(?P<arr>(\[\d*\])*)$")
 
 
 def norm_ws(text: str | None) -> str | None:
@@ -67,16 +50,8 @@ def norm_type(t: str | None) -> str:
         base = base.replace(" without time zone", "").replace(" with time zone", "")
         base = f"{base}{mod} {tz}"
         mod = ""
-    elif (
-        base
-        in (
-            "timestamp without time zone",
-            "time without time zone",
-            "timestamp with time zone",
-            "time with time zone",
-        )
-        and mod
-    ):
+    elif base in ("timestamp without time zone", "time without time zone", "timestamp with time zone",
+                  "time with time zone") and mod:
         parts = base.split(" ", 1)
         base, mod = f"{parts[0]}{mod} {parts[1]}", ""
     arr = re.sub(r"\[\d+\]", "[]", arr)
@@ -103,10 +78,8 @@ def strip_not_valid(definition: str) -> tuple[str, bool]:
 
 def fk_definition(fk: ForeignKey) -> str:
     """Definition text of a foreign key from its fields (for designs without ``definition``)."""
-    s = (
-        f"FOREIGN KEY ({quote_ident_list(fk.columns)}) REFERENCES {qualify(fk.ref_schema, fk.ref_table)}"
-        f"({quote_ident_list(fk.ref_columns)})"
-    )
+    s = (f"FOREIGN KEY ({quote_ident_list(fk.columns)}) REFERENCES {qualify(fk.ref_schema, fk.ref_table)}"
+         f"({quote_ident_list(fk.ref_columns)})")
     if fk.match and fk.match.upper() not in ("SIMPLE", ""):
         s += f" MATCH {fk.match.upper()}"
     if fk.on_update and fk.on_update.upper() != "NO ACTION":
@@ -125,14 +98,8 @@ def table_constraints(table: Table) -> list[TableConstraint]:
     out: list[TableConstraint] = []
     if table.primary_key:
         name = table.primary_key_name or f"{table.name}_pkey"
-        out.append(
-            TableConstraint(
-                "primary key",
-                name,
-                f"PRIMARY KEY ({quote_ident_list(table.primary_key)})",
-                comment=table.attrs.get("primary_key_comment"),
-            )
-        )
+        out.append(TableConstraint("primary key", name, f"PRIMARY KEY ({quote_ident_list(table.primary_key)})",
+                                   comment=table.attrs.get("primary_key_comment")))
     for u in table.unique:
         if u.definition:
             d, valid = strip_not_valid(u.definition)
@@ -144,11 +111,8 @@ def table_constraints(table: Table) -> list[TableConstraint]:
             if u.deferrable:
                 d += " DEFERRABLE" + (" INITIALLY DEFERRED" if u.initially_deferred else "")
             valid = True
-        out.append(
-            TableConstraint(
-                "unique", u.name or f"{table.name}_{'_'.join(u.columns)}_key", d, valid, u, u.comment
-            )
-        )
+        out.append(TableConstraint("unique", u.name or f"{table.name}_{'_'.join(u.columns)}_key", d, valid, u,
+                                   u.comment))
     for c in table.checks:
         if c.definition:
             d, valid = strip_not_valid(c.definition)
@@ -218,7 +182,7 @@ def index_signature(table_sql: str, index: Index) -> str:
     m = _INDEX_HEAD.match(d)
     if not m:
         return d
-    return f"{'UNIQUE ' if m.group(1) else ''}INDEX ON {d[m.end() :]}"
+    return f"{'UNIQUE ' if m.group(1) else ''}INDEX ON {d[m.end():]}"
 
 
 def norm_def(text: str | None) -> str:
@@ -226,10 +190,7 @@ def norm_def(text: str | None) -> str:
     return norm_ws(text) or ""
 
 
-_CAST = re.compile(
-    r"::\s*(\"[^\"]+\"|[a-z_][a-z0-9_.]*)(\s+(varying|precision|with(out)?\s+time\s+zone))?(\(\d+(,\s*\d+)?\))?(\[\])*",
-    re.IGNORECASE,
-)
+_CAST = re.compile(r"::\s*(\"[^\"]+\"|[a-z_][a-z0-9_.]*)(\s+(varying|precision|with(out)?\s+time\s+zone))?(\(\d+(,\s*\d+)?\))?(\[\])*", re.IGNORECASE)
 
 
 def loose_expr(text: str | None) -> str:
@@ -247,7 +208,5 @@ def loose_expr(text: str | None) -> str:
 def constraint_key(c: TableConstraint) -> str:
     """What must be equal for two constraints to be the same (checks compare loosely)."""
     if c.kind in ("check",):
-        return "CHECK " + loose_expr(
-            c.definition[5:] if c.definition.upper().startswith("CHECK") else c.definition
-        )
+        return "CHECK " + loose_expr(c.definition[5:] if c.definition.upper().startswith("CHECK") else c.definition)
     return c.definition

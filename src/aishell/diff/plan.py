@@ -29,28 +29,8 @@ from aishell.model import Column, Schema, Table, View
 from aishell.model.graph import creation_order
 
 # Phases, in execution order.
-(
-    PRE,
-    DROP_VIEWS,
-    DROP_TRIGGERS,
-    DROP_FKS,
-    DROP_CONSTRAINTS,
-    TYPES,
-    FUNCTIONS,
-    RENAMES,
-    TABLES,
-    COLUMNS,
-    LATE_FUNCTIONS,
-    ATTACH,
-    INDEXES,
-    CONSTRAINTS,
-    FKS,
-    DROP_TABLES,
-    DROP_OBJECTS,
-    VIEWS,
-    TRIGGERS,
-    COMMENTS,
-) = range(20)
+PRE, DROP_VIEWS, DROP_TRIGGERS, DROP_FKS, DROP_CONSTRAINTS, TYPES, FUNCTIONS, RENAMES, TABLES, COLUMNS, \
+    LATE_FUNCTIONS, ATTACH, INDEXES, CONSTRAINTS, FKS, DROP_TABLES, DROP_OBJECTS, VIEWS, TRIGGERS, COMMENTS = range(20)
 
 DEFAULT_LOCK_TIMEOUT = "5s"
 DEFAULT_STATEMENT_TIMEOUT = "60s"
@@ -121,12 +101,9 @@ class Plan:
             lines.append(f"-- squawk: {', '.join(type_rules)}: {TYPE_RULES_WHY}")
             lines.append(f"-- squawk-ignore-file {', '.join(type_rules)}")
             lines.append("")
-        lines += [
-            f"SET lock_timeout = '{self.lock_timeout}';",
-            f"SET statement_timeout = '{self.statement_timeout}';",
-            "SET check_function_bodies = false;",
-            "",
-        ]
+        lines += [f"SET lock_timeout = '{self.lock_timeout}';",
+                  f"SET statement_timeout = '{self.statement_timeout}';",
+                  "SET check_function_bodies = false;", ""]
         for transactional, stmts in self.groups():
             if transactional:
                 lines.append("BEGIN;")
@@ -166,36 +143,26 @@ def _statement_lines(s: Statement, default_timeout: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------------------
-def build_plan(
-    changeset: ChangeSet,
-    current: Schema,
-    desired: Schema,
-    *,
-    lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
-    statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT,
-) -> Plan:
+def build_plan(changeset: ChangeSet, current: Schema, desired: Schema, *,
+               lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
+               statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT) -> Plan:
     """Order and render ``changeset`` (which turns ``current`` into ``desired``)."""
     p = _Planner(changeset, current, desired)
     stmts = p.run()
-    return Plan(
-        stmts, list(changeset.changes), list(changeset.probable_renames), lock_timeout, statement_timeout
-    )
+    return Plan(stmts, list(changeset.changes), list(changeset.probable_renames), lock_timeout,
+                statement_timeout)
 
 
 def _views_depending(schema: Schema) -> dict[str, set[str]]:
     """Map each view's qualified name to the qualified names of tables, views and functions it reads."""
-    names = {t.qualified_name: t.name for t in schema.tables} | {
-        v.qualified_name: v.name for v in schema.views
-    }
+    names = {t.qualified_name: t.name for t in schema.tables} | {v.qualified_name: v.name for v in schema.views}
     out: dict[str, set[str]] = {}
     for v in schema.views:
         deps = set(v.depends_on)
         if not deps:
             body = v.definition or ""
             for qn, n in names.items():
-                if qn != v.qualified_name and re.search(
-                    r'(?<![\w$])"?' + re.escape(n) + r'"?(?![\w$])', body
-                ):
+                if qn != v.qualified_name and re.search(r'(?<![\w$])"?' + re.escape(n) + r'"?(?![\w$])', body):
                     deps.add(qn)
             for f in schema.functions:
                 if re.search(r"(?<![\w$])" + re.escape(f.name) + r"\s*\(", body):
@@ -239,42 +206,23 @@ class _Planner:
         self.renamed = renamed
         self.renamed_back = {v: k for k, v in renamed.items()}
         self.deferred_seq: set[int] = set()
+        self.cascaded_functions: set[str] = set()
         self.pending_seq: list[Change] = []
-        self.partitioned = {
-            t.qualified_name for t in list(current.tables) + list(desired.tables) if t.partition_by
-        }
+        self.partitioned = {t.qualified_name for t in list(current.tables) + list(desired.tables) if t.partition_by}
         # SQL for whole objects of the desired schema comes from the DDL generator.
         self.gen = g.PostgresGenerator(desired)
 
     def of(self, cls) -> list[Change]:
         return self.by_type.get(cls, [])
 
-    def emit(
-        self,
-        phase: int,
-        sql: str,
-        description: str = "",
-        hazards: list[Hazard] | None = None,
-        *,
-        transactional: bool = True,
-        long_running: bool = False,
-        squawk_ignore: list[tuple[str, str]] | None = None,
-    ) -> None:
+    def emit(self, phase: int, sql: str, description: str = "", hazards: list[Hazard] | None = None, *,
+             transactional: bool = True, long_running: bool = False,
+             squawk_ignore: list[tuple[str, str]] | None = None) -> None:
         alone = False
         if " VALIDATE CONSTRAINT " in sql:
             transactional, alone = True, True
-        self.out.append(
-            Statement(
-                sql,
-                hazards or [],
-                transactional,
-                phase,
-                description,
-                long_running,
-                squawk_ignore or [],
-                alone,
-            )
-        )
+        self.out.append(Statement(sql, hazards or [], transactional, phase, description, long_running,
+                                  squawk_ignore or [], alone))
 
     def table_sql(self, qn: str) -> str:
         return r.sql_of_qualified(qn)
@@ -301,8 +249,10 @@ class _Planner:
         self.drop_dependents()
         self.types()
         self.functions()
+        self.catalog_objects()
         self.tables()
         self.indexes_and_constraints()
+        self.extended_statistics()
         self.drops()
         self.views()
         self.triggers_policies()
@@ -315,11 +265,8 @@ class _Planner:
         changed_tables: set[str] = set()  # tables whose columns change type or go away
         changed_cols: dict[str, set[str]] = defaultdict(set)
         for c in self.of(ch.AlterColumn):
-            if (
-                norm_type(c.old.type) != norm_type(c.new.type)
-                or norm_ws(c.old.generated) != norm_ws(c.new.generated)
-                or c.old.collation != c.new.collation
-            ):
+            if (norm_type(c.old.type) != norm_type(c.new.type) or norm_ws(c.old.generated) != norm_ws(c.new.generated)
+                    or c.old.collation != c.new.collation):
                 changed_tables.add(c.parent)
                 changed_cols[c.parent].add(c.old.name)
         for c in self.of(ch.DropColumn):
@@ -330,28 +277,22 @@ class _Planner:
         for c in self.of(ch.AlterTable):
             if c.old.partition_by != c.new.partition_by:
                 changed_tables.add(c.parent)
-        self.rebuilt_enums = [
-            c for c in self.of(ch.AlterEnum) if not _enum_additions(c.old.values, c.new.values)
-        ]
+        self.rebuilt_enums = [c for c in self.of(ch.AlterEnum) if not _enum_additions(c.old.values, c.new.values)]
         for c in self.rebuilt_enums:
             for t, col in _columns_of_type(self.a, c.old):
                 changed_tables.add(t.qualified_name)
                 changed_cols[t.qualified_name].add(col.name)
         self.changed_cols = changed_cols
         # functions dropped or recreated (signature-level changes)
-        self.recreated_functions = [
-            c for c in self.of(ch.AlterFunction) if _function_needs_drop(c.old, c.new)
-        ]
+        self.recreated_functions = [c for c in self.of(ch.AlterFunction) if _function_needs_drop(c.old, c.new)]
         gone_funcs = {c.old.signature for c in self.of(ch.DropFunction)} | {
-            c.old.signature for c in self.recreated_functions
-        }
+            c.old.signature for c in self.recreated_functions}
         gone_func_names = {s.split("(")[0] for s in gone_funcs}
         # views
         deps = _views_depending(self.a)
         self.view_deps_a = deps
         recreate = {c.old.qualified_name for c in self.of(ch.AlterView)} | {
-            c.old.qualified_name for c in self.of(ch.DropView)
-        }
+            c.old.qualified_name for c in self.of(ch.DropView)}
         trigger = set(changed_tables) | gone_funcs | gone_func_names
         grew = True
         while grew:
@@ -362,9 +303,8 @@ class _Planner:
                     grew = True
         self.views_to_drop = recreate
         b_views = {v.qualified_name for v in self.b.views}
-        self.views_to_create = {v for v in recreate if v in b_views} | {
-            c.new.qualified_name for c in self.of(ch.AddView)
-        }
+        self.views_to_create = ({v for v in recreate if v in b_views}
+                                | {c.new.qualified_name for c in self.of(ch.AddView)})
         # triggers/policies around column changes and recreated functions
         self.triggers_recreated: list[tuple[str, Any]] = []
         self.policies_recreated: list[tuple[str, Any]] = []
@@ -384,16 +324,13 @@ class _Planner:
         self.fks_recreated: list[tuple[str, TableConstraint]] = []
         self.fks_dropped_early: list[tuple[str, TableConstraint]] = []
         dropped_keys: dict[str, list[list[str]]] = defaultdict(list)
-        for c in self.of(ch.DropConstraint) + [x for x in self.of(ch.AlterConstraint) if _redefined(x)]:
+        for c in self.of(ch.DropConstraint) + [x for x in self.of(ch.AlterConstraint)
+                                                if _redefined(x)]:
             if c.old.kind in ("primary key", "unique"):
                 cols = re.findall(r"\(([^)]*)\)", c.old.definition)
-                dropped_keys[c.parent].append(
-                    [x.strip().strip('"') for x in cols[0].split(",")] if cols else []
-                )
+                dropped_keys[c.parent].append([x.strip().strip('"') for x in cols[0].split(",")] if cols else [])
         if dropped_keys:
-            dropped_fk = {
-                (c.parent, c.old.name) for c in self.of(ch.DropForeignKey) + self.of(ch.AlterForeignKey)
-            }
+            dropped_fk = {(c.parent, c.old.name) for c in self.of(ch.DropForeignKey) + self.of(ch.AlterForeignKey)}
             for t in self.a.tables:
                 if t.qualified_name not in self.b_tables:
                     # a table going away: its keys into the changed table must go first
@@ -418,80 +355,46 @@ class _Planner:
         for c in self.of(ch.AddExtension):
             self.emit(PRE, g.create_extension_sql(c.new), f"add extension {c.new.name}")
         for c in self.of(ch.AlterExtension):
-            self.emit(
-                PRE,
-                f"ALTER EXTENSION {quote_ident(c.new.name)} UPDATE TO {quote_literal(c.new.version)}",
-                f"update extension {c.new.name} to {c.new.version}",
-            )
+            self.emit(PRE, f"ALTER EXTENSION {quote_ident(c.new.name)} UPDATE TO {quote_literal(c.new.version)}",
+                      f"update extension {c.new.name} to {c.new.version}")
 
     def drop_dependents(self) -> None:
-        order = _view_order(
-            [v for v in self.a.views if v.qualified_name in self.views_to_drop], self.view_deps_a
-        )
+        order = _view_order([v for v in self.a.views if v.qualified_name in self.views_to_drop], self.view_deps_a)
         for v in reversed(order):
             kind = "MATERIALIZED VIEW" if v.materialized else "VIEW"
             recreated = v.qualified_name in self.views_to_create
-            hz_list = (
-                [hz.info("dependents", "dropped to change what it depends on; recreated below")]
-                if recreated
-                else []
-            )
+            hz_list = [hz.info("dependents", "dropped to change what it depends on; recreated below")] if recreated else []
             if v.materialized and recreated:
                 hz_list.append(hz.info("refresh", "the materialized view is recomputed when recreated"))
-            self.emit(
-                DROP_VIEWS,
-                f"DROP {kind} {r.qname(v)}",
-                f"{'recreate' if recreated else 'drop'} {kind.lower()} {v.qualified_name}",
-                hz_list,
-            )
+            self.emit(DROP_VIEWS, f"DROP {kind} {r.qname(v)}",
+                      f"{'recreate' if recreated else 'drop'} {kind.lower()} {v.qualified_name}", hz_list)
         for c in self.of(ch.DropTrigger) + self.of(ch.AlterTrigger):
             if isinstance(c, ch.AlterTrigger) and _trigger_only_enabled(c):
                 continue
             if c.old is not None and not self._parent_view_dropped(c.parent):
-                self.emit(
-                    DROP_TRIGGERS,
-                    f"DROP TRIGGER {quote_ident(c.old.name)} ON {self.on_sql(c.parent)}",
-                    f"drop trigger {c.old.name} on {c.parent}",
-                )
+                self.emit(DROP_TRIGGERS, f"DROP TRIGGER {quote_ident(c.old.name)} ON {self.on_sql(c.parent)}",
+                          f"drop trigger {c.old.name} on {c.parent}")
         for qn, trg in self.triggers_recreated:
-            self.emit(
-                DROP_TRIGGERS,
-                f"DROP TRIGGER {quote_ident(trg.name)} ON {self.table_sql(qn)}",
-                f"drop trigger {trg.name} on {qn} (recreated after the change it depends on)",
-            )
+            self.emit(DROP_TRIGGERS, f"DROP TRIGGER {quote_ident(trg.name)} ON {self.table_sql(qn)}",
+                      f"drop trigger {trg.name} on {qn} (recreated after the change it depends on)")
         for c in self.of(ch.DropPolicy) + self.of(ch.AlterPolicy):
-            self.emit(
-                DROP_TRIGGERS,
-                f"DROP POLICY {quote_ident(c.old.name)} ON {self.on_sql(c.parent)}",
-                f"drop policy {c.old.name} on {c.parent}",
-            )
+            self.emit(DROP_TRIGGERS, f"DROP POLICY {quote_ident(c.old.name)} ON {self.on_sql(c.parent)}",
+                      f"drop policy {c.old.name} on {c.parent}")
         for qn, pol in self.policies_recreated:
-            self.emit(
-                DROP_TRIGGERS,
-                f"DROP POLICY {quote_ident(pol.name)} ON {self.table_sql(qn)}",
-                f"drop policy {pol.name} on {qn} (recreated after the column change)",
-            )
+            self.emit(DROP_TRIGGERS, f"DROP POLICY {quote_ident(pol.name)} ON {self.table_sql(qn)}",
+                      f"drop policy {pol.name} on {qn} (recreated after the column change)")
         dropped_tables = {c.old.qualified_name for c in self.of(ch.DropTable)}
         for c in self.of(ch.DropForeignKey):
             if c.parent in dropped_tables:
                 continue
-            self.emit(
-                DROP_FKS,
-                f"ALTER TABLE {self.on_sql(c.parent)} DROP CONSTRAINT {quote_ident(c.old.name)}",
-                f"drop foreign key {c.old.name} on {c.parent}",
-            )
+            self.emit(DROP_FKS, f"ALTER TABLE {self.on_sql(c.parent)} DROP CONSTRAINT {quote_ident(c.old.name)}",
+                      f"drop foreign key {c.old.name} on {c.parent}")
         for qn, tc in self.fks_dropped_early:
-            self.emit(
-                DROP_FKS,
-                f"ALTER TABLE {self.table_sql(qn)} DROP CONSTRAINT {quote_ident(tc.name)}",
-                f"drop foreign key {tc.name} on {qn} (its table is dropped; the key it uses changes)",
-            )
+            self.emit(DROP_FKS, f"ALTER TABLE {self.table_sql(qn)} DROP CONSTRAINT {quote_ident(tc.name)}",
+                      f"drop foreign key {tc.name} on {qn} (its table is dropped; the key it uses changes)")
         for qn, tc in self.fks_recreated:
-            self.emit(
-                DROP_FKS,
-                f"ALTER TABLE {self.table_sql(qn)} DROP CONSTRAINT {quote_ident(tc.name)}",
-                f"drop foreign key {tc.name} on {qn} (recreated: the key it references changes)",
-            )
+            self.emit(DROP_FKS, f"ALTER TABLE {self.table_sql(qn)} DROP CONSTRAINT {quote_ident(tc.name)}",
+                      f"drop foreign key {tc.name} on {qn} (recreated: the key it references changes)")
         # FKs among tables that are all dropped: drop the cycle-closing ones first
         if dropped_tables:
             sub = Schema(tables=[t for t in self.a.tables if t.qualified_name in dropped_tables])
@@ -500,37 +403,24 @@ class _Planner:
                 t = self.a_tables[tname]
                 for tc, fk in zip(foreign_keys(t), t.foreign_keys):
                     if f"{fk.ref_schema}.{fk.ref_table}" == ref:
-                        self.emit(
-                            DROP_FKS,
-                            f"ALTER TABLE {r.qname(t)} DROP CONSTRAINT {quote_ident(tc.name)}",
-                            f"drop foreign key {tc.name} (cycle among dropped tables)",
-                        )
+                        self.emit(DROP_FKS, f"ALTER TABLE {r.qname(t)} DROP CONSTRAINT {quote_ident(tc.name)}",
+                                  f"drop foreign key {tc.name} (cycle among dropped tables)")
         for c in self.of(ch.AlterForeignKey):
             if _redefined(c):
-                self.emit(
-                    DROP_FKS,
-                    f"ALTER TABLE {self.on_sql(c.parent)} DROP CONSTRAINT {quote_ident(c.old.name)}",
-                    f"drop foreign key {c.old.name} on {c.parent} (its definition changes)",
-                )
+                self.emit(DROP_FKS, f"ALTER TABLE {self.on_sql(c.parent)} DROP CONSTRAINT {quote_ident(c.old.name)}",
+                          f"drop foreign key {c.old.name} on {c.parent} (its definition changes)")
         for c in self.of(ch.AlterConstraint):
             if _redefined(c):
-                self.emit(
-                    DROP_CONSTRAINTS,
-                    f"ALTER TABLE {self.on_sql(c.parent)} DROP CONSTRAINT {quote_ident(c.old.name)}",
-                    f"drop {c.old.kind} {c.old.name} on {c.parent} (its definition changes)",
-                )
+                self.emit(DROP_CONSTRAINTS, f"ALTER TABLE {self.on_sql(c.parent)} DROP CONSTRAINT {quote_ident(c.old.name)}",
+                          f"drop {c.old.kind} {c.old.name} on {c.parent} (its definition changes)")
         for c in self.of(ch.DropConstraint):
             if c.parent in dropped_tables:
                 continue
             hzs = []
             if c.old.kind == "primary key":
                 hzs.append(hz.lock("drops the primary key under an ACCESS EXCLUSIVE lock"))
-            self.emit(
-                DROP_CONSTRAINTS,
-                f"ALTER TABLE {self.on_sql(c.parent)} DROP CONSTRAINT {quote_ident(c.old.name)}",
-                f"drop {c.old.kind} {c.old.name} on {c.parent}",
-                hzs,
-            )
+            self.emit(DROP_CONSTRAINTS, f"ALTER TABLE {self.on_sql(c.parent)} DROP CONSTRAINT {quote_ident(c.old.name)}",
+                      f"drop {c.old.kind} {c.old.name} on {c.parent}", hzs)
         for c in self.of(ch.DropIndex) + self.of(ch.AlterIndex):
             if c.parent in dropped_tables or self._parent_view_dropped(c.parent):
                 continue
@@ -541,24 +431,16 @@ class _Planner:
             self.drop_index(c.parent, c.old)
         for c in self.of(ch.AlterTable):
             o, n = c.old, c.new
-            if o.partition_of and (
-                o.partition_of != n.partition_of or norm_ws(o.partition_bound) != norm_ws(n.partition_bound)
-            ):
+            if o.partition_of and (o.partition_of != n.partition_of or norm_ws(o.partition_bound) != norm_ws(n.partition_bound)):
                 # Plain DETACH, not CONCURRENTLY: the concurrent form leaves a CHECK copy of the bound
                 # behind, so the table would not match the desired schema.
-                self.emit(
-                    DROP_CONSTRAINTS,
-                    f"ALTER TABLE {r.sql_of_qualified(o.partition_of)} DETACH PARTITION {r.qname(n)}",
-                    f"detach partition {c.parent} from {o.partition_of}",
-                    [hz.lock("brief ACCESS EXCLUSIVE lock on the parent while detaching")],
-                )
+                self.emit(DROP_CONSTRAINTS, f"ALTER TABLE {r.sql_of_qualified(o.partition_of)} DETACH PARTITION {r.qname(n)}",
+                          f"detach partition {c.parent} from {o.partition_of}",
+                          [hz.lock("brief ACCESS EXCLUSIVE lock on the parent while detaching")])
             for p in o.inherits:
                 if p not in n.inherits:
-                    self.emit(
-                        DROP_CONSTRAINTS,
-                        f"ALTER TABLE {r.qname(n)} NO INHERIT {r.sql_of_qualified(p)}",
-                        f"{c.parent} no longer inherits {p}",
-                    )
+                    self.emit(DROP_CONSTRAINTS, f"ALTER TABLE {r.qname(n)} NO INHERIT {r.sql_of_qualified(p)}",
+                              f"{c.parent} no longer inherits {p}")
 
     def _parent_view_dropped(self, qn: str | None) -> bool:
         return qn in self.views_to_drop
@@ -569,19 +451,11 @@ class _Planner:
     def drop_index(self, qn: str, idx) -> None:
         name = qualify(r.split_qualified(qn)[0], idx.name)
         if qn in self.partitioned:
-            self.emit(
-                DROP_CONSTRAINTS,
-                f"DROP INDEX {name}",
-                f"drop index {idx.name}",
-                [hz.lock("partitioned index: dropped with an ACCESS EXCLUSIVE lock (no CONCURRENTLY)")],
-            )
+            self.emit(DROP_CONSTRAINTS, f"DROP INDEX {name}", f"drop index {idx.name}",
+                      [hz.lock("partitioned index: dropped with an ACCESS EXCLUSIVE lock (no CONCURRENTLY)")])
         else:
-            self.emit(
-                DROP_CONSTRAINTS,
-                f"DROP INDEX CONCURRENTLY IF EXISTS {name}",
-                f"drop index {idx.name}",
-                transactional=False,
-            )
+            self.emit(DROP_CONSTRAINTS, f"DROP INDEX CONCURRENTLY IF EXISTS {name}", f"drop index {idx.name}",
+                      transactional=False)
 
     def types(self) -> None:
         for c in self.of(ch.AddEnum):
@@ -592,12 +466,8 @@ class _Planner:
             if adds:
                 for value, where, anchor in adds:
                     pos = f" {where} {quote_literal(anchor)}" if anchor is not None else ""
-                    self.emit(
-                        TYPES,
-                        f"ALTER TYPE {r.qname(c.new)} ADD VALUE IF NOT EXISTS {quote_literal(value)}{pos}",
-                        f"add value {value!r} to enum {c.name}",
-                        transactional=False,
-                    )
+                    self.emit(TYPES, f"ALTER TYPE {r.qname(c.new)} ADD VALUE IF NOT EXISTS {quote_literal(value)}{pos}",
+                              f"add value {value!r} to enum {c.name}", transactional=False)
             else:
                 self.rebuild_enum(c)
         for c in self.of(ch.AddDomain):
@@ -619,33 +489,22 @@ class _Planner:
                 self.emit(TYPES, self.gen.sequence_sql(c.new), f"add sequence {c.name}")
             self.type_extras("SEQUENCE", c.new)
             if c.new.owned_by:
-                self.emit(
-                    TRIGGERS,
-                    f"ALTER SEQUENCE {r.qname(c.new)} OWNED BY {_owned_by_sql(c.new.owned_by)}",
-                    f"sequence {c.name} owned by {c.new.owned_by}",
-                )
+                self.emit(TRIGGERS, f"ALTER SEQUENCE {r.qname(c.new)} OWNED BY {_owned_by_sql(c.new.owned_by)}",
+                          f"sequence {c.name} owned by {c.new.owned_by}")
         for c in self.of(ch.AlterSequence):
             o, n = c.old, c.new
-            if any(
-                getattr(o, f) != getattr(n, f)
-                for f in ("increment", "min_value", "max_value", "cache", "cycle", "start")
-            ) or norm_type(o.type) != norm_type(n.type):
+            if any(getattr(o, f) != getattr(n, f) for f in ("increment", "min_value", "max_value", "cache", "cycle",
+                                                             "start")) or norm_type(o.type) != norm_type(n.type):
                 if n.min_value is not None and (o.min_value is None or n.min_value > o.min_value):
                     # ALTER refuses a MINVALUE above the current value: move the value up first.
-                    self.emit(
-                        TYPES,
-                        f"SELECT setval({quote_literal(r.qname(n))}, greatest(last_value, {n.min_value}), "
-                        f"last_value >= {n.min_value} AND is_called) FROM {r.qname(n)}",
-                        f"sequence {c.name}: current value brought up to the new MINVALUE",
-                    )
+                    self.emit(TYPES, f"SELECT setval({quote_literal(r.qname(n))}, greatest(last_value, {n.min_value}), "
+                                     f"last_value >= {n.min_value} AND is_called) FROM {r.qname(n)}",
+                              f"sequence {c.name}: current value brought up to the new MINVALUE")
                 self.emit(TYPES, r.alter_sequence_sql(n), f"alter sequence {c.name}")
             if o.owned_by != n.owned_by:
                 target = _owned_by_sql(n.owned_by) if n.owned_by else "NONE"
-                self.emit(
-                    TRIGGERS,
-                    f"ALTER SEQUENCE {r.qname(n)} OWNED BY {target}",
-                    f"sequence {c.name} owned by {n.owned_by or 'nothing'}",
-                )
+                self.emit(TRIGGERS, f"ALTER SEQUENCE {r.qname(n)} OWNED BY {target}",
+                          f"sequence {c.name} owned by {n.owned_by or 'nothing'}")
 
     def type_extras(self, kind: str, obj) -> None:
         name = r.qname(obj)
@@ -655,11 +514,7 @@ class _Planner:
 
     def _sequence_waits_for_identity_drop(self, c: Change) -> bool:
         for ac in self.of(ch.AlterColumn):
-            name = (
-                ac.old.identity_options.get("sequence_name")
-                if ac.old.identity and not ac.new.identity
-                else None
-            )
+            name = ac.old.identity_options.get("sequence_name") if ac.old.identity and not ac.new.identity else None
             if name and f"{c.new.schema}.{c.new.name}" in (name, f"public.{name}"):
                 return True
         return False
@@ -670,17 +525,10 @@ class _Planner:
         tmp = f"{n.name}__aishell_old"
         hzs = [hz.rewrite("rebuilds the enum: every column of this type is rewritten")]
         if removed:
-            hzs.append(
-                hz.may_fail(
-                    f"values removed ({', '.join(removed)}): rows holding them make this fail", unsafe=True
-                )
-            )
-        self.emit(
-            TYPES,
-            f"ALTER TYPE {r.qname(o)} RENAME TO {quote_ident(tmp)}",
-            f"rebuild enum {c.name} (values removed or reordered)",
-            hzs,
-        )
+            hzs.append(hz.may_fail(f"values removed ({', '.join(removed)}): rows holding them make this fail",
+                                   unsafe=True))
+        self.emit(TYPES, f"ALTER TYPE {r.qname(o)} RENAME TO {quote_ident(tmp)}",
+                  f"rebuild enum {c.name} (values removed or reordered)", hzs)
         self.emit(TYPES, g.create_enum_sql(n))
         new_sql = r.qname(n)
         for t, col in _columns_of_type(self.a, o):
@@ -694,69 +542,39 @@ class _Planner:
             via = "text[]" if is_array else "text"
             if col.default is not None:
                 self.emit(TYPES, f"ALTER TABLE {tsql} ALTER COLUMN {quote_ident(col.name)} DROP DEFAULT")
-            self.emit(
-                TYPES,
-                f"ALTER TABLE {tsql} ALTER COLUMN {quote_ident(col.name)} TYPE {target} "
-                f"USING {quote_ident(col.name)}::{via}::{target}",
-                f"move {t.qualified_name}.{col.name} to the rebuilt enum",
-                [hz.rewrite()],
-                squawk_ignore=[("changing-column-type", "the enum is rebuilt; the column must follow")],
-            )
+            self.emit(TYPES, f"ALTER TABLE {tsql} ALTER COLUMN {quote_ident(col.name)} TYPE {target} "
+                             f"USING {quote_ident(col.name)}::{via}::{target}",
+                      f"move {t.qualified_name}.{col.name} to the rebuilt enum",
+                      [hz.rewrite()], squawk_ignore=[("changing-column-type", "the enum is rebuilt; the column must follow")])
             if bc.default is not None:
-                self.emit(
-                    TYPES, f"ALTER TABLE {tsql} ALTER COLUMN {quote_ident(col.name)} SET DEFAULT {bc.default}"
-                )
+                self.emit(TYPES, f"ALTER TABLE {tsql} ALTER COLUMN {quote_ident(col.name)} SET DEFAULT {bc.default}")
         self.emit(TYPES, f"DROP TYPE {qualify(n.schema, tmp)}", f"drop the old enum {c.name}")
 
     def alter_domain(self, c: Change) -> None:
         o, n = c.old, c.new
         dsql = r.qname(n)
         if norm_type(o.type) != norm_type(n.type) or (o.collation or None) != (n.collation or None):
-            self.emit(
-                DROP_OBJECTS,
-                f"DROP DOMAIN {dsql}",
-                f"recreate domain {c.name}",
-                [hz.data_loss("a domain's base type cannot change in place: columns using it are dropped")],
-            )
+            self.emit(DROP_OBJECTS, f"DROP DOMAIN {dsql}", f"recreate domain {c.name}",
+                      [hz.data_loss("a domain's base type cannot change in place: columns using it are dropped")])
             for stmt in self.gen.domain_statements(n, sep=" "):
                 self.emit(DROP_OBJECTS, stmt)
             return
         if norm_default(o.default) != norm_default(n.default):
-            self.emit(
-                TYPES,
-                f"ALTER DOMAIN {dsql} "
-                + (f"SET DEFAULT {n.default}" if n.default is not None else "DROP DEFAULT"),
-                f"domain {c.name} default",
-            )
+            self.emit(TYPES, f"ALTER DOMAIN {dsql} " + (f"SET DEFAULT {n.default}" if n.default is not None else "DROP DEFAULT"),
+                      f"domain {c.name} default")
         if o.not_null != n.not_null:
-            self.emit(
-                TYPES,
-                f"ALTER DOMAIN {dsql} {'SET' if n.not_null else 'DROP'} NOT NULL",
-                f"domain {c.name} not null",
-                [hz.scan("checks every column of this domain")] if n.not_null else [],
-            )
+            self.emit(TYPES, f"ALTER DOMAIN {dsql} {'SET' if n.not_null else 'DROP'} NOT NULL", f"domain {c.name} not null",
+                      [hz.scan("checks every column of this domain")] if n.not_null else [])
         oc = {(x.name, norm_ws(x.definition or x.expression)): x for x in o.checks}
         nc = {(x.name, norm_ws(x.definition or x.expression)): x for x in n.checks}
         for k, x in oc.items():
             if k not in nc:
-                self.emit(
-                    TYPES,
-                    f"ALTER DOMAIN {dsql} DROP CONSTRAINT {quote_ident(x.name)}",
-                    f"domain {c.name} drop check",
-                )
+                self.emit(TYPES, f"ALTER DOMAIN {dsql} DROP CONSTRAINT {quote_ident(x.name)}", f"domain {c.name} drop check")
         for k, x in nc.items():
             if k not in oc:
-                self.emit(
-                    TYPES,
-                    f"ALTER DOMAIN {dsql} ADD {r.domain_check_sql(x)} NOT VALID",
-                    f"domain {c.name} add check",
-                )
-                self.emit(
-                    TYPES,
-                    f"ALTER DOMAIN {dsql} VALIDATE CONSTRAINT {quote_ident(x.name)}",
-                    hazards=[hz.scan("checks every value of the domain")],
-                    long_running=True,
-                )
+                self.emit(TYPES, f"ALTER DOMAIN {dsql} ADD {r.domain_check_sql(x)} NOT VALID", f"domain {c.name} add check")
+                self.emit(TYPES, f"ALTER DOMAIN {dsql} VALIDATE CONSTRAINT {quote_ident(x.name)}",
+                          hazards=[hz.scan("checks every value of the domain")], long_running=True)
 
     def alter_composite(self, c: Change) -> None:
         o, n = c.old, c.new
@@ -765,25 +583,14 @@ class _Planner:
         na = {a.name: a for a in n.attributes}
         for name, a in oa.items():
             if name not in na:
-                self.emit(
-                    TYPES,
-                    f"ALTER TYPE {tsql} DROP ATTRIBUTE {quote_ident(name)}",
-                    f"type {c.name}: drop {name}",
-                    [hz.data_loss("drops an attribute of a composite type")],
-                )
+                self.emit(TYPES, f"ALTER TYPE {tsql} DROP ATTRIBUTE {quote_ident(name)}", f"type {c.name}: drop {name}",
+                          [hz.data_loss("drops an attribute of a composite type")])
         for name, a in na.items():
             if name not in oa:
-                self.emit(
-                    TYPES,
-                    f"ALTER TYPE {tsql} ADD ATTRIBUTE {quote_ident(name)} {a.type}",
-                    f"type {c.name}: add {name}",
-                )
+                self.emit(TYPES, f"ALTER TYPE {tsql} ADD ATTRIBUTE {quote_ident(name)} {a.type}", f"type {c.name}: add {name}")
             elif norm_type(oa[name].type) != norm_type(a.type):
-                self.emit(
-                    TYPES,
-                    f"ALTER TYPE {tsql} ALTER ATTRIBUTE {quote_ident(name)} TYPE {a.type}",
-                    f"type {c.name}: {name} type",
-                )
+                self.emit(TYPES, f"ALTER TYPE {tsql} ALTER ATTRIBUTE {quote_ident(name)} TYPE {a.type}",
+                          f"type {c.name}: {name} type")
 
     def functions(self) -> None:
         late_b = _late_functions(self.b)
@@ -795,27 +602,21 @@ class _Planner:
 
         for c in self.recreated_functions:
             kind = g.function_keyword(c.old)
-            self.emit(
-                DROP_VIEWS,
-                f"DROP {kind} {function_sql_name(c.old)}",
-                f"recreate {kind.lower()} {c.old.signature} (its signature or return type changes)",
-            )
+            self.emit(DROP_VIEWS, f"DROP {kind} {function_sql_name(c.old)}",
+                      f"recreate {kind.lower()} {c.old.signature} (its signature or return type changes)")
             self.emit(phase(c.new), g.create_function_sql(c.new), f"create {kind.lower()} {c.new.signature}")
             self.function_extras(c.new)
         for c in self.of(ch.AlterFunction):
             if c in self.recreated_functions:
                 continue
-            self.emit(
-                phase(c.new),
-                g.create_function_sql(c.new),
-                f"replace {g.function_keyword(c.new).lower()} {c.new.signature}",
-            )
+            self.emit(phase(c.new), g.create_function_sql(c.new), f"replace {g.function_keyword(c.new).lower()} {c.new.signature}")
+        self.after_base_types: list = []
+        waits = _waits_for_base_type(self.of(ch.AddBaseType))
         for c in sorted(self.of(ch.AddFunction), key=lambda c: c.new.kind == "aggregate"):
-            self.emit(
-                phase(c.new),
-                g.create_function_sql(c.new),
-                f"add {g.function_keyword(c.new).lower()} {c.new.signature}",
-            )
+            if waits(c.new):
+                self.after_base_types.append(c.new)  # created once the base type it takes is complete
+                continue
+            self.emit(phase(c.new), g.create_function_sql(c.new), f"add {g.function_keyword(c.new).lower()} {c.new.signature}")
             self.function_extras(c.new)
 
     def function_extras(self, f) -> None:
@@ -833,85 +634,268 @@ class _Planner:
             return
         have = privilege_atoms(obj.privileges, obj.owner, kind)
         default = DEFAULT_PUBLIC.get(kind)
-        if (
-            default
-            and ("PUBLIC", default, False, None) not in have
-            and ("PUBLIC", default, True, None) not in have
-        ):
-            self.emit(
-                COMMENTS,
-                f"REVOKE {default} ON {kind} {name} FROM PUBLIC",
-                f"revoke default {default} from PUBLIC",
-            )
+        if default and ("PUBLIC", default, False, None) not in have and ("PUBLIC", default, True, None) not in have:
+            self.emit(COMMENTS, f"REVOKE {default} ON {kind} {name} FROM PUBLIC", f"revoke default {default} from PUBLIC")
         for p in group_atoms(have):
             if default and p.grantee == "PUBLIC" and p.privileges == [default] and not p.grantable:
                 continue
             self.emit(COMMENTS, r.grant_sql(kind, name, p))
 
+    # -- object kinds of format 2 ----------------------------------------------------------------------------
+    def catalog_objects(self) -> None:
+        """Collations, text search objects, casts, operators, range and base types, foreign data,
+        rules, publications, subscriptions, event triggers and default privileges.
+
+        New objects are created where what they use exists: collations, range types and base types'
+        shells with the types, the rest right after the routines (base types, then text search, casts,
+        operators, families, classes, wrappers, servers, user mappings); rules, publications and
+        subscriptions once tables and views are in place; default privileges and event triggers last,
+        so that neither touches the migration's own objects. A changed object is dropped early and
+        created again in its place, except where PostgreSQL alters it in place (a text search
+        configuration's mappings, a rule, default privileges, a publication's tables)."""
+        from aishell.dialects.postgres import objects as ob
+        from aishell.diff.differ import CATALOG_KINDS
+
+        order = [stem for _attr, stem, _key in CATALOG_KINDS]
+        early = {"Collation", "RangeType"}
+        late = {"Publication": TRIGGERS, "Subscription": TRIGGERS, "DefaultPrivilege": COMMENTS,
+                "EventTrigger": COMMENTS}
+
+        def create(obj: Any, stem: str) -> None:
+            if stem == "DefaultPrivilege":
+                for stmt in ob.default_privileges_sql(obj, major=self.gen.major or 18):
+                    self.emit(COMMENTS, stmt, f"default privileges: {ch.object_name(obj)}")
+                return
+            if stem == "BaseType":
+                self.emit(TYPES, ob.create_shell_type_sql(obj)[0], f"add shell of base type {ch.object_name(obj)}")
+            phase = TYPES if stem in early else late.get(stem, FUNCTIONS)
+            if stem in ("TextSearchDictionary", "TextSearchConfig") and not (
+                    self.of(ch.AddTextSearchParser) or self.of(ch.AddTextSearchTemplate)):
+                phase = TYPES  # before routines, whose SQL bodies may name them
+            for i, stmt in enumerate(ob.create_sql(obj)):
+                self.emit(phase, stmt, f"add {ch.CHANGE_TYPES['Add' + stem].kind} {ch.object_name(obj)}" if i == 0 else "")
+            if getattr(obj, "comment", None):
+                self.emit(COMMENTS, g.comment_sql(ob.object_target(obj), obj.comment))
+            for p in getattr(obj, "privileges", []) or []:
+                if stem in ("ForeignDataWrapper", "ForeignServer") and p.grantee != getattr(obj, "owner", None):
+                    kind = "FOREIGN DATA WRAPPER" if stem == "ForeignDataWrapper" else "FOREIGN SERVER"
+                    self.emit(COMMENTS, r.grant_sql(kind, quote_ident(obj.name), p))
+
+        def drop(obj: Any, stem: str, phase: int) -> None:
+            if stem == "DefaultPrivilege":
+                for stmt in ob.default_privileges_revoke_sql(obj, major=self.gen.major or 18):
+                    self.emit(phase, stmt, f"undo default privileges: {ch.object_name(obj)}")
+                return
+            hzs = []
+            cascade = ""
+            if stem == "Subscription":
+                # Detached from its replication slot first, so that DROP neither connects to the
+                # publisher nor refuses to run in a transaction; the slot there is left alone.
+                name = quote_ident(obj.name)
+                self.emit(phase, f"ALTER SUBSCRIPTION {name} DISABLE", f"drop subscription {obj.name}",
+                          [hz.info("replication-slot", "the publisher's replication slot is not dropped; "
+                                                       "drop it there if nothing else uses it")])
+                self.emit(phase, f"ALTER SUBSCRIPTION {name} SET (slot_name = NONE)")
+                self.emit(phase, f"DROP SUBSCRIPTION {name}")
+                return
+            if stem == "BaseType":
+                cascade = " CASCADE"  # its input and output routines depend on it
+                from aishell.dialects.postgres.generate import _support_functions
+
+                support = _support_functions(obj)
+                self.cascaded_functions |= {f.signature for f in self.a.functions
+                                            if f"{f.schema}.{f.name}" in support}
+                hzs.append(hz.data_loss("drops the type with its input/output routines (and columns of it)"))
+            self.emit(phase, f"DROP {ob.object_target(obj)}{cascade}",
+                      f"drop {ch.CHANGE_TYPES['Drop' + stem].kind} {ch.object_name(obj)}", hzs,
+                      squawk_ignore=[("ban-drop-type", _DROP_WHY)])
+
+        # Drops, most dependent first; dropped after tables and views, before routines and types (a
+        # base type after the routines that take it: drops() emits it last).
+        self.late_type_drops = []
+        from aishell.dialects.postgres.generate import _support_functions
+
+        for c in self.of(ch.CHANGE_TYPES["DropBaseType"]):
+            support = _support_functions(c.old)
+            self.cascaded_functions |= {f.signature for f in self.a.functions if f"{f.schema}.{f.name}" in support}
+        for stem in reversed(order):
+            for c in self.of(ch.CHANGE_TYPES[f"Drop{stem}"]):
+                if stem == "BaseType":
+                    self.late_type_drops.append(lambda obj=c.old: drop(obj, "BaseType", DROP_OBJECTS))
+                    continue
+                drop(c.old, stem, DROP_VIEWS if stem in ("EventTrigger", "Subscription", "Publication")
+                     else DROP_OBJECTS)
+        def in_place(c: Change, stem: str) -> bool:
+            return ((stem == "TextSearchConfig" and c.old.parser == c.new.parser)
+                    or (stem == "Publication" and _same_but_members(c.old, c.new)))
+
+        for stem in reversed(order):
+            for c in self.of(ch.CHANGE_TYPES[f"Alter{stem}"]):
+                if in_place(c, stem):
+                    continue
+                drop(c.old, stem, COMMENTS if stem == "DefaultPrivilege" else DROP_VIEWS)
+        for stem in order:
+            for c in self.of(ch.CHANGE_TYPES[f"Add{stem}"]):
+                create(c.new, stem)
+            if stem == "BaseType":
+                for f in self.after_base_types:
+                    self.emit(FUNCTIONS, g.create_function_sql(f), f"add {g.function_keyword(f).lower()} {f.signature}")
+                    self.function_extras(f)
+            for c in self.of(ch.CHANGE_TYPES[f"Alter{stem}"]):
+                if stem == "TextSearchConfig" and in_place(c, stem):
+                    self.alter_ts_config(c)
+                elif stem == "Publication" and in_place(c, stem):
+                    self.alter_publication(c)
+                else:
+                    create(c.new, stem)
+        # Rules of tables and views (a view recreated by this plan brings its rules along). Rules of a
+        # table being dropped go first too: they may name another table dropped before it.
+        gone = [(c.parent, c.old) for c in self.of(ch.DropRule)]
+        gone += [(c.old.qualified_name, rule) for c in self.of(ch.DropTable) for rule in c.old.rules]
+        for qn, rule in gone:
+            if not self._parent_view_dropped(qn):
+                self.emit(DROP_TRIGGERS, f"DROP RULE {quote_ident(rule.name)} ON {self.on_sql(qn)}",
+                          f"drop rule {rule.name} on {qn}")
+        for c in self.of(ch.AddRule) + self.of(ch.AlterRule):
+            if self._parent_view_dropped(c.parent):
+                continue
+            self.create_rule(c.parent, c.new, replace=isinstance(c, ch.AlterRule))
+        for v in self.b.views:
+            if v.qualified_name in self.views_to_create:
+                for rule in v.rules:
+                    self.create_rule(v.qualified_name, rule)
+        for c in self.of(ch.AddTable):
+            for rule in c.new.rules:
+                self.create_rule(c.new.qualified_name, rule)
+
+    def extended_statistics(self) -> None:
+        """CREATE STATISTICS / DROP STATISTICS (a changed one dropped and created again); those of new
+        tables come with the tables."""
+        def name(e: dict, qn: str) -> str:
+            return qualify(e.get("schema") or r.split_qualified(qn)[0], e["name"])
+
+        for c in self.of(ch.DropStatistics) + self.of(ch.AlterStatistics):
+            if c.parent in {x.old.qualified_name for x in self.of(ch.DropTable)}:
+                continue
+            self.emit(DROP_CONSTRAINTS, f"DROP STATISTICS {name(c.old, c.parent)}",
+                      f"drop statistics {c.old['name']} on {c.parent}")
+        new = [(c.parent, c.new) for c in self.of(ch.AddStatistics) + self.of(ch.AlterStatistics)]
+        new += [(c.new.qualified_name, e) for c in self.of(ch.AddTable)
+                for e in c.new.attrs.get("statistics") or [] if isinstance(e, dict) and e.get("definition")]
+        for qn, e in new:
+            self.emit(INDEXES, g._stmt(str(e["definition"]))[:-1], f"add statistics {e['name']} on {qn}")
+            if e.get("comment"):
+                self.emit(COMMENTS, r.comment_sql("STATISTICS", name(e, qn), e["comment"]))
+
+    def create_rule(self, qn: str, rule, *, replace: bool = False) -> None:
+        from aishell.dialects.postgres import objects as ob
+
+        stmts = ob.create_rule_sql(rule, self.on_sql(qn))
+        if replace:
+            stmts[0] = re.sub(r"^CREATE RULE\b", "CREATE OR REPLACE RULE", stmts[0])
+            if rule.enabled == "O":
+                stmts.append(f"ALTER TABLE {self.on_sql(qn)} ENABLE RULE {quote_ident(rule.name)}")
+        for i, stmt in enumerate(stmts):
+            self.emit(TRIGGERS, stmt, f"{'replace' if replace else 'add'} rule {rule.name} on {qn}" if i == 0 else "")
+        if rule.comment:
+            self.emit(COMMENTS, r.comment_sql("RULE", f"{quote_ident(rule.name)} ON {self.on_sql(qn)}", rule.comment))
+
+    def alter_ts_config(self, c: Change) -> None:
+        """Mappings of a text search configuration, changed in place (an index or column using the
+        configuration stays): tokens dropped, added, or mapped to other dictionaries."""
+        from aishell.dialects.postgres import objects as ob
+
+        old = {m.token: m.dictionaries for m in c.old.mappings}
+        new = {m.token: m.dictionaries for m in c.new.mappings}
+        gone = [t for t in old if t not in new]
+        if gone:
+            self.emit(FUNCTIONS, ob.ts_mapping_sql(c.new, gone, [], "DROP"), f"text search configuration {c.name}: "
+                                                                           f"drop mappings")
+        for tokens, dicts in ob.ts_mapping_groups(c.new):
+            todo = [t for t in tokens if old.get(t) != dicts]
+            add = [t for t in todo if t not in old]
+            alter = [t for t in todo if t in old]
+            if add:
+                self.emit(FUNCTIONS, ob.ts_mapping_sql(c.new, add, dicts, "ADD"), f"text search configuration {c.name}: "
+                                                                                   "add mappings")
+            if alter:
+                self.emit(FUNCTIONS, ob.ts_mapping_sql(c.new, alter, dicts, "ALTER"),
+                          f"text search configuration {c.name}: change mappings")
+
+    def alter_publication(self, c: Change) -> None:
+        from aishell.dialects.postgres import objects as ob
+
+        name = quote_ident(c.new.name)
+        old = {t.table: t for t in c.old.tables}
+        new = {t.table: t for t in c.new.tables}
+        for t, pt in old.items():
+            if t not in new or new[t] != pt:
+                self.emit(TRIGGERS, f"ALTER PUBLICATION {name} DROP {ob.publication_table_sql(pt).replace(' ONLY', '')}"
+                          .split(" (")[0].split(" WHERE ")[0], f"publication {c.new.name}: drop table {t}")
+        for t, pt in new.items():
+            if t not in old or old[t] != pt:
+                self.emit(TRIGGERS, f"ALTER PUBLICATION {name} ADD {ob.publication_table_sql(pt)}",
+                          f"publication {c.new.name}: add table {t}")
+        for sch in c.old.schemas:
+            if sch not in c.new.schemas:
+                self.emit(TRIGGERS, f"ALTER PUBLICATION {name} DROP TABLES IN SCHEMA {quote_ident(sch)}")
+        for sch in c.new.schemas:
+            if sch not in c.old.schemas:
+                self.emit(TRIGGERS, f"ALTER PUBLICATION {name} ADD TABLES IN SCHEMA {quote_ident(sch)}")
+
     # -- tables ---------------------------------------------------------------------------------------------
     def tables(self) -> None:
         for c in self.of(ch.RenameTable):
-            self.emit(
-                RENAMES,
-                f"ALTER TABLE {r.qname(c.old)} RENAME TO {quote_ident(c.new.name)}",
-                f"rename table {c.old.qualified_name} to {c.new.name}",
-                [hz.lock("brief ACCESS EXCLUSIVE lock; clients using the old name break")],
-            )
+            self.emit(RENAMES, f"ALTER TABLE {r.qname(c.old)} RENAME TO {quote_ident(c.new.name)}",
+                      f"rename table {c.old.qualified_name} to {c.new.name}",
+                      [hz.lock("brief ACCESS EXCLUSIVE lock; clients using the old name break")])
         for c in self.of(ch.RenameColumn):
-            self.emit(
-                RENAMES,
-                f"ALTER TABLE {self.table_sql(self.final(c.parent))} RENAME COLUMN {quote_ident(c.old.name)} "
-                f"TO {quote_ident(c.new.name)}",
-                f"rename column {c.parent}.{c.old.name} to {c.new.name}",
-                [hz.lock("brief ACCESS EXCLUSIVE lock; clients using the old name break")],
-            )
+            self.emit(RENAMES, f"ALTER TABLE {self.table_sql(self.final(c.parent))} RENAME COLUMN {quote_ident(c.old.name)} "
+                               f"TO {quote_ident(c.new.name)}", f"rename column {c.parent}.{c.old.name} to {c.new.name}",
+                      [hz.lock("brief ACCESS EXCLUSIVE lock; clients using the old name break")])
         for c in self.of(ch.RenameConstraint):
-            self.emit(
-                RENAMES,
-                f"ALTER TABLE {self.table_sql(self.final(c.parent))} RENAME CONSTRAINT {quote_ident(c.old[1].name)} "
-                f"TO {quote_ident(c.new[1].name)}",
-                f"rename constraint {c.old[1].name} to {c.new[1].name}",
-            )
+            self.emit(RENAMES, f"ALTER TABLE {self.table_sql(self.final(c.parent))} RENAME CONSTRAINT {quote_ident(c.old[1].name)} "
+                               f"TO {quote_ident(c.new[1].name)}", f"rename constraint {c.old[1].name} to {c.new[1].name}")
         for c in self.of(ch.RenameIndex):
             schema = r.split_qualified(c.parent)[0]
-            self.emit(
-                RENAMES,
-                f"ALTER INDEX {qualify(schema, c.old.name)} RENAME TO {quote_ident(c.new.name)}",
-                f"rename index {c.old.name} to {c.new.name}",
-            )
+            self.emit(RENAMES, f"ALTER INDEX {qualify(schema, c.old.name)} RENAME TO {quote_ident(c.new.name)}",
+                      f"rename index {c.old.name} to {c.new.name}")
         self.create_tables([c.new for c in self.of(ch.AddTable)])
+        self.columns_via_parent = self._columns_via_parent()
         for c in self.of(ch.AddColumn):
             self.add_column(c)
         for c in self.of(ch.AlterColumn):
             self.alter_column(c)
         for c in self.of(ch.DropColumn):
-            t = self.current_table(c.parent)
-            if t and t.partition_of and c.parent in self.b_tables:
-                pass
-            self.emit(
-                COLUMNS,
-                f"ALTER TABLE {self.table_sql(c.parent)} DROP COLUMN {quote_ident(c.old.name)}",
-                f"drop column {c.parent}.{c.old.name}",
-                [hz.data_loss(f"deletes the data in {c.parent}.{c.old.name}")] + self.rename_hint(c),
-                squawk_ignore=[
-                    ("ban-drop-column", "the column is gone from the desired schema; allowed with --unsafe")
-                ],
-            )
+            if c.old.attrs.get("inherited") and (c.parent, c.old.name) in self.columns_via_parent:
+                continue  # goes with the parent's column (a partition's or child's inherited copy)
+            self.emit(COLUMNS, f"ALTER TABLE {self.table_sql(c.parent)} DROP COLUMN {quote_ident(c.old.name)}",
+                      f"drop column {c.parent}.{c.old.name}",
+                      [hz.data_loss(f"deletes the data in {c.parent}.{c.old.name}")] + self.rename_hint(c),
+                      squawk_ignore=[("ban-drop-column", "the column is gone from the desired schema; allowed with --unsafe")])
         for c in self.of(ch.AlterTable):
             self.alter_table(c)
+
+    def _columns_via_parent(self) -> set[tuple[str, str]]:
+        """(table, column) pairs whose column a parent in this plan adds or drops as well: ALTER TABLE on
+        the parent reaches partitions and inheritance children (and they refuse it themselves)."""
+        changed = {(c.parent, c.obj.name) for c in self.of(ch.AddColumn) + self.of(ch.DropColumn)}
+        out: set[tuple[str, str]] = set()
+        for tables in (self.a_tables, self.b_tables):
+            for qn, t in tables.items():
+                parents = [t.partition_of] if t.partition_of else list(t.inherits)
+                for col in t.columns:
+                    if col.attrs.get("inherited") and any((p, col.name) in changed for p in parents):
+                        out.add((qn, col.name))
+        return out
 
     def rename_hint(self, c: Change) -> list[Hazard]:
         out = []
         name = c.old.qualified_name if isinstance(c, ch.DropTable) else f"{c.parent}.{c.old.name}"
         for pr in self.cs.probable_renames:
             if pr.old == name:
-                out.append(
-                    hz.Hazard(
-                        "probable-rename",
-                        f"looks like a rename to {pr.new}: pass {pr.hint()} to rename instead of dropping",
-                        unsafe=True,
-                    )
-                )
+                out.append(hz.Hazard("probable-rename", f"looks like a rename to {pr.new}: pass {pr.hint()} to "
+                                                        "rename instead of dropping", unsafe=True))
         return out
 
     def create_tables(self, tables: list[Table]) -> None:
@@ -933,27 +917,22 @@ class _Planner:
                     inline.append(r.fk_clause(tc.name, tc.definition, not_valid=not tc.valid))
                 else:
                     later.append(tc)
-            self.emit(
-                TABLES, r.create_table_sql(self.gen, t, inline, parent), f"add table {t.qualified_name}"
-            )
+            if t.attrs.get("foreign"):
+                self.emit(TABLES, self.gen.foreign_table_sql(t).rstrip(";"), f"add foreign table {t.qualified_name}")
+            else:
+                self.emit(TABLES, r.create_table_sql(self.gen, t, inline, parent), f"add table {t.qualified_name}")
             created.add(t.qualified_name)
             for tc in later:
-                self.emit(
-                    FKS,
-                    f"ALTER TABLE {r.qname(t)} ADD {r.fk_clause(tc.name, tc.definition, not_valid=True)}",
-                    f"add foreign key {tc.name} on {t.qualified_name}",
-                )
+                self.emit(FKS, f"ALTER TABLE {r.qname(t)} ADD {r.fk_clause(tc.name, tc.definition, not_valid=True)}",
+                          f"add foreign key {tc.name} on {t.qualified_name}")
                 if tc.valid:
                     self.emit(FKS, f"ALTER TABLE {r.qname(t)} VALIDATE CONSTRAINT {quote_ident(tc.name)}")
             tsql = r.qname(t)
             for idx in t.indexes:
                 if idx.constraint or idx.attrs.get("parent_index"):
                     continue  # constraint indexes come with it; partition indexes with the parent's
-                self.emit(
-                    TABLES,
-                    r.index_sql(tsql, idx, if_not_exists=bool(t.partition_of)),
-                    f"add index {idx.name} on new table {t.qualified_name}",
-                )
+                self.emit(TABLES, r.index_sql(tsql, idx, if_not_exists=bool(t.partition_of)),
+                          f"add index {idx.name} on new table {t.qualified_name}")
             if t.rls_enabled:
                 self.emit(TABLES, f"ALTER TABLE {tsql} ENABLE ROW LEVEL SECURITY")
             if t.rls_forced:
@@ -961,69 +940,49 @@ class _Planner:
             for trg in t.triggers:
                 self.create_trigger(t.qualified_name, trg)
             for pol in t.policies:
-                self.emit(
-                    TRIGGERS, g.create_policy_sql(pol, tsql), f"add policy {pol.name} on {t.qualified_name}"
-                )
+                self.emit(TRIGGERS, g.create_policy_sql(pol, tsql), f"add policy {pol.name} on {t.qualified_name}")
             self.table_extras(t)
 
     def table_extras(self, t: Table) -> None:
         tsql = r.qname(t)
         if t.comment:
-            self.emit(COMMENTS, r.comment_sql("TABLE", tsql, t.comment))
+            self.emit(COMMENTS, r.comment_sql("FOREIGN TABLE" if t.attrs.get("foreign") else "TABLE", tsql, t.comment))
         for col in t.columns:
             if col.comment:
                 self.emit(COMMENTS, r.comment_sql("COLUMN", f"{tsql}.{quote_ident(col.name)}", col.comment))
         for tc in table_constraints(t) + foreign_keys(t):
             if tc.comment:
-                self.emit(
-                    COMMENTS, r.comment_sql("CONSTRAINT", f"{quote_ident(tc.name)} ON {tsql}", tc.comment)
-                )
+                self.emit(COMMENTS, r.comment_sql("CONSTRAINT", f"{quote_ident(tc.name)} ON {tsql}", tc.comment))
         for idx in t.indexes:
             if idx.comment and not idx.constraint:
                 self.emit(COMMENTS, r.comment_sql("INDEX", qualify(t.schema, idx.name), idx.comment))
         for pol in t.policies:
             if pol.comment:
-                self.emit(
-                    COMMENTS, r.comment_sql("POLICY", f"{quote_ident(pol.name)} ON {tsql}", pol.comment)
-                )
+                self.emit(COMMENTS, r.comment_sql("POLICY", f"{quote_ident(pol.name)} ON {tsql}", pol.comment))
         for trg in t.triggers:
             if trg.comment:
-                self.emit(
-                    COMMENTS, r.comment_sql("TRIGGER", f"{quote_ident(trg.name)} ON {tsql}", trg.comment)
-                )
+                self.emit(COMMENTS, r.comment_sql("TRIGGER", f"{quote_ident(trg.name)} ON {tsql}", trg.comment))
         for p in t.privileges:
             if p.grantee != t.owner:
                 self.emit(COMMENTS, r.grant_sql("TABLE", tsql, p))
 
     def add_column(self, c: Change) -> None:
         col: Column = c.new
+        if col.attrs.get("inherited") and (c.parent, col.name) in self.columns_via_parent:
+            return  # ADD COLUMN on the parent gives it to its partitions and inheritance children
         tsql = self.table_sql(c.parent)
         hzs: list[Hazard] = []
         ignore = []
         if not col.nullable and col.default is None and not col.identity and not col.generated:
             hzs.append(hz.may_fail("NOT NULL without a default: fails if the table has rows"))
-            ignore.append(
-                (
-                    "adding-required-field",
-                    (
-                        "the desired schema has it NOT NULL without a default; "
-                        "this fails loudly on a table with rows"
-                    ),
-                )
-            )
+            ignore.append(("adding-required-field", ("the desired schema has it NOT NULL without a default; "
+                                                     "this fails loudly on a table with rows")))
         if col.generated or col.identity or (col.default and _volatile(col.default)):
-            hzs.append(
-                hz.rewrite("a volatile default, identity or stored generated column rewrites the table")
-            )
+            hzs.append(hz.rewrite("a volatile default, identity or stored generated column rewrites the table"))
         else:
             hzs.append(hz.lock("brief ACCESS EXCLUSIVE lock; no rewrite (no default, or a constant one)"))
-        self.emit(
-            COLUMNS,
-            f"ALTER TABLE {tsql} ADD COLUMN {self.gen.column_sql(self.desired_table(c.parent), col)}",
-            f"add column {c.parent}.{col.name}",
-            hzs,
-            squawk_ignore=ignore,
-        )
+        self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD COLUMN {self.gen.column_sql(self.desired_table(c.parent), col)}", f"add column {c.parent}.{col.name}",
+                  hzs, squawk_ignore=ignore)
 
     def alter_column(self, c: Change) -> None:
         o: Column = c.old
@@ -1033,74 +992,41 @@ class _Planner:
         pre = f"ALTER TABLE {tsql} ALTER COLUMN {col}"
         label = f"{c.parent}.{n.name}"
         # generated columns
-        if norm_ws(o.generated) != norm_ws(n.generated) or (
-            o.generated and o.generated_kind != n.generated_kind
-        ):
+        if norm_ws(o.generated) != norm_ws(n.generated) or (o.generated and o.generated_kind != n.generated_kind):
             if o.generated and not n.generated:
                 self.emit(COLUMNS, f"{pre} DROP EXPRESSION", f"{label} is no longer generated")
                 o = Column(**{**o.__dict__, "generated": None, "generated_kind": None})
             else:
-                hzs = [
-                    hz.rewrite("the column is dropped and added again to change its generation expression")
-                ]
+                hzs = [hz.rewrite("the column is dropped and added again to change its generation expression")]
                 if not o.generated:
-                    hzs.append(
-                        hz.data_loss(f"the stored values of {label} are replaced by the generated ones")
-                    )
-                self.emit(
-                    COLUMNS,
-                    f"ALTER TABLE {tsql} DROP COLUMN {col}",
-                    f"recreate generated column {label}",
-                    hzs,
-                    squawk_ignore=[
-                        ("ban-drop-column", "a generated column is recreated with its new expression")
-                    ],
-                )
-                self.emit(
-                    COLUMNS,
-                    f"ALTER TABLE {tsql} ADD COLUMN {self.gen.column_sql(self.desired_table(c.parent), n)}",
-                )
+                    hzs.append(hz.data_loss(f"the stored values of {label} are replaced by the generated ones"))
+                self.emit(COLUMNS, f"ALTER TABLE {tsql} DROP COLUMN {col}", f"recreate generated column {label}", hzs,
+                          squawk_ignore=[("ban-drop-column", "a generated column is recreated with its new expression")])
+                self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD COLUMN {self.gen.column_sql(self.desired_table(c.parent), n)}")
                 t = self.b_tables.get(c.parent)
                 if t:  # indexes and constraints on the column went with it
                     for idx in t.indexes:
                         if not idx.constraint and _mentions(r.index_sql(tsql, idx), n.name):
-                            self.emit(
-                                INDEXES,
-                                r.index_sql(tsql, idx, concurrently=True),
-                                f"recreate index {idx.name}",
-                                [hz.index_build()],
-                                transactional=False,
-                                long_running=True,
-                            )
+                            self.emit(INDEXES, r.index_sql(tsql, idx, concurrently=True), f"recreate index {idx.name}",
+                                      [hz.index_build()], transactional=False, long_running=True)
                 return
         type_changed = norm_type(o.type) != norm_type(n.type) or (
-            (o.collation or "default") != (n.collation or "default")
-        )
+            (o.collation or "default") != (n.collation or "default"))
         had_default = o.default is not None and not o.identity
         # serial -> identity and back: defaults go before identity is added
-        if (
-            had_default
-            and (type_changed or (n.identity and not o.identity))
-            or (had_default and n.default is None and not n.generated)
-        ):
+        if had_default and (type_changed or (n.identity and not o.identity)) or (
+                had_default and n.default is None and not n.generated):
             hzs = []
             if n.default is None and not n.nullable and not n.identity:
-                hzs.append(
-                    hz.may_fail(
-                        f"drops the default of NOT NULL column {label}: inserts that relied on it fail",
-                        unsafe=True,
-                    )
-                )
+                hzs.append(hz.may_fail(f"drops the default of NOT NULL column {label}: inserts that relied on it fail",
+                                       unsafe=True))
             self.emit(COLUMNS, f"{pre} DROP DEFAULT", f"{label}: drop default", hzs)
             o_default_dropped = True
             # serial -> identity: the serial's sequence must go before the identity takes its name.
             m = re.match(r"nextval\('([^']+)'::regclass\)", o.default or "")
             if m and n.identity:
                 for sc in self.of(ch.DropSequence):
-                    if (
-                        f"{sc.old.schema}.{sc.old.name}" in (m.group(1), f"public.{m.group(1)}")
-                        and id(sc) not in self.deferred_seq
-                    ):
+                    if f"{sc.old.schema}.{sc.old.name}" in (m.group(1), f"public.{m.group(1)}") and id(sc) not in self.deferred_seq:
                         self.deferred_seq.add(id(sc))
                         self.emit(COLUMNS, f"DROP SEQUENCE {r.qname(sc.old)}", f"drop sequence {sc.name}")
         else:
@@ -1108,12 +1034,8 @@ class _Planner:
         if o.identity and not n.identity:
             hzs = []
             if not n.nullable and n.default is None:
-                hzs.append(
-                    hz.may_fail(
-                        f"drops the identity of NOT NULL column {label}: inserts that relied on it fail",
-                        unsafe=True,
-                    )
-                )
+                hzs.append(hz.may_fail(f"drops the identity of NOT NULL column {label}: inserts that relied on it fail",
+                                       unsafe=True))
             self.emit(COLUMNS, f"{pre} DROP IDENTITY", f"{label}: drop identity", hzs)
             # A sequence taking the identity sequence's name (identity -> serial) can exist only now.
             seq_name = o.identity_options.get("sequence_name")
@@ -1129,63 +1051,49 @@ class _Planner:
             else:
                 hzs.append(hz.lock("catalog-only type change, but takes an ACCESS EXCLUSIVE lock briefly"))
             if not safe:
-                hzs.append(
-                    hz.may_fail(
-                        f"{o.type} → {n.type} narrows or converts the type: values may not fit", unsafe=True
-                    )
-                )
+                hzs.append(hz.may_fail(f"{o.type} → {n.type} narrows or converts the type: values may not fit",
+                                       unsafe=True))
             coll = ""
             if n.collation and n.collation != "default":
                 coll = f" COLLATE {n.collation if n.collation.startswith(chr(34)) or '.' in n.collation else quote_ident(n.collation)}"
             # A catalog-only change keeps no USING, so PostgreSQL sees it needs no rewrite.
             using = f" USING {col}::{n.type}" if rewrites and norm_type(o.type) != norm_type(n.type) else ""
-            self.emit(
-                COLUMNS,
-                f"{pre} TYPE {n.type}{coll}{using}",
-                f"{label}: {o.type} → {n.type}",
-                hzs,
-                squawk_ignore=[
-                    (
-                        "changing-column-type",
-                        "the desired schema changes this column's type; hazards listed above",
-                    )
-                ],
-            )
+            if self._is_enum(self.a, o.type) and self._is_enum(self.b, n.type):
+                # No cast joins two enum types: go through text (an array through text[]).
+                via = "text[]" if norm_type(n.type).endswith("[]") else "text"
+                using = f" USING {col}::{via}::{n.type}"
+            self.emit(COLUMNS, f"{pre} TYPE {n.type}{coll}{using}", f"{label}: {o.type} → {n.type}", hzs,
+                      squawk_ignore=[("changing-column-type", "the desired schema changes this column's type; hazards listed above")])
         if n.identity and not o.identity:
-            self.emit(
-                COLUMNS,
-                f"{pre} ADD {self.gen.identity_sql(self.desired_table(c.parent), n)}",
-                f"{label}: becomes an identity column",
-            )
+            if o.nullable:
+                # An identity column must be NOT NULL first.
+                self.set_not_null(c.parent, n.name)
+                o = Column(**{**o.__dict__, "nullable": False})
+            self.emit(COLUMNS, f"{pre} ADD {self.gen.identity_sql(self.desired_table(c.parent), n)}",
+                      f"{label}: becomes an identity column")
         elif n.identity and o.identity:
             if n.identity != o.identity:
-                self.emit(
-                    COLUMNS, f"{pre} SET GENERATED {n.identity.upper()}", f"{label}: generated {n.identity}"
-                )
+                self.emit(COLUMNS, f"{pre} SET GENERATED {n.identity.upper()}", f"{label}: generated {n.identity}")
             if identity_options_differ(o, n):
                 opts = r.identity_alter_sql(n)
                 if opts:
                     self.emit(COLUMNS, f"{pre} {opts}", f"{label}: identity options")
         # default
         if not n.identity and not n.generated:
-            if n.default is not None and (
-                o_default_dropped or norm_default(o.default) != norm_default(n.default) or o.identity
-            ):
+            if n.default is not None and (o_default_dropped or norm_default(o.default) != norm_default(n.default)
+                                          or o.identity):
                 self.emit(COLUMNS, f"{pre} SET DEFAULT {n.default}", f"{label}: default {n.default}")
         # nullability
         if o.nullable and not n.nullable:
             self.set_not_null(c.parent, n.name)
         elif not o.nullable and n.nullable:
-            self.emit(
-                COLUMNS,
-                f"{pre} DROP NOT NULL",
-                f"{label}: allow NULL",
-                [
-                    hz.info(
-                        "constraint-relaxed", "NULLs become possible; readers relying on NOT NULL must cope"
-                    )
-                ],
-            )
+            self.emit(COLUMNS, f"{pre} DROP NOT NULL", f"{label}: allow NULL",
+                      [hz.info("constraint-relaxed", "NULLs become possible; readers relying on NOT NULL must cope")])
+
+    @staticmethod
+    def _is_enum(schema: Schema, type_text: str) -> bool:
+        base = norm_type(type_text).removesuffix("[]")
+        return any(base in (norm_type(f"{e.schema}.{e.name}"), norm_type(e.name)) for e in schema.enums)
 
     def set_not_null(self, qn: str, column: str) -> None:
         tsql = self.table_sql(qn)
@@ -1193,28 +1101,13 @@ class _Planner:
         # Not <table>_<column>_not_null: PostgreSQL 18 gives that name to the NOT NULL constraint itself.
         cname = quote_ident(f"{t_name}_{column}_nn_check"[:63])
         col = quote_ident(column)
-        self.emit(
-            COLUMNS,
-            f"ALTER TABLE {tsql} ADD CONSTRAINT {cname} CHECK ({col} IS NOT NULL) NOT VALID",
-            f"{qn}.{column}: NOT NULL, through a validated CHECK (no long ACCESS EXCLUSIVE scan)",
-        )
-        self.emit(
-            COLUMNS,
-            f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {cname}",
-            hazards=[
-                hz.may_fail("fails if the column holds NULLs"),
-                hz.scan("scans the table under SHARE UPDATE EXCLUSIVE"),
-            ],
-            transactional=False,
-            long_running=True,
-        )
-        self.emit(
-            COLUMNS,
-            f"ALTER TABLE {tsql} ALTER COLUMN {col} SET NOT NULL",
-            squawk_ignore=[
-                ("adding-not-nullable-field", "a validated CHECK (col IS NOT NULL) proves it: no scan")
-            ],
-        )
+        self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD CONSTRAINT {cname} CHECK ({col} IS NOT NULL) NOT VALID",
+                  f"{qn}.{column}: NOT NULL, through a validated CHECK (no long ACCESS EXCLUSIVE scan)")
+        self.emit(COLUMNS, f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {cname}", hazards=[
+            hz.may_fail("fails if the column holds NULLs"), hz.scan("scans the table under SHARE UPDATE EXCLUSIVE")],
+            transactional=False, long_running=True)
+        self.emit(COLUMNS, f"ALTER TABLE {tsql} ALTER COLUMN {col} SET NOT NULL",
+                  squawk_ignore=[("adding-not-nullable-field", "a validated CHECK (col IS NOT NULL) proves it: no scan")])
         self.emit(COLUMNS, f"ALTER TABLE {tsql} DROP CONSTRAINT {cname}")
 
     def alter_table(self, c: Change) -> None:
@@ -1222,63 +1115,30 @@ class _Planner:
         n: Table = c.new
         tsql = r.qname(n)
         if o.rls_enabled != n.rls_enabled:
-            self.emit(
-                COLUMNS,
-                f"ALTER TABLE {tsql} {'ENABLE' if n.rls_enabled else 'DISABLE'} ROW LEVEL SECURITY",
-                f"row level security {'on' if n.rls_enabled else 'off'} for {c.parent}",
-            )
+            self.emit(COLUMNS, f"ALTER TABLE {tsql} {'ENABLE' if n.rls_enabled else 'DISABLE'} ROW LEVEL SECURITY",
+                      f"row level security {'on' if n.rls_enabled else 'off'} for {c.parent}")
         if o.rls_forced != n.rls_forced:
-            self.emit(
-                COLUMNS, f"ALTER TABLE {tsql} {'FORCE' if n.rls_forced else 'NO FORCE'} ROW LEVEL SECURITY"
-            )
+            self.emit(COLUMNS, f"ALTER TABLE {tsql} {'FORCE' if n.rls_forced else 'NO FORCE'} ROW LEVEL SECURITY")
         if o.unlogged != n.unlogged:
-            self.emit(
-                COLUMNS,
-                f"ALTER TABLE {tsql} SET {'UNLOGGED' if n.unlogged else 'LOGGED'}",
-                f"{c.parent} {'unlogged' if n.unlogged else 'logged'}",
-                [hz.rewrite()],
-            )
+            self.emit(COLUMNS, f"ALTER TABLE {tsql} SET {'UNLOGGED' if n.unlogged else 'LOGGED'}",
+                      f"{c.parent} {'unlogged' if n.unlogged else 'logged'}", [hz.rewrite()])
         if sorted(o.options) != sorted(n.options):
-            gone = [
-                x.split("=")[0]
-                for x in o.options
-                if x.split("=")[0] not in {y.split("=")[0] for y in n.options}
-            ]
+            gone = [x.split("=")[0] for x in o.options if x.split("=")[0] not in {y.split("=")[0] for y in n.options}]
             if gone:
                 self.emit(COLUMNS, f"ALTER TABLE {tsql} RESET ({', '.join(gone)})")
             if n.options:
-                self.emit(
-                    COLUMNS,
-                    f"ALTER TABLE {tsql} SET ({', '.join(n.options)})",
-                    f"storage options of {c.parent}",
-                )
-        if n.partition_of and (
-            o.partition_of != n.partition_of or norm_ws(o.partition_bound) != norm_ws(n.partition_bound)
-        ):
-            self.emit(
-                ATTACH,
-                f"ALTER TABLE {r.sql_of_qualified(n.partition_of)} ATTACH PARTITION {tsql} "
-                f"{n.partition_bound or 'DEFAULT'}",
-                f"attach partition {c.parent} to {n.partition_of}",
-                [hz.scan("scans the partition to check its bound (SHARE UPDATE EXCLUSIVE on the parent)")],
-            )
+                self.emit(COLUMNS, f"ALTER TABLE {tsql} SET ({', '.join(n.options)})", f"storage options of {c.parent}")
+        if n.partition_of and (o.partition_of != n.partition_of or norm_ws(o.partition_bound) != norm_ws(n.partition_bound)):
+            self.emit(ATTACH, f"ALTER TABLE {r.sql_of_qualified(n.partition_of)} ATTACH PARTITION {tsql} "
+                              f"{n.partition_bound or 'DEFAULT'}", f"attach partition {c.parent} to {n.partition_of}",
+                      [hz.scan("scans the partition to check its bound (SHARE UPDATE EXCLUSIVE on the parent)")])
         for p in n.inherits:
             if p not in o.inherits:
-                self.emit(
-                    ATTACH, f"ALTER TABLE {tsql} INHERIT {r.sql_of_qualified(p)}", f"{c.parent} inherits {p}"
-                )
+                self.emit(ATTACH, f"ALTER TABLE {tsql} INHERIT {r.sql_of_qualified(p)}", f"{c.parent} inherits {p}")
         if (o.partition_by or None) != (n.partition_by or None):
-            self.emit(
-                DROP_TABLES,
-                f"DROP TABLE {tsql}",
-                f"rebuild {c.parent}: partitioning changes",
-                [
-                    hz.data_loss(
-                        "the partitioning of a table cannot change in place: the table is dropped "
-                        "and created again empty"
-                    )
-                ],
-            )
+            self.emit(DROP_TABLES, f"DROP TABLE {tsql}", f"rebuild {c.parent}: partitioning changes",
+                      [hz.data_loss("the partitioning of a table cannot change in place: the table is dropped "
+                                    "and created again empty")])
             self.create_tables_again(n)
 
     def create_tables_again(self, t: Table) -> None:
@@ -1297,14 +1157,9 @@ class _Planner:
                 continue  # created by CREATE INDEX on the partitioned parent
             if isinstance(c, ch.AlterIndex) and _index_only_invalid(c):
                 schema = r.split_qualified(c.parent)[0]
-                self.emit(
-                    INDEXES,
-                    f"REINDEX INDEX CONCURRENTLY {qualify(schema, c.new.name)}",
-                    f"rebuild invalid index {c.new.name}",
-                    [hz.index_build()],
-                    transactional=False,
-                    long_running=True,
-                )
+                self.emit(INDEXES, f"REINDEX INDEX CONCURRENTLY {qualify(schema, c.new.name)}",
+                          f"rebuild invalid index {c.new.name}", [hz.index_build()], transactional=False,
+                          long_running=True)
                 continue
             self.create_index(c.parent, c.new)
         for c in self.of(ch.AddConstraint):
@@ -1312,93 +1167,50 @@ class _Planner:
         for c in self.of(ch.AlterConstraint):
             if _redefined(c):
                 self.add_constraint(c.parent, c.new)
-        validate = [c for c in self.of(ch.AlterConstraint) + self.of(ch.AlterForeignKey) if not _redefined(c)]
+        validate = [c for c in self.of(ch.AlterConstraint) + self.of(ch.AlterForeignKey)
+                    if not _redefined(c)]
         for c in validate:
-            self.emit(
-                FKS,
-                f"ALTER TABLE {self.table_sql(c.parent)} VALIDATE CONSTRAINT {quote_ident(c.new.name)}",
-                f"validate {c.new.kind} {c.new.name}",
-                [hz.scan("checks every row (SHARE UPDATE EXCLUSIVE)")],
-                transactional=False,
-                long_running=True,
-            )
-        fks = (
-            [(c.parent, c.new) for c in self.of(ch.AddForeignKey)]
-            + self.fks_recreated
-            + [(c.parent, c.new) for c in self.of(ch.AlterForeignKey) if _redefined(c)]
-        )
+            self.emit(FKS, f"ALTER TABLE {self.table_sql(c.parent)} VALIDATE CONSTRAINT {quote_ident(c.new.name)}",
+                      f"validate {c.new.kind} {c.new.name}", [hz.scan("checks every row (SHARE UPDATE EXCLUSIVE)")],
+                      transactional=False, long_running=True)
+        fks = [(c.parent, c.new) for c in self.of(ch.AddForeignKey)] + self.fks_recreated + [
+            (c.parent, c.new) for c in self.of(ch.AlterForeignKey) if _redefined(c)]
         for qn, tc in fks:
             tsql = self.table_sql(qn)
-            self.emit(
-                FKS,
-                f"ALTER TABLE {tsql} ADD {r.fk_clause(tc.name, tc.definition, not_valid=True)}",
-                f"add foreign key {tc.name} on {qn} (NOT VALID: no long lock)",
-                [hz.lock("brief SHARE ROW EXCLUSIVE lock on both tables")],
-            )
+            self.emit(FKS, f"ALTER TABLE {tsql} ADD {r.fk_clause(tc.name, tc.definition, not_valid=True)}",
+                      f"add foreign key {tc.name} on {qn} (NOT VALID: no long lock)",
+                      [hz.lock("brief SHARE ROW EXCLUSIVE lock on both tables")])
             if tc.valid:
-                self.emit(
-                    FKS,
-                    f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {quote_ident(tc.name)}",
-                    f"validate foreign key {tc.name}",
-                    [
-                        hz.may_fail("fails if existing rows do not match"),
-                        hz.scan("checks every row (SHARE UPDATE EXCLUSIVE)"),
-                    ],
-                    transactional=False,
-                    long_running=True,
-                )
+                self.emit(FKS, f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {quote_ident(tc.name)}",
+                          f"validate foreign key {tc.name}", [hz.may_fail("fails if existing rows do not match"),
+                                                              hz.scan("checks every row (SHARE UPDATE EXCLUSIVE)")],
+                          transactional=False, long_running=True)
 
     def create_index(self, qn: str, idx, *, phase: int = INDEXES) -> None:
         tsql = self.table_sql(qn)
         if qn in self.partitioned:
-            self.emit(
-                phase,
-                r.index_sql(tsql, idx),
-                f"add index {idx.name} on {qn}",
-                [hz.lock("partitioned table: CONCURRENTLY is not possible; writes wait for the build")],
-                squawk_ignore=[
-                    (
-                        "require-concurrent-index-creation",
-                        "PostgreSQL cannot build an index on a partitioned table concurrently",
-                    )
-                ],
-            )
+            self.emit(phase, r.index_sql(tsql, idx), f"add index {idx.name} on {qn}",
+                      [hz.lock("partitioned table: CONCURRENTLY is not possible; writes wait for the build")],
+                      squawk_ignore=[("require-concurrent-index-creation",
+                                      "PostgreSQL cannot build an index on a partitioned table concurrently")])
         else:
-            self.emit(
-                phase,
-                r.index_sql(tsql, idx, concurrently=True),
-                f"add index {idx.name} on {qn}",
-                [hz.index_build()],
-                transactional=False,
-                long_running=True,
-            )
+            self.emit(phase, r.index_sql(tsql, idx, concurrently=True), f"add index {idx.name} on {qn}",
+                      [hz.index_build()], transactional=False, long_running=True)
 
     def add_constraint(self, qn: str, tc: TableConstraint) -> None:
         tsql = self.table_sql(qn)
         name = quote_ident(tc.name)
         if tc.kind == "check":
-            self.emit(
-                CONSTRAINTS,
-                f"ALTER TABLE {tsql} ADD CONSTRAINT {name} {tc.definition} NOT VALID",
-                f"add check {tc.name} on {qn} (NOT VALID, then VALIDATE)",
-            )
+            self.emit(CONSTRAINTS, f"ALTER TABLE {tsql} ADD CONSTRAINT {name} {tc.definition} NOT VALID",
+                      f"add check {tc.name} on {qn} (NOT VALID, then VALIDATE)")
             if tc.valid:
-                self.emit(
-                    CONSTRAINTS,
-                    f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {name}",
-                    f"validate check {tc.name}",
-                    [hz.may_fail("fails if existing rows violate it"), hz.scan("checks every row")],
-                    transactional=False,
-                    long_running=True,
-                )
+                self.emit(CONSTRAINTS, f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {name}", f"validate check {tc.name}",
+                          [hz.may_fail("fails if existing rows violate it"), hz.scan("checks every row")],
+                          transactional=False, long_running=True)
             return
         if tc.kind in ("primary key", "unique") and qn not in self.partitioned:
             d = tc.definition
-            m = re.match(
-                r"^(PRIMARY KEY|UNIQUE)\s*(NULLS NOT DISTINCT\s*)?(\(.*?\))(.*)$",
-                d,
-                re.IGNORECASE | re.DOTALL,
-            )
+            m = re.match(r"^(PRIMARY KEY|UNIQUE)\s*(NULLS NOT DISTINCT\s*)?(\(.*?\))(.*)$", d, re.IGNORECASE | re.DOTALL)
             if m:
                 rest = m.group(4)
                 defer = ""
@@ -1409,43 +1221,22 @@ class _Planner:
                 rest = re.sub(r"USING INDEX TABLESPACE \S+", "", rest, flags=re.IGNORECASE)
                 nnd = " NULLS NOT DISTINCT" if m.group(2) else ""
                 schema = r.split_qualified(qn)[0]
-                self.emit(
-                    CONSTRAINTS,
-                    f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {tsql} {m.group(3)}{rest.rstrip()}{nnd}",
-                    f"add {tc.kind} {tc.name} on {qn}: build its index concurrently first",
-                    [hz.index_build(), hz.may_fail("fails if existing rows are not unique")],
-                    transactional=False,
-                    long_running=True,
-                )
+                self.emit(CONSTRAINTS, f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {tsql} {m.group(3)}{rest.rstrip()}{nnd}",
+                          f"add {tc.kind} {tc.name} on {qn}: build its index concurrently first",
+                          [hz.index_build(), hz.may_fail("fails if existing rows are not unique")],
+                          transactional=False, long_running=True)
                 hzs = [hz.lock("brief ACCESS EXCLUSIVE lock to attach the index")]
                 if tc.kind == "primary key":
-                    hzs.append(
-                        hz.scan(
-                            "SET NOT NULL on the key columns scans the table unless they are NOT NULL already"
-                        )
-                    )
-                self.emit(
-                    CONSTRAINTS,
-                    f"ALTER TABLE {tsql} ADD CONSTRAINT {name} {m.group(1).upper()} USING INDEX {name}{defer}",
-                    f"attach index {tc.name} as the {tc.kind}",
-                    hzs,
-                )
+                    hzs.append(hz.scan("SET NOT NULL on the key columns scans the table unless they are NOT NULL already"))
+                self.emit(CONSTRAINTS, f"ALTER TABLE {tsql} ADD CONSTRAINT {name} {m.group(1).upper()} USING INDEX {name}{defer}",
+                          f"attach index {tc.name} as the {tc.kind}", hzs)
                 _ = schema
                 return
-        self.emit(
-            CONSTRAINTS,
-            f"ALTER TABLE {tsql} ADD CONSTRAINT {name} {tc.definition}",
-            f"add {tc.kind} {tc.name} on {qn}",
-            [hz.lock(f"builds the {tc.kind} under a lock that blocks writes")],
-            squawk_ignore=[
-                (
-                    "disallowed-unique-constraint",
-                    ("no concurrent form exists here (partitioned table or exclusion constraint)"),
-                )
-            ]
-            if tc.kind in ("unique", "primary key")
-            else [],
-        )
+        self.emit(CONSTRAINTS, f"ALTER TABLE {tsql} ADD CONSTRAINT {name} {tc.definition}", f"add {tc.kind} {tc.name} on {qn}",
+                  [hz.lock(f"builds the {tc.kind} under a lock that blocks writes")],
+                  squawk_ignore=[("disallowed-unique-constraint", ("no concurrent form exists here (partitioned table "
+                                                                   "or exclusion constraint)"))]
+                  if tc.kind in ("unique", "primary key") else [])
 
     # -- drops of whole objects ----------------------------------------------------------------------------------
     def drops(self) -> None:
@@ -1454,16 +1245,11 @@ class _Planner:
             sub = Schema(tables=dropped)
             order, _ = creation_order(sub)
             for t in reversed(order):
-                self.emit(
-                    DROP_TABLES,
-                    f"DROP TABLE {r.qname(t)}",
-                    f"drop table {t.qualified_name}",
-                    [hz.data_loss(f"deletes table {t.qualified_name} and all its rows")]
-                    + self.rename_hint(ch.DropTable(old=t)),
-                    squawk_ignore=[
-                        ("ban-drop-table", "the table is gone from the desired schema; allowed with --unsafe")
-                    ],
-                )
+                self.emit(DROP_TABLES, f"DROP {'FOREIGN TABLE' if t.attrs.get('foreign') else 'TABLE'} {r.qname(t)}",
+                          f"drop table {t.qualified_name}",
+                          [hz.data_loss(f"deletes table {t.qualified_name} and all its rows")] + self.rename_hint(
+                              ch.DropTable(old=t)),
+                          squawk_ignore=[("ban-drop-table", "the table is gone from the desired schema; allowed with --unsafe")])
         dropped_names = {t.qualified_name for t in dropped}
         dropped_cols = {f"{c.parent}.{c.old.name}" for c in self.of(ch.DropColumn)}
         for c in self.of(ch.DropSequence):
@@ -1472,34 +1258,29 @@ class _Planner:
             owner = c.old.owned_by
             if owner and (owner.rsplit(".", 1)[0] in dropped_names or owner in dropped_cols):
                 continue  # goes with its table or column
-            self.emit(
-                DROP_OBJECTS,
-                f"DROP SEQUENCE {r.qname(c.old)}",
-                f"drop sequence {c.name}",
-                [hz.info("sequence", "its current value is lost")],
-            )
+            self.emit(DROP_OBJECTS, f"DROP SEQUENCE {r.qname(c.old)}", f"drop sequence {c.name}",
+                      [hz.info("sequence", "its current value is lost")])
         for c in sorted(self.of(ch.DropFunction), key=lambda c: c.old.kind != "aggregate"):
+            if c.old.signature in self.cascaded_functions:
+                continue  # went with the base type it reads and writes
             kind = g.function_keyword(c.old)
             # One using a table's row type goes before the table does.
             phase = DROP_VIEWS if c.old.signature in self.late_a else DROP_OBJECTS
-            self.emit(
-                phase, f"DROP {kind} {function_sql_name(c.old)}", f"drop {kind.lower()} {c.old.signature}"
-            )
+            self.emit(phase, f"DROP {kind} {function_sql_name(c.old)}", f"drop {kind.lower()} {c.old.signature}")
         for c in self.of(ch.DropDomain):
             self.emit(DROP_OBJECTS, f"DROP DOMAIN {r.qname(c.old)}", f"drop domain {c.name}")
         for c in self.of(ch.DropCompositeType):
             self.emit(DROP_OBJECTS, f"DROP TYPE {r.qname(c.old)}", f"drop type {c.name}")
         for c in self.of(ch.DropEnum):
             self.emit(DROP_OBJECTS, f"DROP TYPE {r.qname(c.old)}", f"drop enum {c.name}")
+        for c in self.of(ch.DropExtension):
+            self.emit(DROP_OBJECTS, f"DROP EXTENSION {quote_ident(c.old.name)}", f"drop extension {c.old.name}",
+                      [hz.data_loss("drops the extension and everything of it (types, functions)")])
+        for late_drop in self.late_type_drops:
+            late_drop()
+        # Schemas last: an extension or a type may live in one.
         for c in self.of(ch.DropSchema):
             self.emit(DROP_OBJECTS, f"DROP SCHEMA {quote_ident(c.old.name)}", f"drop schema {c.old.name}")
-        for c in self.of(ch.DropExtension):
-            self.emit(
-                DROP_OBJECTS,
-                f"DROP EXTENSION {quote_ident(c.old.name)}",
-                f"drop extension {c.old.name}",
-                [hz.data_loss("drops the extension and everything of it (types, functions)")],
-            )
 
     # -- views ----------------------------------------------------------------------------------------------
     def views(self) -> None:
@@ -1507,25 +1288,13 @@ class _Planner:
         todo = [v for v in self.b.views if v.qualified_name in self.views_to_create]
         for v in _view_order(todo, deps):
             kind = "materialized view" if v.materialized else "view"
-            self.emit(
-                VIEWS,
-                r.view_create_sql(v),
-                f"{'add' if v.qualified_name not in self.views_to_drop else 'recreate'} "
-                f"{kind} {v.qualified_name}",
-            )
+            self.emit(VIEWS, r.view_create_sql(v), f"{'add' if v.qualified_name not in self.views_to_drop else 'recreate'} "
+                                                   f"{kind} {v.qualified_name}")
             vsql = r.qname(v)
             for idx in v.indexes:
-                self.emit(
-                    VIEWS,
-                    r.index_sql(vsql, idx),
-                    f"add index {idx.name} on {kind} {v.qualified_name}",
-                    squawk_ignore=[
-                        (
-                            "require-concurrent-index-creation",
-                            "the materialized view is created by this migration",
-                        )
-                    ],
-                )
+                self.emit(VIEWS, r.index_sql(vsql, idx), f"add index {idx.name} on {kind} {v.qualified_name}",
+                          squawk_ignore=[("require-concurrent-index-creation",
+                                          "the materialized view is created by this migration")])
             skind = "MATERIALIZED VIEW" if v.materialized else "VIEW"
             if v.comment:
                 self.emit(COMMENTS, r.comment_sql(skind, vsql, v.comment))
@@ -1551,10 +1320,8 @@ class _Planner:
             if self._parent_view_dropped(c.parent):
                 continue
             if isinstance(c, ch.AlterTrigger) and _trigger_only_enabled(c):
-                en = (
-                    g.trigger_state_sql(c.new, self.on_sql(c.parent))
-                    or f"ALTER TABLE {self.on_sql(c.parent)} ENABLE TRIGGER {quote_ident(c.new.name)}"
-                )
+                en = g.trigger_state_sql(c.new, self.on_sql(c.parent)) or \
+                    f"ALTER TABLE {self.on_sql(c.parent)} ENABLE TRIGGER {quote_ident(c.new.name)}"
                 self.emit(TRIGGERS, en, f"trigger {c.new.name} enabled state")
                 continue
             self.create_trigger(c.parent, c.new)
@@ -1564,20 +1331,12 @@ class _Planner:
             if new is not None:
                 self.create_trigger(qn, new)
         for c in self.of(ch.AddPolicy) + self.of(ch.AlterPolicy):
-            self.emit(
-                TRIGGERS,
-                g.create_policy_sql(c.new, self.on_sql(c.parent)),
-                f"add policy {c.new.name} on {c.parent}",
-            )
+            self.emit(TRIGGERS, g.create_policy_sql(c.new, self.on_sql(c.parent)), f"add policy {c.new.name} on {c.parent}")
         for qn, pol in self.policies_recreated:
             t = self.b_tables.get(qn)
             new = next((x for x in t.policies if x.name == pol.name), None) if t else None
             if new is not None:
-                self.emit(
-                    TRIGGERS,
-                    g.create_policy_sql(new, self.table_sql(qn)),
-                    f"recreate policy {pol.name} on {qn}",
-                )
+                self.emit(TRIGGERS, g.create_policy_sql(new, self.table_sql(qn)), f"recreate policy {pol.name} on {qn}")
 
     def comments_grants(self) -> None:
         for c in self.of(ch.ReplaceComment):
@@ -1592,11 +1351,7 @@ class _Planner:
             g = c.old
             if g.label.startswith("view ") and g.label[5:] in self.views_to_drop:
                 continue
-            self.emit(
-                COMMENTS,
-                r.grant_sql(g.object_kind, g.sql_name, g.privilege, revoke=True),
-                f"revoke on {g.label}",
-            )
+            self.emit(COMMENTS, r.grant_sql(g.object_kind, g.sql_name, g.privilege, revoke=True), f"revoke on {g.label}")
 
 
 # -- helpers ---------------------------------------------------------------------------------------------------
@@ -1646,9 +1401,7 @@ def _mentions(text: str, column: str) -> bool:
 
 def _volatile(default: str) -> bool:
     d = default.lower()
-    return any(
-        f in d for f in ("random(", "gen_random_uuid(", "uuid_generate", "clock_timestamp(", "nextval(")
-    )
+    return any(f in d for f in ("random(", "gen_random_uuid(", "uuid_generate", "clock_timestamp(", "nextval("))
 
 
 def _owned_by_sql(owned_by: str) -> str:
@@ -1663,7 +1416,7 @@ def _owned_by_sql(owned_by: str) -> str:
 def _index_only_invalid(c: Change) -> bool:
     from aishell.diff.normalize import index_signature
 
-    return not c.old.valid and c.new.valid and index_signature("", c.old) == index_signature("", c.new)
+    return (not c.old.valid and c.new.valid and index_signature("", c.old) == index_signature("", c.new))
 
 
 def _trigger_only_enabled(c: Change) -> bool:
@@ -1675,24 +1428,52 @@ def _trigger_only_enabled(c: Change) -> bool:
 __all__ = ["Plan", "Statement", "build_plan", "column_key"]
 
 
+def _waits_for_base_type(added: list[Change]):
+    """A test for routines that take or return a base type this plan adds and are not its own I/O
+    routines: PostgreSQL accepts a shell type only in the latter."""
+    from aishell.dialects.postgres.generate import _support_functions
+
+    names: set[str] = set()
+    support: set[str] = set()
+    for c in added:
+        names |= {f"{c.new.schema}.{c.new.name}", c.new.name if c.new.schema == "public" else ""}
+        support |= _support_functions(c.new)
+    names.discard("")
+
+    def waits(f) -> bool:
+        if not names or f"{f.schema}.{f.name}" in support:
+            return False
+        words = set(re.findall(r'[\w."$]+', f"{f.returns or ''} {f.arguments or ''}".replace('"', "")))
+        words |= {w.removesuffix("[]") for w in words}
+        return bool(words & names)
+
+    return waits
+
+
+_DROP_WHY = "the desired schema no longer has it, or has it defined differently (created again below)"
+
+
+def _same_but_members(old, new) -> bool:
+    """Two publications that differ only in their tables and schemas (ALTER PUBLICATION does it)."""
+    import dataclasses
+
+    return dataclasses.replace(old, tables=[], schemas=[], comment=None, owner=None) == dataclasses.replace(
+        new, tables=[], schemas=[], comment=None, owner=None)
+
+
 def _redefined(c: Change) -> bool:
     """A constraint change that needs DROP + ADD (not only VALIDATE)."""
     from aishell.diff.normalize import constraint_key
 
     # Un-validating (a NOT VALID constraint wanted where a validated one is) also means DROP + ADD.
-    return (
-        constraint_key(c.old) != constraint_key(c.new)
-        or c.old.kind != c.new.kind
-        or (c.old.valid and not c.new.valid)
-    )
+    return (constraint_key(c.old) != constraint_key(c.new) or c.old.kind != c.new.kind
+            or (c.old.valid and not c.new.valid))
 
 
 def _late_functions(schema: Schema) -> set[str]:
     """Signatures of routines whose arguments or result use a table's or view's row type (and the
     aggregates built on them): they are created after tables and dropped before them."""
-    relations = {f"{t.schema}.{t.name}" for t in schema.tables} | {
-        f"{v.schema}.{v.name}" for v in schema.views
-    }
+    relations = {f"{t.schema}.{t.name}" for t in schema.tables} | {f"{v.schema}.{v.name}" for v in schema.views}
     relations |= {n.split(".", 1)[1] for n in relations if n.startswith("public.")}
     late: set[str] = set()
     for f in schema.functions:

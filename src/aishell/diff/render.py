@@ -6,7 +6,6 @@ whose output a pg_dump round trip checks. What stays here is migration-specific:
 and sequence options), index builds CONCURRENTLY, NOT VALID additions, CREATE TABLE with the foreign keys
 the planner chose to put inline, REVOKE.
 """
-
 from __future__ import annotations
 
 import re
@@ -60,9 +59,8 @@ def identity_alter_sql(c: Column) -> str:
     return " ".join(opts)
 
 
-def create_table_sql(
-    gen: PostgresGenerator, t: Table, inline_fks: list[str] | None = None, parent: Table | None = None
-) -> str:
+def create_table_sql(gen: PostgresGenerator, t: Table, inline_fks: list[str] | None = None,
+                     parent: Table | None = None) -> str:
     """CREATE TABLE with columns and PK/UNIQUE/CHECK/EXCLUDE; foreign keys only those in ``inline_fks``.
 
     Not the generator's ``table_sql``: a migration creates a partition with its keys inline (the
@@ -71,15 +69,10 @@ def create_table_sql(
     head = f"CREATE {'UNLOGGED ' if t.unlogged else ''}TABLE {qname(t)}"
     inherited = inherited_constraints(t, parent)
     if t.partition_of:
-        columns = [
-            c
-            for c in t.columns
-            if not c.attrs.get("inherited") and (parent is None or parent.column(c.name) is None)
-        ]
+        columns = [c for c in t.columns
+                   if not c.attrs.get("inherited") and (parent is None or parent.column(c.name) is None)]
     else:
-        columns = [
-            c for c in t.columns if not (t.inherits and c.attrs.get("inherited"))
-        ]  # inherited: the parent's
+        columns = [c for c in t.columns if not (t.inherits and c.attrs.get("inherited"))]  # inherited: the parent's
     items = [gen.column_sql(t, c) for c in columns]
     items += [g.constraint_sql(c.name, c.definition) for c in table_constraints(t) if c.name not in inherited]
     items += inline_fks or []
@@ -101,9 +94,7 @@ def inherited_constraints(t: Table, parent: Table | None) -> set[str]:
         return set()
     parent_defs = {c.definition for c in table_constraints(parent)}
     return {c.name for c in table_constraints(t) if c.definition in parent_defs and c.kind == "check"} | {
-        c.name
-        for c in table_constraints(t)
-        if c.kind in ("primary key", "unique") and c.definition in parent_defs
+        c.name for c in table_constraints(t) if c.kind in ("primary key", "unique") and c.definition in parent_defs
     }
 
 
@@ -111,21 +102,14 @@ def fk_clause(name: str, definition: str, not_valid: bool = False) -> str:
     return g.constraint_sql(name, definition) + (" NOT VALID" if not_valid else "")
 
 
-def index_sql(
-    table_sql: str, index: Index, *, concurrently: bool = False, if_not_exists: bool = False
-) -> str:
+def index_sql(table_sql: str, index: Index, *, concurrently: bool = False, if_not_exists: bool = False) -> str:
     d = g.create_index_sql(table_sql, index)
     if concurrently:
         if_not_exists = True  # rerunnable; the executor first drops an INVALID leftover of a failed build
     if concurrently or if_not_exists:
         extra = ("CONCURRENTLY " if concurrently else "") + ("IF NOT EXISTS " if if_not_exists else "")
-        d = re.sub(
-            r"^CREATE\s+(UNIQUE\s+)?INDEX\s+",
-            lambda m: f"CREATE {m.group(1) or ''}INDEX {extra}",
-            d,
-            count=1,
-            flags=re.IGNORECASE,
-        )
+        d = re.sub(r"^CREATE\s+(UNIQUE\s+)?INDEX\s+", lambda m: f"CREATE {m.group(1) or ''}INDEX {extra}", d,
+                   count=1, flags=re.IGNORECASE)
     return d
 
 
@@ -154,9 +138,7 @@ def view_create_sql(v: View) -> str:
 
 def grant_sql(kind: str, name: str, p: Privilege, *, revoke: bool = False) -> str:
     if not revoke:
-        return g.grant_sql(
-            p.privileges, f"{kind} {name}", p.grantee, grantable=p.grantable, columns=p.columns
-        )
+        return g.grant_sql(p.privileges, f"{kind} {name}", p.grantee, grantable=p.grantable, columns=p.columns)
     privs = ", ".join(p.privileges)
     if p.columns:
         privs = ", ".join(f"{x} ({quote_ident_list(p.columns)})" for x in p.privileges)

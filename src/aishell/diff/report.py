@@ -10,41 +10,22 @@ from aishell.diff import changes as ch
 from aishell.diff.changes import Change, ChangeSet
 from aishell.model import Schema
 
-GROUPS = [
-    "Schemas",
-    "Extensions",
-    "Types",
-    "Sequences",
-    "Tables",
-    "Columns",
-    "Indexes",
-    "Constraints",
-    "Views",
-    "Functions",
-    "Triggers",
-    "Policies",
-    "Comments",
-    "Privileges",
-]
+GROUPS = ["Schemas", "Extensions", "Types", "Sequences", "Tables", "Columns", "Indexes", "Constraints",
+          "Views", "Functions", "Triggers", "Policies", "Text search", "Operators and casts", "Foreign data",
+          "Replication", "Comments", "Privileges"]
 
 _KIND_GROUP = {
-    "schema": "Schemas",
-    "extension": "Extensions",
-    "enum": "Types",
-    "domain": "Types",
-    "type": "Types",
-    "sequence": "Sequences",
-    "table": "Tables",
-    "column": "Columns",
-    "index": "Indexes",
-    "constraint": "Constraints",
-    "foreign key": "Constraints",
-    "view": "Views",
-    "function": "Functions",
-    "trigger": "Triggers",
-    "policy": "Policies",
-    "comment": "Comments",
-    "privilege": "Privileges",
+    "schema": "Schemas", "extension": "Extensions", "enum": "Types", "domain": "Types", "type": "Types",
+    "sequence": "Sequences", "table": "Tables", "column": "Columns", "index": "Indexes",
+    "constraint": "Constraints", "foreign key": "Constraints", "view": "Views", "function": "Functions",
+    "trigger": "Triggers", "policy": "Policies", "comment": "Comments", "privilege": "Privileges",
+    "collation": "Types", "range type": "Types", "base type": "Types", "rule": "Triggers",
+    "event trigger": "Triggers", "text search parser": "Text search", "text search template": "Text search",
+    "text search dictionary": "Text search", "text search configuration": "Text search",
+    "cast": "Operators and casts", "operator": "Operators and casts", "operator family": "Operators and casts",
+    "operator class": "Operators and casts", "foreign-data wrapper": "Foreign data", "server": "Foreign data",
+    "user mapping": "Foreign data", "publication": "Replication", "subscription": "Replication",
+    "default privileges": "Privileges",
 }
 
 
@@ -133,11 +114,7 @@ def grouped(cs: ChangeSet, src: str, tgt: str) -> OrderedDict[str, Any]:
     for t in altered_tables:
         if t in added:
             continue
-        if any(
-            c.kind == "view"
-            for c in cs.changes
-            if c.obj is not None and getattr(c.obj, "qualified_name", "") == t
-        ):
+        if any(c.kind == "view" for c in cs.changes if c.obj is not None and getattr(c.obj, "qualified_name", "") == t):
             continue
         out["Tables"].append((f"~ {_short(t)}", "different schema"))
     return OrderedDict((k, v) for k, v in out.items() if v)
@@ -146,21 +123,8 @@ def grouped(cs: ChangeSet, src: str, tgt: str) -> OrderedDict[str, Any]:
 def affected_tables(cs: ChangeSet) -> list[str]:
     names: list[str] = []
     for c in cs.changes:
-        if isinstance(
-            c,
-            (
-                ch.AddTable,
-                ch.ReplaceComment,
-                ch.Grant,
-                ch.Revoke,
-                ch.AddView,
-                ch.DropView,
-                ch.AlterView,
-                ch.AddFunction,
-                ch.AlterFunction,
-                ch.DropFunction,
-            ),
-        ):
+        if isinstance(c, (ch.AddTable, ch.ReplaceComment, ch.Grant, ch.Revoke, ch.AddView, ch.DropView,
+                          ch.AlterView, ch.AddFunction, ch.AlterFunction, ch.DropFunction)):
             continue
         t = table_of(c)
         if t and t not in names:
@@ -201,26 +165,12 @@ def to_json(cs: ChangeSet, current: Schema, src: str, tgt: str) -> dict[str, Any
     items = []
     for c in cs.changes:
         line, where = describe(c, src, tgt)
-        items.append(
-            {
-                "change": type(c).__name__,
-                "kind": c.kind,
-                "action": c.action,
-                "symbol": c.symbol,
-                "object": c.name,
-                "table": table_of(c),
-                "summary": line[2:],
-                "where": where,
-            }
-        )
+        items.append({"change": type(c).__name__, "kind": c.kind, "action": c.action, "symbol": c.symbol,
+                      "object": c.name, "table": table_of(c), "summary": line[2:], "where": where})
     return {
-        "source": src,
-        "target": tgt,
-        "equal": not cs.changes,
-        "differences": len(cs.changes),
+        "source": src, "target": tgt, "equal": not cs.changes, "differences": len(cs.changes),
         "changes": items,
-        "probable_renames": [
-            {"kind": p.kind, "old": p.old, "new": p.new, "confirm": p.hint()} for p in cs.probable_renames
-        ],
+        "probable_renames": [{"kind": p.kind, "old": p.old, "new": p.new, "confirm": p.hint()}
+                             for p in cs.probable_renames],
         "data_impact": data_impact(cs, current),
     }

@@ -58,9 +58,7 @@ def data_closure(conn: Any, tables: list[str]) -> list[tuple[str, str]]:
                 SELECT i.inhrelid FROM pg_inherits i WHERE i.inhparent = r.oid) e(oid))
         SELECT n.nspname, cl.relname FROM r JOIN pg_class cl ON cl.oid = r.oid
         JOIN pg_namespace n ON n.oid = cl.relnamespace ORDER BY 1, 2
-        """,
-        (rels,),
-    ).fetchall()
+        """, (rels,)).fetchall()
     return [(r[0], r[1]) for r in rows]
 
 
@@ -76,17 +74,15 @@ def default_backup_path(backup_dir: Path | None, dbname: str) -> Path:
     return path
 
 
-def write_backup(
-    conn: Any, conninfo: str, major: int, path: Path, data_tables: list[str], *, timeout: float = 3600
-) -> dict[str, Any]:
+def write_backup(conn: Any, conninfo: str, major: int, path: Path, data_tables: list[str], *,
+                 timeout: float = 3600) -> dict[str, Any]:
     """pg_dump the schema of the database and the data of ``data_tables`` (with their FK parents)."""
     closure = data_closure(conn, data_tables)
     keep = set(closure)
     every = conn.execute(
         "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
-        "AND n.nspname NOT LIKE 'pg\\_%%' ORDER BY 1, 2"
-    ).fetchall()
+        "AND n.nspname NOT LIKE 'pg\\_%%' ORDER BY 1, 2").fetchall()
     pg_dump = client_bin(conninfo, major, "pg_dump")
     args = [str(pg_dump), "--no-password", "--format=plain"]
     if not keep:
@@ -99,9 +95,8 @@ def write_backup(
         raise UserError(f"--backup-dir {path.parent}: cannot create it ({exc.strerror})") from None
     try:
         with open(path, "wb") as out:
-            proc = subprocess.run(
-                [*args, "-d", conninfo], stdout=out, stderr=subprocess.PIPE, timeout=timeout, check=False
-            )
+            proc = subprocess.run([*args, "-d", conninfo], stdout=out, stderr=subprocess.PIPE,
+                                  timeout=timeout, check=False)
     except OSError as exc:
         raise UserError(f"backup {path}: cannot write it ({exc.strerror})") from None
     if proc.returncode != 0:
@@ -110,13 +105,8 @@ def write_backup(
         from aishell.dialects.postgres.connect import mask_url
 
         raise SandboxError(f"backup failed, nothing was applied: pg_dump: {mask_url(err[0] if err else '?')}")
-    return {
-        "path": str(path),
-        "bytes": path.stat().st_size,
-        "pg_dump": str(pg_dump),
-        "data_of": [f"{s}.{n}" for s, n in closure],
-        "schema": "whole database",
-    }
+    return {"path": str(path), "bytes": path.stat().st_size, "pg_dump": str(pg_dump),
+            "data_of": [f"{s}.{n}" for s, n in closure], "schema": "whole database"}
 
 
 @contextlib.contextmanager
@@ -126,12 +116,8 @@ def scratch_copy(conninfo: str, major: int, *, timeout: float = 600) -> Iterator
     from aishell.sources import run_sql_text
 
     pg_dump = client_bin(conninfo, major, "pg_dump")
-    proc = subprocess.run(
-        [str(pg_dump), "--no-password", "--schema-only", "--no-owner", "--no-privileges", "-d", conninfo],
-        capture_output=True,
-        timeout=timeout,
-        check=False,
-    )
+    proc = subprocess.run([str(pg_dump), "--no-password", "--schema-only", "--no-owner", "--no-privileges",
+                           "-d", conninfo], capture_output=True, timeout=timeout, check=False)
     if proc.returncode != 0:
         err = proc.stderr.decode(errors="replace").strip().splitlines()
         raise SandboxError(f"dry run: pg_dump of the schema failed: {err[0] if err else '?'}")
@@ -143,7 +129,6 @@ def scratch_copy(conninfo: str, major: int, *, timeout: float = 600) -> Iterator
             text = re.sub(r"^\\(un)?restrict \S+$", "", proc.stdout.decode(), flags=re.MULTILINE)
             run_sql_text(scratch, text, server.bin("psql"), label="scratch copy of the schema")
         except UserError as exc:
-            raise UserError(
-                f"dry run: cannot build a scratch copy of the schema ({exc}); nothing was applied"
-            ) from None
+            raise UserError(f"dry run: cannot build a scratch copy of the schema ({exc}); "
+                            "nothing was applied") from None
         yield scratch

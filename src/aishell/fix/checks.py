@@ -43,12 +43,9 @@ def _count(conn: Any, s: Statement, kind: str, arg: Any) -> tuple[int, str] | No
         notnull = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in arg)
         n, groups = conn.execute(
             f"SELECT coalesce(sum(n - 1), 0), count(*) FROM (SELECT count(*) AS n FROM {rel} "
-            f"WHERE {notnull} GROUP BY {cols} HAVING count(*) > 1) d"
-        ).fetchone()
-        return int(n), (
-            f"duplicate rows under ({', '.join(arg)}) in {groups:,} groups "
-            "(rows beyond the first of each key); remove them first"
-        )
+            f"WHERE {notnull} GROUP BY {cols} HAVING count(*) > 1) d").fetchone()
+        return int(n), (f"duplicate rows under ({', '.join(arg)}) in {groups:,} groups "
+                        "(rows beyond the first of each key); remove them first")
     if kind == "validate":
         row = conn.execute(
             "SELECT c.contype, pg_get_constraintdef(c.oid), c.confrelid::regclass::text, "
@@ -56,9 +53,7 @@ def _count(conn: Any, s: Statement, kind: str, arg: Any) -> tuple[int, str] | No
             "ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.o)::text[], "
             "ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a "
             "ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.o)::text[] "
-            "FROM pg_constraint c WHERE c.conrelid = to_regclass(%s) AND c.conname = %s",
-            (rel, arg),
-        ).fetchone()
+            "FROM pg_constraint c WHERE c.conrelid = to_regclass(%s) AND c.conname = %s", (rel, arg)).fetchone()
         if row is None:
             return None
         contype, definition, parent, cols, refcols = row
@@ -66,16 +61,14 @@ def _count(conn: Any, s: Statement, kind: str, arg: Any) -> tuple[int, str] | No
             expr = definition.strip()
             if expr.upper().endswith(" NOT VALID"):
                 expr = expr[: -len(" NOT VALID")]
-            expr = expr[len("CHECK ") :] if expr.upper().startswith("CHECK ") else expr
+            expr = expr[len("CHECK "):] if expr.upper().startswith("CHECK ") else expr
             n = conn.execute(f"SELECT count(*) FROM {rel} WHERE NOT {expr}").fetchone()[0]
             return n, f"existing rows violate constraint {arg}"
         if contype == "f":
             notnull = " AND ".join(f"c.{quote_ident(c)} IS NOT NULL" for c in cols)
             on = " AND ".join(f"p.{quote_ident(b)} = c.{quote_ident(a)}" for a, b in zip(cols, refcols))
-            n = conn.execute(
-                f"SELECT count(*) FROM {rel} c WHERE {notnull} AND NOT EXISTS "
-                f"(SELECT 1 FROM {parent} p WHERE {on})"
-            ).fetchone()[0]
+            n = conn.execute(f"SELECT count(*) FROM {rel} c WHERE {notnull} AND NOT EXISTS "
+                             f"(SELECT 1 FROM {parent} p WHERE {on})").fetchone()[0]
             return n, f"existing rows reference no row of {parent} (foreign key {arg})"
     return None
 
@@ -101,15 +94,5 @@ def blocking_sessions(conn: Any, tables: list[str]) -> list[dict[str, Any]]:
         """,
         (schemas, names),
     ).fetchall()
-    return [
-        {
-            "pid": r[0],
-            "state": r[1],
-            "table": r[2],
-            "lock": r[3],
-            "granted": r[4],
-            "seconds": round(r[5] or 0, 1),
-            "query": r[6],
-        }
-        for r in rows
-    ]
+    return [{"pid": r[0], "state": r[1], "table": r[2], "lock": r[3], "granted": r[4],
+             "seconds": round(r[5] or 0, 1), "query": r[6]} for r in rows]

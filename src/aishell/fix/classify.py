@@ -53,13 +53,8 @@ class Statement:
         return f"{self.schema or 'public'}.{self.table}" if self.table else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "sql": self.sql,
-            "kind": self.kind,
-            "hazards": self.hazards,
-            "transactional": self.transactional,
-            "destructive": self.destructive,
-        }
+        return {"sql": self.sql, "kind": self.kind, "hazards": self.hazards,
+                "transactional": self.transactional, "destructive": self.destructive}
 
 
 def normalise(sql: str) -> str:
@@ -121,9 +116,7 @@ def _fill(s: Statement, st: Any) -> None:
             s.inverse = f"DROP INDEX CONCURRENTLY IF EXISTS {qualify(s.schema, st.idxname)};"
         return
     if t == "DropStmt":
-        names = [
-            ".".join(x.sval for x in o) if isinstance(o, tuple) else _expr(o) for o in (st.objects or ())
-        ]
+        names = [".".join(x.sval for x in o) if isinstance(o, tuple) else _expr(o) for o in (st.objects or ())]
         obj = st.removeType
         s.transactional = not st.concurrent
         if obj == enums.ObjectType.OBJECT_INDEX:
@@ -200,11 +193,9 @@ def _fill(s: Statement, st: Any) -> None:
         s.table = None  # a sequence, not a table
         return
     if t == "TransactionStmt":
-        s.kind = {
-            enums.TransactionStmtKind.TRANS_STMT_BEGIN: "begin",
-            enums.TransactionStmtKind.TRANS_STMT_START: "begin",
-            enums.TransactionStmtKind.TRANS_STMT_COMMIT: "commit",
-        }.get(st.kind, "transaction")
+        s.kind = {enums.TransactionStmtKind.TRANS_STMT_BEGIN: "begin",
+                  enums.TransactionStmtKind.TRANS_STMT_START: "begin",
+                  enums.TransactionStmtKind.TRANS_STMT_COMMIT: "commit"}.get(st.kind, "transaction")
         return
     if t == "SelectStmt":
         s.kind = "select"
@@ -227,11 +218,7 @@ def _alter_table(s: Statement, st: Any) -> None:
         if sub == A.AT_AddConstraint:
             con = cmd.def_
             s.name = con.conname
-            drop = (
-                f"ALTER TABLE {rel} DROP CONSTRAINT IF EXISTS {quote_ident(con.conname)};"
-                if con.conname
-                else None
-            )
+            drop = f"ALTER TABLE {rel} DROP CONSTRAINT IF EXISTS {quote_ident(con.conname)};" if con.conname else None
             if con.contype == C.CONSTR_CHECK:
                 s.kind = "add-check"
                 s.precheck = ("check", _expr(con.raw_expr))

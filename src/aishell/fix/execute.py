@@ -39,13 +39,8 @@ class StepResult:
     undone: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "step": self.step,
-            "status": self.status,
-            "seconds": round(self.seconds, 3),
-            "reason": self.reason,
-            "statements": self.statements,
-        }
+        d: dict[str, Any] = {"step": self.step, "status": self.status, "seconds": round(self.seconds, 3),
+                             "reason": self.reason, "statements": self.statements}
         if self.violating_rows is not None:
             d["violating_rows"] = self.violating_rows
         if self.undone:
@@ -64,15 +59,9 @@ def pg_error(exc: Exception) -> tuple[str | None, str]:
     return state, msg
 
 
-def apply_steps(
-    conninfo: str,
-    steps: list[Step],
-    *,
-    lock_timeout: str,
-    statement_timeout: str,
-    skip: dict[int, tuple[str, int | None]] | None = None,
-    on_step: Callable[[Step, StepResult, int, int], None] | None = None,
-) -> dict[int, StepResult]:
+def apply_steps(conninfo: str, steps: list[Step], *, lock_timeout: str, statement_timeout: str,
+                skip: dict[int, tuple[str, int | None]] | None = None,
+                on_step: Callable[[Step, StepResult, int, int], None] | None = None) -> dict[int, StepResult]:
     """Run ``steps`` in order on ``conninfo``; ``skip`` maps step numbers to (reason, violating rows)."""
     from aishell.dialects.postgres.connect import connect
 
@@ -80,25 +69,17 @@ def apply_steps(
     results: dict[int, StepResult] = {}
     total = len(steps)
     with connect(conninfo, autocommit=True) as conn:
-        conn.execute(
-            "SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
-            (lock_timeout, statement_timeout),
-        )
+        conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
+                     (lock_timeout, statement_timeout))
         for i, step in enumerate(steps, 1):
             if step.number in skip:
                 reason, count = skip[step.number]
                 res = StepResult(step.number, "skipped", reason=reason, violating_rows=count)
-            elif (
-                step.covered_by
-                and results.get(step.covered_by)
-                and results[step.covered_by].status == "applied"
-            ):
-                res = StepResult(
-                    step.number,
-                    "skipped",
-                    reason=f"covered by the key added in step {step.covered_by}, which leads "
-                    f"with ({', '.join(step.columns)})",
-                )
+            elif step.covered_by and results.get(step.covered_by) and \
+                    results[step.covered_by].status == "applied":
+                res = StepResult(step.number, "skipped",
+                                 reason=f"covered by the key added in step {step.covered_by}, which leads "
+                                        f"with ({', '.join(step.columns)})")
             else:
                 res = _run_step(conn, step, lock_timeout)
             results[step.number] = res
@@ -143,10 +124,8 @@ def _run_step(conn: Any, step: Step, lock_timeout: str) -> StepResult:
             res.reason = f"{found[0]:,} {found[1]}" if found else f"existing rows violate it: {msg}"
         elif state == LOCK_TIMEOUT_STATE:
             res.status = "failed"
-            res.reason = (
-                f"lock_timeout ({lock_timeout}) reached waiting for a lock on {step.table}: another "
-                "session holds it; nothing of this step remains, run fix again later"
-            )
+            res.reason = (f"lock_timeout ({lock_timeout}) reached waiting for a lock on {step.table}: another "
+                          "session holds it; nothing of this step remains, run fix again later")
         elif state == CANCELED_STATE:
             res.status = "failed"
             res.reason = f"statement_timeout reached: {msg}; nothing of this step remains"
@@ -179,19 +158,12 @@ def _drop_invalid(conn: Any, s: Statement, res: StepResult, *, before: bool = Fa
     row = conn.execute(
         "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s AND n.nspname = %s",
-        (s.name, s.schema or "public"),
-    ).fetchone()
+        (s.name, s.schema or "public")).fetchone()
     if row and row[0]:
         sql = f"DROP INDEX CONCURRENTLY IF EXISTS {qualify(s.schema, s.name)};"
         conn.execute(sql)
-        res.undone.append(
-            sql
-            + (
-                " (an INVALID leftover of an earlier build)"
-                if before
-                else " (the INVALID index the failed build left)"
-            )
-        )
+        res.undone.append(sql + (" (an INVALID leftover of an earlier build)" if before else
+                                 " (the INVALID index the failed build left)"))
 
 
 def _undo(conn: Any, done: list[Statement], res: StepResult) -> None:

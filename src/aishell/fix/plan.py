@@ -49,9 +49,7 @@ class Step:
     status: str = PLANNED
     reason: str | None = None
     number: int = 0
-    covered_by: int | None = (
-        None  # run only if step N did not apply (it adds a key leading with these columns)
-    )
+    covered_by: int | None = None  # run only if step N did not apply (it adds a key leading with these columns)
     merged_into: int | None = None
     finding: dict[str, Any] = field(default_factory=dict)
 
@@ -131,13 +129,8 @@ def _rank(step: Step) -> int:
     return best
 
 
-def build_plan(
-    findings: list[Finding],
-    *,
-    priorities: list[str],
-    rules: list[str] | None = None,
-    allow: list[str] | None = None,
-) -> Plan:
+def build_plan(findings: list[Finding], *, priorities: list[str], rules: list[str] | None = None,
+               allow: list[str] | None = None) -> Plan:
     allow = list(allow or [])
     chosen = [f for f in findings if f.severity in priorities and (not rules or f.rule in rules)]
     steps: list[Step] = []
@@ -151,35 +144,20 @@ def build_plan(
         stmts = [s for s in stmts if s.kind not in ("begin", "commit", "transaction")]
         if not atomic:
             stmts = [x for s in stmts for x in online(s)]
-        step = Step(
-            rule=f.rule,
-            severity=f.severity,
-            table=f.table,
-            message=f.message,
-            statements=stmts,
-            safe=f.fix.safe,
-            notes=list(f.fix.notes),
-            object=f.object,
-            columns=list(f.columns),
-            atomic=atomic,
-            finding=f.to_dict(),
-        )
+        step = Step(rule=f.rule, severity=f.severity, table=f.table, message=f.message, statements=stmts,
+                    safe=f.fix.safe, notes=list(f.fix.notes), object=f.object, columns=list(f.columns),
+                    atomic=atomic, finding=f.to_dict())
         if any(s.placeholder for s in stmts):
             step.status = MANUAL
             step.reason = "the fix SQL has a placeholder ('...'): write the text yourself"
         elif any(s.kind == "unparsed" for s in stmts):
             step.status = MANUAL
-            step.reason = "the fix SQL could not be parsed: " + next(
-                s.label for s in stmts if s.kind == "unparsed"
-            )
+            step.reason = "the fix SQL could not be parsed: " + next(s.label for s in stmts if s.kind == "unparsed")
         elif step.destructive and f.rule not in allow:
             step.status = REFUSED
             why = sorted({h for s in stmts for h in s.hazards if h in ("data-loss", "rewrite", "unknown")})
-            what = {
-                "data-loss": "removes data",
-                "rewrite": "rewrites the table",
-                "unknown": "is not a statement aishell knows",
-            }
+            what = {"data-loss": "removes data", "rewrite": "rewrites the table",
+                    "unknown": "is not a statement aishell knows"}
             words = [what[h] for h in why] or ["is marked unsafe by the analyzer"]
             step.reason = f"{' and '.join(words)}: pass --allow {f.rule} to apply it"
         steps.append(step)
@@ -197,20 +175,12 @@ def online(s: Statement) -> list[Statement]:
     import re
 
     if s.kind == "create-index" and s.transactional:
-        sql = re.sub(
-            r"^CREATE\s+(UNIQUE\s+)?INDEX\s+",
-            lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY ",
-            s.sql,
-            count=1,
-            flags=re.IGNORECASE,
-        )
+        sql = re.sub(r"^CREATE\s+(UNIQUE\s+)?INDEX\s+", lambda m: f"CREATE {m.group(1) or ''}INDEX CONCURRENTLY ",
+                     s.sql, count=1, flags=re.IGNORECASE)
         new = classify(sql)
         return [new] if new.kind == "create-index" and not new.transactional else [s]
-    if (
-        s.kind in ("add-check", "add-foreign-key")
-        and s.name
-        and any(h.startswith(("scans", "checks every")) for h in s.hazards)
-    ):
+    if s.kind in ("add-check", "add-foreign-key") and s.name and any(h.startswith(("scans", "checks every"))
+                                                                       for h in s.hazards):
         first = classify(s.sql.rstrip(";") + " NOT VALID;")
         if first.kind != s.kind or any(h.startswith(("scans", "checks every")) for h in first.hazards):
             return [s]

@@ -56,16 +56,9 @@ class FixReport:
     notes: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        out = {
-            "planned": len(self.plan.active()),
-            "applied": 0,
-            "skipped": 0,
-            "failed": 0,
-            "refused": len(self.plan.by_status("refused")),
-            "manual": len(self.plan.by_status("manual")),
-            "merged": len(self.plan.by_status("merged")),
-            "advice_only": self.plan.advice_only,
-        }
+        out = {"planned": len(self.plan.active()), "applied": 0, "skipped": 0, "failed": 0,
+               "refused": len(self.plan.by_status("refused")), "manual": len(self.plan.by_status("manual")),
+               "merged": len(self.plan.by_status("merged")), "advice_only": self.plan.advice_only}
         for r in self.results.values():
             out[r.status] = out.get(r.status, 0) + 1
         return out
@@ -78,10 +71,8 @@ class FixReport:
             if r is not None:
                 d["result"] = r.to_dict()
             elif s.number in self.prechecks:
-                d["will_skip"] = {
-                    "reason": self.prechecks[s.number][0],
-                    "violating_rows": self.prechecks[s.number][1],
-                }
+                d["will_skip"] = {"reason": self.prechecks[s.number][0],
+                                  "violating_rows": self.prechecks[s.number][1]}
             steps.append(d)
         return {
             "source": self.source,
@@ -91,17 +82,11 @@ class FixReport:
             "counts": self.counts(),
             "steps": steps,
             "applied": [s.number for s in self.plan.steps if self._status(s) == "applied"],
-            "skipped": [
-                {"step": n, "reason": r.reason, "violating_rows": r.violating_rows}
-                for n, r in self.results.items()
-                if r.status == "skipped"
-            ],
-            "failed": [
-                {"step": n, "reason": r.reason} for n, r in self.results.items() if r.status == "failed"
-            ],
-            "refused": [
-                {"step": s.number, "rule": s.rule, "reason": s.reason} for s in self.plan.by_status("refused")
-            ],
+            "skipped": [{"step": n, "reason": r.reason, "violating_rows": r.violating_rows}
+                        for n, r in self.results.items() if r.status == "skipped"],
+            "failed": [{"step": n, "reason": r.reason} for n, r in self.results.items() if r.status == "failed"],
+            "refused": [{"step": s.number, "rule": s.rule, "reason": s.reason}
+                        for s in self.plan.by_status("refused")],
             "rehearsal": self.rehearsal,
             "blocking_sessions": self.blockers,
             "backup": self.backup,
@@ -118,24 +103,12 @@ class FixReport:
 
 
 def _key(f: dict[str, Any]) -> tuple:
-    return (
-        f["rule"],
-        f.get("table"),
-        f.get("object"),
-        tuple(f.get("columns") or ()),
-        f.get("message")
-        if f["rule"] not in ("missing-primary-key", "data-quality", "denormalized-column")
-        else "",
-    )
+    return (f["rule"], f.get("table"), f.get("object"), tuple(f.get("columns") or ()), f.get("message")
+            if f["rule"] not in ("missing-primary-key", "data-quality", "denormalized-column") else "")
 
 
-def run_fix(
-    source_text: str,
-    options: FixOptions,
-    *,
-    on_event: EventFn | None = None,
-    confirm: Callable[[FixReport], bool] | None = None,
-) -> FixReport:
+def run_fix(source_text: str, options: FixOptions, *, on_event: EventFn | None = None,
+            confirm: Callable[[FixReport], bool] | None = None) -> FixReport:
     """Plan and check always; apply when ``options.apply`` (or when ``confirm(report)`` says yes)."""
     from aishell.dialects.postgres.connect import connect
     from aishell.fix.checks import blocking_sessions, violations
@@ -145,10 +118,8 @@ def run_fix(
     emit = on_event or (lambda kind, data: None)
     src = parse_source(source_text)
     if not src.is_live:
-        raise UserError(
-            f"{src.display} is not a database: there is nothing to fix in place "
-            f"(run `aishell schema analyze {src.text}` to see the findings and their SQL)"
-        )
+        raise UserError(f"{src.display} is not a database: there is nothing to fix in place "
+                        f"(run `aishell schema analyze {src.text}` to see the findings and their SQL)")
     assert src.conninfo is not None
     aopts = options.analyze_options or AnalyzeOptions()
     if options.rules:
@@ -157,17 +128,12 @@ def run_fix(
     t0 = time.perf_counter()
     before = analyze(source_text, aopts)
     timings["analyze_before"] = time.perf_counter() - t0
-    plan = build_plan(
-        before.findings, priorities=options.priorities, rules=options.rules or None, allow=options.allow
-    )
-    report = FixReport(
-        source=src.display, mode="apply" if options.apply else "dry-run", plan=plan, timings=timings
-    )
-    report.health = {
-        "before": before.scores.get("score"),
-        "before_label": before.scores.get("label"),
-        "before_counts": before.counts(),
-    }
+    plan = build_plan(before.findings, priorities=options.priorities, rules=options.rules or None,
+                      allow=options.allow)
+    report = FixReport(source=src.display, mode="apply" if options.apply else "dry-run", plan=plan,
+                       timings=timings)
+    report.health = {"before": before.scores.get("score"), "before_label": before.scores.get("label"),
+                     "before_counts": before.counts()}
     emit("planned", {"report": report})
 
     if options.apply:
@@ -198,34 +164,20 @@ def run_fix(
             from aishell.fix.backup import scratch_copy
 
             with scratch_copy(src.conninfo, major) as scratch:
-                rehearsed = apply_steps(
-                    scratch,
-                    active,
-                    lock_timeout=options.lock_timeout,
-                    statement_timeout=options.statement_timeout,
-                    skip=report.prechecks,
-                )
+                rehearsed = apply_steps(scratch, active, lock_timeout=options.lock_timeout,
+                                        statement_timeout=options.statement_timeout, skip=report.prechecks)
             timings["rehearsal"] = time.perf_counter() - t
-            bad = [
-                (n, r)
-                for n, r in rehearsed.items()
-                if r.status != "applied"
-                and n not in report.prechecks
-                and "covered by" not in (r.reason or "")
-            ]
-            report.rehearsal = {
-                "ok": not bad,
-                "steps": len([r for r in rehearsed.values() if r.status == "applied"]),
-                "seconds": round(timings["rehearsal"], 3),
-            }
+            bad = [(n, r) for n, r in rehearsed.items() if r.status != "applied" and n not in report.prechecks
+                   and "covered by" not in (r.reason or "")]
+            report.rehearsal = {"ok": not bad, "steps": len([r for r in rehearsed.values()
+                                                             if r.status == "applied"]),
+                                "seconds": round(timings["rehearsal"], 3)}
             if bad:
                 n, r = bad[0]
                 report.rehearsal["failed"] = {"step": n, "reason": r.reason}
                 emit("rehearsed", {"report": report})
-                raise UserError(
-                    f"dry run on a scratch copy of the schema failed at step {n} "
-                    f"({plan.steps[n - 1].label}): {r.reason}; nothing was applied"
-                )
+                raise UserError(f"dry run on a scratch copy of the schema failed at step {n} "
+                                f"({plan.steps[n - 1].label}): {r.reason}; nothing was applied")
             emit("rehearsed", {"report": report})
             tables = sorted({t for s in runnable for t in s.tables})
             report.blockers = blocking_sessions(conn, tables)
@@ -241,10 +193,8 @@ def run_fix(
                 if options.apply:  # every planned step is skipped: say so as results
                     from aishell.fix.execute import StepResult
 
-                    report.results = {
-                        n: StepResult(n, "skipped", reason=r, violating_rows=c)
-                        for n, (r, c) in report.prechecks.items()
-                    }
+                    report.results = {n: StepResult(n, "skipped", reason=r, violating_rows=c)
+                                      for n, (r, c) in report.prechecks.items()}
             timings["total"] = time.perf_counter() - t0
             return report
         if report.blockers:
@@ -253,8 +203,7 @@ def run_fix(
                 f"{len({x['pid'] for x in report.blockers})} other session(s) hold or wait for locks on tables "
                 f"the fixes change (pid {b['pid']}, {b['state']}, {b['lock']} on {b['table']} for "
                 f"{b['seconds']:.0f} s); nothing was applied",
-                hint="let them finish (or end them) and run fix again",
-            )
+                hint="let them finish (or end them) and run fix again")
 
         if options.benchmark_seconds:
             report.benchmark = {"before": _bench(src.conninfo, options)}
@@ -271,13 +220,9 @@ def run_fix(
 
     t = time.perf_counter()
     report.results = apply_steps(
-        src.conninfo,
-        active,
-        lock_timeout=options.lock_timeout,
-        statement_timeout=options.statement_timeout,
+        src.conninfo, active, lock_timeout=options.lock_timeout, statement_timeout=options.statement_timeout,
         skip=report.prechecks,
-        on_step=lambda step, res, i, n: emit("step", {"step": step, "result": res, "i": i, "n": n}),
-    )
+        on_step=lambda step, res, i, n: emit("step", {"step": step, "result": res, "i": i, "n": n}))
     timings["apply"] = time.perf_counter() - t
 
     if options.benchmark_seconds:
@@ -289,13 +234,8 @@ def run_fix(
     t = time.perf_counter()
     after = analyze(source_text, aopts)
     timings["analyze_after"] = time.perf_counter() - t
-    report.health.update(
-        {
-            "after": after.scores.get("score"),
-            "after_label": after.scores.get("label"),
-            "after_counts": after.counts(),
-        }
-    )
+    report.health.update({"after": after.scores.get("score"), "after_label": after.scores.get("label"),
+                          "after_counts": after.counts()})
     left = {_key(f.to_dict()) for f in after.findings}
     for s in plan.steps:
         r = report.results.get(s.number)
@@ -307,10 +247,8 @@ def run_fix(
         else:
             report.fixed_findings.append(entry)
     if report.remaining_findings:
-        report.notes.append(
-            f"{len(report.remaining_findings)} applied step(s) still have their finding "
-            "after re-analysis (see remaining_findings)"
-        )
+        report.notes.append(f"{len(report.remaining_findings)} applied step(s) still have their finding "
+                            "after re-analysis (see remaining_findings)")
     timings["total"] = time.perf_counter() - t0
     return report
 
@@ -325,28 +263,23 @@ def _refuse_asked(plan: Plan, options: FixOptions) -> None:
         f"refused: {len(asked)} step(s) of {', '.join(rules)} remove or rewrite data "
         f"({'; '.join(s.label for s in asked[:3])}); nothing was applied",
         statements=[st.sql for s in asked for st in s.statements],
-        hint="pass " + " ".join(f"--allow {r}" for r in rules) + " to apply them after a backup",
-    )
+        hint="pass " + " ".join(f"--allow {r}" for r in rules) + " to apply them after a backup")
 
 
 def _bench(conninfo: str, options: FixOptions) -> dict[str, Any]:
     from aishell.datagen.bench import run_benchmark
 
     assert options.benchmark_seconds
-    data = run_benchmark(
-        conninfo, duration=options.benchmark_seconds, clients=options.benchmark_clients, seed=42
-    )
+    data = run_benchmark(conninfo, duration=options.benchmark_seconds, clients=options.benchmark_clients,
+                         seed=42)
     return data
 
 
 def _compare(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """Measured figures side by side; ratios only of measured numbers, per query present in both runs."""
     out: dict[str, Any] = {
-        "tps": {
-            "before": before["tps"],
-            "after": after["tps"],
-            "ratio": round(after["tps"] / before["tps"], 3) if before["tps"] else None,
-        },
+        "tps": {"before": before["tps"], "after": after["tps"],
+                "ratio": round(after["tps"] / before["tps"], 3) if before["tps"] else None},
         "latency_avg_ms": {"before": before["latency_ms"]["avg"], "after": after["latency_ms"]["avg"]},
         "latency_p95_ms": {"before": before["latency_ms"]["p95"], "after": after["latency_ms"]["p95"]},
         "queries": [],
@@ -357,13 +290,6 @@ def _compare(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         p = prev.get(q["name"])
         if p is None:
             continue
-        out["queries"].append(
-            {
-                "name": q["name"],
-                "avg_ms_before": p["avg_ms"],
-                "avg_ms_after": q["avg_ms"],
-                "p95_ms_before": p["p95_ms"],
-                "p95_ms_after": q["p95_ms"],
-            }
-        )
+        out["queries"].append({"name": q["name"], "avg_ms_before": p["avg_ms"], "avg_ms_after": q["avg_ms"],
+                               "p95_ms_before": p["p95_ms"], "p95_ms_after": q["p95_ms"]})
     return out

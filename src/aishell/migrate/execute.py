@@ -51,13 +51,8 @@ class MigrationFailed(AishellError):
         self.report = report
 
 
-def execute_plan(
-    plan: Plan,
-    conninfo: str,
-    *,
-    on_statement: Callable[[Statement], None] | None = None,
-    raise_on_error: bool = True,
-) -> ExecutionReport:
+def execute_plan(plan: Plan, conninfo: str, *, on_statement: Callable[[Statement], None] | None = None,
+                 raise_on_error: bool = True) -> ExecutionReport:
     """Run ``plan`` on ``conninfo``. Statements that may share a transaction run in one (all or none);
     the others (CONCURRENTLY, ADD VALUE, VALIDATE) run alone in autocommit."""
     from aishell.dialects.postgres.connect import connect
@@ -92,11 +87,11 @@ def execute_plan(
                 report.error = _pg_message(exc)
                 if transactional:
                     report.rolled_back = done
-                    report.not_applied = stmts[len(done) + 1 :]
+                    report.not_applied = stmts[len(done) + 1:]
                 else:
                     report.applied.extend(done)
-                    report.not_applied = stmts[len(done) + 1 :]
-                for _, later in groups[gi + 1 :]:
+                    report.not_applied = stmts[len(done) + 1:]
+                for _, later in groups[gi + 1:]:
                     report.not_applied.extend(later)
                 break
     report.seconds = time.perf_counter() - start
@@ -106,9 +101,7 @@ def execute_plan(
 
 
 _CONCURRENT_INDEX = re.compile(
-    r"^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s+(\S+)\s+ON\s+(?:ONLY\s+)?(\S+)",
-    re.IGNORECASE,
-)
+    r"^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s+(\S+)\s+ON\s+(?:ONLY\s+)?(\S+)", re.IGNORECASE)
 
 
 def _drop_invalid_leftover(conn, s: Statement) -> None:
@@ -122,8 +115,7 @@ def _drop_invalid_leftover(conn, s: Statement) -> None:
     row = conn.execute(
         "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s AND n.nspname = %s",
-        (name, schema.strip('"')),
-    ).fetchone()
+        (name, schema.strip('"'))).fetchone()
     if row and row[0]:
         conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {schema}.{m.group(1)}")
 

@@ -28,7 +28,6 @@ from aishell.diff import build_plan, diff_schemas
 from aishell.errors import AishellError, UnsafeError, UserError
 from aishell.model import Schema, dumps, loads
 from aishell.model.schema import HISTORY_TABLE
-
 DEFAULT_DIR = "migrations"
 SNAPSHOT_DIR = ".aishell"
 _FILE = re.compile(r"^V(?P<version>\d+(?:\.\d+)*)__(?P<slug>[A-Za-z0-9_]*)\.(?P<dir>up|down)\.sql$")
@@ -173,15 +172,8 @@ class Created:
     unsafe_down: list[str]
 
 
-def create_version(
-    folder: Path,
-    desired: Schema,
-    message: str,
-    *,
-    version: str | None = None,
-    renames: list[str] | tuple = (),
-    verify: bool = True,
-) -> Created:
+def create_version(folder: Path, desired: Schema, message: str, *, version: str | None = None,
+                   renames: list[str] | tuple = (), verify: bool = True) -> Created:
     """Diff ``desired`` against the last version's snapshot and write the up and down files."""
     if not message or not message.strip():
         raise UserError('give the version a message: aishell schema version create "add user preferences"')
@@ -208,32 +200,17 @@ def create_version(
     unsafe_up = sorted({h.code for s in up.unsafe_statements for h in s.hazards if h.unsafe})
     unsafe_down = sorted({h.code for s in down.unsafe_statements for h in s.hazards if h.unsafe})
     meta = [
-        f"aishell:version {version}",
-        f"aishell:message {message.strip()}",
-        f"aishell:created {now}",
-        f"aishell:tables {tables}",
-        f"aishell:indexes {indexes}",
+        f"aishell:version {version}", f"aishell:message {message.strip()}", f"aishell:created {now}",
+        f"aishell:tables {tables}", f"aishell:indexes {indexes}",
         f"aishell:delta {tables - ptables:+d} tables, {indexes - pindexes:+d} indexes",
         f"aishell:hazards {', '.join(unsafe_up) or 'none'}",
         f"aishell:down_hazards {', '.join(unsafe_down) or 'none'}",
     ]
-    up_header = "\n".join(
-        [
-            f"Version {version}: {message.strip()} (up)",
-            "Applied by `aishell schema version apply`; plain SQL for psql, Flyway or dbmate.",
-            "",
-        ]
-        + meta
-    )
-    down_header = "\n".join(
-        [
-            f"Version {version}: {message.strip()} (down: undoes the up file)",
-            "Run by `aishell schema version rollback`.",
-            "",
-            f"aishell:version {version}",
-            f"aishell:hazards {', '.join(unsafe_down) or 'none'}",
-        ]
-    )
+    up_header = "\n".join([f"Version {version}: {message.strip()} (up)",
+                           "Applied by `aishell schema version apply`; plain SQL for psql, Flyway or dbmate.", ""] + meta)
+    down_header = "\n".join([f"Version {version}: {message.strip()} (down: undoes the up file)",
+                             "Run by `aishell schema version rollback`.", "",
+                             f"aishell:version {version}", f"aishell:hazards {', '.join(unsafe_down) or 'none'}"])
     folder.mkdir(parents=True, exist_ok=True)
     up_path = folder / f"V{version}__{slug}.up.sql"
     down_path = folder / f"V{version}__{slug}.down.sql"
@@ -268,10 +245,8 @@ def verify_version(previous: Schema, desired: Schema, up, down) -> None:
             try:
                 execute_plan(plan, conninfo)
             except MigrationFailed as exc:
-                raise VerificationFailed(
-                    f"the {what} migration fails on a scratch copy: {exc.report.error}",
-                    hint="--no-verify writes the files anyway",
-                ) from None
+                raise VerificationFailed(f"the {what} migration fails on a scratch copy: {exc.report.error}",
+                                         hint="--no-verify writes the files anyway") from None
             got = inspect(conninfo)
             if _major(want.server_version) not in (None, _major(got.server_version)):
                 # read on another PostgreSQL major version: compare as this server prints it
@@ -281,9 +256,7 @@ def verify_version(previous: Schema, desired: Schema, up, down) -> None:
             left = diff_schemas(got, want)
             if left.changes:
                 detail = "; ".join(c.describe() for c in left.changes[:5])
-                raise VerificationFailed(
-                    f"after the {what} migration the scratch copy still differs: {detail}"
-                )
+                raise VerificationFailed(f"after the {what} migration the scratch copy still differs: {detail}")
 
 
 def _major(version: str | None) -> int | None:
@@ -306,15 +279,11 @@ def history(conninfo: str) -> dict[str, dict]:
     from aishell.dialects.postgres.connect import connect
 
     with connect(conninfo, autocommit=True) as conn:
-        exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"public.{HISTORY_TABLE}",)).fetchone()[
-            0
-        ]
+        exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"public.{HISTORY_TABLE}",)).fetchone()[0]
         if not exists:
             return {}
-        cur = conn.execute(
-            f"SELECT version, description, script, checksum, down_checksum, applied_at, applied_by, "
-            f"execution_ms FROM public.{HISTORY_TABLE}"
-        )
+        cur = conn.execute(f"SELECT version, description, script, checksum, down_checksum, applied_at, applied_by, "
+                           f"execution_ms FROM public.{HISTORY_TABLE}")
         cols = [d.name for d in cur.description]
         return {r[0]: dict(zip(cols, r)) for r in cur.fetchall()}
 
@@ -344,25 +313,16 @@ def status(folder: Path, conninfo: str) -> list[StatusRow]:
         elif v:
             rows.append(StatusRow(ver, v.message, "pending"))
         else:
-            rows.append(
-                StatusRow(
-                    ver,
-                    h["description"],
-                    "missing-file",
-                    str(h["applied_at"])[:19],
-                    f"applied as {h['script']}, no such file now",
-                )
-            )
+            rows.append(StatusRow(ver, h["description"], "missing-file", str(h["applied_at"])[:19],
+                                  f"applied as {h['script']}, no such file now"))
     return rows
 
 
 def check_checksums(rows: list[StatusRow]) -> None:
     bad = [r for r in rows if r.state in ("modified", "missing-file")]
     if bad:
-        raise ChecksumMismatch(
-            "; ".join(f"{r.version}: {r.detail}" for r in bad),
-            hint="restore the files as they were applied, or add a new version instead",
-        )
+        raise ChecksumMismatch("; ".join(f"{r.version}: {r.detail}" for r in bad),
+                               hint="restore the files as they were applied, or add a new version instead")
 
 
 @dataclass
@@ -374,25 +334,12 @@ class RunResult:
 
 
 class FileFailed(AishellError):
-    def __init__(
-        self,
-        version: str,
-        path: Path,
-        done: int,
-        total: int,
-        statement: str,
-        error: str,
-        in_transaction: bool,
-    ):
-        tail = (
-            "the statements of its open transaction were rolled back"
-            if in_transaction
-            else "the statement ran outside a transaction"
-        )
-        super().__init__(
-            f"version {version} stopped at statement {done + 1} of {total} in {path.name}: {error} "
-            f"({done} statement(s) applied before it; {tail}; nothing recorded in {HISTORY_TABLE})"
-        )
+    def __init__(self, version: str, path: Path, done: int, total: int, statement: str, error: str,
+                 in_transaction: bool):
+        tail = ("the statements of its open transaction were rolled back" if in_transaction
+                else "the statement ran outside a transaction")
+        super().__init__(f"version {version} stopped at statement {done + 1} of {total} in {path.name}: {error} "
+                         f"({done} statement(s) applied before it; {tail}; nothing recorded in {HISTORY_TABLE})")
 
 
 def split_statements(text: str) -> list[str]:
@@ -419,9 +366,8 @@ def run_file(conninfo: str, path: Path, version: str, on_statement=None) -> tupl
 
                 if in_tx:
                     conn.execute("ROLLBACK")
-                raise FileFailed(
-                    version, path, done, len(statements), s.strip().splitlines()[0], _pg_message(exc), in_tx
-                ) from None
+                raise FileFailed(version, path, done, len(statements), s.strip().splitlines()[0],
+                                 _pg_message(exc), in_tx) from None
             if head in ("BEGIN", "START"):
                 in_tx = True
             elif head in ("COMMIT", "END", "ROLLBACK"):
@@ -432,9 +378,8 @@ def run_file(conninfo: str, path: Path, version: str, on_statement=None) -> tupl
     return len(statements), time.perf_counter() - start
 
 
-def apply_versions(
-    folder: Path, conninfo: str, *, to: str | None = None, unsafe: bool = False, on_statement=None
-) -> list[RunResult]:
+def apply_versions(folder: Path, conninfo: str, *, to: str | None = None, unsafe: bool = False,
+                   on_statement=None) -> list[RunResult]:
     ensure_history(conninfo)
     rows = status(folder, conninfo)
     check_checksums(rows)
@@ -442,25 +387,17 @@ def apply_versions(
     target = normalize_version(to) if to else None
     if target and target not in files:
         raise UserError(f"no version {target} in {folder}")
-    pending = [
-        files[r.version]
-        for r in rows
-        if r.state == "pending" and (target is None or version_key(r.version) <= version_key(target))
-    ]
+    pending = [files[r.version] for r in rows if r.state == "pending"
+               and (target is None or version_key(r.version) <= version_key(target))]
     applied_keys = [version_key(r.version) for r in rows if r.state == "applied"]
     if pending and applied_keys and pending[0].key < max(applied_keys):
-        raise UserError(
-            f"version {pending[0].version} is older than the last applied one; "
-            "it was added out of order (give it a newer version number)"
-        )
+        raise UserError(f"version {pending[0].version} is older than the last applied one; "
+                        "it was added out of order (give it a newer version number)")
     unsafe_ones = [v for v in pending if v.hazards("up")]
     if unsafe_ones and not unsafe:
-        raise UnsafeError(
-            "destructive migration(s): "
-            + ", ".join(f"{v.version} ({', '.join(v.hazards('up'))})" for v in unsafe_ones),
-            hint="review them and pass --unsafe",
-            statements=[str(v.up) for v in unsafe_ones],
-        )
+        raise UnsafeError("destructive migration(s): " + ", ".join(f"{v.version} ({', '.join(v.hazards('up'))})"
+                                                                  for v in unsafe_ones),
+                          hint="review them and pass --unsafe", statements=[str(v.up) for v in unsafe_ones])
     results = []
     for v in pending:
         n, secs = run_file(conninfo, v.up, v.version, on_statement)
@@ -477,22 +414,11 @@ def record(conninfo: str, v: Version, seconds: float) -> None:
         conn.execute(
             f"INSERT INTO public.{HISTORY_TABLE} (version, description, script, checksum, down_checksum, execution_ms, "
             f"tables, indexes) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                v.version,
-                v.message,
-                v.up.name,
-                v.checksum,
-                v.down_checksum,
-                int(seconds * 1000),
-                tables,
-                indexes,
-            ),
-        )
+            (v.version, v.message, v.up.name, v.checksum, v.down_checksum, int(seconds * 1000), tables, indexes))
 
 
-def rollback_versions(
-    folder: Path, conninfo: str, to: str, *, unsafe: bool = False, on_statement=None
-) -> list[RunResult]:
+def rollback_versions(folder: Path, conninfo: str, to: str, *, unsafe: bool = False,
+                      on_statement=None) -> list[RunResult]:
     """Undo every applied version after ``to`` (which stays applied), newest first."""
     target = normalize_version(to)
     rows = status(folder, conninfo)
@@ -501,11 +427,7 @@ def rollback_versions(
     applied = [r.version for r in rows if r.state == "applied"]
     if target not in applied and target not in ("0", "0.0.0"):
         raise UserError(f"version {target} is not applied here (applied: {', '.join(applied) or 'none'})")
-    undo = [
-        files[v]
-        for v in sorted(applied, key=version_key, reverse=True)
-        if version_key(v) > version_key(target)
-    ]
+    undo = [files[v] for v in sorted(applied, key=version_key, reverse=True) if version_key(v) > version_key(target)]
     if not undo:
         raise UserError(f"nothing to roll back: {target} is the latest applied version")
     missing = [v.version for v in undo if v.down is None]
@@ -513,12 +435,9 @@ def rollback_versions(
         raise UserError(f"no down file for version(s) {', '.join(missing)}")
     unsafe_ones = [v for v in undo if v.hazards("down")]
     if unsafe_ones and not unsafe:
-        raise UnsafeError(
-            "rolling back deletes data: "
-            + ", ".join(f"{v.version} ({', '.join(v.hazards('down'))})" for v in unsafe_ones),
-            hint="review the down files and pass --unsafe",
-            statements=[str(v.down) for v in unsafe_ones],
-        )
+        raise UnsafeError("rolling back deletes data: " + ", ".join(f"{v.version} ({', '.join(v.hazards('down'))})"
+                                                                    for v in unsafe_ones),
+                          hint="review the down files and pass --unsafe", statements=[str(v.down) for v in unsafe_ones])
     from aishell.dialects.postgres.connect import connect
 
     results = []
@@ -542,9 +461,7 @@ def init(folder: Path, conninfo: str | None, schema: Schema | None) -> Created |
             "# Schema migrations\n\nWritten by `aishell schema version create`. Each version has an up and a "
             "down file (`V<version>__<name>.up.sql` / `.down.sql`), plain SQL for psql, Flyway or dbmate. "
             "`.aishell/` keeps the schema after each version. Do not edit an applied file: its checksum is "
-            "recorded in the `aishell_schema_versions` table.\n",
-            encoding="utf-8",
-        )
+            "recorded in the `aishell_schema_versions` table.\n", encoding="utf-8")
     if conninfo is None:
         return None
     ensure_history(conninfo)
@@ -565,17 +482,9 @@ def history_json(folder: Path, conninfo: str | None) -> list[dict]:
     prev = (None, None)
     for v in versions_in(folder):
         tables, indexes = v.counts()
-        entry = {
-            "version": v.version,
-            "created": v.created,
-            "message": v.message,
-            "tables": tables,
-            "indexes": indexes,
-            "up": v.up.name,
-            "down": v.down.name if v.down else None,
-            "hazards": v.hazards("up"),
-            "down_hazards": v.hazards("down"),
-        }
+        entry = {"version": v.version, "created": v.created, "message": v.message, "tables": tables,
+                 "indexes": indexes, "up": v.up.name, "down": v.down.name if v.down else None,
+                 "hazards": v.hazards("up"), "down_hazards": v.hazards("down")}
         if prev[0] is not None and tables is not None:
             entry["delta_tables"] = tables - prev[0]
             entry["delta_indexes"] = (indexes or 0) - (prev[1] or 0)

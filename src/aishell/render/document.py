@@ -32,16 +32,9 @@ class DocResult:
 
     def as_dict(self, output: str | None) -> dict:
         return {
-            "format": self.format,
-            "output": output,
-            "files": self.files,
-            "tables": self.tables,
-            "views": self.views,
-            "enums": self.enums,
-            "functions": self.functions,
-            "diagram": self.diagram,
-            "diagram_tables": self.diagram_tables,
-            "notes": self.notes,
+            "format": self.format, "output": output, "files": self.files, "tables": self.tables,
+            "views": self.views, "enums": self.enums, "functions": self.functions,
+            "diagram": self.diagram, "diagram_tables": self.diagram_tables, "notes": self.notes,
         }
 
 
@@ -52,25 +45,13 @@ def overview_graph(schema: Schema, *, simplified: bool, max_tables: int | None, 
     return erd.build_erd(schema, simplified=auto_simplify, max_tables=limit, href=href)
 
 
-def write_docs(
-    schema: Schema,
-    fmt: str,
-    output: str | None,
-    *,
-    simplified: bool = False,
-    max_tables: int | None = None,
-    diagram: bool = True,
-) -> DocResult:
+def write_docs(schema: Schema, fmt: str, output: str | None, *, simplified: bool = False,
+               max_tables: int | None = None, diagram: bool = True) -> DocResult:
     if fmt not in FORMATS:
         raise UserError(f"unknown --format {fmt!r} (choose from {', '.join(FORMATS)})")
     view = simplify(schema, max_tables) if simplified else None
-    res = DocResult(
-        format=fmt,
-        tables=len(schema.tables),
-        views=len(schema.views),
-        enums=len(schema.enums),
-        functions=len(schema.functions),
-    )
+    res = DocResult(format=fmt, tables=len(schema.tables), views=len(schema.views), enums=len(schema.enums),
+                    functions=len(schema.functions))
     out_dir = None
     if output is not None and output != "-":
         out_dir = Path(output)
@@ -85,16 +66,8 @@ def write_docs(
     return res
 
 
-def _markdown(
-    schema: Schema,
-    view: Schema | None,
-    out_dir: Path | None,
-    res: DocResult,
-    *,
-    simplified: bool,
-    max_tables: int | None,
-    diagram: bool,
-) -> None:
+def _markdown(schema: Schema, view: Schema | None, out_dir: Path | None, res: DocResult, *,
+              simplified: bool, max_tables: int | None, diagram: bool) -> None:
     from aishell.render.markdown import MERMAID_MAX_TABLES, MarkdownWriter
 
     mermaid = None
@@ -111,10 +84,8 @@ def _markdown(
             mermaid = erd.to_mermaid(g)
             res.diagram = "mermaid"
         else:
-            res.notes.append(
-                f"no diagram embedded: {len(g.tables)} tables is too many for Mermaid "
-                "(install Graphviz and use --output DIR for an SVG)"
-            )
+            res.notes.append(f"no diagram embedded: {len(g.tables)} tables is too many for Mermaid "
+                             "(install Graphviz and use --output DIR for an SVG)")
         res.notes += g.notes
     writer = MarkdownWriter(schema, mermaid=mermaid, diagram_image=image, simplified_view=view)
     if out_dir is None:

@@ -103,7 +103,6 @@ class ErGraph:
 
 # -- building -------------------------------------------------------------------------------------
 
-
 def build_erd(
     schema: Schema,
     *,
@@ -134,9 +133,7 @@ def build_erd(
         known = {t.schema for t in schema.tables} | {n.name for n in schema.schemas}
         for s in schemas:
             if s not in known:
-                raise UserError(
-                    f"no schema {s!r} in the source (schemas: {', '.join(sorted(known)) or 'none'})"
-                )
+                raise UserError(f"no schema {s!r} in the source (schemas: {', '.join(sorted(known)) or 'none'})")
         schema = _only_schemas(schema, set(schemas))
     focus: str | None = None
     if table is not None:
@@ -191,8 +188,7 @@ def build_erd(
         omitted += dropped
         core = [q for q in core if q in keep]
         lookup_members = {
-            k: v
-            for k, v in lookup_members.items()
+            k: v for k, v in lookup_members.items()
             if any(u.qualified_name in keep for u, _ in facts.incoming.get(k, []))
         }
     if omitted:
@@ -201,9 +197,7 @@ def build_erd(
 
     mode = columns
     if mode == "auto":
-        mode = (
-            "all" if len(core) <= AUTO_ALL_COLUMNS_MAX else "keys" if len(core) <= AUTO_KEYS_MAX else "none"
-        )
+        mode = "all" if len(core) <= AUTO_ALL_COLUMNS_MAX else "keys" if len(core) <= AUTO_KEYS_MAX else "none"
 
     nodes: list[ErNode] = []
     for q in core:
@@ -225,49 +219,26 @@ def build_erd(
             parent = ref_name(fk)
             if parent not in shown:
                 continue
-            edges.append(
-                ErEdge(
-                    child=q,
-                    parent=parent,
-                    child_columns=list(fk.columns),
-                    parent_columns=list(fk.ref_columns),
-                    name=fk.name or "",
-                    optional=facts.fk_optional(t, fk),
-                    one_to_one=facts.fk_one_to_one(t, fk),
-                    identifying=facts.fk_identifying(t, fk),
-                    label=fk.name or "",
-                )
-            )
+            edges.append(ErEdge(
+                child=q, parent=parent, child_columns=list(fk.columns), parent_columns=list(fk.ref_columns),
+                name=fk.name or "", optional=facts.fk_optional(t, fk), one_to_one=facts.fk_one_to_one(t, fk),
+                identifying=facts.fk_identifying(t, fk), label=fk.name or "",
+            ))
     for e in m2m:
         if e["left"] in shown and e["right"] in shown:
-            edges.append(
-                ErEdge(
-                    child=e["left"],
-                    parent=e["right"],
-                    child_columns=[],
-                    parent_columns=[],
-                    kind="m2m",
-                    name=e["junction"],
-                    label=f"via {e['junction'].split('.', 1)[1]}",
-                )
-            )
+            edges.append(ErEdge(
+                child=e["left"], parent=e["right"], child_columns=[], parent_columns=[], kind="m2m",
+                name=e["junction"], label=f"via {e['junction'].split('.', 1)[1]}",
+            ))
 
     cluster_list, cluster_parents = _clusters(nodes, edges, clusters)
     graph = ErGraph(nodes=nodes, edges=edges)
     if focus is not None and depth == 1 and len(core) > 7:
         stagger(graph, focus)
     notes += summarize_rules(info.get("rules", []))
-    return ErGraph(
-        nodes=nodes,
-        edges=edges,
-        clusters=cluster_list,
-        cluster_parents=cluster_parents,
-        notes=notes,
-        omitted=omitted,
-        focus=focus,
-        title=schema.name,
-        schema=schema,
-    )
+    return ErGraph(nodes=nodes, edges=edges, clusters=cluster_list, cluster_parents=cluster_parents,
+                   notes=notes, omitted=omitted,
+                   focus=focus, title=schema.name, schema=schema)
 
 
 def _only_schemas(schema: Schema, names: set[str]) -> Schema:
@@ -284,13 +255,8 @@ def _did_you_mean(schema: Schema, name: str) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _table_node(
-    facts: SchemaFacts,
-    t: Table,
-    mode: str,
-    lookup_members: dict[str, str],
-    href: Callable[[str], str | None] | None,
-) -> ErNode:
+def _table_node(facts: SchemaFacts, t: Table, mode: str, lookup_members: dict[str, str],
+                href: Callable[[str], str | None] | None) -> ErNode:
     pk = set(t.primary_key)
     fk_ref: dict[str, str] = {}
     for fk in t.foreign_keys:
@@ -300,17 +266,11 @@ def _table_node(
     cols: list[ErColumn] = []
     for c in t.columns:
         ref = fk_ref.get(c.name)
-        cols.append(
-            ErColumn(
-                name=c.name,
-                type=short_type(c.type),
-                pk=c.name in pk,
-                fk=ref is not None,
-                unique=c.name in uniques,
-                nullable=c.nullable and c.name not in pk,
-                ref=(ref.split(".", 1)[1] if ref in lookup_members else None) if ref else None,
-            )
-        )
+        cols.append(ErColumn(
+            name=c.name, type=short_type(c.type), pk=c.name in pk, fk=ref is not None,
+            unique=c.name in uniques, nullable=c.nullable and c.name not in pk,
+            ref=(ref.split(".", 1)[1] if ref in lookup_members else None) if ref else None,
+        ))
     total = len(cols)
     if mode == "keys":
         cols = [c for c in cols if c.pk or c.fk]
@@ -324,21 +284,11 @@ def _table_node(
         cols.sort(key=lambda c: order[c.name])
 
     return ErNode(
-        id=t.qualified_name,
-        schema=t.schema,
-        name=t.name,
-        columns=cols,
-        hidden=total - len(cols),
-        comment=t.comment,
-        rows=_rows(t),
+        id=t.qualified_name, schema=t.schema, name=t.name, columns=cols, hidden=total - len(cols),
+        comment=t.comment, rows=_rows(t),
         href=href(t.qualified_name) if href else None,
-        note=(
-            f"partitioned · {t.attrs['partitions']} partitions"
-            if t.attrs.get("partitions")
-            else "partitioned"
-            if t.partition_by
-            else None
-        ),
+        note=(f"partitioned · {t.attrs['partitions']} partitions" if t.attrs.get("partitions")
+              else "partitioned" if t.partition_by else None),
     )
 
 
@@ -353,9 +303,7 @@ def _rows(t: Table) -> str | None:
 def _lookup_summary(t: Table) -> str:
     from aishell.render.simplify import _is_bookkeeping
 
-    payload = [c.name for c in t.columns if c.name not in t.primary_key and not _is_bookkeeping(t, c.name)][
-        :2
-    ]
+    payload = [c.name for c in t.columns if c.name not in t.primary_key and not _is_bookkeeping(t, c.name)][:2]
     return ", ".join(payload)
 
 
@@ -381,9 +329,8 @@ def short_type(type_text: str) -> str:
     return out if len(out) <= 32 else out[:31] + "…"
 
 
-def _clusters(
-    nodes: list[ErNode], edges: list[ErEdge], mode: str
-) -> tuple[list[tuple[str, list[str]]], list[str | None]]:
+def _clusters(nodes: list[ErNode], edges: list[ErEdge], mode: str
+              ) -> tuple[list[tuple[str, list[str]]], list[str | None]]:
     """Clusters and, per cluster, the schema frame it belongs to (large schemas split by community)."""
     tables = [n for n in nodes if n.kind == "table"]
     schemas = sorted({n.schema for n in nodes})
@@ -410,10 +357,8 @@ def _clusters(
             parents.append(None)
             continue
         inside = set(members)
-        found = communities(
-            [m for m in members if not m.startswith("group:")],
-            [(a, b) for a, b in links if a in inside and b in inside],
-        )
+        found = communities([m for m in members if not m.startswith("group:")],
+                            [(a, b) for a, b in links if a in inside and b in inside])
         covered = {m for _, ms in found for m in ms}
         rest = [m for m in members if m not in covered]
         if rest:
@@ -438,9 +383,8 @@ def _community_name(members: list[str], degree: dict[str, int]) -> str:
     return f"around {hub.split('.', 1)[-1]}"
 
 
-def communities(
-    node_ids: list[str], links: list[tuple[str, str]], max_rounds: int = 30
-) -> list[tuple[str, list[str]]]:
+def communities(node_ids: list[str], links: list[tuple[str, str]], max_rounds: int = 30
+                ) -> list[tuple[str, list[str]]]:
     """Foreign-key communities by deterministic label propagation; singletons are left out.
 
     Each community is named after its most connected table.
@@ -490,29 +434,16 @@ _CLUSTER_BG = "#f4f7fb"
 
 
 def _html(text: str) -> str:
-    return (
-        text.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("]", "&#93;")
-        .replace("[", "&#91;")
-    )
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("]", "&#93;").replace("[", "&#91;"))
 
 
 def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def to_dot(
-    g: ErGraph,
-    *,
-    font: str = FONT,
-    grid_columns: int | None = None,
-    header: bool = True,
-    cluster_titles: list[str] | None = None,
-    compact: bool | None = None,
-) -> str:
+def to_dot(g: ErGraph, *, font: str = FONT, grid_columns: int | None = None, header: bool = True,
+           cluster_titles: list[str] | None = None, compact: bool | None = None) -> str:
     """Graphviz source: HTML-label tables, PK/FK markers, crow's-foot edges, clusters.
 
     ``grid_columns`` > 1 arranges the clusters (and loose tables) in that many columns with invisible
@@ -545,10 +476,8 @@ def to_dot(
     for i, (name, members) in enumerate(g.clusters):
         label = titles[i]
         lines.append(f"  subgraph cluster_{i} {{")
-        lines.append(
-            f'    graph [label={label}, style="rounded,filled", fillcolor="{_CLUSTER_BG}", '
-            f'color="#c5d0dc", fontsize=13, fontcolor="#40566e", margin=14, labeljust=l];'
-        )
+        lines.append(f'    graph [label={label}, style="rounded,filled", fillcolor="{_CLUSTER_BG}", '
+                     f'color="#c5d0dc", fontsize=13, fontcolor="#40566e", margin=14, labeljust=l];')
         for m in members:
             if m in body and m not in clustered:
                 lines.append("  " + body[m])
@@ -578,7 +507,7 @@ def _grid_constraints(g: ErGraph, columns: int) -> list[str]:
     in_cluster = {m for _, members in g.clusters for m in members}
     chunks = [list(members) for _, members in g.clusters]
     loose = [n.id for n in g.nodes if n.id not in in_cluster]
-    chunks += [loose[i : i + 8] for i in range(0, len(loose), 8)]
+    chunks += [loose[i:i + 8] for i in range(0, len(loose), 8)]
     heights = {n.id: 1 + len(n.columns) + len(n.members) + (1 if n.hidden else 0) for n in g.nodes}
     chunks.sort(key=lambda c: -sum(heights.get(m, 1) for m in c))
     load = [0] * columns
@@ -591,7 +520,7 @@ def _grid_constraints(g: ErGraph, columns: int) -> list[str]:
     out = []
     for j in range(len(cols) - 1):
         spacer = _q(f"__column_{j}")
-        out.append(f'  {spacer} [shape=point, style=invis, width=0, height=0, label=""];')
+        out.append(f"  {spacer} [shape=point, style=invis, width=0, height=0, label=\"\"];")
         out += [f"  {_q(m)} -> {spacer} [style=invis, weight=0];" for m in cols[j]]
         out += [f"  {spacer} -> {_q(m)} [style=invis, weight=0];" for m in cols[j + 1]]
     return out
@@ -618,9 +547,7 @@ def _cluster_titles(g: ErGraph) -> list[str]:
         if not between.get(i):
             titles.append(_q(name))
             continue
-        refs = ", ".join(
-            f"{g.clusters[j][0]} ({n})" for j, n in sorted(between[i].items(), key=lambda x: -x[1])
-        )
+        refs = ", ".join(f"{g.clusters[j][0]} ({n})" for j, n in sorted(between[i].items(), key=lambda x: -x[1]))
         text = _html(_wrap("references " + refs, 80)).replace("\n", br)
         titles.append(f'<<B>{_html(name)}</B>{br}<FONT POINT-SIZE="10">{text}</FONT>{br}>')
     return titles
@@ -651,11 +578,9 @@ def _graph_label(g: ErGraph) -> str:
     legend = "PK primary key · FK foreign key · UQ unique · grey column: nullable · dashed: many-to-many"
     if g.clusters and len(g.tables) > AUTO_KEYS_MAX:
         legend += " · keys between groups are listed under each group's title"
-    return (
-        f'<<FONT POINT-SIZE="18"><B>{head}</B></FONT><BR ALIGN="LEFT"/>'
-        f'<FONT POINT-SIZE="10" COLOR="#55606b">{_html(" · ".join(extra))}<BR ALIGN="LEFT"/>'
-        f'{_html(legend)}</FONT><BR ALIGN="LEFT"/>>'
-    )
+    return (f'<<FONT POINT-SIZE="18"><B>{head}</B></FONT><BR ALIGN="LEFT"/>'
+            f'<FONT POINT-SIZE="10" COLOR="#55606b">{_html(" · ".join(extra))}<BR ALIGN="LEFT"/>'
+            f'{_html(legend)}</FONT><BR ALIGN="LEFT"/>>')
 
 
 def _dom_id(qualified: str) -> str:
@@ -666,9 +591,7 @@ def _dom_id(qualified: str) -> str:
 def _node_label(n: ErNode, *, focus: bool = False) -> tuple[str, dict[str, str]]:
     ports: dict[str, str] = {}
     if n.kind == "group":
-        rows = [
-            f'<TR><TD BGCOLOR="{_GROUP_BG}" COLSPAN="2"><FONT COLOR="white"><B>{_html(n.name)}</B></FONT></TD></TR>'
-        ]
+        rows = [f'<TR><TD BGCOLOR="{_GROUP_BG}" COLSPAN="2"><FONT COLOR="white"><B>{_html(n.name)}</B></FONT></TD></TR>']
         for member, summary in n.members:
             rows.append(
                 f'<TR><TD ALIGN="LEFT">{_html(member.split(".", 1)[1])}</TD>'
@@ -686,9 +609,7 @@ def _node_label(n: ErNode, *, focus: bool = False) -> tuple[str, dict[str, str]]
     if sub:
         title += f'<BR/><FONT POINT-SIZE="9" COLOR="#dbe6f2">{_html(" · ".join(sub))}</FONT>'
     head_bg = _FOCUS_BG if focus else _HEADER_BG
-    rows = [
-        f'<TR><TD BGCOLOR="{head_bg}" COLSPAN="3" CELLPADDING="5"><FONT COLOR="white">{title}</FONT></TD></TR>'
-    ]
+    rows = [f'<TR><TD BGCOLOR="{head_bg}" COLSPAN="3" CELLPADDING="5"><FONT COLOR="white">{title}</FONT></TD></TR>']
     for i, c in enumerate(n.columns):
         port = f"c{i}"
         ports[c.name] = port
@@ -716,26 +637,19 @@ def _node_label(n: ErNode, *, focus: bool = False) -> tuple[str, dict[str, str]]
     if n.hidden:
         word = "column" if n.hidden == 1 else "columns"
         more = f"+ {n.hidden} more {word}" if n.columns else f"{n.hidden} {word}"
-        rows.append(
-            f'<TR><TD COLSPAN="3" ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#7b8794"><I>{_html(more)}</I></FONT></TD></TR>'
-        )
+        rows.append(f'<TR><TD COLSPAN="3" ALIGN="LEFT"><FONT POINT-SIZE="9" COLOR="#7b8794"><I>{_html(more)}</I></FONT></TD></TR>')
     return _table_html(rows), ports
 
 
 def _table_html(rows: list[str]) -> str:
-    return (
-        '<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="#8da2b8" BGCOLOR="white">'
-        + "".join(rows)
-        + "</TABLE>"
-    )
+    return ('<TABLE BORDER="1" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" COLOR="#8da2b8" BGCOLOR="white">'
+            + "".join(rows) + "</TABLE>")
 
 
 def _dot_edge(e: ErEdge, ports: dict[str, dict[str, str]]) -> str:
     if e.kind == "m2m":
-        return (
-            f"{_q(e.child)} -> {_q(e.parent)} [dir=both, arrowhead=crowodot, arrowtail=crowodot, "
-            f'style=dashed, color="#7a5195", label={_q(e.label)}, fontcolor="#7a5195"];'
-        )
+        return (f"{_q(e.child)} -> {_q(e.parent)} [dir=both, arrowhead=crowodot, arrowtail=crowodot, "
+                f'style=dashed, color="#7a5195", label={_q(e.label)}, fontcolor="#7a5195"];')
     cp = ports.get(e.child, {}).get(e.child_columns[0]) if e.child_columns else None
     pp = ports.get(e.parent, {}).get(e.parent_columns[0]) if e.parent_columns else None
     # Drawn parent -> child so referenced tables sit left of the tables that point at them.
@@ -751,7 +665,6 @@ def _dot_edge(e: ErEdge, ports: dict[str, dict[str, str]]) -> str:
 
 
 # -- Graphviz, SVG and PNG ------------------------------------------------------------------------
-
 
 def find_dot() -> str:
     """Graphviz ``dot``: ``$AISHELL_DOT`` when set (any dot binary, e.g. a static build), else PATH."""
@@ -804,11 +717,7 @@ def dot_to_svgs(sources: list[str], timeout: float = 300) -> list[str]:
 
 def _dot_batch(dot: str, sources: list[str], timeout: float) -> list[str]:
     proc = subprocess.run(
-        [dot, "-Tsvg"],
-        input="\n".join(sources).encode(),
-        capture_output=True,
-        timeout=timeout,
-        check=False,
+        [dot, "-Tsvg"], input="\n".join(sources).encode(), capture_output=True, timeout=timeout, check=False,
     )
     if proc.returncode != 0:
         err = proc.stderr.decode(errors="replace").strip().splitlines()
@@ -824,11 +733,8 @@ def stagger(g: ErGraph, focus: str, per_column: int = 5) -> None:
     """Spread the tables around ``focus`` over several columns (as Graphviz's unflatten does), so
     a table with many neighbours is not drawn as one very tall column."""
     for side in ("child", "parent"):
-        edges = [
-            e
-            for e in g.edges
-            if getattr(e, "parent" if side == "child" else "child") == focus and getattr(e, side) != focus
-        ]
+        edges = [e for e in g.edges if getattr(e, "parent" if side == "child" else "child") == focus
+                 and getattr(e, side) != focus]
         columns = -(-len(edges) // per_column)
         for i, e in enumerate(edges):
             e.minlen = 1 + i % columns if columns > 1 else 1
@@ -845,31 +751,20 @@ def _packed_svg(g: ErGraph, gap: float = 24.0) -> str:
     rows, largest first: compact, and much faster than one huge layout."""
     titles = _cluster_titles(g)
     by_id = {n.id: n for n in g.nodes}
-    sources = [
-        (
-            f"digraph header {{ graph [label={_graph_label(g)}, labelloc=t, labeljust=l, pad=0.2, "
-            f'fontname="{FONT}"]; }}'
-        )
-    ]
+    sources = [(f'digraph header {{ graph [label={_graph_label(g)}, labelloc=t, labeljust=l, pad=0.2, '
+                f'fontname="{FONT}"]; }}')]
     clustered = set()
     for i, (name, members) in enumerate(g.clusters):
         ms = set(members)
         clustered |= ms
-        sub = ErGraph(
-            nodes=[by_id[m] for m in members if m in by_id],
-            edges=[e for e in g.edges if e.child in ms and e.parent in ms],
-            clusters=[(name, members)],
-        )
+        sub = ErGraph(nodes=[by_id[m] for m in members if m in by_id],
+                      edges=[e for e in g.edges if e.child in ms and e.parent in ms],
+                      clusters=[(name, members)])
         sources.append(to_dot(sub, header=False, cluster_titles=[titles[i]], compact=True))
     for n in g.nodes:
         if n.id not in clustered:
-            sources.append(
-                to_dot(
-                    ErGraph(nodes=[n], edges=[e for e in g.edges if e.child == n.id == e.parent]),
-                    header=False,
-                    compact=True,
-                )
-            )
+            sources.append(to_dot(ErGraph(nodes=[n], edges=[e for e in g.edges if e.child == n.id == e.parent]),
+                                  header=False, compact=True))
     svgs = dot_to_svgs(sources)
     head, parts = svgs[0], svgs[1:]
     hw, hh = svg_size(head)
@@ -884,49 +779,25 @@ def _packed_svg(g: ErGraph, gap: float = 24.0) -> str:
         else:
             frames.setdefault(parent, []).append(k)
     for title, ks in frames.items():
-        inner = [
-            (svg_size(parts[k])[0], svg_size(parts[k])[1], _nested(parts[k], k + 1, 0.0, 0.0)) for k in ks
-        ]
+        inner = [(svg_size(parts[k])[0], svg_size(parts[k])[1], _nested(parts[k], k + 1, 0.0, 0.0)) for k in ks]
         w, h, body = _pack(inner, gap, top=34.0, pad=12.0)
-        frame = (
-            f'<rect x="1" y="1" width="{w - 2:.2f}" height="{h - 2:.2f}" rx="10" fill="none" '
-            f'stroke="#8da2b8" stroke-width="1.5"/>'
-            f'<text x="14" y="24" font-family="{FONT}" font-size="17" font-weight="bold" '
-            f'fill="#2f5d8a">{_html(title)}</text>'
-        )
-        items.append(
-            (
-                w,
-                h,
-                (
-                    f'<svg x="0" y="0" width="{w:.2f}" height="{h:.2f}" viewBox="0 0 {w:.2f} {h:.2f}">'
-                    f"{frame}{body}</svg>"
-                ),
-            )
-        )
+        frame = (f'<rect x="1" y="1" width="{w - 2:.2f}" height="{h - 2:.2f}" rx="10" fill="none" '
+                 f'stroke="#8da2b8" stroke-width="1.5"/>'
+                 f'<text x="14" y="24" font-family="{FONT}" font-size="17" font-weight="bold" '
+                 f'fill="#2f5d8a">{_html(title)}</text>')
+        items.append((w, h, (f'<svg x="0" y="0" width="{w:.2f}" height="{h:.2f}" viewBox="0 0 {w:.2f} {h:.2f}">'
+                             f"{frame}{body}</svg>")))
     total_w, total_h, body = _pack(items, gap, top=hh, min_width=hw)
-    out = [
-        '<?xml version="1.0" encoding="UTF-8" standalone="no"?>',
-        (
-            f'<svg width="{total_w:.0f}pt" height="{total_h:.0f}pt" viewBox="0 0 {total_w:.2f} {total_h:.2f}" '
-            'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'
-        ),
-        f'<rect x="0" y="0" width="{total_w:.2f}" height="{total_h:.2f}" fill="white"/>',
-        _nested(head, 0, 0.0, 0.0),
-        body,
-        "</svg>",
-    ]
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="no"?>',
+           (f'<svg width="{total_w:.0f}pt" height="{total_h:.0f}pt" viewBox="0 0 {total_w:.2f} {total_h:.2f}" '
+            'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink">'),
+           f'<rect x="0" y="0" width="{total_w:.2f}" height="{total_h:.2f}" fill="white"/>',
+           _nested(head, 0, 0.0, 0.0), body, "</svg>"]
     return "\n".join(out) + "\n"
 
 
-def _pack(
-    items: list[tuple[float, float, str]],
-    gap: float,
-    *,
-    top: float = 0.0,
-    pad: float = 0.0,
-    min_width: float = 0.0,
-) -> tuple[float, float, str]:
+def _pack(items: list[tuple[float, float, str]], gap: float, *, top: float = 0.0, pad: float = 0.0,
+          min_width: float = 0.0) -> tuple[float, float, str]:
     """Shelf-pack nested <svg> fragments (tallest first) into rows about as wide as the total area
     suggests for a landscape result; returns the width, the height and the placed fragments."""
     if not items:
@@ -940,9 +811,8 @@ def _pack(
         w, h, frag = items[k]
         if x > 0 and x + w > width:
             x, y, row_h = 0.0, y + row_h + gap, 0.0
-        placed.append(
-            re.sub(r'^<svg x="[\d.]+" y="[\d.]+"', f'<svg x="{pad + x:.2f}" y="{top + y:.2f}"', frag, count=1)
-        )
+        placed.append(re.sub(r'^<svg x="[\d.]+" y="[\d.]+"', f'<svg x="{pad + x:.2f}" y="{top + y:.2f}"', frag,
+                             count=1))
         right = max(right, x + w)
         x += w + gap
         row_h = max(row_h, h)
@@ -953,12 +823,8 @@ def _nested(svg: str, index: int, x: float, y: float) -> str:
     """An SVG document as a nested <svg> placed at (x, y), its generated ids made unique."""
     body = inline_svg(svg)
     body = re.sub(r'\bid="(?!tbl_|a_tbl_)([^"]*)"', rf'id="p{index}_\1"', body)
-    return re.sub(
-        r'<svg([^>]*?)\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"[^>]*?(viewBox="[^"]*")',
-        rf'<svg x="{x:.2f}" y="{y:.2f}" width="\2" height="\3" \4',
-        body,
-        count=1,
-    )
+    return re.sub(r'<svg([^>]*?)\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"[^>]*?(viewBox="[^"]*")',
+                  rf'<svg x="{x:.2f}" y="{y:.2f}" width="\2" height="\3" \4', body, count=1)
 
 
 def layout_dot(g: ErGraph) -> str:
@@ -1007,12 +873,8 @@ def inline_svg(svg: str) -> str:
     svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
     svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg, flags=re.DOTALL)
     svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
-    svg = re.sub(
-        r'(<svg[^>]*?)\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"',
-        r'\1 width="\2pt" height="\3pt" style="max-width:100%;height:auto"',
-        svg,
-        count=1,
-    )
+    svg = re.sub(r'(<svg[^>]*?)\swidth="([\d.]+)pt"\s+height="([\d.]+)pt"',
+                 r'\1 width="\2pt" height="\3pt" style="max-width:100%;height:auto"', svg, count=1)
     return svg.strip()
 
 
@@ -1060,9 +922,7 @@ def to_mermaid(g: ErGraph) -> str:
         out.append(f'  {ids[n.id]}["{_mermaid_str(label)}"] {{')
         if n.kind == "group":
             for member, summary in n.members:
-                out.append(
-                    f'    lookup {_mermaid_word(member.split(".", 1)[1], "t")} "{_mermaid_str(summary)}"'
-                )
+                out.append(f'    lookup {_mermaid_word(member.split(".", 1)[1], "t")} "{_mermaid_str(summary)}"')
         for c in n.columns:
             keys = [k for k, on in (("PK", c.pk), ("FK", c.fk), ("UK", c.unique and not c.pk)) if on]
             name = _mermaid_word(c.name, "col")
@@ -1097,13 +957,8 @@ def to_mermaid(g: ErGraph) -> str:
 
 # -- DBML -----------------------------------------------------------------------------------------
 
-_DBML_ACTIONS = {
-    "CASCADE": "cascade",
-    "RESTRICT": "restrict",
-    "SET NULL": "set null",
-    "SET DEFAULT": "set default",
-    "NO ACTION": "no action",
-}
+_DBML_ACTIONS = {"CASCADE": "cascade", "RESTRICT": "restrict", "SET NULL": "set null",
+                 "SET DEFAULT": "set default", "NO ACTION": "no action"}
 
 
 def _dq(name: str) -> str:

@@ -77,9 +77,7 @@ class SchemaFacts:
     def unique_columns(self, table: Table) -> set[str]:
         """Columns that are unique on their own (single-column unique sets other than the PK)."""
         pk = frozenset(table.primary_key)
-        return {
-            next(iter(s)) for s in self.unique_sets.get(table.qualified_name, []) if len(s) == 1 and s != pk
-        }
+        return {next(iter(s)) for s in self.unique_sets.get(table.qualified_name, []) if len(s) == 1 and s != pk}
 
 
 def ref_name(fk: ForeignKey) -> str:
@@ -133,19 +131,11 @@ def table_stats(table: Table) -> dict[str, str]:
     rows = human_count(a.get("row_estimate"))
     if rows is not None:
         out["rows (estimate)"] = rows
-    for key, label in (
-        ("total_bytes", "total size"),
-        ("table_bytes", "table size"),
-        ("index_bytes", "index size"),
-    ):
+    for key, label in (("total_bytes", "total size"), ("table_bytes", "table size"), ("index_bytes", "index size")):
         v = human_bytes(a.get(key))
         if v is not None:
             out[label] = v
-    for key, label in (
-        ("seq_scan", "sequential scans"),
-        ("idx_scan", "index scans"),
-        ("n_dead_tup", "dead rows"),
-    ):
+    for key, label in (("seq_scan", "sequential scans"), ("idx_scan", "index scans"), ("n_dead_tup", "dead rows")):
         v = human_count(a.get(key))
         if v is not None:
             out[label] = v

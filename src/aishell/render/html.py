@@ -33,10 +33,7 @@ def _env():
 
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(_HERE / "templates")),
-        autoescape=True,
-        trim_blocks=False,
-        lstrip_blocks=False,
-        keep_trailing_newline=True,
+        autoescape=True, trim_blocks=False, lstrip_blocks=False, keep_trailing_newline=True,
     )
 
 
@@ -48,16 +45,8 @@ def _anchor(q: str) -> str:
     return "t-" + "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in q)
 
 
-def write_html(
-    schema: Schema,
-    view: Schema | None,
-    out_dir: Path | None,
-    res: DocResult,
-    *,
-    simplified: bool,
-    max_tables: int | None,
-    diagram: bool,
-) -> None:
+def write_html(schema: Schema, view: Schema | None, out_dir: Path | None, res: DocResult, *,
+               simplified: bool, max_tables: int | None, diagram: bool) -> None:
     from aishell.render.document import _write_files, overview_graph
 
     facts = SchemaFacts(schema)
@@ -99,16 +88,9 @@ def write_html(
                 # Build on the neighbourhood alone: linear overall, not quadratic in the schema.
                 near = {q} | sfacts.neighbours[q]
                 sub = dataclasses.replace(src, tables=[x for x in src.tables if x.qualified_name in near])
-                ng = erd.build_erd(
-                    sub,
-                    table=q,
-                    depth=1,
-                    max_tables=NEIGHBOURHOOD_MAX_TABLES,
-                    columns="keys" if len(near) > 7 else "all",
-                    clusters="none",
-                    partitions=True,
-                    href=lambda other: f"{slug(other)}.html",
-                )
+                ng = erd.build_erd(sub, table=q, depth=1, max_tables=NEIGHBOURHOOD_MAX_TABLES,
+                                   columns="keys" if len(near) > 7 else "all", clusters="none",
+                                   partitions=True, href=lambda other: f"{slug(other)}.html")
                 ng.title = q
                 if len(ng.tables) > 6:
                     # A busy neighbourhood reads better as a star: only the keys of this table.
@@ -132,98 +114,62 @@ def write_html(
             children.setdefault(t.partition_of, []).append(t)
     for td in tables:
         parts = children.get(td["q"], [])
-        td["partitions"] = [
-            {"name": c.qualified_name, "href": page_link(c.qualified_name), "bound": c.partition_bound}
-            for c in parts
-        ]
+        td["partitions"] = [{"name": c.qualified_name, "href": page_link(c.qualified_name),
+                             "bound": c.partition_bound} for c in parts]
         td["is_partition"] = td["q"] in {c.qualified_name for cs in children.values() for c in cs}
     for td in tables:
         td["href"] = f"{slug(td['q'])}.html"
         td["diagram"] = neighbourhoods.get(td["q"])
     info = simplified_info(view) if view is not None else None
     counts = [
-        ("tables", len(schema.tables)),
-        ("columns", sum(len(t.columns) for t in schema.tables)),
+        ("tables", len(schema.tables)), ("columns", sum(len(t.columns) for t in schema.tables)),
         ("foreign keys", sum(len(t.foreign_keys) for t in schema.tables)),
-        ("indexes", sum(len(t.indexes) for t in schema.tables)),
-        ("views", len(schema.views)),
-        ("enums", len(schema.enums)),
-        ("functions", len(schema.functions)),
+        ("indexes", sum(len(t.indexes) for t in schema.tables)), ("views", len(schema.views)),
+        ("enums", len(schema.enums)), ("functions", len(schema.functions)),
     ]
     site = {
         "title": schema.name or "Schema",
         "summary": " · ".join(plural(n, k) for k, n in counts[:3]),
         "counts": [(k, n) for k, n in counts if n],
         "has_stats": any("row_estimate" in t.attrs for t in schema.tables),
-        "diagram": site_diagram,
-        "diagram_note": diagram_note,
+        "diagram": site_diagram, "diagram_note": diagram_note,
         "rules": summarize_rules(info["rules"]) if info else [],
-        "has_objects": bool(
-            schema.views or schema.enums or schema.domains or schema.composite_types or schema.functions
-        ),
+        "has_objects": bool(schema.views or schema.enums or schema.domains or schema.composite_types
+                            or schema.functions),
     }
-    objects = _objects(
-        schema, page_link if single else (lambda q: f"tables/{slug(q)}.html" if q in facts.tables else None)
-    )
+    objects = _objects(schema, page_link if single else (lambda q: f"tables/{slug(q)}.html" if q in facts.tables else None))
     env = _env()
     common = {"site": site, "o": objects}
     if single:
         html = env.get_template("single.html.j2").render(
-            **common,
-            tables=tables,
-            page_title=site["title"],
-            inline_assets=True,
-            css=_asset("site.css"),
-            js=_asset("site.js").replace("</", "<\\/"),
-            root="",
-            index_href="#",
-            views_href="",
+            **common, tables=tables, page_title=site["title"], inline_assets=True, css=_asset("site.css"),
+            js=_asset("site.js").replace("</", "<\\/"), root="", index_href="#", views_href="",
         )
         res.text = html
         return
     files: dict[str, str | bytes] = {}
     files["index.html"] = env.get_template("index.html.j2").render(
-        **common,
-        tables=tables,
-        page_title=site["title"],
-        inline_assets=False,
-        root="",
-        index_href="index.html",
-    )
+        **common, tables=tables, page_title=site["title"], inline_assets=False, root="", index_href="index.html")
     page = env.get_template("table.html.j2")
     for td in tables:
         files[f"tables/{td['href']}"] = page.render(
-            **common,
-            td=td,
-            page_title=f"{td['q']} · {site['title']}",
-            inline_assets=False,
-            root="../",
-            views_href="../objects.html",
-            index_href="../index.html",
-        )
+            **common, td=td, page_title=f"{td['q']} · {site['title']}", inline_assets=False, root="../", views_href="../objects.html",
+            index_href="../index.html")
     if site["has_objects"]:
         files["objects.html"] = env.get_template("objects.html.j2").render(
-            **common,
-            page_title=f"Objects · {site['title']}",
-            inline_assets=False,
-            root="",
-            index_href="index.html",
-        )
-    data = [
-        {"n": td["q"], "h": td["href"], "c": td["first_line"], **({"p": 1} if td["is_partition"] else {})}
-        for td in tables
-    ]
-    files["assets/tables.js"] = (
-        "window.AISHELL_TABLES = " + json.dumps(data, ensure_ascii=False).replace("</", "<\\/") + ";\n"
-    )
+            **common, page_title=f"Objects · {site['title']}", inline_assets=False, root="",
+            index_href="index.html")
+    data = [{"n": td["q"], "h": td["href"], "c": td["first_line"], **({"p": 1} if td["is_partition"] else {})}
+            for td in tables]
+    files["assets/tables.js"] = ("window.AISHELL_TABLES = "
+                                 + json.dumps(data, ensure_ascii=False).replace("</", "<\\/") + ";\n")
     files["assets/site.css"] = _asset("site.css")
     files["assets/site.js"] = _asset("site.js")
     _write_files(out_dir, files, res)
 
 
-def _table_doc(
-    facts: SchemaFacts, t: Table, link: Callable[[str], str | None], several: bool, anchor: str
-) -> dict[str, Any]:
+def _table_doc(facts: SchemaFacts, t: Table, link: Callable[[str], str | None], several: bool,
+               anchor: str) -> dict[str, Any]:
     q = t.qualified_name
     pk = set(t.primary_key)
     fk_of: dict[str, list[str]] = {}
@@ -238,30 +184,17 @@ def _table_doc(
             default = f"identity ({c.identity})"
         if c.generated:
             default = f"generated ({c.generated_kind or 'stored'}): {c.generated}"
-        columns.append(
-            {
-                "name": c.name,
-                "type": c.type,
-                "nullable": c.nullable and c.name not in pk,
-                "default": default,
-                "pk": c.name in pk,
-                "unique": c.name in uniques,
-                "comment": c.comment,
-                "fks": [{"name": r, "href": link(r)} for r in fk_of.get(c.name, [])],
-            }
-        )
+        columns.append({
+            "name": c.name, "type": c.type, "nullable": c.nullable and c.name not in pk, "default": default,
+            "pk": c.name in pk, "unique": c.name in uniques, "comment": c.comment,
+            "fks": [{"name": r, "href": link(r)} for r in fk_of.get(c.name, [])],
+        })
     kind = []
     if t.partition_by:
         kind.append({"text": f"partitioned by {t.partition_by}"})
     if t.partition_of:
-        kind.append(
-            {
-                "text": "partition of",
-                "target": t.partition_of,
-                "href": link(t.partition_of),
-                "extra": t.partition_bound,
-            }
-        )
+        kind.append({"text": "partition of", "target": t.partition_of, "href": link(t.partition_of),
+                     "extra": t.partition_bound})
     for parent in t.inherits:
         kind.append({"text": "inherits", "target": parent, "href": link(parent)})
     if t.unlogged:
@@ -287,75 +220,34 @@ def _table_doc(
             notes.append(f"size: {human_bytes(i.attrs['bytes'])}")
         if not i.valid:
             notes.append("INVALID")
-        definition = i.definition or (
-            f"{'UNIQUE ' if i.unique else ''}{i.method} ({', '.join(i.columns)})"
-            + (f" WHERE {i.where}" if i.where else "")
-        )
+        definition = i.definition or (f"{'UNIQUE ' if i.unique else ''}{i.method} ({', '.join(i.columns)})"
+                                      + (f" WHERE {i.where}" if i.where else ""))
         indexes.append({"name": i.name, "definition": definition, "notes": "; ".join(notes)})
     constraints = [("unique", u.name, u.definition or f"UNIQUE ({', '.join(u.columns)})") for u in t.unique]
     constraints += [("check", c.name, c.definition or f"CHECK ({c.expression})") for c in t.checks]
     constraints += [("exclude", e.name, e.definition) for e in t.exclusions]
     first = (t.comment or "").strip().splitlines()[0] if t.comment and t.comment.strip() else ""
     return {
-        "q": q,
-        "label": q if several or t.schema != "public" else t.name,
-        "anchor": anchor,
+        "q": q, "label": q if several or t.schema != "public" else t.name, "anchor": anchor,
         "search": f"{q} {t.name} {first}".lower(),
-        "comment": t.comment,
-        "first_line": first[:160],
-        "kind": kind,
-        "stats": table_stats(t),
-        "rows": human_count(t.attrs.get("row_estimate")),
-        "size": human_bytes(t.attrs.get("total_bytes")),
-        "rows_raw": _number(t.attrs.get("row_estimate")),
-        "size_raw": _number(t.attrs.get("total_bytes")),
-        "columns": columns,
-        "pk": t.primary_key,
-        "pk_name": t.primary_key_name,
-        "fks_out": [
-            {
-                "name": fk.name,
-                "columns": ", ".join(fk.columns),
-                "ref": ref_name(fk),
-                "href": link(ref_name(fk)),
-                "ref_columns": ", ".join(fk.ref_columns),
-                "on_delete": fk.on_delete,
-                "on_update": fk.on_update,
-                "valid": fk.valid,
-            }
-            for fk in t.foreign_keys
-        ],
-        "fks_in": [
-            {
-                "table": o.qualified_name,
-                "href": link(o.qualified_name),
-                "columns": ", ".join(fk.columns),
-                "name": fk.name,
-            }
-            for o, fk in facts.incoming.get(q, [])
-        ],
-        "constraints": constraints,
-        "indexes": indexes,
+        "comment": t.comment, "first_line": first[:160], "kind": kind, "stats": table_stats(t),
+        "rows": human_count(t.attrs.get("row_estimate")), "size": human_bytes(t.attrs.get("total_bytes")),
+        "rows_raw": _number(t.attrs.get("row_estimate")), "size_raw": _number(t.attrs.get("total_bytes")),
+        "columns": columns, "pk": t.primary_key, "pk_name": t.primary_key_name,
+        "fks_out": [{
+            "name": fk.name, "columns": ", ".join(fk.columns), "ref": ref_name(fk), "href": link(ref_name(fk)),
+            "ref_columns": ", ".join(fk.ref_columns), "on_delete": fk.on_delete, "on_update": fk.on_update,
+            "valid": fk.valid,
+        } for fk in t.foreign_keys],
+        "fks_in": [{"table": o.qualified_name, "href": link(o.qualified_name), "columns": ", ".join(fk.columns),
+                    "name": fk.name} for o, fk in facts.incoming.get(q, [])],
+        "constraints": constraints, "indexes": indexes,
         "views": [{"name": v, "anchor": "v-" + _anchor(v)[2:]} for v in facts.views_of.get(q, [])],
-        "triggers": [
-            {
-                "name": tr.name,
-                "when": f"{tr.timing} {' OR '.join(tr.events)} FOR EACH {tr.for_each}",
-                "function": tr.function,
-                "definition": tr.definition,
-            }
-            for tr in t.triggers
-        ],
-        "policies": [
-            {
-                "name": p.name,
-                "command": p.command + ("" if p.permissive else " (restrictive)"),
-                "roles": ", ".join(p.roles),
-                "using": p.using,
-                "with_check": p.with_check,
-            }
-            for p in t.policies
-        ],
+        "triggers": [{"name": tr.name, "when": f"{tr.timing} {' OR '.join(tr.events)} FOR EACH {tr.for_each}",
+                      "function": tr.function, "definition": tr.definition} for tr in t.triggers],
+        "policies": [{"name": p.name, "command": p.command + ("" if p.permissive else " (restrictive)"),
+                      "roles": ", ".join(p.roles), "using": p.using, "with_check": p.with_check}
+                     for p in t.policies],
     }
 
 
@@ -364,27 +256,13 @@ def _number(value: object) -> float:
 
 
 def _objects(schema: Schema, link: Callable[[str], str | None]) -> dict[str, Any]:
-    views = [
-        {
-            "q": v.qualified_name,
-            "anchor": "v-" + _anchor(v.qualified_name)[2:],
-            "kind": "materialized view" if v.materialized else "view",
-            "comment": v.comment,
-            "columns": v.columns,
-            "depends_on": [{"name": d, "href": link(d)} for d in v.depends_on],
-            "definition": v.definition.strip(),
-        }
-        for v in schema.views
-    ]
-    enums = [
-        {
-            "q": f"{e.schema}.{e.name}",
-            "anchor": "e-" + _anchor(f"{e.schema}.{e.name}")[2:],
-            "comment": e.comment,
-            "labels": e.values,
-        }
-        for e in schema.enums
-    ]
+    views = [{
+        "q": v.qualified_name, "anchor": "v-" + _anchor(v.qualified_name)[2:],
+        "kind": "materialized view" if v.materialized else "view", "comment": v.comment, "columns": v.columns,
+        "depends_on": [{"name": d, "href": link(d)} for d in v.depends_on], "definition": v.definition.strip(),
+    } for v in schema.views]
+    enums = [{"q": f"{e.schema}.{e.name}", "anchor": "e-" + _anchor(f"{e.schema}.{e.name}")[2:],
+              "comment": e.comment, "labels": e.values} for e in schema.enums]
     domains = []
     for d in schema.domains:
         bits = [f"over {d.type}"]
@@ -394,10 +272,8 @@ def _objects(schema: Schema, link: Callable[[str], str | None]) -> dict[str, Any
             bits.append(f"default {d.default}")
         bits += [c.definition or f"CHECK ({c.expression})" for c in d.checks]
         domains.append({"q": f"{d.schema}.{d.name}", "comment": d.comment, "text": "; ".join(bits)})
-    composites = [
-        {"q": f"{c.schema}.{c.name}", "attributes": [(a.name, a.type) for a in c.attributes]}
-        for c in schema.composite_types
-    ]
+    composites = [{"q": f"{c.schema}.{c.name}", "attributes": [(a.name, a.type) for a in c.attributes]}
+                  for c in schema.composite_types]
     functions = []
     for f in schema.functions:
         bits = [f.kind]
@@ -406,18 +282,6 @@ def _objects(schema: Schema, link: Callable[[str], str | None]) -> dict[str, Any
         bits.append(f"language {f.language}")
         if f.volatility:
             bits.append(f.volatility.lower())
-        functions.append(
-            {
-                "signature": f"{f.schema}.{f.name}({f.identity_args or f.arguments})",
-                "comment": f.comment,
-                "summary": ", ".join(bits),
-                "definition": f.definition,
-            }
-        )
-    return {
-        "views": views,
-        "enums": enums,
-        "domains": domains,
-        "composites": composites,
-        "functions": functions,
-    }
+        functions.append({"signature": f"{f.schema}.{f.name}({f.identity_args or f.arguments})",
+                          "comment": f.comment, "summary": ", ".join(bits), "definition": f.definition})
+    return {"views": views, "enums": enums, "domains": domains, "composites": composites, "functions": functions}

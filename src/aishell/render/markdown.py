@@ -46,14 +46,8 @@ def anchor(qualified: str) -> str:
 class MarkdownWriter:
     """Renders the sections; ``link(qualified)`` gives the href of a table from the current page."""
 
-    def __init__(
-        self,
-        schema: Schema,
-        *,
-        mermaid: str | None = None,
-        diagram_image: str | None = None,
-        simplified_view: Schema | None = None,
-    ):
+    def __init__(self, schema: Schema, *, mermaid: str | None = None, diagram_image: str | None = None,
+                 simplified_view: Schema | None = None):
         self.schema = schema
         self.facts = SchemaFacts(schema)
         self.mermaid = mermaid
@@ -98,13 +92,10 @@ class MarkdownWriter:
         title = s.name or "Schema"
         out = [f"# {title}", ""]
         counts = [
-            ("tables", len(s.tables)),
-            ("columns", sum(len(t.columns) for t in s.tables)),
+            ("tables", len(s.tables)), ("columns", sum(len(t.columns) for t in s.tables)),
             ("foreign keys", sum(len(t.foreign_keys) for t in s.tables)),
             ("indexes", sum(len(t.indexes) for t in s.tables)),
-            ("views", len(s.views)),
-            ("enums", len(s.enums)),
-            ("functions", len(s.functions)),
+            ("views", len(s.views)), ("enums", len(s.enums)), ("functions", len(s.functions)),
         ]
         out.append(" · ".join(plural(n, k) for k, n in counts if n) or "An empty schema.")
         if s.server_version:
@@ -116,12 +107,8 @@ class MarkdownWriter:
             out += ["## Diagram", "", *_block(self.mermaid, "mermaid"), ""]
         info = simplified_info(self.simplified_view) if self.simplified_view is not None else None
         if info:
-            out += [
-                "## Simplified view",
-                "",
-                f"{info['tables']} of {info['source_tables']} tables shown in the diagram. Rules applied:",
-                "",
-            ]
+            out += ["## Simplified view", "",
+                    f"{info['tables']} of {info['source_tables']} tables shown in the diagram. Rules applied:", ""]
             out += [f"- {_cell(line)}" for line in summarize_rules(info["rules"])] or ["- none"]
             out.append("")
         has_stats = any("row_estimate" in t.attrs for t in s.tables)
@@ -139,33 +126,20 @@ class MarkdownWriter:
                 if t.partition_of in self.facts.tables:
                     continue  # listed on its parent's page
                 name = q if several or t.schema != "public" else t.name
-                row = [
-                    f"[{_cell(name)}]({link(q)})",
-                    str(len(t.columns)),
-                    str(len(t.foreign_keys)),
-                    str(len(self.facts.incoming.get(q, []))),
-                ]
+                row = [f"[{_cell(name)}]({link(q)})", str(len(t.columns)), str(len(t.foreign_keys)),
+                       str(len(self.facts.incoming.get(q, [])))]
                 if has_stats:
-                    row += [
-                        human_count(t.attrs.get("row_estimate")) or "",
-                        human_bytes(t.attrs.get("total_bytes")) or "",
-                    ]
+                    row += [human_count(t.attrs.get("row_estimate")) or "",
+                            human_bytes(t.attrs.get("total_bytes")) or ""]
                 n_parts = len(self.partitions.get(q, []))
-                row.append(
-                    (f"partitioned, {plural(n_parts, 'partitions')}; " if n_parts else "")
-                    + _cell(_first_line(t.comment))
-                )
+                row.append((f"partitioned, {plural(n_parts, 'partitions')}; " if n_parts else "")
+                           + _cell(_first_line(t.comment)))
                 out.append("| " + " | ".join(row) + " |")
         else:
             out.append("No tables.")
         out.append("")
-        other = [
-            ("Views", len(s.views)),
-            ("Enums", len(s.enums)),
-            ("Domains", len(s.domains)),
-            ("Composite types", len(s.composite_types)),
-            ("Functions", len(s.functions)),
-        ]
+        other = [("Views", len(s.views)), ("Enums", len(s.enums)), ("Domains", len(s.domains)),
+                 ("Composite types", len(s.composite_types)), ("Functions", len(s.functions))]
         if any(n for _, n in other):
             where = "" if single else " (see [objects.md](objects.md))"
             out.append("Also: " + ", ".join(f"{n} {k.lower()}" for k, n in other if n) + where + ".")
@@ -182,11 +156,8 @@ class MarkdownWriter:
         if t.partition_by:
             kind.append(f"partitioned by {_code(t.partition_by)}")
         if t.partition_of:
-            kind.append(
-                f"partition of [{t.partition_of}]({link(t.partition_of)}) {_code(t.partition_bound)}"
-                if t.partition_of in facts.tables
-                else f"partition of {t.partition_of}"
-            )
+            kind.append(f"partition of [{t.partition_of}]({link(t.partition_of)}) {_code(t.partition_bound)}"
+                        if t.partition_of in facts.tables else f"partition of {t.partition_of}")
         if t.inherits:
             kind.append("inherits " + ", ".join(t.inherits))
         if t.unlogged:
@@ -207,12 +178,8 @@ class MarkdownWriter:
             for c in fk.columns:
                 fk_of.setdefault(c, []).append(ref_name(fk))
         uniques = facts.unique_columns(t)
-        out += [
-            f"{h}# Columns",
-            "",
-            "| Column | Type | Nullable | Default | Key | Comment |",
-            "|---|---|---|---|---|---|",
-        ]
+        out += [f"{h}# Columns", "", "| Column | Type | Nullable | Default | Key | Comment |",
+                "|---|---|---|---|---|---|"]
         for c in t.columns:
             keys = []
             if c.name in pk:
@@ -226,20 +193,11 @@ class MarkdownWriter:
                 default = f"identity ({c.identity})"
             if c.generated:
                 default = f"generated ({c.generated_kind or 'stored'}): {c.generated}"
-            out.append(
-                "| "
-                + " | ".join(
-                    [
-                        f"**{_cell(c.name)}**" if c.name in pk else _cell(c.name),
-                        _code(c.type),
-                        "yes" if c.nullable and c.name not in pk else "no",
-                        _code(default),
-                        "<br>".join(keys),
-                        _cell(c.comment),
-                    ]
-                )
-                + " |"
-            )
+            out.append("| " + " | ".join([
+                f"**{_cell(c.name)}**" if c.name in pk else _cell(c.name), _code(c.type),
+                "yes" if c.nullable and c.name not in pk else "no", _code(default),
+                "<br>".join(keys), _cell(c.comment),
+            ]) + " |")
         out.append("")
         if t.primary_key:
             name = f" ({_code(t.primary_key_name)})" if t.primary_key_name else ""
@@ -247,34 +205,17 @@ class MarkdownWriter:
         parts = self.partitions.get(q, [])
         if parts:
             out += [f"{h}# Partitions", "", "| Partition | Bound |", "|---|---|"]
-            out += [
-                f"| [{p.qualified_name}]({link(p.qualified_name)}) | {_code(p.partition_bound)} |"
-                for p in parts
-            ]
+            out += [f"| [{p.qualified_name}]({link(p.qualified_name)}) | {_code(p.partition_bound)} |" for p in parts]
             out.append("")
         if t.foreign_keys:
-            out += [
-                f"{h}# Foreign keys",
-                "",
-                "| Name | Columns | References | On delete | On update |",
-                "|---|---|---|---|---|",
-            ]
+            out += [f"{h}# Foreign keys", "", "| Name | Columns | References | On delete | On update |",
+                    "|---|---|---|---|---|"]
             for fk in t.foreign_keys:
                 ref = ref_name(fk)
                 target = f"[{ref}]({link(ref)})" if ref in facts.tables else ref
-                out.append(
-                    "| "
-                    + " | ".join(
-                        [
-                            _code(fk.name),
-                            ", ".join(fk.columns),
-                            f"{target} ({', '.join(fk.ref_columns)})",
-                            fk.on_delete,
-                            fk.on_update,
-                        ]
-                    )
-                    + (" |" if fk.valid else " (not valid) |")
-                )
+                out.append("| " + " | ".join([
+                    _code(fk.name), ", ".join(fk.columns), f"{target} ({', '.join(fk.ref_columns)})",
+                    fk.on_delete, fk.on_update]) + (" |" if fk.valid else " (not valid) |"))
             out.append("")
         incoming = facts.incoming.get(q, [])
         if incoming:
@@ -303,8 +244,7 @@ class MarkdownWriter:
             for i in t.indexes:
                 definition = i.definition or (
                     f"{'UNIQUE ' if i.unique else ''}{i.method} ({', '.join(i.columns)})"
-                    + (f" WHERE {i.where}" if i.where else "")
-                )
+                    + (f" WHERE {i.where}" if i.where else ""))
                 notes = []
                 if i.constraint:
                     notes.append(f"backs constraint {_code(i.constraint)}")
@@ -327,18 +267,11 @@ class MarkdownWriter:
                 out.append(f"| {_code(tr.name)} | {when} | {_code(tr.function)} | {_code(tr.definition)} |")
             out.append("")
         if t.policies:
-            out += [
-                f"{h}# Policies",
-                "",
-                "| Name | Command | Roles | Using | With check |",
-                "|---|---|---|---|---|",
-            ]
+            out += [f"{h}# Policies", "", "| Name | Command | Roles | Using | With check |", "|---|---|---|---|---|"]
             for p in t.policies:
                 kind = p.command + ("" if p.permissive else " (restrictive)")
-                out.append(
-                    f"| {_code(p.name)} | {kind} | {', '.join(p.roles)} | {_code(p.using)} | "
-                    f"{_code(p.with_check)} |"
-                )
+                out.append(f"| {_code(p.name)} | {kind} | {', '.join(p.roles)} | {_code(p.using)} | "
+                           f"{_code(p.with_check)} |")
             out.append("")
         return out
 

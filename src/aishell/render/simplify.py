@@ -134,10 +134,8 @@ def fold_partitions(schema: Schema) -> tuple[Schema, list[dict[str, Any]]]:
                     attrs["row_estimate"] = rows[q]
             t = dataclasses.replace(t, foreign_keys=new_fks, attrs=attrs)
         tables.append(t)
-    rules = [
-        {"rule": "partitions", "table": r, "detail": f"{n} partition(s) of {r} folded into it"}
-        for r, n in counts.items()
-    ]
+    rules = [{"rule": "partitions", "table": r,
+              "detail": f"{n} partition(s) of {r} folded into it"} for r, n in counts.items()]
     return dataclasses.replace(schema, tables=tables), rules
 
 
@@ -163,23 +161,16 @@ def simplify(
             if pair is None:
                 continue
             fk_a, fk_b = t.foreign_keys
-            m2m.append(
-                {
-                    "junction": t.qualified_name,
-                    "left": pair[0],
-                    "left_columns": list(fk_a.columns),
-                    "right": pair[1],
-                    "right_columns": list(fk_b.columns),
-                }
-            )
+            m2m.append({
+                "junction": t.qualified_name,
+                "left": pair[0], "left_columns": list(fk_a.columns),
+                "right": pair[1], "right_columns": list(fk_b.columns),
+            })
             removed.add(t.qualified_name)
-            rules.append(
-                {
-                    "rule": "junction",
-                    "table": t.qualified_name,
-                    "detail": f"{t.qualified_name} collapsed into a many-to-many edge {pair[0]} ↔ {pair[1]}",
-                }
-            )
+            rules.append({
+                "rule": "junction", "table": t.qualified_name,
+                "detail": f"{t.qualified_name} collapsed into a many-to-many edge {pair[0]} ↔ {pair[1]}",
+            })
 
     lookup_tables: list[Table] = []
     if lookups:
@@ -206,22 +197,15 @@ def simplify(
         must = set(keep or [])
         ranked = sorted(
             core,
-            key=lambda t: (
-                t.qualified_name not in must,
-                -degree[t.qualified_name],
-                -len(t.columns),
-                t.qualified_name,
-            ),
+            key=lambda t: (t.qualified_name not in must, -degree[t.qualified_name], -len(t.columns),
+                           t.qualified_name),
         )
         kept = {t.qualified_name for t in ranked[:budget]}
         omitted = [t.qualified_name for t in core if t.qualified_name not in kept]
-        rules.append(
-            {
-                "rule": "top",
-                "table": None,
-                "detail": f"kept the {len(kept)} most connected of {len(core)} tables; {len(omitted)} omitted",
-            }
-        )
+        rules.append({
+            "rule": "top", "table": None,
+            "detail": f"kept the {len(kept)} most connected of {len(core)} tables; {len(omitted)} omitted",
+        })
         removed |= set(omitted)
         # Lookups only referenced by omitted tables go too.
         for t in list(lookup_tables):
@@ -239,14 +223,11 @@ def simplify(
     for sch, names in by_schema.items():
         name = f"{sch} lookups" if multi else "lookup tables"
         groups.append({"name": name, "schema": sch, "tables": names})
-        rules.append(
-            {
-                "rule": "lookup",
-                "table": None,
-                "detail": f"{len(names)} lookup table(s) grouped as '{name}': "
-                + ", ".join(n.split(".", 1)[1] if not multi else n for n in names),
-            }
-        )
+        rules.append({
+            "rule": "lookup", "table": None,
+            "detail": f"{len(names)} lookup table(s) grouped as '{name}': "
+                      + ", ".join(n.split(".", 1)[1] if not multi else n for n in names),
+        })
 
     kept_tables = [t for t in schema.tables if t.qualified_name not in removed]
     collapsed = [e["junction"] for e in m2m]
@@ -274,15 +255,11 @@ def simplified_info(schema: Schema) -> dict[str, Any] | None:
 def summarize_rules(rules: list[dict[str, Any]], limit: int = 4) -> list[str]:
     """One line per kind of rule (``22 junction tables collapsed ...: a, b, c, d, ...``)."""
     out: list[str] = []
-    for kind, what in (
-        ("partitions", "partitioned table(s) shown with their partitions folded in"),
-        ("junction", "junction table(s) drawn as many-to-many edges"),
-    ):
+    for kind, what in (("partitions", "partitioned table(s) shown with their partitions folded in"),
+                       ("junction", "junction table(s) drawn as many-to-many edges")):
         tables = [r["table"] for r in rules if r["rule"] == kind]
         if tables:
-            names = ", ".join(t.split(".", 1)[-1] for t in tables[:limit]) + (
-                ", ..." if len(tables) > limit else ""
-            )
+            names = ", ".join(t.split(".", 1)[-1] for t in tables[:limit]) + (", ..." if len(tables) > limit else "")
             out.append(f"{len(tables)} {what}: {names}")
     out += [r["detail"] for r in rules if r["rule"] not in ("partitions", "junction")]
     return out

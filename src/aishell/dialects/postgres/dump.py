@@ -32,9 +32,7 @@ def dump_schema(server, conninfo: str, *, timeout: float = 300) -> str:
     pg_dump = client_binary(server, "pg_dump")
     proc = subprocess.run(
         [str(pg_dump), "--schema-only", "--no-password", "-d", conninfo],
-        capture_output=True,
-        timeout=timeout,
-        check=False,
+        capture_output=True, timeout=timeout, check=False,
     )
     if proc.returncode != 0:
         raise SandboxError(f"pg_dump failed: {proc.stderr.decode(errors='replace').strip().splitlines()[0]}")

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aishell.dialects.postgres import objects as ob
 from aishell.dialects.postgres.quote import qualify, quote_ident, quote_literal
 from aishell.errors import UserError
 from aishell.model.graph import creation_order
@@ -56,25 +57,9 @@ from aishell.model.schema import (
 )
 
 __all__ = [
-    "PostgresGenerator",
-    "check_text",
-    "comment_sql",
-    "constraint_sql",
-    "counts",
-    "create_enum_sql",
-    "create_extension_sql",
-    "create_function_sql",
-    "create_index_sql",
-    "create_policy_sql",
-    "create_trigger_sql",
-    "create_view_sql",
-    "domain_check_sql",
-    "function_keyword",
-    "generate",
-    "grant_sql",
-    "header_comment",
-    "role_sql",
-    "sequence_options",
+    "PostgresGenerator", "check_text", "comment_sql", "constraint_sql", "counts", "create_enum_sql", "create_extension_sql",
+    "create_function_sql", "create_index_sql", "create_policy_sql", "create_trigger_sql", "create_view_sql",
+    "domain_check_sql", "function_keyword", "generate", "grant_sql", "header_comment", "role_sql", "sequence_options",
     "trigger_state_sql",
 ]
 
@@ -125,10 +110,7 @@ def counts(schema: Schema) -> dict[str, int]:
         "indexes": sum(1 for t in tables for i in t.indexes if not i.constraint)
         + sum(len(v.indexes) for v in schema.views),
         "constraints": sum(
-            (1 if t.primary_key else 0)
-            + len(t.foreign_keys)
-            + len(t.checks)
-            + len(t.unique)
+            (1 if t.primary_key else 0) + len(t.foreign_keys) + len(t.checks) + len(t.unique)
             + len(t.exclusions)
             for t in tables
         ),
@@ -141,16 +123,8 @@ def referenced_roles(schema: Schema) -> list[str]:
     """Every role the DDL names (owners, grantees, grantors, policy roles), sorted; PUBLIC and the
     pseudo-roles left out. A database built from the DDL needs them to exist."""
     names: set[str] = set()
-    objs: list[Any] = [
-        *schema.schemas,
-        *schema.enums,
-        *schema.domains,
-        *schema.composite_types,
-        *schema.sequences,
-        *schema.tables,
-        *schema.views,
-        *schema.functions,
-    ]
+    objs: list[Any] = [*schema.schemas, *schema.enums, *schema.domains, *schema.composite_types,
+                       *schema.sequences, *schema.tables, *schema.views, *schema.functions]
     for o in objs:
         if getattr(o, "owner", None):
             names.add(o.owner)
@@ -159,6 +133,19 @@ def referenced_roles(schema: Schema) -> list[str]:
     for t in schema.tables:
         for pol in t.policies:
             names.update(pol.roles)
+    for o in [*schema.collations, *schema.range_types, *schema.base_types, *schema.text_search_configs,
+              *schema.text_search_dictionaries, *schema.operators, *schema.operator_families,
+              *schema.operator_classes, *schema.foreign_data_wrappers, *schema.foreign_servers,
+              *schema.publications, *schema.subscriptions, *schema.event_triggers]:
+        if getattr(o, "owner", None):
+            names.add(o.owner)
+        for p in getattr(o, "privileges", []) or []:
+            names.update(x for x in (p.grantee, p.grantor) if x)
+    for d in schema.default_privileges:
+        names.add(d.role)
+        for p in d.privileges:
+            names.update(x for x in (p.grantee, p.grantor) if x)
+    names.update(m.user for m in schema.user_mappings)
     special = {"public", "current_user", "session_user", "current_role", "pg_database_owner"}
     return sorted(n for n in names if n.lower() not in special)
 
@@ -171,10 +158,8 @@ def header_comment(schema: Schema, info: dict[str, Any] | None = None) -> str:
         lines.append(f"-- Schema: {_one_line(schema.name)}")
     for key, value in (info or {}).items():
         lines.append(f"-- {key}: {_one_line(str(value))}")
-    lines.append(
-        "-- Dialect: PostgreSQL"
-        + (f" (source server {schema.server_version})" if schema.server_version else "")
-    )
+    lines.append("-- Dialect: PostgreSQL" + (f" (source server {schema.server_version})"
+                                            if schema.server_version else ""))
     lines.append(
         f"-- Tables: {c['tables']}, views: {c['views'] + c['materialized_views']}, "
         f"indexes: {c['indexes']}, constraints: {c['constraints']}, functions: {c['functions']}, "
@@ -315,9 +300,8 @@ def create_function_sql(f: Function, *, or_replace: bool = False) -> str:
     return sql + f"\nAS {_dollar_quote(chr(10) + text + chr(10), 'function')}"
 
 
-def sequence_options(
-    start: Any, increment: Any, min_value: Any, max_value: Any, cache: Any, cycle: Any
-) -> list[str]:
+def sequence_options(start: Any, increment: Any, min_value: Any, max_value: Any, cache: Any,
+                     cycle: Any) -> list[str]:
     """Options of CREATE SEQUENCE (and of an identity column), defaults spelled out as pg_dump does."""
     out = []
     if start is not None:
@@ -367,11 +351,8 @@ def create_trigger_sql(tr: Trigger, on_sql: str, *, or_replace: bool = False) ->
     func = _sql_name(tr.function)
     if not func.endswith(")"):
         func += "()"
-    verb = (
-        "CREATE CONSTRAINT TRIGGER"
-        if tr.constraint
-        else ("CREATE OR REPLACE TRIGGER" if or_replace else "CREATE TRIGGER")
-    )
+    verb = "CREATE CONSTRAINT TRIGGER" if tr.constraint else (
+        "CREATE OR REPLACE TRIGGER" if or_replace else "CREATE TRIGGER")
     sql = f"{verb} {quote_ident(tr.name)} {tr.timing.upper()} {events} ON {on_sql} FOR EACH {tr.for_each.upper()}"
     if tr.when:
         sql += f" WHEN {_paren(tr.when)}"
@@ -448,26 +429,27 @@ class _Node:
     soft: dict[int, list[str]] = field(default_factory=dict, compare=False)
 
 
-_RANK = {
-    "schema": 0,
-    "extension": 1,
-    "enum": 2,
-    "domain": 3,
-    "composite": 4,
-    "function": 5,
-    "sequence": 6,
-    "table": 7,
-    "tcons": 8,
-    "view": 9,
-}
+_RANK = {"schema": 0, "extension": 1, "collation": 2, "shell": 2, "enum": 2, "domain": 3, "composite": 4,
+         "range": 4, "fdw": 5, "function": 5, "basetype": 5, "tsparser": 6, "tstemplate": 6, "tsdict": 6,
+         "tsconfig": 6, "cast": 6, "operator": 6, "opfamily": 6, "opclass": 6, "server": 6, "usermapping": 6,
+         "sequence": 6, "table": 7, "tcons": 8, "view": 9}
+# Model lists of format 2 created with the other objects, as (node kind, Schema attribute).
+_OBJECT_KINDS = [("collation", "collations"), ("range", "range_types"), ("basetype", "base_types"),
+                 ("tsparser", "text_search_parsers"), ("tstemplate", "text_search_templates"),
+                 ("tsdict", "text_search_dictionaries"), ("tsconfig", "text_search_configs"),
+                 ("cast", "casts"), ("operator", "operators"), ("opfamily", "operator_families"),
+                 ("opclass", "operator_classes"), ("fdw", "foreign_data_wrappers"), ("server", "foreign_servers"),
+                 ("usermapping", "user_mappings")]
+_OPERATOR_MEMBER = re.compile(r"^OPERATOR \d+ (?:((?:\"(?:[^\"]|\"\")+\"|[A-Za-z_][\w$]*))\.)?([^\s(]+)\(")
 
 
 class PostgresGenerator:
     """Turns one Schema into PostgreSQL DDL. Each object kind has a ``<kind>_sql`` method."""
 
     def __init__(self, schema: Schema, *, if_not_exists: bool = False, owners: bool | None = None):
-        # Foreign tables need a server and user mappings the model does not describe: left out, and said so.
-        self.skipped = [t for t in schema.tables if t.attrs.get("foreign")]
+        # Foreign tables need their server: one the model does not describe is left out, and said so.
+        servers = {srv.name for srv in schema.foreign_servers}
+        self.skipped = [t for t in schema.tables if t.attrs.get("foreign") and t.attrs.get("foreign_server") not in servers]
         if self.skipped:
             schema = dataclasses.replace(
                 schema, tables=[t for t in schema.tables if not t.attrs.get("foreign")]
@@ -487,9 +469,8 @@ class PostgresGenerator:
             parent = self._parent_of(t)
             if parent is not None:
                 self.partitions.setdefault(parent.qualified_name, []).append(t)
-        self.type_names = {
-            (o.schema, o.name): o for o in [*schema.enums, *schema.domains, *schema.composite_types]
-        }
+        self.type_names = {(o.schema, o.name): o for o in [*schema.enums, *schema.domains,
+                                                           *schema.composite_types]}
         self.identity_sequences = self._identity_sequences()
         self.default_owner = self._default_owner()
         self.inline_fks: dict[int, bool] = {}
@@ -529,14 +510,21 @@ class PostgresGenerator:
             ("Foreign keys", self.late_foreign_keys_sql()),
             ("Triggers", self.triggers_sql()),
             ("Row-level security", self.rls_sql()),
+            ("Rules", self.rules_sql()),
+            ("Publications and subscriptions (subscriptions never connect: connect = false)",
+             self.replication_sql()),
             ("Comments", self.comments_sql()),
             ("Ownership", self.owners_sql()),
             ("Privileges", self.privileges_sql()),
             ("Materialized view data", self.refresh_sql()),
+            # Last: default privileges would otherwise apply to the objects created above, and event
+            # triggers would fire on the DDL that follows them.
+            ("Default privileges", self.default_privileges_sql()),
+            ("Event triggers", self.event_triggers_sql()),
         ]
         if self.skipped:
             names = ", ".join(t.qualified_name for t in self.skipped)
-            out.append(f"-- Not created: foreign tables need a server the model does not describe: {names}\n")
+            out.append(f"-- Not created: foreign tables whose server the model does not describe: {names}\n")
         rule = "-- " + "=" * 60
         for title, stmts in sections:
             if stmts:
@@ -564,14 +552,8 @@ class PostgresGenerator:
         block ignoring "already exists" errors (and the conditions in ``also``)."""
         if not self.if_not_exists:
             return stmt
-        conditions = [
-            "duplicate_object",
-            "duplicate_table",
-            "duplicate_schema",
-            "invalid_table_definition",
-            "object_not_in_prerequisite_state",
-            *also,
-        ]
+        conditions = ["duplicate_object", "duplicate_table", "duplicate_schema", "invalid_table_definition",
+                      "object_not_in_prerequisite_state", *also]
         body = f"BEGIN\n  {stmt}\nEXCEPTION WHEN {' OR '.join(conditions)} THEN NULL;\nEND"
         return f"DO {_dollar_quote(body, 'do')};"
 
@@ -630,12 +612,10 @@ class PostgresGenerator:
     def _split_dotted(self, text: str, default_schema: str) -> tuple[str, str]:
         """Split ``schema.name`` written unquoted (names may hold dots and spaces) using the schemas the
         model knows; a name without a known schema prefix is in ``default_schema``."""
-        known = (
-            {n.name for n in self.schema.schemas} | {t.schema for t in self.schema.tables} | {default_schema}
-        )
+        known = {n.name for n in self.schema.schemas} | {t.schema for t in self.schema.tables} | {default_schema}
         for sch in sorted(known, key=len, reverse=True):
             if text.startswith(sch + "."):
-                return sch, text[len(sch) + 1 :]
+                return sch, text[len(sch) + 1:]
         if "." in text and not text.startswith('"'):
             sch, _, name = text.partition(".")
             return sch, name
@@ -660,12 +640,10 @@ class PostgresGenerator:
         text = text.strip()
         if '"' in text:
             return text
-        known = (
-            {n.name for n in self.schema.schemas} | {t.schema for t in self.schema.tables} | {"pg_catalog"}
-        )
+        known = {n.name for n in self.schema.schemas} | {t.schema for t in self.schema.tables} | {"pg_catalog"}
         for sch in sorted(known, key=len, reverse=True):
             if text.startswith(sch + "."):
-                return qualify(sch, text[len(sch) + 1 :])
+                return qualify(sch, text[len(sch) + 1:])
         return quote_ident(text)
 
     def _owned_by(self, text: str) -> tuple[Table, Column] | None:
@@ -674,7 +652,7 @@ class PostgresGenerator:
         while pos >= 0:
             t = self.tables.get(text[:pos])
             if t is not None:
-                col = t.column(text[pos + 1 :])
+                col = t.column(text[pos + 1:])
                 if col is not None:
                     return t, col
             pos = text.find(".", pos + 1)
@@ -691,16 +669,9 @@ class PostgresGenerator:
 
     def _owned_objects(self) -> list[Any]:
         s = self.schema
-        return [
-            *s.schemas,
-            *s.enums,
-            *s.domains,
-            *s.composite_types,
-            *s.sequences,
-            *s.tables,
-            *s.views,
-            *s.functions,
-        ]
+        return [*s.schemas, *s.enums, *s.domains, *s.composite_types, *s.sequences, *s.tables,
+                *s.views, *s.functions, *s.collations, *s.range_types, *s.base_types, *s.text_search_configs,
+                *s.text_search_dictionaries, *s.operators, *s.operator_families, *s.operator_classes]
 
     # -- dependency ordering -------------------------------------------------------------------------
     def _nodes(self) -> list[_Node]:
@@ -727,18 +698,8 @@ class PostgresGenerator:
                 continue
             ns_nodes[ns.name] = add("schema", ns)
         # A design may put objects in a schema it does not list: create that schema too.
-        used = [
-            o.schema
-            for o in [
-                *s.enums,
-                *s.domains,
-                *s.composite_types,
-                *s.functions,
-                *s.sequences,
-                *s.tables,
-                *s.views,
-            ]
-        ] + [e.schema for e in s.extensions if e.schema]
+        used = [o.schema for o in [*s.enums, *s.domains, *s.composite_types, *s.functions, *s.sequences,
+                                   *s.tables, *s.views]] + [e.schema for e in s.extensions if e.schema]
         for name in used:
             if name and name not in ns_nodes and name not in _BUILTIN_SCHEMAS:
                 ns_nodes[name] = add("schema", Namespace(name))
@@ -746,6 +707,29 @@ class PostgresGenerator:
         for kind, objs in (("enum", s.enums), ("domain", s.domains), ("composite", s.composite_types)):
             for o in objs:
                 register(add(kind, o), o.schema, o.name)
+        fdw_nodes: dict[str, _Node] = {}
+        server_nodes: dict[str, _Node] = {}
+        shell_of: dict[int, int] = {}
+        operator_nodes: dict[tuple[str, str], list[_Node]] = {}
+        for kind, attr in _OBJECT_KINDS:
+            for o in getattr(s, attr):
+                node = add(kind, o)
+                if kind == "fdw":
+                    fdw_nodes[o.name] = node
+                elif kind == "server":
+                    server_nodes[o.name] = node
+                elif kind == "operator":
+                    operator_nodes.setdefault((o.schema, o.name), []).append(node)
+                elif kind not in ("cast", "usermapping"):
+                    register(node, o.schema, o.name)
+                if kind == "range":
+                    from aishell.dialects.postgres.inspect import default_multirange_name
+
+                    mr = _split_qualified(o.multirange) if o.multirange else (o.schema, default_multirange_name(o.name))
+                    register(node, mr[0] or o.schema, mr[1])
+                if kind == "basetype":
+                    shell = add("shell", o)
+                    shell_of[node.position] = shell.position
         for f in s.functions:
             register(add("function", f), f.schema, f.name)
         for seq in s.sequences:
@@ -798,14 +782,13 @@ class PostgresGenerator:
             elif kind == "composite":
                 deps |= resolve(_refs_of([a.type for a in obj.attributes]), bare_ok)
             elif kind == "function":
-                deps |= resolve(
-                    _refs_of([obj.arguments, obj.returns or "", _function_header(obj.definition)]), bare_ok
-                )
+                deps |= resolve(_refs_of([obj.arguments, obj.returns or "", _function_header(obj.definition)]),
+                                bare_ok)
                 deps |= resolve(self._depends_on_refs(obj.depends_on), bare_ok)
             elif kind == "table":
                 texts: list[str] = []
                 for c in obj.columns:
-                    texts += [c.type, c.generated or ""]
+                    texts += [c.type, c.generated or "", c.collation or ""]
                 for ck in obj.checks:
                     texts.append(ck.definition or ck.expression)
                 texts += [obj.partition_by or ""]
@@ -832,6 +815,32 @@ class PostgresGenerator:
             elif kind == "view":
                 deps |= resolve(_refs_of([obj.definition]), bare_ok)
                 deps |= resolve(self._depends_on_refs(obj.depends_on), bare_ok)
+            elif kind in _OBJECT_TEXTS:
+                deps |= resolve(_refs_of([t for t in _OBJECT_TEXTS[kind](obj) if t]), bare_ok)
+                if kind in ("opfamily", "opclass"):
+                    for m in obj.operators:
+                        om = _OPERATOR_MEMBER.match(m)
+                        if om:
+                            key = (_unquote(om.group(1)) if om.group(1) else "pg_catalog", om.group(2))
+                            deps |= {n.position for n in operator_nodes.get(key, [])}
+                    if kind == "opclass" and obj.family is None:
+                        deps |= resolve([(obj.schema, obj.name)], False)
+                if kind == "server" and obj.wrapper in fdw_nodes:
+                    deps.add(fdw_nodes[obj.wrapper].position)
+                if kind == "usermapping" and obj.server in server_nodes:
+                    deps.add(server_nodes[obj.server].position)
+            if kind == "table" and obj.attrs.get("foreign") and obj.attrs.get("foreign_server") in server_nodes:
+                deps.add(server_nodes[obj.attrs["foreign_server"]].position)
+            if kind == "function":
+                # A base type's own support routines need only its shell (the type needs them); any
+                # other routine naming the type needs the type itself.
+                fname = f"{obj.schema}.{obj.name}" if obj.schema != "pg_catalog" else obj.name
+                deps = {shell_of[d] if d in shell_of and fname in _support_functions(nodes[d].obj) else d
+                        for d in deps}
+            if kind == "shell":
+                deps = {d for d in deps if nodes[d].kind in ("schema", "extension")}
+            if kind == "basetype":
+                deps.add(shell_of[node.position])
             if schema_name in ns_nodes:
                 deps.add(ns_nodes[schema_name].position)
             deps.discard(node.position)
@@ -939,13 +948,126 @@ class PostgresGenerator:
         lines = [f"CREATE {unlogged}SEQUENCE{self._ine()} {qualify(seq.schema, seq.name)}"]
         if seq.type and seq.type.lower() not in ("bigint", "int8"):
             lines.append(f"AS {seq.type}")
-        lines += sequence_options(
-            seq.start, seq.increment, seq.min_value, seq.max_value, seq.cache, seq.cycle
-        )
+        lines += sequence_options(seq.start, seq.increment, seq.min_value, seq.max_value, seq.cache, seq.cycle)
         return "\n    ".join(lines) + ";"
+
+    # -- object kinds of format 2 (SQL from aishell.dialects.postgres.objects) ------------------------------
+    def _objects(self, statements: list[str]) -> str:
+        return "\n".join(self._guard(stmt + ";") for stmt in statements)
+
+    def collation_sql(self, o: Any) -> str:
+        return self._objects(ob.create_collation_sql(o))
+
+    def range_sql(self, o: Any) -> str:
+        return self._objects(ob.create_range_type_sql(o))
+
+    def shell_sql(self, o: Any) -> str:
+        return self._objects(ob.create_shell_type_sql(o))
+
+    def basetype_sql(self, o: Any) -> str:
+        return self._objects(ob.create_base_type_sql(o))
+
+    def tsparser_sql(self, o: Any) -> str:
+        return self._objects(ob.create_ts_parser_sql(o))
+
+    def tstemplate_sql(self, o: Any) -> str:
+        return self._objects(ob.create_ts_template_sql(o))
+
+    def tsdict_sql(self, o: Any) -> str:
+        return self._objects(ob.create_ts_dictionary_sql(o))
+
+    def tsconfig_sql(self, o: Any) -> str:
+        return self._objects(ob.create_ts_config_sql(o))
+
+    def cast_sql(self, o: Any) -> str:
+        return self._objects(ob.create_cast_sql(o))
+
+    def operator_sql(self, o: Any) -> str:
+        return self._objects(ob.create_operator_sql(o))
+
+    def opfamily_sql(self, o: Any) -> str:
+        return self._objects(ob.create_operator_family_sql(o))
+
+    def opclass_sql(self, o: Any) -> str:
+        return self._objects(ob.create_operator_class_sql(o))
+
+    def fdw_sql(self, o: Any) -> str:
+        return self._objects(ob.create_fdw_sql(o))
+
+    def server_sql(self, o: Any) -> str:
+        return self._objects(ob.create_server_sql(o))
+
+    def usermapping_sql(self, o: Any) -> str:
+        sql = self._objects(ob.create_user_mapping_sql(o))
+        secret = o.attrs.get("secret_options")
+        if secret:
+            sql = (f"-- {', '.join(secret)} not copied (never read): set with ALTER USER MAPPING ... "
+                   f"OPTIONS (ADD ...)\n{sql}")
+        return sql
+
+    def rules_sql(self) -> list[str]:
+        out = []
+        for rel in [*self.schema.tables, *self.schema.views]:
+            for rule in rel.rules:
+                out.append(self._objects(ob.create_rule_sql(rule, qualify(rel.schema, rel.name))))
+        return out
+
+    def replication_sql(self) -> list[str]:
+        out = [self._objects(ob.create_publication_sql(p)) for p in self.schema.publications]
+        for sub in self.schema.subscriptions:
+            sql = self._objects(ob.create_subscription_sql(sub))
+            if sub.attrs.get("secret_options"):
+                sql = (f"-- {', '.join(sub.attrs['secret_options'])} left out of the connection string "
+                       f"(never read)\n{sql}")
+            out.append(sql)
+        return out
+
+    def default_privileges_sql(self) -> list[str]:
+        out = []
+        for d in self.schema.default_privileges:
+            out += [stmt + ";" for stmt in ob.default_privileges_sql(d, major=self.major or 18)]
+        return out
+
+    def event_triggers_sql(self) -> list[str]:
+        """Event triggers with their comments and owners, after everything else."""
+        out = []
+        for e in self.schema.event_triggers:
+            sql = self._objects(ob.create_event_trigger_sql(e))
+            if e.comment is not None:
+                sql += "\n" + comment_sql(ob.object_target(e), e.comment) + ";"
+            if e.owner and self.owners is not False and (self.owners or e.owner != self.default_owner):
+                sql += f"\nALTER {ob.object_target(e)} OWNER TO {quote_ident(e.owner)};"
+            out.append(sql)
+        return out
+
+    def foreign_table_sql(self, t: Table) -> str:
+        elements = []
+        for c in t.columns:
+            if c.attrs.get("inherited"):
+                continue
+            parts = [quote_ident(c.name), self._type_sql(c.type)]
+            if c.attrs.get("fdw_options"):
+                parts.append(ob.options_sql(list(c.attrs["fdw_options"])).strip().replace("\n    ", " ")
+                             .replace("\n", "").replace("( ", "("))
+            if c.collation and c.collation != "default":
+                parts.append(f"COLLATE {self._collation_sql(c.collation)}")
+            if c.default is not None:
+                parts.append(f"DEFAULT {c.default}")
+            if not c.nullable:
+                parts.append("NOT NULL")
+            elements.append(" ".join(parts))
+        elements += [self._named(ck.name, self._check_text(ck)) for ck in t.checks]
+        sql = f"CREATE FOREIGN TABLE {qualify(t.schema, t.name)} (\n    " + ",\n    ".join(elements) + "\n)"
+        if t.inherits:
+            sql += "\nINHERITS (" + ", ".join(self._qualified_text(p) for p in t.inherits) + ")"
+        sql += f"\nSERVER {quote_ident(str(t.attrs.get('foreign_server')))}"
+        sql += ob.options_sql(list(t.attrs.get("foreign_options") or []))
+        return self._guard(sql + ";") + ("\n" + "\n".join(self._column_settings(t)) if self._column_settings(t) else "")
 
     # -- tables --------------------------------------------------------------------------------------
     def table_sql(self, t: Table) -> str:
+        if t.attrs.get("foreign"):
+            return self.foreign_table_sql(t)
         parent = self._parent_of(t)
         if parent is not None:
             return self._partition_sql(t, parent)
@@ -998,10 +1120,8 @@ class PostgresGenerator:
         tail += self.storage_sql(t)
         unlogged = "UNLOGGED " if t.unlogged else ""
         if same_columns:
-            sql = (
-                f"CREATE {unlogged}TABLE{self._ine()} {name} PARTITION OF "
-                f"{qualify(parent.schema, parent.name)}\n{bound}{tail};"
-            )
+            sql = (f"CREATE {unlogged}TABLE{self._ine()} {name} PARTITION OF "
+                   f"{qualify(parent.schema, parent.name)}\n{bound}{tail};")
             # Constraints follow as ALTER TABLE: a key declared inside PARTITION OF (...) would give its
             # columns NOT NULL constraints of their own instead of the inherited ones.
             alters = [self._guard(f"ALTER TABLE ONLY {name} ADD {c};") for c in constraints]
@@ -1013,23 +1133,14 @@ class PostgresGenerator:
         while ancestor is not None:
             for ck in ancestor.checks:
                 text = self._check_text(ck)
-                if (
-                    ck.name not in own
-                    and not ck.no_inherit
-                    and "NO INHERIT" not in text
-                    and not _not_valid(text)
-                ):
+                if ck.name not in own and not ck.no_inherit and "NO INHERIT" not in text and not _not_valid(text):
                     constraints.append(self._named(ck.name, text))
                     own.add(ck.name)
             ancestor = self._parent_of(ancestor)
-        elements = [
-            self.column_sql(t, c, nn_name=self._inherited_nn_name(t, c)) for c in t.columns
-        ] + constraints
-        sql = f"CREATE {unlogged}TABLE{self._ine()} {name} (\n    " + ",\n    ".join(elements) + f"\n){tail};"
-        attach = self._guard(
-            f"ALTER TABLE ONLY {qualify(parent.schema, parent.name)} ATTACH PARTITION {name} {bound};",
-            "wrong_object_type",
-        )  # "is already a partition"
+        elements = [self.column_sql(t, c, nn_name=self._inherited_nn_name(t, c)) for c in t.columns] + constraints
+        sql = (f"CREATE {unlogged}TABLE{self._ine()} {name} (\n    " + ",\n    ".join(elements) + f"\n){tail};")
+        attach = self._guard(f"ALTER TABLE ONLY {qualify(parent.schema, parent.name)} ATTACH PARTITION {name} {bound};",
+                             "wrong_object_type")  # "is already a partition"
         return "\n".join([sql, attach, *self._column_settings(t)])
 
     def _not_null_names_match(self, t: Table, parent: Table) -> bool:
@@ -1145,14 +1256,8 @@ class PostgresGenerator:
         if o.get("sequence_name"):
             s, n = self._split_dotted(str(o["sequence_name"]), t.schema)
             out.append(f"SEQUENCE NAME {qualify(s, n)}")
-        out += sequence_options(
-            o.get("start"),
-            o.get("increment"),
-            o.get("min_value"),
-            o.get("max_value"),
-            o.get("cache"),
-            o.get("cycle"),
-        )
+        out += sequence_options(o.get("start"), o.get("increment"), o.get("min_value"),
+                                o.get("max_value"), o.get("cache"), o.get("cycle"))
         return out
 
     def _table_constraints(self, t: Table, *, inherited_checks: set[str]) -> list[str]:
@@ -1261,9 +1366,8 @@ class PostgresGenerator:
         if t.partition_by or t.partition_of:
             return False
         cols = list(fk.ref_columns) or list(ref.primary_key)
-        keys = [list(ref.primary_key)] + [
-            list(u.columns) for u in ref.unique if not u.definition or "UNIQUE" in u.definition
-        ]
+        keys = [list(ref.primary_key)] + [list(u.columns) for u in ref.unique if not u.definition or
+                                          "UNIQUE" in u.definition]
         return any(k and sorted(k) == sorted(cols) for k in keys)
 
     def _fk_is_clone(self, t: Table, fk: ForeignKey) -> bool:
@@ -1287,9 +1391,7 @@ class PostgresGenerator:
 
     def tcons_sql(self, t: Table) -> str:
         name = qualify(t.schema, t.name)
-        return "\n".join(
-            self._guard(f"ALTER TABLE {name} ADD {c};") for c in self._deferred_parent_constraints(t)
-        )
+        return "\n".join(self._guard(f"ALTER TABLE {name} ADD {c};") for c in self._deferred_parent_constraints(t))
 
     # -- views ---------------------------------------------------------------------------------------
     def view_sql(self, v: View) -> str:
@@ -1309,10 +1411,8 @@ class PostgresGenerator:
         for t in self.schema.tables:
             for c in t.columns:
                 if (t.qualified_name, c.name) in self.deferred_defaults or self._lost_inherited_default(t, c):
-                    out.append(
-                        f"ALTER TABLE ONLY {qualify(t.schema, t.name)} ALTER COLUMN {quote_ident(c.name)} "
-                        f"SET DEFAULT {c.default};"
-                    )
+                    out.append(f"ALTER TABLE ONLY {qualify(t.schema, t.name)} ALTER COLUMN {quote_ident(c.name)} "
+                               f"SET DEFAULT {c.default};")
         return out
 
     def _lost_inherited_default(self, t: Table, c: Column) -> bool:
@@ -1320,14 +1420,8 @@ class PostgresGenerator:
             return False
         for p in [self._parent_of(t), *self._inherit_parents(t)]:
             pc = p.column(c.name) if p is not None else None
-            if (
-                pc is not None
-                and pc.default == c.default
-                and (
-                    (p.qualified_name, c.name) in self.deferred_defaults
-                    or self._lost_inherited_default(p, pc)
-                )
-            ):
+            if pc is not None and pc.default == c.default and (
+                    (p.qualified_name, c.name) in self.deferred_defaults or self._lost_inherited_default(p, pc)):
                 return True
         return False
 
@@ -1340,10 +1434,8 @@ class PostgresGenerator:
             if owner is None:
                 continue
             t, c = owner
-            out.append(
-                f"ALTER SEQUENCE {qualify(seq.schema, seq.name)} OWNED BY "
-                f"{qualify(t.schema, t.name)}.{quote_ident(c.name)};"
-            )
+            out.append(f"ALTER SEQUENCE {qualify(seq.schema, seq.name)} OWNED BY "
+                       f"{qualify(t.schema, t.name)}.{quote_ident(c.name)};")
         return out
 
     def late_constraints_sql(self) -> list[str]:
@@ -1352,12 +1444,8 @@ class PostgresGenerator:
             for c in t.columns:
                 if c.attrs.get("not_null_valid") is False:
                     name = c.attrs.get("not_null_name") or f"{t.name}_{c.name}_not_null"
-                    out.append(
-                        self._guard(
-                            f"ALTER TABLE {qualify(t.schema, t.name)} ADD CONSTRAINT "
-                            f"{quote_ident(str(name))} NOT NULL {quote_ident(c.name)} NOT VALID;"
-                        )
-                    )
+                    out.append(self._guard(f"ALTER TABLE {qualify(t.schema, t.name)} ADD CONSTRAINT "
+                                           f"{quote_ident(str(name))} NOT NULL {quote_ident(c.name)} NOT VALID;"))
             parent = self._parent_of(t)
             inherited = self._inherited_check_names([parent] if parent else self._inherit_parents(t))
             for ck in t.checks:
@@ -1365,22 +1453,17 @@ class PostgresGenerator:
                     continue
                 text = self._check_text(ck)
                 if _not_valid(text):
-                    out.append(
-                        self._guard(
-                            f"ALTER TABLE {qualify(t.schema, t.name)} ADD {self._named(ck.name, text)};"
-                        )
-                    )
+                    out.append(self._guard(f"ALTER TABLE {qualify(t.schema, t.name)} ADD "
+                                           f"{self._named(ck.name, text)};"))
         return out
 
     def _index_order(self) -> list[Table]:
         """Tables deepest in a partition tree first, so a parent's index attaches to its partitions'."""
-
         def depth(t: Table) -> int:
             d, p = 0, self._parent_of(t)
             while p is not None and d < 100:
                 d, p = d + 1, self._parent_of(p)
             return d
-
         return sorted(self.schema.tables, key=lambda t: -depth(t))
 
     def indexes_sql(self) -> list[str]:
@@ -1426,15 +1509,13 @@ class PostgresGenerator:
             return ""
         return f"ALTER TABLE ONLY {name} REPLICA IDENTITY USING INDEX {quote_ident(ix.name if ix else ri)};"
 
-    def index_sql(
-        self, schema_name: str, rel: str, ix: Index, *, partitioned: bool, table: Table | None
-    ) -> str:
+    def index_sql(self, schema_name: str, rel: str, ix: Index, *, partitioned: bool,
+                  table: Table | None) -> str:
         if ix.constraint or not ix.valid:
             return ""
         # pg_get_indexdef writes ON ONLY only for a partitioned table's index (``partitioned``).
-        return _stmt(
-            create_index_sql(qualify(schema_name, rel), ix, table=table, if_not_exists=self.if_not_exists)
-        )
+        return _stmt(create_index_sql(qualify(schema_name, rel), ix, table=table, if_not_exists=self.if_not_exists))
+
 
     def late_foreign_keys_sql(self) -> list[str]:
         out = []
@@ -1442,12 +1523,8 @@ class PostgresGenerator:
             for fk in t.foreign_keys:
                 if self._fk_inline(t, fk) or self._fk_is_clone(t, fk):
                     continue
-                out.append(
-                    self._guard(
-                        f"ALTER TABLE {qualify(t.schema, t.name)} ADD "
-                        f"{self._named(fk.name, self._fk_text(fk))};"
-                    )
-                )
+                out.append(self._guard(f"ALTER TABLE {qualify(t.schema, t.name)} ADD "
+                                       f"{self._named(fk.name, self._fk_text(fk))};"))
         return out
 
     def triggers_sql(self) -> list[str]:
@@ -1507,9 +1584,7 @@ class PostgresGenerator:
             add(f"DOMAIN {qualify(d.schema, d.name)}", d.comment)
             for ck in d.checks:
                 if ck.name:
-                    add(
-                        f"CONSTRAINT {quote_ident(ck.name)} ON DOMAIN {qualify(d.schema, d.name)}", ck.comment
-                    )
+                    add(f"CONSTRAINT {quote_ident(ck.name)} ON DOMAIN {qualify(d.schema, d.name)}", ck.comment)
         for ct in s.composite_types:
             add(f"TYPE {qualify(ct.schema, ct.name)}", ct.comment)
             for a in ct.attributes:
@@ -1520,7 +1595,7 @@ class PostgresGenerator:
             add(f"{function_keyword(f)} {qualify(f.schema, f.name)}({f.identity_args})", f.comment)
         for t in s.tables:
             name = qualify(t.schema, t.name)
-            add(f"TABLE {name}", t.comment)
+            add(f"{'FOREIGN TABLE' if t.attrs.get('foreign') else 'TABLE'} {name}", t.comment)
             for c in t.columns:
                 add(f"COLUMN {name}.{quote_ident(c.name)}", c.comment)
             if t.attrs.get("primary_key_comment") and t.primary_key_name:
@@ -1549,6 +1624,15 @@ class PostgresGenerator:
                 add(f"INDEX {qualify(v.schema, ix.name)}", ix.comment)
             for tr in v.triggers:
                 add(f"TRIGGER {quote_ident(tr.name)} ON {name}", tr.comment)
+        for rel in [*s.tables, *s.views]:
+            for rule in rel.rules:
+                add(f"RULE {quote_ident(rule.name)} ON {qualify(rel.schema, rel.name)}", rule.comment)
+        for _kind, attr in _OBJECT_KINDS:
+            for o in getattr(s, attr):
+                if getattr(o, "comment", None) is not None:
+                    add(ob.object_target(o), o.comment)
+        for o in [*s.publications, *s.subscriptions]:
+            add(ob.object_target(o), o.comment)
         return out
 
     # -- ownership and privileges ----------------------------------------------------------------------
@@ -1563,9 +1647,7 @@ class PostgresGenerator:
         for e in s.enums:
             out.append(("TYPE", f"TYPE {qualify(e.schema, e.name)}", f"TYPE {qualify(e.schema, e.name)}", e))
         for d in s.domains:
-            out.append(
-                ("TYPE", f"DOMAIN {qualify(d.schema, d.name)}", f"DOMAIN {qualify(d.schema, d.name)}", d)
-            )
+            out.append(("TYPE", f"DOMAIN {qualify(d.schema, d.name)}", f"DOMAIN {qualify(d.schema, d.name)}", d))
         for c in s.composite_types:
             out.append(("TYPE", f"TYPE {qualify(c.schema, c.name)}", f"TYPE {qualify(c.schema, c.name)}", c))
         for q in s.sequences:
@@ -1577,15 +1659,21 @@ class PostgresGenerator:
             grant_kw = "PROCEDURE" if f.kind == "procedure" else "FUNCTION"
             out.append(("FUNCTION", f"{function_keyword(f)} {sig}", f"{grant_kw} {sig}", f))
         for t in s.tables:
-            if t.attrs.get("foreign"):
-                continue
             name = qualify(t.schema, t.name)
-            out.append(("TABLE", f"TABLE {name}", f"TABLE {name}", t))
+            out.append(("TABLE", f"{'FOREIGN TABLE' if t.attrs.get('foreign') else 'TABLE'} {name}",
+                        f"TABLE {name}", t))
         for v in s.views:
             name = qualify(v.schema, v.name)
-            out.append(
-                ("TABLE", f"{'MATERIALIZED VIEW' if v.materialized else 'VIEW'} {name}", f"TABLE {name}", v)
-            )
+            out.append(("TABLE", f"{'MATERIALIZED VIEW' if v.materialized else 'VIEW'} {name}", f"TABLE {name}", v))
+        for o in [*s.range_types, *s.base_types]:
+            out.append(("TYPE", ob.object_target(o), ob.object_target(o), o))
+        for w in s.foreign_data_wrappers:
+            out.append(("FOREIGN DATA WRAPPER", ob.object_target(w), ob.object_target(w), w))
+        for srv in s.foreign_servers:
+            out.append(("FOREIGN SERVER", ob.object_target(srv), f"FOREIGN SERVER {quote_ident(srv.name)}", srv))
+        for o in [*s.collations, *s.text_search_configs, *s.text_search_dictionaries, *s.operators,
+                  *s.operator_families, *s.operator_classes, *s.publications, *s.subscriptions]:
+            out.append(("", ob.object_target(o), "", o))
         return out
 
     def owners_sql(self) -> list[str]:
@@ -1643,29 +1731,18 @@ class PostgresGenerator:
             everything.add("MAINTAIN")
         out = [_AclItem(owner, owner, frozenset(everything), frozenset())]
         if kind in ("FUNCTION", "TYPE"):
-            out.append(
-                _AclItem(
-                    "PUBLIC", owner, frozenset({"EXECUTE" if kind == "FUNCTION" else "USAGE"}), frozenset()
-                )
-            )
+            out.append(_AclItem("PUBLIC", owner, frozenset({"EXECUTE" if kind == "FUNCTION" else "USAGE"}),
+                                frozenset()))
         if isinstance(obj, Namespace) and obj.name == "public" and self.major >= 15:
-            out = [
-                _AclItem(
-                    "pg_database_owner", "pg_database_owner", frozenset({"USAGE", "CREATE"}), frozenset()
-                ),
-                _AclItem("PUBLIC", "pg_database_owner", frozenset({"USAGE"}), frozenset()),
-            ]
+            out = [_AclItem("pg_database_owner", "pg_database_owner", frozenset({"USAGE", "CREATE"}), frozenset()),
+                   _AclItem("PUBLIC", "pg_database_owner", frozenset({"USAGE"}), frozenset())]
             if owner != "pg_database_owner":
-                out = [
-                    _AclItem(owner, owner, frozenset({"USAGE", "CREATE"}), frozenset()),
-                    _AclItem("PUBLIC", owner, frozenset({"USAGE"}), frozenset()),
-                ]
+                out = [_AclItem(owner, owner, frozenset({"USAGE", "CREATE"}), frozenset()),
+                       _AclItem("PUBLIC", owner, frozenset({"USAGE"}), frozenset())]
         return out
 
 
-def create_index_sql(
-    on_sql: str, ix: Index, *, table: Table | None = None, if_not_exists: bool = False
-) -> str:
+def create_index_sql(on_sql: str, ix: Index, *, table: Table | None = None, if_not_exists: bool = False) -> str:
     """CREATE INDEX on the relation ``on_sql``: inspect's ``definition`` (ON ONLY dropped, so that an index
     on a partitioned table attaches to its partitions' matching indexes and creates the missing ones),
     or one built from a design's fields (``table`` tells its columns from expressions)."""
@@ -1750,35 +1827,16 @@ def _grant_item(item: _AclItem, target: str, owner: str | None, columns: tuple[s
     return out
 
 
-def grant_sql(
-    privileges: Iterable[str],
-    target: str,
-    grantee: str,
-    *,
-    grantable: bool = False,
-    columns: Iterable[str] = (),
-) -> str:
+def grant_sql(privileges: Iterable[str], target: str, grantee: str, *, grantable: bool = False,
+              columns: Iterable[str] = ()) -> str:
     """GRANT ``privileges`` (on ``columns`` when given) ON ``target`` (``TABLE public.t``) TO ``grantee``."""
     cols = ", ".join(quote_ident(c) for c in columns)
     text = ", ".join(f"{p}({cols})" if cols else p for p in privileges)
     return f"GRANT {text} ON {target} TO {role_sql(grantee)}{' WITH GRANT OPTION' if grantable else ''}"
 
 
-_PRIV_ORDER = [
-    "SELECT",
-    "INSERT",
-    "UPDATE",
-    "DELETE",
-    "TRUNCATE",
-    "REFERENCES",
-    "TRIGGER",
-    "MAINTAIN",
-    "EXECUTE",
-    "USAGE",
-    "CREATE",
-    "CONNECT",
-    "TEMPORARY",
-]
+_PRIV_ORDER = ["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER", "MAINTAIN",
+               "EXECUTE", "USAGE", "CREATE", "CONNECT", "TEMPORARY"]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1788,6 +1846,34 @@ _PRIV_ORDER = [
 _KEY_ORDER = re.compile(
     r"^\s*(\w+)\s+((?:ASC|DESC)(?:\s+NULLS\s+(?:FIRST|LAST))?|NULLS\s+(?:FIRST|LAST))\s*$", re.IGNORECASE
 )
+
+
+# What each format-2 object's creation names (types, functions, templates, ...), to order it.
+_OBJECT_TEXTS: dict[str, Any] = {
+    "collation": lambda o: [],
+    "range": lambda o: [o.subtype, o.subtype_opclass, o.collation, o.canonical, o.subtype_diff],
+    "basetype": lambda o: [o.input, o.output, o.receive, o.send, o.typmod_in, o.typmod_out, o.analyze,
+                           o.subscript, o.element],
+    "shell": lambda o: [],
+    "tsparser": lambda o: [o.start, o.gettoken, o.end, o.lextypes, o.headline],
+    "tstemplate": lambda o: [o.init, o.lexize],
+    "tsdict": lambda o: [o.template],
+    "tsconfig": lambda o: [o.parser, *[d for m in o.mappings for d in m.dictionaries]],
+    "cast": lambda o: [o.source, o.target, o.function],
+    "operator": lambda o: [o.function, o.left, o.right, o.restrict, o.join],
+    "opfamily": lambda o: [re.sub(r"^OPERATOR \d+ \S+?\(", "(", m) for m in o.operators] + list(o.functions),
+    "opclass": lambda o: [o.type, o.family, o.storage, *list(o.functions),
+                          *[re.sub(r"^OPERATOR \d+ \S+?\(", "(", m) for m in o.operators]],
+    "fdw": lambda o: [o.handler, o.validator],
+    "server": lambda o: [],
+    "usermapping": lambda o: [],
+}
+
+
+def _support_functions(b: Any) -> set[str]:
+    """The routines a base type is defined with, as its fields name them (quotes taken off)."""
+    names = [b.input, b.output, b.receive, b.send, b.typmod_in, b.typmod_out, b.analyze]
+    return {n.replace('"', "") for n in names if n}
 
 
 def _refs_of(texts: Iterable[str]) -> list[tuple[str | None, str]]:
@@ -1834,4 +1920,6 @@ _ALL_PRIVS = {
     "FUNCTION": {"EXECUTE"},
     "TYPE": {"USAGE"},
     "SCHEMA": {"USAGE", "CREATE"},
+    "FOREIGN DATA WRAPPER": {"USAGE"},
+    "FOREIGN SERVER": {"USAGE"},
 }

@@ -267,16 +267,8 @@ class Sandbox(PgServer):
             self.pgdata.rmdir()  # initdb wants to create it (or find it empty and owned by the user)
             os.chown(self.root, *_uid_gid(SANDBOX_OS_USER))
         self._run(
-            [
-                "initdb",
-                "-D",
-                str(self.pgdata),
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--locale=C.UTF-8",
-                "-U",
-                "postgres",
-            ],
+            ["initdb", "-D", str(self.pgdata), "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
+             "-U", "postgres"],
             timeout=120,
         )
         conf = self.pgdata / "postgresql.conf"

@@ -38,16 +38,10 @@ def validate_schema(schema: Schema, *, server: Any = None) -> dict[str, Any]:
         load_ddl(db2, again, psql, what="regenerated DDL")
         stable = generate(inspect(db2, include_stats=False), header=False) == again
 
-    checks = [
-        primary_key_check(built),
-        foreign_key_index_check(built),
-        {
-            "name": "stable",
-            "ok": stable,
-            "title": "inspect → generate is stable" if stable else "inspect → generate is NOT stable",
-            "details": [],
-        },
-    ]
+    checks = [primary_key_check(built), foreign_key_index_check(built),
+              {"name": "stable", "ok": stable,
+               "title": "inspect → generate is stable" if stable else "inspect → generate is NOT stable",
+               "details": []}]
     return {
         "loaded": True,
         "load_seconds": round(load_seconds, 4),
@@ -127,11 +121,8 @@ def statement_count(ddl: str) -> int:
 def primary_key_check(schema: Schema) -> dict[str, Any]:
     missing = [t.qualified_name for t in schema.tables if not t.primary_key and not t.attrs.get("foreign")]
     return {
-        "name": "primary_keys",
-        "ok": not missing,
-        "details": missing,
-        "title": "Every table has a primary key"
-        if not missing
+        "name": "primary_keys", "ok": not missing, "details": missing,
+        "title": "Every table has a primary key" if not missing
         else f"{len(missing)} table(s) without a primary key",
     }
 
@@ -150,10 +141,7 @@ def foreign_key_index_check(schema: Schema) -> dict[str, Any]:
             if not covered:
                 missing.append(f"{t.qualified_name}.{fk.name or ''} ({', '.join(fk.columns)})")
     return {
-        "name": "foreign_key_indexes",
-        "ok": not missing,
-        "details": missing,
-        "title": "Every foreign key has an index leading with its columns"
-        if not missing
+        "name": "foreign_key_indexes", "ok": not missing, "details": missing,
+        "title": "Every foreign key has an index leading with its columns" if not missing
         else f"{len(missing)} foreign key(s) without a leading index",
     }
