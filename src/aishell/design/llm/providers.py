@@ -13,6 +13,7 @@ Configuration, first found wins: ``AISHELL_LLM_ENDPOINT`` / ``AISHELL_LLM_MODEL`
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -109,10 +110,8 @@ def _post(url: str, body: dict[str, Any], headers: dict[str, str], timeout: floa
             raw = resp.read()
     except urllib.error.HTTPError as exc:
         detail = ""
-        try:
+        with contextlib.suppress(Exception):  # the status code is what matters; the body is a bonus
             detail = exc.read().decode("utf-8", "replace").strip().splitlines()[0][:200]
-        except Exception:  # noqa: BLE001 - the status code is what matters
-            pass
         raise LLMError(f"HTTP {exc.code} from {url}" + (f": {detail}" if detail else "")) from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)

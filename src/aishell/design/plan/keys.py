@@ -271,7 +271,6 @@ class KeyStage:
                 cb = f"related_{cb}"
             repeats = rel.unique is False  # "a student may retake a course": the pair is not a key
             if repeats:
-                key = a.key_type if a.key_type == b.key_type else "BIGINT"
                 if self.opt.key_type == "uuid":
                     t.columns.append(
                         Column(
@@ -286,7 +285,7 @@ class KeyStage:
                     t.columns.append(
                         Column(
                             "id",
-                            "BIGINT" if key != "INTEGER" else "BIGINT",
+                            "BIGINT",
                             nullable=False,
                             identity="always",
                             attrs={"provenance": "convention"},
