@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aishell.errors import AishellError, SourceError, UserError
+from aishell.errors import EXIT_INTERNAL, AishellError, SourceError, UserError
 from aishell.model import Schema
 from aishell.sources import Source, load_schema, parse_source, run_sql_text
 
@@ -52,7 +52,9 @@ def _label(src: Source | None, schema: Schema) -> str:
 
 
 class VerificationFailed(AishellError):
-    """The plan, tried on a copy of TARGET, did not produce SOURCE."""
+    """The plan, tried on a copy of TARGET, did not produce SOURCE: a bug in aishell (exit 70)."""
+
+    exit_code = EXIT_INTERNAL
 
 
 def load_canonical(source: Source | str, *, stats: bool = True) -> Schema:
