@@ -459,9 +459,7 @@ class _Planner:
                 continue
             if c.old.attrs.get("parent_index") and isinstance(c, ch.DropIndex):
                 continue  # goes with the partitioned index it is attached to
-            if isinstance(c, ch.AlterIndex) and _index_only_invalid(c):
-                continue
-            self.drop_index(c.parent, c.old)
+            self.drop_index(c.parent, c.old, invalid=isinstance(c, ch.AlterIndex) and _index_only_invalid(c))
         for c in self.of(ch.AlterTable):
             o, n = c.old, c.new
             if o.partition_of and (o.partition_of != n.partition_of or norm_ws(o.partition_bound) != norm_ws(n.partition_bound)):
@@ -481,14 +479,17 @@ class _Planner:
     def on_sql(self, qn: str | None) -> str:
         return self.table_sql(qn or "")
 
-    def drop_index(self, qn: str, idx) -> None:
+    def drop_index(self, qn: str, idx, *, invalid: bool = False) -> None:
         name = qualify(r.split_qualified(qn)[0], idx.name)
+        what = (f"drop INVALID index {idx.name} (left by a failed or interrupted build; built again below)"
+                if invalid else f"drop index {idx.name}")
         if qn in self.partitioned:
-            self.emit(DROP_CONSTRAINTS, f"DROP INDEX {name}", f"drop index {idx.name}",
+            self.emit(DROP_CONSTRAINTS, f"DROP INDEX {'IF EXISTS ' if invalid else ''}{name}", what,
                       [hz.lock("partitioned index: dropped with an ACCESS EXCLUSIVE lock (no CONCURRENTLY)")])
         else:
-            self.emit(DROP_CONSTRAINTS, f"DROP INDEX CONCURRENTLY IF EXISTS {name}", f"drop index {idx.name}",
-                      transactional=False)
+            # IF EXISTS: a copy of the database made by pg_dump (verification, fix's dry run) has no
+            # INVALID index, which pg_dump leaves out.
+            self.emit(DROP_CONSTRAINTS, f"DROP INDEX CONCURRENTLY IF EXISTS {name}", what, transactional=False)
 
     def types(self) -> None:
         for c in self.of(ch.AddEnum):
@@ -979,13 +980,7 @@ class _Planner:
                 continue
             if c.new.attrs.get("parent_index") and isinstance(c, ch.AddIndex):
                 continue  # created by CREATE INDEX on the partitioned parent
-            if isinstance(c, ch.AlterIndex) and _index_only_invalid(c):
-                schema = r.split_qualified(c.parent)[0]
-                self.emit(INDEXES, f"REINDEX INDEX CONCURRENTLY {qualify(schema, c.new.name)}",
-                          f"rebuild invalid index {c.new.name}", [hz.index_build()], transactional=False,
-                          long_running=True)
-                continue
-            self.create_index(c.parent, c.new)
+            self.create_index(c.parent, c.new)  # an INVALID one was dropped first (drop_dependents)
         for c in self.of(ch.AddConstraint):
             self.add_constraint(c.parent, c.new)
         for c in self.of(ch.AlterConstraint):

@@ -245,7 +245,14 @@ def verify(comp: Comparison) -> Verification:
     left = diff_schemas(after, want)
     if not grants_ok:
         left.changes = [c for c in left.changes if c.kind != "privilege"]
+    # pg_dump leaves INVALID indexes out of the copy: an index INVALID on either side is no evidence.
+    invalid = _invalid_indexes(comp.current) | _invalid_indexes(comp.desired)
+    left.changes = [c for c in left.changes if not (c.kind == "index" and getattr(c.obj, "name", None) in invalid)]
     return Verification(not left.changes, left)
+
+
+def _invalid_indexes(schema: Schema) -> set[str]:
+    return {i.name for t in schema.tables for i in t.indexes if not i.valid}
 
 
 def _major(version: str | None) -> int | None:
