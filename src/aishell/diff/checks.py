@@ -47,20 +47,28 @@ class DataCheck:
 
 
 # -- type changes -------------------------------------------------------------------------------------------
-_INTS = {"smallint": (-32768, 32767), "integer": (-2147483648, 2147483647),
-         "bigint": (-9223372036854775808, 9223372036854775807)}
+_INTS = {
+    "smallint": (-32768, 32767),
+    "integer": (-2147483648, 2147483647),
+    "bigint": (-9223372036854775808, 9223372036854775807),
+}
 _FLOATS = ("real", "double precision")
 _NUMERIC_FAMILY = set(_INTS) | set(_FLOATS) | {"numeric", "money"}
 _STRINGS = {"text", "character varying", "character", "name"}
 _BITS = {"bit", "bit varying"}
 _DATETIME_ASSIGN = {  # pg_cast entries of context 'a' or 'i' between date and time types
-    ("date", "timestamp without time zone"), ("date", "timestamp with time zone"),
-    ("time without time zone", "interval"), ("time without time zone", "time with time zone"),
-    ("timestamp without time zone", "date"), ("timestamp without time zone", "time without time zone"),
-    ("timestamp without time zone", "timestamp with time zone"), ("timestamp with time zone", "date"),
+    ("date", "timestamp without time zone"),
+    ("date", "timestamp with time zone"),
+    ("time without time zone", "interval"),
+    ("time without time zone", "time with time zone"),
+    ("timestamp without time zone", "date"),
+    ("timestamp without time zone", "time without time zone"),
+    ("timestamp without time zone", "timestamp with time zone"),
+    ("timestamp with time zone", "date"),
     ("timestamp with time zone", "time without time zone"),
     ("timestamp with time zone", "timestamp without time zone"),
-    ("timestamp with time zone", "time with time zone"), ("interval", "time without time zone"),
+    ("timestamp with time zone", "time with time zone"),
+    ("interval", "time without time zone"),
     ("time with time zone", "time without time zone"),
 }
 _OTHER_ASSIGN = {("json", "jsonb"), ("jsonb", "json"), ("cidr", "inet"), ("inet", "cidr")}
@@ -76,8 +84,12 @@ def base_type(t: str) -> str:
     t = norm_type(t)
     arr = t.endswith("[]")
     b = _TYPMOD.sub("", t.removesuffix("[]")).strip()
-    b = {"timestamp": "timestamp without time zone", "time": "time without time zone",
-         "bpchar": "character", "varchar": "character varying"}.get(b, b)
+    b = {
+        "timestamp": "timestamp without time zone",
+        "time": "time without time zone",
+        "bpchar": "character",
+        "varchar": "character varying",
+    }.get(b, b)
     return b + ("[]" if arr else "")
 
 
@@ -130,10 +142,15 @@ def _element_predicate(x: str, old: str, new: str, server_major: int | None) -> 
             return f"{big} OR round({v}, {s}) <> {v}", False
     if b == "real" and (a in _INTS or a == "numeric" or a == "double precision"):
         v = f"{x}::numeric" if a != "double precision" else x
-        return (f"CASE WHEN abs({x}) > 3.4e38 OR (abs({x}) < 1.2e-38 AND {x} <> 0) THEN true "
-                f"ELSE {x}::real::{'double precision' if a == 'double precision' else 'numeric'} <> {v} END"), False
+        return (
+            f"CASE WHEN abs({x}) > 3.4e38 OR (abs({x}) < 1.2e-38 AND {x} <> 0) THEN true "
+            f"ELSE {x}::real::{'double precision' if a == 'double precision' else 'numeric'} <> {v} END"
+        ), False
     if b == "double precision" and (a == "bigint" or a == "numeric"):
-        return f"CASE WHEN abs({x}) > 1.7e308 THEN true ELSE {x}::double precision::numeric <> {x}::numeric END", False
+        return (
+            f"CASE WHEN abs({x}) > 1.7e308 THEN true ELSE {x}::double precision::numeric <> {x}::numeric END",
+            False,
+        )
     if b == "date" and a.startswith("timestamp"):
         return f"{x} <> {x}::date", False
     pm = _PREC.match(nb)
@@ -158,36 +175,51 @@ def loss_predicate(col: str, old: str, new: str, server_major: int | None = None
 
 
 # -- builders -----------------------------------------------------------------------------------------------
-def not_fit(table_sql: str, col: str, label: str, old: str, new: str, server_major: int | None) -> DataCheck | None:
+def not_fit(
+    table_sql: str, col: str, label: str, old: str, new: str, server_major: int | None
+) -> DataCheck | None:
     pred, _ = loss_predicate(col, old, new, server_major)
     if pred is None:
         return None
-    return DataCheck("not-fit", f"value(s) of {label} do not fit {new}",
-                     f"(SELECT count(*) FROM {table_sql} WHERE {col} IS NOT NULL AND {pred})")
+    return DataCheck(
+        "not-fit",
+        f"value(s) of {label} do not fit {new}",
+        f"(SELECT count(*) FROM {table_sql} WHERE {col} IS NOT NULL AND {pred})",
+    )
 
 
-def duplicates(table_sql: str, cols: list[str], label: str, *, where: str | None = None,
-               nulls_distinct: bool = True) -> DataCheck:
+def duplicates(
+    table_sql: str, cols: list[str], label: str, *, where: str | None = None, nulls_distinct: bool = True
+) -> DataCheck:
     group = ", ".join(cols)
     conds = [f"{c} IS NOT NULL" for c in cols] if nulls_distinct else []
     if where:
         conds.append(f"({where})")
     w = f" WHERE {' AND '.join(conds)}" if conds else ""
-    return DataCheck("duplicates", f"duplicate row(s) under {label} (rows beyond the first of each key)",
-                     f"(SELECT coalesce(sum(d.dup - 1), 0) FROM (SELECT count(*) AS dup FROM {table_sql}{w} "
-                     f"GROUP BY {group} HAVING count(*) > 1) AS d)")
+    return DataCheck(
+        "duplicates",
+        f"duplicate row(s) under {label} (rows beyond the first of each key)",
+        f"(SELECT coalesce(sum(d.dup - 1), 0) FROM (SELECT count(*) AS dup FROM {table_sql}{w} "
+        f"GROUP BY {group} HAVING count(*) > 1) AS d)",
+    )
 
 
 def nulls(table_sql: str, cols: list[str], label: str) -> DataCheck:
     cond = " OR ".join(f"{c} IS NULL" for c in cols)
-    return DataCheck("nulls", f"row(s) with NULL in {label}", f"(SELECT count(*) FROM {table_sql} WHERE {cond})")
+    return DataCheck(
+        "nulls", f"row(s) with NULL in {label}", f"(SELECT count(*) FROM {table_sql} WHERE {cond})"
+    )
 
 
 def violations(table_sql: str, expr: str, label: str) -> DataCheck:
-    return DataCheck("violations", f"row(s) violate {label}", f"(SELECT count(*) FROM {table_sql} WHERE NOT ({expr}))")
+    return DataCheck(
+        "violations", f"row(s) violate {label}", f"(SELECT count(*) FROM {table_sql} WHERE NOT ({expr}))"
+    )
 
 
-def orphans(table_sql: str, cols: list[str], parent_sql: str | None, ref_cols: list[str], label: str) -> DataCheck:
+def orphans(
+    table_sql: str, cols: list[str], parent_sql: str | None, ref_cols: list[str], label: str
+) -> DataCheck:
     notnull = " AND ".join(f"c.{x} IS NOT NULL" for x in cols)
     if parent_sql is None:  # the referenced table is new, hence empty
         sql = f"(SELECT count(*) FROM {table_sql} AS c WHERE {notnull})"
@@ -198,19 +230,27 @@ def orphans(table_sql: str, cols: list[str], parent_sql: str | None, ref_cols: l
 
 
 def has_rows(table_sql: str, label: str) -> DataCheck:
-    return DataCheck("rows", f"row(s) in {label}, which gets a NOT NULL column without a default",
-                     f"(SELECT count(*) FROM {table_sql})")
+    return DataCheck(
+        "rows",
+        f"row(s) in {label}, which gets a NOT NULL column without a default",
+        f"(SELECT count(*) FROM {table_sql})",
+    )
 
 
 def enum_values(table_sql: str, col: str, values: list[str], is_array: bool, label: str) -> DataCheck:
     lits = ", ".join(quote_literal(v) for v in values)
-    cond = (f"{col}::text[] && ARRAY[{lits}]::text[]" if is_array else f"{col}::text IN ({lits})")
-    return DataCheck("enum-values", f"row(s) of {label} hold a value being removed ({', '.join(values)})",
-                     f"(SELECT count(*) FROM {table_sql} WHERE {cond})")
+    cond = f"{col}::text[] && ARRAY[{lits}]::text[]" if is_array else f"{col}::text IN ({lits})"
+    return DataCheck(
+        "enum-values",
+        f"row(s) of {label} hold a value being removed ({', '.join(values)})",
+        f"(SELECT count(*) FROM {table_sql} WHERE {cond})",
+    )
 
 
 def values_lost(table_sql: str, col: str, label: str) -> DataCheck:
-    return DataCheck("values-lost", f"non-null value(s) in {label} are deleted", f"(SELECT count({col}) FROM {table_sql})")
+    return DataCheck(
+        "values-lost", f"non-null value(s) in {label} are deleted", f"(SELECT count({col}) FROM {table_sql})"
+    )
 
 
 def rows_lost(table_sql: str, label: str) -> DataCheck:
@@ -229,36 +269,56 @@ def _dollar(body: str) -> str:
 def guard_sql(checks: list[DataCheck]) -> str:
     """One DO block running every blocking check; it raises, listing the counts, when rows are found."""
     # Column names win over the block's own variables (a table may have a column named like them).
-    lines = ["#variable_conflict use_column", "DECLARE", "    aishell_n bigint;", "    aishell_found text[] := '{}';",
-             "BEGIN"]
+    lines = [
+        "#variable_conflict use_column",
+        "DECLARE",
+        "    aishell_n bigint;",
+        "    aishell_found text[] := '{}';",
+        "BEGIN",
+    ]
     for c in checks:
         # A count that cannot run on the database as it is (it reads a column this plan changes) is
         # skipped: the statement it guards still fails on bad rows, inside the transaction.
-        lines += ["    BEGIN", f"        aishell_n := {c.count_sql};", "    EXCEPTION WHEN OTHERS THEN",
-                  f"        RAISE NOTICE 'aishell pre-check skipped (%): %', {quote_literal(c.what)}, SQLERRM;",
-                  "        aishell_n := 0;", "    END;",
-                  "    IF aishell_n > 0 THEN",
-                  f"        aishell_found := aishell_found || (aishell_n || ' ' || {quote_literal(c.what)});",
-                  "    END IF;"]
-    lines += ["    IF cardinality(aishell_found) > 0 THEN",
-              ("        RAISE EXCEPTION USING ERRCODE = '23000', MESSAGE = 'aishell pre-check failed, nothing was "
-               "changed: ' || array_to_string(aishell_found, '; ');"),
-              "    END IF;", "END"]
+        lines += [
+            "    BEGIN",
+            f"        aishell_n := {c.count_sql};",
+            "    EXCEPTION WHEN OTHERS THEN",
+            f"        RAISE NOTICE 'aishell pre-check skipped (%): %', {quote_literal(c.what)}, SQLERRM;",
+            "        aishell_n := 0;",
+            "    END;",
+            "    IF aishell_n > 0 THEN",
+            f"        aishell_found := aishell_found || (aishell_n || ' ' || {quote_literal(c.what)});",
+            "    END IF;",
+        ]
+    lines += [
+        "    IF cardinality(aishell_found) > 0 THEN",
+        (
+            "        RAISE EXCEPTION USING ERRCODE = '23000', MESSAGE = 'aishell pre-check failed, nothing was "
+            "changed: ' || array_to_string(aishell_found, '; ');"
+        ),
+        "    END IF;",
+        "END",
+    ]
     body = "\n".join(lines)
     tag = _dollar(body)
     return f"DO {tag}\n{body}\n{tag}"
 
 
-def lossy_guard_sql(table_sql: str, col: str, label: str, old: str, new: str, server_major: int | None) -> str | None:
+def lossy_guard_sql(
+    table_sql: str, col: str, label: str, old: str, new: str, server_major: int | None
+) -> str | None:
     """A guard for the type changes PostgreSQL makes silently lossy (rounding): lock the table, then stop if
     a value would change. None where the ALTER raises an error by itself or nothing can be said ahead."""
     pred, errors = loss_predicate(col, old, new, server_major)
     if pred is None or errors:
         return None
-    msg = quote_literal(f"aishell: value(s) of {label} would be rounded or cut by the change to {new}; "
-                        "nothing was changed")
-    body = (f"#variable_conflict use_column\nBEGIN\n    LOCK TABLE {table_sql} IN ACCESS EXCLUSIVE MODE;\n"
-            f"    IF EXISTS (SELECT 1 FROM {table_sql} WHERE {col} IS NOT NULL AND {pred}) THEN\n"
-            f"        RAISE EXCEPTION USING ERRCODE = '22003', MESSAGE = {msg};\n    END IF;\nEND")
+    msg = quote_literal(
+        f"aishell: value(s) of {label} would be rounded or cut by the change to {new}; nothing was changed"
+    )
+    body = (
+        f"#variable_conflict use_column\nBEGIN\n    LOCK TABLE {table_sql} IN ACCESS EXCLUSIVE MODE;\n"
+        f"    IF EXISTS (SELECT 1 FROM {table_sql} WHERE {col} IS NOT NULL AND {pred}) THEN\n"
+        f"        RAISE EXCEPTION USING ERRCODE = '22003', MESSAGE = {msg};\n    END IF;\nEND"
+    )
     tag = _dollar(body)
     return f"DO {tag}\n{body}\n{tag}"

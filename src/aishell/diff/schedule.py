@@ -30,18 +30,30 @@ if TYPE_CHECKING:
 
 IDENT = r'(?:"(?:[^"]|"")+"|[\w$]+)'
 QNAME = rf"{IDENT}(?:\s*\.\s*{IDENT})*"
-_MAKES = [re.compile(p, re.IGNORECASE | re.DOTALL) for p in (
-    rf"^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?P<n>{QNAME})\s+ON\s",
-    rf"^REINDEX\s+INDEX\s+(?:CONCURRENTLY\s+)?(?P<n>{QNAME})",
-    rf"^ALTER\s+(?:TABLE|DOMAIN)\s+(?:ONLY\s+)?{QNAME}\s+(?:ADD|VALIDATE)\s+CONSTRAINT\s+(?P<n>{IDENT})",
-    (rf"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+|MATERIALIZED\s+|RECURSIVE\s+)?"
-     rf"(?:TABLE|VIEW|SEQUENCE|TYPE|DOMAIN|FUNCTION|PROCEDURE|AGGREGATE|TRIGGER|POLICY)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
-     rf"(?P<n>{QNAME})"),
-)]
-_ADD_VALUE = re.compile(rf"^ALTER\s+TYPE\s+(?P<t>{QNAME})\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
-                        r"(?P<v>'(?:[^']|'')*')", re.IGNORECASE)
-_DROP_INDEX = re.compile(rf"^DROP\s+INDEX\s+CONCURRENTLY\s+(?:IF\s+EXISTS\s+)?(?P<n>{QNAME})\s*$", re.IGNORECASE)
-_UNIQUE_ON = re.compile(rf"^CREATE\s+UNIQUE\s+INDEX\s+.*?\sON\s+(?:ONLY\s+)?(?P<t>{QNAME})", re.IGNORECASE | re.DOTALL)
+_MAKES = [
+    re.compile(p, re.IGNORECASE | re.DOTALL)
+    for p in (
+        rf"^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?P<n>{QNAME})\s+ON\s",
+        rf"^REINDEX\s+INDEX\s+(?:CONCURRENTLY\s+)?(?P<n>{QNAME})",
+        rf"^ALTER\s+(?:TABLE|DOMAIN)\s+(?:ONLY\s+)?{QNAME}\s+(?:ADD|VALIDATE)\s+CONSTRAINT\s+(?P<n>{IDENT})",
+        (
+            rf"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+|MATERIALIZED\s+|RECURSIVE\s+)?"
+            rf"(?:TABLE|VIEW|SEQUENCE|TYPE|DOMAIN|FUNCTION|PROCEDURE|AGGREGATE|TRIGGER|POLICY)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+            rf"(?P<n>{QNAME})"
+        ),
+    )
+]
+_ADD_VALUE = re.compile(
+    rf"^ALTER\s+TYPE\s+(?P<t>{QNAME})\s+ADD\s+VALUE\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    r"(?P<v>'(?:[^']|'')*')",
+    re.IGNORECASE,
+)
+_DROP_INDEX = re.compile(
+    rf"^DROP\s+INDEX\s+CONCURRENTLY\s+(?:IF\s+EXISTS\s+)?(?P<n>{QNAME})\s*$", re.IGNORECASE
+)
+_UNIQUE_ON = re.compile(
+    rf"^CREATE\s+UNIQUE\s+INDEX\s+.*?\sON\s+(?:ONLY\s+)?(?P<t>{QNAME})", re.IGNORECASE | re.DOTALL
+)
 _REFERENCES = re.compile(rf"\bREFERENCES\s+(?P<t>{QNAME})", re.IGNORECASE)
 
 
@@ -113,7 +125,9 @@ def _needs(s: Statement, p: _Product) -> bool:
 
 def _blocking_drop(s: Statement, reason: str) -> Statement:
     out = copy.copy(s)
-    out.sql = re.sub(r"^DROP\s+INDEX\s+CONCURRENTLY\s+", "DROP INDEX ", s.sql.strip(), count=1, flags=re.IGNORECASE)
+    out.sql = re.sub(
+        r"^DROP\s+INDEX\s+CONCURRENTLY\s+", "DROP INDEX ", s.sql.strip(), count=1, flags=re.IGNORECASE
+    )
     out.transactional, out.alone = True, False
     out.squawk_ignore = [*s.squawk_ignore, ("require-concurrent-index-deletion", reason)]
     return out
@@ -121,9 +135,16 @@ def _blocking_drop(s: Statement, reason: str) -> Statement:
 
 def _place_drops(statements: list[Statement]) -> list[Statement]:
     """Index drops run inside the transaction, in their blocking form (see the module docstring)."""
-    return [_blocking_drop(s, "dropped inside the migration's transaction, so that a failure keeps it; its lock "
-                              "is held until that transaction commits")
-            if _DROP_INDEX.match(s.sql.strip()) and not s.transactional else s for s in statements]
+    return [
+        _blocking_drop(
+            s,
+            "dropped inside the migration's transaction, so that a failure keeps it; its lock "
+            "is held until that transaction commits",
+        )
+        if _DROP_INDEX.match(s.sql.strip()) and not s.transactional
+        else s
+        for s in statements
+    ]
 
 
 def stages(statements: list[Statement]) -> list[tuple[bool, list[Statement]]]:

@@ -66,20 +66,29 @@ class MigrationFailed(AishellError):
         if report.changed_nothing and "nothing was changed" in first:  # the pre-checks said it
             msg = first
         elif report.changed_nothing:
-            msg = (f"migration failed at statement {at} of {report.total}: {first}; nothing was changed "
-                   f"(its transaction was rolled back)")
+            msg = (
+                f"migration failed at statement {at} of {report.total}: {first}; nothing was changed "
+                f"(its transaction was rolled back)"
+            )
         else:
-            msg = (f"migration stopped at statement {at} of {report.total}: {first} ({len(report.applied)} applied "
-                   f"and committed, {len(report.rolled_back)} rolled back, {len(report.not_applied)} not run; "
-                   "fix the cause and run it again to continue)")
+            msg = (
+                f"migration stopped at statement {at} of {report.total}: {first} ({len(report.applied)} applied "
+                f"and committed, {len(report.rolled_back)} rolled back, {len(report.not_applied)} not run; "
+                "fix the cause and run it again to continue)"
+            )
         if report.dropped_invalid:
             msg += f"; dropped INVALID index {', '.join(report.dropped_invalid)}"
         super().__init__(msg)
         self.report = report
 
 
-def execute_plan(plan: Plan, conninfo: str, *, on_statement: Callable[[Statement], None] | None = None,
-                 raise_on_error: bool = True) -> ExecutionReport:
+def execute_plan(
+    plan: Plan,
+    conninfo: str,
+    *,
+    on_statement: Callable[[Statement], None] | None = None,
+    raise_on_error: bool = True,
+) -> ExecutionReport:
     """Run ``plan`` on ``conninfo`` in its stages (see the module docstring)."""
     from aishell.dialects.postgres.connect import connect
 
@@ -89,8 +98,10 @@ def execute_plan(plan: Plan, conninfo: str, *, on_statement: Callable[[Statement
     report.total = sum(len(g[1]) for g in groups)
     transactions = 0
     with connect(conninfo, autocommit=True) as conn:
-        conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
-                     (plan.lock_timeout, plan.statement_timeout))
+        conn.execute(
+            "SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
+            (plan.lock_timeout, plan.statement_timeout),
+        )
         conn.execute("SET check_function_bodies = false")
         for gi, (transactional, stmts) in enumerate(groups):
             done: list[Statement] = []
@@ -124,8 +135,8 @@ def execute_plan(plan: Plan, conninfo: str, *, on_statement: Callable[[Statement
                 else:
                     report.applied.extend(done)
                     _after_failed_build(conn, failed, report)
-                report.not_applied = stmts[len(done) + 1:]
-                for _, later in groups[gi + 1:]:
+                report.not_applied = stmts[len(done) + 1 :]
+                for _, later in groups[gi + 1 :]:
                     report.not_applied.extend(later)
                 break
     report.seconds = time.perf_counter() - start
@@ -134,8 +145,11 @@ def execute_plan(plan: Plan, conninfo: str, *, on_statement: Callable[[Statement
     return report
 
 
-_INDEX_BUILD = re.compile(rf"^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<n>{IDENT})\s+"
-                          rf"ON\s+(?:ONLY\s+)?(?P<t>{QNAME})", re.IGNORECASE)
+_INDEX_BUILD = re.compile(
+    rf"^CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<n>{IDENT})\s+"
+    rf"ON\s+(?:ONLY\s+)?(?P<t>{QNAME})",
+    re.IGNORECASE,
+)
 
 
 def _unquote(part: str) -> str:
@@ -158,7 +172,8 @@ def index_valid(conn, schema: str, name: str) -> bool | None:
     row = conn.execute(
         "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname = %s AND n.nspname = %s",
-        (name, schema)).fetchone()
+        (name, schema),
+    ).fetchone()
     return None if row is None else bool(row[0])
 
 

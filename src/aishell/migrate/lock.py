@@ -45,8 +45,10 @@ def database_lock(conninfo: str, *, wait: float, what: str) -> Iterator[None]:
         deadline = time.monotonic() + max(wait, 0.0)
         while not conn.execute("SELECT pg_try_advisory_lock(%s, %s)", (cls, obj)).fetchone()[0]:
             if time.monotonic() >= deadline:
-                raise BusyError(_busy_message(conn, cls, obj, wait),
-                                hint="wait for it to finish, or give --wait a longer duration")
+                raise BusyError(
+                    _busy_message(conn, cls, obj, wait),
+                    hint="wait for it to finish, or give --wait a longer duration",
+                )
             time.sleep(0.1)
         yield
     finally:
@@ -60,8 +62,11 @@ def _busy_message(conn, cls: int, obj: int, wait: float) -> str:
         "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
         "AND l.granted AND l.classid = %s::oid AND l.objid = %s::oid AND l.objsubid = 2 "
         "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-        (cls, obj)).fetchone()
+        (cls, obj),
+    ).fetchone()
     db = conn.info.dbname
-    holder = (f" (server pid {row[0]}, {row[1] or 'aishell'}, connected {row[2]} s ago)" if row else "")
-    return (f"another aishell run is changing database {db!r}{holder}; waited {wait:g} s for it "
-            "and changed nothing")
+    holder = f" (server pid {row[0]}, {row[1] or 'aishell'}, connected {row[2]} s ago)" if row else ""
+    return (
+        f"another aishell run is changing database {db!r}{holder}; waited {wait:g} s for it "
+        "and changed nothing"
+    )

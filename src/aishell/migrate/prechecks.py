@@ -31,8 +31,14 @@ class CheckCount:
         return self.check.message(self.count)
 
     def to_dict(self) -> dict:
-        return {"statement": self.statement.sql, "kind": self.check.kind, "what": self.check.what,
-                "count": self.count, "blocking": self.check.blocking, "error": self.error}
+        return {
+            "statement": self.statement.sql,
+            "kind": self.check.kind,
+            "what": self.check.what,
+            "count": self.count,
+            "blocking": self.check.blocking,
+            "error": self.error,
+        }
 
 
 class PrecheckFailed(AishellError):
@@ -70,6 +76,8 @@ def failing(counts: list[CheckCount]) -> list[CheckCount]:
 def raise_if_failing(counts: list[CheckCount]) -> None:
     bad = failing(counts)
     if bad:
-        raise PrecheckFailed("pre-checks found existing rows the migration cannot take, nothing was changed: "
-                             + "; ".join(c.text() for c in bad),
-                             hint="clean the data (or change the desired schema) and run it again")
+        raise PrecheckFailed(
+            "pre-checks found existing rows the migration cannot take, nothing was changed: "
+            + "; ".join(c.text() for c in bad),
+            hint="clean the data (or change the desired schema) and run it again",
+        )

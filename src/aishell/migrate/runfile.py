@@ -27,7 +27,9 @@ _NO_TRANSACTION = re.compile(
     r"^\s*(?:CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|REINDEX\b.*\bCONCURRENTLY|"
     r"REFRESH\s+MATERIALIZED\s+VIEW\s+CONCURRENTLY|ALTER\s+TABLE\b.*\bDETACH\s+PARTITION\b.*\bCONCURRENTLY|"
     r"VACUUM\b|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM|CREATE\s+TABLESPACE|DROP\s+TABLESPACE|"
-    r"REINDEX\s+(?:SYSTEM|DATABASE)\b|CLUSTER\s*;?\s*$)", re.IGNORECASE | re.DOTALL)
+    r"REINDEX\s+(?:SYSTEM|DATABASE)\b|CLUSTER\s*;?\s*$)",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def can_run_in_transaction(sql: str) -> bool:
@@ -93,22 +95,44 @@ def steps_of(text: str) -> list[Step]:
 
 
 class StepFailed(AishellError):
-    def __init__(self, what: str, path: Path, step: int, total: int, statement: str, error: str, *,
-                 resumable: bool, dropped_invalid: str | None = None):
+    def __init__(
+        self,
+        what: str,
+        path: Path,
+        step: int,
+        total: int,
+        statement: str,
+        error: str,
+        *,
+        resumable: bool,
+        dropped_invalid: str | None = None,
+    ):
         done = step - 1
-        tail = (f"steps 1-{done} are applied and recorded; fix the cause and run it again to resume at step {step}"
-                if done else "nothing was changed")
+        tail = (
+            f"steps 1-{done} are applied and recorded; fix the cause and run it again to resume at step {step}"
+            if done
+            else "nothing was changed"
+        )
         _ = resumable
         extra = f"; dropped INVALID index {dropped_invalid}" if dropped_invalid else ""
-        super().__init__(f"{what} stopped at step {step} of {total} of {path.name}: {error} "
-                         f"(statement: {statement[:120]}){extra}; {tail}")
+        super().__init__(
+            f"{what} stopped at step {step} of {total} of {path.name}: {error} "
+            f"(statement: {statement[:120]}){extra}; {tail}"
+        )
 
 
 RecordFn = Callable[[object, int, float], None]
 
 
-def run_steps(conninfo: str, path: Path, *, what: str, start_after: int, record: RecordFn,
-              on_statement: Callable[[str], None] | None = None) -> tuple[int, float]:
+def run_steps(
+    conninfo: str,
+    path: Path,
+    *,
+    what: str,
+    start_after: int,
+    record: RecordFn,
+    on_statement: Callable[[str], None] | None = None,
+) -> tuple[int, float]:
     """Run the steps of ``path`` after the first ``start_after`` ones; ``record(conn, steps_done, seconds)``
     writes the history (inside the step's transaction when it has one). Returns (steps run, seconds)."""
     from aishell.dialects.postgres.connect import connect
@@ -164,8 +188,15 @@ def run_steps(conninfo: str, path: Path, *, what: str, start_after: int, record:
                         if target and drop_invalid_index(conn, *target):
                             dropped = target[1]
                 msg = _pg_message(exc) if hasattr(exc, "diag") else str(exc)
-                raise StepFailed(what, path, n, total, _strip_comments(current).strip().splitlines()[0]
-                                 if current.strip() else current, msg, resumable=step.transactional,
-                                 dropped_invalid=dropped) from None
+                raise StepFailed(
+                    what,
+                    path,
+                    n,
+                    total,
+                    _strip_comments(current).strip().splitlines()[0] if current.strip() else current,
+                    msg,
+                    resumable=step.transactional,
+                    dropped_invalid=dropped,
+                ) from None
             ran += 1
     return ran, time.perf_counter() - start
