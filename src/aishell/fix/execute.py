@@ -69,10 +69,16 @@ def pg_error(exc: Exception) -> tuple[str | None, str]:
 
 def apply_steps(conninfo: str, steps: list[Step], *, lock_timeout: str, statement_timeout: str,
                 skip: dict[int, tuple[str, int | None]] | None = None,
-                on_step: Callable[[Step, StepResult, int, int], None] | None = None) -> dict[int, StepResult]:
-    """Run ``steps`` in order on ``conninfo``; ``skip`` maps step numbers to (reason, violating rows)."""
+                on_step: Callable[[Step, StepResult, int, int], None] | None = None,
+                test_points: bool = False) -> dict[int, StepResult]:
+    """Run ``steps`` in order on ``conninfo``; ``skip`` maps step numbers to (reason, violating rows).
+    ``test_points``: stop where a kill test asks (the real run, not the rehearsal)."""
+    from aishell import testpoints
     from aishell.dialects.postgres.connect import connect
-    from aishell.testpoints import pause
+
+    def pause(point: str) -> None:
+        if test_points:
+            testpoints.pause(point)
 
     skip = skip or {}
     results: dict[int, StepResult] = {}

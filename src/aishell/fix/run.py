@@ -241,7 +241,7 @@ def _run_fix(source_text: str, src, options: FixOptions, on_event: EventFn | Non
     t = time.perf_counter()
     report.results = apply_steps(
         src.conninfo, active, lock_timeout=options.lock_timeout, statement_timeout=options.statement_timeout,
-        skip=report.prechecks,
+        skip=report.prechecks, test_points=True,
         on_step=lambda step, res, i, n: emit("step", {"step": step, "result": res, "i": i, "n": n}))
     timings["apply"] = time.perf_counter() - t
 
