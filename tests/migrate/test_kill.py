@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import run_cli
 from tests.diff.fixture_harness import reset_database
-from tests.migrate.killing import start_paused, state, stop
+from tests.migrate.killing import start_paused, state, stop, wait_until
 
 BASE = """CREATE TABLE items (id int PRIMARY KEY, code text, name text, note text);
 INSERT INTO items SELECT g, 'c' || g, 'name ' || g, 'n' FROM generate_series(1, 200) g;
@@ -168,8 +168,6 @@ def test_interrupted_index_build_is_never_counted(db, versions, tmp_path):
     with psycopg.connect(db) as blocker:
         blocker.execute("LOCK TABLE items IN ROW EXCLUSIVE MODE")  # the build waits for this transaction
         pause.unlink()
-        from tests.migrate.killing import wait_until
-
         wait_until(
             db,
             "SELECT EXISTS (SELECT FROM pg_index WHERE indexrelid::regclass::text = 'items_code_key' "
@@ -185,6 +183,17 @@ def test_interrupted_index_build_is_never_counted(db, versions, tmp_path):
     r = run_cli(*args, cwd=versions)
     assert r.returncode == 0, r.stderr
     assert migrated(db) and no_invalid_index(db) and history(db)[1] == ("1.1.0", "applied", 3, 3)
+
+
+def test_history_table_of_an_earlier_aishell_is_upgraded(db, versions):
+    """A history table without the step columns (written by an earlier aishell) gets them, in place."""
+    load_baseline(db)
+    with psycopg.connect(db, autocommit=True) as c:
+        c.execute("ALTER TABLE aishell_schema_versions DROP COLUMN state, DROP COLUMN steps_done, "
+                  "DROP COLUMN steps_total")
+    r = run_cli("schema", "version", "apply", "--database", db, "--unsafe", cwd=versions)
+    assert r.returncode == 0, r.stderr
+    assert history(db) == [("1.0.0", "applied", None, None), ("1.1.0", "applied", 3, 3)]
 
 
 def test_version_rollback_killed_then_resumed(db, versions, tmp_path):

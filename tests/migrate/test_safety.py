@@ -307,3 +307,26 @@ def test_a_killed_holder_releases_the_lock(tmp_path, db):
     assert rc == -signal.SIGKILL
     r = run_cli("schema", "migrate", str(tmp_path / "s.sql"), db, "--apply", "--no-verify", "--wait", "10s")
     assert r.returncode == 0, r.stderr
+
+
+def test_a_migration_file_in_steps():
+    """How `version apply` cuts a file: blocks, lone statements (in a transaction where they may be),
+    session settings apart."""
+    from aishell.migrate.runfile import file_items
+
+    text = """SET lock_timeout = '5s';
+BEGIN;
+ALTER TABLE t ADD COLUMN a int;
+SET statement_timeout = '30min';
+ALTER TABLE t ADD COLUMN b int;
+COMMIT;
+-- runs outside a transaction block
+CREATE INDEX CONCURRENTLY IF NOT EXISTS t_a ON t (a);
+ALTER TABLE t ADD COLUMN c int;
+VACUUM t;
+"""
+    items = file_items(text)
+    assert [k for k, _ in items] == ["set", "step", "step", "step", "step"]
+    steps = [x for k, x in items if k == "step"]
+    assert [len(s.statements) for s in steps] == [3, 1, 1, 1]
+    assert [s.transactional for s in steps] == [True, False, True, False]
