@@ -131,7 +131,9 @@ def print_plan(comp, verified: bool, counts=()) -> None:
     out.print()
     n = 0
     for transactional, stmts in plan.groups():
-        label = "transaction" if transactional else "outside a transaction"
+        label = ("transaction" if transactional else
+                 "online, in a transaction of its own" if all(s.transactional for s in stmts) else
+                 "online, outside a transaction")
         out.print(f"[bold]Step ({label}):[/bold]")
         for s in stmts:
             n += 1
