@@ -126,8 +126,11 @@ def load_baseline(conninfo: str) -> None:
         from aishell.migrate.versions import HISTORY_DDL
 
         c.execute(HISTORY_DDL)
-        c.execute(f"INSERT INTO aishell_schema_versions ({cols}, state, steps_done, steps_total) "
-                  "VALUES (%s, %s, %s, %s, %s, %s, %s, 'applied', 1, 1)", row)
+        c.execute(
+            f"INSERT INTO aishell_schema_versions ({cols}, state, steps_done, steps_total) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, 'applied', 1, 1)",
+            row,
+        )
 
 
 @pytest.mark.parametrize("sig", SIGNALS, ids=["SIGINT", "SIGKILL"])
@@ -189,8 +192,10 @@ def test_history_table_of_an_earlier_aishell_is_upgraded(db, versions):
     """A history table without the step columns (written by an earlier aishell) gets them, in place."""
     load_baseline(db)
     with psycopg.connect(db, autocommit=True) as c:
-        c.execute("ALTER TABLE aishell_schema_versions DROP COLUMN state, DROP COLUMN steps_done, "
-                  "DROP COLUMN steps_total")
+        c.execute(
+            "ALTER TABLE aishell_schema_versions DROP COLUMN state, DROP COLUMN steps_done, "
+            "DROP COLUMN steps_total"
+        )
     r = run_cli("schema", "version", "apply", "--database", db, "--unsafe", cwd=versions)
     assert r.returncode == 0, r.stderr
     assert history(db) == [("1.0.0", "applied", None, None), ("1.1.0", "applied", 3, 3)]

@@ -124,6 +124,8 @@ def test_assignment_casts_are_postgresqls(db):
 # -- items 3 and 4: the issue's plan: rename + type change + DROP COLUMN + UNIQUE index --------------------------
 ISSUE_A = """CREATE TABLE items (id int PRIMARY KEY, code text, name text, note text);
 INSERT INTO items SELECT g, 'code' || (g % 5), repeat('x', g), 'n' FROM generate_series(1, 20) g;
+CREATE TABLE old_log (id int);
+INSERT INTO old_log VALUES (1), (2), (3);
 """
 ISSUE_B = """CREATE TABLE items (id int PRIMARY KEY, sku varchar(10), name varchar(5));
 CREATE UNIQUE INDEX items_sku_key ON items (sku);
@@ -139,15 +141,42 @@ def test_issue_plan_counts_refuses_and_changes_nothing(tmp_path, db):
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     counted = {c["kind"]: c["count"] for s in data["statements"] for c in s["checks"]}
-    assert counted == {"not-fit": 15, "values-lost": 20, "duplicates": 15}  # name > 5 chars; note; sku
+    # name longer than 5; note's values; sku duplicates; old_log's rows
+    assert counted == {"not-fit": 15, "values-lost": 20, "duplicates": 15, "rows-lost": 3}
     assert data["prechecks_fail"]
     r = run_cli(*args, "--apply")
     assert r.returncode == 3  # refused: the counts say what would be cut and deleted
     assert "15 value(s) of public.items.name do not fit character varying(5)" in r.stderr
     assert "20 non-null value(s) in public.items.note are deleted" in r.stderr
+    assert "3 row(s) of public.old_log are deleted" in r.stderr
     r = run_cli(*args, "--apply", "--unsafe", "--no-verify")
     assert r.returncode == 1
     assert "nothing was changed" in r.stderr and "15 duplicate row(s)" in r.stderr
+    assert state(db) == before
+
+
+def test_prechecks_count_violations_orphans_nulls_and_rows(tmp_path, db):
+    from aishell.migrate.prechecks import count_checks
+
+    fresh(
+        db,
+        "CREATE TABLE authors (id int PRIMARY KEY);\nINSERT INTO authors VALUES (1);\n"
+        "CREATE TABLE books (id int PRIMARY KEY, author_id int, price numeric, title text);\n"
+        "INSERT INTO books VALUES (1, 1, 5, 'a'), (2, 7, -1, NULL), (3, 8, -2, 'c');",
+    )
+    plan = plan_for(
+        tmp_path,
+        db,
+        "CREATE TABLE authors (id int PRIMARY KEY);\n"
+        "CREATE TABLE books (id int PRIMARY KEY, author_id int REFERENCES authors (id), "
+        "price numeric CHECK (price >= 0), title text NOT NULL, isbn text NOT NULL);",
+    )
+    counts = {c.check.kind: c.count for c in count_checks(plan, db)}
+    assert counts == {"orphans": 2, "violations": 2, "nulls": 1, "rows": 3}
+    before = state(db)
+    with pytest.raises(MigrationFailed, match="aishell pre-check failed") as exc:
+        execute_plan(plan, db)  # the plan's first statement counts them again and stops
+    assert "2 row(s) reference nothing under foreign key" in exc.value.report.error
     assert state(db) == before
 
 
