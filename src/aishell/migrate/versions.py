@@ -29,6 +29,7 @@ from pathlib import Path
 
 from aishell.diff import build_plan, diff_schemas
 from aishell.errors import AishellError, UnsafeError, UserError
+from aishell.migrate.runfile import split_statements  # noqa: F401 - kept importable from here
 from aishell.model import Schema, dumps, loads
 from aishell.model.schema import HISTORY_TABLE
 
