@@ -523,8 +523,6 @@ def _rollback_versions(folder: Path, conninfo: str, to: str, *, unsafe: bool, on
         raise UserError(f"version {partial[0].version} is partly applied ({partial[0].detail})",
                         hint="finish it with `aishell schema version apply`, then roll back")
     files = {v.version: v for v in versions_in(folder)}
-    if rows:
-        ensure_history(conninfo)  # a table of an earlier aishell gets its step columns
     rolling = {r.version: r.steps_done or 0 for r in rows if r.state == ROLLING_BACK}
     applied = [r.version for r in rows if r.state in (APPLIED, ROLLING_BACK)]
     if target not in applied and target not in ("0", "0.0.0"):
@@ -540,6 +538,7 @@ def _rollback_versions(folder: Path, conninfo: str, to: str, *, unsafe: bool, on
         raise UnsafeError("rolling back deletes data: " + ", ".join(f"{v.version} ({', '.join(v.hazards('down'))})"
                                                                     for v in unsafe_ones),
                           hint="review the down files and pass --unsafe", statements=[str(v.down) for v in unsafe_ones])
+    ensure_history(conninfo)  # a table of an earlier aishell gets its step columns (after every refusal)
     results = []
     for v in undo:
         assert v.down is not None
