@@ -203,7 +203,7 @@ def test_failed_concurrent_build_drops_its_invalid_index(tmp_path, db):
         tmp_path,
         db,
         "CREATE TABLE items (id int PRIMARY KEY, code text, name text, note text, "
-        "extra int);\nCREATE UNIQUE INDEX items_lower_code ON items (lower(code));",
+        "extra int);\nCREATE UNIQUE INDEX items_lower_code ON items (lower(code));\nCREATE TABLE old_log (id int);",
     )
     with pytest.raises(MigrationFailed, match="items_lower_code") as exc:
         execute_plan(plan, db)
