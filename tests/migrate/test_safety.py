@@ -359,3 +359,11 @@ VACUUM t;
     steps = [x for k, x in items if k == "step"]
     assert [len(s.statements) for s in steps] == [3, 1, 1, 1]
     assert [s.transactional for s in steps] == [True, False, True, False]
+
+
+def test_integer_conversions_that_can_lose_digits_are_narrowing():
+    from aishell.diff.hazards import classify_type_change
+
+    assert not classify_type_change("bigint", "double precision")[0]  # exact only up to 2^53
+    assert not classify_type_change("integer", "numeric(5,0)")[0]
+    assert classify_type_change("integer", "double precision")[0] and classify_type_change("integer", "numeric")[0]
