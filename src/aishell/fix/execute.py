@@ -94,6 +94,9 @@ def apply_steps(conninfo: str, steps: list[Step], *, lock_timeout: str, statemen
     with connect(conninfo, autocommit=True) as conn:
         conn.execute("SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
                      (lock_timeout, statement_timeout))
+        from aishell.migrate.execute import watch_client
+
+        watch_client(conn)
         reported: list[tuple[Step, StepResult]] = []
         with conn.transaction():
             for step in steps:

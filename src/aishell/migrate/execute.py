@@ -103,6 +103,7 @@ def execute_plan(
             (plan.lock_timeout, plan.statement_timeout),
         )
         conn.execute("SET check_function_bodies = false")
+        watch_client(conn)
         for gi, (transactional, stmts) in enumerate(groups):
             done: list[Statement] = []
             try:
@@ -216,6 +217,19 @@ def _after_failed_build(conn, s: Statement, report: ExecutionReport) -> None:
     with contextlib.suppress(Exception):  # reported as left behind when even this fails
         if drop_invalid_index(conn, *target):
             report.dropped_invalid.append(f"{target[1]} (left INVALID by the failed build)")
+
+
+# PostgreSQL 14+ checks, while a statement runs, that the client is still there: a killed aishell then
+# has its statement (a long CREATE INDEX CONCURRENTLY, say) cancelled at once, instead of running on
+# unseen while the next run starts.
+WATCH_CLIENT = (
+    "SELECT set_config('client_connection_check_interval', '2s', false) "
+    "WHERE current_setting('server_version_num')::int >= 140000"
+)
+
+
+def watch_client(conn) -> None:
+    conn.execute(WATCH_CLIENT)
 
 
 def _run(conn, s: Statement, plan: Plan) -> None:

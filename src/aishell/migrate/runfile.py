@@ -136,7 +136,13 @@ def run_steps(
     """Run the steps of ``path`` after the first ``start_after`` ones; ``record(conn, steps_done, seconds)``
     writes the history (inside the step's transaction when it has one). Returns (steps run, seconds)."""
     from aishell.dialects.postgres.connect import connect
-    from aishell.migrate.execute import _pg_message, built_index, drop_invalid_index, index_valid
+    from aishell.migrate.execute import (
+        _pg_message,
+        built_index,
+        drop_invalid_index,
+        index_valid,
+        watch_client,
+    )
 
     items = file_items(path.read_text(encoding="utf-8"))
     total = sum(1 for kind, _ in items if kind == "step")
@@ -144,6 +150,7 @@ def run_steps(
     n = 0
     ran = 0
     with connect(conninfo, autocommit=True) as conn:
+        watch_client(conn)
         for kind, item in items:
             if kind == "set":
                 conn.execute(item)  # type: ignore[arg-type]
