@@ -17,8 +17,8 @@ from aishell.cli.output import json_option
 @click.option("--apply", "mode", flag_value="apply", help="Run the plan against TARGET.")
 @common_plan_options
 @json_option
-def migrate(source: str, target: str, mode: str | None, renames: tuple[str, ...], unsafe: bool, no_verify: bool,
-            lock_timeout: str, statement_timeout: str, as_json: bool) -> int:
+def migrate(source: str, target: str, mode: str | None, renames: tuple[str, ...], fills: tuple[str, ...],
+            unsafe: bool, no_verify: bool, lock_timeout: str, statement_timeout: str, as_json: bool) -> int:
     """Make TARGET (a database) match SOURCE (the desired state).
 
     --preview shows the ordered plan with each statement's hazards (locks, rewrites, data loss) and the
@@ -31,6 +31,7 @@ def migrate(source: str, target: str, mode: str | None, renames: tuple[str, ...]
       aishell schema migrate staging production --preview
       aishell schema migrate design postgresql://app@db/app --apply
       aishell schema migrate new.sql app_db --apply --rename users.fullname:name
+      aishell schema migrate design app_db --apply --fill users.organization_id=1
     """
     from aishell.errors import UserError
     from aishell.migrate.compare import compare
@@ -38,7 +39,7 @@ def migrate(source: str, target: str, mode: str | None, renames: tuple[str, ...]
     if mode is None:
         raise UserError("say what to do: --preview (show the plan) or --apply (run it)")
     comp = compare(source, target, renames=list(renames), lock_timeout=lock_timeout,
-                   statement_timeout=statement_timeout)
+                   statement_timeout=statement_timeout, fills=fills)
     if mode == "apply" and (comp.target is None or not comp.target.is_live):
         raise UserError(f"TARGET {target!r} is not a database: --apply needs a URL, environment or database name")
     plan = comp.plan
