@@ -5,6 +5,9 @@
 staging = "postgresql://app@staging-db/app"
 production = "${PROD_DATABASE_URL}"
 
+[defaults]
+database = "production"     # the database commands use when none is given (fix, cleanup, version, ...)
+
 [llm]
 provider = "ollama"
 model = "llama3.1"
@@ -77,6 +80,17 @@ def load_config() -> Config:
     if not isinstance(envs, dict) or not all(isinstance(v, str) for v in envs.values()):
         raise UserError(f"{path}: [environments] must map names to connection URL strings")
     return Config(path=path, environments=dict(envs), data=data)
+
+
+def default_database(config: Config | None = None) -> str | None:
+    """The database a command uses when none is given: ``[defaults] database`` of aishell.toml (an
+    environment name, URL or database name), else ``[migrations] database``."""
+    config = config or load_config()
+    for section in ("defaults", "migrations"):
+        value = config.section(section).get("database")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
 
 
 def design_path() -> Path:

@@ -87,9 +87,12 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
 
     if source and database and source != database:
         raise UserError("give the database either as SOURCE or with --database, not both")
-    target = source or database
+    from aishell.config import default_database
+
+    target = source or database or default_database()
     if not target:
-        raise UserError("no database: give --database SOURCE (a URL, environment or database name)")
+        raise UserError("no database: give --database SOURCE (a URL, environment or database name), "
+                        "or name one as [defaults] database in aishell.toml")
     prios = _priorities(priority)
     for r in (*rules, *allow):
         get_rule(r)

@@ -30,7 +30,7 @@ SCHEMA_VERBS: dict[str, tuple[str, str, str]] = {
     "fix": ("fix", "fix", "Apply what analysis found, safely (backup, dry run, timeouts)."),
     "diff": ("diff", "diff", "Compare two schemas; print the changes or the migration SQL."),
     "migrate": ("migrate", "migrate", "Preview or apply the migration that makes TARGET match SOURCE."),
-    "version": ("version", "version", "Versioned migrations: init, create, list, status, apply, rollback."),
+    "version": ("version", "version", "Versioned migrations: init, create/commit, list, status, apply, rollback."),
     "document": ("document", "document", "Write Markdown or HTML documentation for a schema."),
     "diagram": ("diagram", "diagram", "Draw an ER diagram (png, svg, mermaid, dot, dbml)."),
     "simplify": ("diagram", "simplify", "A simplified view of a large schema for docs and diagrams."),
