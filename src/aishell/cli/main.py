@@ -31,6 +31,7 @@ SCHEMA_VERBS: dict[str, tuple[str, str, str]] = {
     "diff": ("diff", "diff", "Compare two schemas; print the changes or the migration SQL."),
     "migrate": ("migrate", "migrate", "Preview or apply the migration that makes TARGET match SOURCE."),
     "version": ("version", "version", "Versioned migrations: init, create/commit, list, status, apply, rollback."),
+    "migration": ("migration", "migration", "Lint migration SQL (analyze) and rewrite it into its safe forms (fix)."),
     "document": ("document", "document", "Write Markdown or HTML documentation for a schema."),
     "diagram": ("diagram", "diagram", "Draw an ER diagram (png, svg, mermaid, dot, dbml)."),
     "simplify": ("diagram", "simplify", "A simplified view of a large schema for docs and diagrams."),
