@@ -28,6 +28,7 @@ SCHEMA_VERBS: dict[str, tuple[str, str, str]] = {
     "analyze": ("analyze", "analyze", "Health report of a database: findings with evidence and fix SQL."),
     "optimize-types": ("analyze", "optimize_types", "Suggest smaller or better column types, with savings."),
     "fix": ("fix", "fix", "Apply what analysis found, safely (backup, dry run, timeouts)."),
+    "refactor": ("refactor", "refactor", "Plan a refactoring (multi-tenancy, lookups, partitioning, ...) and apply it."),
     "diff": ("diff", "diff", "Compare two schemas; print the changes or the migration SQL."),
     "migrate": ("migrate", "migrate", "Preview or apply the migration that makes TARGET match SOURCE."),
     "version": ("version", "version", "Versioned migrations: init, create/commit, list, status, apply, rollback."),

@@ -314,16 +314,23 @@ class _Planner:
         # triggers/policies around column changes and recreated functions
         self.triggers_recreated: list[tuple[str, Any]] = []
         self.policies_recreated: list[tuple[str, Any]] = []
+        # (dropped or altered ones are handled by their own change: never twice)
+        changed_triggers = {(c.parent, c.old.name) for c in self.of(ch.DropTrigger) + self.of(ch.AlterTrigger)}
+        changed_policies = {(c.parent, c.old.name) for c in self.of(ch.DropPolicy) + self.of(ch.AlterPolicy)}
         for t in self.a.tables:
             qn = t.qualified_name
             if qn not in self.b_tables and qn not in self.renamed_back.values():
                 continue
             cols = changed_cols.get(qn, set())
             for trg in t.triggers:
+                if (qn, trg.name) in changed_triggers:
+                    continue
                 fn = trg.function.split("(")[0]
                 if fn in gone_func_names or any(_mentions(trg.definition or trg.when or "", c) for c in cols):
                     self.triggers_recreated.append((qn, trg))
             for pol in t.policies:
+                if (qn, pol.name) in changed_policies:
+                    continue
                 if any(_mentions((pol.using or "") + " " + (pol.with_check or ""), c) for c in cols):
                     self.policies_recreated.append((qn, pol))
         # foreign keys that depend on a unique/PK constraint being dropped or changed

@@ -1,0 +1,1 @@
+"""The other refactors (filled in below)."""
