@@ -119,7 +119,7 @@ def refactor(request, list_, database, apply_, yes, show_sql, output, no_verify,
         print_json(report.to_dict())
     elif not printed:
         _print(report)
-    if do_apply and report.applied:
+    if do_apply and report.applied and not as_json:
         _print_applied(report)
     return 0
 
@@ -224,7 +224,7 @@ def _print(report) -> None:
     down_unsafe = len(report.down.unsafe_statements)
     out.print(f"Migration: {len(up.statements)} statements up, {len(report.down.statements)} down"
               + (f" (down drops data the refactor added: {down_unsafe} statement(s))" if down_unsafe else "")
-              + f"; see it with --sql up / --sql down, or write it with --output DIR")
+              + "; see it with --sql up / --sql down, or write it with --output DIR")
     if report.applied is None:
         target = f" --database {report.source}" if report.live else ""
         what = "apply it" if report.live else "save it as the current design"

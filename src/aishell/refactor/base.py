@@ -155,7 +155,7 @@ def row_estimate(t: Table) -> int | None:
     return int(v) if isinstance(v, (int, float)) and v >= 0 else None
 
 
-def human(n: int | float | None) -> str:
+def human(n: float | None) -> str:
     if n is None:
         return "?"
     for div, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "K")):

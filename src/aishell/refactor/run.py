@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from aishell.diff.plan import DEFAULT_LOCK_TIMEOUT, Plan, Statement
 from aishell.errors import AishellError, UnsafeError, UserError

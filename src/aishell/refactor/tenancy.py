@@ -33,7 +33,16 @@ from aishell.errors import UserError
 from aishell.model import Column, ForeignKey, Index, Policy, Schema, Table, UniqueConstraint
 from aishell.model.graph import creation_order
 from aishell.refactor.base import (
-    Refactor, Refactoring, Request, find_table, human, knowledge, register, row_estimate, stmt, user_tables,
+    Refactor,
+    Refactoring,
+    Request,
+    find_table,
+    human,
+    knowledge,
+    register,
+    row_estimate,
+    stmt,
+    user_tables,
 )
 
 
@@ -115,7 +124,7 @@ class _Planner:
         referenced = any(fk.ref_table == t.name for x in self.current.tables for fk in x.foreign_keys if x is not t)
         keys = [u.columns for u in t.unique] + [i.columns for i in t.indexes if i.unique]
         text_key = any(len(k) == 1 and (c := t.column(k[0])) is not None and
-                       re.search(r"char|text", c.type, re.I) for k in keys)
+                       re.search(r"char|text", c.type, re.IGNORECASE) for k in keys)
         if rows is not None and rows <= 1000 and not outgoing and referenced and text_key and len(t.columns) <= 5:
             return f"a lookup table ({rows:,} rows, no foreign keys, a unique text key, referenced by others)"
         return None
@@ -182,6 +191,9 @@ class _Planner:
         if skipped:
             self.notes.append(f"partitioned table(s) {', '.join(skipped)} are left as they are: add {col} to "
                               "their partition key by hand (a partitioned table's keys must include it)")
+        if not self.up:
+            raise UserError(f"the schema is multi-tenant already: every tenant-owned table has {col}, keys led by "
+                            "it and row-level security; nothing to do")
         impact = self.impact(owned)
         tenants = self.req.number_before(("tenants", "tenant", "companies", "organizations", "organisations",
                                           "customers", "workspaces"))
@@ -194,11 +206,11 @@ class _Planner:
                 impact.append("shared tables with row-level security scale to many tenants (one schema per tenant "
                               f"would mean {tenants:,} copies of every table and migration); a very large tenant "
                               f"can later move to a HASH partition of its own by {col}")
-        app = [f"every session (or transaction) says which tenant it acts for: "
-               f"SET {setting} = '<id>' (or SET LOCAL in a transaction); unset, the tables show no rows",
+        app = [(f"every session (or transaction) says which tenant it acts for: "
+               f"SET {setting} = '<id>' (or SET LOCAL in a transaction); unset, the tables show no rows"),
                f"INSERTs may omit {col}: it defaults to the setting",
-               "superusers and roles with BYPASSRLS see every tenant's rows: run the application as an ordinary "
-               "role (migrations and admin jobs keep a separate one)",
+               ("superusers and roles with BYPASSRLS see every tenant's rows: run the application as an ordinary "
+               "role (migrations and admin jobs keep a separate one)"),
                "unique values (emails, SKUs, numbers) are unique per tenant now, not across tenants"]
         return Refactoring(
             name="multi-tenant", title="Multi-Tenancy", desired=self.out, up=self.up, down=None,
@@ -226,7 +238,7 @@ class _Planner:
         gen = g.PostgresGenerator(self.out)
         self.up.append(stmt(r.create_table_sql(gen, t, [], None), f"add the tenant table {name}"))
         self.up.append(stmt(f"INSERT INTO {_q(t)} (name) VALUES ('Default tenant')",
-                            f"one default tenant owns the rows already there"))
+                            "one default tenant owns the rows already there"))
         self.up.append(stmt(g.comment_sql(f"TABLE {_q(t)}", t.comment)))
         self.up.append(stmt(g.comment_sql(f"COLUMN {_q(t)}.name", "The tenant's name")))
         self.assumptions.append(f"no organisation table exists: {name} is created, and one row ('Default tenant') "
@@ -363,8 +375,8 @@ class _Planner:
                 continue
             join = " AND ".join(f"p.{quote_ident(b)} = c.{quote_ident(a)}" for a, b in zip(fk.columns, fk.ref_columns))
             out.append((f"{t.name}: rows whose {parent.name} row belongs to another tenant (through {fk.name})",
-                        f"SELECT count(*) FROM {_q(t)} c JOIN {_q(parent)} p ON {join} "
-                        f"WHERE {self.tenant_of(t, 'c')} IS DISTINCT FROM {self.tenant_of(parent, 'p')}"))
+                        (f"SELECT count(*) FROM {_q(t)} c JOIN {_q(parent)} p ON {join} "
+                        f"WHERE {self.tenant_of(t, 'c')} IS DISTINCT FROM {self.tenant_of(parent, 'p')}")))
         return out
 
     def not_null(self, t: Table) -> list:
@@ -495,13 +507,13 @@ class _Planner:
                 counts["fk"] += 1
                 fk_lines.append(f"{t.name}.{name}: ({col}, {', '.join(fk.columns)}) → {parent.name}")
         self.up += builds + swap_drop_fks + swap + validate + drops + renames
-        lines = [f"primary keys: {counts['pk']}, unique constraints: {counts['unique']}, indexes: {counts['index']} "
-                 f"(new indexes built CONCURRENTLY, then swapped in one short transaction)"]
+        lines = [(f"primary keys: {counts['pk']}, unique constraints: {counts['unique']}, indexes: {counts['index']} "
+                 f"(new indexes built CONCURRENTLY, then swapped in one short transaction)")]
         lines += pinned_note
         out = [(f"Keys and indexes lead with {col}", lines)]
         if fk_lines:
-            out.append((f"Foreign keys between tenant-owned tables include {col} (a row cannot point at another "
-                        f"tenant's row)", fk_lines))
+            out.append(((f"Foreign keys between tenant-owned tables include {col} (a row cannot point at another "
+                        f"tenant's row)"), fk_lines))
         return out
 
     # -- 3. row-level security ------------------------------------------------------------------------------
@@ -516,11 +528,20 @@ class _Planner:
             using = f"{col} = {expr}"
             pol = Policy(name, "ALL", True, ["public"], using, using,
                          comment=f"Rows of the tenant named by {self.setting} only")
-            self.up.append(stmt(f"ALTER TABLE {tsql} ALTER COLUMN {col} SET DEFAULT {expr}",
-                                f"{t.name}.{self.col} defaults to the session's tenant"))
-            self.up.append(stmt(f"ALTER TABLE {tsql} ENABLE ROW LEVEL SECURITY", f"row-level security on {t.name}"))
-            self.up.append(stmt(f"ALTER TABLE {tsql} FORCE ROW LEVEL SECURITY"))
-            self.up.append(stmt(g.create_policy_sql(pol, tsql)))
+            have = t.column(self.col)
+            if have is None or "current_setting" not in (have.default or ""):
+                self.up.append(stmt(f"ALTER TABLE {tsql} ALTER COLUMN {col} SET DEFAULT {expr}",
+                                    f"{t.name}.{self.col} defaults to the session's tenant"))
+            if not t.rls_enabled:
+                self.up.append(stmt(f"ALTER TABLE {tsql} ENABLE ROW LEVEL SECURITY", f"row-level security on {t.name}"))
+            if not t.rls_forced:
+                self.up.append(stmt(f"ALTER TABLE {tsql} FORCE ROW LEVEL SECURITY"))
+            out_t.rls_enabled = out_t.rls_forced = True
+            existing = next((p for p in t.policies if p.name == name), None)
+            if existing is not None:
+                lines.append(f"{t.name}: policy {name} (there already)")
+                continue
+            self.up.append(stmt(g.create_policy_sql(pol, tsql), f"policy {name}"))
             self.up.append(stmt(g.comment_sql(f"POLICY {quote_ident(name)} ON {tsql}", pol.comment)))
             c = out_t.column(self.col)
             if c is not None and c.comment and (self.current.table(t.name, t.schema).column(self.col) is None or
@@ -568,9 +589,9 @@ class _Planner:
             return ["index growth: no index statistics (a design, or a database never analyzed)"]
         added = sum(x[1] for x in grow)
         total = sum(x[2] for x in grow)
-        return [f"indexes of the tenant-owned tables grow by about {added / max(total, 1):.0%} "
+        return [(f"indexes of the tenant-owned tables grow by about {added / max(total, 1):.0%} "
                 f"({human(added)}B on {human(total)}B; computed: {max(width, 8)} bytes per index entry × rows × "
-                "btree indexes, against today's index sizes)"]
+                "btree indexes, against today's index sizes)")]
 
 
 def _lead(idx: Index, col: str) -> Index:
