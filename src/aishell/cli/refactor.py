@@ -213,9 +213,11 @@ def _print(report) -> None:
     if not v:
         out.print("[yellow]Not verified (--no-verify).[/yellow]")
     elif v.get("ok"):
+        rows = (f"kept every row ({v.get('rows_checked', 0):,} rows, per-table checksums)" if v.get("with_data")
+                else "(a copy without rows: the data steps ran on empty tables)")
         out.print(f"[green]✓ Verified[/green] on a throwaway copy ({e(v['copy'])}): the migration up produced the "
-                  f"planned schema and kept every row ({v.get('rows_checked', 0):,} rows, per-table checksums); "
-                  "the migration down restored the original schema and rows.")
+                  f"planned schema and {rows}; the migration down restored the original schema"
+                  + (" and rows." if v.get("with_data") else "."))
     else:
         out.print(f"[red]✗ Verification failed[/red] on a copy ({e(v.get('copy', ''))}): "
                   f"{e(v.get('error') or '; '.join(v.get('up_differences', []) + v.get('data_differences', []) + v.get('down_differences', [])))}")
@@ -232,31 +234,56 @@ def _print(report) -> None:
 
 
 def _print_steps(report, out) -> None:
+    """Each step with its locks; runs of alike steps (index builds, validations) on one line each."""
     from rich.markup import escape as e
 
     steps = report.steps
     if not steps:
         return
     out.print("\n[bold]Steps and locks[/bold] (what other sessions wait for while each step runs):")
+    runs: list[list[tuple[int, dict]]] = []
     for i, s in enumerate(steps, 1):
-        kind = "transaction" if s["transaction"] else "alone, no transaction"
+        key = (s["transaction"], tuple(sorted({lk["mode"] for lk in s["locks"]})))
+        if runs and not s["transaction"] and runs[-1][0][1]["_key"] == key and len(runs[-1]) < 50:
+            s["_key"] = key
+            runs[-1].append((i, s))
+        else:
+            s["_key"] = key
+            runs.append([(i, s)])
+    for run in runs:
+        first_i, first = run[0]
+        last_i = run[-1][0]
+        label = f"{first_i:>3}." if len(run) == 1 else f"{first_i}-{last_i}."
+        measured = [s["seconds_measured"] for _, s in run if s["seconds_measured"] is not None]
+        computed = [s["seconds_computed"] for _, s in run if s["seconds_computed"] is not None]
         secs = ""
-        if s["seconds_measured"] is not None:
-            secs = f", {s['seconds_measured']:.2f} s measured on the copy"
-        elif s["seconds_computed"] is not None and s["seconds_computed"] > 0:
-            secs = f", ~{s['seconds_computed']:.1f} s computed"
-        what = "; ".join(s["what"][:2]) or f"{s['statements']} statement(s)"
-        out.print(f"  {i:>2}. {e(what)} [dim]({kind}, {s['statements']} stmt{secs})[/dim]")
-        locks = s["locks"]
-        if locks:
-            modes: dict[str, list[str]] = {}
-            for lk in locks:
-                modes.setdefault(lk["mode"], []).append(lk["table"].removeprefix("public."))
-            for mode, ts in modes.items():
-                style = "red" if mode == "ACCESS EXCLUSIVE" else "yellow" if "SHARE" in mode and "UPDATE" not in mode else "dim"
-                blocks = next(lk["blocks"] for lk in locks if lk["mode"] == mode)
-                out.print(f"      [{style}]{mode}[/{style}] on {e(', '.join(ts[:6]))}"
-                          f"{' …' if len(ts) > 6 else ''} [dim](blocks {e(blocks)})[/dim]")
+        if measured:
+            secs = f", {sum(measured):.2f} s measured on the copy"
+        elif computed and sum(computed) > 0:
+            secs = f", ~{sum(computed):.1f} s computed"
+        kind = "one transaction" if first["transaction"] else "each alone, outside a transaction"
+        whats = [w for _, s in run for w in s["what"]]
+        what = "; ".join(whats[:2]) + (f"; … {len(whats) - 2} more" if len(whats) > 2 else "")
+        if not what:
+            what = f"{sum(s['statements'] for _, s in run)} statement(s)"
+        n = sum(s["statements"] for _, s in run)
+        out.print(f"  {label} {e(what)} [dim]({kind}, {n} statement{'s' if n != 1 else ''}{secs})[/dim]")
+        modes: dict[str, list[str]] = {}
+        for _, s in run:
+            for lk in s["locks"]:
+                tables = modes.setdefault(lk["mode"], [])
+                name = lk["table"].removeprefix("public.")
+                if name not in tables:
+                    tables.append(name)
+        for mode, ts in modes.items():
+            style = "red" if mode == "ACCESS EXCLUSIVE" else "yellow" if mode in ("SHARE", "SHARE ROW EXCLUSIVE",
+                                                                                  "EXCLUSIVE") else "dim"
+            from aishell.lint.locks import BLOCKS
+
+            out.print(f"      [{style}]{mode}[/{style}] on {e(', '.join(ts[:6]))}{' …' if len(ts) > 6 else ''} "
+                      f"[dim](blocks {e(BLOCKS[mode])})[/dim]")
+    for s in steps:
+        s.pop("_key", None)
 
 
 def _print_applied(report) -> None:

@@ -101,6 +101,8 @@ def plan_refactor(words: list[str], options: RefactorOptions, extra: dict[str, A
     name, request, matched = choose(words)
     request.options.update({k: v for k, v in (extra or {}).items() if v not in (None, (), [])})
     current, display, live, conninfo = load_current(options.database)
+    if live:
+        request.options["_conninfo"] = conninfo  # refactors may read values and ranges (read-only)
     refactoring = REGISTRY[name].plan(copy.deepcopy(current), request)
     up = Plan(refactoring.up, [], lock_timeout=options.lock_timeout, statement_timeout=options.statement_timeout)
     desired_canon = canonical(refactoring.desired)

@@ -259,7 +259,8 @@ class _Planner:
         col, ctype = self.col, self.ctype
         lines: list[str] = []
         prechecks: list[tuple[str, str]] = []
-        adds, fills, nn, fks = [], [], [], []
+        adds, fills, fks, fk_validate = [], [], [], []
+        nn_add, nn_validate, nn_set = [], [], []
         for t in owned:
             tsql = _q(t)
             have = t.column(col)
@@ -294,7 +295,10 @@ class _Planner:
                 if default is None:
                     prechecks.append((f"{t.name}: rows no foreign key attributes to a {self.tenant.name} row",
                                       self.unattributed_sql(t)))
-                nn += self.not_null(t)
+                a, v, n = self.not_null(t)
+                nn_add += a
+                nn_validate += v
+                nn_set += n
             if not any(fk.columns == [col] and fk.ref_table == self.tenant.name for fk in t.foreign_keys):
                 name = _tn_name(f"{t.name}_{col}_fkey", "")
                 definition = (f"FOREIGN KEY ({quote_ident(col)}) REFERENCES {_q(self.tenant)}"
@@ -302,7 +306,8 @@ class _Planner:
                 fks.append(stmt(f"ALTER TABLE {tsql} ADD CONSTRAINT {quote_ident(name)} {definition} NOT VALID",
                                 f"{t.name}.{col} references {self.tenant.name}",
                                 hazards=[hz.lock("SHARE ROW EXCLUSIVE on both tables, briefly")]))
-                fks.append(stmt(f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {quote_ident(name)}", "",
+                fk_validate.append(stmt(f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {quote_ident(name)}",
+                                        f"validate {name}",
                                 hazards=[hz.scan("checks every row (SHARE UPDATE EXCLUSIVE: reads and writes go on)")],
                                 long_running=True, alone=True))
                 out_t.foreign_keys.append(ForeignKey(name, [col], self.tenant.name, [self.tkey.name],
@@ -310,7 +315,7 @@ class _Planner:
         for t in owned:
             for a, b in self.cross_checks(t):
                 prechecks.append((a, b))
-        self.up += adds + fills + nn + fks
+        self.up += adds + fills + nn_add + nn_validate + nn_set + fks + fk_validate
         return lines, prechecks
 
     def fill_sources(self, t: Table) -> list[tuple[str, str]]:
@@ -379,20 +384,20 @@ class _Planner:
                         f"WHERE {self.tenant_of(t, 'c')} IS DISTINCT FROM {self.tenant_of(parent, 'p')}")))
         return out
 
-    def not_null(self, t: Table) -> list:
+    def not_null(self, t: Table) -> tuple[list, list, list]:
+        """(add the CHECK NOT VALID, validate it, SET NOT NULL and drop it): each kind batched over the tables."""
         tsql = _q(t)
         col = quote_ident(self.col)
-        name = quote_ident(_tn_name(f"{t.name}_{self.col}_nn_check", ""))
-        return [
-            stmt(f"ALTER TABLE {tsql} ADD CONSTRAINT {name} CHECK ({col} IS NOT NULL) NOT VALID",
-                 f"{t.name}.{self.col}: NOT NULL through a validated CHECK"),
-            stmt(f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {name}", "",
-                 hazards=[hz.may_fail("fails if a row has no tenant"), hz.scan("SHARE UPDATE EXCLUSIVE scan")],
-                 long_running=True, alone=True),
-            stmt(f"ALTER TABLE {tsql} ALTER COLUMN {col} SET NOT NULL", "",
-                 hazards=[hz.lock("brief ACCESS EXCLUSIVE; the validated CHECK spares the scan")]),
-            stmt(f"ALTER TABLE {tsql} DROP CONSTRAINT {name}"),
-        ]
+        raw = _tn_name(f"{t.name}_{self.col}_nn_check", "")
+        name = quote_ident(raw)
+        return ([stmt(f"ALTER TABLE {tsql} ADD CONSTRAINT {name} CHECK ({col} IS NOT NULL) NOT VALID",
+                      f"{t.name}.{self.col}: CHECK IS NOT NULL, not yet validated")],
+                [stmt(f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {name}", f"validate {raw}",
+                      hazards=[hz.may_fail("fails if a row has no tenant"), hz.scan("SHARE UPDATE EXCLUSIVE scan")],
+                      long_running=True, alone=True)],
+                [stmt(f"ALTER TABLE {tsql} ALTER COLUMN {col} SET NOT NULL", f"{t.name}.{self.col} NOT NULL",
+                      hazards=[hz.lock("brief ACCESS EXCLUSIVE; the validated CHECK spares the scan")]),
+                 stmt(f"ALTER TABLE {tsql} DROP CONSTRAINT {name}")])
 
     # -- 2. keys and indexes lead with the tenant column -------------------------------------------------
     def keys(self, owned: list[Table]) -> list[tuple[str, list[str]]]:
@@ -497,7 +502,7 @@ class _Planner:
                                           f"{t.name}.{name} becomes ({col}, {', '.join(fk.columns)})"))
                 swap.append(stmt(f"ALTER TABLE {tsql} ADD CONSTRAINT {quote_ident(name)} {definition} NOT VALID",
                                  hazards=[hz.lock("SHARE ROW EXCLUSIVE on both tables (inside the swap)")]))
-                validate.append(stmt(f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {quote_ident(name)}", "",
+                validate.append(stmt(f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {quote_ident(name)}", f"validate {name}",
                                      hazards=[hz.may_fail("fails if a row's parent belongs to another tenant"),
                                               hz.scan("SHARE UPDATE EXCLUSIVE scan")], long_running=True, alone=True))
                 k = next(i for i, x in enumerate(out_t.foreign_keys) if x.name == fk.name)
