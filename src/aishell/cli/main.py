@@ -28,6 +28,9 @@ SCHEMA_VERBS: dict[str, tuple[str, str, str]] = {
     "analyze": ("analyze", "analyze", "Health report of a database: findings with evidence and fix SQL."),
     "optimize-types": ("analyze", "optimize_types", "Suggest smaller or better column types, with savings."),
     "fix": ("fix", "fix", "Apply what analysis found, safely (backup, dry run, timeouts)."),
+    "cleanup": ("cleanup", "cleanup", "Move rows that break a planned constraint into quarantine (way back printed)."),
+    "cleanup-invalid-emails": ("cleanup", "cleanup_invalid_emails", "Same as cleanup invalid-emails (the tutorial's "
+                                                                     "spelling)."),
     "refactor": ("refactor", "refactor", "Plan a refactoring (multi-tenancy, lookups, partitioning, ...) and apply it."),
     "diff": ("diff", "diff", "Compare two schemas; print the changes or the migration SQL."),
     "migrate": ("migrate", "migrate", "Preview or apply the migration that makes TARGET match SOURCE."),
