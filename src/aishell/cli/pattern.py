@@ -187,8 +187,8 @@ def merge_into_design(pattern_name: str, text: str | None, *, validate: bool = T
     req = dict(base_doc.get("requirements") or {})
     req["patterns"] = list(dict.fromkeys(list(req.get("patterns") or []) + [pattern_name]))
     req["notes"] = list(req.get("notes") or []) + [
-        f"pattern {pattern_name} merged: {len(report.added_tables)} table(s) added, "
-        f"{len(report.extended)} extended"]
+        (f"pattern {pattern_name} merged: {len(report.added_tables)} table(s) added, "
+        f"{len(report.extended)} extended")]
     doc["requirements"] = req
     if "recommendations" in base_doc:
         doc["recommendations"] = base_doc["recommendations"]
