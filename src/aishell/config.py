@@ -82,11 +82,13 @@ def load_config() -> Config:
     return Config(path=path, environments=dict(envs), data=data)
 
 
-def default_database(config: Config | None = None) -> str | None:
+def default_database(config: Config | None = None, *, prefer: str = "defaults") -> str | None:
     """The database a command uses when none is given: ``[defaults] database`` of aishell.toml (an
-    environment name, URL or database name), else ``[migrations] database``."""
+    environment name, URL or database name), else ``[migrations] database`` (``prefer="migrations"``
+    reads that one first: `version` keeps its own)."""
     config = config or load_config()
-    for section in ("defaults", "migrations"):
+    order = ("migrations", "defaults") if prefer == "migrations" else ("defaults", "migrations")
+    for section in order:
         value = config.section(section).get("database")
         if isinstance(value, str) and value.strip():
             return value.strip()

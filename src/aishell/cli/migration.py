@@ -229,7 +229,7 @@ def _applied(paths: list[Path], folder: str | None, database: str | None) -> set
     """Up files the database has recorded as applied (their checksum would no longer match)."""
     from aishell.config import default_database
 
-    text = database or default_database()
+    text = database or default_database(prefer="migrations")
     conninfo = _database(text) if text else None
     if not conninfo:
         return set()

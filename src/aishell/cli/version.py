@@ -26,7 +26,7 @@ def _database(text: str | None, required: bool = True) -> str | None:
     from aishell.errors import UserError
     from aishell.sources import parse_source
 
-    text = text or default_database()
+    text = text or default_database(prefer="migrations")
     if not text:
         if required:
             raise UserError("which database? pass --database SOURCE or set [defaults] database in aishell.toml")

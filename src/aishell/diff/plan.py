@@ -981,6 +981,10 @@ class _Planner:
                           long_running=True)
                 continue
             self.create_index(c.parent, c.new)
+            if c.new.comment:  # a new or rebuilt index has none until this
+                schema = r.split_qualified(c.parent)[0]
+                self.emit(COMMENTS, r.comment_sql("INDEX", qualify(schema, c.new.name), c.new.comment),
+                          f"comment on index {c.new.name}")
         for c in self.of(ch.AddConstraint):
             self.add_constraint(c.parent, c.new)
         for c in self.of(ch.AlterConstraint):
