@@ -139,3 +139,20 @@ def test_design_is_refactored_and_saved_only_with_apply(tmp_path):
     assert any(c["name"] == "company_id" for t in saved["tables"] if t["name"] == "notes" for c in t["columns"])
     r = run_cli("schema", "refactor", "--list", "--json")
     assert {x["name"] for x in json.loads(r.stdout)} >= {"multi-tenant", "partition", "rename", "soft-delete"}
+
+
+def test_effort_is_computed_from_table_sizes_without_a_full_copy(shop):
+    """Above --copy-limit the copy holds no rows: the effort is computed from table sizes and throughput
+    measured on a calibration table, and says so."""
+    from aishell.refactor import RefactorOptions, estimate, plan_refactor, verify
+
+    opts = RefactorOptions(database=shop, copy_limit_mb=0)
+    report = plan_refactor(["extract-lookup", "orders.state"], opts)
+    report.verification = verify(report, opts)
+    assert report.verification["ok"] and not report.verification["with_data"]
+    estimate(report, opts)
+    est = report.estimate
+    assert est["kind"] == "computed" and "calibration" in est["how"] and est["rates"]["write"] > 0
+    fill = next(s for s in report.steps if any("fill orders.state_id" in w for w in s["what"]))
+    assert fill["seconds_computed"] > 0 and fill["seconds_measured"] is None
+    assert any(lk["mode"] == "ROW EXCLUSIVE" and lk["table"] == "public.orders" for lk in fill["locks"])

@@ -392,7 +392,7 @@ def _computed_seconds(s: Statement, sizes: dict, rates: dict) -> float:
     return total
 
 
-def calibrate(rows: int = 200_000) -> dict[str, float]:
+def calibrate(rows: int = 100_000) -> dict[str, float]:
     """Bytes per second the scratch server writes, builds indexes and scans, on a synthetic table."""
     from aishell.dialects.postgres.connect import connect
     from aishell.dialects.postgres.server import scratch_server
