@@ -61,7 +61,9 @@ def run_squawk(files: list[Path]) -> tuple[dict[str, set[str]], float, str]:
     start = time.perf_counter()
     out: dict[str, set[str]] = {str(f): set() for f in files}
     for f in files:
-        proc = subprocess.run([exe, "--reporter", "json", str(f)], capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [exe, "--reporter", "json", str(f)], capture_output=True, text=True, check=False
+        )
         for v in json.loads(proc.stdout or "[]"):
             out[str(f)].add(v["rule_name"])
     return out, time.perf_counter() - start, version
@@ -90,38 +92,75 @@ def measure() -> dict:
     for name in sorted({n for v in sq.values() for n in v} | set(covers)):
         fired = [f for f, rules in sq.items() if name in rules]
         both = [f for f in fired if covers.get(name, set()) & ours[f]]
-        rows.append({"squawk": name, "ours": sorted(covers.get(name, ())), "squawk_files": len(fired),
-                     "also_ours": len(both), "missed": [Path(f).name for f in fired if f not in both]})
+        rows.append(
+            {
+                "squawk": name,
+                "ours": sorted(covers.get(name, ())),
+                "squawk_files": len(fired),
+                "also_ours": len(both),
+                "missed": [Path(f).name for f in fired if f not in both],
+            }
+        )
     only_ours = collections.Counter(r for f, rules in ours.items() for r in rules if not RULES[r].squawk)
     generated = [f for f in ours if Path(f).name.startswith("generated_")]
     return {
-        "files": len(files), "hand_written": len(files) - len(generated), "generated": len(generated),
-        "squawk_version": sq_version, "squawk_seconds": round(sq_secs, 2), "ours_seconds": round(our_secs, 2),
-        "rows": rows, "only_ours": dict(sorted(only_ours.items())),
-        "generated_findings": {"squawk": sum(len(sq[f]) for f in generated), "ours": sum(len(ours[f]) for f in generated)},
+        "files": len(files),
+        "hand_written": len(files) - len(generated),
+        "generated": len(generated),
+        "squawk_version": sq_version,
+        "squawk_seconds": round(sq_secs, 2),
+        "ours_seconds": round(our_secs, 2),
+        "rows": rows,
+        "only_ours": dict(sorted(only_ours.items())),
+        "generated_findings": {
+            "squawk": sum(len(sq[f]) for f in generated),
+            "ours": sum(len(ours[f]) for f in generated),
+        },
         "measured": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "load": [round(x, 1) for x in os.getloadavg()],
     }
 
 
 def markdown(m: dict) -> str:
-    lines = [BEGIN, "## Migration lint coverage (`benchmarks/lint.py`)", "",
-             (f"Measured {m['measured']} with {m['squawk_version']} on {m['files']} files: {m['hand_written']} "
-             f"hand-written cases (`tests/lint/cases`, one risky pattern each) and {m['generated']} migrations "
-             "aishell wrote for the diff fixtures. Per squawk rule: files where squawk reports it, and how many "
-             "of those aishell also flags with the rule of its own that covers it."), "",
-             "| squawk rule | aishell rule(s) | squawk fired | aishell too | missed |", "|---|---|---:|---:|---|"]
+    lines = [
+        BEGIN,
+        "## Migration lint coverage (`benchmarks/lint.py`)",
+        "",
+        (
+            f"Measured {m['measured']} with {m['squawk_version']} on {m['files']} files: {m['hand_written']} "
+            f"hand-written cases (`tests/lint/cases`, one risky pattern each) and {m['generated']} migrations "
+            "aishell wrote for the diff fixtures. Per squawk rule: files where squawk reports it, and how many "
+            "of those aishell also flags with the rule of its own that covers it."
+        ),
+        "",
+        "| squawk rule | aishell rule(s) | squawk fired | aishell too | missed |",
+        "|---|---|---:|---:|---|",
+    ]
     for r in m["rows"]:
-        lines.append(f"| {r['squawk']} | {', '.join(r['ours']) or '—'} | {r['squawk_files']} | {r['also_ours']} | "
-                     f"{', '.join(r['missed']) or ''} |")
-    lines += ["", "Rules of aishell that squawk lacks, and the files they fired on: "
-              + ", ".join(f"`{k}` {v}" for k, v in m["only_ours"].items()) + ".", "",
-              (f"On the {m['generated']} generated migrations squawk reports {m['generated_findings']['squawk']} "
-              f"rule(s) in total and aishell {m['generated_findings']['ours']} (both honour the files' "
-              "`-- squawk-ignore` comments)."), "",
-              (f"One pass over all files: squawk {m['squawk_seconds']} s (one process per file), aishell "
-              f"{m['ours_seconds']} s (in-process); load average {m['load'][0]} (shared machine)."), "",
-              "Reproduce: `python benchmarks/lint.py` (`--write` updates this section).", END]
+        lines.append(
+            f"| {r['squawk']} | {', '.join(r['ours']) or '—'} | {r['squawk_files']} | {r['also_ours']} | "
+            f"{', '.join(r['missed']) or ''} |"
+        )
+    lines += [
+        "",
+        "Rules of aishell that squawk lacks, and the files they fired on: "
+        + ", ".join(f"`{k}` {v}" for k, v in m["only_ours"].items())
+        + ".",
+        "",
+        (
+            f"On the {m['generated']} generated migrations squawk reports {m['generated_findings']['squawk']} "
+            f"rule(s) in total and aishell {m['generated_findings']['ours']} (both honour the files' "
+            "`-- squawk-ignore` comments)."
+        ),
+        "",
+        (
+            f"One pass over all files: squawk {m['squawk_seconds']} s (one process per file), aishell "
+            f"{m['ours_seconds']} s (in-process); load average {m['load'][0]} (shared machine)."
+        ),
+        "",
+        "Reproduce: `python benchmarks/lint.py` (`--write` updates this section).",
+        END,
+    ]
     return "\n".join(lines)
 
 
@@ -140,7 +179,7 @@ def main() -> None:
         doc = ROOT / "docs" / "benchmarks.md"
         body = doc.read_text()
         if BEGIN in body:
-            body = body[: body.index(BEGIN)] + text + body[body.index(END) + len(END):]
+            body = body[: body.index(BEGIN)] + text + body[body.index(END) + len(END) :]
         else:
             body = body.rstrip() + "\n\n" + text + "\n"
         doc.write_text(body)

@@ -28,11 +28,14 @@ from tests.conftest import ROOT, run_cli
 PLANTED = (ROOT / "tests" / "fix" / "planted.sql").read_text()
 # Invalid e-mails, so `fix` skips its e-mail CHECK and the tutorial's cleanup has rows to quarantine.
 PRODUCTION = PLANTED + "UPDATE users SET email = 'broken-' || id WHERE id IN (7, 21);\nANALYZE;\n"
-STAGING = PLANTED + """
+STAGING = (
+    PLANTED
+    + """
 ALTER TABLE orders ADD COLUMN payment_method varchar(50);
 CREATE INDEX idx_orders_payment_method ON orders (payment_method);
 CREATE TABLE user_preferences (user_id bigint PRIMARY KEY REFERENCES users (id), theme text NOT NULL DEFAULT 'light');
 """
+)
 
 ECOMMERCE = """
   I need a database for an e-commerce site with:
@@ -77,7 +80,11 @@ WALK_A: list[tuple[str, tuple[int, ...], str | None]] = [
     ("aishell schema pattern apply saas-multi-tenant", (0,), None),
     ("aishell schema validate", (0,), None),
     ("aishell schema test --data-size 1M" if FULL else "aishell schema test --data-size 20K", (0,), None),
-    ("aishell schema benchmark" if FULL else "aishell schema benchmark --data-size 20K --duration 2", (0,), None),
+    (
+        "aishell schema benchmark" if FULL else "aishell schema benchmark --data-size 20K --duration 2",
+        (0,),
+        None,
+    ),
     ("aishell schema document --format markdown", (0,), "schema-docs.md"),
     ("aishell schema document --format html", (0,), "schema-docs.html"),
     ("aishell schema diagram --format png", (0,), "schema-diagram.png"),
@@ -134,15 +141,27 @@ def _wizard(cwd: Path) -> int:
     env = dict(os.environ)
     env.pop("AISHELL_DEBUG", None)
     env["COLUMNS"] = "120"
-    child = pexpect.spawn(sys.executable, ["-m", "aishell.cli.main", "schema", "design"], cwd=str(cwd), env=env,
-                          encoding="utf-8", timeout=120, dimensions=(50, 120))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "aishell.cli.main", "schema", "design"],
+        cwd=str(cwd),
+        env=env,
+        encoding="utf-8",
+        timeout=120,
+        dimensions=(50, 120),
+    )
     try:
         child.expect("Choice")
         child.sendline("1")
-        for question, answer in [("number of users", "1M"), ("number of products", "100K"),
-                                 ("orders per day", "10K"), ("multiple currencies", "Yes"),
-                                 ("multiple languages", "Yes"), ("inventory management", "Yes"),
-                                 ("review system", "Yes")]:
+        for question, answer in [
+            ("number of users", "1M"),
+            ("number of products", "100K"),
+            ("orders per day", "10K"),
+            ("multiple currencies", "Yes"),
+            ("multiple languages", "Yes"),
+            ("inventory management", "Yes"),
+            ("review system", "Yes"),
+        ]:
             child.expect(question)
             child.sendline(answer)
         child.expect("Analyzing requirements")
@@ -164,10 +183,11 @@ def test_every_tutorial_command_runs_as_written(databases, tmp_path, walk):
         "[defaults]\n"
         'database = "production_db"\n\n'
         "[migrations]\n"
-        f'database = "{databases["versions"]}"\n')
+        f'database = "{databases["versions"]}"\n'
+    )
     failures = []
     timings: list[tuple[float, str]] = []
-    for command, ok_codes, stdout_file in (WALK_A if walk == "A" else WALK_B):
+    for command, ok_codes, stdout_file in WALK_A if walk == "A" else WALK_B:
         setup = command.startswith("SETUP ")
         text = command.removeprefix("SETUP ")
         if text == "aishell schema design":
@@ -184,8 +204,10 @@ def test_every_tutorial_command_runs_as_written(databases, tmp_path, walk):
             r = run_cli(*args[1:], cwd=tmp_path, timeout=600)
         timings.append((round(time.perf_counter() - started, 1), text.splitlines()[0][:60]))
         if r.returncode not in ok_codes:
-            failures.append(f"{'SETUP ' if setup else ''}{text.splitlines()[0][:70]}: exit {r.returncode}: "
-                            f"{r.stderr.strip()[-300:]}")
+            failures.append(
+                f"{'SETUP ' if setup else ''}{text.splitlines()[0][:70]}: exit {r.returncode}: "
+                f"{r.stderr.strip()[-300:]}"
+            )
             continue
         _check(text, r, tmp_path, databases)
     print("slowest steps:", sorted(timings, reverse=True)[:8])
@@ -196,8 +218,15 @@ def _run_to(args: list[str], path: Path, cwd: Path) -> subprocess.CompletedProce
     env = dict(os.environ)
     env.pop("AISHELL_DEBUG", None)
     with open(path, "wb") as out:
-        proc = subprocess.run([sys.executable, "-m", "aishell.cli.main", *args], cwd=cwd, stdout=out,
-                              stderr=subprocess.PIPE, env=env, timeout=600, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "aishell.cli.main", *args],
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=600,
+            check=False,
+        )
     return subprocess.CompletedProcess(proc.args, proc.returncode, "", proc.stderr.decode(errors="replace"))
 
 
@@ -205,10 +234,12 @@ def _check(command: str, r, cwd: Path, databases: dict[str, str]) -> None:
     """What the tutorial shows each command doing, checked where it matters."""
     out = " ".join(r.stdout.split())  # Rich wraps long lines in a pipe
     if command.startswith("aishell schema fix --apply-all --priority"):
-        assert "Run cleanup first: aishell schema cleanup invalid-emails --table users --column email" in out, out
+        assert (
+            "Run cleanup first: aishell schema cleanup invalid-emails --table users --column email" in out
+        ), out
     elif command == "aishell schema cleanup-invalid-emails":
         assert "users.email is not a valid e-mail address: 2 row(s)" in out and "Preview only" in out
-    elif command.startswith("aishell schema refactor \""):
+    elif command.startswith('aishell schema refactor "'):
         assert "Refactoring Plan: Multi-Tenancy" in out and "Verified" in out
         assert "Estimated time" in out and "Requires application code changes: YES" in out
     elif command.startswith("aishell schema pattern apply"):

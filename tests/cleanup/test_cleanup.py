@@ -38,7 +38,9 @@ def shop(pg_server):
 
 def _digest(db: str, table: str) -> tuple:
     with connect(db) as conn:
-        return conn.execute(f"SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t::text)) FROM {table} t").fetchone()
+        return conn.execute(
+            f"SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t::text)) FROM {table} t"
+        ).fetchone()
 
 
 def test_invalid_emails_preview_hold_back_cascade_and_the_way_back(shop, tmp_path):
@@ -78,14 +80,23 @@ def test_invalid_emails_preview_hold_back_cascade_and_the_way_back(shop, tmp_pat
 
 def test_duplicates_and_check(shop):
     with connect(shop) as conn:
-        dupes = conn.execute("SELECT count(*) - count(DISTINCT (user_id, product)) FROM wishlist").fetchone()[0]
+        dupes = conn.execute("SELECT count(*) - count(DISTINCT (user_id, product)) FROM wishlist").fetchone()[
+            0
+        ]
     assert dupes > 0
-    r = run_cli("schema", "cleanup", "duplicates", "--table", "wishlist", "--database", shop, "--apply", "--json")
+    r = run_cli(
+        "schema", "cleanup", "duplicates", "--table", "wishlist", "--database", shop, "--apply", "--json"
+    )
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["moves"][0]["rows"] == dupes
     with connect(shop) as conn:
-        assert conn.execute("SELECT count(*) - count(DISTINCT (user_id, product)) FROM wishlist").fetchone()[0] == 0
-    r = run_cli("schema", "cleanup", "check", "--table", "orders", "--check", "total >= 0", "--database", shop)
+        assert (
+            conn.execute("SELECT count(*) - count(DISTINCT (user_id, product)) FROM wishlist").fetchone()[0]
+            == 0
+        )
+    r = run_cli(
+        "schema", "cleanup", "check", "--table", "orders", "--check", "total >= 0", "--database", shop
+    )
     assert r.returncode == 0, r.stderr
     assert "breaks CHECK (total >= 0)" in r.stdout and "Preview only" in r.stdout
     for bad in ("total >= (SELECT 0)", "pg_sleep(1) IS NULL", "users.id > 0", "total > 0; DROP TABLE users"):
@@ -96,14 +107,26 @@ def test_duplicates_and_check(shop):
 def test_fix_names_the_cleanup_for_a_skipped_step(pg_server):
     with pg_server.temporary_database(prefix="aishell_test_cleanup_fix_") as db:
         with connect(db, autocommit=True) as conn:
-            conn.execute("CREATE TABLE people (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL);"
-                         "INSERT INTO people (email) SELECT 'p' || g || '@example.org' FROM generate_series(1, 400) g;"
-                         "UPDATE people SET email = 'broken' WHERE id IN (3, 4); ANALYZE;")
-        r = run_cli("schema", "fix", "--database", db, "--rule", "data-quality", "--priority",
-                    "critical,warning,optimization", "--json")
+            conn.execute(
+                "CREATE TABLE people (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL);"
+                "INSERT INTO people (email) SELECT 'p' || g || '@example.org' FROM generate_series(1, 400) g;"
+                "UPDATE people SET email = 'broken' WHERE id IN (3, 4); ANALYZE;"
+            )
+        r = run_cli(
+            "schema",
+            "fix",
+            "--database",
+            db,
+            "--rule",
+            "data-quality",
+            "--priority",
+            "critical,warning,optimization",
+            "--json",
+        )
         assert r.returncode == 0, r.stderr
         steps = json.loads(r.stdout)["steps"]
         skipped = [s for s in steps if s.get("will_skip")]
         assert skipped, steps
         assert skipped[0]["will_skip"]["cleanup"] == (
-            f"aishell schema cleanup invalid-emails --table people --column email --database '{db}'")
+            f"aishell schema cleanup invalid-emails --table people --column email --database '{db}'"
+        )

@@ -28,10 +28,12 @@ def test_rule_cases(case):
 def test_ignore_comments_in_squawk_or_our_spelling():
     from aishell.lint import lint_text
 
-    sql = ("SET lock_timeout = '5s'; SET statement_timeout = '60s';\n"
-           "-- squawk-ignore ban-drop-column\nALTER TABLE t DROP COLUMN IF EXISTS a;\n"
-           "-- aishell-ignore drop-column\nALTER TABLE t DROP COLUMN IF EXISTS b;\n"
-           "ALTER TABLE t DROP COLUMN IF EXISTS c;\n")
+    sql = (
+        "SET lock_timeout = '5s'; SET statement_timeout = '60s';\n"
+        "-- squawk-ignore ban-drop-column\nALTER TABLE t DROP COLUMN IF EXISTS a;\n"
+        "-- aishell-ignore drop-column\nALTER TABLE t DROP COLUMN IF EXISTS b;\n"
+        "ALTER TABLE t DROP COLUMN IF EXISTS c;\n"
+    )
     found = [v for v in lint_text(sql).violations if v.rule == "drop-column"]
     assert [v.line for v in found] == [6]
 
@@ -40,18 +42,49 @@ def test_every_default_squawk_rule_has_ours():
     """The rules squawk enables by default (as squawk 2.70 reports them on tests/lint/cases) map to ours."""
     from aishell.lint.rules import by_squawk_name
 
-    defaults = {"adding-field-with-default", "adding-foreign-key-constraint", "adding-not-nullable-field",
-                "adding-required-field", "adding-serial-primary-key-field", "ban-alter-domain-with-add-constraint",
-                "ban-char-field", "ban-concurrent-index-creation-in-transaction", "ban-create-domain-with-constraint",
-                "ban-drop-column", "ban-drop-constraint", "ban-drop-database", "ban-drop-default",
-                "ban-drop-not-null", "ban-drop-table", "ban-truncate-cascade", "ban-uncommitted-transaction",
-                "changing-column-type", "constraint-missing-not-valid", "disallowed-unique-constraint",
-                "identifier-too-long", "prefer-bigint-over-int", "prefer-bigint-over-smallint", "prefer-identity",
-                "prefer-robust-stmts", "prefer-text-field", "prefer-timestamp-tz", "renaming-column",
-                "renaming-table", "require-concurrent-index-creation", "require-concurrent-index-deletion",
-                "require-concurrent-partition-detach", "require-concurrent-reindex", "require-enum-value-ordering",
-                "require-lock-timeout", "require-statement-timeout", "transaction-nesting", "ban-drop-view",
-                "ban-set-schema", "ban-alter-identity", "syntax-error"}
+    defaults = {
+        "adding-field-with-default",
+        "adding-foreign-key-constraint",
+        "adding-not-nullable-field",
+        "adding-required-field",
+        "adding-serial-primary-key-field",
+        "ban-alter-domain-with-add-constraint",
+        "ban-char-field",
+        "ban-concurrent-index-creation-in-transaction",
+        "ban-create-domain-with-constraint",
+        "ban-drop-column",
+        "ban-drop-constraint",
+        "ban-drop-database",
+        "ban-drop-default",
+        "ban-drop-not-null",
+        "ban-drop-table",
+        "ban-truncate-cascade",
+        "ban-uncommitted-transaction",
+        "changing-column-type",
+        "constraint-missing-not-valid",
+        "disallowed-unique-constraint",
+        "identifier-too-long",
+        "prefer-bigint-over-int",
+        "prefer-bigint-over-smallint",
+        "prefer-identity",
+        "prefer-robust-stmts",
+        "prefer-text-field",
+        "prefer-timestamp-tz",
+        "renaming-column",
+        "renaming-table",
+        "require-concurrent-index-creation",
+        "require-concurrent-index-deletion",
+        "require-concurrent-partition-detach",
+        "require-concurrent-reindex",
+        "require-enum-value-ordering",
+        "require-lock-timeout",
+        "require-statement-timeout",
+        "transaction-nesting",
+        "ban-drop-view",
+        "ban-set-schema",
+        "ban-alter-identity",
+        "syntax-error",
+    }
     from aishell.lint import RULES  # noqa: F401 - registers syntax-error
 
     assert defaults - set(by_squawk_name()) == set()
@@ -89,9 +122,18 @@ def test_fix_rewrites_and_the_result_runs_on_rows(tmp_path, scratch_db):
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     rules = {v["rule"]: v for v in data["files"][0]["violations"]}
-    assert {"required-column", "foreign-key-not-valid", "index-not-concurrent", "unique-constraint",
-            "not-null-scan", "lock-timeout"} <= set(rules)
-    assert rules["index-not-concurrent"]["rows"] == 30000 and rules["index-not-concurrent"]["rows_kind"] == "exact"
+    assert {
+        "required-column",
+        "foreign-key-not-valid",
+        "index-not-concurrent",
+        "unique-constraint",
+        "not-null-scan",
+        "lock-timeout",
+    } <= set(rules)
+    assert (
+        rules["index-not-concurrent"]["rows"] == 30000
+        and rules["index-not-concurrent"]["rows_kind"] == "exact"
+    )
     # The diff is shown; nothing is written without --write.
     r = run_cli("schema", "migration", "fix", str(f), "--auto", "--database", scratch_db)
     assert r.returncode == 0, r.stderr
@@ -103,8 +145,16 @@ def test_fix_rewrites_and_the_result_runs_on_rows(tmp_path, scratch_db):
     assert "NOT VALID" in fixed and "USING INDEX users_email_key" in fixed and "COMMIT;" in fixed
     r = run_cli("schema", "migration", "analyze", str(f), "--json")
     left = {v["rule"] for v in json.loads(r.stdout)["files"][0]["violations"]}
-    assert not left & {"required-column", "foreign-key-not-valid", "index-not-concurrent", "unique-constraint",
-                       "not-null-scan", "lock-timeout", "statement-timeout", "concurrently-in-transaction"}
+    assert not left & {
+        "required-column",
+        "foreign-key-not-valid",
+        "index-not-concurrent",
+        "unique-constraint",
+        "not-null-scan",
+        "lock-timeout",
+        "statement-timeout",
+        "concurrently-in-transaction",
+    }
     # The rewritten file runs as psql runs it (statement by statement, autocommit), on the rows.
     from aishell.migrate.versions import split_statements
 
@@ -112,14 +162,20 @@ def test_fix_rewrites_and_the_result_runs_on_rows(tmp_path, scratch_db):
         for stmt in split_statements(fixed):
             conn.execute(stmt)
         assert conn.execute("SELECT count(*) FROM orders WHERE company_id IS NULL").fetchone()[0] == 0
-        wrong = conn.execute("SELECT count(*) FROM orders o JOIN users u ON u.id = o.user_id "
-                             "WHERE o.company_id <> u.company_id").fetchone()[0]
+        wrong = conn.execute(
+            "SELECT count(*) FROM orders o JOIN users u ON u.id = o.user_id "
+            "WHERE o.company_id <> u.company_id"
+        ).fetchone()[0]
         assert wrong == 0
-        nn = conn.execute("SELECT attnotnull FROM pg_attribute WHERE attrelid = 'orders'::regclass "
-                          "AND attname = 'company_id'").fetchone()[0]
+        nn = conn.execute(
+            "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'orders'::regclass "
+            "AND attname = 'company_id'"
+        ).fetchone()[0]
         assert nn is True
-        valid = conn.execute("SELECT bool_and(convalidated) FROM pg_constraint WHERE conrelid IN "
-                             "('orders'::regclass, 'users'::regclass)").fetchone()[0]
+        valid = conn.execute(
+            "SELECT bool_and(convalidated) FROM pg_constraint WHERE conrelid IN "
+            "('orders'::regclass, 'users'::regclass)"
+        ).fetchone()[0]
         assert valid is True
 
 

@@ -13,10 +13,19 @@ def test_pattern_merges_into_the_design_and_migrates_a_database(tmp_path, scratc
     from aishell.model import dumps
     from aishell.model.schema import Column, Schema, Table
 
-    users = Table("users", columns=[Column("id", "bigint", nullable=False, identity="always"),
-                                    Column("email", "text", nullable=False)], primary_key=["id"])
-    notes = Table("notes", columns=[Column("id", "bigint", nullable=False, identity="always"),
-                                    Column("body", "text")], primary_key=["id"])
+    users = Table(
+        "users",
+        columns=[
+            Column("id", "bigint", nullable=False, identity="always"),
+            Column("email", "text", nullable=False),
+        ],
+        primary_key=["id"],
+    )
+    notes = Table(
+        "notes",
+        columns=[Column("id", "bigint", nullable=False, identity="always"), Column("body", "text")],
+        primary_key=["id"],
+    )
     (tmp_path / "aishell").mkdir()
     design = tmp_path / "aishell" / "design.json"
     design.write_text(dumps(Schema(tables=[users, notes])))
@@ -31,9 +40,11 @@ def test_pattern_merges_into_the_design_and_migrates_a_database(tmp_path, scratc
     assert saved["validation"]["loaded"] is True
     # Onto a database holding the old design with rows: the migration, verified on a copy.
     with connect(scratch_db, autocommit=True) as conn:
-        conn.execute("CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL);"
-                     "CREATE TABLE notes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body text);"
-                     "INSERT INTO users (email) VALUES ('a@x.org'), ('b@x.org');")
+        conn.execute(
+            "CREATE TABLE users (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL);"
+            "CREATE TABLE notes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body text);"
+            "INSERT INTO users (email) VALUES ('a@x.org'), ('b@x.org');"
+        )
     r = run_cli("schema", "pattern", "apply", "e-commerce", "--database", scratch_db, "--json", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     plan = json.loads(r.stdout)
@@ -45,6 +56,8 @@ def test_pattern_merges_into_the_design_and_migrates_a_database(tmp_path, scratc
     add = next(s for s in plan["statements"] if "ADD COLUMN organization_id" in s["sql"])
     assert "NOT NULL" not in add["sql"] and any("--fill" in h["message"] for h in add["hazards"])
     # --replace keeps the old behaviour: the pattern alone
-    r = run_cli("schema", "pattern", "apply", "social-network", "--replace", "--no-validate", "--brief", cwd=tmp_path)
+    r = run_cli(
+        "schema", "pattern", "apply", "social-network", "--replace", "--no-validate", "--brief", cwd=tmp_path
+    )
     assert r.returncode == 0, r.stderr
     assert "notes" not in [t["name"] for t in json.loads(design.read_text())["tables"]]

@@ -68,8 +68,10 @@ def test_design_onto_rows_fills_then_sets_not_null(tmp_path, scratch_db):
     assert run_cli("schema", "diff", str(desired), scratch_db).returncode == 0
     with connect(scratch_db) as conn:
         assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 25000
-        wrong = conn.execute("SELECT count(*) FROM orders o JOIN users u ON u.id = o.user_id "
-                             "WHERE o.company_id IS DISTINCT FROM u.company_id").fetchone()[0]
+        wrong = conn.execute(
+            "SELECT count(*) FROM orders o JOIN users u ON u.id = o.user_id "
+            "WHERE o.company_id IS DISTINCT FROM u.company_id"
+        ).fetchone()[0]
         assert wrong == 0
         assert conn.execute("SELECT count(*) FROM notes WHERE author = 'unknown'").fetchone()[0] == 5
 

@@ -8,23 +8,44 @@ from aishell.model.schema import Column, EnumType, ForeignKey, Index, Schema, Ta
 
 
 def _users(**kw) -> Table:
-    return Table("users", columns=[Column("id", "integer", nullable=False), Column("email", "text", nullable=False),
-                                   *kw.pop("extra", [])], primary_key=["id"], **kw)
+    return Table(
+        "users",
+        columns=[
+            Column("id", "integer", nullable=False),
+            Column("email", "text", nullable=False),
+            *kw.pop("extra", []),
+        ],
+        primary_key=["id"],
+        **kw,
+    )
 
 
 def test_shared_tables_are_extended_not_duplicated():
-    base = Schema(tables=[_users(indexes=[Index("idx_users_email", ["email"])])],
-                  enums=[EnumType("status", ["on", "off"])])
+    base = Schema(
+        tables=[_users(indexes=[Index("idx_users_email", ["email"])])],
+        enums=[EnumType("status", ["on", "off"])],
+    )
     pattern = Schema(
-        tables=[Table("organizations", columns=[Column("id", "bigint", nullable=False)], primary_key=["id"]),
-                _users(extra=[Column("organization_id", "bigint", nullable=False), Column("email", "varchar(255)")],
-                       foreign_keys=[ForeignKey("users_org_fkey", ["organization_id"], "organizations", ["id"])],
-                       unique=[UniqueConstraint("users_org_email_key", ["organization_id", "email"])],
-                       indexes=[Index("idx_users_email", ["organization_id", "email"], unique=False)]),
-                Table("projects", columns=[Column("id", "bigint", nullable=False),
-                                           Column("owner_id", "bigint", nullable=False)], primary_key=["id"],
-                      foreign_keys=[ForeignKey("projects_owner_fkey", ["owner_id"], "users", ["id"])])],
-        enums=[EnumType("status", ["on", "off", "paused"])])
+        tables=[
+            Table("organizations", columns=[Column("id", "bigint", nullable=False)], primary_key=["id"]),
+            _users(
+                extra=[Column("organization_id", "bigint", nullable=False), Column("email", "varchar(255)")],
+                foreign_keys=[ForeignKey("users_org_fkey", ["organization_id"], "organizations", ["id"])],
+                unique=[UniqueConstraint("users_org_email_key", ["organization_id", "email"])],
+                indexes=[Index("idx_users_email", ["organization_id", "email"], unique=False)],
+            ),
+            Table(
+                "projects",
+                columns=[
+                    Column("id", "bigint", nullable=False),
+                    Column("owner_id", "bigint", nullable=False),
+                ],
+                primary_key=["id"],
+                foreign_keys=[ForeignKey("projects_owner_fkey", ["owner_id"], "users", ["id"])],
+            ),
+        ],
+        enums=[EnumType("status", ["on", "off", "paused"])],
+    )
     merged, report = merge_schemas(base, pattern)
     assert [t.name for t in merged.tables] == ["users", "organizations", "projects"]
     users = merged.table("users")

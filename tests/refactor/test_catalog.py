@@ -56,7 +56,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("words", "extra"), CASES, ids=[" ".join(w) + str(e.get("as", "")) for w, e in CASES])
+@pytest.mark.parametrize(
+    ("words", "extra"), CASES, ids=[" ".join(w) + str(e.get("as", "")) for w, e in CASES]
+)
 def test_each_refactor_is_proved_on_a_copy_with_rows(shop, words, extra):
     from aishell.refactor import RefactorOptions, plan_refactor, verify
 
@@ -91,19 +93,39 @@ def test_natural_language_reaches_the_named_refactor():
 def test_apply_soft_delete_and_partition_keep_rows(shop, tmp_path):
     with connect(shop) as conn:
         before = conn.execute("SELECT count(*), sum(id), min(occurred_at) FROM events").fetchone()
-    r = run_cli("schema", "refactor", "Partition events by month", "--database", shop, "--apply", "--json",
-                "--backup-dir", str(tmp_path))
+    r = run_cli(
+        "schema",
+        "refactor",
+        "Partition events by month",
+        "--database",
+        shop,
+        "--apply",
+        "--json",
+        "--backup-dir",
+        str(tmp_path),
+    )
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["refactor"] == "partition" and out["verification"]["ok"]
     assert out["applied"]["rows_lost"] == []
     with connect(shop, autocommit=True) as conn:
         assert conn.execute("SELECT count(*), sum(id), min(occurred_at) FROM events").fetchone() == before
-        assert conn.execute("SELECT relkind FROM pg_class WHERE oid = 'events'::regclass").fetchone()[0] == "p"
-        assert conn.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass").fetchone()[0] > 12
-        new_id = conn.execute("INSERT INTO events (kind, occurred_at) VALUES ('x', now()) RETURNING id").fetchone()[0]
+        assert (
+            conn.execute("SELECT relkind FROM pg_class WHERE oid = 'events'::regclass").fetchone()[0] == "p"
+        )
+        assert (
+            conn.execute("SELECT count(*) FROM pg_inherits WHERE inhparent = 'events'::regclass").fetchone()[
+                0
+            ]
+            > 12
+        )
+        new_id = conn.execute(
+            "INSERT INTO events (kind, occurred_at) VALUES ('x', now()) RETURNING id"
+        ).fetchone()[0]
         assert new_id > before[0]  # the identity goes on where the old one was
-    r = run_cli("schema", "refactor", "soft-delete", "customers", "--database", shop, "--apply", "--no-verify")
+    r = run_cli(
+        "schema", "refactor", "soft-delete", "customers", "--database", shop, "--apply", "--no-verify"
+    )
     assert r.returncode == 0, r.stderr
     with connect(shop, autocommit=True) as conn:
         conn.execute("UPDATE customers SET deleted_at = now() WHERE id = 1")
@@ -116,11 +138,24 @@ def test_design_is_refactored_and_saved_only_with_apply(tmp_path):
     from aishell.model import dumps
     from aishell.model.schema import Column, ForeignKey, Schema, Table
 
-    users = Table("users", columns=[Column("id", "bigint", nullable=False, identity="always"),
-                                    Column("email", "text", nullable=False)], primary_key=["id"])
-    notes = Table("notes", columns=[Column("id", "bigint", nullable=False, identity="always"),
-                                    Column("user_id", "bigint", nullable=False), Column("body", "text")],
-                  primary_key=["id"], foreign_keys=[ForeignKey("notes_user_id_fkey", ["user_id"], "users", ["id"])])
+    users = Table(
+        "users",
+        columns=[
+            Column("id", "bigint", nullable=False, identity="always"),
+            Column("email", "text", nullable=False),
+        ],
+        primary_key=["id"],
+    )
+    notes = Table(
+        "notes",
+        columns=[
+            Column("id", "bigint", nullable=False, identity="always"),
+            Column("user_id", "bigint", nullable=False),
+            Column("body", "text"),
+        ],
+        primary_key=["id"],
+        foreign_keys=[ForeignKey("notes_user_id_fkey", ["user_id"], "users", ["id"])],
+    )
     (tmp_path / "aishell").mkdir()
     design = tmp_path / "aishell" / "design.json"
     design.write_text(dumps(Schema(tables=[users, notes])))
@@ -136,7 +171,9 @@ def test_design_is_refactored_and_saved_only_with_apply(tmp_path):
     saved = json.loads(design.read_text())
     names = {t["name"] for t in saved["tables"]}
     assert "companies" in names
-    assert any(c["name"] == "company_id" for t in saved["tables"] if t["name"] == "notes" for c in t["columns"])
+    assert any(
+        c["name"] == "company_id" for t in saved["tables"] if t["name"] == "notes" for c in t["columns"]
+    )
     r = run_cli("schema", "refactor", "--list", "--json")
     assert {x["name"] for x in json.loads(r.stdout)} >= {"multi-tenant", "partition", "rename", "soft-delete"}
 

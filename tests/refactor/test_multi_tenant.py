@@ -76,8 +76,18 @@ INSERT INTO reviews (product_id, user_id, rating)
 ANALYZE;
 """
 
-TABLES = ["companies", "currencies", "countries", "users", "addresses", "products", "orders", "order_items",
-          "payments", "reviews"]
+TABLES = [
+    "companies",
+    "currencies",
+    "countries",
+    "users",
+    "addresses",
+    "products",
+    "orders",
+    "order_items",
+    "payments",
+    "reviews",
+]
 
 
 def _checksums(conninfo: str, columns: dict[str, list[str]]) -> dict[str, tuple[int, str]]:
@@ -85,8 +95,9 @@ def _checksums(conninfo: str, columns: dict[str, list[str]]) -> dict[str, tuple[
     with connect(conninfo, autocommit=True) as conn:
         for t, cols in columns.items():
             row = "ROW(" + ", ".join(cols) + ")::text"
-            out[t] = conn.execute(f"SELECT count(*), md5(coalesce(string_agg(md5({row}), '' ORDER BY md5({row})), ''))"
-                                  f" FROM {t}").fetchone()
+            out[t] = conn.execute(
+                f"SELECT count(*), md5(coalesce(string_agg(md5({row}), '' ORDER BY md5({row})), '')) FROM {t}"
+            ).fetchone()
     return out
 
 
@@ -97,15 +108,25 @@ def shop(pg_server):
             conn.execute(SHOP)
             # The data joins within one company: the generator above keeps items' products and reviews'
             # products in their user's company.
-            bad = conn.execute("SELECT count(*) FROM order_items i JOIN orders o ON o.id = i.order_id JOIN users u "
-                               "ON u.id = o.user_id JOIN products p ON p.id = i.product_id "
-                               "WHERE p.company_id <> u.company_id").fetchone()[0]
+            bad = conn.execute(
+                "SELECT count(*) FROM order_items i JOIN orders o ON o.id = i.order_id JOIN users u "
+                "ON u.id = o.user_id JOIN products p ON p.id = i.product_id "
+                "WHERE p.company_id <> u.company_id"
+            ).fetchone()[0]
             assert bad == 0
             rows = sum(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES)
             assert rows >= 100_000
-            columns = {t: [r[0] for r in conn.execute(
-                "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
-                "ORDER BY attnum", (t,)).fetchall()] for t in TABLES}
+            columns = {
+                t: [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped "
+                        "ORDER BY attnum",
+                        (t,),
+                    ).fetchall()
+                ]
+                for t in TABLES
+            }
         yield db, columns
 
 
@@ -114,8 +135,16 @@ def test_tutorial_multi_tenancy_keeps_every_row_and_isolates_tenants(shop, tmp_p
     before = _checksums(db, columns)
     (tmp_path / "aishell.toml").write_text(f'[environments]\nproduction = "{db}"\n')
     # The tutorial's request, as written, plus --database: the same plan as the named refactor.
-    r = run_cli("schema", "refactor", TUTORIAL_REQUEST, "--database", "production", "--json", cwd=tmp_path,
-                timeout=600)
+    r = run_cli(
+        "schema",
+        "refactor",
+        TUTORIAL_REQUEST,
+        "--database",
+        "production",
+        "--json",
+        cwd=tmp_path,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stderr
     plan = json.loads(r.stdout)
     assert plan["refactor"] == "multi-tenant" and plan["matched"]["by"] == "text"
@@ -132,15 +161,38 @@ def test_tutorial_multi_tenancy_keeps_every_row_and_isolates_tenants(shop, tmp_p
     ups = [s["sql"] for s in plan["up"]]
     assert not any(s.startswith("CREATE TABLE") for s in ups)
     assert any("PRIMARY KEY USING INDEX" in s for s in ups)
-    assert any("FOREIGN KEY (company_id, order_id) REFERENCES public.orders(company_id, id)" in s for s in ups)
+    assert any(
+        "FOREIGN KEY (company_id, order_id) REFERENCES public.orders(company_id, id)" in s for s in ups
+    )
     assert any("ON DELETE SET NULL (product_id)" in s for s in ups)
-    named = run_cli("schema", "refactor", "multi-tenant", "--database", "production", "--json", "--no-verify",
-                    cwd=tmp_path, timeout=600)
+    named = run_cli(
+        "schema",
+        "refactor",
+        "multi-tenant",
+        "--database",
+        "production",
+        "--json",
+        "--no-verify",
+        cwd=tmp_path,
+        timeout=600,
+    )
     assert [s["sql"] for s in json.loads(named.stdout)["up"]] == ups
     # Apply.
     # (verified above; --no-verify spares a second copy)
-    r = run_cli("schema", "refactor", TUTORIAL_REQUEST, "--database", "production", "--apply", "--json", "--no-verify",
-                "--backup-dir", str(tmp_path / "backups"), cwd=tmp_path, timeout=900)
+    r = run_cli(
+        "schema",
+        "refactor",
+        TUTORIAL_REQUEST,
+        "--database",
+        "production",
+        "--apply",
+        "--json",
+        "--no-verify",
+        "--backup-dir",
+        str(tmp_path / "backups"),
+        cwd=tmp_path,
+        timeout=900,
+    )
     assert r.returncode == 0, r.stderr
     applied = json.loads(r.stdout)["applied"]
     assert applied["rows_lost"] == []
@@ -151,11 +203,13 @@ def test_tutorial_multi_tenancy_keeps_every_row_and_isolates_tenants(shop, tmp_p
         for t in ("users", "addresses", "products", "orders", "order_items", "payments", "reviews"):
             leads = conn.execute(
                 "SELECT bool_and((SELECT attname FROM pg_attribute WHERE attrelid = i.indrelid "
-                "AND attnum = i.indkey[0]) = 'company_id') FROM pg_index i WHERE indrelid = %s::regclass", (t,)
+                "AND attnum = i.indkey[0]) = 'company_id') FROM pg_index i WHERE indrelid = %s::regclass",
+                (t,),
             ).fetchone()[0]
             assert leads, f"an index of {t} does not lead with company_id"
-            assert conn.execute("SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = %s::regclass",
-                                (t,)).fetchone()[0]
+            assert conn.execute(
+                "SELECT relrowsecurity AND relforcerowsecurity FROM pg_class WHERE oid = %s::regclass", (t,)
+            ).fetchone()[0]
     # Two tenants, through an ordinary role: each sees only its own rows.
     role = f"aishell_tenant_{secrets.token_hex(4)}"
     with connect(db, autocommit=True) as conn:
@@ -168,19 +222,32 @@ def test_tutorial_multi_tenancy_keeps_every_row_and_isolates_tenants(shop, tmp_p
             assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 0  # no tenant set: nothing
             for tenant in (3, 7):
                 conn.execute("SELECT set_config('app.current_company_id', %s, false)", (str(tenant),))
-                seen[tenant] = {t: conn.execute(f"SELECT count(*), count(*) FILTER (WHERE company_id <> {tenant}) "
-                                                f"FROM {t}").fetchone()
-                                for t in ("users", "orders", "order_items", "payments", "reviews", "addresses")}
+                seen[tenant] = {
+                    t: conn.execute(
+                        f"SELECT count(*), count(*) FILTER (WHERE company_id <> {tenant}) FROM {t}"
+                    ).fetchone()
+                    for t in ("users", "orders", "order_items", "payments", "reviews", "addresses")
+                }
                 assert all(other == 0 for _, other in seen[tenant].values())
-                assert conn.execute("SELECT count(*) FROM order_totals o JOIN users u ON u.id = o.user_id "
-                                    f"WHERE u.company_id <> {tenant}").fetchone()[0] == 0
+                assert (
+                    conn.execute(
+                        "SELECT count(*) FROM order_totals o JOIN users u ON u.id = o.user_id "
+                        f"WHERE u.company_id <> {tenant}"
+                    ).fetchone()[0]
+                    == 0
+                )
                 assert conn.execute("SELECT count(*) FROM currencies").fetchone()[0] == 3  # global
             # Inserting for another tenant is refused; the column defaults to the session's tenant.
             with pytest.raises(Exception, match="row-level security"):
                 conn.execute("INSERT INTO addresses (company_id, user_id, city) VALUES (3, 8, 'x')")
         with connect(db, autocommit=True) as conn:
-            counts = {t: conn.execute(f"SELECT count(*) FILTER (WHERE company_id = 3), count(*) FILTER "
-                                      f"(WHERE company_id = 7) FROM {t}").fetchone() for t in ("users", "orders")}
+            counts = {
+                t: conn.execute(
+                    f"SELECT count(*) FILTER (WHERE company_id = 3), count(*) FILTER "
+                    f"(WHERE company_id = 7) FROM {t}"
+                ).fetchone()
+                for t in ("users", "orders")
+            }
         for t, (n3, n7) in counts.items():
             assert seen[3][t][0] == n3 > 0 and seen[7][t][0] == n7 > 0
     finally:
@@ -188,6 +255,14 @@ def test_tutorial_multi_tenancy_keeps_every_row_and_isolates_tenants(shop, tmp_p
             conn.execute(f"DROP OWNED BY {role}")
             conn.execute(f"DROP ROLE {role}")
     # Run again: already multi-tenant, so nothing left to do.
-    r = run_cli("schema", "refactor", "multi-tenant", "--database", "production", "--json", "--no-verify",
-                cwd=tmp_path)
+    r = run_cli(
+        "schema",
+        "refactor",
+        "multi-tenant",
+        "--database",
+        "production",
+        "--json",
+        "--no-verify",
+        cwd=tmp_path,
+    )
     assert r.returncode == 1 and "already" in r.stderr

@@ -60,15 +60,26 @@ def invalid_emails(schema: Schema, options: dict[str, Any]) -> list[Target]:
     """Rows whose e-mail column is not an address (the analyzer's CHECK: ``col ~* EMAIL_REGEX``)."""
     from aishell.analyze.probes.data import EMAIL_REGEX, is_email_column
 
-    tables = [_table(schema, options["table"])] if options.get("table") else [
-        t for t in schema.tables if not t.partition_of and t.schema != "aishell_quarantine"]
+    tables = (
+        [_table(schema, options["table"])]
+        if options.get("table")
+        else [t for t in schema.tables if not t.partition_of and t.schema != "aishell_quarantine"]
+    )
     out = []
     for t in tables:
-        cols = [_column(t, options["column"])] if options.get("column") else [c.name for c in t.columns
-                                                                              if is_email_column(c)]
+        cols = (
+            [_column(t, options["column"])]
+            if options.get("column")
+            else [c.name for c in t.columns if is_email_column(c)]
+        )
         for c in cols:
-            out.append(Target(t, f"t.{quote_ident(c)} IS NOT NULL AND t.{quote_ident(c)} !~* "
-                                 f"{quote_literal(EMAIL_REGEX)}", f"{t.name}.{c} is not a valid e-mail address"))
+            out.append(
+                Target(
+                    t,
+                    f"t.{quote_ident(c)} IS NOT NULL AND t.{quote_ident(c)} !~* {quote_literal(EMAIL_REGEX)}",
+                    f"{t.name}.{c} is not a valid e-mail address",
+                )
+            )
     return out
 
 
@@ -97,8 +108,10 @@ def duplicates(schema: Schema, options: dict[str, Any]) -> list[Target]:
         part = f"(ROW({cols}))::text"
         notnull = "true"
         what = "exact duplicate rows (the first of each group stays)"
-    where = (f"t.ctid IN (SELECT x.ctid FROM (SELECT d.ctid, row_number() OVER (PARTITION BY {part} "
-             f"ORDER BY d.ctid) AS n FROM {tsql} AS d WHERE {notnull}) AS x WHERE x.n > 1)")
+    where = (
+        f"t.ctid IN (SELECT x.ctid FROM (SELECT d.ctid, row_number() OVER (PARTITION BY {part} "
+        f"ORDER BY d.ctid) AS n FROM {tsql} AS d WHERE {notnull}) AS x WHERE x.n > 1)"
+    )
     return [Target(t, where, f"{t.name}: {what}")]
 
 
@@ -113,17 +126,52 @@ def orphans(schema: Schema, options: dict[str, Any]) -> list[Target]:
     out = []
     for fk in fks:
         notnull = " AND ".join(f"t.{quote_ident(c)} IS NOT NULL" for c in fk.columns)
-        pairs = " AND ".join(f"p.{quote_ident(b)} = t.{quote_ident(a)}" for a, b in zip(fk.columns, fk.ref_columns))
-        out.append(Target(t, f"{notnull} AND NOT EXISTS (SELECT 1 FROM {qualify(fk.ref_schema, fk.ref_table)} AS p "
-                             f"WHERE {pairs})", f"{t.name}.{', '.join(fk.columns)} points at no {fk.ref_table} row "
-                                                f"({fk.name})"))
+        pairs = " AND ".join(
+            f"p.{quote_ident(b)} = t.{quote_ident(a)}" for a, b in zip(fk.columns, fk.ref_columns)
+        )
+        out.append(
+            Target(
+                t,
+                f"{notnull} AND NOT EXISTS (SELECT 1 FROM {qualify(fk.ref_schema, fk.ref_table)} AS p "
+                f"WHERE {pairs})",
+                f"{t.name}.{', '.join(fk.columns)} points at no {fk.ref_table} row ({fk.name})",
+            )
+        )
     return out
 
 
-_SAFE_FUNCTIONS = {"lower", "upper", "length", "char_length", "btrim", "trim", "ltrim", "rtrim", "abs", "coalesce",
-                   "nullif", "now", "current_date", "date_trunc", "round", "floor", "ceil", "greatest", "least",
-                   "substring", "position", "strpos", "left", "right", "extract", "date_part", "array_length",
-                   "cardinality", "jsonb_typeof", "octet_length"}
+_SAFE_FUNCTIONS = {
+    "lower",
+    "upper",
+    "length",
+    "char_length",
+    "btrim",
+    "trim",
+    "ltrim",
+    "rtrim",
+    "abs",
+    "coalesce",
+    "nullif",
+    "now",
+    "current_date",
+    "date_trunc",
+    "round",
+    "floor",
+    "ceil",
+    "greatest",
+    "least",
+    "substring",
+    "position",
+    "strpos",
+    "left",
+    "right",
+    "extract",
+    "date_part",
+    "array_length",
+    "cardinality",
+    "jsonb_typeof",
+    "octet_length",
+}
 
 
 @kind("check")
@@ -161,7 +209,11 @@ def safe_expression(text: str, t: Table) -> str:
 
         def visit_FuncCall(self, ancestors, node):
             name = node.funcname[-1].sval.lower()
-            if name not in _SAFE_FUNCTIONS or len(node.funcname) > 1 and node.funcname[0].sval != "pg_catalog":
+            if (
+                name not in _SAFE_FUNCTIONS
+                or len(node.funcname) > 1
+                and node.funcname[0].sval != "pg_catalog"
+            ):
                 bad.append(f"function {name}()")
 
         def visit_ColumnRef(self, ancestors, node):
@@ -174,7 +226,9 @@ def safe_expression(text: str, t: Table) -> str:
 
     V()(where)
     if bad:
-        raise UserError(f"--check may use only {t.name}'s columns, literals, operators and plain functions; "
-                        f"found {', '.join(dict.fromkeys(bad))}")
+        raise UserError(
+            f"--check may use only {t.name}'s columns, literals, operators and plain functions; "
+            f"found {', '.join(dict.fromkeys(bad))}"
+        )
     # Unqualified: wherever the predicate is used, the table being cleaned is the nearest FROM.
     return RawStream()(where)

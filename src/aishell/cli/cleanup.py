@@ -22,15 +22,27 @@ def _common(f):
     f = json_option(f)
     f = click.option("--statement-timeout", default="10min", show_default=True, help="statement_timeout.")(f)
     f = click.option("--lock-timeout", default="5s", show_default=True, help="lock_timeout.")(f)
-    f = click.option("--cascade", is_flag=True,
-                     help="Also move the rows that reference the ones moved (else those are held back).")(f)
-    f = click.option("--apply", "apply_", is_flag=True, help="Move the rows (default: show what would move).")(f)
-    f = click.option("--database", "-d", "database", metavar="SOURCE",
-                     help="The database (default: [defaults] database in aishell.toml).")(f)
+    f = click.option(
+        "--cascade",
+        is_flag=True,
+        help="Also move the rows that reference the ones moved (else those are held back).",
+    )(f)
+    f = click.option(
+        "--apply", "apply_", is_flag=True, help="Move the rows (default: show what would move)."
+    )(f)
+    f = click.option(
+        "--database",
+        "-d",
+        "database",
+        metavar="SOURCE",
+        help="The database (default: [defaults] database in aishell.toml).",
+    )(f)
     return f
 
 
-def _run(kind: str, options: dict, database, apply_, cascade, lock_timeout, statement_timeout, as_json) -> int:
+def _run(
+    kind: str, options: dict, database, apply_, cascade, lock_timeout, statement_timeout, as_json
+) -> int:
     from aishell.cleanup import apply_cleanup, plan_cleanup
     from aishell.cli.fix import _duration
     from aishell.config import default_database
@@ -45,8 +57,12 @@ def _run(kind: str, options: dict, database, apply_, cascade, lock_timeout, stat
         raise UserError(f"{text!r} is not a database (a URL, environment or database name)")
     plan = plan_cleanup(src.conninfo or "", kind, options, cascade=cascade)
     if apply_:
-        plan = apply_cleanup(src.conninfo or "", plan, lock_timeout=_duration(lock_timeout, "--lock-timeout"),
-                             statement_timeout=_duration(statement_timeout, "--statement-timeout"))
+        plan = apply_cleanup(
+            src.conninfo or "",
+            plan,
+            lock_timeout=_duration(lock_timeout, "--lock-timeout"),
+            statement_timeout=_duration(statement_timeout, "--statement-timeout"),
+        )
     if as_json:
         print_json({"database": src.display, **plan.to_dict()})
     else:
@@ -72,17 +88,23 @@ def _print(plan, display: str, kind: str, options: dict) -> None:
     for m in sorted(plan.moves, key=lambda m: m.depth):
         rows = plan.after.get("moved", {}).get(f"{m.table.schema}.{m.table.name}") if plan.applied else m.rows
         rows = m.rows if rows is None else rows
-        out.print(f"  {verb} {rows:,} row(s) of {m.table.qualified_name} → {m.quarantine}"
-                  + (f" [dim]({e(m.reason)})[/dim]" if m.depth else ""))
+        out.print(
+            f"  {verb} {rows:,} row(s) of {m.table.qualified_name} → {m.quarantine}"
+            + (f" [dim]({e(m.reason)})[/dim]" if m.depth else "")
+        )
         if m.held_back:
-            out.print(f"  [yellow]Held back {m.held_back:,} row(s) of {m.table.qualified_name}: other rows reference "
-                      "them (moving them would fail, cascade or null those references); --cascade moves the "
-                      "referencing rows too[/yellow]")
+            out.print(
+                f"  [yellow]Held back {m.held_back:,} row(s) of {m.table.qualified_name}: other rows reference "
+                "them (moving them would fail, cascade or null those references); --cascade moves the "
+                "referencing rows too[/yellow]"
+            )
     out.print()
     if plan.applied:
         for qn, before in plan.before["rows"].items():
-            out.print(f"  {qn}: {before:,} rows before, {plan.after['rows'][qn]:,} after; violations "
-                      f"{plan.before['violations'].get(qn, '-')} → {plan.after['violations'].get(qn, '-')}")
+            out.print(
+                f"  {qn}: {before:,} rows before, {plan.after['rows'][qn]:,} after; violations "
+                f"{plan.before['violations'].get(qn, '-')} → {plan.after['violations'].get(qn, '-')}"
+            )
         out.print()
         out.print(f"[green]✓[/green] one transaction; batch [bold]{plan.batch}[/bold]. The way back:")
     else:
@@ -123,8 +145,16 @@ def invalid_emails(table, column, database, apply_, cascade, lock_timeout, state
       aishell schema cleanup invalid-emails --database production
       aishell schema cleanup invalid-emails --table users --column email --apply
     """
-    return _run("invalid-emails", {"table": table, "column": column}, database, apply_, cascade, lock_timeout,
-                statement_timeout, as_json)
+    return _run(
+        "invalid-emails",
+        {"table": table, "column": column},
+        database,
+        apply_,
+        cascade,
+        lock_timeout,
+        statement_timeout,
+        as_json,
+    )
 
 
 @cleanup.command()
@@ -140,13 +170,23 @@ def duplicates(table, key, database, apply_, cascade, lock_timeout, statement_ti
       aishell schema cleanup duplicates --table users --key email
     """
     keys = [k.strip() for k in key.split(",") if k.strip()] if key else []
-    return _run("duplicates", {"table": table, "key": keys}, database, apply_, cascade, lock_timeout,
-                statement_timeout, as_json)
+    return _run(
+        "duplicates",
+        {"table": table, "key": keys},
+        database,
+        apply_,
+        cascade,
+        lock_timeout,
+        statement_timeout,
+        as_json,
+    )
 
 
 @cleanup.command()
 @click.option("--table", required=True, metavar="TABLE", help="The table.")
-@click.option("--check", "check_", required=True, metavar="EXPR", help='The planned CHECK, e.g. "total >= 0".')
+@click.option(
+    "--check", "check_", required=True, metavar="EXPR", help='The planned CHECK, e.g. "total >= 0".'
+)
 @_common
 def check(table, check_, database, apply_, cascade, lock_timeout, statement_timeout, as_json) -> int:
     """Rows that break a planned CHECK (EXPR over the table's columns).
@@ -155,8 +195,16 @@ def check(table, check_, database, apply_, cascade, lock_timeout, statement_time
     Examples:
       aishell schema cleanup check --table orders --check "total >= 0"
     """
-    return _run("check", {"table": table, "check": check_}, database, apply_, cascade, lock_timeout,
-                statement_timeout, as_json)
+    return _run(
+        "check",
+        {"table": table, "check": check_},
+        database,
+        apply_,
+        cascade,
+        lock_timeout,
+        statement_timeout,
+        as_json,
+    )
 
 
 @cleanup.command()
@@ -170,13 +218,23 @@ def nulls(table, column, database, apply_, cascade, lock_timeout, statement_time
     Examples:
       aishell schema cleanup nulls --table products --column price
     """
-    return _run("nulls", {"table": table, "column": column}, database, apply_, cascade, lock_timeout,
-                statement_timeout, as_json)
+    return _run(
+        "nulls",
+        {"table": table, "column": column},
+        database,
+        apply_,
+        cascade,
+        lock_timeout,
+        statement_timeout,
+        as_json,
+    )
 
 
 @cleanup.command()
 @click.option("--table", required=True, metavar="TABLE", help="The table.")
-@click.option("--constraint", metavar="NAME", help="The foreign key (default: every foreign key of the table).")
+@click.option(
+    "--constraint", metavar="NAME", help="The foreign key (default: every foreign key of the table)."
+)
 @_common
 def orphans(table, constraint, database, apply_, cascade, lock_timeout, statement_timeout, as_json) -> int:
     """Rows whose foreign key points at no row (before VALIDATE CONSTRAINT).
@@ -185,15 +243,25 @@ def orphans(table, constraint, database, apply_, cascade, lock_timeout, statemen
     Examples:
       aishell schema cleanup orphans --table orders --constraint orders_user_id_fkey
     """
-    return _run("orphans", {"table": table, "constraint": constraint}, database, apply_, cascade, lock_timeout,
-                statement_timeout, as_json)
+    return _run(
+        "orphans",
+        {"table": table, "constraint": constraint},
+        database,
+        apply_,
+        cascade,
+        lock_timeout,
+        statement_timeout,
+        as_json,
+    )
 
 
 @click.command()
 @click.option("--table", metavar="TABLE", help="Only this table (default: every e-mail column).")
 @click.option("--column", metavar="COLUMN", help="Only this column.")
 @_common
-def cleanup_invalid_emails(table, column, database, apply_, cascade, lock_timeout, statement_timeout, as_json) -> int:
+def cleanup_invalid_emails(
+    table, column, database, apply_, cascade, lock_timeout, statement_timeout, as_json
+) -> int:
     """The tutorial's spelling of `schema cleanup invalid-emails`.
 
     \b
@@ -201,8 +269,16 @@ def cleanup_invalid_emails(table, column, database, apply_, cascade, lock_timeou
       aishell schema cleanup-invalid-emails
       aishell schema cleanup-invalid-emails --apply
     """
-    return _run("invalid-emails", {"table": table, "column": column}, database, apply_, cascade, lock_timeout,
-                statement_timeout, as_json)
+    return _run(
+        "invalid-emails",
+        {"table": table, "column": column},
+        database,
+        apply_,
+        cascade,
+        lock_timeout,
+        statement_timeout,
+        as_json,
+    )
 
 
 def command_for(step, database: str | None) -> str | None:

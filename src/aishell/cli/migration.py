@@ -46,13 +46,24 @@ def migration() -> None:
 
 @migration.command()
 @click.argument("target", required=False, metavar="[FILE|DIR|VERSION]")
-@click.option("--database", "-d", "database", metavar="SOURCE",
-              help="A live database: each finding gets its table's row count.")
+@click.option(
+    "--database",
+    "-d",
+    "database",
+    metavar="SOURCE",
+    help="A live database: each finding gets its table's row count.",
+)
 @click.option("--dir", "folder", default=None, help="Migrations folder (default: migrations).")
 @click.option("--rule", "rules", multiple=True, metavar="ID", help="Only this rule (repeatable).")
 @click.option("--exclude", "exclude", multiple=True, metavar="ID", help="Skip this rule (repeatable).")
-@click.option("--fail-on", type=click.Choice(["error", "warning"]), help="Exit 2 when a finding is this severe or worse.")
-@click.option("--list-rules", is_flag=True, help="List the rules (with the squawk rules each covers) and exit.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    help="Exit 2 when a finding is this severe or worse.",
+)
+@click.option(
+    "--list-rules", is_flag=True, help="List the rules (with the squawk rules each covers) and exit."
+)
 @json_option
 def analyze(target, database, folder, rules, exclude, fail_on, list_rules, as_json) -> int:
     """Lint migration SQL: locks, rewrites, data loss and failures on a live database.
@@ -82,9 +93,15 @@ def analyze(target, database, folder, rules, exclude, fail_on, list_rules, as_js
         add_row_counts(reports, conninfo)
     violations = [v for r in reports for v in r.violations]
     if as_json:
-        print_json({"files": [r.to_dict() for r in reports],
-                    "counts": {"error": sum(v.severity == "error" for v in violations),
-                               "warning": sum(v.severity == "warning" for v in violations)}})
+        print_json(
+            {
+                "files": [r.to_dict() for r in reports],
+                "counts": {
+                    "error": sum(v.severity == "error" for v in violations),
+                    "warning": sum(v.severity == "warning" for v in violations),
+                },
+            }
+        )
     else:
         _print_reports(reports)
     if fail_on:
@@ -115,8 +132,10 @@ def _print_reports(reports) -> None:
             if v.rows is not None:
                 rows = f" [dim]({v.table}: {v.rows:,} rows{', estimated' if v.rows_kind == 'estimated' else ''})[/dim]"
             fix = " [dim](migration fix --auto rewrites it)[/dim]" if _fixable(v.rule) else ""
-            out.print(f"  line {v.line}: [{style}]{v.severity}[/{style}] [bold]{v.rule}[/bold]: "
-                      f"{escape(v.message)}{rows}{fix}")
+            out.print(
+                f"  line {v.line}: [{style}]{v.severity}[/{style}] [bold]{v.rule}[/bold]: "
+                f"{escape(v.message)}{rows}{fix}"
+            )
             out.print(f"    [dim]{escape(v.statement)}[/dim]")
     out.print("━" * 50)
     errors = sum(v.severity == "error" for r in reports for v in r.violations)
@@ -134,8 +153,17 @@ def _fixable(rule_id: str) -> bool:
 def _list_rules(as_json: bool) -> int:
     from aishell.lint import RULES
 
-    rows = [{"id": r.id, "severity": r.severity, "title": r.title, "why": r.why, "squawk": list(r.squawk),
-             "fixable": r.fixable} for r in sorted(RULES.values(), key=lambda r: r.id)]
+    rows = [
+        {
+            "id": r.id,
+            "severity": r.severity,
+            "title": r.title,
+            "why": r.why,
+            "squawk": list(r.squawk),
+            "fixable": r.fixable,
+        }
+        for r in sorted(RULES.values(), key=lambda r: r.id)
+    ]
     if as_json:
         print_json(rows)
         return 0
@@ -143,7 +171,9 @@ def _list_rules(as_json: bool) -> int:
 
     out = console()
     for r in rows:
-        sq = f" [dim](squawk: {', '.join(r['squawk'])})[/dim]" if r["squawk"] else " [dim](aishell only)[/dim]"
+        sq = (
+            f" [dim](squawk: {', '.join(r['squawk'])})[/dim]" if r["squawk"] else " [dim](aishell only)[/dim]"
+        )
         fx = " [green]fixable[/green]" if r["fixable"] else ""
         out.print(f"[bold]{r['id']}[/bold] {r['severity']}{fx}: {escape(r['title'])}{sq}")
         out.print(f"    {escape(r['why'])}")
@@ -152,10 +182,17 @@ def _list_rules(as_json: bool) -> int:
 
 @migration.command()
 @click.argument("target", required=False, metavar="[FILE|DIR|VERSION]")
-@click.option("--auto", is_flag=True, help="Apply every automatic rewrite (the default shows the findings only).")
+@click.option(
+    "--auto", is_flag=True, help="Apply every automatic rewrite (the default shows the findings only)."
+)
 @click.option("--write", is_flag=True, help="Write the rewritten files (default: show the diff only).")
-@click.option("--database", "-d", "database", metavar="SOURCE",
-              help="A live database: backfills follow its foreign keys where a NOT NULL column is added.")
+@click.option(
+    "--database",
+    "-d",
+    "database",
+    metavar="SOURCE",
+    help="A live database: backfills follow its foreign keys where a NOT NULL column is added.",
+)
 @click.option("--dir", "folder", default=None, help="Migrations folder (default: migrations).")
 @json_option
 def fix(target, auto, write, database, folder, as_json) -> int:
@@ -201,8 +238,13 @@ def fix(target, auto, write, database, folder, as_json) -> int:
             p.write_text(res.fixed, encoding="utf-8")
             written.append(str(p))
     if as_json:
-        print_json({"files": [r.to_dict() for r in results], "written": written,
-                    "refused_applied": sorted(applied_versions & {p.name for p in paths})})
+        print_json(
+            {
+                "files": [r.to_dict() for r in results],
+                "written": written,
+                "refused_applied": sorted(applied_versions & {p.name for p in paths}),
+            }
+        )
         return 0
     import sys
 
@@ -211,15 +253,19 @@ def fix(target, auto, write, database, folder, as_json) -> int:
         if res.changed:
             sys.stdout.write(res.diff())
             sys.stdout.flush()
-        out.print(f"[bold]{res.path}[/bold]: {len(res.applied)} finding(s) rewritten, "
-                  f"{len(res.manual)} left for you")
+        out.print(
+            f"[bold]{res.path}[/bold]: {len(res.applied)} finding(s) rewritten, "
+            f"{len(res.manual)} left for you"
+        )
         for m in res.manual:
             out.print(f"  line {m['line']}: {m['rule']}: {m['message']}", markup=False)
     if write:
         out.print(f"Wrote {len(written)} file(s).")
         for name in sorted(applied_versions & {p.name for p in paths}):
-            out.print(f"[yellow]Not rewritten: {name} is applied in the database (its checksum is recorded); "
-                      "add a new version instead.[/yellow]")
+            out.print(
+                f"[yellow]Not rewritten: {name} is applied in the database (its checksum is recorded); "
+                "add a new version instead.[/yellow]"
+            )
     elif any(r.changed for r in results):
         out.print("Nothing written: add --write to save the rewritten files.")
     return 0

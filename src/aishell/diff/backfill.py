@@ -34,8 +34,15 @@ class Fill:
     source: str  # "given" | "foreign key"
 
 
-def fill_statements(current: Table, desired: Table, column: Column, desired_schema: Schema, *,
-                    given: str | None = None, parents_with_column: set[str] | None = None) -> list[Fill]:
+def fill_statements(
+    current: Table,
+    desired: Table,
+    column: Column,
+    desired_schema: Schema,
+    *,
+    given: str | None = None,
+    parents_with_column: set[str] | None = None,
+) -> list[Fill]:
     """How to fill ``column`` (new on ``current``) for existing rows; empty when nothing says how.
 
     ``parents_with_column`` are qualified names of tables that have the column filled by the time this
@@ -44,8 +51,17 @@ def fill_statements(current: Table, desired: Table, column: Column, desired_sche
     tsql = qualify(current.schema, current.name)
     col = quote_ident(column.name)
     if given is not None:
-        return [_batched(current, tsql, col, given, None, f"fill {desired.qualified_name}.{column.name} "
-                                                          f"for existing rows: {given}", "given")]
+        return [
+            batched_fill(
+                current,
+                tsql,
+                col,
+                given,
+                None,
+                f"fill {desired.qualified_name}.{column.name} for existing rows: {given}",
+                "given",
+            )
+        ]
     out: list[Fill] = []
     have = {c.name for c in current.columns}
     for fk in desired.foreign_keys:
@@ -66,20 +82,36 @@ def fill_statements(current: Table, desired: Table, column: Column, desired_sche
         psql = qualify(parent.schema, parent.name)
         join = " AND ".join(f"t.{quote_ident(a)} = p.{quote_ident(b)}" for a, b in pairs)
         expr = f"p.{col}"
-        out.append(_batched(current, tsql, col, expr, (psql, join),
-                            f"fill {desired.qualified_name}.{column.name} from {parent_qn}.{column.name} "
-                            f"through {', '.join(a for a, _ in pairs)}", "foreign key"))
+        out.append(
+            batched_fill(
+                current,
+                tsql,
+                col,
+                expr,
+                (psql, join),
+                f"fill {desired.qualified_name}.{column.name} from {parent_qn}.{column.name} "
+                f"through {', '.join(a for a, _ in pairs)}",
+                "foreign key",
+            )
+        )
     return out
 
 
-def _batched(t: Table, tsql: str, col: str, expr: str, via: tuple[str, str] | None, description: str,
-             source: str) -> Fill:
+def batched_fill(
+    t: Table, tsql: str, col: str, expr: str, via: tuple[str, str] | None, description: str, source: str
+) -> Fill:
+    """``UPDATE tsql AS t SET col = expr [FROM via[0] AS p WHERE via[1]]`` for rows where ``col`` is NULL,
+    in batches in primary-key order, each committed (a DO block to run outside a transaction)."""
     frm = f" FROM {via[0]} AS p" if via else ""
     cond = f"{via[1]} AND " if via else ""
     key = _single_key(t)
     if key is None:
-        return Fill(f"UPDATE {tsql} AS t SET {col} = {expr}{frm} WHERE {cond}t.{col} IS NULL", description,
-                    False, source)
+        return Fill(
+            f"UPDATE {tsql} AS t SET {col} = {expr}{frm} WHERE {cond}t.{col} IS NULL",
+            description,
+            False,
+            source,
+        )
     kname, ktype = key
     k = quote_ident(kname)
     sql = (

@@ -16,8 +16,14 @@ from aishell.errors import UserError
 from aishell.lint.rules import ERROR, RULES, Rule, Violation, by_squawk_name
 from aishell.lint.statements import ParsedFile, parse_file, read_sql_file
 
-SYNTAX_ERROR = Rule("syntax-error", ERROR, "The file does not parse", "PostgreSQL would reject it",
-                    ("syntax-error",), lambda s, f: ())
+SYNTAX_ERROR = Rule(
+    "syntax-error",
+    ERROR,
+    "The file does not parse",
+    "PostgreSQL would reject it",
+    ("syntax-error",),
+    lambda s, f: (),
+)
 RULES.setdefault(SYNTAX_ERROR.id, SYNTAX_ERROR)
 
 
@@ -28,15 +34,21 @@ class FileReport:
     statements: int = 0
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "statements": self.statements,
-                "violations": [v.to_dict() for v in self.violations]}
+        return {
+            "path": self.path,
+            "statements": self.statements,
+            "violations": [v.to_dict() for v in self.violations],
+        }
 
 
-def lint_parsed(f: ParsedFile, rules: list[str] | None = None, exclude: list[str] | None = None) -> FileReport:
+def lint_parsed(
+    f: ParsedFile, rules: list[str] | None = None, exclude: list[str] | None = None
+) -> FileReport:
     report = FileReport(f.path, statements=len(f.statements))
     if f.error:
-        report.violations.append(Violation("syntax-error", ERROR, f.error, f.path, f.error_line or 1, "",
-                                           squawk=("syntax-error",)))
+        report.violations.append(
+            Violation("syntax-error", ERROR, f.error, f.path, f.error_line or 1, "", squawk=("syntax-error",))
+        )
         return report
     squawk_to_ours = by_squawk_name()
     wanted = [r for r in RULES.values() if (not rules or r.id in rules) and r.id not in (exclude or [])]
@@ -50,8 +62,9 @@ def lint_parsed(f: ParsedFile, rules: list[str] | None = None, exclude: list[str
             if ignored(f.ignored_file, r) or ignored(s.ignored, r):
                 continue
             for message, table in r.check(s, f):
-                report.violations.append(Violation(r.id, r.severity, message, f.path, s.line, first[:200], table,
-                                                   squawk=r.squawk))
+                report.violations.append(
+                    Violation(r.id, r.severity, message, f.path, s.line, first[:200], table, squawk=r.squawk)
+                )
     return report
 
 
@@ -65,7 +78,9 @@ def migration_files(target: str | None, folder: Path) -> list[Path]:
 
     if target is None:
         if not folder.is_dir():
-            raise UserError(f"nothing to analyze: no migrations folder {folder} (give a FILE, DIR or VERSION)")
+            raise UserError(
+                f"nothing to analyze: no migrations folder {folder} (give a FILE, DIR or VERSION)"
+            )
         target_path = folder
     else:
         target_path = Path(target)
@@ -107,12 +122,18 @@ def add_row_counts(reports: list[FileReport], conninfo: str) -> None:
         conn.execute("SET statement_timeout = '30s'")
         for t in tables:
             schema, name = t.split(".", 1)
-            row = conn.execute("SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = "
-                               "c.relnamespace WHERE n.nspname = %s AND c.relname = %s", (schema, name)).fetchone()
+            row = conn.execute(
+                "SELECT c.reltuples::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                "c.relnamespace WHERE n.nspname = %s AND c.relname = %s",
+                (schema, name),
+            ).fetchone()
             if row is None:
                 counts[t] = (None, None)
             elif row[0] < 1_000_000:  # -1: never analyzed; count it
-                counts[t] = (conn.execute(f"SELECT count(*) FROM {qualify(schema, name)}").fetchone()[0], "exact")
+                counts[t] = (
+                    conn.execute(f"SELECT count(*) FROM {qualify(schema, name)}").fetchone()[0],
+                    "exact",
+                )
             else:
                 counts[t] = (max(row[0], 0), "estimated")
     for r in reports:
@@ -121,5 +142,14 @@ def add_row_counts(reports: list[FileReport], conninfo: str) -> None:
                 v.rows, v.rows_kind = counts[v.table]
 
 
-__all__ = ["RULES", "FileReport", "Violation", "add_row_counts", "lint_parsed", "lint_paths", "lint_text",
-           "migration_files", "parse_file"]
+__all__ = [
+    "RULES",
+    "FileReport",
+    "Violation",
+    "add_row_counts",
+    "lint_parsed",
+    "lint_paths",
+    "lint_text",
+    "migration_files",
+    "parse_file",
+]

@@ -53,13 +53,23 @@ class FixResult:
         return self.original != self.fixed
 
     def diff(self) -> str:
-        return "".join(difflib.unified_diff(self.original.splitlines(keepends=True),
-                                            self.fixed.splitlines(keepends=True),
-                                            fromfile=f"a/{self.path}", tofile=f"b/{self.path}"))
+        return "".join(
+            difflib.unified_diff(
+                self.original.splitlines(keepends=True),
+                self.fixed.splitlines(keepends=True),
+                fromfile=f"a/{self.path}",
+                tofile=f"b/{self.path}",
+            )
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "changed": self.changed, "applied": self.applied, "manual": self.manual,
-                "diff": self.diff()}
+        return {
+            "path": self.path,
+            "changed": self.changed,
+            "applied": self.applied,
+            "manual": self.manual,
+            "diff": self.diff(),
+        }
 
 
 def _deparse(node: Any) -> str:
@@ -74,8 +84,10 @@ def _long(sql: str) -> list[str]:
 
 
 _LONG_MARK = "\x00long\x00"
-_DROP_CHECK_NOTE = ("-- aishell-ignore drop-constraint: the CHECK only proved the column has no NULL; "
-                    "NOT NULL holds it from now on\n")
+_DROP_CHECK_NOTE = (
+    "-- aishell-ignore drop-constraint: the CHECK only proved the column has no NULL; "
+    "NOT NULL holds it from now on\n"
+)
 
 
 def _wrap(sqls: list[str]) -> list[str]:
@@ -84,8 +96,11 @@ def _wrap(sqls: list[str]) -> list[str]:
     plain = [x.removeprefix(_LONG_MARK) for x in sqls]
     if not long:
         return plain
-    return [f"SET statement_timeout = {quote_literal(LONG_TIMEOUT)}", *plain,
-            f"SET statement_timeout = {quote_literal(STATEMENT_TIMEOUT)}"]
+    return [
+        f"SET statement_timeout = {quote_literal(LONG_TIMEOUT)}",
+        *plain,
+        f"SET statement_timeout = {quote_literal(STATEMENT_TIMEOUT)}",
+    ]
 
 
 FillFn = Callable[[str, str], str | None]  # (qualified table, column) -> SQL of a batched backfill, or None
@@ -96,8 +111,9 @@ def fix_text(text: str, path: str = "<sql>", *, fill: FillFn | None = None) -> F
 
     f = parse_file(text, path)
     if f.error:
-        return FixResult(path, text, text, [], [{"rule": "syntax-error", "line": f.error_line,
-                                                  "message": f.error}])
+        return FixResult(
+            path, text, text, [], [{"rule": "syntax-error", "line": f.error_line, "message": f.error}]
+        )
     report = lint_parsed(f)
     by_stmt: dict[int, set[str]] = {}
     line_of = {s.line: s.index for s in f.statements}
@@ -122,11 +138,15 @@ def fix_text(text: str, path: str = "<sql>", *, fill: FillFn | None = None) -> F
     for v in report.violations:
         idx = line_of.get(v.line, -1)
         rw = rewrites.get(idx)
-        if v.rule in ("lock-timeout", "statement-timeout") and prepend or rw is not None and v.rule in rw.fixed:
+        if (
+            v.rule in ("lock-timeout", "statement-timeout")
+            and prepend
+            or rw is not None
+            and v.rule in rw.fixed
+        ):
             applied.append({"rule": v.rule, "line": v.line, "message": v.message})
         else:
-            manual.append({"rule": v.rule, "line": v.line, "message": v.message,
-                           "why": RULES[v.rule].why})
+            manual.append({"rule": v.rule, "line": v.line, "message": v.message, "why": RULES[v.rule].why})
     for idx, rw in rewrites.items():
         for note in rw.notes:
             manual.append({"rule": "backfill", "line": f.statements[idx].line, "message": note, "why": note})
@@ -143,7 +163,7 @@ def _assemble(f: ParsedFile, rewrites: dict[int, Rewrite], prepend: list[str]) -
         return "".join(f"{s};\n" for s in sqls)
 
     for s in f.statements:
-        gap = text[pos:s.start]
+        gap = text[pos : s.start]
         if prepend and s is f.statements[0]:
             out.append(gap)
             out.append(stmts(prepend) + "\n")
@@ -153,10 +173,10 @@ def _assemble(f: ParsedFile, rewrites: dict[int, Rewrite], prepend: list[str]) -
         end = s.end
         semi = end < len(text) and text[end] == ";"
         if rw is None or rw.inline is None:
-            out.append(text[s.start:end] + (";" if semi else ""))
+            out.append(text[s.start : end] + (";" if semi else ""))
         elif not rw.inline:
             out[-1] = out[-1].rstrip(" \t")  # a statement moved away leaves no blank line behind
-            if out[-1].endswith("\n") and text[end + (1 if semi else 0):].startswith("\n"):
+            if out[-1].endswith("\n") and text[end + (1 if semi else 0) :].startswith("\n"):
                 end += 1
         else:
             body = ";\n".join(_wrap(rw.inline))
@@ -168,20 +188,28 @@ def _assemble(f: ParsedFile, rewrites: dict[int, Rewrite], prepend: list[str]) -
             else:
                 out.append("\n" + stmts(_wrap(rw.after)).rstrip("\n"))
         if s.kind == "TransactionStmt" and s.node.kind.name in ("TRANS_STMT_COMMIT",) and pending:
-            out.append("\n\n-- moved out of the transaction above (aishell migration fix)\n"
-                       + stmts(_wrap(pending)).rstrip("\n"))
+            out.append(
+                "\n\n-- moved out of the transaction above (aishell migration fix)\n"
+                + stmts(_wrap(pending)).rstrip("\n")
+            )
             pending = []
     tail = text[pos:]
     out.append(tail)
     if pending:
-        out.append(("\n" if not tail.endswith("\n") else "") + "\n-- aishell migration fix: the file leaves its "
-                   "transaction open; these need it committed first\n" + stmts(_wrap(pending)))
+        out.append(
+            ("\n" if not tail.endswith("\n") else "") + "\n-- aishell migration fix: the file leaves its "
+            "transaction open; these need it committed first\n" + stmts(_wrap(pending))
+        )
     return "".join(out)
 
 
 def _rewrite(s: Stmt, f: ParsedFile, rules: set[str], fill: FillFn | None) -> Rewrite | None:
     n = s.node
-    if s.kind == "IndexStmt" and rules & {"index-not-concurrent", "concurrently-in-transaction", "not-rerunnable"}:
+    if s.kind == "IndexStmt" and rules & {
+        "index-not-concurrent",
+        "concurrently-in-transaction",
+        "not-rerunnable",
+    }:
         if n.relation is not None and not _live(s) and not n.concurrent:
             if "not-rerunnable" in rules:
                 n.if_not_exists = True
@@ -194,14 +222,21 @@ def _rewrite(s: Stmt, f: ParsedFile, rules: set[str], fill: FillFn | None) -> Re
         if s.in_transaction:
             return Rewrite(inline=[], after=_long(sql), fixed=fixed)
         return Rewrite(inline=_long(sql), fixed=fixed)
-    if s.kind == "DropStmt" and n.removeType.name == "OBJECT_INDEX" and \
-            rules & {"drop-index-not-concurrent", "concurrently-in-transaction", "not-rerunnable"}:
+    if (
+        s.kind == "DropStmt"
+        and n.removeType.name == "OBJECT_INDEX"
+        and rules & {"drop-index-not-concurrent", "concurrently-in-transaction", "not-rerunnable"}
+    ):
         sqls = []
         for obj in n.objects:
             name = qualify(obj[0].sval, obj[1].sval) if len(obj) == 2 else quote_ident(obj[-1].sval)
             sqls.append(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
         fixed = sorted(rules & {"drop-index-not-concurrent", "concurrently-in-transaction", "not-rerunnable"})
-        return Rewrite(inline=[], after=sqls, fixed=fixed) if s.in_transaction else Rewrite(inline=sqls, fixed=fixed)
+        return (
+            Rewrite(inline=[], after=sqls, fixed=fixed)
+            if s.in_transaction
+            else Rewrite(inline=sqls, fixed=fixed)
+        )
     if s.kind == "ReindexStmt" and rules & {"reindex-not-concurrent", "concurrently-in-transaction"}:
         from pglast import ast
 
@@ -209,8 +244,11 @@ def _rewrite(s: Stmt, f: ParsedFile, rules: set[str], fill: FillFn | None) -> Re
             n.params = (*(n.params or ()), ast.DefElem(defname="concurrently"))
         sql = _deparse(n)
         fixed = sorted(rules & {"reindex-not-concurrent", "concurrently-in-transaction"})
-        return Rewrite(inline=[], after=_long(sql), fixed=fixed) if s.in_transaction else \
-            Rewrite(inline=_long(sql), fixed=fixed)
+        return (
+            Rewrite(inline=[], after=_long(sql), fixed=fixed)
+            if s.in_transaction
+            else Rewrite(inline=_long(sql), fixed=fixed)
+        )
     if s.kind == "AlterTableStmt":
         return _rewrite_alter(s, f, rules, fill)
     if s.kind == "CreateStmt" and "not-rerunnable" in rules:
@@ -243,60 +281,93 @@ def _rewrite_alter(s: Stmt, f: ParsedFile, rules: set[str], fill: FillFn | None)
     changed = False
     for sub, cmd in _cmds(s):
         c = cmd.def_ if sub == "AT_AddConstraint" else None
-        if live and c is not None and c.contype.name in ("CONSTR_CHECK", "CONSTR_FOREIGN") and not c.skip_validation \
-                and rules & {"constraint-not-valid", "foreign-key-not-valid"}:
-            c.conname = c.conname or _constraint_name(table, c, "check" if c.contype.name == "CONSTR_CHECK" else "fkey")
+        if (
+            live
+            and c is not None
+            and c.contype.name in ("CONSTR_CHECK", "CONSTR_FOREIGN")
+            and not c.skip_validation
+            and rules & {"constraint-not-valid", "foreign-key-not-valid"}
+        ):
+            c.conname = c.conname or _constraint_name(
+                table, c, "check" if c.contype.name == "CONSTR_CHECK" else "fkey"
+            )
             c.skip_validation = True
             c.initially_valid = False
             after += _long(f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {quote_ident(c.conname)}")
             fixed |= rules & {"constraint-not-valid", "foreign-key-not-valid"}
             changed = True
             keep.append(cmd)
-        elif live and c is not None and c.contype.name in ("CONSTR_UNIQUE", "CONSTR_PRIMARY") and not c.indexname \
-                and rules & {"unique-constraint", "primary-key-without-index"} and c.keys:
+        elif (
+            live
+            and c is not None
+            and c.contype.name in ("CONSTR_UNIQUE", "CONSTR_PRIMARY")
+            and not c.indexname
+            and rules & {"unique-constraint", "primary-key-without-index"}
+            and c.keys
+        ):
             kind = "UNIQUE" if c.contype.name == "CONSTR_UNIQUE" else "PRIMARY KEY"
             name = c.conname or _constraint_name(table, c, "key" if kind == "UNIQUE" else "pkey")
             cols = ", ".join(quote_ident(k.sval) for k in c.keys)
             nnd = " NULLS NOT DISTINCT" if c.nulls_not_distinct else ""
-            after += _long(f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(name)} ON {tsql} "
-                           f"({cols}){nnd}")
-            after.append(f"ALTER TABLE {tsql} ADD CONSTRAINT {quote_ident(name)} {kind} USING INDEX {quote_ident(name)}")
+            after += _long(
+                f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {quote_ident(name)} ON {tsql} ({cols}){nnd}"
+            )
+            after.append(
+                f"ALTER TABLE {tsql} ADD CONSTRAINT {quote_ident(name)} {kind} USING INDEX {quote_ident(name)}"
+            )
             fixed |= rules & {"unique-constraint", "primary-key-without-index"}
             changed = True
         elif live and sub == "AT_AddColumn" and "required-column" in rules and _required(cmd.def_):
             col = cmd.def_.colname
-            cmd.def_.constraints = tuple(x for x in cmd.def_.constraints if x.contype.name != "CONSTR_NOTNULL") or None
+            cmd.def_.constraints = (
+                tuple(x for x in cmd.def_.constraints if x.contype.name != "CONSTR_NOTNULL") or None
+            )
             keep.append(cmd)
             cname = f"{table.split('.', 1)[1]}_{col}_nn_check"[:63]
             backfill = fill(table, col) if fill else None
             if backfill is None:
-                notes.append(f"{table}.{col}: nothing says what existing rows hold; write the backfill "
-                             f"(UPDATE {tsql} SET {quote_ident(col)} = ... WHERE {quote_ident(col)} IS NULL, in "
-                             "batches) where the file says so, or VALIDATE fails on a table with rows")
-                after.append(f"-- aishell: fill {table}.{col} for the rows already there, in batches, here\n"
-                             f"ALTER TABLE {tsql} ADD CONSTRAINT {quote_ident(cname)} CHECK "
-                             f"({quote_ident(col)} IS NOT NULL) NOT VALID")
+                notes.append(
+                    f"{table}.{col}: nothing says what existing rows hold; write the backfill "
+                    f"(UPDATE {tsql} SET {quote_ident(col)} = ... WHERE {quote_ident(col)} IS NULL, in "
+                    "batches) where the file says so, or VALIDATE fails on a table with rows"
+                )
+                after.append(
+                    f"-- aishell: fill {table}.{col} for the rows already there, in batches, here\n"
+                    f"ALTER TABLE {tsql} ADD CONSTRAINT {quote_ident(cname)} CHECK "
+                    f"({quote_ident(col)} IS NOT NULL) NOT VALID"
+                )
             else:
                 after.append(backfill)
-                after.append(f"ALTER TABLE {tsql} ADD CONSTRAINT {quote_ident(cname)} CHECK "
-                             f"({quote_ident(col)} IS NOT NULL) NOT VALID")
+                after.append(
+                    f"ALTER TABLE {tsql} ADD CONSTRAINT {quote_ident(cname)} CHECK "
+                    f"({quote_ident(col)} IS NOT NULL) NOT VALID"
+                )
             after += _long(f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {quote_ident(cname)}")
             after.append(f"ALTER TABLE {tsql} ALTER COLUMN {quote_ident(col)} SET NOT NULL")
-            after.append(f"{_DROP_CHECK_NOTE}ALTER TABLE {tsql} DROP CONSTRAINT IF EXISTS {quote_ident(cname)}")
+            after.append(
+                f"{_DROP_CHECK_NOTE}ALTER TABLE {tsql} DROP CONSTRAINT IF EXISTS {quote_ident(cname)}"
+            )
             fixed.add("required-column")
             changed = True
         elif live and sub == "AT_SetNotNull" and "not-null-scan" in rules:
             col = cmd.name
             cname = f"{table.split('.', 1)[1]}_{col}_nn_check"[:63]
-            before_tx_end.append(f"ALTER TABLE {tsql} ADD CONSTRAINT {quote_ident(cname)} CHECK "
-                                 f"({quote_ident(col)} IS NOT NULL) NOT VALID")
+            before_tx_end.append(
+                f"ALTER TABLE {tsql} ADD CONSTRAINT {quote_ident(cname)} CHECK "
+                f"({quote_ident(col)} IS NOT NULL) NOT VALID"
+            )
             after += _long(f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {quote_ident(cname)}")
             after.append(f"ALTER TABLE {tsql} ALTER COLUMN {quote_ident(col)} SET NOT NULL")
-            after.append(f"{_DROP_CHECK_NOTE}ALTER TABLE {tsql} DROP CONSTRAINT IF EXISTS {quote_ident(cname)}")
+            after.append(
+                f"{_DROP_CHECK_NOTE}ALTER TABLE {tsql} DROP CONSTRAINT IF EXISTS {quote_ident(cname)}"
+            )
             fixed.add("not-null-scan")
             changed = True
-        elif sub in ("AT_AddColumn", "AT_DropColumn", "AT_DropConstraint") and "not-rerunnable" in rules \
-                and not cmd.missing_ok:
+        elif (
+            sub in ("AT_AddColumn", "AT_DropColumn", "AT_DropConstraint")
+            and "not-rerunnable" in rules
+            and not cmd.missing_ok
+        ):
             cmd.missing_ok = True
             fixed.add("not-rerunnable")
             changed = True
@@ -343,8 +414,13 @@ def database_fill(conninfo: str) -> FillFn:
             if pc is not None:
                 col = Column(column, pc.type)
                 break
-        found = fill_statements(t, t, col, schema, parents_with_column={x.qualified_name for x in schema.tables
-                                                                        if x.column(column) is not None})
+        found = fill_statements(
+            t,
+            t,
+            col,
+            schema,
+            parents_with_column={x.qualified_name for x in schema.tables if x.column(column) is not None},
+        )
         return found[0].sql if found else None
 
     _ = (relation_name, type_name)

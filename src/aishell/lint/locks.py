@@ -19,8 +19,16 @@ SHARE_ROW_EXCLUSIVE = "SHARE ROW EXCLUSIVE"
 EXCLUSIVE = "EXCLUSIVE"
 ACCESS_EXCLUSIVE = "ACCESS EXCLUSIVE"
 
-STRENGTH = [ACCESS_SHARE, ROW_SHARE, ROW_EXCLUSIVE, SHARE_UPDATE_EXCLUSIVE, SHARE, SHARE_ROW_EXCLUSIVE,
-            EXCLUSIVE, ACCESS_EXCLUSIVE]
+STRENGTH = [
+    ACCESS_SHARE,
+    ROW_SHARE,
+    ROW_EXCLUSIVE,
+    SHARE_UPDATE_EXCLUSIVE,
+    SHARE,
+    SHARE_ROW_EXCLUSIVE,
+    EXCLUSIVE,
+    ACCESS_EXCLUSIVE,
+]
 
 # What other sessions cannot do while the lock is held.
 BLOCKS = {
@@ -123,10 +131,14 @@ def locks_of_node(node: Any) -> list[Lock]:
         return [Lock(relation_name(node.relation), SHARE_UPDATE_EXCLUSIVE if node.concurrent else SHARE)]
     if kind == "ReindexStmt" and node.relation is not None:
         concurrent = any(getattr(p, "defname", "") == "concurrently" for p in (node.params or ()))
-        return [Lock(relation_name(node.relation), SHARE_UPDATE_EXCLUSIVE if concurrent else ACCESS_EXCLUSIVE)]
+        return [
+            Lock(relation_name(node.relation), SHARE_UPDATE_EXCLUSIVE if concurrent else ACCESS_EXCLUSIVE)
+        ]
     if kind == "DropStmt":
         what = node.removeType.name
-        names = [".".join(x.sval for x in obj) if isinstance(obj, tuple) else "" for obj in node.objects or ()]
+        names = [
+            ".".join(x.sval for x in obj) if isinstance(obj, tuple) else "" for obj in node.objects or ()
+        ]
         names = [n if "." in n else f"public.{n}" for n in names if n]
         if what == "OBJECT_INDEX":
             return [Lock(n, SHARE_UPDATE_EXCLUSIVE if node.concurrent else ACCESS_EXCLUSIVE) for n in names]

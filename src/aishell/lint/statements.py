@@ -44,7 +44,7 @@ class Stmt:
             return out
         for tok in tokens:  # character offsets, as parse_sql's
             if tok.name == "IDENT":
-                out.append(self.text[tok.start:tok.end + 1].strip('"').replace('""', '"'))
+                out.append(self.text[tok.start : tok.end + 1].strip('"').replace('""', '"'))
         return out
 
     @property
@@ -90,7 +90,7 @@ def parse_file(text: str, path: str = "<sql>") -> ParsedFile:
         # the statement's text without the comments and blank space libpg_query counts into it
         chunk = text[start:end]
         lead = len(chunk) - len(chunk.lstrip())
-        comments = text[prev_end:start + lead]
+        comments = text[prev_end : start + lead]
         body_start = start + lead
         body = text[body_start:end].rstrip()
         while body.startswith(("--", "/*")):

@@ -25,8 +25,12 @@ class MergeReport:
     added_other: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"added_tables": self.added_tables, "extended": self.extended, "conflicts": self.conflicts,
-                "added_other": self.added_other}
+        return {
+            "added_tables": self.added_tables,
+            "extended": self.extended,
+            "conflicts": self.conflicts,
+            "added_other": self.added_other,
+        }
 
 
 def merge_schemas(base: Schema, addition: Schema) -> tuple[Schema, MergeReport]:
@@ -56,8 +60,10 @@ def merge_schemas(base: Schema, addition: Schema) -> tuple[Schema, MergeReport]:
             elif kind == "enums":
                 mine = next(e for e in out.enums if (e.schema, e.name) == key)
                 if mine.values != o.values:
-                    report.conflicts.append(f"enum {o.name}: kept the design's values ({', '.join(mine.values)}); "
-                                            f"the pattern has {', '.join(o.values)}")
+                    report.conflicts.append(
+                        f"enum {o.name}: kept the design's values ({', '.join(mine.values)}); "
+                        f"the pattern has {', '.join(o.values)}"
+                    )
     have_views = {(v.schema, v.name) for v in out.views} | {(t.schema, t.name) for t in out.tables}
     for v in add.views:
         if (v.schema, v.name) not in have_views:
@@ -92,13 +98,17 @@ def _extend(mine: Table, theirs: Table, index_names: set[tuple[str, str]], repor
             mine.columns.append(c)
             added_cols.append(c.name)
         elif _norm(have.type) != _norm(c.type):
-            report.conflicts.append(f"{mine.name}.{c.name}: kept the design's {have.type} (the pattern has {c.type})")
+            report.conflicts.append(
+                f"{mine.name}.{c.name}: kept the design's {have.type} (the pattern has {c.type})"
+            )
         elif have.comment is None and c.comment:
             have.comment = c.comment
     if added_cols:
         notes.append(f"columns {', '.join(added_cols)}")
     cols = {c.name for c in mine.columns}
-    fk_keys = {(tuple(fk.columns), fk.ref_schema, fk.ref_table, tuple(fk.ref_columns)) for fk in mine.foreign_keys}
+    fk_keys = {
+        (tuple(fk.columns), fk.ref_schema, fk.ref_table, tuple(fk.ref_columns)) for fk in mine.foreign_keys
+    }
     fk_names = {fk.name for fk in mine.foreign_keys}
     for fk in theirs.foreign_keys:
         key = (tuple(fk.columns), fk.ref_schema, fk.ref_table, tuple(fk.ref_columns))
@@ -149,9 +159,17 @@ def _extend(mine: Table, theirs: Table, index_names: set[tuple[str, str]], repor
 
 
 def _norm(t: str) -> str:
-    aliases = {"int": "integer", "int4": "integer", "int8": "bigint", "bool": "boolean", "varchar": "character varying",
-               "timestamptz": "timestamp with time zone", "timestamp": "timestamp without time zone",
-               "decimal": "numeric", "int2": "smallint"}
+    aliases = {
+        "int": "integer",
+        "int4": "integer",
+        "int8": "bigint",
+        "bool": "boolean",
+        "varchar": "character varying",
+        "timestamptz": "timestamp with time zone",
+        "timestamp": "timestamp without time zone",
+        "decimal": "numeric",
+        "int2": "smallint",
+    }
     low = " ".join(t.lower().split())
     base, _, rest = low.partition("(")
     base = aliases.get(base.strip(), base.strip())
@@ -169,6 +187,7 @@ def _align_fk_types(schema: Schema, brought: set[tuple[str, str]], report: Merge
                 if col is None or ref is None or (t.qualified_name, a) not in brought:
                     continue
                 if _norm(col.type) != _norm(ref.type):
-                    report.conflicts.append(f"{t.name}.{a}: {col.type} → {ref.type}, the type of "
-                                            f"{parent.name}.{b} it references")
+                    report.conflicts.append(
+                        f"{t.name}.{a}: {col.type} → {ref.type}, the type of {parent.name}.{b} it references"
+                    )
                     col.type = ref.type

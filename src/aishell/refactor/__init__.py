@@ -10,19 +10,32 @@ themselves; ``refactors.json`` holds their names, titles and keywords.
 from __future__ import annotations
 
 from aishell.refactor import (
-           catalog,  # noqa: F401 - registers the others
-           tenancy,  # noqa: F401 - registers
+    catalog,  # noqa: F401 - registers the others
+    tenancy,  # noqa: F401 - registers
 )
 from aishell.refactor.base import REGISTRY, Refactor, Refactoring, Request, knowledge
 from aishell.refactor.intent import match, score
 from aishell.refactor.run import (
-           RefactorOptions,
-           RefactorReport,
-           apply_refactor,
-           estimate,
-           plan_refactor,
-           verify,
+    RefactorOptions,
+    RefactorReport,
+    apply_refactor,
+    estimate,
+    plan_refactor,
+    verify,
 )
 
-__all__ = ["REGISTRY", "Refactor", "RefactorOptions", "RefactorReport", "Refactoring", "Request", "apply_refactor",
-           "estimate", "knowledge", "match", "plan_refactor", "score", "verify"]
+__all__ = [
+    "REGISTRY",
+    "Refactor",
+    "RefactorOptions",
+    "RefactorReport",
+    "Refactoring",
+    "Request",
+    "apply_refactor",
+    "estimate",
+    "knowledge",
+    "match",
+    "plan_refactor",
+    "score",
+    "verify",
+]

@@ -145,8 +145,15 @@ def mentioned_columns(table: Table, text: str) -> list[str]:
     return [c.name for c in table.columns if c.name.lower() in words]
 
 
-def stmt(sql: str, description: str = "", *, hazards=None, transactional: bool = True, long_running: bool = False,
-         alone: bool = False) -> Statement:
+def stmt(
+    sql: str,
+    description: str = "",
+    *,
+    hazards=None,
+    transactional: bool = True,
+    long_running: bool = False,
+    alone: bool = False,
+) -> Statement:
     return Statement(sql, list(hazards or []), transactional, 0, description, long_running, [], alone)
 
 

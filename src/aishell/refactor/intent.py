@@ -45,14 +45,19 @@ def score(text: str) -> list[Match]:
 
 def match(text: str) -> Match:
     if not text.strip():
-        raise UserError("say what to refactor, e.g. \"add soft delete to orders\", or name one (see --list)")
+        raise UserError('say what to refactor, e.g. "add soft delete to orders", or name one (see --list)')
     ranked = [m for m in score(text) if m.name in REGISTRY]
     if not ranked:
-        raise UserError("no refactor matches the request; name one of: " + ", ".join(sorted(REGISTRY))
-                        + " (aishell schema refactor --list)")
+        raise UserError(
+            "no refactor matches the request; name one of: "
+            + ", ".join(sorted(REGISTRY))
+            + " (aishell schema refactor --list)"
+        )
     best = ranked[0]
     if len(ranked) > 1 and ranked[1].score >= best.score * 0.8:
-        raise UserError(f"the request could mean {best.name} ({', '.join(best.hits)}) or {ranked[1].name} "
-                        f"({', '.join(ranked[1].hits)}): name the refactor, e.g. "
-                        f"aishell schema refactor {best.name} ...")
+        raise UserError(
+            f"the request could mean {best.name} ({', '.join(best.hits)}) or {ranked[1].name} "
+            f"({', '.join(ranked[1].hits)}): name the refactor, e.g. "
+            f"aishell schema refactor {best.name} ..."
+        )
     return best

@@ -56,15 +56,34 @@ class RefactorReport:
     def to_dict(self) -> dict[str, Any]:
         rf = self.refactoring
         return {
-            "refactor": self.name, "title": rf.title, "matched": self.matched, "source": self.source,
-            "current": rf.current_line, "target": rf.target_line, "strategy": rf.strategy,
+            "refactor": self.name,
+            "title": rf.title,
+            "matched": self.matched,
+            "source": self.source,
+            "current": rf.current_line,
+            "target": rf.target_line,
+            "strategy": rf.strategy,
             "changes": [{"heading": h, "details": d} for h, d in rf.changes],
-            "impact": rf.impact, "app_changes": rf.app_changes, "assumptions": rf.assumptions, "notes": rf.notes,
-            "params": rf.params, "prechecks": self.prechecks, "steps": self.steps, "estimate": self.estimate,
+            "impact": rf.impact,
+            "app_changes": rf.app_changes,
+            "assumptions": rf.assumptions,
+            "notes": rf.notes,
+            "params": rf.params,
+            "prechecks": self.prechecks,
+            "steps": self.steps,
+            "estimate": self.estimate,
             "verification": self.verification,
-            "up": [{"sql": s.sql, "description": s.description, "transactional": s.transactional,
-                    "hazards": [{"code": h.code, "message": h.message, "unsafe": h.unsafe} for h in s.hazards]}
-                   for s in self.up.statements],
+            "up": [
+                {
+                    "sql": s.sql,
+                    "description": s.description,
+                    "transactional": s.transactional,
+                    "hazards": [
+                        {"code": h.code, "message": h.message, "unsafe": h.unsafe} for h in s.hazards
+                    ],
+                }
+                for s in self.up.statements
+            ],
             "down": [s.sql for s in self.down.statements],
             "applied": self.applied,
         }
@@ -88,7 +107,9 @@ def load_current(database: str | None) -> tuple[Schema, str, bool, str | None]:
     if database:
         src = parse_source(database)
         if not src.is_live:
-            raise UserError(f"--database {database!r} is not a database (a URL, environment or database name)")
+            raise UserError(
+                f"--database {database!r} is not a database (a URL, environment or database name)"
+            )
         from aishell.dialects.postgres.inspect import inspect
 
         return inspect(src.conninfo or ""), src.display, True, src.conninfo
@@ -97,14 +118,18 @@ def load_current(database: str | None) -> tuple[Schema, str, bool, str | None]:
     return load_schema(parse_source("design")), "current design", False, None
 
 
-def plan_refactor(words: list[str], options: RefactorOptions, extra: dict[str, Any] | None = None) -> RefactorReport:
+def plan_refactor(
+    words: list[str], options: RefactorOptions, extra: dict[str, Any] | None = None
+) -> RefactorReport:
     name, request, matched = choose(words)
     request.options.update({k: v for k, v in (extra or {}).items() if v not in (None, (), [])})
     current, display, live, conninfo = load_current(options.database)
     if live:
         request.options["_conninfo"] = conninfo  # refactors may read values and ranges (read-only)
     refactoring = REGISTRY[name].plan(copy.deepcopy(current), request)
-    up = Plan(refactoring.up, [], lock_timeout=options.lock_timeout, statement_timeout=options.statement_timeout)
+    up = Plan(
+        refactoring.up, [], lock_timeout=options.lock_timeout, statement_timeout=options.statement_timeout
+    )
     desired_canon = canonical(refactoring.desired)
     down = _down(refactoring, current, desired_canon, options)
     report = RefactorReport(name, matched, display, live, current, refactoring, up, down, conninfo=conninfo)
@@ -116,7 +141,9 @@ def plan_refactor(words: list[str], options: RefactorOptions, extra: dict[str, A
 
 def _down(rf: Refactoring, current: Schema, desired: Schema, options: RefactorOptions) -> Plan:
     if rf.down is not None:
-        return Plan(rf.down, [], lock_timeout=options.lock_timeout, statement_timeout=options.statement_timeout)
+        return Plan(
+            rf.down, [], lock_timeout=options.lock_timeout, statement_timeout=options.statement_timeout
+        )
     from aishell.diff import build_plan, diff_schemas
 
     try:
@@ -125,14 +152,24 @@ def _down(rf: Refactoring, current: Schema, desired: Schema, options: RefactorOp
         back = strip_grants(current)
     cs = diff_schemas(desired, back)
     cs.changes = [c for c in cs.changes if c.kind != "privilege"]
-    return build_plan(cs, desired, back, lock_timeout=options.lock_timeout,
-                      statement_timeout=options.statement_timeout)
+    return build_plan(
+        cs, desired, back, lock_timeout=options.lock_timeout, statement_timeout=options.statement_timeout
+    )
 
 
 def strip_grants(schema: Schema) -> Schema:
     """The schema without owners and grants: a throwaway copy has none of the user's roles."""
     s = copy.deepcopy(schema)
-    for group in (s.tables, s.views, s.sequences, s.functions, s.enums, s.domains, s.composite_types, s.schemas):
+    for group in (
+        s.tables,
+        s.views,
+        s.sequences,
+        s.functions,
+        s.enums,
+        s.domains,
+        s.composite_types,
+        s.schemas,
+    ):
         for o in group:
             if hasattr(o, "privileges"):
                 o.privileges = []
@@ -182,7 +219,8 @@ def verify(report: RefactorReport, options: RefactorOptions) -> dict[str, Any]:
     total_mb = _total_mb(report.current)
     with_data = report.live and total_mb is not None and total_mb <= options.copy_limit_mb
     result["copy"] = ("schema and data" if with_data else "schema only") + (
-        f" ({total_mb:.1f} MB)" if total_mb is not None else "")
+        f" ({total_mb:.1f} MB)" if total_mb is not None else ""
+    )
     with server.temporary_database(prefix="aishell_refactor_") as db:
         _copy_current(report, db, server, with_data)
         start_schema = inspect(db)
@@ -203,7 +241,9 @@ def verify(report: RefactorReport, options: RefactorOptions) -> dict[str, Any]:
             execute_plan(report.up, db, on_statement=tick)
         except MigrationFailed as exc:
             r = exc.report
-            result["error"] = f"up failed at `{(r.failed.sql if r.failed else '').splitlines()[0][:120]}`: {r.error}"
+            result["error"] = (
+                f"up failed at `{(r.failed.sql if r.failed else '').splitlines()[0][:120]}`: {r.error}"
+            )
             return result
         result["seconds"] = times
         after_schema = inspect(db)
@@ -223,7 +263,9 @@ def verify(report: RefactorReport, options: RefactorOptions) -> dict[str, Any]:
             execute_plan(report.down, db)
         except MigrationFailed as exc:
             r = exc.report
-            result["error"] = f"down failed at `{(r.failed.sql if r.failed else '').splitlines()[0][:120]}`: {r.error}"
+            result["error"] = (
+                f"down failed at `{(r.failed.sql if r.failed else '').splitlines()[0][:120]}`: {r.error}"
+            )
             return result
         back = inspect(db)
         left_down = [c for c in diff_schemas(back, start_schema).changes if c.kind != "privilege"]
@@ -232,8 +274,9 @@ def verify(report: RefactorReport, options: RefactorOptions) -> dict[str, Any]:
         back_sums = checksums(db, kept)
         result["down_data_kept"] = back_sums == before
         result["with_data"] = with_data
-    result["ok"] = bool(result["up_matches"] and result["data_kept"] and result["down_matches"]
-                        and result["down_data_kept"])
+    result["ok"] = bool(
+        result["up_matches"] and result["data_kept"] and result["down_matches"] and result["down_data_kept"]
+    )
     return result
 
 
@@ -259,14 +302,22 @@ def _copy_current(report: RefactorReport, db: str, server, with_data: bool) -> N
 
     with connect(report.conninfo or "") as conn:
         major = int(conn.info.server_version) // 10000
-    args = [str(client_bin(report.conninfo or "", major, "pg_dump")), "--no-password", "--no-owner",
-            "--no-privileges"]
+    args = [
+        str(client_bin(report.conninfo or "", major, "pg_dump")),
+        "--no-password",
+        "--no-owner",
+        "--no-privileges",
+    ]
     if not with_data:
         args.append("--schema-only")
-    proc = subprocess.run([*args, "-d", report.conninfo or ""], capture_output=True, timeout=3600, check=False)
+    proc = subprocess.run(
+        [*args, "-d", report.conninfo or ""], capture_output=True, timeout=3600, check=False
+    )
     if proc.returncode != 0:
-        raise AishellError("copying the database for the verification failed: "
-                           + proc.stderr.decode(errors="replace").strip().splitlines()[0][:200])
+        raise AishellError(
+            "copying the database for the verification failed: "
+            + proc.stderr.decode(errors="replace").strip().splitlines()[0][:200]
+        )
     text = re.sub(r"^\\(un)?restrict \S+$", "", proc.stdout.decode(), flags=re.MULTILINE)
     run_sql_text(db, text, server.bin("psql"), label="copy of the database")
 
@@ -297,7 +348,8 @@ def checksums(conninfo: str, tables: dict[str, list[str]]) -> dict[str, tuple[in
             row = "ROW(" + ", ".join(quote_ident(c) for c in cols) + ")::text"
             count, digest = conn.execute(
                 f"SELECT count(*), md5(coalesce(string_agg(h, '' ORDER BY h), '')) FROM "
-                f"(SELECT md5({row}) AS h FROM {qualify(s, n)}) x").fetchone()
+                f"(SELECT md5({row}) AS h FROM {qualify(s, n)}) x"
+            ).fetchone()
             out[qn] = (int(count), digest)
     return out
 
@@ -328,22 +380,34 @@ def describe_steps(report: RefactorReport) -> None:
             if s.description:
                 what.append(s.description)
         locks = merge(locks)
-        measured = sum(seconds[i:i + len(stmts)]) if len(seconds) >= i + len(stmts) else None
+        measured = sum(seconds[i : i + len(stmts)]) if len(seconds) >= i + len(stmts) else None
         computed = None
         if rates:
             computed = sum(_computed_seconds(s, sizes, rates) for s in stmts)
         i += len(stmts)
         strongest = max((lk.mode for lk in locks), key=lambda m: _rank(m), default=None)
-        steps.append({
-            "transaction": transactional and len(stmts) > 1 or (transactional and not stmts[0].alone),
-            "statements": len(stmts), "what": what[:4] + ([f"… {len(what) - 4} more"] if len(what) > 4 else []),
-            "locks": [{"table": lk.table, "mode": lk.mode, "blocks": BLOCKS[lk.mode],
-                       "rows": rows.get(lk.table)} for lk in locks],
-            "strongest": strongest, "blocks_reads": strongest == ACCESS_EXCLUSIVE,
-            "seconds_measured": round(measured, 3) if measured is not None and report.verification.get("with_data")
-            else None,
-            "seconds_computed": round(computed, 2) if computed is not None else None,
-        })
+        steps.append(
+            {
+                "transaction": transactional and len(stmts) > 1 or (transactional and not stmts[0].alone),
+                "statements": len(stmts),
+                "what": what[:4] + ([f"… {len(what) - 4} more"] if len(what) > 4 else []),
+                "locks": [
+                    {
+                        "table": lk.table,
+                        "mode": lk.mode,
+                        "blocks": BLOCKS[lk.mode],
+                        "rows": rows.get(lk.table),
+                    }
+                    for lk in locks
+                ],
+                "strongest": strongest,
+                "blocks_reads": strongest == ACCESS_EXCLUSIVE,
+                "seconds_measured": round(measured, 3)
+                if measured is not None and report.verification.get("with_data")
+                else None,
+                "seconds_computed": round(computed, 2) if computed is not None else None,
+            }
+        )
     report.steps = steps
 
 
@@ -400,8 +464,11 @@ def calibrate(rows: int = 100_000) -> dict[str, float]:
     server = scratch_server()
     with server.temporary_database(prefix="aishell_calibrate_") as db, connect(db, autocommit=True) as conn:
         conn.execute("CREATE TABLE cal (id bigint PRIMARY KEY, a bigint, b bigint, payload text)")
-        conn.execute("INSERT INTO cal SELECT g, g %% 1000, NULL, repeat(md5(g::text), 2) "
-                     "FROM generate_series(1, %s) g", (rows,))
+        conn.execute(
+            "INSERT INTO cal SELECT g, g %% 1000, NULL, repeat(md5(g::text), 2) "
+            "FROM generate_series(1, %s) g",
+            (rows,),
+        )
         conn.execute("VACUUM ANALYZE cal")
         size = conn.execute("SELECT pg_total_relation_size('cal')").fetchone()[0]
         t = time.perf_counter()
@@ -414,31 +481,50 @@ def calibrate(rows: int = 100_000) -> dict[str, float]:
         t = time.perf_counter()
         conn.execute("ALTER TABLE cal VALIDATE CONSTRAINT cal_b_nn")
         scan = time.perf_counter() - t
-    return {"write": size / max(write, 1e-3), "index": size / max(index, 1e-3), "scan": size / max(scan, 1e-3),
-            "bytes": size, "rows": rows}
+    return {
+        "write": size / max(write, 1e-3),
+        "index": size / max(index, 1e-3),
+        "scan": size / max(scan, 1e-3),
+        "bytes": size,
+        "rows": rows,
+    }
 
 
 def estimate(report: RefactorReport, options: RefactorOptions) -> None:
     v = report.verification
     total_rows = sum(int(t.attrs.get("row_estimate") or 0) for t in user_tables(report.current))
     if v.get("with_data") and v.get("seconds"):
-        report.estimate = {"kind": "measured", "seconds": round(sum(v["seconds"]), 2),
-                           "how": f"measured: the whole migration ran on a full copy ({v['copy']}) on the scratch "
-                                  f"server; the production server's speed and load differ"}
+        report.estimate = {
+            "kind": "measured",
+            "seconds": round(sum(v["seconds"]), 2),
+            "how": f"measured: the whole migration ran on a full copy ({v['copy']}) on the scratch "
+            f"server; the production server's speed and load differ",
+        }
     elif report.live:
         rates = calibrate()
-        report.estimate = {"kind": "computed", "rates": rates,
-                           "how": (f"computed: each step's table size (pg_total_relation_size) ÷ this machine's "
-                                   f"throughput measured on a {rates['rows']:,}-row calibration table "
-                                   f"({rates['write'] / 1e6:.0f} MB/s rewriting rows, {rates['index'] / 1e6:.0f} MB/s "
-                                   f"building an index, {rates['scan'] / 1e6:.0f} MB/s validating)")}
+        report.estimate = {
+            "kind": "computed",
+            "rates": rates,
+            "how": (
+                f"computed: each step's table size (pg_total_relation_size) ÷ this machine's "
+                f"throughput measured on a {rates['rows']:,}-row calibration table "
+                f"({rates['write'] / 1e6:.0f} MB/s rewriting rows, {rates['index'] / 1e6:.0f} MB/s "
+                f"building an index, {rates['scan'] / 1e6:.0f} MB/s validating)"
+            ),
+        }
     else:
-        report.estimate = {"kind": "none", "how": "a design holds no rows: the migration is catalog changes only"}
+        report.estimate = {
+            "kind": "none",
+            "how": "a design holds no rows: the migration is catalog changes only",
+        }
     describe_steps(report)
     if report.estimate.get("kind") == "computed":
         report.estimate["seconds"] = round(sum(s["seconds_computed"] or 0 for s in report.steps), 2)
-    long_locks = [s for s in report.steps if s["blocks_reads"] and ((s["seconds_measured"] or 0) > 1
-                                                                       or (s["seconds_computed"] or 0) > 1)]
+    long_locks = [
+        s
+        for s in report.steps
+        if s["blocks_reads"] and ((s["seconds_measured"] or 0) > 1 or (s["seconds_computed"] or 0) > 1)
+    ]
     tables = len(report.refactoring.touched)
     secs = report.estimate.get("seconds") or 0
     if long_locks or secs > 3600:
@@ -448,28 +534,35 @@ def estimate(report: RefactorReport, options: RefactorOptions) -> None:
     else:
         level = "LOW"
     report.estimate["complexity"] = level
-    report.estimate["complexity_rule"] = ("HIGH: a step blocks reads for over a second or the whole takes over an "
-                                          "hour; MEDIUM: more than 3 tables, over 1M rows, or application changes; "
-                                          "else LOW")
+    report.estimate["complexity_rule"] = (
+        "HIGH: a step blocks reads for over a second or the whole takes over an "
+        "hour; MEDIUM: more than 3 tables, over 1M rows, or application changes; "
+        "else LOW"
+    )
     report.estimate["rows"] = total_rows
     report.estimate["tables"] = tables
 
 
 # -- applying -----------------------------------------------------------------------------------------------
-def apply_refactor(report: RefactorReport, options: RefactorOptions,
-                   on_statement: Callable[[Statement], None] | None = None) -> dict[str, Any]:
+def apply_refactor(
+    report: RefactorReport, options: RefactorOptions, on_statement: Callable[[Statement], None] | None = None
+) -> dict[str, Any]:
     if not report.live:
         return _save_design(report)
     blocked = [p for p in report.prechecks if p["rows"] is None or p["rows"] > 0]
     if blocked:
         b = blocked[0]
-        raise UnsafeError(f"refused: {b['check']}: {b['rows'] if b['rows'] is not None else b.get('error')} "
-                          f"({len(blocked)} pre-check(s) failed); nothing was applied",
-                          hint=_precheck_hint(report))
+        raise UnsafeError(
+            f"refused: {b['check']}: {b['rows'] if b['rows'] is not None else b.get('error')} "
+            f"({len(blocked)} pre-check(s) failed); nothing was applied",
+            hint=_precheck_hint(report),
+        )
     v = report.verification
     if v and not v.get("ok", False):
-        raise UnsafeError("refused: the migration did not verify on a copy; nothing was applied",
-                          hint="see the verification above; --no-verify skips it (not advised)")
+        raise UnsafeError(
+            "refused: the migration did not verify on a copy; nothing was applied",
+            hint="see the verification above; --no-verify skips it (not advised)",
+        )
     from aishell.dialects.postgres.connect import connect
     from aishell.fix.backup import default_backup_path, write_backup
     from aishell.fix.checks import blocking_sessions
@@ -483,9 +576,11 @@ def apply_refactor(report: RefactorReport, options: RefactorOptions,
         blockers = blocking_sessions(conn, tables)
         if blockers:
             b = blockers[0]
-            raise UnsafeError(f"{len({x['pid'] for x in blockers})} other session(s) hold or wait for locks on the "
-                              f"tables (pid {b['pid']}, {b['lock']} on {b['table']}); nothing was applied",
-                              hint="let them finish and run the refactor again")
+            raise UnsafeError(
+                f"{len({x['pid'] for x in blockers})} other session(s) hold or wait for locks on the "
+                f"tables (pid {b['pid']}, {b['lock']} on {b['table']}); nothing was applied",
+                hint="let them finish and run the refactor again",
+            )
         t = time.perf_counter()
         backup = write_backup(conn, conninfo, major, default_backup_path(options.backup_dir, dbname), tables)
         backup["seconds"] = round(time.perf_counter() - t, 3)
@@ -499,15 +594,23 @@ def apply_refactor(report: RefactorReport, options: RefactorOptions,
     for q in counted:
         new = report.refactoring.renamed_tables.get(q, q)
         rows.append({"table": q, "before": before.get(q), "after": after.get(new)})
-    return {"statements": len(run.applied), "seconds": round(seconds, 2), "backup": backup, "rows": rows,
-            "rows_lost": [r for r in rows if r["after"] is not None and r["before"] is not None
-                          and r["after"] < r["before"]]}
+    return {
+        "statements": len(run.applied),
+        "seconds": round(seconds, 2),
+        "backup": backup,
+        "rows": rows,
+        "rows_lost": [
+            r for r in rows if r["after"] is not None and r["before"] is not None and r["after"] < r["before"]
+        ],
+    }
 
 
 def _precheck_hint(report: RefactorReport) -> str:
     if report.name == "multi-tenant":
-        return ("give those rows a tenant with --default-tenant ID, keep the table global with --global TABLE, "
-                "or fix the rows first")
+        return (
+            "give those rows a tenant with --default-tenant ID, keep the table global with --global TABLE, "
+            "or fix the rows first"
+        )
     return "fix the rows the pre-check counts first"
 
 
