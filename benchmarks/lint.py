@@ -112,6 +112,7 @@ def measure() -> dict:
         "ours_seconds": round(our_secs, 2),
         "rows": rows,
         "only_ours": dict(sorted(only_ours.items())),
+        "generated_rules": dict(collections.Counter(r for f in generated for r in ours[f])),
         "generated_findings": {
             "squawk": sum(len(sq[f]) for f in generated),
             "ours": sum(len(ours[f]) for f in generated),
@@ -150,7 +151,16 @@ def markdown(m: dict) -> str:
         (
             f"On the {m['generated']} generated migrations squawk reports {m['generated_findings']['squawk']} "
             f"rule(s) in total and aishell {m['generated_findings']['ours']} (both honour the files' "
-            "`-- squawk-ignore` comments)."
+            "`-- squawk-ignore` comments; aishell's are warnings squawk keeps opt-in: "
+            + ", ".join(f"`{k}` {v}" for k, v in sorted(m["generated_rules"].items()))
+            + ")."
+        ),
+        "",
+        (
+            "The misses are deliberate: `not-rerunnable` flags only statements that fail when run a second time "
+            "(squawk also flags idempotent ones such as `SET NOT NULL` outside a transaction), and the timeout "
+            "rules ask for timeouts before statements that lock a table (squawk also asks before `CREATE "
+            "DOMAIN`, `ALTER TYPE ... ADD VALUE` and `DROP DATABASE`)."
         ),
         "",
         (
