@@ -151,7 +151,7 @@ def markdown(m: dict) -> str:
         (
             f"On the {m['generated']} generated migrations squawk reports {m['generated_findings']['squawk']} "
             f"rule(s) in total and aishell {m['generated_findings']['ours']} (both honour the files' "
-            "`-- squawk-ignore` comments; aishell's are warnings squawk keeps opt-in: "
+            "`-- squawk-ignore` comments; aishell's are warnings no default squawk rule covers: "
             + ", ".join(f"`{k}` {v}" for k, v in sorted(m["generated_rules"].items()))
             + ")."
         ),
