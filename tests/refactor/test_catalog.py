@@ -193,3 +193,41 @@ def test_effort_is_computed_from_table_sizes_without_a_full_copy(shop):
     fill = next(s for s in report.steps if any("fill orders.state_id" in w for w in s["what"]))
     assert fill["seconds_computed"] > 0 and fill["seconds_measured"] is None
     assert any(lk["mode"] == "ROW EXCLUSIVE" and lk["table"] == "public.orders" for lk in fill["locks"])
+
+
+def test_multi_tenant_apply_is_refused_while_rows_have_no_tenant(scratch_db):
+    """A table no foreign key ties to a tenant: the pre-check counts its rows and --apply refuses (exit 3)
+    until --default-tenant (or --global) says what to do; then it applies."""
+    with connect(scratch_db, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE organizations (id bigint PRIMARY KEY, name text NOT NULL);"
+            "INSERT INTO organizations VALUES (1, 'a'), (2, 'b');"
+            "CREATE TABLE users (id bigint PRIMARY KEY, organization_id bigint NOT NULL REFERENCES organizations (id));"
+            "INSERT INTO users SELECT g, 1 + g % 2 FROM generate_series(1, 20) g;"
+            "CREATE TABLE notes (id bigint PRIMARY KEY, body text);"
+            "INSERT INTO notes SELECT g, 'n' FROM generate_series(1, 5) g;"
+        )
+    r = run_cli("schema", "refactor", "multi-tenant", "--database", scratch_db, "--apply", "--no-verify")
+    assert (
+        r.returncode == 3
+        and "notes: rows no foreign key attributes" in r.stderr
+        and "--default-tenant" in r.stderr
+    )
+    with connect(scratch_db) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_policy").fetchone()[0] == 0  # nothing applied
+    r = run_cli(
+        "schema",
+        "refactor",
+        "multi-tenant",
+        "--database",
+        scratch_db,
+        "--default-tenant",
+        "2",
+        "--apply",
+        "--json",
+    )
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["params"]["tenant_column"] == "organization_id" and out["verification"]["ok"]
+    with connect(scratch_db) as conn:
+        assert conn.execute("SELECT count(*) FROM notes WHERE organization_id = 2").fetchone()[0] == 5
