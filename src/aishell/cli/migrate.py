@@ -25,8 +25,9 @@ def wait_option(f):
 @common_plan_options
 @wait_option
 @json_option
-def migrate(source: str, target: str, mode: str | None, renames: tuple[str, ...], unsafe: bool, no_verify: bool,
-            lock_timeout: str, statement_timeout: str, wait: str, as_json: bool) -> int:
+def migrate(source: str, target: str, mode: str | None, renames: tuple[str, ...], fills: tuple[str, ...],
+            unsafe: bool, no_verify: bool, lock_timeout: str, statement_timeout: str, wait: str,
+            as_json: bool) -> int:
     """Make TARGET (a database) match SOURCE (the desired state).
 
     --preview shows the ordered plan with each statement's hazards (locks, rewrites, data loss), the
@@ -41,6 +42,7 @@ def migrate(source: str, target: str, mode: str | None, renames: tuple[str, ...]
       aishell schema migrate staging production --preview
       aishell schema migrate design postgresql://app@db/app --apply
       aishell schema migrate new.sql app_db --apply --rename users.fullname:name
+      aishell schema migrate design app_db --apply --fill users.organization_id=1
     """
     import contextlib
 
@@ -60,15 +62,17 @@ def migrate(source: str, target: str, mode: str | None, renames: tuple[str, ...]
         else contextlib.nullcontext()
     with held:
         pause("locked")
-        return _migrate(source, tgt, mode, renames, unsafe, no_verify, lock_timeout, statement_timeout, as_json)
+        return _migrate(source, tgt, mode, renames, fills, unsafe, no_verify, lock_timeout, statement_timeout,
+                        as_json)
 
 
-def _migrate(source, tgt, mode, renames, unsafe, no_verify, lock_timeout, statement_timeout, as_json) -> int:
+def _migrate(source, tgt, mode, renames, fills, unsafe, no_verify, lock_timeout, statement_timeout,
+             as_json) -> int:
     from aishell.migrate.compare import compare
     from aishell.migrate.prechecks import count_checks, raise_if_failing
 
     comp = compare(source, tgt, renames=list(renames), lock_timeout=lock_timeout,
-                   statement_timeout=statement_timeout)
+                   statement_timeout=statement_timeout, fills=fills)
     plan = comp.plan
     if not plan.statements:
         if as_json:

@@ -10,7 +10,7 @@ from aishell.cli.diff import console
 from aishell.cli.output import json_option
 
 DB_HELP = ("The database to version: a URL, environment name or database name (default: "
-           "[migrations] database in aishell.toml).")
+           "[defaults] or [migrations] database in aishell.toml).")
 
 
 def _folder(path: str | None) -> Path:
@@ -22,14 +22,14 @@ def _folder(path: str | None) -> Path:
 
 
 def _database(text: str | None, required: bool = True) -> str | None:
-    from aishell.config import load_config
+    from aishell.config import default_database
     from aishell.errors import UserError
     from aishell.sources import parse_source
 
-    text = text or load_config().section("migrations").get("database")
+    text = text or default_database(prefer="migrations")
     if not text:
         if required:
-            raise UserError("which database? pass --database SOURCE or set [migrations] database in aishell.toml")
+            raise UserError("which database? pass --database SOURCE or set [defaults] database in aishell.toml")
         return None
     src = parse_source(text)
     if not src.is_live:
@@ -47,12 +47,13 @@ def db_option(f):
 
 @click.group()
 def version() -> None:
-    """Versioned migrations: init, create, list, status, apply, rollback.
+    """Versioned migrations: init, create (or commit), list, status, apply, rollback.
 
     \b
     Examples:
       aishell schema version init --database postgresql://app@db/app
       aishell schema version create "Add user preferences table"
+      aishell schema version commit "Description of changes"
       aishell schema version apply --database staging
       aishell schema version rollback 1.2.0 --database staging
     """
@@ -125,6 +126,36 @@ def create(message: str, source: str, version_: str | None, renames: tuple[str, 
     if created.unsafe_down:
         click.echo(f"  ! rolling back needs --unsafe ({', '.join(created.unsafe_down)})")
     return 0
+
+
+@version.command()
+@click.argument("message")
+@click.option("--from", "source", default="design", show_default=True, metavar="SOURCE",
+              help="The desired schema (default: the current design, aishell/design.json).")
+@click.option("--rename", "renames", multiple=True, metavar="OLD:NEW", help="Confirm a table or column rename.")
+@click.option("--no-verify", is_flag=True, help="Do not try up and down on a scratch database first.")
+@dir_option
+@json_option
+@click.pass_context
+def commit(ctx: click.Context, message: str, source: str, renames: tuple[str, ...], no_verify: bool,
+           folder: str | None, as_json: bool) -> int:
+    """Record the current design's changes since the last version as the next version.
+
+    The same as `version create`, with the migrations folder created on first use: the up and down
+    files of the next minor version (verified on a scratch database), and the schema snapshot.
+
+    \b
+    Examples:
+      aishell schema version commit "Add user preferences table"
+      aishell schema version commit "Split addresses" --rename customers.addr:address
+    """
+    path = _folder(folder)
+    if not path.is_dir():
+        from aishell.migrate.versions import init as do_init
+
+        do_init(path, None, None)
+    return ctx.invoke(create, message=message, source=source, version_=None, renames=renames,
+                      no_verify=no_verify, folder=str(path), as_json=as_json)
 
 
 @version.command(name="list")

@@ -152,9 +152,14 @@ def _statement_lines(s: Statement, default_timeout: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------------------
 def build_plan(changeset: ChangeSet, current: Schema, desired: Schema, *,
                lock_timeout: str = DEFAULT_LOCK_TIMEOUT,
-               statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT) -> Plan:
-    """Order and render ``changeset`` (which turns ``current`` into ``desired``)."""
-    p = _Planner(changeset, current, desired)
+               statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT,
+               fills: dict[tuple[str, str], str] | None = None) -> Plan:
+    """Order and render ``changeset`` (which turns ``current`` into ``desired``).
+
+    ``fills`` maps ``(qualified table, column)`` to the SQL value existing rows get when the column is
+    added NOT NULL without a default (see ``aishell.diff.backfill``).
+    """
+    p = _Planner(changeset, current, desired, fills or {})
     stmts = p.run()
     blocking = [c for s in stmts for c in s.checks if c.blocking]
     if blocking:
@@ -204,8 +209,10 @@ def _view_order(views: list[View], deps: dict[str, set[str]]) -> list[View]:
 
 
 class _Planner:
-    def __init__(self, cs: ChangeSet, current: Schema, desired: Schema):
+    def __init__(self, cs: ChangeSet, current: Schema, desired: Schema,
+                 fills: dict[tuple[str, str], str] | None = None):
         self.cs = cs
+        self.fills = fills or {}
         self.a = current
         self.b = desired
         self.out: list[Statement] = []
@@ -220,6 +227,8 @@ class _Planner:
         self.col_renamed_back = {(renamed.get(c.parent, c.parent), c.new.name): c.old.name
                                  for c in self.of(ch.RenameColumn)}
         self.deferred_seq: set[int] = set()
+        # column name -> tables whose new column of that name this plan fills (children fill from them)
+        self.filled_columns: dict[str, set[str]] = {}
         self.cascaded_functions: set[str] = set()
         self.pending_seq: list[Change] = []
         self.partitioned = {t.qualified_name for t in list(current.tables) + list(desired.tables) if t.partition_by}
@@ -344,16 +353,23 @@ class _Planner:
         # triggers/policies around column changes and recreated functions
         self.triggers_recreated: list[tuple[str, Any]] = []
         self.policies_recreated: list[tuple[str, Any]] = []
+        # (dropped or altered ones are handled by their own change: never twice)
+        changed_triggers = {(c.parent, c.old.name) for c in self.of(ch.DropTrigger) + self.of(ch.AlterTrigger)}
+        changed_policies = {(c.parent, c.old.name) for c in self.of(ch.DropPolicy) + self.of(ch.AlterPolicy)}
         for t in self.a.tables:
             qn = t.qualified_name
             if qn not in self.b_tables and qn not in self.renamed_back.values():
                 continue
             cols = changed_cols.get(qn, set())
             for trg in t.triggers:
+                if (qn, trg.name) in changed_triggers:
+                    continue
                 fn = trg.function.split("(")[0]
                 if fn in gone_func_names or any(_mentions(trg.definition or trg.when or "", c) for c in cols):
                     self.triggers_recreated.append((qn, trg))
             for pol in t.policies:
+                if (qn, pol.name) in changed_policies:
+                    continue
                 if any(_mentions((pol.using or "") + " " + (pol.with_check or ""), c) for c in cols):
                     self.policies_recreated.append((qn, pol))
         # foreign keys that depend on a unique/PK constraint being dropped or changed
@@ -903,7 +919,7 @@ class _Planner:
                       f"rename index {c.old.name} to {c.new.name}")
         self.create_tables([c.new for c in self.of(ch.AddTable)])
         self.columns_via_parent = self._columns_via_parent()
-        for c in self.of(ch.AddColumn):
+        for c in _parents_first(self.of(ch.AddColumn), self.b):
             self.add_column(c)
         for c in self.of(ch.AlterColumn):
             self.alter_column(c)
@@ -1019,6 +1035,10 @@ class _Planner:
         hzs: list[Hazard] = []
         ignore = []
         if not col.nullable and col.default is None and not col.identity and not col.generated:
+            current = self.current_table(c.parent)
+            if current is not None:
+                self.add_column_keeping_rows(c, current)
+                return
             hzs.append(hz.may_fail("NOT NULL without a default: fails if the table has rows"))
             ignore.append(("adding-required-field", ("the desired schema has it NOT NULL without a default; "
                                                      "this fails loudly on a table with rows")))
@@ -1031,6 +1051,42 @@ class _Planner:
         _, osql = self.orig(c.parent)
         if ignore and osql:
             s.checks.append(dc.has_rows(osql, c.parent))
+        self.column_comment(c.parent, col)
+
+    def add_column_keeping_rows(self, c: Change, current: Table) -> None:
+        """A NOT NULL column without a default on an existing table: added nullable, filled for the rows
+        there (a given value, or through a foreign key), then NOT NULL through a validated CHECK."""
+        from dataclasses import replace
+
+        from aishell.diff.backfill import fill_statements
+
+        col: Column = c.new
+        tsql = self.table_sql(c.parent)
+        desired = self.desired_table(c.parent)
+        filled = {t.qualified_name for t in self.a.tables if t.column(col.name) is not None}
+        filled |= self.filled_columns.get(col.name, set())
+        fills = fill_statements(current, desired, col, self.b, given=self.fills.get((c.parent, col.name)),
+                                parents_with_column=filled)
+        hzs = [hz.lock("brief ACCESS EXCLUSIVE lock; no rewrite")]
+        if not fills:
+            hint = f"--fill {c.parent.removeprefix('public.')}.{col.name}=VALUE"
+            hzs.append(hz.may_fail(f"nothing says what the rows already in {c.parent} hold in {col.name}: "
+                                   f"setting NOT NULL fails if the table has rows (give a value with {hint})"))
+        self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD COLUMN {self.gen.column_sql(desired, replace(col, nullable=True))}",
+                  f"add column {c.parent}.{col.name} (nullable first: the table may have rows)", hzs)
+        self.column_comment(c.parent, col)
+        for f in fills:
+            self.emit(COLUMNS, f.sql, f.description,
+                      [hz.info("backfill", "updates existing rows (ROW EXCLUSIVE lock; row locks held per batch)")],
+                      transactional=not f.batched, long_running=True)
+        if fills:
+            self.filled_columns.setdefault(col.name, set()).add(c.parent)
+        self.set_not_null(c.parent, col.name)
+
+    def column_comment(self, qn: str, col: Column) -> None:
+        if col.comment:
+            self.emit(COMMENTS, r.comment_sql("COLUMN", f"{self.table_sql(qn)}.{quote_ident(col.name)}", col.comment),
+                      f"comment on column {qn}.{col.name}")
 
     def alter_column(self, c: Change) -> None:
         o: Column = c.old
@@ -1184,11 +1240,15 @@ class _Planner:
         o: Table = c.old
         n: Table = c.new
         tsql = r.qname(n)
+        # Turned on after the columns are filled: a backfill run by the table's owner under FORCE would
+        # see no rows. Turned off first, before anything else touches the rows.
         if o.rls_enabled != n.rls_enabled:
-            self.emit(COLUMNS, f"ALTER TABLE {tsql} {'ENABLE' if n.rls_enabled else 'DISABLE'} ROW LEVEL SECURITY",
+            self.emit(TRIGGERS if n.rls_enabled else COLUMNS,
+                      f"ALTER TABLE {tsql} {'ENABLE' if n.rls_enabled else 'DISABLE'} ROW LEVEL SECURITY",
                       f"row level security {'on' if n.rls_enabled else 'off'} for {c.parent}")
         if o.rls_forced != n.rls_forced:
-            self.emit(COLUMNS, f"ALTER TABLE {tsql} {'FORCE' if n.rls_forced else 'NO FORCE'} ROW LEVEL SECURITY")
+            self.emit(TRIGGERS if n.rls_forced else COLUMNS,
+                      f"ALTER TABLE {tsql} {'FORCE' if n.rls_forced else 'NO FORCE'} ROW LEVEL SECURITY")
         if o.unlogged != n.unlogged:
             self.emit(COLUMNS, f"ALTER TABLE {tsql} SET {'UNLOGGED' if n.unlogged else 'LOGGED'}",
                       f"{c.parent} {'unlogged' if n.unlogged else 'logged'}", [hz.rewrite()])
@@ -1227,6 +1287,10 @@ class _Planner:
             if c.new.attrs.get("parent_index") and isinstance(c, ch.AddIndex):
                 continue  # created by CREATE INDEX on the partitioned parent
             self.create_index(c.parent, c.new)  # an INVALID one was dropped first (drop_dependents)
+            if c.new.comment:  # a new or rebuilt index has none until this
+                schema = r.split_qualified(c.parent)[0]
+                self.emit(COMMENTS, r.comment_sql("INDEX", qualify(schema, c.new.name), c.new.comment),
+                          f"comment on index {c.new.name}")
         for c in self.of(ch.AddConstraint):
             self.add_constraint(c.parent, c.new)
         for c in self.of(ch.AlterConstraint):
@@ -1444,6 +1508,9 @@ class _Planner:
                 self.create_trigger(qn, new)
         for c in self.of(ch.AddPolicy) + self.of(ch.AlterPolicy):
             self.emit(TRIGGERS, g.create_policy_sql(c.new, self.on_sql(c.parent)), f"add policy {c.new.name} on {c.parent}")
+            if c.new.comment:
+                self.emit(COMMENTS, r.comment_sql("POLICY", f"{quote_ident(c.new.name)} ON {self.on_sql(c.parent)}",
+                                                  c.new.comment), f"comment on policy {c.new.name}")
         for qn, pol in self.policies_recreated:
             t = self.b_tables.get(qn)
             new = next((x for x in t.policies if x.name == pol.name), None) if t else None
@@ -1580,6 +1647,14 @@ def _redefined(c: Change) -> bool:
     # Un-validating (a NOT VALID constraint wanted where a validated one is) also means DROP + ADD.
     return (constraint_key(c.old) != constraint_key(c.new) or c.old.kind != c.new.kind
             or (c.old.valid and not c.new.valid))
+
+
+def _parents_first(changes: list[Change], desired: Schema) -> list[Change]:
+    """Added columns ordered so that a table referenced by foreign keys comes before the tables that
+    reference it: a child's column is filled from its parent's, which must be filled first."""
+    order, _ = creation_order(desired)
+    rank = {t.qualified_name: i for i, t in enumerate(order)}
+    return sorted(changes, key=lambda c: rank.get(c.parent, len(rank)))
 
 
 def _late_functions(schema: Schema) -> set[str]:
