@@ -5,6 +5,9 @@
 staging = "postgresql://app@staging-db/app"
 production = "${PROD_DATABASE_URL}"
 
+[defaults]
+database = "production"     # the database commands use when none is given (fix, cleanup, version, ...)
+
 [llm]
 provider = "ollama"
 model = "llama3.1"
@@ -77,6 +80,19 @@ def load_config() -> Config:
     if not isinstance(envs, dict) or not all(isinstance(v, str) for v in envs.values()):
         raise UserError(f"{path}: [environments] must map names to connection URL strings")
     return Config(path=path, environments=dict(envs), data=data)
+
+
+def default_database(config: Config | None = None, *, prefer: str = "defaults") -> str | None:
+    """The database a command uses when none is given: ``[defaults] database`` of aishell.toml (an
+    environment name, URL or database name), else ``[migrations] database`` (``prefer="migrations"``
+    reads that one first: `version` keeps its own)."""
+    config = config or load_config()
+    order = ("migrations", "defaults") if prefer == "migrations" else ("defaults", "migrations")
+    for section in order:
+        value = config.section(section).get("database")
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
 
 
 def design_path() -> Path:

@@ -75,3 +75,27 @@ def test_list_shows_the_design_as_next_draft(tmp_path):
     r = run_cli("schema", "version", "list", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "Next version (draft" in r.stdout and "+ tags" in r.stdout and "users" not in r.stdout.split("draft")[1]
+
+
+def test_commit_records_the_design_as_the_next_version(tmp_path):
+    """`version commit "message"` (the tutorial's spelling): the current design's changes become the
+    next version; the migrations folder is created on first use."""
+    from aishell.model import dumps
+    from aishell.model.schema import Column, Schema, Table
+
+    design = tmp_path / "aishell" / "design.json"
+    design.parent.mkdir()
+    users = Table("users", columns=[Column("id", "bigint", nullable=False), Column("email", "text")],
+                  primary_key=["id"])
+    design.write_text(dumps(Schema(tables=[users])))
+    r = run_cli("schema", "version", "commit", "Initial design", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["version"] == "1.0.0"
+    users.columns.append(Column("name", "text"))
+    design.write_text(dumps(Schema(tables=[users])))
+    r = run_cli("schema", "version", "commit", "Description of changes", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    up = tmp_path / "migrations" / "V1.1.0__description_of_changes.up.sql"
+    assert "ADD COLUMN name text" in up.read_text()
+    r = run_cli("schema", "version", "commit", "again", cwd=tmp_path)
+    assert r.returncode == 1 and "no changes since version 1.1.0" in r.stderr

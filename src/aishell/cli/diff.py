@@ -13,6 +13,9 @@ RENAME_HELP = "Confirm a rename instead of DROP + ADD: OLD:NEW for a table, TABL
 
 def common_plan_options(func):
     func = click.option("--rename", "renames", multiple=True, metavar="OLD:NEW", help=RENAME_HELP)(func)
+    func = click.option("--fill", "fills", multiple=True, metavar="TABLE.COLUMN=VALUE",
+                        help="The value existing rows get in a NOT NULL column the plan adds without a default "
+                             "(when no foreign key says it).")(func)
     func = click.option("--unsafe", is_flag=True, help="Allow destructive statements (DROP TABLE/COLUMN, "
                                                        "narrowing types, dropping defaults data relies on).")(func)
     func = click.option("--no-verify", is_flag=True,
@@ -29,8 +32,8 @@ def common_plan_options(func):
 @click.option("--sql", "as_sql", is_flag=True, help="Print the migration SQL that makes TARGET match SOURCE.")
 @common_plan_options
 @json_option
-def diff(source: str, target: str, as_sql: bool, renames: tuple[str, ...], unsafe: bool, no_verify: bool,
-         lock_timeout: str, statement_timeout: str, as_json: bool) -> int:
+def diff(source: str, target: str, as_sql: bool, renames: tuple[str, ...], fills: tuple[str, ...], unsafe: bool,
+         no_verify: bool, lock_timeout: str, statement_timeout: str, as_json: bool) -> int:
     """Compare two schemas: SOURCE is the desired state, TARGET the one to change.
 
     Exits 0 when they are equal, 2 when they differ (3 when --sql would need --unsafe).
@@ -45,7 +48,7 @@ def diff(source: str, target: str, as_sql: bool, renames: tuple[str, ...], unsaf
     from aishell.migrate.compare import compare
 
     comp = compare(source, target, renames=list(renames), lock_timeout=lock_timeout,
-                   statement_timeout=statement_timeout)
+                   statement_timeout=statement_timeout, fills=fills)
     verification = None
     if as_sql:
         check_unsafe(comp.plan, unsafe)
@@ -66,7 +69,9 @@ def diff(source: str, target: str, as_sql: bool, renames: tuple[str, ...], unsaf
     return EXIT_DIFFERENCES if comp.changes else EXIT_OK
 
 
-def check_unsafe(plan, unsafe: bool) -> None:
+def check_unsafe(plan, unsafe: bool, counts=None) -> None:
+    """Refuse (exit 3) a plan with destructive statements unless --unsafe; ``counts`` (pre-checks
+    counted on the live TARGET) say how many rows or values each would cut or delete."""
     from aishell.errors import UnsafeError
 
     bad = plan.unsafe_statements
@@ -74,6 +79,9 @@ def check_unsafe(plan, unsafe: bool) -> None:
         lines = []
         for s in bad:
             why = "; ".join(h.message for h in s.hazards if h.unsafe)
+            found = [c.text() for c in counts or () if c.statement is s]
+            if found:
+                why += ": " + "; ".join(found)
             lines.append(f"{s.sql.splitlines()[0]}  -- {why}")
         sys.stderr.write("Refused: the plan has destructive or risky statements:\n")
         for line in lines:

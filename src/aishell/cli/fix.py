@@ -60,17 +60,20 @@ def _dur(seconds: float) -> str:
               help="Run a workload this long before and after applying, and compare the measured figures.")
 @click.option("--with-query-patterns", is_flag=True,
               help="Analyse with pg_stat_statements too (workload indexes, trigram indexes, matviews).")
+@click.option("--wait", "wait", default="5s", show_default=True, metavar="DURATION",
+              help="How long to wait for another aishell run changing the same database (then exit 75).")
 @json_option
 def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backup_dir, lock_timeout,
-        statement_timeout, bench, with_query_patterns, as_json) -> int:
+        statement_timeout, bench, with_query_patterns, wait, as_json) -> int:
     """Apply the fixes `schema analyze` found, safely, with a report of what was applied and why not.
 
     Without --apply-all (or --yes) nothing is changed: the plan is shown with each statement and its
     hazards, rows that would make a step fail are counted, and every step is rehearsed on a scratch
     copy of the schema (on a terminal it then asks). Applying adds: a check for sessions holding locks
-    on the tables, a pg_dump backup, lock and statement timeouts, CREATE INDEX CONCURRENTLY and
-    constraints NOT VALID then VALIDATE. Steps that remove or rewrite data are refused unless their
-    rule is named with --allow.
+    on the tables, a pg_dump backup, lock and statement timeouts, one transaction for every step's
+    transactional part (an interruption changes nothing), then CREATE INDEX CONCURRENTLY and VALIDATE
+    after it, and an advisory lock so that one run at a time changes the database. Steps that remove
+    or rewrite data are refused unless their rule is named with --allow.
 
     \b
     Examples:
@@ -84,12 +87,16 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
     from aishell.analyze.registry import get_rule
     from aishell.errors import UserError
     from aishell.fix import FixOptions, run_fix
+    from aishell.migrate.lock import parse_wait
 
     if source and database and source != database:
         raise UserError("give the database either as SOURCE or with --database, not both")
-    target = source or database
+    from aishell.config import default_database
+
+    target = source or database or default_database()
     if not target:
-        raise UserError("no database: give --database SOURCE (a URL, environment or database name)")
+        raise UserError("no database: give --database SOURCE (a URL, environment or database name), "
+                        "or name one as [defaults] database in aishell.toml")
     prios = _priorities(priority)
     for r in (*rules, *allow):
         get_rule(r)
@@ -102,16 +109,26 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
                       backup_dir=Path(backup_dir) if backup_dir else None,
                       lock_timeout=_duration(lock_timeout, "--lock-timeout"),
                       statement_timeout=_duration(statement_timeout, "--statement-timeout"),
-                      benchmark_seconds=bench, analyze_options=aopts)
-    printer = None if as_json else _Printer()
+                      benchmark_seconds=bench, analyze_options=aopts, wait=parse_wait(wait))
+    printer = None if as_json else _Printer(source or database)
     interactive = (not as_json and not dry_run and not opts.apply and sys.stdin.isatty()
                    and sys.stdout.isatty())
     report = run_fix(target, opts, on_event=printer.event if printer else None,
                      confirm=_ask if interactive else None)
     if as_json:
+        from aishell.cli.cleanup import command_for
         from aishell.cli.output import print_json
 
-        print_json(report.to_dict())
+        data = report.to_dict()
+        by_number = {st.number: st for st in report.plan.steps}
+        for entry in data.get("skipped", []):
+            step = by_number.get(entry.get("step"))
+            if step is not None and entry.get("violating_rows"):
+                entry["cleanup"] = command_for(step, source or database)
+        for d in data.get("steps", []):
+            if d.get("will_skip", {}).get("violating_rows"):
+                d["will_skip"]["cleanup"] = command_for(by_number[d["step"]], source or database)
+        print_json(data)
     else:
         assert printer is not None
         printer.summary(report)
@@ -124,11 +141,12 @@ def _ask(report) -> bool:
 
 
 class _Printer:
-    def __init__(self) -> None:
+    def __init__(self, database: str | None = None) -> None:
         from aishell.cli.output import console
 
         self.c = console()
         self.mode = ""
+        self.database = database
 
     def p(self, text: str = "") -> None:
         self.c.print(text)
@@ -166,6 +184,11 @@ class _Printer:
                 self.p(f"    [yellow]{e(s.reason or '')}[/yellow]")
             elif s.number in r.prechecks:
                 self.p(f"    [yellow]⚠ will be skipped: {e(r.prechecks[s.number][0])}[/yellow]")
+                from aishell.cli.cleanup import command_for
+
+                command = command_for(s, self.database)
+                if command:
+                    self.p(f"    [yellow]  clean up first: {e(command)}[/yellow]")
             elif s.covered_by:
                 self.p(f"    [dim]runs only if step {s.covered_by} does not apply (its key covers these "
                        "columns)[/dim]")
@@ -217,8 +240,13 @@ class _Printer:
         elif res.status == "skipped":
             self.p(f"{head} [yellow]⚠ Skipped[/yellow]")
             self.p(f"        Reason: {e(res.reason or '')}")
+            from aishell.cli.cleanup import command_for
+
+            command = command_for(step, self.database)
             cleanup = next((n for n in step.notes if n.startswith(("clean up", "remove the"))), None)
-            if cleanup and res.violating_rows:
+            if command and res.violating_rows:
+                self.p(f"        Action: Run cleanup first: {e(command)}")
+            elif cleanup and res.violating_rows:
                 self.p(f"        Action: {e(cleanup)}")
         else:
             self.p(f"{head} [red]✗ Failed[/red] ({_dur(res.seconds)})")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from aishell.cli.output import console, json_option, print_json
@@ -108,6 +110,9 @@ def show(name: str, as_json: bool) -> None:
 @click.option("--no-save", is_flag=True, help="Do not save the design as aishell/design.json.")
 @click.option("--no-validate", is_flag=True, help="Skip loading the DDL on the embedded PostgreSQL.")
 @click.option("--brief", is_flag=True, help="Summary, features and validation only.")
+@click.option("--replace", is_flag=True, help="Replace the current design instead of merging the pattern into it.")
+@click.option("--database", "-d", "database", metavar="SOURCE",
+              help="Also show the migration that brings this database to the merged design.")
 @json_option
 @click.pass_context
 def apply(
@@ -118,23 +123,127 @@ def apply(
     no_save: bool,
     no_validate: bool,
     brief: bool,
+    replace: bool,
+    database: str | None,
     as_json: bool,
 ) -> None:
-    """Design from a pattern (plus optional TEXT), validate it and save it as the current design."""
+    """Apply a pattern (plus optional TEXT) to the current design: its entities are merged in (a table
+    the design has already is extended, not duplicated), validated and saved. With no current design
+    (or --replace) the pattern becomes the design. With --database, the migration that brings that
+    database to the result is shown (verified on a copy).
+
+    \b
+    Examples:
+      aishell schema pattern apply e-commerce
+      aishell schema pattern apply saas-multi-tenant --database staging
+      aishell schema pattern apply social-network --replace
+    """
     from aishell.cli.design import design as design_cmd
+    from aishell.config import design_path
 
     data = _pattern(name)
-    ctx.invoke(
-        design_cmd,
-        text=text,
-        from_file=None,
-        pattern=data["name"],
-        llm=None,
-        uuid_keys=False,
-        output=output,
-        no_save=no_save,
-        no_validate=no_validate,
-        brief=brief,
-        force_wizard=False,
-        as_json=as_json,
-    )
+    if replace or not design_path().exists():
+        ctx.invoke(design_cmd, text=text, from_file=None, pattern=data["name"], llm=None, uuid_keys=False,
+                   output=output, no_save=no_save, no_validate=no_validate, brief=brief, force_wizard=False,
+                   as_json=as_json and not database)
+        if database:
+            _migration(database, as_json, None)
+        return
+    merged, report, doc = merge_into_design(data["name"], text, validate=not no_validate)
+    path = design_path()
+    if output:
+        from aishell.cli.design import _save
+
+        _save(doc, Path(output))
+    if not no_save:
+        from aishell.cli.design import _save
+
+        _save(doc, path)
+    if as_json and not database:
+        print_json({"pattern": data["name"], "merge": report.to_dict(), "saved": None if no_save else str(path),
+                    "validation": doc.get("validation"), "tables": [t.name for t in merged.tables]})
+    elif not as_json:
+        _print_merge(data, report, doc, None if no_save else path)
+    if database:
+        _migration(database, as_json, merged if no_save else None, report=report if as_json else None)
+
+
+def merge_into_design(pattern_name: str, text: str | None, *, validate: bool = True):
+    """The current design with the pattern merged in: (schema, report, document to save)."""
+    import json
+
+    from aishell.config import design_path
+    from aishell.design import design
+    from aishell.design.validate import model_checks
+    from aishell.model import loads, to_dict
+    from aishell.model.merge import merge_schemas
+
+    path = design_path()
+    base_doc = json.loads(path.read_text(encoding="utf-8"))
+    base = loads(path.read_text(encoding="utf-8"))
+    d = design(text, pattern=pattern_name, validate=False)
+    merged, report = merge_schemas(base, d.schema)
+    doc = to_dict(merged)
+    req = dict(base_doc.get("requirements") or {})
+    req["patterns"] = list(dict.fromkeys(list(req.get("patterns") or []) + [pattern_name]))
+    req["notes"] = list(req.get("notes") or []) + [
+        (f"pattern {pattern_name} merged: {len(report.added_tables)} table(s) added, "
+        f"{len(report.extended)} extended")]
+    doc["requirements"] = req
+    if "recommendations" in base_doc:
+        doc["recommendations"] = base_doc["recommendations"]
+    if validate:
+        from aishell.design.validate import validate as run_validation
+
+        doc["validation"] = run_validation(merged).to_dict()
+        if not doc["validation"].get("loaded"):
+            from aishell.errors import UserError
+
+            raise UserError(f"the merged design does not load on PostgreSQL: {doc['validation'].get('error')}; "
+                            "nothing was saved (--replace applies the pattern alone)")
+    else:
+        from aishell.design.validate import Validation
+
+        doc["validation"] = Validation(checks=model_checks(merged)).to_dict()
+    return merged, report, doc
+
+
+def _print_merge(data: dict, report, doc: dict, path) -> None:
+    c = console()
+    c.print(f"[bold]Pattern {data['name']} merged into the current design[/bold]")
+    c.print(f"  added tables ({len(report.added_tables)}): {', '.join(report.added_tables) or 'none'}",
+            markup=False)
+    for table, notes in report.extended.items():
+        c.print(f"  extended {table}: {'; '.join(notes)}", markup=False)
+    for other in report.added_other:
+        c.print(f"  added {other}", markup=False)
+    for conflict in report.conflicts:
+        c.print(f"  [yellow]kept[/yellow] {conflict}")
+    v = doc.get("validation") or {}
+    for check in v.get("checks", []):
+        mark = "✓" if check.get("ok") else "✗"
+        c.print(f"  {mark} {check.get('name')}", markup=False)
+    if path:
+        c.print(f"Saved to {path}. Next: aishell schema generate sql, or aishell schema migrate design DATABASE --preview")
+
+
+def _migration(database: str, as_json: bool, schema, report=None) -> None:
+    """The migration from DATABASE to the design (verified on a copy), as `migrate --preview` shows it."""
+    from aishell.cli.diff import run_verify
+    from aishell.cli.migrate import plan_json, print_plan
+    from aishell.migrate.compare import compare
+
+    comp = compare(schema if schema is not None else "design", database)
+    verified = False
+    if comp.plan.statements:
+        run_verify(comp)
+        verified = True
+    if as_json:
+        out = plan_json(comp, verified)
+        if report is not None:
+            out["merge"] = report.to_dict()
+        print_json(out)
+    elif comp.plan.statements:
+        print_plan(comp, verified)
+    else:
+        console().print(f"{comp.target_name} already matches the design: no migration needed.")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aishell.errors import AishellError, SourceError, UserError
+from aishell.errors import EXIT_INTERNAL, AishellError, SourceError, UserError
 from aishell.model import Schema
 from aishell.sources import Source, load_schema, parse_source, run_sql_text
 
@@ -53,7 +53,9 @@ def _label(src: Source | None, schema: Schema) -> str:
 
 
 class VerificationFailed(AishellError):
-    """The plan, tried on a copy of TARGET, did not produce SOURCE."""
+    """The plan, tried on a copy of TARGET, did not produce SOURCE: a bug in aishell (exit 70)."""
+
+    exit_code = EXIT_INTERNAL
 
 
 def load_canonical(source: Source | str, *, stats: bool = True) -> Schema:
@@ -105,7 +107,10 @@ def create_schema_in(conninfo: str, model: Schema) -> None:
 
 
 def compare(source: str | Source | Schema, target: str | Source | Schema, *, renames: list[str] | tuple = (),
-            lock_timeout: str | None = None, statement_timeout: str | None = None) -> Comparison:
+            lock_timeout: str | None = None, statement_timeout: str | None = None,
+            fills: list[str] | tuple = ()) -> Comparison:
+    """Read SOURCE and TARGET, diff them and plan. ``fills`` are ``TABLE.COLUMN=VALUE`` texts: the value
+    rows already in TARGET get in a NOT NULL column the plan adds (a literal, quoted as one)."""
     src = parse_source(source) if isinstance(source, str) else (source if isinstance(source, Source) else None)
     tgt = parse_source(target) if isinstance(target, str) else (target if isinstance(target, Source) else None)
     if not isinstance(source, Schema) and not isinstance(target, Schema):
@@ -140,8 +145,25 @@ def compare(source: str | Source | Schema, target: str | Source | Schema, *, ren
         kwargs["lock_timeout"] = lock_timeout
     if statement_timeout:
         kwargs["statement_timeout"] = statement_timeout
-    plan = build_plan(cs, current, desired, **kwargs)
+    plan = build_plan(cs, current, desired, fills=parse_fills(fills, desired), **kwargs)
     return Comparison(src, tgt, desired, current, cs, plan, list(renames))
+
+
+def parse_fills(specs: list[str] | tuple, desired: Schema) -> dict[tuple[str, str], str]:
+    """``TABLE.COLUMN=VALUE`` (TABLE may be ``schema.table``) → {(qualified table, column): SQL literal}."""
+    from aishell.dialects.postgres.quote import quote_literal
+
+    out: dict[tuple[str, str], str] = {}
+    for spec in specs:
+        where, sep, value = spec.partition("=")
+        table, dot, column = where.strip().rpartition(".")
+        if not sep or not dot or not table or not column:
+            raise UserError(f"invalid --fill {spec!r}: expected TABLE.COLUMN=VALUE, e.g. users.company_id=1")
+        t = desired.table(table)
+        if t is None or t.column(column) is None:
+            raise UserError(f"--fill {spec!r}: the desired schema has no column {table}.{column}")
+        out[(t.qualified_name, column)] = quote_literal(value)
+    return out
 
 
 # -- verification --------------------------------------------------------------------------------------
@@ -252,7 +274,14 @@ def _verify_on(server, comp: Comparison) -> Verification:
         left.changes = same_views_dropped(conninfo, left.changes)
     if not grants_ok:
         left.changes = [c for c in left.changes if c.kind != "privilege"]
+    # pg_dump leaves INVALID indexes out of the copy: an index INVALID on either side is no evidence.
+    invalid = _invalid_indexes(comp.current) | _invalid_indexes(comp.desired)
+    left.changes = [c for c in left.changes if not (c.kind == "index" and getattr(c.obj, "name", None) in invalid)]
     return Verification(not left.changes, left)
+
+
+def _invalid_indexes(schema: Schema) -> set[str]:
+    return {i.name for t in schema.tables for i in t.indexes if not i.valid}
 
 
 def same_views_dropped(conninfo: str, changes: list) -> list:

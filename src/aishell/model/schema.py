@@ -39,8 +39,12 @@ HISTORY_TABLE = "aishell_schema_versions"
 AISHELL_TABLES = frozenset({("public", HISTORY_TABLE)})
 
 
+# Where `schema cleanup` moves rows that break a planned constraint: aishell's bookkeeping too.
+QUARANTINE_SCHEMA = "aishell_quarantine"
+
+
 def is_aishell_table(schema: str, name: str) -> bool:
-    return (schema, name) in AISHELL_TABLES
+    return (schema, name) in AISHELL_TABLES or schema == QUARANTINE_SCHEMA
 
 
 @dataclass

@@ -1,0 +1,3 @@
+-- expect: drop-not-null
+SET lock_timeout = '5s'; SET statement_timeout = '60s';
+ALTER TABLE users ALTER COLUMN name DROP NOT NULL;

@@ -1,0 +1,2 @@
+-- expect:
+ALTER TYPE order_status ADD VALUE 'refunded' AFTER 'paid';

@@ -1,0 +1,2 @@
+-- expect: revoke
+REVOKE SELECT ON users FROM reporting;

@@ -1,0 +1,2 @@
+-- expect: syntax-error
+ALTER TABLE users ADD COLUMN;

@@ -1,0 +1,2 @@
+-- expect: table-rewrite, lock-timeout, statement-timeout
+VACUUM FULL orders;
