@@ -202,6 +202,9 @@ def design(
 
             text, pattern = run_click(err=as_json)
             interactive = not as_json and sys.stdin.isatty()
+            # the wizard was the conversation: its answers are built as the tutorial shows, without a
+            # second round of questions
+            assume_yes = True
         else:
             raise UserError(
                 "no requirements given and no terminal for the wizard: pass TEXT, --file, --intent or --pattern"

@@ -92,12 +92,19 @@ def batch_values(p: Any, start: int, n: int, rng: np.random.Generator) -> tuple[
         frac = getattr(g, "null_frac", 0.0)
         if frac > 0:
             nulls[c] = rng.random(n) < frac
+    shared = _shared_key_values(p)
     for src in p.fks:
         cols = src.fk.columns
         ks = src.keys
         if src.self_ref:
             _self_ref(p, src, start, n, vals, nulls, rng)
             continue
+        if len(cols) == 1 and cols[0] in shared:
+            vals[cols[0]] = np.full(n, shared[cols[0]]) if isinstance(shared[cols[0]], (int, np.integer)) \
+                else [shared[cols[0]]] * n
+            continue
+        if ks is not None and len(ks) and len(cols) > 1 and any(c in shared for c in cols):
+            ks = _matching(ks, cols, shared)
         if ks is None or len(ks) == 0:
             for c in cols:
                 vals[c] = [None] * n
@@ -133,6 +140,40 @@ def batch_values(p: Any, start: int, n: int, rng: np.random.Generator) -> tuple[
     for c, expr in p.rules.derived.items():
         _derive(p, c, expr, vals, nulls, n)
     return vals, nulls
+
+
+def _shared_key_values(p: Any) -> dict[str, Any]:
+    """A column in several foreign keys (a tenant key in (tenant, customer) and (tenant, agent)): every
+    key must agree on it, so all rows take one value, the first key of the single-column reference that
+    owns it (the tenant)."""
+    counts: dict[str, int] = {}
+    for src in p.fks:
+        if not src.self_ref:
+            for c in src.fk.columns:
+                counts[c] = counts.get(c, 0) + 1
+    out: dict[str, Any] = {}
+    for src in p.fks:
+        cols = src.fk.columns
+        if len(cols) == 1 and counts.get(cols[0], 0) > 1 and src.keys is not None and len(src.keys):
+            out[cols[0]] = _column(src.keys, 0)[0]
+    return out
+
+
+def _column(ks: Any, j: int) -> Any:
+    """Column ``j`` of a key space, materialised (an array, or a list)."""
+    c = ks.take(np.arange(len(ks)))[j]
+    return c.values() if isinstance(c, Pick) else c
+
+
+def _matching(ks: Any, cols: list[str], shared: dict[str, Any]) -> Any:
+    """The parent keys whose shared columns hold the value every row takes."""
+    mask = np.ones(len(ks), dtype=bool)
+    for i, c in enumerate(cols):
+        if c in shared:
+            mask &= np.array([v == shared[c] for v in _column(ks, i)], dtype=bool)
+    kept = [_column(ks, j) for j in range(len(cols))]
+    kept = [k[mask] if isinstance(k, np.ndarray) else [v for v, m in zip(k, mask) if m] for k in kept]
+    return KeySpace.of_values(kept)
 
 
 def _plain(v: Any, col: Any) -> Any:
