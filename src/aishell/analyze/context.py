@@ -30,6 +30,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "pgstattuple_max_bytes": 256 * 1024 * 1024,  # above this, pgstattuple_approx (estimated)
     "enum_max_distinct": 10,  # inefficient-type: low-cardinality text
     "enum_min_rows": 100,
+    "text_type_min_share": 0.95,  # inefficient-type: share of text values that must convert to a type
     "sequence_warning": 0.75,  # sequence-overflow: fraction of the range used
     "sequence_critical": 0.90,
     "seq_scan_min_rows": 1_000,  # seq-scan-heavy-table
@@ -43,8 +44,9 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "fd_min_support": 20,  # repeated left-hand values needed to believe a dependency
     "fd_max_columns": 16,
     "over_normalization_join_share": 0.9,
-    "copy_agreement": 0.95,
-    "unused_index_min_hours": 168,  # unused-index: counters younger than this make it an optimization  # denormalized-column: share of rows that must agree to call it a copy
+    "copy_agreement": 0.95,  # denormalized-column: share of rows that must agree to call it a copy
+    "unused_index_min_hours": 168,  # unused-index: counters younger than this judge nothing
+    "unused_index_min_rows": 1000,  # unused-index: smaller tables are rightly scanned, not judged
 }
 
 
@@ -60,6 +62,9 @@ class AnalyzeOptions:
     # Only tables of these schemas are analysed (None: every non-system schema).
     schemas: list[str] | None = None
     thresholds: dict[str, float] = field(default_factory=dict)
+    # Scan counters read by an earlier analysis (Report.counters): counter rules then judge the scans
+    # since that reading (fix passes the counters read before it applied anything).
+    baseline: dict[str, Any] | None = None
 
     def threshold(self, name: str) -> float:
         return self.thresholds.get(name, DEFAULT_THRESHOLDS[name])
@@ -81,6 +86,9 @@ class AnalysisContext:
         self.notes: list[str] = []
         self.normalization_result: dict[str, Any] | None = None
         self.cleanups: list = []
+        # rule id -> how many objects it left unjudged for lack of evidence (short statistics window,
+        # small or empty tables); the health score says what it rests on.
+        self.insufficient: dict[str, int] = {}
 
     # -- what we have ---------------------------------------------------------------------------
     @property

@@ -271,6 +271,8 @@ def render_report(report, normalization_only: bool = False) -> None:
     c.print(f"🔍 Schema Analysis: {escape(report.source)}")
     c.print(LINE)
     c.print(f"\nCurrent Schema Health: {icon} {h['score']}/100 ({h['label']})")
+    if h.get("evidence", {}).get("text"):
+        c.print(f"[dim]Rests on: {escape(h['evidence']['text'])}[/dim]")
     counts = report.counts()
     c.print(
         f"\nIssues Found: {sum(counts.values())}"

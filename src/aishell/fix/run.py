@@ -11,6 +11,7 @@ Order of the safety gates (any failing one stops before the real database is cha
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -232,7 +233,8 @@ def run_fix(source_text: str, options: FixOptions, *, on_event: EventFn | None =
         emit("benchmark", {"phase": "after", "data": report.benchmark["after"]})
 
     t = time.perf_counter()
-    after = analyze(source_text, aopts)
+    # Counter rules judge the scans since the first analysis read them, not the history before the fix.
+    after = analyze(source_text, dataclasses.replace(aopts, baseline=before.counters))
     timings["analyze_after"] = time.perf_counter() - t
     report.health.update({"after": after.scores.get("score"), "after_label": after.scores.get("label"),
                           "after_counts": after.counts()})

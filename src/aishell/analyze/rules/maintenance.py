@@ -267,7 +267,10 @@ class SeqScanHeavyTable(Rule):
     query filters on a column no index serves. (pg-index-health: tables with missing indexes.)
 
     Better: find the statement (``--with-query-patterns`` names it and proposes the index).
-    Note: analysis probes scan tables too; on a database with no other traffic the counters are ours.
+    aishell's own probes read tables through ``TABLESAMPLE``, which moves neither counter, so the
+    scans are the application's. The counters add up since the last statistics reset: with a baseline
+    (``fix`` re-analyses against the counters it read before applying) only the scans since then count,
+    and fewer than ``seq_scan_min_scans`` of them is a note, not a finding.
     """
 
     id = "seq-scan-heavy-table"
@@ -279,27 +282,41 @@ class SeqScanHeavyTable(Rule):
 
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         require_live(ctx)
+        base = (ctx.options.baseline or {}).get("tables")
+        since = " since the baseline" if base is not None else ""
+        quiet = 0
         for table in ctx.tables:
-            st = ctx.stats.table(table.qualified_name)
+            st = dict(ctx.stats.table(table.qualified_name))
             seq, idx = st.get("seq_scan"), st.get("idx_scan")
             if seq is None:
                 continue
             idx = idx or 0
+            was_heavy = seq + idx >= ctx.t("seq_scan_min_scans") and seq > idx
+            if base is not None:
+                prev = base.get(table.qualified_name) or {}
+                seq -= int(prev.get("seq_scan") or 0)
+                idx -= int(prev.get("idx_scan") or 0)
+                st["seq_tup_read"] = int(st.get("seq_tup_read") or 0) - int(prev.get("seq_tup_read") or 0)
             rows = ctx.rows(table) or 0
-            if seq + idx < ctx.t("seq_scan_min_scans") or seq <= idx or rows < ctx.t("seq_scan_min_rows"):
+            if rows < ctx.t("seq_scan_min_rows"):
+                continue
+            if seq + idx < ctx.t("seq_scan_min_scans"):
+                quiet += base is not None and was_heavy
+                continue
+            if seq <= idx:
                 continue
             yield self.finding(
                 qname(table),
                 f"{qname(table)}: {seq:,} sequential scans vs {idx:,} index scans on ~{rows:,} rows",
                 evidence=[
-                    exact("seq_scans", seq, "scans", "pg_stat_user_tables.seq_scan"),
+                    exact("seq_scans", seq, "scans", f"pg_stat_user_tables.seq_scan{since}"),
                     exact(
                         "seq_tuples_read",
                         int(st.get("seq_tup_read") or 0),
                         "rows",
-                        "pg_stat_user_tables.seq_tup_read",
+                        f"pg_stat_user_tables.seq_tup_read{since}",
                     ),
-                    exact("index_scans", idx, "scans", "pg_stat_user_tables.idx_scan"),
+                    exact("index_scans", idx, "scans", f"pg_stat_user_tables.idx_scan{since}"),
                     estimated("rows", rows, "rows", "pg_class.reltuples"),
                 ],
                 fix=Fix(
@@ -309,3 +326,9 @@ class SeqScanHeavyTable(Rule):
                 ),
                 impact=f"{int(st.get('seq_tup_read') or 0):,} rows read by sequential scans",
             )
+        if quiet:
+            ctx.notes.append(
+                f"seq-scan-heavy-table: insufficient evidence, {quiet} table(s) had fewer than "
+                f"{ctx.t('seq_scan_min_scans'):g} scans since the baseline; not judged"
+            )
+            ctx.insufficient[self.id] = quiet
