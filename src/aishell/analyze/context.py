@@ -44,6 +44,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "fd_min_support": 20,  # repeated left-hand values needed to believe a dependency
     "fd_max_columns": 16,
     "over_normalization_join_share": 0.9,
+    "fk_min_match": 0.9,  # missing-foreign-key: share of values that must match a key to call it one
     "copy_agreement": 0.95,  # denormalized-column: share of rows that must agree to call it a copy
     "unused_index_min_hours": 168,  # unused-index: counters younger than this judge nothing
     "unused_index_min_rows": 1000,  # unused-index: smaller tables are rightly scanned, not judged

@@ -100,6 +100,16 @@ def shape_test(value_sql: str, shape: str, exact_input: bool) -> str:
     return test
 
 
+# Types with no equality operator: rows are compared on their text form.
+NO_EQUALITY = ("json", "xml", "point", "line", "lseg", "box", "path", "polygon", "circle")
+
+
+def group_expr(column: str, type_text: str) -> str:
+    """``column`` as a GROUP BY expression: its text form for types that have no equality operator."""
+    bt = base_type(type_text.removesuffix("[]"))
+    return f"{quote_ident(column)}::text" if bt in NO_EQUALITY else quote_ident(column)
+
+
 def whole(table: Table, alias: str | None = None) -> str:
     """FROM-clause text reading every row of ``table`` without moving its scan counters.
 
@@ -224,7 +234,8 @@ class DataProbes:
     def duplicate_groups(self, table: Table, columns: list[str]) -> tuple[Measured, Measured]:
         """Groups of rows sharing ``columns`` and the surplus rows (rows minus one per group)."""
         src, factor, kind = self.source(table)
-        cols = ", ".join(quote_ident(c) for c in columns)
+        types = {c.name: c.type for c in table.columns}
+        cols = ", ".join(group_expr(c, types.get(c, "text")) for c in columns)
         row = self.session.query(
             f"SELECT count(*), coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {src} "
             f"GROUP BY {cols} HAVING count(*) > 1) d",
@@ -311,6 +322,20 @@ class DataProbes:
                 out[col][what] = self.scaled(int(val), factor)
         how = "pg_input_is_valid" if exact_input else "pattern match (PostgreSQL 15 has no pg_input_is_valid)"
         return out, kind, f"{self._label(kind, factor)}, {how}"
+
+    def orphans(self, table: Table, column: str, ref: Table, key: str) -> tuple[int, int, str, str]:
+        """(non-NULL values of ``column``, those with no ``ref.key`` row), kind and source."""
+        src, factor, kind = self.source(table, "t")
+        c, k = quote_ident(column), quote_ident(key)
+        row = self.session.query(
+            f"SELECT count(t.{c}), count(t.{c}) FILTER (WHERE r.{k} IS NULL) FROM {src} "
+            f"LEFT JOIN {whole(ref, 'r')} ON r.{k} = t.{c}",
+            timeout_ms=self.timeout_ms,
+        )[0]
+        label = f"LEFT JOIN {ref.qualified_name} on {key}: rows whose {column} matches no row"
+        if kind == "estimated":
+            label += f" ({self._label(kind, factor)})"
+        return self.scaled(int(row[0]), factor), self.scaled(int(row[1]), factor), kind, label
 
     def value_counts(self, table: Table, column: str, limit: int = 21) -> tuple[list[tuple[Any, int]], str]:
         """Up to ``limit`` distinct values of ``column`` with their counts (most frequent first)."""
