@@ -7,7 +7,7 @@ that schema. ``-- expect: N`` in a file is the number of findings the rule must 
 standing for the case's schema) after every case is loaded and analysed, for what a script cannot do
 inside psql's run (VACUUM, resetting a table's statistics); ``-- evidence: name=value ...`` requires one
 finding carrying all those evidence values, ``-- attrs: name=value ...`` one with those attrs, and
-``-- note: text`` a report note containing the text; ``<kind>.workload.sql`` holds statements run 20
+``-- note: text`` a report note containing the text, ``-- options: deep=1`` runs with ``--deep``; ``<kind>.workload.sql`` holds statements run 20
 times each before analysis (those cases need pg_stat_statements and skip without it).
 """
 
@@ -121,7 +121,11 @@ def test_rule_case(rule, kind, cases_session):
     if workload and not has_pss:
         pytest.skip("pg_stat_statements is not preloaded on this server (system PostgreSQL 15)")
     opts = AnalyzeOptions(
-        rules=[rule], schemas=[_schema_name(rule, kind)], with_query_patterns=workload, thresholds=thresholds
+        rules=[rule],
+        schemas=[_schema_name(rule, kind)],
+        with_query_patterns=workload,
+        thresholds=thresholds,
+        deep="deep" in _pairs(text, "options"),
     )
     report = analyze_schema(model, opts, session=session, source_kind="url")
     assert report.skipped == [], report.skipped

@@ -39,7 +39,8 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "partition_min_bytes": 10 * 1024**3,
     "matview_min_mean_ms": 50.0,  # materialized-view-opportunity
     "matview_min_calls": 100,
-    "workload_min_calls": 10,  # workload rules ignore statements run fewer times
+    "workload_min_calls": 10,
+    "index_min_cost_ratio": 1.1,  # workload indexes: the planner's cost must drop at least this much  # workload rules ignore statements run fewer times
     "fd_sample_rows": 20000,  # normalization: rows read per table for dependencies
     "fd_min_support": 20,  # repeated left-hand values needed to believe a dependency
     "fd_max_columns": 16,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from aishell.analyze.context import AnalysisContext, RuleSkipped
+from aishell.analyze.bloat import btree_estimate, table_estimate
+from aishell.analyze.context import AnalysisContext
 from aishell.analyze.findings import Evidence, Finding, Fix, estimated, exact
 from aishell.analyze.probes.data import base_type
 from aishell.analyze.probes.session import ProbeFailed
@@ -24,8 +25,11 @@ class TableBloat(Rule):
 
     Better: find why vacuum lags (long transactions, disabled autovacuum, cost limits), VACUUM, and
     to return space to the OS use pg_repack (online) rather than VACUUM FULL (exclusive lock).
-    Measured with pgstattuple when installed (exact; pgstattuple_approx above a size limit, estimated);
-    otherwise estimated from the dead-tuple counter.
+    Measured with pgstattuple when installed (exact; pgstattuple_approx above a size limit, estimated;
+    pgstattuple adds one to the table's ``seq_scan``). Without it, estimated the classic way
+    (ioguide/pgexperts): the pages ``pg_class.reltuples`` rows need at the column widths of
+    ``pg_stats``, against ``relpages``, which finds bloat after a statistics reset or a copied
+    database (``n_dead_tup`` reads 0 there), or from the dead-tuple counter when that shows more.
     """
 
     id = "table-bloat"
@@ -37,6 +41,7 @@ class TableBloat(Rule):
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         require_live(ctx)
         has_pst = "pgstattuple" in ctx.stats.extensions
+        block_size = int(ctx.stats.database.get("block_size") or 8192)
         min_bytes, min_pct = ctx.t("bloat_min_bytes"), ctx.t("bloat_min_percent")
         for table in ctx.physical_tables:
             st = ctx.stats.table(table.qualified_name)
@@ -59,15 +64,33 @@ class TableBloat(Rule):
                         f"{self.id}: pgstattuple on {qname(table)} failed ({exc}); using statistics"
                     )
             if wasted is None:
-                if live + dead == 0:
+                # Pages the live rows need against the pages there are (survives a statistics reset, where
+                # n_dead_tup reads 0), or the dead-tuple counter, whichever shows more.
+                est = table_estimate(
+                    table, st, lambda c, n=table.qualified_name: ctx.stats.column(n, c), block_size
+                )
+                by_pages = (est.wasted_bytes, est.wasted_percent) if est else (0, 0.0)
+                by_dead = (
+                    (int(size * dead / (live + dead)), 100.0 * dead / (live + dead)) if live + dead else (0, 0.0)
+                )
+                if est is None and live + dead == 0:
                     continue
-                pct = 100.0 * dead / (live + dead)
-                wasted = int(size * dead / (live + dead))
+                if est is not None and by_pages[0] >= by_dead[0]:
+                    wasted, pct = by_pages
+                    src = (
+                        "pg_class.relpages against the pages pg_class.reltuples rows need at pg_stats "
+                        "widths (the ioguide/pgexperts estimate)"
+                    )
+                    ev += [
+                        exact("pages", est.pages, "pages", "pg_class.relpages"),
+                        estimated("pages_needed", est.expected_pages, "pages", src),
+                    ]
+                else:
+                    wasted, pct = by_dead
+                    src = "table bytes × dead/(live+dead) from pg_stat_user_tables"
                 ev += [
-                    estimated(
-                        "wasted_bytes", wasted, "bytes", "table bytes × dead/(live+dead) from statistics"
-                    ),
-                    estimated("wasted_percent", round(pct, 1), "%", "statistics"),
+                    estimated("wasted_bytes", wasted, "bytes", src),
+                    estimated("wasted_percent", round(pct, 1), "%", src),
                 ]
             if pct < min_pct or wasted < min_bytes:
                 continue
@@ -126,8 +149,10 @@ class IndexBloat(Rule):
     read and cache for the same keys.
 
     Better: ``REINDEX INDEX CONCURRENTLY`` (PostgreSQL 12+), which rebuilds without blocking writes.
-    Needs the pgstattuple extension (``pgstatindex``): leaf density is measured exactly, the wasted
-    bytes are estimated against a 90% fill target.
+    With the pgstattuple extension (``pgstatindex``) leaf density is measured exactly and the wasted
+    bytes are estimated against a 90% fill target; without it, the classic b-tree estimate: the pages
+    the index's ``reltuples`` entries need at the key columns' ``pg_stats`` widths and the index's
+    fillfactor, against its ``relpages`` (expression keys are not estimated).
     """
 
     id = "index-bloat"
@@ -139,13 +164,14 @@ class IndexBloat(Rule):
 
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         require_live(ctx)
-        if "pgstattuple" not in ctx.stats.extensions:
-            raise RuleSkipped(
-                "needs the pgstattuple extension (CREATE EXTENSION pgstattuple) to measure leaf density"
-            )
+        has_pst = "pgstattuple" in ctx.stats.extensions
+        block_size = int(ctx.stats.database.get("block_size") or 8192)
         min_bytes, min_pct = ctx.t("bloat_min_bytes"), ctx.t("bloat_min_percent")
         for table in ctx.physical_tables:
             for ix in table.indexes:
+                if not has_pst:
+                    yield from self._estimated(ctx, table, ix, block_size, min_bytes, min_pct)
+                    continue
                 st = ctx.stats.indexes.get(f"{table.schema}.{ix.name}")
                 if (
                     not st
@@ -190,6 +216,37 @@ class IndexBloat(Rule):
                     fix=Fix([f"REINDEX INDEX CONCURRENTLY {qualify(table.schema, ix.name)};"], safe=True),
                     impact=f"about {human_bytes(wasted)} more to read and cache",
                 )
+
+
+    def _estimated(self, ctx, table, ix, block_size, min_bytes, min_pct) -> Iterator[Finding]:
+        st = ctx.stats.indexes.get(f"{table.schema}.{ix.name}")
+        if not st or st.get("method") != "btree" or int(st.get("bytes") or 0) < min_bytes or not ix.valid:
+            return
+        est = btree_estimate(
+            table, ix, st, lambda c, n=table.qualified_name: ctx.stats.column(n, c), block_size
+        )
+        if est is None or est.wasted_percent < min_pct or est.wasted_bytes < min_bytes:
+            return
+        src = (
+            "pg_class.relpages of the index against the pages its reltuples entries need at the key "
+            "columns' pg_stats widths and its fillfactor (the ioguide b-tree estimate; pgstattuple "
+            "not installed)"
+        )
+        yield self.finding(
+            qname(table),
+            f"index {ix.name}: about {est.wasted_percent:.0f}% of its {human_bytes(est.pages * block_size)} "
+            f"is empty space ({human_bytes(est.wasted_bytes)}, estimated)",
+            object=ix.name,
+            columns=list(ix.columns),
+            evidence=[
+                exact("pages", est.pages, "pages", "pg_class.relpages"),
+                estimated("pages_needed", est.expected_pages, "pages", src),
+                estimated("wasted_bytes", est.wasted_bytes, "bytes", src),
+                estimated("wasted_percent", round(est.wasted_percent, 1), "%", src),
+            ],
+            fix=Fix([f"REINDEX INDEX CONCURRENTLY {qualify(table.schema, ix.name)};"], safe=True),
+            impact=f"about {human_bytes(est.wasted_bytes)} more to read and cache",
+        )
 
 
 class SequenceOverflow(Rule):

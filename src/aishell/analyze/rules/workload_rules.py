@@ -63,7 +63,8 @@ def _check(ctx: AnalysisContext, wl, p, table) -> tuple[list[Evidence], bool, li
     )
     notes = []
     chk = None
-    if not hypopg and ctx.options.deep:
+    # hypopg checks b-trees only: a GIN (trigram) proposal is checked on the scratch copy, --deep or not
+    if not hypopg and (ctx.options.deep or p.method != "btree"):
         try:
             chk = _scratch(ctx).check(
                 st.query, st.params, sorted(st.tables), (table.schema, table.name), plain
@@ -108,14 +109,44 @@ def _check(ctx: AnalysisContext, wl, p, table) -> tuple[list[Evidence], bool, li
             ev.append(estimated("cost_ratio", round(chk.cost_before / chk.cost_after, 1), "×", how))
     if chk.note:
         notes.append(chk.note)
-    keep = not (chk.method in ("hypopg", "scratch") and chk.used is False)
-    if chk.method == "estimate" and chk.cost_after is not None and chk.cost_after >= chk.cost_before:
-        keep = False
+    keep = verdict(ctx, chk, p.method)[0]
     if chk.method in ("hypopg", "scratch"):
         ev.append(
             exact("planner_uses_index", int(bool(chk.used)), None, f"{chk.method} plan: 1 = uses the index")
         )
     return ev, keep, notes
+
+
+def verdict(ctx: AnalysisContext, chk, method: str = "btree") -> tuple[bool, str]:
+    """Is a proposed index worth it, by its own measurement? (worth it, why not in words).
+
+    Measured by the planner (hypopg or a scratch copy): it must use the index and cost at least
+    ``index_min_cost_ratio`` (1.1×) less; by the formula (no hypopg, b-trees only): the after-cost must
+    be lower. A GIN proposal nobody could measure is kept, its evidence saying it was not verified.
+    """
+    ratio = chk.cost_before / chk.cost_after if chk.cost_after else None
+    shown = f"cost ratio {ratio:.2f}×" if ratio is not None else "no cost after"
+    if chk.method in ("hypopg", "scratch"):
+        if not chk.used:
+            return False, f"the planner would not use it ({shown}, {chk.method})"
+        if ratio is not None and ratio < ctx.t("index_min_cost_ratio"):
+            return False, f"the planner's cost barely moves ({shown}, {chk.method})"
+        return True, ""
+    if method == "btree" and chk.cost_after is not None and chk.cost_after >= chk.cost_before:
+        return False, f"the estimated cost does not drop ({shown})"
+    return True, ""
+
+
+def _why_not(evidence: list[Evidence]) -> str:
+    ratio = next((e.value for e in evidence if e.name == "cost_ratio"), None)
+    used = next((e for e in evidence if e.name == "planner_uses_index"), None)
+    parts = []
+    if used is not None:
+        parts.append("the planner would not use it" if not used.value else "the planner uses it")
+    if ratio is not None:
+        parts.append(f"cost ratio {ratio:.2f}×")
+    method = next((e.source for e in evidence if e.name == "plan_cost_after"), None)
+    return ", ".join(parts) + (f" ({method})" if method else "") if parts else "its measurement shows no gain"
 
 
 def _scratch(ctx: AnalysisContext):
@@ -160,8 +191,8 @@ class WorkloadMissingIndex(Rule):
             chk, keep, notes = _check(ctx, wl, p, table)
             if not keep:
                 ctx.notes.append(
-                    f"{self.id}: the planner would not use an index on {p.table}({', '.join(p.columns)}); "
-                    "not proposed"
+                    f"{self.id}: an index on {p.table}({', '.join(p.columns)}) is not worth it: "
+                    f"{_why_not(chk)}; not proposed"
                 )
                 continue
             sql = create_index_sql(table, p.columns, where=p.where, include=p.include)
@@ -217,7 +248,13 @@ class FullTextSearchOpportunity(Rule):
             table = ctx.by_name[p.table]
             col = p.columns[0]
             ev = _stmt_evidence(wl, p.statements)
-            chk, _, notes = _check(ctx, wl, p, table)
+            chk, keep, notes = _check(ctx, wl, p, table)
+            if not keep:  # its own measurement contradicts it: shown as not worth it, never proposed
+                ctx.notes.append(
+                    f"{self.id}: a trigram index on {p.table}.{col} is not worth it: {_why_not(chk)}; "
+                    "not proposed"
+                )
+                continue
             rows = ctx.stats.rows(p.table)
             if rows is not None:
                 ev.append(estimated("rows", rows, "rows", "pg_class.reltuples"))
