@@ -44,6 +44,8 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "fd_sample_rows": 20000,  # normalization: rows read per table for dependencies
     "fd_min_support": 20,  # repeated left-hand values needed to believe a dependency
     "fd_max_columns": 16,
+    "list_min_share": 0.2,  # normalization: share of a column's values that are delimited lists
+    "mvd_min_groups": 5,  # normalization: cross-product groups (2+ of each) needed to call a 4NF breach
     "over_normalization_join_share": 0.9,
     "fk_min_match": 0.9,  # missing-foreign-key: share of values that must match a key to call it one
     "copy_agreement": 0.95,  # denormalized-column: share of rows that must agree to call it a copy

@@ -78,6 +78,10 @@ def is_amount_column(col: Column) -> bool:
     )
 
 
+# A delimited list of two or more tokens without inner spaces: 'red,green', 'a; b', '1|5|7'.
+LIST_PATTERN = r"^\s*[[:alnum:]_.@+#-]+(\s*[,;|]\s*[[:alnum:]_.@+#-]+)+\s*$"
+LIST_SPLIT = r"\s*[,;|]\s*"
+
 # What text values look like: (pattern, the type pg_input_is_valid checks on PostgreSQL 16+).
 TEXT_SHAPES = {
     "integer": (r"^[-+]?[0-9]{1,18}$", "bigint"),
@@ -336,6 +340,57 @@ class DataProbes:
         if kind == "estimated":
             label += f" ({self._label(kind, factor)})"
         return self.scaled(int(row[0]), factor), self.scaled(int(row[1]), factor), kind, label
+
+    def list_shapes(self, table: Table, columns: list[str]) -> tuple[dict[str, dict[str, int]], str, str]:
+        """For each text column: non-empty values, values that are delimited lists of two or more tokens
+        (``red,green``, ``a; b``, ``1|5|7``), how many different item counts those lists have, the most
+        items in one, all items, and distinct items (case-insensitive): one pass over the table."""
+        src, factor, kind = self.source(table)
+        items_sql = f"regexp_split_to_array(btrim({{v}}), {quote_literal(LIST_SPLIT)})"
+        exprs = []
+        for col in columns:
+            v = quote_ident(col)
+            is_list = f"{v} ~ {quote_literal(LIST_PATTERN)}"
+            n_items = f"cardinality({items_sql.format(v=v)})"
+            exprs += [
+                (col, "values", f"count(*) FILTER (WHERE btrim({v}) <> '')"),
+                (col, "lists", f"count(*) FILTER (WHERE {is_list})"),
+                (col, "item_counts", f"count(DISTINCT {n_items}) FILTER (WHERE {is_list})"),
+                (col, "max_items", f"coalesce(max({n_items}) FILTER (WHERE {is_list}), 0)"),
+                # 1,234,567: one number with thousands separators, not a list
+                (col, "thousands", f"count(*) FILTER (WHERE {v} ~ '^\\s*[0-9]{{1,3}}(,[0-9]{{3}})+\\s*$')"),
+            ]
+        row = self.session.query(
+            f"SELECT {', '.join(e[2] for e in exprs)} FROM {src}", timeout_ms=self.timeout_ms
+        )[0]
+        out: dict[str, dict[str, int]] = {c: {} for c in columns}
+        for (col, what, _), val in zip(exprs, row):
+            out[col][what] = self.scaled(int(val), factor) if what in ("values", "lists", "thousands") else int(val)
+        for col in columns:
+            if out[col]["lists"] and out[col]["item_counts"] >= 2:
+                v = quote_ident(col)
+                total, distinct = self.session.query(
+                    f"SELECT count(*), count(DISTINCT lower(x)) FROM (SELECT unnest("
+                    f"{items_sql.format(v=v)}) AS x FROM {src} WHERE {v} ~ {quote_literal(LIST_PATTERN)}) s",
+                    timeout_ms=self.timeout_ms,
+                )[0]
+                out[col]["items"], out[col]["distinct_items"] = int(total), int(distinct)
+        return out, kind, self._label(kind, factor)
+
+    def multivalued(self, table: Table, x: str, y: str, z: str) -> dict[str, int]:
+        """Groups of ``x`` whose rows are exactly the cross product of their ``y`` and ``z`` values (an
+        independent multi-valued fact: x ->> y | z), and how many of them are non-trivial (2+ each)."""
+        src, _, _ = self.source(table)
+        qx, qy, qz = quote_ident(x), quote_ident(y), quote_ident(z)
+        row = self.session.query(
+            f"SELECT count(*), count(*) FILTER (WHERE n = ny * nz), "
+            f"count(*) FILTER (WHERE n = ny * nz AND ny > 1 AND nz > 1), coalesce(sum(n), 0) "
+            f"FROM (SELECT count(*) AS n, count(DISTINCT {qy}) AS ny, count(DISTINCT {qz}) AS nz "
+            f"FROM {src} GROUP BY {qx}) g",
+            timeout_ms=self.timeout_ms,
+        )[0]
+        return {"groups": int(row[0]), "product_groups": int(row[1]), "nontrivial": int(row[2]),
+                "rows": int(row[3])}
 
     def value_counts(self, table: Table, column: str, limit: int = 21) -> tuple[list[tuple[Any, int]], str]:
         """Up to ``limit`` distinct values of ``column`` with their counts (most frequent first)."""

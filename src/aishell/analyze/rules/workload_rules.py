@@ -1,5 +1,6 @@
 """workload-missing-index, full-text-search-opportunity, materialized-view-opportunity,
-partitioning-opportunity, over-normalization: rules read from pg_stat_statements and statistics."""
+partitioning-opportunity, over-normalization: rules read from the workload and statistics (and, for
+over-normalization, the structure)."""
 
 from __future__ import annotations
 
@@ -422,27 +423,37 @@ class PartitioningOpportunity(Rule):
 
 
 class OverNormalization(Rule):
-    """One-to-one tables that the workload always joins back together.
+    """One concept split over many small tables, or a one-to-one table the workload always joins back.
 
-    Anti-pattern: ``user_profiles(user_id PRIMARY KEY REFERENCES users)`` read only as
-    ``users JOIN user_profiles``: every read pays a join for a split that buys nothing.
+    Anti-patterns: the tutorial's ``address_street``, ``address_city``, ``address_state``, each its own
+    table holding one attribute of an address (one-to-one with ``addresses``, or referenced by it and
+    named after it): every read of an address joins four tables, and nothing is gained. And
+    ``user_profiles(user_id PRIMARY KEY REFERENCES users)`` read only as ``users JOIN user_profiles``.
 
-    Better: merge the columns into the parent table (or keep the split on purpose for wide,
-    rarely-read columns or different access rights). Needs ``--with-query-patterns``: the evidence is
-    the share of statements reading the child that also read the parent.
+    Better: merge the attribute tables into one table of the concept (the fix adds the columns and
+    copies the values; then switch reads and drop the pieces), or keep a one-to-one split on purpose
+    for wide, rarely-read columns or different access rights. The split is found in the structure
+    (two or more such attribute tables, at most two attribute columns each); the join-back with
+    ``--with-query-patterns``, its evidence the share of statements reading the child that also read
+    the parent.
     """
 
     id = "over-normalization"
     title = "Over-Normalization"
     severity = "optimization"
     categories = ("performance", "maintainability")
-    needs = frozenset({"live", "workload"})
     groups = frozenset({"normalization"})
 
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        yield from self._split_concepts(ctx)
+        if not ctx.options.with_query_patterns or not ctx.live:
+            return
         from aishell.analyze.advisor import one_to_one_pairs
 
-        wl = _workload(ctx)
+        wl = ctx.workload
+        if not wl.available:
+            ctx.notes.append(f"{self.id}: join-back not checked: {wl.reason}")
+            return
         for child, parent, cols in one_to_one_pairs(ctx):
             touching = [s for s in wl.statements if child.qualified_name in s.tables and s.kind == "select"]
             if not touching:
@@ -472,5 +483,84 @@ class OverNormalization(Rule):
                     ],
                 ),
                 impact="every read pays a join",
-                attrs={"parent": parent.qualified_name},
+                attrs={"parent": parent.qualified_name, "kind": "join-back"},
             )
+
+    def _split_concepts(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        """A table with two or more attribute tables: 1:1 children holding one or two attributes, or
+        referenced single-attribute tables named after it (addresses -> address_city)."""
+        from aishell.analyze.advisor import one_to_one_pairs
+
+        pieces: dict[str, list[tuple]] = {}
+        for child, parent, cols in one_to_one_pairs(ctx):
+            attrs = _attributes(child, cols)
+            if 1 <= len(attrs) <= 2 and not ctx.referenced_by(child):
+                pieces.setdefault(parent.qualified_name, []).append((child, attrs, cols, None))
+        for table in ctx.tables:
+            stem = _singular(table.name)
+            for fk in table.foreign_keys:
+                ref = ctx.ref_table(fk)
+                if ref is None or ref is table or len(fk.columns) != 1 or len(fk.ref_columns) != 1:
+                    continue
+                if not ref.name.startswith(f"{stem}_") or len(ctx.referenced_by(ref)) != 1:
+                    continue
+                attrs = _attributes(ref, list(fk.ref_columns))
+                if len(attrs) == 1:
+                    pieces.setdefault(table.qualified_name, []).append((ref, attrs, fk.columns, fk))
+        for parent_name, found in sorted(pieces.items()):
+            if len(found) < 2:
+                continue
+            parent = ctx.by_name[parent_name]
+            names = [c.name for c, _, _, _ in found]
+            sql = []
+            for child, attrs, cols, fk in found:
+                for a in attrs:
+                    col = child.column(a)
+                    sql.append(f"ALTER TABLE {q(parent)} ADD COLUMN {quote_ident(a)} {col.type};")
+                    if fk is None:  # 1:1 child keyed by the parent's key
+                        on = " AND ".join(
+                            f"c.{quote_ident(c)} = p.{quote_ident(k)}" for c, k in zip(cols, parent.primary_key)
+                        )
+                    else:  # referenced by the parent
+                        on = f"c.{quote_ident(fk.ref_columns[0])} = p.{quote_ident(fk.columns[0])}"
+                    sql.append(
+                        f"UPDATE {q(parent)} p SET {quote_ident(a)} = c.{quote_ident(a)} FROM {q(child)} c WHERE {on};"
+                    )
+            yield self.finding(
+                parent_name,
+                f"{parent.name} is split over {len(found)} attribute tables ({', '.join(names)}), "
+                f"holding {sum(len(a) for _, a, _, _ in found)} attribute(s) in all",
+                columns=[a for _, attrs, _, _ in found for a in attrs],
+                evidence=[Evidence("attribute_tables", len(found), "exact", "tables", "foreign keys and keys")],
+                fix=Fix(
+                    sql if all(len(parent.primary_key) == len(c) or f for _, _, c, f in found) else [],
+                    safe=False,
+                    notes=[
+                        f"denormalize into one {parent.name} table: add the columns, copy the values, switch "
+                        f"reads to {parent.name}, then drop {', '.join(names)}",
+                    ],
+                ),
+                impact=f"every read of a whole {stem_of(parent)} joins {len(found) + 1} tables",
+                attrs={"kind": "split-concept", "tables": [c.qualified_name for c, _, _, _ in found]},
+            )
+
+
+def _singular(name: str) -> str:
+    from aishell.analyze.rules.denormalized import _singular as singular
+
+    return singular(name)
+
+
+def stem_of(table) -> str:
+    return _singular(table.name)
+
+
+def _attributes(table, key_cols: list[str]) -> list[str]:
+    """Columns of ``table`` that are neither its key, nor foreign keys, nor bookkeeping."""
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+    skip = set(key_cols) | set(table.primary_key) | fk_cols
+    return [
+        c.name
+        for c in table.columns
+        if c.name not in skip and c.name not in ("created_at", "updated_at", "id")
+    ]
