@@ -7,7 +7,8 @@ that schema. ``-- expect: N`` in a file is the number of findings the rule must 
 standing for the case's schema) after every case is loaded and analysed, for what a script cannot do
 inside psql's run (VACUUM, resetting a table's statistics); ``-- evidence: name=value ...`` requires one
 finding carrying all those evidence values, ``-- attrs: name=value ...`` one with those attrs, and
-``-- note: text`` a report note containing the text, ``-- options: deep=1`` runs with ``--deep``; ``<kind>.workload.sql`` holds statements run 20
+``-- note: text`` a report note containing the text, ``-- sql: text`` a finding whose fix SQL contains the text,
+``-- options: deep=1`` runs with ``--deep``; ``<kind>.workload.sql`` holds statements run 20
 times each before analysis (those cases need pg_stat_statements and skip without it).
 """
 
@@ -147,6 +148,8 @@ def test_rule_case(rule, kind, cases_session):
         ]
     for note in re.findall(r"^-- note: (.*)$", text, re.MULTILINE):
         assert any(note in n for n in report.notes), report.notes
+    for part in re.findall(r"^-- sql: (.*)$", text, re.MULTILINE):
+        assert any(part in sql for f in found if f.fix for sql in f.fix.sql), [f.fix for f in found]
 
 
 def test_every_rule_has_cases():

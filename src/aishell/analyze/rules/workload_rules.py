@@ -339,7 +339,11 @@ class PartitioningOpportunity(Rule):
     Better: declarative RANGE partitioning on the time column (monthly, say): queries prune to the
     recent partitions and old data is dropped by DETACH/DROP PARTITION. Reported from
     ``partition_min_rows`` rows or ``partition_min_bytes``; the workload's range filters on the column
-    are added as evidence when ``--with-query-patterns`` is given.
+    are added as evidence when ``--with-query-patterns`` is given. The fix is the DDL
+    (``aishell.analyze.partitioning.partition_ddl``): the partitioned table (its key extended with the
+    partition column), one partition per month from the oldest row to three months past the newest
+    and a DEFAULT one, the indexes and foreign keys, the copy one partition at a time, and one short
+    transaction that copies what arrived meanwhile and swaps the names.
     """
 
     id = "partitioning-opportunity"
@@ -393,31 +397,43 @@ class PartitioningOpportunity(Rule):
                 estimated("rows", rows, "rows", "pg_class.reltuples"),
                 exact("total_bytes", size, "bytes", "pg_total_relation_size"),
             ]
+            lo = hi = None
             try:
+                src, _, kind = ctx.data.source(table)
                 lo, hi = ctx.session.query(
-                    f"SELECT min({quote_ident(pick)})::text, max({quote_ident(pick)})::text FROM {q(table)}",
-                    timeout_ms=ctx.options.timeout_ms,
+                    f"SELECT min({quote_ident(pick)})::text, max({quote_ident(pick)})::text FROM {src}",
+                    timeout_ms=ctx.data.timeout_ms,
                 )[0]
-                ev += [exact("oldest", lo, None, f"min({pick})"), exact("newest", hi, None, f"max({pick})")]
+                what = "" if kind == "exact" else " (of a sample)"
+                ev += [
+                    Evidence("oldest", lo, kind, None, f"min({pick}){what}"),
+                    Evidence("newest", hi, kind, None, f"max({pick}){what}"),
+                ]
             except ProbeFailed as exc:
                 ctx.notes.append(f"{self.id}: {qname(table)}: {exc}")
             if pick in ranged:
                 ev += _stmt_evidence(wl, ranged[pick])
+            sql: list[str] = []
+            notes = ["test the migration on a copy first; `aishell schema refactor` can plan it as a migration"]
+            if lo is not None and hi is not None:
+                from aishell.analyze.partitioning import partition_ddl
+
+                plan = partition_ddl(table, pick, lo, hi, referenced_by=ctx.referenced_by(table))
+                sql = plan.statements
+                notes = [
+                    f"{len(plan.partitions) - 1} {plan.interval}ly partitions from {lo[:10]} on and a DEFAULT one; "
+                    f"rows are copied one partition at a time, then one short transaction swaps the names",
+                    *plan.notes,
+                    *notes,
+                ]
             yield self.finding(
                 qname(table),
                 f"{qname(table)} ({rows:,} rows, {human_bytes(size)}) could be RANGE-partitioned on {pick}",
                 columns=[pick],
                 evidence=ev,
-                fix=Fix(
-                    [],
-                    safe=False,
-                    notes=[
-                        f"create a new table PARTITION BY RANGE ({pick}) with monthly partitions, copy the rows in "
-                        "batches, then swap names; the primary key must include the partition column",
-                        "aishell schema migrate can plan it; test on a copy first",
-                    ],
-                ),
-                impact="queries on recent ranges would read only the matching partitions",
+                fix=Fix(sql, safe=False, notes=notes),
+                impact="queries on recent ranges would read only the matching partitions; old ranges are "
+                "dropped with DROP TABLE instead of DELETE",
                 attrs={"workload_filtered": pick in ranged},
             )
 
