@@ -65,7 +65,7 @@ def propose_indexes(ctx: AnalysisContext, wl: Workload) -> list[Proposal]:
     min_calls = ctx.t("workload_min_calls")
     scope = {t.qualified_name for t in ctx.tables}
     for st in wl.statements:
-        if st.calls < min_calls or st.kind not in ("select", "update", "delete"):
+        if (wl.min_calls_apply and st.calls < min_calls) or st.kind not in ("select", "update", "delete"):
             continue
         for tname in st.tables:
             table = ctx.by_name.get(tname)
@@ -129,7 +129,7 @@ def propose_trigram(ctx: AnalysisContext, wl: Workload) -> list[Proposal]:
     out: dict[tuple, Proposal] = {}
     scope = {t.qualified_name for t in ctx.tables}
     for st in wl.statements:
-        if st.calls < ctx.t("workload_min_calls"):
+        if wl.min_calls_apply and st.calls < ctx.t("workload_min_calls"):
             continue
         for u in st.uses:
             if u.role not in ("like", "ilike") or u.table not in scope:

@@ -69,6 +69,14 @@ class AnalyzeOptions:
     # Scan counters read by an earlier analysis (Report.counters): counter rules then judge the scans
     # since that reading (fix passes the counters read before it applied anything).
     baseline: dict[str, Any] | None = None
+    # The workload from a server log or a file of queries instead of pg_stat_statements (either one
+    # turns the workload rules on, as with_query_patterns does).
+    query_log: str | None = None
+    queries_file: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.query_log or self.queries_file:
+            self.with_query_patterns = True
 
     def threshold(self, name: str) -> float:
         return self.thresholds.get(name, DEFAULT_THRESHOLDS[name])

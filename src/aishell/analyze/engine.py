@@ -211,7 +211,8 @@ def analyze_schema(
         for what, why in ctx.stats.failures.items():
             ctx.notes.append(f"statistics probe '{what}' failed: {why}")
         if options.with_query_patterns:
-            _ = ctx.workload  # before our own probes run
+            wl = ctx.workload  # before our own probes run
+            ctx.notes.extend(wl.notes)
         report.counters = counters_of(ctx.stats)
         report.timings["stats"] = time.perf_counter() - t0
     try:
@@ -223,7 +224,8 @@ def analyze_schema(
         report.skipped.append(
             {
                 "rule": cls.id,
-                "reason": "workload rule: run with --with-query-patterns (reads pg_stat_statements)",
+                "reason": "workload rule: run with --with-query-patterns (reads pg_stat_statements), "
+                "--query-log FILE or --queries FILE",
             }
         )
     report.timings["rules"] = time.perf_counter() - t0

@@ -60,9 +60,13 @@ def _dur(seconds: float) -> str:
               help="Run a workload this long before and after applying, and compare the measured figures.")
 @click.option("--with-query-patterns", is_flag=True,
               help="Analyse with pg_stat_statements too (workload indexes, trigram indexes, matviews).")
+@click.option("--query-log", metavar="FILE",
+              help="Workload from a PostgreSQL log instead of pg_stat_statements (implies --with-query-patterns).")
+@click.option("--queries", "queries_file", metavar="FILE",
+              help="Workload from a file of SQL statements (implies --with-query-patterns).")
 @json_option
 def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backup_dir, lock_timeout,
-        statement_timeout, bench, with_query_patterns, as_json) -> int:
+        statement_timeout, bench, with_query_patterns, query_log, queries_file, as_json) -> int:
     """Apply the fixes `schema analyze` found, safely, with a report of what was applied and why not.
 
     Without --apply-all (or --yes) nothing is changed: the plan is shown with each statement and its
@@ -94,9 +98,11 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
     for r in (*rules, *allow):
         get_rule(r)
     from aishell.analyze import AnalyzeOptions
-    from aishell.cli.analyze import _config_thresholds
+    from aishell.cli.analyze import _config_thresholds, _workload_file
 
-    aopts = AnalyzeOptions(thresholds=_config_thresholds(), with_query_patterns=with_query_patterns)
+    aopts = AnalyzeOptions(thresholds=_config_thresholds(), with_query_patterns=with_query_patterns,
+                           query_log=_workload_file(query_log, "--query-log"),
+                           queries_file=_workload_file(queries_file, "--queries"))
     opts = FixOptions(priorities=prios, rules=list(dict.fromkeys(rules)), allow=list(dict.fromkeys(allow)),
                       apply=(apply_all or yes) and not dry_run,
                       backup_dir=Path(backup_dir) if backup_dir else None,

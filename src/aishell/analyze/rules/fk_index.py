@@ -62,18 +62,18 @@ class MissingFkIndex(Rule):
                     chk, more = _explain(ctx, table, fk.columns)
                     evidence.extend(chk)
                     notes += more
-                    if any(e.name == "calls_per_hour" and e.value > 0 for e in usage):
+                    if any(e.name == "workload_calls" and e.value > 0 for e in usage):
                         severity = "critical"
                 cols = ", ".join(fk.columns)
                 impact = (
                     f"joins from {ref} to {qname(table)} and every DELETE/key UPDATE on {ref} "
                     f"scan {qname(table)} instead of using an index"
                 )
-                rate = next((e.value for e in usage if e.name == "calls_per_hour"), None)
-                if rate is not None:
+                calls = next((e.value for e in usage if e.name == "workload_calls"), None)
+                if calls is not None:
                     share = next((e.value for e in usage if e.name == "share_of_table_calls"), None)
                     impact = (
-                        f"Queries affected: {rate:,.1f} calls/hour"
+                        f"Queries affected: {ctx.workload.rate_text(calls)}"
                         + (f" ({share}% of the calls touching {qname(table)})" if share is not None else "")
                         + "; "
                         + impact

@@ -27,12 +27,16 @@ def _workload(ctx: AnalysisContext):
 def _stmt_evidence(wl, statements) -> list[Evidence]:
     calls = sum(s.calls for s in statements)
     total = sum(s.total_ms for s in statements)
-    ev = [
-        exact("calls", calls, "calls", "pg_stat_statements.calls"),
-        wl.rate_evidence(calls),
-        exact("total_time_ms", round(total, 2), "ms", "pg_stat_statements.total_exec_time"),
-        exact("mean_time_ms", round(total / max(calls, 1), 3), "ms", "total_exec_time / calls"),
-    ]
+    src = wl.source
+    ev = [exact("calls", calls, "calls", f"calls in {src}")]
+    rate = wl.rate_evidence(calls)
+    if rate is not None:
+        ev.append(rate)
+    if total:  # a file of queries has no timings
+        ev += [
+            exact("total_time_ms", round(total, 2), "ms", f"execution time in {src}"),
+            exact("mean_time_ms", round(total / max(calls, 1), 3), "ms", "total time / calls"),
+        ]
     if wl.total_ms:
         ev.append(
             exact(
@@ -213,7 +217,7 @@ class WorkloadMissingIndex(Rule):
                 fix=Fix(
                     [sql], safe=True, notes=notes + ["CONCURRENTLY: no write lock; run outside a transaction"]
                 ),
-                impact=f"Queries affected: {wl.per_hour(calls):,.1f} calls/hour{gain}",
+                impact=f"Queries affected: {wl.rate_text(calls)}{gain}",
                 attrs={
                     "kind": p.kind,
                     "index_columns": p.columns,
@@ -271,7 +275,7 @@ class FullTextSearchOpportunity(Rule):
                 columns=[col],
                 evidence=ev + chk,
                 fix=Fix(sql, safe=True, notes=notes + ["patterns shorter than 3 characters still scan"]),
-                impact=f"Queries affected: {wl.per_hour(calls):,.1f} calls/hour, each a full scan",
+                impact=f"Queries affected: {wl.rate_text(calls)}, each a full scan",
                 attrs={"queries": [s.query for s in p.statements[:5]]},
             )
 
@@ -325,7 +329,7 @@ class MaterializedViewOpportunity(Rule):
                 columns=[],
                 evidence=_stmt_evidence(wl, [st]),
                 fix=Fix(sql, safe=True, notes=notes),
-                impact=f"runs {wl.per_hour(st.calls):,.1f} times/hour",
+                impact=f"runs {wl.rate_text(st.calls)}",
                 attrs={"query": st.query, "tables": tables},
             )
 
