@@ -129,6 +129,14 @@ def _ask(report) -> bool:
     return click.confirm(f"Apply {n} fix(es) to {report.source} (a backup is written first)?", default=False)
 
 
+def _x(v: float | None) -> str:
+    return f"{v:.2f}×" if v is not None else "n/a"
+
+
+def _iv(iv: list[float] | None) -> str:
+    return f" (95% interval {iv[0]:.2f}–{iv[1]:.2f}×)" if iv else ""
+
+
 class _Printer:
     def __init__(self) -> None:
         from aishell.cli.output import console
@@ -209,9 +217,10 @@ class _Printer:
 
     def on_benchmark(self, d: dict[str, Any]) -> None:
         b = d["data"]
-        self.p(f"  Benchmark {d['phase']}: {b['tps']:,.1f} transactions/s, latency avg "
-               f"{b['latency_ms']['avg']:.3f} ms, p95 {b['latency_ms']['p95']:.3f} ms "
-               f"({b['transactions']:,} in {b['seconds']:.0f} s, {b['clients']} clients)")
+        self.p(f"  Benchmark {d['phase']}: {b['tps']:,.1f} transactions/s (median of "
+               f"{len(b['tps_rounds'])} rounds: {', '.join(f'{t:,.0f}' for t in b['tps_rounds'])}), "
+               f"latency avg {b['latency_ms']['avg']:.3f} ms, p95 {b['latency_ms']['p95']:.3f} ms "
+               f"({b['transactions']:,} in {b['seconds']:.0f} s after a warm-up round, {b['clients']} clients)")
 
     def on_step(self, d: dict[str, Any]) -> None:
         from rich.markup import escape as e
@@ -234,6 +243,29 @@ class _Printer:
         for st in res.statements:
             if st.get("recreate"):
                 self.p(f"        [dim]to recreate: {e(st['recreate'])}[/dim]")
+
+    def _benchmark(self, cmp: dict[str, Any]) -> None:
+        from rich.markup import escape as e
+
+        rd = cmp["rounds"]
+        self.p("")
+        self.p(f"Performance (measured: the same workload before and after, {rd['per_phase']} rounds of "
+               f"{rd['seconds_each']:.0f} s per phase after a discarded warm-up round, {rd['clients']} clients):")
+        self.p(f"  Before: {cmp['tps']['before']:,.1f} transactions/s, {cmp['latency_avg_ms']['before']:.3f} ms "
+               f"avg latency, p95 {cmp['latency_p95_ms']['before']:.3f} ms")
+        self.p(f"  After:  {cmp['tps']['after']:,.1f} transactions/s, {cmp['latency_avg_ms']['after']:.3f} ms "
+               f"avg latency, p95 {cmp['latency_p95_ms']['after']:.3f} ms")
+        self.p(f"  Throughput ratio after/before: {_x(cmp['tps']['ratio'])}{_iv(cmp['tps']['interval'])}")
+        ch, co, g = cmp["changed"], cmp["control"], cmp["gain"]
+        self.p(f"  Queries whose plan changed ({len(ch['queries'])}): {_x(ch['speedup'])} faster{_iv(ch['interval'])}")
+        self.p(f"  Control set, plans unchanged ({len(co['queries'])}): {_x(co['speedup'])}{_iv(co['interval'])}"
+               + (": the drift every query saw" if co["queries"] else ": none, so no drift correction"))
+        colour = "green" if g["verdict"] == "gain beyond the noise" else "yellow"
+        self.p(f"  [bold]Gain credited to the fix: {_x(g['ratio'])}{_iv(g['interval'])}: "
+               f"[{colour}]{e(g['verdict'])}[/{colour}][/bold]")
+        for q in cmp["queries"]:
+            tag = "plan changed" if q["plan_changed"] else "control"
+            self.p(f"  [dim]{e(q['name'])} ({tag}): avg {q['avg_ms_before']:.3f} → {q['avg_ms_after']:.3f} ms[/dim]")
 
     def summary(self, r) -> None:
         from rich.markup import escape as e
@@ -266,16 +298,6 @@ class _Printer:
         for s in r.plan.by_status("manual"):
             self.p(f"[dim]Manual[/dim] [{s.number}] {e(s.label)}: {e(s.reason or '')}")
         if r.benchmark and "comparison" in r.benchmark:
-            cmp = r.benchmark["comparison"]
-            self.p("")
-            self.p("Performance (measured; the workload is derived from the schema on each run, queries in both runs compared):")
-            self.p(f"  Before: {cmp['tps']['before']:,.1f} transactions/s, {cmp['latency_avg_ms']['before']:.3f} ms "
-                   f"avg latency, p95 {cmp['latency_p95_ms']['before']:.3f} ms")
-            self.p(f"  After:  {cmp['tps']['after']:,.1f} transactions/s, {cmp['latency_avg_ms']['after']:.3f} ms "
-                   f"avg latency, p95 {cmp['latency_p95_ms']['after']:.3f} ms")
-            if cmp["tps"]["ratio"]:
-                self.p(f"  Throughput ratio after/before: {cmp['tps']['ratio']:.2f}×")
-            for q in cmp["queries"]:
-                self.p(f"  [dim]{e(q['name'])}: avg {q['avg_ms_before']:.3f} → {q['avg_ms_after']:.3f} ms[/dim]")
+            self._benchmark(r.benchmark["comparison"])
         for note in r.notes:
             self.p(f"[dim]note: {e(note)}[/dim]")
