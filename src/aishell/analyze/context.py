@@ -73,6 +73,9 @@ class AnalyzeOptions:
     # turns the workload rules on, as with_query_patterns does).
     query_log: str | None = None
     queries_file: str | None = None
+    # Check workload index proposals with EXPLAIN on a scratch copy (a sample of the tables on the
+    # scratch server) when hypopg is missing, as --deep does; fix asks for it.
+    verify_on_copy: bool = False
 
     def __post_init__(self) -> None:
         if self.query_log or self.queries_file:
@@ -101,6 +104,7 @@ class AnalysisContext:
         # rule id -> how many objects it left unjudged for lack of evidence (short statistics window,
         # small or empty tables); the health score says what it rests on.
         self.insufficient: dict[str, int] = {}
+        self.selected_rules: set[str] = set()  # the rules this analysis runs (rules defer to each other)
 
     # -- what we have ---------------------------------------------------------------------------
     @property

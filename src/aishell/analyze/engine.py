@@ -205,6 +205,7 @@ def analyze_schema(
     ctx = AnalysisContext(schema, options, session=session, source_kind=source_kind)
     report = Report(source=source, live=session is not None)
     rules = select_rules(options)
+    ctx.selected_rules = {r.id for r in rules}
     t0 = time.perf_counter()
     if session is not None:
         # Statistics first: the data probes that follow add to the scan counters they read.

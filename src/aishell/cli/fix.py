@@ -103,6 +103,8 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
     aopts = AnalyzeOptions(thresholds=_config_thresholds(), with_query_patterns=with_query_patterns,
                            query_log=_workload_file(query_log, "--query-log"),
                            queries_file=_workload_file(queries_file, "--queries"))
+    # index proposals from a workload are checked with EXPLAIN on a copy before anything is built
+    aopts.verify_on_copy = aopts.with_query_patterns
     opts = FixOptions(priorities=prios, rules=list(dict.fromkeys(rules)), allow=list(dict.fromkeys(allow)),
                       apply=(apply_all or yes) and not dry_run,
                       backup_dir=Path(backup_dir) if backup_dir else None,

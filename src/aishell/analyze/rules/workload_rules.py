@@ -69,7 +69,7 @@ def _check(ctx: AnalysisContext, wl, p, table) -> tuple[list[Evidence], bool, li
     notes = []
     chk = None
     # hypopg checks b-trees only: a GIN (trigram) proposal is checked on the scratch copy, --deep or not
-    if not hypopg and (ctx.options.deep or p.method != "btree"):
+    if not hypopg and (ctx.options.deep or ctx.options.verify_on_copy or p.method != "btree"):
         try:
             chk = _scratch(ctx).check(
                 st.query, st.params, sorted(st.tables), (table.schema, table.name), plain
