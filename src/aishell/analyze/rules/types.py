@@ -98,6 +98,16 @@ def _typed(sh: dict, name: str, min_share: float) -> tuple[str, int, str, str | 
     return None
 
 
+def _check_literals(table: Table, column: str) -> set[str]:
+    """The quoted values of the CHECK constraints that mention ``column``."""
+    out: set[str] = set()
+    for ck in table.checks:
+        text = ck.expression or ck.definition or ""
+        if checks_mention(Table(table.name, table.schema, checks=[ck]), column):
+            out |= set(re.findall(r"'((?:[^']|'')*)'", text))
+    return out
+
+
 def _alter_type(table: Table, col: str, new: str, using: str | None = None) -> str:
     u = f" USING {using}" if using else ""
     return f"ALTER TABLE {q(table)} ALTER COLUMN {quote_ident(col)} TYPE {new}{u};"
@@ -177,6 +187,9 @@ class InefficientType(Rule):
                     and 0 < len(values) <= 2
                     and {str(v).strip().lower() for v in values} <= FLAG_VALUES
                 )
+                listed = _check_literals(table, name)
+                if listed and not {v.lower() for v in listed} <= FLAG_VALUES:
+                    return  # a one-letter code its CHECK lists ('I', 'M', 'S'): neither a flag nor padded
                 if values is None or flaglike:
                     trues = [
                         v for v in (values or []) if str(v).strip().lower() in ("y", "t", "1", "yes", "true")

@@ -14,3 +14,5 @@ CREATE TABLE l_artist_artist (
 CREATE INDEX ON l_artist_artist (entity0);
 CREATE INDEX ON l_artist_artist (entity1);
 CREATE INDEX ON l_artist_artist (link);
+-- the types of both ends, numbered as the ends are: roles too
+CREATE TABLE link_ends (id int PRIMARY KEY, entity_type0 text NOT NULL, entity_type1 text NOT NULL);
