@@ -18,6 +18,7 @@ def report13(pg_server):
         load_sql(pg_server, conninfo, FIXTURES / "planted13.sql")
         with psycopg.connect(conninfo, autocommit=True) as c:
             c.execute("VACUUM events")
+            c.execute("VACUUM audit_log")
             c.execute("ANALYZE")
             c.execute("SELECT pg_stat_reset_single_table_counters('events'::regclass)")
             assert c.execute("SELECT count(*) FROM pg_extension WHERE extname = 'pgstattuple'").fetchone()[0] == 0
@@ -55,6 +56,10 @@ def test_every_planted_problem_with_its_exact_count(report13):
     assert 45 <= bloat.value("wasted_percent") <= 55  # ... not from the pages (exactly half were freed)
     assert {e.kind for e in bloat.evidence if e.name.startswith("wasted")} == {"estimated"}
 
+    ix = _one(report13, "index-bloat", "public.audit_log")
+    assert ix.object == "audit_log_pkey" and 65 <= ix.value("wasted_percent") <= 75  # 70% of the entries gone
+    assert _one(report13, "table-bloat", "public.audit_log").value("wasted_percent") >= 65
+
     fk = _one(report13, "missing-foreign-key", "public.orders")
     assert fk.severity == "critical" and fk.columns == ["customer_id"]
     assert (fk.value("values"), fk.value("matching_rows"), fk.value("orphan_rows")) == (2000, 1993, 7)
@@ -64,6 +69,8 @@ def test_nothing_false(report13):
     got = sorted((f.rule, f.table, f.object or ",".join(f.columns)) for f in report13.findings)
     assert got == sorted([
         ("duplicate-index", "public.order_lines", "order_lines_order_copy"),
+        ("index-bloat", "public.audit_log", "audit_log_pkey"),
+        ("table-bloat", "public.audit_log", ""),
         ("duplicate-rows", "public.page_views", ""),
         ("inefficient-type", "public.customers", "vip_flag"),
         ("inefficient-type", "public.order_lines", "quantity_txt"),
