@@ -40,6 +40,21 @@ def reset_database(conninfo: str) -> None:
             conn.execute(f'DROP SCHEMA "{n}" CASCADE')
         for (e,) in conn.execute("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'").fetchall():
             conn.execute(f'DROP EXTENSION IF EXISTS "{e}" CASCADE')
+        # Database-wide objects a case may leave: event triggers, replication, foreign data, default
+        # privileges (those of and for the fixture role).
+        for (e,) in conn.execute("SELECT evtname FROM pg_event_trigger").fetchall():
+            conn.execute(f'DROP EVENT TRIGGER "{e}"')
+        for (p,) in conn.execute("SELECT pubname FROM pg_publication").fetchall():
+            conn.execute(f'DROP PUBLICATION "{p}"')
+        for (sub,) in conn.execute("SELECT subname FROM pg_subscription s JOIN pg_database d ON d.oid = s.subdbid"
+                                   " WHERE d.datname = current_database()").fetchall():
+            conn.execute(f'ALTER SUBSCRIPTION "{sub}" DISABLE')
+            conn.execute(f'ALTER SUBSCRIPTION "{sub}" SET (slot_name = NONE)')
+            conn.execute(f'DROP SUBSCRIPTION "{sub}"')
+        for (w,) in conn.execute("SELECT fdwname FROM pg_foreign_data_wrapper").fetchall():
+            conn.execute(f'DROP FOREIGN DATA WRAPPER "{w}" CASCADE')
+        if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'aishell_fixture_reader'").fetchone():
+            conn.execute("DROP OWNED BY aishell_fixture_reader")
         # As initdb makes it on PostgreSQL 15 and later.
         conn.execute("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
         conn.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")

@@ -29,8 +29,10 @@ def test_data(source: str | None, target: str | None, size: str, seed: int | Non
     By default the schema (SOURCE, default the current design) is built in a throwaway database on the
     embedded PostgreSQL, filled, checked and dropped (--keep keeps it). --database TARGET fills an
     existing database instead, after printing what it will write; tables that already hold rows are
-    refused unless --append. N is the total over all tables, shared by role: lookup tables get few
-    rows, the tables at the bottom of the foreign-key graph most.
+    refused unless --append. N is the total over all tables, shared as the design states ("800
+    stations, 60K trips/day") and else by the schema's shape: lookup tables stay small, children scale
+    with their parents. The load is one transaction (indexes and keys rebuilt after the rows, checked
+    against the catalog); Ctrl-C rolls it back.
 
     \b
     Examples:
@@ -62,18 +64,27 @@ def test_data(source: str | None, target: str | None, size: str, seed: int | Non
 
     with throwaway_database(source, keep=keep) as (conninfo, src, dbname):
         result = _run(conninfo, total, seed, throwaway=True, append=False, as_json=as_json,
-                      label=f"throwaway database {dbname} built from {src.display}")
+                      label=f"throwaway database {dbname} built from {src.display}", hints=_hints(src))
         kept = {"database": dbname, "conninfo": conninfo} if keep else None
     _finish(result, as_json, kept=kept)
 
 
+def _hints(src):
+    """What a design file states (scale figures, retention, access patterns), for volumes and queries."""
+    if src.kind not in ("design", "json") or src.path is None:
+        return None
+    from aishell.datagen.volumes import load_hints
+
+    return load_hints(src.path)
+
+
 def _run(conninfo: str, total: int, seed: int | None, *, throwaway: bool, append: bool, as_json: bool,
-         label: str) -> dict:
-    from aishell.datagen.load import load_data, plan_data
+         label: str, hints=None) -> dict:
+    from aishell.datagen.load import plan_data
     from aishell.datagen.run import check_target, require_tables
 
     t0 = time.perf_counter()
-    _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=throwaway)
+    _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=throwaway, hints=hints)
     require_tables(plans)
     if not throwaway:
         check_target(plans, existing, append=append)
@@ -109,7 +120,8 @@ def _print_plan(plans, existing, label) -> None:
     from aishell.cli.output import console
 
     c = console()
-    c.print(f"[bold]Will write into {escape(label)}:[/bold]")
+    c.print(f"[bold]Will write into {escape(label)}[/bold] (one transaction: its tables locked, their "
+            "indexes and keys rebuilt after the rows, all rolled back on any error or Ctrl-C):")
     for p in plans:
         if p.skip:
             c.print(f"  {escape(p.name)}: skipped ({escape(p.skip)})")
@@ -157,6 +169,12 @@ def _finish(data: dict, as_json: bool, kept: dict | None) -> None:
     c.print(f"{mark} Constraints: {k['foreign_keys_checked']} foreign keys checked, "
             f"{k['foreign_key_violations']} violations; {k['checks_checked']} CHECK constraints checked, "
             f"{k['check_violations']} violations ({k['verify_seconds']:.2f} s)")
+    rb = data.get("rebuilt") or {}
+    if rb.get("indexes") or rb.get("constraints") or rb.get("foreign_keys"):
+        mark = "[green]✓[/green]" if rb.get("restored_exactly") else "[red]✗[/red]"
+        c.print(f"{mark} Rebuilt after the load: {rb.get('indexes', 0)} indexes, {rb.get('constraints', 0)} keys, "
+                f"{rb.get('foreign_keys', 0)} foreign keys in {rb.get('seconds', 0):.2f} s, "
+                + ("as they were (catalog checked)" if rb.get("restored_exactly") else "NOT as they were"))
     skipped = [r for r in data["tables"] if r["skipped"]]
     if skipped:
         c.print(f"[yellow]{len(skipped)} table(s) skipped[/yellow] (reasons above)")
@@ -188,9 +206,10 @@ def benchmark(target: str | None, source: str | None, size: str, duration: float
               queries: str | None, seed: int | None, as_json: bool) -> None:
     """Run a workload and report transactions per second and latency (avg, p50, p95, p99) per query.
 
-    The default workload comes from the schema: primary-key lookups, parent-to-children joins along
-    foreign keys, recent-rows range scans on timestamp columns, and inserts into child tables (each in
-    a transaction that is rolled back, so the data stays as it was). It runs with PostgreSQL's pgbench.
+    The default workload comes from the design and the data: the access patterns a design states, the
+    lookups the indexes of the biggest tables were made for, primary-key lookups, parent-to-children
+    joins along foreign keys, recent rows, and inserts into child tables (rolled back, so the data stays
+    as it was). It runs with PostgreSQL's pgbench; each query shows the index that serves it (EXPLAIN).
 
     \b
     Examples:
@@ -215,16 +234,18 @@ def benchmark(target: str | None, source: str | None, size: str, duration: float
         _bench_out(data, as_json)
         return
     total = parse_size(size)
-    from aishell.datagen.load import load_data, plan_data
+    from aishell.datagen.load import plan_data
     from aishell.datagen.run import throwaway_database
 
     with throwaway_database(source) as (conninfo, src, dbname):
-        _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=True)
+        hints = _hints(src)
+        _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=True, hints=hints)
         if not as_json:
             sys.stderr.write(f"aishell: generating {total:,} rows in a throwaway database built from "
                              f"{src.display} ...\n")
-        report = load_data(conninfo, plans, ctx, throwaway=True, existing=existing, total=total)
-        data = run_benchmark(conninfo, duration=duration, clients=clients, queries=queries, seed=seed)
+        report = _load_with_progress(conninfo, plans, ctx, True, existing, total, as_json)
+        data = run_benchmark(conninfo, duration=duration, clients=clients, queries=queries, seed=seed,
+                             hints=hints)
         data["target"] = f"throwaway database built from {src.display}"
         data["data"] = {"rows": report.rows, "seconds": round(report.load_seconds, 3), "seed": report.seed}
     _bench_out(data, as_json)
@@ -247,12 +268,15 @@ def _bench_out(data: dict, as_json: bool) -> None:
     c.print(f"Workload: {escape(data['workload'])}; {data['clients']} clients for {data['duration']:.0f} s "
             f"with {escape(data['driver'])}")
     t = Table(show_edge=False, box=None, pad_edge=False)
-    for col, just in (("query", "left"), ("count", "right"), ("avg ms", "right"), ("p50", "right"),
-                      ("p95", "right"), ("p99", "right"), ("failed", "right")):
+    for col, just in (("query", "left"), ("count", "right"), ("per s", "right"), ("avg ms", "right"),
+                      ("p50", "right"), ("p95", "right"), ("p99", "right"), ("failed", "right"),
+                      ("index (EXPLAIN)", "left")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for q in data["queries"]:
-        t.add_row(escape(q["name"]), f"{q['count']:,}", f"{q['avg_ms']:.3f}", f"{q['p50_ms']:.3f}",
-                  f"{q['p95_ms']:.3f}", f"{q['p99_ms']:.3f}", str(q.get("failed", 0)))
+        served = q.get("index") or ("[yellow]none: " + escape(q.get("plan") or "?") + "[/yellow]")
+        t.add_row(escape(q["name"]), f"{q['count']:,}", f"{q.get('per_second') or 0:,.1f}", f"{q['avg_ms']:.3f}",
+                  f"{q['p50_ms']:.3f}", f"{q['p95_ms']:.3f}", f"{q['p99_ms']:.3f}", str(q.get("failed", 0)),
+                  served if not q.get("index") else escape(served))
     c.print(t)
     c.print(f"[bold]{data['tps']:,.1f} transactions/s[/bold] ({data['transactions']:,} in "
             f"{data['seconds']:.1f} s), latency avg {data['latency_ms']['avg']:.3f} ms, "

@@ -26,6 +26,8 @@ from aishell.errors import SandboxError, UserError
 
 MAX_PER_KIND = 3
 SAMPLE_KEYS = 1000
+BIG_TABLES = 3
+MAX_PATTERN_QUERIES = 10
 
 
 @dataclass
@@ -38,7 +40,9 @@ class Query:
 
 
 def run_benchmark(conninfo: str, *, duration: float = 10.0, clients: int = 4, queries: str | None = None,
-                  seed: int | None = None) -> dict[str, Any]:
+                  seed: int | None = None, hints: Any = None) -> dict[str, Any]:
+    """Run the workload (``queries`` FILE, else derived from ``hints``' access patterns, the indexes of the
+    biggest tables and the foreign keys) with pgbench; per query its latencies and the index serving it."""
     from aishell.dialects.postgres.connect import connect
 
     with connect(conninfo, autocommit=True) as conn:
@@ -55,14 +59,18 @@ def run_benchmark(conninfo: str, *, duration: float = 10.0, clients: int = 4, qu
                 raise UserError("the database holds no rows to benchmark: fill it first with "
                                 "`aishell schema test --database TARGET --data-size 100K`, or run "
                                 "`aishell schema benchmark --from SOURCE` to generate data on the fly")
-            workload = derive_workload(conn, schema, counts)
+            workload = derive_workload(conn, schema, counts, hints=hints)
             if not workload:
                 raise UserError("no query to build from this schema (no table with a primary key and rows)")
             kinds = sorted({q.kind for q in workload})
             label = "derived from the schema: " + ", ".join(kinds)
         _dry_run(conn, workload)
+        plans = {q.name: explain(conn, q) for q in workload}
     pgbench = _pgbench(major)
     result = _run_pgbench(pgbench, conninfo, workload, duration=duration, clients=clients, seed=seed)
+    for q in result["queries"]:
+        q.update(plans.get(q["name"], {}))
+        q["per_second"] = round(q["count"] / result["seconds"], 1) if result["seconds"] else None
     result.update({"workload": label, "driver": f"pgbench ({pgbench})", "clients": clients,
                    "duration": duration})
     return result
@@ -78,11 +86,23 @@ def _row_counts(conn: Any, schema: Any) -> dict[str, int]:
     return out
 
 
-def derive_workload(conn: Any, schema: Any, counts: dict[str, int]) -> list[Query]:
+def derive_workload(conn: Any, schema: Any, counts: dict[str, int], hints: Any = None) -> list[Query]:
     tables = {t.qualified_name: t for t in schema.tables if not t.partition_of}
     big = sorted((t for t in tables.values() if counts.get(t.qualified_name)),
                  key=lambda t: -counts[t.qualified_name])
     out: list[Query] = []
+    seen: set[tuple] = set()
+    for ap in (hints.access_patterns() if hints is not None else []):  # what the design says is asked
+        q = _pattern_query(conn, tables, counts, ap, seen)
+        if q is not None:
+            out.append(q)
+    for t in big[:BIG_TABLES]:  # what the indexes of the biggest tables were made for
+        for ix in t.indexes:
+            if len(out) >= MAX_PATTERN_QUERIES:
+                break
+            q = _index_query(conn, t, ix, seen)
+            if q is not None:
+                out.append(q)
     # Primary-key lookups.
     for t in [t for t in big if len(t.primary_key) >= 1][:MAX_PER_KIND]:
         pick = _key_picker(conn, t, t.primary_key, "k")
@@ -153,6 +173,168 @@ def derive_workload(conn: Any, schema: Any, counts: dict[str, int]) -> list[Quer
     return out
 
 
+def _cols_of(t: Any) -> dict[str, Any]:
+    return {c.name: c for c in t.columns}
+
+
+def _is_time(col: Any) -> bool:
+    return col is not None and re.match(r"^(timestamp|date)", col.type.lower()) is not None
+
+
+def _filter_query(conn: Any, t: Any, eq: list[str], rng: str | None, order: str | None, label: str, kind: str,
+                  seen: set[tuple], weight: int = 3) -> Query | None:
+    """SELECT * FROM t WHERE eq columns = a sampled row's values [AND rng within the day before that
+    row's] [ORDER BY order DESC] LIMIT 50: one query per distinct shape."""
+    shape = (t.qualified_name, tuple(eq), rng)
+    cols = eq + ([rng] if rng else [])
+    if shape in seen or not cols:
+        return None
+    pick = _key_picker(conn, t, cols, "v", dense_ok=False)
+    if pick is None:
+        return None
+    setup, exprs = pick
+    conds = [f"{quote_ident(c)} = {e}" for c, e in zip(eq, exprs)]
+    if rng:
+        e = exprs[-1]
+        conds.append(f"{quote_ident(rng)} > {e} - interval '1 day' AND {quote_ident(rng)} <= {e}")
+    sql = f"SELECT * FROM {qualify(t.schema, t.name)} WHERE {' AND '.join(conds)}"
+    if order:
+        sql += f" ORDER BY {quote_ident(order)} DESC"
+    sql += " LIMIT 50"
+    seen.add(shape)
+    return Query(label, kind, _show(sql), setup + sql + ";\n", weight)
+
+
+def _index_query(conn: Any, t: Any, ix: Any, seen: set[tuple]) -> Query | None:
+    """The query an index of a big table was made for: equality on its leading columns, a one-day range
+    on a leading timestamp, newest first when the index ends in one."""
+    if ix.constraint or not ix.columns or (ix.method or "btree").lower() != "btree" or ix.where:
+        return None
+    cols = _cols_of(t)
+    exprs = ix.expressions or [False] * len(ix.columns)
+    eq: list[str] = []
+    rng = order = None
+    for c, is_expr in zip(ix.columns, exprs):
+        if is_expr or c not in cols:
+            break
+        if _is_time(cols[c]):
+            if eq:
+                order = c
+            else:
+                rng = order = c
+            break
+        eq.append(c)
+    if not eq and rng is None:
+        return None
+    label = f"{t.name} by {', '.join(eq + ([rng] if rng else []))}"
+    return _filter_query(conn, t, eq, rng, order, label, "access paths of the biggest tables (their indexes)",
+                         seen)
+
+
+def _pattern_query(conn: Any, tables: dict[str, Any], counts: dict[str, int], ap: Any, seen: set[tuple]
+                   ) -> Query | None:
+    """A stated access pattern: a dict naming its table and columns (``table``/``entity``, ``columns``/
+    ``filter``/``where``/``by``, ``order_by``/``sort``), or a sentence naming them."""
+    if isinstance(ap, str):
+        text = ap
+    elif isinstance(ap, dict):
+        text = " ".join(str(v) for v in ap.values() if isinstance(v, (str, list)))
+    else:
+        return None
+    words = re.findall(r"[a-z_][a-z0-9_]*", text.lower())
+    t = None
+    if isinstance(ap, dict) and isinstance(ap.get("table") or ap.get("entity"), str):
+        t = _find_table(tables, ap.get("table") or ap.get("entity"))
+    for w in words:
+        if t is not None:
+            break
+        t = _find_table(tables, w)
+    if t is None or not counts.get(t.qualified_name):
+        return None
+    cols = _cols_of(t)
+    wanted: list[str] = []
+    if isinstance(ap, dict):
+        for key in ("columns", "filter", "where", "by", "keys", "lookup"):
+            v = ap.get(key)
+            for c in (v if isinstance(v, list) else [v] if isinstance(v, str) else []):
+                wanted += [x for x in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", str(c)) if x in cols]
+    if not wanted:
+        joined = " ".join(words)
+        wanted = [c for c in cols if c in words or ("_" in c and c.replace("_", " ") in joined)]
+        wanted += [c for c in cols if c.endswith("_id") and c[:-3] in words and c not in wanted]
+    order = None
+    if isinstance(ap, dict):
+        o = ap.get("order_by") or ap.get("sort")
+        if isinstance(o, str) and o.split() and o.split()[0] in cols:
+            order = o.split()[0]
+    eq = [c for c in wanted if not _is_time(cols[c]) and c not in t.primary_key][:3]
+    rng = next((c for c in wanted if _is_time(cols[c])), None)
+    order = order or rng
+    if not eq and rng is None:
+        return None
+    name = ap.get("name") if isinstance(ap, dict) and isinstance(ap.get("name"), str) else None
+    label = name or f"{t.name} by {', '.join(eq + ([rng] if rng else []))}"
+    return _filter_query(conn, t, eq, rng, order, f"stated: {label}"[:80], "stated access patterns", seen, 4)
+
+
+def _find_table(tables: dict[str, Any], word: str) -> Any:
+    w = word.lower()
+    for t in tables.values():
+        n = t.name.lower()
+        if w in (n, n[:-1]) or (n.endswith("es") and n[:-2] == w) or (n.endswith("ies") and n[:-3] + "y" == w):
+            return t
+    return None
+
+
+def explain(conn: Any, q: Query) -> dict[str, Any]:
+    """Which index serves the query, from EXPLAIN of one instance of it (pgbench variables filled)."""
+    stmts = [s for s in _instance(q).split(";\n") if s.strip()]
+    if not stmts:
+        return {"index": None, "plan": None}
+    try:
+        with conn.transaction(force_rollback=True):
+            for s in stmts[:-1]:
+                conn.execute(s)
+            plan = conn.execute("EXPLAIN (FORMAT JSON) " + stmts[-1]).fetchone()[0]
+    except Exception as exc:  # a statement EXPLAIN cannot take (a utility command)
+        return {"index": None, "plan": f"not explained: {str(exc).splitlines()[0]}"}
+    root = plan[0]["Plan"] if isinstance(plan, list) else plan["Plan"]
+    indexes: list[str] = []
+    scans: list[str] = []
+
+    def walk(node: dict) -> None:
+        name = node.get("Index Name")
+        if name and name not in indexes:
+            indexes.append(name)
+        nt = node.get("Node Type", "")
+        if "Scan" in nt:
+            rel = node.get("Relation Name")
+            scans.append(f"{nt}{' using ' + name if name else ''}{' on ' + rel if rel else ''}")
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(root)
+    if indexes:  # a partition's index is reported as the partitioned index it belongs to
+        rows = conn.execute(
+            "WITH RECURSIVE up(child, top) AS (SELECT c.oid, c.oid FROM pg_class c WHERE c.relname = ANY(%s) "
+            "AND c.relkind IN ('i', 'I') UNION ALL SELECT up.child, h.inhparent FROM up "
+            "JOIN pg_inherits h ON h.inhrelid = up.top) "
+            "SELECT c.relname, t.relname FROM up JOIN pg_class c ON c.oid = up.child JOIN pg_class t ON t.oid = up.top "
+            "WHERE NOT EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = up.top)", (indexes,)).fetchall()
+        top = dict(rows)
+        indexes = list(dict.fromkeys(top.get(i, i) for i in indexes))
+    return {"index": ", ".join(indexes) if indexes else None,
+            "plan": "; ".join(dict.fromkeys(scans[:6])) or root.get("Node Type")}
+
+
+def _instance(q: Query) -> str:
+    """The query's statements with pgbench variables replaced by the lowest value they can take."""
+    body = "\n".join(ln for ln in q.script.splitlines() if not ln.strip().startswith("\\"))
+    body = re.sub(r"^\s*(BEGIN|ROLLBACK|COMMIT)\s*;\s*$", "", body, flags=re.MULTILINE | re.IGNORECASE)
+    setvals = dict(re.findall(r"\\set\s+(\w+)\s+random\((-?\d+),", q.script))
+    return re.sub(r":(\w+)\b", lambda m: setvals.get(m.group(1), m.group(0)), body)
+
+
 def _show(sql: str) -> str:
     return re.sub(r"\(ARRAY\[[^\]]*\]", "(ARRAY[...]", sql)
 
@@ -166,13 +348,14 @@ def _time_column(t: Any) -> Any:
     return cands[0]
 
 
-def _key_picker(conn: Any, t: Any, columns: list[str], var: str) -> tuple[str, list[str]] | None:
+def _key_picker(conn: Any, t: Any, columns: list[str], var: str, dense_ok: bool = True
+                ) -> tuple[str, list[str]] | None:
     """(pgbench meta-commands, SQL expression per key column) picking an existing key at random."""
     rel = qualify(t.schema, t.name)
     cols = ", ".join(quote_ident(c) for c in columns)
     if len(columns) == 1:
         col = t.column(columns[0])
-        if col is not None and col.type.lower() in ("integer", "bigint", "smallint"):
+        if dense_ok and col is not None and col.type.lower() in ("integer", "bigint", "smallint"):
             lo, hi, n = conn.execute(f"SELECT min({cols}), max({cols}), count({cols}) FROM {rel}").fetchone()
             if n and hi - lo + 1 == n:
                 return f"\\set {var} random({lo}, {hi})\n", [f":{var}"]
@@ -198,7 +381,7 @@ def _user_queries(path: Path) -> list[Query]:
     text = read_text_file(path)
     if not text.strip():
         raise UserError(f"{path}: empty file")
-    if re.search(r"^\s*\\", text, re.M):  # pgbench meta-commands: the file is one script
+    if re.search(r"^\s*\\", text, re.MULTILINE):  # pgbench meta-commands: the file is one script
         return [Query(path.name, "user script", " ".join(text.split())[:200], text, 1)]
     try:
         from pglast import split
@@ -214,10 +397,7 @@ def _user_queries(path: Path) -> list[Query]:
 def _dry_run(conn: Any, workload: list[Query]) -> None:
     """Run each query once (rolled back) with a key of 1 for pgbench variables: a broken query is an error."""
     for q in workload:
-        body = "\n".join(ln for ln in q.script.splitlines() if not ln.strip().startswith("\\"))
-        body = re.sub(r"^\s*(BEGIN|ROLLBACK|COMMIT)\s*;\s*$", "", body, flags=re.M | re.I)
-        setvals = dict(re.findall(r"\\set\s+(\w+)\s+random\((-?\d+),", q.script))
-        body = re.sub(r":(\w+)\b", lambda m: setvals.get(m.group(1), m.group(0)), body)
+        body = _instance(q)
         try:
             with conn.transaction(force_rollback=True):
                 for stmt in [s for s in body.split(";\n") if s.strip()]:

@@ -29,7 +29,10 @@ class FkSource:
     fk: ForeignKey
     parent: str
     nullable: bool
-    keys: Any = None  # KeySet once the parent is loaded
+    keys: Any = None  # rows.KeySpace once the parent's keys are known
+    self_ref: bool = False
+    null_share: float = 0.15  # an optional link is empty this often
+    forward: bool = False  # closes a cycle: the parent loads after this table
 
 
 @dataclass
@@ -52,6 +55,11 @@ class TablePlan:
     unique_cols: set[str] = field(default_factory=set)
     placeholders: dict[str, Any] = field(default_factory=dict)  # NOT NULL deferred FK columns
     seed: int = 0
+    seq_cols: dict[str, str | None] = field(default_factory=dict)  # identity/serial columns we number: sequence
+    seq_first: dict[str, int] = field(default_factory=dict)  # first number of each, set before the load
+    near: list[tuple[str, str, int, int]] = field(default_factory=list)  # (col, ref, lo_us, hi_us): col = ref - d
+    role: str = ""  # lookup, root, child, junction, event (volumes.py)
+    copy_order: list[str] = field(default_factory=list)  # COPY column order: fixed-width columns first
 
     @property
     def name(self) -> str:
@@ -83,11 +91,11 @@ def build_plans(schema: Schema, columns: dict[tuple[str, str], list[ColInfo]], c
         _foreign_keys(p, t, names, deferred_edges, throwaway)
         plans.append(p)
     by_name = {p.name: p for p in plans}
+    _forward_keys(plans, by_name)
     for p in plans:
         if not p.skip:
             _columns(p, ctx, by_name, existing.get(p.name, 0))
     _propagate_skips(plans, by_name, existing)
-    _weights(plans, by_name)
     return plans
 
 
@@ -138,15 +146,39 @@ def _foreign_keys(p: TablePlan, t: Table, names: set[str], deferred_edges: set[t
             continue
         cols = [p.col(c) for c in fk.columns]
         nullable = all(c is not None and not c.not_null for c in cols)
-        if parent == t.qualified_name or (t.qualified_name, parent) in deferred_edges:
-            if not nullable and not throwaway:
-                p.skip = (f"NOT NULL foreign key {fk.name or fk.columns} to {parent} closes a cycle; "
-                          "loading it needs the constraint dropped for the load (done only on the throwaway "
-                          "database)")
-                return
-            p.deferred.append(fk)
+        if parent == t.qualified_name:
+            p.fks.append(FkSource(fk, parent, nullable, self_ref=True, null_share=_self_null_share(t.name)))
+            continue
+        if (t.qualified_name, parent) in deferred_edges:
+            p.deferred.append(fk)  # a cycle: numbered keys are known ahead (see _forward_keys), others UPDATEd
             continue
         p.fks.append(FkSource(fk, parent, nullable))
+
+
+def _self_null_share(table: str) -> float:
+    """Roots of a hierarchy (top categories) are common; replies among reviews or comments are not."""
+    t = table.lower()
+    if any(w in t for w in ("categor", "department", "folder", "region", "location", "org", "node", "group",
+                            "menu", "page", "territor", "unit", "team")):
+        return 0.3
+    return 0.8
+
+
+def _forward_keys(plans: list[TablePlan], by_name: dict[str, TablePlan]) -> None:
+    """A cycle's foreign key to a table loaded later: when that table's key is numbered by us, its keys
+    are known before it loads, so the key is filled in the COPY instead of by an UPDATE afterwards."""
+    for p in plans:
+        keep = []
+        for fk in p.deferred:
+            parent = by_name.get(f"{fk.ref_schema}.{fk.ref_table}")
+            ref = parent.col(fk.ref_columns[0]) if parent is not None and len(fk.ref_columns) == 1 else None
+            if ref is not None and ref.numbered:
+                cols = [p.col(c) for c in fk.columns]
+                p.fks.append(FkSource(fk, parent.name, all(c is not None and not c.not_null for c in cols),
+                                      forward=True))
+            else:
+                keep.append(fk)
+        p.deferred = keep
 
 
 def _unique_sets(t: Table) -> list[list[str]]:
@@ -202,6 +234,10 @@ def _columns(p: TablePlan, ctx: Context, by_name: dict[str, TablePlan], existing
         elif c.base == "bool":
             finite[c.name] = [False, True]
     db_filled = {c.name for c in p.cols if c.db_fills}
+    for c in gen_cols:
+        if c.numbered and c.name not in fk_cols and c.name not in deferred_cols:
+            p.seq_cols[c.name] = None
+            p.unique_cols.add(c.name)
     combo_cols: list[str] | None = None
     for uset in _unique_sets(t):
         if any(c in db_filled or c in p.unique_cols for c in uset):
@@ -243,10 +279,13 @@ def _columns(p: TablePlan, ctx: Context, by_name: dict[str, TablePlan], existing
         if any(kind == "col" and m[0] == c.name for kind, m in p.combo):
             continue
         try:
+            if c.name in p.seq_cols:
+                p.gens[c.name] = _numbering(p, c.name)
+                continue
             if partition and c.name == partition[0] and partition[1]:
                 from aishell.datagen.values import interval_gen
 
-                p.gens[c.name] = interval_gen(c, partition[1], ctx.rng(t.name, c.name), c.name in p.unique_cols,
+                p.gens[c.name] = interval_gen(c, partition[1], ctx.nprng(t.name, c.name), c.name in p.unique_cols,
                                               existing_rows)
                 continue
             null_frac = _null_share(c.name)
@@ -259,9 +298,7 @@ def _columns(p: TablePlan, ctx: Context, by_name: dict[str, TablePlan], existing
             if c.default and not c.not_null or c.default:
                 continue  # left to its default
             if not c.not_null:
-                from aishell.datagen.values import Gen as _G
-
-                p.gens[c.name] = _G(lambda s, n: [None] * n)
+                p.gens[c.name] = Gen(lambda s, n: [None] * n)
                 continue
             if "regular expression" in str(exc):
                 p.filters = [ck.expression for ck in t.checks]
@@ -279,6 +316,13 @@ def _columns(p: TablePlan, ctx: Context, by_name: dict[str, TablePlan], existing
                    or any(kind == "fk" and c.name in m.fk.columns for kind, m in p.combo)
                    or any(kind == "col" and m[0] == c.name for kind, m in p.combo)]
     p.binary = all(binary_ok(p.col(c)) for c in p.copy_cols)
+    from aishell.datagen.encode import FIXED_KINDS
+    from aishell.datagen.values import kind_of
+
+    fixed = [c for c in p.copy_cols if not p.col(c).is_array and kind_of(p.col(c)) in FIXED_KINDS]
+    # never-NULL ones lead, so most batches encode them as one record per row
+    fixed.sort(key=lambda c: not (p.col(c).not_null or c in p.seq_cols))
+    p.copy_order = fixed + [c for c in p.copy_cols if c not in fixed]
     caps = [g.capacity for c, g in p.gens.items() if c in p.unique_cols and g.capacity is not None]
     p.capacity = min(caps) if caps else None
 
@@ -294,6 +338,9 @@ def _implicit_order(p: TablePlan, partition_col: str | None) -> None:
                   and not c.db_fills), None)
     if first is None or first.name == partition_col:
         return
+    key = p.col(partition_col) if partition_col else None
+    if key is not None and key.base == first.base and first.base != "date":
+        p.near.append((first.name, key.name, 0, 30 * 60 * 1_000_000))  # a row is created as its event starts
     explicit = {later for later, _op, _e in p.rules.order}
     for c in p.cols:
         n = c.name.lower()
@@ -307,6 +354,15 @@ def _implicit_order(p: TablePlan, partition_col: str | None) -> None:
         p.rules.order.append((c.name, ">=", first.name))
 
 
+def _numbering(p: TablePlan, name: str) -> Gen:
+    import numpy as np
+
+    def seq(s: int, n: int) -> Any:
+        first = p.seq_first.get(name, 1)
+        return np.arange(first + s, first + s + n, dtype=np.int64)
+    return Gen(seq)
+
+
 def _placeholder(c: ColInfo) -> Any:
     if c.base in ("int2", "int4", "int8", "numeric"):
         return 0
@@ -318,7 +374,11 @@ def _placeholder(c: ColInfo) -> Any:
 
 
 def _null_share(name: str) -> float:
+    """How often a nullable column is empty: most rows carry no note or comment, few are deleted."""
     n = name.lower()
+    if n in ("notes", "note", "comment", "comments", "remarks", "instructions", "special_requests",
+             "internal_notes", "memo") or n.endswith(("_notes", "_note", "_comment")):
+        return 0.8
     if n in ("deleted_at", "archived_at", "cancelled_at", "canceled_at", "banned_at", "refunded_at"):
         return 0.9
     if n.endswith("_at") and any(w in n for w in ("completed", "returned", "shipped", "read", "edited",
@@ -362,20 +422,35 @@ def combo_capacity(p: TablePlan, counts: dict[str, int], existing: dict[str, int
     return cap
 
 
-def allocate(plans: list[TablePlan], total: int, existing: dict[str, int]) -> None:
-    """Split ``total`` rows over the plans by weight, within capacities; sets ``count`` on each."""
+def allocate(plans: list[TablePlan], total: int, existing: dict[str, int], hints: Any = None) -> None:
+    """Split ``total`` rows over the plans in the proportions of ``volumes.natural_volumes``, within
+    capacities; lookup tables keep their natural size (at most a fifth of the total between them)."""
+    from aishell.datagen.volumes import natural_volumes
+
     live = [p for p in plans if not p.skip]
     for p in plans:
         p.count = 0
     if not live or total <= 0:
         return
+    from aishell.datagen.volumes import stock_tables
+
+    vol, lookups = natural_volumes(plans, hints)
+    stock = stock_tables(plans, hints) - lookups
+    for p in live:
+        p.weight = vol[p.name]
+        p.role = "lookup" if p.name in lookups else "stated" if p.name in stock else p.role
+    # Lookups keep their natural size and stated stock (800 stations) its stated size, while together
+    # they fit in half of N; the rest of N goes to the other tables in their natural proportions.
+    fixed_total = sum(vol[n] for n in lookups | stock)
+    share = min(1.0, 0.5 * total / fixed_total) if fixed_total else 1.0
+    preset = {n: max(1, round(vol[n] * share)) for n in lookups | stock}
     counts: dict[str, int] = {}
     for _ in range(4):
         caps = {}
         for p in live:
             cs = [c for c in (p.capacity, combo_capacity(p, counts, existing)) if c is not None]
             caps[p.name] = min(cs) if cs else None
-        fixed: dict[str, int] = {}
+        fixed: dict[str, int] = {n: min(v, caps[n]) if caps[n] is not None else v for n, v in preset.items()}
         while True:
             free = [p for p in live if p.name not in fixed]
             rem = total - sum(fixed.values())
@@ -401,5 +476,11 @@ def allocate(plans: list[TablePlan], total: int, existing: dict[str, int]) -> No
                 if counts[donor] > 1:
                     counts[donor] -= 1
                     counts[p.name] = 1
+        if sum(counts.values()) > total:  # lookups took more than a tiny total allows
+            over = sum(counts.values()) - total
+            for n in sorted(counts, key=lambda n: -counts[n]):
+                take = min(over, counts[n] - 1)
+                counts[n] -= take
+                over -= take
     for p in live:
         p.count = counts.get(p.name, 0)

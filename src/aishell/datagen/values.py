@@ -1,32 +1,43 @@
-"""Column value generators: fast batches of Python values that honour a column's type and rules.
+"""Column value generators: whole batches at numpy speed, shaped by the column's meaning and rules.
 
-Text that should read naturally (names, cities, e-mail addresses, titles) comes from a small pool built
-once per column with Faker through ``aishell.design.sample_data`` (the same name-based choices as
-``generate sql --sample-data``); rows then sample from the pool, which keeps generation at C speed
-(``random.choices``). Numbers, dates and timestamps are drawn per row with name-based shapes (prices
-log-normal, quantities small, ratings 1-5, timestamps skewed towards the recent past) clamped to the
-type and CHECK ranges. Unique columns are built unique: ``base + row number`` for text (bases carry no
-digits, so no two rows can collide), consecutive numbers, distinct timestamps.
+A generator's ``batch(start, n)`` returns the values of rows ``start .. start+n-1`` in one of the shapes
+``encode.py`` turns into COPY fields: a numpy array (integers; floats; booleans; timestamps as
+microseconds since 2000-01-01 UTC; dates as days since then; numerics as integers scaled by
+10^scale; UUIDs as 16-byte rows), a ``Pick`` from a pool, or a list of Python values for rare types.
+
+What a value looks like comes from the column's name, its table and its CHECK rules, in that order of
+precedence: the rules always win (a value outside a CHECK range is never produced). Names that look
+like the thing (a station is "Elm Street & Oak Avenue", a product "Wireless Bamboo Headphones", a person
+a Faker name) come from templates in ``vocab.json`` and Faker (``use_weighting=False``) pools of a few
+hundred values per column, built once; percentages and levels stay within 0-100; distances and
+durations are plausible for a trip; prices are log-normal; statuses follow word weights (most orders
+are delivered, few cancelled); coordinates cluster around one city.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import ipaddress
+import json
 import math
 import random
 import re
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from aishell.datagen.catalog import ColInfo
 from aishell.datagen.checks import ColumnRule
+from aishell.datagen.encode import PG_EPOCH, Pick
 
 INT_LIMITS = {"int2": (-32768, 32767), "int4": (-2**31, 2**31 - 1), "int8": (-2**63, 2**63 - 1)}
 TEXT_TYPES = {"text", "varchar", "bpchar", "citext", "name"}
-# Types whose values we can write in binary COPY (psycopg dumpers; text-like ones as raw UTF-8).
+# Types whose values we can write in binary COPY.
 BINARY_TYPES = {"int2", "int4", "int8", "numeric", "float4", "float8", "bool", "text", "varchar", "bpchar",
                 "name", "citext", "date", "timestamp", "timestamptz", "time", "interval", "uuid", "json",
                 "jsonb", "inet", "cidr", "bytea"}
@@ -35,7 +46,9 @@ TEXT_ONLY = {"macaddr", "macaddr8", "tsvector", "vector", "halfvec", "money", "b
              "timetz", "int4range", "int8range", "numrange", "daterange", "tsrange", "tstzrange", "hstore",
              "ltree", "oid"}
 POOL = 256
-# Short vocabularies Faker has no provider for.
+US = 1_000_000
+DAY_US = 86400 * US
+
 _FIXED_POOLS = {
     "carrier": ["UPS", "DHL", "FedEx", "USPS", "La Poste", "Royal Mail"],
     "provider": ["stripe", "paypal", "adyen", "braintree"],
@@ -49,9 +62,17 @@ _FIXED_POOLS = {
     "device": ["desktop", "mobile", "tablet"],
     "browser": ["Firefox", "Chrome", "Safari", "Edge"],
     "plan": ["free", "starter", "pro", "enterprise"],
+    "currency": ["USD", "EUR", "GBP", "USD", "USD", "EUR"],
+    "size": ["XS", "S", "M", "L", "XL"],
 }
 _PEOPLE = re.compile(r"(user|customer|employee|staff|person|people|member|author|student|patient|doctor|"
-                     r"teacher|contact|driver|client|actor|player|agent|owner|manager)")
+                     r"teacher|contact|driver|client|actor|player|agent|owner|manager|rider|guest|passenger|"
+                     r"traveller|traveler|applicant|candidate|volunteer|subscriber|tenant_user|host|athlete)")
+
+
+@functools.lru_cache(maxsize=1)
+def vocab() -> dict[str, Any]:
+    return json.loads((Path(__file__).with_name("vocab.json")).read_text())
 
 
 class Unsupported(Exception):
@@ -69,49 +90,83 @@ def binary_ok(col: ColInfo) -> bool:
     return col.typtype == "e" or col.base in BINARY_TYPES
 
 
+def kind_of(col: ColInfo) -> str:
+    """The encoding kind of a column: its base type name, or ``enum``."""
+    return "enum" if col.typtype == "e" else col.base
+
+
+def scale_of(col: ColInfo) -> int:
+    """Decimal places numerics are generated with (the column's scale, 2 when unconstrained)."""
+    if col.base == "money":
+        return 2
+    return col.scale if col.scale is not None and col.scale >= 0 else 2
+
+
 class Gen:
     """A column generator: ``batch(start, n)`` returns n values for rows start .. start+n-1."""
 
-    def __init__(self, fn: Callable[[int, int], list], capacity: int | None = None):
+    def __init__(self, fn: Callable[[int, int], Any], capacity: int | None = None):
         self.fn = fn
         self.capacity = capacity
 
-    def batch(self, start: int, n: int) -> list:
+    def batch(self, start: int, n: int) -> Any:
         return self.fn(start, n)
+
+
+def seed_of(*parts: Any) -> int:
+    return int.from_bytes(hashlib.blake2b("/".join(map(str, parts)).encode(), digest_size=8).digest(), "big")
 
 
 class Context:
     """Per-run state shared by generators: the seed, the time anchor, Faker-built text pools."""
 
-    def __init__(self, seed: int, anchor: dt.datetime, schema: Any):
+    def __init__(self, seed: int, anchor: dt.datetime, schema: Any, hints: Any = None):
         self.seed = seed
         self.anchor = anchor
         self.schema = schema
+        self.hints = hints
         self._pools: dict[tuple, list[str]] = {}
         self._sample = None
+        centres = vocab()["centres"]
+        self.centre = centres[seed % len(centres)]
 
     def rng(self, *parts: Any) -> random.Random:
         return random.Random("/".join([str(self.seed), *map(str, parts)]))
 
+    def nprng(self, *parts: Any) -> np.random.Generator:
+        return np.random.default_rng(seed_of(self.seed, *parts))
+
+    @property
+    def anchor_us(self) -> int:
+        return int((self.anchor - PG_EPOCH) / dt.timedelta(microseconds=1))
+
+    def _faker_gen(self):
+        if self._sample is None:
+            from aishell.design.sample_data import _Gen
+
+            self._sample = _Gen(self.schema, 1)
+        return self._sample
+
     def text_pool(self, table: Any, name: str, length: int | None, regex: bool = False) -> list[str]:
         key = (table.name, name, length, regex)
         if key not in self._pools:
-            if self._sample is None:
-                from aishell.design.sample_data import _Gen
-
-                self._sample = _Gen(self.schema, 1)
-            g = self._sample
+            g = self._faker_gen()
             g.fake.seed_instance(f"{self.seed}/{table.name}/{name}")
             g.rnd.seed(f"{self.seed}/{table.name}/{name}")
+            rnd = self.rng("pool", table.name, name)
             pool = []
-            person = _PEOPLE.search(table.name.lower()) and name.lower() in ("name", "full_name", "display_name")
-            fixed = _FIXED_POOLS.get(name.lower())
+            lname = name.lower()
+            person = _PEOPLE.search(table.name.lower()) and lname in ("name", "full_name", "display_name")
+            fixed = _FIXED_POOLS.get(lname) or (_FIXED_POOLS["currency"] if lname.endswith("_currency") else None)
+            template = _name_template(table.name, lname)
             for i in range(POOL):
                 if fixed:
                     v = fixed[i % len(fixed)]
                 elif person:
                     v = g.fake.name()
-                elif "countr" in table.name.lower() and name.lower() in ("name", "country"):
+                elif template is not None:
+                    v = _fill(template, g.fake, rnd, table.name)
+                elif "countr" in table.name.lower() and lname in ("name", "country"):
                     v = g.fake.country()
                 else:
                     v = g.text(table, name, i, False, length, regex)
@@ -120,28 +175,69 @@ class Context:
         return self._pools[key]
 
 
+def _singular(word: str) -> str:
+    w = word.lower()
+    for suf, rep in (("ies", "y"), ("sses", "ss"), ("ches", "ch"), ("shes", "sh"), ("xes", "x"), ("s", "")):
+        if w.endswith(suf) and len(w) > len(suf) + 1:
+            return w[: -len(suf)] + rep
+    return w
+
+
+def _name_template(table: str, column: str) -> str | None:
+    """A name template for ``name``/``title`` columns of a table whose kind vocab.json knows."""
+    if column not in ("name", "title", "display_name", "label", "station_name", "product_name"):
+        return None
+    t = table.lower()
+    for entry in vocab()["names"]:
+        if any(w in t for w in entry["tables"]):
+            if column == "title" and "{task}" not in entry["template"] and "{topic}" not in entry["template"]:
+                continue
+            return entry["template"]
+    return None
+
+
+def _fill(template: str, fake: Any, rnd: random.Random, table: str) -> str:
+    words = vocab()["words"]
+
+    def one(m: re.Match) -> str:
+        key = m.group(1)
+        if key in words:
+            return rnd.choice(words[key])
+        if key == "street":
+            return fake.street_name()
+        if key == "cross":
+            return fake.street_name()
+        if key == "company":
+            return fake.company()
+        if key == "city":
+            return fake.city()
+        if key == "country":
+            return fake.country()
+        if key == "serial":
+            return f"{rnd.randint(100, 99999):05d}"
+        if key == "Entity":
+            return _singular(table.split(".")[-1]).replace("_", " ").title()
+        return m.group(0)
+
+    return re.sub(r"\{(\w+)\}", one, template)
+
+
 # -- building a generator ---------------------------------------------------------------------------
 def make(col: ColInfo, rule: ColumnRule | None, ctx: Context, table: Any, *, unique: bool = False,
          unique_start: int = 0, null_frac: float = 0.0) -> Gen:
+    """A generator for ``col``; NULLs (``null_frac``) are applied by the caller from ``Gen.null_frac``."""
     rule = rule or ColumnRule()
-    rng = ctx.rng(table.schema, table.name, col.name)
+    rng = ctx.nprng(table.schema, table.name, col.name)
     if rule.force_null and not col.not_null:
-        return Gen(lambda s, n: [None] * n)
-    g = _make(col, rule, ctx, table, rng, unique, unique_start)
-    nulls = 0.0 if (unique or col.not_null or rule.not_null) else null_frac
-    if nulls <= 0:
+        g = Gen(lambda s, n: [None] * n)
+        g.null_frac = 0.0  # type: ignore[attr-defined]
         return g
-    inner = g.fn
-    r = rng.random
-
-    def with_nulls(start: int, n: int) -> list:
-        vals = inner(start, n)
-        return [None if r() < nulls else v for v in vals]
-
-    return Gen(with_nulls, g.capacity)
+    g = _make(col, rule, ctx, table, rng, unique, unique_start)
+    g.null_frac = 0.0 if (unique or col.not_null or rule.not_null) else null_frac  # type: ignore[attr-defined]
+    return g
 
 
-def _make(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.Random, unique: bool,
+def _make(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: np.random.Generator, unique: bool,
           start: int) -> Gen:
     if col.is_array:
         return _array(col, rule, ctx, table, rng)
@@ -150,46 +246,45 @@ def _make(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.
         return _pick(choices, rng, unique, start)
     b = col.base
     if b in INT_LIMITS:
-        return _int(col, rule, rng, unique, start)
-    if b == "numeric" or b in ("float4", "float8", "money"):
-        return _number(col, rule, rng, unique, start)
+        return _int(col, rule, ctx, table, rng, unique, start)
+    if b == "numeric" or b in ("float4", "float8"):
+        return _number(col, rule, ctx, table, rng, unique, start)
     if b == "bool":
         p = _true_share(col.name)
-        r = rng.random
-        return Gen(lambda s, n: [r() < p for _ in range(n)])
+        return Gen(lambda s, n: rng.random(n) < p)
     if b in ("timestamp", "timestamptz", "date"):
-        return _temporal(col, rule, ctx, rng, unique, start)
-    if b in ("time", "timetz"):
-        tz = "+00" if b == "timetz" else ""
-        if b == "timetz":
-            return Gen(lambda s, n: [f"{rng.randint(6, 21):02d}:{rng.choice((0, 15, 30, 45)):02d}:00{tz}"
-                                     for _ in range(n)])
-        return Gen(lambda s, n: [dt.time(rng.randint(6, 21), rng.choice((0, 15, 30, 45))) for _ in range(n)])
+        return _temporal(col, rule, ctx, table, rng, unique, start)
+    r = random.Random(seed_of(ctx.seed, table.name, col.name))
+    if b == "time":
+        return Gen(lambda s, n: [dt.time(r.randint(6, 21), r.choice((0, 15, 30, 45))) for _ in range(n)])
     if b == "interval":
-        return Gen(lambda s, n: [dt.timedelta(minutes=rng.choice((15, 30, 45, 60, 90, 120, 1440)))
-                                 for _ in range(n)])
+        return Gen(lambda s, n: [dt.timedelta(minutes=r.choice((15, 30, 45, 60, 90, 120, 1440))) for _ in range(n)])
     if b == "uuid":
-        gb = rng.getrandbits
-        return Gen(lambda s, n: [uuid.UUID(int=gb(128), version=4) for _ in range(n)])
+        def uuids(s: int, n: int) -> np.ndarray:
+            a = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
+            a[:, 6] = (a[:, 6] & 0x0F) | 0x40
+            a[:, 8] = (a[:, 8] & 0x3F) | 0x80
+            return a
+        return Gen(uuids)
     if b in ("json", "jsonb"):
-        pool = _json_pool(col.name, rng)
-        return Gen(lambda s, n: rng.choices(pool, k=n))
+        pool = _json_pool(col.name, r)
+        return Gen(lambda s, n: Pick(pool, rng.integers(0, len(pool), n)))
     if b in ("inet", "cidr"):
         if unique:
             return Gen(lambda s, n: [ipaddress.ip_address(0x0A000000 + start + i) if b == "inet"
                                      else ipaddress.ip_network(0x0A000000 + start + i) for i in range(s, s + n)],
                        capacity=2**24)
         if b == "cidr":
-            return Gen(lambda s, n: [ipaddress.ip_network(f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.0/24")
+            return Gen(lambda s, n: [ipaddress.ip_network(f"10.{r.randint(0, 255)}.{r.randint(0, 255)}.0/24")
                                      for _ in range(n)])
-        return Gen(lambda s, n: [ipaddress.ip_address(rng.choice((0xC0A80000, 0x0A000000, 0xCB007100))
-                                                      + rng.randint(1, 65000)) for _ in range(n)])
+        return Gen(lambda s, n: [ipaddress.ip_address(r.choice((0xC0A80000, 0x0A000000, 0xCB007100))
+                                                      + r.randint(1, 65000)) for _ in range(n)])
     if b == "bytea":
-        return Gen(lambda s, n: [rng.randbytes(rng.randint(8, 48)) for _ in range(n)])
+        return Gen(lambda s, n: [r.randbytes(r.randint(8, 48)) for _ in range(n)])
     if b in TEXT_TYPES:
         return _text(col, rule, ctx, table, rng, unique, start)
     if b in TEXT_ONLY:
-        return _text_only(col, rng, unique, start)
+        return _text_only(col, r, unique, start)
     raise Unsupported(f"type {col.domain or col.base}")
 
 
@@ -214,34 +309,63 @@ def _convert(v: Any, col: ColInfo) -> Any:
         return float(v)
     if col.base == "bool":
         return v in (True, "true", "t", "1")
+    if col.base in ("timestamp", "timestamptz", "date"):
+        return v
     return v if isinstance(v, str) else str(v)
 
 
-def _pick(values: list, rng: random.Random, unique: bool, start: int) -> Gen:
+def status_weights(values: list) -> list[float]:
+    """Plausible shares of status-like words (vocab.json): most orders delivered, few cancelled."""
+    table = vocab()["status_weights"]
+    known = [table.get(str(v).lower()) for v in values]
+    if sum(1 for k in known if k is not None) >= max(1, len(values) // 2):
+        return [float(k if k is not None else 6) for k in known]
+    return [1 / (k + 1) ** 0.7 for k in range(len(values))]
+
+
+def _pick(values: list, rng: np.random.Generator, unique: bool, start: int) -> Gen:
     if not values:
         raise Unsupported("no value satisfies the column's CHECK constraints")
     if unique:
-        return Gen(lambda s, n: [values[(i + start) % len(values)] for i in range(s, s + n)], capacity=len(values))
-    weights = [1 / (k + 1) ** 0.7 for k in range(len(values))]
-    return Gen(lambda s, n: rng.choices(values, weights, k=n))
+        return Gen(lambda s, n: Pick(values, (np.arange(s + start, s + start + n) % len(values))),
+                   capacity=len(values))
+    w = np.array(status_weights(values), dtype=float)
+    cdf = np.cumsum(w / w.sum())
+    cdf[-1] = 1.0
+    return Gen(lambda s, n: Pick(values, np.searchsorted(cdf, rng.random(n), side="right")))
 
 
 # -- numbers ---------------------------------------------------------------------------------------------
+# (words, (low, high, shape)); shape: uniform, low (more small values), money (log-normal-ish), centre
 _SHAPES: list[tuple[tuple[str, ...], tuple[float, float, str]]] = [
+    (("battery", "charge", "percent", "percentage", "pct", "progress", "completion", "humidity", "level",
+      "occupancy", "utilization", "utilisation"), (0, 100, "uniform")),
     (("quantity", "qty"), (1, 10, "low")),
-    (("rating", "stars", "score"), (1, 5, "uniform")),
+    (("rating", "stars"), (1, 5, "uniform")),
+    (("score",), (1, 100, "uniform")),
     (("age",), (18, 90, "uniform")),
     (("year",), (1990, 2026, "uniform")),
-    (("percent", "discount", "pct"), (0, 50, "low")),
-    (("latitude", "lat"), (-60, 70, "uniform")),
-    (("longitude", "lng", "lon"), (-170, 170, "uniform")),
-    (("stock", "inventory", "capacity", "seats"), (0, 500, "low")),
+    (("discount",), (0, 50, "low")),
+    (("latitude", "lat"), (0, 0, "lat")),
+    (("longitude", "lng", "lon"), (0, 0, "lon")),
+    (("distance_m", "meters", "metres", "distance_meters"), (150, 12000, "money")),
+    (("distance_miles", "miles"), (0.2, 15, "money")),
+    (("distance", "km", "kilometers", "kilometres"), (0.3, 25, "money")),
+    (("duration_ms", "latency_ms", "elapsed_ms", "_ms"), (5, 5000, "money")),
+    (("duration_seconds", "seconds", "secs", "duration_s"), (60, 5400, "money")),
+    (("duration_hours", "hours"), (0.25, 12, "money")),
+    (("duration", "minutes", "duration_minutes", "mins"), (3, 120, "money")),
+    (("length", "runtime", "running_time"), (5, 180, "uniform")),
+    (("temperature", "temp"), (-10, 35, "uniform")),
+    (("speed",), (5, 40, "uniform")),
+    (("docks", "capacity", "seats", "slots", "beds"), (10, 60, "uniform")),
+    (("stock", "inventory"), (0, 500, "low")),
     (("count", "views", "likes", "clicks", "visits", "followers"), (0, 10000, "low")),
-    (("duration", "length", "minutes"), (1, 240, "uniform")),
     (("position", "sort_order", "rank", "priority", "ordinal", "line"), (0, 100, "low")),
     (("weight",), (0.1, 50, "low")),
-    (("price", "amount", "total", "cost", "fee", "tax", "shipping", "salary", "fare", "balance", "budget",
-      "premium", "rent", "subtotal", "revenue", "rate"), (1, 500, "money")),
+    (("fare",), (1.5, 45, "money")),
+    (("price", "amount", "total", "cost", "fee", "tax", "shipping", "salary", "balance", "budget",
+      "premium", "rent", "subtotal", "revenue", "rate", "modifier"), (1, 500, "money")),
 ]
 
 
@@ -253,116 +377,114 @@ def _shape(name: str) -> tuple[float, float, str]:
     return (1, 10000, "uniform")
 
 
-def _bounds(col: ColInfo, rule: ColumnRule, step: Decimal | int | float) -> tuple[Any, Any]:
+def _bounds(rule: ColumnRule, step: Decimal) -> tuple[Decimal | None, Decimal | None]:
     lo = rule.lo if isinstance(rule.lo, Decimal) else None
     hi = rule.hi if isinstance(rule.hi, Decimal) else None
     if lo is not None and not rule.lo_incl:
-        lo = lo + Decimal(str(step))
+        lo = lo + step
     if hi is not None and not rule.hi_incl:
-        hi = hi - Decimal(str(step))
+        hi = hi - step
     return lo, hi
 
 
-def _int(col: ColInfo, rule: ColumnRule, rng: random.Random, unique: bool, start: int) -> Gen:
-    tlo, thi = INT_LIMITS[col.base]
-    lo, hi = _bounds(col, rule, 1)
-    lo = tlo if lo is None else max(tlo, math.ceil(lo))
-    hi = thi if hi is None else min(thi, math.floor(hi))
-    if lo > hi:
-        raise Unsupported(f"no integer satisfies {col.name}'s CHECK range")
-    excl = {int(x) for x in rule.exclude if isinstance(x, Decimal)}
-    if unique:
-        first = max(lo, 1) if lo <= 1 <= hi or lo > 1 else lo
-        first = max(first, lo) + start
-        cap = hi - first + 1
-
-        def seq(s: int, n: int) -> list:
-            return [first + i for i in range(s, s + n)]
-        return Gen(seq, capacity=max(0, cap - len(excl)) if excl else cap)
-    slo, shi, kind = _shape(col.name)
-    a, b = max(lo, int(slo)), min(hi, int(shi))
-    if a > b:  # the check range lies outside the usual shape: use the check range
-        a, b = lo, min(hi, lo + 1000) if hi - lo > 1000 else hi
-    rnd = rng.random
-    span = b - a + 1
-
+def _draw(rng: np.random.Generator, n: int, a: float, b: float, kind: str, ctx: Context | None = None
+          ) -> np.ndarray:
+    u = rng.random(n)
     if kind == "low":
-        def gen(s: int, n: int) -> list:
-            return [a + int(span * rnd() ** 2) for _ in range(n)]
-    else:
-        def gen(s: int, n: int) -> list:
-            return [a + int(span * rnd()) for _ in range(n)]
-    if excl:
-        inner = gen
+        return a + (b - a) * u * u
+    if kind == "money":  # log-uniform with a bump: many cheap, some expensive
+        la, lb = math.log(max(a, 1e-3)), math.log(max(b, a + 1e-3))
+        return np.exp(la + (lb - la) * (0.5 * u + 0.5 * rng.random(n)))
+    if kind in ("lat", "lon") and ctx is not None:
+        centre = ctx.centre[0 if kind == "lat" else 1]
+        return centre + rng.normal(0, 0.04, n)
+    return a + (b - a) * u
 
-        def gen(s: int, n: int) -> list:  # noqa: F811
-            vals = inner(s, n)
-            return [v if v not in excl else (v + 1 if v + 1 <= b and v + 1 not in excl else _first_free(a, b, excl))
-                    for v in vals]
+
+def _int(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: np.random.Generator, unique: bool,
+         start: int) -> Gen:
+    tlo, thi = INT_LIMITS[col.base]
+    lo, hi = _bounds(rule, Decimal(1))
+    lo_i = tlo if lo is None else max(tlo, math.ceil(lo))
+    hi_i = thi if hi is None else min(thi, math.floor(hi))
+    if lo_i > hi_i:
+        raise Unsupported(f"no integer satisfies {col.name}'s CHECK range")
+    excl = sorted({int(x) for x in rule.exclude if isinstance(x, Decimal)})
+    if unique:
+        first = max(lo_i, 1) if lo_i <= 1 <= hi_i or lo_i > 1 else lo_i
+        first += start
+        cap = hi_i - first + 1
+        if excl:
+            ex = np.array(excl, dtype=np.int64)
+
+            def seq_ex(s: int, n: int) -> np.ndarray:  # skip excluded values: shift past each one below
+                v = np.arange(first + s, first + s + n, dtype=np.int64)
+                for x in ex:
+                    v = np.where(v >= x, v + 1, v)
+                return v
+            return Gen(seq_ex, capacity=max(0, cap - len(excl)))
+        return Gen(lambda s, n: np.arange(first + s, first + s + n, dtype=np.int64), capacity=cap)
+    slo, shi, kind = _shape(col.name)
+    a, b = max(lo_i, int(slo)), min(hi_i, int(shi))
+    if kind in ("lat", "lon"):
+        a, b = max(lo_i, -90 if kind == "lat" else -180), min(hi_i, 90 if kind == "lat" else 180)
+    if a > b:  # the check range lies outside the usual shape: use the check range
+        a, b = lo_i, (min(hi_i, lo_i + 1000) if hi_i - lo_i > 1000 else hi_i)
+
+    def gen(s: int, n: int) -> np.ndarray:
+        x = _draw(rng, n, a, b + 0.999, kind, ctx)
+        v = np.clip(np.floor(x), a, b).astype(np.int64)
+        for e in excl:
+            v = np.where(v == e, e + 1 if e + 1 <= b and e + 1 not in excl else _first_free(a, b, excl), v)
+        return v
     return Gen(gen)
 
 
-def _first_free(a: int, b: int, excl: set[int]) -> int:
-    for v in range(a, b + 1):
+def _first_free(a: int, b: int, excl: list[int]) -> int:
+    for v in range(a, min(b, a + len(excl) + 1) + 1):
         if v not in excl:
             return v
     raise Unsupported("no integer value left after CHECK exclusions")
 
 
-def _number(col: ColInfo, rule: ColumnRule, rng: random.Random, unique: bool, start: int) -> Gen:
+def _number(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: np.random.Generator, unique: bool,
+            start: int) -> Gen:
     is_float = col.base in ("float4", "float8")
-    scale = col.scale if col.scale is not None else (None if is_float else 2)
-    if col.base == "money":
-        scale = 2
-    step = Decimal(1).scaleb(-scale) if scale is not None else Decimal("0.000001")
-    lo, hi = _bounds(col, rule, step)
+    scale = scale_of(col)
+    step = Decimal(1).scaleb(-scale)
+    lo, hi = _bounds(rule, step)
     if col.precision:
-        limit = Decimal(10) ** (col.precision - (scale or 0)) - step
+        limit = Decimal(10) ** (col.precision - scale) - step
         lo = -limit if lo is None else max(lo, -limit)
         hi = limit if hi is None else min(hi, limit)
     slo, shi, kind = _shape(col.name)
+    if kind in ("lat", "lon"):
+        slo, shi = (-90, 90) if kind == "lat" else (-180, 180)
     a = Decimal(str(slo)) if lo is None else max(lo, Decimal(str(slo)))
     b = Decimal(str(shi)) if hi is None else min(hi, Decimal(str(shi)))
     if a > b:
         a, b = (lo if lo is not None else b), (hi if hi is not None else a)
         if a > b:
             raise Unsupported(f"no number satisfies {col.name}'s CHECK range")
-    fa, fb = float(a), float(b)
-    excl = {Decimal(str(x)) for x in rule.exclude if isinstance(x, Decimal)}
-    quant = Decimal(1).scaleb(-scale) if scale is not None and scale >= 0 else None
-    as_text = col.base == "money"
+    excl = {int(Decimal(x).scaleb(scale)) for x in rule.exclude if isinstance(x, Decimal)}
+    mult = 10 ** scale
+    ia, ib = int(a.scaleb(scale).to_integral_value("ROUND_CEILING")), int(b.scaleb(scale).to_integral_value("ROUND_FLOOR"))
     if unique:
-        def useq(s: int, n: int) -> list:
-            out = []
-            for i in range(s, s + n):
-                v = a + (i + start) * step
-                out.append(float(v) if is_float else (str(v) if as_text else v))
-            return out
-        return Gen(useq, capacity=int((b - a) / step) + 1 if not is_float else None)
-    rnd = rng.random
-    # A pool of distinct values, sampled per row: Decimal construction per row would dominate.
-    pool: list[Any] = []
-    for _ in range(4096):
-        u = rnd()
-        if kind == "money":
-            x = math.exp(math.log(max(fa, 0.5)) + (math.log(max(fb, 1.0)) - math.log(max(fa, 0.5))) * u ** 1.6)
-        elif kind == "low":
-            x = fa + (fb - fa) * u ** 2
-        else:
-            x = fa + (fb - fa) * u
-        x = min(max(x, fa), fb)
+        def useq(s: int, n: int) -> np.ndarray:
+            v = ia + np.arange(s + start, s + start + n, dtype=np.int64)
+            return v / mult if is_float else v
+        return Gen(useq, capacity=None if is_float else ib - ia + 1)
+    fa, fb = float(a), float(b)
+
+    def gen(s: int, n: int) -> np.ndarray:
+        x = np.clip(_draw(rng, n, fa, fb, kind, ctx), fa, fb)
         if is_float:
-            pool.append(x)
-            continue
-        d = Decimal(repr(x)).quantize(quant) if quant is not None else Decimal(repr(x))
-        if d < a:
-            d = a
-        if d > b:
-            d = b
-        if d in excl:
-            d = a if a not in excl else b
-        pool.append(str(d) if as_text else d)
-    return Gen(lambda s, n: rng.choices(pool, k=n))
+            return x
+        v = np.clip(np.rint(x * mult).astype(np.int64), ia, ib)
+        for e in excl:
+            v = np.where(v == e, ia if ia != e else ib, v)
+        return v
+    return Gen(gen)
 
 
 def _true_share(name: str) -> float:
@@ -371,137 +493,126 @@ def _true_share(name: str) -> float:
         return 0.85
     if any(w in n for w in ("deleted", "archived", "banned", "blocked", "spam", "suspended", "test")):
         return 0.05
+    if n.startswith("is_default") or n == "default":
+        return 0.3
     return 0.5
 
 
 # -- dates and times --------------------------------------------------------------------------------------
-def _temporal(col: ColInfo, rule: ColumnRule, ctx: Context, rng: random.Random, unique: bool, start: int
-              ) -> Gen:
+def to_us(x: dt.datetime | dt.date) -> int:
+    if not isinstance(x, dt.datetime):
+        x = dt.datetime.combine(x, dt.time(), dt.UTC)
+    if x.tzinfo is None:
+        x = x.replace(tzinfo=dt.UTC)
+    return int((x - PG_EPOCH) / dt.timedelta(microseconds=1))
+
+
+def _temporal(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: np.random.Generator, unique: bool,
+              start: int) -> Gen:
     name = col.name.lower()
-    anchor = ctx.anchor
-    tz = col.base == "timestamptz"
+    anchor = ctx.anchor_us
     is_date = col.base == "date"
+    window = _window_days(ctx, table)
     lo, hi = _time_bounds(rule, col)
     if "birth" in name or name in ("dob",):
-        lo2, span = anchor - dt.timedelta(days=365 * 80), 365 * 62
-        default_lo, default_hi = lo2, lo2 + dt.timedelta(days=span)
+        default_lo, default_hi = anchor - 80 * 365 * DAY_US, anchor - 18 * 365 * DAY_US
     elif name.startswith(("due", "expire", "expiry", "valid_until", "ends", "end_")) or "expir" in name \
             or name.endswith(("_until", "_due", "due_at", "due_date")):
-        default_lo, default_hi = anchor, anchor + dt.timedelta(days=180)
+        default_lo, default_hi = anchor, anchor + 180 * DAY_US
     else:
-        default_lo, default_hi = anchor - dt.timedelta(days=730), anchor
+        default_lo, default_hi = anchor - window * DAY_US, anchor
     lo = default_lo if lo is None else max(lo, default_lo) if lo < default_hi else lo
     hi = default_hi if hi is None else min(hi, default_hi) if hi > lo else hi
     if hi <= lo:
-        hi = lo + dt.timedelta(days=365)
-    span = (hi - lo).total_seconds()
+        hi = lo + 365 * DAY_US
+    span = hi - lo
     recent = default_hi == anchor and "birth" not in name
-
-    def fix(x: dt.datetime) -> Any:
-        if is_date:
-            return x.date()
-        return x if tz else x.replace(tzinfo=None)
-
     if unique:
-        unit = 86400 if is_date else 1
+        unit = DAY_US if is_date else US
 
-        def useq(s: int, n: int) -> list:
-            return [fix(hi - dt.timedelta(seconds=unit * (i + start + 1))) for i in range(s, s + n)]
+        def useq(s: int, n: int) -> np.ndarray:
+            v = hi - unit * (np.arange(s + start, s + start + n, dtype=np.int64) + 1)
+            return v // DAY_US if is_date else v
         return Gen(useq, capacity=int(span // unit))
-    rnd = rng.random
-    # One C call per value (fromtimestamp), not timedelta arithmetic: this is the hottest generator.
-    hi_ts, lo_ts = hi.timestamp(), lo.timestamp()
-    utc = dt.timezone.utc
-    fromts = dt.datetime.fromtimestamp
-    if recent:  # more rows in the recent past, as real tables grow
-        if tz:
-            def gen(s: int, n: int) -> list:
-                return [fromts(hi_ts - (span * rnd() ** 1.7) // 1, utc) for _ in range(n)]
-        else:
-            def gen(s: int, n: int) -> list:
-                return [fix(fromts(hi_ts - (span * rnd() ** 1.7) // 1, utc)) for _ in range(n)]
-    else:
-        if tz:
-            def gen(s: int, n: int) -> list:
-                return [fromts(lo_ts + (span * rnd()) // 1, utc) for _ in range(n)]
-        else:
-            def gen(s: int, n: int) -> list:
-                return [fix(fromts(lo_ts + (span * rnd()) // 1, utc)) for _ in range(n)]
+
+    def gen(s: int, n: int) -> np.ndarray:
+        u = rng.random(n)
+        v = (hi - span * u ** 1.5) if recent else (lo + span * u)  # more rows recently, as tables grow
+        v = v.astype(np.int64)
+        return v // DAY_US if is_date else v - v % US
     return Gen(gen)
 
 
-def _time_bounds(rule: ColumnRule, col: ColInfo) -> tuple[dt.datetime | None, dt.datetime | None]:
-    def parse(v: Any, incl: bool, up: bool) -> dt.datetime | None:
-        if not isinstance(v, str):
+def _window_days(ctx: Context, table: Any) -> int:
+    """Days of history timestamps spread over: the retention the design states, else two years."""
+    hints = ctx.hints
+    days = None
+    if hints is not None:
+        days = hints.retention_days(table.name)
+    return int(days) if days else 730
+
+
+def _time_bounds(rule: ColumnRule, col: ColInfo) -> tuple[int | None, int | None]:
+    def parse(v: Any, incl: bool, up: bool) -> int | None:
+        if isinstance(v, (dt.date, dt.datetime)):
+            x = v
+        elif isinstance(v, str):
+            try:
+                x = dt.datetime.fromisoformat(v.strip())
+            except ValueError:
+                return None
+        else:
             return None
-        try:
-            x = dt.datetime.fromisoformat(v.strip())
-        except ValueError:
-            return None
-        if x.tzinfo is None:
-            x = x.replace(tzinfo=dt.timezone.utc)
+        us = to_us(x)
         if not incl:
-            x = x + dt.timedelta(days=1 if col.base == "date" else 0, seconds=0 if col.base == "date" else 1) \
-                * (-1 if up else 1)
-        return x
+            us += (DAY_US if col.base == "date" else US) * (-1 if up else 1)
+        return us
 
     return parse(rule.lo, rule.lo_incl, False), parse(rule.hi, rule.hi_incl, True)
 
 
-def interval_gen(col: ColInfo, intervals: list[tuple[Any, Any]], rng: random.Random, unique: bool,
+def interval_gen(col: ColInfo, intervals: list[tuple[Any, Any]], rng: np.random.Generator, unique: bool,
                  start: int = 0) -> Gen:
-    """Values inside a union of [from, to) ranges (range partitions): ints, dates or timestamps."""
-    rnd = rng.random
+    """Values inside a union of [from, to) ranges (range partitions): ints, dates or timestamps, spread
+    over every range in proportion to its width."""
     if col.base in INT_LIMITS:
-        spans = [(a, b - a) for a, b in intervals if b > a]
-        if unique:
-            flat_cap = sum(s for _, s in spans)
+        spans = [(int(a), int(b) - int(a)) for a, b in intervals if b > a]
+    else:
+        unit = DAY_US if col.base == "date" else 1
+        spans = [(to_us(a) // unit, (to_us(b) - to_us(a)) // unit) for a, b in intervals if b > a]
+    spans = [sp for sp in spans if sp[1] > 0]
+    if not spans:
+        raise Unsupported("no partition range to draw from")
+    starts = np.array([a for a, _ in spans], dtype=np.int64)
+    widths = np.array([w for _, w in spans], dtype=np.int64)
+    cum = np.cumsum(widths)
+    total = int(cum[-1])
+    is_time = col.base in ("timestamp", "timestamptz")
 
-            def useq(s: int, n: int) -> list:
-                out = []
-                for i in range(s + start, s + start + n):
-                    k = i
-                    for a, w in spans:
-                        if k < w:
-                            out.append(a + k)
-                            break
-                        k -= w
-                return out
-            return Gen(useq, capacity=flat_cap)
-        weights = [w for _, w in spans]
-        return Gen(lambda s, n: [a + int(w * rnd()) for a, w in rng.choices(spans, weights, k=n)])
-    tz = col.base == "timestamptz"
-    conv = []
-    for a, b in intervals:
-        a = a if isinstance(a, dt.datetime) else dt.datetime.combine(a, dt.time(), dt.timezone.utc)
-        b = b if isinstance(b, dt.datetime) else dt.datetime.combine(b, dt.time(), dt.timezone.utc)
-        if a.tzinfo is None:
-            a, b = a.replace(tzinfo=dt.timezone.utc), b.replace(tzinfo=dt.timezone.utc)
-        if b > a:
-            conv.append((a, (b - a).total_seconds()))
-    weights = [w for _, w in conv]
-    td = dt.timedelta
-
-    def fix(x: dt.datetime) -> Any:
-        if col.base == "date":
-            return x.date()
-        return x if tz else x.replace(tzinfo=None)
+    def place(k: np.ndarray) -> np.ndarray:
+        j = np.searchsorted(cum, k, side="right")
+        before = np.where(j > 0, cum[np.maximum(j - 1, 0)], 0)
+        return starts[j] + (k - before)
 
     if unique:
-        def useq(s: int, n: int) -> list:
-            return [fix(conv[i % len(conv)][0] + td(seconds=(i // len(conv)) + start)) for i in range(s, s + n)]
-        return Gen(useq, capacity=int(min(w for _, w in conv)) * len(conv) if conv else 0)
-    return Gen(lambda s, n: [fix(a + td(seconds=int((w - 1) * rnd()))) for a, w in rng.choices(conv, weights, k=n)])
+        stride = US if is_time and total // US > 0 else 1
+        cap = total // stride
+        return Gen(lambda s, n: place((np.arange(s + start, s + start + n, dtype=np.int64) * stride) % total),
+                   capacity=cap)
+
+    def gen(s: int, n: int) -> np.ndarray:
+        k = (rng.random(n) * total).astype(np.int64)
+        v = place(k)
+        return v - v % US if is_time else v
+    return Gen(gen)
 
 
 # -- text -----------------------------------------------------------------------------------------------------
 _DIGITS = re.compile(r"\d+")
 
 
-def _text(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.Random, unique: bool,
+def _text(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: np.random.Generator, unique: bool,
           start: int) -> Gen:
-    from aishell.datagen import regexgen
-
     length = col.length
     if col.base == "bpchar" and length is None:
         length = 1
@@ -512,7 +623,7 @@ def _text(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.
     if "email" in name:
         pool = _email_pool(ctx, table, col.name)
     if rule.regex:
-        pool = _regex_pool(pool, rule.regex, rng)
+        pool = _regex_pool(pool, rule.regex, random.Random(seed_of(ctx.seed, table.name, col.name)))
         if pool is None:
             raise Unsupported("regular expression")
     if col.base == "bpchar" and length and length <= 3 and not rule.regex:
@@ -522,18 +633,21 @@ def _text(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.
     pool = [p[:maxlen] for p in pool]
     pool = [p for p in pool if p not in rule.exclude and p] or ["x" * max(1, minlen)]
     if unique:
-        return _unique_text(col, pool, rule, rng, maxlen, start)
-    return Gen(lambda s, n: rng.choices(pool, k=n))
+        return _unique_text(col, pool, rule, maxlen, start)
+    # Zipf-like popularity: some names (cities, carriers) are far more common than others
+    w = 1.0 / np.arange(1, len(pool) + 1) ** 0.6
+    cdf = np.cumsum(w / w.sum())
+    cdf[-1] = 1.0
+    return Gen(lambda s, n: Pick(pool, np.searchsorted(cdf, rng.random(n), side="right")))
 
 
-def _unique_text(col: ColInfo, pool: list[str], rule: ColumnRule, rng: random.Random, maxlen: int,
-                 start: int) -> Gen:
+def _unique_text(col: ColInfo, pool: list[str], rule: ColumnRule, maxlen: int, start: int) -> Gen:
     g = _unique_text_gen(col, pool, maxlen, start)
     if rule.regex:  # the numbered values must still match the check's regular expressions
         sample = g.batch(0, 64) + g.batch(10**6, 16)
         for pat, icase in rule.regex:
             try:
-                rx = re.compile(pat, re.I if icase else 0)
+                rx = re.compile(pat, re.IGNORECASE if icase else 0)
             except re.error:
                 raise Unsupported("regular expression") from None
             if not all(rx.search(v) for v in sample):
@@ -564,15 +678,16 @@ def _unique_text_gen(col: ColInfo, pool: list[str], maxlen: int, start: int) -> 
                 out.append("".join(reversed(chars)))
             return out
         return Gen(code, capacity=26 ** maxlen)
+    nb = len(bases)
 
     def gen(s: int, n: int) -> list:
         out = []
         for i in range(s + start, s + start + n):
-            base, tail = bases[i % len(bases)]
+            base, tail = bases[i % nb]
             num = str(i + 1)
             room = maxlen - len(num) - len(tail) - len(sep)
             if room < 0:
-                out.append(num[-maxlen:] if len(num) <= maxlen else num[:maxlen])
+                out.append(num[-maxlen:])
                 continue
             out.append(f"{base[:room]}{sep if room else ''}{num}{tail}")
         return out
@@ -582,13 +697,15 @@ def _unique_text_gen(col: ColInfo, pool: list[str], maxlen: int, start: int) -> 
 
 
 def _email_pool(ctx: Context, table: Any, name: str) -> list[str]:
-    pool = ctx.text_pool(table, "username", None)
+    g = ctx._faker_gen()
+    g.fake.seed_instance(f"{ctx.seed}/{table.name}/{name}/email")
     domains = ["example.com", "example.org", "example.net", "mail.example.com", "shop.example"]
     rng = ctx.rng("email", table.name, name)
     out = []
-    for p in pool:
-        local = re.sub(r"[^a-z.]", "", _DIGITS.sub("", p.lower())).strip(".") or "user"
-        out.append(f"{local}{rng.randint(1, 999)}@{rng.choice(domains)}")
+    for _ in range(POOL):
+        first, last = g.fake.first_name().lower(), g.fake.last_name().lower()
+        local = re.sub(r"[^a-z.]", "", rng.choice((f"{first}.{last}", f"{first[0]}{last}", f"{first}{last[0]}")))
+        out.append(f"{local.strip('.') or 'user'}{rng.randint(1, 999)}@{rng.choice(domains)}")
     return out
 
 
@@ -596,7 +713,7 @@ def _regex_pool(pool: list[str], regexes: list[tuple[str, bool]], rng: random.Ra
     compiled = []
     for pat, icase in regexes:
         try:
-            compiled.append(re.compile(pat, re.I if icase else 0))
+            compiled.append(re.compile(pat, re.IGNORECASE if icase else 0))
         except re.error:
             return None
     good = [p for p in pool if all(c.search(p) for c in compiled)]
@@ -604,10 +721,10 @@ def _regex_pool(pool: list[str], regexes: list[tuple[str, bool]], rng: random.Ra
         return good
     from aishell.datagen.regexgen import generator
 
-    make = generator(*regexes[0])
-    if make is None:
+    make_one = generator(*regexes[0])
+    if make_one is None:
         return None
-    out = [make(rng) for _ in range(POOL)]
+    out = [make_one(rng) for _ in range(POOL)]
     out = [p for p in out if all(c.search(p) for c in compiled)]
     return out or None
 
@@ -616,7 +733,7 @@ def _json_pool(name: str, rng: random.Random) -> list[dict]:
     keys = ["source", "plan", "theme", "locale", "channel", "tier"]
     vals = ["web", "mobile", "api", "pro", "free", "dark", "light", "en", "de", "email", "gold"]
     out = []
-    for i in range(128):
+    for _ in range(128):
         d: dict[str, Any] = {k: rng.choice(vals) for k in rng.sample(keys, rng.randint(1, 3))}
         if rng.random() < 0.5:
             d["score"] = rng.randint(0, 100)
@@ -626,14 +743,16 @@ def _json_pool(name: str, rng: random.Random) -> list[dict]:
     return out
 
 
-def _array(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: random.Random) -> Gen:
+def _array(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: np.random.Generator) -> Gen:
+    from aishell.datagen.encode import as_list
+
     assert col.elem is not None
     elem = _make(col.elem, ColumnRule(), ctx, table, rng, False, 0)
-    r = rng.randint
+    kind, scale = kind_of(col.elem), scale_of(col.elem)
 
     def gen(s: int, n: int) -> list:
-        sizes = [r(0, 4) for _ in range(n)]
-        flat = elem.batch(0, sum(sizes))
+        sizes = rng.integers(0, 5, n).tolist()
+        flat = as_list(elem.batch(0, max(1, sum(sizes))), kind, scale)
         out, k = [], 0
         for z in sizes:
             out.append(flat[k:k + z])

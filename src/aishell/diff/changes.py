@@ -52,13 +52,24 @@ class Change:
 def object_name(obj: Any) -> str:
     if obj is None:
         return ""
+    cls = obj.__class__.__name__
+    if isinstance(obj, dict) and "definition" in obj:  # a table's extended statistics object
+        return f"{obj.get('schema') or ''}.{obj.get('name') or ''}".lstrip(".")
+    if cls == "UserMapping":
+        return f"{obj.user} on {obj.server}"
+    if cls == "DefaultPrivilege":
+        return f"{obj.object_type.lower()} of {obj.role}" + (f" in {obj.schema}" if obj.schema else "")
+    if cls in ("OperatorFamily", "OperatorClass"):
+        return f"{obj.schema}.{obj.name} ({obj.method})"
     if hasattr(obj, "signature"):
         return obj.signature
     if hasattr(obj, "qualified_name"):
         return obj.qualified_name
     schema = getattr(obj, "schema", None)
     name = getattr(obj, "name", None) or ""
-    if schema and obj.__class__.__name__ in ("EnumType", "Domain", "CompositeType", "Sequence"):
+    if schema and obj.__class__.__name__ in ("EnumType", "Domain", "CompositeType", "Sequence", "Collation",
+                                             "RangeType", "BaseType", "TextSearchParser", "TextSearchTemplate",
+                                             "TextSearchDictionary", "TextSearchConfig"):
         return f"{schema}.{name}"
     return name
 
@@ -67,9 +78,11 @@ CHANGE_TYPES: dict[str, type[Change]] = {}
 
 
 def _register(name: str, kind: str, action: str, reverse: str = "", base: type = Change) -> type[Change]:
+    # No fields of its own: the base dataclass's __init__, __repr__ (which names the subclass) and
+    # __eq__ (which compares the class too) serve it; running @dataclass on each of ~100 kinds would
+    # cost every command that diffs tens of milliseconds.
     cls = type(name, (base,), {"kind": kind, "action": action, "_reverse": reverse, "__doc__":
                               f"{action.capitalize()} a {kind}."})
-    cls = dataclass(cls)
     CHANGE_TYPES[name] = cls
     return cls
 
@@ -80,6 +93,15 @@ _KINDS = {
     "CompositeType": "type", "Sequence": "sequence", "Table": "table", "Column": "column",
     "Index": "index", "Constraint": "constraint", "ForeignKey": "foreign key", "View": "view",
     "Function": "function", "Trigger": "trigger", "Policy": "policy", "Grant": "privilege",
+    # Format 2 kinds: created, dropped, and changed by dropping and creating (or their own ALTER).
+    "Collation": "collation", "RangeType": "range type", "BaseType": "base type",
+    "TextSearchParser": "text search parser", "TextSearchTemplate": "text search template",
+    "TextSearchDictionary": "text search dictionary", "TextSearchConfig": "text search configuration",
+    "Cast": "cast", "Operator": "operator", "OperatorFamily": "operator family",
+    "OperatorClass": "operator class", "ForeignDataWrapper": "foreign-data wrapper",
+    "ForeignServer": "server", "UserMapping": "user mapping", "Rule": "rule", "Publication": "publication",
+    "Subscription": "subscription", "EventTrigger": "event trigger", "DefaultPrivilege": "default privileges",
+    "Statistics": "extended statistics",
 }
 
 for _cls, _kind in _KINDS.items():
@@ -136,6 +158,15 @@ DropPolicy = CHANGE_TYPES["DropPolicy"]
 AlterPolicy = CHANGE_TYPES["AlterPolicy"]
 Grant = CHANGE_TYPES["Grant"]
 Revoke = CHANGE_TYPES["Revoke"]
+AddRule = CHANGE_TYPES["AddRule"]
+AddBaseType = CHANGE_TYPES["AddBaseType"]
+AddStatistics = CHANGE_TYPES["AddStatistics"]
+DropStatistics = CHANGE_TYPES["DropStatistics"]
+AlterStatistics = CHANGE_TYPES["AlterStatistics"]
+AddTextSearchParser = CHANGE_TYPES["AddTextSearchParser"]
+AddTextSearchTemplate = CHANGE_TYPES["AddTextSearchTemplate"]
+DropRule = CHANGE_TYPES["DropRule"]
+AlterRule = CHANGE_TYPES["AlterRule"]
 
 
 @dataclass

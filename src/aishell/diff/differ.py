@@ -36,7 +36,7 @@ from aishell.diff.normalize import (
     table_constraints,
 )
 from aishell.errors import UserError
-from aishell.model import Column, Function, Privilege, Schema, Table, View
+from aishell.model import Column, DefaultPrivilege, Function, Privilege, Schema, Table, View
 from aishell.model.schema import AISHELL_TABLES as IGNORED_TABLES
 
 
@@ -196,6 +196,7 @@ class _Differ:
         self.functions()
         self.tables()
         self.views()
+        self.catalog_objects()
 
     # helpers
     def comment(self, old: str | None, new: str | None, sql_kind: str, sql_name: str, label: str,
@@ -370,8 +371,10 @@ class _Differ:
                          ch.AlterForeignKey, tsql)
         # indexes (those backing constraints come with the constraint)
         self.indexes(o, n, qn, tsql)
-        # triggers and policies
+        # triggers, rules and policies
         self.triggers(o.triggers, n.triggers, qn)
+        self.rules(o, n, qn)
+        self.statistics(o, n, qn)
         added_p, dropped_p, both_p = self.pair(o.policies, n.policies, lambda p: p.name)
         for p in added_p:
             self.add(ch.AddPolicy(new=p, parent=qn))
@@ -437,6 +440,60 @@ class _Differ:
             if trigger_key(o) != trigger_key(n) or o.enabled != n.enabled:
                 self.add(ch.AlterTrigger(old=o, new=n, parent=qn))
 
+    def catalog_objects(self) -> None:
+        """The object kinds of format 2: matched by key, equal when every field but the comment (and
+        the owner, which the differ leaves to the database) is equal."""
+        from aishell.dialects.postgres import objects as ob
+
+        for attr, cls_name, key in CATALOG_KINDS:
+            added, dropped, both = self.pair(getattr(self.a, attr), getattr(self.b, attr), key)
+            for o in added:
+                self.add(ch.CHANGE_TYPES[f"Add{cls_name}"](new=o))
+            for o in dropped:
+                self.add(ch.CHANGE_TYPES[f"Drop{cls_name}"](old=o))
+            for o, n in both:
+                if catalog_key(o) != catalog_key(n):
+                    self.add(ch.CHANGE_TYPES[f"Alter{cls_name}"](old=o, new=n))
+                if hasattr(n, "comment"):
+                    target = ob.object_target(n)
+                    kind, _, name = _split_target(target)
+                    self.comment(o.comment, n.comment, kind, name, f"{ch.object_name(n)}")
+                if hasattr(n, "privileges") and not isinstance(n, DefaultPrivilege) and catalog_key(o) == catalog_key(n):
+                    if cls_name in ("ForeignDataWrapper", "ForeignServer"):
+                        kind = "FOREIGN DATA WRAPPER" if cls_name == "ForeignDataWrapper" else "FOREIGN SERVER"
+                        self.grants(o, n, kind, quote_ident(n.name), ch.object_name(n))
+                    else:
+                        self.grants(o, n, "TYPE", qualify(n.schema, n.name), ch.object_name(n))
+
+    def statistics(self, o: Table, n: Table, qn: str) -> None:
+        """Extended statistics objects (``CREATE STATISTICS``), kept on their table's attrs."""
+        def entries(t: Table) -> list[dict]:
+            return [e for e in t.attrs.get("statistics") or [] if isinstance(e, dict) and e.get("definition")]
+
+        added, dropped, both = self.pair(entries(o), entries(n), lambda e: (e.get("schema") or "", e.get("name")))
+        for e in added:
+            self.add(ch.AddStatistics(new=e, parent=qn))
+        for e in dropped:
+            self.add(ch.DropStatistics(old=e, parent=qn))
+        for a, b in both:
+            if norm_def(a["definition"]) != norm_def(b["definition"]):
+                self.add(ch.AlterStatistics(old=a, new=b, parent=qn))
+            if (a.get("comment") or None) != (b.get("comment") or None):
+                self.comment(a.get("comment"), b.get("comment"), "STATISTICS",
+                             qualify(b.get("schema") or n.schema, b["name"]), f"statistics {b['name']}", parent=qn)
+
+    def rules(self, o: Table | View, n: Table | View, qn: str) -> None:
+        added, dropped, both = self.pair(o.rules, n.rules, lambda r: r.name)
+        for r in added:
+            self.add(ch.AddRule(new=r, parent=qn))
+        for r in dropped:
+            self.add(ch.DropRule(old=r, parent=qn))
+        for a, b in both:
+            if norm_def(a.definition) != norm_def(b.definition) or a.enabled != b.enabled:
+                self.add(ch.AlterRule(old=a, new=b, parent=qn))
+            self.comment(a.comment, b.comment, "RULE", f"{quote_ident(b.name)} ON {qualify(*_split_qn(qn))}",
+                         f"rule {b.name} on {qn}", parent=qn)
+
     def views(self) -> None:
         added, dropped, both = self.pair(self.a.views, self.b.views, lambda v: (v.schema, v.name))
         for v in added:
@@ -457,6 +514,7 @@ class _Differ:
             self.grants(o, n, "TABLE", vsql, f"view {qn}")
             self.indexes(o, n, qn, vsql)
             self.triggers(o.triggers, n.triggers, qn)
+            self.rules(o, n, qn)
 
 
 def _checks_of(domain) -> list[tuple]:
@@ -502,3 +560,57 @@ def view_key(v: View) -> tuple:
 
 def function_sql_name(f: Function) -> str:
     return f"{qualify(f.schema, f.name)}({f.identity_args})"
+
+
+# The format-2 kinds: (Schema attribute, change class stem, key).
+CATALOG_KINDS = [
+    ("collations", "Collation", lambda o: (o.schema, o.name)),
+    ("range_types", "RangeType", lambda o: (o.schema, o.name)),
+    ("base_types", "BaseType", lambda o: (o.schema, o.name)),
+    ("text_search_parsers", "TextSearchParser", lambda o: (o.schema, o.name)),
+    ("text_search_templates", "TextSearchTemplate", lambda o: (o.schema, o.name)),
+    ("text_search_dictionaries", "TextSearchDictionary", lambda o: (o.schema, o.name)),
+    ("text_search_configs", "TextSearchConfig", lambda o: (o.schema, o.name)),
+    ("casts", "Cast", lambda o: (o.source, o.target)),
+    ("operators", "Operator", lambda o: o.signature),
+    ("operator_families", "OperatorFamily", lambda o: (o.schema, o.name, o.method)),
+    ("operator_classes", "OperatorClass", lambda o: (o.schema, o.name, o.method)),
+    ("foreign_data_wrappers", "ForeignDataWrapper", lambda o: o.name),
+    ("foreign_servers", "ForeignServer", lambda o: o.name),
+    ("user_mappings", "UserMapping", lambda o: (o.user, o.server)),
+    ("publications", "Publication", lambda o: o.name),
+    ("subscriptions", "Subscription", lambda o: o.name),
+    ("event_triggers", "EventTrigger", lambda o: o.name),
+    ("default_privileges", "DefaultPrivilege", lambda o: (o.role, o.schema or "", o.object_type)),
+]
+
+
+def catalog_key(o: Any) -> tuple:
+    """Every field but comment, owner and privileges (compared on their own), live notes left out."""
+    import dataclasses
+
+    out = []
+    for f in dataclasses.fields(o):
+        if f.name in ("comment", "owner", "attrs") or (f.name == "privileges" and not isinstance(o, DefaultPrivilege)):
+            continue
+        value = getattr(o, f.name)
+        if f.name == "privileges":
+            value = sorted(privilege_atoms(value))
+        out.append((f.name, repr(value)))
+    return tuple(out)
+
+
+def _split_target(target: str) -> tuple[str, str, str]:
+    """``TEXT SEARCH CONFIGURATION public.x`` into its kind words and the name, as ReplaceComment wants."""
+    for kind in ("TEXT SEARCH CONFIGURATION", "TEXT SEARCH DICTIONARY", "TEXT SEARCH PARSER",
+                 "TEXT SEARCH TEMPLATE", "FOREIGN DATA WRAPPER", "OPERATOR FAMILY", "OPERATOR CLASS",
+                 "EVENT TRIGGER", "USER MAPPING"):
+        if target.startswith(kind + " "):
+            return kind, " ", target[len(kind) + 1:]
+    kind, _, name = target.partition(" ")
+    return kind, " ", name
+
+
+def _split_qn(qn: str) -> tuple[str, str]:
+    schema, _, name = qn.partition(".")
+    return schema, name

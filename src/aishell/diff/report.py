@@ -11,13 +11,21 @@ from aishell.diff.changes import Change, ChangeSet
 from aishell.model import Schema
 
 GROUPS = ["Schemas", "Extensions", "Types", "Sequences", "Tables", "Columns", "Indexes", "Constraints",
-          "Views", "Functions", "Triggers", "Policies", "Comments", "Privileges"]
+          "Views", "Functions", "Triggers", "Policies", "Text search", "Operators and casts", "Foreign data",
+          "Replication", "Comments", "Privileges"]
 
 _KIND_GROUP = {
     "schema": "Schemas", "extension": "Extensions", "enum": "Types", "domain": "Types", "type": "Types",
     "sequence": "Sequences", "table": "Tables", "column": "Columns", "index": "Indexes",
     "constraint": "Constraints", "foreign key": "Constraints", "view": "Views", "function": "Functions",
     "trigger": "Triggers", "policy": "Policies", "comment": "Comments", "privilege": "Privileges",
+    "collation": "Types", "range type": "Types", "base type": "Types", "rule": "Triggers",
+    "event trigger": "Triggers", "text search parser": "Text search", "text search template": "Text search",
+    "text search dictionary": "Text search", "text search configuration": "Text search",
+    "cast": "Operators and casts", "operator": "Operators and casts", "operator family": "Operators and casts",
+    "operator class": "Operators and casts", "foreign-data wrapper": "Foreign data", "server": "Foreign data",
+    "user mapping": "Foreign data", "publication": "Replication", "subscription": "Replication",
+    "default privileges": "Privileges",
 }
 
 

@@ -8,6 +8,7 @@ wrong, and it is reported instead of being shown as if it worked (pg-schema-diff
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -217,14 +218,21 @@ class Verification:
 
 def verify(comp: Comparison) -> Verification:
     """Run the plan on a throwaway copy of TARGET's schema, then diff the copy against SOURCE."""
-    from aishell.dialects.postgres.inspect import inspect
     from aishell.dialects.postgres.server import scratch_server
-    from aishell.diff import ChangeSet, diff_schemas
-    from aishell.migrate.execute import MigrationFailed, execute_plan
+    from aishell.diff import ChangeSet
 
     if not comp.plan.statements:
         return Verification(True, ChangeSet())
     server = scratch_server()
+    with _roles_for(server, comp):
+        return _verify_on(server, comp)
+
+
+def _verify_on(server, comp: Comparison) -> Verification:
+    from aishell.dialects.postgres.inspect import inspect
+    from aishell.diff import ChangeSet, diff_schemas
+    from aishell.migrate.execute import MigrationFailed, execute_plan
+
     with server.temporary_database() as conninfo:
         grants_ok = copy_target_into(comp.target, comp.current, conninfo, server)
         try:
@@ -233,17 +241,85 @@ def verify(comp: Comparison) -> Verification:
             r = exc.report
             return Verification(False, ChangeSet(), f"the plan failed on a copy of TARGET at `{r.failed.sql if r.failed else ''}`: {r.error}")
         after = inspect(conninfo)
-    want = comp.desired
-    if _major(want.server_version) not in (None, _major(after.server_version)):
-        # SOURCE was read on another PostgreSQL major version, which prints view bodies, defaults and
-        # checks its own way: compare with SOURCE as the scratch server reads it.
-        with server.temporary_database() as conninfo:
-            grants_ok = copy_target_into(comp.source, comp.desired, conninfo, server) and grants_ok
-            want = inspect(conninfo)
-    left = diff_schemas(after, want)
+        want = comp.desired
+        if _major(want.server_version) not in (None, _major(after.server_version)):
+            # SOURCE was read on another PostgreSQL major version, which prints view bodies, defaults and
+            # checks its own way: compare with SOURCE as the scratch server reads it.
+            with server.temporary_database() as source_copy:
+                grants_ok = copy_target_into(comp.source, comp.desired, source_copy, server) and grants_ok
+                want = inspect(source_copy)
+        left = diff_schemas(after, want)
+        left.changes = same_views_dropped(conninfo, left.changes)
     if not grants_ok:
         left.changes = [c for c in left.changes if c.kind != "privilege"]
     return Verification(not left.changes, left)
+
+
+def same_views_dropped(conninfo: str, changes: list) -> list:
+    """``changes`` without the view changes whose two queries PostgreSQL executes alike.
+
+    A view's text is PostgreSQL's deparse of its query tree, and deparsing what was deparsed need not
+    give the same text (``NULL::integer`` gains an ``AS int4`` alias in a UNION branch). So both
+    definitions are loaded as temporary views on the same server, in a transaction rolled back at
+    once, and compared as that server prints them: equal there means the same query tree."""
+    from aishell.diff import changes as ch
+    from aishell.diff.differ import view_key
+
+    candidates = [c for c in changes if isinstance(c, ch.AlterView)
+                  and view_key(c.old)[0::2] == view_key(c.new)[0::2] and view_key(c.old)[3:] == view_key(c.new)[3:]]
+    if not candidates:
+        return changes
+    from aishell.dialects.postgres.connect import connect
+
+    same: set[int] = set()
+    with connect(conninfo) as conn:
+        for c in candidates:
+            try:
+                with conn.transaction(force_rollback=True):
+                    conn.execute("SELECT pg_catalog.set_config('search_path', '', true)")
+                    texts = []
+                    for i, v in enumerate((c.old, c.new)):
+                        body = (v.definition or "").strip().rstrip(";")
+                        conn.execute(f"CREATE TEMPORARY VIEW aishell_view_{i} AS {body}")
+                        texts.append(conn.execute(
+                            f"SELECT pg_catalog.pg_get_viewdef('pg_temp.aishell_view_{i}'::pg_catalog.regclass)"
+                        ).fetchone()[0])
+                if texts[0] == texts[1]:
+                    same.add(id(c))
+            except Exception:  # noqa: BLE001, S112 - a query that does not load here stays a difference
+                continue
+    return [c for c in changes if id(c) not in same]
+
+
+@contextlib.contextmanager
+def _roles_for(server, comp: Comparison):
+    """The roles SOURCE and TARGET name (owners, grantees, policy roles) that the scratch server lacks,
+    created there as NOLOGIN roles for the check and dropped after it: a policy ``TO auditor`` exists
+    on the user's servers, not on the embedded one."""
+    from aishell.dialects.postgres.connect import connect
+    from aishell.dialects.postgres.generate import referenced_roles
+    from aishell.dialects.postgres.quote import quote_ident
+
+    wanted = sorted(set(referenced_roles(comp.current)) | set(referenced_roles(comp.desired)))
+    created: list[str] = []
+    if wanted:
+        with connect(server.conninfo(), autocommit=True) as conn:
+            have = {r[0] for r in conn.execute("SELECT rolname FROM pg_catalog.pg_roles WHERE rolname = ANY (%s)",
+                                               (wanted,)).fetchall()}
+            for name in wanted:
+                if name in have:
+                    continue
+                with contextlib.suppress(Exception):  # created meanwhile by another check: fine as it is
+                    conn.execute(f"CREATE ROLE {quote_ident(name)} NOLOGIN")
+                    created.append(name)
+    try:
+        yield created
+    finally:
+        if created:
+            with contextlib.suppress(Exception), connect(server.conninfo(), autocommit=True) as conn:
+                for name in created:
+                    with contextlib.suppress(Exception):
+                        conn.execute(f"DROP ROLE {quote_ident(name)}")
 
 
 def _major(version: str | None) -> int | None:

@@ -2,6 +2,27 @@
 
 from aishell.model.schema import (
     FORMAT_VERSION,
+    BaseType,
+    Cast,
+    Collation,
+    DefaultPrivilege,
+    EventTrigger,
+    ForeignDataWrapper,
+    ForeignServer,
+    Operator,
+    OperatorClass,
+    OperatorFamily,
+    Publication,
+    PublicationTable,
+    RangeType,
+    Rule,
+    Subscription,
+    TextSearchConfig,
+    TextSearchDictionary,
+    TextSearchMapping,
+    TextSearchParser,
+    TextSearchTemplate,
+    UserMapping,
     CheckConstraint,
     Column,
     CompositeType,
@@ -25,6 +46,7 @@ from aishell.model.schema import (
 from aishell.model.serialize import ModelFormatError, dumps, from_dict, loads, to_dict
 
 __all__ = [
+    "BaseType", "Cast", "Collation", "DefaultPrivilege", "EventTrigger", "ForeignDataWrapper", "ForeignServer", "Operator", "OperatorClass", "OperatorFamily", "Publication", "PublicationTable", "RangeType", "Rule", "Subscription", "TextSearchConfig", "TextSearchDictionary", "TextSearchMapping", "TextSearchParser", "TextSearchTemplate", "UserMapping",
     "FORMAT_VERSION", "CheckConstraint", "Column", "CompositeType", "Domain", "EnumType",
     "ExclusionConstraint", "Extension", "ForeignKey", "Function", "Index", "ModelFormatError",
     "Namespace", "Policy", "Privilege", "Schema", "Sequence", "Table", "Trigger", "UniqueConstraint",

@@ -24,7 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Keys (on Schema, Table, View) that only format 2 has: a format 1 document holding them is refused.
+FORMAT_2_KEYS = frozenset({
+    "collations", "range_types", "base_types", "text_search_parsers", "text_search_templates",
+    "text_search_dictionaries", "text_search_configs", "casts", "operators", "operator_families",
+    "operator_classes", "foreign_data_wrappers", "foreign_servers", "user_mappings", "publications",
+    "subscriptions", "event_triggers", "default_privileges", "rules",
+})
 
 # Tables aishell itself keeps in a user's database (the migration history of `schema version`): they are
 # bookkeeping, never part of the schema being designed, diffed or judged.
@@ -220,6 +227,8 @@ class Table:
     owner: str | None = None
     comment: str | None = None
     privileges: list[Privilege] = field(default_factory=list)
+    # Rewrite rules (format 2).
+    rules: list[Rule] = field(default_factory=list)
     # Live-database facts (row estimate, sizes) when introspected; design notes when designed.
     attrs: dict[str, Any] = field(default_factory=dict)
 
@@ -251,6 +260,8 @@ class View:
     triggers: list[Trigger] = field(default_factory=list)
     # Schema-qualified names of the relations and functions this view reads.
     depends_on: list[str] = field(default_factory=list)
+    # Rewrite rules other than the view's own _RETURN (format 2).
+    rules: list[Rule] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -361,6 +372,340 @@ class Namespace:
     privileges: list[Privilege] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
 
+# -- object kinds beyond tables and routines (issue 14) -------------------------------------------------
+# Each is plain data from which the PostgreSQL generator composes the CREATE statement (as pg_dump does
+# from the same catalog rows). Names of types, functions and operators are kept as PostgreSQL prints
+# them with an empty search_path: schema-qualified unless they live in pg_catalog
+# (``public.my_type``, ``integer``, ``public.lower_unaccent(text)``, ``pg_catalog."default"``).
+# Options of foreign-data objects are ``key=value`` strings, as the catalog stores them.
+
+
+@dataclass
+class Collation:
+    """A collation. ``provider`` is ``libc``, ``icu`` or ``builtin``; ``locale`` is set when the
+    provider takes one locale (ICU, builtin, or libc with equal collate and ctype), ``lc_collate``
+    and ``lc_ctype`` otherwise."""
+
+    name: str
+    schema: str = "public"
+    provider: str = "libc"
+    locale: str | None = None
+    lc_collate: str | None = None
+    lc_ctype: str | None = None
+    deterministic: bool = True
+    # ICU tailoring rules (PostgreSQL 16+).
+    rules: str | None = None
+    owner: str | None = None
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TextSearchMapping:
+    """``ALTER TEXT SEARCH CONFIGURATION ... ADD MAPPING FOR <token> WITH <dictionaries>``."""
+
+    token: str
+    dictionaries: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TextSearchConfig:
+    name: str
+    parser: str
+    schema: str = "public"
+    mappings: list[TextSearchMapping] = field(default_factory=list)
+    owner: str | None = None
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TextSearchDictionary:
+    """``options`` is the option text as PostgreSQL keeps it (``stopwords = 'english'``)."""
+
+    name: str
+    template: str
+    schema: str = "public"
+    options: str | None = None
+    owner: str | None = None
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TextSearchParser:
+    name: str
+    start: str
+    gettoken: str
+    end: str
+    lextypes: str
+    schema: str = "public"
+    headline: str | None = None
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TextSearchTemplate:
+    name: str
+    lexize: str
+    schema: str = "public"
+    init: str | None = None
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Cast:
+    """``CREATE CAST (source AS target)``: ``method`` is ``function`` (``function`` names it with its
+    argument types), ``binary`` (WITHOUT FUNCTION) or ``inout``; ``context`` is ``explicit``,
+    ``assignment`` or ``implicit``."""
+
+    source: str
+    target: str
+    method: str = "function"
+    function: str | None = None
+    context: str = "explicit"
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def signature(self) -> str:
+        return f"({self.source} AS {self.target})"
+
+
+@dataclass
+class Operator:
+    """An operator; ``left`` is None for a prefix operator. Referenced operators are written
+    ``OPERATOR(schema.name)``-ready as ``schema.name`` (or bare in pg_catalog)."""
+
+    name: str
+    function: str
+    schema: str = "public"
+    left: str | None = None
+    right: str | None = None
+    commutator: str | None = None
+    negator: str | None = None
+    restrict: str | None = None
+    join: str | None = None
+    hashes: bool = False
+    merges: bool = False
+    owner: str | None = None
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def signature(self) -> str:
+        return f"{self.schema}.{self.name}({self.left or 'NONE'},{self.right})"
+
+
+@dataclass
+class OperatorFamily:
+    """An operator family; ``operators``/``functions`` are its members that belong to no class,
+    written as ``ALTER OPERATOR FAMILY ... ADD`` takes them (``OPERATOR 1 public.<(integer,integer)``,
+    ``FUNCTION 1 (integer, integer) public.cmp(integer,integer)``)."""
+
+    name: str
+    method: str
+    schema: str = "public"
+    operators: list[str] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)
+    owner: str | None = None
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def signature(self) -> str:
+        return f"{self.schema}.{self.name} USING {self.method}"
+
+
+@dataclass
+class OperatorClass:
+    """An operator class; ``family`` is set when it is not the family of the same name."""
+
+    name: str
+    method: str
+    type: str
+    schema: str = "public"
+    default: bool = False
+    family: str | None = None
+    storage: str | None = None
+    operators: list[str] = field(default_factory=list)
+    functions: list[str] = field(default_factory=list)
+    owner: str | None = None
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def signature(self) -> str:
+        return f"{self.schema}.{self.name} USING {self.method}"
+
+
+@dataclass
+class EventTrigger:
+    """``enabled`` as pg_event_trigger.evtenabled: O origin, D disabled, R replica, A always."""
+
+    name: str
+    event: str
+    function: str
+    tags: list[str] = field(default_factory=list)
+    enabled: str = "O"
+    owner: str | None = None
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Rule:
+    """A rewrite rule of a table or view other than a view's own ``_RETURN``; ``definition`` is
+    ``pg_get_ruledef`` text (``CREATE RULE ... AS ON INSERT TO public.t DO INSTEAD ...;``)."""
+
+    name: str
+    event: str
+    definition: str
+    enabled: str = "O"
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PublicationTable:
+    """One table of a publication: ``table`` is ``schema.name``; ``columns`` empty means all."""
+
+    table: str
+    columns: list[str] = field(default_factory=list)
+    where: str | None = None
+
+
+@dataclass
+class Publication:
+    name: str
+    all_tables: bool = False
+    tables: list[PublicationTable] = field(default_factory=list)
+    # TABLES IN SCHEMA (PostgreSQL 15+).
+    schemas: list[str] = field(default_factory=list)
+    publish: list[str] = field(default_factory=lambda: ["insert", "update", "delete", "truncate"])
+    via_root: bool = False
+    owner: str | None = None
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Subscription:
+    """A subscription's definition. ``connection`` never holds a password: inspect leaves secret
+    options out (``attrs.secret_options`` names them), and aishell re-creates a subscription with
+    ``connect = false``, as pg_dump does, so it never connects to the publisher."""
+
+    name: str
+    connection: str
+    publications: list[str] = field(default_factory=list)
+    enabled: bool = False
+    # slot_name, binary, streaming, synchronous_commit, ... where not the default, as CREATE takes them.
+    options: dict[str, str] = field(default_factory=dict)
+    owner: str | None = None
+    comment: str | None = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DefaultPrivilege:
+    """``ALTER DEFAULT PRIVILEGES FOR ROLE role [IN SCHEMA schema]``: the privileges objects of
+    ``object_type`` (TABLES, SEQUENCES, FUNCTIONS, TYPES, SCHEMAS) get when ``role`` creates them.
+    Without a schema the list replaces PostgreSQL's built-in defaults; in a schema it adds to them."""
+
+    role: str
+    object_type: str
+    schema: str | None = None
+    privileges: list[Privilege] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RangeType:
+    name: str
+    subtype: str
+    schema: str = "public"
+    subtype_opclass: str | None = None
+    collation: str | None = None
+    canonical: str | None = None
+    subtype_diff: str | None = None
+    # The multirange type's schema-qualified name when it is not the one PostgreSQL derives.
+    multirange: str | None = None
+    owner: str | None = None
+    comment: str | None = None
+    privileges: list[Privilege] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class BaseType:
+    """A base type (``CREATE TYPE name (INPUT = ..., OUTPUT = ...)``): its functions are named with
+    schema; ``internal_length`` -1 is VARIABLE. Created as a shell type before its functions."""
+
+    name: str
+    input: str
+    output: str
+    schema: str = "public"
+    receive: str | None = None
+    send: str | None = None
+    typmod_in: str | None = None
+    typmod_out: str | None = None
+    analyze: str | None = None
+    subscript: str | None = None
+    internal_length: int = -1
+    passed_by_value: bool = False
+    alignment: str = "int4"
+    storage: str = "plain"
+    category: str = "U"
+    preferred: bool = False
+    default: str | None = None
+    element: str | None = None
+    delimiter: str = ","
+    collatable: bool = False
+    owner: str | None = None
+    comment: str | None = None
+    privileges: list[Privilege] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ForeignDataWrapper:
+    name: str
+    handler: str | None = None
+    validator: str | None = None
+    options: list[str] = field(default_factory=list)
+    owner: str | None = None
+    comment: str | None = None
+    privileges: list[Privilege] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ForeignServer:
+    """A foreign server; secret options (``password``) are never read (``attrs.secret_options``)."""
+
+    name: str
+    wrapper: str
+    type: str | None = None
+    version: str | None = None
+    options: list[str] = field(default_factory=list)
+    owner: str | None = None
+    comment: str | None = None
+    privileges: list[Privilege] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class UserMapping:
+    """``CREATE USER MAPPING FOR user SERVER server``; ``user`` is a role or ``public``. Secret
+    options (``password``) are never read: ``attrs.secret_options`` names the ones left out."""
+
+    user: str
+    server: str
+    options: list[str] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+
 
 @dataclass
 class Schema:
@@ -379,6 +724,25 @@ class Schema:
     tables: list[Table] = field(default_factory=list)
     views: list[View] = field(default_factory=list)
     functions: list[Function] = field(default_factory=list)
+    # Format 2 (issue 14): every other kind of object a PostgreSQL database holds.
+    collations: list[Collation] = field(default_factory=list)
+    range_types: list[RangeType] = field(default_factory=list)
+    base_types: list[BaseType] = field(default_factory=list)
+    text_search_parsers: list[TextSearchParser] = field(default_factory=list)
+    text_search_templates: list[TextSearchTemplate] = field(default_factory=list)
+    text_search_dictionaries: list[TextSearchDictionary] = field(default_factory=list)
+    text_search_configs: list[TextSearchConfig] = field(default_factory=list)
+    casts: list[Cast] = field(default_factory=list)
+    operators: list[Operator] = field(default_factory=list)
+    operator_families: list[OperatorFamily] = field(default_factory=list)
+    operator_classes: list[OperatorClass] = field(default_factory=list)
+    foreign_data_wrappers: list[ForeignDataWrapper] = field(default_factory=list)
+    foreign_servers: list[ForeignServer] = field(default_factory=list)
+    user_mappings: list[UserMapping] = field(default_factory=list)
+    publications: list[Publication] = field(default_factory=list)
+    subscriptions: list[Subscription] = field(default_factory=list)
+    event_triggers: list[EventTrigger] = field(default_factory=list)
+    default_privileges: list[DefaultPrivilege] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
 
     # -- lookups -------------------------------------------------------------------------------

@@ -14,11 +14,21 @@ import types
 import typing
 from typing import Any, get_type_hints
 
-from aishell.model.schema import FORMAT_VERSION, Schema
+from aishell.model.schema import FORMAT_2_KEYS, FORMAT_VERSION, Schema
 
 
 class ModelFormatError(ValueError):
     """The JSON does not describe a schema model of a format this version reads."""
+
+
+def required_format_version(schema: Schema) -> int:
+    """The lowest format that holds ``schema``: 2 when it has an object kind format 1 lacks, else 1,
+    so that a model with none of them stays readable by a reader of format 1."""
+    if any(getattr(schema, k, None) for k in FORMAT_2_KEYS):
+        return 2
+    if any(t.rules for t in schema.tables) or any(v.rules for v in schema.views):
+        return 2
+    return 1
 
 
 def to_dict(obj: Any, *, keep_defaults: bool = False) -> Any:
@@ -27,6 +37,8 @@ def to_dict(obj: Any, *, keep_defaults: bool = False) -> Any:
         out: dict[str, Any] = {}
         for f in dataclasses.fields(obj):
             value = getattr(obj, f.name)
+            if f.name == "format_version" and isinstance(obj, Schema):
+                value = required_format_version(obj)
             if not keep_defaults and f.name != "format_version" and _is_default(f, value):
                 continue
             out[f.name] = to_dict(value, keep_defaults=keep_defaults)
@@ -69,7 +81,23 @@ def from_dict(data: Any, *, allow_extra_keys: tuple[str, ...] = ()) -> Schema:
     if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
         raise ModelFormatError(f"unsupported format_version {version!r} (this version reads 1..{FORMAT_VERSION})")
     data = {k: v for k, v in data.items() if k not in allow_extra_keys}
-    return _build(Schema, data, "")
+    if version < 2:
+        _refuse_format_2_keys(data)
+    schema = _build(Schema, data, "")
+    schema.format_version = FORMAT_VERSION
+    return schema
+
+
+def _refuse_format_2_keys(data: dict[str, Any]) -> None:
+    """A format 1 document cannot hold the object kinds format 2 added: say so, naming the key."""
+    for key in sorted(FORMAT_2_KEYS & set(data)):
+        raise ModelFormatError(f"{key}: needs format_version 2 (the document says 1)")
+    for kind in ("tables", "views"):
+        items = data.get(kind)
+        if isinstance(items, list):
+            for i, item in enumerate(items):
+                if isinstance(item, dict) and "rules" in item:
+                    raise ModelFormatError(f"{kind}[{i}].rules: needs format_version 2 (the document says 1)")
 
 
 def loads(text: str) -> Schema:
@@ -288,9 +316,13 @@ def write_json(schema, write) -> None:
 
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of short strings, no cycles: the collector would only slow this down
+    wanted = required_format_version(schema)
+    saved = schema.format_version
+    schema.format_version = wanted
     try:
         emit(schema, "\n")
     finally:
+        schema.format_version = saved
         if gc_was_enabled:
             gc.enable()
     write("".join(parts))

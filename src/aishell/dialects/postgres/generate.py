@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from aishell.dialects.postgres import objects as ob
 from aishell.dialects.postgres.quote import qualify, quote_ident, quote_literal
 from aishell.errors import UserError
 from aishell.model.graph import creation_order
@@ -132,6 +133,19 @@ def referenced_roles(schema: Schema) -> list[str]:
     for t in schema.tables:
         for pol in t.policies:
             names.update(pol.roles)
+    for o in [*schema.collations, *schema.range_types, *schema.base_types, *schema.text_search_configs,
+              *schema.text_search_dictionaries, *schema.operators, *schema.operator_families,
+              *schema.operator_classes, *schema.foreign_data_wrappers, *schema.foreign_servers,
+              *schema.publications, *schema.subscriptions, *schema.event_triggers]:
+        if getattr(o, "owner", None):
+            names.add(o.owner)
+        for p in getattr(o, "privileges", []) or []:
+            names.update(x for x in (p.grantee, p.grantor) if x)
+    for d in schema.default_privileges:
+        names.add(d.role)
+        for p in d.privileges:
+            names.update(x for x in (p.grantee, p.grantor) if x)
+    names.update(m.user for m in schema.user_mappings)
     special = {"public", "current_user", "session_user", "current_role", "pg_database_owner"}
     return sorted(n for n in names if n.lower() not in special)
 
@@ -415,16 +429,27 @@ class _Node:
     soft: dict[int, list[str]] = field(default_factory=dict, compare=False)
 
 
-_RANK = {"schema": 0, "extension": 1, "enum": 2, "domain": 3, "composite": 4, "function": 5,
+_RANK = {"schema": 0, "extension": 1, "collation": 2, "shell": 2, "enum": 2, "domain": 3, "composite": 4,
+         "range": 4, "fdw": 5, "function": 5, "basetype": 5, "tsparser": 6, "tstemplate": 6, "tsdict": 6,
+         "tsconfig": 6, "cast": 6, "operator": 6, "opfamily": 6, "opclass": 6, "server": 6, "usermapping": 6,
          "sequence": 6, "table": 7, "tcons": 8, "view": 9}
+# Model lists of format 2 created with the other objects, as (node kind, Schema attribute).
+_OBJECT_KINDS = [("collation", "collations"), ("range", "range_types"), ("basetype", "base_types"),
+                 ("tsparser", "text_search_parsers"), ("tstemplate", "text_search_templates"),
+                 ("tsdict", "text_search_dictionaries"), ("tsconfig", "text_search_configs"),
+                 ("cast", "casts"), ("operator", "operators"), ("opfamily", "operator_families"),
+                 ("opclass", "operator_classes"), ("fdw", "foreign_data_wrappers"), ("server", "foreign_servers"),
+                 ("usermapping", "user_mappings")]
+_OPERATOR_MEMBER = re.compile(r"^OPERATOR \d+ (?:((?:\"(?:[^\"]|\"\")+\"|[A-Za-z_][\w$]*))\.)?([^\s(]+)\(")
 
 
 class PostgresGenerator:
     """Turns one Schema into PostgreSQL DDL. Each object kind has a ``<kind>_sql`` method."""
 
     def __init__(self, schema: Schema, *, if_not_exists: bool = False, owners: bool | None = None):
-        # Foreign tables need a server and user mappings the model does not describe: left out, and said so.
-        self.skipped = [t for t in schema.tables if t.attrs.get("foreign")]
+        # Foreign tables need their server: one the model does not describe is left out, and said so.
+        servers = {srv.name for srv in schema.foreign_servers}
+        self.skipped = [t for t in schema.tables if t.attrs.get("foreign") and t.attrs.get("foreign_server") not in servers]
         if self.skipped:
             schema = dataclasses.replace(
                 schema, tables=[t for t in schema.tables if not t.attrs.get("foreign")]
@@ -485,14 +510,21 @@ class PostgresGenerator:
             ("Foreign keys", self.late_foreign_keys_sql()),
             ("Triggers", self.triggers_sql()),
             ("Row-level security", self.rls_sql()),
+            ("Rules", self.rules_sql()),
+            ("Publications and subscriptions (subscriptions never connect: connect = false)",
+             self.replication_sql()),
             ("Comments", self.comments_sql()),
             ("Ownership", self.owners_sql()),
             ("Privileges", self.privileges_sql()),
             ("Materialized view data", self.refresh_sql()),
+            # Last: default privileges would otherwise apply to the objects created above, and event
+            # triggers would fire on the DDL that follows them.
+            ("Default privileges", self.default_privileges_sql()),
+            ("Event triggers", self.event_triggers_sql()),
         ]
         if self.skipped:
             names = ", ".join(t.qualified_name for t in self.skipped)
-            out.append(f"-- Not created: foreign tables need a server the model does not describe: {names}\n")
+            out.append(f"-- Not created: foreign tables whose server the model does not describe: {names}\n")
         rule = "-- " + "=" * 60
         for title, stmts in sections:
             if stmts:
@@ -638,7 +670,8 @@ class PostgresGenerator:
     def _owned_objects(self) -> list[Any]:
         s = self.schema
         return [*s.schemas, *s.enums, *s.domains, *s.composite_types, *s.sequences, *s.tables,
-                *s.views, *s.functions]
+                *s.views, *s.functions, *s.collations, *s.range_types, *s.base_types, *s.text_search_configs,
+                *s.text_search_dictionaries, *s.operators, *s.operator_families, *s.operator_classes]
 
     # -- dependency ordering -------------------------------------------------------------------------
     def _nodes(self) -> list[_Node]:
@@ -674,6 +707,29 @@ class PostgresGenerator:
         for kind, objs in (("enum", s.enums), ("domain", s.domains), ("composite", s.composite_types)):
             for o in objs:
                 register(add(kind, o), o.schema, o.name)
+        fdw_nodes: dict[str, _Node] = {}
+        server_nodes: dict[str, _Node] = {}
+        shell_of: dict[int, int] = {}
+        operator_nodes: dict[tuple[str, str], list[_Node]] = {}
+        for kind, attr in _OBJECT_KINDS:
+            for o in getattr(s, attr):
+                node = add(kind, o)
+                if kind == "fdw":
+                    fdw_nodes[o.name] = node
+                elif kind == "server":
+                    server_nodes[o.name] = node
+                elif kind == "operator":
+                    operator_nodes.setdefault((o.schema, o.name), []).append(node)
+                elif kind not in ("cast", "usermapping"):
+                    register(node, o.schema, o.name)
+                if kind == "range":
+                    from aishell.dialects.postgres.inspect import default_multirange_name
+
+                    mr = _split_qualified(o.multirange) if o.multirange else (o.schema, default_multirange_name(o.name))
+                    register(node, mr[0] or o.schema, mr[1])
+                if kind == "basetype":
+                    shell = add("shell", o)
+                    shell_of[node.position] = shell.position
         for f in s.functions:
             register(add("function", f), f.schema, f.name)
         for seq in s.sequences:
@@ -732,7 +788,7 @@ class PostgresGenerator:
             elif kind == "table":
                 texts: list[str] = []
                 for c in obj.columns:
-                    texts += [c.type, c.generated or ""]
+                    texts += [c.type, c.generated or "", c.collation or ""]
                 for ck in obj.checks:
                     texts.append(ck.definition or ck.expression)
                 texts += [obj.partition_by or ""]
@@ -759,6 +815,32 @@ class PostgresGenerator:
             elif kind == "view":
                 deps |= resolve(_refs_of([obj.definition]), bare_ok)
                 deps |= resolve(self._depends_on_refs(obj.depends_on), bare_ok)
+            elif kind in _OBJECT_TEXTS:
+                deps |= resolve(_refs_of([t for t in _OBJECT_TEXTS[kind](obj) if t]), bare_ok)
+                if kind in ("opfamily", "opclass"):
+                    for m in obj.operators:
+                        om = _OPERATOR_MEMBER.match(m)
+                        if om:
+                            key = (_unquote(om.group(1)) if om.group(1) else "pg_catalog", om.group(2))
+                            deps |= {n.position for n in operator_nodes.get(key, [])}
+                    if kind == "opclass" and obj.family is None:
+                        deps |= resolve([(obj.schema, obj.name)], False)
+                if kind == "server" and obj.wrapper in fdw_nodes:
+                    deps.add(fdw_nodes[obj.wrapper].position)
+                if kind == "usermapping" and obj.server in server_nodes:
+                    deps.add(server_nodes[obj.server].position)
+            if kind == "table" and obj.attrs.get("foreign") and obj.attrs.get("foreign_server") in server_nodes:
+                deps.add(server_nodes[obj.attrs["foreign_server"]].position)
+            if kind == "function":
+                # A base type's own support routines need only its shell (the type needs them); any
+                # other routine naming the type needs the type itself.
+                fname = f"{obj.schema}.{obj.name}" if obj.schema != "pg_catalog" else obj.name
+                deps = {shell_of[d] if d in shell_of and fname in _support_functions(nodes[d].obj) else d
+                        for d in deps}
+            if kind == "shell":
+                deps = {d for d in deps if nodes[d].kind in ("schema", "extension")}
+            if kind == "basetype":
+                deps.add(shell_of[node.position])
             if schema_name in ns_nodes:
                 deps.add(ns_nodes[schema_name].position)
             deps.discard(node.position)
@@ -869,8 +951,123 @@ class PostgresGenerator:
         lines += sequence_options(seq.start, seq.increment, seq.min_value, seq.max_value, seq.cache, seq.cycle)
         return "\n    ".join(lines) + ";"
 
+    # -- object kinds of format 2 (SQL from aishell.dialects.postgres.objects) ------------------------------
+    def _objects(self, statements: list[str]) -> str:
+        return "\n".join(self._guard(stmt + ";") for stmt in statements)
+
+    def collation_sql(self, o: Any) -> str:
+        return self._objects(ob.create_collation_sql(o))
+
+    def range_sql(self, o: Any) -> str:
+        return self._objects(ob.create_range_type_sql(o))
+
+    def shell_sql(self, o: Any) -> str:
+        return self._objects(ob.create_shell_type_sql(o))
+
+    def basetype_sql(self, o: Any) -> str:
+        return self._objects(ob.create_base_type_sql(o))
+
+    def tsparser_sql(self, o: Any) -> str:
+        return self._objects(ob.create_ts_parser_sql(o))
+
+    def tstemplate_sql(self, o: Any) -> str:
+        return self._objects(ob.create_ts_template_sql(o))
+
+    def tsdict_sql(self, o: Any) -> str:
+        return self._objects(ob.create_ts_dictionary_sql(o))
+
+    def tsconfig_sql(self, o: Any) -> str:
+        return self._objects(ob.create_ts_config_sql(o))
+
+    def cast_sql(self, o: Any) -> str:
+        return self._objects(ob.create_cast_sql(o))
+
+    def operator_sql(self, o: Any) -> str:
+        return self._objects(ob.create_operator_sql(o))
+
+    def opfamily_sql(self, o: Any) -> str:
+        return self._objects(ob.create_operator_family_sql(o))
+
+    def opclass_sql(self, o: Any) -> str:
+        return self._objects(ob.create_operator_class_sql(o))
+
+    def fdw_sql(self, o: Any) -> str:
+        return self._objects(ob.create_fdw_sql(o))
+
+    def server_sql(self, o: Any) -> str:
+        return self._objects(ob.create_server_sql(o))
+
+    def usermapping_sql(self, o: Any) -> str:
+        sql = self._objects(ob.create_user_mapping_sql(o))
+        secret = o.attrs.get("secret_options")
+        if secret:
+            sql = (f"-- {', '.join(secret)} not copied (never read): set with ALTER USER MAPPING ... "
+                   f"OPTIONS (ADD ...)\n{sql}")
+        return sql
+
+    def rules_sql(self) -> list[str]:
+        out = []
+        for rel in [*self.schema.tables, *self.schema.views]:
+            for rule in rel.rules:
+                out.append(self._objects(ob.create_rule_sql(rule, qualify(rel.schema, rel.name))))
+        return out
+
+    def replication_sql(self) -> list[str]:
+        out = [self._objects(ob.create_publication_sql(p)) for p in self.schema.publications]
+        for sub in self.schema.subscriptions:
+            sql = self._objects(ob.create_subscription_sql(sub))
+            if sub.attrs.get("secret_options"):
+                sql = (f"-- {', '.join(sub.attrs['secret_options'])} left out of the connection string "
+                       f"(never read)\n{sql}")
+            out.append(sql)
+        return out
+
+    def default_privileges_sql(self) -> list[str]:
+        out = []
+        for d in self.schema.default_privileges:
+            out += [stmt + ";" for stmt in ob.default_privileges_sql(d, major=self.major or 18)]
+        return out
+
+    def event_triggers_sql(self) -> list[str]:
+        """Event triggers with their comments and owners, after everything else."""
+        out = []
+        for e in self.schema.event_triggers:
+            sql = self._objects(ob.create_event_trigger_sql(e))
+            if e.comment is not None:
+                sql += "\n" + comment_sql(ob.object_target(e), e.comment) + ";"
+            if e.owner and self.owners is not False and (self.owners or e.owner != self.default_owner):
+                sql += f"\nALTER {ob.object_target(e)} OWNER TO {quote_ident(e.owner)};"
+            out.append(sql)
+        return out
+
+    def foreign_table_sql(self, t: Table) -> str:
+        elements = []
+        for c in t.columns:
+            if c.attrs.get("inherited"):
+                continue
+            parts = [quote_ident(c.name), self._type_sql(c.type)]
+            if c.attrs.get("fdw_options"):
+                parts.append(ob.options_sql(list(c.attrs["fdw_options"])).strip().replace("\n    ", " ")
+                             .replace("\n", "").replace("( ", "("))
+            if c.collation and c.collation != "default":
+                parts.append(f"COLLATE {self._collation_sql(c.collation)}")
+            if c.default is not None:
+                parts.append(f"DEFAULT {c.default}")
+            if not c.nullable:
+                parts.append("NOT NULL")
+            elements.append(" ".join(parts))
+        elements += [self._named(ck.name, self._check_text(ck)) for ck in t.checks]
+        sql = f"CREATE FOREIGN TABLE {qualify(t.schema, t.name)} (\n    " + ",\n    ".join(elements) + "\n)"
+        if t.inherits:
+            sql += "\nINHERITS (" + ", ".join(self._qualified_text(p) for p in t.inherits) + ")"
+        sql += f"\nSERVER {quote_ident(str(t.attrs.get('foreign_server')))}"
+        sql += ob.options_sql(list(t.attrs.get("foreign_options") or []))
+        return self._guard(sql + ";") + ("\n" + "\n".join(self._column_settings(t)) if self._column_settings(t) else "")
+
     # -- tables --------------------------------------------------------------------------------------
     def table_sql(self, t: Table) -> str:
+        if t.attrs.get("foreign"):
+            return self.foreign_table_sql(t)
         parent = self._parent_of(t)
         if parent is not None:
             return self._partition_sql(t, parent)
@@ -1398,7 +1595,7 @@ class PostgresGenerator:
             add(f"{function_keyword(f)} {qualify(f.schema, f.name)}({f.identity_args})", f.comment)
         for t in s.tables:
             name = qualify(t.schema, t.name)
-            add(f"TABLE {name}", t.comment)
+            add(f"{'FOREIGN TABLE' if t.attrs.get('foreign') else 'TABLE'} {name}", t.comment)
             for c in t.columns:
                 add(f"COLUMN {name}.{quote_ident(c.name)}", c.comment)
             if t.attrs.get("primary_key_comment") and t.primary_key_name:
@@ -1427,6 +1624,15 @@ class PostgresGenerator:
                 add(f"INDEX {qualify(v.schema, ix.name)}", ix.comment)
             for tr in v.triggers:
                 add(f"TRIGGER {quote_ident(tr.name)} ON {name}", tr.comment)
+        for rel in [*s.tables, *s.views]:
+            for rule in rel.rules:
+                add(f"RULE {quote_ident(rule.name)} ON {qualify(rel.schema, rel.name)}", rule.comment)
+        for _kind, attr in _OBJECT_KINDS:
+            for o in getattr(s, attr):
+                if getattr(o, "comment", None) is not None:
+                    add(ob.object_target(o), o.comment)
+        for o in [*s.publications, *s.subscriptions]:
+            add(ob.object_target(o), o.comment)
         return out
 
     # -- ownership and privileges ----------------------------------------------------------------------
@@ -1453,13 +1659,21 @@ class PostgresGenerator:
             grant_kw = "PROCEDURE" if f.kind == "procedure" else "FUNCTION"
             out.append(("FUNCTION", f"{function_keyword(f)} {sig}", f"{grant_kw} {sig}", f))
         for t in s.tables:
-            if t.attrs.get("foreign"):
-                continue
             name = qualify(t.schema, t.name)
-            out.append(("TABLE", f"TABLE {name}", f"TABLE {name}", t))
+            out.append(("TABLE", f"{'FOREIGN TABLE' if t.attrs.get('foreign') else 'TABLE'} {name}",
+                        f"TABLE {name}", t))
         for v in s.views:
             name = qualify(v.schema, v.name)
             out.append(("TABLE", f"{'MATERIALIZED VIEW' if v.materialized else 'VIEW'} {name}", f"TABLE {name}", v))
+        for o in [*s.range_types, *s.base_types]:
+            out.append(("TYPE", ob.object_target(o), ob.object_target(o), o))
+        for w in s.foreign_data_wrappers:
+            out.append(("FOREIGN DATA WRAPPER", ob.object_target(w), ob.object_target(w), w))
+        for srv in s.foreign_servers:
+            out.append(("FOREIGN SERVER", ob.object_target(srv), f"FOREIGN SERVER {quote_ident(srv.name)}", srv))
+        for o in [*s.collations, *s.text_search_configs, *s.text_search_dictionaries, *s.operators,
+                  *s.operator_families, *s.operator_classes, *s.publications, *s.subscriptions]:
+            out.append(("", ob.object_target(o), "", o))
         return out
 
     def owners_sql(self) -> list[str]:
@@ -1634,6 +1848,34 @@ _KEY_ORDER = re.compile(
 )
 
 
+# What each format-2 object's creation names (types, functions, templates, ...), to order it.
+_OBJECT_TEXTS: dict[str, Any] = {
+    "collation": lambda o: [],
+    "range": lambda o: [o.subtype, o.subtype_opclass, o.collation, o.canonical, o.subtype_diff],
+    "basetype": lambda o: [o.input, o.output, o.receive, o.send, o.typmod_in, o.typmod_out, o.analyze,
+                           o.subscript, o.element],
+    "shell": lambda o: [],
+    "tsparser": lambda o: [o.start, o.gettoken, o.end, o.lextypes, o.headline],
+    "tstemplate": lambda o: [o.init, o.lexize],
+    "tsdict": lambda o: [o.template],
+    "tsconfig": lambda o: [o.parser, *[d for m in o.mappings for d in m.dictionaries]],
+    "cast": lambda o: [o.source, o.target, o.function],
+    "operator": lambda o: [o.function, o.left, o.right, o.restrict, o.join],
+    "opfamily": lambda o: [re.sub(r"^OPERATOR \d+ \S+?\(", "(", m) for m in o.operators] + list(o.functions),
+    "opclass": lambda o: [o.type, o.family, o.storage, *list(o.functions),
+                          *[re.sub(r"^OPERATOR \d+ \S+?\(", "(", m) for m in o.operators]],
+    "fdw": lambda o: [o.handler, o.validator],
+    "server": lambda o: [],
+    "usermapping": lambda o: [],
+}
+
+
+def _support_functions(b: Any) -> set[str]:
+    """The routines a base type is defined with, as its fields name them (quotes taken off)."""
+    names = [b.input, b.output, b.receive, b.send, b.typmod_in, b.typmod_out, b.analyze]
+    return {n.replace('"', "") for n in names if n}
+
+
 def _refs_of(texts: Iterable[str]) -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
     for t in texts:
@@ -1678,4 +1920,6 @@ _ALL_PRIVS = {
     "FUNCTION": {"EXECUTE"},
     "TYPE": {"USAGE"},
     "SCHEMA": {"USAGE", "CREATE"},
+    "FOREIGN DATA WRAPPER": {"USAGE"},
+    "FOREIGN SERVER": {"USAGE"},
 }

@@ -27,26 +27,48 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from aishell.dialects.postgres.quote import qualify, quote_ident
 from aishell.errors import AishellError, ConnectError, UserError
 from aishell.model import (
+    BaseType,
+    Cast,
     CheckConstraint,
+    Collation,
     Column,
     CompositeType,
+    DefaultPrivilege,
     Domain,
     EnumType,
+    EventTrigger,
     ExclusionConstraint,
     Extension,
+    ForeignDataWrapper,
     ForeignKey,
+    ForeignServer,
     Function,
     Index,
     Namespace,
+    Operator,
+    OperatorClass,
+    OperatorFamily,
     Policy,
     Privilege,
+    Publication,
+    PublicationTable,
+    RangeType,
+    Rule,
     Schema,
     Sequence,
+    Subscription,
     Table,
+    TextSearchConfig,
+    TextSearchDictionary,
+    TextSearchMapping,
+    TextSearchParser,
+    TextSearchTemplate,
     Trigger,
     UniqueConstraint,
+    UserMapping,
     View,
 )
 
@@ -65,6 +87,17 @@ QUERIES = (
     "policies",
     "statistics",
     "functions",
+    "collations",
+    "text_search",
+    "casts",
+    "operators",
+    "operator_families",
+    "rules",
+    "event_triggers",
+    "publications",
+    "subscriptions",
+    "default_privileges",
+    "foreign_data",
 )
 
 DEFAULT_STATEMENT_TIMEOUT = "120s"
@@ -98,12 +131,12 @@ def _raw_sql(name: str) -> str:
 _DIRECTIVE = re.compile(r"^\s*--@(if|else|endif)\b\s*(.*)$")
 
 
-def render_sql(text: str, *, version: int, stats: bool = True) -> str:
+def render_sql(text: str, *, version: int, stats: bool = True, superuser: bool = True) -> str:
     """Keep the lines of ``text`` whose ``--@if`` conditions hold for this server and options."""
     out: list[str] = []
     stack: list[tuple[bool, bool]] = []  # (this branch active, parent active)
     active = True
-    env = {"v": version, "stats": stats, "__builtins__": {}}
+    env = {"v": version, "stats": stats, "superuser": superuser, "__builtins__": {}}
     for line in text.splitlines():
         m = _DIRECTIVE.match(line)
         if not m:
@@ -127,9 +160,9 @@ def render_sql(text: str, *, version: int, stats: bool = True) -> str:
     return "\n".join(out)
 
 
-def catalog_sql(name: str, *, version: int, stats: bool = True) -> str:
+def catalog_sql(name: str, *, version: int, stats: bool = True, superuser: bool = True) -> str:
     """The catalog query ``name`` as it runs on a server of ``server_version_num`` ``version``."""
-    return render_sql(_raw_sql(name), version=version, stats=stats)
+    return render_sql(_raw_sql(name), version=version, stats=stats, superuser=superuser)
 
 
 # -- entry points ---------------------------------------------------------------------------------------
@@ -181,9 +214,12 @@ def inspect_connection(
                     " pg_catalog.set_config('statement_timeout', %s, true),"
                     " pg_catalog.set_config('lock_timeout', %s, true),"
                     # Enough memory for the catalog queries' sorts and hashes not to spill to disk.
-                    " pg_catalog.set_config('work_mem', '64MB', true)",
+                    " pg_catalog.set_config('work_mem', '64MB', true),"
+                    # Some catalog columns (a subscription's connection string) only a superuser may read.
+                    " pg_catalog.current_setting('is_superuser')",
                     (statement_timeout, statement_timeout),
                 )
+                superuser = cur.fetchone()[-1] == "on"
                 params: dict[str, Any] = {"schemas": list(schemas) if schemas else None}
                 cur.execute(catalog_sql(QUERIES[0], version=version, stats=include_stats), params)
                 namespaces = _dict_rows(cur)
@@ -197,7 +233,7 @@ def inspect_connection(
             with pipeline:
                 cursors = [conn.cursor() for _ in rest]
                 for name, cur in zip(rest, cursors):
-                    cur.execute(catalog_sql(name, version=version, stats=include_stats), params)
+                    cur.execute(catalog_sql(name, version=version, stats=include_stats, superuser=superuser), params)
                 for name, rows in _read_in_background(conn, list(zip(rest, cursors))):
                     builder.feed(name, rows)
                 for cur in cursors:
@@ -327,6 +363,10 @@ class _Builder:
                 )
                 self.domains[r["oid"]] = dom
                 self.schema.domains.append(dom)
+            elif r["kind"] == "r":
+                self.schema.range_types.append(_range_type(r, common))
+            elif r["kind"] == "b":
+                self.schema.base_types.append(_base_type(r, common))
             else:
                 comp = CompositeType(**common)
                 self.composites[r["relid"]] = comp
@@ -420,7 +460,7 @@ class _Builder:
                 table.attrs["foreign_server"] = r["foreign_server"]
                 if r["foreign_options"]:
                     table.attrs["foreign_options"] = list(r["foreign_options"])
-            if r["replica_identity"] and r["replica_identity"] != "d":
+            if r["replica_identity"] and r["replica_identity"] != "d" and r["kind"] != "f":
                 # f: FULL, n: NOTHING, i: USING INDEX (the index is flagged replica_identity).
                 table.attrs["replica_identity"] = {"f": "FULL", "n": "NOTHING", "i": "INDEX"}[
                     r["replica_identity"]
@@ -513,6 +553,120 @@ class _Builder:
 
     def _on_functions(self, rows: list[dict[str, Any]]) -> None:
         self.schema.functions = [_function(r) for r in rows]
+
+    def _on_collations(self, rows: list[dict[str, Any]]) -> None:
+        self.schema.collations = [_collation(r) for r in rows]
+
+    def _on_text_search(self, rows: list[dict[str, Any]]) -> None:
+        s = self.schema
+        for r in rows:
+            kind, common = r["kind"], {"name": r["name"], "schema": r["schema"], "comment": r["comment"]}
+            if kind == "c":
+                mappings = [TextSearchMapping(token=t, dictionaries=d.split(",") if d else [])
+                            for t, d in zip(r["tokens"] or [], r["dictionaries"] or [])]
+                s.text_search_configs.append(TextSearchConfig(parser=r["parser"], mappings=mappings,
+                                                              owner=r["owner"], **common))
+            elif kind == "d":
+                s.text_search_dictionaries.append(TextSearchDictionary(template=r["template"], options=r["options"],
+                                                                       owner=r["owner"], **common))
+            elif kind == "p":
+                s.text_search_parsers.append(TextSearchParser(start=r["f1"], gettoken=r["f2"], end=r["f3"],
+                                                              lextypes=r["f4"], headline=r["f5"], **common))
+            else:
+                s.text_search_templates.append(TextSearchTemplate(init=r["f1"], lexize=r["f2"], **common))
+
+    def _on_casts(self, rows: list[dict[str, Any]]) -> None:
+        self.schema.casts = [
+            Cast(source=r["source"], target=r["target"], method=_CAST_METHOD[r["method"]], function=r["function"],
+                 context=_CAST_CONTEXT[r["context"]], comment=r["comment"])
+            for r in rows
+        ]
+
+    def _on_operators(self, rows: list[dict[str, Any]]) -> None:
+        self.schema.operators = [
+            Operator(name=r["name"], schema=r["schema"], function=r["function"], left=r["left"], right=r["right"],
+                     commutator=r["commutator"], negator=r["negator"], restrict=r["restrict"], join=r["join"],
+                     hashes=r["hashes"], merges=r["merges"], owner=r["owner"], comment=r["comment"])
+            for r in rows
+        ]
+
+    def _on_operator_families(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            common = {"name": r["name"], "schema": r["schema"], "method": r["method"], "owner": r["owner"],
+                      "comment": r["comment"], "operators": list(r["operators"] or []),
+                      "functions": list(r["functions"] or [])}
+            if r["kind"] == "f":
+                self.schema.operator_families.append(OperatorFamily(**common))
+            else:
+                family = r["family"]
+                own = quote_ident(r["name"]) if r["schema"] == "pg_catalog" else qualify(r["schema"], r["name"])
+                self.schema.operator_classes.append(OperatorClass(
+                    type=r["type"], default=r["is_default"], family=None if family == own else family,
+                    storage=r["storage"], **common))
+
+    def _on_rules(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            rel = self.tables.get(r["relid"]) or self.views.get(r["relid"])
+            if rel is not None:
+                rel.rules.append(Rule(name=r["name"], event=_RULE_EVENT.get(r["event"], r["event"]),
+                                      definition=r["definition"], enabled=r["enabled"], comment=r["comment"]))
+
+    def _on_event_triggers(self, rows: list[dict[str, Any]]) -> None:
+        self.schema.event_triggers = [
+            EventTrigger(name=r["name"], event=r["event"], function=r["function"], tags=list(r["tags"] or []),
+                         enabled=r["enabled"], owner=r["owner"], comment=r["comment"])
+            for r in rows
+        ]
+
+    def _on_publications(self, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            names = list(r["table_names"] or [])
+            wheres = list(r["wheres"] or [""] * len(names))
+            columns = list(r["columns"] or [""] * len(names))
+            tables = [PublicationTable(table=n, columns=_split_columns(c), where=w or None)
+                      for n, w, c in zip(names, wheres, columns)]
+            publish = [w for w, on in (("insert", r["ins"]), ("update", r["upd"]), ("delete", r["del"]),
+                                       ("truncate", r["trunc"])) if on]
+            pub = Publication(name=r["name"], all_tables=r["all_tables"], tables=tables,
+                              schemas=list(r["schemas"] or []), publish=publish, via_root=r["via_root"],
+                              owner=r["owner"], comment=r["comment"])
+            if r["gencols"] and r["gencols"] != "n":
+                pub.attrs["publish_generated_columns"] = "stored"
+            self.schema.publications.append(pub)
+
+    def _on_subscriptions(self, rows: list[dict[str, Any]]) -> None:
+        self.schema.subscriptions = [_subscription(r) for r in rows]
+
+    def _on_default_privileges(self, rows: list[dict[str, Any]]) -> None:
+        self.schema.default_privileges = [
+            DefaultPrivilege(role=r["role"], schema=r["schema"],
+                             object_type=_DEFACL_TYPES.get(r["object_type"], r["object_type"]),
+                             privileges=parse_acl(r["acl"]))
+            for r in rows
+        ]
+
+    def _on_foreign_data(self, rows: list[dict[str, Any]]) -> None:
+        s = self.schema
+        for r in rows:
+            kind = r["kind"]
+            if kind == "w":
+                s.foreign_data_wrappers.append(ForeignDataWrapper(
+                    name=r["name"], handler=r["handler"], validator=r["validator"], options=list(r["options"] or []),
+                    owner=r["owner"], comment=r["comment"], privileges=parse_acl(r["acl"])))
+            elif kind == "s":
+                options, secret = _without_secrets(r["options"])
+                srv = ForeignServer(name=r["name"], wrapper=r["wrapper"], type=r["type"], version=r["version"],
+                                    options=options, owner=r["owner"], comment=r["comment"],
+                                    privileges=parse_acl(r["acl"]))
+                if secret:
+                    srv.attrs["secret_options"] = secret
+                s.foreign_servers.append(srv)
+            else:
+                options, secret = _without_secrets(r["options"])
+                um = UserMapping(user=r["usename"], server=r["wrapper"], options=options)
+                if secret:
+                    um.attrs["secret_options"] = secret
+                s.user_mappings.append(um)
 
     # -- the end -----------------------------------------------------------------------------------------
     def finish(self) -> Schema:
@@ -925,6 +1079,134 @@ def _literal(value: str) -> str:
     from aishell.dialects.postgres.quote import quote_literal
 
     return quote_literal(value)
+
+
+# -- object kinds of format 2 --------------------------------------------------------------------------------
+_CAST_METHOD = {"f": "function", "b": "binary", "i": "inout"}
+_CAST_CONTEXT = {"e": "explicit", "a": "assignment", "i": "implicit"}
+_RULE_EVENT = {"1": "SELECT", "2": "UPDATE", "3": "INSERT", "4": "DELETE"}
+_DEFACL_TYPES = {"r": "TABLES", "S": "SEQUENCES", "f": "FUNCTIONS", "T": "TYPES", "n": "SCHEMAS",
+                 "L": "LARGE OBJECTS"}
+_COLL_PROVIDER = {"c": "libc", "i": "icu", "b": "builtin", "d": "default"}
+_ALIGN = {"c": "char", "s": "int2", "i": "int4", "d": "double"}
+_TYPE_STORAGE = {"p": "plain", "e": "external", "m": "main", "x": "extended"}
+# Option names whose values are secrets: never read into the model, never printed.
+SECRET_OPTIONS = frozenset({"password", "sslpassword"})
+
+
+def is_secret_option(key: str) -> bool:
+    k = key.strip().lower()
+    return k in SECRET_OPTIONS or "secret" in k or k.endswith("token")
+
+
+def _without_secrets(options: list[str] | None) -> tuple[list[str], list[str]]:
+    """``key=value`` options with the secret ones taken out, and the names of those."""
+    kept, secret = [], []
+    for opt in options or []:
+        key = opt.split("=", 1)[0]
+        (secret if is_secret_option(key) else kept).append(key if is_secret_option(key) else opt)
+    return kept, secret
+
+
+def strip_conninfo_secrets(conninfo: str) -> tuple[str, list[str]]:
+    """A libpq connection string without its secret keys (``password``), and the keys removed."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    try:
+        params = conninfo_to_dict(conninfo)
+    except Exception:  # noqa: BLE001 - unparsable: keep nothing that could hold a secret
+        return "", ["password"]
+    secret = sorted(k for k in params if is_secret_option(k))
+    kept = {k: v for k, v in params.items() if k not in secret}
+    return make_conninfo(**kept), secret
+
+
+def _split_columns(text: str | None) -> list[str]:
+    if not text:
+        return []
+    from aishell.dialects.postgres.quote import split_ident_list
+
+    return split_ident_list(text)
+
+
+def _collation(r: dict[str, Any]) -> Collation:
+    provider = _COLL_PROVIDER.get(r["provider"], r["provider"])
+    locale, collate, ctype = r["locale"], r["lc_collate"], r["lc_ctype"]
+    if provider == "libc" and collate == ctype:
+        locale, collate, ctype = collate, None, None
+    elif provider != "libc":
+        collate = ctype = None
+    return Collation(name=r["name"], schema=r["schema"], provider=provider, locale=locale, lc_collate=collate,
+                     lc_ctype=ctype, deterministic=r["deterministic"], rules=r["rules"], owner=r["owner"],
+                     comment=r["comment"])
+
+
+def default_multirange_name(range_name: str) -> str:
+    """The multirange type PostgreSQL derives from a range type's name (makeMultirangeTypeName)."""
+    if "range" in range_name:
+        return range_name.replace("range", "multirange", 1)
+    return f"{range_name}_multirange"
+
+
+def _range_type(r: dict[str, Any], common: dict[str, Any]) -> RangeType:
+    multirange = r["multirange"]
+    default = qualify(r["schema"], default_multirange_name(r["name"]))
+    return RangeType(subtype=r["range_subtype"], subtype_opclass=r["range_opclass"],
+                     collation=r["range_collation"], canonical=r["range_canonical"],
+                     subtype_diff=r["range_subdiff"],
+                     multirange=None if multirange in (None, default) else multirange, **common)
+
+
+def _base_type(r: dict[str, Any], common: dict[str, Any]) -> BaseType:
+    subscript = r["subscript"]
+    if subscript == "raw_array_subscript_handler" and r["element"]:
+        subscript = None  # what ELEMENT implies
+    return BaseType(input=r["input"], output=r["output"], receive=r["receive"], send=r["send"],
+                    typmod_in=r["typmod_in"], typmod_out=r["typmod_out"], analyze=r["analyze"], subscript=subscript,
+                    internal_length=r["internal_length"], passed_by_value=r["passed_by_value"],
+                    alignment=_ALIGN.get(r["alignment"], r["alignment"]),
+                    storage=_TYPE_STORAGE.get(r["storage"], r["storage"]), category=r["category"],
+                    preferred=r["preferred"], default=r["default_value"], element=r["element"],
+                    delimiter=r["delimiter"], collatable=r["collatable"], **common)
+
+
+_SUB_STREAM = {"f": "off", "t": "on", "p": "parallel"}
+
+
+def _subscription(r: dict[str, Any]) -> Subscription:
+    options: dict[str, str] = {}
+    slot = r["slot_name"]
+    if slot != r["name"]:
+        options["slot_name"] = "NONE" if slot is None else slot
+    if r["binary"]:
+        options["binary"] = "true"
+    stream = _SUB_STREAM.get(str(r["streaming"])[:1], str(r["streaming"]))
+    if stream != _SUB_STREAM[r["streaming_default"]]:
+        options["streaming"] = stream
+    if r["two_phase"] and r["two_phase"] != "d":
+        options["two_phase"] = "true"
+    if r["disable_on_error"]:
+        options["disable_on_error"] = "true"
+    if r["synchronous_commit"] and r["synchronous_commit"] != "off":
+        options["synchronous_commit"] = r["synchronous_commit"]
+    if r["origin"] and r["origin"] != "any":
+        options["origin"] = r["origin"]
+    if r["password_required"] is False:
+        options["password_required"] = "false"
+    if r["run_as_owner"]:
+        options["run_as_owner"] = "true"
+    if r["failover"]:
+        options["failover"] = "true"
+    connection, secret = ("", []) if r["connection"] is None else strip_conninfo_secrets(r["connection"])
+    if not secret and r["connection"] is not None:
+        connection = r["connection"]  # nothing secret in it: kept exactly as written
+    sub = Subscription(name=r["name"], connection=connection, publications=list(r["publications"] or []),
+                       enabled=r["enabled"], options=options, owner=r["owner"], comment=r["comment"])
+    if secret:
+        sub.attrs["secret_options"] = secret
+    if r["connection"] is None:
+        sub.attrs["connection_hidden"] = True  # only a superuser may read it
+    return sub
 
 
 # -- ACLs -------------------------------------------------------------------------------------------------

@@ -64,3 +64,12 @@ def quote_literal(value: str) -> str:
 
 def quote_ident_list(names: list[str]) -> str:
     return ", ".join(quote_ident(n) for n in names)
+
+
+def split_ident_list(text: str) -> list[str]:
+    """The names of a comma-separated identifier list as PostgreSQL prints it (``a, "B c"``)."""
+    out: list[str] = []
+    for m in re.finditer(r'\s*("(?:[^"]|"")*"|[^,\s]+)\s*(?:,|$)', text):
+        part = m.group(1)
+        out.append(part[1:-1].replace('""', '"') if part.startswith('"') else part)
+    return out

@@ -64,7 +64,8 @@ LEFT JOIN pg_catalog.pg_aggregate a ON a.aggfnoid = p.oid
 LEFT JOIN pg_catalog.pg_description d
        ON d.objoid = p.oid AND d.classoid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objsubid = 0
 WHERE p.pronamespace = ANY (%(nsp)s::oid[])
+  -- not extension-owned, nor made by PostgreSQL with another object (a range type's constructors)
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend e
                   WHERE e.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass
-                    AND e.objid = p.oid AND e.deptype = 'e')
+                    AND e.objid = p.oid AND e.deptype IN ('e', 'i'))
 ORDER BY n.nspname, p.proname, pg_catalog.pg_get_function_identity_arguments(p.oid)
