@@ -356,7 +356,7 @@ def _log_entries(text: str) -> tuple[str, list[LogEntry]]:
             continue
         pid = re.search(r"\[(\d+)\]", head)
         db = re.search(r"\bdb=([^\s,]+)", head)
-        body = "\n".join([m.group(2), *(ln[1:] if ln.startswith("\t") else ln for ln in rec[1:])])
+        body = "\n".join([m.group(2), *(ln.removeprefix("\t") for ln in rec[1:])])
         out.append(LogEntry(_parse_time(head), pid.group(1) if pid else "", db.group(1) if db else None, body))
     return "stderr", out
 
@@ -369,7 +369,7 @@ def _plan_query(body: str) -> str | None:
             return json.loads(body).get("Query Text")
         except ValueError:
             return None
-    m = re.search(r"^Query Text: (.*?)(?:\n(?:Query Parameters:|\S[^\n]*\(cost=)|\Z)", body, re.S | re.M)
+    m = re.search(r"^Query Text: (.*?)(?:\n(?:Query Parameters:|\S[^\n]*\(cost=)|\Z)", body, re.DOTALL | re.MULTILINE)
     return m.group(1).strip() if m else None
 
 

@@ -22,10 +22,8 @@ Every figure is measured or computed from measurements; nothing is estimated.
 
 from __future__ import annotations
 
-import json
 import math
 import random
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,28 +37,12 @@ class Phase:
     plans: dict[str, str] = field(default_factory=dict)  # query name -> plan shape
 
 
-def plan_shape(conn: Any, script: str) -> str:
-    """The plan's node types, relations and indexes for one derived query (EXPLAIN, nothing runs)."""
-    body = "\n".join(ln for ln in script.splitlines() if not ln.strip().startswith("\\"))
-    body = re.sub(r"^\s*(BEGIN|ROLLBACK|COMMIT)\s*;\s*$", "", body, flags=re.M | re.I)
-    setvals = dict(re.findall(r"\\set\s+(\w+)\s+random\((-?\d+),", script))
-    body = re.sub(r":(\w+)\b", lambda m: setvals.get(m.group(1), m.group(0)), body)
-    stmt = next((s for s in body.split(";\n") if s.strip()), "")
-    if not stmt.strip():
-        return ""
-    with conn.transaction(force_rollback=True):
-        plan = conn.execute(f"EXPLAIN (FORMAT JSON) {stmt}").fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    parts: list[str] = []
+def plan_shape(conn: Any, query: Any) -> str:
+    """What the plan of one derived query reads, and with which indexes (EXPLAIN, nothing runs)."""
+    from aishell.datagen.bench import explain
 
-    def walk(node: dict[str, Any]) -> None:
-        parts.append("/".join(str(node.get(k, "")) for k in ("Node Type", "Relation Name", "Index Name")))
-        for child in node.get("Plans", []) or []:
-            walk(child)
-
-    walk(plan[0]["Plan"])
-    return " > ".join(parts)
+    got = explain(conn, query)
+    return f"{got.get('plan')} | {got.get('index')}"
 
 
 class Benchmark:
@@ -99,7 +81,7 @@ class Benchmark:
         with connect(self.conninfo, autocommit=True) as conn:
             for q in self.workload:
                 try:
-                    target.plans[q.name] = plan_shape(conn, q.script)
+                    target.plans[q.name] = plan_shape(conn, q)
                 except Exception as exc:  # noqa: BLE001 - a plan we cannot read is not a control query
                     target.plans[q.name] = f"unreadable: {type(exc).__name__}"
         pgbench = _pgbench(self.major)

@@ -216,14 +216,14 @@ class DuplicateRows(Rule):
                 Evidence("duplicate_groups", groups[0].value, groups[0].kind, "groups", groups[0].source),
                 Evidence("duplicate_rows", surplus.value, surplus.kind, "rows", "rows beyond the first of each group"),
             ]
-            candidate, why = MissingPrimaryKey._candidate(ctx, table)
+            candidate, _ = MissingPrimaryKey._candidate(ctx, table)
             message = (
                 f"{qname(table)} holds {surplus.value:,} duplicate rows (identical in every column, "
                 f"{groups[0].value:,} groups) and no key prevents more"
             )
             if candidate and set(candidate) != {c.name for c in table.columns}:
                 try:
-                    kg, ks = ctx.data.duplicate_groups(table, candidate)
+                    _, ks = ctx.data.duplicate_groups(table, candidate)
                     ev.append(Evidence("key_duplicate_rows", ks.value, ks.kind, "rows", ks.source))
                     message += f"; {ks.value:,} rows repeat the key ({', '.join(candidate)})"
                 except ProbeFailed as exc:
