@@ -31,3 +31,19 @@ def test_surrogate_key_over_duplicates_is_skipped_with_the_cleanup(scratch_db, t
         cols = [r[0] for r in c.execute("SELECT attname FROM pg_attribute WHERE attrelid = 'access_log'::regclass "
                                         "AND attnum > 0 AND NOT attisdropped")]
     assert cols == ["at", "path", "status"]
+
+
+def test_missing_foreign_key_over_orphans_is_skipped_with_their_count(scratch_db, tmp_path):
+    """Issue 13 item 6: the foreign key missing-foreign-key proposes is prechecked for orphans."""
+    import json
+
+    with psycopg.connect(scratch_db, autocommit=True) as c:
+        c.execute("CREATE TABLE customers (id bigint PRIMARY KEY); INSERT INTO customers SELECT generate_series(1, 50);"
+                  "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL);"
+                  "INSERT INTO orders SELECT g, CASE WHEN g % 97 = 0 THEN 900 + g ELSE 1 + g % 50 END "
+                  "FROM generate_series(1, 400) g; ANALYZE;")
+    r = run_cli("schema", "fix", "--database", scratch_db, "--rule", "missing-foreign-key", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    step = json.loads(r.stdout)["steps"][0]
+    assert step["rule"] == "missing-foreign-key" and step["will_skip"]["violating_rows"] == 4
+    assert "reference no row of public.customers" in step["will_skip"]["reason"]
