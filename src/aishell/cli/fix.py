@@ -82,6 +82,7 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
       aishell schema fix --database prod --apply-all --priority critical,warning
       aishell schema fix -d app --rule denormalized-column --allow denormalized-column --apply-all
       aishell schema fix -d app --apply-all --benchmark 30 --json
+      aishell schema fix -d app --query-log /var/log/postgresql/postgresql.csv --apply-all
     """
     from pathlib import Path
 
