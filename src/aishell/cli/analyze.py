@@ -349,6 +349,12 @@ def render_report(report, normalization_only: bool = False) -> None:
                     c.print(
                         "     [yellow]-- not an online change: takes a strong lock or rewrites; schedule it[/yellow]"
                     )
+            else:  # advice without SQL (a command to run first, a migration to plan): still shown
+                notes = sorted({nt for f in items[:25] if f.fix for nt in f.fix.notes})
+                if notes:
+                    c.print("\n   Advice:")
+                    for nt in notes[:6]:
+                        c.print(f"     - {escape(nt)}")
     if report.workload:
         _render_workload(c, report.workload)
     if report.normalization:
