@@ -11,6 +11,7 @@ EXIT_DIFFERENCES = 2
 EXIT_UNSAFE = 3
 EXIT_CONNECT = 4
 EXIT_INTERNAL = 70
+EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the database; try again later
 
 
 class AishellError(Exception):
@@ -61,3 +62,15 @@ class SandboxError(AishellError):
     """The embedded PostgreSQL server could not be started or used."""
 
     exit_code = EXIT_CONNECT
+
+
+class BusyError(AishellError):
+    """Another aishell run is changing the same database (its advisory lock was not free in time)."""
+
+    exit_code = EXIT_BUSY
+
+
+class InternalError(AishellError):
+    """aishell produced something wrong (a plan that does not do what it says): a bug, exit 70."""
+
+    exit_code = EXIT_INTERNAL

@@ -66,7 +66,9 @@ def diff(source: str, target: str, as_sql: bool, renames: tuple[str, ...], unsaf
     return EXIT_DIFFERENCES if comp.changes else EXIT_OK
 
 
-def check_unsafe(plan, unsafe: bool) -> None:
+def check_unsafe(plan, unsafe: bool, counts=None) -> None:
+    """Refuse (exit 3) a plan with destructive statements unless --unsafe; ``counts`` (pre-checks
+    counted on the live TARGET) say how many rows or values each would cut or delete."""
     from aishell.errors import UnsafeError
 
     bad = plan.unsafe_statements
@@ -74,6 +76,9 @@ def check_unsafe(plan, unsafe: bool) -> None:
         lines = []
         for s in bad:
             why = "; ".join(h.message for h in s.hazards if h.unsafe)
+            found = [c.text() for c in counts or () if c.statement is s]
+            if found:
+                why += ": " + "; ".join(found)
             lines.append(f"{s.sql.splitlines()[0]}  -- {why}")
         sys.stderr.write("Refused: the plan has destructive or risky statements:\n")
         for line in lines:

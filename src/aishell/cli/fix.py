@@ -64,17 +64,20 @@ def _dur(seconds: float) -> str:
               help="Workload from a PostgreSQL log instead of pg_stat_statements (implies --with-query-patterns).")
 @click.option("--queries", "queries_file", metavar="FILE",
               help="Workload from a file of SQL statements (implies --with-query-patterns).")
+@click.option("--wait", "wait", default="5s", show_default=True, metavar="DURATION",
+              help="How long to wait for another aishell run changing the same database (then exit 75).")
 @json_option
 def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backup_dir, lock_timeout,
-        statement_timeout, bench, with_query_patterns, query_log, queries_file, as_json) -> int:
+        statement_timeout, bench, with_query_patterns, query_log, queries_file, wait, as_json) -> int:
     """Apply the fixes `schema analyze` found, safely, with a report of what was applied and why not.
 
     Without --apply-all (or --yes) nothing is changed: the plan is shown with each statement and its
     hazards, rows that would make a step fail are counted, and every step is rehearsed on a scratch
     copy of the schema (on a terminal it then asks). Applying adds: a check for sessions holding locks
-    on the tables, a pg_dump backup, lock and statement timeouts, CREATE INDEX CONCURRENTLY and
-    constraints NOT VALID then VALIDATE. Steps that remove or rewrite data are refused unless their
-    rule is named with --allow.
+    on the tables, a pg_dump backup, lock and statement timeouts, one transaction for every step's
+    transactional part (an interruption changes nothing), then CREATE INDEX CONCURRENTLY and VALIDATE
+    after it, and an advisory lock so that one run at a time changes the database. Steps that remove
+    or rewrite data are refused unless their rule is named with --allow.
 
     \b
     Examples:
@@ -89,6 +92,7 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
     from aishell.analyze.registry import get_rule
     from aishell.errors import UserError
     from aishell.fix import FixOptions, run_fix
+    from aishell.migrate.lock import parse_wait
 
     if source and database and source != database:
         raise UserError("give the database either as SOURCE or with --database, not both")
@@ -111,7 +115,7 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
                       backup_dir=Path(backup_dir) if backup_dir else None,
                       lock_timeout=_duration(lock_timeout, "--lock-timeout"),
                       statement_timeout=_duration(statement_timeout, "--statement-timeout"),
-                      benchmark_seconds=bench, analyze_options=aopts)
+                      benchmark_seconds=bench, analyze_options=aopts, wait=parse_wait(wait))
     printer = None if as_json else _Printer()
     interactive = (not as_json and not dry_run and not opts.apply and sys.stdin.isatty()
                    and sys.stdout.isatty())

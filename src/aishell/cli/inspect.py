@@ -138,6 +138,13 @@ def render_summary(schema, display: str) -> None:
         if n:
             summary.add_row(kind, str(n))
     c.print(summary)
+    invalid = [(t, i) for t in schema.tables for i in t.indexes if not i.valid]
+    if invalid:
+        c.print(f"[yellow]⚠ {len(invalid)} INVALID index(es)[/yellow] (a CREATE INDEX CONCURRENTLY that failed or "
+                "was interrupted: never used, still maintained; `aishell schema fix --rule invalid-index` rebuilds, "
+                "`schema migrate` drops or rebuilds them):", soft_wrap=True)
+        for t, i in invalid:
+            c.print(f"  {escape(quote_ident(t.schema))}.{escape(quote_ident(i.name))} on {escape(quote_ident(t.name))}")
     if not schema.tables:
         c.print("No tables.")
         return

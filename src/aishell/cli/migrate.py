@@ -9,6 +9,13 @@ import click
 from aishell.cli.diff import check_unsafe, common_plan_options, console, run_verify
 from aishell.cli.output import json_option
 
+WAIT_HELP = ("How long to wait for another aishell run changing the same database to finish (e.g. 0, 5s, "
+             "2min); then exit 75 having changed nothing.")
+
+
+def wait_option(f):
+    return click.option("--wait", "wait", default="5s", show_default=True, metavar="DURATION", help=WAIT_HELP)(f)
+
 
 @click.command()
 @click.argument("source")
@@ -16,15 +23,18 @@ from aishell.cli.output import json_option
 @click.option("--preview", "mode", flag_value="preview", help="Show the plan, its hazards and its SQL; change nothing.")
 @click.option("--apply", "mode", flag_value="apply", help="Run the plan against TARGET.")
 @common_plan_options
+@wait_option
 @json_option
 def migrate(source: str, target: str, mode: str | None, renames: tuple[str, ...], unsafe: bool, no_verify: bool,
-            lock_timeout: str, statement_timeout: str, as_json: bool) -> int:
+            lock_timeout: str, statement_timeout: str, wait: str, as_json: bool) -> int:
     """Make TARGET (a database) match SOURCE (the desired state).
 
-    --preview shows the ordered plan with each statement's hazards (locks, rewrites, data loss) and the
-    SQL; --apply runs it with lock and statement timeouts, in transactions where PostgreSQL allows them,
-    and stops at the first error with an account of what was applied and what was not. Destructive
-    statements need --unsafe. The plan is first tried on a throwaway copy of TARGET (--no-verify skips).
+    --preview shows the ordered plan with each statement's hazards (locks, rewrites, data loss), the
+    rows it would cut, delete or fail on (counted on TARGET) and the SQL. --apply runs it: pre-checks
+    and every transactional statement in one transaction (a failure changes nothing), then the online
+    statements (CREATE INDEX CONCURRENTLY, VALIDATE), with lock and statement timeouts, holding an
+    advisory lock so that one run at a time changes TARGET. Destructive statements need --unsafe. The
+    plan is first tried on a throwaway copy of TARGET (--no-verify skips).
 
     \b
     Examples:
@@ -32,15 +42,33 @@ def migrate(source: str, target: str, mode: str | None, renames: tuple[str, ...]
       aishell schema migrate design postgresql://app@db/app --apply
       aishell schema migrate new.sql app_db --apply --rename users.fullname:name
     """
+    import contextlib
+
     from aishell.errors import UserError
-    from aishell.migrate.compare import compare
+    from aishell.migrate.lock import database_lock, parse_wait
+    from aishell.sources import parse_source
+    from aishell.testpoints import pause
 
     if mode is None:
         raise UserError("say what to do: --preview (show the plan) or --apply (run it)")
-    comp = compare(source, target, renames=list(renames), lock_timeout=lock_timeout,
-                   statement_timeout=statement_timeout)
-    if mode == "apply" and (comp.target is None or not comp.target.is_live):
+    wait_s = parse_wait(wait)
+    tgt = parse_source(target)
+    if mode == "apply" and not tgt.is_live:
         raise UserError(f"TARGET {target!r} is not a database: --apply needs a URL, environment or database name")
+    # One run at a time changes TARGET: the lock is taken before TARGET is read, so the plan is not stale.
+    held = database_lock(tgt.conninfo or "", wait=wait_s, what="migrate --apply") if mode == "apply" \
+        else contextlib.nullcontext()
+    with held:
+        pause("locked")
+        return _migrate(source, tgt, mode, renames, unsafe, no_verify, lock_timeout, statement_timeout, as_json)
+
+
+def _migrate(source, tgt, mode, renames, unsafe, no_verify, lock_timeout, statement_timeout, as_json) -> int:
+    from aishell.migrate.compare import compare
+    from aishell.migrate.prechecks import count_checks, raise_if_failing
+
+    comp = compare(source, tgt, renames=list(renames), lock_timeout=lock_timeout,
+                   statement_timeout=statement_timeout)
     plan = comp.plan
     if not plan.statements:
         if as_json:
@@ -51,33 +79,42 @@ def migrate(source: str, target: str, mode: str | None, renames: tuple[str, ...]
             click.echo(f"{comp.target_name} already matches {comp.source_name}: nothing to do.")
         return 0
     verified = None
+    # Rows each statement would cut, delete or fail on, counted on TARGET (read-only).
+    counts = count_checks(plan, comp.target.conninfo) if comp.target is not None and comp.target.is_live else []
     if mode == "apply":
-        check_unsafe(plan, unsafe)
+        check_unsafe(plan, unsafe, counts)
+        raise_if_failing(counts)
     if not no_verify:
         verified = run_verify(comp)
     if mode == "preview":
         if as_json:
             from aishell.cli.output import print_json
 
-            print_json(plan_json(comp, verified is not None))
+            print_json(plan_json(comp, verified is not None, counts))
         else:
-            print_plan(comp, verified is not None)
+            print_plan(comp, verified is not None, counts)
         return 0
     return apply_plan(comp, as_json)
 
 
-def plan_json(comp, verified: bool) -> dict:
+def plan_json(comp, verified: bool, counts=()) -> dict:
+    from aishell.migrate.prechecks import failing
+
     return {
         "source": comp.source_name, "target": comp.target_name, "verified": verified,
         "statements": [{"sql": s.sql, "description": s.description, "transactional": s.transactional,
-                        "hazards": [{"code": h.code, "message": h.message, "unsafe": h.unsafe} for h in s.hazards]}
+                        "hazards": [{"code": h.code, "message": h.message, "unsafe": h.unsafe} for h in s.hazards],
+                        "checks": [c.to_dict() for c in counts if c.statement is s]}
                        for s in comp.plan.statements],
+        "steps": [{"transaction": tx, "statements": [comp.plan.statements.index(s) for s in stmts]}
+                  for tx, stmts in comp.plan.groups()],
         "unsafe": [s.sql for s in comp.plan.unsafe_statements],
+        "prechecks_fail": [c.to_dict() for c in failing(list(counts))],
         "probable_renames": [{"kind": p.kind, "old": p.old, "new": p.new} for p in comp.changes.probable_renames],
     }
 
 
-def print_plan(comp, verified: bool) -> None:
+def print_plan(comp, verified: bool, counts=()) -> None:
     from rich.markup import escape
 
     from aishell.cli.diff import migration_header
@@ -94,7 +131,9 @@ def print_plan(comp, verified: bool) -> None:
     out.print()
     n = 0
     for transactional, stmts in plan.groups():
-        label = "transaction" if transactional else "outside a transaction"
+        label = ("transaction" if transactional else
+                 "online, in a transaction of its own" if all(s.transactional for s in stmts) else
+                 "online, outside a transaction")
         out.print(f"[bold]Step ({label}):[/bold]")
         for s in stmts:
             n += 1
@@ -104,8 +143,19 @@ def print_plan(comp, verified: bool) -> None:
             for h in s.hazards:
                 style = "red" if h.unsafe else "yellow"
                 out.print(f"       [{style}]⚠ {h.code}[/{style}]: {escape(h.message)}")
+            for c in counts:
+                if c.statement is s:
+                    style = "red" if c.fails else ("yellow" if c.count or c.count is None else "green")
+                    mark = "✗" if c.fails else ("✓" if c.count == 0 else "•")
+                    out.print(f"       [{style}]{mark} counted on TARGET[/{style}]: {escape(c.text())}")
     unsafe = plan.unsafe_statements
     out.print()
+    from aishell.migrate.prechecks import failing
+
+    bad = failing(list(counts))
+    if bad:
+        out.print(f"[red]{len(bad)} pre-check(s) find rows the migration cannot take: --apply would stop before "
+                  f"changing anything[/red]")
     if unsafe:
         out.print(f"[red]{len(unsafe)} destructive or risky statement(s): --apply needs --unsafe[/red]")
     for pr in comp.changes.probable_renames:
@@ -138,15 +188,19 @@ def apply_plan(comp, as_json: bool) -> int:
     else:
         console().print(f"[green]✓[/green] applied {len(report.applied)} statements to {comp.target_name} "
                         f"in {report.seconds:.2f}s")
+        for d in report.dropped_invalid:
+            console().print(f"  dropped INVALID index {d}")
     return 0
 
 
 def print_failure(report) -> None:
     from rich.markup import escape
 
-    
     out = console()
-    out.print("[red]Migration stopped at the first error.[/red]")
+    if report.changed_nothing:
+        out.print("[red]Migration failed; nothing was changed (its transaction was rolled back).[/red]")
+    else:
+        out.print("[red]Migration stopped at the first error.[/red]")
     out.print(f"  applied and committed: {len(report.applied)} statement(s)")
     for s in report.applied:
         out.print(f"    ✓ {escape(s.sql.splitlines()[0])}")
@@ -160,3 +214,5 @@ def print_failure(report) -> None:
     out.print(f"  not run: {len(report.not_applied)} statement(s)")
     for s in report.not_applied:
         out.print(f"    · {escape(s.sql.splitlines()[0])}")
+    for d in report.dropped_invalid:
+        out.print(f"  dropped INVALID index {escape(d)}")

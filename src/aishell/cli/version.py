@@ -215,26 +215,49 @@ def _draft(folder: Path) -> list[str]:
 @db_option
 @json_option
 def status(folder: str | None, database: str | None, as_json: bool) -> int:
-    """Which versions the database has applied, which are pending, and any edited after applying."""
+    """Which versions the database has applied, which are pending, and whether history and database agree.
+
+    Exit 0 when they agree; 1 when an applied file was edited or is missing; 2 when the history and the
+    database disagree: a version applied or rolled back only in part (`version apply` or `rollback`
+    resumes it), an INVALID index, or a schema that is not the last applied version's.
+
+    \b
+    Examples:
+      aishell schema version status --database staging
+      aishell schema version status --json
+    """
     from aishell.cli.output import print_json
+    from aishell.errors import EXIT_DIFFERENCES, EXIT_OK, EXIT_USER_ERROR
+    from aishell.migrate.versions import disagreements
     from aishell.migrate.versions import status as do_status
 
-    rows = do_status(_folder(folder), _database(database))
+    path, conninfo = _folder(folder), _database(database)
+    rows = do_status(path, conninfo)
+    problems = disagreements(path, conninfo, rows)
+    bad = [r for r in rows if r.state in ("modified", "missing-file")]
     if as_json:
-        print_json([r.__dict__ for r in rows])
+        print_json({"versions": [r.__dict__ for r in rows], "agree": not problems and not bad,
+                    "disagreements": problems})
     else:
         out = console()
         if not rows:
             out.print("No versions.")
-        icons = {"applied": "✓", "pending": "·", "modified": "✗", "missing-file": "✗"}
+        icons = {"applied": "✓", "pending": "·", "modified": "✗", "missing-file": "✗", "partial": "◐",
+                 "rolling-back": "◑"}
         for r in rows:
             when = f"  applied {r.applied_at}" if r.applied_at else ""
-            out.print(f"{icons[r.state]} v{r.version:<10} {r.state:<12} {r.message}{when}", soft_wrap=True,
+            out.print(f"{icons.get(r.state, '?')} v{r.version:<10} {r.state:<12} {r.message}{when}", soft_wrap=True,
                       markup=False)
             if r.detail:
                 out.print(f"    {r.detail}", markup=False)
-    bad = [r for r in rows if r.state in ("modified", "missing-file")]
-    return 1 if bad else 0
+        if problems:
+            out.print("")
+            out.print("History and database disagree:", markup=False)
+            for line in problems:
+                out.print(f"  ✗ {line}", markup=False, soft_wrap=True)
+    if bad:
+        return EXIT_USER_ERROR
+    return EXIT_DIFFERENCES if problems else EXIT_OK
 
 
 def _runner(as_json: bool, total_hint: int | None = None):
@@ -243,49 +266,72 @@ def _runner(as_json: bool, total_hint: int | None = None):
     return progress("Migrating", total_hint, enabled=not as_json)
 
 
+def _wait_option(f):
+    from aishell.cli.migrate import WAIT_HELP
+
+    return click.option("--wait", "wait", default="5s", show_default=True, metavar="DURATION", help=WAIT_HELP)(f)
+
+
 @version.command()
 @click.option("--to", "to", default=None, metavar="VERSION", help="Stop after this version.")
 @click.option("--unsafe", is_flag=True, help="Allow versions whose up file deletes data.")
+@_wait_option
 @dir_option
 @db_option
 @json_option
-def apply(to: str | None, unsafe: bool, folder: str | None, database: str | None, as_json: bool) -> int:
-    """Apply pending versions in order (up to --to), recording each with its checksum."""
+def apply(to: str | None, unsafe: bool, wait: str, folder: str | None, database: str | None, as_json: bool) -> int:
+    """Apply pending versions in order (up to --to), recording each step with the change it makes.
+
+    A version an earlier run left partly applied (interrupted, or stopped on an error) is resumed at
+    its first unrecorded step. One run at a time per database (advisory lock; --wait).
+    """
     from aishell.cli.output import print_json
+    from aishell.migrate.lock import parse_wait
     from aishell.migrate.versions import apply_versions
 
+    wait_s = parse_wait(wait)
     with _runner(as_json) as bar:
         task = bar.add_task("Applying", total=None)
         results = apply_versions(_folder(folder), _database(database), to=to, unsafe=unsafe,
-                                 on_statement=lambda s: bar.advance(task))
+                                 on_statement=lambda s: bar.advance(task), wait=wait_s)
     if as_json:
         print_json([r.__dict__ for r in results])
     elif not results:
         click.echo("Nothing to apply: the database is up to date.")
     else:
         for r in results:
-            click.echo(f"✓ applied v{r.version} ({r.statements} statements, {r.seconds:.2f}s)")
+            resumed = f", resumed at step {r.resumed_from}" if r.resumed_from else ""
+            click.echo(f"✓ applied v{r.version} ({r.steps} step(s){resumed}, {r.seconds:.2f}s)")
     return 0
 
 
 @version.command()
 @click.argument("to_version", metavar="VERSION")
 @click.option("--unsafe", is_flag=True, help="Allow down files that delete data.")
+@_wait_option
 @dir_option
 @db_option
 @json_option
-def rollback(to_version: str, unsafe: bool, folder: str | None, database: str | None, as_json: bool) -> int:
-    """Roll back to VERSION: run the down files of every later applied version, newest first."""
+def rollback(to_version: str, unsafe: bool, wait: str, folder: str | None, database: str | None,
+             as_json: bool) -> int:
+    """Roll back to VERSION: run the down files of every later applied version, newest first.
+
+    Each step of a down file commits with its history record; an interrupted rollback resumes where it
+    stopped when run again. One run at a time per database (advisory lock; --wait).
+    """
     from aishell.cli.output import print_json
+    from aishell.migrate.lock import parse_wait
     from aishell.migrate.versions import rollback_versions
 
+    wait_s = parse_wait(wait)
     with _runner(as_json) as bar:
         task = bar.add_task("Rolling back", total=None)
         results = rollback_versions(_folder(folder), _database(database), to_version, unsafe=unsafe,
-                                    on_statement=lambda s: bar.advance(task))
+                                    on_statement=lambda s: bar.advance(task), wait=wait_s)
     if as_json:
         print_json([r.__dict__ for r in results])
     else:
         for r in results:
-            click.echo(f"↺ rolled back v{r.version} ({r.statements} statements, {r.seconds:.2f}s)")
+            resumed = f", resumed at step {r.resumed_from}" if r.resumed_from else ""
+            click.echo(f"↺ rolled back v{r.version} ({r.steps} step(s){resumed}, {r.seconds:.2f}s)")
     return 0

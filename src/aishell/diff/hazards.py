@@ -85,7 +85,12 @@ def classify_type_change(old: str, new: str) -> tuple[bool, bool]:
     if a in _INTS and b in _INTS:
         return _INTS[b] >= _INTS[a], True
     if a in _INTS and (b.startswith("numeric") or b in _FLOATS):
-        return (b != "real" or a == "smallint"), True
+        # real holds integers exactly up to 2^24, double precision up to 2^53; numeric(p,s) has p-s digits
+        if b in _FLOATS:
+            return (b == "real" and a == "smallint") or (b == "double precision" and a != "bigint"), True
+        nb = _NUM.match(b)
+        digits = {"smallint": 5, "integer": 10, "bigint": 19}[a]
+        return (nb is None or nb.group(1) is None or int(nb.group(1)) - int(nb.group(2) or 0) >= digits), True
     if a in _FLOATS and b in _FLOATS:
         return _FLOATS[b] >= _FLOATS[a], True
     na, nb = _NUM.match(a), _NUM.match(b)

@@ -19,6 +19,7 @@ from typing import Any
 from aishell.dialects.postgres import generate as g
 from aishell.dialects.postgres.quote import qualify, quote_ident, quote_literal
 from aishell.diff import changes as ch
+from aishell.diff import checks as dc
 from aishell.diff import hazards as hz
 from aishell.diff import render as r
 from aishell.diff.changes import Change, ChangeSet, ProbableRename, TableConstraint
@@ -51,6 +52,10 @@ class Statement:
     squawk_ignore: list[tuple[str, str]] = field(default_factory=list)
     # Runs in a transaction of its own (VALIDATE: a long SHARE UPDATE EXCLUSIVE scan held alone).
     alone: bool = False
+    # Counts taken before the plan runs: rows that would make it fail or lose data (diff/checks.py).
+    checks: list[dc.DataCheck] = field(default_factory=list)
+    # Names of objects an online statement builds that this one needs (diff/schedule.py).
+    after: list[str] = field(default_factory=list)
 
     @property
     def unsafe(self) -> bool:
@@ -73,16 +78,14 @@ class Plan:
         return bool(self.statements)
 
     def groups(self) -> list[tuple[bool, list[Statement]]]:
-        """Consecutive statements that can share a transaction, and the ones that must run alone."""
-        out: list[tuple[bool, list[Statement]]] = []
-        last_alone = False
-        for s in self.statements:
-            if s.transactional and not s.alone and out and out[-1][0] and not last_alone:
-                out[-1][1].append(s)
-            else:
-                out.append((s.transactional, [s]))
-            last_alone = s.alone
-        return out
+        """The plan as it runs: ``(True, statements)`` for a transaction, ``(False, [statement])`` for
+        an online statement run alone (see diff/schedule.py)."""
+        from aishell.diff.schedule import stages
+
+        return stages(self.statements)
+
+    def checks(self) -> list[tuple[Statement, dc.DataCheck]]:
+        return [(s, c) for s in self.statements for c in s.checks]
 
     def sql(self, header: str = "") -> str:
         """The migration as a file psql (or Flyway, dbmate) runs: transactions where allowed,
@@ -105,12 +108,14 @@ class Plan:
                   f"SET statement_timeout = '{self.statement_timeout}';",
                   "SET check_function_bodies = false;", ""]
         for transactional, stmts in self.groups():
-            if transactional:
+            # An online statement that may run in a transaction (VALIDATE) gets one of its own.
+            block = transactional or all(s.transactional for s in stmts)
+            if block:
                 lines.append("BEGIN;")
                 lines.append("")
             for s in stmts:
                 lines += _statement_lines(s, self.statement_timeout)
-            if transactional:
+            if block:
                 lines.append("COMMIT;")
                 lines.append("")
         return "\n".join(lines).rstrip() + "\n"
@@ -122,6 +127,8 @@ def _statement_lines(s: Statement, default_timeout: str) -> list[str]:
         out.append(f"-- {s.description}")
     for h in s.hazards:
         out.append(f"-- hazard {h.code}{' (UNSAFE)' if h.unsafe else ''}: {h.message}")
+    for c in s.checks:
+        out.append(f"-- {'pre-check' if c.blocking else 'counted first'}: {c.kind}, {c.what}")
     if not s.transactional:
         out.append("-- runs outside a transaction block")
     from aishell.diff.lint import statement_rules
@@ -149,6 +156,11 @@ def build_plan(changeset: ChangeSet, current: Schema, desired: Schema, *,
     """Order and render ``changeset`` (which turns ``current`` into ``desired``)."""
     p = _Planner(changeset, current, desired)
     stmts = p.run()
+    blocking = [c for s in stmts for c in s.checks if c.blocking]
+    if blocking:
+        stmts.insert(0, Statement(dc.guard_sql(blocking), [hz.scan("counts the rows each check reads; changes nothing")],
+                                  True, PRE, "pre-checks: stop before anything changes if existing rows would make a "
+                                  "statement fail or lose data", long_running=True))
     return Plan(stmts, list(changeset.changes), list(changeset.probable_renames), lock_timeout,
                 statement_timeout)
 
@@ -205,6 +217,8 @@ class _Planner:
         renamed = {c.old.qualified_name: c.new.qualified_name for c in self.of(ch.RenameTable)}
         self.renamed = renamed
         self.renamed_back = {v: k for k, v in renamed.items()}
+        self.col_renamed_back = {(renamed.get(c.parent, c.parent), c.new.name): c.old.name
+                                 for c in self.of(ch.RenameColumn)}
         self.deferred_seq: set[int] = set()
         self.cascaded_functions: set[str] = set()
         self.pending_seq: list[Change] = []
@@ -217,12 +231,34 @@ class _Planner:
 
     def emit(self, phase: int, sql: str, description: str = "", hazards: list[Hazard] | None = None, *,
              transactional: bool = True, long_running: bool = False,
-             squawk_ignore: list[tuple[str, str]] | None = None) -> None:
+             squawk_ignore: list[tuple[str, str]] | None = None) -> Statement:
         alone = False
         if " VALIDATE CONSTRAINT " in sql:
             transactional, alone = True, True
-        self.out.append(Statement(sql, hazards or [], transactional, phase, description, long_running,
-                                  squawk_ignore or [], alone))
+        s = Statement(sql, hazards or [], transactional, phase, description, long_running, squawk_ignore or [], alone)
+        self.out.append(s)
+        return s
+
+    # -- pre-checks: what the database holds before the plan runs ----------------------------------------
+    def orig(self, qn: str) -> tuple[Table | None, str]:
+        """The current table behind desired table ``qn`` and its SQL name (before this plan's renames)."""
+        t = self.current_table(qn)
+        return t, (r.qname(t) if t is not None else "")
+
+    def orig_column(self, qn: str, column: str) -> str | None:
+        """The current (quoted) name of column ``column`` of desired table ``qn``; None when it is new."""
+        t = self.current_table(qn)
+        if t is None:
+            return None
+        name = self.col_renamed_back.get((qn, column), column)
+        return quote_ident(name) if t.column(name) is not None else None
+
+    def orig_columns(self, qn: str, columns: list[str]) -> list[str] | None:
+        out = [self.orig_column(qn, c) for c in columns]
+        return None if any(c is None for c in out) else out  # type: ignore[return-value]
+
+    def renamed_columns_in(self, qn: str) -> bool:
+        return any(k[0] == qn for k in self.col_renamed_back)
 
     def table_sql(self, qn: str) -> str:
         return r.sql_of_qualified(qn)
@@ -426,9 +462,7 @@ class _Planner:
                 continue
             if c.old.attrs.get("parent_index") and isinstance(c, ch.DropIndex):
                 continue  # goes with the partitioned index it is attached to
-            if isinstance(c, ch.AlterIndex) and _index_only_invalid(c):
-                continue
-            self.drop_index(c.parent, c.old)
+            self.drop_index(c.parent, c.old, invalid=isinstance(c, ch.AlterIndex) and _index_only_invalid(c))
         for c in self.of(ch.AlterTable):
             o, n = c.old, c.new
             if o.partition_of and (o.partition_of != n.partition_of or norm_ws(o.partition_bound) != norm_ws(n.partition_bound)):
@@ -448,14 +482,17 @@ class _Planner:
     def on_sql(self, qn: str | None) -> str:
         return self.table_sql(qn or "")
 
-    def drop_index(self, qn: str, idx) -> None:
+    def drop_index(self, qn: str, idx, *, invalid: bool = False) -> None:
         name = qualify(r.split_qualified(qn)[0], idx.name)
+        what = (f"drop INVALID index {idx.name} (left by a failed or interrupted build; built again below)"
+                if invalid else f"drop index {idx.name}")
         if qn in self.partitioned:
-            self.emit(DROP_CONSTRAINTS, f"DROP INDEX {name}", f"drop index {idx.name}",
+            self.emit(DROP_CONSTRAINTS, f"DROP INDEX {'IF EXISTS ' if invalid else ''}{name}", what,
                       [hz.lock("partitioned index: dropped with an ACCESS EXCLUSIVE lock (no CONCURRENTLY)")])
         else:
-            self.emit(DROP_CONSTRAINTS, f"DROP INDEX CONCURRENTLY IF EXISTS {name}", f"drop index {idx.name}",
-                      transactional=False)
+            # IF EXISTS: a copy of the database made by pg_dump (verification, fix's dry run) has no
+            # INVALID index, which pg_dump leaves out.
+            self.emit(DROP_CONSTRAINTS, f"DROP INDEX CONCURRENTLY IF EXISTS {name}", what, transactional=False)
 
     def types(self) -> None:
         for c in self.of(ch.AddEnum):
@@ -466,8 +503,9 @@ class _Planner:
             if adds:
                 for value, where, anchor in adds:
                     pos = f" {where} {quote_literal(anchor)}" if anchor is not None else ""
+                    # In the plan's transaction (PostgreSQL 12+); what uses the value waits for the commit.
                     self.emit(TYPES, f"ALTER TYPE {r.qname(c.new)} ADD VALUE IF NOT EXISTS {quote_literal(value)}{pos}",
-                              f"add value {value!r} to enum {c.name}", transactional=False)
+                              f"add value {value!r} to enum {c.name}")
             else:
                 self.rebuild_enum(c)
         for c in self.of(ch.AddDomain):
@@ -542,10 +580,13 @@ class _Planner:
             via = "text[]" if is_array else "text"
             if col.default is not None:
                 self.emit(TYPES, f"ALTER TABLE {tsql} ALTER COLUMN {quote_ident(col.name)} DROP DEFAULT")
-            self.emit(TYPES, f"ALTER TABLE {tsql} ALTER COLUMN {quote_ident(col.name)} TYPE {target} "
-                             f"USING {quote_ident(col.name)}::{via}::{target}",
-                      f"move {t.qualified_name}.{col.name} to the rebuilt enum",
-                      [hz.rewrite()], squawk_ignore=[("changing-column-type", "the enum is rebuilt; the column must follow")])
+            s = self.emit(TYPES, f"ALTER TABLE {tsql} ALTER COLUMN {quote_ident(col.name)} TYPE {target} "
+                                 f"USING {quote_ident(col.name)}::{via}::{target}",
+                          f"move {t.qualified_name}.{col.name} to the rebuilt enum",
+                          [hz.rewrite()], squawk_ignore=[("changing-column-type", "the enum is rebuilt; the column must follow")])
+            if removed:
+                s.checks.append(dc.enum_values(tsql, quote_ident(col.name), removed, is_array,
+                                               f"{t.qualified_name}.{col.name}"))
             if bc.default is not None:
                 self.emit(TYPES, f"ALTER TABLE {tsql} ALTER COLUMN {quote_ident(col.name)} SET DEFAULT {bc.default}")
         self.emit(TYPES, f"DROP TYPE {qualify(n.schema, tmp)}", f"drop the old enum {c.name}")
@@ -869,10 +910,14 @@ class _Planner:
         for c in self.of(ch.DropColumn):
             if c.old.attrs.get("inherited") and (c.parent, c.old.name) in self.columns_via_parent:
                 continue  # goes with the parent's column (a partition's or child's inherited copy)
-            self.emit(COLUMNS, f"ALTER TABLE {self.table_sql(c.parent)} DROP COLUMN {quote_ident(c.old.name)}",
-                      f"drop column {c.parent}.{c.old.name}",
-                      [hz.data_loss(f"deletes the data in {c.parent}.{c.old.name}")] + self.rename_hint(c),
-                      squawk_ignore=[("ban-drop-column", "the column is gone from the desired schema; allowed with --unsafe")])
+            s = self.emit(COLUMNS, f"ALTER TABLE {self.table_sql(c.parent)} DROP COLUMN {quote_ident(c.old.name)}",
+                          f"drop column {c.parent}.{c.old.name}",
+                          [hz.data_loss(f"deletes the data in {c.parent}.{c.old.name}")] + self.rename_hint(c),
+                          squawk_ignore=[("ban-drop-column", "the column is gone from the desired schema; allowed with --unsafe")])
+            _, osql = self.orig(c.parent)
+            ocol = self.orig_column(c.parent, c.old.name)
+            if osql and ocol:
+                s.checks.append(dc.values_lost(osql, ocol, f"{c.parent}.{c.old.name}"))
         for c in self.of(ch.AlterTable):
             self.alter_table(c)
 
@@ -981,8 +1026,11 @@ class _Planner:
             hzs.append(hz.rewrite("a volatile default, identity or stored generated column rewrites the table"))
         else:
             hzs.append(hz.lock("brief ACCESS EXCLUSIVE lock; no rewrite (no default, or a constant one)"))
-        self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD COLUMN {self.gen.column_sql(self.desired_table(c.parent), col)}", f"add column {c.parent}.{col.name}",
-                  hzs, squawk_ignore=ignore)
+        s = self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD COLUMN {self.gen.column_sql(self.desired_table(c.parent), col)}",
+                      f"add column {c.parent}.{col.name}", hzs, squawk_ignore=ignore)
+        _, osql = self.orig(c.parent)
+        if ignore and osql:
+            s.checks.append(dc.has_rows(osql, c.parent))
 
     def alter_column(self, c: Change) -> None:
         o: Column = c.old
@@ -1056,21 +1104,36 @@ class _Planner:
             coll = ""
             if n.collation and n.collation != "default":
                 coll = f" COLLATE {n.collation if n.collation.startswith(chr(34)) or '.' in n.collation else quote_ident(n.collation)}"
-            # A catalog-only change keeps no USING, so PostgreSQL sees it needs no rewrite.
-            using = f" USING {col}::{n.type}" if rewrites and norm_type(o.type) != norm_type(n.type) else ""
+            # No USING where PostgreSQL converts by itself (an assignment cast): a value that does not fit
+            # then raises an error, where an explicit cast (USING col::varchar(10)) would cut it. That
+            # also keeps a catalog-only change free of a rewrite.
+            using = "" if dc.assignment_cast(o.type, n.type) else f" USING {col}::{n.type}"
             if self._is_enum(self.a, o.type) and self._is_enum(self.b, n.type):
                 # No cast joins two enum types: go through text (an array through text[]).
                 via = "text[]" if norm_type(n.type).endswith("[]") else "text"
                 using = f" USING {col}::{via}::{n.type}"
-            self.emit(COLUMNS, f"{pre} TYPE {n.type}{coll}{using}", f"{label}: {o.type} → {n.type}", hzs,
-                      squawk_ignore=[("changing-column-type", "the desired schema changes this column's type; hazards listed above")])
+            if not safe:
+                guard = dc.lossy_guard_sql(tsql, col, label, o.type, n.type, None)
+                if guard:
+                    self.emit(COLUMNS, guard, f"{label}: stop if a value would be rounded by the change to {n.type}",
+                              [hz.lock("locks the table (the ALTER below would) and reads it once")])
+            s = self.emit(COLUMNS, f"{pre} TYPE {n.type}{coll}{using}", f"{label}: {o.type} → {n.type}", hzs,
+                          squawk_ignore=[("changing-column-type", "the desired schema changes this column's type; hazards listed above")])
+            _, osql = self.orig(c.parent)
+            ocol = self.orig_column(c.parent, n.name)
+            check = dc.not_fit(osql, ocol, label, o.type, n.type, None) if osql and ocol and not safe else None
+            if check:
+                s.checks.append(check)
         if n.identity and not o.identity:
+            needs = None
             if o.nullable:
                 # An identity column must be NOT NULL first.
-                self.set_not_null(c.parent, n.name)
+                needs = self.set_not_null(c.parent, n.name)
                 o = Column(**{**o.__dict__, "nullable": False})
-            self.emit(COLUMNS, f"{pre} ADD {self.gen.identity_sql(self.desired_table(c.parent), n)}",
-                      f"{label}: becomes an identity column")
+            s = self.emit(COLUMNS, f"{pre} ADD {self.gen.identity_sql(self.desired_table(c.parent), n)}",
+                          f"{label}: becomes an identity column")
+            if needs:
+                s.after.append(needs)  # after the SET NOT NULL, which waits for the CHECK's validation
         elif n.identity and o.identity:
             if n.identity != o.identity:
                 self.emit(COLUMNS, f"{pre} SET GENERATED {n.identity.upper()}", f"{label}: generated {n.identity}")
@@ -1095,7 +1158,8 @@ class _Planner:
         base = norm_type(type_text).removesuffix("[]")
         return any(base in (norm_type(f"{e.schema}.{e.name}"), norm_type(e.name)) for e in schema.enums)
 
-    def set_not_null(self, qn: str, column: str) -> None:
+    def set_not_null(self, qn: str, column: str) -> str:
+        """NOT NULL through a validated CHECK; returns the CHECK's name (what comes after depends on it)."""
         tsql = self.table_sql(qn)
         t_name = r.split_qualified(qn)[1]
         # Not <table>_<column>_not_null: PostgreSQL 18 gives that name to the NOT NULL constraint itself.
@@ -1103,12 +1167,18 @@ class _Planner:
         col = quote_ident(column)
         self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD CONSTRAINT {cname} CHECK ({col} IS NOT NULL) NOT VALID",
                   f"{qn}.{column}: NOT NULL, through a validated CHECK (no long ACCESS EXCLUSIVE scan)")
-        self.emit(COLUMNS, f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {cname}", hazards=[
+        v = self.emit(COLUMNS, f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {cname}", hazards=[
             hz.may_fail("fails if the column holds NULLs"), hz.scan("scans the table under SHARE UPDATE EXCLUSIVE")],
             transactional=False, long_running=True)
-        self.emit(COLUMNS, f"ALTER TABLE {tsql} ALTER COLUMN {col} SET NOT NULL",
-                  squawk_ignore=[("adding-not-nullable-field", "a validated CHECK (col IS NOT NULL) proves it: no scan")])
+        _, osql = self.orig(qn)
+        ocol = self.orig_column(qn, column)
+        if osql and ocol:
+            v.checks.append(dc.nulls(osql, [ocol], f"{qn}.{column}"))
+        s = self.emit(COLUMNS, f"ALTER TABLE {tsql} ALTER COLUMN {col} SET NOT NULL",
+                      squawk_ignore=[("adding-not-nullable-field", "a validated CHECK (col IS NOT NULL) proves it: no scan")])
+        s.after.append(f"{t_name}_{column}_nn_check"[:63])
         self.emit(COLUMNS, f"ALTER TABLE {tsql} DROP CONSTRAINT {cname}")
+        return f"{t_name}_{column}_nn_check"[:63]
 
     def alter_table(self, c: Change) -> None:
         o: Table = c.old
@@ -1136,9 +1206,10 @@ class _Planner:
             if p not in o.inherits:
                 self.emit(ATTACH, f"ALTER TABLE {tsql} INHERIT {r.sql_of_qualified(p)}", f"{c.parent} inherits {p}")
         if (o.partition_by or None) != (n.partition_by or None):
-            self.emit(DROP_TABLES, f"DROP TABLE {tsql}", f"rebuild {c.parent}: partitioning changes",
-                      [hz.data_loss("the partitioning of a table cannot change in place: the table is dropped "
-                                    "and created again empty")])
+            s = self.emit(DROP_TABLES, f"DROP TABLE {tsql}", f"rebuild {c.parent}: partitioning changes",
+                          [hz.data_loss("the partitioning of a table cannot change in place: the table is dropped "
+                                        "and created again empty")])
+            s.checks.append(dc.rows_lost(r.qname(o), c.parent))
             self.create_tables_again(n)
 
     def create_tables_again(self, t: Table) -> None:
@@ -1155,13 +1226,7 @@ class _Planner:
                 continue
             if c.new.attrs.get("parent_index") and isinstance(c, ch.AddIndex):
                 continue  # created by CREATE INDEX on the partitioned parent
-            if isinstance(c, ch.AlterIndex) and _index_only_invalid(c):
-                schema = r.split_qualified(c.parent)[0]
-                self.emit(INDEXES, f"REINDEX INDEX CONCURRENTLY {qualify(schema, c.new.name)}",
-                          f"rebuild invalid index {c.new.name}", [hz.index_build()], transactional=False,
-                          long_running=True)
-                continue
-            self.create_index(c.parent, c.new)
+            self.create_index(c.parent, c.new)  # an INVALID one was dropped first (drop_dependents)
         for c in self.of(ch.AddConstraint):
             self.add_constraint(c.parent, c.new)
         for c in self.of(ch.AlterConstraint):
@@ -1170,9 +1235,10 @@ class _Planner:
         validate = [c for c in self.of(ch.AlterConstraint) + self.of(ch.AlterForeignKey)
                     if not _redefined(c)]
         for c in validate:
-            self.emit(FKS, f"ALTER TABLE {self.table_sql(c.parent)} VALIDATE CONSTRAINT {quote_ident(c.new.name)}",
-                      f"validate {c.new.kind} {c.new.name}", [hz.scan("checks every row (SHARE UPDATE EXCLUSIVE)")],
-                      transactional=False, long_running=True)
+            v = self.emit(FKS, f"ALTER TABLE {self.table_sql(c.parent)} VALIDATE CONSTRAINT {quote_ident(c.new.name)}",
+                          f"validate {c.new.kind} {c.new.name}", [hz.scan("checks every row (SHARE UPDATE EXCLUSIVE)")],
+                          transactional=False, long_running=True)
+            self.check_constraint(v, c.parent, c.new)
         fks = [(c.parent, c.new) for c in self.of(ch.AddForeignKey)] + self.fks_recreated + [
             (c.parent, c.new) for c in self.of(ch.AlterForeignKey) if _redefined(c)]
         for qn, tc in fks:
@@ -1181,21 +1247,54 @@ class _Planner:
                       f"add foreign key {tc.name} on {qn} (NOT VALID: no long lock)",
                       [hz.lock("brief SHARE ROW EXCLUSIVE lock on both tables")])
             if tc.valid:
-                self.emit(FKS, f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {quote_ident(tc.name)}",
-                          f"validate foreign key {tc.name}", [hz.may_fail("fails if existing rows do not match"),
-                                                              hz.scan("checks every row (SHARE UPDATE EXCLUSIVE)")],
-                          transactional=False, long_running=True)
+                v = self.emit(FKS, f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {quote_ident(tc.name)}",
+                              f"validate foreign key {tc.name}", [hz.may_fail("fails if existing rows do not match"),
+                                                                  hz.scan("checks every row (SHARE UPDATE EXCLUSIVE)")],
+                              transactional=False, long_running=True)
+                self.check_constraint(v, qn, tc)
 
     def create_index(self, qn: str, idx, *, phase: int = INDEXES) -> None:
         tsql = self.table_sql(qn)
         if qn in self.partitioned:
-            self.emit(phase, r.index_sql(tsql, idx), f"add index {idx.name} on {qn}",
-                      [hz.lock("partitioned table: CONCURRENTLY is not possible; writes wait for the build")],
-                      squawk_ignore=[("require-concurrent-index-creation",
-                                      "PostgreSQL cannot build an index on a partitioned table concurrently")])
+            s = self.emit(phase, r.index_sql(tsql, idx), f"add index {idx.name} on {qn}",
+                          [hz.lock("partitioned table: CONCURRENTLY is not possible; writes wait for the build")],
+                          squawk_ignore=[("require-concurrent-index-creation",
+                                          "PostgreSQL cannot build an index on a partitioned table concurrently")])
         else:
-            self.emit(phase, r.index_sql(tsql, idx, concurrently=True), f"add index {idx.name} on {qn}",
-                      [hz.index_build()], transactional=False, long_running=True)
+            s = self.emit(phase, r.index_sql(tsql, idx, concurrently=True), f"add index {idx.name} on {qn}",
+                          [hz.index_build()], transactional=False, long_running=True)
+        if idx.unique and not any(idx.expressions):
+            self.check_unique(s, qn, list(idx.columns), f"index {idx.name}", where=idx.where,
+                              nulls_distinct=not idx.nulls_not_distinct)
+
+    def check_unique(self, s: Statement, qn: str, columns: list[str], what: str, *, where: str | None = None,
+                     nulls_distinct: bool = True) -> None:
+        _, osql = self.orig(qn)
+        cols = self.orig_columns(qn, columns)
+        if not osql or cols is None or (where and self.renamed_columns_in(qn)):
+            return
+        s.checks.append(dc.duplicates(osql, cols, f"{qn} ({', '.join(columns)}) ({what})", where=where,
+                                      nulls_distinct=nulls_distinct))
+
+    def check_constraint(self, s: Statement, qn: str, tc: TableConstraint) -> None:
+        """Rows that a CHECK or FOREIGN KEY being added or validated on ``qn`` would reject."""
+        _, osql = self.orig(qn)
+        if not osql:
+            return
+        if tc.kind == "check":
+            expr = getattr(tc.obj, "expression", None) or re.sub(r"(?is)^CHECK\s*|\s+NO INHERIT\s*$", "", tc.definition)
+            if self.renamed_columns_in(qn):
+                return
+            s.checks.append(dc.violations(osql, expr, f"check {tc.name} on {qn}"))
+        elif tc.kind == "foreign key" and tc.obj is not None:
+            fk = tc.obj
+            cols = self.orig_columns(qn, list(fk.columns))
+            parent_qn = f"{fk.ref_schema}.{fk.ref_table}"
+            _, psql = self.orig(parent_qn)
+            refs = self.orig_columns(parent_qn, list(fk.ref_columns)) if psql else [quote_ident(x) for x in fk.ref_columns]
+            if cols is None or refs is None:
+                return
+            s.checks.append(dc.orphans(osql, cols, psql or None, refs, f"foreign key {tc.name} on {qn}"))
 
     def add_constraint(self, qn: str, tc: TableConstraint) -> None:
         tsql = self.table_sql(qn)
@@ -1204,9 +1303,10 @@ class _Planner:
             self.emit(CONSTRAINTS, f"ALTER TABLE {tsql} ADD CONSTRAINT {name} {tc.definition} NOT VALID",
                       f"add check {tc.name} on {qn} (NOT VALID, then VALIDATE)")
             if tc.valid:
-                self.emit(CONSTRAINTS, f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {name}", f"validate check {tc.name}",
-                          [hz.may_fail("fails if existing rows violate it"), hz.scan("checks every row")],
-                          transactional=False, long_running=True)
+                v = self.emit(CONSTRAINTS, f"ALTER TABLE {tsql} VALIDATE CONSTRAINT {name}", f"validate check {tc.name}",
+                              [hz.may_fail("fails if existing rows violate it"), hz.scan("checks every row")],
+                              transactional=False, long_running=True)
+                self.check_constraint(v, qn, tc)
             return
         if tc.kind in ("primary key", "unique") and qn not in self.partitioned:
             d = tc.definition
@@ -1221,10 +1321,19 @@ class _Planner:
                 rest = re.sub(r"USING INDEX TABLESPACE \S+", "", rest, flags=re.IGNORECASE)
                 nnd = " NULLS NOT DISTINCT" if m.group(2) else ""
                 schema = r.split_qualified(qn)[0]
-                self.emit(CONSTRAINTS, f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {tsql} {m.group(3)}{rest.rstrip()}{nnd}",
-                          f"add {tc.kind} {tc.name} on {qn}: build its index concurrently first",
-                          [hz.index_build(), hz.may_fail("fails if existing rows are not unique")],
-                          transactional=False, long_running=True)
+                b = self.emit(CONSTRAINTS, f"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {tsql} {m.group(3)}{rest.rstrip()}{nnd}",
+                              f"add {tc.kind} {tc.name} on {qn}: build its index concurrently first",
+                              [hz.index_build(), hz.may_fail("fails if existing rows are not unique")],
+                              transactional=False, long_running=True)
+                keys = (self.desired_table(qn).primary_key if tc.kind == "primary key"
+                        else list(getattr(tc.obj, "columns", None) or []))
+                if keys:
+                    self.check_unique(b, qn, keys, f"{tc.kind} {tc.name}", nulls_distinct=not nnd)
+                    if tc.kind == "primary key":
+                        _, osql = self.orig(qn)
+                        cols = self.orig_columns(qn, keys)
+                        if osql and cols:
+                            b.checks.append(dc.nulls(osql, cols, f"{qn} ({', '.join(keys)}) (primary key {tc.name})"))
                 hzs = [hz.lock("brief ACCESS EXCLUSIVE lock to attach the index")]
                 if tc.kind == "primary key":
                     hzs.append(hz.scan("SET NOT NULL on the key columns scans the table unless they are NOT NULL already"))
@@ -1245,11 +1354,14 @@ class _Planner:
             sub = Schema(tables=dropped)
             order, _ = creation_order(sub)
             for t in reversed(order):
-                self.emit(DROP_TABLES, f"DROP {'FOREIGN TABLE' if t.attrs.get('foreign') else 'TABLE'} {r.qname(t)}",
-                          f"drop table {t.qualified_name}",
-                          [hz.data_loss(f"deletes table {t.qualified_name} and all its rows")] + self.rename_hint(
-                              ch.DropTable(old=t)),
-                          squawk_ignore=[("ban-drop-table", "the table is gone from the desired schema; allowed with --unsafe")])
+                s = self.emit(DROP_TABLES, f"DROP {'FOREIGN TABLE' if t.attrs.get('foreign') else 'TABLE'} {r.qname(t)}",
+                              f"drop table {t.qualified_name}",
+                              [hz.data_loss(f"deletes table {t.qualified_name} and all its rows")] + self.rename_hint(
+                                  ch.DropTable(old=t)),
+                              squawk_ignore=[("ban-drop-table", "the table is gone from the desired schema; allowed with --unsafe")])
+                # A partitioned table's rows are its partitions' (counted there); a foreign table's stay remote.
+                if not t.partition_by and not t.attrs.get("foreign"):
+                    s.checks.append(dc.rows_lost(r.qname(t), t.qualified_name))
         dropped_names = {t.qualified_name for t in dropped}
         dropped_cols = {f"{c.parent}.{c.old.name}" for c in self.of(ch.DropColumn)}
         for c in self.of(ch.DropSequence):

@@ -121,6 +121,7 @@ def scratch_copy(conninfo: str, major: int, *, timeout: float = 600) -> Iterator
     if proc.returncode != 0:
         err = proc.stderr.decode(errors="replace").strip().splitlines()
         raise SandboxError(f"dry run: pg_dump of the schema failed: {err[0] if err else '?'}")
+    invalid = invalid_index_definitions(conninfo)
     server = scratch_server()
     with server.temporary_database(prefix="aishell_fix_") as scratch:
         try:
@@ -131,4 +132,29 @@ def scratch_copy(conninfo: str, major: int, *, timeout: float = 600) -> Iterator
         except UserError as exc:
             raise UserError(f"dry run: cannot build a scratch copy of the schema ({exc}); "
                             "nothing was applied") from None
+        _add_invalid_indexes(scratch, invalid)
         yield scratch
+
+
+def invalid_index_definitions(conninfo: str) -> list[str]:
+    """``CREATE INDEX`` statements of the INVALID indexes of a database (pg_dump leaves them out)."""
+    from aishell.dialects.postgres.connect import connect
+
+    with connect(conninfo, autocommit=True) as conn:
+        return [r[0] for r in conn.execute(
+            "SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT i.indisvalid "
+            "AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1").fetchall()]
+
+
+def _add_invalid_indexes(scratch: str, definitions: list[str]) -> None:
+    """Give the copy the INVALID indexes too, so that a step dropping or rebuilding one runs there as it
+    will on the database (on the empty copy they are built valid; that changes nothing for a rehearsal)."""
+    from aishell.dialects.postgres.connect import connect
+
+    if not definitions:
+        return
+    with connect(scratch, autocommit=True) as conn:
+        for d in definitions:
+            with contextlib.suppress(Exception):  # a step on an index the copy lacks fails there, and says so
+                conn.execute(d)

@@ -7,6 +7,9 @@ Order of the safety gates (any failing one stops before the real database is cha
 3. a rehearsal of every step that will run, on a scratch copy of the schema (stops on any failure);
 4. no other session holds or waits for a lock on a table the plan changes;
 5. the backup (pg_dump) is written.
+
+A run that may apply holds aishell's advisory lock on the database from before the analysis to the
+end (``migrate/lock.py``): a second one waits up to ``FixOptions.wait`` seconds, then stops (exit 75).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ class FixOptions:
     benchmark_seconds: float | None = None
     benchmark_clients: int = 4
     analyze_options: AnalyzeOptions | None = None
+    wait: float = 5.0  # seconds to wait for another aishell run holding the database
 
 
 @dataclass
@@ -111,17 +115,31 @@ def _key(f: dict[str, Any]) -> tuple:
 def run_fix(source_text: str, options: FixOptions, *, on_event: EventFn | None = None,
             confirm: Callable[[FixReport], bool] | None = None) -> FixReport:
     """Plan and check always; apply when ``options.apply`` (or when ``confirm(report)`` says yes)."""
-    from aishell.dialects.postgres.connect import connect
-    from aishell.fix.checks import blocking_sessions, violations
-    from aishell.fix.execute import apply_steps
     from aishell.sources import parse_source
 
-    emit = on_event or (lambda kind, data: None)
     src = parse_source(source_text)
     if not src.is_live:
         raise UserError(f"{src.display} is not a database: there is nothing to fix in place "
                         f"(run `aishell schema analyze {src.text}` to see the findings and their SQL)")
     assert src.conninfo is not None
+    if not options.apply and confirm is None:
+        return _run_fix(source_text, src, options, on_event, confirm)
+    from aishell.migrate.lock import database_lock
+    from aishell.testpoints import pause
+
+    with database_lock(src.conninfo, wait=options.wait, what="fix --apply"):
+        pause("locked")
+        return _run_fix(source_text, src, options, on_event, confirm)
+
+
+def _run_fix(source_text: str, src, options: FixOptions, on_event: EventFn | None,
+             confirm: Callable[[FixReport], bool] | None) -> FixReport:
+    from aishell.dialects.postgres.connect import connect
+    from aishell.fix.checks import blocking_sessions, violations
+    from aishell.fix.execute import apply_steps
+    from aishell.testpoints import pause
+
+    emit = on_event or (lambda kind, data: None)
     aopts = options.analyze_options or AnalyzeOptions()
     if options.rules:
         aopts.rules = list(options.rules)
@@ -160,6 +178,8 @@ def run_fix(source_text: str, options: FixOptions, *, on_event: EventFn | None =
         timings["prechecks"] = time.perf_counter() - t
         runnable = [s for s in active if s.number not in report.prechecks]
         emit("prechecked", {"report": report})
+        if options.apply:
+            pause("precheck")
 
         if runnable:
             t = time.perf_counter()
@@ -226,7 +246,7 @@ def run_fix(source_text: str, options: FixOptions, *, on_event: EventFn | None =
     t = time.perf_counter()
     report.results = apply_steps(
         src.conninfo, active, lock_timeout=options.lock_timeout, statement_timeout=options.statement_timeout,
-        skip=report.prechecks,
+        skip=report.prechecks, test_points=True,
         on_step=lambda step, res, i, n: emit("step", {"step": step, "result": res, "i": i, "n": n}))
     timings["apply"] = time.perf_counter() - t
 

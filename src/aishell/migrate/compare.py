@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aishell.errors import AishellError, SourceError, UserError
+from aishell.errors import EXIT_INTERNAL, AishellError, SourceError, UserError
 from aishell.model import Schema
 from aishell.sources import Source, load_schema, parse_source, run_sql_text
 
@@ -53,7 +53,9 @@ def _label(src: Source | None, schema: Schema) -> str:
 
 
 class VerificationFailed(AishellError):
-    """The plan, tried on a copy of TARGET, did not produce SOURCE."""
+    """The plan, tried on a copy of TARGET, did not produce SOURCE: a bug in aishell (exit 70)."""
+
+    exit_code = EXIT_INTERNAL
 
 
 def load_canonical(source: Source | str, *, stats: bool = True) -> Schema:
@@ -252,7 +254,14 @@ def _verify_on(server, comp: Comparison) -> Verification:
         left.changes = same_views_dropped(conninfo, left.changes)
     if not grants_ok:
         left.changes = [c for c in left.changes if c.kind != "privilege"]
+    # pg_dump leaves INVALID indexes out of the copy: an index INVALID on either side is no evidence.
+    invalid = _invalid_indexes(comp.current) | _invalid_indexes(comp.desired)
+    left.changes = [c for c in left.changes if not (c.kind == "index" and getattr(c.obj, "name", None) in invalid)]
     return Verification(not left.changes, left)
+
+
+def _invalid_indexes(schema: Schema) -> set[str]:
+    return {i.name for t in schema.tables for i in t.indexes if not i.valid}
 
 
 def same_views_dropped(conninfo: str, changes: list) -> list:

@@ -12,6 +12,10 @@ message, table and index counts) and the hazards that make a file need ``--unsaf
 
 The database records what it has applied in ``aishell_schema_versions`` with the SHA-256 of each file:
 a file edited after it was applied is caught by ``version status`` and refused by ``apply``/``rollback``.
+A file runs in recorded steps (``migrate/runfile.py``): each transaction of the file commits together
+with its history row, so a run killed at any point leaves the history true, and the next ``apply`` (or
+``rollback``) resumes at the first step not recorded. One run at a time: ``apply`` and ``rollback``
+hold aishell's advisory lock on the database (``migrate/lock.py``).
 """
 
 from __future__ import annotations
@@ -20,14 +24,15 @@ import datetime as dt
 import hashlib
 import json
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aishell.diff import build_plan, diff_schemas
 from aishell.errors import AishellError, UnsafeError, UserError
+from aishell.migrate.runfile import split_statements  # noqa: F401 - kept importable from here
 from aishell.model import Schema, dumps, loads
 from aishell.model.schema import HISTORY_TABLE
+
 DEFAULT_DIR = "migrations"
 SNAPSHOT_DIR = ".aishell"
 _FILE = re.compile(r"^V(?P<version>\d+(?:\.\d+)*)__(?P<slug>[A-Za-z0-9_]*)\.(?P<dir>up|down)\.sql$")
@@ -44,9 +49,16 @@ CREATE TABLE IF NOT EXISTS public.{HISTORY_TABLE} (
     applied_by text NOT NULL DEFAULT current_user,
     execution_ms integer NOT NULL DEFAULT 0,
     tables integer,
-    indexes integer
+    indexes integer,
+    state text NOT NULL DEFAULT 'applied',
+    steps_done integer,
+    steps_total integer
 )
 """
+# A history table written by an earlier aishell gets the columns that record steps.
+HISTORY_UPGRADE = (f"ALTER TABLE public.{HISTORY_TABLE} ADD COLUMN IF NOT EXISTS state text NOT NULL DEFAULT 'applied', "
+                   "ADD COLUMN IF NOT EXISTS steps_done integer, ADD COLUMN IF NOT EXISTS steps_total integer")
+APPLIED, PARTIAL, ROLLING_BACK = "applied", "partial", "rolling-back"
 
 
 class ChecksumMismatch(AishellError):
@@ -270,8 +282,18 @@ def _major(version: str | None) -> int | None:
 def ensure_history(conninfo: str) -> None:
     from aishell.dialects.postgres.connect import connect
 
-    with connect(conninfo, autocommit=True) as conn:
-        conn.execute(HISTORY_DDL)
+    with connect(conninfo, autocommit=True) as conn, conn.transaction():
+        ensure_history_on(conn)
+
+
+def ensure_history_on(conn) -> None:
+    """Create (or bring up to date) the history table, in the caller's transaction."""
+    conn.execute(HISTORY_DDL)
+    missing = conn.execute(
+        "SELECT count(*) FROM pg_attribute WHERE attrelid = %s::regclass AND attname = ANY(%s) AND NOT attisdropped",
+        (f"public.{HISTORY_TABLE}", ["state", "steps_done", "steps_total"])).fetchone()[0] < 3
+    if missing:
+        conn.execute(HISTORY_UPGRADE)
 
 
 def history(conninfo: str) -> dict[str, dict]:
@@ -282,19 +304,25 @@ def history(conninfo: str) -> dict[str, dict]:
         exists = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (f"public.{HISTORY_TABLE}",)).fetchone()[0]
         if not exists:
             return {}
-        cur = conn.execute(f"SELECT version, description, script, checksum, down_checksum, applied_at, applied_by, "
-                           f"execution_ms FROM public.{HISTORY_TABLE}")
+        cur = conn.execute(f"SELECT * FROM public.{HISTORY_TABLE}")
         cols = [d.name for d in cur.description]
-        return {r[0]: dict(zip(cols, r)) for r in cur.fetchall()}
+        out = {}
+        for r in cur.fetchall():
+            row = dict(zip(cols, r))
+            row.setdefault("state", APPLIED)
+            out[row["version"]] = row
+        return out
 
 
 @dataclass
 class StatusRow:
     version: str
     message: str
-    state: str  # applied | pending | modified | missing-file
+    state: str  # applied | pending | modified | missing-file | partial | rolling-back
     applied_at: str | None = None
     detail: str = ""
+    steps_done: int | None = None
+    steps_total: int | None = None
 
 
 def status(folder: Path, conninfo: str) -> list[StatusRow]:
@@ -304,18 +332,71 @@ def status(folder: Path, conninfo: str) -> list[StatusRow]:
     for ver in sorted(set(files) | set(applied), key=version_key):
         v, h = files.get(ver), applied.get(ver)
         if v and h:
-            state, detail = "applied", ""
+            state, detail = h["state"], ""
+            done, total = h.get("steps_done"), h.get("steps_total")
             if h["checksum"] != v.checksum:
                 state, detail = "modified", f"{v.up.name} was edited after it was applied"
             elif h.get("down_checksum") and v.down_checksum and h["down_checksum"] != v.down_checksum:
                 state, detail = "modified", f"{v.down.name} was edited after it was applied"
-            rows.append(StatusRow(ver, v.message, state, str(h["applied_at"])[:19], detail))
+            elif state == PARTIAL:
+                detail = (f"applying stopped after step {done} of {total} (interrupted or failed): "
+                          f"`aishell schema version apply` resumes at step {(done or 0) + 1}")
+            elif state == ROLLING_BACK:
+                detail = (f"rolling back stopped after step {done} of {total} of {v.down.name if v.down else 'its down file'}: "
+                          f"`aishell schema version rollback` again resumes it")
+            rows.append(StatusRow(ver, v.message, state, str(h["applied_at"])[:19], detail, done, total))
         elif v:
             rows.append(StatusRow(ver, v.message, "pending"))
         else:
             rows.append(StatusRow(ver, h["description"], "missing-file", str(h["applied_at"])[:19],
                                   f"applied as {h['script']}, no such file now"))
     return rows
+
+
+_DRIFT_KINDS = {"schema", "table", "column", "index", "foreign key", "enum", "sequence"}
+
+
+def disagreements(folder: Path, conninfo: str, rows: list[StatusRow]) -> list[str]:
+    """Where the history and the database disagree, each with what to do: a version applied or rolled
+    back only in part, an INVALID index, a schema that is not the last applied version's."""
+    from aishell.dialects.postgres.connect import connect
+
+    out = [f"v{r.version} {r.state}: {r.detail}" for r in rows if r.state in (PARTIAL, ROLLING_BACK)]
+    resumable = any(r.state in (PARTIAL, ROLLING_BACK) for r in rows)
+    with connect(conninfo, autocommit=True) as conn:
+        invalid = conn.execute(
+            "SELECT n.nspname, c.relname, t.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE NOT i.indisvalid AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+            "AND n.nspname NOT LIKE 'pg\\_%%' ORDER BY 1, 2").fetchall()
+    for schema, name, table in invalid:
+        what = ("the next `aishell schema version apply` drops and builds it again" if resumable else
+                f"no version records it as unfinished: rebuild it (REINDEX INDEX CONCURRENTLY {schema}.{name}, or "
+                "`aishell schema fix --rule invalid-index`) or drop it")
+        out.append(f"index {schema}.{name} on {table} is INVALID (a CREATE INDEX CONCURRENTLY that failed or was "
+                    f"interrupted): it is not what any version describes; {what}")
+    applied = [r.version for r in rows if r.state == APPLIED]
+    if resumable or not applied or any(r.state in ("modified", "missing-file") for r in rows):
+        return out
+    try:
+        want = strip_history(load_snapshot(folder, applied[-1]))
+    except UserError:
+        return out
+    from aishell.dialects.postgres.inspect import inspect
+
+    have = strip_history(inspect(conninfo, include_stats=False))
+    kinds = set(_DRIFT_KINDS)
+    if _major(want.server_version) in (None, _major(have.server_version)):
+        kinds.add("constraint")  # deparsed texts compare only within one major version
+    invalid_names = {name for _, name, _ in invalid}
+    drift = [c for c in diff_schemas(have, want).changes if c.kind in kinds
+             and not (c.kind == "index" and getattr(c.old, "name", None) in invalid_names)]
+    if drift:
+        shown = "; ".join(c.describe() for c in drift[:5]) + (f"; ... {len(drift) - 5} more" if len(drift) > 5 else "")
+        out.append(f"the database is not the schema of v{applied[-1]}, the last version the history records "
+                   f"({len(drift)} difference(s), as changes that would make it so: {shown}); it was changed outside "
+                   "`version apply`: add a version for that change, or undo it")
+    return out
 
 
 def check_checksums(rows: list[StatusRow]) -> None:
@@ -329,67 +410,39 @@ def check_checksums(rows: list[StatusRow]) -> None:
 class RunResult:
     version: str
     direction: str
-    statements: int
+    steps: int
     seconds: float
-
-
-class FileFailed(AishellError):
-    def __init__(self, version: str, path: Path, done: int, total: int, statement: str, error: str,
-                 in_transaction: bool):
-        tail = ("the statements of its open transaction were rolled back" if in_transaction
-                else "the statement ran outside a transaction")
-        super().__init__(f"version {version} stopped at statement {done + 1} of {total} in {path.name}: {error} "
-                         f"({done} statement(s) applied before it; {tail}; nothing recorded in {HISTORY_TABLE})")
-
-
-def split_statements(text: str) -> list[str]:
-    from pglast import split
-
-    return [s for s in split(text, with_parser=False) if s.strip()]
-
-
-def run_file(conninfo: str, path: Path, version: str, on_statement=None) -> tuple[int, float]:
-    """Run a migration file statement by statement (as psql does), stopping at the first error."""
-    from aishell.dialects.postgres.connect import connect
-
-    statements = split_statements(path.read_text(encoding="utf-8"))
-    start = time.perf_counter()
-    done = 0
-    with connect(conninfo, autocommit=True) as conn:
-        in_tx = False
-        for s in statements:
-            head = s.strip().split(None, 1)[0].upper()
-            try:
-                conn.execute(s)
-            except Exception as exc:  # noqa: BLE001
-                from aishell.migrate.execute import _pg_message
-
-                if in_tx:
-                    conn.execute("ROLLBACK")
-                raise FileFailed(version, path, done, len(statements), s.strip().splitlines()[0],
-                                 _pg_message(exc), in_tx) from None
-            if head in ("BEGIN", "START"):
-                in_tx = True
-            elif head in ("COMMIT", "END", "ROLLBACK"):
-                in_tx = False
-            done += 1
-            if on_statement:
-                on_statement(s)
-    return len(statements), time.perf_counter() - start
+    resumed_from: int | None = None  # the step an earlier, interrupted run stopped before
 
 
 def apply_versions(folder: Path, conninfo: str, *, to: str | None = None, unsafe: bool = False,
-                   on_statement=None) -> list[RunResult]:
-    ensure_history(conninfo)
+                   on_statement=None, wait: float = 5.0) -> list[RunResult]:
+    """Apply the pending versions (resuming one an earlier run left partial), holding the lock."""
+    from aishell.migrate.lock import database_lock
+    from aishell.testpoints import pause
+
+    with database_lock(conninfo, wait=wait, what="version apply"):
+        pause("locked")
+        return _apply_versions(folder, conninfo, to=to, unsafe=unsafe, on_statement=on_statement)
+
+
+def _apply_versions(folder: Path, conninfo: str, *, to: str | None, unsafe: bool, on_statement) -> list[RunResult]:
+    from aishell.migrate.runfile import run_steps, steps_of
+
     rows = status(folder, conninfo)
     check_checksums(rows)
+    rolling = [r for r in rows if r.state == ROLLING_BACK]
+    if rolling:
+        raise UserError(f"version {rolling[0].version} is partly rolled back ({rolling[0].detail})",
+                        hint="finish it with `aishell schema version rollback` first")
     files = {v.version: v for v in versions_in(folder)}
     target = normalize_version(to) if to else None
     if target and target not in files:
         raise UserError(f"no version {target} in {folder}")
-    pending = [files[r.version] for r in rows if r.state == "pending"
+    pending = [files[r.version] for r in rows if r.state in ("pending", PARTIAL)
                and (target is None or version_key(r.version) <= version_key(target))]
-    applied_keys = [version_key(r.version) for r in rows if r.state == "applied"]
+    partial = {r.version: r.steps_done or 0 for r in rows if r.state == PARTIAL}
+    applied_keys = [version_key(r.version) for r in rows if r.state == APPLIED]
     if pending and applied_keys and pending[0].key < max(applied_keys):
         raise UserError(f"version {pending[0].version} is older than the last applied one; "
                         "it was added out of order (give it a newer version number)")
@@ -400,31 +453,78 @@ def apply_versions(folder: Path, conninfo: str, *, to: str | None = None, unsafe
                           hint="review them and pass --unsafe", statements=[str(v.up) for v in unsafe_ones])
     results = []
     for v in pending:
-        n, secs = run_file(conninfo, v.up, v.version, on_statement)
-        record(conninfo, v, secs)
-        results.append(RunResult(v.version, "up", n, secs))
+        total = len(steps_of(v.up.read_text(encoding="utf-8")))
+        done = partial.get(v.version, 0)
+        ensured: list[bool] = []
+
+        def write(conn, steps_done: int, seconds: float, v=v, total=total, ensured=ensured) -> None:
+            if not ensured:
+                ensure_history_on(conn)
+                ensured.append(True)
+            record_on(conn, v, seconds, state=APPLIED if steps_done >= total else PARTIAL, steps_done=steps_done,
+                      steps_total=total)
+
+        if total == 0:
+            from aishell.dialects.postgres.connect import connect
+
+            with connect(conninfo, autocommit=True) as conn, conn.transaction():
+                write(conn, 0, 0.0)
+            n, secs = 0, 0.0
+        else:
+            n, secs = run_steps(conninfo, v.up, what=f"version {v.version}", start_after=done, record=write,
+                                on_statement=on_statement)
+        results.append(RunResult(v.version, "up", n, secs, resumed_from=done + 1 if done else None))
     return results
 
 
 def record(conninfo: str, v: Version, seconds: float) -> None:
+    """Record ``v`` as applied (the baseline of ``init``)."""
     from aishell.dialects.postgres.connect import connect
+    from aishell.migrate.runfile import steps_of
 
+    total = len(steps_of(v.up.read_text(encoding="utf-8")))
+    with connect(conninfo, autocommit=True) as conn, conn.transaction():
+        ensure_history_on(conn)
+        record_on(conn, v, seconds, state=APPLIED, steps_done=total, steps_total=total)
+
+
+def record_on(conn, v: Version, seconds: float, *, state: str, steps_done: int, steps_total: int) -> None:
+    """Insert or advance ``v``'s history row, in the caller's transaction."""
     tables, indexes = v.counts()
-    with connect(conninfo, autocommit=True) as conn:
-        conn.execute(
-            f"INSERT INTO public.{HISTORY_TABLE} (version, description, script, checksum, down_checksum, execution_ms, "
-            f"tables, indexes) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-            (v.version, v.message, v.up.name, v.checksum, v.down_checksum, int(seconds * 1000), tables, indexes))
+    conn.execute(
+        f"INSERT INTO public.{HISTORY_TABLE} AS h (version, description, script, checksum, down_checksum, execution_ms, "
+        f"tables, indexes, state, steps_done, steps_total) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+        f"ON CONFLICT (version) DO UPDATE SET state = EXCLUDED.state, steps_done = EXCLUDED.steps_done, "
+        f"steps_total = EXCLUDED.steps_total, execution_ms = h.execution_ms + EXCLUDED.execution_ms, "
+        f"applied_at = now()",
+        (v.version, v.message, v.up.name, v.checksum, v.down_checksum, int(seconds * 1000), tables, indexes, state,
+         steps_done, steps_total))
 
 
 def rollback_versions(folder: Path, conninfo: str, to: str, *, unsafe: bool = False,
-                      on_statement=None) -> list[RunResult]:
-    """Undo every applied version after ``to`` (which stays applied), newest first."""
+                      on_statement=None, wait: float = 5.0) -> list[RunResult]:
+    """Undo every applied version after ``to`` (which stays applied), newest first, holding the lock."""
+    from aishell.migrate.lock import database_lock
+    from aishell.testpoints import pause
+
+    with database_lock(conninfo, wait=wait, what="version rollback"):
+        pause("locked")
+        return _rollback_versions(folder, conninfo, to, unsafe=unsafe, on_statement=on_statement)
+
+
+def _rollback_versions(folder: Path, conninfo: str, to: str, *, unsafe: bool, on_statement) -> list[RunResult]:
+    from aishell.migrate.runfile import run_steps, steps_of
+
     target = normalize_version(to)
     rows = status(folder, conninfo)
     check_checksums(rows)
+    partial = [r for r in rows if r.state == PARTIAL]
+    if partial:
+        raise UserError(f"version {partial[0].version} is partly applied ({partial[0].detail})",
+                        hint="finish it with `aishell schema version apply`, then roll back")
     files = {v.version: v for v in versions_in(folder)}
-    applied = [r.version for r in rows if r.state == "applied"]
+    rolling = {r.version: r.steps_done or 0 for r in rows if r.state == ROLLING_BACK}
+    applied = [r.version for r in rows if r.state in (APPLIED, ROLLING_BACK)]
     if target not in applied and target not in ("0", "0.0.0"):
         raise UserError(f"version {target} is not applied here (applied: {', '.join(applied) or 'none'})")
     undo = [files[v] for v in sorted(applied, key=version_key, reverse=True) if version_key(v) > version_key(target)]
@@ -438,15 +538,31 @@ def rollback_versions(folder: Path, conninfo: str, to: str, *, unsafe: bool = Fa
         raise UnsafeError("rolling back deletes data: " + ", ".join(f"{v.version} ({', '.join(v.hazards('down'))})"
                                                                     for v in unsafe_ones),
                           hint="review the down files and pass --unsafe", statements=[str(v.down) for v in unsafe_ones])
-    from aishell.dialects.postgres.connect import connect
-
+    ensure_history(conninfo)  # a table of an earlier aishell gets its step columns (after every refusal)
     results = []
     for v in undo:
         assert v.down is not None
-        n, secs = run_file(conninfo, v.down, v.version, on_statement)
-        with connect(conninfo, autocommit=True) as conn:
-            conn.execute(f"DELETE FROM public.{HISTORY_TABLE} WHERE version = %s", (v.version,))
-        results.append(RunResult(v.version, "down", n, secs))
+        total = len(steps_of(v.down.read_text(encoding="utf-8")))
+        done = rolling.get(v.version, 0)
+
+        def write(conn, steps_done: int, seconds: float, v=v, total=total) -> None:
+            # The last step removes the version's row in the same transaction; before, it says how far.
+            if steps_done >= total:
+                conn.execute(f"DELETE FROM public.{HISTORY_TABLE} WHERE version = %s", (v.version,))
+            else:
+                conn.execute(f"UPDATE public.{HISTORY_TABLE} SET state = %s, steps_done = %s, steps_total = %s "
+                             f"WHERE version = %s", (ROLLING_BACK, steps_done, total, v.version))
+
+        if total == 0:
+            from aishell.dialects.postgres.connect import connect
+
+            with connect(conninfo, autocommit=True) as conn, conn.transaction():
+                write(conn, 0, 0.0)
+            n, secs = 0, 0.0
+        else:
+            n, secs = run_steps(conninfo, v.down, what=f"rolling back version {v.version}", start_after=done,
+                                record=write, on_statement=on_statement)
+        results.append(RunResult(v.version, "down", n, secs, resumed_from=done + 1 if done else None))
     return results
 
 
