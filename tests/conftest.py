@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
+# AISHELL_CORPUS_DIR points elsewhere when this checkout is not beside ../shared (a git worktree).
+CORPUS = Path(os.environ.get("AISHELL_CORPUS_DIR") or ROOT.parent / "shared" / "corpus")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 TEST_URL = os.environ.get("AISHELL_TEST_DATABASE_URL")

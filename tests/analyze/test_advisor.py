@@ -104,3 +104,40 @@ def test_unparseable_and_multi_statement_text_is_rejected():
         ("public.orders", "status", "in"),
         ("public.users", "id", "join"),
     }
+
+
+def test_multi_column_keys_merge_and_serve_the_foreign_key():
+    """Issue 13 item 13: an index on the FK column alone does not serve a sort on another column;
+    proposals one index can serve become one; the FK's own finding takes the proposal leading with it."""
+    import dataclasses
+
+    from aishell.analyze.advisor import fk_adoptions
+
+    orders = SCHEMA.tables[1]
+    with_fk_index = dataclasses.replace(
+        orders, indexes=[*orders.indexes, Index("orders_user_id", ["user_id"])]
+    )
+    schema = Schema(tables=[SCHEMA.tables[0], with_fk_index])
+    wl = Workload()
+    wl.available = True
+    for q, calls in (
+        ("SELECT id, total FROM orders WHERE user_id = $1 ORDER BY created_at DESC LIMIT 10", 50),
+        ("SELECT total FROM orders WHERE user_id = $1 ORDER BY created_at", 20),
+        ("SELECT id FROM orders WHERE total = $1", 30),
+        ("SELECT created_at FROM orders WHERE total = $1", 30),
+    ):
+        st = parse_statement(q, schema)
+        st.calls, st.total_ms = calls, float(calls)
+        wl.statements.append(st)
+    props = propose_indexes(AnalysisContext(schema, AnalyzeOptions()), wl)
+    assert _keys(props) == {
+        ("public.orders", ("user_id", "created_at"), ("id", "total"), None, "covering"),
+        ("public.orders", ("total",), ("id", "created_at"), None, "covering"),
+    }
+    assert {len(p.statements) for p in props} == {2}
+
+    # without the FK index, the busiest proposal leading with user_id is the FK's: left to missing-fk-index
+    ctx = _ctx()
+    adopted = fk_adoptions(ctx, wl)[("public.orders", ("user_id",))]
+    assert adopted.columns == ["user_id", "created_at"] and adopted.include == ["id", "total"]
+    assert _keys(propose_indexes(ctx, wl)) == {("public.orders", ("total",), ("id", "created_at"), None, "covering")}

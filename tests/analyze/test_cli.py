@@ -64,8 +64,11 @@ def test_terminal_report_sections(planted_db):
         "Schema Statistics",
         "Priority Action Plan",
         "CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user_id",
+        "Rests on: the structure of 13 table(s); statistics covering",  # issue 13 item 12
+        "Advice:",  # findings without SQL still say what to do
     ):
         assert text in out, text
+    assert "move warehouse_city to a table keyed by warehouse_id" in " ".join(out.split())
 
 
 def test_unknown_rule_is_a_user_error(planted_db):

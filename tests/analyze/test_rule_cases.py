@@ -1,9 +1,15 @@
-"""Every rule has a passing and a failing case as data files: tests/analyze/cases/<rule>/{pass,fail}.sql.
+"""Every rule has a passing and a failing case as data files: tests/analyze/cases/<rule>/{pass,fail}.sql,
+and more named cases beside them (``fail-<what>.sql``, ``pass-<what>.sql``) for behaviours of their own.
 
 All cases load into one database, each into its own PostgreSQL schema, and each rule runs scoped to
 that schema. ``-- expect: N`` in a file is the number of findings the rule must report there;
-``-- thresholds: name=value ...`` overrides thresholds; ``<kind>.workload.sql`` holds statements run
-20 times each before analysis (those cases need pg_stat_statements and skip without it).
+``-- thresholds: name=value ...`` overrides thresholds; ``-- then: SQL`` lines run (autocommit, ``{s}``
+standing for the case's schema) after every case is loaded and analysed, for what a script cannot do
+inside psql's run (VACUUM, resetting a table's statistics); ``-- evidence: name=value ...`` requires one
+finding carrying all those evidence values, ``-- attrs: name=value ...`` one with those attrs, and
+``-- note: text`` a report note containing the text, ``-- sql: text`` a finding whose fix SQL contains the text,
+``-- options: deep=1`` runs with ``--deep``; ``<kind>.workload.sql`` holds statements run 20
+times each before analysis (those cases need pg_stat_statements and skip without it).
 """
 
 from __future__ import annotations
@@ -19,8 +25,26 @@ RULE_DIRS = sorted(p for p in CASES.iterdir() if p.is_dir())
 REPEAT = 20
 
 
+def _kinds(d) -> list[str]:
+    """fail, pass, then the named cases of a rule directory."""
+    named = sorted(p.stem for p in d.glob("*.sql") if not p.name.endswith(".workload.sql"))
+    return [k for k in ("fail", "pass") if k in named] + [k for k in named if k not in ("fail", "pass")]
+
+
+CASE_IDS = [(d.name, kind) for d in RULE_DIRS for kind in _kinds(d)]
+
+
 def _schema_name(rule: str, kind: str) -> str:
-    return f"{rule.replace('-', '_')}__{kind}"
+    return f"{rule.replace('-', '_')}__{kind.replace('-', '_')}"
+
+
+def _pairs(text: str, header: str) -> dict[str, str]:
+    out = {}
+    for m in re.finditer(rf"^-- {header}: (.*)$", text, re.MULTILINE):
+        for item in m.group(1).split():
+            k, v = item.split("=", 1)
+            out[k] = v
+    return out
 
 
 def _header(text: str) -> tuple[int, dict[str, float]]:
@@ -47,21 +71,24 @@ def cases_db(pg_server):
         parts = ["CREATE EXTENSION IF NOT EXISTS pgstattuple;", "CREATE EXTENSION IF NOT EXISTS pg_trgm;"]
         if has_pss:
             parts.append("CREATE EXTENSION IF NOT EXISTS pg_stat_statements;")
-        for d in RULE_DIRS:
-            for kind in ("fail", "pass"):
-                s = _schema_name(d.name, kind)
-                parts += [
-                    f"CREATE SCHEMA {s};",
-                    f"SET search_path = {s}, public;",
-                    (d / f"{kind}.sql").read_text(),
-                    "RESET search_path;",
-                ]
+        for rule, kind in CASE_IDS:
+            s = _schema_name(rule, kind)
+            parts += [
+                f"CREATE SCHEMA {s};",
+                f"SET search_path = {s}, public;",
+                (CASES / rule / f"{kind}.sql").read_text(),
+                "RESET search_path;",
+            ]
         run_sql_text(conninfo, "\n".join(parts), pg_server.bin("psql"), label="rule cases")
         with psycopg.connect(conninfo, autocommit=True) as conn:
             conn.execute("ANALYZE")
+            for rule, kind in CASE_IDS:
+                text = (CASES / rule / f"{kind}.sql").read_text()
+                for stmt in re.findall(r"^-- then: (.*)$", text, re.MULTILINE):
+                    conn.execute(stmt.replace("{s}", _schema_name(rule, kind)))
             if has_pss:
                 for d in RULE_DIRS:
-                    for kind in ("fail", "pass"):
+                    for kind in _kinds(d):
                         wf = d / f"{kind}.workload.sql"
                         if wf.exists():
                             for stmt in wf.read_text().strip().splitlines():
@@ -84,8 +111,7 @@ def cases_session(cases_db):
     session.close()
 
 
-@pytest.mark.parametrize("kind", ["fail", "pass"])
-@pytest.mark.parametrize("rule", [d.name for d in RULE_DIRS])
+@pytest.mark.parametrize("rule,kind", CASE_IDS, ids=[f"{r}-{k}" for r, k in CASE_IDS])
 def test_rule_case(rule, kind, cases_session):
     from aishell.analyze import AnalyzeOptions, analyze_schema
 
@@ -96,7 +122,11 @@ def test_rule_case(rule, kind, cases_session):
     if workload and not has_pss:
         pytest.skip("pg_stat_statements is not preloaded on this server (system PostgreSQL 15)")
     opts = AnalyzeOptions(
-        rules=[rule], schemas=[_schema_name(rule, kind)], with_query_patterns=workload, thresholds=thresholds
+        rules=[rule],
+        schemas=[_schema_name(rule, kind)],
+        with_query_patterns=workload,
+        thresholds=thresholds,
+        deep="deep" in _pairs(text, "options"),
     )
     report = analyze_schema(model, opts, session=session, source_kind="url")
     assert report.skipped == [], report.skipped
@@ -106,6 +136,20 @@ def test_rule_case(rule, kind, cases_session):
         assert f.severity in ("critical", "warning", "optimization")
         assert f.message and (f.table is None or "." in f.table)
         assert all(e.kind in ("exact", "estimated") for e in f.evidence)
+    want = _pairs(text, "evidence")
+    if want:
+        assert any(all(str(f.value(k)) == v for k, v in want.items()) for f in found), [
+            f.to_dict() for f in found
+        ]
+    attrs = _pairs(text, "attrs")
+    if attrs:
+        assert any(all(str(f.attrs.get(k)) == v for k, v in attrs.items()) for f in found), [
+            f.to_dict() for f in found
+        ]
+    for note in re.findall(r"^-- note: (.*)$", text, re.MULTILINE):
+        assert any(note in n for n in report.notes), report.notes
+    for part in re.findall(r"^-- sql: (.*)$", text, re.MULTILINE):
+        assert any(part in sql for f in found if f.fix for sql in f.fix.sql), [f.fix for f in found]
 
 
 def test_every_rule_has_cases():

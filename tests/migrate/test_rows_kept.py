@@ -57,9 +57,14 @@ def test_design_onto_rows_fills_then_sets_not_null(tmp_path, scratch_db):
     author = next(s for s in plan["statements"] if "ADD COLUMN author" in s["sql"])
     assert any("--fill notes.author=VALUE" in h["message"] for h in author["hazards"])
     assert any(s.startswith("ALTER TABLE public.orders ADD COLUMN status text DEFAULT 'new'") for s in sqls)
-    # Without a value for notes.author the apply stops before NOT NULL, rows intact.
+    # Without a value for notes.author the pre-check counts the rows and the apply stops before any change.
     r = run_cli("schema", "migrate", str(desired), scratch_db, "--apply", "--no-verify")
-    assert r.returncode == 1 and "author" in r.stdout
+    assert r.returncode == 1 and "--fill notes.author=VALUE" in r.stderr and "nothing was changed" in r.stderr
+    with connect(scratch_db) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM information_schema.columns WHERE (table_name, column_name) IN "
+            "(('notes', 'author'), ('orders', 'company_id'))"
+        ).fetchone()[0] == 0
     with connect(scratch_db, autocommit=True) as conn:  # start again from the original database
         conn.execute("DROP TABLE notes, orders, users, companies CASCADE")
         conn.execute(CURRENT)

@@ -65,7 +65,7 @@ def test_each_refactor_is_proved_on_a_copy_with_rows(shop, words, extra):
     opts = RefactorOptions(database=shop)
     report = plan_refactor(words, opts, extra)
     v = verify(report, opts)
-    assert v["with_data"] and v["rows_checked"] > 8000
+    assert v.get("with_data") and v["rows_checked"] > 8000, v
     assert v["ok"], v
 
 

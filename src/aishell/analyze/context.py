@@ -30,6 +30,7 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "pgstattuple_max_bytes": 256 * 1024 * 1024,  # above this, pgstattuple_approx (estimated)
     "enum_max_distinct": 10,  # inefficient-type: low-cardinality text
     "enum_min_rows": 100,
+    "text_type_min_share": 0.95,  # inefficient-type: share of text values that must convert to a type
     "sequence_warning": 0.75,  # sequence-overflow: fraction of the range used
     "sequence_critical": 0.90,
     "seq_scan_min_rows": 1_000,  # seq-scan-heavy-table
@@ -38,13 +39,18 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "partition_min_bytes": 10 * 1024**3,
     "matview_min_mean_ms": 50.0,  # materialized-view-opportunity
     "matview_min_calls": 100,
-    "workload_min_calls": 10,  # workload rules ignore statements run fewer times
+    "workload_min_calls": 10,
+    "index_min_cost_ratio": 1.1,  # workload indexes: the planner's cost must drop at least this much  # workload rules ignore statements run fewer times
     "fd_sample_rows": 20000,  # normalization: rows read per table for dependencies
     "fd_min_support": 20,  # repeated left-hand values needed to believe a dependency
     "fd_max_columns": 16,
+    "list_min_share": 0.2,  # normalization: share of a column's values that are delimited lists
+    "mvd_min_groups": 5,  # normalization: cross-product groups (2+ of each) needed to call a 4NF breach
     "over_normalization_join_share": 0.9,
-    "copy_agreement": 0.95,
-    "unused_index_min_hours": 168,  # unused-index: counters younger than this make it an optimization  # denormalized-column: share of rows that must agree to call it a copy
+    "fk_min_match": 0.9,  # missing-foreign-key: share of values that must match a key to call it one
+    "copy_agreement": 0.95,  # denormalized-column: share of rows that must agree to call it a copy
+    "unused_index_min_hours": 168,  # unused-index: counters younger than this judge nothing
+    "unused_index_min_rows": 1000,  # unused-index: smaller tables are rightly scanned, not judged
 }
 
 
@@ -60,6 +66,20 @@ class AnalyzeOptions:
     # Only tables of these schemas are analysed (None: every non-system schema).
     schemas: list[str] | None = None
     thresholds: dict[str, float] = field(default_factory=dict)
+    # Scan counters read by an earlier analysis (Report.counters): counter rules then judge the scans
+    # since that reading (fix passes the counters read before it applied anything).
+    baseline: dict[str, Any] | None = None
+    # The workload from a server log or a file of queries instead of pg_stat_statements (either one
+    # turns the workload rules on, as with_query_patterns does).
+    query_log: str | None = None
+    queries_file: str | None = None
+    # Check workload index proposals with EXPLAIN on a scratch copy (a sample of the tables on the
+    # scratch server) when hypopg is missing, as --deep does; fix asks for it.
+    verify_on_copy: bool = False
+
+    def __post_init__(self) -> None:
+        if self.query_log or self.queries_file:
+            self.with_query_patterns = True
 
     def threshold(self, name: str) -> float:
         return self.thresholds.get(name, DEFAULT_THRESHOLDS[name])
@@ -81,6 +101,10 @@ class AnalysisContext:
         self.notes: list[str] = []
         self.normalization_result: dict[str, Any] | None = None
         self.cleanups: list = []
+        # rule id -> how many objects it left unjudged for lack of evidence (short statistics window,
+        # small or empty tables); the health score says what it rests on.
+        self.insufficient: dict[str, int] = {}
+        self.selected_rules: set[str] = set()  # the rules this analysis runs (rules defer to each other)
 
     # -- what we have ---------------------------------------------------------------------------
     @property

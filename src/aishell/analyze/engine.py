@@ -37,6 +37,8 @@ class Report:
     plan: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    # The scan counters as read before any probe ran (AnalyzeOptions.baseline of a later analysis).
+    counters: dict[str, Any] | None = None
 
     def counts(self) -> dict[str, int]:
         out = {"critical": 0, "warning": 0, "optimization": 0}
@@ -173,6 +175,16 @@ def run_rules(
         progress("done", total, total)
 
 
+def counters_of(stats) -> dict[str, Any]:
+    """The scan counters a later analysis can judge deltas against (``AnalyzeOptions.baseline``)."""
+    keys = ("seq_scan", "seq_tup_read", "idx_scan")
+    return {
+        "taken_at": stats.database.get("now"),
+        "tables": {k: {c: v.get(c) for c in keys} for k, v in stats.tables.items()},
+        "indexes": {k: {"idx_scan": v.get("idx_scan")} for k, v in stats.indexes.items()},
+    }
+
+
 def analyze_schema(
     schema: Schema,
     options: AnalyzeOptions | None = None,
@@ -193,13 +205,16 @@ def analyze_schema(
     ctx = AnalysisContext(schema, options, session=session, source_kind=source_kind)
     report = Report(source=source, live=session is not None)
     rules = select_rules(options)
+    ctx.selected_rules = {r.id for r in rules}
     t0 = time.perf_counter()
     if session is not None:
         # Statistics first: the data probes that follow add to the scan counters they read.
         for what, why in ctx.stats.failures.items():
             ctx.notes.append(f"statistics probe '{what}' failed: {why}")
         if options.with_query_patterns:
-            _ = ctx.workload  # before our own probes run
+            wl = ctx.workload  # before our own probes run
+            ctx.notes.extend(wl.notes)
+        report.counters = counters_of(ctx.stats)
         report.timings["stats"] = time.perf_counter() - t0
     try:
         run_rules(ctx, rules, report, progress)
@@ -210,7 +225,8 @@ def analyze_schema(
         report.skipped.append(
             {
                 "rule": cls.id,
-                "reason": "workload rule: run with --with-query-patterns (reads pg_stat_statements)",
+                "reason": "workload rule: run with --with-query-patterns (reads pg_stat_statements), "
+                "--query-log FILE or --queries FILE",
             }
         )
     report.timings["rules"] = time.perf_counter() - t0
@@ -226,6 +242,7 @@ def analyze_schema(
         report.workload = wl.summary()
     report.statistics = scoring.statistics(ctx, report)
     report.scores = scoring.score(report, rules)
+    report.scores["evidence"] = scoring.evidence(ctx, report)
     report.plan = scoring.action_plan(report)
     return report
 

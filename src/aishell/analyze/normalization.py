@@ -84,17 +84,26 @@ class TableForm:
 
 
 def repeating_groups(table: Table) -> list[list[str]]:
-    """Columns like phone1, phone2, phone3: the same attribute repeated under numbered names."""
-    groups: dict[str, list[str]] = defaultdict(list)
+    """Columns like phone1, phone2, phone3: the same attribute repeated under numbered names.
+
+    Not a repeating group: numbered address lines (street_line1, street_line2), a convention; and
+    roles: numbered columns that each hold a foreign key of their own (a link table's ``entity0``/
+    ``entity1``, ``team1``/``team2``), or a pair numbered 0 and 1 (``entity_type0``/``entity_type1``:
+    the source's and the target's), each a different fact.
+    """
+    groups: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for c in table.columns:
         m = re.match(r"^(\D+?)_?(\d+)$", c.name)
         if m:
-            groups[m.group(1)].append(c.name)
-    # Numbered address lines (street_line1, street_line2) are a convention, not a repeating group.
+            groups[m.group(1)].append((c.name, int(m.group(2))))
+    fk_roles = {fk.columns[0] for fk in table.foreign_keys if len(fk.columns) == 1}
     return [
-        cols
+        [c for c, _ in cols]
         for base, cols in groups.items()
-        if len(cols) >= 2 and not (len(cols) <= 3 and re.search(r"(line|address|addr|street)_?$", base, re.I))
+        if len(cols) >= 2
+        and not (len(cols) <= 3 and re.search(r"(line|address|addr|street)_?$", base, re.I))
+        and not {c for c, _ in cols} <= fk_roles
+        and sorted(n for _, n in cols) != [0, 1]
     ]
 
 

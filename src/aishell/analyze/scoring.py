@@ -187,3 +187,39 @@ def action_plan(report: Report) -> dict[str, list[dict[str, Any]]]:
     for b, items in buckets.items():
         out[b] = [{**v, "tables": sorted(v["tables"])} for v in items.values()]
     return out
+
+
+def evidence(ctx: AnalysisContext, report: Report) -> dict[str, Any]:
+    """What the health score rests on: structure only, statistics (and how old), data, a workload;
+    and what rules left unjudged for lack of evidence (short statistics window, small tables)."""
+    tables = ctx.tables
+    out: dict[str, Any] = {
+        "tables": len(tables),
+        "rules_run": len(report.rules_run),
+        "rules_skipped": len(report.skipped),
+        "live": ctx.live,
+        "not_judged": dict(ctx.insufficient),
+    }
+    parts = [f"the structure of {len(tables)} table(s)"]
+    if ctx.live and "stats" in ctx.__dict__:
+        st = ctx.stats
+        with_rows = sum(1 for t in tables if (st.rows(t.qualified_name) or 0) > 0)
+        out["tables_with_rows"] = with_rows
+        db = st.database
+        start = db.get("stats_reset") or db.get("started")
+        if start and db.get("now"):
+            hours = round((db["now"] - start).total_seconds() / 3600, 2)
+            out["stats_window_hours"] = hours
+            parts.append(f"statistics covering {hours:g} h" + ("" if db.get("stats_reset") else " (at least)"))
+        parts.append(f"data in {with_rows} of {len(tables)} table(s)")
+    elif not ctx.live:
+        parts.append("no statistics, data or workload (not a live database)")
+    wl = ctx.__dict__.get("workload")
+    if wl is not None and getattr(wl, "available", False):
+        out["workload_statements"] = len(wl.statements)
+        parts.append(f"a workload of {len(wl.statements)} statement(s)")
+    unjudged = sum(ctx.insufficient.values())
+    if unjudged:
+        parts.append(f"{unjudged} object(s) not judged for lack of evidence (see notes)")
+    out["text"] = "; ".join(parts)
+    return out

@@ -1,9 +1,18 @@
-"""Workload analysis: pg_stat_statements, parsed with PostgreSQL's own parser (pglast).
+"""Workload analysis: pg_stat_statements, a server log, or a file of queries, parsed with PostgreSQL's
+own parser (pglast).
 
 Each normalised statement is parsed into the tables it reads and the columns it filters, joins,
 sorts and groups on; its calls and execution time are attributed to those tables and columns.
-``calls_per_hour`` is ``calls / hours since pg_stat_statements was last reset``: an exact average
-over that window. Our own probes carry the ``aishell-analyze`` marker and are left out.
+``calls_per_hour`` is ``calls / hours`` of the window the source covers (since pg_stat_statements was
+last reset; from the first to the last entry of a log): an exact average over that window. A file of
+queries has no window: it gives calls (each statement once, or ``-- calls: N`` before it), no rates.
+Our own probes carry the ``aishell-analyze`` marker and are left out.
+
+A log (``--query-log``) is PostgreSQL's csvlog, jsonlog or stderr output with
+``log_min_duration_statement`` (``duration: ... statement:``/``execute``) or auto_explain
+(``duration: ... plan:`` with ``Query Text``): constants are replaced by parameters (pglast's
+normalize, as pg_stat_statements does) so that one statement shape is one entry; a plan and the
+duration line of the same execution count once.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aishell.analyze.findings import Evidence, exact
@@ -24,7 +34,9 @@ if TYPE_CHECKING:
 
 ENABLE_HINT = (
     "add shared_preload_libraries = 'pg_stat_statements' to postgresql.conf, restart the server, "
-    "then run CREATE EXTENSION pg_stat_statements in this database"
+    "then run CREATE EXTENSION pg_stat_statements in this database; or give a server log "
+    "(--query-log FILE: csvlog, jsonlog or stderr with log_min_duration_statement = 0, or auto_explain) "
+    "or a file of queries (--queries FILE)"
 )
 AGGREGATES = {
     "count",
@@ -85,6 +97,10 @@ class Workload:
         self.now: datetime | None = None
         self.total_ms = 0.0
         self.checked_with: str | None = None
+        self.source = "pg_stat_statements"
+        # A file of queries lists what runs, not how often: every statement counts, rates are unknown.
+        self.min_calls_apply = True
+        self.notes: list[str] = []
 
     @property
     def hours(self) -> float:
@@ -95,15 +111,23 @@ class Workload:
     def per_hour(self, calls: int) -> float:
         return calls / self.hours if self.hours else 0.0
 
-    def rate_evidence(self, calls: int, label: str = "calls_per_hour") -> Evidence:
-        return exact(
-            label,
-            round(self.per_hour(calls), 2),
-            "calls/hour",
-            f"calls / {self.hours:.2f} h since pg_stat_statements reset ({self.stats_reset:%Y-%m-%d %H:%M})"
-            if self.stats_reset
-            else "calls / hours since reset",
-        )
+    def rate_text(self, calls: int) -> str:
+        if not self.hours:
+            return f"{calls:,} calls in {self.source}"
+        return f"{self.per_hour(calls):,.1f} calls/hour"
+
+    def rate_evidence(self, calls: int, label: str = "calls_per_hour") -> Evidence | None:
+        if not self.hours:
+            return None  # a file of queries: no time window, no rate
+        if self.source == "pg_stat_statements":
+            since = (
+                f"calls / {self.hours:.2f} h since pg_stat_statements reset ({self.stats_reset:%Y-%m-%d %H:%M})"
+                if self.stats_reset
+                else "calls / hours since reset"
+            )
+        else:
+            since = f"calls / {self.hours:.4f} h from the first to the last entry of {self.source}"
+        return exact(label, round(self.per_hour(calls), 2), "calls/hour", since)
 
     def table_calls(self, table: str) -> int:
         return sum(s.calls for s in self.statements if table in s.tables)
@@ -122,11 +146,11 @@ class Workload:
         calls = sum(s.calls for s in hits)
         total = self.table_calls(table)
         ev = [
-            exact(
-                "workload_calls", calls, "calls", "pg_stat_statements.calls of statements using the column"
-            ),
-            self.rate_evidence(calls),
+            exact("workload_calls", calls, "calls", f"calls in {self.source} of statements using the column"),
         ]
+        rate = self.rate_evidence(calls)
+        if rate is not None:
+            ev.append(rate)
         if total:
             ev.append(
                 exact(
@@ -179,6 +203,7 @@ class Workload:
         col_rows.sort(key=lambda r: -r["total_ms"])
         return {
             "available": True,
+            "source": self.source,
             "statements": len(self.statements),
             "calls": sum(s.calls for s in self.statements),
             "hours": round(self.hours, 4),
@@ -204,6 +229,10 @@ class Workload:
 
 
 def read_workload(ctx: AnalysisContext) -> Workload:
+    if ctx.options.query_log:
+        return read_query_log(ctx.options.query_log, ctx.schema, ctx.stats.database.get("name"))
+    if ctx.options.queries_file:
+        return read_query_file(ctx.options.queries_file, ctx.schema)
     wl = Workload()
     session = ctx.session
     assert session is not None
@@ -258,6 +287,212 @@ def read_workload(ctx: AnalysisContext) -> Workload:
     wl.statements = sorted(merged.values(), key=lambda s: -s.total_ms)
     wl.total_ms = sum(s.total_ms for s in wl.statements)
     return wl
+
+
+# -- logs and files ------------------------------------------------------------------------------
+_DURATION = re.compile(
+    r"^duration: ([0-9.]+) ms\s+(statement|execute [^:]*|plan):\s*(.*)$", re.DOTALL
+)
+_STATEMENT = re.compile(r"^(statement|execute [^:]*):\s*(.*)$", re.DOTALL)
+_STDERR_START = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")
+
+
+@dataclass
+class LogEntry:
+    at: datetime | None
+    session: str
+    database: str | None
+    message: str
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    m = re.match(r"(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?)", text)
+    if not m:
+        return None
+    try:
+        return datetime.fromisoformat(m.group(1).replace("T", " "))
+    except ValueError:
+        return None
+
+
+def _log_entries(text: str) -> tuple[str, list[LogEntry]]:
+    """(format, entries) of a csvlog, jsonlog or stderr log."""
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    if first.lstrip().startswith("{"):
+        out = []
+        for ln in text.splitlines():
+            if not ln.strip():
+                continue
+            try:
+                d = json.loads(ln)
+            except ValueError:
+                continue
+            out.append(LogEntry(_parse_time(d.get("timestamp")), str(d.get("session_id") or d.get("pid")),
+                                d.get("dbname"), d.get("message") or ""))
+        return "jsonlog", out
+    if re.match(r"^\d{4}-\d{2}-\d{2} [0-9:.]+ \S*,", first):
+        import csv
+        import io
+
+        out = []
+        for row in csv.reader(io.StringIO(text)):
+            if len(row) < 14:
+                continue
+            out.append(LogEntry(_parse_time(row[0]), row[5] or row[3], row[2] or None, row[13]))
+        return "csvlog", out
+    records: list[list[str]] = []
+    for ln in text.splitlines():
+        if _STDERR_START.match(ln) or not records:
+            records.append([ln])
+        else:
+            records[-1].append(ln)
+    out = []
+    for rec in records:
+        head = rec[0]
+        m = re.search(r"\b(LOG|STATEMENT|DETAIL|ERROR|WARNING|NOTICE|FATAL|PANIC|INFO|DEBUG\d?):  (.*)$", head)
+        if not m or m.group(1) != "LOG":
+            continue
+        pid = re.search(r"\[(\d+)\]", head)
+        db = re.search(r"\bdb=([^\s,]+)", head)
+        body = "\n".join([m.group(2), *(ln.removeprefix("\t") for ln in rec[1:])])
+        out.append(LogEntry(_parse_time(head), pid.group(1) if pid else "", db.group(1) if db else None, body))
+    return "stderr", out
+
+
+def _plan_query(body: str) -> str | None:
+    """The query text of an auto_explain plan (text or JSON format)."""
+    body = body.strip()
+    if body.startswith("{"):
+        try:
+            return json.loads(body).get("Query Text")
+        except ValueError:
+            return None
+    m = re.search(r"^Query Text: (.*?)(?:\n(?:Query Parameters:|\S[^\n]*\(cost=)|\Z)", body, re.DOTALL | re.MULTILINE)
+    return m.group(1).strip() if m else None
+
+
+def read_query_log(path: str, schema: Schema, database: str | None) -> Workload:
+    """The workload a PostgreSQL log records (see the module docstring for the formats)."""
+    from aishell.sources import read_text_file
+
+    wl = Workload()
+    wl.source = f"the log {path}"
+    try:
+        text = read_text_file(Path(path))
+    except Exception as exc:  # noqa: BLE001 - a missing or unreadable file is reported, not raised
+        wl.reason = f"query log {path} cannot be read: {exc}"
+        return wl
+    fmt, entries = _log_entries(text)
+    dbs = {e.database for e in entries if e.database}
+    if database and database in dbs:
+        entries = [e for e in entries if e.database in (database, None)]
+    elif dbs and database:
+        wl.notes.append(
+            f"the log's entries are from {', '.join(sorted(dbs))}, not {database}: used as this database's workload"
+        )
+    calls: list[tuple[str, float, datetime | None]] = []
+    pending: dict[str, tuple[str, float, datetime | None]] = {}  # auto_explain plans waiting for their line
+    for e in entries:
+        m = _DURATION.match(e.message.strip())
+        if m:
+            ms, what, rest = float(m.group(1)), m.group(2), m.group(3)
+            if what == "plan":
+                q = _plan_query(rest)
+                if q:
+                    if e.session in pending:
+                        calls.append(pending.pop(e.session))
+                    pending[e.session] = (q, ms, e.at)
+                continue
+            query = rest
+        else:
+            m = _STATEMENT.match(e.message.strip())
+            if not m:
+                continue
+            ms, query = 0.0, m.group(2)
+        prev = pending.pop(e.session, None)
+        if prev is not None and " ".join(prev[0].split()) != " ".join(query.split()):
+            calls.append(prev)  # the plan of another statement: both count
+        calls.append((query, ms, e.at))
+    calls.extend(pending.values())
+    if not calls:
+        wl.reason = (
+            f"the log {path} ({fmt}) holds no statements: set log_min_duration_statement = 0 (or load "
+            "auto_explain with auto_explain.log_min_duration = 0) for the period to capture"
+        )
+        return wl
+    times = [t for _, _, t in calls if t is not None]
+    if times:
+        wl.stats_reset, wl.now = min(times), max(times)
+    _fill(wl, [(q, 1, ms) for q, ms, _ in calls], schema)
+    return wl
+
+
+def read_query_file(path: str, schema: Schema) -> Workload:
+    """A file of SQL statements, each run once (or ``-- calls: N`` times, written before it)."""
+    from pglast import split
+
+    from aishell.sources import read_text_file
+
+    wl = Workload()
+    wl.source = f"the file {path}"
+    wl.min_calls_apply = False
+    try:
+        text = read_text_file(Path(path))
+        stmts = split(text)
+    except Exception as exc:  # noqa: BLE001 - reported as the reason the workload rules are skipped
+        wl.reason = f"queries file {path} cannot be read: {str(exc).splitlines()[0] if str(exc) else exc}"
+        return wl
+    items = []
+    pos = 0
+    for stmt in stmts:
+        at = text.find(stmt, pos)
+        before = text[pos:at] if at >= 0 else ""
+        pos = at + len(stmt) if at >= 0 else pos
+        m = re.findall(r"--\s*calls:\s*(\d+)", before)
+        items.append((stmt, int(m[-1]) if m else 1, 0.0))
+    if not items:
+        wl.reason = f"queries file {path} holds no statements"
+        return wl
+    _fill(wl, items, schema)
+    return wl
+
+
+def _fill(wl: Workload, items: list[tuple[str, int, float]], schema: Schema) -> None:
+    """Normalise, parse and merge (query, calls, milliseconds) items into ``wl.statements``."""
+    from pglast.parser import fingerprint, normalize
+
+    merged: dict[str, Statement] = {}
+    for query, calls, ms in items:
+        query = query.strip().rstrip(";").strip()
+        if not query:
+            continue
+        try:
+            norm = normalize(query)
+            key = fingerprint(query)
+        except Exception:  # noqa: BLE001 - PostgreSQL's parser rejects it
+            wl.unparsed += 1
+            continue
+        if key in merged:
+            m = merged[key]
+            m.calls += calls
+            m.total_ms += ms
+            m.mean_ms = m.total_ms / max(m.calls, 1)
+            continue
+        st = parse_statement(norm, schema)
+        if st is None:
+            wl.unparsed += 1
+            continue
+        if not st.tables or PROBE_ALIAS in norm:
+            continue
+        st.calls, st.total_ms, st.mean_ms = calls, ms, ms / max(calls, 1)
+        merged[key] = st
+    wl.available = bool(merged)
+    if not merged:
+        wl.reason = f"no statement of {wl.source} reads a table of this schema"
+    wl.statements = sorted(merged.values(), key=lambda s: (-s.total_ms, -s.calls))
+    wl.total_ms = sum(s.total_ms for s in wl.statements)
 
 
 # -- parsing ---------------------------------------------------------------------------------------

@@ -34,6 +34,19 @@ def _options(**kw: Any):
     return opts
 
 
+def _workload_file(path: str | None, flag: str) -> str | None:
+    """A --query-log or --queries file that exists and is a file (else one line and exit 1)."""
+    if path is None:
+        return None
+    from pathlib import Path
+
+    from aishell.errors import UserError
+
+    if not Path(path).is_file():
+        raise UserError(f"{flag} {path}: no such file")
+    return path
+
+
 def _config_thresholds() -> dict[str, float]:
     """``[analyze.thresholds]`` of aishell.toml, checked against the known names."""
     from aishell.analyze.context import DEFAULT_THRESHOLDS
@@ -72,6 +85,19 @@ def _config_thresholds() -> dict[str, float]:
 @click.option(
     "--with-query-patterns", is_flag=True, help="Read pg_stat_statements: workload indexes, FTS, matviews."
 )
+@click.option(
+    "--query-log",
+    metavar="FILE",
+    help="Workload from a PostgreSQL log (csvlog, jsonlog or stderr; log_min_duration_statement or "
+    "auto_explain) instead of pg_stat_statements; implies --with-query-patterns.",
+)
+@click.option(
+    "--queries",
+    "queries_file",
+    metavar="FILE",
+    help="Workload from a file of SQL statements ('-- calls: N' before one weighs it); implies "
+    "--with-query-patterns.",
+)
 @click.option("--rule", "rules", multiple=True, metavar="ID", help="Run only this rule (repeatable).")
 @click.option(
     "--schema", "schemas", multiple=True, metavar="NAME", help="Only tables of this schema (repeatable)."
@@ -103,6 +129,8 @@ def analyze(
     check_normalization,
     deep,
     with_query_patterns,
+    query_log,
+    queries_file,
     rules,
     schemas,
     fail_on,
@@ -122,6 +150,7 @@ def analyze(
       aishell schema analyze --database postgresql://app@localhost/app
       aishell schema analyze schema.sql --check-indexes
       aishell schema analyze prod --with-query-patterns --fail-on critical --json
+      aishell schema analyze prod --query-log /var/log/postgresql/postgresql.csv
     """
     from aishell.analyze.registry import all_rules
 
@@ -135,6 +164,8 @@ def analyze(
         check_normalization=check_normalization,
         deep=deep,
         with_query_patterns=with_query_patterns,
+        query_log=_workload_file(query_log, "--query-log"),
+        queries_file=_workload_file(queries_file, "--queries"),
         timeout_ms=timeout_ms,
         sample_threshold=sample_threshold,
         schemas=list(schemas) or None,
@@ -271,6 +302,8 @@ def render_report(report, normalization_only: bool = False) -> None:
     c.print(f"🔍 Schema Analysis: {escape(report.source)}")
     c.print(LINE)
     c.print(f"\nCurrent Schema Health: {icon} {h['score']}/100 ({h['label']})")
+    if h.get("evidence", {}).get("text"):
+        c.print(f"[dim]Rests on: {escape(h['evidence']['text'])}[/dim]")
     counts = report.counts()
     c.print(
         f"\nIssues Found: {sum(counts.values())}"
@@ -316,6 +349,12 @@ def render_report(report, normalization_only: bool = False) -> None:
                     c.print(
                         "     [yellow]-- not an online change: takes a strong lock or rewrites; schedule it[/yellow]"
                     )
+            else:  # advice without SQL (a command to run first, a migration to plan): still shown
+                notes = sorted({nt for f in items[:25] if f.fix for nt in f.fix.notes})
+                if notes:
+                    c.print("\n   Advice:")
+                    for nt in notes[:6]:
+                        c.print(f"     - {escape(nt)}")
     if report.workload:
         _render_workload(c, report.workload)
     if report.normalization:
@@ -385,27 +424,24 @@ def render_report(report, normalization_only: bool = False) -> None:
 def _render_workload(c, wl: dict) -> None:
     from rich.markup import escape
 
-    c.print(f"\n{LINE}\n📈 Workload (pg_stat_statements)\n{LINE}")
+    c.print(f"\n{LINE}\n📈 Workload ({escape(wl.get('source') or 'pg_stat_statements')})\n{LINE}")
     if not wl.get("available"):
         c.print(escape(wl.get("reason", "not available")))
         return
-    c.print(
-        f"Statements analysed: {wl['statements']} ({wl['calls']:,} calls over {wl['hours']:.2f} h since "
-        f"{wl['stats_reset']})"
-    )
+    window = f" over {wl['hours']:.2f} h since {wl['stats_reset']}" if wl.get("hours") else ""
+    c.print(f"Statements analysed: {wl['statements']} ({wl['calls']:,} calls{window})")
     for t in wl.get("tables", [])[:10]:
+        rate = f", {t['calls_per_hour']:,.1f} calls/hour" if wl.get("hours") else ""
         c.print(
-            f"  {t['table']}: {t['calls']:,} calls, {t['calls_per_hour']:,.1f} calls/hour, "
+            f"  {t['table']}: {t['calls']:,} calls{rate}, "
             f"{t['total_ms']:,.1f} ms total ({t['share_of_time']}% of the time)"
         )
     cols = [x for x in wl.get("columns", []) if set(x["used_for"]) - {"sort", "group"}][:8]
     if cols:
         c.print("  Columns filtered or joined on most:")
         for x in cols:
-            c.print(
-                f"    {x['table']}.{x['column']} ({', '.join(x['used_for'])}): {x['calls']:,} calls, "
-                f"{x['calls_per_hour']:,.1f} calls/hour"
-            )
+            rate = f", {x['calls_per_hour']:,.1f} calls/hour" if wl.get("hours") else ""
+            c.print(f"    {x['table']}.{x['column']} ({', '.join(x['used_for'])}): {x['calls']:,} calls{rate}")
     if wl.get("index_check"):
         c.print(f"  [dim]index proposals checked with: {wl['index_check']}[/dim]")
     if wl.get("unparsed"):

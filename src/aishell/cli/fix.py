@@ -60,11 +60,15 @@ def _dur(seconds: float) -> str:
               help="Run a workload this long before and after applying, and compare the measured figures.")
 @click.option("--with-query-patterns", is_flag=True,
               help="Analyse with pg_stat_statements too (workload indexes, trigram indexes, matviews).")
+@click.option("--query-log", metavar="FILE",
+              help="Workload from a PostgreSQL log instead of pg_stat_statements (implies --with-query-patterns).")
+@click.option("--queries", "queries_file", metavar="FILE",
+              help="Workload from a file of SQL statements (implies --with-query-patterns).")
 @click.option("--wait", "wait", default="5s", show_default=True, metavar="DURATION",
               help="How long to wait for another aishell run changing the same database (then exit 75).")
 @json_option
 def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backup_dir, lock_timeout,
-        statement_timeout, bench, with_query_patterns, wait, as_json) -> int:
+        statement_timeout, bench, with_query_patterns, query_log, queries_file, wait, as_json) -> int:
     """Apply the fixes `schema analyze` found, safely, with a report of what was applied and why not.
 
     Without --apply-all (or --yes) nothing is changed: the plan is shown with each statement and its
@@ -81,6 +85,7 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
       aishell schema fix --database prod --apply-all --priority critical,warning
       aishell schema fix -d app --rule denormalized-column --allow denormalized-column --apply-all
       aishell schema fix -d app --apply-all --benchmark 30 --json
+      aishell schema fix -d app --query-log /var/log/postgresql/postgresql.csv --apply-all
     """
     from pathlib import Path
 
@@ -101,9 +106,13 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
     for r in (*rules, *allow):
         get_rule(r)
     from aishell.analyze import AnalyzeOptions
-    from aishell.cli.analyze import _config_thresholds
+    from aishell.cli.analyze import _config_thresholds, _workload_file
 
-    aopts = AnalyzeOptions(thresholds=_config_thresholds(), with_query_patterns=with_query_patterns)
+    aopts = AnalyzeOptions(thresholds=_config_thresholds(), with_query_patterns=with_query_patterns,
+                           query_log=_workload_file(query_log, "--query-log"),
+                           queries_file=_workload_file(queries_file, "--queries"))
+    # index proposals from a workload are checked with EXPLAIN on a copy before anything is built
+    aopts.verify_on_copy = aopts.with_query_patterns
     opts = FixOptions(priorities=prios, rules=list(dict.fromkeys(rules)), allow=list(dict.fromkeys(allow)),
                       apply=(apply_all or yes) and not dry_run,
                       backup_dir=Path(backup_dir) if backup_dir else None,
@@ -138,6 +147,14 @@ def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backu
 def _ask(report) -> bool:
     n = report.rehearsal.get("steps", 0)
     return click.confirm(f"Apply {n} fix(es) to {report.source} (a backup is written first)?", default=False)
+
+
+def _x(v: float | None) -> str:
+    return f"{v:.2f}×" if v is not None else "n/a"
+
+
+def _iv(iv: list[float] | None) -> str:
+    return f" (95% interval {iv[0]:.2f}–{iv[1]:.2f}×)" if iv else ""
 
 
 class _Printer:
@@ -226,9 +243,10 @@ class _Printer:
 
     def on_benchmark(self, d: dict[str, Any]) -> None:
         b = d["data"]
-        self.p(f"  Benchmark {d['phase']}: {b['tps']:,.1f} transactions/s, latency avg "
-               f"{b['latency_ms']['avg']:.3f} ms, p95 {b['latency_ms']['p95']:.3f} ms "
-               f"({b['transactions']:,} in {b['seconds']:.0f} s, {b['clients']} clients)")
+        self.p(f"  Benchmark {d['phase']}: {b['tps']:,.1f} transactions/s (median of "
+               f"{len(b['tps_rounds'])} rounds: {', '.join(f'{t:,.0f}' for t in b['tps_rounds'])}), "
+               f"latency avg {b['latency_ms']['avg']:.3f} ms, p95 {b['latency_ms']['p95']:.3f} ms "
+               f"({b['transactions']:,} in {b['seconds']:.0f} s after a warm-up round, {b['clients']} clients)")
 
     def on_step(self, d: dict[str, Any]) -> None:
         from rich.markup import escape as e
@@ -256,6 +274,29 @@ class _Printer:
         for st in res.statements:
             if st.get("recreate"):
                 self.p(f"        [dim]to recreate: {e(st['recreate'])}[/dim]")
+
+    def _benchmark(self, cmp: dict[str, Any]) -> None:
+        from rich.markup import escape as e
+
+        rd = cmp["rounds"]
+        self.p("")
+        self.p(f"Performance (measured: the same workload before and after, {rd['per_phase']} rounds of "
+               f"{rd['seconds_each']:.0f} s per phase after a discarded warm-up round, {rd['clients']} clients):")
+        self.p(f"  Before: {cmp['tps']['before']:,.1f} transactions/s, {cmp['latency_avg_ms']['before']:.3f} ms "
+               f"avg latency, p95 {cmp['latency_p95_ms']['before']:.3f} ms")
+        self.p(f"  After:  {cmp['tps']['after']:,.1f} transactions/s, {cmp['latency_avg_ms']['after']:.3f} ms "
+               f"avg latency, p95 {cmp['latency_p95_ms']['after']:.3f} ms")
+        self.p(f"  Throughput ratio after/before: {_x(cmp['tps']['ratio'])}{_iv(cmp['tps']['interval'])}")
+        ch, co, g = cmp["changed"], cmp["control"], cmp["gain"]
+        self.p(f"  Queries whose plan changed ({len(ch['queries'])}): {_x(ch['speedup'])} faster{_iv(ch['interval'])}")
+        self.p(f"  Control set, plans unchanged ({len(co['queries'])}): {_x(co['speedup'])}{_iv(co['interval'])}"
+               + (": the drift every query saw" if co["queries"] else ": none, so no drift correction"))
+        colour = "green" if g["verdict"] == "gain beyond the noise" else "yellow"
+        self.p(f"  [bold]Gain credited to the fix: {_x(g['ratio'])}{_iv(g['interval'])}: "
+               f"[{colour}]{e(g['verdict'])}[/{colour}][/bold]")
+        for q in cmp["queries"]:
+            tag = "plan changed" if q["plan_changed"] else "control"
+            self.p(f"  [dim]{e(q['name'])} ({tag}): avg {q['avg_ms_before']:.3f} → {q['avg_ms_after']:.3f} ms[/dim]")
 
     def summary(self, r) -> None:
         from rich.markup import escape as e
@@ -288,16 +329,6 @@ class _Printer:
         for s in r.plan.by_status("manual"):
             self.p(f"[dim]Manual[/dim] [{s.number}] {e(s.label)}: {e(s.reason or '')}")
         if r.benchmark and "comparison" in r.benchmark:
-            cmp = r.benchmark["comparison"]
-            self.p("")
-            self.p("Performance (measured; the workload is derived from the schema on each run, queries in both runs compared):")
-            self.p(f"  Before: {cmp['tps']['before']:,.1f} transactions/s, {cmp['latency_avg_ms']['before']:.3f} ms "
-                   f"avg latency, p95 {cmp['latency_p95_ms']['before']:.3f} ms")
-            self.p(f"  After:  {cmp['tps']['after']:,.1f} transactions/s, {cmp['latency_avg_ms']['after']:.3f} ms "
-                   f"avg latency, p95 {cmp['latency_p95_ms']['after']:.3f} ms")
-            if cmp["tps"]["ratio"]:
-                self.p(f"  Throughput ratio after/before: {cmp['tps']['ratio']:.2f}×")
-            for q in cmp["queries"]:
-                self.p(f"  [dim]{e(q['name'])}: avg {q['avg_ms_before']:.3f} → {q['avg_ms_after']:.3f} ms[/dim]")
+            self._benchmark(r.benchmark["comparison"])
         for note in r.notes:
             self.p(f"[dim]note: {e(note)}[/dim]")

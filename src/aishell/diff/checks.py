@@ -229,10 +229,11 @@ def orphans(
     return DataCheck("orphans", f"row(s) reference nothing under {label}", sql)
 
 
-def has_rows(table_sql: str, label: str) -> DataCheck:
+def has_rows(table_sql: str, label: str, fill_hint: str | None = None) -> DataCheck:
+    what = f"row(s) in {label}, which gets a NOT NULL column without a default"
     return DataCheck(
         "rows",
-        f"row(s) in {label}, which gets a NOT NULL column without a default",
+        f"{what} (give their value with {fill_hint})" if fill_hint else what,
         f"(SELECT count(*) FROM {table_sql})",
     )
 

@@ -69,6 +69,9 @@ class Plan:
     probable_renames: list[ProbableRename] = field(default_factory=list)
     lock_timeout: str = DEFAULT_LOCK_TIMEOUT
     statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT
+    # A hand-written plan (a refactor's) whose order is authoritative: it runs as written, consecutive
+    # transactional statements sharing a transaction, instead of being staged (diff/schedule.py).
+    ordered: bool = False
 
     @property
     def unsafe_statements(self) -> list[Statement]:
@@ -80,9 +83,9 @@ class Plan:
     def groups(self) -> list[tuple[bool, list[Statement]]]:
         """The plan as it runs: ``(True, statements)`` for a transaction, ``(False, [statement])`` for
         an online statement run alone (see diff/schedule.py)."""
-        from aishell.diff.schedule import stages
+        from aishell.diff.schedule import in_order, stages
 
-        return stages(self.statements)
+        return in_order(self.statements) if self.ordered else stages(self.statements)
 
     def checks(self) -> list[tuple[Statement, dc.DataCheck]]:
         return [(s, c) for s in self.statements for c in s.checks]
@@ -1068,12 +1071,18 @@ class _Planner:
         fills = fill_statements(current, desired, col, self.b, given=self.fills.get((c.parent, col.name)),
                                 parents_with_column=filled)
         hzs = [hz.lock("brief ACCESS EXCLUSIVE lock; no rewrite")]
+        hint = None
         if not fills:
             hint = f"--fill {c.parent.removeprefix('public.')}.{col.name}=VALUE"
             hzs.append(hz.may_fail(f"nothing says what the rows already in {c.parent} hold in {col.name}: "
                                    f"setting NOT NULL fails if the table has rows (give a value with {hint})"))
-        self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD COLUMN {self.gen.column_sql(desired, replace(col, nullable=True))}",
-                  f"add column {c.parent}.{col.name} (nullable first: the table may have rows)", hzs)
+        s = self.emit(COLUMNS, f"ALTER TABLE {tsql} ADD COLUMN {self.gen.column_sql(desired, replace(col, nullable=True))}",
+                      f"add column {c.parent}.{col.name} (nullable first: the table may have rows)", hzs)
+        _, osql = self.orig(c.parent)
+        if not fills and osql:
+            # nothing fills the rows already there: count them first, so the plan stops before any change
+            # instead of failing at SET NOT NULL after its transaction committed
+            s.checks.append(dc.has_rows(osql, c.parent, fill_hint=hint))
         self.column_comment(c.parent, col)
         for f in fills:
             self.emit(COLUMNS, f.sql, f.description,

@@ -36,6 +36,8 @@ _MAKES = [
         rf"^CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?P<n>{QNAME})\s+ON\s",
         rf"^REINDEX\s+INDEX\s+(?:CONCURRENTLY\s+)?(?P<n>{QNAME})",
         rf"^ALTER\s+(?:TABLE|DOMAIN)\s+(?:ONLY\s+)?{QNAME}\s+(?:ADD|VALIDATE)\s+CONSTRAINT\s+(?P<n>{IDENT})",
+        # a rename makes the new name: what names it (a comment on the renamed index) must come after
+        rf"^ALTER\s+(?:INDEX|TABLE|VIEW|SEQUENCE|MATERIALIZED\s+VIEW)\s+(?:IF\s+EXISTS\s+)?{QNAME}\s+RENAME\s+TO\s+(?P<n>{IDENT})",
         (
             rf"^CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNLOGGED\s+|MATERIALIZED\s+|RECURSIVE\s+)?"
             rf"(?:TABLE|VIEW|SEQUENCE|TYPE|DOMAIN|FUNCTION|PROCEDURE|AGGREGATE|TRIGGER|POLICY)\s+(?:IF\s+NOT\s+EXISTS\s+)?"
@@ -177,4 +179,19 @@ def stages(statements: list[Statement]) -> list[tuple[bool, list[Statement]]]:
         else:
             out.append((False, [s]))
         last_stage = stage
+    return out
+
+
+def in_order(statements: list[Statement]) -> list[tuple[bool, list[Statement]]]:
+    """A plan run as written: consecutive transactional statements share a transaction, each online
+    statement runs alone where it stands (for hand-written plans whose author ordered the steps, such
+    as a refactor's fill before the NOT NULL it allows)."""
+    out: list[tuple[bool, list[Statement]]] = []
+    for s in statements:
+        if online(s):
+            out.append((False, [s]))
+        elif out and out[-1][0]:
+            out[-1][1].append(s)
+        else:
+            out.append((True, [s]))
     return out

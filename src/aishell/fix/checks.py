@@ -39,13 +39,34 @@ def _count(conn: Any, s: Statement, kind: str, arg: Any) -> tuple[int, str] | No
         n = conn.execute(f"SELECT count(*) FROM {rel} WHERE {quote_ident(arg)} IS NULL").fetchone()[0]
         return n, f"existing rows have {s.table}.{arg} NULL"
     if kind == "unique":
-        cols = quote_ident_list(arg)
         notnull = " AND ".join(f"{quote_ident(c)} IS NOT NULL" for c in arg)
-        n, groups = conn.execute(
-            f"SELECT coalesce(sum(n - 1), 0), count(*) FROM (SELECT count(*) AS n FROM {rel} "
-            f"WHERE {notnull} GROUP BY {cols} HAVING count(*) > 1) d").fetchone()
-        return int(n), (f"duplicate rows under ({', '.join(arg)}) in {groups:,} groups "
-                        "(rows beyond the first of each key); remove them first")
+        n, groups = _surplus(conn, rel, quote_ident_list(arg), notnull)
+        return n, (f"duplicate rows under ({', '.join(arg)}) in {groups:,} groups "
+                        "(rows beyond the first of each key); quarantine them first: "
+                        + cleanup_command(s, arg, conn))
+    if kind == "foreign-key":
+        cols, ref, refcols = arg["columns"], arg["ref"], arg["ref_columns"]
+        if not refcols:  # REFERENCES t without columns: its primary key
+            refcols = [r[0] for r in conn.execute(
+                "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = to_regclass(%s) AND i.indisprimary "
+                "ORDER BY array_position(i.indkey::int2[], a.attnum)", (ref,))]
+        if len(refcols) != len(cols):
+            return None
+        return _orphans(conn, rel, cols, ref, refcols), f"existing rows reference no row of {ref} (foreign key {s.name})"
+    if kind == "duplicate-rows":
+        cols = conn.execute(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+            "WHERE a.attrelid = to_regclass(%s) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+            (rel,)).fetchall()
+        if not cols:
+            return None
+        from aishell.analyze.probes.data import group_expr
+
+        n, groups = _surplus(conn, rel, ", ".join(group_expr(c, t) for c, t in cols))
+        return n, (f"rows identical in every column in {groups:,} groups (rows beyond the first of "
+                        "each); a new key would keep every copy: quarantine them first: "
+                        + cleanup_command(s, None, conn))
     if kind == "validate":
         row = conn.execute(
             "SELECT c.contype, pg_get_constraintdef(c.oid), c.confrelid::regclass::text, "
@@ -65,12 +86,37 @@ def _count(conn: Any, s: Statement, kind: str, arg: Any) -> tuple[int, str] | No
             n = conn.execute(f"SELECT count(*) FROM {rel} WHERE NOT {expr}").fetchone()[0]
             return n, f"existing rows violate constraint {arg}"
         if contype == "f":
-            notnull = " AND ".join(f"c.{quote_ident(c)} IS NOT NULL" for c in cols)
-            on = " AND ".join(f"p.{quote_ident(b)} = c.{quote_ident(a)}" for a, b in zip(cols, refcols))
-            n = conn.execute(f"SELECT count(*) FROM {rel} c WHERE {notnull} AND NOT EXISTS "
-                             f"(SELECT 1 FROM {parent} p WHERE {on})").fetchone()[0]
-            return n, f"existing rows reference no row of {parent} (foreign key {arg})"
+            return _orphans(conn, rel, cols, parent, refcols), f"existing rows reference no row of {parent} (foreign key {arg})"
     return None
+
+
+def _surplus(conn: Any, rel: str, group_by: str, where: str | None = None) -> tuple[int, int]:
+    """(rows beyond the first of each group, groups) of rows sharing ``group_by``."""
+    n, groups = conn.execute(
+        f"SELECT coalesce(sum(n - 1), 0), count(*) FROM (SELECT count(*) AS n FROM {rel} "
+        f"{'WHERE ' + where + ' ' if where else ''}GROUP BY {group_by} HAVING count(*) > 1) d").fetchone()
+    return int(n), int(groups)
+
+
+def _orphans(conn: Any, rel: str, cols: list[str], parent: str, refcols: list[str]) -> int:
+    """Rows of ``rel`` whose non-NULL ``cols`` match no row of ``parent``."""
+    notnull = " AND ".join(f"c.{quote_ident(c)} IS NOT NULL" for c in cols)
+    on = " AND ".join(f"p.{quote_ident(b)} = c.{quote_ident(a)}" for a, b in zip(cols, refcols))
+    return conn.execute(f"SELECT count(*) FROM {rel} c WHERE {notnull} AND NOT EXISTS "
+                        f"(SELECT 1 FROM {parent} p WHERE {on})").fetchone()[0]
+
+
+def cleanup_command(s: Statement, key: list[str] | None, conn: Any) -> str:
+    """``aishell schema cleanup duplicates --table T [--key a,b]``: moves the surplus copies into a
+    quarantine table in one transaction (the key is left out when it covers every column)."""
+    cmd = f"aishell schema cleanup duplicates --table {s.qualified}"
+    if key:
+        ncols = conn.execute(
+            "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 "
+            "AND NOT attisdropped", (s.relation,)).fetchone()[0]
+        if len(key) != ncols:
+            cmd += f" --key {','.join(key)}"
+    return cmd
 
 
 def blocking_sessions(conn: Any, tables: list[str]) -> list[dict[str, Any]]:

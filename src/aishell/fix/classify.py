@@ -35,6 +35,8 @@ class Statement:
     transactional: bool = True
     inverse: str | None = None
     # ("check", expr) | ("not-null", column) | ("unique", [columns]) | ("validate", name)
+    # | ("duplicate-rows", None): rows identical in every column (a new surrogate key would keep them)
+    # | ("foreign-key", {"columns", "ref", "ref_columns"}): rows referencing nothing
     precheck: tuple[str, Any] | None = None
     placeholder: bool = False
 
@@ -240,6 +242,11 @@ def _alter_table(s: Statement, st: Any) -> None:
             elif con.contype == C.CONSTR_FOREIGN:
                 s.kind = "add-foreign-key"
                 s.inverse = drop
+                if con.pktable is not None and con.fk_attrs:
+                    s.precheck = ("foreign-key", {
+                        "columns": [a.sval for a in con.fk_attrs],
+                        "ref": qualify(con.pktable.schemaname, con.pktable.relname),
+                        "ref_columns": [a.sval for a in (con.pk_attrs or ())]})
                 labels.append(f"Adding foreign key {con.conname} on {s.qualified}")
                 if not con.skip_validation:
                     s.hazards.append("checks every row while holding a SHARE ROW EXCLUSIVE lock")
@@ -279,6 +286,8 @@ def _alter_table(s: Statement, st: Any) -> None:
             text = s.sql.upper()
             if "IDENTITY" in text or "PRIMARY KEY" in text or re.search(r"DEFAULT\s+\w+\(", text):
                 s.hazards.append("rewrite")
+            if any(c.contype in (C.CONSTR_PRIMARY, C.CONSTR_UNIQUE) for c in (cmd.def_.constraints or ())):
+                s.precheck = ("duplicate-rows", None)  # a new surrogate key would keep identical rows
             labels.append(f"Adding column {cmd.def_.colname} to {s.qualified}")
         else:
             s.kind = "alter-table"

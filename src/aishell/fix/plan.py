@@ -58,7 +58,8 @@ class Step:
         own = [s.label for s in self.statements if s.label and s.kind not in ("validate", "drop-constraint")]
         first = own[0] if own else (self.statements[0].label if self.statements else self.message)
         if self.rule == "missing-primary-key":
-            first = f"Adding primary key ({', '.join(self.columns)}) to {self.table}"
+            first = (f"Adding primary key ({', '.join(self.columns)}) to {self.table}" if self.columns
+                     else f"Adding a surrogate primary key (id) to {self.table}")
         elif self.rule == "data-quality" and any(s.kind == "set-not-null" for s in self.statements):
             first = f"Setting {self.table}.{', '.join(self.columns)} NOT NULL"
         return first

@@ -14,6 +14,7 @@ end (``migrate/lock.py``): a second one waits up to ``FixOptions.wait`` seconds,
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -158,6 +159,7 @@ def _run_fix(source_text: str, src, options: FixOptions, on_event: EventFn | Non
         _refuse_asked(plan, options)
 
     active = plan.active()
+    bench = None
     with connect(src.conninfo, autocommit=True) as conn:
         major = int(conn.info.server_version) // 10000
         dbname = conn.execute("SELECT current_database()").fetchone()[0]
@@ -226,7 +228,10 @@ def _run_fix(source_text: str, src, options: FixOptions, on_event: EventFn | Non
                 hint="let them finish (or end them) and run fix again")
 
         if options.benchmark_seconds:
-            report.benchmark = {"before": _bench(src.conninfo, options)}
+            from aishell.fix.benchmark import Benchmark
+
+            bench = Benchmark(src.conninfo, seconds=options.benchmark_seconds, clients=options.benchmark_clients)
+            report.benchmark = {"before": bench.run("before")}
             emit("benchmark", {"phase": "before", "data": report.benchmark["before"]})
         t = time.perf_counter()
         from aishell.fix.backup import default_backup_path, write_backup
@@ -245,14 +250,14 @@ def _run_fix(source_text: str, src, options: FixOptions, on_event: EventFn | Non
         on_step=lambda step, res, i, n: emit("step", {"step": step, "result": res, "i": i, "n": n}))
     timings["apply"] = time.perf_counter() - t
 
-    if options.benchmark_seconds:
-        assert report.benchmark is not None
-        report.benchmark["after"] = _bench(src.conninfo, options)
-        report.benchmark["comparison"] = _compare(report.benchmark["before"], report.benchmark["after"])
+    if bench is not None:
+        bench.run("after")
+        report.benchmark = bench.report()
         emit("benchmark", {"phase": "after", "data": report.benchmark["after"]})
 
     t = time.perf_counter()
-    after = analyze(source_text, aopts)
+    # Counter rules judge the scans since the first analysis read them, not the history before the fix.
+    after = analyze(source_text, dataclasses.replace(aopts, baseline=before.counters))
     timings["analyze_after"] = time.perf_counter() - t
     report.health.update({"after": after.scores.get("score"), "after_label": after.scores.get("label"),
                           "after_counts": after.counts()})
@@ -284,32 +289,3 @@ def _refuse_asked(plan: Plan, options: FixOptions) -> None:
         f"({'; '.join(s.label for s in asked[:3])}); nothing was applied",
         statements=[st.sql for s in asked for st in s.statements],
         hint="pass " + " ".join(f"--allow {r}" for r in rules) + " to apply them after a backup")
-
-
-def _bench(conninfo: str, options: FixOptions) -> dict[str, Any]:
-    from aishell.datagen.bench import run_benchmark
-
-    assert options.benchmark_seconds
-    data = run_benchmark(conninfo, duration=options.benchmark_seconds, clients=options.benchmark_clients,
-                         seed=42)
-    return data
-
-
-def _compare(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """Measured figures side by side; ratios only of measured numbers, per query present in both runs."""
-    out: dict[str, Any] = {
-        "tps": {"before": before["tps"], "after": after["tps"],
-                "ratio": round(after["tps"] / before["tps"], 3) if before["tps"] else None},
-        "latency_avg_ms": {"before": before["latency_ms"]["avg"], "after": after["latency_ms"]["avg"]},
-        "latency_p95_ms": {"before": before["latency_ms"]["p95"], "after": after["latency_ms"]["p95"]},
-        "queries": [],
-        "kind": "measured",
-    }
-    prev = {q["name"]: q for q in before["queries"]}
-    for q in after["queries"]:
-        p = prev.get(q["name"])
-        if p is None:
-            continue
-        out["queries"].append({"name": q["name"], "avg_ms_before": p["avg_ms"], "avg_ms_after": q["avg_ms"],
-                               "p95_ms_before": p["p95_ms"], "p95_ms_after": q["p95_ms"]})
-    return out

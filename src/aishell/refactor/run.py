@@ -128,7 +128,11 @@ def plan_refactor(
         request.options["_conninfo"] = conninfo  # refactors may read values and ranges (read-only)
     refactoring = REGISTRY[name].plan(copy.deepcopy(current), request)
     up = Plan(
-        refactoring.up, [], lock_timeout=options.lock_timeout, statement_timeout=options.statement_timeout
+        refactoring.up,
+        [],
+        lock_timeout=options.lock_timeout,
+        statement_timeout=options.statement_timeout,
+        ordered=True,
     )
     desired_canon = canonical(refactoring.desired)
     down = _down(refactoring, current, desired_canon, options)
@@ -142,7 +146,11 @@ def plan_refactor(
 def _down(rf: Refactoring, current: Schema, desired: Schema, options: RefactorOptions) -> Plan:
     if rf.down is not None:
         return Plan(
-            rf.down, [], lock_timeout=options.lock_timeout, statement_timeout=options.statement_timeout
+            rf.down,
+            [],
+            lock_timeout=options.lock_timeout,
+            statement_timeout=options.statement_timeout,
+            ordered=True,
         )
     from aishell.diff import build_plan, diff_schemas
 

@@ -4,6 +4,12 @@ Tables whose planner estimate is above ``sample_threshold`` rows are read throug
 ``TABLESAMPLE SYSTEM`` and the counts scaled up: such numbers are labelled ``estimated``. Below the
 threshold (or with ``--deep``) every row is counted and the numbers are ``exact``.
 
+Every read of a table, whole or sampled, goes through ``TABLESAMPLE SYSTEM`` (``(100)`` for a whole
+table: every page, every row). PostgreSQL counts a sample scan neither in ``seq_scan`` nor in
+``idx_scan`` (only its rows, in ``seq_tup_read``), and the planner cannot answer it with an index, so the
+scan counters that seq-scan-heavy-table and unused-index read are the application's alone, however
+often aishell runs.
+
 One profile scan per table computes every per-column aggregate the rules need (NULL counts, minimum,
 maximum, negative values, malformed e-mail addresses), so the cost is one pass per table.
 """
@@ -72,6 +78,51 @@ def is_amount_column(col: Column) -> bool:
     )
 
 
+# A delimited list of two or more tokens without inner spaces: 'red,green', 'a; b', '1|5|7'.
+LIST_PATTERN = r"^\s*[[:alnum:]_.@+#-]+(\s*[,;|]\s*[[:alnum:]_.@+#-]+)+\s*$"
+LIST_SPLIT = r"\s*[,;|]\s*"
+
+# What text values look like: (pattern, the type pg_input_is_valid checks on PostgreSQL 16+).
+TEXT_SHAPES = {
+    "integer": (r"^[-+]?[0-9]{1,18}$", "bigint"),
+    "number": (r"^[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$", "numeric"),
+    "date": (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "date"),
+    "timestamp": (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?$", "timestamp"),
+    "timestamptz": (
+        r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[-+][0-9]{2}(:?[0-9]{2})?)$",
+        "timestamptz",
+    ),
+}
+
+
+def shape_test(value_sql: str, shape: str, exact_input: bool) -> str:
+    """SQL that is true when the text ``value_sql`` has ``shape`` (and, on 16+, converts to its type)."""
+    rx, pg_type = TEXT_SHAPES[shape]
+    test = f"{value_sql} ~ {quote_literal(rx)}"
+    if exact_input:  # the pattern keeps out what the type would also read (' 1 2', 'now', 'infinity')
+        test += f" AND pg_input_is_valid({value_sql}, {quote_literal(pg_type)})"
+    return test
+
+
+# Types with no equality operator: rows are compared on their text form.
+NO_EQUALITY = ("json", "xml", "point", "line", "lseg", "box", "path", "polygon", "circle")
+
+
+def group_expr(column: str, type_text: str) -> str:
+    """``column`` as a GROUP BY expression: its text form for types that have no equality operator."""
+    bt = base_type(type_text.removesuffix("[]"))
+    return f"{quote_ident(column)}::text" if bt in NO_EQUALITY else quote_ident(column)
+
+
+def whole(table: Table, alias: str | None = None) -> str:
+    """FROM-clause text reading every row of ``table`` without moving its scan counters.
+
+    ``TABLESAMPLE SYSTEM (100)`` selects every page and returns every row on it; PostgreSQL counts such
+    a sample scan in neither ``seq_scan`` nor ``idx_scan``, and no index can serve it.
+    """
+    return f"{qualify(table.schema, table.name)}{' ' + alias if alias else ''} TABLESAMPLE SYSTEM (100)"
+
+
 @dataclass
 class Measured:
     """A value counted on the data: exact on a full scan, estimated when sampled and scaled."""
@@ -121,7 +172,7 @@ class DataProbes:
         if est > self.sample_threshold:
             pct = max(0.01, min(100.0, 100.0 * self.sample_rows / est))
             return f"{name}{a} TABLESAMPLE SYSTEM ({pct:.4f}) REPEATABLE (42)", 100.0 / pct, "estimated"
-        return f"{name}{a}", 1.0, "exact"
+        return whole(table, alias), 1.0, "exact"
 
     def _label(self, kind: str, pct_factor: float) -> str:
         if kind == "exact":
@@ -187,7 +238,8 @@ class DataProbes:
     def duplicate_groups(self, table: Table, columns: list[str]) -> tuple[Measured, Measured]:
         """Groups of rows sharing ``columns`` and the surplus rows (rows minus one per group)."""
         src, factor, kind = self.source(table)
-        cols = ", ".join(quote_ident(c) for c in columns)
+        types = {c.name: c.type for c in table.columns}
+        cols = ", ".join(group_expr(c, types.get(c, "text")) for c in columns)
         row = self.session.query(
             f"SELECT count(*), coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM {src} "
             f"GROUP BY {cols} HAVING count(*) > 1) d",
@@ -207,8 +259,7 @@ class DataProbes:
         join = " AND ".join(f"r.{quote_ident(rc)} = t.{quote_ident(c)}" for c, rc in zip(fk_cols, ref_cols))
         differ = " OR ".join(f"t.{quote_ident(a)} IS DISTINCT FROM r.{quote_ident(b)}" for a, b in pairs)
         row = self.session.query(
-            f"SELECT count(*) FILTER (WHERE {differ}), count(*) FROM {src} "
-            f"JOIN {qualify(ref.schema, ref.name)} r ON {join}",
+            f"SELECT count(*) FILTER (WHERE {differ}), count(*) FROM {src} JOIN {whole(ref, 'r')} ON {join}",
             timeout_ms=self.timeout_ms,
         )[0]
         label = "JOIN on the foreign key, count of rows where the copy differs"
@@ -228,7 +279,7 @@ class DataProbes:
             for a, b in pairs
         )
         row = self.session.query(
-            f"SELECT count(*), {counts} FROM {src} JOIN {qualify(ref.schema, ref.name)} r ON {join}",
+            f"SELECT count(*), {counts} FROM {src} JOIN {whole(ref, 'r')} ON {join}",
             timeout_ms=self.timeout_ms,
         )[0]
         label = "JOIN on the foreign key, count of rows where the copy differs"
@@ -236,6 +287,110 @@ class DataProbes:
             [Measured(self.scaled(int(v), factor), kind, label) for v in row[1:]],
             Measured(self.scaled(int(row[0]), factor), kind, label),
         )
+
+    def text_shapes(self, table: Table, columns: list[str]) -> tuple[dict[str, dict[str, Any]], str, str]:
+        """For each text column, how many non-NULL values read as an integer, a decimal number, a
+        boolean, a date, a timestamp (with or without a zone), in one pass over the table.
+
+        On PostgreSQL 16+ a value "converts" when ``pg_input_is_valid`` says so for the type; before 16
+        the counts are pattern matches (a date such as 2024-02-30 matches but would not convert).
+        Returns ({column: {what: count}}, kind, source).
+        """
+        src, factor, kind = self.source(table)
+        exact_input = self.session.major >= 16
+        exprs: list[tuple[str, str, str]] = []
+        for col in columns:
+            v = f"btrim({quote_ident(col)}::text)"
+            exprs.append((col, "values", f"count(*) FILTER (WHERE {v} <> '')"))  # '' becomes NULL
+            for what in TEXT_SHAPES:
+                exprs.append((col, what, f"count(*) FILTER (WHERE {shape_test(v, what, exact_input)})"))
+            exprs.append((col, "leading_zero", f"count(*) FILTER (WHERE {v} ~ '^[-+]?0[0-9]')"))
+            exprs.append((col, "true", f"count(*) FILTER (WHERE lower({v}) IN ('y', 'yes', 't', 'true', 'on'))"))
+            exprs.append((col, "false", f"count(*) FILTER (WHERE lower({v}) IN ('n', 'no', 'f', 'false', 'off'))"))
+            exprs.append((col, "zero_one", f"count(*) FILTER (WHERE {v} IN ('0', '1'))"))
+            int_rx = quote_literal(TEXT_SHAPES["integer"][0])
+            exprs.append((col, "min", f"min(CASE WHEN {v} ~ {int_rx} THEN {v}::numeric END)"))
+            exprs.append((col, "max", f"max(CASE WHEN {v} ~ {int_rx} THEN {v}::numeric END)"))
+            exprs.append((col, "scale", f"max(length(substring({v} FROM '\\.([0-9]+)$')))"))
+            exprs.append((col, "digits", f"max(length(substring({v} FROM '^[-+]?0*([0-9]+)')))"))
+        if not exprs:
+            return {}, kind, ""
+        row = self.session.query(
+            f"SELECT {', '.join(e[2] for e in exprs)} FROM {src}", timeout_ms=self.timeout_ms
+        )[0]
+        out: dict[str, dict[str, Any]] = {c: {} for c in columns}
+        for (col, what, _), val in zip(exprs, row):
+            if what in ("min", "max", "scale", "digits"):
+                out[col][what] = val
+            else:
+                out[col][what] = self.scaled(int(val), factor)
+        how = "pg_input_is_valid" if exact_input else "pattern match (PostgreSQL 15 has no pg_input_is_valid)"
+        return out, kind, f"{self._label(kind, factor)}, {how}"
+
+    def orphans(self, table: Table, column: str, ref: Table, key: str) -> tuple[int, int, str, str]:
+        """(non-NULL values of ``column``, those with no ``ref.key`` row), kind and source."""
+        src, factor, kind = self.source(table, "t")
+        c, k = quote_ident(column), quote_ident(key)
+        row = self.session.query(
+            f"SELECT count(t.{c}), count(t.{c}) FILTER (WHERE r.{k} IS NULL) FROM {src} "
+            f"LEFT JOIN {whole(ref, 'r')} ON r.{k} = t.{c}",
+            timeout_ms=self.timeout_ms,
+        )[0]
+        label = f"LEFT JOIN {ref.qualified_name} on {key}: rows whose {column} matches no row"
+        if kind == "estimated":
+            label += f" ({self._label(kind, factor)})"
+        return self.scaled(int(row[0]), factor), self.scaled(int(row[1]), factor), kind, label
+
+    def list_shapes(self, table: Table, columns: list[str]) -> tuple[dict[str, dict[str, int]], str, str]:
+        """For each text column: non-empty values, values that are delimited lists of two or more tokens
+        (``red,green``, ``a; b``, ``1|5|7``), how many different item counts those lists have, the most
+        items in one, all items, and distinct items (case-insensitive): one pass over the table."""
+        src, factor, kind = self.source(table)
+        items_sql = f"regexp_split_to_array(btrim({{v}}), {quote_literal(LIST_SPLIT)})"
+        exprs = []
+        for col in columns:
+            v = quote_ident(col)
+            is_list = f"{v} ~ {quote_literal(LIST_PATTERN)}"
+            n_items = f"cardinality({items_sql.format(v=v)})"
+            exprs += [
+                (col, "values", f"count(*) FILTER (WHERE btrim({v}) <> '')"),
+                (col, "lists", f"count(*) FILTER (WHERE {is_list})"),
+                (col, "item_counts", f"count(DISTINCT {n_items}) FILTER (WHERE {is_list})"),
+                (col, "max_items", f"coalesce(max({n_items}) FILTER (WHERE {is_list}), 0)"),
+                # 1,234,567: one number with thousands separators, not a list
+                (col, "thousands", f"count(*) FILTER (WHERE {v} ~ '^\\s*[0-9]{{1,3}}(,[0-9]{{3}})+\\s*$')"),
+            ]
+        row = self.session.query(
+            f"SELECT {', '.join(e[2] for e in exprs)} FROM {src}", timeout_ms=self.timeout_ms
+        )[0]
+        out: dict[str, dict[str, int]] = {c: {} for c in columns}
+        for (col, what, _), val in zip(exprs, row):
+            out[col][what] = self.scaled(int(val), factor) if what in ("values", "lists", "thousands") else int(val)
+        for col in columns:
+            if out[col]["lists"] and out[col]["item_counts"] >= 2:
+                v = quote_ident(col)
+                total, distinct = self.session.query(
+                    f"SELECT count(*), count(DISTINCT lower(x)) FROM (SELECT unnest("
+                    f"{items_sql.format(v=v)}) AS x FROM {src} WHERE {v} ~ {quote_literal(LIST_PATTERN)}) s",
+                    timeout_ms=self.timeout_ms,
+                )[0]
+                out[col]["items"], out[col]["distinct_items"] = int(total), int(distinct)
+        return out, kind, self._label(kind, factor)
+
+    def multivalued(self, table: Table, x: str, y: str, z: str) -> dict[str, int]:
+        """Groups of ``x`` whose rows are exactly the cross product of their ``y`` and ``z`` values (an
+        independent multi-valued fact: x ->> y | z), and how many of them are non-trivial (2+ each)."""
+        src, _, _ = self.source(table)
+        qx, qy, qz = quote_ident(x), quote_ident(y), quote_ident(z)
+        row = self.session.query(
+            f"SELECT count(*), count(*) FILTER (WHERE n = ny * nz), "
+            f"count(*) FILTER (WHERE n = ny * nz AND ny > 1 AND nz > 1), coalesce(sum(n), 0) "
+            f"FROM (SELECT count(*) AS n, count(DISTINCT {qy}) AS ny, count(DISTINCT {qz}) AS nz "
+            f"FROM {src} GROUP BY {qx}) g",
+            timeout_ms=self.timeout_ms,
+        )[0]
+        return {"groups": int(row[0]), "product_groups": int(row[1]), "nontrivial": int(row[2]),
+                "rows": int(row[3])}
 
     def value_counts(self, table: Table, column: str, limit: int = 21) -> tuple[list[tuple[Any, int]], str]:
         """Up to ``limit`` distinct values of ``column`` with their counts (most frequent first)."""
@@ -258,7 +413,7 @@ class DataProbes:
             sql = f"SELECT {cols} FROM {name} TABLESAMPLE SYSTEM ({pct:.4f}) REPEATABLE (7) LIMIT {int(n)}"
             kind = "estimated"
         else:
-            sql = f"SELECT {cols} FROM {name} LIMIT {int(n) + 1}"
+            sql = f"SELECT {cols} FROM {whole(table)} LIMIT {int(n) + 1}"
             kind = "exact"
         rows = self.session.query(sql, timeout_ms=self.timeout_ms)
         if kind == "exact" and len(rows) > n:

@@ -32,7 +32,7 @@ class PlanCheck:
 
 def _enable(cur) -> None:
     cur.execute(f"{MARKER} SET LOCAL plan_cache_mode = force_generic_plan")
-    for guc in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"):
+    for guc in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan", "enable_mergejoin"):
         cur.execute(f"{MARKER} SET LOCAL {guc} = on")
 
 

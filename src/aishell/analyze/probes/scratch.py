@@ -163,4 +163,6 @@ def _sample_source(session: ProbeSession, table, n: int) -> tuple[str, float, st
     if est > n * 2:
         pct = max(0.01, min(100.0, 100.0 * n * 1.5 / est))
         return f"{name} TABLESAMPLE SYSTEM ({pct:.4f}) REPEATABLE (3)", 100.0 / pct, "estimated"
-    return name, 1.0, "exact"
+    from aishell.analyze.probes.data import whole
+
+    return whole(table), 1.0, "exact"

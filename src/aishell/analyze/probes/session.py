@@ -41,9 +41,11 @@ class ProbeSession:
         self.conn.execute(f"{MARKER} SET default_transaction_read_only = on")
         self.conn.execute(f"{MARKER} SET lock_timeout = {int(lock_timeout_ms)}")
         self.conn.execute(f"{MARKER} SET idle_in_transaction_session_timeout = 60000")
-        # Probes read rows with sequential scans only, so they never add to the idx_scan counters
-        # unused-index relies on (EXPLAIN of workload statements turns index scans back on locally).
-        for guc in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan"):
+        # Probes read rows through TABLESAMPLE (data.whole), which no scan counter sees. Index scans are
+        # off as a second guard, and merge joins too: costing one makes the planner read the first and
+        # last entries of the join key's index (get_actual_variable_range), which counts as idx_scan.
+        # EXPLAIN of workload statements turns them back on locally.
+        for guc in ("enable_indexscan", "enable_indexonlyscan", "enable_bitmapscan", "enable_mergejoin"):
             self.conn.execute(f"{MARKER} SET {guc} = off")
         self.conn.autocommit = False
         self.conn.read_only = True

@@ -33,6 +33,7 @@ WHERE c.relkind IN ('r', 'p', 'm')
 INDEXES_SQL = """
 SELECT n.nspname AS schema, t.relname AS table, i.relname AS name,
        s.idx_scan, s.idx_tup_read, pg_relation_size(i.oid) AS bytes, x.indisvalid AS valid,
+       i.relpages::bigint AS relpages, greatest(i.reltuples, -1)::bigint AS reltuples,
        x.indisunique AS is_unique, am.amname AS method
 FROM pg_index x
 JOIN pg_class i ON i.oid = x.indexrelid

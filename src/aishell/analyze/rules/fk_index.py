@@ -57,23 +57,33 @@ class MissingFkIndex(Rule):
                         evidence.append(estimated("referenced_rows", ref_rows, "rows", f"reltuples of {ref}"))
                 usage = _workload_usage(ctx, table, fk.columns)
                 notes = ["CONCURRENTLY builds without blocking writes; run it outside a transaction"]
+                adopted = _adopted(ctx, table, fk.columns)
+                sql = create_index_sql(table, fk.columns)
+                if adopted is not None and (adopted.columns != list(fk.columns) or adopted.include):
+                    sql = create_index_sql(table, adopted.columns, include=adopted.include)
+                    extra = f" INCLUDE ({', '.join(adopted.include)})" if adopted.include else ""
+                    notes.append(
+                        f"({', '.join(adopted.columns)}){extra}: leads with the foreign key's columns, so one "
+                        f"index serves the key and the workload's {len(adopted.statements)} statement(s) on "
+                        f"{qname(table)} ({adopted.calls:,} calls)"
+                    )
                 if usage:
                     evidence.extend(usage)
-                    chk, more = _explain(ctx, table, fk.columns)
+                    chk, more = _explain(ctx, table, fk.columns, adopted)
                     evidence.extend(chk)
                     notes += more
-                    if any(e.name == "calls_per_hour" and e.value > 0 for e in usage):
+                    if any(e.name == "workload_calls" and e.value > 0 for e in usage):
                         severity = "critical"
                 cols = ", ".join(fk.columns)
                 impact = (
                     f"joins from {ref} to {qname(table)} and every DELETE/key UPDATE on {ref} "
                     f"scan {qname(table)} instead of using an index"
                 )
-                rate = next((e.value for e in usage if e.name == "calls_per_hour"), None)
-                if rate is not None:
+                calls = next((e.value for e in usage if e.name == "workload_calls"), None)
+                if calls is not None:
                     share = next((e.value for e in usage if e.name == "share_of_table_calls"), None)
                     impact = (
-                        f"Queries affected: {rate:,.1f} calls/hour"
+                        f"Queries affected: {ctx.workload.rate_text(calls)}"
                         + (f" ({share}% of the calls touching {qname(table)})" if share is not None else "")
                         + "; "
                         + impact
@@ -89,7 +99,7 @@ class MissingFkIndex(Rule):
                     evidence=evidence,
                     object=fk.name,
                     impact=impact,
-                    fix=Fix([create_index_sql(table, fk.columns)], safe=True, notes=notes),
+                    fix=Fix([sql], safe=True, notes=notes),
                 )
 
 
@@ -106,12 +116,30 @@ def _workload_usage(ctx: AnalysisContext, table, columns) -> list:
     return wl.column_usage_evidence(table.qualified_name, list(columns))
 
 
-def _explain(ctx: AnalysisContext, table, columns) -> tuple[list, list[str]]:
+def _adopted(ctx: AnalysisContext, table, columns):
+    """The workload's index proposal leading with these FK columns, when the workload is loaded."""
+    if not ctx.options.with_query_patterns or not ctx.live:
+        return None
+    try:
+        wl = ctx.workload
+    except Exception:  # noqa: BLE001 - no workload, no adoption
+        return None
+    if not wl.available:
+        return None
+    from aishell.analyze.advisor import fk_adoptions
+
+    return fk_adoptions(ctx, wl).get((table.qualified_name, tuple(columns)))
+
+
+def _explain(ctx: AnalysisContext, table, columns, adopted=None) -> tuple[list, list[str]]:
     """EXPLAIN the heaviest workload statement on these columns with and without the index."""
     from aishell.analyze.advisor import Proposal
     from aishell.analyze.rules.workload_rules import _check
 
     wl = ctx.workload
+    if adopted is not None:
+        ev, _, notes = _check(ctx, wl, adopted, table)
+        return ev, notes
 
     def using(roles):
         return [

@@ -1,7 +1,9 @@
-"""fk-type-mismatch, nullable-fk, duplicate-fk, intersected-fk, self-referencing-fk, not-valid-constraint."""
+"""fk-type-mismatch, nullable-fk, duplicate-fk, intersected-fk, self-referencing-fk, not-valid-constraint,
+missing-foreign-key."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from aishell.analyze.context import AnalysisContext
@@ -9,7 +11,14 @@ from aishell.analyze.findings import Finding, Fix, exact
 from aishell.analyze.probes.data import base_type
 from aishell.analyze.probes.session import ProbeFailed
 from aishell.analyze.registry import Rule
-from aishell.analyze.rules._common import q, qname, set_not_null_sql
+from aishell.analyze.rules._common import (
+    create_index_sql,
+    has_leading_index,
+    object_name,
+    q,
+    qname,
+    set_not_null_sql,
+)
 from aishell.dialects.postgres.quote import quote_ident
 
 
@@ -276,3 +285,147 @@ class NotValidConstraint(Rule):
                     ),
                     impact="old rows may violate the rule; the planner cannot rely on it",
                 )
+
+
+def _plurals(word: str) -> list[str]:
+    out = [word, word + "s", word + "es"]
+    if word.endswith("y"):
+        out.append(word[:-1] + "ies")
+    try:
+        import inflection
+
+        out.append(inflection.pluralize(word))
+    except ImportError:  # pragma: no cover
+        pass
+    return list(dict.fromkeys(out))
+
+
+INT_FAMILY = {"smallint", "integer", "bigint"}
+
+
+def _compatible(a: str, b: str) -> bool:
+    a, b = base_type(a), base_type(b)
+    return a == b or {a, b} <= INT_FAMILY or {a, b} <= {"text", "character varying"}
+
+
+def referenced_candidate(ctx: AnalysisContext, table, column) -> tuple[object, str] | None:
+    """(table, key column) that ``table.column`` (``customer_id``) names by convention: a table called
+    customer/customers with a single-column key ``id`` or ``customer_id`` of a compatible type."""
+    m = re.match(r"^(.+?)_?id$", column.name, re.IGNORECASE)
+    if not m or column.name.lower() == "id":
+        return None
+    stem = m.group(1).rstrip("_").lower()
+    names = set(_plurals(stem))
+    found = []
+    for t in ctx.schema.tables:
+        if t.name.lower() not in names or t is table or t.partition_of:
+            continue
+        keys = [list(t.primary_key)] + [list(u.columns) for u in t.unique]
+        for key in keys:
+            if len(key) != 1 or key[0].lower() not in ("id", column.name.lower(), f"{stem}_id"):
+                continue
+            kc = t.column(key[0])
+            if kc is not None and _compatible(column.type, kc.type):
+                found.append((t, key[0]))
+                break
+    if not found:
+        return None
+    same = [f for f in found if f[0].schema == table.schema]
+    pick = same or found
+    return pick[0] if len(pick) == 1 else None  # ambiguous: say nothing
+
+
+class MissingForeignKey(Rule):
+    """Columns named for another table's key (``customer_id`` next to a ``customers`` table) that no
+    foreign key constrains.
+
+    Anti-pattern: ``orders.customer_id`` with no ``REFERENCES customers``: nothing stops a row from
+    pointing at a customer that does not exist (or no longer does), and deleting a customer leaves
+    orphans behind. Tools that read the schema (diagrams, ORMs, this analyzer) cannot see the
+    relationship either.
+
+    Better: declare the foreign key online (``ADD CONSTRAINT ... NOT VALID``, then ``VALIDATE``) after
+    cleaning up the orphans, and index the column. On a live database the evidence counts the rows whose
+    value matches a key (the convention holds) and the orphans (values with no row to reference):
+    critical when orphans exist, a warning otherwise; a column whose values mostly match nothing (below
+    ``fk_min_match``) is not reported. Without data the match is by name and type only (an optimization).
+    """
+
+    id = "missing-foreign-key"
+    title = "Missing Foreign Keys"
+    severity = "warning"
+    categories = ("maintainability",)
+    groups = frozenset({"normalization"})
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        for table in ctx.tables:
+            declared = {fk.columns[0] for fk in table.foreign_keys if len(fk.columns) == 1}
+            for col in table.columns:
+                if col.name in declared or col.generated:
+                    continue
+                if table.primary_key == [col.name] and col.name.lower() == "id":
+                    continue
+                got = referenced_candidate(ctx, table, col)
+                if got is None:
+                    continue
+                ref, key = got
+                yield from self._finding(ctx, table, col, ref, key)
+
+    def _finding(self, ctx: AnalysisContext, table, col, ref, key) -> Iterator[Finding]:
+        evidence = []
+        severity = "optimization"
+        orphans = None
+        rows = ctx.rows(table) if ctx.live else None
+        if ctx.live and rows:
+            try:
+                values, orphans, kind, source = ctx.data.orphans(table, col.name, ref, key)
+            except ProbeFailed as exc:
+                ctx.notes.append(f"{self.id}: {qname(table)}.{col.name} not counted: {exc}")
+                return
+            if values == 0:
+                severity = "optimization"
+            elif (values - orphans) < values * ctx.t("fk_min_match"):
+                ctx.notes.append(
+                    f"{self.id}: {qname(table)}.{col.name}: only {values - orphans:,} of {values:,} values "
+                    f"match {ref.qualified_name}.{key}; not a reference to it"
+                )
+                return
+            else:
+                severity = "critical" if orphans else "warning"
+            from aishell.analyze.findings import Evidence
+
+            evidence = [
+                Evidence("values", values, kind, "rows", source),
+                Evidence("matching_rows", values - orphans, kind, "rows", source),
+                Evidence("orphan_rows", orphans, kind, "rows", source),
+            ]
+        name = object_name("fk", table, [col.name])
+        c, t = quote_ident(col.name), q(table)
+        sql = [
+            f"ALTER TABLE {t} ADD CONSTRAINT {quote_ident(name)} FOREIGN KEY ({c}) "
+            f"REFERENCES {q(ref)} ({quote_ident(key)}) NOT VALID;",
+            f"ALTER TABLE {t} VALIDATE CONSTRAINT {quote_ident(name)};",
+        ]
+        notes = ["NOT VALID checks new rows at once; VALIDATE checks the old ones without blocking writes"]
+        if orphans:
+            notes.insert(
+                0,
+                f"clean up the {orphans:,} orphan rows first (VALIDATE fails until then): SELECT * FROM {t} x "
+                f"WHERE x.{c} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {q(ref)} r WHERE r.{quote_ident(key)} = x.{c})",
+            )
+        if not has_leading_index(table, [col.name]):
+            sql.append(create_index_sql(table, [col.name]))
+            notes.append("the index serves the joins and the checks a DELETE on the referenced table makes")
+        msg = f"{table.name}.{col.name} refers to {ref.qualified_name}.{key} by name but no foreign key says so"
+        if orphans:
+            msg += f": {orphans:,} rows reference no {ref.name} row"
+        yield self.finding(
+            qname(table),
+            msg,
+            severity=severity,
+            columns=[col.name],
+            evidence=evidence,
+            fix=Fix(sql, safe=True, notes=notes),
+            impact="rows can point at nothing; deletes leave orphans; the relationship is invisible to tools",
+            attrs={"references": f"{ref.qualified_name}.{key}"},
+        )

@@ -83,9 +83,57 @@ def effective_indexes(table: Table) -> list[Index]:
     return out
 
 
-def _keep_order(ix: Index) -> tuple:
-    # Keep what backs a constraint, then a unique index, then a valid one, then the first name.
-    return (ix.constraint is None, not ix.unique, not ix.valid, ix.name)
+def _keep_order(ix: Index, scans: dict[str, int] | None = None) -> tuple:
+    # Keep what backs a constraint, then a unique index, then a valid one, then the one in use (the
+    # planner's choice: dropping it would move its traffic to a copy whose counters say "unused"), then
+    # the first name.
+    used = (scans or {}).get(ix.name) or 0
+    return (ix.constraint is None, not ix.unique, not ix.valid, -used, ix.name)
+
+
+def index_scans(ctx: AnalysisContext, table: Table) -> dict[str, int]:
+    """idx_scan of each index of ``table`` (empty without a live database)."""
+    if not ctx.live:
+        return {}
+    out = {}
+    for ix in table.indexes:
+        st = ctx.stats.indexes.get(f"{table.schema}.{ix.name}")
+        if st and st.get("idx_scan") is not None:
+            out[ix.name] = int(st["idx_scan"])
+    return out
+
+
+def duplicate_drops(ctx: AnalysisContext, table: Table) -> list[tuple[Index, Index]]:
+    """(index to drop, the identical index kept) pairs that duplicate-index proposes for ``table``."""
+    scans = index_scans(ctx, table)
+    groups: dict[tuple, list[Index]] = defaultdict(list)
+    for ix in effective_indexes(table):
+        groups[signature(ix)].append(ix)
+    out = []
+    for same in groups.values():
+        if len(same) < 2:
+            continue
+        same.sort(key=lambda ix: _keep_order(ix, scans))
+        out += [(ix, same[0]) for ix in same[1:]]
+    return out
+
+
+def redundant_drops(table: Table) -> list[tuple[Index, Index]]:
+    """(narrow index to drop, the wider index that serves its queries) pairs of redundant-index."""
+    dup_sigs: dict[tuple, int] = defaultdict(int)
+    indexes = effective_indexes(table)
+    for ix in indexes:
+        dup_sigs[signature(ix)] += 1
+    out = []
+    for a in table.indexes:
+        if a.unique or a.constraint or not a.valid or a.method != "btree":
+            continue
+        if dup_sigs[signature(a)] > 1:
+            continue  # duplicate-index reports it
+        cover = RedundantIndex._covering(indexes, a)
+        if cover is not None:
+            out.append((a, cover))
+    return out
 
 
 def _index_bytes(ctx: AnalysisContext, table: Table, ix: Index) -> list:
@@ -108,8 +156,9 @@ class DuplicateIndex(Rule):
     Anti-pattern: ``CREATE INDEX idx_users_email ON users(email)`` next to ``UNIQUE (email)``'s own
     index with the same definition: twice the writes and the space for nothing.
 
-    Better: keep one (the one that backs a constraint, or the unique one) and drop the others with
-    DROP INDEX CONCURRENTLY.
+    Better: keep one and drop the others with DROP INDEX CONCURRENTLY. The one kept backs a
+    constraint, or is unique, or else is the one the planner uses (most ``idx_scan``): dropping the copy
+    in use would leave a survivor whose counters still say "never scanned".
     """
 
     id = "duplicate-index"
@@ -120,43 +169,38 @@ class DuplicateIndex(Rule):
 
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         for table in ctx.tables:
-            groups: dict[tuple, list[Index]] = defaultdict(list)
-            for ix in effective_indexes(table):
-                groups[signature(ix)].append(ix)
-            for same in groups.values():
-                if len(same) < 2:
-                    continue
-                same.sort(key=_keep_order)
-                keep, drop = same[0], same[1:]
-                for ix in drop:
-                    if ix.constraint:
-                        # Both back constraints: dropping means dropping a constraint; say so.
-                        fix = Fix(
-                            [
-                                f"ALTER TABLE {qualify(table.schema, table.name)} DROP CONSTRAINT "
-                                f"{qualify(None, ix.constraint)};"
-                            ],
-                            safe=False,
-                            notes=[
-                                f"{ix.name} backs constraint {ix.constraint}; {keep.name} enforces the same"
-                            ],
-                        )
-                    else:
-                        fix = Fix(
-                            [drop_index_sql(table, ix.name)],
-                            safe=True,
-                            notes=[f"{keep.name} stays and serves the same queries"],
-                        )
-                    yield self.finding(
-                        qname(table),
-                        f"index {ix.name} duplicates {keep.name}",
-                        columns=[c for c in plain_columns(ix) if c],
-                        object=ix.name,
-                        evidence=_index_bytes(ctx, table, ix),
-                        fix=fix,
-                        impact="every write maintains both indexes; the copy takes space and cache",
-                        attrs={"duplicate_of": keep.name},
+            scans = index_scans(ctx, table)
+            for ix, keep in duplicate_drops(ctx, table):
+                if ix.constraint:
+                    # Both back constraints: dropping means dropping a constraint; say so.
+                    fix = Fix(
+                        [
+                            f"ALTER TABLE {qualify(table.schema, table.name)} DROP CONSTRAINT "
+                            f"{qualify(None, ix.constraint)};"
+                        ],
+                        safe=False,
+                        notes=[
+                            f"{ix.name} backs constraint {ix.constraint}; {keep.name} enforces the same"
+                        ],
                     )
+                else:
+                    notes = [f"{keep.name} stays and serves the same queries"]
+                    if keep.name in scans and ix.name in scans:
+                        notes.append(
+                            f"{keep.name} is the one in use ({scans[keep.name]:,} scans against "
+                            f"{scans[ix.name]:,}): the planner's choice stays"
+                        )
+                    fix = Fix([drop_index_sql(table, ix.name)], safe=True, notes=notes)
+                yield self.finding(
+                    qname(table),
+                    f"index {ix.name} duplicates {keep.name}",
+                    columns=[c for c in plain_columns(ix) if c],
+                    object=ix.name,
+                    evidence=_index_bytes(ctx, table, ix),
+                    fix=fix,
+                    impact="every write maintains both indexes; the copy takes space and cache",
+                    attrs={"duplicate_of": keep.name},
+                )
 
 
 class RedundantIndex(Rule):
@@ -177,18 +221,7 @@ class RedundantIndex(Rule):
 
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         for table in ctx.tables:
-            dup_sigs = defaultdict(int)
-            indexes = effective_indexes(table)
-            for ix in indexes:
-                dup_sigs[signature(ix)] += 1
-            for a in table.indexes:
-                if a.unique or a.constraint or not a.valid or a.method != "btree":
-                    continue
-                if dup_sigs[signature(a)] > 1:
-                    continue  # duplicate-index reports it
-                cover = self._covering(indexes, a)
-                if cover is None:
-                    continue
+            for a, cover in redundant_drops(table):
                 yield self.finding(
                     qname(table),
                     f"index {a.name} ({', '.join(a.columns)}) is a prefix of {cover.name} "
@@ -235,15 +268,20 @@ class RedundantIndex(Rule):
 
 
 class UnusedIndex(Rule):
-    """Indexes never scanned since the statistics were last reset.
+    """Indexes never scanned while the statistics were counting, on tables big enough to need them.
 
     Anti-pattern: an index nobody reads still costs on every INSERT, UPDATE and DELETE, and takes
-    disk and cache. Unique indexes, constraint indexes and the only index covering a foreign key are
-    never reported (they enforce something or protect FK checks).
+    disk and cache. Unique indexes, constraint indexes, the last index leading with a foreign key's
+    columns and the last index serving a filter of the workload (``--with-query-patterns`` or a query
+    log) are never reported (they enforce something, protect FK checks, or serve a query whose plan
+    just did not need them yet); nor are an index that duplicate-index or redundant-index already
+    proposes to drop, or the index they keep in its place (it inherits the dropped one's queries).
 
     Better: confirm over a full business cycle (and on replicas, whose scans are counted there), then
-    DROP INDEX CONCURRENTLY; the finding keeps the definition to recreate it. When the counters cover
-    less than ``unused_index_min_hours`` (7 days) the finding is only an optimization.
+    DROP INDEX CONCURRENTLY; the finding keeps the definition to recreate it. No finding at all when the
+    counters cover less than ``unused_index_min_hours`` (7 days) or the table holds fewer than
+    ``unused_index_min_rows`` rows (the planner rightly scans a small table): a note says how many
+    indexes were not judged, and why.
     """
 
     id = "unused-index"
@@ -259,36 +297,69 @@ class UnusedIndex(Rule):
         reset = db.get("stats_reset")
         # How long the counters have been counting: since the reset, else at least since the server started.
         start = reset or db.get("started")
+        base = ctx.options.baseline
+        if base is not None and base.get("taken_at") is not None:
+            start = base["taken_at"]  # judged on the scans since the baseline was read
         window = (db["now"] - start).total_seconds() / 3600 if start and db.get("now") else None
         short = window is not None and window < ctx.t("unused_index_min_hours")
+        min_rows = ctx.t("unused_index_min_rows")
+        not_judged = {"window": 0, "small": 0, "workload": 0, "new": 0}
+        filtered = _workload_filters(ctx)
         for table in ctx.tables:
+            pairs = duplicate_drops(ctx, table) + redundant_drops(table)
+            drops = {d.name for d, _ in pairs}
+            # What another rule keeps in place of an index it drops is not also proposed for dropping:
+            # the advice would contradict itself, and the survivor inherits the dropped one's queries.
+            takes_over = {keep.name for _, keep in pairs}
             for ix in table.indexes:
                 if ix.unique or ix.constraint or not ix.valid:
                     continue
                 st = ctx.stats.indexes.get(f"{table.schema}.{ix.name}")
-                if not st or st.get("idx_scan") is None or st["idx_scan"] > 0:
+                if not st or st.get("idx_scan") is None:
                     continue
-                if self._protects_fk(table, ix):
+                used = int(st["idx_scan"])
+                if base is not None:
+                    prev = base.get("indexes", {}).get(f"{table.schema}.{ix.name}")
+                    if prev is None:
+                        not_judged["new"] += 1  # created after the baseline: no history to judge
+                        continue
+                    used -= int(prev.get("idx_scan") or 0)
+                if used > 0 or ix.name in drops or ix.name in takes_over:
+                    continue
+                survivors = [i for i in table.indexes if i is not ix and i.name not in drops]
+                if self._protects_fk(table, ix, survivors):
+                    continue
+                lead = plain_columns(ix)[:1]
+                if lead and lead[0] in filtered.get(table.qualified_name, set()) and not any(
+                    plain_columns(i)[:1] == lead and i.valid and not i.where for i in survivors
+                ):
+                    not_judged["workload"] += 1
+                    continue
+                rows = ctx.rows(table)
+                if rows is not None and rows < min_rows:
+                    not_judged["small"] += 1
+                    continue
+                if short:
+                    not_judged["window"] += 1
                     continue
                 tst = ctx.stats.table(table.qualified_name)
                 writes = sum(int(tst.get(k) or 0) for k in ("n_tup_ins", "n_tup_upd", "n_tup_del"))
                 since = f"since {reset:%Y-%m-%d %H:%M}" if reset else "since the statistics were reset"
+                if base is not None:
+                    since = f"since {start:%Y-%m-%d %H:%M} (the baseline)"
                 extra = []
-                notes = ["check replicas and a full business cycle first"]
                 if window is not None:
                     extra.append(
                         Evidence(
                             "stats_window_hours",
                             round(window, 2),
-                            "exact" if reset else "estimated",
+                            "exact" if (reset or base is not None) else "estimated",
                             "h",
                             "now − stats_reset" if reset else "now − server start (a lower bound)",
                         )
                     )
-                if short:
-                    notes.insert(
-                        0, f"the statistics cover only {window:.1f} h: too short to call an index unused"
-                    )
+                if rows is not None:
+                    extra.append(Evidence("table_rows", rows, "estimated", "rows", "pg_class.reltuples"))
                 yield self.finding(
                     qname(table),
                     f"index {ix.name} has not been scanned {since} ({human_bytes(st['bytes'])})",
@@ -300,17 +371,38 @@ class UnusedIndex(Rule):
                         exact("table_writes", writes, "rows", "n_tup_ins + n_tup_upd + n_tup_del"),
                         *extra,
                     ],
-                    severity="optimization" if short else None,
                     fix=Fix(
                         [drop_index_sql(table, ix.name)],
                         safe=True,
-                        notes=[*notes, f"to restore: {ix.definition or 'recreate it'}"],
+                        notes=[
+                            "check replicas and a full business cycle first",
+                            f"to restore: {ix.definition or 'recreate it'}",
+                        ],
                     ),
                     impact=f"{human_bytes(st['bytes'])} kept up to date on every write, never read",
                 )
+        why = []
+        if not_judged["window"]:
+            why.append(
+                f"{not_judged['window']} because the statistics cover only {window:.1f} h "
+                f"(< {ctx.t('unused_index_min_hours'):g} h)"
+            )
+        if not_judged["small"]:
+            why.append(f"{not_judged['small']} on tables under {min_rows:,.0f} rows")
+        if not_judged["workload"]:
+            why.append(f"{not_judged['workload']} that the workload's filters would need")
+        if not_judged["new"]:
+            why.append(f"{not_judged['new']} created after the baseline")
+        if why:
+            ctx.notes.append(
+                "unused-index: insufficient evidence, indexes without scans not judged: " + "; ".join(why)
+            )
+            ctx.insufficient[self.id] = sum(not_judged.values())
 
     @staticmethod
-    def _protects_fk(table: Table, ix: Index) -> bool:
+    def _protects_fk(table: Table, ix: Index, survivors: list[Index] | None = None) -> bool:
+        """True when ``ix`` is the last index (among ``survivors`` and the keys) leading with an FK's columns."""
+        rest = [i for i in table.indexes if i is not ix] if survivors is None else survivors
         for fk in table.foreign_keys:
             cols = plain_columns(ix)
             n = len(fk.columns)
@@ -321,11 +413,29 @@ class UnusedIndex(Rule):
                     columns=table.columns,
                     primary_key=table.primary_key,
                     unique=table.unique,
-                    indexes=[i for i in table.indexes if i is not ix],
+                    indexes=rest,
                 )
                 if not has_leading_index(others, fk.columns):
                     return True
         return False
+
+
+def _workload_filters(ctx: AnalysisContext) -> dict[str, set[str]]:
+    """Columns the loaded workload filters, joins or ranges on, by table (empty without a workload)."""
+    if not ctx.options.with_query_patterns:
+        return {}
+    try:
+        wl = ctx.workload
+    except Exception:  # noqa: BLE001 - no workload, no guard
+        return {}
+    if not wl.available:
+        return {}
+    out: dict[str, set[str]] = defaultdict(set)
+    for st in wl.statements:
+        for u in st.uses:
+            if u.role in ("eq", "in", "range", "join", "sort"):
+                out[u.table].add(u.column)
+    return out
 
 
 class InvalidIndex(Rule):

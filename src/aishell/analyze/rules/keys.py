@@ -78,23 +78,32 @@ class MissingPrimaryKey(Rule):
                     f"PRIMARY KEY USING INDEX {quote_ident(ix)};"
                 )
                 if dup_rows:
-                    cols = quote_ident_list(candidate)
                     notes.append(
-                        f"remove the {dup_rows} duplicate rows first, e.g. DELETE FROM {q(table)} a "
-                        f"USING {q(table)} b WHERE a.ctid > b.ctid AND "
-                        + " AND ".join(f"a.{quote_ident(c)} = b.{quote_ident(c)}" for c in candidate)
-                        + f" (review before running; key: {cols})"
+                        f"clean up the {dup_rows:,} duplicate rows first (the key cannot be added over them): "
+                        + cleanup_command(table, candidate)
                     )
                 notes.append(f"candidate key: {why}")
             else:
                 fix_sql.append(
                     f"ALTER TABLE {q(table)} ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;"
                 )
+                exact_dups = _exact_duplicates(ctx, table)
+                if exact_dups:
+                    evidence.append(
+                        Evidence("exact_duplicate_rows", exact_dups.value, exact_dups.kind, "rows", exact_dups.source)
+                    )
+                    notes.append(
+                        f"clean up the {exact_dups.value:,} exact duplicate rows first (a surrogate key would "
+                        f"keep them, each under its own id): {cleanup_command(table, None)}"
+                    )
                 notes.append(
                     "no candidate key found: a surrogate identity key rewrites the table "
                     "(ACCESS EXCLUSIVE lock); schedule it"
                 )
             dup_txt = f"; {dup_rows} duplicate rows under ({', '.join(candidate)})" if dup_rows else ""
+            exact_dup = next((e.value for e in evidence if e.name == "exact_duplicate_rows"), None)
+            if exact_dup:
+                dup_txt = f"; {exact_dup:,} rows are exact duplicates"
             # With a unique key already enforced, duplicates are impossible: promoting it is a warning.
             keyed = why.startswith("unique")
             if keyed:
@@ -131,6 +140,111 @@ class MissingPrimaryKey(Rule):
                     cols.append(fk.columns[0])
             return cols, "the foreign-key columns of a junction table"
         return None, ""
+
+
+def cleanup_command(table: Table, key: list[str] | None) -> str:
+    """The command that moves duplicate rows into a quarantine table (``aishell schema cleanup``)."""
+    cmd = f"aishell schema cleanup duplicates --table {table.qualified_name}"
+    if key and set(key) != {c.name for c in table.columns}:
+        cmd += f" --key {','.join(key)}"
+    return cmd
+
+
+def enforced_key(table: Table) -> bool:
+    """A primary key, or a unique constraint or full unique index over NOT NULL columns: no two rows
+    can then be identical."""
+    if table.primary_key:
+        return True
+
+    def not_null(cols) -> bool:
+        return all(table.column(c) is not None and not table.column(c).nullable for c in cols)
+
+    if any(not_null(uc.columns) for uc in table.unique):
+        return True
+    return any(
+        ix.unique and ix.valid and not ix.where and not any(ix.expressions) and not_null(ix.columns)
+        for ix in table.indexes
+    )
+
+
+def _exact_duplicates(ctx: AnalysisContext, table: Table):
+    """Surplus rows identical in every column (a Measured), or None (no data, or the probe failed)."""
+    if not ctx.live or not table.columns or enforced_key(table):
+        return None
+    key = ("exact-duplicates", table.qualified_name)
+    if key not in ctx.data._cache:
+        try:
+            ctx.data._cache[key] = ctx.data.duplicate_groups(table, [c.name for c in table.columns])
+        except ProbeFailed as exc:
+            ctx.notes.append(f"duplicate-rows: {qname(table)} not counted: {exc}")
+            ctx.data._cache[key] = None
+    got = ctx.data._cache[key]
+    return got[1] if got and got[1].value else None
+
+
+class DuplicateRows(Rule):
+    """Rows identical in every column, in a table with no key to prevent them.
+
+    Anti-pattern: a log or import table with no primary key that received the same rows twice (a retried
+    batch, a double-submitted form): counts and sums over it are wrong, and a surrogate key added later
+    keeps every copy, each under its own id.
+
+    Better: quarantine the surplus copies first (``aishell schema cleanup duplicates --table T`` moves
+    them into a quarantine table in one transaction), then add the key (missing-primary-key's fix).
+    The evidence counts the groups of identical rows and the surplus rows exactly (every column is
+    compared; json and geometric values by their text), and the duplicates under the natural key when
+    one is evident (a junction table's foreign-key pair, a unique constraint over nullable columns).
+    ``fix`` never adds a key over duplicated rows: it skips that step and names the cleanup to run.
+    """
+
+    id = "duplicate-rows"
+    title = "Duplicate Rows"
+    severity = "warning"
+    categories = ("maintainability",)
+    needs = frozenset({"live", "data"})
+    groups = frozenset({"normalization"})
+
+    def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        for table in ctx.tables:
+            if not table.columns or enforced_key(table) or table.partition_by:
+                continue
+            surplus = _exact_duplicates(ctx, table)
+            groups = ctx.data._cache.get(("exact-duplicates", table.qualified_name))
+            if surplus is None or groups is None:
+                continue
+            ev = [
+                Evidence("duplicate_groups", groups[0].value, groups[0].kind, "groups", groups[0].source),
+                Evidence("duplicate_rows", surplus.value, surplus.kind, "rows", "rows beyond the first of each group"),
+            ]
+            candidate, _ = MissingPrimaryKey._candidate(ctx, table)
+            message = (
+                f"{qname(table)} holds {surplus.value:,} duplicate rows (identical in every column, "
+                f"{groups[0].value:,} groups) and no key prevents more"
+            )
+            if candidate and set(candidate) != {c.name for c in table.columns}:
+                try:
+                    _, ks = ctx.data.duplicate_groups(table, candidate)
+                    ev.append(Evidence("key_duplicate_rows", ks.value, ks.kind, "rows", ks.source))
+                    message += f"; {ks.value:,} rows repeat the key ({', '.join(candidate)})"
+                except ProbeFailed as exc:
+                    ctx.notes.append(f"{self.id}: {qname(table)}: key duplicates not counted: {exc}")
+            cmd = cleanup_command(table, None)
+            yield self.finding(
+                qname(table),
+                message,
+                columns=[],
+                evidence=ev,
+                fix=Fix(
+                    [],
+                    safe=True,
+                    notes=[
+                        f"clean up the {surplus.value:,} duplicate rows first, into a quarantine table: {cmd}",
+                        "then add the key (missing-primary-key); fix skips a key over duplicated rows",
+                    ],
+                ),
+                impact="counts and sums over the table are wrong; a key added now would keep every copy",
+                attrs={"cleanup": cmd, "candidate_key": candidate or None},
+            )
 
 
 class NaturalKeyPrimaryKey(Rule):

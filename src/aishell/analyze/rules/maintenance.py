@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from aishell.analyze.context import AnalysisContext, RuleSkipped
+from aishell.analyze.bloat import btree_estimate, table_estimate
+from aishell.analyze.context import AnalysisContext
 from aishell.analyze.findings import Evidence, Finding, Fix, estimated, exact
 from aishell.analyze.probes.data import base_type
 from aishell.analyze.probes.session import ProbeFailed
@@ -24,8 +25,11 @@ class TableBloat(Rule):
 
     Better: find why vacuum lags (long transactions, disabled autovacuum, cost limits), VACUUM, and
     to return space to the OS use pg_repack (online) rather than VACUUM FULL (exclusive lock).
-    Measured with pgstattuple when installed (exact; pgstattuple_approx above a size limit, estimated);
-    otherwise estimated from the dead-tuple counter.
+    Measured with pgstattuple when installed (exact; pgstattuple_approx above a size limit, estimated;
+    pgstattuple adds one to the table's ``seq_scan``). Without it, estimated the classic way
+    (ioguide/pgexperts): the pages ``pg_class.reltuples`` rows need at the column widths of
+    ``pg_stats``, against ``relpages``, which finds bloat after a statistics reset or a copied
+    database (``n_dead_tup`` reads 0 there), or from the dead-tuple counter when that shows more.
     """
 
     id = "table-bloat"
@@ -37,6 +41,7 @@ class TableBloat(Rule):
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         require_live(ctx)
         has_pst = "pgstattuple" in ctx.stats.extensions
+        block_size = int(ctx.stats.database.get("block_size") or 8192)
         min_bytes, min_pct = ctx.t("bloat_min_bytes"), ctx.t("bloat_min_percent")
         for table in ctx.physical_tables:
             st = ctx.stats.table(table.qualified_name)
@@ -59,15 +64,33 @@ class TableBloat(Rule):
                         f"{self.id}: pgstattuple on {qname(table)} failed ({exc}); using statistics"
                     )
             if wasted is None:
-                if live + dead == 0:
+                # Pages the live rows need against the pages there are (survives a statistics reset, where
+                # n_dead_tup reads 0), or the dead-tuple counter, whichever shows more.
+                est = table_estimate(
+                    table, st, lambda c, n=table.qualified_name: ctx.stats.column(n, c), block_size
+                )
+                by_pages = (est.wasted_bytes, est.wasted_percent) if est else (0, 0.0)
+                by_dead = (
+                    (int(size * dead / (live + dead)), 100.0 * dead / (live + dead)) if live + dead else (0, 0.0)
+                )
+                if est is None and live + dead == 0:
                     continue
-                pct = 100.0 * dead / (live + dead)
-                wasted = int(size * dead / (live + dead))
+                if est is not None and by_pages[0] >= by_dead[0]:
+                    wasted, pct = by_pages
+                    src = (
+                        "pg_class.relpages against the pages pg_class.reltuples rows need at pg_stats "
+                        "widths (the ioguide/pgexperts estimate)"
+                    )
+                    ev += [
+                        exact("pages", est.pages, "pages", "pg_class.relpages"),
+                        estimated("pages_needed", est.expected_pages, "pages", src),
+                    ]
+                else:
+                    wasted, pct = by_dead
+                    src = "table bytes × dead/(live+dead) from pg_stat_user_tables"
                 ev += [
-                    estimated(
-                        "wasted_bytes", wasted, "bytes", "table bytes × dead/(live+dead) from statistics"
-                    ),
-                    estimated("wasted_percent", round(pct, 1), "%", "statistics"),
+                    estimated("wasted_bytes", wasted, "bytes", src),
+                    estimated("wasted_percent", round(pct, 1), "%", src),
                 ]
             if pct < min_pct or wasted < min_bytes:
                 continue
@@ -126,8 +149,10 @@ class IndexBloat(Rule):
     read and cache for the same keys.
 
     Better: ``REINDEX INDEX CONCURRENTLY`` (PostgreSQL 12+), which rebuilds without blocking writes.
-    Needs the pgstattuple extension (``pgstatindex``): leaf density is measured exactly, the wasted
-    bytes are estimated against a 90% fill target.
+    With the pgstattuple extension (``pgstatindex``) leaf density is measured exactly and the wasted
+    bytes are estimated against a 90% fill target; without it, the classic b-tree estimate: the pages
+    the index's ``reltuples`` entries need at the key columns' ``pg_stats`` widths and the index's
+    fillfactor, against its ``relpages`` (expression keys are not estimated).
     """
 
     id = "index-bloat"
@@ -139,13 +164,14 @@ class IndexBloat(Rule):
 
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         require_live(ctx)
-        if "pgstattuple" not in ctx.stats.extensions:
-            raise RuleSkipped(
-                "needs the pgstattuple extension (CREATE EXTENSION pgstattuple) to measure leaf density"
-            )
+        has_pst = "pgstattuple" in ctx.stats.extensions
+        block_size = int(ctx.stats.database.get("block_size") or 8192)
         min_bytes, min_pct = ctx.t("bloat_min_bytes"), ctx.t("bloat_min_percent")
         for table in ctx.physical_tables:
             for ix in table.indexes:
+                if not has_pst:
+                    yield from self._estimated(ctx, table, ix, block_size, min_bytes, min_pct)
+                    continue
                 st = ctx.stats.indexes.get(f"{table.schema}.{ix.name}")
                 if (
                     not st
@@ -190,6 +216,37 @@ class IndexBloat(Rule):
                     fix=Fix([f"REINDEX INDEX CONCURRENTLY {qualify(table.schema, ix.name)};"], safe=True),
                     impact=f"about {human_bytes(wasted)} more to read and cache",
                 )
+
+
+    def _estimated(self, ctx, table, ix, block_size, min_bytes, min_pct) -> Iterator[Finding]:
+        st = ctx.stats.indexes.get(f"{table.schema}.{ix.name}")
+        if not st or st.get("method") != "btree" or int(st.get("bytes") or 0) < min_bytes or not ix.valid:
+            return
+        est = btree_estimate(
+            table, ix, st, lambda c, n=table.qualified_name: ctx.stats.column(n, c), block_size
+        )
+        if est is None or est.wasted_percent < min_pct or est.wasted_bytes < min_bytes:
+            return
+        src = (
+            "pg_class.relpages of the index against the pages its reltuples entries need at the key "
+            "columns' pg_stats widths and its fillfactor (the ioguide b-tree estimate; pgstattuple "
+            "not installed)"
+        )
+        yield self.finding(
+            qname(table),
+            f"index {ix.name}: about {est.wasted_percent:.0f}% of its {human_bytes(est.pages * block_size)} "
+            f"is empty space ({human_bytes(est.wasted_bytes)}, estimated)",
+            object=ix.name,
+            columns=list(ix.columns),
+            evidence=[
+                exact("pages", est.pages, "pages", "pg_class.relpages"),
+                estimated("pages_needed", est.expected_pages, "pages", src),
+                estimated("wasted_bytes", est.wasted_bytes, "bytes", src),
+                estimated("wasted_percent", round(est.wasted_percent, 1), "%", src),
+            ],
+            fix=Fix([f"REINDEX INDEX CONCURRENTLY {qualify(table.schema, ix.name)};"], safe=True),
+            impact=f"about {human_bytes(est.wasted_bytes)} more to read and cache",
+        )
 
 
 class SequenceOverflow(Rule):
@@ -267,7 +324,10 @@ class SeqScanHeavyTable(Rule):
     query filters on a column no index serves. (pg-index-health: tables with missing indexes.)
 
     Better: find the statement (``--with-query-patterns`` names it and proposes the index).
-    Note: analysis probes scan tables too; on a database with no other traffic the counters are ours.
+    aishell's own probes read tables through ``TABLESAMPLE``, which moves neither counter, so the
+    scans are the application's. The counters add up since the last statistics reset: with a baseline
+    (``fix`` re-analyses against the counters it read before applying) only the scans since then count,
+    and fewer than ``seq_scan_min_scans`` of them is a note, not a finding.
     """
 
     id = "seq-scan-heavy-table"
@@ -279,27 +339,41 @@ class SeqScanHeavyTable(Rule):
 
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
         require_live(ctx)
+        base = (ctx.options.baseline or {}).get("tables")
+        since = " since the baseline" if base is not None else ""
+        quiet = 0
         for table in ctx.tables:
-            st = ctx.stats.table(table.qualified_name)
+            st = dict(ctx.stats.table(table.qualified_name))
             seq, idx = st.get("seq_scan"), st.get("idx_scan")
             if seq is None:
                 continue
             idx = idx or 0
+            was_heavy = seq + idx >= ctx.t("seq_scan_min_scans") and seq > idx
+            if base is not None:
+                prev = base.get(table.qualified_name) or {}
+                seq -= int(prev.get("seq_scan") or 0)
+                idx -= int(prev.get("idx_scan") or 0)
+                st["seq_tup_read"] = int(st.get("seq_tup_read") or 0) - int(prev.get("seq_tup_read") or 0)
             rows = ctx.rows(table) or 0
-            if seq + idx < ctx.t("seq_scan_min_scans") or seq <= idx or rows < ctx.t("seq_scan_min_rows"):
+            if rows < ctx.t("seq_scan_min_rows"):
+                continue
+            if seq + idx < ctx.t("seq_scan_min_scans"):
+                quiet += base is not None and was_heavy
+                continue
+            if seq <= idx:
                 continue
             yield self.finding(
                 qname(table),
                 f"{qname(table)}: {seq:,} sequential scans vs {idx:,} index scans on ~{rows:,} rows",
                 evidence=[
-                    exact("seq_scans", seq, "scans", "pg_stat_user_tables.seq_scan"),
+                    exact("seq_scans", seq, "scans", f"pg_stat_user_tables.seq_scan{since}"),
                     exact(
                         "seq_tuples_read",
                         int(st.get("seq_tup_read") or 0),
                         "rows",
-                        "pg_stat_user_tables.seq_tup_read",
+                        f"pg_stat_user_tables.seq_tup_read{since}",
                     ),
-                    exact("index_scans", idx, "scans", "pg_stat_user_tables.idx_scan"),
+                    exact("index_scans", idx, "scans", f"pg_stat_user_tables.idx_scan{since}"),
                     estimated("rows", rows, "rows", "pg_class.reltuples"),
                 ],
                 fix=Fix(
@@ -309,3 +383,9 @@ class SeqScanHeavyTable(Rule):
                 ),
                 impact=f"{int(st.get('seq_tup_read') or 0):,} rows read by sequential scans",
             )
+        if quiet:
+            ctx.notes.append(
+                f"seq-scan-heavy-table: insufficient evidence, {quiet} table(s) had fewer than "
+                f"{ctx.t('seq_scan_min_scans'):g} scans since the baseline; not judged"
+            )
+            ctx.insufficient[self.id] = quiet

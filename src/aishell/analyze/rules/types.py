@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from aishell.analyze.context import AnalysisContext
 from aishell.analyze.findings import Evidence, Finding, Fix, exact
-from aishell.analyze.probes.data import base_type
+from aishell.analyze.probes.data import base_type, shape_test
 from aishell.analyze.probes.session import ProbeFailed
 from aishell.analyze.registry import Rule
 from aishell.analyze.rules._common import checks_mention, object_name, q, qname
@@ -22,6 +22,90 @@ BOUNDED_NAME = re.compile(
 )
 INT_BYTES = {"smallint": 2, "integer": 4, "bigint": 8}
 INT_RANGE = {"smallint": (-32768, 32767), "integer": (-(2**31), 2**31 - 1)}
+
+
+# Names of standard codes (ISO 3166 countries and subdivisions, ISO 4217 currencies, ISO 639
+# languages, BCP 47 locales, IANA time zones, units...): short, stable, public natural keys.
+STANDARD_CODE = re.compile(
+    r"(^|_)(iso|code|codes|alpha_?[23]|currency|currencies|country|countries|language|languages|lang|"
+    r"locale|locales|script|scripts|region|regions|subdivision|subdivisions|timezone|time_zone|tz|"
+    r"unit|units|symbol|abbreviation|abbrev)(_|$|\d)",
+    re.IGNORECASE,
+)
+
+
+def standard_code(ctx: AnalysisContext, table: Table, col: Column) -> bool:
+    """A short text key that names a standard code: the column or table is named for one (``code``,
+    ``iso_3166_2``, ``currency``), its declared length is at most 16 (or unknown), and, where the
+    planner has statistics, its values average at most 16 bytes."""
+    if not (STANDARD_CODE.search(col.name) or STANDARD_CODE.search(table.name)):
+        return False
+    m = re.search(r"\((\d+)\)", col.type)
+    if m and int(m.group(1)) > 16:
+        return False
+    if ctx.live:
+        width = ctx.stats.column(table.qualified_name, col.name).get("avg_width")
+        if width is not None and width > 17:
+            return False
+    return True
+
+
+# Text that looks numeric but names an identifier: its digits are a code, not a quantity.
+IDENTIFIER_NAME = re.compile(
+    r"(^|_)(id|ids|code|codes|zip|zipcode|postal|postcode|plz|phone|tel|telephone|fax|mobile|cell|sku|"
+    r"isbn|issn|ean|upc|gtin|iban|bic|swift|ssn|tin|vat|account|acct|card|pin|number|num|no|nr|ref|"
+    r"reference|key|token|hash|checksum|version|serial|barcode|uuid|guid|ip|mac|password|name|title)"
+    r"(_|$|\d)",
+    re.IGNORECASE,
+)
+FLAG_NAME = re.compile(r"(^|_)(is|has|can|should|flag|flags|enabled|active|deleted|visible|vip)(_|$)", re.IGNORECASE)
+TYPE_BYTES = {"smallint": 2, "integer": 4, "bigint": 8, "boolean": 1, "date": 4, "timestamp": 8,
+              "timestamptz": 8}
+
+
+def _typed(sh: dict, name: str, min_share: float) -> tuple[str, int, str, str | None] | None:
+    """(type, values that convert, what the values are, shape) for a text column's counts, or None."""
+    n = sh["values"]
+    if not n:
+        return None
+    need = n * min_share
+    letters = sh["true"] + sh["false"]
+    if letters and letters + sh["zero_one"] >= need and (letters >= need or FLAG_NAME.search(name)):
+        return "boolean", letters + sh["zero_one"], "booleans", None
+    if sh["zero_one"] >= need and FLAG_NAME.search(name):
+        return "boolean", sh["zero_one"], "booleans", None
+    if sh["leading_zero"]:
+        return None  # '007', '01234': a code whose zeros matter
+    if sh["integer"] >= need:
+        lo, hi = sh.get("min"), sh.get("max")
+        target = "bigint"
+        if lo is not None and hi is not None:
+            if -32768 <= lo and hi <= 32767:
+                target = "smallint"
+            elif -(2**31) <= lo and hi <= 2**31 - 1:
+                target = "integer"
+        return target, sh["integer"], "integers", "integer"
+    if sh["number"] >= need:
+        scale = int(sh.get("scale") or 0)
+        digits = int(sh.get("digits") or 0)
+        # the scale the data uses; precision with room to grow (12 digits, or more if the data has them)
+        target = f"numeric({max(12, digits + scale)},{scale})" if scale and digits + scale <= 38 else "numeric"
+        return target, sh["number"], "decimal numbers", "number"
+    for what in ("timestamptz", "timestamp", "date"):
+        if sh[what] >= need:
+            names = {"date": "dates", "timestamp": "timestamps", "timestamptz": "timestamps with a zone"}
+            return what, sh[what], names[what], what
+    return None
+
+
+def _check_literals(table: Table, column: str) -> set[str]:
+    """The quoted values of the CHECK constraints that mention ``column``."""
+    out: set[str] = set()
+    for ck in table.checks:
+        text = ck.expression or ck.definition or ""
+        if checks_mention(Table(table.name, table.schema, checks=[ck]), column):
+            out |= set(re.findall(r"'((?:[^']|'')*)'", text))
+    return out
 
 
 def _alter_type(table: Table, col: str, new: str, using: str | None = None) -> str:
@@ -46,10 +130,17 @@ class InefficientType(Rule):
     * ``timestamp`` without time zone → ``timestamptz`` (an instant, not a wall-clock reading);
     * ``serial``/``nextval`` defaults → ``GENERATED ... AS IDENTITY`` (standard, no separate grants);
     * ``varchar``/``text`` primary keys → a bigint identity key with the text kept UNIQUE;
-    * ``money`` → ``numeric`` (locale-dependent); ``json`` → ``jsonb``; large-object ``oid`` → ``bytea``.
+    * ``money`` → ``numeric`` (locale-dependent); ``json`` → ``jsonb``; large-object ``oid`` → ``bytea``;
+    * numbers, booleans and dates stored as text (``price_text`` holding '12.50', ``quantity_txt``
+      '1'..'9', ``vip_flag`` 'Y'/'N', ``shipped_on`` '2024-03-01') → ``numeric``, an integer type,
+      ``boolean``, ``date``/``timestamp``/``timestamptz``, when at least ``text_type_min_share`` (95%) of
+      the values convert; the evidence counts the values that do not (fix or NULL them before the
+      change). Identifier-like names (codes, zip codes, phone numbers, SKUs, references) and values
+      with leading zeros stay text.
 
-    Data-based suggestions (flags, low cardinality, integer ranges) need a live database; the rest are
-    structural.
+    Data-based suggestions (flags, low cardinality, integer ranges, typed text) need a live database;
+    the rest are structural. Standard codes (ISO 3166, ISO 4217, ISO 639 ...: short keys in a table or
+    column named for one) are natural keys to keep, and a fixed-width code is never blank-padded.
     """
 
     id = "inefficient-type"
@@ -63,7 +154,11 @@ class InefficientType(Rule):
             unique_cols = {c for uc in table.unique for c in uc.columns if len(uc.columns) == 1}
             unique_cols |= {ix.columns[0] for ix in table.indexes if ix.unique and len(ix.columns) == 1}
             rows = ctx.rows(table) if ctx.live else None
+            typed = self._typed_text(ctx, table, fk_cols) if ctx.live else {}
             for col in table.columns:
+                if col.name in typed:
+                    yield typed[col.name]
+                    continue  # its real type, not an enum of its digits
                 for f in self._column(ctx, table, col, fk_cols, unique_cols):
                     if rows is not None and f.value("table_rows") is None and f.value("rows") is None:
                         f.evidence.append(
@@ -92,6 +187,9 @@ class InefficientType(Rule):
                     and 0 < len(values) <= 2
                     and {str(v).strip().lower() for v in values} <= FLAG_VALUES
                 )
+                listed = _check_literals(table, name)
+                if listed and not {v.lower() for v in listed} <= FLAG_VALUES:
+                    return  # a one-letter code its CHECK lists ('I', 'M', 'S'): neither a flag nor padded
                 if values is None or flaglike:
                     trues = [
                         v for v in (values or []) if str(v).strip().lower() in ("y", "t", "1", "yes", "true")
@@ -125,6 +223,8 @@ class InefficientType(Rule):
                         attrs={"kind": "char1-flag", "from": col.type, "to": "boolean", "bytes_per_row": 1},
                     )
                     return
+            if standard_code(ctx, table, col):
+                return  # a fixed-width code (ISO 3166 alpha-2...) always fills its width: no padding
             yield self.finding(
                 t,
                 f"{table.name}.{name} is {col.type}: blank-padded; use text or varchar",
@@ -241,8 +341,12 @@ class InefficientType(Rule):
                     "bytes_per_row": 0,
                 },
             )
-        # varchar primary key
-        if table.primary_key == [name] and bt in ("text", "character varying"):
+        # varchar primary key (a standard code such as ISO 3166's is a natural key to keep)
+        if (
+            table.primary_key == [name]
+            and bt in ("text", "character varying")
+            and not standard_code(ctx, table, col)
+        ):
             yield self.finding(
                 t,
                 f"primary key {table.name}.{name} is {col.type}; use a bigint identity key",
@@ -272,6 +376,67 @@ class InefficientType(Rule):
             and BOUNDED_NAME.search(name)
         ):
             yield from self._int_range(ctx, table, col, bt)
+
+    def _typed_text(self, ctx, table: Table, fk_cols: set[str]) -> dict[str, Finding]:
+        """Text columns whose values are numbers, booleans or dates: {column: finding}."""
+        cols = [
+            c
+            for c in table.columns
+            if base_type(c.type) in ("text", "character varying", "character")
+            and not (base_type(c.type) == "character" and re.search(r"\(1\)", c.type))  # CHAR(1) flags
+            and c.name not in table.primary_key
+            and c.name not in fk_cols
+            and not IDENTIFIER_NAME.search(c.name)
+            and not c.generated
+        ]
+        rows = ctx.rows(table) or 0
+        if not cols or rows < ctx.t("min_rows_for_data_rules"):
+            return {}
+        try:
+            shapes, kind, source = ctx.data.text_shapes(table, [c.name for c in cols])
+        except ProbeFailed as exc:
+            ctx.notes.append(f"{self.id}: {qname(table)}: text values not read: {exc}")
+            return {}
+        out = {}
+        for col in cols:
+            got = _typed(shapes[col.name], col.name, ctx.t("text_type_min_share"))
+            if got is None or shapes[col.name]["values"] < ctx.t("min_rows_for_data_rules"):
+                continue
+            target, converts, how, shape = got
+            values = shapes[col.name]["values"]
+            bad = values - converts
+            qc = quote_ident(col.name)
+            v = f"btrim({qc}::text)"
+            using = f"nullif({v}, '')::{target}"
+            notes = [REWRITE_NOTE, "empty strings become NULL (nullif)"]
+            if bad:
+                ok = shape_test(v, shape, ctx.session.major >= 16) if shape else "false"
+                notes.insert(
+                    0,
+                    f"clean up the {bad:,} value(s) that do not convert first (the change fails on them): "
+                    f"SELECT {qc}, count(*) FROM {q(table)} WHERE {qc} IS NOT NULL AND NOT ({ok}) "
+                    "GROUP BY 1 ORDER BY 2 DESC",
+                )
+            ev = [
+                Evidence("values", values, kind, "values", source),
+                Evidence("convertible_values", converts, kind, "values", source),
+                Evidence("values_not_converting", bad, kind, "values", source),
+            ]
+            width = ctx.stats.column(table.qualified_name, col.name).get("avg_width")
+            saved = None
+            if width is not None and target in TYPE_BYTES:
+                saved = max(0, int(width) + 1 - TYPE_BYTES[target])
+            out[col.name] = self.finding(
+                qname(table),
+                f"{table.name}.{col.name} ({col.type}) holds {how}: {converts:,} of {values:,} values "
+                f"convert to {target}" + (f", {bad:,} do not" if bad else ""),
+                columns=[col.name],
+                evidence=ev,
+                fix=Fix([_alter_type(table, col.name, target, using)], safe=False, notes=notes),
+                impact="text compares and sorts as text ('10' < '9'), accepts any typo, and takes more space",
+                attrs={"kind": "typed-text", "from": col.type, "to": target, "bytes_per_row": saved},
+            )
+        return out
 
     def _low_cardinality(self, ctx, table: Table, col: Column) -> Iterator[Finding]:
         rows = ctx.rows(table) or 0

@@ -1,5 +1,6 @@
 """workload-missing-index, full-text-search-opportunity, materialized-view-opportunity,
-partitioning-opportunity, over-normalization: rules read from pg_stat_statements and statistics."""
+partitioning-opportunity, over-normalization: rules read from the workload and statistics (and, for
+over-normalization, the structure)."""
 
 from __future__ import annotations
 
@@ -26,12 +27,16 @@ def _workload(ctx: AnalysisContext):
 def _stmt_evidence(wl, statements) -> list[Evidence]:
     calls = sum(s.calls for s in statements)
     total = sum(s.total_ms for s in statements)
-    ev = [
-        exact("calls", calls, "calls", "pg_stat_statements.calls"),
-        wl.rate_evidence(calls),
-        exact("total_time_ms", round(total, 2), "ms", "pg_stat_statements.total_exec_time"),
-        exact("mean_time_ms", round(total / max(calls, 1), 3), "ms", "total_exec_time / calls"),
-    ]
+    src = wl.source
+    ev = [exact("calls", calls, "calls", f"calls in {src}")]
+    rate = wl.rate_evidence(calls)
+    if rate is not None:
+        ev.append(rate)
+    if total:  # a file of queries has no timings
+        ev += [
+            exact("total_time_ms", round(total, 2), "ms", f"execution time in {src}"),
+            exact("mean_time_ms", round(total / max(calls, 1), 3), "ms", "total time / calls"),
+        ]
     if wl.total_ms:
         ev.append(
             exact(
@@ -63,7 +68,8 @@ def _check(ctx: AnalysisContext, wl, p, table) -> tuple[list[Evidence], bool, li
     )
     notes = []
     chk = None
-    if not hypopg and ctx.options.deep:
+    # hypopg checks b-trees only: a GIN (trigram) proposal is checked on the scratch copy, --deep or not
+    if not hypopg and (ctx.options.deep or ctx.options.verify_on_copy or p.method != "btree"):
         try:
             chk = _scratch(ctx).check(
                 st.query, st.params, sorted(st.tables), (table.schema, table.name), plain
@@ -108,14 +114,44 @@ def _check(ctx: AnalysisContext, wl, p, table) -> tuple[list[Evidence], bool, li
             ev.append(estimated("cost_ratio", round(chk.cost_before / chk.cost_after, 1), "×", how))
     if chk.note:
         notes.append(chk.note)
-    keep = not (chk.method in ("hypopg", "scratch") and chk.used is False)
-    if chk.method == "estimate" and chk.cost_after is not None and chk.cost_after >= chk.cost_before:
-        keep = False
+    keep = verdict(ctx, chk, p.method)[0]
     if chk.method in ("hypopg", "scratch"):
         ev.append(
             exact("planner_uses_index", int(bool(chk.used)), None, f"{chk.method} plan: 1 = uses the index")
         )
     return ev, keep, notes
+
+
+def verdict(ctx: AnalysisContext, chk, method: str = "btree") -> tuple[bool, str]:
+    """Is a proposed index worth it, by its own measurement? (worth it, why not in words).
+
+    Measured by the planner (hypopg or a scratch copy): it must use the index and cost at least
+    ``index_min_cost_ratio`` (1.1×) less; by the formula (no hypopg, b-trees only): the after-cost must
+    be lower. A GIN proposal nobody could measure is kept, its evidence saying it was not verified.
+    """
+    ratio = chk.cost_before / chk.cost_after if chk.cost_after else None
+    shown = f"cost ratio {ratio:.2f}×" if ratio is not None else "no cost after"
+    if chk.method in ("hypopg", "scratch"):
+        if not chk.used:
+            return False, f"the planner would not use it ({shown}, {chk.method})"
+        if ratio is not None and ratio < ctx.t("index_min_cost_ratio"):
+            return False, f"the planner's cost barely moves ({shown}, {chk.method})"
+        return True, ""
+    if method == "btree" and chk.cost_after is not None and chk.cost_after >= chk.cost_before:
+        return False, f"the estimated cost does not drop ({shown})"
+    return True, ""
+
+
+def _why_not(evidence: list[Evidence]) -> str:
+    ratio = next((e.value for e in evidence if e.name == "cost_ratio"), None)
+    used = next((e for e in evidence if e.name == "planner_uses_index"), None)
+    parts = []
+    if used is not None:
+        parts.append("the planner would not use it" if not used.value else "the planner uses it")
+    if ratio is not None:
+        parts.append(f"cost ratio {ratio:.2f}×")
+    method = next((e.source for e in evidence if e.name == "plan_cost_after"), None)
+    return ", ".join(parts) + (f" ({method})" if method else "") if parts else "its measurement shows no gain"
 
 
 def _scratch(ctx: AnalysisContext):
@@ -160,8 +196,8 @@ class WorkloadMissingIndex(Rule):
             chk, keep, notes = _check(ctx, wl, p, table)
             if not keep:
                 ctx.notes.append(
-                    f"{self.id}: the planner would not use an index on {p.table}({', '.join(p.columns)}); "
-                    "not proposed"
+                    f"{self.id}: an index on {p.table}({', '.join(p.columns)}) is not worth it: "
+                    f"{_why_not(chk)}; not proposed"
                 )
                 continue
             sql = create_index_sql(table, p.columns, where=p.where, include=p.include)
@@ -181,7 +217,7 @@ class WorkloadMissingIndex(Rule):
                 fix=Fix(
                     [sql], safe=True, notes=notes + ["CONCURRENTLY: no write lock; run outside a transaction"]
                 ),
-                impact=f"Queries affected: {wl.per_hour(calls):,.1f} calls/hour{gain}",
+                impact=f"Queries affected: {wl.rate_text(calls)}{gain}",
                 attrs={
                     "kind": p.kind,
                     "index_columns": p.columns,
@@ -217,7 +253,13 @@ class FullTextSearchOpportunity(Rule):
             table = ctx.by_name[p.table]
             col = p.columns[0]
             ev = _stmt_evidence(wl, p.statements)
-            chk, _, notes = _check(ctx, wl, p, table)
+            chk, keep, notes = _check(ctx, wl, p, table)
+            if not keep:  # its own measurement contradicts it: shown as not worth it, never proposed
+                ctx.notes.append(
+                    f"{self.id}: a trigram index on {p.table}.{col} is not worth it: {_why_not(chk)}; "
+                    "not proposed"
+                )
+                continue
             rows = ctx.stats.rows(p.table)
             if rows is not None:
                 ev.append(estimated("rows", rows, "rows", "pg_class.reltuples"))
@@ -233,7 +275,7 @@ class FullTextSearchOpportunity(Rule):
                 columns=[col],
                 evidence=ev + chk,
                 fix=Fix(sql, safe=True, notes=notes + ["patterns shorter than 3 characters still scan"]),
-                impact=f"Queries affected: {wl.per_hour(calls):,.1f} calls/hour, each a full scan",
+                impact=f"Queries affected: {wl.rate_text(calls)}, each a full scan",
                 attrs={"queries": [s.query for s in p.statements[:5]]},
             )
 
@@ -287,7 +329,7 @@ class MaterializedViewOpportunity(Rule):
                 columns=[],
                 evidence=_stmt_evidence(wl, [st]),
                 fix=Fix(sql, safe=True, notes=notes),
-                impact=f"runs {wl.per_hour(st.calls):,.1f} times/hour",
+                impact=f"runs {wl.rate_text(st.calls)}",
                 attrs={"query": st.query, "tables": tables},
             )
 
@@ -301,7 +343,11 @@ class PartitioningOpportunity(Rule):
     Better: declarative RANGE partitioning on the time column (monthly, say): queries prune to the
     recent partitions and old data is dropped by DETACH/DROP PARTITION. Reported from
     ``partition_min_rows`` rows or ``partition_min_bytes``; the workload's range filters on the column
-    are added as evidence when ``--with-query-patterns`` is given.
+    are added as evidence when ``--with-query-patterns`` is given. The fix is the DDL
+    (``aishell.analyze.partitioning.partition_ddl``): the partitioned table (its key extended with the
+    partition column), one partition per month from the oldest row to three months past the newest
+    and a DEFAULT one, the indexes and foreign keys, the copy one partition at a time, and one short
+    transaction that copies what arrived meanwhile and swaps the names.
     """
 
     id = "partitioning-opportunity"
@@ -355,57 +401,79 @@ class PartitioningOpportunity(Rule):
                 estimated("rows", rows, "rows", "pg_class.reltuples"),
                 exact("total_bytes", size, "bytes", "pg_total_relation_size"),
             ]
+            lo = hi = None
             try:
+                src, _, kind = ctx.data.source(table)
                 lo, hi = ctx.session.query(
-                    f"SELECT min({quote_ident(pick)})::text, max({quote_ident(pick)})::text FROM {q(table)}",
-                    timeout_ms=ctx.options.timeout_ms,
+                    f"SELECT min({quote_ident(pick)})::text, max({quote_ident(pick)})::text FROM {src}",
+                    timeout_ms=ctx.data.timeout_ms,
                 )[0]
-                ev += [exact("oldest", lo, None, f"min({pick})"), exact("newest", hi, None, f"max({pick})")]
+                what = "" if kind == "exact" else " (of a sample)"
+                ev += [
+                    Evidence("oldest", lo, kind, None, f"min({pick}){what}"),
+                    Evidence("newest", hi, kind, None, f"max({pick}){what}"),
+                ]
             except ProbeFailed as exc:
                 ctx.notes.append(f"{self.id}: {qname(table)}: {exc}")
             if pick in ranged:
                 ev += _stmt_evidence(wl, ranged[pick])
+            sql: list[str] = []
+            notes = ["test the migration on a copy first; `aishell schema refactor` can plan it as a migration"]
+            if lo is not None and hi is not None:
+                from aishell.analyze.partitioning import partition_ddl
+
+                plan = partition_ddl(table, pick, lo, hi, referenced_by=ctx.referenced_by(table))
+                sql = plan.statements
+                notes = [
+                    f"{len(plan.partitions) - 1} {plan.interval}ly partitions from {lo[:10]} on and a DEFAULT one; "
+                    f"rows are copied one partition at a time, then one short transaction swaps the names",
+                    *plan.notes,
+                    *notes,
+                ]
             yield self.finding(
                 qname(table),
                 f"{qname(table)} ({rows:,} rows, {human_bytes(size)}) could be RANGE-partitioned on {pick}",
                 columns=[pick],
                 evidence=ev,
-                fix=Fix(
-                    [],
-                    safe=False,
-                    notes=[
-                        f"create a new table PARTITION BY RANGE ({pick}) with monthly partitions, copy the rows in "
-                        "batches, then swap names; the primary key must include the partition column",
-                        "aishell schema migrate can plan it; test on a copy first",
-                    ],
-                ),
-                impact="queries on recent ranges would read only the matching partitions",
+                fix=Fix(sql, safe=False, notes=notes),
+                impact="queries on recent ranges would read only the matching partitions; old ranges are "
+                "dropped with DROP TABLE instead of DELETE",
                 attrs={"workload_filtered": pick in ranged},
             )
 
 
 class OverNormalization(Rule):
-    """One-to-one tables that the workload always joins back together.
+    """One concept split over many small tables, or a one-to-one table the workload always joins back.
 
-    Anti-pattern: ``user_profiles(user_id PRIMARY KEY REFERENCES users)`` read only as
-    ``users JOIN user_profiles``: every read pays a join for a split that buys nothing.
+    Anti-patterns: the tutorial's ``address_street``, ``address_city``, ``address_state``, each its own
+    table holding one attribute of an address (one-to-one with ``addresses``, or referenced by it and
+    named after it): every read of an address joins four tables, and nothing is gained. And
+    ``user_profiles(user_id PRIMARY KEY REFERENCES users)`` read only as ``users JOIN user_profiles``.
 
-    Better: merge the columns into the parent table (or keep the split on purpose for wide,
-    rarely-read columns or different access rights). Needs ``--with-query-patterns``: the evidence is
-    the share of statements reading the child that also read the parent.
+    Better: merge the attribute tables into one table of the concept (the fix adds the columns and
+    copies the values; then switch reads and drop the pieces), or keep a one-to-one split on purpose
+    for wide, rarely-read columns or different access rights. The split is found in the structure
+    (two or more such attribute tables, at most two attribute columns each); the join-back with
+    ``--with-query-patterns``, its evidence the share of statements reading the child that also read
+    the parent.
     """
 
     id = "over-normalization"
     title = "Over-Normalization"
     severity = "optimization"
     categories = ("performance", "maintainability")
-    needs = frozenset({"live", "workload"})
     groups = frozenset({"normalization"})
 
     def check(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        yield from self._split_concepts(ctx)
+        if not ctx.options.with_query_patterns or not ctx.live:
+            return
         from aishell.analyze.advisor import one_to_one_pairs
 
-        wl = _workload(ctx)
+        wl = ctx.workload
+        if not wl.available:
+            ctx.notes.append(f"{self.id}: join-back not checked: {wl.reason}")
+            return
         for child, parent, cols in one_to_one_pairs(ctx):
             touching = [s for s in wl.statements if child.qualified_name in s.tables and s.kind == "select"]
             if not touching:
@@ -435,5 +503,84 @@ class OverNormalization(Rule):
                     ],
                 ),
                 impact="every read pays a join",
-                attrs={"parent": parent.qualified_name},
+                attrs={"parent": parent.qualified_name, "kind": "join-back"},
             )
+
+    def _split_concepts(self, ctx: AnalysisContext) -> Iterator[Finding]:
+        """A table with two or more attribute tables: 1:1 children holding one or two attributes, or
+        referenced single-attribute tables named after it (addresses -> address_city)."""
+        from aishell.analyze.advisor import one_to_one_pairs
+
+        pieces: dict[str, list[tuple]] = {}
+        for child, parent, cols in one_to_one_pairs(ctx):
+            attrs = _attributes(child, cols)
+            if 1 <= len(attrs) <= 2 and not ctx.referenced_by(child):
+                pieces.setdefault(parent.qualified_name, []).append((child, attrs, cols, None))
+        for table in ctx.tables:
+            stem = _singular(table.name)
+            for fk in table.foreign_keys:
+                ref = ctx.ref_table(fk)
+                if ref is None or ref is table or len(fk.columns) != 1 or len(fk.ref_columns) != 1:
+                    continue
+                if not ref.name.startswith(f"{stem}_") or len(ctx.referenced_by(ref)) != 1:
+                    continue
+                attrs = _attributes(ref, list(fk.ref_columns))
+                if len(attrs) == 1:
+                    pieces.setdefault(table.qualified_name, []).append((ref, attrs, fk.columns, fk))
+        for parent_name, found in sorted(pieces.items()):
+            if len(found) < 2:
+                continue
+            parent = ctx.by_name[parent_name]
+            names = [c.name for c, _, _, _ in found]
+            sql = []
+            for child, attrs, cols, fk in found:
+                for a in attrs:
+                    col = child.column(a)
+                    sql.append(f"ALTER TABLE {q(parent)} ADD COLUMN {quote_ident(a)} {col.type};")
+                    if fk is None:  # 1:1 child keyed by the parent's key
+                        on = " AND ".join(
+                            f"c.{quote_ident(c)} = p.{quote_ident(k)}" for c, k in zip(cols, parent.primary_key)
+                        )
+                    else:  # referenced by the parent
+                        on = f"c.{quote_ident(fk.ref_columns[0])} = p.{quote_ident(fk.columns[0])}"
+                    sql.append(
+                        f"UPDATE {q(parent)} p SET {quote_ident(a)} = c.{quote_ident(a)} FROM {q(child)} c WHERE {on};"
+                    )
+            yield self.finding(
+                parent_name,
+                f"{parent.name} is split over {len(found)} attribute tables ({', '.join(names)}), "
+                f"holding {sum(len(a) for _, a, _, _ in found)} attribute(s) in all",
+                columns=[a for _, attrs, _, _ in found for a in attrs],
+                evidence=[Evidence("attribute_tables", len(found), "exact", "tables", "foreign keys and keys")],
+                fix=Fix(
+                    sql if all(len(parent.primary_key) == len(c) or f for _, _, c, f in found) else [],
+                    safe=False,
+                    notes=[
+                        f"denormalize into one {parent.name} table: add the columns, copy the values, switch "
+                        f"reads to {parent.name}, then drop {', '.join(names)}",
+                    ],
+                ),
+                impact=f"every read of a whole {stem_of(parent)} joins {len(found) + 1} tables",
+                attrs={"kind": "split-concept", "tables": [c.qualified_name for c, _, _, _ in found]},
+            )
+
+
+def _singular(name: str) -> str:
+    from aishell.analyze.rules.denormalized import _singular as singular
+
+    return singular(name)
+
+
+def stem_of(table) -> str:
+    return _singular(table.name)
+
+
+def _attributes(table, key_cols: list[str]) -> list[str]:
+    """Columns of ``table`` that are neither its key, nor foreign keys, nor bookkeeping."""
+    fk_cols = {c for fk in table.foreign_keys for c in fk.columns}
+    skip = set(key_cols) | set(table.primary_key) | fk_cols
+    return [
+        c.name
+        for c in table.columns
+        if c.name not in skip and c.name not in ("created_at", "updated_at", "id")
+    ]

@@ -1,0 +1,1 @@
+SELECT id FROM {s}.notes_small WHERE body ILIKE '%7%'

@@ -1,0 +1,1 @@
+SELECT count(*) FROM {s}.flagged WHERE flag = 1
