@@ -198,13 +198,14 @@ def test_a_failing_transaction_changes_nothing(tmp_path, db):
 
 def test_failed_concurrent_build_drops_its_invalid_index(tmp_path, db):
     fresh(db, ISSUE_A)
-    # An expression index: no pre-check counts its duplicates, so the build itself fails.
+    # Without its pre-check (rows may change between the count and the build), the build itself fails.
     plan = plan_for(
         tmp_path,
         db,
         "CREATE TABLE items (id int PRIMARY KEY, code text, name text, note text, "
         "extra int);\nCREATE UNIQUE INDEX items_lower_code ON items (lower(code));\nCREATE TABLE old_log (id int);",
     )
+    plan.statements = [s for s in plan.statements if not s.description.startswith("pre-checks")]
     with pytest.raises(MigrationFailed, match="items_lower_code") as exc:
         execute_plan(plan, db)
     report = exc.value.report
@@ -216,6 +217,25 @@ def test_failed_concurrent_build_drops_its_invalid_index(tmp_path, db):
         assert (
             c.execute("SELECT count(*) FROM pg_class WHERE relname = 'items_lower_code'").fetchone()[0] == 0
         )
+
+
+def test_unique_expression_index_duplicates_are_counted_before_any_change(tmp_path, db):
+    fresh(db, ISSUE_A)
+    plan = plan_for(
+        tmp_path,
+        db,
+        "CREATE TABLE items (id int PRIMARY KEY, code text, name text, note text, extra int);\n"
+        "CREATE UNIQUE INDEX items_lower_code ON items (lower(code)) WHERE note = 'n';\n"
+        "CREATE TABLE old_log (id int);",
+    )
+    build = next(s for s in plan.statements if s.sql.startswith("CREATE UNIQUE INDEX"))
+    assert [c.kind for c in build.checks] == ["duplicates"]
+    before = state(db)
+    with pytest.raises(MigrationFailed, match="nothing was changed") as exc:
+        execute_plan(plan, db)
+    # 20 rows over 5 codes: 15 beyond the first of each key
+    assert "15 duplicate row(s)" in exc.value.report.error
+    assert state(db) == before
 
 
 def test_online_statements_wait_for_one_transaction(tmp_path, db):

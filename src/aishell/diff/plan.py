@@ -1339,6 +1339,33 @@ class _Planner:
         if idx.unique and not any(idx.expressions):
             self.check_unique(s, qn, list(idx.columns), f"index {idx.name}", where=idx.where,
                               nulls_distinct=not idx.nulls_not_distinct)
+        elif idx.unique:
+            self.check_unique_expressions(s, qn, idx)
+
+    def check_unique_expressions(self, s: Statement, qn: str, idx) -> None:
+        """Duplicates under a new unique expression index (``lower(email)``), counted before any change.
+
+        The build runs CONCURRENTLY after the plan's transaction has committed, so without this count a
+        duplicate would fail it with the rest already applied. Counted only when every column the keys
+        and the predicate name exists under the same name today (the query runs on the current table).
+        """
+        t, osql = self.orig(qn)
+        if t is None or self.renamed_columns_in(qn):
+            return
+        keys: list[str] = []
+        for text, is_expr in zip(idx.columns, list(idx.expressions) + [False] * len(idx.columns)):
+            if not is_expr:
+                if t.column(text) is None:
+                    return
+                keys.append(quote_ident(text))
+                continue
+            if not _names_only_columns_of(t, text):
+                return
+            keys.append(f"({text})")
+        if idx.where and not _names_only_columns_of(t, idx.where):
+            return
+        s.checks.append(dc.duplicates(osql, keys, f"{qn} ({', '.join(idx.columns)}) (index {idx.name})",
+                                      where=idx.where, nulls_distinct=not idx.nulls_not_distinct))
 
     def check_unique(self, s: Statement, qn: str, columns: list[str], what: str, *, where: str | None = None,
                      nulls_distinct: bool = True) -> None:
@@ -1681,3 +1708,23 @@ def _late_functions(schema: Schema) -> set[str]:
         if f.kind == "aggregate" and set(f.depends_on) & late:
             late.add(f.signature)
     return late
+
+
+def _names_only_columns_of(table: Table, expression: str) -> bool:
+    """True when ``expression`` parses and every column it names is a column of ``table`` today."""
+    from pglast import parse_sql
+    from pglast.parser import ParseError
+    from pglast.visitors import Visitor
+
+    try:
+        parsed = parse_sql(f"SELECT {expression}")
+    except ParseError:
+        return False
+    names: list[list[str]] = []
+
+    class Columns(Visitor):
+        def visit_ColumnRef(self, ancestors, node):
+            names.append([getattr(f, "sval", "*") for f in node.fields])
+
+    Columns()(parsed)
+    return all(len(n) == 1 and table.column(n[0]) is not None for n in names)
