@@ -336,6 +336,10 @@ def test_second_run_waits_then_exits_75(tmp_path, db):
         (tmp_path / "migrations").mkdir()
         r = run_cli("schema", "version", "apply", "--database", db, "--wait", "0", cwd=tmp_path)
         assert r.returncode == 75  # the same lock for every command that changes the database
+        r = run_cli("schema", "version", "init", "--database", db, "--wait", "0", cwd=tmp_path)
+        assert r.returncode == 75, r.stderr  # a baseline is not read while the schema changes
+        with psycopg.connect(db) as c:
+            assert c.execute("SELECT to_regclass('aishell_schema_versions')").fetchone()[0] is None
         r = run_cli("schema", "fix", "--database", db, "--apply-all", "--wait", "0", cwd=tmp_path)
         assert r.returncode == 75
     finally:

@@ -59,26 +59,40 @@ def version() -> None:
     """
 
 
+def _wait_option(f):
+    from aishell.cli.migrate import WAIT_HELP
+
+    return click.option("--wait", "wait", default="5s", show_default=True, metavar="DURATION", help=WAIT_HELP)(f)
+
+
 @version.command()
+@_wait_option
 @dir_option
 @db_option
 @json_option
-def init(folder: str | None, database: str | None, as_json: bool) -> int:
+def init(wait: str, folder: str | None, database: str | None, as_json: bool) -> int:
     """Create the migrations folder and the history table (aishell_schema_versions) in the database.
 
     A database that already has tables becomes version 1.0.0 ("Initial schema"), recorded as applied.
+    One run at a time per database (advisory lock; --wait): a baseline read while another run changes
+    the schema would record a schema that never existed.
     """
+    import contextlib
+
     from aishell.cli.output import print_json
+    from aishell.migrate.lock import database_lock, parse_wait
     from aishell.migrate.versions import init as do_init
 
+    wait_s = parse_wait(wait)
     path = _folder(folder)
     conninfo = _database(database, required=False)
     schema = None
-    if conninfo:
-        from aishell.dialects.postgres.inspect import inspect
+    with database_lock(conninfo, wait=wait_s, what="version init") if conninfo else contextlib.nullcontext():
+        if conninfo:
+            from aishell.dialects.postgres.inspect import inspect
 
-        schema = inspect(conninfo)
-    created = do_init(path, conninfo, schema)
+            schema = inspect(conninfo)
+        created = do_init(path, conninfo, schema)
     if as_json:
         print_json({"folder": str(path), "history_table": bool(conninfo),
                     "baseline": created.version if created else None})
@@ -295,12 +309,6 @@ def _runner(as_json: bool, total_hint: int | None = None):
     from aishell.cli.output import progress
 
     return progress("Migrating", total_hint, enabled=not as_json)
-
-
-def _wait_option(f):
-    from aishell.cli.migrate import WAIT_HELP
-
-    return click.option("--wait", "wait", default="5s", show_default=True, metavar="DURATION", help=WAIT_HELP)(f)
 
 
 @version.command()
