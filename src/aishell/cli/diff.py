@@ -160,8 +160,11 @@ def print_summary(comp) -> None:
     out.print("━" * 50)
     out.print()
     out.print(f"Generate migration to sync {tgt} → {src}?")
-    out.print(f"  aishell schema migrate {comp.source.text if comp.source else src} "
-              f"{comp.target.text if comp.target else tgt} --preview")
+    from aishell.dialects.postgres.connect import mask_url
+
+    # Masked: a suggested command is copied into terminals, logs and tickets.
+    out.print(_escape(f"  aishell schema migrate {mask_url(comp.source.text) if comp.source else src} "
+                      f"{mask_url(comp.target.text) if comp.target else tgt} --preview"))
 
 
 def console():
