@@ -176,7 +176,9 @@ class _Printer:
                + (" (dry run: nothing is changed)" if r.mode == "dry-run" else ""))
         self.p("━" * 50)
         h = r.health
-        self.p(f"Health score {h.get('before')}/100 ({e(str(h.get('before_label')))}); priorities "
+        score = "withheld (partial analysis)" if h.get("before") is None else \
+            f"{h.get('before')}/100 ({e(str(h.get('before_label')))})"
+        self.p(f"Health score {score}; priorities "
                f"{', '.join(r.plan.priorities)}; {len(r.plan.steps)} step(s) with fix SQL, "
                f"{r.plan.advice_only} finding(s) with advice only")
         if not r.plan.steps:
@@ -312,7 +314,7 @@ class _Printer:
             if r.backup:
                 self.p(f"Backup: {e(r.backup['path'])}  (restore: psql -d EMPTY_DB -f FILE)")
             h = r.health
-            if h.get("after") is not None:
+            if h.get("after") is not None and h.get("before") is not None:
                 c0, c1 = h["before_counts"], h["after_counts"]
                 self.p(f"Health score: {h['before']} → {h['after']} /100 (re-analysed; findings "
                        f"critical {c0['critical']} → {c1['critical']}, warning {c0['warning']} → "

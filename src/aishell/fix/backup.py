@@ -105,6 +105,7 @@ def write_backup(conn: Any, conninfo: str, major: int, path: Path, data_tables: 
         err = proc.stderr.decode(errors="replace").strip().splitlines()
         from aishell.dialects.postgres.connect import mask_url
 
+        _raise_denied(err, "backup failed, nothing was applied")
         raise SandboxError(f"backup failed, nothing was applied: pg_dump: {mask_url(err[0] if err else '?')}")
     return {"path": str(path), "bytes": path.stat().st_size, "pg_dump": str(pg_dump),
             "data_of": [f"{s}.{n}" for s, n in closure], "schema": "whole database"}
@@ -123,6 +124,7 @@ def scratch_copy(conninfo: str, major: int, *, timeout: float = 600) -> Iterator
         from aishell.dialects.postgres.connect import mask_url
 
         err = proc.stderr.decode(errors="replace").strip().splitlines()
+        _raise_denied(err, "dry run: pg_dump of the schema failed")
         raise SandboxError(f"dry run: pg_dump of the schema failed: {mask_url(err[0]) if err else '?'}")
     invalid = invalid_index_definitions(conninfo)
     server = scratch_server()
@@ -137,6 +139,17 @@ def scratch_copy(conninfo: str, major: int, *, timeout: float = 600) -> Iterator
                             "nothing was applied") from None
         _add_invalid_indexes(scratch, invalid)
         yield scratch
+
+
+def _raise_denied(stderr_lines: list[str], what: str) -> None:
+    """A pg_dump refused for lack of privilege is a permission error (exit 77), not a server failure."""
+    from aishell.dialects.postgres.connect import mask_url
+    from aishell.errors import PermissionDenied
+
+    denied = next((ln for ln in stderr_lines if "permission denied" in ln), None)
+    if denied:
+        detail = denied.split("ERROR:")[-1].strip()
+        raise PermissionDenied(f"{what}: pg_dump: {mask_url(detail)}: run it as the tables' owner")
 
 
 def invalid_index_definitions(conninfo: str) -> list[str]:
