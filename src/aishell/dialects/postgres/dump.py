@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from aishell.dialects.postgres.connect import mask_url
 from aishell.dialects.postgres.client import CONNINFO, run_client
+from aishell.dialects.postgres.connect import mask_url
 from aishell.errors import SandboxError
 
 _RESTRICT = re.compile(r"^\\(un)?restrict \S+$", re.MULTILINE)
