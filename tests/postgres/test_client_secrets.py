@@ -161,3 +161,20 @@ def test_suggested_commands_are_masked(password_database, tmp_path, cli):
         assert PASSWORD not in text and quote(PASSWORD, safe="") not in text, args
     r = cli("schema", "diff", str(desired), url)
     assert "aishell schema migrate" in r.stdout and ":***@" in r.stdout
+
+
+def test_fix_backs_up_and_rehearses_with_a_password_it_never_shows(password_database, tmp_path, cli):
+    """``fix --apply-all`` runs pg_dump twice (the scratch copy of the schema, then the backup) against
+    a server that asks for the password: both log in, and no output names it."""
+    url, admin = password_database
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TABLE public.orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL "
+                     "REFERENCES public.customers)")
+    r = cli("schema", "fix", "--database", url, "--apply-all", "--rule", "missing-fk-index",
+            "--backup-dir", str(tmp_path / "backups"), "--json", env={"PGPASSWORD": ""}, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert PASSWORD not in r.stdout + r.stderr and quote(PASSWORD, safe="") not in r.stdout + r.stderr
+    backups = list((tmp_path / "backups").iterdir())
+    assert len(backups) == 1 and "CREATE TABLE public.orders" in backups[0].read_text()
+    with psycopg.connect(admin) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'orders'").fetchone()[0] == 2
