@@ -12,6 +12,7 @@ EXIT_UNSAFE = 3
 EXIT_CONNECT = 4
 EXIT_INTERNAL = 70
 EXIT_BUSY = 75  # EX_TEMPFAIL: another run holds the database; try again later
+EXIT_PERMISSION = 77  # EX_NOPERM: connected, but the role lacks a privilege the command needs
 
 
 class AishellError(Exception):
@@ -62,6 +63,12 @@ class SandboxError(AishellError):
     """The embedded PostgreSQL server could not be started or used."""
 
     exit_code = EXIT_CONNECT
+
+
+class PermissionDenied(AishellError):
+    """Connected, but the role may not read or change what the command needs (exit 77)."""
+
+    exit_code = EXIT_PERMISSION
 
 
 class BusyError(AishellError):

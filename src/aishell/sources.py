@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,8 +143,11 @@ def load_sql_into(conninfo: str, path: Path, psql: Path) -> None:
 
 
 def run_sql_text(conninfo: str, text: str, psql: Path, *, label: str = "SQL") -> None:
-    proc = subprocess.run(
-        [str(psql), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", conninfo, "-f", "-"],
+    from aishell.dialects.postgres.client import CONNINFO, run_client
+
+    proc = run_client(
+        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", CONNINFO, "-f", "-"],
+        conninfo,
         input=text.encode(),
         capture_output=True,
         timeout=600,

@@ -261,3 +261,67 @@ def test_analysis_leaves_scan_counters_alone(planted_db):
         }
     expected = {t: (seq + (1 if t in measured else 0), idx) for t, (seq, idx) in before[0].items()}
     assert after[0] == expected
+
+
+@pytest.fixture
+def reader_role(pg_server, scratch_db):
+    """A login role with no privilege on the tables of a small shop (created and dropped by the test)."""
+    import psycopg
+
+    with psycopg.connect(scratch_db, autocommit=True) as conn:
+        conn.execute("""
+            CREATE TABLE public.orders (id bigint PRIMARY KEY, customer_email text, status text, total numeric);
+            INSERT INTO public.orders SELECT g, 'c' || g % 50 || '@example.org', 'new', g
+              FROM generate_series(1, 2000) g;
+            CREATE TABLE public.items (order_id bigint REFERENCES public.orders, sku text, qty int);
+            INSERT INTO public.items SELECT g, 's', 1 FROM generate_series(1, 2000) g;
+            ANALYZE""")
+    name = f"aishell_noread_{secrets.token_hex(4)}"
+    with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE ROLE "{name}" LOGIN NOSUPERUSER')
+    try:
+        yield name, _conninfo_as(scratch_db, name)
+    finally:
+        with psycopg.connect(scratch_db, autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{name}"')
+        with psycopg.connect(pg_server.conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+def test_a_role_that_cannot_read_the_tables_gets_no_score(scratch_db, reader_role):
+    """Its probes are denied: the health score is withheld (text and --json say partial, and why);
+    the owner's analysis of the same database keeps its score."""
+    name, as_reader = reader_role
+    r = run_cli("schema", "analyze", as_reader, "--json")
+    assert r.returncode == 0, r.stderr
+    health = json.loads(r.stdout)["health"]
+    assert health["score"] is None and health["partial"] is True and health["kind"] == "partial"
+    assert health["unreadable_tables"] == ["public.items", "public.orders"] and health["denied_probes"] > 0
+    assert "cannot read 2 of 2 table(s)" in health["partial_reason"]
+    assert isinstance(health["partial_score"], int)
+    text = run_cli("schema", "analyze", as_reader)
+    assert text.returncode == 0, text.stderr
+    head = text.stdout.split("Issues Found")[0]
+    assert "withheld, partial analysis" in head and "Partial: this role cannot read 2 of 2 table(s)" in head
+    assert "/100 (Excellent)" not in head and "/100 (Good)" not in head
+    owner = json.loads(run_cli("schema", "analyze", scratch_db, "--json").stdout)["health"]
+    assert isinstance(owner["score"], int) and owner["partial"] is False
+
+
+def test_fix_stops_with_the_permission_exit_code(scratch_db, reader_role):
+    import psycopg
+
+    from aishell.errors import EXIT_PERMISSION
+
+    name, as_reader = reader_role
+    r = run_cli("schema", "fix", "--database", as_reader, "--dry-run")
+    assert r.returncode == EXIT_PERMISSION == 77, r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert f"permission denied: role {name} cannot read 2 table(s) (public.items, public.orders)" in r.stderr
+    with psycopg.connect(scratch_db, autocommit=True) as conn:  # it may read now, but owns nothing
+        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{name}"')
+    r = run_cli("schema", "fix", "--database", as_reader, "--apply-all")
+    assert r.returncode == 77, r.stderr
+    assert r.stderr.count("\n") == 1 and f"role {name} does not own public.items" in r.stderr
+    with psycopg.connect(scratch_db) as conn:  # nothing was changed
+        assert conn.execute("SELECT count(*) FROM pg_indexes WHERE tablename = 'items'").fetchone()[0] == 0

@@ -192,7 +192,7 @@ def test_hostile_names_and_comments_are_escaped(tmp_path, has_dot):
     s.tables[1].name = "ünïcödé table"
     s.tables[1].comment = "line1\nline2 | pipe <script>alert(1)</script>"
     md = write_docs(s, "markdown", None).text
-    assert "<script>" not in md and "&lt;script>" in md
+    assert "<script>" not in md and "&lt;script&gt;" in md
     html = write_docs(s, "html", None).text
     assert "<script>alert" not in html
     write_docs(s, "html", str(tmp_path / "site"))
@@ -200,3 +200,72 @@ def test_hostile_names_and_comments_are_escaped(tmp_path, has_dot):
     assert "public.ünïcödé_table.html" in pages and len(pages) == 12
     text = "".join(p.read_text() for p in (tmp_path / "site").rglob("*.html"))
     assert "<script>alert" not in text and "<b>&" not in text
+
+
+HOSTILE_TABLE = "<img src=x onerror=alert(1)>"
+HOSTILE_COMMENT = ("see [docs](javascript:alert(2)) <script>alert(3)</script> **bold** ![i](x.png) | pipe\n"
+                   "# not a heading <b>x</b>")
+
+
+def test_markdown_shows_hostile_names_and_comments_as_text(tmp_path):
+    """A table, enum, view and function named like HTML, with comments holding Markdown and HTML,
+    loaded from a real .sql file: rendered by a Markdown engine that lets every link through (as
+    some do), the document holds no tag, link or image that aishell did not write, and every name
+    reads exactly as it is in the database."""
+    from html.parser import HTMLParser
+
+    from markdown_it import MarkdownIt
+
+    sql = tmp_path / "hostile.sql"
+    q = '"' + HOSTILE_TABLE.replace('"', '""') + '"'
+    sql.write_text(f"""
+        CREATE TABLE public.customer (id bigint PRIMARY KEY, "*x* [y](javascript:z)" text);
+        CREATE TABLE public.{q} (id bigint PRIMARY KEY, customer_id bigint REFERENCES public.customer);
+        COMMENT ON TABLE public.{q} IS $c${HOSTILE_COMMENT}$c$;
+        COMMENT ON COLUMN public.customer.id IS $c${HOSTILE_COMMENT}$c$;
+        CREATE TYPE public."<i>mood</i>" AS ENUM ('ok');
+        CREATE VIEW public."<svg onload=alert(4)>" AS SELECT id FROM public.{q};
+        CREATE FUNCTION public."_f_<u>"() RETURNS int LANGUAGE sql AS 'SELECT 1';
+        COMMENT ON FUNCTION public."_f_<u>"() IS $c${HOSTILE_COMMENT}$c$;
+    """)
+    r = run_cli("schema", "document", "--from", str(sql), "--format", "markdown")
+    assert r.returncode == 0, r.stderr
+    md = MarkdownIt("commonmark").enable("table")
+    md.validateLink = lambda url: True  # a permissive renderer: aishell must not rely on link filtering
+    html = md.render(r.stdout)
+
+    class Tags(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tags: list[tuple[str, dict]] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append((tag, dict(attrs)))
+
+    p = Tags()
+    p.feed(html)
+    written = {"h1", "h2", "h3", "p", "table", "thead", "tbody", "tr", "th", "td", "a", "code", "strong", "em",
+               "blockquote", "br", "pre", "details", "summary", "ul", "li"}
+    assert {t for t, _ in p.tags} <= written, {t for t, _ in p.tags} - written
+    for tag in ("img", "script", "svg", "i", "u", "b"):
+        assert all(t != tag for t, _ in p.tags), tag
+    hrefs = [a.get("href", "") for t, a in p.tags if t == "a" and "href" in a]
+    assert hrefs and all(h.startswith("#") for h in hrefs), hrefs
+    assert not any("bold" in e for e in re.findall(r"<strong>(.*?)</strong>", html))  # the comment's **bold**
+    headings = [unescape(re.sub(r"<[^>]+>", "", h)) for h in re.findall(r"<h\d>(.*?)</h\d>", html)]
+    for name in (f"public.{HOSTILE_TABLE}", "public.<svg onload=alert(4)> (view)", "public.<i>mood</i> (enum)",
+                 "public._f_<u>() "):
+        assert any(h.strip() == name.strip() for h in headings), (name, headings)
+    text = unescape(re.sub(r"<[^>]+>", "", html))
+    assert "*x* [y](javascript:z)" in text and "see [docs](javascript:alert(2)) <script>alert(3)</script>" in text
+
+
+def test_mermaid_labels_hold_no_html():
+    from aishell.render import erd
+
+    s = synthetic_schema(3, seed=2)
+    s.tables[0].name = HOSTILE_TABLE
+    text = erd.to_mermaid(erd.build_erd(s))
+    labels = re.findall(r'"([^"]*)"', text)
+    assert labels and not any("<" in lb or ">" in lb for lb in labels)
+    assert any("#lt;img src=x onerror=alert(1)#gt;" in lb for lb in labels)

@@ -175,6 +175,23 @@ def run_rules(
         progress("done", total, total)
 
 
+def unreadable_tables(session, ctx: AnalysisContext) -> list[str]:
+    """The analysed tables this role may not read (no SELECT on the table nor on any column)."""
+    names = [t.qualified_name for t in ctx.tables]
+    if not names:
+        return []
+    try:
+        rows = session.query(
+            "SELECT n.nspname || '.' || c.relname FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname || '.' || c.relname = ANY(%s) "
+            "AND NOT pg_catalog.has_table_privilege(c.oid, 'SELECT') "
+            "AND NOT pg_catalog.has_any_column_privilege(c.oid, 'SELECT') ORDER BY 1", (names,))
+    except ProbeFailed:
+        return []
+    return [r[0] for r in rows]
+
+
 def counters_of(stats) -> dict[str, Any]:
     """The scan counters a later analysis can judge deltas against (``AnalyzeOptions.baseline``)."""
     keys = ("seq_scan", "seq_tup_read", "idx_scan")
@@ -243,6 +260,8 @@ def analyze_schema(
     report.statistics = scoring.statistics(ctx, report)
     report.scores = scoring.score(report, rules)
     report.scores["evidence"] = scoring.evidence(ctx, report)
+    if session is not None:
+        scoring.mark_partial(report, unreadable_tables(session, ctx), list(session.denied))
     report.plan = scoring.action_plan(report)
     return report
 

@@ -59,11 +59,42 @@ def score(report: Report, rules: list) -> dict[str, Any]:
         "categories": cats,
         "penalties": {c: round(p, 2) for c, p in penalty.items()},
         "kind": "exact",
+        "partial": False,
         "formula": "category = round(100*exp(-P/60)), P = sum over (rule, severity) of w*(1+log2 n), "
         "w: critical 10, warning 3, optimization 1; health = 0.4*performance + "
         "0.3*maintainability + 0.3*scalability",
         "rules_counted": len(report.rules_run),
     }
+
+
+def mark_partial(report: Report, unreadable: list[str], denied: list[str]) -> None:
+    """Withhold the health score of an analysis whose probes were denied: the findings that need the
+    rows of those tables are missing, so the number would praise what was never looked at. The
+    arithmetic on what could be read stays, as ``partial_score``."""
+    if not unreadable and not denied:
+        return
+    sc = report.scores
+    tables = report.scores.get("evidence", {}).get("tables")
+    if unreadable:
+        names = ", ".join(unreadable[:5]) + (f" and {len(unreadable) - 5} more" if len(unreadable) > 5 else "")
+        of = f" of {tables}" if tables else ""
+        reason = (f"this role cannot read {len(unreadable)}{of} table(s) ({names}); {len(denied)} probe(s) were "
+                  "denied, so the rules that read rows did not judge them")
+    else:
+        reason = f"{len(denied)} probe(s) were denied ({denied[0]}), so the rules that needed them did not judge"
+    sc.update({"partial_score": sc.get("score"), "score": None, "label": "withheld (partial analysis)",
+               "kind": "partial", "partial": True, "partial_reason": reason,
+               "unreadable_tables": list(unreadable), "denied_probes": len(denied)})
+    ev = sc.get("evidence")
+    if isinstance(ev, dict) and ev.get("text"):
+        ev["text"] += (f"; the rows of {len(unreadable)} table(s) not readable by this role" if unreadable
+                       else f"; {len(denied)} probe(s) denied")
+    if report.normalization is not None:
+        report.normalization["partial"] = True
+        report.normalization["partial_reason"] = reason
+    norm = report.statistics.get("normalization")
+    if norm is not None:
+        norm["kind"] = "partial"
 
 
 def statistics(ctx: AnalysisContext, report: Report) -> dict[str, Any]:

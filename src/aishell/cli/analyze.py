@@ -298,10 +298,15 @@ def render_report(report, normalization_only: bool = False) -> None:
     c.print = _soft(c.print)  # long SQL lines stay whole when piped
     rules = all_rules()
     h = report.scores
-    icon = "✅" if h["score"] >= 90 else ("⚠️ " if h["score"] >= 50 else "🚨")
     c.print(f"🔍 Schema Analysis: {escape(report.source)}")
     c.print(LINE)
-    c.print(f"\nCurrent Schema Health: {icon} {h['score']}/100 ({h['label']})")
+    if h.get("partial"):
+        c.print(f"\nCurrent Schema Health: ❔ withheld, partial analysis ({h['partial_score']}/100 on what this "
+                "role could read)")
+        c.print(f"[yellow]Partial: {escape(h['partial_reason'])}[/yellow]")
+    else:
+        icon = "✅" if h["score"] >= 90 else ("⚠️ " if h["score"] >= 50 else "🚨")
+        c.print(f"\nCurrent Schema Health: {icon} {h['score']}/100 ({h['label']})")
     if h.get("evidence", {}).get("text"):
         c.print(f"[dim]Rests on: {escape(h['evidence']['text'])}[/dim]")
     counts = report.counts()
@@ -377,13 +382,14 @@ def render_report(report, normalization_only: bool = False) -> None:
         if key in st and st[key].get("value") is not None:
             v = st[key]
             unit = "bytes" if key == "total_bytes" else None
-            est = " (estimated)" if v.get("kind") == "estimated" else ""
+            est = {"estimated": " (estimated)", "partial": " (partial: tables not read)"}.get(v.get("kind"), "")
             shown = _level_text(v["value"]) if key == "normalization" else _fmt(v["value"], unit)
             c.print(f"{lab}: {shown}{est}")
     cats = h["categories"]
-    c.print(f"\nPerformance score: {cats['performance'] / 10:.1f}/10")
-    c.print(f"Maintainability: {cats['maintainability'] / 10:.1f}/10")
-    c.print(f"Scalability: {cats['scalability'] / 10:.1f}/10")
+    part = " (partial)" if h.get("partial") else ""
+    c.print(f"\nPerformance score: {cats['performance'] / 10:.1f}/10{part}")
+    c.print(f"Maintainability: {cats['maintainability'] / 10:.1f}/10{part}")
+    c.print(f"Scalability: {cats['scalability'] / 10:.1f}/10{part}")
     c.print(
         f"[dim]Scores follow the formula in docs/analyze.md (exact arithmetic on the findings of the "
         f"{len(report.rules_run)} rules that ran).[/dim]"
@@ -464,6 +470,8 @@ def _render_normalization(c, norm: dict) -> None:
     c.print(
         f"Schema level: {shown}{' (from dependencies found in the data; an upper bound)' if norm.get('kind') == 'estimated' else ''}"
     )
+    if norm.get("partial"):
+        c.print(f"[yellow]  partial: {escape(norm['partial_reason'])}[/yellow]")
     for t in norm.get("tables", []):
         if t.get("level") in ("BCNF",) and not t.get("dependencies"):
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from aishell.cli.diff import console
-from aishell.cli.output import json_option, print_json
+from aishell.cli.output import TIMEOUT, json_option, print_json
 
 EXAMPLES = """
 \b
@@ -20,8 +20,8 @@ Examples:
 
 def _common(f):
     f = json_option(f)
-    f = click.option("--statement-timeout", default="10min", show_default=True, help="statement_timeout.")(f)
-    f = click.option("--lock-timeout", default="5s", show_default=True, help="lock_timeout.")(f)
+    f = click.option("--statement-timeout", type=TIMEOUT, default="10min", show_default=True, help="statement_timeout.")(f)
+    f = click.option("--lock-timeout", type=TIMEOUT, default="5s", show_default=True, help="lock_timeout.")(f)
     f = click.option(
         "--cascade",
         is_flag=True,

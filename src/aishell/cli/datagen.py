@@ -65,7 +65,9 @@ def test_data(source: str | None, target: str | None, size: str, seed: int | Non
     with throwaway_database(source, keep=keep) as (conninfo, src, dbname):
         result = _run(conninfo, total, seed, throwaway=True, append=False, as_json=as_json,
                       label=f"throwaway database {dbname} built from {src.display}", hints=_hints(src))
-        kept = {"database": dbname, "conninfo": conninfo} if keep else None
+        from aishell.dialects.postgres.connect import mask_url
+
+        kept = {"database": dbname, "conninfo": mask_url(conninfo)} if keep else None
     _finish(result, as_json, kept=kept)
 
 

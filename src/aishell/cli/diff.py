@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from aishell.cli.output import json_option
+from aishell.cli.output import TIMEOUT, json_option
 
 RENAME_HELP = "Confirm a rename instead of DROP + ADD: OLD:NEW for a table, TABLE.OLD:NEW for a column."
 
@@ -20,8 +20,9 @@ def common_plan_options(func):
                                                        "narrowing types, dropping defaults data relies on).")(func)
     func = click.option("--no-verify", is_flag=True,
                         help="Do not try the plan on a throwaway copy of TARGET first.")(func)
-    func = click.option("--lock-timeout", default="5s", show_default=True, help="lock_timeout for each statement.")(func)
-    func = click.option("--statement-timeout", default="60s", show_default=True,
+    func = click.option("--lock-timeout", type=TIMEOUT, default="5s", show_default=True,
+                        help="lock_timeout for each statement.")(func)
+    func = click.option("--statement-timeout", type=TIMEOUT, default="60s", show_default=True,
                         help="statement_timeout (index builds and validation get 30min).")(func)
     return func
 
@@ -160,8 +161,11 @@ def print_summary(comp) -> None:
     out.print("━" * 50)
     out.print()
     out.print(f"Generate migration to sync {tgt} → {src}?")
-    out.print(f"  aishell schema migrate {comp.source.text if comp.source else src} "
-              f"{comp.target.text if comp.target else tgt} --preview")
+    from aishell.dialects.postgres.connect import mask_url
+
+    # Masked: a suggested command is copied into terminals, logs and tickets.
+    out.print(_escape(f"  aishell schema migrate {mask_url(comp.source.text) if comp.source else src} "
+                      f"{mask_url(comp.target.text) if comp.target else tgt} --preview"))
 
 
 def console():

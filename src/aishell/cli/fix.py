@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from typing import Any
 
 import click
 
-from aishell.cli.output import json_option
+from aishell.cli.output import TIMEOUT, WAIT, json_option
 
 SEVERITIES = ("critical", "warning", "optimization")
-_DURATION = re.compile(r"^\s*\d+(\.\d+)?\s*(us|ms|s|min|h|d)?\s*$")
 
 
 def _priorities(text: str) -> list[str]:
@@ -25,11 +23,9 @@ def _priorities(text: str) -> list[str]:
 
 
 def _duration(text: str, flag: str) -> str:
-    from aishell.errors import UserError
+    from aishell.durations import normalise_duration
 
-    if not _DURATION.match(text) or float(re.sub(r"[a-z\s]", "", text)) <= 0:
-        raise UserError(f"invalid {flag} {text!r}: give a positive duration such as 500ms, 5s, 10min or 1h")
-    return text.strip().replace(" ", "")
+    return normalise_duration(text, flag=flag)
 
 
 def _dur(seconds: float) -> str:
@@ -53,8 +49,8 @@ def _dur(seconds: float) -> str:
               help="Allow this rule's destructive steps (DROP COLUMN, type changes, VACUUM FULL).")
 @click.option("--backup-dir", type=click.Path(file_okay=False), metavar="DIR",
               help="Where the backup goes (default ./aishell/backups).")
-@click.option("--lock-timeout", default="5s", show_default=True, help="lock_timeout of every statement.")
-@click.option("--statement-timeout", default="10min", show_default=True,
+@click.option("--lock-timeout", type=TIMEOUT, default="5s", show_default=True, help="lock_timeout of every statement.")
+@click.option("--statement-timeout", type=TIMEOUT, default="10min", show_default=True,
               help="statement_timeout of every statement.")
 @click.option("--benchmark", "bench", type=click.FloatRange(min=0.5, max=3600), metavar="SECONDS",
               help="Run a workload this long before and after applying, and compare the measured figures.")
@@ -64,7 +60,7 @@ def _dur(seconds: float) -> str:
               help="Workload from a PostgreSQL log instead of pg_stat_statements (implies --with-query-patterns).")
 @click.option("--queries", "queries_file", metavar="FILE",
               help="Workload from a file of SQL statements (implies --with-query-patterns).")
-@click.option("--wait", "wait", default="5s", show_default=True, metavar="DURATION",
+@click.option("--wait", "wait", type=WAIT, default="5s", show_default=True, metavar="DURATION",
               help="How long to wait for another aishell run changing the same database (then exit 75).")
 @json_option
 def fix(source, database, priority, rules, apply_all, yes, dry_run, allow, backup_dir, lock_timeout,
@@ -180,7 +176,9 @@ class _Printer:
                + (" (dry run: nothing is changed)" if r.mode == "dry-run" else ""))
         self.p("━" * 50)
         h = r.health
-        self.p(f"Health score {h.get('before')}/100 ({e(str(h.get('before_label')))}); priorities "
+        score = "withheld (partial analysis)" if h.get("before") is None else \
+            f"{h.get('before')}/100 ({e(str(h.get('before_label')))})"
+        self.p(f"Health score {score}; priorities "
                f"{', '.join(r.plan.priorities)}; {len(r.plan.steps)} step(s) with fix SQL, "
                f"{r.plan.advice_only} finding(s) with advice only")
         if not r.plan.steps:
@@ -316,7 +314,7 @@ class _Printer:
             if r.backup:
                 self.p(f"Backup: {e(r.backup['path'])}  (restore: psql -d EMPTY_DB -f FILE)")
             h = r.health
-            if h.get("after") is not None:
+            if h.get("after") is not None and h.get("before") is not None:
                 c0, c1 = h["before_counts"], h["after_counts"]
                 self.p(f"Health score: {h['before']} → {h['after']} /100 (re-analysed; findings "
                        f"critical {c0['critical']} → {c1['critical']}, warning {c0['warning']} → "

@@ -7,14 +7,14 @@ import sys
 import click
 
 from aishell.cli.diff import check_unsafe, common_plan_options, console, run_verify
-from aishell.cli.output import json_option
+from aishell.cli.output import WAIT, json_option
 
 WAIT_HELP = ("How long to wait for another aishell run changing the same database to finish (e.g. 0, 5s, "
              "2min); then exit 75 having changed nothing.")
 
 
 def wait_option(f):
-    return click.option("--wait", "wait", default="5s", show_default=True, metavar="DURATION", help=WAIT_HELP)(f)
+    return click.option("--wait", "wait", type=WAIT, default="5s", show_default=True, metavar="DURATION", help=WAIT_HELP)(f)
 
 
 @click.command()

@@ -9,6 +9,31 @@ from typing import Any, Callable
 import click
 
 
+class Duration(click.ParamType):
+    """A duration flag (``5s``, ``500ms``, ``10min``): converted to its canonical text by the one
+    parser, ``aishell.durations``; anything else is a usage error naming the flag."""
+
+    name = "duration"
+
+    def __init__(self, *, default_unit: str = "ms", allow_zero: bool = False) -> None:
+        self.default_unit = default_unit
+        self.allow_zero = allow_zero
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from aishell.durations import normalise_duration
+        from aishell.errors import UserError
+
+        flag = (param.opts[0] if param is not None and param.opts else "duration")
+        try:
+            return normalise_duration(value, flag=flag, default_unit=self.default_unit, allow_zero=self.allow_zero)
+        except UserError as exc:
+            raise click.UsageError(str(exc), ctx) from None
+
+
+TIMEOUT = Duration()  # lock_timeout, statement_timeout: a bare number is milliseconds, as in PostgreSQL
+WAIT = Duration(default_unit="s", allow_zero=True)  # --wait: a bare number is seconds, 0 does not wait
+
+
 def json_option(func: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(func)
 

@@ -8,7 +8,7 @@ import sys
 import click
 
 from aishell.cli.diff import console
-from aishell.cli.output import json_option, print_json
+from aishell.cli.output import TIMEOUT, json_option, print_json
 
 
 @click.command()
@@ -41,9 +41,10 @@ from aishell.cli.output import json_option, print_json
     metavar="MB",
     help="Copy the rows too when the database is at most this big (else the schema only).",
 )
-@click.option("--lock-timeout", default="5s", show_default=True, help="lock_timeout of every statement.")
+@click.option("--lock-timeout", type=TIMEOUT, default="5s", show_default=True, help="lock_timeout of every statement.")
 @click.option(
     "--statement-timeout",
+    type=TIMEOUT,
     default="60s",
     show_default=True,
     help="statement_timeout (fills, index builds and validation get 30min).",

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from aishell.cli.diff import console
-from aishell.cli.output import json_option
+from aishell.cli.output import WAIT, json_option
 
 DB_HELP = ("The database to version: a URL, environment name or database name (default: "
            "[defaults] or [migrations] database in aishell.toml).")
@@ -62,7 +62,7 @@ def version() -> None:
 def _wait_option(f):
     from aishell.cli.migrate import WAIT_HELP
 
-    return click.option("--wait", "wait", default="5s", show_default=True, metavar="DURATION", help=WAIT_HELP)(f)
+    return click.option("--wait", "wait", type=WAIT, default="5s", show_default=True, metavar="DURATION", help=WAIT_HELP)(f)
 
 
 @version.command()

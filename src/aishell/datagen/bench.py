@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aishell.dialects.postgres.client import CONNINFO, run_client
 from aishell.dialects.postgres.quote import qualify, quote_ident, quote_literal
 from aishell.errors import SandboxError, UserError
 
@@ -440,9 +441,9 @@ def _run_pgbench(pgbench: Path, conninfo: str, workload: list[Query], *, duratio
             f = d / f"q{i}.sql"
             f.write_text(q.script)
             args += ["-f", f"{f}@{q.weight}"]
-        args.append(conninfo)
+        args.append(CONNINFO)
         try:
-            proc = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 120, cwd=d)
+            proc = run_client(args, conninfo, capture_output=True, text=True, timeout=seconds + 120, cwd=d)
         except subprocess.TimeoutExpired:
             raise SandboxError("pgbench did not finish in time") from None
         if proc.returncode not in (0, 2) or "tps =" not in proc.stdout:

@@ -73,6 +73,13 @@ class Plan:
     # transactional statements sharing a transaction, instead of being staged (diff/schedule.py).
     ordered: bool = False
 
+    def __post_init__(self) -> None:
+        # Whatever built the plan, its timeouts are durations in canonical form (they reach SQL text).
+        from aishell.durations import normalise_duration
+
+        self.lock_timeout = normalise_duration(self.lock_timeout, flag="lock_timeout")
+        self.statement_timeout = normalise_duration(self.statement_timeout, flag="statement_timeout")
+
     @property
     def unsafe_statements(self) -> list[Statement]:
         return [s for s in self.statements if s.unsafe]
@@ -107,8 +114,8 @@ class Plan:
             lines.append(f"-- squawk: {', '.join(type_rules)}: {TYPE_RULES_WHY}")
             lines.append(f"-- squawk-ignore-file {', '.join(type_rules)}")
             lines.append("")
-        lines += [f"SET lock_timeout = '{self.lock_timeout}';",
-                  f"SET statement_timeout = '{self.statement_timeout}';",
+        lines += [f"SET lock_timeout = {quote_literal(self.lock_timeout)};",
+                  f"SET statement_timeout = {quote_literal(self.statement_timeout)};",
                   "SET check_function_bodies = false;", ""]
         for transactional, stmts in self.groups():
             # An online statement that may run in a transaction (VALIDATE) gets one of its own.
@@ -142,12 +149,12 @@ def _statement_lines(s: Statement, default_timeout: str) -> list[str]:
     for rule, why in rules.items():
         out.append(f"-- squawk {rule}: {why}")
     if s.long_running:
-        out.append(f"SET statement_timeout = '{LONG_STATEMENT_TIMEOUT}';")
+        out.append(f"SET statement_timeout = {quote_literal(LONG_STATEMENT_TIMEOUT)};")
     if rules:
         out.append(f"-- squawk-ignore {', '.join(rules)}")
     out.append(s.sql.rstrip().rstrip(";") + ";")
     if s.long_running:
-        out.append(f"SET statement_timeout = '{default_timeout}';")
+        out.append(f"SET statement_timeout = {quote_literal(default_timeout)};")
     out.append("")
     return out
 

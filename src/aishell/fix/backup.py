@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from aishell.dialects.postgres.client import CONNINFO, run_client
 from aishell.dialects.postgres.server import ExternalServer
 from aishell.errors import SandboxError, UserError
 
@@ -95,8 +96,8 @@ def write_backup(conn: Any, conninfo: str, major: int, path: Path, data_tables: 
         raise UserError(f"--backup-dir {path.parent}: cannot create it ({exc.strerror})") from None
     try:
         with open(path, "wb") as out:
-            proc = subprocess.run([*args, "-d", conninfo], stdout=out, stderr=subprocess.PIPE,
-                                  timeout=timeout, check=False)
+            proc = run_client([*args, "-d", CONNINFO], conninfo, stdout=out, stderr=subprocess.PIPE,
+                              timeout=timeout)
     except OSError as exc:
         raise UserError(f"backup {path}: cannot write it ({exc.strerror})") from None
     if proc.returncode != 0:
@@ -104,6 +105,7 @@ def write_backup(conn: Any, conninfo: str, major: int, path: Path, data_tables: 
         err = proc.stderr.decode(errors="replace").strip().splitlines()
         from aishell.dialects.postgres.connect import mask_url
 
+        _raise_denied(err, "backup failed, nothing was applied")
         raise SandboxError(f"backup failed, nothing was applied: pg_dump: {mask_url(err[0] if err else '?')}")
     return {"path": str(path), "bytes": path.stat().st_size, "pg_dump": str(pg_dump),
             "data_of": [f"{s}.{n}" for s, n in closure], "schema": "whole database"}
@@ -116,11 +118,14 @@ def scratch_copy(conninfo: str, major: int, *, timeout: float = 600) -> Iterator
     from aishell.sources import run_sql_text
 
     pg_dump = client_bin(conninfo, major, "pg_dump")
-    proc = subprocess.run([str(pg_dump), "--no-password", "--schema-only", "--no-owner", "--no-privileges",
-                           "-d", conninfo], capture_output=True, timeout=timeout, check=False)
+    proc = run_client([pg_dump, "--no-password", "--schema-only", "--no-owner", "--no-privileges",
+                       "-d", CONNINFO], conninfo, capture_output=True, timeout=timeout)
     if proc.returncode != 0:
+        from aishell.dialects.postgres.connect import mask_url
+
         err = proc.stderr.decode(errors="replace").strip().splitlines()
-        raise SandboxError(f"dry run: pg_dump of the schema failed: {err[0] if err else '?'}")
+        _raise_denied(err, "dry run: pg_dump of the schema failed")
+        raise SandboxError(f"dry run: pg_dump of the schema failed: {mask_url(err[0]) if err else '?'}")
     invalid = invalid_index_definitions(conninfo)
     server = scratch_server()
     with server.temporary_database(prefix="aishell_fix_") as scratch:
@@ -134,6 +139,17 @@ def scratch_copy(conninfo: str, major: int, *, timeout: float = 600) -> Iterator
                             "nothing was applied") from None
         _add_invalid_indexes(scratch, invalid)
         yield scratch
+
+
+def _raise_denied(stderr_lines: list[str], what: str) -> None:
+    """A pg_dump refused for lack of privilege is a permission error (exit 77), not a server failure."""
+    from aishell.dialects.postgres.connect import mask_url
+    from aishell.errors import PermissionDenied
+
+    denied = next((ln for ln in stderr_lines if "permission denied" in ln), None)
+    if denied:
+        detail = denied.split("ERROR:")[-1].strip()
+        raise PermissionDenied(f"{what}: pg_dump: {mask_url(detail)}: run it as the tables' owner")
 
 
 def invalid_index_definitions(conninfo: str) -> list[str]:

@@ -112,6 +112,46 @@ def _key(f: dict[str, Any]) -> tuple:
             if f["rule"] not in ("missing-primary-key", "data-quality", "denormalized-column") else "")
 
 
+_TABLES_SQL = """
+SELECT n.nspname || '.' || c.relname, pg_catalog.has_table_privilege(c.oid, 'SELECT'),
+       pg_catalog.pg_has_role(c.relowner, 'USAGE')
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\\_%'
+ORDER BY 1
+"""
+
+
+def _names(tables: list[str]) -> str:
+    return ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+
+
+def check_privileges(conn: Any, steps: list[Step], *, apply: bool) -> None:
+    """Stop with one line (exit 77) before anything runs when the role cannot do the job: every table
+    must be readable (the pre-checks count rows; the backup and the scratch copy come from pg_dump,
+    which locks every table), and, to apply, the tables the steps change must be the role's own
+    (ALTER TABLE and CREATE INDEX need the owner)."""
+    from aishell.errors import PermissionDenied
+
+    if not steps:
+        return
+    role = conn.execute("SELECT current_user").fetchone()[0]
+    rows = conn.execute(_TABLES_SQL).fetchall()
+    unreadable = [name for name, readable, _ in rows if not readable]
+    if unreadable:
+        raise PermissionDenied(
+            f"permission denied: role {role} cannot read {len(unreadable)} table(s) ({_names(unreadable)}); "
+            "fix needs SELECT on every table (to count the rows a step would reject, back up, and rehearse "
+            "on a copy of the schema): run it as the tables' owner")
+    if apply:
+        owned = {name: own for name, _, own in rows}
+        foreign = sorted({s.table for s in steps if s.table and owned.get(s.table) is False})
+        if foreign:
+            raise PermissionDenied(
+                f"permission denied: role {role} does not own {_names(foreign)}, which the fixes change "
+                "(ALTER TABLE and CREATE INDEX need the owner): run it as the owner or a member of its role")
+
+
 def run_fix(source_text: str, options: FixOptions, *, on_event: EventFn | None = None,
             confirm: Callable[[FixReport], bool] | None = None) -> FixReport:
     """Plan and check always; apply when ``options.apply`` (or when ``confirm(report)`` says yes)."""
@@ -164,6 +204,7 @@ def _run_fix(source_text: str, src, options: FixOptions, on_event: EventFn | Non
         major = int(conn.info.server_version) // 10000
         dbname = conn.execute("SELECT current_database()").fetchone()[0]
         conn.execute("SELECT set_config('statement_timeout', %s, false)", (options.statement_timeout,))
+        check_privileges(conn, active, apply=options.apply)
         t = time.perf_counter()
         for step in active:
             try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -219,10 +218,13 @@ def pg_dump_schema(conninfo: str, extra: list[str] | None = None) -> str:
     if exe is None:
         raise UserError(f"no pg_dump for PostgreSQL {major} on this machine (needed to verify the plan; "
                         "--no-verify skips it)")
-    proc = subprocess.run([str(exe), "--schema-only", "--no-owner", "--no-password", *(extra or []), "-d", conninfo],
-                          capture_output=True, timeout=600, check=False)
+    from aishell.dialects.postgres.client import CONNINFO, run_client
+    from aishell.dialects.postgres.connect import mask_url
+
+    proc = run_client([exe, "--schema-only", "--no-owner", "--no-password", *(extra or []), "-d", CONNINFO],
+                      conninfo, capture_output=True, timeout=600)
     if proc.returncode != 0:
-        raise UserError(f"pg_dump of TARGET failed: {proc.stderr.decode(errors='replace').strip()[:300]}")
+        raise UserError(f"pg_dump of TARGET failed: {mask_url(proc.stderr.decode(errors='replace').strip()[:300])}")
     return _RESTRICT.sub("", proc.stdout.decode())
 
 

@@ -234,13 +234,13 @@ def watch_client(conn) -> None:
 
 def _run(conn, s: Statement, plan: Plan) -> None:
     if s.long_running:
-        conn.execute(f"SET statement_timeout = '{LONG_STATEMENT_TIMEOUT}'")
+        conn.execute("SELECT set_config('statement_timeout', %s, false)", (LONG_STATEMENT_TIMEOUT,))
     try:
         conn.execute(s.sql)
     finally:
         if s.long_running and conn.info.transaction_status != 3:  # not INERROR
             with contextlib.suppress(Exception):  # a failed transaction resets it on ROLLBACK anyway
-                conn.execute(f"SET statement_timeout = '{plan.statement_timeout}'")
+                conn.execute("SELECT set_config('statement_timeout', %s, false)", (plan.statement_timeout,))
 
 
 def _pg_message(exc: BaseException) -> str:

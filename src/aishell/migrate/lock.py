@@ -10,24 +10,20 @@ The server releases the lock when the holder's session ends, however the process
 from __future__ import annotations
 
 import contextlib
-import re
 import time
 from collections.abc import Iterator
 
-from aishell.errors import BusyError, UserError
+from aishell.errors import BusyError
 
 LOCK_CLASS = 0x61697368  # 'aish'
 DEFAULT_WAIT = "5s"
-_UNITS = {"ms": 0.001, "s": 1.0, "sec": 1.0, "min": 60.0, "m": 60.0, "h": 3600.0}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|min|m|h)?\s*$", re.IGNORECASE)
 
 
 def parse_wait(text: str, flag: str = "--wait") -> float:
     """Seconds from ``5``, ``5s``, ``500ms``, ``2min`` (0 means: do not wait)."""
-    m = _DURATION.match(str(text))
-    if not m:
-        raise UserError(f"invalid {flag} {text!r}: give a duration such as 0, 500ms, 5s or 2min")
-    return float(m.group(1)) * _UNITS[(m.group(2) or "s").lower()]
+    from aishell.durations import parse_duration
+
+    return parse_duration(text, flag=flag, default_unit="s", allow_zero=True) / 1000
 
 
 _KEY = "SELECT %s::int, (hashtext(current_database()) & 2147483647)::int"

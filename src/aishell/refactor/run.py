@@ -302,9 +302,9 @@ def _copy_current(report: RefactorReport, db: str, server, with_data: bool) -> N
         create_schema_in(db, strip_grants(report.current))
         return
     import re
-    import subprocess
 
-    from aishell.dialects.postgres.connect import connect
+    from aishell.dialects.postgres.client import CONNINFO, run_client
+    from aishell.dialects.postgres.connect import connect, mask_url
     from aishell.fix.backup import client_bin
     from aishell.sources import run_sql_text
 
@@ -318,13 +318,11 @@ def _copy_current(report: RefactorReport, db: str, server, with_data: bool) -> N
     ]
     if not with_data:
         args.append("--schema-only")
-    proc = subprocess.run(
-        [*args, "-d", report.conninfo or ""], capture_output=True, timeout=3600, check=False
-    )
+    proc = run_client([*args, "-d", CONNINFO], report.conninfo or "", capture_output=True, timeout=3600)
     if proc.returncode != 0:
         raise AishellError(
             "copying the database for the verification failed: "
-            + proc.stderr.decode(errors="replace").strip().splitlines()[0][:200]
+            + mask_url(proc.stderr.decode(errors="replace").strip().splitlines()[0][:200])
         )
     text = re.sub(r"^\\(un)?restrict \S+$", "", proc.stdout.decode(), flags=re.MULTILINE)
     run_sql_text(db, text, server.bin("psql"), label="copy of the database")

@@ -910,7 +910,10 @@ def _mermaid_word(text: str, fallback: str) -> str:
 
 
 def _mermaid_str(text: str) -> str:
-    return text.replace('"', "'").replace("\n", " ").replace("#", "").replace(";", ",")
+    """A quoted Mermaid label. Mermaid renders labels as HTML, so ``<`` ``>`` ``&`` become its entity
+    codes (``#lt;``), written after ``#`` is dropped so that no name can spell one of its own."""
+    text = text.replace('"', "'").replace("\n", " ").replace("#", "").replace(";", ",")
+    return text.replace("&", "#amp;").replace("<", "#lt;").replace(">", "#gt;")
 
 
 def to_mermaid(g: ErGraph) -> str:

@@ -7,6 +7,7 @@ relative file links in the multi-page form.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from aishell.model.schema import Function, Schema, Table, View
@@ -16,12 +17,23 @@ from aishell.render.simplify import simplified_info, summarize_rules
 MERMAID_MAX_TABLES = 40
 
 
+_MARKUP = re.compile(r"[\\`*\[\]|~#!]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
+def _text(text: object) -> str:
+    """Names and comments as literal inline text: no HTML (``& < >`` as entities), no Markdown
+    (emphasis, links, images, code, table pipes, heading marks backslash-escaped). An underscore
+    between letters or digits (``order_items``) cannot start emphasis and is left as it is."""
+    if text is None:
+        return ""
+    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MARKUP.sub(lambda m: "\\" + m.group(0), s)
+
+
 def _cell(text: object) -> str:
     if text is None:
         return ""
-    s = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "")
-    s = s.replace("\n", "<br>")
-    return s.replace("<br>", "\x00").replace("<", "&lt;").replace("\x00", "<br>")
+    return "<br>".join(_text(line) for line in str(text).replace("\r", "").split("\n"))
 
 
 def _code(text: object) -> str:
@@ -90,7 +102,7 @@ class MarkdownWriter:
     def _index(self, link: Callable[[str], str], *, single: bool) -> list[str]:
         s = self.schema
         title = s.name or "Schema"
-        out = [f"# {title}", ""]
+        out = [f"# {_text(title)}", ""]
         counts = [
             ("tables", len(s.tables)), ("columns", sum(len(t.columns) for t in s.tables)),
             ("foreign keys", sum(len(t.foreign_keys) for t in s.tables)),
@@ -151,15 +163,15 @@ class MarkdownWriter:
         h = "#" * level
         q = t.qualified_name
         facts = self.facts
-        out = [f'<a id="{anchor(q)}"></a>', "", f"{h} {q}", ""]
+        out = [f'<a id="{anchor(q)}"></a>', "", f"{h} {_text(q)}", ""]
         kind = []
         if t.partition_by:
             kind.append(f"partitioned by {_code(t.partition_by)}")
         if t.partition_of:
-            kind.append(f"partition of [{t.partition_of}]({link(t.partition_of)}) {_code(t.partition_bound)}"
-                        if t.partition_of in facts.tables else f"partition of {t.partition_of}")
+            kind.append(f"partition of [{_text(t.partition_of)}]({link(t.partition_of)}) {_code(t.partition_bound)}"
+                        if t.partition_of in facts.tables else f"partition of {_text(t.partition_of)}")
         if t.inherits:
-            kind.append("inherits " + ", ".join(t.inherits))
+            kind.append("inherits " + ", ".join(_text(p) for p in t.inherits))
         if t.unlogged:
             kind.append("unlogged")
         if t.rls_enabled:
@@ -185,7 +197,7 @@ class MarkdownWriter:
             if c.name in pk:
                 keys.append("PK")
             for ref in fk_of.get(c.name, []):
-                keys.append(f"FK → [{ref}]({link(ref)})" if ref in facts.tables else f"FK → {ref}")
+                keys.append(f"FK → [{_text(ref)}]({link(ref)})" if ref in facts.tables else f"FK → {_text(ref)}")
             if c.name in uniques:
                 keys.append("unique")
             default = c.default
@@ -205,29 +217,30 @@ class MarkdownWriter:
         parts = self.partitions.get(q, [])
         if parts:
             out += [f"{h}# Partitions", "", "| Partition | Bound |", "|---|---|"]
-            out += [f"| [{p.qualified_name}]({link(p.qualified_name)}) | {_code(p.partition_bound)} |" for p in parts]
+            out += [f"| [{_text(p.qualified_name)}]({link(p.qualified_name)}) | {_code(p.partition_bound)} |"
+                    for p in parts]
             out.append("")
         if t.foreign_keys:
             out += [f"{h}# Foreign keys", "", "| Name | Columns | References | On delete | On update |",
                     "|---|---|---|---|---|"]
             for fk in t.foreign_keys:
                 ref = ref_name(fk)
-                target = f"[{ref}]({link(ref)})" if ref in facts.tables else ref
+                target = f"[{_text(ref)}]({link(ref)})" if ref in facts.tables else _text(ref)
                 out.append("| " + " | ".join([
-                    _code(fk.name), ", ".join(fk.columns), f"{target} ({', '.join(fk.ref_columns)})",
-                    fk.on_delete, fk.on_update]) + (" |" if fk.valid else " (not valid) |"))
+                    _code(fk.name), _names(fk.columns), f"{target} ({_names(fk.ref_columns)})",
+                    _text(fk.on_delete), _text(fk.on_update)]) + (" |" if fk.valid else " (not valid) |"))
             out.append("")
         incoming = facts.incoming.get(q, [])
         if incoming:
             out += [f"{h}# Referenced by", "", "| Table | Columns | Constraint |", "|---|---|---|"]
             for other, fk in incoming:
                 oq = other.qualified_name
-                out.append(f"| [{oq}]({link(oq)}) | {', '.join(fk.columns)} | {_code(fk.name)} |")
+                out.append(f"| [{_text(oq)}]({link(oq)}) | {_names(fk.columns)} | {_code(fk.name)} |")
             out.append("")
         views = facts.views_of.get(q, [])
         if views:
             where = "#" if link(q).startswith("#") else "../objects.md#"
-            out += ["**Read by views**: " + ", ".join(f"[{v}]({where}{_view_anchor(v)})" for v in views), ""]
+            out += ["**Read by views**: " + ", ".join(f"[{_text(v)}]({where}{_view_anchor(v)})" for v in views), ""]
         cons = []
         for u in t.unique:
             cons.append(("unique", u.name, u.definition or f"UNIQUE ({', '.join(u.columns)})"))
@@ -264,13 +277,13 @@ class MarkdownWriter:
             out += [f"{h}# Triggers", "", "| Name | When | Function | Definition |", "|---|---|---|---|"]
             for tr in t.triggers:
                 when = f"{tr.timing} {' OR '.join(tr.events)} FOR EACH {tr.for_each}"
-                out.append(f"| {_code(tr.name)} | {when} | {_code(tr.function)} | {_code(tr.definition)} |")
+                out.append(f"| {_code(tr.name)} | {_text(when)} | {_code(tr.function)} | {_code(tr.definition)} |")
             out.append("")
         if t.policies:
             out += [f"{h}# Policies", "", "| Name | Command | Roles | Using | With check |", "|---|---|---|---|---|"]
             for p in t.policies:
                 kind = p.command + ("" if p.permissive else " (restrictive)")
-                out.append(f"| {_code(p.name)} | {kind} | {', '.join(p.roles)} | {_code(p.using)} | "
+                out.append(f"| {_code(p.name)} | {_text(kind)} | {_names(p.roles)} | {_code(p.using)} | "
                            f"{_code(p.with_check)} |")
             out.append("")
         return out
@@ -287,12 +300,12 @@ class MarkdownWriter:
         if s.enums or s.domains or s.composite_types:
             out += ["", f"{h} Types", ""]
             for e in s.enums:
-                out += [f"{h}# {e.schema}.{e.name} (enum)", ""]
+                out += [f"{h}# {_text(f'{e.schema}.{e.name}')} (enum)", ""]
                 if e.comment:
                     out += [_quote(e.comment), ""]
                 out += ["Values: " + ", ".join(_code(v) for v in e.values), ""]
             for d in s.domains:
-                out += [f"{h}# {d.schema}.{d.name} (domain)", ""]
+                out += [f"{h}# {_text(f'{d.schema}.{d.name}')} (domain)", ""]
                 if d.comment:
                     out += [_quote(d.comment), ""]
                 bits = [f"over {_code(d.type)}"]
@@ -303,7 +316,7 @@ class MarkdownWriter:
                 bits += [_code(c.definition or f"CHECK ({c.expression})") for c in d.checks]
                 out += ["; ".join(bits), ""]
             for ct in s.composite_types:
-                out += [f"{h}# {ct.schema}.{ct.name} (composite type)", ""]
+                out += [f"{h}# {_text(f'{ct.schema}.{ct.name}')} (composite type)", ""]
                 out += ["| Attribute | Type |", "|---|---|"]
                 out += [f"| {_cell(a.name)} | {_code(a.type)} |" for a in ct.attributes]
                 out.append("")
@@ -315,7 +328,7 @@ class MarkdownWriter:
 
     def _view(self, v: View, h: str) -> list[str]:
         kind = "materialized view" if v.materialized else "view"
-        out = [f'<a id="{_view_anchor(v.qualified_name)}"></a>', "", f"{h} {v.qualified_name} ({kind})", ""]
+        out = [f'<a id="{_view_anchor(v.qualified_name)}"></a>', "", f"{h} {_text(v.qualified_name)} ({kind})", ""]
         if v.comment:
             out += [_quote(v.comment), ""]
         if v.columns:
@@ -329,15 +342,15 @@ class MarkdownWriter:
         return out
 
     def _function(self, f: Function, h: str) -> list[str]:
-        out = [f"{h} {f.schema}.{f.name}({f.identity_args or f.arguments})", ""]
+        out = [f"{h} {_text(f'{f.schema}.{f.name}({f.identity_args or f.arguments})')}", ""]
         if f.comment:
             out += [_quote(f.comment), ""]
-        bits = [f.kind]
+        bits = [_text(f.kind)]
         if f.returns:
             bits.append(f"returns {_code(f.returns)}")
-        bits.append(f"language {f.language}")
+        bits.append(f"language {_text(f.language)}")
         if f.volatility:
-            bits.append(f.volatility.lower())
+            bits.append(_text(f.volatility.lower()))
         out += [", ".join(bits), ""]
         if f.definition:
             out += ["<details><summary>Definition</summary>", "", *_block(f.definition), "", "</details>", ""]
@@ -349,9 +362,12 @@ def _view_anchor(qualified: str) -> str:
 
 
 def _quote(text: str) -> str:
-    """A comment as a block quote; ``<`` escaped so a comment cannot inject HTML."""
-    safe = text.strip().replace("&", "&amp;").replace("<", "&lt;")
-    return "\n".join("> " + line for line in safe.splitlines())
+    """A comment as a block quote of literal text: no HTML, no Markdown links or formatting."""
+    return "\n".join("> " + _text(line) for line in text.strip().splitlines())
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(_text(n) for n in names)
 
 
 def _first_line(text: str | None) -> str:

@@ -53,6 +53,15 @@ class ProbeSession:
         self.server_version_num = int(self.conn.info.server_version)
         self.queries = 0
         self.elapsed = 0.0
+        # Probes refused for lack of privilege on an object ("permission denied for table x"): the
+        # analysis is then partial, and says so in its score (engine.analyze_schema).
+        self.denied: list[str] = []
+
+    def _denied(self, exc: Exception) -> ProbeFailed:
+        first = str(exc).splitlines()[0] if str(exc) else "permission denied"
+        if "permission denied for" in first:
+            self.denied.append(first)
+        return ProbeFailed(f"permission denied: {first}")
 
     @property
     def major(self) -> int:
@@ -92,7 +101,7 @@ class ProbeSession:
         except psycopg.errors.QueryCanceled:
             raise ProbeFailed(f"timed out after {timeout_ms or self.timeout_ms} ms") from None
         except psycopg.errors.InsufficientPrivilege as exc:
-            raise ProbeFailed(f"permission denied: {str(exc).splitlines()[0]}") from None
+            raise self._denied(exc) from None
         except psycopg.Error as exc:
             raise ProbeFailed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
         finally:
@@ -114,6 +123,8 @@ class ProbeSession:
                     yield cur
         except psycopg.errors.QueryCanceled:
             raise ProbeFailed(f"timed out after {timeout_ms or self.timeout_ms} ms") from None
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise self._denied(exc) from None
         except psycopg.Error as exc:
             raise ProbeFailed(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
         finally:

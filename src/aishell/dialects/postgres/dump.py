@@ -8,9 +8,10 @@ pg_dump brackets its output with ``\\restrict KEY`` / ``\\unrestrict KEY`` lines
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
+from aishell.dialects.postgres.client import CONNINFO, run_client
+from aishell.dialects.postgres.connect import mask_url
 from aishell.errors import SandboxError
 
 _RESTRICT = re.compile(r"^\\(un)?restrict \S+$", re.MULTILINE)
@@ -30,12 +31,10 @@ def client_binary(server, name: str) -> Path:
 def dump_schema(server, conninfo: str, *, timeout: float = 300) -> str:
     """The server's own pg_dump (matching major version) of ``conninfo``, schema only, as text."""
     pg_dump = client_binary(server, "pg_dump")
-    proc = subprocess.run(
-        [str(pg_dump), "--schema-only", "--no-password", "-d", conninfo],
-        capture_output=True, timeout=timeout, check=False,
-    )
+    proc = run_client([pg_dump, "--schema-only", "--no-password", "-d", CONNINFO], conninfo,
+                      capture_output=True, timeout=timeout)
     if proc.returncode != 0:
-        raise SandboxError(f"pg_dump failed: {proc.stderr.decode(errors='replace').strip().splitlines()[0]}")
+        raise SandboxError(f"pg_dump failed: {mask_url(proc.stderr.decode(errors='replace').strip().splitlines()[0])}")
     return proc.stdout.decode()
 
 
