@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# AISHELL_CORPUS_DIR points elsewhere when this checkout is not beside ../shared (a git worktree).
-CORPUS = Path(os.environ.get("AISHELL_CORPUS_DIR") or ROOT.parent / "shared" / "corpus")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# The real public schemas the tests load (pagila, with its licence) are vendored, so a fresh clone has
+# them; AISHELL_CORPUS_DIR points the tests at another copy.
+CORPUS = Path(os.environ.get("AISHELL_CORPUS_DIR") or FIXTURES / "corpus")
 
 TEST_URL = os.environ.get("AISHELL_TEST_DATABASE_URL")
 PG15_URL = os.environ.get("AISHELL_PG15_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -98,6 +99,17 @@ def run_cli(*args: str, cwd: Path | None = None, input: str | None = None, env: 
         [sys.executable, "-m", "aishell.cli.main", *args],
         cwd=cwd, input=input, capture_output=True, text=True, env=full_env, timeout=timeout,
     )
+
+
+def installed_tool(name: str) -> str | None:
+    """A command a test dependency installs (lint-imports, squawk): beside this Python first, since a
+    venv's scripts are not on PATH unless the venv is activated."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    import shutil
+
+    return shutil.which(name)
 
 
 @pytest.fixture

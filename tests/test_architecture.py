@@ -3,17 +3,16 @@ registered verb documented with an example."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, installed_tool, run_cli
 
 
 def test_import_contracts_hold():
-    exe = shutil.which("lint-imports")
+    exe = installed_tool("lint-imports")
     if exe is None:
         pytest.skip("import-linter is not installed (pip install -e '.[test]')")
     proc = subprocess.run([exe], cwd=ROOT, capture_output=True, text=True, timeout=120)

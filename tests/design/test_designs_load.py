@@ -110,8 +110,6 @@ def test_sample_data_for_an_inspected_schema(pg_server):
 
     name = "pagila-schema-pg15.sql" if os.environ.get("AISHELL_TEST_DATABASE_URL") else "pagila-schema.sql"
     path = CORPUS / name
-    if not path.exists():
-        pytest.skip(f"{path} not found")
     schema = load_schema(str(path))
     sql = generate(schema) + "\n" + sample_data_sql(schema, rows=3)
     with pg_server.temporary_database(prefix="aishell_test_") as conninfo:

