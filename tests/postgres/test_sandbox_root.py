@@ -141,3 +141,18 @@ def test_a_cache_folder_the_servers_user_could_write_is_refused(tmp_path):
         assert list(cache.iterdir()) == []
     finally:
         shutil.rmtree(base, ignore_errors=True)
+
+
+def test_a_sandbox_folder_inside_a_private_one_is_refused_not_opened(tmp_path):
+    """The server's OS user cannot enter a 0700 folder: one line saying what to do, and the folder
+    stays private (the wheel's helper would chmod it and every folder above it open)."""
+    private = Path(tempfile.mkdtemp(prefix="aishell-test-private-"))
+    try:
+        r = run_cli("schema", "design", CLINIC, cwd=tmp_path, env={"AISHELL_SANDBOX_DIR": str(private / "sbx")})
+        assert r.returncode != 0
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and "cannot enter" in lines[0] and "AISHELL_SANDBOX_DIR" in lines[0], r.stderr
+        assert "Traceback" not in r.stderr
+        assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    finally:
+        shutil.rmtree(private, ignore_errors=True)

