@@ -158,6 +158,7 @@ PG_DUMP_STYLE = r"""--
 --
 
 \restrict 4bTq0yZcJ0AbCdEf
+\connect -reuse-previous=on "dbname='production'"
 
 SET statement_timeout = 0;
 SET client_encoding = 'UTF8';
@@ -216,3 +217,10 @@ def test_postgresql_errors_keep_their_line(pg_server, tmp_path):
         f'aishell: error: {path}: line 4: relation "nowhere" does not exist'
     ]
 
+
+
+def test_syntax_errors_name_their_line(pg_server, tmp_path):
+    path = _write(tmp_path, HEAD + "-- éééé\nCREATE TABLE u (a int,, b int);\n")
+    result = run_cli("schema", "inspect", str(path))
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [f'aishell: error: {path}: line 4: syntax error at or near ","']

@@ -231,10 +231,11 @@ def read_script(text: str, label: str, *, checked: bool = True) -> Script:
     try:
         raw = parse_sql(sql)
     except ParseError as exc:
-        where = getattr(exc, "location", None)
-        line = _line_of(sql, where) if isinstance(where, int) and where >= 0 else None
+        # pglast's ParseError: (message, 1-based character position)
+        where = exc.args[1] if len(exc.args) > 1 else None
+        line = _line_of(sql, where - 1) if isinstance(where, int) and where > 0 else None
         msg = str(exc.args[0]) if exc.args else str(exc)
-        raise SourceError(f"{label}:{line}: {msg}" if line else f"{label}: {msg}") from None
+        raise SourceError(f"{label}: line {line}: {msg}" if line else f"{label}: {msg}") from None
     script = Script(label)
     for r in raw:
         start = r.stmt_location
