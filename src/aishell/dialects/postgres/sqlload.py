@@ -133,7 +133,7 @@ def _line_of(text: str, pos: int) -> int:
 
 
 _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*)?\$")
-_COPY_FROM_STDIN = re.compile(r"^\s*COPY\b.*\bFROM\s+STDIN\b", re.I | re.S)
+_COPY_FROM_STDIN = re.compile(r"^(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*COPY\b.*\bFROM\s+STDIN\b", re.I | re.S)
 
 
 def _scan(text: str, label: str) -> tuple[str, dict[int, str]]:
