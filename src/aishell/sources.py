@@ -2,8 +2,9 @@
 
 * a PostgreSQL URL (``postgresql://user@host/db``) or libpq conninfo (``host=... dbname=...``);
 * an environment name from ``aishell.toml`` (``[environments] staging = "postgresql://..."``);
-* a ``.sql`` file: loaded into a throwaway database on the embedded server and introspected there
-  (PostgreSQL itself is the parser);
+* a ``.sql`` file: checked (no psql meta-commands, schema statements only), loaded into a throwaway
+  database on the embedded server as an unprivileged role and introspected there (PostgreSQL itself is
+  the parser; ``dialects/postgres/sqlload.py``);
 * a ``.json`` model file (``aishell schema inspect --json`` or ``design --json`` output);
 * ``design``: the current design saved by ``aishell schema design`` (``aishell/design.json``);
 * a bare database name, resolved with the usual libpq environment (``PGHOST``, ``PGUSER``, ...).
