@@ -94,8 +94,8 @@ def test_every_command_taking_a_sql_source_checks_it(pg_server, tmp_path, marker
     bad = _write(tmp_path, HEAD + f"COPY t FROM PROGRAM 'touch {marker}';\n\\! touch {marker}\n")
     args = [a.format(good=good, bad=bad) for a in command]
     result = run_cli(*args)
-    # The meta-command is found first (the file is scanned before its statements are checked).
-    _assert_refused(result, bad, 4, "meta-command \\!", marker)
+    # The first refusal in the file is reported.
+    _assert_refused(result, bad, 3, "COPY t FROM PROGRAM", marker)
 
 
 def test_a_file_that_passes_the_check_still_runs_unprivileged(pg_server, tmp_path, marker):
@@ -224,3 +224,25 @@ def test_syntax_errors_name_their_line(pg_server, tmp_path):
     result = run_cli("schema", "inspect", str(path))
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [f'aishell: error: {path}: line 4: syntax error at or near ","']
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("CREATE TABLE t (a text DEFAULT E'x\\' \\! no');", None),  # an escaped quote in an E'' string
+    ("CREATE TABLE t (a text DEFAULT E'x\\\\' \\! yes');", ":1: refused psql meta-command \\!"),
+    ("COMMENT ON TABLE t IS $x$ \\! $x$;", None),
+    ('CREATE TABLE "a\\b" (c int);', None),
+    ("/* outer /* nested \\! */ still comment \\! */ CREATE TABLE t (a int);", None),
+    ("CREATE TABLE t (a int); -- \\! in a comment", None),
+    ("CREATE TABLE t (a int);\n\\set x 1\nCOPY t TO PROGRAM 'id';", ":2: refused psql meta-command \\set"),
+    ("CREATE TABLE t (a int); COPY t TO PROGRAM 'id';\n\\set x 1", ":1: refused `COPY t TO PROGRAM"),
+])
+def test_meta_commands_are_found_outside_strings_and_comments_only(text, expected):
+    from aishell.dialects.postgres.sqlload import read_script
+    from aishell.errors import SourceError
+
+    if expected is None:
+        assert read_script(text, "f.sql").statements
+        return
+    with pytest.raises(SourceError) as info:
+        read_script(text, "f.sql")
+    assert info.value.message.startswith("f.sql" + expected), info.value.message

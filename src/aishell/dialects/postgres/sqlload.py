@@ -136,12 +136,14 @@ _DOLLAR_TAG = re.compile(r"\$([A-Za-z_\x80-\uffff][A-Za-z0-9_\x80-\uffff]*)?\$")
 _COPY_FROM_STDIN = re.compile(r"^(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*COPY\b.*\bFROM\s+STDIN\b", re.I | re.S)
 
 
-def _scan(text: str, label: str) -> tuple[str, dict[int, str]]:
+def _scan(text: str, label: str) -> tuple[str, dict[int, str], Refused | None, int]:
     """Blank out psql meta-commands (and COPY data) so pglast sees SQL only, keeping every offset.
 
-    Returns the SQL text and, per offset of a COPY ... FROM stdin statement's end, its data. A
-    meta-command pg_dump writes harmlessly is skipped; any other one is refused.
+    Returns the SQL text; per offset of a COPY ... FROM stdin statement's end, its data; and the
+    refusal of the first meta-command that is not one pg_dump writes harmlessly, with its line.
     """
+    refused: Refused | None = None
+    refused_line = 0
     out = list(text)
     data: dict[int, str] = {}
     i, n = 0, len(text)
@@ -197,11 +199,12 @@ def _scan(text: str, label: str) -> tuple[str, dict[int, str]]:
             end = n if j < 0 else j
             command = text[i:end].split(None, 1)[0] if text[i:end].split() else "\\"
             name = command[1:]
-            if name not in SKIPPED_META:
-                raise Refused(
+            if name not in SKIPPED_META and refused is None:
+                refused = Refused(
                     f"{label}:{_line_of(text, i)}: refused psql meta-command {command} (a .sql SOURCE is run "
                     "as SQL, without psql; meta-commands can run programs and read files)"
                 )
+                refused_line = _line_of(text, i)
             blank(i, end)
             i = end
             stmt_start = i
@@ -219,7 +222,7 @@ def _scan(text: str, label: str) -> tuple[str, dict[int, str]]:
             stmt_start = i
         else:
             i += 1
-    return "".join(out), data
+    return "".join(out), data, refused, refused_line
 
 
 def read_script(text: str, label: str, *, checked: bool = True) -> Script:
@@ -227,10 +230,12 @@ def read_script(text: str, label: str, *, checked: bool = True) -> Script:
     statement a .sql SOURCE may not hold."""
     from pglast.parser import ParseError, parse_sql
 
-    sql, copy_data = _scan(text, label)
+    sql, copy_data, meta_refused, meta_line = _scan(text, label)
     try:
         raw = parse_sql(sql)
     except ParseError as exc:
+        if meta_refused is not None:
+            raise meta_refused from None
         # pglast's ParseError: (message, 1-based character position)
         where = exc.args[1] if len(exc.args) > 1 else None
         line = _line_of(sql, where - 1) if isinstance(where, int) and where > 0 else None
@@ -244,6 +249,8 @@ def read_script(text: str, label: str, *, checked: bool = True) -> Script:
         lead = re.match(r"(\s|--[^\n]*\n?|/\*.*?\*/)*", body, re.S)
         offset = start + (lead.end() if lead else 0)
         stmt = Statement(sql[offset:end].strip(), _line_of(sql, offset), r.stmt)
+        if meta_refused is not None and stmt.line > meta_line:
+            raise meta_refused  # the first refusal in the file is the one reported
         if not checked:
             semicolon = sql.find(";", end) + 1 if end < len(sql) else end
             stmt.copy_data = copy_data.get(semicolon)
@@ -252,6 +259,8 @@ def read_script(text: str, label: str, *, checked: bool = True) -> Script:
             if why:
                 raise Refused(f"{label}:{stmt.line}: refused {why}")
         script.statements.append(stmt)
+    if meta_refused is not None:
+        raise meta_refused
     return script
 
 
