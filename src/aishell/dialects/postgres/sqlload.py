@@ -249,8 +249,8 @@ def read_script(text: str, label: str, *, checked: bool = True) -> Script:
         lead = re.match(r"(\s|--[^\n]*\n?|/\*.*?\*/)*", body, re.S)
         offset = start + (lead.end() if lead else 0)
         stmt = Statement(sql[offset:end].strip(), _line_of(sql, offset), r.stmt)
-        if meta_refused is not None and stmt.line > meta_line:
-            raise meta_refused  # the first refusal in the file is the one reported
+        if meta_refused is not None and stmt.line >= meta_line:
+            raise meta_refused  # the first refusal in the file is reported (a meta-command wins its line)
         if not checked:
             semicolon = sql.find(";", end) + 1 if end < len(sql) else end
             stmt.copy_data = copy_data.get(semicolon)
