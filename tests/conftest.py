@@ -31,16 +31,33 @@ if TEST_URL:
     os.environ["AISHELL_SCRATCH_URL"] = TEST_URL
 
 
+# Roles the SQL fixtures grant to: roles are server-wide, and a .sql SOURCE may not create them.
+FIXTURE_ROLES = ("aishell_fixture_reader", "aishell_fixture_writer", "aishell_fixture_auditor")
+
+
+def ensure_fixture_roles(server):
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(server.conninfo(), autocommit=True) as conn:
+        for role in FIXTURE_ROLES:
+            try:
+                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+            except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+                pass
+    return server
+
+
 @pytest.fixture(scope="session")
 def pg_server():
     """The server tests create their throwaway databases on."""
     from aishell.dialects.postgres.server import ExternalServer, get_sandbox
 
     if TEST_URL:
-        return ExternalServer(TEST_URL)
+        return ensure_fixture_roles(ExternalServer(TEST_URL))
     box = get_sandbox()
     box.ensure_running()
-    return box
+    return ensure_fixture_roles(box)
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +67,7 @@ def sandbox():
 
     box = get_sandbox()
     box.ensure_running()
-    return box
+    return ensure_fixture_roles(box)
 
 
 def _reachable(url: str) -> bool:
@@ -70,7 +87,7 @@ def pg15_server():
 
     if not _reachable(PG15_URL):
         pytest.skip(f"PostgreSQL 15 not reachable at {PG15_URL}")
-    return ExternalServer(PG15_URL)
+    return ensure_fixture_roles(ExternalServer(PG15_URL))
 
 
 @pytest.fixture(params=["embedded", "pg15"])

@@ -2,8 +2,9 @@
 
 * a PostgreSQL URL (``postgresql://user@host/db``) or libpq conninfo (``host=... dbname=...``);
 * an environment name from ``aishell.toml`` (``[environments] staging = "postgresql://..."``);
-* a ``.sql`` file: loaded into a throwaway database on the embedded server and introspected there
-  (PostgreSQL itself is the parser);
+* a ``.sql`` file: checked (no psql meta-commands, schema statements only), loaded into a throwaway
+  database on the embedded server as an unprivileged role and introspected there (PostgreSQL itself is
+  the parser; ``dialects/postgres/sqlload.py``);
 * a ``.json`` model file (``aishell schema inspect --json`` or ``design --json`` output);
 * ``design``: the current design saved by ``aishell schema design`` (``aishell/design.json``);
 * a bare database name, resolved with the usual libpq environment (``PGHOST``, ``PGUSER``, ...).
@@ -134,36 +135,32 @@ def load_model_file(path: Path) -> Schema:
         raise SourceError(f"{path}: {exc}") from None
 
 
-def load_sql_into(conninfo: str, path: Path, psql: Path) -> None:
-    """Run a SQL file (psql meta-commands allowed, as pg_dump writes them) with ON_ERROR_STOP."""
+def load_sql_into(conninfo: str, path: Path, psql: Path | None = None) -> None:
+    """Load a user's .sql file into the throwaway database ``conninfo`` (an administrator's conninfo):
+    checked statement by statement and run as an unprivileged role, never through psql (see
+    ``dialects/postgres/sqlload.py``). ``psql`` is ignored (kept for callers of the old signature)."""
     text = read_text_file(path)
     if not text.strip():
         raise SourceError(f"{path}: empty file")
-    run_sql_text(conninfo, text, psql, label=str(path))
+    from aishell.dialects.postgres.sqlload import load_checked
+
+    load_checked(conninfo, text, label=str(path))
 
 
-def run_sql_text(conninfo: str, text: str, psql: Path, *, label: str = "SQL") -> None:
-    from aishell.dialects.postgres.client import CONNINFO, run_client
+def load_generated_into(conninfo: str, ddl: str, *, label: str) -> None:
+    """Load DDL generated from a model file the same way as a .sql SOURCE: a model's fields are user
+    text that lands in the DDL."""
+    from aishell.dialects.postgres.sqlload import load_checked
 
-    proc = run_client(
-        [psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", CONNINFO, "-f", "-"],
-        conninfo,
-        input=text.encode(),
-        capture_output=True,
-        timeout=600,
-    )
-    if proc.returncode != 0:
-        err = proc.stderr.decode(errors="replace")
-        raise SourceError(f"{label}: {_first_psql_error(err)}")
+    load_checked(conninfo, ddl, label=label)
 
 
-def _first_psql_error(stderr: str) -> str:
-    for line in stderr.splitlines():
-        m = re.match(r"psql:[^:]*:(\d+): (ERROR|FATAL|error):\s*(.*)", line)
-        if m:
-            return f"line {m.group(1)}: {m.group(3)}"
-    lines = [ln for ln in stderr.splitlines() if ln.strip()]
-    return lines[0] if lines else "psql failed"
+def run_sql_text(conninfo: str, text: str, psql: Path | None = None, *, label: str = "SQL") -> None:
+    """Run SQL we wrote or dumped ourselves as the connection's user (psycopg, no psql; ``psql`` is
+    ignored). Never give it a user's file: ``load_sql_into`` checks those."""
+    from aishell.dialects.postgres.sqlload import run_trusted
+
+    run_trusted(conninfo, text, label=label)
 
 
 def load_schema(source: Source | str, **inspect_options: Any) -> Schema:
@@ -205,13 +202,12 @@ def open_database(source: Source | str, *, build_from_model: bool = True) -> Ite
 
     server = scratch_server()
     with server.temporary_database() as conninfo:
-        psql = server.bin("psql")
         if source.kind == "sql":
             assert source.path is not None
-            load_sql_into(conninfo, source.path, psql)
+            load_sql_into(conninfo, source.path)
         elif build_from_model:
             from aishell.dialects.postgres.generate import generate
 
             schema = load_schema(source)
-            run_sql_text(conninfo, generate(schema), psql, label=source.display)
+            load_generated_into(conninfo, generate(schema), label=f"DDL generated from {source.display}")
         yield conninfo

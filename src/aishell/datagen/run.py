@@ -22,7 +22,7 @@ def throwaway_database(source: str | None, *, keep: bool = False) -> Iterator[tu
     """
     from aishell.dialects.postgres.connect import connect
     from aishell.dialects.postgres.server import scratch_server
-    from aishell.sources import load_schema, load_sql_into, parse_source, run_sql_text
+    from aishell.sources import load_generated_into, load_schema, load_sql_into, parse_source
 
     src = parse_source(source if source is not None else "design")
     server = scratch_server()
@@ -33,15 +33,14 @@ def throwaway_database(source: str | None, *, keep: bool = False) -> Iterator[tu
     conninfo = server.conninfo(name)
     ok = False
     try:
-        psql = server.bin("psql")
         if src.kind == "sql":
             assert src.path is not None
-            load_sql_into(conninfo, src.path, psql)
+            load_sql_into(conninfo, src.path)
         else:
             from aishell.dialects.postgres.generate import generate
 
             schema = load_schema(src)
-            run_sql_text(conninfo, generate(schema), psql, label=src.display)
+            load_generated_into(conninfo, generate(schema), label=f"DDL generated from {src.display}")
         yield conninfo, src, name
         ok = True  # kept only when the whole run succeeded
     finally:

@@ -173,14 +173,13 @@ def copy_target_into(target: Source | None, current: Schema, conninfo: str, serv
         assert target.path is not None
         from aishell.sources import load_sql_into
 
-        load_sql_into(conninfo, target.path, server.bin("psql"))
+        load_sql_into(conninfo, target.path)
         return True
     if target is not None and target.is_live:
-        psql = server.bin("psql")
         for extra in ([], ["--no-privileges"]):
             dump = pg_dump_schema(target.conninfo or "", extra)
             try:
-                run_sql_text(conninfo, dump, psql, label="copy of TARGET")
+                run_sql_text(conninfo, dump, label="copy of TARGET")
                 return not extra
             except SourceError:
                 if extra:

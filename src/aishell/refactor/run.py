@@ -301,7 +301,6 @@ def _copy_current(report: RefactorReport, db: str, server, with_data: bool) -> N
 
         create_schema_in(db, strip_grants(report.current))
         return
-    import re
 
     from aishell.dialects.postgres.client import CONNINFO, run_client
     from aishell.dialects.postgres.connect import connect, mask_url
@@ -324,8 +323,7 @@ def _copy_current(report: RefactorReport, db: str, server, with_data: bool) -> N
             "copying the database for the verification failed: "
             + mask_url(proc.stderr.decode(errors="replace").strip().splitlines()[0][:200])
         )
-    text = re.sub(r"^\\(un)?restrict \S+$", "", proc.stdout.decode(), flags=re.MULTILINE)
-    run_sql_text(db, text, server.bin("psql"), label="copy of the database")
+    run_sql_text(db, proc.stdout.decode(), label="copy of the database")
 
 
 def _kept_columns(tables: dict[str, list[str]], rf: Refactoring) -> dict[str, list[str]]:

@@ -26,16 +26,15 @@ def validate_schema(schema: Schema, *, server: Any = None) -> dict[str, Any]:
 
     server = server or scratch_server()
     ddl = generate(schema, header=False)
-    psql = server.bin("psql")
     placeholders = ensure_roles(server, referenced_roles(schema))
     with server.temporary_database(prefix="aishell_validate_") as db:
         start = time.perf_counter()
-        load_ddl(db, ddl, psql)
+        load_ddl(db, ddl)
         load_seconds = time.perf_counter() - start
         built = inspect(db, include_stats=False)
     again = generate(built, header=False)
     with server.temporary_database(prefix="aishell_validate_") as db2:
-        load_ddl(db2, again, psql, what="regenerated DDL")
+        load_ddl(db2, again, what="regenerated DDL")
         stable = generate(inspect(db2, include_stats=False), header=False) == again
 
     checks = [primary_key_check(built), foreign_key_index_check(built),
@@ -76,13 +75,16 @@ def ensure_roles(server: Any, roles: list[str]) -> list[str]:
     return created
 
 
-def load_ddl(conninfo: str, ddl: str, psql: Any, *, what: str = "generated DDL") -> None:
-    """Run DDL with psql (ON_ERROR_STOP); on failure one line: where, the statement, PostgreSQL's message."""
-    from aishell.sources import run_sql_text
+def load_ddl(conninfo: str, ddl: str, psql: Any = None, *, what: str = "generated DDL") -> None:
+    """Load DDL generated from a model (user text: checked and run unprivileged, as a .sql SOURCE); on
+    failure one line: where, the statement, PostgreSQL's message. ``psql`` is ignored."""
+    from aishell.sources import load_generated_into
 
     try:
-        run_sql_text(conninfo, ddl, psql, label=what)
+        load_generated_into(conninfo, ddl, label=what)
     except SourceError as exc:
+        if re.match(rf"^{re.escape(what)}:\d+: ", exc.message):  # refused by the check
+            raise
         message = exc.message
         m = re.match(rf"^{re.escape(what)}: line (\d+): (.*)$", message, re.DOTALL)
         if not m:
