@@ -29,7 +29,7 @@ PASSWORD = "Pw'7 q@x=z%" + secrets.token_hex(4)  # quote, space, @, = and % in o
     f"postgresql://alice:{quote(PASSWORD, safe='')}@db.example:5433/app?sslmode=disable",
     "host=db.example user=alice dbname=app password='" + PASSWORD.replace("'", "\\'") + "'",
     f"postgresql://alice@db.example/app?password={quote(PASSWORD, safe='')}",
-])
+], ids=["url", "key-value", "url-query"])  # ids without the random password: pytest-xdist workers must agree
 def test_the_password_goes_to_the_environment_not_the_argv(conninfo):
     argv, env = client_command(["pg_dump", "--schema-only", "-d", CONNINFO], conninfo, {"PATH": "/usr/bin"})
     joined = " ".join(argv)
