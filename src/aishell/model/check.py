@@ -500,6 +500,20 @@ def check_storage_option(text: str) -> frozenset[str]:
     return frozenset(_walk(body).calls)
 
 
+@lru_cache(maxsize=4096)
+def check_relation_reference(text: str) -> frozenset[str]:
+    """A table named by text (``schema.name`` written bare, which the generator quotes part by part, or
+    with quotes as SQL writes it)."""
+    if '"' not in text and "(" not in text:
+        return check_name(text)
+    _tokens(text, allow_commas=False)
+    body = _one(text, "SELECT * FROM \x01", "SelectStmt")
+    source = body.get("fromClause") or []
+    if len(source) != 1 or "RangeVar" not in source[0] or set(body) - {"targetList", "fromClause", "limitOption", "op"}:
+        raise _Refused("is not a table name")
+    return frozenset()
+
+
 def check_foreign_option(text: str) -> frozenset[str]:
     """One ``key=value`` option of a foreign object (quoted on output); never file_fdw's program."""
     if "\x00" in text:
@@ -796,6 +810,7 @@ FIELDS: dict[type, dict[str, Check]] = {
     Policy: {"command": keyword({"ALL", "SELECT", "INSERT", "UPDATE", "DELETE"}),
              "using": check_policy_expression, "with_check": check_policy_expression},
     Table: {"partition_by": check_partition_by, "partition_bound": check_partition_bound,
+            "inherits": check_relation_reference, "partition_of": check_relation_reference,
             "options": check_storage_option},
     View: {"definition": check_view_body, "options": check_storage_option},
     Sequence: {"type": check_type},
