@@ -500,6 +500,16 @@ def check_storage_option(text: str) -> frozenset[str]:
     return frozenset(_walk(body).calls)
 
 
+_FK_SET_COLUMNS = re.compile(rf"^SET\s+(?:NULL|DEFAULT)\s*\(\s*{_IDENT}(?:\s*,\s*{_IDENT})*\s*\)$", re.I)
+
+
+def check_fk_action(text: str) -> frozenset[str]:
+    """``CASCADE``, ``SET NULL``, ... or, since PostgreSQL 15, ``SET NULL (col, ...)``."""
+    if " ".join(text.split()).upper() in FK_ACTIONS or _FK_SET_COLUMNS.match(text.strip()):
+        return frozenset()
+    raise _Refused(f"is not one of {', '.join(sorted(FK_ACTIONS))} (or SET NULL/SET DEFAULT (columns))")
+
+
 @lru_cache(maxsize=4096)
 def check_relation_reference(text: str) -> frozenset[str]:
     """A table named by text (``schema.name`` written bare, which the generator quotes part by part, or
@@ -792,7 +802,7 @@ FIELDS: dict[type, dict[str, Check]] = {
     Column: {"type": check_type, "default": check_expression, "generated": check_expression,
              "identity": keyword({"ALWAYS", "BY DEFAULT"}), "generated_kind": keyword({"STORED", "VIRTUAL"}),
              "collation": check_collation_name},
-    ForeignKey: {"on_delete": keyword(FK_ACTIONS), "on_update": keyword(FK_ACTIONS),
+    ForeignKey: {"on_delete": check_fk_action, "on_update": keyword(FK_ACTIONS),
                  "match": keyword({"SIMPLE", "FULL", "PARTIAL", "NONE"}),
                  "definition": check_constraint_definition},
     CheckConstraint: {"expression": lambda t: check_expression(re.sub(r"(?is)^\s*CHECK\s*(?=\()", "", t)),
