@@ -865,6 +865,7 @@ FIELDS: dict[type, dict[str, Check]] = {
 }
 # Which of those calls something aishell may run by itself (a trigger fires, a view is filled, a default
 # is evaluated when rows are generated): their callees may not run dynamic SQL.
+_ANY_DIALECT = {check_foreign_option, check_word}
 _RUNS = {check_expression, check_policy_expression, check_view_body, check_trigger_definition,
          check_trigger_function, check_index_definition, check_rule_definition, check_constraint_definition,
          check_statistics_definition, check_function_reference, check_opfamily_member, check_opclass_member}
@@ -915,50 +916,50 @@ class _Checker:
         where = f"{self.origin}: " if self.origin else ""
         raise UnsafeModelError(f"{where}{path}: {why}")
 
-    def field(self, path: str, text: str, check: Check) -> None:
+    def field(self, path: str, text: str, check: Check, name: str = "") -> None:
+        """Check one string; ``path`` + ``name`` is where it is (joined only to report a refusal)."""
+        if check is check_name:
+            if "\x00" in text:
+                self.fail(_join(path, name), "holds a NUL character")
+            return
         try:
-            if self.postgres or check in (check_name, check_foreign_option, check_word) or getattr(
-                    check, "is_keyword", False):
+            if self.postgres or check in _ANY_DIALECT or getattr(check, "is_keyword", False):
                 calls = check(text)
             else:
                 _tokens(text)
                 calls = frozenset()
         except _Refused as exc:
-            self.fail(path, f"{exc}: {_shown(text)}")
+            self.fail(_join(path, name), f"{exc}: {_shown(text)}")
             return
-        if check in _RUNS or getattr(check, "__name__", "") == "<lambda>":
+        if calls and (check in _RUNS or getattr(check, "__name__", "") == "<lambda>"):
             self.run_calls |= calls
 
     def walk(self, obj: Any, path: str) -> None:
-        checks = FIELDS.get(type(obj), {})
-        for f in dataclasses.fields(obj):
-            value = getattr(obj, f.name)
-            here = f"{path}.{f.name}" if path else f.name
-            check = checks.get(f.name)
-            if isinstance(obj, Function) and f.name == "definition":
-                continue  # the routine as a whole, below
-            if isinstance(obj, TextSearchConfig) and f.name == "mappings":
-                self.mappings(obj, here)
+        for name, check, special in _plan(type(obj)):
+            value = getattr(obj, name)
+            if value is None or value is True or value is False or special == "skip":
                 continue
-            if f.name == "attrs":
-                self.attrs(obj, value, here)
-            elif isinstance(value, str):
-                self.field(here, value, check or check_name)
-            elif isinstance(value, list):
+            if special:
+                getattr(self, special)(obj, value, _join(path, name))
+                continue
+            kind = type(value)
+            if kind is str:
+                self.field(path, value, check or check_name, name)
+            elif kind is list:
                 for i, item in enumerate(value):
-                    if isinstance(item, str):
-                        self.field(f"{here}[{i}]", item, check or check_name)
-                    elif dataclasses.is_dataclass(item):
-                        self.walk(item, f"{here}.{_label(item, i)}")
-            elif isinstance(value, dict):
+                    if type(item) is str:
+                        self.field(path, item, check or check_name, f"{name}[{i}]")
+                    elif hasattr(item, "__dataclass_fields__"):
+                        self.walk(item, f"{_join(path, name)}.{_label(item, i)}")
+            elif kind is dict:
                 for k, v in value.items():
-                    if isinstance(v, str):
-                        self.field(f"{here}.{k}", v, check_name)
-            elif dataclasses.is_dataclass(value):
-                self.walk(value, here)
-        if isinstance(obj, Function):
+                    if type(v) is str:
+                        self.field(path, v, check_name, f"{name}.{k}")
+            elif hasattr(value, "__dataclass_fields__"):
+                self.walk(value, _join(path, name))
+        if type(obj) is Function:
             self.function(obj, path)
-        if isinstance(obj, Index) and obj.definition is None:
+        elif type(obj) is Index and obj.definition is None:
             self.index_keys(obj, path)
 
     def function(self, f: Function, path: str) -> None:
@@ -990,7 +991,7 @@ class _Checker:
                 except _Refused as exc2:
                     self.fail(here, f"{exc2}: {_shown(key)}")
 
-    def mappings(self, c: TextSearchConfig, path: str) -> None:
+    def mappings(self, c: TextSearchConfig, _mappings: Any, path: str) -> None:
         for i, m in enumerate(c.mappings):
             here = f"{path}[{i}]"
             try:
@@ -1063,6 +1064,25 @@ class _Checker:
             if r.dynamic and r.names & reach:
                 self.fail(f"{path}.definition", "runs dynamic SQL (EXECUTE) and is called by a trigger, "
                           "view, default, check or index that aishell may run")
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path and name else path or name
+
+
+_PLANS: dict[type, list[tuple[str, Check | None, str]]] = {}
+_SPECIAL = {(Function, "definition"): "skip", (TextSearchConfig, "mappings"): "mappings"}
+
+
+def _plan(cls: type) -> list[tuple[str, Check | None, str]]:
+    """(field, its check, the method that takes it whole) per field of a model class, made once."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        checks = FIELDS.get(cls, {})
+        plan = [(f.name, checks.get(f.name), "attrs" if f.name == "attrs" else _SPECIAL.get((cls, f.name), ""))
+                for f in dataclasses.fields(cls)]
+        _PLANS[cls] = plan
+    return plan
 
 
 def _call_name(text: str) -> str | None:
