@@ -154,6 +154,10 @@ def _hostile_files(marker: Path) -> dict[str, tuple[dict[str, Any], str]]:
             {"name": "id", "type": "integer", "nullable": False},
             {"name": "total", "type": "integer", "attrs": {"options": [f"n_distinct=1); {copy_program}; --"]}}])]),
             f"{col}.total.attrs.options[0]"),
+        "another dialect": (dict(_model(tables=[_table(columns=[
+            {"name": "id", "type": "integer", "nullable": False},
+            {"name": "total", "type": "text", "default": "pg_read_file('/etc/passwd')"}])]), dialect="mysql"),
+            f"{col}.total.default"),
         "statistics": (_model(tables=[_table(attrs={"statistics": [{"name": "st", "definition":
             f"CREATE STATISTICS st ON id, total FROM public.orders; {copy_program}"}]})]),
             "tables.public.orders.attrs.statistics[0].definition"),

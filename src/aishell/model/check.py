@@ -626,7 +626,6 @@ def keyword(allowed: Iterable[str], *, upper: bool = True) -> Callable[[str], fr
             raise _Refused(f"is not one of {', '.join(sorted(words))}")
         return frozenset()
 
-    check.is_keyword = True  # type: ignore[attr-defined]
     return check
 
 
@@ -865,7 +864,6 @@ FIELDS: dict[type, dict[str, Check]] = {
 }
 # Which of those calls something aishell may run by itself (a trigger fires, a view is filled, a default
 # is evaluated when rows are generated): their callees may not run dynamic SQL.
-_ANY_DIALECT = {check_foreign_option, check_word}
 _RUNS = {check_expression, check_policy_expression, check_view_body, check_trigger_definition,
          check_trigger_function, check_index_definition, check_rule_definition, check_constraint_definition,
          check_statistics_definition, check_function_reference, check_opfamily_member, check_opclass_member}
@@ -908,7 +906,6 @@ class _Checker:
     def __init__(self, schema: Schema, origin: str):
         self.schema = schema
         self.origin = origin
-        self.postgres = (schema.dialect or "postgres").lower() in ("postgres", "postgresql")
         self.run_calls: set[str] = set()
         self.routines: list[tuple[str, _Routine]] = []
 
@@ -923,11 +920,7 @@ class _Checker:
                 self.fail(_join(path, name), "holds a NUL character")
             return
         try:
-            if self.postgres or check in _ANY_DIALECT or getattr(check, "is_keyword", False):
-                calls = check(text)
-            else:
-                _tokens(text)
-                calls = frozenset()
+            calls = check(text)
         except _Refused as exc:
             self.fail(_join(path, name), f"{exc}: {_shown(text)}")
             return
@@ -963,7 +956,7 @@ class _Checker:
             self.index_keys(obj, path)
 
     def function(self, f: Function, path: str) -> None:
-        if not f.definition or not self.postgres:
+        if not f.definition:
             return
         try:
             routine = check_function(f)
@@ -978,7 +971,7 @@ class _Checker:
             if "\x00" in key:
                 self.fail(here, "holds a NUL character")
             is_expr = ix.expressions[i] if i < len(ix.expressions) else not re.match(r"^[\w$]+$", key)
-            if not is_expr or not self.postgres:
+            if not is_expr:
                 continue  # a column name: quoted on output
             try:
                 self.run_calls |= check_expression(key)
@@ -996,8 +989,7 @@ class _Checker:
             here = f"{path}[{i}]"
             try:
                 check_word(m.token)
-                if self.postgres:
-                    check_ts_mapping((m.token,), tuple(m.dictionaries) or ("simple",))
+                check_ts_mapping((m.token,), tuple(m.dictionaries) or ("simple",))
             except _Refused as exc:
                 self.fail(here, f"{exc}: {_shown(m.token + ' ' + ', '.join(m.dictionaries))}")
 
@@ -1096,7 +1088,10 @@ def _shown(text: str, limit: int = 60) -> str:
 
 
 def check_schema(schema: Schema, *, origin: str = "") -> None:
-    """Refuse (``UnsafeModelError``: one line, the field's path and why) a model with any field that is
+    """Every model's expressions are PostgreSQL's (other dialects are generated from them) and every
+    model is loaded into the PostgreSQL sandbox, whatever its ``dialect`` key says: all are checked.
+
+    Refuse (``UnsafeModelError``: one line, the field's path and why) a model with any field that is
     not what it claims to be; ``origin`` names the file in the message."""
     checker = _Checker(schema, origin)
     for f in dataclasses.fields(schema):
@@ -1109,8 +1104,7 @@ def check_schema(schema: Schema, *, origin: str = "") -> None:
             checker.field(f.name, value, check_name)
         elif f.name == "attrs" and isinstance(value, dict):
             checker.attrs(schema, value, "attrs")
-    if checker.postgres:
-        checker.dynamic_sql()
+    checker.dynamic_sql()
 
 
 __all__ = ["UnsafeModelError", "check_schema", "denied_function"]
