@@ -120,6 +120,10 @@ def _hostile_files(marker: Path) -> dict[str, tuple[dict[str, Any], str]]:
         "untrusted language": (_model(functions=[
             {"name": "f", "returns": "integer", "language": "plpython3u",
              "definition": "CREATE FUNCTION public.f() RETURNS integer LANGUAGE plpython3u AS $$ import os $$"}]),
+            "functions.public.f().language"),
+        "untrusted language in the definition only": (_model(functions=[
+            {"name": "f", "returns": "integer", "language": "sql",
+             "definition": "CREATE FUNCTION public.f() RETURNS integer LANGUAGE plpython3u AS $$ import os $$"}]),
             "functions.public.f().definition"),
         "C library from anywhere": (_model(functions=[
             {"name": "f", "returns": "integer", "language": "c",
