@@ -500,3 +500,16 @@ def test_version_snapshot_is_checked(tmp_path):
     path.write_text(json.dumps(doc), encoding="utf-8")
     with pytest.raises(UserError, match=rf"^{path}: {field}: "):
         load_snapshot(tmp_path, "1.0.0")
+
+
+def test_design_validation_checks_the_model_first(pg_server, drop):
+    """A design built from a language model's answer reaches the sandbox only once its fields pass."""
+    from aishell.design.validate import validate
+    from aishell.model import from_dict
+
+    marker = drop / "marker"
+    doc, path = _hostile_files(marker)["column default"]
+    val = validate(from_dict(doc))
+    assert val.loaded is False and not val.ok
+    assert val.error.startswith(path)
+    assert not marker.exists()
