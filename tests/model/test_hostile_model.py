@@ -513,3 +513,30 @@ def test_design_validation_checks_the_model_first(pg_server, drop):
     assert val.loaded is False and not val.ok
     assert val.error.startswith(path)
     assert not marker.exists()
+
+
+@pytest.mark.parametrize("statement, refused", [
+    ("EXECUTE format('INSERT INTO %I.%I SELECT ($1).*', TG_TABLE_SCHEMA, TG_TABLE_NAME || '_log') USING NEW;",
+     None),
+    ("EXECUTE 'SELECT 1';", None),
+    ("EXECUTE format('SELECT %s', TG_ARGV[0]);", "runs dynamic SQL"),
+    ("EXECUTE 'CO' || 'PY (SELECT 1) TO PROGRAM ''touch x''' ;", "runs dynamic SQL"),
+    ("EXECUTE 'COPY (SELECT 1) TO PROGRAM ''touch x''' ;", "holds a COPY statement"),
+    ("EXECUTE format('COPY (SELECT 1) TO PROGRAM %L', TG_ARGV[0]);", "holds a COPY statement"),
+])
+def test_trigger_dynamic_sql_with_a_fixed_statement(statement, refused):
+    """An audit trigger's EXECUTE format('INSERT INTO %I ...') has a statement known in advance: it is
+    checked like any other and kept; text built at run time (%s, concatenation) is refused."""
+    from aishell.model import loads
+    from aishell.model.check import UnsafeModelError
+
+    fn = {"name": "audit", "returns": "trigger", "language": "plpgsql",
+          "definition": "CREATE FUNCTION public.audit() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN "
+                        f"{statement} RETURN NEW; END $f$"}
+    trigger = {"name": "audit", "timing": "AFTER", "events": ["INSERT"], "function": "public.audit"}
+    text = json.dumps(_model(tables=[_table(triggers=[trigger])], functions=[fn]))
+    if refused is None:
+        loads(text)
+    else:
+        with pytest.raises(UnsafeModelError, match=rf"functions\.public\.audit\(\)\.definition: {refused}"):
+            loads(text)

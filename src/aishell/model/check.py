@@ -19,9 +19,10 @@ What a file may not ask for even when it parses (see docs/inspect.md, "Hostile m
   role changes, subscriptions);
 * functions in languages other than sql, plpgsql, the trusted plperl/pltcl, ``internal`` and ``c``
   from ``$libdir`` (an untrusted language or a library path is code run on the host);
-* dynamic SQL (``EXECUTE``) in a PL/pgSQL function that aishell may run by itself: one a trigger or an
-  event trigger calls, or that an expression, view, rule or another such function calls. (A function
-  nothing calls is only created, never run: Pagila's ``rewards_report`` keeps its ``EXECUTE``.)
+* dynamic SQL (``EXECUTE``) built at run time in a PL/pgSQL function that aishell may run by itself:
+  one a trigger or an event trigger calls, or that an expression, view, rule or another such function
+  calls. (A function nothing calls is only created, never run: Pagila's ``rewards_report`` keeps its
+  ``EXECUTE``; a fixed statement, ``format('INSERT INTO %I ...')`` included, is checked and kept.)
 * the ``program`` option (file_fdw) on any foreign object.
 
 Names (of tables, columns, schemas, roles ...) are only required to be strings without NUL: the
@@ -728,11 +729,14 @@ def _dollar_quote(body: str) -> str:
     return f"${tag}$\n{body}\n${tag}$"
 
 
-_DYNAMIC = ("PLpgSQL_stmt_dynexecute", "PLpgSQL_stmt_dynfors")
+# PL/pgSQL statements that run SQL text, and the key of that text's expression in each.
+_DYNAMIC = {"PLpgSQL_stmt_dynexecute": "query", "PLpgSQL_stmt_dynfors": "query", "PLpgSQL_stmt_open": "dynquery",
+            "PLpgSQL_stmt_return_query": "dynquery"}
 
 
 def _plpgsql(create_text: str) -> tuple[set[str], bool]:
-    """The functions a PL/pgSQL body calls and whether it runs dynamic SQL; refuses what it may not hold."""
+    """The functions a PL/pgSQL body calls and whether it runs SQL text it builds at run time (dynamic SQL
+    whose statement cannot be known here); refuses what it may not hold."""
     import pglast
     from pglast import parser
 
@@ -754,16 +758,60 @@ def _plpgsql(create_text: str) -> tuple[set[str], bool]:
         if not isinstance(x, dict):
             continue
         for key, value in x.items():
-            if key in _DYNAMIC:
-                dynamic = True
-            elif key in ("PLpgSQL_stmt_open", "PLpgSQL_stmt_return_query") and isinstance(value, dict) \
-                    and value.get("dynquery"):
-                dynamic = True
+            if key in _DYNAMIC and isinstance(value, dict):
+                expr = (value.get(_DYNAMIC[key]) or {}).get("PLpgSQL_expr")
+                if expr is not None:
+                    known = _known_dynamic_statement(expr.get("query", ""))
+                    if known is None:
+                        dynamic = True
+                    else:
+                        calls |= known
             if key == "PLpgSQL_expr" and isinstance(value, dict):
                 calls |= _plpgsql_expr(value.get("query", ""), value.get("parseMode", 0))
             else:
                 stack.append(value)
     return calls, dynamic
+
+
+_FORMAT_SPEC = re.compile(r"%(?:(\d+)\$)?(-?\d*)([sIL%])")
+
+
+def _known_dynamic_statement(query: str) -> set[str] | None:
+    """The calls of the statement an ``EXECUTE`` runs when its text is fixed: a string constant, or
+    ``format('<text>', ...)`` whose text takes only identifiers (``%I``) and literals (``%L``), the
+    statement checked as any other in a body. None when the text is built otherwise (``%s``, variables,
+    concatenation): what it runs cannot be known here."""
+    try:
+        stmts = _parse(f"SELECT {query}")
+    except _Refused:
+        return None
+    if len(stmts) != 1 or "SelectStmt" not in stmts[0]:
+        return None
+    targets = stmts[0]["SelectStmt"].get("targetList") or []
+    if len(targets) != 1:
+        return None
+    val = targets[0]["ResTarget"].get("val", {})
+    text = val.get("A_Const", {}).get("sval", {}).get("sval")
+    if text is None and "FuncCall" in val:
+        call = val["FuncCall"]
+        args = call.get("args") or []
+        if (_last_name(call.get("funcname")) or "").lower() != "format" or not args:
+            return None
+        template = args[0].get("A_Const", {}).get("sval", {}).get("sval")
+        if template is None:
+            return None
+        text = template
+        for m in _FORMAT_SPEC.finditer(template):
+            if m.group(3) == "s":
+                return None
+        text = _FORMAT_SPEC.sub(lambda m: {"I": "x", "L": "'x'", "%": "%"}[m.group(3)], template)
+    if text is None:
+        return None
+    try:
+        statements = _parse(text)
+    except _Refused:
+        return None  # not SQL as written here (it fails when run): nothing known
+    return set(_walk(statements).calls)
 
 
 def _without_variadic(create_text: str) -> str:
