@@ -61,6 +61,9 @@ def _model(**extra: Any) -> dict[str, Any]:
     return doc
 
 
+PLPYTHON = "CREATE FUNCTION public.f() RETURNS integer LANGUAGE plpython3u AS $$ import os $$"
+
+
 def _hostile_files(marker: Path) -> dict[str, tuple[dict[str, Any], str]]:
     """name -> (model document, the path its error must name)."""
     copy_program = f"COPY (SELECT 1) TO PROGRAM 'touch {marker}'"
@@ -90,7 +93,8 @@ def _hostile_files(marker: Path) -> dict[str, tuple[dict[str, Any], str]]:
         "check": (_model(tables=[_table(checks=[{"name": "c", "expression": f"true); {copy_program}; --"}])]),
                   "tables.public.orders.checks.c.expression"),
         "check definition": (_model(tables=[_table(checks=[
-            {"name": "c", "expression": "true", "definition": f"CHECK (true)); {copy_program}; SELECT (1"}])]),
+            {"name": "c", "expression": "true",
+             "definition": f"CHECK (true)); {copy_program}; SELECT (1"}])]),
             "tables.public.orders.checks.c.definition"),
         "index where": (_model(tables=[_table(indexes=[
             {"name": "i", "columns": ["total"], "where": f"true); {copy_program}; SELECT (1"}])]),
@@ -109,7 +113,8 @@ def _hostile_files(marker: Path) -> dict[str, tuple[dict[str, Any], str]]:
             "views.public.v.definition"),
         "policy": (_model(tables=[_table(policies=[{"name": "p", "using": f"true); {copy_program}; --"}])]),
                    "tables.public.orders.policies.p.using"),
-        "trigger when": (_model(tables=[_table(triggers=[dict(trigger, when=f"true) EXECUTE FUNCTION x(); {copy_program}; --")])]),
+        "trigger when": (_model(tables=[_table(triggers=[
+            dict(trigger, when=f"true) EXECUTE FUNCTION x(); {copy_program}; --")])]),
                          "tables.public.orders.triggers.stamp.when"),
         "function body COPY": (_model(tables=[_table(triggers=[trigger])], functions=[
             {"name": "stamp", "returns": "trigger", "language": "plpgsql", "definition": plpgsql_copy}]),
@@ -119,11 +124,11 @@ def _hostile_files(marker: Path) -> dict[str, tuple[dict[str, Any], str]]:
             "functions.public.stamp().definition"),
         "untrusted language": (_model(functions=[
             {"name": "f", "returns": "integer", "language": "plpython3u",
-             "definition": "CREATE FUNCTION public.f() RETURNS integer LANGUAGE plpython3u AS $$ import os $$"}]),
+             "definition": PLPYTHON}]),
             "functions.public.f().language"),
         "untrusted language in the definition only": (_model(functions=[
             {"name": "f", "returns": "integer", "language": "sql",
-             "definition": "CREATE FUNCTION public.f() RETURNS integer LANGUAGE plpython3u AS $$ import os $$"}]),
+             "definition": PLPYTHON}]),
             "functions.public.f().definition"),
         "C library from anywhere": (_model(functions=[
             {"name": "f", "returns": "integer", "language": "c",
@@ -140,7 +145,8 @@ def _hostile_files(marker: Path) -> dict[str, tuple[dict[str, Any], str]]:
             "tables.public.orders.attrs.foreign_options[0]"),
         "sequence type": (_model(sequences=[{"name": "s", "type": f"bigint; {copy_program}; --"}]),
                           "sequences.public.s.type"),
-        "domain default": (_model(domains=[{"name": "d", "type": "integer", "default": f"1; {copy_program}"}]),
+        "domain default": (_model(domains=[
+            {"name": "d", "type": "integer", "default": f"1; {copy_program}"}]),
                            "domains.public.d.default"),
         "cast function": (_model(casts=[{"source": "text", "target": "integer",
                                          "function": "pg_catalog.pg_read_file(text)"}]),
@@ -156,7 +162,8 @@ def _hostile_files(marker: Path) -> dict[str, tuple[dict[str, Any], str]]:
             "tables.public.orders.rules.r.definition"),
         "column storage option": (_model(tables=[_table(columns=[
             {"name": "id", "type": "integer", "nullable": False},
-            {"name": "total", "type": "integer", "attrs": {"options": [f"n_distinct=1); {copy_program}; --"]}}])]),
+            {"name": "total", "type": "integer",
+             "attrs": {"options": [f"n_distinct=1); {copy_program}; --"]}}])]),
             f"{col}.total.attrs.options[0]"),
         "another dialect": (dict(_model(tables=[_table(columns=[
             {"name": "id", "type": "integer", "nullable": False},
@@ -219,7 +226,8 @@ def test_names_and_comments_are_quoted_not_run(pg_server, drop):
     evil = f"x\"; COPY (SELECT 1) TO PROGRAM 'touch {marker}'; --"
     comment = f"'; COPY (SELECT 1) TO PROGRAM 'touch {marker}'; --"
     doc = _model(tables=[{"name": evil, "comment": comment,
-                          "columns": [{"name": evil, "type": "integer", "nullable": False, "comment": comment}],
+                          "columns": [{"name": evil, "type": "integer", "nullable": False,
+                                       "comment": comment}],
                           "primary_key": [evil]}])
     src = drop / "model.json"
     src.write_text(json.dumps(doc), encoding="utf-8")
@@ -306,7 +314,8 @@ def _string_fields(doc: Any, path: tuple = ()) -> list[tuple]:
 # attrs the PostgreSQL generator reads, per model class (the fixtures leave most of them unset).
 _ATTRS = {"Column": {"options": "<list>", "storage": "<str>", "fdw_options": "<list>", "compression": "<str>",
                      "not_null_name": "<str>"},
-          "Table": {"foreign_options": "<list>", "primary_key_definition": "<str>", "replica_identity": "<str>"},
+          "Table": {"foreign_options": "<list>", "primary_key_definition": "<str>",
+                    "replica_identity": "<str>"},
           "View": {"access_method": "<str>"}}
 
 
@@ -476,7 +485,8 @@ def test_pagila_keeps_its_dynamic_sql():
     from aishell.model import loads
     from aishell.model.check import UnsafeModelError
 
-    body = ("CREATE FUNCTION public.report() RETURNS integer LANGUAGE plpgsql AS $f$ DECLARE q text := 'SELECT 1'; "
+    body = ("CREATE FUNCTION public.report() RETURNS integer LANGUAGE plpgsql AS $f$ "
+            "DECLARE q text := 'SELECT 1'; "
             "BEGIN EXECUTE q; RETURN 1; END $f$")
     fn = {"name": "report", "returns": "integer", "language": "plpgsql", "definition": body}
     loads(json.dumps(_model(functions=[fn])))
@@ -484,7 +494,8 @@ def test_pagila_keeps_its_dynamic_sql():
               "definition": "CREATE FUNCTION public.t() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN "
                             "PERFORM public.report(); RETURN NEW; END $f$"}
     trigger = {"name": "t", "timing": "AFTER", "events": ["INSERT"], "function": "public.t"}
-    with pytest.raises(UnsafeModelError, match=r"functions\.public\.report\(\)\.definition: runs dynamic SQL"):
+    refused = r"functions\.public\.report\(\)\.definition: runs dynamic SQL"
+    with pytest.raises(UnsafeModelError, match=refused):
         loads(json.dumps(_model(tables=[_table(triggers=[trigger])], functions=[fn, caller])))
 
 

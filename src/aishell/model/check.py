@@ -730,8 +730,8 @@ def _dollar_quote(body: str) -> str:
 
 
 # PL/pgSQL statements that run SQL text, and the key of that text's expression in each.
-_DYNAMIC = {"PLpgSQL_stmt_dynexecute": "query", "PLpgSQL_stmt_dynfors": "query", "PLpgSQL_stmt_open": "dynquery",
-            "PLpgSQL_stmt_return_query": "dynquery"}
+_DYNAMIC = {"PLpgSQL_stmt_dynexecute": "query", "PLpgSQL_stmt_dynfors": "query",
+            "PLpgSQL_stmt_open": "dynquery", "PLpgSQL_stmt_return_query": "dynquery"}
 
 
 def _plpgsql(create_text: str) -> tuple[set[str], bool]:
