@@ -961,6 +961,7 @@ class _Checker:
         self.schema = schema
         self.origin = origin
         self.run_calls: set[str] = set()
+        self.columns: set[str] = set()
         self.routines: list[tuple[str, _Routine]] = []
 
     def fail(self, path: str, why: str) -> None:
@@ -982,6 +983,10 @@ class _Checker:
             self.run_calls |= calls
 
     def walk(self, obj: Any, path: str) -> None:
+        if type(obj) is Table:
+            self.columns = {c.name for c in obj.columns}  # an index key naming one is quoted, not parsed
+        elif type(obj) is View:
+            self.columns = set(obj.columns)
         for name, check, special in _plan(type(obj)):
             value = getattr(obj, name)
             if value is None or value is True or value is False or special == "skip":
@@ -1024,7 +1029,8 @@ class _Checker:
             here = f"{path}.columns[{i}]"
             if "\x00" in key:
                 self.fail(here, "holds a NUL character")
-            is_expr = ix.expressions[i] if i < len(ix.expressions) else not re.match(r"^[\w$]+$", key)
+            is_expr = ix.expressions[i] if i < len(ix.expressions) else (
+                key not in self.columns and not re.match(r"^[\w$]+$", key))
             if not is_expr:
                 continue  # a column name: quoted on output
             try:
