@@ -209,7 +209,7 @@ class _Walk:
         self.nodes: set[str] = set()
         self.problems: list[str] = []
 
-    def visit(self, tree: Any, *, statements_ok: frozenset[str] = frozenset()) -> _Walk:
+    def visit(self, tree: Any) -> _Walk:
         stack = [tree]
         while stack:
             x = stack.pop()
@@ -694,7 +694,6 @@ def check_function(f: Function) -> _Routine:
     as_parts = [p.get("String", {}).get("sval", "") for p in as_arg.get("List", {}).get("items", [])]
     outer = _Walk().visit({k: v for k, v in body.items() if k != "sql_body"} | {"options": [
         o for o in body.get("options") or [] if o["DefElem"]["defname"] != "as"]})
-    outer.problems = [p for p in outer.problems if not p.startswith("holds a CreateFunction")]
     outer.raise_problems()
     calls = set(outer.calls)
     dynamic = False
