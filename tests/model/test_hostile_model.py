@@ -551,3 +551,17 @@ def test_trigger_dynamic_sql_with_a_fixed_statement(statement, refused):
     else:
         with pytest.raises(UnsafeModelError, match=rf"functions\.public\.audit\(\)\.definition: {refused}"):
             loads(text)
+
+
+def test_materialized_view_filled_from_a_foreign_table_refused():
+    """Filling a materialized view at load would reach the foreign server (or file_fdw's reader)."""
+    from aishell.model import loads
+    from aishell.model.check import UnsafeModelError
+
+    foreign = _table(name="remote", attrs={"foreign": True, "foreign_server": "s"})
+    views = [{"name": "mid", "definition": "SELECT * FROM public.remote"},
+             {"name": "m", "materialized": True, "definition": "SELECT * FROM public.mid"}]
+    with pytest.raises(UnsafeModelError, match=r"^views\.public\.m\.definition: is filled at load"):
+        loads(json.dumps(_model(tables=[foreign], views=views)))
+    views[1]["with_data"] = False
+    loads(json.dumps(_model(tables=[foreign], views=views)))

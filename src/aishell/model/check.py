@@ -1097,6 +1097,26 @@ class _Checker:
             if isinstance(value, str) and "\x00" in value:
                 self.fail(f"{path}.{key}", "holds a NUL character")
 
+    def filled_from_foreign_tables(self) -> None:
+        """A materialized view filled at load (WITH DATA) may not read a foreign table, even through
+        views: filling it would reach another server (or run file_fdw's reader) from the sandbox."""
+        foreign = {t.name.lower() for t in self.schema.tables if t.attrs.get("foreign")}
+        if not foreign:
+            return
+        reads = {v.name.lower(): relations_read(v.definition) for v in self.schema.views if v.definition}
+        reaching = set(foreign)
+        changed = True
+        while changed:
+            changed = False
+            for name, rels in reads.items():
+                if name not in reaching and rels & reaching:
+                    reaching.add(name)
+                    changed = True
+        for v in self.schema.views:
+            if v.materialized and v.with_data and reads.get(v.name.lower(), set()) & reaching:
+                self.fail(f"views.{v.schema}.{v.name}.definition", "is filled at load from a foreign table "
+                          "(set with_data to false to keep it empty)")
+
     def dynamic_sql(self) -> None:
         """Refuse dynamic SQL in a routine aishell may run: one something it runs calls, transitively."""
         reach = set(self.run_calls)
@@ -1165,6 +1185,23 @@ def check_schema(schema: Schema, *, origin: str = "") -> None:
         elif f.name == "attrs" and isinstance(value, dict):
             checker.attrs(schema, value, "attrs")
     checker.dynamic_sql()
+    checker.filled_from_foreign_tables()
+
+
+def relations_read(text: str) -> set[str]:
+    """The relation names (last part, lower case) a checked view body reads."""
+    found: set[str] = set()
+    stack: list[Any] = [_parse(_strip_semicolons(text))]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            for key, value in x.items():
+                if key == "RangeVar" and isinstance(value, dict) and value.get("relname"):
+                    found.add(str(value["relname"]).lower())
+                stack.append(value)
+    return found
 
 
 __all__ = ["UnsafeModelError", "check_schema", "denied_function"]
