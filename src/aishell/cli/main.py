@@ -147,6 +147,11 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:
         code = 0
     except Exception as exc:  # a bug: still one line unless --debug
+        from aishell.model import ModelFormatError
+
+        if isinstance(exc, ModelFormatError):  # a model file read outside a SOURCE (a version snapshot)
+            _error(str(exc))
+            sys.exit(EXIT_USER_ERROR)
         if debug:
             raise
         from aishell.dialects.postgres.connect import mask_url

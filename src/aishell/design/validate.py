@@ -168,6 +168,16 @@ def validate(
     val = Validation(checks=model_checks(schema))
     if not execute:
         return val
+    # A design's text (a language model's answer above all) is as hostile as a file: nothing whose
+    # fields are not what they claim reaches the sandbox.
+    from aishell.model.check import UnsafeModelError, check_schema
+
+    try:
+        check_schema(schema)
+    except UnsafeModelError as exc:
+        val.loaded, val.error = False, str(exc)
+        val.checks.append(Check("model fields are what they claim", False, str(exc)))
+        return val
     if ddl is None:
         from aishell.dialects.postgres.generate import generate
 

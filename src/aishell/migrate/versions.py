@@ -30,7 +30,7 @@ from pathlib import Path
 from aishell.diff import build_plan, diff_schemas
 from aishell.errors import AishellError, UnsafeError, UserError
 from aishell.migrate.runfile import split_statements  # noqa: F401 - kept importable from here
-from aishell.model import Schema, dumps, loads
+from aishell.model import ModelFormatError, Schema, dumps, loads
 from aishell.model.schema import HISTORY_TABLE
 
 DEFAULT_DIR = "migrations"
@@ -158,7 +158,10 @@ def load_snapshot(folder: Path, version: str) -> Schema:
     path = snapshot_path(folder, version)
     if not path.exists():
         raise UserError(f"{path} is missing: the schema after version {version} is unknown")
-    return loads(path.read_text(encoding="utf-8"))
+    try:
+        return loads(path.read_text(encoding="utf-8"))
+    except ModelFormatError as exc:
+        raise UserError(f"{path}: {exc}") from None
 
 
 def next_version(existing: list[Version]) -> str:

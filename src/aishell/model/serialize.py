@@ -105,7 +105,12 @@ def loads(text: str) -> Schema:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ModelFormatError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
-    return from_dict(data, allow_extra_keys=("requirements", "validation", "recommendations"))
+    schema = from_dict(data, allow_extra_keys=("requirements", "validation", "recommendations"))
+    # A model file is hostile until checked: every field is parsed as what it claims to be (model.check).
+    from aishell.model.check import check_schema
+
+    check_schema(schema)
+    return schema
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
