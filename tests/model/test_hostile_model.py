@@ -134,6 +134,16 @@ def _hostile_files(marker: Path) -> dict[str, tuple[dict[str, Any], str]]:
             {"name": "f", "returns": "integer", "language": "c",
              "definition": f"CREATE FUNCTION public.f() RETURNS integer LANGUAGE c AS '{marker}.so', 'f'"}]),
             "functions.public.f().definition"),
+        "internal function bound to a file-reading symbol": (_model(functions=[
+            {"name": "harmless", "returns": "text", "language": "internal",
+             "definition": "CREATE FUNCTION public.harmless(text) RETURNS text LANGUAGE internal "
+                           "AS 'pg_read_file_all'"}]),
+            "functions.public.harmless().definition"),
+        "internal function bound to lo_import's symbol": (_model(functions=[
+            {"name": "harmless", "returns": "oid", "language": "internal",
+             "definition": "CREATE FUNCTION public.harmless(text) RETURNS oid LANGUAGE internal "
+                           "AS 'be_lo_import'"}]),
+            "functions.public.harmless().definition"),
         "event trigger function": (_model(functions=[
             {"name": "ev", "returns": "event_trigger", "language": "plpgsql",
              "definition": "CREATE FUNCTION public.ev() RETURNS event_trigger LANGUAGE plpgsql AS $f$ BEGIN "

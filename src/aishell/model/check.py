@@ -142,6 +142,14 @@ def denied_function(name: str) -> bool:
     return n in DENIED_FUNCTIONS or n.startswith(DENIED_PREFIXES)
 
 
+def denied_symbol(symbol: str) -> bool:
+    """A C symbol a LANGUAGE internal or c function binds to: the server's symbols carry suffixes and
+    prefixes of their own (``pg_read_file_off_len``, ``pg_stat_file_1arg``, ``set_config_by_name``,
+    ``be_lo_import``), so a denied name anywhere at the start counts."""
+    n = symbol.lower().removeprefix("be_")
+    return denied_function(n) or any(n.startswith(d) for d in DENIED_FUNCTIONS)
+
+
 # -- parsing -----------------------------------------------------------------------------------------------
 class _Refused(Exception):
     """Why one field is refused (the caller adds the file and the path)."""
@@ -700,10 +708,10 @@ def check_function(f: Function) -> _Routine:
     if language == "c":
         if not as_parts or not re.match(r"^\$libdir/[A-Za-z0-9_.-]+$", as_parts[0]) or ".." in as_parts[0]:
             raise _Refused("loads a C library from outside $libdir")
-        if len(as_parts) > 1 and denied_function(as_parts[1]):
+        if len(as_parts) > 1 and denied_symbol(as_parts[1]):
             raise _Refused(f"links to {as_parts[1]}")
     elif language == "internal":
-        if as_parts and denied_function(as_parts[0]):
+        if as_parts and denied_symbol(as_parts[0]):
             raise _Refused(f"links to {as_parts[0]}")
     elif language == "sql":
         if body.get("sql_body") is not None:
