@@ -31,6 +31,7 @@ import platform
 import random
 import statistics
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -138,6 +139,11 @@ def main() -> None:
     box.ensure_running()
     env = dict(os.environ)
     env.pop("AISHELL_DEBUG", None)
+    # An installed package runs from compiled bytecode (pip writes the .pyc files); with
+    # PYTHONDONTWRITEBYTECODE set, as in some shells here, every run would recompile aishell from
+    # source. Cache the bytecode outside the tree instead; the warm-up run fills it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "aishell-bench-pycache")
     with box.temporary_database(prefix="aishell_bench_") as conninfo:
         t0 = time.perf_counter()
         run_sql_text(conninfo, synthetic_schema(args.tables), box.bin("psql"), label="synthetic schema")
