@@ -129,11 +129,12 @@ def test_query_count_is_constant(pg_server):
 
 
 def test_indexes_read_on_a_second_connection_in_the_same_snapshot(pg_server, scratch_db, monkeypatch):
-    """inspect() reads the indexes query on a second backend that imported the first one's snapshot,
-    and the model is the one a single connection reads."""
+    """On a large catalog inspect() reads the indexes query on a second backend that imported the first
+    one's snapshot, and the model is the one a single connection reads."""
     import psycopg
 
     from aishell.dialects.postgres import connect as connect_module
+    from aishell.dialects.postgres import inspect as inspect_module
     from aishell.dialects.postgres.inspect import SIDE_QUERIES, inspect_connection
     from aishell.model.serialize import dumps
 
@@ -149,6 +150,11 @@ def test_indexes_read_on_a_second_connection_in_the_same_snapshot(pg_server, scr
     real_connect = connect_module.connect
     monkeypatch.setattr(connect_module, "connect",
                         lambda conninfo, **kw: real_connect(conninfo, cursor_factory=RecordingCursor, **kw))
+    # A small catalog is read on one connection.
+    inspect(scratch_db)
+    assert len({pid for pid, _ in ran}) == 1
+    ran.clear()
+    monkeypatch.setattr(inspect_module, "SIDE_MIN_INDEXES", 0)
     both = inspect(scratch_db)
     main_pid = ran[0][0]
     side = [text for pid, text in ran if pid != main_pid]

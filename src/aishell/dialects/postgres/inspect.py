@@ -180,17 +180,11 @@ def inspect(
     """
     from aishell.dialects.postgres.connect import connect
 
-    # A second connection, opened while the first one is, reads the heaviest query (indexes: their
-    # definitions) in the first one's snapshot, so that two backends share the server's work.
-    side = _SideReader(conninfo, SIDE_QUERIES)
-    try:
-        with connect(conninfo) as conn:
-            return inspect_connection(
-                conn, schemas=schemas, include_stats=include_stats, statement_timeout=statement_timeout,
-                side=side,
-            )
-    finally:
-        side.close()
+    with connect(conninfo) as conn:
+        return inspect_connection(
+            conn, schemas=schemas, include_stats=include_stats, statement_timeout=statement_timeout,
+            side_conninfo=conninfo,
+        )
 
 
 def inspect_connection(
@@ -199,18 +193,20 @@ def inspect_connection(
     schemas: list[str] | None = None,
     include_stats: bool = True,
     statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT,
-    side: _SideReader | None = None,
+    side_conninfo: str | None = None,
 ) -> Schema:
     """Like ``inspect`` on an open psycopg connection (not in autocommit mode, no transaction open).
 
-    ``side``, a second connection to the same database, runs its queries in this connection's
-    snapshot (exported to it) while this one runs the others."""
+    With ``side_conninfo`` (where ``conn`` is connected) and a catalog of at least ``SIDE_MIN_INDEXES``
+    indexes, a second connection runs ``SIDE_QUERIES`` in this connection's snapshot (exported to it)
+    while this one runs the others, so that two server processes share the reading."""
     import psycopg
 
     version = int(conn.info.server_version)
     if version < 130000:
         raise UserError(f"PostgreSQL {version // 10000} is not supported (aishell reads 13 and later)")
     builder = _Builder(include_stats)
+    side: _SideReader | None = None
     # The model is a few hundred thousand small objects and none of them is garbage: the cyclic
     # collector would only walk them over and over (it doubles the time of a 2,000-table build).
     gc_was_enabled = gc.isenabled()
@@ -228,13 +224,18 @@ def inspect_connection(
                     " pg_catalog.set_config('work_mem', '64MB', true),"
                     # Some catalog columns (a subscription's connection string) only a superuser may read.
                     " pg_catalog.current_setting('is_superuser'),"
-                    # The snapshot a side connection reads in (a standby cannot export one).
-                    + (" CASE WHEN NOT pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_export_snapshot() END"
-                       if side is not None else " NULL"),
-                    (statement_timeout, statement_timeout),
+                    # The snapshot a second connection reads in, when the catalog is large enough for
+                    # it to pay (a standby cannot export one).
+                    + (" CASE WHEN NOT pg_catalog.pg_is_in_recovery()"
+                       " AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_index) >= %s"
+                       " THEN pg_catalog.pg_export_snapshot() END" if side_conninfo else " NULL"),
+                    (statement_timeout, statement_timeout) + ((SIDE_MIN_INDEXES,) if side_conninfo else ()),
                 )
                 *_, is_superuser, snapshot = cur.fetchone()
                 superuser = is_superuser == "on"
+                if snapshot is not None:
+                    # Connects in its thread while this connection reads the namespaces.
+                    side = _SideReader(side_conninfo, SIDE_QUERIES)
                 params: dict[str, Any] = {"schemas": list(schemas) if schemas else None}
                 cur.execute(catalog_sql(QUERIES[0], version=version, stats=include_stats), params)
                 namespaces = _dict_rows(cur)
@@ -245,7 +246,7 @@ def inspect_connection(
             # server computes the next: server and client work side by side.
             rest = QUERIES[1:]
             aside: tuple[str, ...] = ()
-            if side is not None and snapshot is not None:
+            if side is not None:
                 aside = side.start(snapshot, statement_timeout, [
                     (name, catalog_sql(name, version=version, stats=include_stats, superuser=superuser))
                     for name in side.names], params)
@@ -277,6 +278,8 @@ def inspect_connection(
             f"lost the connection while reading the catalog: {str(exc).splitlines()[0]}"
         ) from None
     finally:
+        if side is not None:
+            side.close()
         if gc_was_enabled:
             gc.enable()
     schema.server_version = f"{version // 10000}.{version % 10000}"
@@ -290,6 +293,9 @@ def inspect_connection(
 #: What a side connection reads: the indexes query (``pg_get_indexdef`` of every index) costs the
 #: server about as much as all the other queries together.
 SIDE_QUERIES = ("indexes",)
+#: Below this many indexes in the catalog (system ones included), one connection reads everything: a
+#: second backend starts with cold catalog caches and competes for the cores with the client's own work.
+SIDE_MIN_INDEXES = 4000
 
 
 class _SideReader:
