@@ -31,6 +31,7 @@ import platform
 import random
 import statistics
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -138,6 +139,11 @@ def main() -> None:
     box.ensure_running()
     env = dict(os.environ)
     env.pop("AISHELL_DEBUG", None)
+    # An installed package runs from compiled bytecode (pip writes the .pyc files); with
+    # PYTHONDONTWRITEBYTECODE set, as in some shells here, every run would recompile aishell from
+    # source. Cache the bytecode outside the tree instead; the warm-up run fills it.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "aishell-bench-pycache")
     with box.temporary_database(prefix="aishell_bench_") as conninfo:
         t0 = time.perf_counter()
         run_sql_text(conninfo, synthetic_schema(args.tables), box.bin("psql"), label="synthetic schema")
@@ -219,7 +225,7 @@ def main() -> None:
     for name, med, best, cpu, server, size in rows:
         print(f"{name:42} {fmt(med):>8} {fmt(best):>8} {fmt(cpu):>11} {fmt(server):>8} "
               f"{'' if size is None else f'{size / 1e6:.1f}MB':>8}")
-    print(f"\ninspect / pg_dump = {ratio:.2f}x median, {best_ratio:.2f}x best (goal: at most 2x)")
+    print(f"\ninspect / pg_dump = {ratio:.2f}x median, {best_ratio:.2f}x best (goal: at most 1.5x, issue 14)")
 
     cost = {}
     for name in ("aishell schema inspect --json", "pg_dump --schema-only"):
@@ -252,7 +258,7 @@ def main() -> None:
                          f"{fmt(server, ' s')} | {'' if size is None else f'{size / 1e6:.1f} MB'} |")
         lines += [
             "",
-            f"inspect / pg_dump (goal ≤ 2×): **{ratio:.2f}×** median wall time, {best_ratio:.2f}× best; "
+            f"inspect / pg_dump (goal ≤ 1.5×, issue 14): **{ratio:.2f}×** median wall time, {best_ratio:.2f}× best; "
             f"**{cost_ratio:.2f}×** in client CPU + server time.",
             "",
             f"Reproduce: `python benchmarks/inspect.py --tables {args.tables} --repeat {args.repeat}` "

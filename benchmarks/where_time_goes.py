@@ -24,6 +24,7 @@ import argparse
 import resource
 import statistics
 import subprocess
+import tempfile
 import time
 
 
@@ -56,6 +57,9 @@ def main() -> None:
     ap.add_argument("conninfo")
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
+    # Run from compiled bytecode, as an installed package does (see benchmarks/inspect.py).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), "aishell-bench-pycache")
     from aishell.dialects.postgres.server import get_sandbox
 
     pg_dump = str(get_sandbox().bin("pg_dump"))

@@ -128,6 +128,44 @@ def test_query_count_is_constant(pg_server):
     assert counts[0] == counts[1] == len(QUERIES) + 1
 
 
+def test_indexes_read_on_a_second_connection_in_the_same_snapshot(pg_server, scratch_db, monkeypatch):
+    """On a large catalog inspect() reads the indexes query on a second backend that imported the first
+    one's snapshot, and the model is the one a single connection reads."""
+    import psycopg
+
+    from aishell.dialects.postgres import connect as connect_module
+    from aishell.dialects.postgres import inspect as inspect_module
+    from aishell.dialects.postgres.inspect import SIDE_QUERIES, inspect_connection
+    from aishell.model.serialize import dumps
+
+    load(pg_server, scratch_db, OBJECTS / "core.sql")
+    ran: list[tuple[int, str]] = []
+
+    class RecordingCursor(psycopg.Cursor):
+        def execute(self, query, params=None, **kw):
+            text = query.as_string(self.connection) if hasattr(query, "as_string") else str(query)
+            ran.append((self.connection.info.backend_pid, text))
+            return super().execute(query, params, **kw)
+
+    real_connect = connect_module.connect
+    monkeypatch.setattr(connect_module, "connect",
+                        lambda conninfo, **kw: real_connect(conninfo, cursor_factory=RecordingCursor, **kw))
+    # A small catalog is read on one connection.
+    inspect(scratch_db)
+    assert len({pid for pid, _ in ran}) == 1
+    ran.clear()
+    monkeypatch.setattr(inspect_module, "SIDE_MIN_INDEXES", 0)
+    both = inspect(scratch_db)
+    main_pid = ran[0][0]
+    side = [text for pid, text in ran if pid != main_pid]
+    assert side and side[0].startswith("SET TRANSACTION SNAPSHOT '")
+    assert len([t for t in side if "pg_get_indexdef" in t]) == len(SIDE_QUERIES) == 1
+    assert not any("pg_get_indexdef(i.indexrelid) AS definition" in t for pid, t in ran if pid == main_pid)
+    with psycopg.connect(scratch_db) as conn:
+        single = inspect_connection(conn)
+    assert dumps(both) == dumps(single)
+
+
 def test_parse_acl():
     privs = parse_acl(['=r/postgres', 'app=ar*/postgres', '"we""ird"=U/"own er"'])
     assert privs[0].grantee == "PUBLIC" and privs[0].privileges == ["SELECT"]

@@ -40,9 +40,16 @@ from aishell.model import Column, DefaultPrivilege, Function, Privilege, Schema,
 from aishell.model.schema import AISHELL_TABLES as IGNORED_TABLES
 
 
-def diff_schemas(current: Schema, desired: Schema, renames: Iterable[str] = ()) -> ChangeSet:
-    """Changes that turn ``current`` into ``desired``. ``renames`` are ``old:new`` confirmations."""
-    current = copy.deepcopy(current)
+def diff_schemas(current: Schema, desired: Schema, renames: Iterable[str] = (), *,
+                 copy_current: bool = True) -> ChangeSet:
+    """Changes that turn ``current`` into ``desired``. ``renames`` are ``old:new`` confirmations.
+
+    The changes hold a deep copy of ``current`` (renames are applied to it); ``copy_current=False``
+    skips the copy (a third of the diff's time on 375 tables) for a model nobody uses afterwards."""
+    if copy_current or renames:
+        current = copy.deepcopy(current)
+    else:
+        current = copy.copy(current)
     current.tables = [t for t in current.tables if (t.schema, t.name) not in IGNORED_TABLES]
     if any((t.schema, t.name) in IGNORED_TABLES for t in desired.tables):
         desired = copy.copy(desired)

@@ -182,7 +182,8 @@ def inspect(
 
     with connect(conninfo) as conn:
         return inspect_connection(
-            conn, schemas=schemas, include_stats=include_stats, statement_timeout=statement_timeout
+            conn, schemas=schemas, include_stats=include_stats, statement_timeout=statement_timeout,
+            side_conninfo=conninfo,
         )
 
 
@@ -192,14 +193,20 @@ def inspect_connection(
     schemas: list[str] | None = None,
     include_stats: bool = True,
     statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT,
+    side_conninfo: str | None = None,
 ) -> Schema:
-    """Like ``inspect`` on an open psycopg connection (not in autocommit mode, no transaction open)."""
+    """Like ``inspect`` on an open psycopg connection (not in autocommit mode, no transaction open).
+
+    With ``side_conninfo`` (where ``conn`` is connected) and a catalog of at least ``SIDE_MIN_INDEXES``
+    indexes, a second connection runs ``SIDE_QUERIES`` in this connection's snapshot (exported to it)
+    while this one runs the others, so that two server processes share the reading."""
     import psycopg
 
     version = int(conn.info.server_version)
     if version < 130000:
         raise UserError(f"PostgreSQL {version // 10000} is not supported (aishell reads 13 and later)")
     builder = _Builder(include_stats)
+    side: _SideReader | None = None
     # The model is a few hundred thousand small objects and none of them is garbage: the cyclic
     # collector would only walk them over and over (it doubles the time of a 2,000-table build).
     gc_was_enabled = gc.isenabled()
@@ -216,10 +223,19 @@ def inspect_connection(
                     # Enough memory for the catalog queries' sorts and hashes not to spill to disk.
                     " pg_catalog.set_config('work_mem', '64MB', true),"
                     # Some catalog columns (a subscription's connection string) only a superuser may read.
-                    " pg_catalog.current_setting('is_superuser')",
-                    (statement_timeout, statement_timeout),
+                    " pg_catalog.current_setting('is_superuser'),"
+                    # The snapshot a second connection reads in, when the catalog is large enough for
+                    # it to pay (a standby cannot export one).
+                    + (" CASE WHEN NOT pg_catalog.pg_is_in_recovery()"
+                       " AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_index) >= %s"
+                       " THEN pg_catalog.pg_export_snapshot() END" if side_conninfo else " NULL"),
+                    (statement_timeout, statement_timeout) + ((SIDE_MIN_INDEXES,) if side_conninfo else ()),
                 )
-                superuser = cur.fetchone()[-1] == "on"
+                *_, is_superuser, snapshot = cur.fetchone()
+                superuser = is_superuser == "on"
+                if snapshot is not None:
+                    # Connects in its thread while this connection reads the namespaces.
+                    side = _SideReader(side_conninfo, SIDE_QUERIES)
                 params: dict[str, Any] = {"schemas": list(schemas) if schemas else None}
                 cur.execute(catalog_sql(QUERIES[0], version=version, stats=include_stats), params)
                 namespaces = _dict_rows(cur)
@@ -229,13 +245,23 @@ def inspect_connection(
             # as the server produces them, and this thread builds the model from each result while the
             # server computes the next: server and client work side by side.
             rest = QUERIES[1:]
+            aside: tuple[str, ...] = ()
+            if side is not None:
+                aside = side.start(snapshot, statement_timeout, [
+                    (name, catalog_sql(name, version=version, stats=include_stats, superuser=superuser))
+                    for name in side.names], params)
+            here = [name for name in rest if name not in aside]
             pipeline = conn.pipeline() if psycopg.Pipeline.is_supported() else contextlib.nullcontext()
             with pipeline:
-                cursors = [conn.cursor() for _ in rest]
-                for name, cur in zip(rest, cursors):
+                cursors = [conn.cursor() for _ in here]
+                for name, cur in zip(here, cursors):
                     cur.execute(catalog_sql(name, version=version, stats=include_stats, superuser=superuser), params)
-                for name, rows in _read_in_background(conn, list(zip(rest, cursors))):
-                    builder.feed(name, rows)
+                results = _read_in_background(conn, list(zip(here, cursors)))
+                for name in rest:
+                    # In QUERIES order, whichever connection read the result.
+                    builder.feed(name, side.result(name) if name in aside else next(results)[1])
+                for _ in results:
+                    pass
                 for cur in cursors:
                     cur.close()
         schema = builder.finish()
@@ -252,6 +278,8 @@ def inspect_connection(
             f"lost the connection while reading the catalog: {str(exc).splitlines()[0]}"
         ) from None
     finally:
+        if side is not None:
+            side.close()
         if gc_was_enabled:
             gc.enable()
     schema.server_version = f"{version // 10000}.{version % 10000}"
@@ -260,6 +288,118 @@ def inspect_connection(
         if missing:
             raise UserError(f"no schema named {missing[0]!r} in this database")
     return schema
+
+
+#: What a side connection reads: the indexes query (``pg_get_indexdef`` of every index) costs the
+#: server about as much as all the other queries together.
+SIDE_QUERIES = ("indexes",)
+#: Below this many indexes in the catalog (system ones included), one connection reads everything: a
+#: second backend starts with cold catalog caches and competes for the cores with the client's own work.
+SIDE_MIN_INDEXES = 4000
+
+
+class _SideReader:
+    """A second connection that runs some catalog queries in another connection's snapshot.
+
+    It connects in a thread as soon as it is made (while the first connection does too); ``start``
+    hands it the exported snapshot and the queries, ``result`` waits for one of them. If it could not
+    connect, ``start`` returns no names and the first connection runs everything, as without it.
+    """
+
+    def __init__(self, conninfo: str, names: tuple[str, ...]):
+        import psycopg  # noqa: F401 - imported here, never by two threads at once
+
+        self.names = names
+        self.conn: Any = None
+        self._connected: queue.Queue = queue.Queue()  # thread -> caller: whether it connected
+        self._work: queue.Queue = queue.Queue()  # caller -> thread: the queries, or None
+        self._started = False
+        self._results: dict[str, Any] = {}
+        self._done = threading.Condition()
+        self._thread = threading.Thread(target=self._run, args=(conninfo,), name="aishell-inspect-side",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, conninfo: str) -> None:
+        from aishell.dialects.postgres.connect import connect
+
+        try:
+            conn = connect(conninfo)
+        except Exception:  # noqa: BLE001 - the first connection reads everything instead
+            conn = None
+        self.conn = conn
+        self._connected.put(conn is not None)
+        job = self._work.get()
+        if job is None or conn is None:
+            if conn is not None:
+                conn.close()
+            return
+        snapshot, statement_timeout, queries, params = job
+        try:
+            self._read(conn, snapshot, statement_timeout, queries, params)
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread by result()
+            with self._done:
+                for name, _ in queries:
+                    self._results.setdefault(name, exc)
+                self._done.notify_all()
+        finally:
+            conn.close()
+
+    def _read(self, conn: Any, snapshot: str, statement_timeout: str, queries: list[tuple[str, str]],
+              params: dict[str, Any]) -> None:
+        import psycopg
+        from psycopg import sql
+
+        conn.read_only = True
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        with conn.transaction(), conn.cursor() as cur:
+            cur.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+            cur.execute(
+                "SELECT pg_catalog.set_config('search_path', '', true),"
+                " pg_catalog.set_config('statement_timeout', %s, true),"
+                " pg_catalog.set_config('lock_timeout', %s, true),"
+                " pg_catalog.set_config('work_mem', '64MB', true)",
+                (statement_timeout, statement_timeout),
+            )
+            for name, text in queries:
+                cur.execute(text, params)
+                rows = _dict_rows(cur)
+                with self._done:
+                    self._results[name] = rows
+                    self._done.notify_all()
+
+    def start(self, snapshot: str, statement_timeout: str, queries: list[tuple[str, str]],
+              params: dict[str, Any]) -> tuple[str, ...]:
+        """Run ``queries`` in ``snapshot``; the names it took on (none if it could not connect)."""
+        if not self._connected.get():
+            self._work.put(None)
+            return ()
+        self._work.put((snapshot, statement_timeout, queries, dict(params)))
+        self._started = True
+        return tuple(name for name, _ in queries)
+
+    def result(self, name: str) -> list[dict[str, Any]]:
+        with self._done:
+            while name not in self._results:
+                self._done.wait()
+            value = self._results[name]
+        if isinstance(value, BaseException):
+            raise value
+        return value
+
+    def close(self) -> None:
+        """End the thread: unused, it closes its connection; cancelled, its query stops."""
+        if not self._started:
+            self._work.put(None)  # the thread closes its connection, if it made one, by itself
+            return
+        if self._thread.is_alive() and self.conn is not None:
+            cancel = getattr(self.conn, "cancel_safe", None) or self.conn.cancel
+            with contextlib.suppress(Exception):
+                with self._done:
+                    pending = any(name not in self._results for name in self.names)
+                if pending:
+                    cancel()
+        self._thread.join()
 
 
 def _read_in_background(
