@@ -17,12 +17,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aishell.config import Config, design_path, load_config
 from aishell.dialects.postgres.connect import mask_url
 from aishell.errors import SourceError
 from aishell.model import ModelFormatError, Schema, loads
+
+if TYPE_CHECKING:
+    from aishell.dialects.postgres.sqlload import LoadRole
 
 _URL = re.compile(r"^postgres(ql)?(\+\w+)?://", re.I)
 _CONNINFO = re.compile(r"^\s*\w+\s*=")
@@ -153,6 +156,25 @@ def load_generated_into(conninfo: str, ddl: str, *, label: str) -> None:
     from aishell.dialects.postgres.sqlload import load_checked
 
     load_checked(conninfo, ddl, label=label)
+
+
+def load_sql_owned(conninfo: str, path: Path) -> LoadRole:
+    """Load a user's .sql file like ``load_sql_into``, into a throwaway database aishell will write rows
+    into: the unprivileged role it was loaded as keeps owning everything, and whatever runs the file's
+    code later (triggers, defaults, a benchmark) logs in as it (``sqlload.load_owned``)."""
+    text = read_text_file(path)
+    if not text.strip():
+        raise SourceError(f"{path}: empty file")
+    from aishell.dialects.postgres.sqlload import load_owned
+
+    return load_owned(conninfo, text, label=str(path))
+
+
+def load_generated_owned(conninfo: str, ddl: str, *, label: str) -> LoadRole:
+    """``load_generated_into`` for a throwaway database aishell will write rows into (``load_sql_owned``)."""
+    from aishell.dialects.postgres.sqlload import load_owned
+
+    return load_owned(conninfo, ddl, label=label)
 
 
 def run_sql_text(conninfo: str, text: str, psql: Path | None = None, *, label: str = "SQL") -> None:

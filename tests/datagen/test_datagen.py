@@ -107,6 +107,7 @@ def test_keep_prints_a_database_that_holds_the_rows(pg_server):
     finally:
         with connect(pg_server.conninfo(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{kept["database"]}" WITH (FORCE)')
+            conn.execute(f'DROP ROLE IF EXISTS "{kept["owner"]}"')  # the unprivileged role that owned it
 
 
 @pytest.mark.parametrize("size", ["abc", "0", "1.5", "-3", "10X"])

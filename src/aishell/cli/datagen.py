@@ -19,7 +19,8 @@ from aishell.cli.output import json_option
 @click.option("--data-size", "size", default="10K", show_default=True, metavar="N",
               help="Total rows over all tables: 5000, 10K, 1M.")
 @click.option("--seed", type=int, default=None, help="Make the data reproducible (same seed, same rows).")
-@click.option("--keep", is_flag=True, help="Keep the throwaway database and print its connection string.")
+@click.option("--keep", is_flag=True, help="Keep the throwaway database (owned by the unprivileged role it was loaded as) and print "
+                   "its connection string.")
 @click.option("--append", is_flag=True, help="With --database: add rows to tables that already have some.")
 @json_option
 def test_data(source: str | None, target: str | None, size: str, seed: int | None, keep: bool, append: bool,
@@ -27,11 +28,12 @@ def test_data(source: str | None, target: str | None, size: str, seed: int | Non
     """Fill a database with realistic rows that honour every type and constraint, and report the speed.
 
     By default the schema (SOURCE, default the current design) is built in a throwaway database on the
-    embedded PostgreSQL, filled, checked and dropped (--keep keeps it). --database TARGET fills an
-    existing database instead, after printing what it will write; tables that already hold rows are
-    refused unless --append. N is the total over all tables, shared as the design states ("800
-    stations, 60K trips/day") and else by the schema's shape: lookup tables stay small, children scale
-    with their parents. The load is one transaction (indexes and keys rebuilt after the rows, checked
+    embedded PostgreSQL by an unprivileged role made for it, filled as that role (the schema's triggers
+    and functions never run as the administrator), checked and dropped with the role (--keep keeps
+    both). --database TARGET fills an existing database instead, after printing what it will write;
+    tables that already hold rows are refused unless --append. N is the total over all tables, shared
+    as the design states ("800 stations, 60K trips/day") and else by the schema's shape: lookup tables
+    stay small, children scale with their parents. The load is one transaction (indexes and keys rebuilt after the rows, checked
     against the catalog); Ctrl-C rolls it back.
 
     \b
@@ -62,12 +64,16 @@ def test_data(source: str | None, target: str | None, size: str, seed: int | Non
         return
     from aishell.datagen.run import throwaway_database
 
-    with throwaway_database(source, keep=keep) as (conninfo, src, dbname):
-        result = _run(conninfo, total, seed, throwaway=True, append=False, as_json=as_json,
-                      label=f"throwaway database {dbname} built from {src.display}", hints=_hints(src))
+    with throwaway_database(source, keep=keep) as db:
+        result = _run(db.conninfo, total, seed, throwaway=True, append=False, as_json=as_json,
+                      label=f"throwaway database {db.name} built from {db.source.display}", hints=_hints(db.source))
         from aishell.dialects.postgres.connect import mask_url
 
-        kept = {"database": dbname, "conninfo": mask_url(conninfo)} if keep else None
+        # The kept database is owned by the unprivileged role it was loaded as; its conninfo logs in as
+        # that role (no password shown: the sandbox trusts local logins), dropping it takes the
+        # administrator.
+        kept = {"database": db.name, "owner": db.owner, "conninfo": mask_url(db.owner_conninfo),
+                "admin_conninfo": mask_url(db.admin_conninfo)} if keep else None
     _finish(result, as_json, kept=kept)
 
 
@@ -183,10 +189,11 @@ def _finish(data: dict, as_json: bool, kept: dict | None) -> None:
     for n in data.get("notes", []):
         c.print(f"  note: {escape(n)}")
     if kept:
-        c.print(f"Kept database [bold]{escape(kept['database'])}[/bold]: {escape(kept['conninfo'])}")
+        c.print(f"Kept database [bold]{escape(kept['database'])}[/bold], owned by the unprivileged role "
+                f"[bold]{escape(kept['owner'])}[/bold]: {escape(kept['conninfo'])}")
         c.print(f"  benchmark it: aishell schema benchmark --database \"{escape(kept['conninfo'])}\"")
-        c.print(f"  drop it: psql \"{escape(kept['conninfo'].replace(kept['database'], 'postgres'))}\" "
-                f"-c 'DROP DATABASE \"{escape(kept['database'])}\"'")
+        c.print(f"  drop it: psql \"{escape(kept['admin_conninfo'])}\" "
+                f"-c 'DROP DATABASE \"{escape(kept['database'])}\"' -c 'DROP ROLE \"{escape(kept['owner'])}\"'")
 
 
 @click.command()
@@ -239,16 +246,16 @@ def benchmark(target: str | None, source: str | None, size: str, duration: float
     from aishell.datagen.load import plan_data
     from aishell.datagen.run import throwaway_database
 
-    with throwaway_database(source) as (conninfo, src, dbname):
-        hints = _hints(src)
-        _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=True, hints=hints)
+    with throwaway_database(source) as db:  # db.conninfo logs in as the schema's unprivileged owner
+        hints = _hints(db.source)
+        _schema, plans, existing, ctx = plan_data(db.conninfo, total, seed=seed, throwaway=True, hints=hints)
         if not as_json:
             sys.stderr.write(f"aishell: generating {total:,} rows in a throwaway database built from "
-                             f"{src.display} ...\n")
-        report = _load_with_progress(conninfo, plans, ctx, True, existing, total, as_json)
-        data = run_benchmark(conninfo, duration=duration, clients=clients, queries=queries, seed=seed,
+                             f"{db.source.display} ...\n")
+        report = _load_with_progress(db.conninfo, plans, ctx, True, existing, total, as_json)
+        data = run_benchmark(db.conninfo, duration=duration, clients=clients, queries=queries, seed=seed,
                              hints=hints)
-        data["target"] = f"throwaway database built from {src.display}"
+        data["target"] = f"throwaway database built from {db.source.display}"
         data["data"] = {"rows": report.rows, "seconds": round(report.load_seconds, 3), "seed": report.seed}
     _bench_out(data, as_json)
 

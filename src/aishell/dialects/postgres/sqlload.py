@@ -400,52 +400,130 @@ def run_trusted(conninfo: str, text: str, *, label: str = "SQL") -> None:
 
 def load_checked(conninfo: str, text: str, *, label: str) -> None:
     """Check ``text`` as a .sql SOURCE and load it into the (empty, throwaway) database ``conninfo``
-    as an unprivileged role made for the load; ``conninfo`` must be an administrator's."""
+    as an unprivileged role made for the load; ``conninfo`` must be an administrator's.
+
+    Afterwards the objects belong to the administrator and the role is gone: a database made to be read
+    (inspect, diff, validate) shows the owners psql run by the administrator would have left, so a
+    pg_dump file round-trips byte for byte. Nothing may run the file's code in it afterwards (a
+    SECURITY DEFINER function now runs as the administrator): a database aishell writes rows into
+    comes from ``load_owned``."""
     script = read_script(text, label, checked=True)
+    from psycopg import sql
+
     from aishell.dialects.postgres.connect import connect
 
-    with connect(conninfo, autocommit=True) as admin, _load_role(admin) as (role, password):
-        from psycopg.conninfo import make_conninfo
-
-        after = []
-        with connect(make_conninfo(conninfo, user=role), autocommit=True, password=password) as conn:
-            for stmt in script.statements:
-                if stmt.run_as == "admin":
-                    _execute(admin, script, stmt)
-                elif stmt.run_as == "after":
-                    after.append(stmt)
-                else:
-                    _execute(conn, script, stmt)
-        from psycopg import sql
-
+    with connect(conninfo, autocommit=True) as admin, _load_role(admin) as owner:
+        after = _run_as(owner, admin, conninfo, script)
         # Hand what the role made to the administrator (as psql, run by it, left things), then apply
         # the file's own ownership statements.
-        admin.execute(sql.SQL("REASSIGN OWNED BY {} TO CURRENT_USER").format(sql.Identifier(role)))
+        admin.execute(sql.SQL("REASSIGN OWNED BY {} TO CURRENT_USER").format(sql.Identifier(owner.name)))
         for stmt in after:
             _execute(admin, script, stmt)
 
 
+@dataclass(frozen=True)
+class LoadRole:
+    """The unprivileged login role a file was loaded as (its password is random and never shown)."""
+
+    name: str
+    password: str = field(repr=False)
+
+    def conninfo(self, admin_conninfo: str, *, with_password: bool = True) -> str:
+        """``admin_conninfo`` (same server and database) logged in as this role instead."""
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+        params = {k: v for k, v in conninfo_to_dict(admin_conninfo).items() if k != "password"}
+        params["user"] = self.name
+        if with_password:
+            params["password"] = self.password
+        return make_conninfo("", **{k: str(v) for k, v in params.items() if v is not None})
+
+
+def load_owned(conninfo: str, text: str, *, label: str) -> LoadRole:
+    """Load like ``load_checked``, but the role stays: it owns the database and everything the file made,
+    for as long as the database lives. Everything that runs the file's code afterwards (test rows firing
+    its triggers, defaults and CHECKs; a benchmark) logs in as that role (``LoadRole.conninfo``): never
+    as the administrator, and not by ``SET ROLE`` from an administrator's session either, which a
+    function could undo with ``RESET ROLE``. The file's ``ALTER ... OWNER TO`` and ``ALTER DEFAULT
+    PRIVILEGES FOR ROLE`` statements are skipped (an owner other than the role could be a superuser,
+    whose SECURITY DEFINER functions would be the file's way up). The caller drops the database first,
+    then the role (``drop_load_role``)."""
+    script = read_script(text, label, checked=True)
+    from aishell.dialects.postgres.connect import connect
+
+    with connect(conninfo, autocommit=True) as admin:
+        owner = _create_load_role(admin)
+        try:
+            _run_as(owner, admin, conninfo, script)
+        except BaseException:
+            _discard_role(admin, owner.name)
+            raise
+    return owner
+
+
+def drop_load_role(admin_conninfo: str, role: str) -> None:
+    """Drop a role ``load_owned`` made, once its database is dropped (what it owns elsewhere goes too)."""
+    from aishell.dialects.postgres.connect import connect
+
+    with connect(admin_conninfo, autocommit=True) as admin:
+        _discard_role(admin, role)
+
+
+def _run_as(owner: LoadRole, admin: Any, conninfo: str, script: Script) -> list[Statement]:
+    """Run ``script`` logged in as ``owner`` (allowed extensions as the administrator); returns the
+    ownership statements, which the caller runs (or not) afterwards."""
+    from aishell.dialects.postgres.connect import connect
+
+    after = []
+    with connect(owner.conninfo(conninfo), autocommit=True) as conn:
+        for stmt in script.statements:
+            if stmt.run_as == "admin":
+                _execute(admin, script, stmt)
+            elif stmt.run_as == "after":
+                after.append(stmt)
+            else:
+                _execute(conn, script, stmt)
+    return after
+
+
 @contextlib.contextmanager
-def _load_role(admin: Any) -> Iterator[tuple[str, str]]:
+def _load_role(admin: Any) -> Iterator[LoadRole]:
+    """A load role for the length of the block, dropped afterwards with what it still owns."""
+    owner = _create_load_role(admin)
+    try:
+        yield owner
+    finally:
+        _discard_role(admin, owner.name)
+
+
+def _create_load_role(admin: Any) -> LoadRole:
     """A login role for one load: no superuser, no CREATEDB/CREATEROLE, owner of the database (so it
     may create trusted objects in it), with a random password (in case the server asks for one)."""
     from psycopg import sql
 
-    role = f"aishell_load_{secrets.token_hex(6)}"
-    password = secrets.token_urlsafe(24)
+    owner = LoadRole(f"aishell_load_{secrets.token_hex(6)}", secrets.token_urlsafe(24))
     admin.execute(sql.SQL(
         "CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD {}"
-    ).format(sql.Identifier(role), sql.Literal(password)))
+    ).format(sql.Identifier(owner.name), sql.Literal(owner.password)))
     try:
         db = admin.execute("SELECT current_database()").fetchone()[0]
-        admin.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(db), sql.Identifier(role)))
+        admin.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(db), sql.Identifier(owner.name)))
         if admin.info.server_version < 150000:  # before 15 the public schema is the superuser's
-            admin.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(sql.Identifier(role)))
-        yield role, password
-    finally:
-        with contextlib.suppress(Exception):
-            admin.execute(sql.SQL("REASSIGN OWNED BY {} TO CURRENT_USER").format(sql.Identifier(role)))
-            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-        with contextlib.suppress(Exception):
-            # Its session may still be closing.
-            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+            admin.execute(sql.SQL("GRANT ALL ON SCHEMA public TO {}").format(sql.Identifier(owner.name)))
+    except BaseException:
+        _discard_role(admin, owner.name)
+        raise
+    return owner
+
+
+def _discard_role(admin: Any, role: str) -> None:
+    """Drop ``role``: what it owns in the administrator's database passes to the administrator (the
+    database itself among them) and its other objects there are dropped; then the role."""
+    from psycopg import sql
+
+    with contextlib.suppress(Exception):
+        admin.execute(sql.SQL("REASSIGN OWNED BY {} TO CURRENT_USER").format(sql.Identifier(role)))
+        admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+    with contextlib.suppress(Exception):
+        # Its session may still be closing.
+        admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
