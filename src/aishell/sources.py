@@ -202,6 +202,12 @@ def load_schema(source: Source | str, **inspect_options: Any) -> Schema:
         schema = inspect(conninfo, **inspect_options)
     if source.kind == "sql":
         schema.name = Path(source.text).stem
+        # The file loaded as an unprivileged role, but its model goes on to be built and run by the
+        # administrator (a migration's verification copy, a materialized view filled WITH DATA):
+        # it is checked like a model file.
+        from aishell.model.check import check_schema
+
+        check_schema(schema, origin=str(source.path))
     elif schema.name is None:
         schema.name = source.display
     return schema
