@@ -60,8 +60,12 @@ def test_only_the_client_module_starts_processes():
 
 
 @pytest.fixture
-def password_database(sandbox):
+def password_database(sandbox, pg_server):
     """A database owned by a role that must give its password over the embedded server's socket."""
+    if pg_server.server_major() < sandbox.server_major():
+        # The verification copies go to the test server; a newer server's dump does not load into it
+        # (pg_dump 18 writes SET transaction_timeout, which PostgreSQL 15 does not know).
+        pytest.skip("the password server is the embedded one, newer than the scratch server of this pass")
     role = f"aishell_pw_{secrets.token_hex(4)}"
     hba = Path(sandbox.pgdata) / "pg_hba.conf"
     original = hba.read_text()

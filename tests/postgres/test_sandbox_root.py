@@ -148,7 +148,9 @@ def test_a_sandbox_folder_inside_a_private_one_is_refused_not_opened(tmp_path):
     stays private (the wheel's helper would chmod it and every folder above it open)."""
     private = Path(tempfile.mkdtemp(prefix="aishell-test-private-"))
     try:
-        r = run_cli("schema", "design", CLINIC, cwd=tmp_path, env={"AISHELL_SANDBOX_DIR": str(private / "sbx")})
+        # the sandbox itself, even in the pass whose scratch server is another one
+        env = {"AISHELL_SANDBOX_DIR": str(private / "sbx"), "AISHELL_SCRATCH_URL": ""}
+        r = run_cli("schema", "design", CLINIC, cwd=tmp_path, env=env)
         assert r.returncode != 0
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and "cannot enter" in lines[0] and "AISHELL_SANDBOX_DIR" in lines[0], r.stderr
