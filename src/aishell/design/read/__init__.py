@@ -20,6 +20,7 @@ from aishell.design import kb
 from aishell.design.intent import Requirements
 from aishell.design.read.clauses import FEATURES, find_scale, split_clauses
 from aishell.design.read.entities import EntityStage
+from aishell.design.read.links import LinkStage
 from aishell.design.read.phrases import PhraseStage
 from aishell.design.read.relations import RelationStage
 from aishell.design.read.rules import read_rules
@@ -28,7 +29,7 @@ from aishell.design.read.tokens import NP, tokenize
 __all__ = ["FEATURES", "find_scale", "parse", "split_clauses", "tokenize"]
 
 
-class Reader(PhraseStage, EntityStage, RelationStage):
+class Reader(PhraseStage, EntityStage, RelationStage, LinkStage):
     def __init__(self, text: str):
         self.text = text
         self.lex = kb.lexicon()
@@ -80,6 +81,7 @@ class Reader(PhraseStage, EntityStage, RelationStage):
         self._decide_entities()
         self._build_relationships()
         self._self_references(clauses)
+        self._links()
         self._list_plurals_to_attributes()
         self._attach_scale()
         self._domain(clauses)

@@ -1,0 +1,240 @@
+"""Reader step 5b — links from cardinality words between two things already known to be stored.
+
+The phrase stage reads relations from the shape of a clause; this pass reads the words *between* two
+entity names, which is where English puts cardinality, and it also sees across commas and parentheses:
+
+| words between A and B | reading |
+|---|---|
+| "each A belongs to / is in / is done by / goes to (exactly / only) one B" | A → B (many-to-one) |
+| "... one B and (in / at) one C" | A → C too |
+| "A has / can have / holds many / multiple / several / one or more / a list of B" | B → A |
+| "A may have a B", "A may or may not have a B", "A has an optional B" | A → B, optional |
+| "which A ... which B" | A ↔ B (many-to-many) |
+| "A <verb> many B" and "B <verb> many A" | A ↔ B (many-to-many) |
+
+Optionality comes from the same words: "exactly one", "must", "belongs to" make the reference required;
+"may", "optional", "at most one", "if any" make it optional. A reading here replaces a reading of the
+same pair that the phrase stage guessed from weaker words, never a role reference.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aishell.design.intent import Relationship
+from aishell.design import kb
+from aishell.design.read.tokens import NP, _base_tag
+from aishell.design.words import singular
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9'#%+-]*|,")
+_SEGMENT = re.compile(r"[.;!?\n():—–]+|\s-\s|, (?:but|and then|so|while|whereas|which) ")
+
+# possession verbs: "A has one B" is ambiguous (the B may belong to the A), so only their plural
+# quantifiers are read ("A has many B": B → A)
+_POSSESS = {
+    "has", "have", "had", "having", "hold", "holds", "contain", "contains", "include", "includes",
+    "own", "owns", "host", "hosts", "keep", "keeps", "get", "gets", "receive", "receives", "list",
+    "lists", "consist", "consists", "comprise", "comprises", "carry", "carries", "store", "stores",
+}  # fmt: skip
+_MANY = (
+    r"(?:many|multiple|several|various|numerous|some|lots of|a lot of|a list of|a number of|"
+    r"any number of|one or more|1 or more|zero or more|0 or more|one or many|one to many|a few|"
+    r"up to \d+|more than one|at least one|\d+\+?)"
+)
+_ONE = r"(?:(?:exactly|only|just|always|at most|at least|maximum|max|a single|single)\s+)*(?:one|a|an|1|single)"
+_AUX = r"(?:(?:is|are|was|were|be|been|being|must|should|shall|will|can|could|may|might|always|only|also|then|usually|each|every|has to|have to|gets|get)\s+)*"
+_LINK_VERB = r"(?:[a-z]+(?:ed|en|s|ing)?\s+){0,2}?"
+_PREP = r"(?:(?:to|from|in|into|at|by|of|for|on|under|with|within|inside|through|via)\s+)?"
+_DETS = {"a", "an", "one", "the", "each", "every", "our", "their", "its", "single", "many", "multiple", "several"}
+_OPTIONAL = re.compile(
+    r"\b(?:may|might|optional|optionally|at most one|zero or one|if any|if it has one|can be empty|"
+    r"or not|or none|sometimes|occasionally|not always|possibly)\b"
+)
+_REQUIRED = re.compile(r"\b(?:exactly one|must|always|belongs? to|required|mandatory|has to|have to)\b")
+
+
+class LinkStage:
+    def _links(self) -> None:
+        names = dict(self.req.entities)
+        if len(names) < 2:
+            return
+        forms: dict[tuple[str, ...], str] = {}
+        for name in names:
+            words = tuple(name.split("_"))
+            forms[words] = name
+        for alias, target in getattr(self, "alias", {}).items():
+            if target in names:
+                forms.setdefault(tuple(alias.split("_")), target)
+        # nouns the text mentions that are not (yet) tables: a strong cardinality phrase makes them one
+        for name in self.mentions:
+            words = tuple(name.split("_"))
+            if name not in names and words not in forms and getattr(self, "alias", {}).get(name) is None:
+                forms[words] = "?" + name
+        longest = max(len(k) for k in forms)
+        claims: list[tuple[str, str, str, bool | None, str]] = []  # (kind, source, target, required, ev)
+        for segment in _SEGMENT.split(self.text.lower().replace("’", "'")):
+            words = _WORD.findall(segment)
+            if len(words) < 3:
+                continue
+            mentions = self._mentions(words, forms, longest, self.lex, self.text.lower())
+            if len(mentions) < 2:
+                continue
+            ev = segment.strip()
+            claims += _read_segment(words, mentions, ev)
+        self._apply_claims(self._promote_claimed(claims))
+
+    def _promote_claimed(self, claims: list) -> list:
+        """A noun named in a cardinality phrase with a stored thing ("each donation is in one site")
+        becomes a table when it is not a column word."""
+        out = []
+        for kind, source, target, required, ev in claims:
+            if source.startswith("?") and target.startswith("?"):
+                continue
+            # only the dependent end may be a new table: "each A ... one B" makes B, "A has many B" makes B
+            may_promote = source if kind == "many_of" else target
+            ends = []
+            for end in (source, target):
+                if end.startswith("?") and end == may_promote:
+                    name = end[1:]
+                    m = self.mentions.get(name) or {"count": 1, "roles": set()}
+                    nps = m.get("nps") or [NP(name.split("_"), det="a")]
+                    promoted = None
+                    if nps and not self._not_a_thing(name, m) and not m.get("kind_only"):
+                        promoted = self._promote(nps[0])
+                    end = promoted or end
+                ends.append(end)
+            source, target = ends
+            if source.startswith("?") or target.startswith("?"):
+                continue
+            out.append((kind, source, target, required, ev))
+        return out
+
+    @staticmethod
+    def _mentions(
+        words: list[str], forms: dict[tuple[str, ...], str], longest: int, lex: dict, text: str
+    ) -> list[tuple[int, int, str]]:
+        out = []
+        i = 0
+        while i < len(words):
+            for n in range(min(longest, len(words) - i), 0, -1):
+                chunk = words[i : i + n]
+                key = tuple(chunk[:-1]) + (singular(chunk[-1]),)
+                if key in forms:
+                    out.append((i, i + n, forms[key]))
+                    i += n
+                    break
+            else:
+                # a noun the phrase stage did not note ("in one of our site"): a candidate
+                j = i
+                after_det = i > 0 and words[i - 1] in _DETS
+                while j < len(words) and j - i < 2 and (
+                    _base_tag(words[j], lex) == "N" or (after_det and j == i and _base_tag(words[j], lex) == "VN")
+                ):
+                    j += 1
+                name = "_".join(words[i : j - 1] + [singular(words[j - 1])]) if j > i else ""
+                if j > i and (name in kb.noun_index() or _said_twice(words[j - 1], text)):
+                    out.append((i, j, "?" + "_".join(words[i : j - 1] + [singular(words[j - 1])])))
+                    i = j
+                else:
+                    i += 1
+        return out
+
+    def _apply_claims(self, claims: list[tuple[str, str, str, bool | None, str]]) -> None:
+        many_of: dict[tuple[str, str], str] = {}  # (child, parent) → evidence, from "parent V many child"
+        for kind, source, target, required, ev in claims:
+            if kind == "many_of":
+                many_of[(source, target)] = ev
+        for kind, source, target, required, ev in claims:
+            if source == target:
+                continue
+            if kind == "many_of":
+                if (target, source) in many_of:  # said both ways: many-to-many
+                    if source < target:
+                        self._replace_pair(Relationship("many_to_many", source, target, evidence=ev))
+                    continue
+                kind = "many_to_one"
+            if kind == "many_to_many":
+                self._replace_pair(Relationship("many_to_many", source, target, evidence=ev))
+            else:
+                if (target, source) in many_of and kind == "many_to_one":
+                    continue  # "A has many B" and "each A ... one B" contradict: leave it to the phrase stage
+                self._replace_pair(Relationship("many_to_one", source, target, required=required, evidence=ev))
+
+    def _replace_pair(self, rel: Relationship) -> None:
+        pair = {rel.source, rel.target}
+        same = [
+            r
+            for r in self.req.relationships
+            if {r.source, r.target} == pair and r.role is None and r.kind != "self"
+        ]
+        for r in same:
+            if r.kind == rel.kind and r.source == rel.source:
+                if r.required is None and rel.required is not None:
+                    r.required = rel.required
+                return
+            if r.kind == "one_to_one" and rel.kind == "many_to_one" and {r.source, r.target} == pair:
+                return
+        if any(r.role is not None and {r.source, r.target} == pair for r in self.req.relationships):
+            return  # references by role ("home team", "away team") already say how the two are linked
+        for r in same:
+            self.req.relationships.remove(r)
+        self._add(rel)
+
+
+def _said_twice(word: str, text: str) -> bool:
+    """An unknown word taken for a noun only when the text uses it more than once (typos are not)."""
+    sing = singular(word)
+    return len(re.findall(r"\b(?:" + re.escape(sing) + "|" + re.escape(word) + r")s?\b", text)) >= 2
+
+
+def _read_segment(
+    words: list[str], mentions: list[tuple[int, int, str]], ev: str
+) -> list[tuple[str, str, str, bool | None, str]]:
+    out: list[tuple[str, str, str, bool | None, str]] = []
+    consumed: set[int] = set()  # mentions read as the "one B" of a phrase: not the subject of the next
+    for k, (s1, e1, a) in enumerate(mentions):
+        before = words[s1 - 1] if s1 > 0 else ""
+        if k in consumed:
+            continue
+        for s2, e2, b in mentions[k + 1 : k + 2]:
+            gap = " ".join(words[e1:s2])
+            if a == b:
+                continue
+            # "each A belongs to one B", "each donation is from exactly one donor", "each scout in one patrol"
+            m = re.fullmatch(_AUX + _LINK_VERB + _PREP + _ONE + r"(?:\s+of\s+(?:our|the|their|its))?", gap)
+            if m and gap and gap.split()[0] not in ("and", "or") and not (set(gap.split()) & _POSSESS) and before in ("each", "every", "one", "a", "an", "any", "the", ""):
+                req = False if _OPTIONAL.search(gap) else (True if _REQUIRED.search(gap) or "each" == before or "every" == before else None)
+                out.append(("many_to_one", a, b, req, ev))
+                consumed.add(k + 1)
+                # "... one donor and in one site", "played by one member on one course": one more reference
+                for k3, (s3, e3, c) in enumerate(mentions[k + 2 :], start=k + 2):
+                    gap2 = " ".join(words[e2:s3])
+                    if c != a and (
+                        re.fullmatch(r"(?:and|, and)\s+" + _AUX + _LINK_VERB + _PREP + _ONE, gap2)
+                        or re.fullmatch(r"(?:with|on|at|in|from|to|by|for|under)\s+" + _ONE, gap2)
+                    ):
+                        out.append(("many_to_one", a, c, req, ev))
+                        consumed.add(k3)
+                        e2 = e3
+                    else:
+                        break
+                continue
+            # "A has many B", "an application can have multiple inspections", "hospital receive many bag"
+            m = re.fullmatch(_AUX + r"(?:([a-z]+)\s+)?" + _MANY + r"(?:\s+of\s+(?:its|their|the))?(?:\s+[a-z]+)?", gap)
+            if m and gap and m.group(1) and m.group(1) not in ("and", "or", "of", "with", "for", "to", "in", "how"):
+                out.append(("many_of", b, a, None, ev))
+                continue
+            # "A may have a B", "an app may or may not have a contractor", "A has an optional B"
+            if re.fullmatch(
+                r"(?:may|might|can|could)(?: or may not| or might not| or not)? (?:have|has|get|be assigned|be given|use|take)"
+                r"(?: to)? (?:an?|one)(?: optional)?|(?:has|have) an? optional",
+                gap,
+            ):
+                out.append(("many_to_one", a, b, False, ev))
+                continue
+    # "which scout completed which requirement"
+    whiches = [(s, n) for s, _, n in mentions if s > 0 and words[s - 1] in ("which", "what", "whichever")]
+    for (_, a), (_, b) in zip(whiches, whiches[1:]):
+        if a != b:
+            out.append(("many_to_many", a, b, None, ev))
+    return out
