@@ -238,6 +238,22 @@ class EntityStage:
                     else:
                         self._add(Relationship("many_to_one", b, a, evidence=ev))
             elif kind == "between":
+                roles = self._role_pair(r["objects"], ev)
+                subj = self._entity_for_np(r["subject"]) if r["subject"] is not None else None
+                if roles is not None and subj:
+                    # "matches between a home team and an away team": two references to teams, by role
+                    head_np, names = roles
+                    target = self._entity_for_np(head_np, force=True) or self._promote(head_np, force=True)
+                    if target and target != subj:
+                        for role in names:
+                            if role in self.req.entities and not self.req.entities[role].attributes:
+                                self._merge(role, target)  # "home team" was taken for a table of its own
+                                self.entity_names.discard(role)
+                                self.req.relationships = [
+                                    x for x in self.req.relationships if not (x.source == subj and x.target == target and x.role is None)
+                                ]
+                            self._add(Relationship("many_to_one", subj, target, role=role, evidence=ev))
+                        continue
                 objs = [self._entity_for_np(o, force=True) for o in r["objects"]]
                 objs = [o for o in objs if o]
                 subj = self._entity_for_np(r["subject"]) if r["subject"] is not None else None
@@ -345,6 +361,25 @@ class EntityStage:
                 target = self._entity_for_np(o) or self._promote(o)
                 if target and target != event:
                     self._add(Relationship("many_to_one", event, target, evidence=ev, event=True))
+
+    def _role_pair(self, objects: list[NP], ev: str) -> tuple[NP, list[str]] | None:
+        """Two noun phrases with the same head and different first words ("a home team and an away
+        team", "the buyer account and the seller account"): the head, and the two role names."""
+        m = re.search(
+            r"\bbetween (?:an? |the |one )?([a-z]+) ([a-z]+) and (?:an? |the |one |another )?([a-z]+) ([a-z]+)\b",
+            ev.lower(),
+        )
+        if m and singular(m.group(2)) == singular(m.group(4)) and m.group(1) != m.group(3):
+            objects = [NP([m.group(1), m.group(2)], det="a"), NP([m.group(3), m.group(4)], det="a")]
+        if len(objects) != 2:
+            return None
+        a, b = objects
+        if len(a.words) < 2 or len(b.words) < 2 or singular(a.head) != singular(b.head):
+            return None
+        if a.words[:-1] == b.words[:-1]:
+            return None
+        head = singular(a.head)
+        return NP([head], det="a"), [snake([*a.words[:-1], head]), snake([*b.words[:-1], head])]
 
     def _entity_for_np(self, np: NP | None, force: bool = False) -> str | None:
         if np is None:

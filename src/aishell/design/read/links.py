@@ -147,6 +147,18 @@ class LinkStage:
         for kind, source, target, required, ev in claims:
             if source == target:
                 continue
+            if kind == "drop":
+                self.req.relationships = [
+                    r
+                    for r in self.req.relationships
+                    if not (
+                        {r.source, r.target} == {source, target}
+                        and r.role is None
+                        and r.kind != "self"
+                        and (ev in r.evidence.lower() or r.evidence.lower() in ev)
+                    )
+                ]
+                continue
             if kind == "many_of":
                 if (target, source) in many_of:  # said both ways: many-to-many
                     if source < target:
@@ -214,6 +226,7 @@ def _read_segment(
                         or re.fullmatch(r"(?:with|on|at|in|from|to|by|for|under)\s+" + _ONE, gap2)
                     ):
                         out.append(("many_to_one", a, c, req, ev))
+                        out.append(("drop", b, c, None, ev))  # "by one member for one court": not member → court
                         consumed.add(k3)
                         e2 = e3
                     else:

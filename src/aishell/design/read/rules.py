@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from aishell.design import kb
-from aishell.design.intent import Attribute, Intent, Rule
+from aishell.design.intent import Attribute, Intent, Relationship, Rule
 from aishell.design.words import plural, singular, snake, verb_lemma
 
 _ARTICLE = r"(?:an?|the|each|every|its|their|one|that)\s+"
@@ -86,6 +86,18 @@ class RuleReader:
                 return r.role or r.target
         return None
 
+    def link_to_scope(self, ent: str, word: str, ev: str) -> str | None:
+        """ "table number unique per wedding": a thing unique within another belongs to it."""
+        target = self._entity_word(word)
+        if target is None or target == ent:
+            return None
+        if any(
+            {r.source, r.target} == {ent, target} and r.kind != "many_to_one" for r in self.intent.relationships
+        ):
+            return None
+        self.intent.relationships.append(Relationship("many_to_one", ent, target, required=True, evidence=ev))
+        return target
+
     def add(self, **kw: object) -> None:
         rule = Rule(provenance="stated", **kw)  # type: ignore[arg-type]
         key = (rule.kind, rule.entity, tuple(rule.columns), tuple(rule.scope), rule.left, rule.right)
@@ -128,6 +140,8 @@ class RuleReader:
             if ent is None or not cols:
                 continue
             scope_ref = self.reference(ent, scope.split()[-1]) if scope else None
+            if scope and scope_ref is None:
+                scope_ref = self.link_to_scope(ent, scope.split()[-1], ev)
             self.add(
                 kind="unique", entity=ent, columns=cols, scope=[scope_ref] if scope_ref else [], evidence=ev
             )
