@@ -20,7 +20,7 @@ from aishell.design import kb
 from aishell.design.intent import Requirements
 from aishell.design.read.clauses import FEATURES, find_scale, split_clauses
 from aishell.design.read.entities import EntityStage
-from aishell.design.read.links import LinkStage
+from aishell.design.read.links import LinkStage, ValueOwnerStage
 from aishell.design.read.phrases import PhraseStage
 from aishell.design.read.relations import RelationStage
 from aishell.design.read.rules import read_rules
@@ -29,7 +29,7 @@ from aishell.design.read.tokens import NP, tokenize
 __all__ = ["FEATURES", "find_scale", "parse", "split_clauses", "tokenize"]
 
 
-class Reader(PhraseStage, EntityStage, RelationStage, LinkStage):
+class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage):
     def __init__(self, text: str):
         self.text = text
         self.lex = kb.lexicon()
@@ -82,6 +82,7 @@ class Reader(PhraseStage, EntityStage, RelationStage, LinkStage):
         self._build_relationships()
         self._self_references(clauses)
         self._links()
+        self._orphan_values()
         self._list_plurals_to_attributes()
         self._attach_scale()
         self._domain(clauses)

@@ -89,6 +89,8 @@ class EntityStage:
             return True
         if any(w in self.proper_nouns for w in words):
             return True
+        if name in getattr(self, "type_hints", {}) or (name in self.enum_hints and not m.get("plural")):
+            return True  # "has lights yes/no", "result pass / fail": an attribute with its values
         if self.excluded_names.get(name, 0) >= m["count"]:
             return True  # every mention is in a clause that says to leave it out
         if (
@@ -406,6 +408,8 @@ class EntityStage:
         m = self.mentions.get(name, {})
         if name in self.examples and not m.get("each"):
             return True
+        if name in getattr(self, "type_hints", {}) or (name in self.enum_hints and not m.get("plural")):
+            return True  # an attribute with its values ("result pass / fail")
         if (
             name in self.lex["derived_nouns"] or name.rsplit("_", 1)[-1] in self.lex["derived_nouns"]
         ) and not m.get("subject"):
@@ -450,6 +454,7 @@ class EntityStage:
         enum = self.enum_hints.get(name) or self.enum_hints.get(name.rsplit("_", 1)[-1])
         a = Attribute(
             name=name,
+            type=getattr(self, "type_hints", {}).get(name),
             unique="unique" in np.flags,
             not_null=bool(np.flags & {"required", "mandatory"}),
             enum=enum,

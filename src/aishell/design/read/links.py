@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from aishell.design.intent import Relationship
+from aishell.design.intent import Attribute, Relationship
 from aishell.design import kb
 from aishell.design.read.tokens import NP, _base_tag
 from aishell.design.words import singular
@@ -251,3 +251,40 @@ def _read_segment(
         if a != b:
             out.append(("many_to_many", a, b, None, ev))
     return out
+
+
+class ValueOwnerStage:
+    def _orphan_values(self) -> None:
+        """A list of values nobody's attribute took ("..., result pass / fail / partial", "status of app:
+        submitted, approved"): an attribute of the thing named just before it in the same clause (or
+        after "of")."""
+        taken = {a.name for e in self.req.entities.values() for a in e.attributes}
+        places = getattr(self, "hint_places", {})
+        hints = getattr(self, "type_hints", {})
+        for name, (clause, pos, of) in places.items():
+            if name in taken or name in self.req.entities or self._resolve(name) in self.req.entities:
+                continue
+            low = clause.lower()
+            owner = None
+            if of:
+                word = singular(of.split()[-1])
+                owner = self._resolve(word) if self._resolve(word) in self.req.entities else None
+            if owner is None:
+                # the subject of "each inspection ..., result pass / fail", else the nearest name before
+                best, best_each = -1, -1
+                for ent in self.req.entities.values():
+                    for form in {ent.name.replace("_", " "), ent.table.replace("_", " ")}:
+                        at = low.rfind(form, 0, pos + 1)
+                        if at > best:
+                            best, nearest = at, ent.name
+                        each = max(low.rfind("each " + form, 0, pos + 1), low.rfind("every " + form, 0, pos + 1))
+                        if each > best_each:
+                            best_each, subject = each, ent.name
+                owner = subject if best_each >= 0 else (nearest if best >= 0 else None)
+            if owner is None:
+                continue
+            values = self.enum_hints.get(name)
+            self.req.entities[owner].attributes.append(
+                Attribute(name=name, type=hints.get(name), enum=values, evidence=clause)
+            )
+            taken.add(name)
