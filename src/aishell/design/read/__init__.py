@@ -83,6 +83,7 @@ class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage
         self._self_references(clauses)
         self._links()
         self._orphan_values()
+        self._junction_names()
         self._list_plurals_to_attributes()
         self._attach_scale()
         self._domain(clauses)

@@ -10,6 +10,13 @@ from aishell.design.read.tokens import NP
 from aishell.design.words import plural, singular, snake
 
 
+# "minimum pledge", "total price", "max players": a quantity about the thing, not a reference to one
+_MEASURE_WORDS = {
+    "minimum", "maximum", "min", "max", "total", "average", "avg", "default", "expected", "estimated",
+    "number", "count", "amount", "limit", "target", "base", "net", "gross",
+}  # fmt: skip
+
+
 class EntityStage:
     # ---- decide which names are entities ----
     def _decide_entities(self) -> None:
@@ -447,6 +454,7 @@ class EntityStage:
             and head != entity
             and head in self.entity_names
             and name not in self.enum_hints
+            and np.words[0] not in _MEASURE_WORDS
         ):
             # "a white player and a black player": two references to players, by role
             self._add(Relationship("many_to_one", entity, head, role=name, evidence=evidence))

@@ -26,7 +26,7 @@ from aishell.design import kb
 from aishell.design.read.tokens import NP, _base_tag
 from aishell.design.words import singular
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9'#%+-]*|,")
+_WORD = re.compile(r"[a-z0-9][a-z0-9'#%+-]*|[,=+]")
 _SEGMENT = re.compile(r"[.;!?\n():—–]+|\s-\s|, (?:but|and then|so|while|whereas|which) ")
 
 # possession verbs: "A has one B" is ambiguous (the B may belong to the A), so only their plural
@@ -46,6 +46,7 @@ _AUX = r"(?:(?:is|are|was|were|be|been|being|must|should|shall|will|can|could|ma
 _LINK_VERB = r"(?:[a-z]+(?:ed|en|s|ing)?\s+){0,2}?"
 _PREP = r"(?:(?:to|from|in|into|at|by|of|for|on|under|with|within|inside|through|via)\s+)?"
 _DETS = {"a", "an", "one", "the", "each", "every", "our", "their", "its", "single", "many", "multiple", "several"}
+_MODALS = {"can", "could", "may", "might", "must", "should", "will", "would", "to", "cannot", "cant", "can't", "won't"}
 _OPTIONAL = re.compile(
     r"\b(?:may|might|optional|optionally|at most one|zero or one|if any|if it has one|can be empty|"
     r"or not|or none|sometimes|occasionally|not always|possibly)\b"
@@ -116,6 +117,9 @@ class LinkStage:
         out = []
         i = 0
         while i < len(words):
+            if i > 0 and words[i - 1] in _MODALS:
+                i += 1  # "a host can host several shows": a verb here
+                continue
             for n in range(min(longest, len(words) - i), 0, -1):
                 chunk = words[i : i + n]
                 key = tuple(chunk[:-1]) + (singular(chunk[-1]),)
@@ -232,6 +236,10 @@ def _read_segment(
                     else:
                         break
                 continue
+            # "each line = drug + quantity": the line names its drug
+            if gap == "=" and before in ("each", "every", "a", "an", "one", ""):
+                out.append(("many_to_one", a, b, None, ev))
+                continue
             # "A has many B", "an application can have multiple inspections", "hospital receive many bag"
             m = re.fullmatch(_AUX + r"(?:([a-z]+)\s+)?" + _MANY + r"(?:\s+of\s+(?:its|their|the))?(?:\s+[a-z]+)?", gap)
             if m and gap and m.group(1) and m.group(1) not in ("and", "or", "of", "with", "for", "to", "in", "how"):
@@ -288,3 +296,26 @@ class ValueOwnerStage:
                 Attribute(name=name, type=hints.get(name), enum=values, evidence=clause)
             )
             taken.add(name)
+
+    def _junction_names(self) -> None:
+        """A link between people and a thing they take part in is named after the thing first
+        ("guests appear on episodes": episode_guests; "researchers team up on a report":
+        report_researchers), as a line of the thing is."""
+        for r in self.req.relationships:
+            if r.kind != "many_to_many" or r.via or r.source == r.target:
+                continue
+            src, dst = self.req.entities.get(r.source), self.req.entities.get(r.target)
+            if src is None or dst is None:
+                continue
+            darch = kb.archetype_for(dst.noun) or kb.archetype_for(dst.name)
+            if darch is not None and darch.kind in ("tag", "classifier", "org", "place"):
+                continue  # "patients have allergies": patient_allergies, the person's own list
+            if _is_person(src) and not _is_person(dst) and not kb.is_attribute_word(dst.name):
+                r.via = f"{dst.name}_{src.table}"
+
+
+def _is_person(ent: object) -> bool:
+    arch = kb.archetype_for(ent.noun) or kb.archetype_for(ent.name)
+    if arch is not None:
+        return arch.kind == "actor"
+    return kb.names_person(ent.name)
