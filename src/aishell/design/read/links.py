@@ -73,7 +73,23 @@ class LinkStage:
                 forms[words] = "?" + name
         longest = max(len(k) for k in forms)
         claims: list[tuple[str, str, str, bool | None, str]] = []  # (kind, source, target, required, ev)
-        for segment in _SEGMENT.split(self.text.lower().replace("’", "'")):
+        text = self.text.lower().replace("’", "'")
+
+        def heading(m: re.Match[str]) -> str:
+            words = m.group(2).split()
+            key = tuple(words[:-1]) + (singular(words[-1]),) if words else ()
+            if forms.get(key, "?").startswith("?"):
+                return m.group(0)
+            return f"{m.group(1)}each {m.group(2)} is for "
+
+        # "plantings: one crop in one field": each planting is for one crop in one field
+        text = re.sub(
+            r"(^|[\n.;(]\s*|^\s*[-*•]\s+)([a-z][a-z ]{0,30}?):\s+(?=(?:exactly |only )?(?:one|a|an|1) )",
+            heading,
+            text,
+            flags=re.MULTILINE,
+        )
+        for segment in _SEGMENT.split(text):
             words = _WORD.findall(segment)
             if len(words) < 3:
                 continue
@@ -235,6 +251,12 @@ def _read_segment(
                         e2 = e3
                     else:
                         break
+                continue
+            # "harvest records per planting", "fertilizer applications per field", "pickups logged per stop"
+            if re.fullmatch(r"(?:records? |entries |rows )?(?:(?:logged|recorded|kept|tracked|stored|made|done) )?per", gap) and (
+                words[s1:e1][-1] != singular(words[s1:e1][-1]) or before in ("each", "every")
+            ):
+                out.append(("many_to_one", a, b, None, ev))
                 continue
             # "each line = drug + quantity": the line names its drug
             if gap == "=" and before in ("each", "every", "a", "an", "one", ""):
