@@ -69,6 +69,9 @@ def _has_verb(text: str) -> bool:
     )
 
 
+DEFINITION = re.compile(r"\bhere\b|\bnot an? \b|\bmeans?\b|\bi\.e\b|\bthat is\b", re.IGNORECASE)
+
+
 def expand_list(rest: str) -> list[str] | None:
     """ "sections, plots (row + number unique within a section), deceased persons": a list of the things
     to store (mostly plural nouns) becomes one clause per thing; a parenthesis with a verb becomes a
@@ -88,7 +91,9 @@ def expand_list(rest: str) -> list[str] | None:
             continue
         head, inner, tail = m.group(1).strip(), m.group(2).strip(), m.group(3).strip()
         if _has_verb(inner):
-            out += [head + (f" {tail}" if tail else ""), inner]
+            out.append(head + (f" {tail}" if tail else ""))
+            if not DEFINITION.search(inner):  # "(a class here is a group session)": what a word means
+                out.append(inner)
         else:
             out.append(f"{head} with {inner}" + (f" {tail}" if tail else ""))
     return out

@@ -175,7 +175,7 @@ class LinkStage:
                         {r.source, r.target} == {source, target}
                         and r.role is None
                         and r.kind != "self"
-                        and (ev in r.evidence.lower() or r.evidence.lower() in ev)
+                        and ev in " ".join(_WORD.findall(r.evidence.lower()))
                     )
                 ]
                 continue
@@ -243,10 +243,11 @@ def _read_segment(
                     gap2 = " ".join(words[e2:s3])
                     if c != a and (
                         re.fullmatch(r"(?:and|, and)\s+" + _AUX + _LINK_VERB + _PREP + _ONE, gap2)
-                        or re.fullmatch(r"(?:with|on|at|in|from|to|by|for|under)\s+" + _ONE, gap2)
+                        or re.fullmatch(r"(?:, )?(?:with|on|at|in|from|to|by|for|under)\s+" + _ONE, gap2)
                     ):
                         out.append(("many_to_one", a, c, req, ev))
-                        out.append(("drop", b, c, None, ev))  # "by one member for one court": not member → court
+                        # "by one member for one court": not member → court
+                        out.append(("drop", b, c, None, " ".join(words[s2:e3])))
                         consumed.add(k3)
                         e2 = e3
                     else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from aishell.design import kb
+from aishell.design.read.clauses import DEFINITION
 from aishell.design.read.tokens import NP, Tok, tokenize
 from aishell.design.words import is_plural, plural, singular, snake, verb_lemma
 
@@ -113,8 +114,10 @@ class PhraseStage:
                 if w not in self.lex["determiners"] and w not in self.lex["prepositions"]
             ]
             if any(len(x.split()) > 5 or _has_verb_word(x) for x in re.split(r",|\+|&", inner)):
-                # "(an account here is a brokerage account, not a login)": a remark of its own
-                self.pending_clauses.append(inner)
+                # "(one plot may hold up to 2 burials)": a remark of its own; "(a class here is a group
+                # session, not a school class)" says what a word means, and names nothing to store
+                if not DEFINITION.search(inner):
+                    self.pending_clauses.append(inner)
                 return before
             if subject and inner.strip():
                 parts = [self._list_item(x.strip()) for x in re.split(r",|\+|&", inner) if x.strip()]

@@ -86,6 +86,22 @@ class RuleReader:
                 return r.role or r.target
         return None
 
+    def stated_attribute(self, phrase: str) -> tuple[str, str] | None:
+        """ "shelf code unique per branch": an entity's name, then the attribute the rule states."""
+        words = [w for w in re.findall(r"[a-z][a-z0-9_]*", phrase.lower()) if w not in ("a", "an", "the", "each", "every")]
+        for k in (2, 1):
+            if len(words) <= k or len(words) > k + 2:
+                continue
+            ent = self._entity_word(" ".join(words[:k]))
+            name = snake(words[k:])
+            if ent is None or not name or name in self.intent.entities or singular(name) in self.intent.entities:
+                continue
+            e = self.intent.entities[ent]
+            if e.attribute(name) is None:
+                e.attributes.append(Attribute(name=name, evidence=phrase.strip()))
+            return ent, name
+        return None
+
     def link_to_scope(self, ent: str, word: str, ev: str) -> str | None:
         """ "table number unique per wedding": a thing unique within another belongs to it."""
         target = self._entity_word(word)
@@ -133,7 +149,7 @@ class RuleReader:
             parts = [p for p in re.split(r"\s*(?:\+|&|\band\b)\s*", phrase) if p.strip()]
             cols, ent = [], None
             for p in parts:
-                found = self.attribute(p, ents)
+                found = self.attribute(p, ents) or self.stated_attribute(p)
                 if found is not None and (ent is None or found[0] == ent):
                     ent = found[0]
                     cols.append(found[1])

@@ -1,0 +1,85 @@
+"""The offline reader on cardinality words, roles, values and rules said in shorthand (issue 11). The texts
+are written for these tests, in domains neither evaluation set uses."""
+
+from __future__ import annotations
+
+from aishell.design.parser import parse
+
+
+def _refs(req):
+    return {(r.kind, r.source, r.target, r.role): r for r in req.relationships}
+
+
+def _attr(req, entity, name):
+    return req.entities[entity].attribute(name)
+
+
+def test_each_is_made_by_exactly_one_then_more_references_of_the_same_subject():
+    req = parse(
+        "Rentals: kayaks, renters, docks. each rental is made by exactly one renter for one kayak, "
+        "from one dock."
+    )
+    refs = _refs(req)
+    assert refs[("many_to_one", "rental", "renter", None)].required is True
+    assert ("many_to_one", "rental", "kayak", None) in refs
+    assert ("many_to_one", "rental", "dock", None) in refs
+    assert not any({r.source, r.target} == {"renter", "kayak"} for r in req.relationships)
+
+
+def test_which_x_which_y_is_many_to_many():
+    req = parse("Festival: volunteers and tents. We track which volunteer staffed which tent.")
+    assert any(
+        r.kind == "many_to_many" and {r.source, r.target} == {"volunteer", "tent"} for r in req.relationships
+    )
+
+
+def test_between_a_home_x_and_an_away_x_gives_two_roles_and_no_table_for_the_role():
+    req = parse("rugby league: clubs, fixtures between a home club and an away club, referees")
+    roles = {r.role for r in req.relationships if r.source == "fixture" and r.target == "club"}
+    assert roles == {"home_club", "away_club"}
+    assert "home_club" not in req.entities
+
+
+def test_heading_then_one_x_in_one_y_reads_the_heading_as_subject():
+    req = parse("- rooms: number, floor\n- guests: name\n- stays: one guest in one room")
+    refs = _refs(req)
+    assert ("many_to_one", "stay", "guest", None) in refs
+    assert ("many_to_one", "stay", "room", None) in refs
+    assert not any({r.source, r.target} == {"guest", "room"} for r in req.relationships)
+
+
+def test_values_in_shorthand_are_enums_booleans_and_unique_attributes_never_tables():
+    req = parse(
+        "- tickets (title, priority: low/normal/high, code - unique, archived yes/no)\n"
+        "- each review has one ticket, verdict accept / reject / revise"
+    )
+    assert _attr(req, "ticket", "priority").enum == ["low", "normal", "high"]
+    assert _attr(req, "ticket", "code").unique
+    assert _attr(req, "ticket", "archived").type == "boolean"
+    assert _attr(req, "review", "verdict").enum == ["accept", "reject", "revise"]
+    for word in ("normal", "accept", "verdict", "archived", "yes"):
+        assert word not in req.entities
+
+
+def test_colon_list_after_status_of_x_is_that_entitys_enum():
+    req = parse(
+        "Permits: applications and inspectors. status of application: submitted, under review, approved."
+    )
+    assert _attr(req, "application", "status").enum == ["submitted", "under review", "approved"]
+
+
+def test_unique_per_scope_links_to_the_scope():
+    req = parse("Library: branches, shelves. shelf code unique per branch.")
+    assert ("many_to_one", "shelf", "branch", None) in _refs(req)
+    rule = next(r for r in req.rules if r.kind == "unique" and r.entity == "shelf")
+    assert rule.columns == ["code"] and rule.scope == ["branch"]
+
+
+def test_a_parenthesised_remark_is_a_clause_not_an_attribute_list():
+    req = parse(
+        "Gym: members, classes (a class here is a group session, not a school class), trainers. "
+        "each class is led by one trainer."
+    )
+    assert any(k[:3] == ("many_to_one", "class", "trainer") for k in _refs(req))
+    assert not any(a.name.startswith("class_here") for a in req.entities["class"].attributes)
+    assert "group" not in req.entities and "session" not in req.entities
