@@ -83,3 +83,24 @@ def test_a_parenthesised_remark_is_a_clause_not_an_attribute_list():
     assert any(k[:3] == ("many_to_one", "class", "trainer") for k in _refs(req))
     assert not any(a.name.startswith("class_here") for a in req.entities["class"].attributes)
     assert "group" not in req.entities and "session" not in req.entities
+
+
+def test_rule_shorthand_unique_and_bounds():
+    req = parse(
+        "Lab: freezers (serial # unique), racks, samples. a rack has a barcode thats unique. "
+        "samples: volume, each sample sits in one rack, volume > 0, weight ≥ 1. "
+        "racks: shelves (max 8)."
+    )
+    rules = {(r.kind, r.entity, tuple(r.columns)) for r in req.rules}
+    assert ("unique", "freezer", ("serial_number",)) in rules
+    assert ("unique", "rack", ("barcode",)) in rules
+    assert "barcode_that" not in req.entities and "tag" not in req.entities
+    volume = req.entities["sample"].attribute("volume")
+    assert volume.exclusive_min == 0
+    assert req.entities["sample"].attribute("weight").min == 1
+
+
+def test_a_unique_identifier_in_a_list_is_a_column_not_a_table():
+    req = parse("guild: crafters (gamer tag unique), workshops")
+    assert req.entities["crafter"].attribute("tag").unique
+    assert "tag" not in req.entities

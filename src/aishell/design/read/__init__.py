@@ -68,6 +68,9 @@ class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage
             clause, bullet = queue.pop(0)
             clause = ignore_re.sub(" ", clause)  # features, not things: detected on the whole text above
             clause = of_re.sub(lambda m: m.group(1).replace(" ", "-").lower(), clause)  # "date of birth"
+            clause = re.sub(r"(?<=[A-Za-z]) ?#", " number", clause)  # "license #"
+            clause = re.sub(r"\b(?:thats|that's|that is|which is)\s+(?=unique\b)", "", clause, flags=re.IGNORECASE)
+            clause = re.sub(r"\(\s*((?:must be )?unique)\s*\)", r" \1", clause, flags=re.IGNORECASE)
             clause = self._extract_enums(clause)
             toks = tokenize(clause)
             items = self._chunk(toks, bullet)

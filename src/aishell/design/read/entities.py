@@ -98,6 +98,9 @@ class EntityStage:
             return True
         if name in getattr(self, "type_hints", {}) or (name in self.enum_hints and not m.get("plural")):
             return True  # "has lights yes/no", "result pass / fail": an attribute with its values
+        nps = m.get("nps") or []
+        if nps and all("unique" in np.flags and not np.plural for np in nps) and not m.get("subject"):
+            return True  # "gamer tag unique": an identifier of something else
         if self.excluded_names.get(name, 0) >= m["count"]:
             return True  # every mention is in a clause that says to leave it out
         if (

@@ -106,6 +106,10 @@ class PhraseStage:
                     self.enum_hints[name] = items
                 return before
             if "," not in inner and "/" not in inner and "+" not in inner:
+                item = self._list_item(inner.strip())
+                owner = [w for w in words if is_plural(w) and w not in self.lex["auxiliaries"]]
+                if item.startswith("unique ") and owner:
+                    self.pending_clauses.append(f"{owner[-1]} have {item}")  # "contractors (license # unique)"
                 return before  # "Accounts (companies)": an explanation, not more requirements
             # "players (FIDE id, rating) play games": the attributes become a sentence of their own
             subject = [

@@ -71,6 +71,9 @@ class RelationStage:
         ):
             self._add_attribute(subj, o, ev)  # "a result (1-0, 0-1)": a list of values is a column
             return
+        if not o.plural and "unique" in o.flags and not self.mentions.get(full, {}).get("subject"):
+            self._add_attribute(subj, o, ev)  # "a unique gamer tag": an identifier, not a list of tags
+            return
         if (
             o.plural
             and o.quant is None

@@ -86,14 +86,54 @@ class RuleReader:
                 return r.role or r.target
         return None
 
+    def named_here(self, phrase: str, ents: list[str]) -> tuple[str, str] | None:
+        """ "fee lines, amount > 0": an attribute the rule names and no list did, on the thing named
+        last before it in the clause."""
+        found = self.stated_attribute(phrase)
+        if found is not None:
+            return found
+        words = re.findall(r"[a-z][a-z0-9_]*", phrase.lower())
+        lex = kb.lexicon()
+        closed = set().union(
+            *(lex[k] for k in ("determiners", "auxiliaries", "prepositions", "conjunctions", "pronouns", "quantifiers"))
+        )
+        tail: list[str] = []
+        for w in reversed(words):
+            if w in closed or w in ("must", "be", "never", "not", "cant", "can't", "cannot", "only", "always"):
+                break
+            tail.insert(0, w)
+        tail = tail[-2:]
+        if not tail or len(tail[-1]) < 2:
+            return None
+        name = snake(tail)
+        if name in self.intent.entities or singular(name) in self.intent.entities or kb.archetype_for(singular(name)):
+            return None
+        at = self._low.rfind(phrase.strip())
+        head = self._low[: max(at, 0)]
+        before = [n for p, n in self.positions(head)] if at > 0 else []
+        subject = [
+            n
+            for n in before
+            if re.search(r"\b(?:each|every) " + re.escape(n.replace("_", " ")), head)
+        ]
+        owner = subject[-1] if subject else before[-1] if before else (ents[0] if len(ents) == 1 else None)
+        if owner is None:
+            return None
+        e = self.intent.entities[owner]
+        if e.attribute(name) is None:
+            e.attributes.append(Attribute(name=name, evidence=phrase.strip()))
+        return owner, name
+
     def stated_attribute(self, phrase: str) -> tuple[str, str] | None:
         """ "shelf code unique per branch": an entity's name, then the attribute the rule states."""
         words = [w for w in re.findall(r"[a-z][a-z0-9_]*", phrase.lower()) if w not in ("a", "an", "the", "each", "every")]
+        if set(words) & {"has", "have", "with", "its", "their", "of", "is", "are"}:
+            return None  # a sentence, not "<thing> <attribute>"
         for k in (2, 1):
             if len(words) <= k or len(words) > k + 2:
                 continue
             ent = self._entity_word(" ".join(words[:k]))
-            name = snake(words[k:])
+            name = snake(words[k:] if words[k:] != ["number"] else words)  # "episode number": episode_number
             if ent is None or not name or name in self.intent.entities or singular(name) in self.intent.entities:
                 continue
             e = self.intent.entities[ent]
@@ -125,7 +165,8 @@ class RuleReader:
     # -- the rules -------------------------------------------------------------------------------------
     def run(self) -> list[Rule]:
         for clause in self.clauses:
-            low = " " + clause.lower().replace("’", "'") + " "
+            low = " " + _shorthand(clause.lower().replace("’", "'")) + " "
+            self._low = low
             ents = self.entities_in(clause)
             if not ents:
                 continue
@@ -331,8 +372,22 @@ class RuleReader:
             low,
         ):
             self._bound(m.group(1), ents, ev, lo=float(m.group(2)), hi=float(m.group(3)))
-        for m in re.finditer(rf"([a-z][a-z_ ]{{1,30}}?)\s*\(?\s*{num}\s*[-–]\s*{num}\s*\)?", low):
+        for m in re.finditer(rf"([a-z][a-z_ ]{{1,30}}?)\s*\(?\s*{num}\s*(?:[-–]|to)\s*{num}\s*\)?", low):
             self._bound(m.group(1), ents, ev, lo=float(m.group(2)), hi=float(m.group(3)))
+        # "amount > 0", "strokes >= 1", "seats <= 12"
+        for m in re.finditer(rf"([a-z][a-z_ ]{{1,30}}?)\s*(>=|<=|>|<)\s*{num}(?![\d.])", low):
+            op, value = m.group(2), float(m.group(3))
+            if op == ">=":
+                self._bound(m.group(1), ents, ev, lo=value)
+            elif op == "<=":
+                self._bound(m.group(1), ents, ev, hi=value)
+            elif op == ">":
+                if value == 0:
+                    self._bound(m.group(1), ents, ev, excl=0)
+                else:
+                    self._bound(m.group(1), ents, ev, lo=value + 1 if value.is_integer() else value)
+            else:
+                self._bound(m.group(1), ents, ev, hi=value - 1 if value.is_integer() else value)
         for m in re.finditer(
             r"([a-z][a-z_ ]{1,30}?)\s*(?:\(|is |are |must be |should be |has to be |always |can't be |cannot be )?\s*"
             r"(positive|greater than (?:zero|0)|more than (?:zero|0)|never negative|non-negative|not negative|negative)",
@@ -347,7 +402,7 @@ class RuleReader:
             else:
                 self._bound(m.group(1), ents, ev, excl=0)
         for m in re.finditer(
-            rf"([a-z][a-z_ ]{{1,30}}?)\s+(?:is |are |must be )?(at least|at most|no more than|up to|max(?:imum)?|min(?:imum)?)\s+{num}\b",
+            rf"([a-z][a-z_ ]{{1,30}}?)\s+\(?(?:is |are |must be )?(at least|at most|no more than|up to|max(?:imum)?|min(?:imum)?)\s+{num}\b",
             low,
         ):
             kind, value = m.group(2), float(m.group(3))
@@ -357,7 +412,7 @@ class RuleReader:
                 self._bound(m.group(1), ents, ev, hi=value)
 
     def _bound(self, phrase: str, ents: list[str], ev: str, lo=None, hi=None, excl=None) -> None:
-        found = self.attribute(phrase.split(",")[-1], ents)
+        found = self.attribute(phrase.split(",")[-1], ents) or self.named_here(phrase.split(",")[-1], ents)
         if found is None:
             return
         a = self.intent.entities[found[0]].attribute(found[1])
@@ -456,6 +511,17 @@ _OPTIONAL = re.compile(
 _REQUIRED = re.compile(
     r"\b(?:exactly one|must have|must belong|always has|always have|is required|required|mandatory)\b"
 )
+
+
+def _shorthand(low: str) -> str:
+    """Rule shorthand in plain words: "licence number (unique)", "license # unique", "APN thats unique",
+    "cant be negative", "≥ 1"."""
+    low = low.replace("≥", ">=").replace("≤", "<=").replace("=>", ">=").replace("=<", "<=")
+    low = re.sub(r"\(\s*((?:must be |is )?unique)\s*\)", r" \1", low)
+    low = re.sub(r"(?<=[a-z]) ?#", " number", low)
+    low = re.sub(r"\b(?:thats|that's|that is|which is|which are|that are)\s+unique", "unique", low)
+    low = re.sub(r"\bcant\b", "can't", low)
+    return low
 
 
 def optionality(intent: Intent) -> None:
