@@ -104,3 +104,13 @@ def test_a_unique_identifier_in_a_list_is_a_column_not_a_table():
     req = parse("guild: crafters (gamer tag unique), workshops")
     assert req.entities["crafter"].attribute("tag").unique
     assert "tag" not in req.entities
+
+
+def test_queries_name_no_new_tables_and_measures_are_columns():
+    req = parse(
+        "Kayak rentals: kayaks, renters, rentals. each rental is for one kayak. a kayak has min and max "
+        "paddlers. Queries: weekly utilisation rates per kayak, peak-hour forecasts per renter."
+    )
+    assert {"kayak", "renter", "rental"} <= set(req.entities)
+    for name in ("utilisation_rate", "peak_hour_forecast", "forecast", "max_paddler", "kayak_max_paddler"):
+        assert name not in req.entities

@@ -29,6 +29,13 @@ from aishell.design.read.tokens import NP, tokenize
 __all__ = ["FEATURES", "find_scale", "parse", "split_clauses", "tokenize"]
 
 
+_QUERY_CLAUSE = re.compile(
+    r"\s*(?:typical |main |common |key |the )?(?:queries|query|questions|lookups|reports|reporting|dashboards?|"
+    r"need to (?:see|query|know|answer)|we (?:need|want) to (?:see|query|know|answer)|screens|views)\s*(?:include|are)?\s*:",
+    re.IGNORECASE,
+)
+
+
 class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage):
     def __init__(self, text: str):
         self.text = text
@@ -40,7 +47,8 @@ class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage
         self.rels: list[tuple[str, dict]] = []  # raw relation records from pass 1
         self.examples: set[str] = set()
         self.bare_prep: dict[str, int] = {}  # nouns given as examples ("such as calls and meetings")
-        self.list_plurals: dict[str, tuple[str, str]] = {}  # "X has a A, a B and Cs": Cs → (X, clause)
+        self.list_plurals: dict[str, tuple[str, str]] = {}
+        self._in_query = False  # "X has a A, a B and Cs": Cs → (X, clause)
 
     # ---- pass 1 ----
     def run(self) -> Requirements:
@@ -72,9 +80,13 @@ class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage
             clause = re.sub(r"\b(?:thats|that's|that is|which is)\s+(?=unique\b)", "", clause, flags=re.IGNORECASE)
             clause = re.sub(r"\(\s*((?:must be )?unique)\s*\)", r" \1", clause, flags=re.IGNORECASE)
             clause = self._extract_enums(clause)
+            # "Queries: an account's open orders, executions per instrument": what is asked of the data
+            # names the things it asks about, never new ones
+            self._in_query = bool(_QUERY_CLAUSE.match(clause))
             toks = tokenize(clause)
             items = self._chunk(toks, bullet)
             self._relations(items, clause)
+            self._in_query = False
             first = next((x for x in items if isinstance(x, NP)), None)
             if first is not None and (first.plural or first.det in ("each", "every", "a", "an")):
                 self._last_subject = first  # "Donors come ... . For each donation we measure ..."

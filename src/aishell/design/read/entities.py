@@ -17,6 +17,13 @@ _MEASURE_WORDS = {
 }  # fmt: skip
 
 
+# heads of column names said in the plural ("death dates", "fill quantities", "couple names")
+_MEASURE_HEADS = {
+    "date", "dates", "time", "times", "name", "names", "quantity", "quantities", "amount", "amounts",
+    "range", "ranges", "count", "counts", "number", "numbers", "weight", "weights", "duration", "durations",
+}  # fmt: skip
+
+
 class EntityStage:
     # ---- decide which names are entities ----
     def _decide_entities(self) -> None:
@@ -90,6 +97,18 @@ class EntityStage:
         ("grams", "hectares"), proper names ("Dave keeps..."), what the user said to leave out, and
         attribute words said in the plural that nothing else makes a thing of ("dates", "notes")."""
         words = name.split("_")
+        if "nps" in m and not m.get("outside_query"):
+            return True  # named only in the queries the user listed
+        if len(words) > 1 and words[0] in _MEASURE_WORDS:
+            return True  # "max players", "total amount": a quantity, a column
+        if (
+            len(words) > 1
+            and words[-1] in _MEASURE_HEADS
+            and kb.is_attribute_word(name)
+            and not m.get("each")
+            and not m.get("subject")
+        ):
+            return True  # "death dates", "fill quantities": columns said in the plural
         if any(w in self.lex["not_entity_words"] or plural(w) in self.lex["not_entity_words"] for w in words):
             return True  # "yes" read as the plural of "ye", "gotta" as the plural of "gottum"
         if words[-1] in self.lex["units"] or plural(words[-1]) in self.lex["units"]:
@@ -433,6 +452,8 @@ class EntityStage:
             return None
         if name in self.entity_names:
             return self._resolve(name)
+        if self._not_a_thing(name, self.mentions.get(name) or {"count": 1, "roles": set()}):
+            return None
         arch = kb.archetype_for(name)
         if kb.is_attribute_word(name) and (arch is None or arch.kind not in ("actor", "org")) and not force:
             return None

@@ -291,6 +291,8 @@ class PhraseStage:
             },
         )
         m["count"] += 1
+        if not getattr(self, "_in_query", False):
+            m["outside_query"] = True
         m["plural"] |= np.plural
         m["each"] |= np.det in ("each", "every")
         m["roles"].add(role)
