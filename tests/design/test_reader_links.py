@@ -114,3 +114,13 @@ def test_queries_name_no_new_tables_and_measures_are_columns():
     assert {"kayak", "renter", "rental"} <= set(req.entities)
     for name in ("utilisation_rate", "peak_hour_forecast", "forecast", "max_paddler", "kayak_max_paddler"):
         assert name not in req.entities
+
+
+def test_max_one_is_optional_and_plural_things_against_a_parent():
+    req = parse(
+        "Banquet: guests, seats (max 12 per table), tables, menus. each guest sits at max one table. "
+        "Kitchen: orders, menus. cooks prepare orders against a menu."
+    )
+    refs = _refs(req)
+    assert refs[("many_to_one", "guest", "table", None)].required is False
+    assert ("many_to_one", "order", "menu", None) in refs

@@ -44,11 +44,15 @@ _MANY = (
 _ONE = r"(?:(?:exactly|only|just|always|at most|at least|maximum|max|a single|single)\s+)*(?:one|a|an|1|single)"
 _AUX = r"(?:(?:is|are|was|were|be|been|being|must|should|shall|will|can|could|may|might|always|only|also|then|usually|each|every|has to|have to|gets|get)\s+)*"
 _LINK_VERB = r"(?:[a-z]+(?:ed|en|s|ing)?\s+){0,2}?"
-_PREP = r"(?:(?:to|from|in|into|at|by|of|for|on|under|with|within|inside|through|via)\s+)?"
+_PREP = r"(?:(?:to|from|in|into|at|by|of|for|on|under|with|within|inside|through|via|against|about|over)\s+)?"
 _DETS = {"a", "an", "one", "the", "each", "every", "our", "their", "its", "single", "many", "multiple", "several"}
+_NOT_CANDIDATE = {
+    "max", "min", "maximum", "minimum", "exactly", "only", "just", "single", "least", "most", "time", "times",
+    "day", "days", "week", "month", "year", "date", "moment", "way", "part", "lot", "lots", "number",
+}  # fmt: skip
 _MODALS = {"can", "could", "may", "might", "must", "should", "will", "would", "to", "cannot", "cant", "can't", "won't"}
 _OPTIONAL = re.compile(
-    r"\b(?:may|might|optional|optionally|at most one|zero or one|if any|if it has one|can be empty|"
+    r"\b(?:may|might|optional|optionally|at most one|max one|maximum one|up to one|zero or one|if any|if it has one|can be empty|"
     r"or not|or none|sometimes|occasionally|not always|possibly)\b"
 )
 _REQUIRED = re.compile(r"\b(?:exactly one|must|always|belongs? to|required|mandatory|has to|have to)\b")
@@ -69,7 +73,12 @@ class LinkStage:
         # nouns the text mentions that are not (yet) tables: a strong cardinality phrase makes them one
         for name in self.mentions:
             words = tuple(name.split("_"))
-            if name not in names and words not in forms and getattr(self, "alias", {}).get(name) is None:
+            if (
+                name not in names
+                and words not in forms
+                and getattr(self, "alias", {}).get(name) is None
+                and not set(words) & _NOT_CANDIDATE
+            ):
                 forms[words] = "?" + name
         longest = max(len(k) for k in forms)
         claims: list[tuple[str, str, str, bool | None, str]] = []  # (kind, source, target, required, ev)
@@ -147,6 +156,9 @@ class LinkStage:
                 # a noun the phrase stage did not note ("in one of our site"): a candidate
                 j = i
                 after_det = i > 0 and words[i - 1] in _DETS
+                if words[i] in _NOT_CANDIDATE:
+                    i += 1
+                    continue
                 while j < len(words) and j - i < 2 and (
                     _base_tag(words[j], lex) == "N" or (after_det and j == i and _base_tag(words[j], lex) == "VN")
                 ):
@@ -234,7 +246,17 @@ def _read_segment(
                 continue
             # "each A belongs to one B", "each donation is from exactly one donor", "each scout in one patrol"
             m = re.fullmatch(_AUX + _LINK_VERB + _PREP + _ONE + r"(?:\s+of\s+(?:our|the|their|its))?", gap)
-            if m and gap and gap.split()[0] not in ("and", "or") and not (set(gap.split()) & _POSSESS) and before in ("each", "every", "one", "a", "an", "any", "the", ""):
+            # "reports against a program": each report; "researchers team up on a report": people take
+            # part in many, so a plural person subject is not read this way
+            plural_a = words[e1 - 1] != singular(words[e1 - 1]) and not a.startswith("?") and not _person_name(a)
+            with_prep = bool(re.search(r"\b(?:to|from|in|into|at|by|for|on|under|within|against|about|over)\b", gap))
+            if (
+                m
+                and gap
+                and gap.split()[0] not in ("and", "or")
+                and not (set(gap.split()) & _POSSESS)
+                and (before in ("each", "every", "one", "a", "an", "any", "the", "") or (plural_a and with_prep))
+            ):
                 req = False if _OPTIONAL.search(gap) else (True if _REQUIRED.search(gap) or "each" == before or "every" == before else None)
                 out.append(("many_to_one", a, b, req, ev))
                 consumed.add(k + 1)
@@ -335,6 +357,13 @@ class ValueOwnerStage:
                 continue  # "patients have allergies": patient_allergies, the person's own list
             if _is_person(src) and not _is_person(dst) and not kb.is_attribute_word(dst.name):
                 r.via = f"{dst.name}_{src.table}"
+
+
+def _person_name(name: str) -> bool:
+    arch = kb.archetype_for(name)
+    if arch is not None:
+        return arch.kind == "actor"
+    return kb.names_person(name)
 
 
 def _is_person(ent: object) -> bool:
