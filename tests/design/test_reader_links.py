@@ -124,3 +124,20 @@ def test_max_one_is_optional_and_plural_things_against_a_parent():
     refs = _refs(req)
     assert refs[("many_to_one", "guest", "table", None)].required is False
     assert ("many_to_one", "order", "menu", None) in refs
+
+
+def test_a_role_of_a_stored_thing_is_a_reference_by_role_not_a_table():
+    req = parse(
+        "Clinic: staff, shifts. a supervisor who is also a staff member signs off each shift. "
+        "Market: users, trades. buyers and sellers are users; each trade has a buyer and a seller."
+    )
+    assert "buyer" not in req.entities and "seller" not in req.entities
+    roles = {r.role for r in req.relationships if r.source == "trade" and r.target == "user"}
+    assert roles == {"buyer", "seller"}
+
+
+def test_what_is_said_with_a_many_to_many_link_belongs_to_the_link():
+    req = parse("Football: players join teams with a jersey number.")
+    link = next(r for r in req.relationships if r.kind == "many_to_many")
+    assert [a.name for a in link.attributes] == ["jersey_number"]
+    assert req.entities["team"].attribute("jersey_number") is None

@@ -20,7 +20,7 @@ from aishell.design import kb
 from aishell.design.intent import Requirements
 from aishell.design.read.clauses import FEATURES, find_scale, split_clauses
 from aishell.design.read.entities import EntityStage
-from aishell.design.read.links import LinkStage, ValueOwnerStage
+from aishell.design.read.links import LinkAttributeStage, LinkStage, RoleStage, ValueOwnerStage
 from aishell.design.read.phrases import PhraseStage
 from aishell.design.read.relations import RelationStage
 from aishell.design.read.rules import read_rules
@@ -36,7 +36,7 @@ _QUERY_CLAUSE = re.compile(
 )
 
 
-class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage):
+class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage, RoleStage, LinkAttributeStage):
     def __init__(self, text: str):
         self.text = text
         self.lex = kb.lexicon()
@@ -97,8 +97,10 @@ class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage
         self._build_relationships()
         self._self_references(clauses)
         self._links()
+        self._role_aliases()
         self._orphan_values()
         self._junction_names()
+        self._link_attributes()
         self._list_plurals_to_attributes()
         self._attach_scale()
         self._domain(clauses)

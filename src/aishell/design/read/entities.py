@@ -452,8 +452,13 @@ class EntityStage:
             return None
         if name in self.entity_names:
             return self._resolve(name)
-        if self._not_a_thing(name, self.mentions.get(name) or {"count": 1, "roles": set()}):
-            return None
+        m = self.mentions.get(name) or {}
+        if any(w in self.lex["not_entity_words"] or plural(w) in self.lex["not_entity_words"] for w in name.split("_")):
+            return None  # "goes", "comes": verbs read as nouns
+        if "_" in name and name.split("_")[0] in _MEASURE_WORDS:
+            return None  # "max players": a column
+        if "nps" in m and not m.get("outside_query"):
+            return None  # named only in the queries the user listed
         arch = kb.archetype_for(name)
         if kb.is_attribute_word(name) and (arch is None or arch.kind not in ("actor", "org")) and not force:
             return None

@@ -371,3 +371,96 @@ def _is_person(ent: object) -> bool:
     if arch is not None:
         return arch.kind == "actor"
     return kb.names_person(ent.name)
+
+
+class LinkAttributeStage:
+    def _link_attributes(self) -> None:
+        """ "players join teams with a jersey number", "guests appear on episodes ... we store the guest's
+        role on that episode": what is said with a many-to-many link belongs to the link, not to either end."""
+        for r in self.req.relationships:
+            if r.kind != "many_to_many" or not r.evidence or r.source == r.target:
+                continue
+            ev = r.evidence.lower()
+            for end in (r.target, r.source):
+                ent = self.req.entities.get(end)
+                if ent is None:
+                    continue
+                moved = [
+                    a
+                    for a in ent.attributes
+                    if a.evidence
+                    and a.evidence.lower() == ev
+                    and re.search(r"\b(?:with|storing|recording|and the|and a|and an)\b[^.]*\b" + re.escape(a.name.split("_")[0]), ev)
+                    and not a.unique
+                ]
+                for a in moved:
+                    ent.attributes.remove(a)
+                    if not any(x.name == a.name for x in r.attributes):
+                        r.attributes.append(a)
+
+
+class RoleStage:
+    def _role_aliases(self) -> None:
+        """ "inspectors are our members", "the DM (also a player)", "a manager who is also an employee",
+        "buyers and sellers are users": a role of a stored thing, not a table of its own. References to
+        the role become references to the thing, named by the role (inspector_id → members)."""
+        text = self.text.lower().replace("’", "'")
+        found: list[tuple[str, str]] = []
+        patterns = (
+            r"\b([a-z]+(?: [a-z]+)?)\s*,?\s*(?:who|which|that)?\s*(?:is|are)\s+(?:also\s+|all\s+|always\s+)*"
+            r"(?:one of (?:our|the|us)\s+|our\s+|the\s+|an?\s+)?([a-z]+(?: [a-z]+)?)\b",
+            r"\b([a-z]+)\s*\((?:is |who is |are )?(?:also )(?:an? |one of (?:our|the) )?([a-z]+)",
+            r"\b([a-z]+) and ([a-z]+) (?:are|both are) (?:also )?(?:our )?([a-z]+)\b",
+        )
+        for k, pattern in enumerate(patterns):
+            for m in re.finditer(pattern, text):
+                if re.match(r"\s*(?:not|never|n't)\b", text[m.end(1) : m.end(1) + 12].split("is")[-1]):
+                    continue
+                if k == 2:
+                    pairs = [(m.group(1), m.group(3)), (m.group(2), m.group(3))]
+                else:
+                    if re.search(r"\b(?:not|never)\b", m.group(0)):
+                        continue
+                    pairs = [(m.group(1), m.group(2))]
+                for role_words, base_words in pairs:
+                    if re.search(r"(?:ed|ing|en)\b", base_words.split()[0]) and len(base_words.split()) > 1:
+                        continue  # "agents are assigned tickets": a verb, not "are tickets"
+                    role = self._entity_word_in(role_words)
+                    base = self._entity_word_in(base_words)
+                    if role and base and role != base:
+                        found.append((role, base, k))
+        for role, base, k in found:
+            if role not in self.req.entities or base not in self.req.entities:
+                continue
+            ent = self.req.entities[role]
+            rarch = kb.archetype_for(role)
+            if ent.attributes or not _person_name(base) or (k == 0 and rarch is not None and rarch.kind != "actor"):
+                continue  # roles are people's: "inspectors are our members", "the DM (also a player)"
+            kept = []
+            for r in self.req.relationships:
+                if r.target == role and r.source != base:
+                    r.target, r.role = base, r.role or role
+                elif r.target == role and r.source == base:
+                    r.kind, r.target, r.role = "self", base, r.role or role
+                elif r.source == role and r.kind in ("many_to_one", "one_to_one") and r.target != base:
+                    if _person_name(r.target):
+                        r.source = base
+                    else:  # "the DM" read as holding a key to sessions: the session names its DM
+                        r.source, r.target, r.role = r.target, base, r.role or role
+                elif r.source == role and r.kind == "many_to_many":
+                    r.source, r.source_role = base, r.source_role or role
+                elif role in (r.source, r.target):
+                    continue
+                kept.append(r)
+            self.req.relationships = kept
+            del self.req.entities[role]
+            self.alias[role] = base
+            self.entity_names.discard(role)
+
+    def _entity_word_in(self, words: str) -> str | None:
+        ws = words.split()
+        for cand in ("_".join(ws[:-1] + [singular(ws[-1])]), singular(ws[-1])):
+            name = self._resolve(cand)
+            if name in self.req.entities:
+                return name
+        return None
