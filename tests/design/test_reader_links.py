@@ -141,3 +141,11 @@ def test_what_is_said_with_a_many_to_many_link_belongs_to_the_link():
     link = next(r for r in req.relationships if r.kind == "many_to_many")
     assert [a.name for a in link.attributes] == ["jersey_number"]
     assert req.entities["team"].attribute("jersey_number") is None
+
+
+def test_a_self_reference_is_named_by_its_role():
+    req = parse("Choir: singers have a voice part. each singer may be coached by another singer.")
+    assert {(r.kind, r.role) for r in req.relationships if r.source == "singer" == r.target} == {("self", "coach")}
+    req = parse("Guild: crafters have a name; some crafters are apprentices of other crafters.")
+    assert "apprentice" not in req.entities
+    assert any(r.kind == "self" and r.role == "apprentice" for r in req.relationships)

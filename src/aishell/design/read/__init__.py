@@ -98,6 +98,7 @@ class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage
         self._self_references(clauses)
         self._links()
         self._role_aliases()
+        self._self_roles()
         self._orphan_values()
         self._junction_names()
         self._link_attributes()

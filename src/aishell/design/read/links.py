@@ -359,6 +359,14 @@ class ValueOwnerStage:
                 r.via = f"{dst.name}_{src.table}"
 
 
+def _agent_noun(stem: str) -> str:
+    """ "mentor(ed)" → mentor, "manag(ed)" → manager, "supervis(ed)" → supervisor."""
+    for cand in (stem, stem + "e", stem + "or", stem + "er", stem + "r"):
+        if _person_name(cand):
+            return cand
+    return stem + ("r" if stem.endswith("e") else "er")
+
+
 def _person_name(name: str) -> bool:
     arch = kb.archetype_for(name)
     if arch is not None:
@@ -456,6 +464,38 @@ class RoleStage:
             del self.req.entities[role]
             self.alias[role] = base
             self.entity_names.discard(role)
+
+    def _self_roles(self) -> None:
+        """ "a member may be mentored by another member" (mentor_id), "mentors of other members",
+        "a report points to the original report": a reference to another row of the same table, named by
+        the role the text gives it (not "parent")."""
+        text = self.text.lower().replace("’", "'")
+        found: list[tuple[str, str, str | None]] = []  # (entity, role, word made a table by mistake)
+        for m in re.finditer(r"\b([a-z]+)ed by (?:another|an other|other|a different|an older|a senior) ([a-z]+)", text):
+            ent = self._entity_word_in(m.group(2))
+            if ent:
+                found.append((ent, _agent_noun(m.group(1)), None))
+        for m in re.finditer(r"\b([a-z]+) of (?:other|another) ([a-z]+)", text):
+            ent = self._entity_word_in(m.group(2))
+            word = singular(m.group(1))
+            if ent and word != ent and (_person_name(word) or word in self.req.entities):
+                found.append((ent, word, word))
+        for ent, role, stray in found:
+            if stray and stray in self.req.entities and not self.req.entities[stray].attributes:
+                self.req.relationships = [
+                    r for r in self.req.relationships if stray not in (r.source, r.target)
+                ]
+                del self.req.entities[stray]
+                self.alias[stray] = ent
+            rel = next(
+                (r for r in self.req.relationships if r.kind == "self" and r.source == ent and r.role in (None, "parent")),
+                None,
+            )
+            if rel is not None:
+                rel.role = role
+                self.req.entities[ent].self_ref = None
+            elif not any(r.kind == "self" and r.source == ent and r.role == role for r in self.req.relationships):
+                self.req.relationships.append(Relationship("self", ent, ent, role=role, required=False))
 
     def _entity_word_in(self, words: str) -> str | None:
         ws = words.split()
