@@ -149,3 +149,12 @@ def test_a_self_reference_is_named_by_its_role():
     req = parse("Guild: crafters have a name; some crafters are apprentices of other crafters.")
     assert "apprentice" not in req.entities
     assert any(r.kind == "self" and r.role == "apprentice" for r in req.relationships)
+
+
+def test_a_bare_singular_subject_in_non_native_english_is_a_thing():
+    req = parse(
+        "System for kennel club. Breeder has licence number. Breeder can register many litter. "
+        "Litter have birth date."
+    )
+    assert "breeder" in req.entities
+    assert req.entities["breeder"].attribute("licence_number") is not None

@@ -74,7 +74,13 @@ class EntityStage:
                     continue  # "a clinic", "an online store": what the system is, not a table
                 if attr_like and (arch is None or arch.kind not in ("actor", "org")):
                     continue  # "a price", "an address": columns unless said in the plural somewhere
-                if arch is None and not m["singular_det"] & {"each", "every"}:
+                if arch is None and not m["singular_det"] & {"each", "every"} and not (
+                    m.get("subject")
+                    and m.get("bare_start")
+                    and not attr_like
+                    and m["count"] >= 2
+                    and min(len(w) for w in name.split("_")) >= 4
+                ):  # "Case has number unique", "Translator can work many pairs": a thing, without article
                     # a singular unknown noun: an entity only if it takes part in a relation (below)
                     m["weak"] = True
             m["arch"] = arch

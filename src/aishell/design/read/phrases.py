@@ -294,6 +294,7 @@ class PhraseStage:
         if not getattr(self, "_in_query", False):
             m["outside_query"] = True
         m["plural"] |= np.plural
+        m["bare_start"] = m.get("bare_start", False) or (np.start == 0 and np.det is None and role != "modifier")
         m["each"] |= np.det in ("each", "every")
         m["roles"].add(role)
         m["bullet"] |= np.bullet_head
