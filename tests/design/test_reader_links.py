@@ -158,3 +158,4 @@ def test_a_bare_singular_subject_in_non_native_english_is_a_thing():
     )
     assert "breeder" in req.entities
     assert req.entities["breeder"].attribute("licence_number") is not None
+

@@ -147,7 +147,8 @@ class LinkStage:
                 continue
             for n in range(min(longest, len(words) - i), 0, -1):
                 chunk = words[i : i + n]
-                key = tuple(chunk[:-1]) + (singular(chunk[-1]),)
+                last = re.sub(r"'s?$", "", chunk[-1])  # "a member's bookings": the member
+                key = tuple(chunk[:-1]) + (singular(last),)
                 if key in forms:
                     out.append((i, i + n, forms[key]))
                     i += n
@@ -280,6 +281,19 @@ def _read_segment(
                 words[s1:e1][-1] != singular(words[s1:e1][-1]) or before in ("each", "every")
             ):
                 out.append(("many_to_one", a, b, None, ev))
+                continue
+            # "hearings of a case", "the decision of each case": the case's hearings
+            if (
+                re.fullmatch(r"of(?: the| a| an| each| every| one)?", gap)
+                and not a.startswith("?")
+                and not b.startswith("?")
+                and words[e2 - 1] == singular(words[e2 - 1])  # "a menu of items": the items are the parts
+            ):
+                out.append(("many_to_one", a, b, None, ev))
+                continue
+            # "a member's bookings", "the course's holes": the member's
+            if not gap and re.search(r"'s?$", words[e1 - 1]) and not a.startswith("?") and not b.startswith("?"):
+                out.append(("many_to_one", b, a, None, ev))
                 continue
             # "each line = drug + quantity": the line names its drug
             if gap == "=" and before in ("each", "every", "a", "an", "one", ""):
