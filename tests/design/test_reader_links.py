@@ -159,3 +159,9 @@ def test_a_bare_singular_subject_in_non_native_english_is_a_thing():
     assert "breeder" in req.entities
     assert req.entities["breeder"].attribute("licence_number") is not None
 
+
+
+def test_a_list_of_kinds_after_a_plural_is_a_type_column_not_tables():
+    req = parse("Festival: suppliers (florist, DJ, photographer, caterer...) hired per stage with a fee. stages have a name")
+    assert req.entities["supplier"].attribute("supplier_type").enum == ["florist", "DJ", "photographer", "caterer"]
+    assert "photographer" not in req.entities and "dj" not in req.entities

@@ -99,6 +99,23 @@ class PhraseStage:
                     and not any(_has_verb_word(v) for v in items)
                 )
             )
+            kinds = [v.strip(" .…").strip() for v in items if v.strip(" .…").lower() not in ("etc", "")]
+            if (
+                not values
+                and last
+                and is_plural(last)
+                and len(kinds) >= 3
+                and attribute_like == 0
+                and all(_kind_word(v) for v in kinds)
+                and not any(_has_verb_word(v) for v in kinds)
+                and not any(singular(snake(v.lower().split())) in self.mentions for v in kinds)
+            ):
+                # "vendors (florist, DJ, photographer, caterer...)": kinds of the thing, a type column
+                name = f"{singular(last)}_type"
+                self.enum_hints[name] = kinds
+                self._hint_at(name, clause, m.start())
+                self.pending_clauses.append(f"{last} have a {singular(last)} type")
+                return before
             if values:
                 self._hint_at(last, clause, m.start())
                 self.enum_hints[last] = items
@@ -703,6 +720,15 @@ class PhraseStage:
 
 
 _PER = {"h", "hr", "hour", "day", "d", "week", "month", "year", "min", "minute", "s", "sec", "second"}
+
+
+def _kind_word(value: str) -> bool:
+    """A word naming a kind of person or thing ("florist", "DJ"), not a thing the design stores."""
+    words = value.lower().split()
+    if len(words) > 2:
+        return False
+    arch = kb.archetype_for(singular(snake(words)))
+    return arch is None or arch.kind == "actor" or kb.names_person(singular(snake(words)))
 
 
 def _is_unit(word: str, lex: dict) -> bool:
