@@ -165,3 +165,14 @@ def test_a_list_of_kinds_after_a_plural_is_a_type_column_not_tables():
     req = parse("Festival: suppliers (florist, DJ, photographer, caterer...) hired per stage with a fee. stages have a name")
     assert req.entities["supplier"].attribute("supplier_type").enum == ["florist", "DJ", "photographer", "caterer"]
     assert "photographer" not in req.entities and "dj" not in req.entities
+
+
+def test_double_booking_a_thing_is_a_no_overlap_on_what_books_it():
+    req = parse(
+        "- lanes: number\n- a session is booked by one swimmer for one lane, from start time to end time\n"
+        "- a lane can't be double-booked"
+    )
+    rule = next(r for r in req.rules if r.kind == "no_overlap")
+    assert rule.entity == "session" and rule.per == ["lane"]
+    req = parse("Brewery: tanks, batches. each batch is in one tank. a tank can only hold one batch at a time.")
+    assert any(r.kind == "no_overlap" and r.entity == "batch" for r in req.rules)

@@ -281,7 +281,8 @@ class RuleReader:
     def _overlap(self, low: str, ents: list[str], ev: str) -> None:
         hit = re.search(
             rf"{_NEG}\s+(?:be\s+|ever\s+)?overlap|\bno\s+overlap|\boverlapping\b|double[- ]?book|"
-            r"two [a-z]+ at (?:the )?same time|at the same time",
+            r"two [a-z]+ at (?:the )?same time|at the same time|in (?:the )?same time|\bone [a-z]+ at a time|"
+            r"\bat a time\b",
             low,
         )
         if not hit:
@@ -292,6 +293,16 @@ class RuleReader:
         event = next((n for n in cands if all(x is not None for x in self._times(n))), None) or (
             next((n for n in reversed(cands)), None)
         )
+        if event is None and ents:
+            # "a court can't be double-booked": the bookings that reference the court
+            referrers = [
+                r.source
+                for r in self.intent.relationships
+                if r.kind in ("many_to_one", "one_to_one") and r.target == ents[0] and r.source in self.intent.entities
+            ]
+            event = next((n for n in referrers if all(x is not None for x in self._times(n))), None) or next(
+                iter(referrers), None
+            )
         if event is None:
             return
         per = []
