@@ -176,3 +176,19 @@ def test_double_booking_a_thing_is_a_no_overlap_on_what_books_it():
     assert rule.entity == "session" and rule.per == ["lane"]
     req = parse("Brewery: tanks, batches. each batch is in one tank. a tank can only hold one batch at a time.")
     assert any(r.kind == "no_overlap" and r.entity == "batch" for r in req.rules)
+
+
+def test_comparisons_are_rules_on_the_listed_thing_and_never_words_to_store():
+    req = parse(
+        "Depot: shipments, parcels. parcels: weight, quantity. 40K shipments a day: parcel, carrier code, "
+        "quantity > 0, bays ≥ 1. a permit has a valid_from and a valid_to, valid_to >= valid_from. "
+        "permits are issued to depots."
+    )
+    assert req.entities["shipment"].attribute("quantity").exclusive_min == 0
+    assert req.entities["parcel"].attribute("quantity").exclusive_min is None
+    assert req.entities["shipment"].attribute("bays").min == 1
+    assert "bay" not in req.entities
+    assert {"valid_from", "valid_to"} <= {a.name for a in req.entities["permit"].attributes}
+    assert any(
+        r.kind == "compare" and (r.left, r.op, r.right) == ("valid_to", ">=", "valid_from") for r in req.rules
+    )

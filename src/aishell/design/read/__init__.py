@@ -77,6 +77,9 @@ class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage
             clause = ignore_re.sub(" ", clause)  # features, not things: detected on the whole text above
             clause = of_re.sub(lambda m: m.group(1).replace(" ", "-").lower(), clause)  # "date of birth"
             clause = re.sub(r"(?<=[A-Za-z]) ?#", " number", clause)  # "license #"
+            clause = re.sub(r"\b([a-z]+)_(?=[a-z])", r"\1-", clause)  # "valid_from": one word, as written
+            # "valid_to >= valid_from", "strokes ≥ 1": a rule (read below), not more words to store
+            clause = re.sub(r"[\w-]+\s*(?:>=|<=|=>|=<|≥|≤|>|<)\s*[\w.-]+", " ", clause)
             clause = re.sub(r"\b(?:thats|that's|that is|which is)\s+(?=unique\b)", "", clause, flags=re.IGNORECASE)
             clause = re.sub(r"\(\s*((?:must be )?unique)\s*\)", r" \1", clause, flags=re.IGNORECASE)
             clause = self._extract_enums(clause)

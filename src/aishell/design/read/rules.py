@@ -86,6 +86,18 @@ class RuleReader:
                 return r.role or r.target
         return None
 
+    def _colon_owner(self, phrase: str) -> str | None:
+        """ "shipments a day: parcel, quantity > 0": the thing named before the colon owns the list."""
+        at = self._low.rfind(phrase.strip())
+        head = self._low[: max(at, 0)]
+        colon = head.rfind(":")
+        if colon <= 0 or re.search(r"[.;]", head[colon:]):
+            return None
+        start = max(head.rfind(x, 0, colon) for x in (".", ";", "\n", ",", " - ")) + 1
+        heading = head[max(start, colon - 40) : colon].split(" of ")[0]  # "inspections of a hive": inspections
+        listed = [n for p, n in self.positions(heading)]
+        return listed[-1] if listed else None  # "hole scores": the scores
+
     def named_here(self, phrase: str, ents: list[str]) -> tuple[str, str] | None:
         """ "fee lines, amount > 0": an attribute the rule names and no list did, on the thing named
         last before it in the clause."""
@@ -116,7 +128,17 @@ class RuleReader:
             for n in before
             if re.search(r"\b(?:each|every) " + re.escape(n.replace("_", " ")), head)
         ]
-        owner = subject[-1] if subject else before[-1] if before else (ents[0] if len(ents) == 1 else None)
+        owner_by_colon = self._colon_owner(phrase)
+        listed = [owner_by_colon] if owner_by_colon else []
+        owner = (
+            listed[-1]  # "orders a day: account, side, quantity > 0": the orders' quantity
+            if listed
+            else subject[-1]
+            if subject
+            else before[-1]
+            if before
+            else (ents[0] if len(ents) == 1 else None)
+        )
         if owner is None:
             return None
         e = self.intent.entities[owner]
@@ -369,6 +391,13 @@ class RuleReader:
             if negated:
                 op = {">": "<=", ">=": "<", "<": ">="}[op]
             self.add(kind="compare", entity=left[0], left=left[1], op=op, right=right[1], evidence=ev)
+        # "valid_to >= valid_from", "min <= max": two attributes of one thing compared
+        for m in re.finditer(r"\b([a-z][a-z0-9_]*)\s*(>=|<=|>|<)\s*([a-z][a-z0-9_]*)\b", low):
+            left = self.attribute(m.group(1), ents)
+            right = self.attribute(m.group(3), ents)
+            if left is None or right is None or left[0] != right[0] or left[1] == right[1]:
+                continue
+            self.add(kind="compare", entity=left[0], left=left[1], op=m.group(2), right=right[1], evidence=ev)
         if re.search(r"\bends? after it starts|\bend(?:s)? after (?:the )?start", low):
             for ent in ents:
                 start, end = self._times(ent)
@@ -423,7 +452,15 @@ class RuleReader:
                 self._bound(m.group(1), ents, ev, hi=value)
 
     def _bound(self, phrase: str, ents: list[str], ev: str, lo=None, hi=None, excl=None) -> None:
-        found = self.attribute(phrase.split(",")[-1], ents) or self.named_here(phrase.split(",")[-1], ents)
+        found = self.attribute(phrase.split(",")[-1], ents)
+        owner = self._colon_owner(phrase.split(",")[-1])
+        if owner is not None and (found is None or found[0] != owner):
+            found = self.attribute(phrase.split(",")[-1], [owner])
+            if found is None or found[0] != owner:
+                found = None
+        if found is None or found[0] not in ents:
+            # "orders: ..., quantity > 0": the clause's thing, even when another has a quantity too
+            found = self.named_here(phrase.split(",")[-1], ents) or found
         if found is None:
             return
         a = self.intent.entities[found[0]].attribute(found[1])
