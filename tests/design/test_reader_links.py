@@ -192,3 +192,14 @@ def test_comparisons_are_rules_on_the_listed_thing_and_never_words_to_store():
     assert any(
         r.kind == "compare" and (r.left, r.op, r.right) == ("valid_to", ">=", "valid_from") for r in req.rules
     )
+
+
+def test_examples_after_a_dash_volumes_and_just_a_name_are_not_tables():
+    req = parse(
+        "Charity shop: donations, stores, partners. we pass goods to partners — shelters, hospices, "
+        "sometimes a school. A driver collects some donations, but that's just a name written on the "
+        "donation. 3K donations/returns a week."
+    )
+    for name in ("shelter", "hospice", "school", "driver", "return"):
+        assert name not in req.entities
+    assert req.entities["donation"].attribute("driver_name") is not None

@@ -115,6 +115,8 @@ class EntityStage:
             and not m.get("subject")
         ):
             return True  # "death dates", "fill quantities": columns said in the plural
+        if name in getattr(self, "just_values", {}):
+            return True  # "that's just a name written on the loan"
         if any(w in self.lex["not_entity_words"] or plural(w) in self.lex["not_entity_words"] for w in words):
             return True  # "yes" read as the plural of "ye", "gotta" as the plural of "gottum"
         if words[-1] in self.lex["units"] or plural(words[-1]) in self.lex["units"]:
@@ -463,6 +465,8 @@ class EntityStage:
             return None  # "goes", "comes": verbs read as nouns
         if "_" in name and name.split("_")[0] in _MEASURE_WORDS:
             return None  # "max players": a column
+        if name in getattr(self, "just_values", {}):
+            return None  # "that's just a name written on the loan"
         if "nps" in m and not m.get("outside_query"):
             return None  # named only in the queries the user listed
         arch = kb.archetype_for(name)

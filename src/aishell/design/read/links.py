@@ -321,6 +321,30 @@ def _read_segment(
 
 
 class ValueOwnerStage:
+    def _just_value_columns(self) -> None:
+        """ "a courier travels with some loans, but that's just a name written on the loan": a
+        courier_name column on the loan."""
+        for word, kind in getattr(self, "just_values", {}).items():
+            for sentence in re.split(r"[.;!?\n]", self.text.lower()):
+                if not re.search(r"\b" + re.escape(word) + r"s?\b", sentence):
+                    continue
+                owner = None
+                m = re.search(r"\b(?:on|of|to|for|in) (?:the|a|an|each|every) ([a-z]+)\b", sentence.split("just", 1)[-1])
+                if m and self._resolve(singular(m.group(1))) in self.req.entities:
+                    owner = self._resolve(singular(m.group(1)))
+                if owner is None:
+                    owner = next(
+                        (self._resolve(singular(w)) for w in re.findall(r"[a-z]+", sentence) if self._resolve(singular(w)) in self.req.entities and singular(w) != word),
+                        None,
+                    )
+                if owner is not None:
+                    name = f"{word}_{kind}"
+                    e = self.req.entities[owner]
+                    if e.attribute(name) is None:
+                        e.attributes.append(Attribute(name=name, evidence=sentence.strip()))
+                    self.req.relationships = [r for r in self.req.relationships if word not in (r.source, r.target)]
+                break
+
     def _orphan_values(self) -> None:
         """A list of values nobody's attribute took ("..., result pass / fail / partial", "status of app:
         submitted, approved"): an attribute of the thing named just before it in the same clause (or
