@@ -145,7 +145,9 @@ def test_what_is_said_with_a_many_to_many_link_belongs_to_the_link():
 
 def test_a_self_reference_is_named_by_its_role():
     req = parse("Choir: singers have a voice part. each singer may be coached by another singer.")
-    assert {(r.kind, r.role) for r in req.relationships if r.source == "singer" == r.target} == {("self", "coach")}
+    assert {(r.kind, r.role) for r in req.relationships if r.source == "singer" == r.target} == {
+        ("self", "coach")
+    }
     req = parse("Guild: crafters have a name; some crafters are apprentices of other crafters.")
     assert "apprentice" not in req.entities
     assert any(r.kind == "self" and r.role == "apprentice" for r in req.relationships)
@@ -160,10 +162,16 @@ def test_a_bare_singular_subject_in_non_native_english_is_a_thing():
     assert req.entities["breeder"].attribute("licence_number") is not None
 
 
-
 def test_a_list_of_kinds_after_a_plural_is_a_type_column_not_tables():
-    req = parse("Festival: suppliers (florist, DJ, photographer, caterer...) hired per stage with a fee. stages have a name")
-    assert req.entities["supplier"].attribute("supplier_type").enum == ["florist", "DJ", "photographer", "caterer"]
+    req = parse(
+        "Festival: suppliers (florist, DJ, photographer, caterer...) hired per stage with a fee. stages have a name"
+    )
+    assert req.entities["supplier"].attribute("supplier_type").enum == [
+        "florist",
+        "DJ",
+        "photographer",
+        "caterer",
+    ]
     assert "photographer" not in req.entities and "dj" not in req.entities
 
 
@@ -174,7 +182,9 @@ def test_double_booking_a_thing_is_a_no_overlap_on_what_books_it():
     )
     rule = next(r for r in req.rules if r.kind == "no_overlap")
     assert rule.entity == "session" and rule.per == ["lane"]
-    req = parse("Brewery: tanks, batches. each batch is in one tank. a tank can only hold one batch at a time.")
+    req = parse(
+        "Brewery: tanks, batches. each batch is in one tank. a tank can only hold one batch at a time."
+    )
     assert any(r.kind == "no_overlap" and r.entity == "batch" for r in req.rules)
 
 

@@ -37,7 +37,9 @@ _QUERY_CLAUSE = re.compile(
 )
 
 
-class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage, RoleStage, LinkAttributeStage):
+class Reader(
+    PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage, RoleStage, LinkAttributeStage
+):
     def __init__(self, text: str):
         self.text = text
         self.lex = kb.lexicon()
@@ -84,7 +86,9 @@ class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage
             clause = re.sub(r"\b([a-z]+)_(?=[a-z])", r"\1-", clause)  # "valid_from": one word, as written
             # "valid_to >= valid_from", "strokes ≥ 1": a rule (read below), not more words to store
             clause = re.sub(r"[\w-]+\s*(?:>=|<=|=>|=<|≥|≤|>|<)\s*[\w.-]+", " ", clause)
-            clause = re.sub(r"\b(?:thats|that's|that is|which is)\s+(?=unique\b)", "", clause, flags=re.IGNORECASE)
+            clause = re.sub(
+                r"\b(?:thats|that's|that is|which is)\s+(?=unique\b)", "", clause, flags=re.IGNORECASE
+            )
             clause = re.sub(r"\(\s*((?:must be )?unique)\s*\)", r" \1", clause, flags=re.IGNORECASE)
             clause = self._extract_enums(clause)
             # "Queries: an account's open orders, executions per instrument": what is asked of the data
@@ -120,7 +124,9 @@ class Reader(PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage
     def _examples_after_dash(self, low: str) -> None:
         """ "other institutions — museums, galleries, sometimes a university": examples of the plural
         before the dash, not things of their own."""
-        for m in re.finditer(r"\b[a-z]+s\s+[—–]\s+((?:[a-z]+,\s*)+(?:and |or |sometimes |even |also )*(?:an? )?[a-z]+)\b", low):
+        for m in re.finditer(
+            r"\b[a-z]+s\s+[—–]\s+((?:[a-z]+,\s*)+(?:and |or |sometimes |even |also )*(?:an? )?[a-z]+)\b", low
+        ):
             for item in re.split(r",\s*", m.group(1)):
                 word = item.split()[-1] if item.split() else ""
                 if word:

@@ -126,13 +126,13 @@ def split_clauses(text: str) -> list[tuple[str, bool]]:
         # a parenthesis is one part of its sentence: "members (name, number - unique; level: a/b)"
         held: list[str] = []
 
-        def hold(m: re.Match[str]) -> str:
+        def hold(m: re.Match[str], held: list[str] = held) -> str:
             held.append(m.group(0))
             return f"\x00{len(held) - 1}\x00"
 
         line = re.sub(r"\([^()]*\)", hold, line)
         parts = re.split(r"(?<=[a-z0-9)\x00])[.;!?](?:\s+|$)|;\s*|\s+[—–]\s+|\s+-{1,2}\s+", line)
-        parts = [re.sub(r"\x00(\d+)\x00", lambda m: held[int(m.group(1))], p) for p in parts]
+        parts = [re.sub(r"\x00(\d+)\x00", lambda m, held=held: held[int(m.group(1))], p) for p in parts]
         for j, p in enumerate(parts):
             p = p.strip(" .;!?\t")
             if not p:

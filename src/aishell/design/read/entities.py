@@ -9,7 +9,6 @@ from aishell.design.intent import Attribute, Entity, Relationship
 from aishell.design.read.tokens import NP
 from aishell.design.words import plural, singular, snake
 
-
 # "minimum pledge", "total price", "max players": a quantity about the thing, not a reference to one
 _MEASURE_WORDS = {
     "minimum", "maximum", "min", "max", "total", "average", "avg", "default", "expected", "estimated",
@@ -74,12 +73,16 @@ class EntityStage:
                     continue  # "a clinic", "an online store": what the system is, not a table
                 if attr_like and (arch is None or arch.kind not in ("actor", "org")):
                     continue  # "a price", "an address": columns unless said in the plural somewhere
-                if arch is None and not m["singular_det"] & {"each", "every"} and not (
-                    m.get("subject")
-                    and m.get("bare_start")
-                    and not attr_like
-                    and m["count"] >= 2
-                    and min(len(w) for w in name.split("_")) >= 4
+                if (
+                    arch is None
+                    and not m["singular_det"] & {"each", "every"}
+                    and not (
+                        m.get("subject")
+                        and m.get("bare_start")
+                        and not attr_like
+                        and m["count"] >= 2
+                        and min(len(w) for w in name.split("_")) >= 4
+                    )
                 ):  # "Case has number unique", "Translator can work many pairs": a thing, without article
                     # a singular unknown noun: an entity only if it takes part in a relation (below)
                     m["weak"] = True
@@ -289,7 +292,9 @@ class EntityStage:
                                 self._merge(role, target)  # "home team" was taken for a table of its own
                                 self.entity_names.discard(role)
                                 self.req.relationships = [
-                                    x for x in self.req.relationships if not (x.source == subj and x.target == target and x.role is None)
+                                    x
+                                    for x in self.req.relationships
+                                    if not (x.source == subj and x.target == target and x.role is None)
                                 ]
                             self._add(Relationship("many_to_one", subj, target, role=role, evidence=ev))
                         continue
@@ -461,7 +466,10 @@ class EntityStage:
         if name in self.entity_names:
             return self._resolve(name)
         m = self.mentions.get(name) or {}
-        if any(w in self.lex["not_entity_words"] or plural(w) in self.lex["not_entity_words"] for w in name.split("_")):
+        if any(
+            w in self.lex["not_entity_words"] or plural(w) in self.lex["not_entity_words"]
+            for w in name.split("_")
+        ):
             return None  # "goes", "comes": verbs read as nouns
         if "_" in name and name.split("_")[0] in _MEASURE_WORDS:
             return None  # "max players": a column

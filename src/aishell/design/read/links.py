@@ -19,10 +19,11 @@ same pair that the phrase stage guessed from weaker words, never a role referenc
 
 from __future__ import annotations
 
+import itertools
 import re
 
-from aishell.design.intent import Attribute, Relationship
 from aishell.design import kb
+from aishell.design.intent import Attribute, Relationship
 from aishell.design.read.tokens import NP, _base_tag
 from aishell.design.words import singular
 
@@ -41,16 +42,46 @@ _MANY = (
     r"any number of|one or more|1 or more|zero or more|0 or more|one or many|one to many|a few|"
     r"up to \d+|more than one|at least one|\d+\+?)"
 )
-_ONE = r"(?:(?:exactly|only|just|always|at most|at least|maximum|max|a single|single)\s+)*(?:one|a|an|1|single)"
+_ONE = (
+    r"(?:(?:exactly|only|just|always|at most|at least|maximum|max|a single|single)\s+)*(?:one|a|an|1|single)"
+)
 _AUX = r"(?:(?:is|are|was|were|be|been|being|must|should|shall|will|can|could|may|might|always|only|also|then|usually|each|every|has to|have to|gets|get)\s+)*"
 _LINK_VERB = r"(?:[a-z]+(?:ed|en|s|ing)?\s+){0,2}?"
 _PREP = r"(?:(?:to|from|in|into|at|by|of|for|on|under|with|within|inside|through|via|against|about|over)\s+)?"
-_DETS = {"a", "an", "one", "the", "each", "every", "our", "their", "its", "single", "many", "multiple", "several"}
+_DETS = {
+    "a",
+    "an",
+    "one",
+    "the",
+    "each",
+    "every",
+    "our",
+    "their",
+    "its",
+    "single",
+    "many",
+    "multiple",
+    "several",
+}
 _NOT_CANDIDATE = {
     "max", "min", "maximum", "minimum", "exactly", "only", "just", "single", "least", "most", "time", "times",
     "day", "days", "week", "month", "year", "date", "moment", "way", "part", "lot", "lots", "number",
 }  # fmt: skip
-_MODALS = {"can", "could", "may", "might", "must", "should", "will", "would", "to", "cannot", "cant", "can't", "won't"}
+_MODALS = {
+    "can",
+    "could",
+    "may",
+    "might",
+    "must",
+    "should",
+    "will",
+    "would",
+    "to",
+    "cannot",
+    "cant",
+    "can't",
+    "won't",
+}
 _OPTIONAL = re.compile(
     r"\b(?:may|might|optional|optionally|at most one|max one|maximum one|up to one|zero or one|if any|if it has one|can be empty|"
     r"or not|or none|sometimes|occasionally|not always|possibly)\b"
@@ -160,8 +191,13 @@ class LinkStage:
                 if words[i] in _NOT_CANDIDATE:
                     i += 1
                     continue
-                while j < len(words) and j - i < 2 and (
-                    _base_tag(words[j], lex) == "N" or (after_det and j == i and _base_tag(words[j], lex) == "VN")
+                while (
+                    j < len(words)
+                    and j - i < 2
+                    and (
+                        _base_tag(words[j], lex) == "N"
+                        or (after_det and j == i and _base_tag(words[j], lex) == "VN")
+                    )
                 ):
                     j += 1
                 name = "_".join(words[i : j - 1] + [singular(words[j - 1])]) if j > i else ""
@@ -203,7 +239,9 @@ class LinkStage:
             else:
                 if (target, source) in many_of and kind == "many_to_one":
                     continue  # "A has many B" and "each A ... one B" contradict: leave it to the phrase stage
-                self._replace_pair(Relationship("many_to_one", source, target, required=required, evidence=ev))
+                self._replace_pair(
+                    Relationship("many_to_one", source, target, required=required, evidence=ev)
+                )
 
     def _replace_pair(self, rel: Relationship) -> None:
         pair = {rel.source, rel.target}
@@ -249,16 +287,27 @@ def _read_segment(
             m = re.fullmatch(_AUX + _LINK_VERB + _PREP + _ONE + r"(?:\s+of\s+(?:our|the|their|its))?", gap)
             # "reports against a program": each report; "researchers team up on a report": people take
             # part in many, so a plural person subject is not read this way
-            plural_a = words[e1 - 1] != singular(words[e1 - 1]) and not a.startswith("?") and not _person_name(a)
-            with_prep = bool(re.search(r"\b(?:to|from|in|into|at|by|for|on|under|within|against|about|over)\b", gap))
+            plural_a = (
+                words[e1 - 1] != singular(words[e1 - 1]) and not a.startswith("?") and not _person_name(a)
+            )
+            with_prep = bool(
+                re.search(r"\b(?:to|from|in|into|at|by|for|on|under|within|against|about|over)\b", gap)
+            )
             if (
                 m
                 and gap
                 and gap.split()[0] not in ("and", "or")
                 and not (set(gap.split()) & _POSSESS)
-                and (before in ("each", "every", "one", "a", "an", "any", "the", "") or (plural_a and with_prep))
+                and (
+                    before in ("each", "every", "one", "a", "an", "any", "the", "")
+                    or (plural_a and with_prep)
+                )
             ):
-                req = False if _OPTIONAL.search(gap) else (True if _REQUIRED.search(gap) or "each" == before or "every" == before else None)
+                req = (
+                    False
+                    if _OPTIONAL.search(gap)
+                    else (True if _REQUIRED.search(gap) or "each" == before or "every" == before else None)
+                )
                 out.append(("many_to_one", a, b, req, ev))
                 consumed.add(k + 1)
                 # "... one donor and in one site", "played by one member on one course": one more reference
@@ -277,9 +326,10 @@ def _read_segment(
                         break
                 continue
             # "harvest records per planting", "fertilizer applications per field", "pickups logged per stop"
-            if re.fullmatch(r"(?:records? |entries |rows )?(?:(?:logged|recorded|kept|tracked|stored|made|done) )?per", gap) and (
-                words[s1:e1][-1] != singular(words[s1:e1][-1]) or before in ("each", "every")
-            ):
+            if re.fullmatch(
+                r"(?:records? |entries |rows )?(?:(?:logged|recorded|kept|tracked|stored|made|done) )?per",
+                gap,
+            ) and (words[s1:e1][-1] != singular(words[s1:e1][-1]) or before in ("each", "every")):
                 out.append(("many_to_one", a, b, None, ev))
                 continue
             # "hearings of a case", "the decision of each case": the case's hearings
@@ -292,7 +342,12 @@ def _read_segment(
                 out.append(("many_to_one", a, b, None, ev))
                 continue
             # "a member's bookings", "the course's holes": the member's
-            if not gap and re.search(r"'s?$", words[e1 - 1]) and not a.startswith("?") and not b.startswith("?"):
+            if (
+                not gap
+                and re.search(r"'s?$", words[e1 - 1])
+                and not a.startswith("?")
+                and not b.startswith("?")
+            ):
                 out.append(("many_to_one", b, a, None, ev))
                 continue
             # "each line = drug + quantity": the line names its drug
@@ -300,8 +355,15 @@ def _read_segment(
                 out.append(("many_to_one", a, b, None, ev))
                 continue
             # "A has many B", "an application can have multiple inspections", "hospital receive many bag"
-            m = re.fullmatch(_AUX + r"(?:([a-z]+)\s+)?" + _MANY + r"(?:\s+of\s+(?:its|their|the))?(?:\s+[a-z]+)?", gap)
-            if m and gap and m.group(1) and m.group(1) not in ("and", "or", "of", "with", "for", "to", "in", "how"):
+            m = re.fullmatch(
+                _AUX + r"(?:([a-z]+)\s+)?" + _MANY + r"(?:\s+of\s+(?:its|their|the))?(?:\s+[a-z]+)?", gap
+            )
+            if (
+                m
+                and gap
+                and m.group(1)
+                and m.group(1) not in ("and", "or", "of", "with", "for", "to", "in", "how")
+            ):
                 out.append(("many_of", b, a, None, ev))
                 continue
             # "A may have a B", "an app may or may not have a contractor", "A has an optional B"
@@ -314,7 +376,7 @@ def _read_segment(
                 continue
     # "which scout completed which requirement"
     whiches = [(s, n) for s, _, n in mentions if s > 0 and words[s - 1] in ("which", "what", "whichever")]
-    for (_, a), (_, b) in zip(whiches, whiches[1:]):
+    for (_, a), (_, b) in itertools.pairwise(whiches):
         if a != b:
             out.append(("many_to_many", a, b, None, ev))
     return out
@@ -329,12 +391,18 @@ class ValueOwnerStage:
                 if not re.search(r"\b" + re.escape(word) + r"s?\b", sentence):
                     continue
                 owner = None
-                m = re.search(r"\b(?:on|of|to|for|in) (?:the|a|an|each|every) ([a-z]+)\b", sentence.split("just", 1)[-1])
+                m = re.search(
+                    r"\b(?:on|of|to|for|in) (?:the|a|an|each|every) ([a-z]+)\b", sentence.split("just", 1)[-1]
+                )
                 if m and self._resolve(singular(m.group(1))) in self.req.entities:
                     owner = self._resolve(singular(m.group(1)))
                 if owner is None:
                     owner = next(
-                        (self._resolve(singular(w)) for w in re.findall(r"[a-z]+", sentence) if self._resolve(singular(w)) in self.req.entities and singular(w) != word),
+                        (
+                            self._resolve(singular(w))
+                            for w in re.findall(r"[a-z]+", sentence)
+                            if self._resolve(singular(w)) in self.req.entities and singular(w) != word
+                        ),
                         None,
                     )
                 if owner is not None:
@@ -342,7 +410,9 @@ class ValueOwnerStage:
                     e = self.req.entities[owner]
                     if e.attribute(name) is None:
                         e.attributes.append(Attribute(name=name, evidence=sentence.strip()))
-                    self.req.relationships = [r for r in self.req.relationships if word not in (r.source, r.target)]
+                    self.req.relationships = [
+                        r for r in self.req.relationships if word not in (r.source, r.target)
+                    ]
                 break
 
     def _orphan_values(self) -> None:
@@ -368,7 +438,9 @@ class ValueOwnerStage:
                         at = low.rfind(form, 0, pos + 1)
                         if at > best:
                             best, nearest = at, ent.name
-                        each = max(low.rfind("each " + form, 0, pos + 1), low.rfind("every " + form, 0, pos + 1))
+                        each = max(
+                            low.rfind("each " + form, 0, pos + 1), low.rfind("every " + form, 0, pos + 1)
+                        )
                         if each > best_each:
                             best_each, subject = each, ent.name
                 owner = subject if best_each >= 0 else (nearest if best >= 0 else None)
@@ -436,7 +508,11 @@ class LinkAttributeStage:
                     for a in ent.attributes
                     if a.evidence
                     and a.evidence.lower() == ev
-                    and re.search(r"\b(?:with|storing|recording|and the|and a|and an)\b[^.]*\b" + re.escape(a.name.split("_")[0]), ev)
+                    and re.search(
+                        r"\b(?:with|storing|recording|and the|and a|and an)\b[^.]*\b"
+                        + re.escape(a.name.split("_")[0]),
+                        ev,
+                    )
                     and not a.unique
                 ]
                 for a in moved:
@@ -451,10 +527,12 @@ class RoleStage:
         "buyers and sellers are users": a role of a stored thing, not a table of its own. References to
         the role become references to the thing, named by the role (inspector_id → members)."""
         text = self.text.lower().replace("’", "'")
-        found: list[tuple[str, str]] = []
+        found: list[tuple[str, str, int]] = []
         patterns = (
-            r"\b([a-z]+(?: [a-z]+)?)\s*,?\s*(?:who|which|that)?\s*(?:is|are)\s+(?:also\s+|all\s+|always\s+)*"
-            r"(?:one of (?:our|the|us)\s+|our\s+|the\s+|an?\s+)?([a-z]+(?: [a-z]+)?)\b",
+            (
+                r"\b([a-z]+(?: [a-z]+)?)\s*,?\s*(?:who|which|that)?\s*(?:is|are)\s+(?:also\s+|all\s+|always\s+)*"
+                r"(?:one of (?:our|the|us)\s+|our\s+|the\s+|an?\s+)?([a-z]+(?: [a-z]+)?)\b"
+            ),
             r"\b([a-z]+)\s*\((?:is |who is |are )?(?:also )(?:an? |one of (?:our|the) )?([a-z]+)",
             r"\b([a-z]+) and ([a-z]+) (?:are|both are) (?:also )?(?:our )?([a-z]+)\b",
         )
@@ -480,7 +558,11 @@ class RoleStage:
                 continue
             ent = self.req.entities[role]
             rarch = kb.archetype_for(role)
-            if ent.attributes or not _person_name(base) or (k == 0 and rarch is not None and rarch.kind != "actor"):
+            if (
+                ent.attributes
+                or not _person_name(base)
+                or (k == 0 and rarch is not None and rarch.kind != "actor")
+            ):
                 continue  # roles are people's: "inspectors are our members", "the DM (also a player)"
             kept = []
             for r in self.req.relationships:
@@ -509,7 +591,9 @@ class RoleStage:
         the role the text gives it (not "parent")."""
         text = self.text.lower().replace("’", "'")
         found: list[tuple[str, str, str | None]] = []  # (entity, role, word made a table by mistake)
-        for m in re.finditer(r"\b([a-z]+)ed by (?:another|an other|other|a different|an older|a senior) ([a-z]+)", text):
+        for m in re.finditer(
+            r"\b([a-z]+)ed by (?:another|an other|other|a different|an older|a senior) ([a-z]+)", text
+        ):
             ent = self._entity_word_in(m.group(2))
             if ent:
                 found.append((ent, _agent_noun(m.group(1)), None))
@@ -526,13 +610,19 @@ class RoleStage:
                 del self.req.entities[stray]
                 self.alias[stray] = ent
             rel = next(
-                (r for r in self.req.relationships if r.kind == "self" and r.source == ent and r.role in (None, "parent")),
+                (
+                    r
+                    for r in self.req.relationships
+                    if r.kind == "self" and r.source == ent and r.role in (None, "parent")
+                ),
                 None,
             )
             if rel is not None:
                 rel.role = role
                 self.req.entities[ent].self_ref = None
-            elif not any(r.kind == "self" and r.source == ent and r.role == role for r in self.req.relationships):
+            elif not any(
+                r.kind == "self" and r.source == ent and r.role == role for r in self.req.relationships
+            ):
                 self.req.relationships.append(Relationship("self", ent, ent, role=role, required=False))
 
     def _entity_word_in(self, words: str) -> str | None:

@@ -91,7 +91,9 @@ class PhraseStage:
                         kb.archetype_for(last) is None
                         # "form (tablet, capsule, syrup)": single words none of which is a thing
                         or all(
-                            len(v.split()) == 1 and not is_plural(v.lower()) and kb.archetype_for(v.lower()) is None
+                            len(v.split()) == 1
+                            and not is_plural(v.lower())
+                            and kb.archetype_for(v.lower()) is None
                             for v in items
                         )
                     )
@@ -126,7 +128,9 @@ class PhraseStage:
                 item = self._list_item(inner.strip())
                 owner = [w for w in words if is_plural(w) and w not in self.lex["auxiliaries"]]
                 if item.startswith("unique ") and owner:
-                    self.pending_clauses.append(f"{owner[-1]} have {item}")  # "contractors (license # unique)"
+                    self.pending_clauses.append(
+                        f"{owner[-1]} have {item}"
+                    )  # "contractors (license # unique)"
                 return before  # "Accounts (companies)": an explanation, not more requirements
             # "players (FIDE id, rating) play games": the attributes become a sentence of their own
             subject = [
@@ -174,9 +178,11 @@ class PhraseStage:
     def _value_lists(self, text: str) -> str:
         text = re.sub(
             r"\b([a-z]+)\s*/\s*([a-z]+)\b",
-            lambda m: f"{m.group(1)}-per-{m.group(2)}"
-            if _is_unit(m.group(1), self.lex) and (_is_unit(m.group(2), self.lex) or m.group(2) in _PER)
-            else m.group(0),
+            lambda m: (
+                f"{m.group(1)}-per-{m.group(2)}"
+                if _is_unit(m.group(1), self.lex) and (_is_unit(m.group(2), self.lex) or m.group(2) in _PER)
+                else m.group(0)
+            ),
             text,
         )
         """Values listed after an attribute without parentheses: "result pass / fail / partial",
@@ -189,7 +195,9 @@ class PhraseStage:
         def slash(m: re.Match[str]) -> str:
             prefix, values = m.group(1), m.group(2)
             items = [v.strip() for v in re.split(r"\s*/\s*", values) if v.strip()]
-            words = [w for w in re.findall(r"[a-z][a-z0-9_-]*", prefix.lower()) if w not in self.lex["determiners"]]
+            words = [
+                w for w in re.findall(r"[a-z][a-z0-9_-]*", prefix.lower()) if w not in self.lex["determiners"]
+            ]
             if not words or len(items) < 2 or any("_" in v for v in items):
                 return m.group(0)  # "valid_from / valid_to": names, not values
             closed = ("determiners", "auxiliaries", "prepositions", "conjunctions", "pronouns", "quantifiers")
@@ -214,7 +222,11 @@ class PhraseStage:
             return prefix
 
         text = re.sub(
-            r"\b((?:[A-Za-z][\w-]*\s+){0,1}[A-Za-z][\w-]*)\s*:?\s+(" + self._VALUE + r"(?:\s*/\s*" + self._VALUE + r")+)(?=\s*(?:[,.;)]|$| and | with ))",
+            r"\b((?:[A-Za-z][\w-]*\s+){0,1}[A-Za-z][\w-]*)\s*:?\s+("
+            + self._VALUE
+            + r"(?:\s*/\s*"
+            + self._VALUE
+            + r")+)(?=\s*(?:[,.;)]|$| and | with ))",
             slash,
             text,
         )
@@ -228,9 +240,13 @@ class PhraseStage:
             self._hint_at(head, text, m.start(), of=m.group(2))
             return m.group(0)[: m.start(3) - m.start(0)].rstrip(" :") + " "
 
-        heads = "|".join(sorted((h for h in self.lex.get("enum_heads", ()) if "_" not in h), key=len, reverse=True))
+        heads = "|".join(
+            sorted((h for h in self.lex.get("enum_heads", ()) if "_" not in h), key=len, reverse=True)
+        )
         return re.sub(
-            r"\b(" + heads + r")\b((?: of (?:the |an? )?[a-z]+)?)\s*(?:is one of|is either|can be|are|is)?\s*:\s*([^.;:()]+?)(?=[.;]|$)",
+            r"\b("
+            + heads
+            + r")\b((?: of (?:the |an? )?[a-z]+)?)\s*(?:is one of|is either|can be|are|is)?\s*:\s*([^.;:()]+?)(?=[.;]|$)",
             colon,
             text,
             flags=re.IGNORECASE,
@@ -311,7 +327,9 @@ class PhraseStage:
         if not getattr(self, "_in_query", False):
             m["outside_query"] = True
         m["plural"] |= np.plural
-        m["bare_start"] = m.get("bare_start", False) or (np.start == 0 and np.det is None and role != "modifier")
+        m["bare_start"] = m.get("bare_start", False) or (
+            np.start == 0 and np.det is None and role != "modifier"
+        )
         m["each"] |= np.det in ("each", "every")
         m["roles"].add(role)
         m["bullet"] |= np.bullet_head

@@ -94,7 +94,9 @@ class RuleReader:
         if colon <= 0 or re.search(r"[.;]", head[colon:]):
             return None
         start = max(head.rfind(x, 0, colon) for x in (".", ";", "\n", ",", " - ")) + 1
-        heading = head[max(start, colon - 40) : colon].split(" of ")[0]  # "inspections of a hive": inspections
+        heading = head[max(start, colon - 40) : colon].split(" of ")[
+            0
+        ]  # "inspections of a hive": inspections
         listed = [n for p, n in self.positions(heading)]
         return listed[-1] if listed else None  # "hole scores": the scores
 
@@ -107,26 +109,48 @@ class RuleReader:
         words = re.findall(r"[a-z][a-z0-9_]*", phrase.lower())
         lex = kb.lexicon()
         closed = set().union(
-            *(lex[k] for k in ("determiners", "auxiliaries", "prepositions", "conjunctions", "pronouns", "quantifiers"))
+            *(
+                lex[k]
+                for k in (
+                    "determiners",
+                    "auxiliaries",
+                    "prepositions",
+                    "conjunctions",
+                    "pronouns",
+                    "quantifiers",
+                )
+            )
         )
         tail: list[str] = []
         for w in reversed(words):
-            if w in closed or w in ("must", "be", "never", "not", "cant", "can't", "cannot", "only", "always"):
+            if w in closed or w in (
+                "must",
+                "be",
+                "never",
+                "not",
+                "cant",
+                "can't",
+                "cannot",
+                "only",
+                "always",
+            ):
                 break
             tail.insert(0, w)
         tail = tail[-2:]
         if not tail or len(tail[-1]) < 2:
             return None
         name = snake(tail)
-        if name in self.intent.entities or singular(name) in self.intent.entities or kb.archetype_for(singular(name)):
+        if (
+            name in self.intent.entities
+            or singular(name) in self.intent.entities
+            or kb.archetype_for(singular(name))
+        ):
             return None
         at = self._low.rfind(phrase.strip())
         head = self._low[: max(at, 0)]
         before = [n for p, n in self.positions(head)] if at > 0 else []
         subject = [
-            n
-            for n in before
-            if re.search(r"\b(?:each|every) " + re.escape(n.replace("_", " ")), head)
+            n for n in before if re.search(r"\b(?:each|every) " + re.escape(n.replace("_", " ")), head)
         ]
         owner_by_colon = self._colon_owner(phrase)
         listed = [owner_by_colon] if owner_by_colon else []
@@ -148,7 +172,11 @@ class RuleReader:
 
     def stated_attribute(self, phrase: str) -> tuple[str, str] | None:
         """ "shelf code unique per branch": an entity's name, then the attribute the rule states."""
-        words = [w for w in re.findall(r"[a-z][a-z0-9_]*", phrase.lower()) if w not in ("a", "an", "the", "each", "every")]
+        words = [
+            w
+            for w in re.findall(r"[a-z][a-z0-9_]*", phrase.lower())
+            if w not in ("a", "an", "the", "each", "every")
+        ]
         if set(words) & {"has", "have", "with", "its", "their", "of", "is", "are"}:
             return None  # a sentence, not "<thing> <attribute>"
         for k in (2, 1):
@@ -156,7 +184,12 @@ class RuleReader:
                 continue
             ent = self._entity_word(" ".join(words[:k]))
             name = snake(words[k:] if words[k:] != ["number"] else words)  # "episode number": episode_number
-            if ent is None or not name or name in self.intent.entities or singular(name) in self.intent.entities:
+            if (
+                ent is None
+                or not name
+                or name in self.intent.entities
+                or singular(name) in self.intent.entities
+            ):
                 continue
             e = self.intent.entities[ent]
             if e.attribute(name) is None:
@@ -170,7 +203,8 @@ class RuleReader:
         if target is None or target == ent:
             return None
         if any(
-            {r.source, r.target} == {ent, target} and r.kind != "many_to_one" for r in self.intent.relationships
+            {r.source, r.target} == {ent, target} and r.kind != "many_to_one"
+            for r in self.intent.relationships
         ):
             return None
         self.intent.relationships.append(Relationship("many_to_one", ent, target, required=True, evidence=ev))
@@ -320,7 +354,9 @@ class RuleReader:
             referrers = [
                 r.source
                 for r in self.intent.relationships
-                if r.kind in ("many_to_one", "one_to_one") and r.target == ents[0] and r.source in self.intent.entities
+                if r.kind in ("many_to_one", "one_to_one")
+                and r.target == ents[0]
+                and r.source in self.intent.entities
             ]
             event = next((n for n in referrers if all(x is not None for x in self._times(n))), None) or next(
                 iter(referrers), None
