@@ -20,15 +20,26 @@ from aishell.design import kb
 from aishell.design.intent import Requirements
 from aishell.design.read.clauses import FEATURES, find_scale, split_clauses
 from aishell.design.read.entities import EntityStage
+from aishell.design.read.links import LinkAttributeStage, LinkStage, RoleStage, ValueOwnerStage
 from aishell.design.read.phrases import PhraseStage
 from aishell.design.read.relations import RelationStage
 from aishell.design.read.rules import read_rules
 from aishell.design.read.tokens import NP, tokenize
+from aishell.design.words import singular
 
 __all__ = ["FEATURES", "find_scale", "parse", "split_clauses", "tokenize"]
 
 
-class Reader(PhraseStage, EntityStage, RelationStage):
+_QUERY_CLAUSE = re.compile(
+    r"\s*(?:typical |main |common |key |the )?(?:queries|query|questions|lookups|reports|reporting|dashboards?|"
+    r"need to (?:see|query|know|answer)|we (?:need|want) to (?:see|query|know|answer)|screens|views)\s*(?:include|are)?\s*:",
+    re.IGNORECASE,
+)
+
+
+class Reader(
+    PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage, RoleStage, LinkAttributeStage
+):
     def __init__(self, text: str):
         self.text = text
         self.lex = kb.lexicon()
@@ -39,7 +50,8 @@ class Reader(PhraseStage, EntityStage, RelationStage):
         self.rels: list[tuple[str, dict]] = []  # raw relation records from pass 1
         self.examples: set[str] = set()
         self.bare_prep: dict[str, int] = {}  # nouns given as examples ("such as calls and meetings")
-        self.list_plurals: dict[str, tuple[str, str]] = {}  # "X has a A, a B and Cs": Cs → (X, clause)
+        self.list_plurals: dict[str, tuple[str, str]] = {}
+        self._in_query = False  # "X has a A, a B and Cs": Cs → (X, clause)
 
     # ---- pass 1 ----
     def run(self) -> Requirements:
@@ -62,15 +74,30 @@ class Reader(PhraseStage, EntityStage, RelationStage):
             r"\b(" + "|".join(re.escape(n.replace("_", " ")) for n in of_names) + r")\b", re.IGNORECASE
         )
         self.pending_clauses: list[str] = []
+        self._examples_after_dash(low)
+        self.just_values = _just_values(low)
         queue = list(clauses)
         while queue:
             clause, bullet = queue.pop(0)
             clause = ignore_re.sub(" ", clause)  # features, not things: detected on the whole text above
             clause = of_re.sub(lambda m: m.group(1).replace(" ", "-").lower(), clause)  # "date of birth"
+            clause = _MEASURE.sub(" ", clause)  # "25K entries/exits a day": a volume, read by find_scale
+            clause = re.sub(r"(?<=[A-Za-z]) ?#", " number", clause)  # "license #"
+            clause = re.sub(r"\b([a-z]+)_(?=[a-z])", r"\1-", clause)  # "valid_from": one word, as written
+            # "valid_to >= valid_from", "strokes ≥ 1": a rule (read below), not more words to store
+            clause = re.sub(r"[\w-]+\s*(?:>=|<=|=>|=<|≥|≤|>|<)\s*[\w.-]+", " ", clause)
+            clause = re.sub(
+                r"\b(?:thats|that's|that is|which is)\s+(?=unique\b)", "", clause, flags=re.IGNORECASE
+            )
+            clause = re.sub(r"\(\s*((?:must be )?unique)\s*\)", r" \1", clause, flags=re.IGNORECASE)
             clause = self._extract_enums(clause)
+            # "Queries: an account's open orders, executions per instrument": what is asked of the data
+            # names the things it asks about, never new ones
+            self._in_query = bool(_QUERY_CLAUSE.match(clause))
             toks = tokenize(clause)
             items = self._chunk(toks, bullet)
             self._relations(items, clause)
+            self._in_query = False
             first = next((x for x in items if isinstance(x, NP)), None)
             if first is not None and (first.plural or first.det in ("each", "every", "a", "an")):
                 self._last_subject = first  # "Donors come ... . For each donation we measure ..."
@@ -80,12 +107,30 @@ class Reader(PhraseStage, EntityStage, RelationStage):
         self._decide_entities()
         self._build_relationships()
         self._self_references(clauses)
+        self._links()
+        self._role_aliases()
+        self._self_roles()
+        self._just_value_columns()
+        self._orphan_values()
+        self._junction_names()
+        self._link_attributes()
         self._list_plurals_to_attributes()
         self._attach_scale()
         self._domain(clauses)
         read_rules(self.req, [c for c, _ in clauses])
         self._questions()
         return self.req
+
+    def _examples_after_dash(self, low: str) -> None:
+        """ "other institutions — museums, galleries, sometimes a university": examples of the plural
+        before the dash, not things of their own."""
+        for m in re.finditer(
+            r"\b[a-z]+s\s+[—–]\s+((?:[a-z]+,\s*)+(?:and |or |sometimes |even |also )*(?:an? )?[a-z]+)\b", low
+        ):
+            for item in re.split(r",\s*", m.group(1)):
+                word = item.split()[-1] if item.split() else ""
+                if word:
+                    self.examples.add(singular(word))
 
     def _questions(self) -> None:
         """Nouns the reader made tables of on thin evidence: named once, never the subject of anything,
@@ -108,6 +153,30 @@ class Reader(PhraseStage, EntityStage, RelationStage):
                     options=["store it", "leave it out"],
                 )
             )
+
+
+_MEASURE = re.compile(
+    r"~?\d[\d,.]*\s*[kKmMbB]?\+?\s+[a-z]+(?:\s*/\s*[a-z]+)+\s+(?:a|an|per|each|every)\s+"
+    r"(?:second|minute|hour|day|week|month|year)\b"
+)
+
+
+def _just_values(low: str) -> dict[str, str]:
+    """ "a courier travels with some loans, but that's just a name written on the loan": the courier
+    is a value (a name) of the loan, not a table. Word → what it is ("name")."""
+    out: dict[str, str] = {}
+    for sentence in re.split(r"[.;!?\n]", low.replace("’", "'")):
+        m = re.search(
+            r"\b(?:that's|thats|that is|it's|its|it is|they're|they are)\s+(?:just|only|simply|merely)\s+"
+            r"(?:an? |the )?(name|names|text|note|notes|label|string|number|free text)\b",
+            sentence,
+        )
+        if not m:
+            continue
+        subject = re.search(r"\b(?:an?|the|our|one)\s+([a-z]+)\b", sentence[: m.start()])
+        if subject:
+            out[singular(subject.group(1))] = singular(m.group(1)).replace(" ", "_")
+    return out
 
 
 def parse(text: str) -> Requirements:

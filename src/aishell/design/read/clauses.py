@@ -69,6 +69,9 @@ def _has_verb(text: str) -> bool:
     )
 
 
+DEFINITION = re.compile(r"\bhere\b|\bnot an? \b|\bmeans?\b|\bi\.e\b|\bthat is\b", re.IGNORECASE)
+
+
 def expand_list(rest: str) -> list[str] | None:
     """ "sections, plots (row + number unique within a section), deceased persons": a list of the things
     to store (mostly plural nouns) becomes one clause per thing; a parenthesis with a verb becomes a
@@ -88,7 +91,9 @@ def expand_list(rest: str) -> list[str] | None:
             continue
         head, inner, tail = m.group(1).strip(), m.group(2).strip(), m.group(3).strip()
         if _has_verb(inner):
-            out += [head + (f" {tail}" if tail else ""), inner]
+            out.append(head + (f" {tail}" if tail else ""))
+            if not DEFINITION.search(inner):  # "(a class here is a group session)": what a word means
+                out.append(inner)
         else:
             out.append(f"{head} with {inner}" + (f" {tail}" if tail else ""))
     return out
@@ -118,7 +123,16 @@ def split_clauses(text: str) -> list[tuple[str, bool]]:
             continue  # a Markdown heading ("## Entities") names a section, not a thing
         bullet = bool(_BULLET.match(line))
         line = _BULLET.sub("", line)
-        parts = re.split(r"(?<=[a-z0-9)])[.;!?](?:\s+|$)|;\s*|\s+[—–]\s+|\s+-{1,2}\s+", line)
+        # a parenthesis is one part of its sentence: "members (name, number - unique; level: a/b)"
+        held: list[str] = []
+
+        def hold(m: re.Match[str], held: list[str] = held) -> str:
+            held.append(m.group(0))
+            return f"\x00{len(held) - 1}\x00"
+
+        line = re.sub(r"\([^()]*\)", hold, line)
+        parts = re.split(r"(?<=[a-z0-9)\x00])[.;!?](?:\s+|$)|;\s*|\s+[—–]\s+|\s+-{1,2}\s+", line)
+        parts = [re.sub(r"\x00(\d+)\x00", lambda m, held=held: held[int(m.group(1))], p) for p in parts]
         for j, p in enumerate(parts):
             p = p.strip(" .;!?\t")
             if not p:

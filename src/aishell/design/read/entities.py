@@ -9,6 +9,19 @@ from aishell.design.intent import Attribute, Entity, Relationship
 from aishell.design.read.tokens import NP
 from aishell.design.words import plural, singular, snake
 
+# "minimum pledge", "total price", "max players": a quantity about the thing, not a reference to one
+_MEASURE_WORDS = {
+    "minimum", "maximum", "min", "max", "total", "average", "avg", "default", "expected", "estimated",
+    "number", "count", "amount", "limit", "target", "base", "net", "gross",
+}  # fmt: skip
+
+
+# heads of column names said in the plural ("death dates", "fill quantities", "couple names")
+_MEASURE_HEADS = {
+    "date", "dates", "time", "times", "name", "names", "quantity", "quantities", "amount", "amounts",
+    "range", "ranges", "count", "counts", "number", "numbers", "weight", "weights", "duration", "durations",
+}  # fmt: skip
+
 
 class EntityStage:
     # ---- decide which names are entities ----
@@ -60,7 +73,17 @@ class EntityStage:
                     continue  # "a clinic", "an online store": what the system is, not a table
                 if attr_like and (arch is None or arch.kind not in ("actor", "org")):
                     continue  # "a price", "an address": columns unless said in the plural somewhere
-                if arch is None and not m["singular_det"] & {"each", "every"}:
+                if (
+                    arch is None
+                    and not m["singular_det"] & {"each", "every"}
+                    and not (
+                        m.get("subject")
+                        and m.get("bare_start")
+                        and not attr_like
+                        and m["count"] >= 2
+                        and min(len(w) for w in name.split("_")) >= 4
+                    )
+                ):  # "Case has number unique", "Translator can work many pairs": a thing, without article
                     # a singular unknown noun: an entity only if it takes part in a relation (below)
                     m["weak"] = True
             m["arch"] = arch
@@ -83,12 +106,31 @@ class EntityStage:
         ("grams", "hectares"), proper names ("Dave keeps..."), what the user said to leave out, and
         attribute words said in the plural that nothing else makes a thing of ("dates", "notes")."""
         words = name.split("_")
+        if "nps" in m and not m.get("outside_query"):
+            return True  # named only in the queries the user listed
+        if len(words) > 1 and words[0] in _MEASURE_WORDS:
+            return True  # "max players", "total amount": a quantity, a column
+        if (
+            len(words) > 1
+            and words[-1] in _MEASURE_HEADS
+            and kb.is_attribute_word(name)
+            and not m.get("each")
+            and not m.get("subject")
+        ):
+            return True  # "death dates", "fill quantities": columns said in the plural
+        if name in getattr(self, "just_values", {}):
+            return True  # "that's just a name written on the loan"
         if any(w in self.lex["not_entity_words"] or plural(w) in self.lex["not_entity_words"] for w in words):
             return True  # "yes" read as the plural of "ye", "gotta" as the plural of "gottum"
         if words[-1] in self.lex["units"] or plural(words[-1]) in self.lex["units"]:
             return True
         if any(w in self.proper_nouns for w in words):
             return True
+        if name in getattr(self, "type_hints", {}) or (name in self.enum_hints and not m.get("plural")):
+            return True  # "has lights yes/no", "result pass / fail": an attribute with its values
+        nps = m.get("nps") or []
+        if nps and all("unique" in np.flags and not np.plural for np in nps) and not m.get("subject"):
+            return True  # "gamer tag unique": an identifier of something else
         if self.excluded_names.get(name, 0) >= m["count"]:
             return True  # every mention is in a clause that says to leave it out
         if (
@@ -238,6 +280,24 @@ class EntityStage:
                     else:
                         self._add(Relationship("many_to_one", b, a, evidence=ev))
             elif kind == "between":
+                roles = self._role_pair(r["objects"], ev)
+                subj = self._entity_for_np(r["subject"]) if r["subject"] is not None else None
+                if roles is not None and subj:
+                    # "matches between a home team and an away team": two references to teams, by role
+                    head_np, names = roles
+                    target = self._entity_for_np(head_np, force=True) or self._promote(head_np, force=True)
+                    if target and target != subj:
+                        for role in names:
+                            if role in self.req.entities and not self.req.entities[role].attributes:
+                                self._merge(role, target)  # "home team" was taken for a table of its own
+                                self.entity_names.discard(role)
+                                self.req.relationships = [
+                                    x
+                                    for x in self.req.relationships
+                                    if not (x.source == subj and x.target == target and x.role is None)
+                                ]
+                            self._add(Relationship("many_to_one", subj, target, role=role, evidence=ev))
+                        continue
                 objs = [self._entity_for_np(o, force=True) for o in r["objects"]]
                 objs = [o for o in objs if o]
                 subj = self._entity_for_np(r["subject"]) if r["subject"] is not None else None
@@ -346,6 +406,25 @@ class EntityStage:
                 if target and target != event:
                     self._add(Relationship("many_to_one", event, target, evidence=ev, event=True))
 
+    def _role_pair(self, objects: list[NP], ev: str) -> tuple[NP, list[str]] | None:
+        """Two noun phrases with the same head and different first words ("a home team and an away
+        team", "the buyer account and the seller account"): the head, and the two role names."""
+        m = re.search(
+            r"\bbetween (?:an? |the |one )?([a-z]+) ([a-z]+) and (?:an? |the |one |another )?([a-z]+) ([a-z]+)\b",
+            ev.lower(),
+        )
+        if m and singular(m.group(2)) == singular(m.group(4)) and m.group(1) != m.group(3):
+            objects = [NP([m.group(1), m.group(2)], det="a"), NP([m.group(3), m.group(4)], det="a")]
+        if len(objects) != 2:
+            return None
+        a, b = objects
+        if len(a.words) < 2 or len(b.words) < 2 or singular(a.head) != singular(b.head):
+            return None
+        if a.words[:-1] == b.words[:-1]:
+            return None
+        head = singular(a.head)
+        return NP([head], det="a"), [snake([*a.words[:-1], head]), snake([*b.words[:-1], head])]
+
     def _entity_for_np(self, np: NP | None, force: bool = False) -> str | None:
         if np is None:
             return None
@@ -371,6 +450,8 @@ class EntityStage:
         m = self.mentions.get(name, {})
         if name in self.examples and not m.get("each"):
             return True
+        if name in getattr(self, "type_hints", {}) or (name in self.enum_hints and not m.get("plural")):
+            return True  # an attribute with its values ("result pass / fail")
         if (
             name in self.lex["derived_nouns"] or name.rsplit("_", 1)[-1] in self.lex["derived_nouns"]
         ) and not m.get("subject"):
@@ -384,6 +465,18 @@ class EntityStage:
             return None
         if name in self.entity_names:
             return self._resolve(name)
+        m = self.mentions.get(name) or {}
+        if any(
+            w in self.lex["not_entity_words"] or plural(w) in self.lex["not_entity_words"]
+            for w in name.split("_")
+        ):
+            return None  # "goes", "comes": verbs read as nouns
+        if "_" in name and name.split("_")[0] in _MEASURE_WORDS:
+            return None  # "max players": a column
+        if name in getattr(self, "just_values", {}):
+            return None  # "that's just a name written on the loan"
+        if "nps" in m and not m.get("outside_query"):
+            return None  # named only in the queries the user listed
         arch = kb.archetype_for(name)
         if kb.is_attribute_word(name) and (arch is None or arch.kind not in ("actor", "org")) and not force:
             return None
@@ -408,6 +501,7 @@ class EntityStage:
             and head != entity
             and head in self.entity_names
             and name not in self.enum_hints
+            and np.words[0] not in _MEASURE_WORDS
         ):
             # "a white player and a black player": two references to players, by role
             self._add(Relationship("many_to_one", entity, head, role=name, evidence=evidence))
@@ -415,6 +509,7 @@ class EntityStage:
         enum = self.enum_hints.get(name) or self.enum_hints.get(name.rsplit("_", 1)[-1])
         a = Attribute(
             name=name,
+            type=getattr(self, "type_hints", {}).get(name),
             unique="unique" in np.flags,
             not_null=bool(np.flags & {"required", "mandatory"}),
             enum=enum,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from aishell.design import kb
+from aishell.design.read.clauses import DEFINITION
 from aishell.design.read.tokens import NP, Tok, tokenize
 from aishell.design.words import is_plural, plural, singular, snake, verb_lemma
 
@@ -86,17 +87,50 @@ class PhraseStage:
                 or (
                     last
                     and not is_plural(last)
-                    and kb.archetype_for(last) is None
+                    and (
+                        kb.archetype_for(last) is None
+                        # "form (tablet, capsule, syrup)": single words none of which is a thing
+                        or all(
+                            len(v.split()) == 1
+                            and not is_plural(v.lower())
+                            and kb.archetype_for(v.lower()) is None
+                            for v in items
+                        )
+                    )
                     and attribute_like == 0
                     and not any(_has_verb_word(v) for v in items)
                 )
             )
+            kinds = [v.strip(" .…").strip() for v in items if v.strip(" .…").lower() not in ("etc", "")]
+            if (
+                not values
+                and last
+                and is_plural(last)
+                and len(kinds) >= 3
+                and attribute_like == 0
+                and all(_kind_word(v) for v in kinds)
+                and not any(_has_verb_word(v) for v in kinds)
+                and not any(singular(snake(v.lower().split())) in self.mentions for v in kinds)
+            ):
+                # "vendors (florist, DJ, photographer, caterer...)": kinds of the thing, a type column
+                name = f"{singular(last)}_type"
+                self.enum_hints[name] = kinds
+                self._hint_at(name, clause, m.start())
+                self.pending_clauses.append(f"{last} have a {singular(last)} type")
+                return before
             if values:
+                self._hint_at(last, clause, m.start())
                 self.enum_hints[last] = items
                 if name != last:
                     self.enum_hints[name] = items
                 return before
             if "," not in inner and "/" not in inner and "+" not in inner:
+                item = self._list_item(inner.strip())
+                owner = [w for w in words if is_plural(w) and w not in self.lex["auxiliaries"]]
+                if item.startswith("unique ") and owner:
+                    self.pending_clauses.append(
+                        f"{owner[-1]} have {item}"
+                    )  # "contractors (license # unique)"
                 return before  # "Accounts (companies)": an explanation, not more requirements
             # "players (FIDE id, rating) play games": the attributes become a sentence of their own
             subject = [
@@ -104,13 +138,119 @@ class PhraseStage:
                 for w in words[-2:]
                 if w not in self.lex["determiners"] and w not in self.lex["prepositions"]
             ]
+            if any(len(x.split()) > 5 or _has_verb_word(x) for x in re.split(r",|\+|&", inner)):
+                # "(one plot may hold up to 2 burials)": a remark of its own; "(a class here is a group
+                # session, not a school class)" says what a word means, and names nothing to store
+                if not DEFINITION.search(inner):
+                    self.pending_clauses.append(inner)
+                return before
             if subject and inner.strip():
-                parts = [x.strip() for x in re.split(r",|\+|&", inner) if x.strip()]
+                parts = [self._list_item(x.strip()) for x in re.split(r",|\+|&", inner) if x.strip()]
+                parts = [x for x in parts if x]
                 listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
                 self.pending_clauses.append(f"{' '.join(subject)} have {listed}")
             return before
 
+        clause = self._value_lists(clause)
         return re.sub(r"([A-Za-z][A-Za-z ]{0,40}?)\s*\(([^()]*)\)", sub, clause)
+
+    def _list_item(self, item: str) -> str:
+        """One item of an attribute list in the user's shorthand: "membership number - unique" (a unique
+        attribute), "level: junior/adult/senior" (an attribute and its values), "has lights yes/no" (a
+        yes-or-no attribute)."""
+        m = re.fullmatch(
+            r"(.+?)\s*(?:-|–|:|,)?\s*(?:is |are |must be |should be |has to be |thats |that's |that is )?unique",
+            item,
+            re.IGNORECASE,
+        )
+        if m and not re.search(r"\b(?:per|within|in each)\b", m.group(1)):
+            return "unique " + m.group(1)
+        return self._value_lists(item)
+
+    def _hint_at(self, name: str, clause: str, pos: int, of: str = "") -> None:
+        """Where a list of values was said: the clause and the words before it name its owner."""
+        if not hasattr(self, "hint_places"):
+            self.hint_places = {}
+        self.hint_places.setdefault(name, (clause, pos, (of or "").strip()))
+
+    _VALUE = r"[A-Za-z0-9][\w+'.-]*(?: [A-Za-z0-9][\w+'.-]*)?"
+
+    def _value_lists(self, text: str) -> str:
+        text = re.sub(
+            r"\b([a-z]+)\s*/\s*([a-z]+)\b",
+            lambda m: (
+                f"{m.group(1)}-per-{m.group(2)}"
+                if _is_unit(m.group(1), self.lex) and (_is_unit(m.group(2), self.lex) or m.group(2) in _PER)
+                else m.group(0)
+            ),
+            text,
+        )
+        """Values listed after an attribute without parentheses: "result pass / fail / partial",
+        "level: junior/adult/senior", "controlled yes/no", "status of app: submitted, under review,
+        approved": the values are remembered (the user's words) and only the attribute is read on."""
+        hints = getattr(self, "type_hints", None)
+        if hints is None:
+            hints = self.type_hints = {}
+
+        def slash(m: re.Match[str]) -> str:
+            prefix, values = m.group(1), m.group(2)
+            items = [v.strip() for v in re.split(r"\s*/\s*", values) if v.strip()]
+            words = [
+                w for w in re.findall(r"[a-z][a-z0-9_-]*", prefix.lower()) if w not in self.lex["determiners"]
+            ]
+            if not words or len(items) < 2 or any("_" in v for v in items):
+                return m.group(0)  # "valid_from / valid_to": names, not values
+            closed = ("determiners", "auxiliaries", "prepositions", "conjunctions", "pronouns", "quantifiers")
+            if any(words[-1] in self.lex[k] for k in closed) or words[-1] in ("has", "have", "had"):
+                return m.group(0)
+            units = self.lex["units"]
+            if all(v.lower() in units or singular(v.lower()) in units or v.lower() in _PER for v in items):
+                return m.group(0)  # "kg/ha", "ppl/hour": a unit of measure
+            folded = {v.lower() for v in items}
+            if folded <= {"yes", "no", "y", "n", "true", "false"}:
+                name = snake(words[-1:])
+                hints[name] = "boolean"
+                self._hint_at(name, text, m.start())
+                return re.sub(r"^(?:has|have|is|are)\s+", "", prefix.strip(), flags=re.IGNORECASE)
+            name = snake(words[-1:])
+            if len(words) >= 2 and snake(words[-2:]) in self.lex.get("enum_heads", ()):
+                name = snake(words[-2:])
+            if kb.archetype_for(name) is not None and name not in self.lex.get("enum_heads", ()):
+                return m.group(0)  # "buyers/sellers": things, not values
+            self.enum_hints.setdefault(name, items)
+            self._hint_at(name, text, m.start())
+            return prefix
+
+        text = re.sub(
+            r"\b((?:[A-Za-z][\w-]*\s+){0,1}[A-Za-z][\w-]*)\s*:?\s+("
+            + self._VALUE
+            + r"(?:\s*/\s*"
+            + self._VALUE
+            + r")+)(?=\s*(?:[,.;)]|$| and | with ))",
+            slash,
+            text,
+        )
+
+        def colon(m: re.Match[str]) -> str:
+            head, values = m.group(1).lower(), m.group(3)
+            items = [v.strip(" '\"") for v in re.split(r",|\bor\b|\band\b", values) if v.strip(" '\"")]
+            if len(items) < 2 or not all(len(v.split()) <= 3 for v in items):
+                return m.group(0)
+            self.enum_hints.setdefault(head, items)
+            self._hint_at(head, text, m.start(), of=m.group(2))
+            return m.group(0)[: m.start(3) - m.start(0)].rstrip(" :") + " "
+
+        heads = "|".join(
+            sorted((h for h in self.lex.get("enum_heads", ()) if "_" not in h), key=len, reverse=True)
+        )
+        return re.sub(
+            r"\b("
+            + heads
+            + r")\b((?: of (?:the |an? )?[a-z]+)?)\s*(?:is one of|is either|can be|are|is)?\s*:\s*([^.;:()]+?)(?=[.;]|$)",
+            colon,
+            text,
+            flags=re.IGNORECASE,
+        )
 
     def _chunk(self, toks: list[Tok], bullet: bool) -> list[object]:
         items: list[object] = []
@@ -184,7 +324,12 @@ class PhraseStage:
             },
         )
         m["count"] += 1
+        if not getattr(self, "_in_query", False):
+            m["outside_query"] = True
         m["plural"] |= np.plural
+        m["bare_start"] = m.get("bare_start", False) or (
+            np.start == 0 and np.det is None and role != "modifier"
+        )
         m["each"] |= np.det in ("each", "every")
         m["roles"].add(role)
         m["bullet"] |= np.bullet_head
@@ -590,6 +735,22 @@ class PhraseStage:
                 continue
             break
         return objs, j
+
+
+_PER = {"h", "hr", "hour", "day", "d", "week", "month", "year", "min", "minute", "s", "sec", "second"}
+
+
+def _kind_word(value: str) -> bool:
+    """A word naming a kind of person or thing ("florist", "DJ"), not a thing the design stores."""
+    words = value.lower().split()
+    if len(words) > 2:
+        return False
+    arch = kb.archetype_for(singular(snake(words)))
+    return arch is None or arch.kind == "actor" or kb.names_person(singular(snake(words)))
+
+
+def _is_unit(word: str, lex: dict) -> bool:
+    return word in lex["units"] or singular(word) in lex["units"]
 
 
 def _has_verb_word(text: str) -> bool:

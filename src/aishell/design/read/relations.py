@@ -71,6 +71,9 @@ class RelationStage:
         ):
             self._add_attribute(subj, o, ev)  # "a result (1-0, 0-1)": a list of values is a column
             return
+        if not o.plural and "unique" in o.flags and not self.mentions.get(full, {}).get("subject"):
+            self._add_attribute(subj, o, ev)  # "a unique gamer tag": an identifier, not a list of tags
+            return
         if (
             o.plural
             and o.quant is None
@@ -359,6 +362,11 @@ class RelationStage:
             ent = self.req.entities.get(name)
             parent = self.req.entities.get(subj)
             m = self.mentions.get(name, {})
+            if ent is None and parent is not None and "_" in name and kb.is_attribute_word(name):
+                # "couple names", "death dates": a column said in the plural, never made a table
+                if parent.attribute(plural(name)) is None and parent.attribute(name) is None:
+                    parent.attributes.append(Attribute(name=plural(name), evidence=ev))
+                continue
             if ent is None or parent is None or ent.attributes or ent.self_ref or m.get("subject"):
                 continue
             if m.get("count", 0) != 1 or m.get("each") or m.get("bullet"):

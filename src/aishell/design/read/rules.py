@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from aishell.design import kb
-from aishell.design.intent import Attribute, Intent, Rule
+from aishell.design.intent import Attribute, Intent, Relationship, Rule
 from aishell.design.words import plural, singular, snake, verb_lemma
 
 _ARTICLE = r"(?:an?|the|each|every|its|their|one|that)\s+"
@@ -86,6 +86,130 @@ class RuleReader:
                 return r.role or r.target
         return None
 
+    def _colon_owner(self, phrase: str) -> str | None:
+        """ "shipments a day: parcel, quantity > 0": the thing named before the colon owns the list."""
+        at = self._low.rfind(phrase.strip())
+        head = self._low[: max(at, 0)]
+        colon = head.rfind(":")
+        if colon <= 0 or re.search(r"[.;]", head[colon:]):
+            return None
+        start = max(head.rfind(x, 0, colon) for x in (".", ";", "\n", ",", " - ")) + 1
+        heading = head[max(start, colon - 40) : colon].split(" of ")[
+            0
+        ]  # "inspections of a hive": inspections
+        listed = [n for p, n in self.positions(heading)]
+        return listed[-1] if listed else None  # "hole scores": the scores
+
+    def named_here(self, phrase: str, ents: list[str]) -> tuple[str, str] | None:
+        """ "fee lines, amount > 0": an attribute the rule names and no list did, on the thing named
+        last before it in the clause."""
+        found = self.stated_attribute(phrase)
+        if found is not None:
+            return found
+        words = re.findall(r"[a-z][a-z0-9_]*", phrase.lower())
+        lex = kb.lexicon()
+        closed = set().union(
+            *(
+                lex[k]
+                for k in (
+                    "determiners",
+                    "auxiliaries",
+                    "prepositions",
+                    "conjunctions",
+                    "pronouns",
+                    "quantifiers",
+                )
+            )
+        )
+        tail: list[str] = []
+        for w in reversed(words):
+            if w in closed or w in (
+                "must",
+                "be",
+                "never",
+                "not",
+                "cant",
+                "can't",
+                "cannot",
+                "only",
+                "always",
+            ):
+                break
+            tail.insert(0, w)
+        tail = tail[-2:]
+        if not tail or len(tail[-1]) < 2:
+            return None
+        name = snake(tail)
+        if (
+            name in self.intent.entities
+            or singular(name) in self.intent.entities
+            or kb.archetype_for(singular(name))
+        ):
+            return None
+        at = self._low.rfind(phrase.strip())
+        head = self._low[: max(at, 0)]
+        before = [n for p, n in self.positions(head)] if at > 0 else []
+        subject = [
+            n for n in before if re.search(r"\b(?:each|every) " + re.escape(n.replace("_", " ")), head)
+        ]
+        owner_by_colon = self._colon_owner(phrase)
+        listed = [owner_by_colon] if owner_by_colon else []
+        owner = (
+            listed[-1]  # "orders a day: account, side, quantity > 0": the orders' quantity
+            if listed
+            else subject[-1]
+            if subject
+            else before[-1]
+            if before
+            else (ents[0] if len(ents) == 1 else None)
+        )
+        if owner is None:
+            return None
+        e = self.intent.entities[owner]
+        if e.attribute(name) is None:
+            e.attributes.append(Attribute(name=name, evidence=phrase.strip()))
+        return owner, name
+
+    def stated_attribute(self, phrase: str) -> tuple[str, str] | None:
+        """ "shelf code unique per branch": an entity's name, then the attribute the rule states."""
+        words = [
+            w
+            for w in re.findall(r"[a-z][a-z0-9_]*", phrase.lower())
+            if w not in ("a", "an", "the", "each", "every")
+        ]
+        if set(words) & {"has", "have", "with", "its", "their", "of", "is", "are"}:
+            return None  # a sentence, not "<thing> <attribute>"
+        for k in (2, 1):
+            if len(words) <= k or len(words) > k + 2:
+                continue
+            ent = self._entity_word(" ".join(words[:k]))
+            name = snake(words[k:] if words[k:] != ["number"] else words)  # "episode number": episode_number
+            if (
+                ent is None
+                or not name
+                or name in self.intent.entities
+                or singular(name) in self.intent.entities
+            ):
+                continue
+            e = self.intent.entities[ent]
+            if e.attribute(name) is None:
+                e.attributes.append(Attribute(name=name, evidence=phrase.strip()))
+            return ent, name
+        return None
+
+    def link_to_scope(self, ent: str, word: str, ev: str) -> str | None:
+        """ "table number unique per wedding": a thing unique within another belongs to it."""
+        target = self._entity_word(word)
+        if target is None or target == ent:
+            return None
+        if any(
+            {r.source, r.target} == {ent, target} and r.kind != "many_to_one"
+            for r in self.intent.relationships
+        ):
+            return None
+        self.intent.relationships.append(Relationship("many_to_one", ent, target, required=True, evidence=ev))
+        return target
+
     def add(self, **kw: object) -> None:
         rule = Rule(provenance="stated", **kw)  # type: ignore[arg-type]
         key = (rule.kind, rule.entity, tuple(rule.columns), tuple(rule.scope), rule.left, rule.right)
@@ -97,7 +221,8 @@ class RuleReader:
     # -- the rules -------------------------------------------------------------------------------------
     def run(self) -> list[Rule]:
         for clause in self.clauses:
-            low = " " + clause.lower().replace("’", "'") + " "
+            low = " " + _shorthand(clause.lower().replace("’", "'")) + " "
+            self._low = low
             ents = self.entities_in(clause)
             if not ents:
                 continue
@@ -121,13 +246,15 @@ class RuleReader:
             parts = [p for p in re.split(r"\s*(?:\+|&|\band\b)\s*", phrase) if p.strip()]
             cols, ent = [], None
             for p in parts:
-                found = self.attribute(p, ents)
+                found = self.attribute(p, ents) or self.stated_attribute(p)
                 if found is not None and (ent is None or found[0] == ent):
                     ent = found[0]
                     cols.append(found[1])
             if ent is None or not cols:
                 continue
             scope_ref = self.reference(ent, scope.split()[-1]) if scope else None
+            if scope and scope_ref is None:
+                scope_ref = self.link_to_scope(ent, scope.split()[-1], ev)
             self.add(
                 kind="unique", entity=ent, columns=cols, scope=[scope_ref] if scope_ref else [], evidence=ev
             )
@@ -210,7 +337,8 @@ class RuleReader:
     def _overlap(self, low: str, ents: list[str], ev: str) -> None:
         hit = re.search(
             rf"{_NEG}\s+(?:be\s+|ever\s+)?overlap|\bno\s+overlap|\boverlapping\b|double[- ]?book|"
-            r"two [a-z]+ at (?:the )?same time|at the same time",
+            r"two [a-z]+ at (?:the )?same time|at the same time|in (?:the )?same time|\bone [a-z]+ at a time|"
+            r"\bat a time\b",
             low,
         )
         if not hit:
@@ -221,6 +349,18 @@ class RuleReader:
         event = next((n for n in cands if all(x is not None for x in self._times(n))), None) or (
             next((n for n in reversed(cands)), None)
         )
+        if event is None and ents:
+            # "a court can't be double-booked": the bookings that reference the court
+            referrers = [
+                r.source
+                for r in self.intent.relationships
+                if r.kind in ("many_to_one", "one_to_one")
+                and r.target == ents[0]
+                and r.source in self.intent.entities
+            ]
+            event = next((n for n in referrers if all(x is not None for x in self._times(n))), None) or next(
+                iter(referrers), None
+            )
         if event is None:
             return
         per = []
@@ -287,6 +427,13 @@ class RuleReader:
             if negated:
                 op = {">": "<=", ">=": "<", "<": ">="}[op]
             self.add(kind="compare", entity=left[0], left=left[1], op=op, right=right[1], evidence=ev)
+        # "valid_to >= valid_from", "min <= max": two attributes of one thing compared
+        for m in re.finditer(r"\b([a-z][a-z0-9_]*)\s*(>=|<=|>|<)\s*([a-z][a-z0-9_]*)\b", low):
+            left = self.attribute(m.group(1), ents)
+            right = self.attribute(m.group(3), ents)
+            if left is None or right is None or left[0] != right[0] or left[1] == right[1]:
+                continue
+            self.add(kind="compare", entity=left[0], left=left[1], op=m.group(2), right=right[1], evidence=ev)
         if re.search(r"\bends? after it starts|\bend(?:s)? after (?:the )?start", low):
             for ent in ents:
                 start, end = self._times(ent)
@@ -301,8 +448,22 @@ class RuleReader:
             low,
         ):
             self._bound(m.group(1), ents, ev, lo=float(m.group(2)), hi=float(m.group(3)))
-        for m in re.finditer(rf"([a-z][a-z_ ]{{1,30}}?)\s*\(?\s*{num}\s*[-–]\s*{num}\s*\)?", low):
+        for m in re.finditer(rf"([a-z][a-z_ ]{{1,30}}?)\s*\(?\s*{num}\s*(?:[-–]|to)\s*{num}\s*\)?", low):
             self._bound(m.group(1), ents, ev, lo=float(m.group(2)), hi=float(m.group(3)))
+        # "amount > 0", "strokes >= 1", "seats <= 12"
+        for m in re.finditer(rf"([a-z][a-z_ ]{{1,30}}?)\s*(>=|<=|>|<)\s*{num}(?![\d.])", low):
+            op, value = m.group(2), float(m.group(3))
+            if op == ">=":
+                self._bound(m.group(1), ents, ev, lo=value)
+            elif op == "<=":
+                self._bound(m.group(1), ents, ev, hi=value)
+            elif op == ">":
+                if value == 0:
+                    self._bound(m.group(1), ents, ev, excl=0)
+                else:
+                    self._bound(m.group(1), ents, ev, lo=value + 1 if value.is_integer() else value)
+            else:
+                self._bound(m.group(1), ents, ev, hi=value - 1 if value.is_integer() else value)
         for m in re.finditer(
             r"([a-z][a-z_ ]{1,30}?)\s*(?:\(|is |are |must be |should be |has to be |always |can't be |cannot be )?\s*"
             r"(positive|greater than (?:zero|0)|more than (?:zero|0)|never negative|non-negative|not negative|negative)",
@@ -317,7 +478,7 @@ class RuleReader:
             else:
                 self._bound(m.group(1), ents, ev, excl=0)
         for m in re.finditer(
-            rf"([a-z][a-z_ ]{{1,30}}?)\s+(?:is |are |must be )?(at least|at most|no more than|up to|max(?:imum)?|min(?:imum)?)\s+{num}\b",
+            rf"([a-z][a-z_ ]{{1,30}}?)\s+\(?(?:is |are |must be )?(at least|at most|no more than|up to|max(?:imum)?|min(?:imum)?)\s+{num}\b",
             low,
         ):
             kind, value = m.group(2), float(m.group(3))
@@ -328,6 +489,14 @@ class RuleReader:
 
     def _bound(self, phrase: str, ents: list[str], ev: str, lo=None, hi=None, excl=None) -> None:
         found = self.attribute(phrase.split(",")[-1], ents)
+        owner = self._colon_owner(phrase.split(",")[-1])
+        if owner is not None and (found is None or found[0] != owner):
+            found = self.attribute(phrase.split(",")[-1], [owner])
+            if found is None or found[0] != owner:
+                found = None
+        if found is None or found[0] not in ents:
+            # "orders: ..., quantity > 0": the clause's thing, even when another has a quantity too
+            found = self.named_here(phrase.split(",")[-1], ents) or found
         if found is None:
             return
         a = self.intent.entities[found[0]].attribute(found[1])
@@ -426,6 +595,17 @@ _OPTIONAL = re.compile(
 _REQUIRED = re.compile(
     r"\b(?:exactly one|must have|must belong|always has|always have|is required|required|mandatory)\b"
 )
+
+
+def _shorthand(low: str) -> str:
+    """Rule shorthand in plain words: "licence number (unique)", "license # unique", "APN thats unique",
+    "cant be negative", "≥ 1"."""
+    low = low.replace("≥", ">=").replace("≤", "<=").replace("=>", ">=").replace("=<", "<=")
+    low = re.sub(r"\(\s*((?:must be |is )?unique)\s*\)", r" \1", low)
+    low = re.sub(r"(?<=[a-z]) ?#", " number", low)
+    low = re.sub(r"\b(?:thats|that's|that is|which is|which are|that are)\s+unique", "unique", low)
+    low = re.sub(r"\bcant\b", "can't", low)
+    return low
 
 
 def optionality(intent: Intent) -> None:

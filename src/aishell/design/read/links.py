@@ -1,0 +1,634 @@
+"""Reader step 5b — links from cardinality words between two things already known to be stored.
+
+The phrase stage reads relations from the shape of a clause; this pass reads the words *between* two
+entity names, which is where English puts cardinality, and it also sees across commas and parentheses:
+
+| words between A and B | reading |
+|---|---|
+| "each A belongs to / is in / is done by / goes to (exactly / only) one B" | A → B (many-to-one) |
+| "... one B and (in / at) one C" | A → C too |
+| "A has / can have / holds many / multiple / several / one or more / a list of B" | B → A |
+| "A may have a B", "A may or may not have a B", "A has an optional B" | A → B, optional |
+| "which A ... which B" | A ↔ B (many-to-many) |
+| "A <verb> many B" and "B <verb> many A" | A ↔ B (many-to-many) |
+
+Optionality comes from the same words: "exactly one", "must", "belongs to" make the reference required;
+"may", "optional", "at most one", "if any" make it optional. A reading here replaces a reading of the
+same pair that the phrase stage guessed from weaker words, never a role reference.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from aishell.design import kb
+from aishell.design.intent import Attribute, Relationship
+from aishell.design.read.tokens import NP, _base_tag
+from aishell.design.words import singular
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9'#%+-]*|[,=+]")
+_SEGMENT = re.compile(r"[.;!?\n():—–]+|\s-\s|, (?:but|and then|so|while|whereas|which) ")
+
+# possession verbs: "A has one B" is ambiguous (the B may belong to the A), so only their plural
+# quantifiers are read ("A has many B": B → A)
+_POSSESS = {
+    "has", "have", "had", "having", "hold", "holds", "contain", "contains", "include", "includes",
+    "own", "owns", "host", "hosts", "keep", "keeps", "get", "gets", "receive", "receives", "list",
+    "lists", "consist", "consists", "comprise", "comprises", "carry", "carries", "store", "stores",
+}  # fmt: skip
+_MANY = (
+    r"(?:many|multiple|several|various|numerous|some|lots of|a lot of|a list of|a number of|"
+    r"any number of|one or more|1 or more|zero or more|0 or more|one or many|one to many|a few|"
+    r"up to \d+|more than one|at least one|\d+\+?)"
+)
+_ONE = (
+    r"(?:(?:exactly|only|just|always|at most|at least|maximum|max|a single|single)\s+)*(?:one|a|an|1|single)"
+)
+_AUX = r"(?:(?:is|are|was|were|be|been|being|must|should|shall|will|can|could|may|might|always|only|also|then|usually|each|every|has to|have to|gets|get)\s+)*"
+_LINK_VERB = r"(?:[a-z]+(?:ed|en|s|ing)?\s+){0,2}?"
+_PREP = r"(?:(?:to|from|in|into|at|by|of|for|on|under|with|within|inside|through|via|against|about|over)\s+)?"
+_DETS = {
+    "a",
+    "an",
+    "one",
+    "the",
+    "each",
+    "every",
+    "our",
+    "their",
+    "its",
+    "single",
+    "many",
+    "multiple",
+    "several",
+}
+_NOT_CANDIDATE = {
+    "max", "min", "maximum", "minimum", "exactly", "only", "just", "single", "least", "most", "time", "times",
+    "day", "days", "week", "month", "year", "date", "moment", "way", "part", "lot", "lots", "number",
+}  # fmt: skip
+_MODALS = {
+    "can",
+    "could",
+    "may",
+    "might",
+    "must",
+    "should",
+    "will",
+    "would",
+    "to",
+    "cannot",
+    "cant",
+    "can't",
+    "won't",
+}
+_OPTIONAL = re.compile(
+    r"\b(?:may|might|optional|optionally|at most one|max one|maximum one|up to one|zero or one|if any|if it has one|can be empty|"
+    r"or not|or none|sometimes|occasionally|not always|possibly)\b"
+)
+_REQUIRED = re.compile(r"\b(?:exactly one|must|always|belongs? to|required|mandatory|has to|have to)\b")
+
+
+class LinkStage:
+    def _links(self) -> None:
+        names = dict(self.req.entities)
+        if len(names) < 2:
+            return
+        forms: dict[tuple[str, ...], str] = {}
+        for name in names:
+            words = tuple(name.split("_"))
+            forms[words] = name
+        for alias, target in getattr(self, "alias", {}).items():
+            if target in names:
+                forms.setdefault(tuple(alias.split("_")), target)
+        # nouns the text mentions that are not (yet) tables: a strong cardinality phrase makes them one
+        for name in self.mentions:
+            words = tuple(name.split("_"))
+            if (
+                name not in names
+                and words not in forms
+                and getattr(self, "alias", {}).get(name) is None
+                and not set(words) & _NOT_CANDIDATE
+            ):
+                forms[words] = "?" + name
+        longest = max(len(k) for k in forms)
+        claims: list[tuple[str, str, str, bool | None, str]] = []  # (kind, source, target, required, ev)
+        text = self.text.lower().replace("’", "'")
+
+        def heading(m: re.Match[str]) -> str:
+            words = m.group(2).split()
+            key = tuple(words[:-1]) + (singular(words[-1]),) if words else ()
+            if forms.get(key, "?").startswith("?"):
+                return m.group(0)
+            return f"{m.group(1)}each {m.group(2)} is for "
+
+        # "plantings: one crop in one field": each planting is for one crop in one field
+        text = re.sub(
+            r"(^|[\n.;(]\s*|^\s*[-*•]\s+)([a-z][a-z ]{0,30}?):\s+(?=(?:exactly |only )?(?:one|a|an|1) )",
+            heading,
+            text,
+            flags=re.MULTILINE,
+        )
+        for segment in _SEGMENT.split(text):
+            words = _WORD.findall(segment)
+            if len(words) < 3:
+                continue
+            mentions = self._mentions(words, forms, longest, self.lex, self.text.lower())
+            if len(mentions) < 2:
+                continue
+            ev = segment.strip()
+            claims += _read_segment(words, mentions, ev)
+        self._apply_claims(self._promote_claimed(claims))
+
+    def _promote_claimed(self, claims: list) -> list:
+        """A noun named in a cardinality phrase with a stored thing ("each donation is in one site")
+        becomes a table when it is not a column word."""
+        out = []
+        for kind, source, target, required, ev in claims:
+            if source.startswith("?") and target.startswith("?"):
+                continue
+            # only the dependent end may be a new table: "each A ... one B" makes B, "A has many B" makes B
+            may_promote = source if kind == "many_of" else target
+            ends = []
+            for end in (source, target):
+                if end.startswith("?") and end == may_promote:
+                    name = end[1:]
+                    m = self.mentions.get(name) or {"count": 1, "roles": set()}
+                    nps = m.get("nps") or [NP(name.split("_"), det="a")]
+                    promoted = None
+                    if nps and not self._not_a_thing(name, m) and not m.get("kind_only"):
+                        promoted = self._promote(nps[0])
+                    end = promoted or end
+                ends.append(end)
+            source, target = ends
+            if source.startswith("?") or target.startswith("?"):
+                continue
+            out.append((kind, source, target, required, ev))
+        return out
+
+    @staticmethod
+    def _mentions(
+        words: list[str], forms: dict[tuple[str, ...], str], longest: int, lex: dict, text: str
+    ) -> list[tuple[int, int, str]]:
+        out = []
+        i = 0
+        while i < len(words):
+            if i > 0 and words[i - 1] in _MODALS:
+                i += 1  # "a host can host several shows": a verb here
+                continue
+            for n in range(min(longest, len(words) - i), 0, -1):
+                chunk = words[i : i + n]
+                last = re.sub(r"'s?$", "", chunk[-1])  # "a member's bookings": the member
+                key = tuple(chunk[:-1]) + (singular(last),)
+                if key in forms:
+                    out.append((i, i + n, forms[key]))
+                    i += n
+                    break
+            else:
+                # a noun the phrase stage did not note ("in one of our site"): a candidate
+                j = i
+                after_det = i > 0 and words[i - 1] in _DETS
+                if words[i] in _NOT_CANDIDATE:
+                    i += 1
+                    continue
+                while (
+                    j < len(words)
+                    and j - i < 2
+                    and (
+                        _base_tag(words[j], lex) == "N"
+                        or (after_det and j == i and _base_tag(words[j], lex) == "VN")
+                    )
+                ):
+                    j += 1
+                name = "_".join(words[i : j - 1] + [singular(words[j - 1])]) if j > i else ""
+                if j > i and (name in kb.noun_index() or _said_twice(words[j - 1], text)):
+                    out.append((i, j, "?" + "_".join(words[i : j - 1] + [singular(words[j - 1])])))
+                    i = j
+                else:
+                    i += 1
+        return out
+
+    def _apply_claims(self, claims: list[tuple[str, str, str, bool | None, str]]) -> None:
+        many_of: dict[tuple[str, str], str] = {}  # (child, parent) → evidence, from "parent V many child"
+        for kind, source, target, required, ev in claims:
+            if kind == "many_of":
+                many_of[(source, target)] = ev
+        for kind, source, target, required, ev in claims:
+            if source == target:
+                continue
+            if kind == "drop":
+                self.req.relationships = [
+                    r
+                    for r in self.req.relationships
+                    if not (
+                        {r.source, r.target} == {source, target}
+                        and r.role is None
+                        and r.kind != "self"
+                        and ev in " ".join(_WORD.findall(r.evidence.lower()))
+                    )
+                ]
+                continue
+            if kind == "many_of":
+                if (target, source) in many_of:  # said both ways: many-to-many
+                    if source < target:
+                        self._replace_pair(Relationship("many_to_many", source, target, evidence=ev))
+                    continue
+                kind = "many_to_one"
+            if kind == "many_to_many":
+                self._replace_pair(Relationship("many_to_many", source, target, evidence=ev))
+            else:
+                if (target, source) in many_of and kind == "many_to_one":
+                    continue  # "A has many B" and "each A ... one B" contradict: leave it to the phrase stage
+                self._replace_pair(
+                    Relationship("many_to_one", source, target, required=required, evidence=ev)
+                )
+
+    def _replace_pair(self, rel: Relationship) -> None:
+        pair = {rel.source, rel.target}
+        same = [
+            r
+            for r in self.req.relationships
+            if {r.source, r.target} == pair and r.role is None and r.kind != "self"
+        ]
+        for r in same:
+            if r.kind == rel.kind and r.source == rel.source:
+                if r.required is None and rel.required is not None:
+                    r.required = rel.required
+                return
+            if r.kind == "one_to_one" and rel.kind == "many_to_one" and {r.source, r.target} == pair:
+                return
+        if any(r.role is not None and {r.source, r.target} == pair for r in self.req.relationships):
+            return  # references by role ("home team", "away team") already say how the two are linked
+        for r in same:
+            self.req.relationships.remove(r)
+        self._add(rel)
+
+
+def _said_twice(word: str, text: str) -> bool:
+    """An unknown word taken for a noun only when the text uses it more than once (typos are not)."""
+    sing = singular(word)
+    return len(re.findall(r"\b(?:" + re.escape(sing) + "|" + re.escape(word) + r")s?\b", text)) >= 2
+
+
+def _read_segment(
+    words: list[str], mentions: list[tuple[int, int, str]], ev: str
+) -> list[tuple[str, str, str, bool | None, str]]:
+    out: list[tuple[str, str, str, bool | None, str]] = []
+    consumed: set[int] = set()  # mentions read as the "one B" of a phrase: not the subject of the next
+    for k, (s1, e1, a) in enumerate(mentions):
+        before = words[s1 - 1] if s1 > 0 else ""
+        if k in consumed:
+            continue
+        for s2, e2, b in mentions[k + 1 : k + 2]:
+            gap = " ".join(words[e1:s2])
+            if a == b:
+                continue
+            # "each A belongs to one B", "each donation is from exactly one donor", "each scout in one patrol"
+            m = re.fullmatch(_AUX + _LINK_VERB + _PREP + _ONE + r"(?:\s+of\s+(?:our|the|their|its))?", gap)
+            # "reports against a program": each report; "researchers team up on a report": people take
+            # part in many, so a plural person subject is not read this way
+            plural_a = (
+                words[e1 - 1] != singular(words[e1 - 1]) and not a.startswith("?") and not _person_name(a)
+            )
+            with_prep = bool(
+                re.search(r"\b(?:to|from|in|into|at|by|for|on|under|within|against|about|over)\b", gap)
+            )
+            if (
+                m
+                and gap
+                and gap.split()[0] not in ("and", "or")
+                and not (set(gap.split()) & _POSSESS)
+                and (
+                    before in ("each", "every", "one", "a", "an", "any", "the", "")
+                    or (plural_a and with_prep)
+                )
+            ):
+                req = (
+                    False
+                    if _OPTIONAL.search(gap)
+                    else (True if _REQUIRED.search(gap) or "each" == before or "every" == before else None)
+                )
+                out.append(("many_to_one", a, b, req, ev))
+                consumed.add(k + 1)
+                # "... one donor and in one site", "played by one member on one course": one more reference
+                for k3, (s3, e3, c) in enumerate(mentions[k + 2 :], start=k + 2):
+                    gap2 = " ".join(words[e2:s3])
+                    if c != a and (
+                        re.fullmatch(r"(?:and|, and)\s+" + _AUX + _LINK_VERB + _PREP + _ONE, gap2)
+                        or re.fullmatch(r"(?:, )?(?:with|on|at|in|from|to|by|for|under)\s+" + _ONE, gap2)
+                    ):
+                        out.append(("many_to_one", a, c, req, ev))
+                        # "by one member for one court": not member → court
+                        out.append(("drop", b, c, None, " ".join(words[s2:e3])))
+                        consumed.add(k3)
+                        e2 = e3
+                    else:
+                        break
+                continue
+            # "harvest records per planting", "fertilizer applications per field", "pickups logged per stop"
+            if re.fullmatch(
+                r"(?:records? |entries |rows )?(?:(?:logged|recorded|kept|tracked|stored|made|done) )?per",
+                gap,
+            ) and (words[s1:e1][-1] != singular(words[s1:e1][-1]) or before in ("each", "every")):
+                out.append(("many_to_one", a, b, None, ev))
+                continue
+            # "hearings of a case", "the decision of each case": the case's hearings
+            if (
+                re.fullmatch(r"of(?: the| a| an| each| every| one)?", gap)
+                and not a.startswith("?")
+                and not b.startswith("?")
+                and words[e2 - 1] == singular(words[e2 - 1])  # "a menu of items": the items are the parts
+            ):
+                out.append(("many_to_one", a, b, None, ev))
+                continue
+            # "a member's bookings", "the course's holes": the member's
+            if (
+                not gap
+                and re.search(r"'s?$", words[e1 - 1])
+                and not a.startswith("?")
+                and not b.startswith("?")
+            ):
+                out.append(("many_to_one", b, a, None, ev))
+                continue
+            # "each line = drug + quantity": the line names its drug
+            if gap == "=" and before in ("each", "every", "a", "an", "one", ""):
+                out.append(("many_to_one", a, b, None, ev))
+                continue
+            # "A has many B", "an application can have multiple inspections", "hospital receive many bag"
+            m = re.fullmatch(
+                _AUX + r"(?:([a-z]+)\s+)?" + _MANY + r"(?:\s+of\s+(?:its|their|the))?(?:\s+[a-z]+)?", gap
+            )
+            if (
+                m
+                and gap
+                and m.group(1)
+                and m.group(1) not in ("and", "or", "of", "with", "for", "to", "in", "how")
+            ):
+                out.append(("many_of", b, a, None, ev))
+                continue
+            # "A may have a B", "an app may or may not have a contractor", "A has an optional B"
+            if re.fullmatch(
+                r"(?:may|might|can|could)(?: or may not| or might not| or not)? (?:have|has|get|be assigned|be given|use|take)"
+                r"(?: to)? (?:an?|one)(?: optional)?|(?:has|have) an? optional",
+                gap,
+            ):
+                out.append(("many_to_one", a, b, False, ev))
+                continue
+    # "which scout completed which requirement"
+    whiches = [(s, n) for s, _, n in mentions if s > 0 and words[s - 1] in ("which", "what", "whichever")]
+    for (_, a), (_, b) in itertools.pairwise(whiches):
+        if a != b:
+            out.append(("many_to_many", a, b, None, ev))
+    return out
+
+
+class ValueOwnerStage:
+    def _just_value_columns(self) -> None:
+        """ "a courier travels with some loans, but that's just a name written on the loan": a
+        courier_name column on the loan."""
+        for word, kind in getattr(self, "just_values", {}).items():
+            for sentence in re.split(r"[.;!?\n]", self.text.lower()):
+                if not re.search(r"\b" + re.escape(word) + r"s?\b", sentence):
+                    continue
+                owner = None
+                m = re.search(
+                    r"\b(?:on|of|to|for|in) (?:the|a|an|each|every) ([a-z]+)\b", sentence.split("just", 1)[-1]
+                )
+                if m and self._resolve(singular(m.group(1))) in self.req.entities:
+                    owner = self._resolve(singular(m.group(1)))
+                if owner is None:
+                    owner = next(
+                        (
+                            self._resolve(singular(w))
+                            for w in re.findall(r"[a-z]+", sentence)
+                            if self._resolve(singular(w)) in self.req.entities and singular(w) != word
+                        ),
+                        None,
+                    )
+                if owner is not None:
+                    name = f"{word}_{kind}"
+                    e = self.req.entities[owner]
+                    if e.attribute(name) is None:
+                        e.attributes.append(Attribute(name=name, evidence=sentence.strip()))
+                    self.req.relationships = [
+                        r for r in self.req.relationships if word not in (r.source, r.target)
+                    ]
+                break
+
+    def _orphan_values(self) -> None:
+        """A list of values nobody's attribute took ("..., result pass / fail / partial", "status of app:
+        submitted, approved"): an attribute of the thing named just before it in the same clause (or
+        after "of")."""
+        taken = {a.name for e in self.req.entities.values() for a in e.attributes}
+        places = getattr(self, "hint_places", {})
+        hints = getattr(self, "type_hints", {})
+        for name, (clause, pos, of) in places.items():
+            if name in taken or name in self.req.entities or self._resolve(name) in self.req.entities:
+                continue
+            low = clause.lower()
+            owner = None
+            if of:
+                word = singular(of.split()[-1])
+                owner = self._resolve(word) if self._resolve(word) in self.req.entities else None
+            if owner is None:
+                # the subject of "each inspection ..., result pass / fail", else the nearest name before
+                best, best_each = -1, -1
+                for ent in self.req.entities.values():
+                    for form in {ent.name.replace("_", " "), ent.table.replace("_", " ")}:
+                        at = low.rfind(form, 0, pos + 1)
+                        if at > best:
+                            best, nearest = at, ent.name
+                        each = max(
+                            low.rfind("each " + form, 0, pos + 1), low.rfind("every " + form, 0, pos + 1)
+                        )
+                        if each > best_each:
+                            best_each, subject = each, ent.name
+                owner = subject if best_each >= 0 else (nearest if best >= 0 else None)
+            if owner is None:
+                continue
+            values = self.enum_hints.get(name)
+            self.req.entities[owner].attributes.append(
+                Attribute(name=name, type=hints.get(name), enum=values, evidence=clause)
+            )
+            taken.add(name)
+
+    def _junction_names(self) -> None:
+        """A link between people and a thing they take part in is named after the thing first
+        ("guests appear on episodes": episode_guests; "researchers team up on a report":
+        report_researchers), as a line of the thing is."""
+        for r in self.req.relationships:
+            if r.kind != "many_to_many" or r.via or r.source == r.target:
+                continue
+            src, dst = self.req.entities.get(r.source), self.req.entities.get(r.target)
+            if src is None or dst is None:
+                continue
+            darch = kb.archetype_for(dst.noun) or kb.archetype_for(dst.name)
+            if darch is not None and darch.kind in ("tag", "classifier", "org", "place"):
+                continue  # "patients have allergies": patient_allergies, the person's own list
+            if _is_person(src) and not _is_person(dst) and not kb.is_attribute_word(dst.name):
+                r.via = f"{dst.name}_{src.table}"
+
+
+def _agent_noun(stem: str) -> str:
+    """ "mentor(ed)" → mentor, "manag(ed)" → manager, "supervis(ed)" → supervisor."""
+    for cand in (stem, stem + "e", stem + "or", stem + "er", stem + "r"):
+        if _person_name(cand):
+            return cand
+    return stem + ("r" if stem.endswith("e") else "er")
+
+
+def _person_name(name: str) -> bool:
+    arch = kb.archetype_for(name)
+    if arch is not None:
+        return arch.kind == "actor"
+    return kb.names_person(name)
+
+
+def _is_person(ent: object) -> bool:
+    arch = kb.archetype_for(ent.noun) or kb.archetype_for(ent.name)
+    if arch is not None:
+        return arch.kind == "actor"
+    return kb.names_person(ent.name)
+
+
+class LinkAttributeStage:
+    def _link_attributes(self) -> None:
+        """ "players join teams with a jersey number", "guests appear on episodes ... we store the guest's
+        role on that episode": what is said with a many-to-many link belongs to the link, not to either end."""
+        for r in self.req.relationships:
+            if r.kind != "many_to_many" or not r.evidence or r.source == r.target:
+                continue
+            ev = r.evidence.lower()
+            for end in (r.target, r.source):
+                ent = self.req.entities.get(end)
+                if ent is None:
+                    continue
+                moved = [
+                    a
+                    for a in ent.attributes
+                    if a.evidence
+                    and a.evidence.lower() == ev
+                    and re.search(
+                        r"\b(?:with|storing|recording|and the|and a|and an)\b[^.]*\b"
+                        + re.escape(a.name.split("_")[0]),
+                        ev,
+                    )
+                    and not a.unique
+                ]
+                for a in moved:
+                    ent.attributes.remove(a)
+                    if not any(x.name == a.name for x in r.attributes):
+                        r.attributes.append(a)
+
+
+class RoleStage:
+    def _role_aliases(self) -> None:
+        """ "inspectors are our members", "the DM (also a player)", "a manager who is also an employee",
+        "buyers and sellers are users": a role of a stored thing, not a table of its own. References to
+        the role become references to the thing, named by the role (inspector_id → members)."""
+        text = self.text.lower().replace("’", "'")
+        found: list[tuple[str, str, int]] = []
+        patterns = (
+            (
+                r"\b([a-z]+(?: [a-z]+)?)\s*,?\s*(?:who|which|that)?\s*(?:is|are)\s+(?:also\s+|all\s+|always\s+)*"
+                r"(?:one of (?:our|the|us)\s+|our\s+|the\s+|an?\s+)?([a-z]+(?: [a-z]+)?)\b"
+            ),
+            r"\b([a-z]+)\s*\((?:is |who is |are )?(?:also )(?:an? |one of (?:our|the) )?([a-z]+)",
+            r"\b([a-z]+) and ([a-z]+) (?:are|both are) (?:also )?(?:our )?([a-z]+)\b",
+        )
+        for k, pattern in enumerate(patterns):
+            for m in re.finditer(pattern, text):
+                if re.match(r"\s*(?:not|never|n't)\b", text[m.end(1) : m.end(1) + 12].split("is")[-1]):
+                    continue
+                if k == 2:
+                    pairs = [(m.group(1), m.group(3)), (m.group(2), m.group(3))]
+                else:
+                    if re.search(r"\b(?:not|never)\b", m.group(0)):
+                        continue
+                    pairs = [(m.group(1), m.group(2))]
+                for role_words, base_words in pairs:
+                    if re.search(r"(?:ed|ing|en)\b", base_words.split()[0]) and len(base_words.split()) > 1:
+                        continue  # "agents are assigned tickets": a verb, not "are tickets"
+                    role = self._entity_word_in(role_words)
+                    base = self._entity_word_in(base_words)
+                    if role and base and role != base:
+                        found.append((role, base, k))
+        for role, base, k in found:
+            if role not in self.req.entities or base not in self.req.entities:
+                continue
+            ent = self.req.entities[role]
+            rarch = kb.archetype_for(role)
+            if (
+                ent.attributes
+                or not _person_name(base)
+                or (k == 0 and rarch is not None and rarch.kind != "actor")
+            ):
+                continue  # roles are people's: "inspectors are our members", "the DM (also a player)"
+            kept = []
+            for r in self.req.relationships:
+                if r.target == role and r.source != base:
+                    r.target, r.role = base, r.role or role
+                elif r.target == role and r.source == base:
+                    r.kind, r.target, r.role = "self", base, r.role or role
+                elif r.source == role and r.kind in ("many_to_one", "one_to_one") and r.target != base:
+                    if _person_name(r.target):
+                        r.source = base
+                    else:  # "the DM" read as holding a key to sessions: the session names its DM
+                        r.source, r.target, r.role = r.target, base, r.role or role
+                elif r.source == role and r.kind == "many_to_many":
+                    r.source, r.source_role = base, r.source_role or role
+                elif role in (r.source, r.target):
+                    continue
+                kept.append(r)
+            self.req.relationships = kept
+            del self.req.entities[role]
+            self.alias[role] = base
+            self.entity_names.discard(role)
+
+    def _self_roles(self) -> None:
+        """ "a member may be mentored by another member" (mentor_id), "mentors of other members",
+        "a report points to the original report": a reference to another row of the same table, named by
+        the role the text gives it (not "parent")."""
+        text = self.text.lower().replace("’", "'")
+        found: list[tuple[str, str, str | None]] = []  # (entity, role, word made a table by mistake)
+        for m in re.finditer(
+            r"\b([a-z]+)ed by (?:another|an other|other|a different|an older|a senior) ([a-z]+)", text
+        ):
+            ent = self._entity_word_in(m.group(2))
+            if ent:
+                found.append((ent, _agent_noun(m.group(1)), None))
+        for m in re.finditer(r"\b([a-z]+) of (?:other|another) ([a-z]+)", text):
+            ent = self._entity_word_in(m.group(2))
+            word = singular(m.group(1))
+            if ent and word != ent and (_person_name(word) or word in self.req.entities):
+                found.append((ent, word, word))
+        for ent, role, stray in found:
+            if stray and stray in self.req.entities and not self.req.entities[stray].attributes:
+                self.req.relationships = [
+                    r for r in self.req.relationships if stray not in (r.source, r.target)
+                ]
+                del self.req.entities[stray]
+                self.alias[stray] = ent
+            rel = next(
+                (
+                    r
+                    for r in self.req.relationships
+                    if r.kind == "self" and r.source == ent and r.role in (None, "parent")
+                ),
+                None,
+            )
+            if rel is not None:
+                rel.role = role
+                self.req.entities[ent].self_ref = None
+            elif not any(
+                r.kind == "self" and r.source == ent and r.role == role for r in self.req.relationships
+            ):
+                self.req.relationships.append(Relationship("self", ent, ent, role=role, required=False))
+
+    def _entity_word_in(self, words: str) -> str | None:
+        ws = words.split()
+        for cand in ("_".join(ws[:-1] + [singular(ws[-1])]), singular(ws[-1])):
+            name = self._resolve(cand)
+            if name in self.req.entities:
+                return name
+        return None
