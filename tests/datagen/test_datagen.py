@@ -178,7 +178,9 @@ def test_ctrl_c_leaves_nothing_half_loaded(pg_server, scratch_db):
     dbname = _fetch(scratch_db, "SELECT current_database()")[0][0]
     proc = subprocess.Popen([sys.executable, "-m", "aishell.cli.main", "schema", "test", "--database", scratch_db,
                              "--data-size", "3M", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                            # Ctrl-C as a terminal sends it, even when this run inherited SIGINT ignored
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         copied = 0

@@ -32,6 +32,9 @@ def start_paused(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A run started in the background by a non-interactive shell inherits SIGINT ignored, and Python
+        # then keeps it ignored: the command must see Ctrl-C as a user's terminal sends it.
+        preexec_fn=_interruptible,
     )
     deadline = time.monotonic() + timeout
     while not pause_file.exists():
@@ -48,9 +51,19 @@ def start_paused(
     return proc
 
 
+def _interruptible() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def stop(proc: subprocess.Popen, sig: int) -> tuple[int, str, str]:
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=60)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        # Never leave it paused inside its transaction: the next test's reset would wait for its locks.
+        proc.kill()
+        proc.communicate()
+        raise AssertionError(f"still running 60 s after signal {sig}") from None
     return proc.returncode, out, err
 
 
