@@ -4,7 +4,6 @@ registered verb documented with an example."""
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 
