@@ -1,4 +1,4 @@
-"""Every `aishell` command of the product tutorial (the schema designer tutorial, /work/shared/seeds), run
+"""Every `aishell` command of the product tutorial (the schema designer tutorial; the commands are copied below), run
 as written, in the tutorial's order, through the real CLI, against real databases named in aishell.toml
 (issue 12: "every command in the tutorial runs as written").
 

@@ -93,7 +93,8 @@ DENIED_FUNCTIONS = frozenset({
     "pg_promote", "pg_switch_wal", "pg_create_restore_point", "pg_log_backend_memory_contexts",
     "pg_create_physical_replication_slot", "pg_create_logical_replication_slot", "pg_drop_replication_slot",
     "pg_copy_physical_replication_slot", "pg_copy_logical_replication_slot", "pg_logical_emit_message",
-    "pg_sleep", "pg_sleep_for", "pg_sleep_until",
+    "pg_sleep", "pg_sleep_for", "pg_sleep_until", "pg_backup_start", "pg_backup_stop",
+    "pg_execute_server_program",
 })
 # Families: large objects (lo_import/lo_export touch files), dblink (connects out), directory listings,
 # replication origins and slots, statistics resets.

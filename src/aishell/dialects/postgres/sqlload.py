@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aishell.errors import SourceError
+from aishell.model.check import denied_function
 
 # Meta-commands pg_dump itself writes, which change nothing in the database we load into.
 SKIPPED_META = ("restrict", "unrestrict", "connect", "c")
@@ -47,18 +48,6 @@ ALLOWED_EXTENSIONS = frozenset({
     "bloom", "vector", "postgis", "postgis_topology", "pg_partman",
 })
 
-# Functions that read or write the server's files, large objects, other servers or the server itself.
-DENIED_FUNCTIONS = frozenset({
-    "pg_read_file", "pg_read_binary_file", "pg_stat_file", "pg_ls_dir", "pg_ls_logdir", "pg_ls_waldir",
-    "pg_ls_tmpdir", "pg_ls_archive_statusdir", "pg_ls_logicalsnapdir", "pg_ls_logicalmapdir",
-    "pg_ls_replslotdir", "pg_ls_summariesdir", "lo_import", "lo_export", "pg_file_write", "pg_file_rename",
-    "pg_file_unlink", "pg_file_sync", "pg_logdir_ls", "pg_reload_conf", "pg_rotate_logfile",
-    "pg_terminate_backend", "pg_cancel_backend", "pg_promote", "pg_switch_wal", "pg_create_restore_point",
-    "pg_backup_start", "pg_backup_stop", "pg_log_backend_memory_contexts", "query_to_xml",
-    "query_to_xmlschema", "query_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema",
-    "dblink", "dblink_exec", "dblink_connect", "dblink_connect_u", "dblink_send_query", "dblink_open",
-    "dblink_fetch", "dblink_get_result", "pg_execute_server_program",
-})
 ALLOWED_LANGUAGES = frozenset({"sql", "plpgsql"})
 
 # Statement kinds (pglast node names) a schema file may hold, beyond those checked one by one below.
@@ -338,9 +327,12 @@ def refusal(stmt: Statement) -> str | None:
     ) or (isinstance(node, ast.AlterDefaultPrivilegesStmt)
           and any(o.defname == "roles" for o in node.options or ())):
         stmt.run_as = "after"
+    # pg_dump's own top-level SELECT set_config(...) passed the query check above; nothing else may call it
+    pg_dump_select = isinstance(node, ast.SelectStmt)
     for sub in _walk(node):
-        if isinstance(sub, ast.FuncCall) and _names(sub.funcname)[-1].lower() in DENIED_FUNCTIONS:
-            return f"{what} (calls {_names(sub.funcname)[-1]}(), which reaches files or other servers)"
+        if isinstance(sub, ast.FuncCall) and denied_function(name := _names(sub.funcname)[-1]) and not (
+                pg_dump_select and name == "set_config"):
+            return f"{what} (calls {name}(), which reaches files or other servers)"
         if isinstance(sub, ast.DefElem) and sub.defname == "language" and isinstance(sub.arg, ast.String) \
                 and sub.arg.sval.lower() not in ALLOWED_LANGUAGES:
             return f"{what} (language {sub.arg.sval}: only sql and plpgsql)"
@@ -362,7 +354,7 @@ def _denied_call_in_sql(body: str) -> str | None:
     except ParseError:
         return None  # PostgreSQL checks the body when the function is created
     for sub in _walk([r.stmt for r in statements]):
-        if isinstance(sub, ast.FuncCall) and _names(sub.funcname)[-1].lower() in DENIED_FUNCTIONS:
+        if isinstance(sub, ast.FuncCall) and denied_function(_names(sub.funcname)[-1]):
             return _names(sub.funcname)[-1]
     return None
 
