@@ -172,6 +172,7 @@ def test_ctrl_c_leaves_nothing_half_loaded(pg_server, scratch_db):
 
     from aishell.diff import diff_schemas
     from aishell.dialects.postgres.inspect import inspect
+    from tests.migrate.killing import interruptible  # Ctrl-C even when this run inherited SIGINT ignored
 
     _load_sql(pg_server, scratch_db, SHOP)
     before = inspect(scratch_db, include_stats=False)
@@ -179,8 +180,7 @@ def test_ctrl_c_leaves_nothing_half_loaded(pg_server, scratch_db):
     proc = subprocess.Popen([sys.executable, "-m", "aishell.cli.main", "schema", "test", "--database", scratch_db,
                              "--data-size", "3M", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                            # Ctrl-C as a terminal sends it, even when this run inherited SIGINT ignored
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            preexec_fn=interruptible)
     try:
         deadline = time.monotonic() + 120
         copied = 0

@@ -34,7 +34,7 @@ def start_paused(
         text=True,
         # A run started in the background by a non-interactive shell inherits SIGINT ignored, and Python
         # then keeps it ignored: the command must see Ctrl-C as a user's terminal sends it.
-        preexec_fn=_interruptible,
+        preexec_fn=interruptible,
     )
     deadline = time.monotonic() + timeout
     while not pause_file.exists():
@@ -51,7 +51,7 @@ def start_paused(
     return proc
 
 
-def _interruptible() -> None:
+def interruptible() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
