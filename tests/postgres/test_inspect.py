@@ -129,7 +129,8 @@ def test_query_count_is_constant(pg_server):
 
 
 def test_indexes_read_on_a_second_connection_in_the_same_snapshot(pg_server, scratch_db, monkeypatch):
-    """On a large catalog inspect() reads the indexes query on a second backend that imported the first
+    """On a large catalog inspect() (through psycopg; tests/postgres/test_inspect_libpq.py has the libpq
+    reader's twin) reads the indexes query on a second backend that imported the first
     one's snapshot, and the model is the one a single connection reads."""
     import psycopg
 
@@ -151,11 +152,11 @@ def test_indexes_read_on_a_second_connection_in_the_same_snapshot(pg_server, scr
     monkeypatch.setattr(connect_module, "connect",
                         lambda conninfo, **kw: real_connect(conninfo, cursor_factory=RecordingCursor, **kw))
     # A small catalog is read on one connection.
-    inspect(scratch_db)
+    inspect(scratch_db, reader="psycopg")
     assert len({pid for pid, _ in ran}) == 1
     ran.clear()
     monkeypatch.setattr(inspect_module, "SIDE_MIN_INDEXES", 0)
-    both = inspect(scratch_db)
+    both = inspect(scratch_db, reader="psycopg")
     main_pid = ran[0][0]
     side = [text for pid, text in ran if pid != main_pid]
     assert side and side[0].startswith("SET TRANSACTION SNAPSHOT '")

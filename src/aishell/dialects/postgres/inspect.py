@@ -172,12 +172,22 @@ def inspect(
     schemas: list[str] | None = None,
     include_stats: bool = True,
     statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT,
+    reader: str | None = None,
 ) -> Schema:
     """Read the schema of the database at ``conninfo`` into a model.
 
     ``schemas`` limits the result to those PostgreSQL schemas (default: every non-system schema).
     ``include_stats`` adds live statistics (row estimates, sizes, scan counts) to ``attrs``.
+    The catalog is read through libpq directly when it can be loaded (``aishell.dialects.postgres.libpq``:
+    no psycopg import, rows read with COPY), else, or with ``reader="psycopg"``, through psycopg; the
+    model is the same either way.
     """
+    if reader != "psycopg":
+        from aishell.dialects.postgres import libpq
+
+        if libpq.library() is not None:
+            return _inspect_libpq(conninfo, schemas=schemas, include_stats=include_stats,
+                                  statement_timeout=statement_timeout)
     from aishell.dialects.postgres.connect import connect
 
     with connect(conninfo) as conn:
@@ -436,6 +446,204 @@ def _read_in_background(
             with contextlib.suppress(Exception):
                 cancel()
         reader.join()
+
+
+# -- reading through libpq (no psycopg) ------------------------------------------------------------------
+def _copy_sql(name: str, *, version: int, stats: bool, superuser: bool, schemas_given: bool,
+              nsp: list[int] | None) -> str:
+    """A catalog query with its parameters written in, as ``COPY (query)`` takes none: the namespace
+    oids as an array literal of integers the server returned, the schema names (user text) never
+    pasted, but read from a transaction-local setting bound as a parameter."""
+    text = catalog_sql(name, version=version, stats=stats, superuser=superuser)
+    schemas = "pg_catalog.current_setting('aishell.inspect_schemas')" if schemas_given else "NULL"
+    oids = "'{" + ",".join(str(int(o)) for o in nsp or ()) + "}'"
+    return text.replace("%(schemas)s", schemas).replace("%(nsp)s", oids).replace("%%", "%")
+
+
+def _array_literal(values: list[str]) -> str:
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
+
+
+_SNAPSHOT_ID = re.compile(r"^[0-9A-Fa-f-]+$")
+
+
+def _begin_libpq(conn: Any, statement_timeout: str, schemas: list[str] | None, snapshot: str | None = None,
+                 want_snapshot: bool = False) -> tuple[bool, str | None]:
+    """Open the READ ONLY, REPEATABLE READ transaction with the settings every catalog query runs
+    under (as ``inspect_connection`` does); (superuser?, exported snapshot or None)."""
+    conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    if snapshot is not None:
+        if not _SNAPSHOT_ID.match(snapshot):
+            raise AishellError(f"unexpected snapshot id {snapshot!r}")
+        conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+    (row,) = conn.execute(
+        "SELECT pg_catalog.set_config('search_path', '', true),"
+        " pg_catalog.set_config('statement_timeout', $1, true),"
+        " pg_catalog.set_config('lock_timeout', $1, true),"
+        " pg_catalog.set_config('work_mem', '64MB', true),"
+        " pg_catalog.set_config('aishell.inspect_schemas', $2, true),"
+        " pg_catalog.current_setting('is_superuser'),"
+        + (" CASE WHEN NOT pg_catalog.pg_is_in_recovery()"
+           " AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_index) >= $3::pg_catalog.int4"
+           " THEN pg_catalog.pg_export_snapshot() END" if want_snapshot else " NULL"),
+        (statement_timeout, _array_literal(schemas) if schemas else "")
+        + ((str(SIDE_MIN_INDEXES),) if want_snapshot else ()),
+    )
+    return row[-2] == "on", row[-1]
+
+
+class _LibpqSide:
+    """The libpq twin of ``_SideReader``: a second connection, made in its thread while the first
+    one works, that reads some catalog queries in the first one's exported snapshot."""
+
+    def __init__(self, conninfo: str, options: dict[str, str]):
+        self.conn: Any = None
+        self.results: queue.Queue = queue.Queue()
+        self._work: queue.Queue = queue.Queue()
+        self._connected: queue.Queue = queue.Queue()
+        self.stopped = False
+        self._thread = threading.Thread(target=self._run, args=(conninfo, options), name="aishell-inspect-side",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, conninfo: str, options: dict[str, str]) -> None:
+        from aishell.dialects.postgres import libpq
+
+        try:
+            self.conn = libpq.Connection(conninfo, **options)
+        except Exception:  # noqa: BLE001 - the first connection reads everything instead
+            self.conn = None
+        self._connected.put(self.conn is not None)
+        job = self._work.get()
+        try:
+            if job is None or self.conn is None:
+                return
+            snapshot, statement_timeout, schemas, queries = job
+            try:
+                _begin_libpq(self.conn, statement_timeout, schemas, snapshot=snapshot)
+                for data in self.conn.copies(queries, lambda: self.stopped):
+                    self.results.put(data)
+            except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+                self.results.put(exc)
+        finally:
+            if self.conn is not None:
+                self.conn.close()
+
+    def start(self, snapshot: str, statement_timeout: str, schemas: list[str] | None, queries: list[str]) -> bool:
+        if not self._connected.get():
+            self._work.put(None)
+            return False
+        self._work.put((snapshot, statement_timeout, schemas, queries))
+        return True
+
+    def next(self) -> bytes:
+        value = self.results.get()
+        if isinstance(value, BaseException):
+            raise value
+        return value
+
+    def close(self) -> None:
+        self.stopped = True
+        self._work.put(None)
+        self._thread.join()
+
+
+def _inspect_libpq(conninfo: str, *, schemas: list[str] | None, include_stats: bool,
+                   statement_timeout: str) -> Schema:
+    """``inspect`` through ``aishell.dialects.postgres.libpq``: the same transaction, settings,
+    queries and model building as ``inspect_connection``, with each query read by ``COPY``."""
+    from aishell.dialects.postgres import libpq
+    from aishell.dialects.postgres.connect import _explain, mask_url
+
+    try:
+        libpq.check_conninfo(conninfo)
+    except libpq.ConninfoError as exc:
+        raise UserError(f"invalid connection string: {mask_url(str(exc).splitlines()[0])}") from None
+    options = {"connect_timeout": "10", "application_name": "aishell", "client_encoding": "UTF8"}
+    try:
+        conn = libpq.Connection(conninfo, **options)
+    except libpq.LibpqError as exc:
+        raise ConnectError(_explain(conninfo, str(exc))) from None
+    builder = _Builder(include_stats)
+    side: _LibpqSide | None = None
+    reader: threading.Thread | None = None
+    stop = False
+    results: queue.Queue = queue.Queue()
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        version = conn.server_version
+        if version < 130000:
+            raise UserError(f"PostgreSQL {version // 10000} is not supported (aishell reads 13 and later)")
+        superuser, snapshot = _begin_libpq(conn, statement_timeout, schemas, want_snapshot=True)
+        if snapshot is not None:
+            side = _LibpqSide(conninfo, options)
+
+        def sql(name: str, nsp: list[int] | None) -> str:
+            return _copy_sql(name, version=version, stats=include_stats, superuser=superuser,
+                             schemas_given=bool(schemas), nsp=nsp)
+
+        readers = {name: libpq.row_reader(*conn.describe(sql(name, None))) for name in QUERIES}
+        (data,) = conn.copies([sql(QUERIES[0], None)], lambda: False)
+        namespaces = readers[QUERIES[0]](data)
+        builder.feed(QUERIES[0], namespaces)
+        nsp = [r["oid"] for r in namespaces]
+        rest = QUERIES[1:]
+        aside: tuple[str, ...] = ()
+        if side is not None and side.start(snapshot, statement_timeout, schemas,
+                                           [sql(name, nsp) for name in SIDE_QUERIES]):
+            aside = SIDE_QUERIES
+        here = [name for name in rest if name not in aside]
+
+        def read() -> None:
+            try:
+                for name, data in zip(here, conn.copies([sql(name, nsp) for name in here], lambda: stop)):
+                    results.put(data)
+            except BaseException as exc:  # noqa: BLE001 - handed over to the consumer
+                results.put(exc)
+
+        # A thread drains the results as the server produces them; this one builds the model from
+        # each while the server computes the next.
+        reader = threading.Thread(target=read, name="aishell-inspect-reader", daemon=True)
+        reader.start()
+        for name in rest:
+            value = side.next() if name in aside else results.get()
+            if isinstance(value, BaseException):
+                raise value
+            builder.feed(name, readers[name](value))
+        reader.join()
+        reader = None
+        schema = builder.finish()
+    except libpq.LibpqError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else "error"
+        if exc.sqlstate in ("57014", "55P03"):
+            what = "waiting for a lock" if exc.sqlstate == "55P03" else "reading the catalog"
+            raise AishellError(
+                f"introspection stopped after the {statement_timeout} timeout while {what}"
+                " (another session holds a lock, or the catalog is very large)"
+            ) from None
+        if exc.sqlstate == "42501":
+            raise UserError(f"not allowed to read the catalog: {message}") from None
+        if exc.sqlstate is None or exc.sqlstate.startswith("08"):
+            raise ConnectError(f"lost the connection while reading the catalog: {message}") from None
+        raise
+    finally:
+        stop = True
+        if reader is not None and reader.is_alive():
+            with contextlib.suppress(Exception):
+                conn.cancel()
+            reader.join()
+        if side is not None:
+            side.close()
+        conn.close()
+        if gc_was_enabled:
+            gc.enable()
+    schema.server_version = f"{version // 10000}.{version % 10000}"
+    if schemas:
+        missing = sorted(set(schemas) - {n.name for n in schema.schemas})
+        if missing:
+            raise UserError(f"no schema named {missing[0]!r} in this database")
+    return schema
 
 
 def _dict_rows(cur: Any) -> list[dict[str, Any]]:
