@@ -12,7 +12,7 @@ Each is run ``--repeat`` times, interleaved (after one warm-up), and the median 
 with each command's client CPU and server execution time. ``--write`` replaces this benchmark's section
 of docs/benchmarks.md with the new figures.
 
-    python benchmarks/inspect.py [--tables 2000] [--repeat 5] [--write]
+    python benchmarks/inspect.py [--tables 2000] [--repeat 5] [--psycopg] [--no-generate] [--write]
 """
 
 from __future__ import annotations
@@ -125,6 +125,10 @@ def main() -> None:
     ap.add_argument("--tables", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--write", action="store_true", help="append the results to docs/benchmarks.md")
+    ap.add_argument("--psycopg", action="store_true",
+                    help="also time the inspect command reading through psycopg (AISHELL_LIBPQ=none)")
+    ap.add_argument("--no-generate", dest="generate", action="store_false",
+                    help="leave out `schema generate sql --from URL`")
     args = ap.parse_args()
 
     sys.path.insert(0, str(ROOT / "src"))
@@ -166,7 +170,11 @@ def main() -> None:
             "aishell schema inspect --json": [*aishell, "schema", "inspect", "--json", conninfo],
             "pg_dump --schema-only": [str(box.bin("pg_dump")), "--schema-only", "-d", conninfo],
         }
-        if importlib.util.find_spec("aishell.dialects.postgres.generate") is not None:
+        if args.psycopg:
+            # The same command reading the catalog through psycopg instead of libpq, for before/after.
+            commands["  the same through psycopg"] = ["env", "AISHELL_LIBPQ=none", *aishell, "schema", "inspect",
+                                                  "--json", conninfo]
+        if args.generate and importlib.util.find_spec("aishell.dialects.postgres.generate") is not None:
             commands["aishell schema generate sql --from URL"] = [
                 *aishell, "schema", "generate", "sql", "--from", conninfo]
         from psycopg.conninfo import conninfo_to_dict

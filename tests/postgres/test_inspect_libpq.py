@@ -163,3 +163,11 @@ def test_connection_errors(pg_server):
         inspect(make_conninfo(pg_server.conninfo(), dbname="aishell_no_such_db_xyz"))
     with pytest.raises(ConnectError, match="connection refused"):
         inspect("host=127.0.0.1 port=1 dbname=x user=u password=kvsecret77")
+
+
+def test_libpq_without_pipeline_mode(pg_server, scratch_db, monkeypatch):
+    """A libpq older than 14 (no pipeline mode) runs the set-up statements one by one: same model."""
+    load(pg_server, scratch_db, OBJECTS / "core.sql")
+    piped = inspect(scratch_db)
+    monkeypatch.setattr(libpq.library(), "pipeline", False)
+    assert dumps(inspect(scratch_db)) == dumps(piped)

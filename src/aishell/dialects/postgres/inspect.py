@@ -467,16 +467,18 @@ def _array_literal(values: list[str]) -> str:
 _SNAPSHOT_ID = re.compile(r"^[0-9A-Fa-f-]+$")
 
 
-def _begin_libpq(conn: Any, statement_timeout: str, schemas: list[str] | None, snapshot: str | None = None,
-                 want_snapshot: bool = False) -> tuple[bool, str | None]:
-    """Open the READ ONLY, REPEATABLE READ transaction with the settings every catalog query runs
-    under (as ``inspect_connection`` does); (superuser?, exported snapshot or None)."""
-    conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+def _begin_steps(statement_timeout: str, schemas: list[str] | None, snapshot: str | None = None,
+                 want_snapshot: bool = False) -> list[tuple]:
+    """The statements that open the READ ONLY, REPEATABLE READ transaction with the settings every
+    catalog query runs under (as ``inspect_connection`` does); the last one returns (..., superuser
+    'on'/'off', the exported snapshot or NULL)."""
+    steps: list[tuple] = [("run", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")]
     if snapshot is not None:
         if not _SNAPSHOT_ID.match(snapshot):
             raise AishellError(f"unexpected snapshot id {snapshot!r}")
-        conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-    (row,) = conn.execute(
+        steps.append(("run", f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
+    steps.append((
+        "run",
         "SELECT pg_catalog.set_config('search_path', '', true),"
         " pg_catalog.set_config('statement_timeout', $1, true),"
         " pg_catalog.set_config('lock_timeout', $1, true),"
@@ -488,8 +490,12 @@ def _begin_libpq(conn: Any, statement_timeout: str, schemas: list[str] | None, s
            " THEN pg_catalog.pg_export_snapshot() END" if want_snapshot else " NULL"),
         (statement_timeout, _array_literal(schemas) if schemas else "")
         + ((str(SIDE_MIN_INDEXES),) if want_snapshot else ()),
-    )
-    return row[-2] == "on", row[-1]
+    ))
+    return steps
+
+
+def _begin_libpq(conn: Any, statement_timeout: str, schemas: list[str] | None, snapshot: str | None = None) -> None:
+    conn.pipeline(_begin_steps(statement_timeout, schemas, snapshot=snapshot))
 
 
 class _LibpqSide:
@@ -575,17 +581,26 @@ def _inspect_libpq(conninfo: str, *, schemas: list[str] | None, include_stats: b
         version = conn.server_version
         if version < 130000:
             raise UserError(f"PostgreSQL {version // 10000} is not supported (aishell reads 13 and later)")
-        superuser, snapshot = _begin_libpq(conn, statement_timeout, schemas, want_snapshot=True)
-        if snapshot is not None:
-            side = _LibpqSide(conninfo, options)
+        # One round trip: the transaction, the namespaces, and the column names and types of every
+        # other query (COPY text carries neither); the rows come by COPY.
+        begin = _begin_steps(statement_timeout, schemas, want_snapshot=True)
+        superuser = False
 
         def sql(name: str, nsp: list[int] | None) -> str:
             return _copy_sql(name, version=version, stats=include_stats, superuser=superuser,
                              schemas_given=bool(schemas), nsp=nsp)
 
-        readers = {name: libpq.row_reader(*conn.describe(sql(name, None))) for name in QUERIES}
-        (data,) = conn.copies([sql(QUERIES[0], None)], lambda: False)
-        namespaces = readers[QUERIES[0]](data)
+        # Whether the role is a superuser is not known yet: it only decides whether the subscriptions
+        # query reads the connection string or NULL::text, the same column either way.
+        found = conn.pipeline(begin + [("run", sql(QUERIES[0], None))]
+                              + [("describe", sql(name, None)) for name in QUERIES[1:]])
+        *_, settings, (names, oids, rows) = found[:len(begin) + 1]
+        _, _, ((*_, is_superuser, snapshot),) = settings
+        superuser = is_superuser == "on"
+        if snapshot is not None:
+            side = _LibpqSide(conninfo, options)
+        columns = dict(zip(QUERIES[1:], (names_oids[:2] for names_oids in found[len(begin) + 1:])))
+        namespaces = libpq.value_reader(names, oids)(rows)
         builder.feed(QUERIES[0], namespaces)
         nsp = [r["oid"] for r in namespaces]
         rest = QUERIES[1:]
@@ -610,7 +625,7 @@ def _inspect_libpq(conninfo: str, *, schemas: list[str] | None, include_stats: b
             value = side.next() if name in aside else results.get()
             if isinstance(value, BaseException):
                 raise value
-            builder.feed(name, readers[name](value))
+            builder.feed(name, libpq.row_reader(*columns[name])(value))
         reader.join()
         reader = None
         schema = builder.finish()

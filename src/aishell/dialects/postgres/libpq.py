@@ -15,6 +15,7 @@ libpq handles everything about connecting (conninfo strings and URLs, ``PGPASSWO
 from __future__ import annotations
 
 import ctypes
+import itertools
 import os
 import re
 import select
@@ -26,6 +27,7 @@ _CONNECTION_OK = 0
 _PGRES_COMMAND_OK = 1
 _PGRES_TUPLES_OK = 2
 _PGRES_COPY_OUT = 3
+_PGRES_PIPELINE_SYNC = 10
 _PG_DIAG_SQLSTATE = ord("C")
 _PG_DIAG_MESSAGE_PRIMARY = ord("M")
 
@@ -92,6 +94,17 @@ class _Lib:
         self.PQisBusy = bind(quick, "PQisBusy", i, p)
         self.PQgetResult = bind(quick, "PQgetResult", p, p)
         self.PQgetCopyData = bind(quick, "PQgetCopyData", i, p, ctypes.POINTER(ctypes.c_void_p), i)
+        self.PQgetResultWait = bind(blocking, "PQgetResult", p, p)
+        try:  # libpq 14 and later
+            self.PQenterPipelineMode = bind(quick, "PQenterPipelineMode", i, p)
+            self.PQexitPipelineMode = bind(quick, "PQexitPipelineMode", i, p)
+            self.PQpipelineSync = bind(blocking, "PQpipelineSync", i, p)
+            self.PQsendQueryParams = bind(blocking, "PQsendQueryParams", i, p, c, i, p, pp, p, p, i)
+            self.PQsendPrepare = bind(blocking, "PQsendPrepare", i, p, c, c, i, p)
+            self.PQsendDescribePrepared = bind(blocking, "PQsendDescribePrepared", i, p, c)
+            self.pipeline = True
+        except AttributeError:
+            self.pipeline = False
 
 
 def _candidates() -> list[str]:
@@ -179,6 +192,10 @@ def _text_array(text: str) -> list[str | None]:
 
 
 def _int_array(text: str) -> list[int | None]:
+    if text[0] == "[":
+        text = text[text.index("=") + 1:]
+    if "N" not in text:  # no NULL element
+        return list(map(int, text[1:-1].split(","))) if len(text) > 2 else []
     return [None if x is None else int(x) for x in _array_items(text)]
 
 
@@ -191,8 +208,15 @@ _TEXT_ARRAYS = {1009, 1003, 1015, 1002, 1014}
 _INT_ARRAYS = {1005, 1007, 1016, 1028}
 
 
-def _field(var: str, oid: int) -> str:
-    """A Python expression turning the COPY field held in ``var`` into its value."""
+def _field(var: str, oid: int, copy: bool = True) -> str:
+    """A Python expression turning the COPY field held in ``var`` into its value (with ``copy``
+    False: a value as PQgetvalue returns it, None for NULL, nothing escaped)."""
+    if not copy:
+        if oid in _TEXT_TYPES:
+            return var
+        if oid in _TEXT_ARRAYS:
+            return f"(None if {var} is None else _array_items({var}))"
+        return _field(var, oid).replace(f"{var} == N", f"{var} is None")
     if oid in _TEXT_TYPES:
         return f"({var} if '\\\\' not in {var} else None if {var} == N else U({var}))"
     if oid in _INT_TYPES:
@@ -219,11 +243,22 @@ def row_reader(names: list[str], oids: list[int]) -> Callable[[bytes], list[dict
         "def read(data):\n"
         "    lines = data.decode('utf-8').split('\\n')\n"
         "    lines.pop()\n"
-        f"    return [{{{body}}} for {target} in map(split, lines)]\n"
+        f"    return [{{{body}}} for {target} in map(split, lines, tabs)]\n"
     )
     env: dict[str, Any] = {"N": _NULL, "U": _unescape, "TA": _text_array, "IA": _int_array,
-                           "split": lambda s: s.split("\t")}
+                           "split": str.split, "tabs": itertools.repeat("\t")}
     exec(compile(src, "<aishell copy reader>", "exec"), env)
+    return env["read"]
+
+
+def value_reader(names: list[str], oids: list[int]) -> Callable[[list[tuple]], list[dict[str, Any]]]:
+    """Like ``row_reader``, for rows of values as ``Connection.pipeline`` returns them."""
+    args = [f"a{i}" for i in range(len(names))]
+    body = ", ".join(f"{name!r}: {_field(a, oid, copy=False)}" for name, a, oid in zip(names, args, oids))
+    target = ", ".join(args) + ("," if len(args) == 1 else "")
+    src = f"def read(rows):\n    return [{{{body}}} for {target} in rows]\n"
+    env: dict[str, Any] = {"IA": _int_array, "_array_items": _array_items}
+    exec(compile(src, "<aishell value reader>", "exec"), env)
     return env["read"]
 
 
@@ -234,6 +269,10 @@ def _cstr_array(values: list[str]):
         arr[k] = v.encode("utf-8")
     arr[len(values)] = None
     return arr
+
+
+def _param_array(params: tuple[str | None, ...]):
+    return (ctypes.c_char_p * len(params))(*(None if v is None else v.encode("utf-8") for v in params))
 
 
 def check_conninfo(conninfo: str) -> None:
@@ -300,7 +339,7 @@ class Connection:
         """Run one statement (``$1``... bound to ``params`` as text); its rows as text values."""
         lib = self.lib
         if params:
-            values = (ctypes.c_char_p * len(params))(*(None if v is None else v.encode("utf-8") for v in params))
+            values = _param_array(params)
             res = lib.PQexecParams(self.conn, sql.encode("utf-8"), len(params), None, values, None, None, 0)
         else:
             res = lib.PQexec(self.conn, sql.encode("utf-8"))
@@ -313,6 +352,86 @@ class Connection:
                     None if lib.PQgetisnull(res, r, f) else lib.PQgetvalue(res, r, f).decode("utf-8")
                     for f in range(nf)))
             return rows
+        finally:
+            lib.PQclear(res)
+
+    def pipeline(self, steps: list[tuple]) -> list[tuple[list[str], list[int], list[tuple]]]:
+        """Run ``("run", sql[, params])`` statements (``$1``... bound to text ``params``) and ``("describe", sql)`` look-ups in one round trip
+        (libpq's pipeline mode; one by one where libpq is older than 14). Each step's column names,
+        type oids and rows (text values; none for a describe)."""
+        lib = self.lib
+        if not lib.pipeline:
+            out = []
+            for kind, sql, *params in steps:
+                if kind == "describe":
+                    out.append((*self.describe(sql), []))
+                else:
+                    values = _param_array(params[0] if params else ())
+                    res = lib.PQexecParams(self.conn, sql.encode("utf-8"), len(values), None, values, None, None, 0)
+                    out.append(self._take(self._check(res, (_PGRES_COMMAND_OK, _PGRES_TUPLES_OK))))
+            return out
+        conn = self.conn
+        if not lib.PQenterPipelineMode(conn):
+            raise LibpqError(self._error_message())
+        try:
+            for kind, sql, *params in steps:
+                text = sql.encode("utf-8")
+                if kind == "describe":
+                    ok = lib.PQsendPrepare(conn, b"", text, 0, None) and lib.PQsendDescribePrepared(conn, b"")
+                else:
+                    values = _param_array(params[0] if params else ())
+                    ok = lib.PQsendQueryParams(conn, text, len(values), None, values, None, None, 0)
+                if not ok:
+                    raise LibpqError(self._error_message())
+            if not lib.PQpipelineSync(conn):
+                raise LibpqError(self._error_message())
+            results: list[int] = []
+            nulls = 0
+            while True:
+                res = lib.PQgetResultWait(conn)
+                if not res:
+                    nulls += 1
+                    if nulls > 2 and lib.PQstatus(conn) != _CONNECTION_OK:
+                        raise LibpqError(self._error_message())
+                    continue
+                nulls = 0
+                if lib.PQresultStatus(res) == _PGRES_PIPELINE_SYNC:
+                    lib.PQclear(res)
+                    break
+                results.append(res)
+        finally:
+            lib.PQexitPipelineMode(conn)
+        out = []
+        error: LibpqError | None = None
+        k = 0
+        for kind, *_ in steps:
+            mine = results[k:k + (2 if kind == "describe" else 1)]
+            k += len(mine)
+            for res in mine[:-1]:
+                try:
+                    lib.PQclear(self._check(res, (_PGRES_COMMAND_OK,)))
+                except LibpqError as exc:
+                    error = error or exc
+            try:
+                out.append(self._take(self._check(mine[-1], (_PGRES_COMMAND_OK, _PGRES_TUPLES_OK))))
+            except LibpqError as exc:  # the first failure, then "aborted" for every step after it
+                error = error or exc
+        for res in results[k:]:
+            lib.PQclear(res)
+        if error is not None:
+            raise error
+        return out
+
+    def _take(self, res: int) -> tuple[list[str], list[int], list[tuple]]:
+        """The names, type oids and rows of a result, which it frees."""
+        lib = self.lib
+        try:
+            nf = lib.PQnfields(res)
+            names = [lib.PQfname(res, k).decode("utf-8") for k in range(nf)]
+            oids = [lib.PQftype(res, k) for k in range(nf)]
+            rows = [tuple(None if lib.PQgetisnull(res, r, f) else lib.PQgetvalue(res, r, f).decode("utf-8")
+                          for f in range(nf)) for r in range(lib.PQntuples(res))]
+            return names, oids, rows
         finally:
             lib.PQclear(res)
 
