@@ -92,14 +92,14 @@ def test_array_items():
 
 
 def test_second_connection_reads_the_same_model(pg_server, scratch_db, monkeypatch):
-    from aishell.dialects.postgres import inspect as inspect_module
+    from aishell.dialects.postgres import catalog_read
 
     load(pg_server, scratch_db, OBJECTS / "core.sql")
     single = inspect(scratch_db)
-    monkeypatch.setattr(inspect_module, "SIDE_MIN_INDEXES", 0)
+    monkeypatch.setattr(catalog_read, "SIDE_MIN_INDEXES", 0)
     ran = []
-    real = inspect_module._LibpqSide.start
-    monkeypatch.setattr(inspect_module._LibpqSide, "start", lambda self, *a: ran.append(a[0]) or real(self, *a))
+    real = catalog_read._LibpqSide.start
+    monkeypatch.setattr(catalog_read._LibpqSide, "start", lambda self, *a: ran.append(a[0]) or real(self, *a))
     assert dumps(inspect(scratch_db)) == dumps(single)
     assert ran and ran[0]  # a snapshot was exported and handed over
 
@@ -107,11 +107,11 @@ def test_second_connection_reads_the_same_model(pg_server, scratch_db, monkeypat
 def test_read_only_transaction(scratch_db):
     """The queries run in a READ ONLY, REPEATABLE READ transaction, with the statement timeout and an
     empty search_path."""
-    from aishell.dialects.postgres import inspect as inspect_module
+    from aishell.dialects.postgres import catalog_read
 
     conn = libpq.Connection(scratch_db)
     try:
-        inspect_module._begin_libpq(conn, "45s", None)
+        catalog_read._begin_libpq(conn, "45s", None)
         assert conn.execute("SELECT current_setting('transaction_read_only'),"
                             " current_setting('transaction_isolation'), current_setting('statement_timeout'),"
                             " current_setting('search_path')") == [("on", "repeatable read", "45s", "")]

@@ -23,10 +23,17 @@ import queue
 import re
 import threading
 from collections.abc import Iterator
-from functools import cache
-from importlib import resources
 from typing import Any
 
+from aishell.dialects.postgres import catalog_read
+from aishell.dialects.postgres.catalog_read import (  # noqa: F401 - re-exported: they were defined here
+    DEFAULT_STATEMENT_TIMEOUT,
+    QUERIES,
+    SIDE_MIN_INDEXES,
+    SIDE_QUERIES,
+    catalog_sql,
+    render_sql,
+)
 from aishell.dialects.postgres.quote import qualify, quote_ident
 from aishell.errors import AishellError, ConnectError, UserError
 from aishell.model import (
@@ -72,36 +79,6 @@ from aishell.model import (
     View,
 )
 
-#: The catalog queries, in the order they run. Their number never depends on the database's size.
-QUERIES = (
-    "namespaces",
-    "extensions",
-    "types",
-    "sequences",
-    "relations",
-    "columns",
-    "opclasses",
-    "indexes",
-    "constraints",
-    "triggers",
-    "policies",
-    "statistics",
-    "functions",
-    "collations",
-    "text_search",
-    "casts",
-    "operators",
-    "operator_families",
-    "rules",
-    "event_triggers",
-    "publications",
-    "subscriptions",
-    "default_privileges",
-    "foreign_data",
-)
-
-DEFAULT_STATEMENT_TIMEOUT = "120s"
-
 _ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 _MATCH = {"s": "SIMPLE", "f": "FULL", "p": "PARTIAL"}
 _VOLATILITY = {"i": "IMMUTABLE", "s": "STABLE", "v": "VOLATILE"}
@@ -122,49 +99,6 @@ _TYPE_BOUNDS = {
 }
 
 
-# -- query text ---------------------------------------------------------------------------------------
-@cache
-def _raw_sql(name: str) -> str:
-    return resources.files("aishell.dialects.postgres").joinpath("sql", f"{name}.sql").read_text("utf-8")
-
-
-_DIRECTIVE = re.compile(r"^\s*--@(if|else|endif)\b\s*(.*)$")
-
-
-def render_sql(text: str, *, version: int, stats: bool = True, superuser: bool = True) -> str:
-    """Keep the lines of ``text`` whose ``--@if`` conditions hold for this server and options."""
-    out: list[str] = []
-    stack: list[tuple[bool, bool]] = []  # (this branch active, parent active)
-    active = True
-    env = {"v": version, "stats": stats, "superuser": superuser, "__builtins__": {}}
-    for line in text.splitlines():
-        m = _DIRECTIVE.match(line)
-        if not m:
-            if active:
-                out.append(line)
-            continue
-        word, cond = m.group(1), m.group(2).strip()
-        if word == "if":
-            holds = bool(eval(cond, env))
-            stack.append((holds, active))
-            active = active and holds
-        elif word == "else":
-            holds, parent = stack[-1]
-            stack[-1] = (not holds, parent)
-            active = parent and not holds
-        else:
-            _, parent = stack.pop()
-            active = parent
-    if stack:
-        raise ValueError("unbalanced --@if in catalog query")
-    return "\n".join(out)
-
-
-def catalog_sql(name: str, *, version: int, stats: bool = True, superuser: bool = True) -> str:
-    """The catalog query ``name`` as it runs on a server of ``server_version_num`` ``version``."""
-    return render_sql(_raw_sql(name), version=version, stats=stats, superuser=superuser)
-
-
 # -- entry points ---------------------------------------------------------------------------------------
 def inspect(
     conninfo: str,
@@ -173,6 +107,7 @@ def inspect(
     include_stats: bool = True,
     statement_timeout: str = DEFAULT_STATEMENT_TIMEOUT,
     reader: str | None = None,
+    reading: Any = None,
 ) -> Schema:
     """Read the schema of the database at ``conninfo`` into a model.
 
@@ -180,14 +115,14 @@ def inspect(
     ``include_stats`` adds live statistics (row estimates, sizes, scan counts) to ``attrs``.
     The catalog is read through libpq directly when it can be loaded (``aishell.dialects.postgres.libpq``:
     no psycopg import, rows read with COPY), else, or with ``reader="psycopg"``, through psycopg; the
-    model is the same either way.
+    model is the same either way. ``reading`` is a ``catalog_read.CatalogRead`` a caller started
+    earlier (with the same options), so that the server works while the caller was still starting up.
     """
-    if reader != "psycopg":
-        from aishell.dialects.postgres import libpq
-
-        if libpq.library() is not None:
-            return _inspect_libpq(conninfo, schemas=schemas, include_stats=include_stats,
-                                  statement_timeout=statement_timeout)
+    if reading is None and reader != "psycopg" and catalog_read.available():
+        reading = catalog_read.CatalogRead(conninfo, schemas=schemas, include_stats=include_stats,
+                                           statement_timeout=statement_timeout)
+    if reading is not None:
+        return _inspect_libpq(reading, schemas=schemas, include_stats=include_stats)
     from aishell.dialects.postgres.connect import connect
 
     with connect(conninfo) as conn:
@@ -298,14 +233,6 @@ def inspect_connection(
         if missing:
             raise UserError(f"no schema named {missing[0]!r} in this database")
     return schema
-
-
-#: What a side connection reads: the indexes query (``pg_get_indexdef`` of every index) costs the
-#: server about as much as all the other queries together.
-SIDE_QUERIES = ("indexes",)
-#: Below this many indexes in the catalog (system ones included), one connection reads everything: a
-#: second backend starts with cold catalog caches and competes for the cores with the client's own work.
-SIDE_MIN_INDEXES = 4000
 
 
 class _SideReader:
@@ -448,211 +375,21 @@ def _read_in_background(
         reader.join()
 
 
-# -- reading through libpq (no psycopg) ------------------------------------------------------------------
-def _copy_sql(name: str, *, version: int, stats: bool, superuser: bool, schemas_given: bool,
-              nsp: list[int] | None) -> str:
-    """A catalog query with its parameters written in, as ``COPY (query)`` takes none: the namespace
-    oids as an array literal of integers the server returned, the schema names (user text) never
-    pasted, but read from a transaction-local setting bound as a parameter."""
-    text = catalog_sql(name, version=version, stats=stats, superuser=superuser)
-    schemas = "pg_catalog.current_setting('aishell.inspect_schemas')" if schemas_given else "NULL"
-    oids = "'{" + ",".join(str(int(o)) for o in nsp or ()) + "}'"
-    return text.replace("%(schemas)s", schemas).replace("%(nsp)s", oids).replace("%%", "%")
-
-
-def _array_literal(values: list[str]) -> str:
-    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"
-
-
-_SNAPSHOT_ID = re.compile(r"^[0-9A-Fa-f-]+$")
-
-
-def _begin_steps(statement_timeout: str, schemas: list[str] | None, snapshot: str | None = None,
-                 want_snapshot: bool = False) -> list[tuple]:
-    """The statements that open the READ ONLY, REPEATABLE READ transaction with the settings every
-    catalog query runs under (as ``inspect_connection`` does); the last one returns (..., superuser
-    'on'/'off', the exported snapshot or NULL)."""
-    steps: list[tuple] = [("run", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")]
-    if snapshot is not None:
-        if not _SNAPSHOT_ID.match(snapshot):
-            raise AishellError(f"unexpected snapshot id {snapshot!r}")
-        steps.append(("run", f"SET TRANSACTION SNAPSHOT '{snapshot}'"))
-    steps.append((
-        "run",
-        "SELECT pg_catalog.set_config('search_path', '', true),"
-        " pg_catalog.set_config('statement_timeout', $1, true),"
-        " pg_catalog.set_config('lock_timeout', $1, true),"
-        " pg_catalog.set_config('work_mem', '64MB', true),"
-        " pg_catalog.set_config('aishell.inspect_schemas', $2, true),"
-        " pg_catalog.current_setting('is_superuser'),"
-        + (" CASE WHEN NOT pg_catalog.pg_is_in_recovery()"
-           " AND (SELECT pg_catalog.count(*) FROM pg_catalog.pg_index) >= $3::pg_catalog.int4"
-           " THEN pg_catalog.pg_export_snapshot() END" if want_snapshot else " NULL"),
-        (statement_timeout, _array_literal(schemas) if schemas else "")
-        + ((str(SIDE_MIN_INDEXES),) if want_snapshot else ()),
-    ))
-    return steps
-
-
-def _begin_libpq(conn: Any, statement_timeout: str, schemas: list[str] | None, snapshot: str | None = None) -> None:
-    conn.pipeline(_begin_steps(statement_timeout, schemas, snapshot=snapshot))
-
-
-class _LibpqSide:
-    """The libpq twin of ``_SideReader``: a second connection, made in its thread while the first
-    one works, that reads some catalog queries in the first one's exported snapshot."""
-
-    def __init__(self, conninfo: str, options: dict[str, str]):
-        self.conn: Any = None
-        self.results: queue.Queue = queue.Queue()
-        self._work: queue.Queue = queue.Queue()
-        self._connected: queue.Queue = queue.Queue()
-        self.stopped = False
-        self._thread = threading.Thread(target=self._run, args=(conninfo, options), name="aishell-inspect-side",
-                                        daemon=True)
-        self._thread.start()
-
-    def _run(self, conninfo: str, options: dict[str, str]) -> None:
-        from aishell.dialects.postgres import libpq
-
-        try:
-            self.conn = libpq.Connection(conninfo, **options)
-        except Exception:  # noqa: BLE001 - the first connection reads everything instead
-            self.conn = None
-        self._connected.put(self.conn is not None)
-        job = self._work.get()
-        try:
-            if job is None or self.conn is None:
-                return
-            snapshot, statement_timeout, schemas, queries = job
-            try:
-                _begin_libpq(self.conn, statement_timeout, schemas, snapshot=snapshot)
-                for data in self.conn.copies(queries, lambda: self.stopped):
-                    self.results.put(data)
-            except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
-                self.results.put(exc)
-        finally:
-            if self.conn is not None:
-                self.conn.close()
-
-    def start(self, snapshot: str, statement_timeout: str, schemas: list[str] | None, queries: list[str]) -> bool:
-        if not self._connected.get():
-            self._work.put(None)
-            return False
-        self._work.put((snapshot, statement_timeout, schemas, queries))
-        return True
-
-    def next(self) -> bytes:
-        value = self.results.get()
-        if isinstance(value, BaseException):
-            raise value
-        return value
-
-    def close(self) -> None:
-        self.stopped = True
-        self._work.put(None)
-        self._thread.join()
-
-
-def _inspect_libpq(conninfo: str, *, schemas: list[str] | None, include_stats: bool,
-                   statement_timeout: str) -> Schema:
-    """``inspect`` through ``aishell.dialects.postgres.libpq``: the same transaction, settings,
-    queries and model building as ``inspect_connection``, with each query read by ``COPY``."""
-    from aishell.dialects.postgres import libpq
-    from aishell.dialects.postgres.connect import _explain, mask_url
-
-    try:
-        libpq.check_conninfo(conninfo)
-    except libpq.ConninfoError as exc:
-        raise UserError(f"invalid connection string: {mask_url(str(exc).splitlines()[0])}") from None
-    options = {"connect_timeout": "10", "application_name": "aishell", "client_encoding": "UTF8"}
-    try:
-        conn = libpq.Connection(conninfo, **options)
-    except libpq.LibpqError as exc:
-        raise ConnectError(_explain(conninfo, str(exc))) from None
+def _inspect_libpq(reading: Any, *, schemas: list[str] | None, include_stats: bool) -> Schema:
+    """``inspect`` from a ``CatalogRead``: the same queries in the same transaction as
+    ``inspect_connection``, read through libpq, and the same model building."""
     builder = _Builder(include_stats)
-    side: _LibpqSide | None = None
-    reader: threading.Thread | None = None
-    stop = False
-    results: queue.Queue = queue.Queue()
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        version = conn.server_version
-        if version < 130000:
-            raise UserError(f"PostgreSQL {version // 10000} is not supported (aishell reads 13 and later)")
-        # One round trip: the transaction, the namespaces, and the column names and types of every
-        # other query (COPY text carries neither); the rows come by COPY.
-        begin = _begin_steps(statement_timeout, schemas, want_snapshot=True)
-        superuser = False
-
-        def sql(name: str, nsp: list[int] | None) -> str:
-            return _copy_sql(name, version=version, stats=include_stats, superuser=superuser,
-                             schemas_given=bool(schemas), nsp=nsp)
-
-        # Whether the role is a superuser is not known yet: it only decides whether the subscriptions
-        # query reads the connection string or NULL::text, the same column either way.
-        found = conn.pipeline(begin + [("run", sql(QUERIES[0], None))]
-                              + [("describe", sql(name, None)) for name in QUERIES[1:]])
-        *_, settings, (names, oids, rows) = found[:len(begin) + 1]
-        _, _, ((*_, is_superuser, snapshot),) = settings
-        superuser = is_superuser == "on"
-        if snapshot is not None:
-            side = _LibpqSide(conninfo, options)
-        columns = dict(zip(QUERIES[1:], (names_oids[:2] for names_oids in found[len(begin) + 1:])))
-        namespaces = libpq.value_reader(names, oids)(rows)
-        builder.feed(QUERIES[0], namespaces)
-        nsp = [r["oid"] for r in namespaces]
-        rest = QUERIES[1:]
-        aside: tuple[str, ...] = ()
-        if side is not None and side.start(snapshot, statement_timeout, schemas,
-                                           [sql(name, nsp) for name in SIDE_QUERIES]):
-            aside = SIDE_QUERIES
-        here = [name for name in rest if name not in aside]
-
-        def read() -> None:
-            try:
-                for name, data in zip(here, conn.copies([sql(name, nsp) for name in here], lambda: stop)):
-                    results.put(data)
-            except BaseException as exc:  # noqa: BLE001 - handed over to the consumer
-                results.put(exc)
-
-        # A thread drains the results as the server produces them; this one builds the model from
-        # each while the server computes the next.
-        reader = threading.Thread(target=read, name="aishell-inspect-reader", daemon=True)
-        reader.start()
-        for name in rest:
-            value = side.next() if name in aside else results.get()
-            if isinstance(value, BaseException):
-                raise value
-            builder.feed(name, libpq.row_reader(*columns[name])(value))
-        reader.join()
-        reader = None
+        for name, rows in reading.rows():
+            builder.feed(name, rows)
         schema = builder.finish()
-    except libpq.LibpqError as exc:
-        message = str(exc).splitlines()[0] if str(exc) else "error"
-        if exc.sqlstate in ("57014", "55P03"):
-            what = "waiting for a lock" if exc.sqlstate == "55P03" else "reading the catalog"
-            raise AishellError(
-                f"introspection stopped after the {statement_timeout} timeout while {what}"
-                " (another session holds a lock, or the catalog is very large)"
-            ) from None
-        if exc.sqlstate == "42501":
-            raise UserError(f"not allowed to read the catalog: {message}") from None
-        if exc.sqlstate is None or exc.sqlstate.startswith("08"):
-            raise ConnectError(f"lost the connection while reading the catalog: {message}") from None
-        raise
     finally:
-        stop = True
-        if reader is not None and reader.is_alive():
-            with contextlib.suppress(Exception):
-                conn.cancel()
-            reader.join()
-        if side is not None:
-            side.close()
-        conn.close()
+        reading.close()
         if gc_was_enabled:
             gc.enable()
+    version = reading.version
     schema.server_version = f"{version // 10000}.{version % 10000}"
     if schemas:
         missing = sorted(set(schemas) - {n.name for n in schema.schemas})
