@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +69,8 @@ def load_config() -> Config:
     path = config_path()
     if path is None:
         return Config()
+    import tomllib  # only when there is a file: most commands run without one
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -228,7 +228,9 @@ def _field(var: str, oid: int, copy: bool = True) -> str:
     if oid in _TEXT_ARRAYS:
         return f"(None if {var} == N else TA({var}))"
     if oid in _INT_ARRAYS:
-        return f"(None if {var} == N else IA({var}))"
+        # Inline for the usual array without NULLs ({1,2} or, from an int2vector, [0:1]={1,2}).
+        return (f"(None if {var} == N else [*map(int, {var}[{var}.index('{{') + 1:-1].split(','))]"
+                f" if 'N' not in {var} and {var}[-2] != '{{' else IA({var}))")
     raise LibpqError(f"no reader for column type oid {oid}")
 
 
