@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -174,3 +177,28 @@ def test_libpq_without_pipeline_mode(pg_server, scratch_db, monkeypatch):
     piped = inspect(scratch_db)
     monkeypatch.setattr(libpq.library(), "pipeline", False)
     assert dumps(inspect(scratch_db)) == dumps(piped)
+
+
+@pytest.mark.skipif(not shutil.which("pg_virtualenv"), reason="needs Debian's pg_virtualenv")
+def test_password_from_pgpassword_and_sslmode(tmp_path):
+    """A scram-sha-256 server over TCP: libpq takes the password from PGPASSWORD (never in argv), a
+    wrong one is one line and exit 4 without the password, and sslmode is libpq's to honour."""
+    out = tmp_path / "out"
+    script = tmp_path / "run.sh"
+    cli = f'"{sys.executable}" -c "import sys; sys.modules[\'psycopg\'] = None; from aishell.cli.main import main; main()"'
+    script.write_text(
+        "#!/bin/sh\n"
+        f'{cli} schema inspect --json "postgresql://postgres@127.0.0.1:$PGPORT/postgres?sslmode=prefer" '
+        f'>"{out}.right.stdout" 2>"{out}.right.stderr"; echo $? >"{out}.right.rc"\n'
+        f'PGPASSWORD=Wr0ngPassw0rd {cli} schema inspect "host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres" '
+        f'>"{out}.wrong.stdout" 2>"{out}.wrong.stderr"; echo $? >"{out}.wrong.rc"\n'
+    )
+    script.chmod(0o755)
+    subprocess.run(["pg_virtualenv", "-v", "15", str(script)], capture_output=True, timeout=120, cwd=tmp_path)
+    # psycopg could not even be imported: the libpq reader did all of it.
+    assert (tmp_path / "out.right.rc").read_text().strip() == "0", (tmp_path / "out.right.stderr").read_text()
+    assert json.loads((tmp_path / "out.right.stdout").read_text())["server_version"].startswith("15.")
+    stderr = (tmp_path / "out.wrong.stderr").read_text()
+    assert (tmp_path / "out.wrong.rc").read_text().strip() == "4", stderr
+    assert stderr.startswith("aishell: error:") and stderr.count("\n") == 1
+    assert "password authentication failed" in stderr and "Wr0ngPassw0rd" not in stderr

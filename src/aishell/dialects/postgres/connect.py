@@ -30,7 +30,10 @@ def conninfo_with_dbname(conninfo: str, dbname: str) -> str:
 
 def describe_target(conninfo: str) -> str:
     """A short, password-free description of where a conninfo points (for messages)."""
-    from psycopg.conninfo import conninfo_to_dict
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+    except ImportError:  # the libpq reader runs without psycopg
+        from aishell.dialects.postgres.libpq import conninfo_to_dict
 
     try:
         params = conninfo_to_dict(conninfo)

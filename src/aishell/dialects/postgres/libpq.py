@@ -277,6 +277,37 @@ def _param_array(params: tuple[str | None, ...]):
     return (ctypes.c_char_p * len(params))(*(None if v is None else v.encode("utf-8") for v in params))
 
 
+class _ConninfoOption(ctypes.Structure):
+    _fields_ = [("keyword", ctypes.c_char_p), ("envvar", ctypes.c_char_p), ("compiled", ctypes.c_char_p),
+                ("val", ctypes.c_char_p), ("label", ctypes.c_char_p), ("dispchar", ctypes.c_char_p),
+                ("dispsize", ctypes.c_int)]
+
+
+def conninfo_to_dict(conninfo: str) -> dict[str, str]:
+    """The keywords a conninfo string or URL sets, as libpq parses it (psycopg's function of the same
+    name, for where psycopg is not imported)."""
+    lib = library()
+    assert lib is not None
+    err = ctypes.c_void_p()
+    opts = lib.PQconninfoParse(conninfo.encode("utf-8"), ctypes.byref(err))
+    if not opts:
+        message = ctypes.string_at(err.value).decode("utf-8", "replace").strip() if err.value else "invalid"
+        if err.value:
+            lib.PQfreemem(err)
+        raise ConninfoError(message)
+    try:
+        out = {}
+        array = ctypes.cast(opts, ctypes.POINTER(_ConninfoOption))
+        k = 0
+        while array[k].keyword is not None:
+            if array[k].val is not None:
+                out[array[k].keyword.decode()] = array[k].val.decode("utf-8", "replace")
+            k += 1
+        return out
+    finally:
+        lib.PQconninfoFree(opts)
+
+
 def check_conninfo(conninfo: str) -> None:
     """Raise ConninfoError with libpq's message if ``conninfo`` is not a valid connection string."""
     lib = library()
