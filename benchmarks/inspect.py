@@ -183,12 +183,14 @@ def main() -> None:
 
         def server_ms() -> float:
             """Execution time the server spent on statements in the benchmark database so far
-            (pg_stat_statements, which the sandbox preloads)."""
+            (pg_stat_statements, which the sandbox preloads). Top-level statements only: with
+            ``pg_stat_statements.track = all`` the query inside a ``COPY (query) TO STDOUT`` is also
+            recorded, nested, and would count the same time twice."""
             try:
                 with psycopg.connect(box.conninfo(), autocommit=True) as admin:
                     row = admin.execute(
                         "SELECT coalesce(sum(s.total_exec_time), 0) FROM pg_stat_statements s"
-                        " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = %s", (dbname,)
+                        " JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = %s AND s.toplevel", (dbname,)
                     ).fetchone()
                 return float(row[0])
             except psycopg.Error:

@@ -514,7 +514,20 @@ class Connection:
                     append(string_at(buf.value, n))
                     free(buf)
                 elif n == 0:
-                    wait()
+                    # No whole row buffered. libpq reads 8-16 kB per call: read on from the socket
+                    # while it has data, keeping the GIL, and only wait (giving the GIL up, and
+                    # having to win it back) when it is empty; else the server stalls on a full
+                    # socket whenever the model building holds the GIL.
+                    before = lib.PQconsumeInput(conn) and get(conn, ref, 1)
+                    if before > 0:
+                        append(string_at(buf.value, before))
+                        free(buf)
+                    elif before == 0:
+                        wait()
+                    elif before == -1:
+                        break
+                    else:
+                        raise LibpqError(self._error_message())
                 elif n == -1:
                     break
                 else:
