@@ -3,8 +3,9 @@
 Measures, on one database, in the same run (median of ``--repeat`` runs, CPU time of each fresh
 process as well as wall time, since the machine is shared):
 
-* interpreter start (``python -c pass``) and the imports the command pays for (psycopg, click, the
-  model, the inspector), each in a fresh process;
+* interpreter start (``python -c pass``) and the imports the command pays for (click, the model, the
+  inspector, the libpq reader; psycopg for comparison, which the command no longer imports when it
+  can load libpq), each in a fresh process;
 * in one process: connecting, the catalog queries with the model built as their results arrive, and
   writing the JSON;
 * the whole command, and ``pg_dump --schema-only`` of the same database.
@@ -66,7 +67,9 @@ def main() -> None:
     py = sys.executable
     commands = {
         "python -c pass": [py, "-c", "pass"],
-        "import psycopg": [py, "-c", "import psycopg"],
+        "import psycopg (no longer on the path)": [py, "-c", "import psycopg"],
+        "import the libpq reader (ctypes)": [py, "-c", "from aishell.dialects.postgres import catalog_read, libpq; "
+                                                       "libpq.library()"],
         "import click": [py, "-c", "import click"],
         "import aishell.model": [py, "-c", "import aishell.model"],
         "import inspector + JSON writer": [py, "-c", "import aishell.dialects.postgres.inspect, "
@@ -85,11 +88,11 @@ def main() -> None:
         out = subprocess.run([py, "-c", PHASES, args.conninfo], capture_output=True, text=True, check=True)
         phases.append([float(x) for x in out.stdout.split()])
     print(f"median of {args.repeat} runs; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
-    print(f"{'':34} {'wall':>7} {'CPU':>7}")
+    print(f"{'':40} {'wall':>7} {'CPU':>7}")
     for name, runs in results.items():
-        print(f"{name:34} {statistics.median(r[0] for r in runs):7.3f} {statistics.median(r[1] for r in runs):7.3f}")
+        print(f"{name:40} {statistics.median(r[0] for r in runs):7.3f} {statistics.median(r[1] for r in runs):7.3f}")
     for i, name in enumerate(("  in process: imports", "  in process: queries + model", "  in process: JSON")):
-        print(f"{name:34} {statistics.median(p[i] for p in phases):7.3f}")
+        print(f"{name:40} {statistics.median(p[i] for p in phases):7.3f}")
     ratio = statistics.median(r[0] for r in results["aishell schema inspect --json"]) / statistics.median(
         r[0] for r in results["pg_dump --schema-only"])
     print(f"\ninspect / pg_dump = {ratio:.2f}x (median wall time)")
