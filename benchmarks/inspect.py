@@ -172,8 +172,8 @@ def main() -> None:
         }
         if args.psycopg:
             # The same command reading the catalog through psycopg instead of libpq, for before/after.
-            commands["  the same through psycopg"] = ["env", "AISHELL_LIBPQ=none", *aishell, "schema", "inspect",
-                                                  "--json", conninfo]
+            commands["  same, through psycopg (AISHELL_LIBPQ=none)"] = [
+                "env", "AISHELL_LIBPQ=none", *aishell, "schema", "inspect", "--json", conninfo]
         if args.generate and importlib.util.find_spec("aishell.dialects.postgres.generate") is not None:
             commands["aishell schema generate sql --from URL"] = [
                 *aishell, "schema", "generate", "sql", "--from", conninfo]
@@ -258,7 +258,7 @@ def main() -> None:
             f"{version}. Synthetic schema: {n_tables} tables, {n_fks} foreign keys, {n_idx} indexes, "
             f"{n_tables // 20} views. Whole commands in fresh processes, median and best of {args.repeat} "
             "interleaved runs after a warm-up; client CPU is the command's own user+system time, server the "
-            "statement execution time pg_stat_statements recorded for it.",
+            "statement execution time pg_stat_statements recorded for it (top-level statements).",
             "",
             "| command | median | best | client CPU | server | output |",
             "|---|---:|---:|---:|---:|---:|",
@@ -271,7 +271,8 @@ def main() -> None:
             f"inspect / pg_dump (goal ≤ 1.5×, issue 14): **{ratio:.2f}×** median wall time, {best_ratio:.2f}× best; "
             f"**{cost_ratio:.2f}×** in client CPU + server time.",
             "",
-            f"Reproduce: `python benchmarks/inspect.py --tables {args.tables} --repeat {args.repeat}` "
+            f"Reproduce: `python benchmarks/inspect.py --tables {args.tables} --repeat {args.repeat}"
+            f"{' --psycopg' if args.psycopg else ''}{'' if args.generate else ' --no-generate'}` "
             "(add `--write` to update this section).",
             end,
         ]
