@@ -5,7 +5,9 @@ A constant number of catalog queries, one per object kind, kept as ``.sql`` file
 ``REPEATABLE READ`` transaction with a statement timeout, so the result is one consistent snapshot and
 nothing can be written. The queries are assembled for the server's major version (PostgreSQL 13 to 18)
 from ``--@if <condition>`` / ``--@else`` / ``--@endif`` lines, where the condition may use ``v`` (the
-server's ``server_version_num``) and ``stats`` (whether live statistics are wanted).
+server's ``server_version_num``) and ``stats`` (whether live statistics are wanted). The queries and
+their reading through libpq (no psycopg import; ``COPY`` text) live in ``catalog_read.py``; psycopg
+reads them where libpq cannot be loaded, and ``inspect_connection`` reads on a psycopg connection.
 
 ``search_path`` is emptied for the transaction, as pg_dump does, so every name PostgreSQL prints
 (``format_type``, ``pg_get_expr``, ``pg_get_indexdef``, ...) is schema-qualified unless it lives in
