@@ -259,6 +259,8 @@ class CatalogRead:
                 self.conn = conn = libpq.Connection(self.conninfo, **options)
             except libpq.LibpqError as exc:
                 raise ConnectError(_explain(self.conninfo, str(exc))) from None
+            if self.stopped:  # the consumer gave up while this thread was connecting
+                return
             self.version = version = conn.server_version
             if version < 130000:
                 raise UserError(f"PostgreSQL {version // 10000} is not supported (aishell reads 13 and later)")
@@ -315,7 +317,7 @@ class CatalogRead:
     def close(self) -> None:
         """Stop reading (cancelling a running query) and close the connections."""
         self.stopped = True
-        if self._thread.is_alive() and self.conn is not None and self.conn.conn:
+        if self._thread.is_alive() and self.conn is not None:
             try:
                 self.conn.cancel()
             except Exception:  # noqa: BLE001 - best effort: the connection is closed next

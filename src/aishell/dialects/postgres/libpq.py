@@ -334,6 +334,7 @@ class Connection:
         # Later keywords override what the expanded conninfo says, as psycopg's make_conninfo does.
         keys = ["dbname", *options]
         values = [conninfo, *options.values()]
+        self._cancel = None
         self.conn = lib.PQconnectdbParams(_cstr_array(keys), _cstr_array(values), 1)
         if not self.conn:
             raise LibpqError("out of memory")
@@ -341,6 +342,8 @@ class Connection:
             message = self._error_message()
             self.close()
             raise LibpqError(message)
+        # Made here, by the thread that uses the connection: ``cancel`` (from any thread) only reads it.
+        self._cancel = lib.PQgetCancel(self.conn)
 
     def _error_message(self) -> str:
         raw = self.lib.PQerrorMessage(self.conn) if self.conn else None
@@ -538,14 +541,15 @@ class Connection:
             lib.PQclear(self._check(res, (_PGRES_COMMAND_OK, _PGRES_TUPLES_OK)))
 
     def cancel(self) -> None:
-        """Ask the server to stop the running statement (from any thread)."""
-        handle = self.lib.PQgetCancel(self.conn) if self.conn else None
-        if handle:
+        """Ask the server to stop the running statement (from any thread, before ``close``)."""
+        if self._cancel:
             err = ctypes.create_string_buffer(256)
-            self.lib.PQcancel(handle, err, 256)
-            self.lib.PQfreeCancel(handle)
+            self.lib.PQcancel(self._cancel, err, 256)
 
     def close(self) -> None:
+        if self._cancel:
+            self.lib.PQfreeCancel(self._cancel)
+            self._cancel = None
         if self.conn:
             self.lib.PQfinish(self.conn)
             self.conn = None
