@@ -23,6 +23,39 @@ _MEASURE_HEADS = {
 }  # fmt: skip
 
 
+# "no ledger", "not a user role", "nothing to do with logins": the noun phrase after a negation
+_NEGATED_NP = re.compile(
+    r"\b(?:there (?:is|are) no|so no|(?<!can )(?<!may )(?<!must )no|not (?:an?|the|any)|not|nothing to do with|"
+    r"rather than|instead of)\s+((?:[a-z]+ ){0,2}[a-z]+)\b(?!\s*(?:-|\w+)?\s*(?:can|may|must|is|are|will|should)\b)"
+)
+_NEG_SKIP = {"individual", "separate", "other", "real", "actual", "specific", "the", "a", "an", "any", "our"}
+# "no two", "no more than", "not null", "not less": a rule about values, not an absence of a thing
+_NEG_QUANTITY = {
+    "two", "one", "more", "less", "fewer", "longer", "later", "earlier", "null", "empty", "negative", "zero",
+    "the", "same", "double", "overlapping", "between", "before", "after", "over", "under", "above", "below",
+}  # fmt: skip
+# "leave it out", "ignore those", "handled by our booking app", "the treasurer handles that elsewhere",
+# "we do not record", "no need for": the clause says what it names is not to be stored here
+_LEAVE_OUT = re.compile(
+    r"\b(?:leave (?:it|them|that|those|this|these) out|ignore (?:it|them|that|those|this|these)|"
+    r"(?:handled|handles|handle|done|managed|kept|tracked|stored|sold) (?:\w+ )?elsewhere|"
+    r"(?:handled|done|managed|sold|kept|tracked) by (?:an? |the |our |their )?(?:external|separate|other|another|"
+    r"different|third[- ]party|\w+ (?:app|system|tool|program|software|office))|"
+    r"(?:do|does|did|will|would)(?: not|n't|nt) (?:\w+ )?(?:need|record|store|track|keep|model|want|care)|"
+    r"(?:we|i) not need|no need (?:for|to)|in (?:an? )?other program|not here\b)"
+)
+
+
+def _used_as_unit(word: str, text: str) -> bool:
+    """ "weight in grams", "20 kg", "price per litre": the word measures; "the meters", "each meter" name
+    things."""
+    forms = "|".join(re.escape(f) for f in {word, plural(word), singular(word)})
+    low = text.lower()
+    as_unit = re.search(rf"(?:\d\s*|\bin |\bper |\bof )(?:{forms})\b", low)
+    as_thing = re.search(rf"\b(?:a|an|the|each|every|our|their|which|from|to)\s+(?:{forms})\b", low)
+    return bool(as_unit) and not as_thing
+
+
 class EntityStage:
     # ---- decide which names are entities ----
     def _decide_entities(self) -> None:
@@ -149,10 +182,19 @@ class EntityStage:
         separate project", "the schedule stays on a whiteboard")."""
         out: dict[str, int] = {}
         phrases = self.lex.get("exclusion_phrases", ())
+        negated: dict[str, int] = {}
         for clause in re.split(r"[.;!?\n]", self.text):
             low = clause.lower().replace("’", "'")
+            self._count_negated(low, negated)
             if not any(p in low for p in phrases):
-                continue
+                # an aside in parentheses speaks of its own words only: "(..., not a login, don't model them)"
+                m = _LEAVE_OUT.search(low)
+                if m is None:
+                    continue
+                inside = [g for g in re.finditer(r"\([^()]*\)", low) if g.start() < m.start() < g.end()]
+                low = inside[0].group(0) if inside else re.sub(r"\([^()]*\)", " ", low)
+                if not _LEAVE_OUT.search(low):
+                    continue
             seen: set[str] = set()
             for w in re.findall(r"[a-z][a-z'-]*", low):
                 for cand in (singular(w), w):
@@ -162,7 +204,32 @@ class EntityStage:
             for name in self.mentions:  # compounds: "the volunteer schedule"
                 if "_" in name and name.replace("_", " ") in low and name not in seen:
                     out[name] = out.get(name, 0) + 1
+        low_text = self.text.lower()
+        for name, n in negated.items():
+            # every time the text names it, it says there is none of it
+            said = len(re.findall(r"\b" + re.escape(name.replace("_", " ")) + r"(?:s|es)?\b", low_text))
+            pl = plural(name).replace("_", " ")
+            if not pl.startswith(name.replace("_", " ")):
+                said += len(re.findall(r"\b" + re.escape(pl) + r"\b", low_text))
+            if n >= said:
+                out[name] = max(out.get(name, 0), self.mentions[name]["count"])
         return out
+
+    def _count_negated(self, low: str, out: dict[str, int]) -> None:
+        """A noun phrase under a negation is not a thing to store: "there is no ledger", "not a user
+        role", "collectors are people, not system users", "nothing to do with logins", "so no bag
+        limits". Each such mention counts as one said to be left out."""
+        for m in _NEGATED_NP.finditer(low):
+            words = [w for w in m.group(1).split() if w not in _NEG_SKIP]
+            if not words or words[0] in _NEG_QUANTITY:
+                continue  # "no two bookings", "no more than 40": a rule, not an absence
+            names = {singular(words[-1])}
+            if len(words) >= 2:
+                names.add("_".join([*words[:-1], singular(words[-1])]))
+                names.add("_".join([*words[-2:-1], singular(words[-1])]))
+            for name in names:
+                if name in self.mentions:
+                    out[name] = out.get(name, 0) + 1
 
     @property
     def proper_nouns(self) -> set[str]:
@@ -450,6 +517,11 @@ class EntityStage:
         m = self.mentions.get(name, {})
         if name in self.examples and not m.get("each"):
             return True
+        if m and getattr(self, "excluded_names", {}).get(name, 0) >= m["count"]:
+            return True  # "... so leave it out", "there is no ledger"
+        last = name.rsplit("_", 1)[-1]
+        if (last in self.lex["units"] or plural(last) in self.lex["units"]) and _used_as_unit(last, self.text):
+            return True  # "weight in grams": a unit of a value, never a table ("from meters": devices)
         if name in getattr(self, "type_hints", {}) or (name in self.enum_hints and not m.get("plural")):
             return True  # an attribute with its values ("result pass / fail")
         if (

@@ -241,7 +241,16 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
             or t.text in lex.get("irregular_verbs", {})
             and not third_person
         )
-        if prev is None:
+        if (
+            (prev is None or prev.tag == "PUNCT" and prev.text == ":" or prev.text in ("so", "then", "please"))
+            and t.text == lemma
+            and nxt is not None
+            and nxt.text in ("each", "every", "which", "who", "whose", "whether", "when", "where", "how")
+        ):
+            # "log each flight", "so track which members ...": a bare noun is never followed by "each" or a
+            # question word, a verb in the imperative is, whatever nouns the knowledge base knows
+            is_verb = True
+        elif prev is None:
             # clause-initial: an imperative ("track inventory") only when followed by a noun phrase
             is_verb = (
                 t.text == lemma
