@@ -530,17 +530,27 @@ class RoleStage:
         found: list[tuple[str, str, int]] = []
         patterns = (
             (
-                r"\b([a-z]+(?: [a-z]+)?)\s*,?\s*(?:who|which|that)?\s*(?:is|are)\s+(?:also\s+|all\s+|always\s+)*"
+                r"\b([a-z]+(?: [a-z]+)?)\s*,?\s*(?:who|which|that)?\s*(?:is|are)\s+"
+                r"(?:also\s+|all\s+|always\s+|just\s+|only\s+|simply\s+|basically\s+)*"
                 r"(?:one of (?:our|the|us)\s+|our\s+|the\s+|an?\s+)?([a-z]+(?: [a-z]+)?)\b"
             ),
             r"\b([a-z]+)\s*\((?:is |who is |are )?(?:also )(?:an? |one of (?:our|the) )?([a-z]+)",
             r"\b([a-z]+) and ([a-z]+) (?:are|both are) (?:also )?(?:our )?([a-z]+)\b",
+            # apposition: "an owner (a member)", "a mentor, an existing member"
+            r"\b([a-z]+)\s*(?:\(\s*|,\s+)(?:an?|another|one of (?:our|the))\s+(?:existing\s+|other\s+)?([a-z]+)\b"
+            r"(?=\s*[),.;]|$)",
+            # "the pilot in command and an optional instructor (both are members)", "a paramedic and a
+            # technician, two different staff members", "actors, crew and directors are all just members"
+            r"\b([a-z]+)(?: in [a-z]+)?,? and (?:an? |the )?(?:optional |[a-z]+ )?([a-z]+)\s*(?:\(\s*|,\s*)"
+            r"(?:both are|all are|both|two|two different) (?:also )?(?:[a-z]+ )?([a-z]+)\b",
+            r"\b([a-z]+), (?:[a-z]+,? )*and ([a-z]+) are (?:all |both )?(?:just |only |also )*(?:our )?"
+            r"(?:[a-z]+ )?([a-z]+)\b",
         )
         for k, pattern in enumerate(patterns):
             for m in re.finditer(pattern, text):
                 if re.match(r"\s*(?:not|never|n't)\b", text[m.end(1) : m.end(1) + 12].split("is")[-1]):
                     continue
-                if k == 2:
+                if k in (2, 4, 5):
                     pairs = [(m.group(1), m.group(3)), (m.group(2), m.group(3))]
                 else:
                     if re.search(r"\b(?:not|never)\b", m.group(0)):
@@ -551,9 +561,20 @@ class RoleStage:
                         continue  # "agents are assigned tickets": a verb, not "are tickets"
                     role = self._entity_word_in(role_words)
                     base = self._entity_word_in(base_words)
+                    if base is None and k in (3, 4, 5):
+                        ws = base_words.split()
+                        compound = "_".join([*ws[:-1], singular(ws[-1])])
+                        base = compound if compound in self.mentions else singular(ws[-1])
                     if role and base and role != base:
                         found.append((role, base, k))
         for role, base, k in found:
+            if (
+                k in (3, 4, 5)
+                and base not in self.req.entities
+                and role in self.req.entities
+                and _person_name(base)
+            ):
+                self._entity(base)  # "the pilot and an instructor (both are members)": members are stored
             if role not in self.req.entities or base not in self.req.entities:
                 continue
             ent = self.req.entities[role]
@@ -561,7 +582,7 @@ class RoleStage:
             if (
                 ent.attributes
                 or not _person_name(base)
-                or (k == 0 and rarch is not None and rarch.kind != "actor")
+                or (k in (0, 3) and rarch is not None and rarch.kind != "actor")
             ):
                 continue  # roles are people's: "inspectors are our members", "the DM (also a player)"
             kept = []
