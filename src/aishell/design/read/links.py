@@ -270,6 +270,9 @@ def _said_twice(word: str, text: str) -> bool:
     return len(re.findall(r"\b(?:" + re.escape(sing) + "|" + re.escape(word) + r")s?\b", text)) >= 2
 
 
+_PLACE_PREPS = {"on", "at", "in", "per", "to", "from", "by", "into", "for"}
+
+
 def _read_segment(
     words: list[str], mentions: list[tuple[int, int, str]], ev: str
 ) -> list[tuple[str, str, str, bool | None, str]]:
@@ -427,7 +430,21 @@ class ValueOwnerStage:
                 continue
             low = clause.lower()
             owner = None
-            if of:
+            first, _, rest = name.partition("_")
+            if rest and self._resolve(first) in self.req.entities:
+                # "ticket type (adult, child)": the attribute names its owner (and keeps the words said)
+                owner, name_in_owner = self._resolve(first), name
+            else:
+                name_in_owner = name
+                after = re.match(r"[^a-z]*(?:\)\s*)?(?:for|of|per) (?:each |every |an? |the )?([a-z]+)", low[pos:])
+                said = re.match(r"\s*(?:an? |the |each |every )?([a-z]+)\s*=", low)
+                if after and self._resolve(singular(after.group(1))) in self.req.entities:
+                    owner = self._resolve(singular(after.group(1)))  # "livery type (...) for each horse"
+                elif said and self._resolve(singular(said.group(1))) in self.req.entities and "=" in low[:pos]:
+                    owner = self._resolve(singular(said.group(1)))  # "a firing = one kiln + type (...)"
+            if owner is not None:
+                pass
+            elif of:
                 word = singular(of.split()[-1])
                 owner = self._resolve(word) if self._resolve(word) in self.req.entities else None
             if owner is None:
@@ -444,11 +461,30 @@ class ValueOwnerStage:
                         if each > best_each:
                             best_each, subject = each, ent.name
                 owner = subject if best_each >= 0 else (nearest if best >= 0 else None)
+                if best_each < 0 and best >= 0:
+                    # "a round is played by one member on one course, from a tee (white, yellow, red)": a
+                    # name after a preposition is where or with whom; the values describe the clause's subject
+                    before = low[:best].split()[-2:]
+                    if before and (before[-1] in _PLACE_PREPS or len(before) > 1 and before[0] in _PLACE_PREPS):
+                        first = min(
+                            (
+                                (at, ent.name)
+                                for ent in self.req.entities.values()
+                                for form in {ent.name.replace("_", " "), ent.table.replace("_", " ")}
+                                for at in [low.find(form)]
+                                if 0 <= at < best
+                            ),
+                            default=None,
+                        )
+                        if first is not None and first[0] <= 12:
+                            owner = first[1]
             if owner is None:
                 continue
             values = self.enum_hints.get(name)
+            if self.req.entities[owner].attribute(name_in_owner) is not None:
+                continue
             self.req.entities[owner].attributes.append(
-                Attribute(name=name, type=hints.get(name), enum=values, evidence=clause)
+                Attribute(name=name_in_owner, type=hints.get(name), enum=values, evidence=clause)
             )
             taken.add(name)
 
