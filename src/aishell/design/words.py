@@ -149,6 +149,8 @@ def plural(word: str) -> str:
         p = UNCOUNTABLE_TABLES[last]
     elif last == "person":
         p = "people"
+    elif last.endswith("fe") and not last.endswith(("knife", "wife", "life")):
+        p = last + "s"  # "cafe" → "cafes", "safe" → "safes" (only knife, wife, life take -ves)
     else:
         p = inflection.pluralize(last)
     return f"{head}_{p}" if head else p

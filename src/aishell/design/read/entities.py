@@ -28,6 +28,13 @@ _NEGATED_NP = re.compile(
     r"\b(?:there (?:is|are) no|so no|(?<!can )(?<!may )(?<!must )no|not (?:an?|the|any)|not|nothing to do with|"
     r"rather than|instead of)\s+((?:[a-z]+ ){0,2}[a-z]+)\b(?!\s*(?:-|\w+)?\s*(?:can|may|must|is|are|will|should)\b)"
 )
+_COUNTED_NP = re.compile(
+    r"\b(?:number|sum|total|count|amount|average|percentage|proportion|share) of (?:the |all |our |their )?"
+    r"((?:[a-z]+ )?[a-z]+)\b"
+)
+_META_NP = re.compile(
+    r"\b(?:[a-z]+s|as an?|an? (?:text|free[- ]text|separate|single|new|extra)) (table|field|column|row)s?\b"
+)
 _NEG_SKIP = {"individual", "separate", "other", "real", "actual", "specific", "the", "a", "an", "any", "our"}
 # "no two", "no more than", "not null", "not less": a rule about values, not an absence of a thing
 _NEG_QUANTITY = {
@@ -41,7 +48,7 @@ _LEAVE_OUT = re.compile(
     r"(?:handled|handles|handle|done|managed|kept|tracked|stored|sold) (?:\w+ )?elsewhere|"
     r"(?:handled|done|managed|sold|kept|tracked) by (?:an? |the |our |their )?(?:external|separate|other|another|"
     r"different|third[- ]party|\w+ (?:app|system|tool|program|software|office))|"
-    r"(?:do|does|did|will|would)(?: not|n't|nt) (?:\w+ )?(?:need|record|store|track|keep|model|want|care)|"
+    r"(?:do|does|did|will|would)(?: not|n't|nt) (?:\w+ )?(?:need|record|store|track|keep|model|want|care|bother)|"
     r"(?:we|i) not need|no need (?:for|to)|in (?:an? )?other program|not here\b)"
 )
 
@@ -219,10 +226,20 @@ class EntityStage:
         """A noun phrase under a negation is not a thing to store: "there is no ledger", "not a user
         role", "collectors are people, not system users", "nothing to do with logins", "so no bag
         limits". Each such mention counts as one said to be left out."""
-        for m in _NEGATED_NP.finditer(low):
-            words = [w for w in m.group(1).split() if w not in _NEG_SKIP]
-            if not words or words[0] in _NEG_QUANTITY:
-                continue  # "no two bookings", "no more than 40": a rule, not an absence
+        found = [m.group(1) for m in _NEGATED_NP.finditer(low)]
+        found = [f for f in found if f.split()[0] not in _NEG_QUANTITY]  # "no two bookings": a rule
+        # not things either: what is counted or summed ("the number of hints used", "sum of fill
+        # quantities": a quantity, a column), a word quoted as a word or a value ("like 'expert' or
+        # 'author'", "a 'roll' here is ..."), the database's own words ("our operators table", "a text
+        # field", "places as a table") and the idiom "in (fixed) order"
+        found += [m.group(1) for m in _COUNTED_NP.finditer(low)]
+        found += [m.group(1) for m in re.finditer(r"(?<![a-z])['‘\"“]([a-z][a-z -]{0,30}?)['’\"”](?![a-z])(?!\s*(?:here )?(?:is|are|means|=)\b)", low)]
+        found += [m.group(1) for m in _META_NP.finditer(low)]
+        found += [m.group(1) for m in re.finditer(r"\bin (?:an? |the )?(?:[a-z]+ )?(order)\b", low)]
+        for phrase in found:
+            words = [w for w in phrase.split() if w not in _NEG_SKIP]
+            if not words:
+                continue
             names = {singular(words[-1])}
             if len(words) >= 2:
                 names.add("_".join([*words[:-1], singular(words[-1])]))

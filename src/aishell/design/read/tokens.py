@@ -49,6 +49,17 @@ class NP:
         return " ".join(self.words)
 
 
+def fold_accents(text: str) -> str:
+    """ "cafés" → "cafes": a letter with an accent is that letter (identifiers stay ASCII, words stay whole)."""
+    if text.isascii():
+        return text
+    import unicodedata
+
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    )
+
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*|\d[\d,.]*[kKmMbB]?\+?|[,:/&+()]|<->|->")
 _MULTI = [
     (("one", "or", "more"), "many"),
@@ -83,6 +94,7 @@ _MULTI = [
 
 
 def tokenize(clause: str) -> list[Tok]:
+    clause = fold_accents(clause)
     # possessives: "students' attempts", "a user's profile" → students <poss> attempts
     clause = re.sub(r"(?<=[A-Za-z])'s\b", " <poss>", clause)
     clause = re.sub(r"(?<=[A-Za-z]s)'(?=\s)", " <poss>", clause)
@@ -218,6 +230,19 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
             t.tag, t.lemma = "V", "like"  # "users can like posts" (not "like Slack")
         if t.tag == "V" and t.text.endswith("ing") and prev is not None and prev.tag == "D":
             t.tag = "N"  # "each refuelling"
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if (
+            t.tag in ("N", "VN")
+            and t.text.endswith("ing")
+            and (prev is None or prev.tag not in ("D", "A", "N", "VN", "POSS", "Q", "NUM"))
+            and nxt is not None
+            and nxt.tag == "D"
+            and nxt.text not in ("each", "every")
+            and can_be_verb(t.text)[0]
+        ):
+            # "building a club app", "teams of two sharing a boat": a verb with its object; a noun in
+            # -ing is not followed by an article
+            t.tag, t.lemma = "V", verb_lemma(t.text)
     for i, t in enumerate(toks):
         if t.tag == "V":
             t.lemma = verb_lemma(t.text)
