@@ -28,6 +28,33 @@ _NEGATED_NP = re.compile(
     r"\b(?:there (?:is|are) no|so no|(?<!can )(?<!may )(?<!must )no|not (?:an?|the|any)|not|nothing to do with|"
     r"rather than|instead of)\s+((?:[a-z]+ ){0,2}[a-z]+)\b(?!\s*(?:-|\w+)?\s*(?:can|may|must|is|are|will|should)\b)"
 )
+# "Foray is a group walk", "- a variant is a diff cover of ...", "Sites are 1 km grid squares": X (here) is
+# a Y, at the start of a sentence, a bullet or after a comma
+_DEFINITION = re.compile(
+    r"(?:^|[.;:!?\n]\s*|[-–—•*]\s+|,\s+)(?:(?:each|every|an?|the|one)\s+)?['\"]?(?P<x>[a-z]+(?: [a-z]+)?)['\"]?"
+    r"(?:\s+here)?\s+(?:(?:is|=)\s+(?:just |simply |basically |really )?(?:an?|one)\s+|"
+    r"are\s+(?:just |simply |basically |really |all )*(?:\d[\d.,]*\s*[a-z]{0,3}\s+)?(?=[a-z]+s\b|[a-z]+ [a-z]+s\b))"
+    r"(?P<y>[a-z]+(?: [a-z]+)?)\b"
+)
+
+
+def _fold(text: str) -> str:
+    from aishell.design.read.tokens import fold_accents
+
+    return fold_accents(text)
+
+
+def _times_said(name: str, low: str) -> int:
+    """How often the text says a name, in either number."""
+    words = name.replace("_", " ")
+    forms = {words, plural(name).replace("_", " ")}
+    return sum(len(re.findall(r"\b" + re.escape(f) + r"\b", low)) for f in forms)
+
+
+def _person_name_word(name: str, lex: dict) -> bool:
+    return kb.names_person(name) or name.rsplit("_", 1)[-1] in lex["person_words"]
+
+
 _COUNTED_NP = re.compile(
     r"\b(?:number|sum|total|count|amount|average|percentage|proportion|share) of (?:the |all |our |their )?"
     r"((?:[a-z]+ )?[a-z]+)\b"
@@ -140,6 +167,52 @@ class EntityStage:
             ):
                 self.pre_alias[n] = rest  # "freelance translators" and "translators": one table
         self.entity_names -= set(self.pre_alias)
+        self._definitions()
+
+    def _definitions(self) -> None:
+        """ "Foray is a group walk", "each production is a staging of a play", "a variant is a diff cover",
+        "sites are 1 km grid squares": a sentence that says what a thing is names it twice. The name said
+        only in that definition is the same table as the other one (people's roles are read elsewhere)."""
+        low = _fold(self.text.lower())
+        said_in_definition: dict[str, int] = {}
+        pairs: list[tuple[str, str]] = []
+        for m in _DEFINITION.finditer(low):
+            x_words, y_words = m.group("x").split(), m.group("y").split()
+            x, y = self._name_of(x_words), self._name_of(y_words)
+            if not x or not y or x == y or _person_name_word(y, self.lex) or _person_name_word(x, self.lex):
+                continue
+            pairs.append((x, y))
+            said_in_definition[y] = said_in_definition.get(y, 0) + 1
+            said_in_definition[x] = said_in_definition.get(x, 0) + 1
+        for x, y in pairs:
+            x_only = _times_said(x, low) <= said_in_definition[x]
+            y_only = _times_said(y, low) <= said_in_definition[y]
+            if y_only and (x in self.entity_names or x in self.mentions) and (y in self.mentions):
+                self.entity_names.discard(y)
+                self.entity_names.add(x)
+                if x in self.mentions:
+                    self.mentions[x].pop("weak", None)
+                self.pre_alias[y] = x
+            elif x_only and not y_only and x in self.entity_names and y in self.entity_names:
+                self.entity_names.discard(x)
+                self.pre_alias[x] = y
+
+    def _name_of(self, words: list[str]) -> str | None:
+        """The mention a noun phrase names: the compound if the text uses it, else its head."""
+        closed = ("determiners", "prepositions", "conjunctions", "auxiliaries", "pronouns", "quantifiers")
+        kept: list[str] = []
+        for w in words:
+            if any(w in self.lex[k] for k in closed) or w in self.lex["not_entity_words"]:
+                break  # "a staging of a play": the phrase ends before "of"
+            kept.append(w)
+        words = [w for w in kept if w not in ("just", "simply", "basically", "really", "here")]
+        if not words:
+            return None
+        compound = "_".join([*words[:-1], singular(words[-1])])
+        if compound in self.mentions or compound in self.entity_names:
+            return compound
+        head = singular(words[-1])
+        return head if head in self.mentions or head in self.entity_names else None
 
     def _not_a_thing(self, name: str, m: dict) -> bool:
         """Words that never name a table: informal words and pronouns ("gotta", "whoever"), units
@@ -552,7 +625,7 @@ class EntityStage:
         name = self.np_name(np)[0]
         if not name or self._excluded(name):
             return None
-        if name in self.entity_names:
+        if name in self.entity_names or name in getattr(self, "alias", {}):
             return self._resolve(name)
         m = self.mentions.get(name) or {}
         if any(
