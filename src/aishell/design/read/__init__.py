@@ -194,6 +194,20 @@ def _lists_in_parentheses(text: str, lex: dict) -> str:
     (a plural: its columns) and "fees: each app has one or more fee lines" stay as they are."""
     heads = "|".join(sorted((h for h in lex.get("enum_heads", ()) if "_" not in h), key=len, reverse=True))
 
+    def shared_head(m: re.Match[str]) -> str:
+        # "takeoff and landing times", "dispatched, arrived and cleared times": one column per modifier
+        mods = [w for w in re.split(r",\s*|\s+and\s+", m.group(1)) if w]
+        head = m.group(2)
+        one = singular(head.lower())
+        if (
+            len(mods) < 2
+            or not kb.is_attribute_word(one)
+            or any(is_plural(w.lower()) and not w.lower().endswith("ss") for w in mods)
+            or any(w.lower() in lex[k] for k in _CLOSED_CLASSES for w in mods)
+        ):
+            return m.group(0)
+        return " and ".join(f"{w} {one}" for w in mods)
+
     def values(raw: str) -> list[str] | None:
         items = [v.strip(" '\"") for v in re.split(r",|\bor\b|\band\b", raw) if v.strip(" '\"")]
         if len(items) < 2:
@@ -252,6 +266,11 @@ def _lists_in_parentheses(text: str, lex: dict) -> str:
         rf"\b([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?)()\s*,\s*(?:which|that)?\s*(?:is |are )?(?:one of|either)\s+"
         rf"({_VALUE_LIST})(?=\s*(?:[,.;\n]|$))",
         colon,
+        text,
+    )
+    text = re.sub(
+        r"\b((?:[A-Za-z]+,\s*)*[A-Za-z]+\s+and\s+[A-Za-z]+)\s+([a-z]+(?:s|es))\b",
+        lambda m: shared_head(m) if is_plural(m.group(2).lower()) else m.group(0),
         text,
     )
     return text

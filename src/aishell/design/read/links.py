@@ -566,7 +566,8 @@ class RoleStage:
         found: list[tuple[str, str, int]] = []
         patterns = (
             (
-                r"\b([a-z]+(?: [a-z]+)?)\s*,?\s*(?:who|which|that)?\s*(?:is|are)\s+"
+                r"\b([a-z]+(?: [a-z]+)?)(?: of (?:the |an? |each |every )?[a-z]+)?\s*,?\s*(?:who|which|that)?\s*"
+                r"(?:is|are)\s+"
                 r"(?:also\s+|all\s+|always\s+|just\s+|only\s+|simply\s+|basically\s+)*"
                 r"(?:one of (?:our|the|us)\s+|our\s+|the\s+|an?\s+)?([a-z]+(?: [a-z]+)?)\b"
             ),
@@ -684,6 +685,9 @@ class RoleStage:
 
     def _entity_word_in(self, words: str) -> str | None:
         ws = words.split()
+        closed = ("determiners", "prepositions", "conjunctions", "auxiliaries", "pronouns")
+        if len(ws) > 1 and any(ws[-1] in self.lex[k] for k in closed):
+            ws = ws[:-1]  # "translator but must not be ...": the phrase ends before "but"
         for cand in ("_".join(ws[:-1] + [singular(ws[-1])]), singular(ws[-1])):
             name = self._resolve(cand)
             if name in self.req.entities:
