@@ -426,7 +426,15 @@ class ValueOwnerStage:
         places = getattr(self, "hint_places", {})
         hints = getattr(self, "type_hints", {})
         for name, (clause, pos, of) in places.items():
-            if name in taken or name in self.req.entities or self._resolve(name) in self.req.entities:
+            if name in taken:
+                continue
+            if name in self.req.entities or self._resolve(name) in self.req.entities:
+                # "a class here is a judging class, one of Open, Champion, Kitten or Neuter": the values
+                # are the names the thing's rows take
+                ent = self.req.entities[self._resolve(name)]
+                values = self.enum_hints.get(name)
+                if values and ent.attribute("name") is None:
+                    ent.attributes.append(Attribute(name="name", enum=values, evidence=clause))
                 continue
             low = clause.lower()
             owner = None
@@ -436,7 +444,9 @@ class ValueOwnerStage:
                 owner, name_in_owner = self._resolve(first), name
             else:
                 name_in_owner = name
-                after = re.match(r"[^a-z]*(?:\)\s*)?(?:for|of|per) (?:each |every |an? |the )?([a-z]+)", low[pos:])
+                after = re.match(
+                    r"\s*(?:\([^()]*\))?[\s,]*(?:for|of|per) (?:each |every |an? |the )?([a-z]+)", low[pos:]
+                )
                 said = re.match(r"\s*(?:an? |the |each |every )?([a-z]+)\s*=", low)
                 if after and self._resolve(singular(after.group(1))) in self.req.entities:
                     owner = self._resolve(singular(after.group(1)))  # "livery type (...) for each horse"

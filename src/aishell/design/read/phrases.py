@@ -119,6 +119,12 @@ class PhraseStage:
                 self._hint_at(name, clause, m.start())
                 self.pending_clauses.append(f"{last} have a {singular(last)} type")
                 return before
+            if (
+                not values
+                and re.search(r"(?:\betc\.?|\.\.\.|…|\band so on)\s*$", inner, re.IGNORECASE)
+                and is_plural(last)
+            ):
+                return before  # "tools (drills, sanders, a laser cutter etc)": examples of the things
             if values:
                 self._hint_at(name or last, clause, m.end(1))
                 self.enum_hints[last] = items
