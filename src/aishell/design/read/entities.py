@@ -272,7 +272,16 @@ class EntityStage:
                 if m is None:
                     continue
                 inside = [g for g in re.finditer(r"\([^()]*\)", low) if g.start() < m.start() < g.end()]
-                low = inside[0].group(0) if inside else re.sub(r"\([^()]*\)", " ", low)
+                if inside:
+                    # "(an account here is a ledger balance, ..., don't model logins)": the aside defines
+                    # its first word, it does not leave it out
+                    low = re.sub(
+                        r"^\(\s*(?:an?\s+|the\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:here\s+)?(?:is|are|means)\b",
+                        "(",
+                        inside[0].group(0),
+                    )
+                else:
+                    low = re.sub(r"\([^()]*\)", " ", low)
                 if not _LEAVE_OUT.search(low):
                     continue
             seen: set[str] = set()
@@ -305,7 +314,8 @@ class EntityStage:
         # quantities": a quantity, a column), a word quoted as a word or a value ("like 'expert' or
         # 'author'", "a 'roll' here is ..."), the database's own words ("our operators table", "a text
         # field", "places as a table") and the idiom "in (fixed) order"
-        found += [m.group(1) for m in _COUNTED_NP.finditer(low)]
+        for m in _COUNTED_NP.finditer(low):  # "the number of clues used": "clues" or "clue_used"
+            found += [m.group(1), m.group(1).split()[0]] if " " in m.group(1) else [m.group(1)]
         found += [m.group(1) for m in re.finditer(r"(?<![a-z])['‘\"“]([a-z][a-z -]{0,30}?)['’\"”](?![a-z])(?!\s*(?:here )?(?:is|are|means|=)\b)", low)]
         found += [m.group(1) for m in _META_NP.finditer(low)]
         found += [m.group(1) for m in re.finditer(r"\bin (?:an? |the )?(?:[a-z]+ )?(order)\b", low)]
