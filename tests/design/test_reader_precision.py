@@ -196,3 +196,35 @@ def test_listed_values_stay_verbatim_in_the_design():
     enum = next(e for e in d.schema.enums if e.name == soil.type.split(".")[-1])
     assert list(enum.values) == ["clay", "loam", "sand"]
     assert "soils" not in {t.name for t in d.schema.tables}
+
+
+def test_what_the_users_call_a_thing_is_one_table():
+    tables = _tables(
+        "Quiz society. We meet every Monday; we call each meeting a round. For each round we store the "
+        "date and the host, and teams score points in rounds."
+    )
+    assert "rounds" in tables and "meetings" not in tables
+
+
+def test_listed_values_said_as_nouns_are_not_tables():
+    tables = _tables(
+        "Every rower rows one side - port or starboard - although a few ports can row starboard too. "
+        "Rowers join crews."
+    )
+    assert "ports" not in tables and "starboards" not in tables
+    assert {"rowers", "crews"} <= tables
+
+
+def test_a_whether_clause_is_a_yes_or_no():
+    tables = _tables(
+        "Choir: for each rehearsal we mark which singers came, and whether they paid subs. Singers have a "
+        "name."
+    )
+    assert "subs" not in tables and "sub" not in tables
+    assert {"rehearsals", "singers"} <= tables
+
+
+def test_a_plural_attribute_said_unique_belongs_to_its_owner():
+    req = parse("Kayak rental: log each hire with the kayak and the renter. Kayak hull numbers are unique.")
+    assert "hull_numbers" not in {e.table for e in req.entities.values()}
+    assert req.entities["kayak"].attribute("hull_number") is not None

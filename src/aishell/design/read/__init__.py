@@ -273,6 +273,20 @@ def _lists_in_parentheses(text: str, lex: dict) -> str:
         lambda m: shared_head(m) if is_plural(m.group(2).lower()) else m.group(0),
         text,
     )
+    # "Glider registrations are unique": each glider has a unique registration (when the text names gliders
+    # elsewhere; "serial numbers are unique" is one attribute)
+    def owner_unique(m: re.Match[str]) -> str:
+        owner, attr = m.group(1), m.group(2)
+        low = text.lower()
+        elsewhere = len(re.findall(rf"\b{re.escape(owner.lower())}s?\b", low)) > 1
+        if not elsewhere or any(owner.lower() in lex[k] for k in _CLOSED_CLASSES):
+            return m.group(0)
+        words = attr.split()
+        return f"each {owner} has a unique {' '.join([*words[:-1], singular(words[-1])])}"
+
+    text = re.sub(
+        r"\b([A-Za-z]+) ((?:[a-z]+ )?[a-z]+s) (?:are|must be|should be) unique\b", owner_unique, text
+    )
     return text
 
 

@@ -55,6 +55,10 @@ def _person_name_word(name: str, lex: dict) -> bool:
     return kb.names_person(name) or name.rsplit("_", 1)[-1] in lex["person_words"]
 
 
+_CALLED = re.compile(
+    r"\b(?:we|they|i|people|everyone|users) (?:call|name) (?:each |every |a |an |the |our |these |those )"
+    r"(?P<x>[a-z]+(?: [a-z]+)?) (?:an? )?(?P<y>[a-z]+(?: [a-z]+)?)\b"
+)
 _COUNTED_NP = re.compile(
     r"\b(?:number|sum|total|count|amount|average|percentage|proportion|share) of (?:the |all |our |their )?"
     r"((?:[a-z]+ )?[a-z]+)\b"
@@ -184,6 +188,14 @@ class EntityStage:
             pairs.append((x, y))
             said_in_definition[y] = said_in_definition.get(y, 0) + 1
             said_in_definition[x] = said_in_definition.get(x, 0) + 1
+        for m in _CALLED.finditer(low):
+            # "we call each rehearsal a session": the name the users give it
+            x = self._name_of(m.group("x").split()) if m.group("x") else None
+            y = self._name_of(m.group("y").split())
+            if x and y and x != y:
+                pairs.append((x, y))
+                said_in_definition[y] = said_in_definition.get(y, 0) + 1
+                said_in_definition[x] = said_in_definition.get(x, 0) + 1
         for x, y in pairs:
             x_only = _times_said(x, low) <= said_in_definition[x]
             y_only = _times_said(y, low) <= said_in_definition[y]
@@ -241,6 +253,8 @@ class EntityStage:
             return True
         if name in getattr(self, "type_hints", {}) or (name in self.enum_hints and not m.get("plural")):
             return True  # "has lights yes/no", "result pass / fail": an attribute with its values
+        if not m.get("each") and not m.get("bullet") and name in self._listed_values():
+            return True  # "voice part (soprano, alto, tenor or bass) ... a few altos help the tenors"
         nps = m.get("nps") or []
         if nps and all("unique" in np.flags and not np.plural for np in nps) and not m.get("subject"):
             return True  # "gamer tag unique": an identifier of something else
@@ -256,6 +270,16 @@ class EntityStage:
         ):
             return True
         return False
+
+    def _listed_values(self) -> set[str]:
+        """Every value the text listed for an attribute, as a singular name."""
+        out: set[str] = set()
+        for values in self.enum_hints.values():
+            for v in values:
+                words = str(v).lower().split()
+                if words and len(words) <= 2:
+                    out.add("_".join([*words[:-1], singular(words[-1])]))
+        return out
 
     def _told_to_leave_out(self) -> dict[str, int]:
         """Names in a clause that says not to store them ("don't store donation stuff", "exhibitions are a
@@ -318,6 +342,8 @@ class EntityStage:
             found += [m.group(1), m.group(1).split()[0]] if " " in m.group(1) else [m.group(1)]
         found += [m.group(1) for m in re.finditer(r"(?<![a-z])['‘\"“]([a-z][a-z -]{0,30}?)['’\"”](?![a-z])(?!\s*(?:here )?(?:is|are|means|=)\b)", low)]
         found += [m.group(1) for m in _META_NP.finditer(low)]
+        for m in re.finditer(r"\bwhether ([a-z' ]+)", low):  # "note whether they sent apologies": a yes/no
+            found += [w for w in m.group(1).split()[-2:] if w not in ("or", "not")][-1:]
         found += [m.group(1) for m in re.finditer(r"\bin (?:an? |the )?(?:[a-z]+ )?(order)\b", low)]
         for phrase in found:
             words = [w for w in phrase.split() if w not in _NEG_SKIP]
