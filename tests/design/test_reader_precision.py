@@ -228,3 +228,11 @@ def test_a_plural_attribute_said_unique_belongs_to_its_owner():
     req = parse("Kayak rental: log each hire with the kayak and the renter. Kayak hull numbers are unique.")
     assert "hull_numbers" not in {e.table for e in req.entities.values()}
     assert req.entities["kayak"].attribute("hull_number") is not None
+
+
+def test_an_opening_title_is_not_a_table():
+    tables = _tables("Kennel operator, 3 sites and 40 runs. Each run belongs to a site; dogs stay in runs.")
+    assert "operators" not in tables and "kennel_operators" not in tables
+    assert {"sites", "runs", "dogs"} <= tables
+    # a list after a comma without a number is not a title: its first noun stays
+    assert "inventory_items" in _tables("Track inventory, orders and suppliers. Each order has lines.")

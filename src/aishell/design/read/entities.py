@@ -7,7 +7,7 @@ import re
 from aishell.design import kb
 from aishell.design.intent import Attribute, Entity, Relationship
 from aishell.design.read.tokens import NP
-from aishell.design.words import plural, singular, snake
+from aishell.design.words import is_plural, plural, singular, snake
 
 # "minimum pledge", "total price", "max players": a quantity about the thing, not a reference to one
 _MEASURE_WORDS = {
@@ -260,6 +260,8 @@ class EntityStage:
             return True  # "gamer tag unique": an identifier of something else
         if self.excluded_names.get(name, 0) >= m["count"]:
             return True  # every mention is in a clause that says to leave it out
+        if m["count"] == 1 and not m.get("each") and name in self._title_names():
+            return True  # "Ferry operator, 4 vessels ...": the opening words say what the business is
         if (
             len(words) == 1
             and kb.archetype_for(name) is None
@@ -270,6 +272,26 @@ class EntityStage:
         ):
             return True
         return False
+
+    def _title_names(self) -> set[str]:
+        """The names in a text's opening fragment when it is a title without a verb, singular, followed by a
+        comma, a dash or a full stop: "Ferry operator, 4 vessels on 3 routes", "Tennis club court booking -
+        members (...)". A heading with a colon is read as one by the clause splitter."""
+        m = re.match(r"\s*([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){1,4}?)\s*(?:,\s*(?=\d)|\.|\s[-–—]\s)", self.text)
+        if not m:
+            return set()
+        from aishell.design.read.tokens import tokenize
+
+        toks = tokenize(m.group(1))
+        if any(t.tag not in ("N", "A", "VN", "V") for t in toks) or toks[-1].tag != "N" or is_plural(toks[-1].text):
+            return set()
+        words = [t.text for t in toks]
+        return {
+            "_".join([*words[i : j - 1], form])
+            for i in range(len(words))
+            for j in range(i + 1, len(words) + 1)
+            for form in (words[j - 1], singular(words[j - 1]))
+        }
 
     def _listed_values(self) -> set[str]:
         """Every value the text listed for an attribute, as a singular name."""
