@@ -236,3 +236,23 @@ def test_an_opening_title_is_not_a_table():
     assert {"sites", "runs", "dogs"} <= tables
     # a list after a comma without a number is not a title: its first noun stays
     assert "inventory_items" in _tables("Track inventory, orders and suppliers. Each order has lines.")
+
+
+def test_a_login_is_designed_only_when_the_text_speaks_of_one():
+    def columns(text: str, table: str) -> set[str]:
+        d = design(text, validate=False)
+        return {c.name for c in next(t for t in d.schema.tables if t.name == table).columns}
+
+    club = columns("Bowls club: members play matches on rinks; each match has a date.", "members")
+    assert not {"password_hash", "last_login_at", "email_verified"} & club
+    app = columns("Members log in to book rinks; each booking has a date.", "members")
+    assert {"password_hash", "last_login_at"} <= app
+
+
+def test_append_only_for_audit_is_the_trail_itself():
+    d = design(
+        "Lifeguard log: incidents have a time and a pool. Incidents are append-only for audit.",
+        validate=False,
+    )
+    assert "audit_logs" not in {t.name for t in d.schema.tables}
+    assert "incidents" in {t.name for t in d.schema.tables}
