@@ -256,3 +256,19 @@ def test_append_only_for_audit_is_the_trail_itself():
     )
     assert "audit_logs" not in {t.name for t in d.schema.tables}
     assert "incidents" in {t.name for t in d.schema.tables}
+
+
+def test_a_type_in_parentheses_makes_a_column_not_a_table():
+    assert "tags" not in _tables("Vet: pets: name, species, tags (free text). Each visit has a pet.")
+    tables = _tables(
+        "Fossil club: each find has a layer, a depth, a matrix (short description, free text) and if it is "
+        "kept for the museum. Layers have a code. Members record finds."
+    )
+    assert "matrices" not in tables and "museums" not in tables
+    assert {"finds", "layers", "members"} <= tables
+
+
+def test_an_optional_plural_is_a_column():
+    tables = _tables("Dive log: each dive has a site + depth + optional photos. Sites have a name.")
+    assert "photos" not in tables
+    assert {"dives", "sites"} <= tables

@@ -223,6 +223,9 @@ class EntityStage:
         compound = "_".join([*words[:-1], singular(words[-1])])
         if compound in self.mentions or compound in self.entity_names:
             return compound
+        longer = [n for n in self.mentions if n.endswith("_" + compound)]
+        if len(words) > 1 and len(longer) == 1:
+            return longer[0]  # "1 km grid squares": the mention took the unit in
         head = singular(words[-1])
         return head if head in self.mentions or head in self.entity_names else None
 
@@ -256,6 +259,8 @@ class EntityStage:
         if not m.get("each") and not m.get("bullet") and name in self._listed_values():
             return True  # "voice part (soprano, alto, tenor or bass) ... a few altos help the tenors"
         nps = m.get("nps") or []
+        if nps and all(np.flags & {"optional", "required", "mandatory"} for np in nps) and not m.get("subject"):
+            return True  # "+ optional notes": a column may be optional, a table is not
         if nps and all("unique" in np.flags and not np.plural for np in nps) and not m.get("subject"):
             return True  # "gamer tag unique": an identifier of something else
         if self.excluded_names.get(name, 0) >= m["count"]:
@@ -364,7 +369,9 @@ class EntityStage:
             found += [m.group(1), m.group(1).split()[0]] if " " in m.group(1) else [m.group(1)]
         found += [m.group(1) for m in re.finditer(r"(?<![a-z])['‘\"“]([a-z][a-z -]{0,30}?)['’\"”](?![a-z])(?!\s*(?:here )?(?:is|are|means|=)\b)", low)]
         found += [m.group(1) for m in _META_NP.finditer(low)]
-        for m in re.finditer(r"\bwhether ([a-z' ]+)", low):  # "note whether they sent apologies": a yes/no
+        for m in re.finditer(
+            r"\b(?:whether|if (?:it|they|he|she) (?:is|are|was|were|has|have|had))\s+([a-z' ]+)", low
+        ):  # "note whether they sent apologies", "and if it is kept for the herbarium": a yes/no
             found += [w for w in m.group(1).split()[-2:] if w not in ("or", "not")][-1:]
         found += [m.group(1) for m in re.finditer(r"\bin (?:an? |the )?(?:[a-z]+ )?(order)\b", low)]
         for phrase in found:

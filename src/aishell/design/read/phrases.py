@@ -80,6 +80,16 @@ class PhraseStage:
             if re.match(r"\s*(?:e\.?g\.?|eg|such as|like|for example|i\.e\.?)\b", inner, re.IGNORECASE):
                 return before  # examples, not a list of values
             items = [v.strip(" '\"") for v in re.split(r",|/|\||\bor\b|\band\b", inner) if v.strip(" '\"")]
+            typed = [v for v in items if v.lower() in _TYPE_WORDS]
+            if typed and last:
+                # "habitat (short description, free text)", "allergies (free text)": how the value is
+                # written, a column, not a thing with columns of its own
+                hints = getattr(self, "type_hints", None)
+                if hints is None:
+                    hints = self.type_hints = {}
+                for key in {last, singular(last)}:
+                    hints.setdefault(key, _TYPE_WORDS[typed[0].lower()])
+                return before
             short = len(items) >= 2 and all(len(v.split()) <= 3 and len(v) <= 40 for v in items)
             attribute_like = sum(1 for v in items if kb.is_attribute_word(snake(v.lower().split())))
             values = short and (
@@ -772,6 +782,12 @@ def _kind_word(value: str) -> bool:
 
 def _is_unit(word: str, lex: dict) -> bool:
     return word in lex["units"] or singular(word) in lex["units"]
+
+
+_TYPE_WORDS = {
+    "free text": "TEXT", "free-text": "TEXT", "text": "TEXT", "a text": "TEXT", "number": "INTEGER",
+    "integer": "INTEGER", "decimal": "NUMERIC", "date": "DATE", "timestamp": "TIMESTAMPTZ", "boolean": "BOOLEAN",
+}  # fmt: skip
 
 
 def _modifier_word(word: str, lex: dict) -> bool:
