@@ -272,3 +272,11 @@ def test_an_optional_plural_is_a_column():
     tables = _tables("Dive log: each dive has a site + depth + optional photos. Sites have a name.")
     assert "photos" not in tables
     assert {"dives", "sites"} <= tables
+
+
+def test_a_unit_after_an_attribute_stays_in_its_name():
+    d = design("Anglers log catches. Each catch has a species and a weight in grams.", validate=False)
+    catches = next(t for t in d.schema.tables if t.name == "catches")
+    weight = catches.column("weight_grams")
+    assert weight is not None and weight.type.startswith("NUMERIC")
+    assert "grams" not in {t.name for t in d.schema.tables}

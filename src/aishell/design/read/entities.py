@@ -734,6 +734,14 @@ class EntityStage:
             self._add(Relationship("many_to_one", entity, head, role=name, evidence=evidence))
             return
         enum = self.enum_hints.get(name) or self.enum_hints.get(name.rsplit("_", 1)[-1])
+        unit = re.search(
+            r"\b" + re.escape(" ".join(np.words)) + r"\s+(?:in|\(\s*in|\()\s*([a-z]+)\b", evidence.lower()
+        )
+        if unit and unit.group(1) in self.lex["units"] and not enum and unit.group(1) not in name.split("_"):
+            # "weight in grams", "area (ha)": the unit the user gave is part of the column's name
+            name = f"{name}_{unit.group(1)}"
+            if ent.attribute(name):
+                return
         a = Attribute(
             name=name,
             type=getattr(self, "type_hints", {}).get(name),
