@@ -280,3 +280,16 @@ def test_a_unit_after_an_attribute_stays_in_its_name():
     weight = catches.column("weight_grams")
     assert weight is not None and weight.type.startswith("NUMERIC")
     assert "grams" not in {t.name for t in d.schema.tables}
+
+
+def test_a_bare_word_in_a_list_of_columns_is_a_column():
+    text = (
+        "Berry farm planner\n- bushes: name, variety (for pollination)\n- sprayings per bush: product, date, dose\n"
+        "- orders: customer, date"
+    )
+    req = parse(text)
+    tables = {e.table for e in req.entities.values()}
+    assert "varieties" not in tables and "products" not in tables
+    assert {"bushes", "sprayings"} <= tables
+    assert req.entities["spraying"].attribute("product") is not None
+    assert "customers" in tables  # a person in the list is someone to refer to

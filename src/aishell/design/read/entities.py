@@ -265,6 +265,8 @@ class EntityStage:
             return True  # "gamer tag unique": an identifier of something else
         if self.excluded_names.get(name, 0) >= m["count"]:
             return True  # every mention is in a clause that says to leave it out
+        if self._bare_list_word(name, m):
+            return True  # "crops: name, family (for rotation rules)": a bare word in a list of columns
         if m["count"] == 1 and not m.get("each") and name in self._title_names():
             return True  # "Ferry operator, 4 vessels ...": the opening words say what the business is
         if (
@@ -277,6 +279,27 @@ class EntityStage:
         ):
             return True
         return False
+
+    def _bare_list_word(self, name: str, m: dict) -> bool:
+        """A singular word said once, without an article, as an item of a list ("crops: name, family",
+        "applications per field: product, date"): a column, whatever else the word can name. People are
+        the exception ("orders: customer, date"): a reference to someone."""
+        return (
+            "_" not in name
+            and m.get("count", 0) == 1
+            and not m.get("subject")
+            and not m.get("each")
+            and not m.get("plural")
+            and not m.get("bullet")
+            and all(np.det is None for np in m.get("nps") or [])
+            and not kb.names_person(name)
+            and (kb.archetype_for(name) is None or kb.archetype_for(name).kind != "actor")
+            and bool(
+                re.search(
+                    rf"[:,]\s*{re.escape(name)}\s*(?:[,(]|and\b|$)", _fold(self.text.lower()), re.MULTILINE
+                )
+            )
+        )
 
     def _title_names(self) -> set[str]:
         """The names in a text's opening fragment when it is a title without a verb, singular, followed by a
@@ -420,6 +443,8 @@ class EntityStage:
         if np.many:
             return False
         m = self.mentions.get(name, {})
+        if m and name not in self.entity_names and self._bare_list_word(name, m):
+            return True  # "applications per field: product, date": a column
         arch = kb.archetype_for(name)
         if arch is not None and arch.kind in ("actor", "org") and name in self.entity_names:
             return False
@@ -674,6 +699,8 @@ class EntityStage:
             return True
         if m and getattr(self, "excluded_names", {}).get(name, 0) >= m["count"]:
             return True  # "... so leave it out", "there is no ledger"
+        if m and self._bare_list_word(name, m):
+            return True  # "crops: name, family": a column
         last = name.rsplit("_", 1)[-1]
         if (last in self.lex["units"] or plural(last) in self.lex["units"]) and _used_as_unit(last, self.text):
             return True  # "weight in grams": a unit of a value, never a table ("from meters": devices)

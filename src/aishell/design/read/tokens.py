@@ -313,7 +313,10 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
             and not is_plural(prev.text)
             and (_det_before(toks, i - 1) or prev2 is None and t.text not in _kb_plurals())
             and nxt is not None
-            and nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM")
+            and (
+                nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM")
+                or nxt.tag == "V" and nxt.text.endswith("ed")  # "a dispatch records dispatched times"
+            )
             and not (nxt.tag in ("VN", "V") and nxt.text == verb_lemma(nxt.text))
         ):
             is_verb = True  # "each driver owns vehicles", "money moves through transactions"
