@@ -293,3 +293,11 @@ def test_a_bare_word_in_a_list_of_columns_is_a_column():
     assert {"bushes", "sprayings"} <= tables
     assert req.entities["spraying"].attribute("product") is not None
     assert "customers" in tables  # a person in the list is someone to refer to
+
+
+def test_singular_nouns_in_men_are_not_plurals_of_man():
+    from aishell.design.words import plural, singular
+
+    assert singular("specimen") == "specimen" and plural("specimen") == "specimens"
+    assert singular("regimens") == "regimen" and singular("firemen") == "fireman"
+    assert plural("cafe") == "cafes" and plural("knife") == "knives"

@@ -281,12 +281,11 @@ class EntityStage:
         return False
 
     def _bare_list_word(self, name: str, m: dict) -> bool:
-        """A singular word said once, without an article, as an item of a list ("crops: name, family",
-        "applications per field: product, date"): a column, whatever else the word can name. People are
-        the exception ("orders: customer, date"): a reference to someone."""
+        """A singular word or compound said once, without an article, as an item of a list ("crops: name,
+        family", "applications per field: product, date", "..., GPS point, habitat"): a column, whatever
+        else the words can name. People are the exception ("orders: customer, date"): a reference."""
         return (
-            "_" not in name
-            and m.get("count", 0) == 1
+            m.get("count", 0) == 1
             and not m.get("subject")
             and not m.get("each")
             and not m.get("plural")
@@ -296,7 +295,9 @@ class EntityStage:
             and (kb.archetype_for(name) is None or kb.archetype_for(name).kind != "actor")
             and bool(
                 re.search(
-                    rf"[:,]\s*{re.escape(name)}\s*(?:[,(]|and\b|$)", _fold(self.text.lower()), re.MULTILINE
+                    rf"[:,]\s*{re.escape(name.replace('_', ' '))}\s*(?:[,(]|and\b|$)",
+                    _fold(self.text.lower()),
+                    re.MULTILINE,
                 )
             )
         )
