@@ -301,3 +301,25 @@ def test_singular_nouns_in_men_are_not_plurals_of_man():
     assert singular("specimen") == "specimen" and plural("specimen") == "specimens"
     assert singular("regimens") == "regimen" and singular("firemen") == "fireman"
     assert plural("cafe") == "cafes" and plural("knife") == "knives"
+
+
+def test_a_negation_ends_at_its_noun_phrase():
+    tables = _tables(
+        "Dog daycare: owners register dogs; each dog has a name. No payments here, the till does that. "
+        "Walkers are staff, not users of this system."
+    )
+    assert "payments" not in tables and "users" not in tables
+    assert {"owners", "dogs"} <= tables
+
+
+def test_a_currency_is_a_unit_and_a_date_range_is_one_range_column():
+    d = design(
+        "Tool rental: customers rent tools; each rental is for one tool and a date range, with a deposit in "
+        "euros. Tools have a serial number.",
+        validate=False,
+    )
+    tables = {t.name: t for t in d.schema.tables}
+    assert "euros" not in tables and "date_ranges" not in tables
+    rentals = tables["rentals"]
+    assert rentals.column("date_range") is not None and rentals.column("date_range").type == "DATERANGE"
+    assert rentals.column("deposit_euros") is not None

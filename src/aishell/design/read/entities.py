@@ -66,6 +66,7 @@ _COUNTED_NP = re.compile(
 _META_NP = re.compile(
     r"\b(?:[a-z]+s|as an?|an? (?:text|free[- ]text|separate|single|new|extra)) (table|field|column|row)s?\b"
 )
+_SPAN_HEADS = {"range", "window", "period", "span", "interval", "bracket"}
 _NEG_SKIP = {"individual", "separate", "other", "real", "actual", "specific", "the", "a", "an", "any", "our"}
 # "no two", "no more than", "not null", "not less": a rule about values, not an absence of a thing
 _NEG_QUANTITY = {
@@ -238,6 +239,8 @@ class EntityStage:
             return True  # named only in the queries the user listed
         if len(words) > 1 and words[0] in _MEASURE_WORDS:
             return True  # "max players", "total amount": a quantity, a column
+        if len(words) == 2 and words[0] in ("date", "time", "age", "price") and words[1] in _SPAN_HEADS:
+            return True  # "valid for a date range": two columns (from, to), not a table
         if (
             len(words) > 1
             and words[-1] in _MEASURE_HEADS
@@ -398,8 +401,14 @@ class EntityStage:
         ):  # "note whether they sent apologies", "and if it is kept for the herbarium": a yes/no
             found += [w for w in m.group(1).split()[-2:] if w not in ("or", "not")][-1:]
         found += [m.group(1) for m in re.finditer(r"\bin (?:an? |the )?(?:[a-z]+ )?(order)\b", low)]
+        closed = ("determiners", "prepositions", "conjunctions", "auxiliaries", "pronouns", "quantifiers")
         for phrase in found:
-            words = [w for w in phrase.split() if w not in _NEG_SKIP]
+            words = []
+            for w in phrase.split():
+                if any(w in self.lex[k] for k in closed):
+                    break  # "no payments here", "not users of this system": the phrase ends there
+                if w not in _NEG_SKIP:
+                    words.append(w)
             if not words:
                 continue
             names = {singular(words[-1])}
@@ -702,6 +711,9 @@ class EntityStage:
             return True  # "... so leave it out", "there is no ledger"
         if m and self._bare_list_word(name, m):
             return True  # "crops: name, family": a column
+        words = name.split("_")
+        if len(words) == 2 and words[0] in ("date", "time", "age", "price") and words[1] in _SPAN_HEADS:
+            return True  # "for a date range": two columns, not a table
         last = name.rsplit("_", 1)[-1]
         if (last in self.lex["units"] or plural(last) in self.lex["units"]) and _used_as_unit(last, self.text):
             return True  # "weight in grams": a unit of a value, never a table ("from meters": devices)

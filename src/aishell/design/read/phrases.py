@@ -568,7 +568,13 @@ class PhraseStage:
                         more, k2 = self._collect(items, k + 1)
                         if not more:
                             break
-                        objs += more
+                        if getattr(items[k], "text", "") == "with":
+                            # "a rental is for one tool, with a deposit": what it comes with is its own
+                            self.rels.append(
+                                ("prep", {"subject": before, "prep": "with", "objects": more, "evidence": clause})
+                            )
+                        else:
+                            objs += more
                         k = k2
                     if objs:
                         self.rels.append(
