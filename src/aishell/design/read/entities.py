@@ -186,6 +186,8 @@ class EntityStage:
             x, y = self._name_of(x_words), self._name_of(y_words)
             if not x or not y or x == y or _person_name_word(y, self.lex) or _person_name_word(x, self.lex):
                 continue
+            if y in self.lex["self_reference_words"] or plural(y) in self.lex["self_reference_words"]:
+                continue  # "each task is a subtask of another task": a tree, read with self-references
             pairs.append((x, y))
             said_in_definition[y] = said_in_definition.get(y, 0) + 1
             said_in_definition[x] = said_in_definition.get(x, 0) + 1
