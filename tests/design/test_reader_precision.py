@@ -323,3 +323,12 @@ def test_a_currency_is_a_unit_and_a_date_range_is_one_range_column():
     rentals = tables["rentals"]
     assert rentals.column("date_range") is not None and rentals.column("date_range").type == "DATERANGE"
     assert rentals.column("deposit_euros") is not None
+
+
+def test_the_one_who_does_what_a_person_does_is_that_person():
+    tables = _tables(
+        "Toy library: families borrow toys; each toy has a name and an age range. We phone each borrower "
+        "when a toy is overdue."
+    )
+    assert "borrowers" not in tables
+    assert {"families", "toys"} <= tables

@@ -66,6 +66,11 @@ _COUNTED_NP = re.compile(
 _META_NP = re.compile(
     r"\b(?:[a-z]+s|as an?|an? (?:text|free[- ]text|separate|single|new|extra)) (table|field|column|row)s?\b"
 )
+class _NoArch:
+    kind = None
+
+
+_NO_ARCH = _NoArch()
 _SPAN_HEADS = {"range", "window", "period", "span", "interval", "bracket"}
 _NEG_SKIP = {"individual", "separate", "other", "real", "actual", "specific", "the", "a", "an", "any", "our"}
 # "no two", "no more than", "not null", "not less": a rule about values, not an absence of a thing
@@ -199,6 +204,26 @@ class EntityStage:
                 pairs.append((x, y))
                 said_in_definition[y] = said_in_definition.get(y, 0) + 1
                 said_in_definition[x] = said_in_definition.get(x, 0) + 1
+        # "customers subscribe to series ... a copy for each subscriber": the one who does what a stored
+        # thing is said to do is that thing
+        for kind, r in self.rels:
+            subj = r.get("subject")
+            if kind != "verb" or not isinstance(subj, NP) or not r.get("verb") or r.get("passive"):
+                continue  # "cats are co-owned": the cats are not the owners
+            doer = self.np_name(subj)[0]
+            verb = r["verb"]
+            if not doer or doer not in self.entity_names or verb in ("have", "be", "do", "get", "make", "use"):
+                continue
+            if not _person_name_word(doer, self.lex) and (kb.archetype_for(doer) or _NO_ARCH).kind not in (
+                "actor",
+                "org",
+            ):
+                continue  # the one who subscribes, borrows, rents is someone (a person, a family, a firm)
+            for agent in {verb + "r" if verb.endswith("e") else verb + "er", verb + "or"}:
+                m = self.mentions.get(agent)
+                if m and agent != doer and agent in self.entity_names and not m.get("subject") and m["count"] == 1:
+                    self.entity_names.discard(agent)
+                    self.pre_alias[agent] = doer
         for x, y in pairs:
             x_only = _times_said(x, low) <= said_in_definition[x]
             y_only = _times_said(y, low) <= said_in_definition[y]
