@@ -332,3 +332,12 @@ def test_the_one_who_does_what_a_person_does_is_that_person():
     )
     assert "borrowers" not in tables
     assert {"families", "toys"} <= tables
+
+
+def test_what_we_just_count_is_a_number():
+    tables = _tables(
+        "Cider mill: each pressing has a date and a volume; a vat can hold one pressing at a time. Bottles we "
+        "just count per pressing."
+    )
+    assert "bottles" not in tables
+    assert "pressings" in tables

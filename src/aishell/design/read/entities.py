@@ -401,8 +401,12 @@ class EntityStage:
         low_text = self.text.lower()
         for name, n in negated.items():
             # every time the text names it, it says there is none of it
-            said = len(re.findall(r"\b" + re.escape(name.replace("_", " ")) + r"(?:s|es)?\b", low_text))
             pl = plural(name).replace("_", " ")
+            if any(name in self.lex[k] for k in ("auxiliaries", "prepositions", "determiners", "conjunctions")):
+                # "cans": the noun, not the modal "can"
+                said = len(re.findall(r"\b" + re.escape(pl) + r"\b", low_text))
+            else:
+                said = len(re.findall(r"\b" + re.escape(name.replace("_", " ")) + r"(?:s|es)?\b", low_text))
             if not pl.startswith(name.replace("_", " ")):
                 said += len(re.findall(r"\b" + re.escape(pl) + r"\b", low_text))
             if n >= said:
@@ -419,6 +423,12 @@ class EntityStage:
         # quantities": a quantity, a column), a word quoted as a word or a value ("like 'expert' or
         # 'author'", "a 'roll' here is ..."), the database's own words ("our operators table", "a text
         # field", "places as a table") and the idiom "in (fixed) order"
+        # "cans we just count per batch", "we only count visitors": a number kept, not a thing
+        found += [m.group(1) for m in re.finditer(r"\b([a-z]+) (?:we|i) (?:just |only |simply )?count\b", low)]
+        found += [
+            m.group(1)
+            for m in re.finditer(r"\b(?:we|i) (?:just |only |simply )?count (?:the |our )?([a-z]+)\b", low)
+        ]
         for m in _COUNTED_NP.finditer(low):  # "the number of clues used": "clues" or "clue_used"
             found += [m.group(1), m.group(1).split()[0]] if " " in m.group(1) else [m.group(1)]
         found += [m.group(1) for m in re.finditer(r"(?<![a-z])['‘\"“]([a-z][a-z -]{0,30}?)['’\"”](?![a-z])(?!\s*(?:here )?(?:is|are|means|=)\b)", low)]
