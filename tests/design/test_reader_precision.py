@@ -341,3 +341,11 @@ def test_what_we_just_count_is_a_number():
     )
     assert "bottles" not in tables
     assert "pressings" in tables
+
+
+def test_a_measure_of_something_is_one_column():
+    d = design("Stud farm: each horse has a name, a year of birth and a place of birth.", validate=False)
+    horses = next(t for t in d.schema.tables if t.name == "horses")
+    assert horses.column("year_of_birth").type == "INTEGER"
+    assert horses.column("place_of_birth") is not None
+    assert "births" not in {t.name for t in d.schema.tables}

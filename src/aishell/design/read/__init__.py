@@ -81,6 +81,14 @@ class Reader(
             clause, bullet = queue.pop(0)
             clause = ignore_re.sub(" ", clause)  # features, not things: detected on the whole text above
             clause = of_re.sub(lambda m: m.group(1).replace(" ", "-").lower(), clause)  # "date of birth"
+            # "year of birth", "place of death", "time of day": a measure of something, one column
+            clause = re.sub(
+                r"\b(date|year|place|time|country|city|cause|day|month|hour|port|language) of ([a-z]+)\b",
+                lambda m: m.group(0)
+                if any(m.group(2) in self.lex[k] for k in _CLOSED_CLASSES) or m.group(2) in ("each", "every")
+                else f"{m.group(1)}-of-{m.group(2)}",
+                clause,
+            )
             clause = _MEASURE.sub(" ", clause)  # "25K entries/exits a day": a volume, read by find_scale
             clause = re.sub(r"(?<=[A-Za-z]) ?#", " number", clause)  # "license #"
             clause = re.sub(r"\b([a-z]+)_(?=[a-z])", r"\1-", clause)  # "valid_from": one word, as written
