@@ -198,6 +198,15 @@ def attribute_rule(name: str) -> dict[str, Any] | None:
             return rule
         if any(name.endswith(s) for s in rule.get("suffixes", ())):
             return rule
+    if "_of_" in name:
+        return attribute_rule(name.split("_of_", 1)[0])  # "year_of_birth": a year
+    if "_" in name and head in lexicon()["units"]:
+        # "weight_grams", "peak_temp_celsius": a measure with its unit; the measure's rule if it is a
+        # number, else a plain number (no sign check: a temperature may be below zero)
+        base = attribute_rule(name.rsplit("_", 1)[0])
+        if base is not None and str(base.get("type", "")).startswith(("NUMERIC", "INTEGER", "SMALLINT", "BIGINT")):
+            return base
+        return {"names": [], "type": "NUMERIC(12,3)"}
     return None
 
 

@@ -119,8 +119,16 @@ def singular(word: str) -> str:
         and word[:-1] not in ("menu", "guru", "emu", "tutu", "haiku", "tofu", "gnu")
     ):
         return word  # "census", "virus"-like singulars the list does not name
+    if word.endswith("men") and word not in ("women",) and (
+        word.endswith(("imen", "umen", "omen")) or word in _SINGULAR_MEN
+    ):
+        return word  # "specimen", "regimen", "acumen", "abdomen": singular, not plurals of "-man"
     s = inflection.singularize(word)
     return s or word
+
+
+# singular nouns in -men that are not plurals of "-man" (beyond -imen, -umen, -omen)
+_SINGULAR_MEN = {"stamen", "ramen", "amen", "semen", "hymen", "yamen"}
 
 
 # words with no plural of their own, and the table name a person would give a list of them
@@ -149,6 +157,10 @@ def plural(word: str) -> str:
         p = UNCOUNTABLE_TABLES[last]
     elif last == "person":
         p = "people"
+    elif last.endswith("men") and singular(last) == last and last != "women":
+        p = last + "s"  # "specimens", "regimens"
+    elif last.endswith("fe") and not last.endswith(("knife", "wife", "life")):
+        p = last + "s"  # "cafe" → "cafes", "safe" → "safes" (only knife, wife, life take -ves)
     else:
         p = inflection.pluralize(last)
     return f"{head}_{p}" if head else p

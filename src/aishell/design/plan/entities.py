@@ -172,6 +172,10 @@ class EntityStage:
             or (e.entity.append_only and e.entity.kind == "record")
             for e in self.ents.values()
         )  # the text's own history table already keeps the trail
+        # "calls are append-only for audit": the stated append-only table is the trail
+        history = history or any(
+            r.kind == "append_only" and "audit" in (r.evidence or "").lower() for r in self.req.rules
+        )
         if "audit_trail" in f and not history:
             self._add_entity("audit_log", "audit_log", table="audit_logs")
         if "multi_language" in f:

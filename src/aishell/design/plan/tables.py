@@ -261,11 +261,18 @@ class TableStage:
             arch_specs += e.arch.columns_for(e.entity.noun if exact else "")
             fits = e.arch.get("columns_if") or {}
             if fits:
-                words = set(re.findall(r"[a-z]+", self.req.text.lower()))
+                low = self.req.text.lower()
+                words = set(re.findall(r"[a-z]+", low))
+                # a column the archetype keeps only when the text speaks of what it is for: a login's
+                # password only when someone logs in ("log in", "password", "users")
                 arch_specs = [
                     s
                     for s in arch_specs
-                    if s.name not in fits or any(w in words or plural(w) in words for w in fits[s.name])
+                    if s.name not in fits
+                    or any(
+                        (re.search(rf"\b{re.escape(w)}\b", low) if " " in w else w in words or plural(w) in words)
+                        for w in fits[s.name]
+                    )
                 ]
             if e.kind == "line" and "no_quantity" in e.flags:
                 arch_specs = [s for s in arch_specs if s.name not in ("quantity", "unit_price", "line_total")]

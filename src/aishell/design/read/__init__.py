@@ -25,7 +25,7 @@ from aishell.design.read.phrases import PhraseStage
 from aishell.design.read.relations import RelationStage
 from aishell.design.read.rules import read_rules
 from aishell.design.read.tokens import NP, tokenize
-from aishell.design.words import singular
+from aishell.design.words import is_plural, singular
 
 __all__ = ["FEATURES", "find_scale", "parse", "split_clauses", "tokenize"]
 
@@ -62,7 +62,7 @@ class Reader(
             if m:
                 self.req.features[feature] = m.group(0)
         self.req.scale = find_scale(text)
-        clauses = split_clauses(text)
+        clauses = split_clauses(_lists_in_parentheses(text, self.lex))
         ignore = sorted(self.lex["ignore_phrases"], key=len, reverse=True)
         ignore_re = re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ignore) + r")\b", re.IGNORECASE)
         of_names = sorted(
@@ -81,6 +81,14 @@ class Reader(
             clause, bullet = queue.pop(0)
             clause = ignore_re.sub(" ", clause)  # features, not things: detected on the whole text above
             clause = of_re.sub(lambda m: m.group(1).replace(" ", "-").lower(), clause)  # "date of birth"
+            # "year of birth", "place of death", "time of day": a measure of something, one column
+            clause = re.sub(
+                r"\b(date|year|place|time|country|city|cause|day|month|hour|port|language) of ([a-z]+)\b",
+                lambda m: m.group(0)
+                if any(m.group(2) in self.lex[k] for k in _CLOSED_CLASSES) or m.group(2) in ("each", "every")
+                else f"{m.group(1)}-of-{m.group(2)}",
+                clause,
+            )
             clause = _MEASURE.sub(" ", clause)  # "25K entries/exits a day": a volume, read by find_scale
             clause = re.sub(r"(?<=[A-Za-z]) ?#", " number", clause)  # "license #"
             clause = re.sub(r"\b([a-z]+)_(?=[a-z])", r"\1-", clause)  # "valid_from": one word, as written
@@ -177,6 +185,117 @@ def _just_values(low: str) -> dict[str, str]:
         if subject:
             out[singular(subject.group(1))] = singular(m.group(1)).replace(" ", "_")
     return out
+
+
+_VALUE_WORD = r"(?!(?:or|and|nor)\b)[A-Za-z0-9][\w'+-]*(?:\.[\w'+-]+)*"
+_VALUE_WORDS = rf"{_VALUE_WORD}(?: {_VALUE_WORD}){{0,2}}"
+_VALUE_LIST = rf"{_VALUE_WORDS}(?:\s*,\s*{_VALUE_WORDS})*(?:,?\s+(?:or|and)\s+{_VALUE_WORDS})?"
+_CLOSED_CLASSES = ("determiners", "auxiliaries", "prepositions", "conjunctions", "pronouns", "quantifiers")
+
+
+def _lists_in_parentheses(text: str, lex: dict) -> str:
+    """A list of values said after its attribute without parentheses, written as the parenthesised list
+    the reader already takes for values: "voice part - soprano, alto, tenor or bass -", "condition: good,
+    worn, retired", "ticket type adult, child or senior", "a premiere status, which is one of world
+    premiere, ... or none", "type of work: crown, bridge" (work type). Only after a singular noun that is
+    not a closed-class word, and only lists of short items without a verb: "patients: name, date of birth"
+    (a plural: its columns) and "fees: each app has one or more fee lines" stay as they are."""
+    heads = "|".join(sorted((h for h in lex.get("enum_heads", ()) if "_" not in h), key=len, reverse=True))
+
+    def shared_head(m: re.Match[str]) -> str:
+        # "takeoff and landing times", "dispatched, arrived and cleared times": one column per modifier
+        mods = [w for w in re.split(r",\s*|\s+and\s+", m.group(1)) if w]
+        head = m.group(2)
+        one = singular(head.lower())
+        if (
+            len(mods) < 2
+            or not kb.is_attribute_word(one)
+            or any(is_plural(w.lower()) and not w.lower().endswith("ss") for w in mods)
+            or any(w.lower() in lex[k] for k in _CLOSED_CLASSES for w in mods)
+        ):
+            return m.group(0)
+        return " and ".join(f"{w} {one}" for w in mods)
+
+    def values(raw: str) -> list[str] | None:
+        items = [v.strip(" '\"") for v in re.split(r",|\bor\b|\band\b", raw) if v.strip(" '\"")]
+        if len(items) < 2:
+            return None
+        for v in items:
+            words = v.lower().split()
+            if any(w in lex[k] for k in _CLOSED_CLASSES if k != "auxiliaries" for w in words) or any(
+                w in ("has", "have", "is", "are", "was", "were", "can", "may", "must", "will", "should")
+                for w in words
+            ):
+                return None  # a clause, not a value
+        if sum(1 for v in items if is_plural(v.lower().split()[-1]) and len(v) > 3) * 2 >= len(items):
+            return None  # "Library: branches, shelves": the things of a heading, not values
+        return items
+
+    def head_ok(head: str) -> bool:
+        last = head.lower().split()[-1]
+        return (
+            not is_plural(last)
+            and not any(last in lex[k] for k in _CLOSED_CLASSES)
+            and last not in ("etc", "e.g", "eg", "ie")
+        )
+
+    def colon(m: re.Match[str]) -> str:
+        head, scope, raw = m.group(1), m.group(2) or "", m.group(3)
+        if not head_ok(head) or values(raw) is None or "," not in raw and not re.search(r"\bor\b", raw):
+            return m.group(0)
+        of = re.fullmatch(r"\s*of ([a-z]+)", scope)
+        if head.lower().split()[-1] in ("type", "kind") and of:  # "type of work": the work type
+            head, scope = f"{of.group(1)} {head.split()[-1]}", ""
+        return f"{head} ({raw}){scope}"
+
+    # "condition: good, worn, retired"; "livery type for each horse: full, part, DIY"
+    text = re.sub(
+        rf"\b([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?)((?: (?:of|for|per) (?:each |every |a |an |the )?[a-z]+)?)"
+        rf"\s*:\s*({_VALUE_LIST})(?=\s*(?:[.;\n]|$))",
+        colon,
+        text,
+    )
+    # "voice part - soprano, alto, tenor or bass - although ..."
+    text = re.sub(
+        rf"\b([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?)()\s+[-–—]\s+({_VALUE_LIST})(?=\s*(?:[-–—.;\n]|$))",
+        colon,
+        text,
+    )
+    # "ticket type adult, child or senior", "role plaintiff or defendant"
+    if heads:
+        text = re.sub(
+            rf"\b((?:[A-Za-z][\w-]* )?(?:{heads}))()\s+({_VALUE_LIST})(?=\s*(?:[,.;\n)]|$))",
+            lambda m: colon(m) if re.search(r"\bor\b", m.group(3)) or m.group(3).count(",") >= 2 else m.group(0),
+            text,
+            flags=re.IGNORECASE,
+        )
+    # "a premiere status, which is one of world premiere, ... or none"; "a judging class, one of Open, ..."
+    text = re.sub(
+        rf"\b([A-Za-z][\w-]*(?: [A-Za-z][\w-]*)?)()\s*,\s*(?:which|that)?\s*(?:is |are )?(?:one of|either)\s+"
+        rf"({_VALUE_LIST})(?=\s*(?:[,.;\n]|$))",
+        colon,
+        text,
+    )
+    text = re.sub(
+        r"\b((?:[A-Za-z]+,\s*)*[A-Za-z]+\s+and\s+[A-Za-z]+)\s+([a-z]+(?:s|es))\b",
+        lambda m: shared_head(m) if is_plural(m.group(2).lower()) else m.group(0),
+        text,
+    )
+    # "Glider registrations are unique": each glider has a unique registration (when the text names gliders
+    # elsewhere; "serial numbers are unique" is one attribute)
+    def owner_unique(m: re.Match[str]) -> str:
+        owner, attr = m.group(1), m.group(2)
+        low = text.lower()
+        elsewhere = len(re.findall(rf"\b{re.escape(owner.lower())}s?\b", low)) > 1
+        if not elsewhere or any(owner.lower() in lex[k] for k in _CLOSED_CLASSES):
+            return m.group(0)
+        words = attr.split()
+        return f"each {owner} has a unique {' '.join([*words[:-1], singular(words[-1])])}"
+
+    text = re.sub(
+        r"\b([A-Za-z]+) ((?:[a-z]+ )?[a-z]+s) (?:are|must be|should be) unique\b", owner_unique, text
+    )
+    return text
 
 
 def parse(text: str) -> Requirements:

@@ -7,7 +7,7 @@ import re
 from aishell.design import kb
 from aishell.design.intent import Attribute, Entity, Relationship
 from aishell.design.read.tokens import NP
-from aishell.design.words import plural, singular, snake
+from aishell.design.words import is_plural, plural, singular, snake
 
 # "minimum pledge", "total price", "max players": a quantity about the thing, not a reference to one
 _MEASURE_WORDS = {
@@ -21,6 +21,83 @@ _MEASURE_HEADS = {
     "date", "dates", "time", "times", "name", "names", "quantity", "quantities", "amount", "amounts",
     "range", "ranges", "count", "counts", "number", "numbers", "weight", "weights", "duration", "durations",
 }  # fmt: skip
+
+
+# "no ledger", "not a user role", "nothing to do with logins": the noun phrase after a negation
+_NEGATED_NP = re.compile(
+    r"\b(?:there (?:is|are) no|so no|(?<!can )(?<!may )(?<!must )no|not (?:an?|the|any)|not|nothing to do with|"
+    r"rather than|instead of)\s+((?:[a-z]+ ){0,2}[a-z]+)\b(?!\s*(?:-|\w+)?\s*(?:can|may|must|is|are|will|should)\b)"
+)
+# "Foray is a group walk", "- a variant is a diff cover of ...", "Sites are 1 km grid squares": X (here) is
+# a Y, at the start of a sentence, a bullet or after a comma
+_DEFINITION = re.compile(
+    r"(?:^|[.;:!?\n]\s*|[-–—•*]\s+|,\s+)(?:(?:each|every|an?|the|one)\s+)?['\"]?(?P<x>[a-z]+(?: [a-z]+)?)['\"]?"
+    r"(?:\s+here)?\s+(?:(?:is|=)\s+(?:just |simply |basically |really )?(?:an?|one)\s+|"
+    r"are\s+(?:just |simply |basically |really |all )*(?:\d[\d.,]*\s*[a-z]{0,3}\s+)?(?=[a-z]+s\b|[a-z]+ [a-z]+s\b))"
+    r"(?P<y>[a-z]+(?: [a-z]+)?)\b"
+)
+
+
+def _fold(text: str) -> str:
+    from aishell.design.read.tokens import fold_accents
+
+    return fold_accents(text)
+
+
+def _times_said(name: str, low: str) -> int:
+    """How often the text says a name, in either number."""
+    words = name.replace("_", " ")
+    forms = {words, plural(name).replace("_", " ")}
+    return sum(len(re.findall(r"\b" + re.escape(f) + r"\b", low)) for f in forms)
+
+
+def _person_name_word(name: str, lex: dict) -> bool:
+    return kb.names_person(name) or name.rsplit("_", 1)[-1] in lex["person_words"]
+
+
+_CALLED = re.compile(
+    r"\b(?:we|they|i|people|everyone|users) (?:call|name) (?:each |every |a |an |the |our |these |those )"
+    r"(?P<x>[a-z]+(?: [a-z]+)?) (?:an? )?(?P<y>[a-z]+(?: [a-z]+)?)\b"
+)
+_COUNTED_NP = re.compile(
+    r"\b(?:number|sum|total|count|amount|average|percentage|proportion|share) of (?:the |all |our |their )?"
+    r"((?:[a-z]+ )?[a-z]+)\b"
+)
+_META_NP = re.compile(
+    r"\b(?:[a-z]+s|as an?|an? (?:text|free[- ]text|separate|single|new|extra)) (table|field|column|row)s?\b"
+)
+class _NoArch:
+    kind = None
+
+
+_NO_ARCH = _NoArch()
+_SPAN_HEADS = {"range", "window", "period", "span", "interval", "bracket"}
+_NEG_SKIP = {"individual", "separate", "other", "real", "actual", "specific", "the", "a", "an", "any", "our"}
+# "no two", "no more than", "not null", "not less": a rule about values, not an absence of a thing
+_NEG_QUANTITY = {
+    "two", "one", "more", "less", "fewer", "longer", "later", "earlier", "null", "empty", "negative", "zero",
+    "the", "same", "double", "overlapping", "between", "before", "after", "over", "under", "above", "below",
+}  # fmt: skip
+# "leave it out", "ignore those", "handled by our booking app", "the treasurer handles that elsewhere",
+# "we do not record", "no need for": the clause says what it names is not to be stored here
+_LEAVE_OUT = re.compile(
+    r"\b(?:leave (?:it|them|that|those|this|these) out|ignore (?:it|them|that|those|this|these)|"
+    r"(?:handled|handles|handle|done|managed|kept|tracked|stored|sold) (?:\w+ )?elsewhere|"
+    r"(?:handled|done|managed|sold|kept|tracked) by (?:an? |the |our |their )?(?:external|separate|other|another|"
+    r"different|third[- ]party|\w+ (?:app|system|tool|program|software|office))|"
+    r"(?:do|does|did|will|would)(?: not|n't|nt) (?:\w+ )?(?:need|record|store|track|keep|model|want|care|bother)|"
+    r"(?:we|i) not need|no need (?:for|to)|in (?:an? )?other program|not here\b)"
+)
+
+
+def _used_as_unit(word: str, text: str) -> bool:
+    """ "weight in grams", "20 kg", "price per litre": the word measures; "the meters", "each meter" name
+    things."""
+    forms = "|".join(re.escape(f) for f in {word, plural(word), singular(word)})
+    low = text.lower()
+    as_unit = re.search(rf"(?:\d\s*|\bin |\bper |\bof )(?:{forms})\b", low)
+    as_thing = re.search(rf"\b(?:a|an|the|each|every|our|their|which|from|to)\s+(?:{forms})\b", low)
+    return bool(as_unit) and not as_thing
 
 
 class EntityStage:
@@ -100,6 +177,85 @@ class EntityStage:
             ):
                 self.pre_alias[n] = rest  # "freelance translators" and "translators": one table
         self.entity_names -= set(self.pre_alias)
+        self._definitions()
+
+    def _definitions(self) -> None:
+        """ "Foray is a group walk", "each production is a staging of a play", "a variant is a diff cover",
+        "sites are 1 km grid squares": a sentence that says what a thing is names it twice. The name said
+        only in that definition is the same table as the other one (people's roles are read elsewhere)."""
+        low = _fold(self.text.lower())
+        said_in_definition: dict[str, int] = {}
+        pairs: list[tuple[str, str]] = []
+        for m in _DEFINITION.finditer(low):
+            x_words, y_words = m.group("x").split(), m.group("y").split()
+            x, y = self._name_of(x_words), self._name_of(y_words)
+            if not x or not y or x == y or _person_name_word(y, self.lex) or _person_name_word(x, self.lex):
+                continue
+            if y in self.lex["self_reference_words"] or plural(y) in self.lex["self_reference_words"]:
+                continue  # "each task is a subtask of another task": a tree, read with self-references
+            pairs.append((x, y))
+            said_in_definition[y] = said_in_definition.get(y, 0) + 1
+            said_in_definition[x] = said_in_definition.get(x, 0) + 1
+        for m in _CALLED.finditer(low):
+            # "we call each rehearsal a session": the name the users give it
+            x = self._name_of(m.group("x").split()) if m.group("x") else None
+            y = self._name_of(m.group("y").split())
+            if x and y and x != y:
+                pairs.append((x, y))
+                said_in_definition[y] = said_in_definition.get(y, 0) + 1
+                said_in_definition[x] = said_in_definition.get(x, 0) + 1
+        # "customers subscribe to series ... a copy for each subscriber": the one who does what a stored
+        # thing is said to do is that thing
+        for kind, r in self.rels:
+            subj = r.get("subject")
+            if kind != "verb" or not isinstance(subj, NP) or not r.get("verb") or r.get("passive"):
+                continue  # "cats are co-owned": the cats are not the owners
+            doer = self.np_name(subj)[0]
+            verb = r["verb"]
+            if not doer or doer not in self.entity_names or verb in ("have", "be", "do", "get", "make", "use"):
+                continue
+            if not _person_name_word(doer, self.lex) and (kb.archetype_for(doer) or _NO_ARCH).kind not in (
+                "actor",
+                "org",
+            ):
+                continue  # the one who subscribes, borrows, rents is someone (a person, a family, a firm)
+            for agent in {verb + "r" if verb.endswith("e") else verb + "er", verb + "or"}:
+                m = self.mentions.get(agent)
+                if m and agent != doer and agent in self.entity_names and not m.get("subject") and m["count"] == 1:
+                    self.entity_names.discard(agent)
+                    self.pre_alias[agent] = doer
+        for x, y in pairs:
+            x_only = _times_said(x, low) <= said_in_definition[x]
+            y_only = _times_said(y, low) <= said_in_definition[y]
+            if y_only and (x in self.entity_names or x in self.mentions) and (y in self.mentions):
+                self.entity_names.discard(y)
+                self.entity_names.add(x)
+                if x in self.mentions:
+                    self.mentions[x].pop("weak", None)
+                self.pre_alias[y] = x
+            elif x_only and not y_only and x in self.entity_names and y in self.entity_names:
+                self.entity_names.discard(x)
+                self.pre_alias[x] = y
+
+    def _name_of(self, words: list[str]) -> str | None:
+        """The mention a noun phrase names: the compound if the text uses it, else its head."""
+        closed = ("determiners", "prepositions", "conjunctions", "auxiliaries", "pronouns", "quantifiers")
+        kept: list[str] = []
+        for w in words:
+            if any(w in self.lex[k] for k in closed) or w in self.lex["not_entity_words"]:
+                break  # "a staging of a play": the phrase ends before "of"
+            kept.append(w)
+        words = [w for w in kept if w not in ("just", "simply", "basically", "really", "here")]
+        if not words:
+            return None
+        compound = "_".join([*words[:-1], singular(words[-1])])
+        if compound in self.mentions or compound in self.entity_names:
+            return compound
+        longer = [n for n in self.mentions if n.endswith("_" + compound)]
+        if len(words) > 1 and len(longer) == 1:
+            return longer[0]  # "1 km grid squares": the mention took the unit in
+        head = singular(words[-1])
+        return head if head in self.mentions or head in self.entity_names else None
 
     def _not_a_thing(self, name: str, m: dict) -> bool:
         """Words that never name a table: informal words and pronouns ("gotta", "whoever"), units
@@ -110,6 +266,8 @@ class EntityStage:
             return True  # named only in the queries the user listed
         if len(words) > 1 and words[0] in _MEASURE_WORDS:
             return True  # "max players", "total amount": a quantity, a column
+        if len(words) == 2 and words[0] in ("date", "time", "age", "price") and words[1] in _SPAN_HEADS:
+            return True  # "valid for a date range": two columns (from, to), not a table
         if (
             len(words) > 1
             and words[-1] in _MEASURE_HEADS
@@ -128,11 +286,19 @@ class EntityStage:
             return True
         if name in getattr(self, "type_hints", {}) or (name in self.enum_hints and not m.get("plural")):
             return True  # "has lights yes/no", "result pass / fail": an attribute with its values
+        if not m.get("each") and not m.get("bullet") and name in self._listed_values():
+            return True  # "voice part (soprano, alto, tenor or bass) ... a few altos help the tenors"
         nps = m.get("nps") or []
+        if nps and all(np.flags & {"optional", "required", "mandatory"} for np in nps) and not m.get("subject"):
+            return True  # "+ optional notes": a column may be optional, a table is not
         if nps and all("unique" in np.flags and not np.plural for np in nps) and not m.get("subject"):
             return True  # "gamer tag unique": an identifier of something else
         if self.excluded_names.get(name, 0) >= m["count"]:
             return True  # every mention is in a clause that says to leave it out
+        if self._bare_list_word(name, m):
+            return True  # "crops: name, family (for rotation rules)": a bare word in a list of columns
+        if m["count"] == 1 and not m.get("each") and name in self._title_names():
+            return True  # "Ferry operator, 4 vessels ...": the opening words say what the business is
         if (
             len(words) == 1
             and kb.archetype_for(name) is None
@@ -144,15 +310,85 @@ class EntityStage:
             return True
         return False
 
+    def _bare_list_word(self, name: str, m: dict) -> bool:
+        """A singular word or compound said once, without an article, as an item of a list ("crops: name,
+        family", "applications per field: product, date", "..., GPS point, habitat"): a column, whatever
+        else the words can name. People are the exception ("orders: customer, date"): a reference."""
+        return (
+            m.get("count", 0) == 1
+            and not m.get("subject")
+            and not m.get("each")
+            and not m.get("plural")
+            and not m.get("bullet")
+            and all(np.det is None for np in m.get("nps") or [])
+            and not kb.names_person(name)
+            and (kb.archetype_for(name) is None or kb.archetype_for(name).kind != "actor")
+            and bool(
+                re.search(
+                    rf"[:,]\s*{re.escape(name.replace('_', ' '))}\s*(?:[,(]|and\b|$)",
+                    _fold(self.text.lower()),
+                    re.MULTILINE,
+                )
+            )
+        )
+
+    def _title_names(self) -> set[str]:
+        """The names in a text's opening fragment when it is a title without a verb, singular, followed by a
+        comma, a dash or a full stop: "Ferry operator, 4 vessels on 3 routes", "Tennis club court booking -
+        members (...)". A heading with a colon is read as one by the clause splitter."""
+        m = re.match(r"\s*([A-Za-z][\w'-]*(?: [A-Za-z][\w'-]*){1,4}?)\s*(?:,\s*(?=\d)|\.|\s[-–—]\s)", self.text)
+        if not m:
+            return set()
+        from aishell.design.read.tokens import tokenize
+
+        toks = tokenize(m.group(1))
+        if any(t.tag not in ("N", "A", "VN", "V") for t in toks) or toks[-1].tag != "N" or is_plural(toks[-1].text):
+            return set()
+        words = [t.text for t in toks]
+        return {
+            "_".join([*words[i : j - 1], form])
+            for i in range(len(words))
+            for j in range(i + 1, len(words) + 1)
+            for form in (words[j - 1], singular(words[j - 1]))
+        }
+
+    def _listed_values(self) -> set[str]:
+        """Every value the text listed for an attribute, as a singular name."""
+        out: set[str] = set()
+        for values in self.enum_hints.values():
+            for v in values:
+                words = str(v).lower().split()
+                if words and len(words) <= 2:
+                    out.add("_".join([*words[:-1], singular(words[-1])]))
+        return out
+
     def _told_to_leave_out(self) -> dict[str, int]:
         """Names in a clause that says not to store them ("don't store donation stuff", "exhibitions are a
         separate project", "the schedule stays on a whiteboard")."""
         out: dict[str, int] = {}
         phrases = self.lex.get("exclusion_phrases", ())
+        negated: dict[str, int] = {}
         for clause in re.split(r"[.;!?\n]", self.text):
             low = clause.lower().replace("’", "'")
+            self._count_negated(low, negated)
             if not any(p in low for p in phrases):
-                continue
+                # an aside in parentheses speaks of its own words only: "(..., not a login, don't model them)"
+                m = _LEAVE_OUT.search(low)
+                if m is None:
+                    continue
+                inside = [g for g in re.finditer(r"\([^()]*\)", low) if g.start() < m.start() < g.end()]
+                if inside:
+                    # "(an account here is a ledger balance, ..., don't model logins)": the aside defines
+                    # its first word, it does not leave it out
+                    low = re.sub(
+                        r"^\(\s*(?:an?\s+|the\s+)?[a-z]+(?:\s+[a-z]+)?\s+(?:here\s+)?(?:is|are|means)\b",
+                        "(",
+                        inside[0].group(0),
+                    )
+                else:
+                    low = re.sub(r"\([^()]*\)", " ", low)
+                if not _LEAVE_OUT.search(low):
+                    continue
             seen: set[str] = set()
             for w in re.findall(r"[a-z][a-z'-]*", low):
                 for cand in (singular(w), w):
@@ -162,7 +398,63 @@ class EntityStage:
             for name in self.mentions:  # compounds: "the volunteer schedule"
                 if "_" in name and name.replace("_", " ") in low and name not in seen:
                     out[name] = out.get(name, 0) + 1
+        low_text = self.text.lower()
+        for name, n in negated.items():
+            # every time the text names it, it says there is none of it
+            pl = plural(name).replace("_", " ")
+            if any(name in self.lex[k] for k in ("auxiliaries", "prepositions", "determiners", "conjunctions")):
+                # "cans": the noun, not the modal "can"
+                said = len(re.findall(r"\b" + re.escape(pl) + r"\b", low_text))
+            else:
+                said = len(re.findall(r"\b" + re.escape(name.replace("_", " ")) + r"(?:s|es)?\b", low_text))
+            if not pl.startswith(name.replace("_", " ")):
+                said += len(re.findall(r"\b" + re.escape(pl) + r"\b", low_text))
+            if n >= said:
+                out[name] = max(out.get(name, 0), self.mentions[name]["count"])
         return out
+
+    def _count_negated(self, low: str, out: dict[str, int]) -> None:
+        """A noun phrase under a negation is not a thing to store: "there is no ledger", "not a user
+        role", "collectors are people, not system users", "nothing to do with logins", "so no bag
+        limits". Each such mention counts as one said to be left out."""
+        found = [m.group(1) for m in _NEGATED_NP.finditer(low)]
+        found = [f for f in found if f.split()[0] not in _NEG_QUANTITY]  # "no two bookings": a rule
+        # not things either: what is counted or summed ("the number of hints used", "sum of fill
+        # quantities": a quantity, a column), a word quoted as a word or a value ("like 'expert' or
+        # 'author'", "a 'roll' here is ..."), the database's own words ("our operators table", "a text
+        # field", "places as a table") and the idiom "in (fixed) order"
+        # "cans we just count per batch", "we only count visitors": a number kept, not a thing
+        found += [m.group(1) for m in re.finditer(r"\b([a-z]+) (?:we|i) (?:just |only |simply )?count\b", low)]
+        found += [
+            m.group(1)
+            for m in re.finditer(r"\b(?:we|i) (?:just |only |simply )?count (?:the |our )?([a-z]+)\b", low)
+        ]
+        for m in _COUNTED_NP.finditer(low):  # "the number of clues used": "clues" or "clue_used"
+            found += [m.group(1), m.group(1).split()[0]] if " " in m.group(1) else [m.group(1)]
+        found += [m.group(1) for m in re.finditer(r"(?<![a-z])['‘\"“]([a-z][a-z -]{0,30}?)['’\"”](?![a-z])(?!\s*(?:here )?(?:is|are|means|=)\b)", low)]
+        found += [m.group(1) for m in _META_NP.finditer(low)]
+        for m in re.finditer(
+            r"\b(?:whether|if (?:it|they|he|she) (?:is|are|was|were|has|have|had))\s+([a-z' ]+)", low
+        ):  # "note whether they sent apologies", "and if it is kept for the herbarium": a yes/no
+            found += [w for w in m.group(1).split()[-2:] if w not in ("or", "not")][-1:]
+        found += [m.group(1) for m in re.finditer(r"\bin (?:an? |the )?(?:[a-z]+ )?(order)\b", low)]
+        closed = ("determiners", "prepositions", "conjunctions", "auxiliaries", "pronouns", "quantifiers")
+        for phrase in found:
+            words = []
+            for w in phrase.split():
+                if any(w in self.lex[k] for k in closed):
+                    break  # "no payments here", "not users of this system": the phrase ends there
+                if w not in _NEG_SKIP:
+                    words.append(w)
+            if not words:
+                continue
+            names = {singular(words[-1])}
+            if len(words) >= 2:
+                names.add("_".join([*words[:-1], singular(words[-1])]))
+                names.add("_".join([*words[-2:-1], singular(words[-1])]))
+            for name in names:
+                if name in self.mentions:
+                    out[name] = out.get(name, 0) + 1
 
     @property
     def proper_nouns(self) -> set[str]:
@@ -198,6 +490,8 @@ class EntityStage:
         if np.many:
             return False
         m = self.mentions.get(name, {})
+        if m and name not in self.entity_names and self._bare_list_word(name, m):
+            return True  # "applications per field: product, date": a column
         arch = kb.archetype_for(name)
         if arch is not None and arch.kind in ("actor", "org") and name in self.entity_names:
             return False
@@ -450,6 +744,16 @@ class EntityStage:
         m = self.mentions.get(name, {})
         if name in self.examples and not m.get("each"):
             return True
+        if m and getattr(self, "excluded_names", {}).get(name, 0) >= m["count"]:
+            return True  # "... so leave it out", "there is no ledger"
+        if m and self._bare_list_word(name, m):
+            return True  # "crops: name, family": a column
+        words = name.split("_")
+        if len(words) == 2 and words[0] in ("date", "time", "age", "price") and words[1] in _SPAN_HEADS:
+            return True  # "for a date range": two columns, not a table
+        last = name.rsplit("_", 1)[-1]
+        if (last in self.lex["units"] or plural(last) in self.lex["units"]) and _used_as_unit(last, self.text):
+            return True  # "weight in grams": a unit of a value, never a table ("from meters": devices)
         if name in getattr(self, "type_hints", {}) or (name in self.enum_hints and not m.get("plural")):
             return True  # an attribute with its values ("result pass / fail")
         if (
@@ -463,7 +767,7 @@ class EntityStage:
         name = self.np_name(np)[0]
         if not name or self._excluded(name):
             return None
-        if name in self.entity_names:
+        if name in self.entity_names or name in getattr(self, "alias", {}):
             return self._resolve(name)
         m = self.mentions.get(name) or {}
         if any(
@@ -507,6 +811,14 @@ class EntityStage:
             self._add(Relationship("many_to_one", entity, head, role=name, evidence=evidence))
             return
         enum = self.enum_hints.get(name) or self.enum_hints.get(name.rsplit("_", 1)[-1])
+        unit = re.search(
+            r"\b" + re.escape(" ".join(np.words)) + r"\s+(?:in|\(\s*in|\()\s*([a-z]+)\b", evidence.lower()
+        )
+        if unit and unit.group(1) in self.lex["units"] and not enum and unit.group(1) not in name.split("_"):
+            # "weight in grams", "area (ha)": the unit the user gave is part of the column's name
+            name = f"{name}_{unit.group(1)}"
+            if ent.attribute(name):
+                return
         a = Attribute(
             name=name,
             type=getattr(self, "type_hints", {}).get(name),

@@ -270,6 +270,9 @@ def _said_twice(word: str, text: str) -> bool:
     return len(re.findall(r"\b(?:" + re.escape(sing) + "|" + re.escape(word) + r")s?\b", text)) >= 2
 
 
+_PLACE_PREPS = {"on", "at", "in", "per", "to", "from", "by", "into", "for"}
+
+
 def _read_segment(
     words: list[str], mentions: list[tuple[int, int, str]], ev: str
 ) -> list[tuple[str, str, str, bool | None, str]]:
@@ -423,11 +426,35 @@ class ValueOwnerStage:
         places = getattr(self, "hint_places", {})
         hints = getattr(self, "type_hints", {})
         for name, (clause, pos, of) in places.items():
-            if name in taken or name in self.req.entities or self._resolve(name) in self.req.entities:
+            if name in taken:
+                continue
+            if name in self.req.entities or self._resolve(name) in self.req.entities:
+                # "a class here is a judging class, one of Open, Champion, Kitten or Neuter": the values
+                # are the names the thing's rows take
+                ent = self.req.entities[self._resolve(name)]
+                values = self.enum_hints.get(name)
+                if values and ent.attribute("name") is None:
+                    ent.attributes.append(Attribute(name="name", enum=values, evidence=clause))
                 continue
             low = clause.lower()
             owner = None
-            if of:
+            first, _, rest = name.partition("_")
+            if rest and self._resolve(first) in self.req.entities:
+                # "ticket type (adult, child)": the attribute names its owner (and keeps the words said)
+                owner, name_in_owner = self._resolve(first), name
+            else:
+                name_in_owner = name
+                after = re.match(
+                    r"\s*(?:\([^()]*\))?[\s,]*(?:for|of|per) (?:each |every |an? |the )?([a-z]+)", low[pos:]
+                )
+                said = re.match(r"\s*(?:an? |the |each |every )?([a-z]+)\s*=", low)
+                if after and self._resolve(singular(after.group(1))) in self.req.entities:
+                    owner = self._resolve(singular(after.group(1)))  # "livery type (...) for each horse"
+                elif said and self._resolve(singular(said.group(1))) in self.req.entities and "=" in low[:pos]:
+                    owner = self._resolve(singular(said.group(1)))  # "a firing = one kiln + type (...)"
+            if owner is not None:
+                pass
+            elif of:
                 word = singular(of.split()[-1])
                 owner = self._resolve(word) if self._resolve(word) in self.req.entities else None
             if owner is None:
@@ -444,11 +471,30 @@ class ValueOwnerStage:
                         if each > best_each:
                             best_each, subject = each, ent.name
                 owner = subject if best_each >= 0 else (nearest if best >= 0 else None)
+                if best_each < 0 and best >= 0:
+                    # "a round is played by one member on one course, from a tee (white, yellow, red)": a
+                    # name after a preposition is where or with whom; the values describe the clause's subject
+                    before = low[:best].split()[-2:]
+                    if before and (before[-1] in _PLACE_PREPS or len(before) > 1 and before[0] in _PLACE_PREPS):
+                        first = min(
+                            (
+                                (at, ent.name)
+                                for ent in self.req.entities.values()
+                                for form in {ent.name.replace("_", " "), ent.table.replace("_", " ")}
+                                for at in [low.find(form)]
+                                if 0 <= at < best
+                            ),
+                            default=None,
+                        )
+                        if first is not None and first[0] <= 12:
+                            owner = first[1]
             if owner is None:
                 continue
             values = self.enum_hints.get(name)
+            if self.req.entities[owner].attribute(name_in_owner) is not None:
+                continue
             self.req.entities[owner].attributes.append(
-                Attribute(name=name, type=hints.get(name), enum=values, evidence=clause)
+                Attribute(name=name_in_owner, type=hints.get(name), enum=values, evidence=clause)
             )
             taken.add(name)
 
@@ -530,17 +576,28 @@ class RoleStage:
         found: list[tuple[str, str, int]] = []
         patterns = (
             (
-                r"\b([a-z]+(?: [a-z]+)?)\s*,?\s*(?:who|which|that)?\s*(?:is|are)\s+(?:also\s+|all\s+|always\s+)*"
+                r"\b([a-z]+(?: [a-z]+)?)(?: of (?:the |an? |each |every )?[a-z]+)?\s*,?\s*(?:who|which|that)?\s*"
+                r"(?:is|are)\s+"
+                r"(?:also\s+|all\s+|always\s+|just\s+|only\s+|simply\s+|basically\s+)*"
                 r"(?:one of (?:our|the|us)\s+|our\s+|the\s+|an?\s+)?([a-z]+(?: [a-z]+)?)\b"
             ),
             r"\b([a-z]+)\s*\((?:is |who is |are )?(?:also )(?:an? |one of (?:our|the) )?([a-z]+)",
             r"\b([a-z]+) and ([a-z]+) (?:are|both are) (?:also )?(?:our )?([a-z]+)\b",
+            # apposition: "an owner (a member)", "a mentor, an existing member"
+            r"\b([a-z]+)\s*(?:\(\s*|,\s+)(?:an?|another|one of (?:our|the))\s+(?:existing\s+|other\s+)?([a-z]+)\b"
+            r"(?=\s*[),.;]|$)",
+            # "the pilot in command and an optional instructor (both are members)", "a paramedic and a
+            # technician, two different staff members", "actors, crew and directors are all just members"
+            r"\b([a-z]+)(?: in [a-z]+)?,? and (?:an? |the )?(?:optional |[a-z]+ )?([a-z]+)\s*(?:\(\s*|,\s*)"
+            r"(?:both are|all are|both|two|two different) (?:also )?(?:[a-z]+ )?([a-z]+)\b",
+            r"\b([a-z]+), (?:[a-z]+,? )*and ([a-z]+) are (?:all |both )?(?:just |only |also )*(?:our )?"
+            r"(?:[a-z]+ )?([a-z]+)\b",
         )
         for k, pattern in enumerate(patterns):
             for m in re.finditer(pattern, text):
                 if re.match(r"\s*(?:not|never|n't)\b", text[m.end(1) : m.end(1) + 12].split("is")[-1]):
                     continue
-                if k == 2:
+                if k in (2, 4, 5):
                     pairs = [(m.group(1), m.group(3)), (m.group(2), m.group(3))]
                 else:
                     if re.search(r"\b(?:not|never)\b", m.group(0)):
@@ -551,9 +608,20 @@ class RoleStage:
                         continue  # "agents are assigned tickets": a verb, not "are tickets"
                     role = self._entity_word_in(role_words)
                     base = self._entity_word_in(base_words)
+                    if base is None and k in (3, 4, 5):
+                        ws = base_words.split()
+                        compound = "_".join([*ws[:-1], singular(ws[-1])])
+                        base = compound if compound in self.mentions else singular(ws[-1])
                     if role and base and role != base:
                         found.append((role, base, k))
         for role, base, k in found:
+            if (
+                k in (3, 4, 5)
+                and base not in self.req.entities
+                and role in self.req.entities
+                and _person_name(base)
+            ):
+                self._entity(base)  # "the pilot and an instructor (both are members)": members are stored
             if role not in self.req.entities or base not in self.req.entities:
                 continue
             ent = self.req.entities[role]
@@ -561,7 +629,7 @@ class RoleStage:
             if (
                 ent.attributes
                 or not _person_name(base)
-                or (k == 0 and rarch is not None and rarch.kind != "actor")
+                or (k in (0, 3) and rarch is not None and rarch.kind != "actor")
             ):
                 continue  # roles are people's: "inspectors are our members", "the DM (also a player)"
             kept = []
@@ -627,6 +695,9 @@ class RoleStage:
 
     def _entity_word_in(self, words: str) -> str | None:
         ws = words.split()
+        closed = ("determiners", "prepositions", "conjunctions", "auxiliaries", "pronouns")
+        if len(ws) > 1 and any(ws[-1] in self.lex[k] for k in closed):
+            ws = ws[:-1]  # "translator but must not be ...": the phrase ends before "but"
         for cand in ("_".join(ws[:-1] + [singular(ws[-1])]), singular(ws[-1])):
             name = self._resolve(cand)
             if name in self.req.entities:

@@ -7,7 +7,7 @@ import re
 
 from aishell.design import kb
 from aishell.design.read.clauses import DEFINITION
-from aishell.design.read.tokens import NP, Tok, tokenize
+from aishell.design.read.tokens import NP, Tok, _base_tag, tokenize
 from aishell.design.words import is_plural, plural, singular, snake, verb_lemma
 
 
@@ -74,11 +74,22 @@ class PhraseStage:
         def sub(m: re.Match[str]) -> str:
             before, inner = m.group(1), m.group(2)
             words = before.lower().split()
-            name = snake(words[-2:]) if words else ""
             last = snake(words[-1:]) if words else ""
+            # "a premiere status (...)": the attribute is the noun phrase as said, without its determiner
+            name = snake(words[-2:]) if len(words) >= 2 and _modifier_word(words[-2], self.lex) else last
             if re.match(r"\s*(?:e\.?g\.?|eg|such as|like|for example|i\.e\.?)\b", inner, re.IGNORECASE):
                 return before  # examples, not a list of values
             items = [v.strip(" '\"") for v in re.split(r",|/|\||\bor\b|\band\b", inner) if v.strip(" '\"")]
+            typed = [v for v in items if v.lower() in _TYPE_WORDS]
+            if typed and last:
+                # "habitat (short description, free text)", "allergies (free text)": how the value is
+                # written, a column, not a thing with columns of its own
+                hints = getattr(self, "type_hints", None)
+                if hints is None:
+                    hints = self.type_hints = {}
+                for key in {last, singular(last)}:
+                    hints.setdefault(key, _TYPE_WORDS[typed[0].lower()])
+                return before
             short = len(items) >= 2 and all(len(v.split()) <= 3 and len(v) <= 40 for v in items)
             attribute_like = sum(1 for v in items if kb.is_attribute_word(snake(v.lower().split())))
             values = short and (
@@ -118,8 +129,14 @@ class PhraseStage:
                 self._hint_at(name, clause, m.start())
                 self.pending_clauses.append(f"{last} have a {singular(last)} type")
                 return before
+            if (
+                not values
+                and re.search(r"(?:\betc\.?|\.\.\.|…|\band so on)\s*$", inner, re.IGNORECASE)
+                and is_plural(last)
+            ):
+                return before  # "tools (drills, sanders, a laser cutter etc)": examples of the things
             if values:
-                self._hint_at(last, clause, m.start())
+                self._hint_at(name or last, clause, m.end(1))
                 self.enum_hints[last] = items
                 if name != last:
                     self.enum_hints[name] = items
@@ -551,7 +568,13 @@ class PhraseStage:
                         more, k2 = self._collect(items, k + 1)
                         if not more:
                             break
-                        objs += more
+                        if getattr(items[k], "text", "") == "with":
+                            # "a rental is for one tool, with a deposit": what it comes with is its own
+                            self.rels.append(
+                                ("prep", {"subject": before, "prep": "with", "objects": more, "evidence": clause})
+                            )
+                        else:
+                            objs += more
                         k = k2
                     if objs:
                         self.rels.append(
@@ -618,6 +641,20 @@ class PhraseStage:
                     subj = prev if isinstance(prev, NP) else last_np
                     if tok.text == ":" and subject is not None and subject is not prev and subject.plural:
                         subj = subject  # "inspections of a hive: date, temper": the inspections' columns
+                    if (
+                        tok.text == "with"
+                        and subject is not None
+                        and subj is not subject
+                        and (
+                            getattr(prev, "text", "") == ","
+                            or i > 1
+                            and getattr(items[i - 2], "text", "") in ("per", "to", "into", "on", "at")
+                        )
+                    ):
+                        # "guests belong to one wedding, with RSVP and meal choice", "treatments are logged
+                        # per block with a date": what comes with it describes the clause's subject, not the
+                        # place or group named in passing
+                        subj = subject
                     objs, j2 = self._collect(items, i + 1)
                     for o in objs:
                         if o.det is None and o.quant is None and not o.plural and prep not in ("with", "per"):
@@ -751,6 +788,24 @@ def _kind_word(value: str) -> bool:
 
 def _is_unit(word: str, lex: dict) -> bool:
     return word in lex["units"] or singular(word) in lex["units"]
+
+
+_TYPE_WORDS = {
+    "free text": "TEXT", "free-text": "TEXT", "text": "TEXT", "a text": "TEXT", "number": "INTEGER",
+    "integer": "INTEGER", "decimal": "NUMERIC", "date": "DATE", "timestamp": "TIMESTAMPTZ", "boolean": "BOOLEAN",
+}  # fmt: skip
+
+
+def _modifier_word(word: str, lex: dict) -> bool:
+    """ "voice" in "voice part", "launch" in "launch type": a word that can modify a noun, not a
+    determiner, preposition, verb or number."""
+    if any(word in lex[k] for k in ("determiners", "auxiliaries", "prepositions", "conjunctions", "pronouns",
+                                    "quantifiers")):
+        return False
+    if word in ("has", "have", "had", "with", "one", "own", "its", "their", "his", "her"):
+        return False
+    tag = _base_tag(word, lex)
+    return tag in ("N", "A", "VN") or tag == "V" and word.endswith("ing")
 
 
 def _has_verb_word(text: str) -> bool:

@@ -11,6 +11,9 @@ from aishell.design.read.tokens import NP
 from aishell.design.words import plural, singular, snake
 
 
+_SPANS = {"date_range": "daterange", "time_range": "tstzrange", "time_window": "tstzrange", "date_window": "daterange"}
+
+
 class RelationStage:
     def _prep_relation(self, subj: str, prep: str, o: NP, ev: str) -> None:
         if prep == "with":
@@ -41,6 +44,13 @@ class RelationStage:
             and not kb.is_attribute_word(self.np_name(o)[0] or "")
             else None
         )
+        if not target and (self.np_name(o)[0] or "") in _SPANS:
+            # "valid for a date range", "booked for a time window": one range column of the subject
+            name = self.np_name(o)[0] or ""
+            ent = self.req.entities.get(subj)
+            if ent is not None and ent.attribute(name) is None:
+                ent.attributes.append(Attribute(name=name, type=_SPANS[name], evidence=ev))
+            return
         if not target or target == subj:
             if target == subj and o.other:
                 self._add(Relationship("self", subj, subj, role="parent", evidence=ev))

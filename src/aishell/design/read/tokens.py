@@ -49,6 +49,17 @@ class NP:
         return " ".join(self.words)
 
 
+def fold_accents(text: str) -> str:
+    """ "cafés" → "cafes": a letter with an accent is that letter (identifiers stay ASCII, words stay whole)."""
+    if text.isascii():
+        return text
+    import unicodedata
+
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    )
+
+
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-'][A-Za-z0-9]+)*|\d[\d,.]*[kKmMbB]?\+?|[,:/&+()]|<->|->")
 _MULTI = [
     (("one", "or", "more"), "many"),
@@ -83,6 +94,7 @@ _MULTI = [
 
 
 def tokenize(clause: str) -> list[Tok]:
+    clause = fold_accents(clause)
     # possessives: "students' attempts", "a user's profile" → students <poss> attempts
     clause = re.sub(r"(?<=[A-Za-z])'s\b", " <poss>", clause)
     clause = re.sub(r"(?<=[A-Za-z]s)'(?=\s)", " <poss>", clause)
@@ -218,6 +230,19 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
             t.tag, t.lemma = "V", "like"  # "users can like posts" (not "like Slack")
         if t.tag == "V" and t.text.endswith("ing") and prev is not None and prev.tag == "D":
             t.tag = "N"  # "each refuelling"
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if (
+            t.tag in ("N", "VN")
+            and t.text.endswith("ing")
+            and (prev is None or prev.tag not in ("D", "A", "N", "VN", "POSS", "Q", "NUM"))
+            and nxt is not None
+            and nxt.tag == "D"
+            and nxt.text not in ("each", "every")
+            and can_be_verb(t.text)[0]
+        ):
+            # "building a club app", "teams of two sharing a boat": a verb with its object; a noun in
+            # -ing is not followed by an article
+            t.tag, t.lemma = "V", verb_lemma(t.text)
     for i, t in enumerate(toks):
         if t.tag == "V":
             t.lemma = verb_lemma(t.text)
@@ -241,7 +266,16 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
             or t.text in lex.get("irregular_verbs", {})
             and not third_person
         )
-        if prev is None:
+        if (
+            (prev is None or prev.tag == "PUNCT" and prev.text == ":" or prev.text in ("so", "then", "please"))
+            and t.text == lemma
+            and nxt is not None
+            and nxt.text in ("each", "every", "which", "who", "whose", "whether", "when", "where", "how")
+        ):
+            # "log each flight", "so track which members ...": a bare noun is never followed by "each" or a
+            # question word, a verb in the imperative is, whatever nouns the knowledge base knows
+            is_verb = True
+        elif prev is None:
             # clause-initial: an imperative ("track inventory") only when followed by a noun phrase
             is_verb = (
                 t.text == lemma
@@ -279,7 +313,10 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
             and not is_plural(prev.text)
             and (_det_before(toks, i - 1) or prev2 is None and t.text not in _kb_plurals())
             and nxt is not None
-            and nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM")
+            and (
+                nxt.tag in ("D", "Q", "N", "VN", "A", "OTHER", "P", "R", "NUM")
+                or nxt.tag == "V" and nxt.text.endswith("ed")  # "a dispatch records dispatched times"
+            )
             and not (nxt.tag in ("VN", "V") and nxt.text == verb_lemma(nxt.text))
         ):
             is_verb = True  # "each driver owns vehicles", "money moves through transactions"
