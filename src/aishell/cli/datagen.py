@@ -119,7 +119,9 @@ def _load_with_progress(conninfo, plans, ctx, throwaway, existing, total, as_jso
             done[table] = rows
             bar.update(task, completed=sum(done.values()), description=table)
 
-        return load_data(conninfo, plans, ctx, throwaway=throwaway, existing=existing, total=total, progress=tick)
+        # A throwaway database is dropped when the load fails: tables commit one by one, rebuilt alongside.
+        return load_data(conninfo, plans, ctx, throwaway=throwaway, existing=existing, total=total, progress=tick,
+                         disposable=throwaway)
 
 
 def _print_plan(plans, existing, label) -> None:

@@ -21,6 +21,7 @@ would cost more than checking the new rows).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 import re
@@ -39,6 +40,7 @@ from aishell.model import Schema
 
 FIXED_ANCHOR = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 LOCK_TIMEOUT = "10s"
+MAINTENANCE_WORK_MEM = "128MB"
 
 @dataclass
 class TableResult:
@@ -65,7 +67,8 @@ class LoadReport:
     counts: dict[str, int] = field(default_factory=dict)
     verify_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
-    rebuild_seconds: float = 0.0
+    rebuild_seconds: float = 0.0  # summed over the connections that rebuild (they may overlap)
+    rebuild_wait_seconds: float = 0.0  # after the last row: waiting for the other connections' rebuilds
     wait_seconds: float = 0.0  # the loader waiting for the generator
     copy_seconds: float = 0.0  # from a table's first buffer to its last row in (waits included)
     analyze_seconds: float = 0.0
@@ -102,6 +105,7 @@ class LoadReport:
             "end_to_end_rows_per_second": round(self.rows / self.seconds_before_analyze)
             if self.seconds_before_analyze else None,
             "analyze_seconds": round(self.analyze_seconds, 3),
+            "waiting_for_rebuilds_seconds": round(self.rebuild_wait_seconds, 3),
             "waiting_for_generator_seconds": round(self.wait_seconds, 3),
             "copy_seconds": round(self.copy_seconds, 3),
             "counts": self.counts,
@@ -146,8 +150,12 @@ class _Dropped:
 
 def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway: bool,
               existing: dict[str, int], total: int,
-              progress: Callable[[str, int, int], None] | None = None) -> LoadReport:
-    """Load the planned rows in one transaction; verify; ANALYZE. Returns the report."""
+              progress: Callable[[str, int, int], None] | None = None, disposable: bool = False) -> LoadReport:
+    """Load the planned rows; verify; ANALYZE. Returns the report.
+
+    One transaction, unless ``disposable``: the caller drops the database when this raises (the
+    throwaway one), so each table is committed once its rows are in, and its keys, indexes, foreign
+    keys and CHECK scan run on other connections while the next tables load (``rebuild.py``)."""
     from aishell.dialects.postgres.connect import connect
 
     report = LoadReport(ctx.seed, total)
@@ -162,8 +170,9 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
         elif p.count <= 0:
             results[p.name].method = "none"
     with connect(conninfo) as conn:
-        conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        conn.execute("SET LOCAL maintenance_work_mem = '128MB'")
+        if not disposable:  # a throwaway database has no other sessions to wait for
+            conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        conn.execute(f"SET maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
         schemas = sorted({p.table.schema for p in plans})
         before = _catalog(conn, schemas)
         _number(conn, live, existing)
@@ -176,12 +185,34 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
         report.rebuilt = {"indexes": sum(len(v) for v in dropped.indexes.values()),
                           "constraints": sum(len(v) for v in dropped.constraints.values()),
                           "foreign_keys": len(dropped.fks)}
-        loaded = _stream(conn, plans, ctx, retain, dropped, results, report, progress, existing)
-        _fill_deferred(conn, plans, loaded, ctx, report)
-        _add_foreign_keys(conn, dropped, None, report)
+        pool = None
+        if disposable:
+            from aishell.datagen.rebuild import RebuildPool
+
+            conn.commit()  # the other sessions must see the keys and indexes dropped
+            pool = RebuildPool(conninfo, dropped, report, {p.name for p in plans if p.skip or p.count <= 0},
+                               verify=lambda c, t: _verify_table(c, t, report, lock=pool.cv),
+                               maintenance_work_mem=MAINTENANCE_WORK_MEM)
+            # Keys closing a cycle are filled by UPDATE after the load: their foreign keys wait for it.
+            pool.hold({(qualify(p.table.schema, p.table.name), fk.name) for p in plans for fk in p.deferred})
+        try:
+            loaded = _stream(conn, plans, ctx, retain, dropped, results, report, progress, existing, pool)
+            _fill_deferred(conn, plans, loaded, ctx, report)
+            if pool is not None:
+                conn.commit()
+                w0 = time.perf_counter()
+                pool.release()
+                pool.drain()
+                report.rebuild_wait_seconds = time.perf_counter() - w0
+            else:
+                _add_foreign_keys(conn, dropped, None, report)
+        except BaseException:
+            if pool is not None:
+                pool.close()
+            raise
         report.load_seconds = time.perf_counter() - t0
         v0 = time.perf_counter()
-        _verify(conn, plans, loaded, report)
+        _verify(conn, plans, loaded, report, pool.verified if pool is not None else set())
         after = _catalog(conn, schemas)
         if after != before:
             diff = sorted(set(before) ^ set(after))[:3]
@@ -203,8 +234,9 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
 
 def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropped: _Dropped,
             results: dict[str, TableResult], report: LoadReport, progress: Callable | None,
-            existing: dict[str, int]) -> set[str]:
-    """Feed the producer's buffers to COPY, table by table; rebuild each table right after its rows."""
+            existing: dict[str, int], pool: Any = None) -> set[str]:
+    """Feed the producer's buffers to COPY, table by table; rebuild each table right after its rows (on
+    this connection, or, with a ``pool``, commit and hand the table to the pool's connections)."""
     import psycopg
 
     from aishell.datagen.encode import HEADER, TRAILER
@@ -216,6 +248,17 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
     freezable = _freezable(conn, plans, existing)
     producer = Producer(plans, ctx, retain)
     producer.start()
+    if pool is not None:
+        pool.start()  # after the fork: the generator process must not inherit the pool's threads
+    handed: set[str] = set()
+
+    def rebuild(p: TablePlan) -> None:
+        if pool is None:
+            _rebuild_table(conn, p, dropped, report)
+            return
+        conn.commit()
+        handed.add(p.name)
+        pool.table_done(p, loaded=p.name in loaded)
     state: dict[str, Any] = {"i": None, "cm": None, "cp": None, "sp": None, "t": 0.0, "sent": 0, "stage": None,
                              "inserted": 0, "rounds": 0, "discard": False}
 
@@ -324,24 +367,28 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
                         close_copy(p)
                         res.rows, res.method = p.count, ("binary COPY" if p.binary else "text COPY")
                     report.copy_seconds += time.perf_counter() - state["t"]
-                    _rebuild_table(conn, p, dropped, report)
+                    if pool is None:
+                        _rebuild_table(conn, p, dropped, report)
                     state["sp"].__exit__(None, None, None)
                     state["sp"] = None
                     loaded.add(p.name)
+                    if pool is not None:
+                        rebuild(p)
                     if progress:
                         progress(p.name, res.rows, p.count)
                 except psycopg.Error as exc:
                     fail(p, exc)
             if p.name not in loaded:
-                _rebuild_table(conn, p, dropped, report)  # the table is empty: its indexes back all the same
+                rebuild(p)  # the table is empty: its indexes back all the same
             res.seconds = time.perf_counter() - state["t"]
             res.partitions = int(p.table.attrs.get("_dg_partition_count", 0))
             done_tables.add(p.name)
-            _add_foreign_keys(conn, dropped, done_tables, report)
+            if pool is None:
+                _add_foreign_keys(conn, dropped, done_tables, report)
             state["i"] = None
         for p in plans:  # tables the producer had nothing for, or that failed, get their indexes back
-            if p.name not in loaded:
-                _rebuild_table(conn, p, dropped, report)
+            if p.name not in loaded and p.name not in handed:
+                rebuild(p)
     except BaseException as exc:  # Ctrl-C or an error mid-COPY: end the COPY so the rollback can run
         if state["cm"] is not None:
             try:
@@ -720,24 +767,37 @@ def _fill_deferred(conn: Any, plans: list[TablePlan], loaded: set[str], ctx: Con
                 report.notes.append(f"{p.name}: could not fill {', '.join(fk.columns)}: {_first_line(exc)}")
 
 
-def _verify(conn: Any, plans: list[TablePlan], loaded: set[str], report: LoadReport) -> None:
-    """One scan per table: its row count and the rows violating each CHECK (zero: PostgreSQL enforced them)."""
+def _verify(conn: Any, plans: list[TablePlan], loaded: set[str], report: LoadReport,
+            done: set[str] = frozenset()) -> None:
+    """One scan per table: its row count and the rows violating each CHECK (zero: PostgreSQL enforced them).
+    Tables in ``done`` were scanned already (by the rebuild pool)."""
     for p in plans:
         rel = qualify(p.table.schema, p.table.name)
+        if p.name in done:
+            continue
         if p.name not in loaded:
             if not p.skip:
                 report.counts[p.name] = conn.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
             continue
-        exprs = [ck.expression for ck in p.table.checks if ck.expression]
-        exprs += [_checks._sql_for(e, c.name) for c in p.cols for e in c.domain_checks]
-        parts = ["count(*)"] + [f"count(*) FILTER (WHERE NOT ({e}))" for e in exprs]
-        try:
-            with conn.transaction():
-                row = conn.execute(f"SELECT {', '.join(parts)} FROM {rel}").fetchone()
-        except Exception as exc:
-            report.notes.append(f"checks on {p.name} not verified: {_first_line(exc)}")
-            row = (conn.execute(f"SELECT count(*) FROM {rel}").fetchone()[0],)
-            exprs = []
+        _verify_table(conn, p, report)
+
+
+def _verify_table(conn: Any, p: TablePlan, report: LoadReport, lock: Any = None) -> None:
+    rel = qualify(p.table.schema, p.table.name)
+    exprs = [ck.expression for ck in p.table.checks if ck.expression]
+    exprs += [_checks._sql_for(e, c.name) for c in p.cols for e in c.domain_checks]
+    parts = ["count(*)"] + [f"count(*) FILTER (WHERE NOT ({e}))" for e in exprs]
+    note = None
+    try:
+        with conn.transaction():
+            row = conn.execute(f"SELECT {', '.join(parts)} FROM {rel}").fetchone()
+    except Exception as exc:
+        note = f"checks on {p.name} not verified: {_first_line(exc)}"
+        row = (conn.execute(f"SELECT count(*) FROM {rel}").fetchone()[0],)
+        exprs = []
+    with lock if lock is not None else contextlib.nullcontext():
+        if note:
+            report.notes.append(note)
         report.counts[p.name] = row[0]
         report.check_checked += len(exprs)
         report.check_violations += sum(row[1:])

@@ -1,0 +1,231 @@
+"""Rebuilding indexes, keys and foreign keys on extra connections while the next tables load.
+
+Only for a database that is dropped unless the whole run succeeds (``schema test``'s throwaway one):
+there the unit of atomicity is the database, not a transaction, so each table's rows are committed as
+soon as they are in and other sessions can build that table's keys and indexes, validate its foreign
+keys and scan its CHECKs while the loading connection streams the next tables. A user's database
+(``--database``) keeps the single transaction of ``load.py``.
+
+Each rebuilt object is one job: a table's primary key, unique constraint or index (its partitions'
+index names restored, its comments replayed after its last job), a foreign key once both its tables
+are complete (validated by ``ALTER TABLE ... ADD CONSTRAINT``, as before), and a CHECK scan of each
+loaded table. Jobs of one table may run side by side (``CREATE INDEX`` takes a share lock; a key's
+exclusive lock simply waits); foreign keys run one at a time, because two of them lock two tables each
+and could deadlock. A failed job stops the run; Ctrl-C cancels what runs. In both cases the caller
+drops the database.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from aishell.dialects.postgres.quote import quote_ident
+from aishell.errors import UserError
+
+WORKERS = 2
+
+
+class RebuildPool:
+    """Jobs on ``workers`` autocommit connections of their own (threads: psycopg waits without the GIL)."""
+
+    def __init__(self, conninfo: str, dropped: Any, report: Any, complete: set[str], *,
+                 verify: Callable[[Any, Any], None], workers: int = WORKERS,
+                 maintenance_work_mem: str = "128MB"):
+        self.conninfo, self.dropped, self.report = conninfo, dropped, report
+        self.verify = verify
+        self.workers = workers
+        self.mwm = maintenance_work_mem
+        self.cv = threading.Condition()
+        self.ready: deque[tuple[str, str, Callable[[Any], None]]] = deque()
+        self.left: dict[str, int] = {}  # table: its build jobs not finished yet
+        self.complete = set(complete)  # tables whose rows are in and whose keys and indexes are back
+        self.held: set[tuple[str, str]] = set()  # foreign keys (rel, name) that must wait
+        self.verified: set[str] = set()
+        self.running = 0
+        self.fk_running = False
+        self.error: BaseException | None = None
+        self.stopping = False
+        self.conns: list[Any] = []
+        self.threads: list[threading.Thread] = []
+        self.busy_seconds = 0.0
+
+    # -- life cycle ------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        from aishell.dialects.postgres.connect import connect
+
+        for _ in range(self.workers):
+            conn = connect(self.conninfo, autocommit=True)
+            conn.execute(f"SET maintenance_work_mem = '{self.mwm}'")
+            self.conns.append(conn)
+        for conn in self.conns:
+            t = threading.Thread(target=self._work, args=(conn,), name="aishell-rebuild", daemon=True)
+            t.start()
+            self.threads.append(t)
+
+    def drain(self) -> None:
+        """Wait for every job; then add the foreign keys still waiting (a parent outside the load) and
+        wait for those. Raises the first job's failure."""
+        for final in (False, True):
+            with self.cv:
+                if final:
+                    self.held.clear()
+                    self._schedule_fks(everything=True)
+                    self.cv.notify_all()
+                while (self.ready or self.running) and self.error is None:
+                    self.cv.wait(0.5)
+                self._raise()
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers, cancelling what runs (Ctrl-C, or another failure), and close their connections."""
+        with self.cv:
+            self.stopping = True
+            self.cv.notify_all()
+        for conn in self.conns:
+            try:
+                conn.cancel_safe(timeout=2)
+            except Exception:  # noqa: S110 - the connection may be gone; the database is dropped anyway
+                pass
+        for t in self.threads:
+            t.join(10)
+        for conn in self.conns:
+            try:
+                conn.close()
+            except Exception:  # noqa: S110
+                pass
+        self.conns, self.threads = [], []
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            exc = self.error
+            text = str(exc).strip().splitlines()
+            raise UserError("rebuilding indexes and constraints after the load failed: "
+                            f"{text[0] if text else type(exc).__name__}") from None
+
+    # -- what the loader hands over ------------------------------------------------------------------------
+    def table_done(self, table: Any, *, loaded: bool) -> None:
+        """``table`` (a TablePlan) is committed: queue its keys, indexes and CHECK scan."""
+        from aishell.datagen.load import _rename_children
+
+        name, schema = table.name, table.table.schema
+        d = self.dropped
+        jobs: list[tuple[str, Callable[[Any], None]]] = []
+        for rel, cname, definition in d.constraints.pop(name, []):
+            def add(conn: Any, rel: str = rel, cname: str = cname, definition: str = definition) -> None:
+                conn.execute(f"ALTER TABLE {rel} ADD CONSTRAINT {quote_ident(cname)} {definition}")
+                _rename_children(conn, schema, cname, d.children.get(f"{schema}.{cname}", {}))
+            jobs.append((f"key {cname}", add))
+        for ischema, iname, definition in d.indexes.pop(name, []):
+            def build(conn: Any, ischema: str = ischema, iname: str = iname, definition: str = definition) -> None:
+                conn.execute(definition)
+                _rename_children(conn, ischema, iname, d.children.get(f"{ischema}.{iname}", {}))
+            jobs.append((f"index {iname}", build))
+        # The biggest builds first would be better still; the catalog order is the design's.
+        with self.cv:
+            self._raise()
+            self.left[name] = len(jobs)
+            for what, fn in jobs:
+                self.ready.append(("build", name, self._wrap_build(name, fn)))
+            if loaded:
+                self.ready.append(("verify", name, lambda conn, t=table: self._verify(conn, t)))
+            if not jobs:
+                self._table_complete(name)
+            self.cv.notify_all()
+
+    def hold(self, fks: set[tuple[str, str]]) -> None:
+        with self.cv:
+            self.held |= fks
+
+    def release(self) -> None:
+        with self.cv:
+            self._raise()
+            self.held.clear()
+            self._schedule_fks()
+            self.cv.notify_all()
+
+    # -- inside (self.cv held) -----------------------------------------------------------------------------
+    def _table_complete(self, name: str) -> None:
+        self.complete.add(name)
+        for kind, owner, sql in self.dropped.comments:
+            if kind == "table" and owner == name:
+                self.ready.appendleft(("comment", name, lambda conn, sql=sql: conn.execute(sql)))
+        self._schedule_fks()
+
+    def _schedule_fks(self, everything: bool = False) -> None:
+        keep = []
+        for fk in self.dropped.fks:
+            child, parent, rel, name, _definition = fk
+            if everything or (child in self.complete and parent in self.complete and (rel, name) not in self.held):
+                self.ready.append(("fk", child, lambda conn, fk=fk: self._add_fk(conn, fk)))
+            else:
+                keep.append(fk)
+        self.dropped.fks = keep
+
+    def _pick(self) -> tuple[str, str, Callable[[Any], None]] | None:
+        for i, job in enumerate(self.ready):
+            if job[0] == "fk" and self.fk_running:
+                continue
+            del self.ready[i]
+            return job
+        return None
+
+    # -- the workers -----------------------------------------------------------------------------------------
+    def _work(self, conn: Any) -> None:
+        while True:
+            with self.cv:
+                job = None
+                while not self.stopping and self.error is None:
+                    job = self._pick()
+                    if job is not None:
+                        break
+                    self.cv.wait()
+                if job is None:
+                    return
+                self.running += 1
+                if job[0] == "fk":
+                    self.fk_running = True
+            t0 = time.perf_counter()
+            try:
+                job[2](conn)
+            except BaseException as exc:  # noqa: BLE001 - handed to the loading thread, which raises it
+                with self.cv:
+                    if self.error is None and not self.stopping:
+                        self.error = exc
+            finally:
+                with self.cv:
+                    self.running -= 1
+                    if job[0] == "fk":
+                        self.fk_running = False
+                    self.busy_seconds += time.perf_counter() - t0
+                    self.cv.notify_all()
+
+    def _wrap_build(self, name: str, fn: Callable[[Any], None]) -> Callable[[Any], None]:
+        def run(conn: Any) -> None:
+            t0 = time.perf_counter()
+            fn(conn)
+            with self.cv:
+                self.report.rebuild_seconds += time.perf_counter() - t0
+                self.left[name] -= 1
+                if self.left[name] == 0:
+                    self._table_complete(name)
+        return run
+
+    def _add_fk(self, conn: Any, fk: tuple[str, str, str, str, str]) -> None:
+        child, _parent, rel, name, definition = fk
+        t0 = time.perf_counter()
+        conn.execute(f"ALTER TABLE {rel} ADD CONSTRAINT {quote_ident(name)} {definition}")
+        for kind, owner, sql in self.dropped.comments:
+            if kind == "fk" and owner == child and quote_ident(name) in sql:
+                conn.execute(sql)
+        with self.cv:
+            self.report.fk_checked += 1
+            self.report.rebuild_seconds += time.perf_counter() - t0
+
+    def _verify(self, conn: Any, table: Any) -> None:
+        self.verify(conn, table)
+        with self.cv:
+            self.verified.add(table.name)
