@@ -68,6 +68,7 @@ class LoadReport:
     verify_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
     rebuild_seconds: float = 0.0  # summed over the connections that rebuild (they may overlap)
+    prepare_seconds: float = 0.0  # reading the catalog, numbering, dropping keys and indexes
     rebuild_wait_seconds: float = 0.0  # after the last row: waiting for the other connections' rebuilds
     wait_seconds: float = 0.0  # the loader waiting for the generator
     copy_seconds: float = 0.0  # from a table's first buffer to its last row in (waits included)
@@ -106,6 +107,7 @@ class LoadReport:
             if self.seconds_before_analyze else None,
             "analyze_seconds": round(self.analyze_seconds, 3),
             "waiting_for_rebuilds_seconds": round(self.rebuild_wait_seconds, 3),
+            "prepare_seconds": round(self.prepare_seconds, 3),
             "waiting_for_generator_seconds": round(self.wait_seconds, 3),
             "copy_seconds": round(self.copy_seconds, 3),
             "counts": self.counts,
@@ -185,6 +187,7 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
         report.rebuilt = {"indexes": sum(len(v) for v in dropped.indexes.values()),
                           "constraints": sum(len(v) for v in dropped.constraints.values()),
                           "foreign_keys": len(dropped.fks)}
+        report.prepare_seconds = time.perf_counter() - t0
         pool = None
         if disposable:
             from aishell.datagen.rebuild import RebuildPool
