@@ -148,6 +148,9 @@ class _Dropped:
     indexes: dict[str, list[tuple[str, str, str | None]]] = field(default_factory=dict)  # table: (schema, name, def)
     children: dict[str, dict[str, str]] = field(default_factory=dict)  # parent index: {partition: index name}
     comments: list[str] = field(default_factory=list)  # COMMENT statements to replay
+    # (rel, key name): (CREATE UNIQUE INDEX ..., "PRIMARY KEY USING INDEX ...") for a key of an ordinary
+    # table, so that its index can be built beside the table's other indexes (rebuild.py)
+    key_index: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
 
 def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway: bool,
@@ -605,14 +608,21 @@ def _drop(conn: Any, rebuild: list[TablePlan], live: list[TablePlan]) -> _Droppe
                                                                      comment)))
     cons = conn.execute(
         "SELECT k.conrelid, n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid), k.conindid, "
-        "obj_description(k.oid, 'pg_constraint'), obj_description(k.conindid, 'pg_class') "
+        "obj_description(k.oid, 'pg_constraint'), obj_description(k.conindid, 'pg_class'), "
+        "CASE WHEN c.relkind = 'r' AND x.relname = k.conname THEN pg_get_indexdef(k.conindid) END, "
+        "k.contype, k.condeferrable, k.condeferred, t.spcname "
         "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "JOIN pg_index i ON i.indexrelid = k.conindid "
+        "JOIN pg_index i ON i.indexrelid = k.conindid JOIN pg_class x ON x.oid = k.conindid "
+        "LEFT JOIN pg_tablespace t ON t.oid = x.reltablespace "
         "WHERE k.contype IN ('p', 'u') AND k.conparentid = 0 AND k.conrelid = ANY(%s) "
         "AND NOT i.indisclustered AND NOT i.indisreplident ORDER BY k.oid", (oids,)).fetchall()
-    for relid, schema, table, name, definition, indid, comment, icomment in cons:
+    for relid, schema, table, name, definition, indid, comment, icomment, idef, kind, dfr, dfd, space in cons:
         owner = name_of[relid]
         rel = qualify(schema, table)
+        if idef:
+            using = f"{'PRIMARY KEY' if kind == 'p' else 'UNIQUE'} USING INDEX {quote_ident(name)}"
+            using += (" DEFERRABLE" if dfr else "") + (" INITIALLY DEFERRED" if dfd else "")
+            out.key_index[(rel, name)] = (idef + (f" TABLESPACE {quote_ident(space)}" if space else ""), using)
         out.children[f"{schema}.{name}"] = _child_indexes(conn, indid)
         conn.execute(f"ALTER TABLE {rel} DROP CONSTRAINT {quote_ident(name)}")
         out.constraints.setdefault(owner, []).append((rel, name, definition))

@@ -10,8 +10,9 @@ Each rebuilt object is one job: a table's primary key, unique constraint or inde
 index names restored, its comments replayed after its last job), a foreign key once both its tables
 are complete (validated by ``ALTER TABLE ... ADD CONSTRAINT``, as before), and a CHECK scan of each
 loaded table. Jobs of one table may run side by side (``CREATE INDEX`` takes a share lock; a key's
-exclusive lock simply waits); foreign keys run one at a time, because two of them lock two tables each
-and could deadlock. A failed job stops the run; Ctrl-C cancels what runs. In both cases the caller
+exclusive lock simply waits, and a key of an ordinary table is made of a unique index built beside the
+others, ``USING INDEX``); two foreign keys run side by side only when they share no table, because each
+locks two tables and two could lock them in opposite orders. A failed job stops the run; Ctrl-C cancels what runs. In both cases the caller
 drops the database.
 """
 
@@ -40,13 +41,14 @@ class RebuildPool:
         self.workers = workers
         self.mwm = maintenance_work_mem
         self.cv = threading.Condition()
-        self.ready: deque[tuple[str, str, Callable[[Any], None]]] = deque()
+        self.ready: deque[tuple[str, str, Callable[[Any], None], tuple[str, ...]]] = deque()
         self.left: dict[str, int] = {}  # table: its build jobs not finished yet
+        self.keys: dict[str, list[str]] = {}  # table: its keys to make of their built indexes
         self.complete = set(complete)  # tables whose rows are in and whose keys and indexes are back
         self.held: set[tuple[str, str]] = set()  # foreign keys (rel, name) that must wait
         self.verified: set[str] = set()
         self.running = 0
-        self.fk_running = False
+        self.fk_locked: set[str] = set()  # tables of the foreign keys being added
         self.error: BaseException | None = None
         self.stopping = False
         self.conns: list[Any] = []
@@ -114,7 +116,14 @@ class RebuildPool:
         name, schema = table.name, table.table.schema
         d = self.dropped
         jobs: list[tuple[str, Callable[[Any], None]]] = []
+        keys: list[str] = []  # ALTER TABLE ... USING INDEX, once the table's index builds are done
         for rel, cname, definition in d.constraints.pop(name, []):
+            built = d.key_index.get((rel, cname))
+            if built is not None:  # its index beside the others (a share lock), the key made of it after
+                jobs.append((f"key index {cname}", lambda conn, sql=built[0]: conn.execute(sql)))  # noqa: B023
+                keys.append(f"ALTER TABLE {rel} ADD CONSTRAINT {quote_ident(cname)} {built[1]}")
+                continue
+
             def add(conn: Any, rel: str = rel, cname: str = cname, definition: str = definition) -> None:
                 conn.execute(f"ALTER TABLE {rel} ADD CONSTRAINT {quote_ident(cname)} {definition}")
                 _rename_children(conn, schema, cname, d.children.get(f"{schema}.{cname}", {}))
@@ -127,13 +136,14 @@ class RebuildPool:
         # The biggest builds first would be better still; the catalog order is the design's.
         with self.cv:
             self._raise()
+            self.keys[name] = keys
             self.left[name] = len(jobs)
-            for what, fn in jobs:
-                self.ready.append(("build", name, self._wrap_build(name, fn)))
+            for _what, fn in jobs:
+                self.ready.append(("build", name, self._wrap_build(name, fn), ()))
             if loaded:
-                self.ready.append(("verify", name, lambda conn, t=table: self._verify(conn, t)))
+                self.ready.append(("verify", name, lambda conn, t=table: self._verify(conn, t), ()))
             if not jobs:
-                self._table_complete(name)
+                self._builds_done(name)
             self.cv.notify_all()
 
     def hold(self, fks: set[tuple[str, str]]) -> None:
@@ -148,11 +158,26 @@ class RebuildPool:
             self.cv.notify_all()
 
     # -- inside (self.cv held) -----------------------------------------------------------------------------
+    def _builds_done(self, name: str) -> None:
+        keys = self.keys.pop(name, [])
+        if not keys:
+            self._table_complete(name)
+            return
+
+        def attach(conn: Any) -> None:
+            t0 = time.perf_counter()
+            for sql in keys:
+                conn.execute(sql)
+            with self.cv:
+                self.report.rebuild_seconds += time.perf_counter() - t0
+                self._table_complete(name)
+        self.ready.appendleft(("keys", name, attach, ()))
+
     def _table_complete(self, name: str) -> None:
         self.complete.add(name)
         for kind, owner, sql in self.dropped.comments:
             if kind == "table" and owner == name:
-                self.ready.appendleft(("comment", name, lambda conn, sql=sql: conn.execute(sql)))
+                self.ready.appendleft(("comment", name, lambda conn, sql=sql: conn.execute(sql), ()))
         self._schedule_fks()
 
     def _schedule_fks(self, everything: bool = False) -> None:
@@ -160,16 +185,17 @@ class RebuildPool:
         for fk in self.dropped.fks:
             child, parent, rel, name, _definition = fk
             if everything or (child in self.complete and parent in self.complete and (rel, name) not in self.held):
-                self.ready.append(("fk", child, lambda conn, fk=fk: self._add_fk(conn, fk)))
+                self.ready.append(("fk", child, lambda conn, fk=fk: self._add_fk(conn, fk), (child, parent)))
             else:
                 keep.append(fk)
         self.dropped.fks = keep
 
-    def _pick(self) -> tuple[str, str, Callable[[Any], None]] | None:
+    def _pick(self) -> tuple[str, str, Callable[[Any], None], tuple[str, ...]] | None:
         for i, job in enumerate(self.ready):
-            if job[0] == "fk" and self.fk_running:
-                continue
+            if job[0] == "fk" and self.fk_locked.intersection(job[3]):
+                continue  # two foreign keys sharing a table could lock it in opposite orders: one at a time
             del self.ready[i]
+            self.fk_locked.update(job[3])
             return job
         return None
 
@@ -186,8 +212,6 @@ class RebuildPool:
                 if job is None:
                     return
                 self.running += 1
-                if job[0] == "fk":
-                    self.fk_running = True
             t0 = time.perf_counter()
             try:
                 job[2](conn)
@@ -198,8 +222,7 @@ class RebuildPool:
             finally:
                 with self.cv:
                     self.running -= 1
-                    if job[0] == "fk":
-                        self.fk_running = False
+                    self.fk_locked.difference_update(job[3])
                     self.busy_seconds += time.perf_counter() - t0
                     self.cv.notify_all()
 
@@ -211,7 +234,7 @@ class RebuildPool:
                 self.report.rebuild_seconds += time.perf_counter() - t0
                 self.left[name] -= 1
                 if self.left[name] == 0:
-                    self._table_complete(name)
+                    self._builds_done(name)
         return run
 
     def _add_fk(self, conn: Any, fk: tuple[str, str, str, str, str]) -> None:
