@@ -38,7 +38,8 @@ def _fill(conninfo: str, total: int, design, seed: int):
 
     hints = load_hints(design)
     _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, hints=hints)
-    return load_data(conninfo, plans, ctx, throwaway=True, existing=existing, total=total)
+    # as schema test loads its throwaway database: table by table, rebuilt on other connections
+    return load_data(conninfo, plans, ctx, throwaway=True, existing=existing, total=total, disposable=True)
 
 
 def _q(conninfo: str, sql: str):

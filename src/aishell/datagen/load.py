@@ -151,6 +151,10 @@ class _Dropped:
     # (rel, key name): (CREATE UNIQUE INDEX ..., "PRIMARY KEY USING INDEX ...") for a key of an ordinary
     # table, so that its index can be built beside the table's other indexes (rebuild.py)
     key_index: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    # partitioned index (schema.name): [(partition rel, its index's name, CREATE INDEX on the partition)],
+    # when every partition is a plain table; and how a key's partition indexes become keys (USING INDEX)
+    leaf_indexes: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    key_using: dict[str, str] = field(default_factory=dict)
 
 
 def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway: bool,
@@ -619,10 +623,13 @@ def _drop(conn: Any, rebuild: list[TablePlan], live: list[TablePlan]) -> _Droppe
     for relid, schema, table, name, definition, indid, comment, icomment, idef, kind, dfr, dfd, space in cons:
         owner = name_of[relid]
         rel = qualify(schema, table)
+        using = f"{'PRIMARY KEY' if kind == 'p' else 'UNIQUE'} USING INDEX %s"
+        using += (" DEFERRABLE" if dfr else "") + (" INITIALLY DEFERRED" if dfd else "")
         if idef:
-            using = f"{'PRIMARY KEY' if kind == 'p' else 'UNIQUE'} USING INDEX {quote_ident(name)}"
-            using += (" DEFERRABLE" if dfr else "") + (" INITIALLY DEFERRED" if dfd else "")
-            out.key_index[(rel, name)] = (idef + (f" TABLESPACE {quote_ident(space)}" if space else ""), using)
+            out.key_index[(rel, name)] = (idef + (f" TABLESPACE {quote_ident(space)}" if space else ""),
+                                          using % quote_ident(name))
+        _leaf_indexes(conn, out, schema, name, indid)
+        out.key_using[f"{schema}.{name}"] = using
         out.children[f"{schema}.{name}"] = _child_indexes(conn, indid)
         conn.execute(f"ALTER TABLE {rel} DROP CONSTRAINT {quote_ident(name)}")
         out.constraints.setdefault(owner, []).append((rel, name, definition))
@@ -642,6 +649,7 @@ def _drop(conn: Any, rebuild: list[TablePlan], live: list[TablePlan]) -> _Droppe
     for relid, schema, name, definition, indid, comment, space in idx:
         owner = name_of[relid]
         out.children[f"{schema}.{name}"] = _child_indexes(conn, indid)
+        _leaf_indexes(conn, out, schema, name, indid)
         conn.execute(f"DROP INDEX {qualify(schema, name)}")
         definition = re.sub(r" ON ONLY ", " ON ", definition, count=1)
         if space:
@@ -650,6 +658,22 @@ def _drop(conn: Any, rebuild: list[TablePlan], live: list[TablePlan]) -> _Droppe
         if comment is not None:
             out.comments.append(("table", owner, _comment("INDEX", qualify(schema, name), comment)))
     return out
+
+
+def _leaf_indexes(conn: Any, out: _Dropped, schema: str, name: str, index_oid: int) -> None:
+    """Record the partitions' own index definitions of a partitioned index whose partitions are all plain
+    tables: they can then be built one by one, side by side, and attached by the parent's CREATE INDEX."""
+    rows = conn.execute(
+        "SELECT pn.nspname, pc.relname, x.relname, pg_get_indexdef(i.indexrelid), pc.relkind, t.spcname "
+        "FROM pg_inherits h JOIN pg_index i ON i.indexrelid = h.inhrelid JOIN pg_class x ON x.oid = i.indexrelid "
+        "JOIN pg_class pc ON pc.oid = i.indrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+        "LEFT JOIN pg_tablespace t ON t.oid = x.reltablespace WHERE h.inhparent = %s ORDER BY pc.oid",
+        (index_oid,)).fetchall()
+    if not rows or any(r[4] != "r" for r in rows):
+        return
+    out.leaf_indexes[f"{schema}.{name}"] = [
+        (qualify(ps, pt), iname, idef + (f" TABLESPACE {quote_ident(space)}" if space else ""))
+        for ps, pt, iname, idef, _kind, space in rows]
 
 
 def _comment(kind: str, target: str, text: str) -> str:

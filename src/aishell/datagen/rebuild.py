@@ -30,6 +30,20 @@ from aishell.errors import UserError
 WORKERS = 2
 
 
+def _leaves_if_unambiguous(d: Any, names: list[str]) -> dict[str, list[tuple[str, str, str]]]:
+    """The partition-by-partition definitions of these partitioned indexes, when no two of them could be
+    mistaken for each other (a parent's CREATE INDEX attaches any partition index of the same definition)."""
+    found = {n: d.leaf_indexes[n] for n in names if n in d.leaf_indexes}
+    seen = set()
+    for parts in found.values():
+        for part_rel, _child, idef in parts:
+            shape = (part_rel, idef.startswith("CREATE UNIQUE"), idef.split(" USING ", 1)[-1])
+            if shape in seen:
+                return {}
+            seen.add(shape)
+    return found
+
+
 class RebuildPool:
     """Jobs on ``workers`` autocommit connections of their own (threads: psycopg waits without the GIL)."""
 
@@ -43,7 +57,7 @@ class RebuildPool:
         self.cv = threading.Condition()
         self.ready: deque[tuple[str, str, Callable[[Any], None], tuple[str, ...]]] = deque()
         self.left: dict[str, int] = {}  # table: its build jobs not finished yet
-        self.keys: dict[str, list[str]] = {}  # table: its keys to make of their built indexes
+        self.keys: dict[str, list[Callable[[Any], None]]] = {}  # table: keys made of built indexes, parents
         self.complete = set(complete)  # tables whose rows are in and whose keys and indexes are back
         self.held: set[tuple[str, str]] = set()  # foreign keys (rel, name) that must wait
         self.verified: set[str] = set()
@@ -116,23 +130,49 @@ class RebuildPool:
         name, schema = table.name, table.table.schema
         d = self.dropped
         jobs: list[tuple[str, Callable[[Any], None]]] = []
-        keys: list[str] = []  # ALTER TABLE ... USING INDEX, once the table's index builds are done
-        for rel, cname, definition in d.constraints.pop(name, []):
+        keys: list[Callable[[Any], None]] = []  # run once the table's index builds are done
+        constraints = d.constraints.pop(name, [])
+        indexes = d.indexes.pop(name, [])
+        leaves = _leaves_if_unambiguous(d, [f"{schema}.{c}" for _r, c, _d in constraints] +
+                                        [f"{s}.{i}" for s, i, _d in indexes])
+
+        def run(sql: str) -> Callable[[Any], None]:
+            return lambda conn: conn.execute(sql)
+
+        for rel, cname, definition in constraints:
             built = d.key_index.get((rel, cname))
             if built is not None:  # its index beside the others (a share lock), the key made of it after
-                jobs.append((f"key index {cname}", lambda conn, sql=built[0]: conn.execute(sql)))  # noqa: B023
-                keys.append(f"ALTER TABLE {rel} ADD CONSTRAINT {quote_ident(cname)} {built[1]}")
+                jobs.append((f"key index {cname}", run(built[0])))
+                keys.append(run(f"ALTER TABLE {rel} ADD CONSTRAINT {quote_ident(cname)} {built[1]}"))
                 continue
+            add_sql = f"ALTER TABLE {rel} ADD CONSTRAINT {quote_ident(cname)} {definition}"
 
-            def add(conn: Any, rel: str = rel, cname: str = cname, definition: str = definition) -> None:
-                conn.execute(f"ALTER TABLE {rel} ADD CONSTRAINT {quote_ident(cname)} {definition}")
+            def add(conn: Any, sql: str = add_sql, cname: str = cname) -> None:
+                conn.execute(sql)
                 _rename_children(conn, schema, cname, d.children.get(f"{schema}.{cname}", {}))
-            jobs.append((f"key {cname}", add))
-        for ischema, iname, definition in d.indexes.pop(name, []):
+            parts = leaves.get(f"{schema}.{cname}")
+            if parts is None:
+                jobs.append((f"key {cname}", add))
+                continue
+            # A partitioned table's key: each partition's unique index built beside the others and made
+            # that partition's key; the parent's key then attaches them without building anything.
+            using = d.key_using[f"{schema}.{cname}"]
+            for part_rel, child, idef in parts:
+                jobs.append((f"key index {child}", run(idef)))
+                keys.append(run(f"ALTER TABLE {part_rel} ADD CONSTRAINT {quote_ident(child)} "
+                                f"{using % quote_ident(child)}"))
+            keys.append(add)
+        for ischema, iname, definition in indexes:
             def build(conn: Any, ischema: str = ischema, iname: str = iname, definition: str = definition) -> None:
                 conn.execute(definition)
                 _rename_children(conn, ischema, iname, d.children.get(f"{ischema}.{iname}", {}))
-            jobs.append((f"index {iname}", build))
+            parts = leaves.get(f"{ischema}.{iname}")
+            if parts is None:
+                jobs.append((f"index {iname}", build))
+                continue
+            for _part_rel, child, idef in parts:  # the parent's CREATE INDEX attaches them
+                jobs.append((f"index {child}", run(idef)))
+            keys.append(build)
         # The biggest builds first would be better still; the catalog order is the design's.
         with self.cv:
             self._raise()
@@ -166,8 +206,8 @@ class RebuildPool:
 
         def attach(conn: Any) -> None:
             t0 = time.perf_counter()
-            for sql in keys:
-                conn.execute(sql)
+            for step in keys:
+                step(conn)
             with self.cv:
                 self.report.rebuild_seconds += time.perf_counter() - t0
                 self._table_complete(name)
