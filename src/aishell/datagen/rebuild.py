@@ -105,8 +105,8 @@ class RebuildPool:
             self.stopping = True
             self.cv.notify_all()
         for conn in self.conns:
-            try:
-                conn.cancel_safe(timeout=2)
+            try:  # cancel_safe is psycopg 3.2's; 3.1 has only the blocking cancel
+                conn.cancel_safe(timeout=2) if hasattr(conn, "cancel_safe") else conn.cancel()
             except Exception:  # noqa: S110 - the connection may be gone; the database is dropped anyway
                 pass
         for t in self.threads:
