@@ -77,7 +77,7 @@ class RebuildPool:
             conn = connect(self.conninfo, autocommit=True)
             conn.execute(f"SET maintenance_work_mem = '{self.mwm}'")
             # Jobs already run side by side (and beside the load): parallel workers per build only added
-            # processes to two cores (PostgreSQL CPU per run 3.6-3.7 s without, 3.6-5.7 s with).
+            # processes to two cores (PostgreSQL CPU per tutorial run 3.3-3.7 s without, 3.6-5.7 s with).
             conn.execute("SET max_parallel_maintenance_workers = 0")
             self.conns.append(conn)
         for conn in self.conns:
