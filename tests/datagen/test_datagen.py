@@ -277,3 +277,34 @@ def test_ctrl_c_drops_the_throwaway_database_mid_rebuild(pg_server):
     assert not _fetch(admin, f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
     assert {r[0] for r in _fetch(admin, "SELECT rolname FROM pg_roles")} <= roles
     assert not _fetch(admin, f"SELECT 1 FROM pg_stat_activity WHERE datname = '{name}'")
+
+
+PARTITIONED_REFUSING = """
+CREATE TABLE ev (id bigint GENERATED ALWAYS AS IDENTITY, at timestamptz NOT NULL, note text,
+                 PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE ev_1 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');
+CREATE TABLE ev_2 PARTITION OF ev FOR VALUES FROM ('2025-02-01') TO ('2025-03-01');
+CREATE TABLE ev_3 PARTITION OF ev FOR VALUES FROM ('2025-03-01') TO ('2025-04-01');
+CREATE INDEX ev_note ON ev (note);
+CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'no rows for March'; END$$;
+CREATE TRIGGER refuse BEFORE INSERT ON ev_3 FOR EACH ROW EXECUTE FUNCTION refuse();
+CREATE TABLE other (id bigint PRIMARY KEY, name text);
+"""
+
+
+@pytest.mark.parametrize("disposable", [False, True], ids=["one-transaction", "rebuilt-alongside"])
+def test_a_partition_refused_after_others_were_committed_leaves_its_table_empty(pg_server, scratch_db,
+                                                                                 tmp_path, disposable):
+    """Rows of a range-partitioned table arrive partition by partition, and with the rebuilding sessions
+    each partition is committed as it completes: when PostgreSQL refuses the last partition's rows, the
+    whole table is emptied and reported skipped with the reason; the other tables load."""
+    path = tmp_path / "ev.sql"
+    path.write_text(PARTITIONED_REFUSING)
+    _load_sql(pg_server, scratch_db, path)
+    before = _constraints(scratch_db)
+    _plans, report = _fill(scratch_db, 6000, seed=3, disposable=disposable)
+    ev = next(t for t in report.tables if t.table == "public.ev")
+    assert ev.rows == 0 and "no rows for March" in (ev.skipped or "")
+    assert _fetch(scratch_db, "SELECT count(*) FROM ev")[0][0] == 0
+    assert _fetch(scratch_db, "SELECT count(*) FROM other")[0][0] == report.counts["public.other"] > 0
+    assert _constraints(scratch_db) == before and report.restored_exactly

@@ -33,7 +33,7 @@ from typing import Any
 from aishell.datagen import checks as _checks
 from aishell.datagen.catalog import ColInfo, read_columns
 from aishell.datagen.plan import TablePlan, allocate, build_plans
-from aishell.datagen.values import TEXT_TYPES, Context
+from aishell.datagen.values import TEXT_TYPES, Context, partition_rows
 from aishell.dialects.postgres.quote import qualify, quote_ident
 from aishell.errors import UserError
 from aishell.model import Schema
@@ -195,6 +195,12 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
                           "constraints": sum(len(v) for v in dropped.constraints.values()),
                           "foreign_keys": len(dropped.fks)}
         report.prepare_seconds = time.perf_counter() - t0
+        for p in live:  # range-partitioned tables: rows in partition order (values.interval_gen)
+            lay = p.part_layout
+            if lay is not None and "widths" in lay:
+                lay["rows"] = partition_rows(lay, p.count)
+                names = lay.get("names") or []
+                lay["parts"] = [names[k] if k < len(names) else None for k in lay["kept"]]
         pool = None
         if disposable:
             from aishell.datagen.rebuild import RebuildPool
@@ -270,14 +276,15 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
         handed.add(p.name)
         pool.table_done(p, loaded=p.name in loaded)
     state: dict[str, Any] = {"i": None, "cm": None, "cp": None, "sp": None, "t": 0.0, "sent": 0, "stage": None,
-                             "inserted": 0, "rounds": 0, "discard": False}
+                             "inserted": 0, "rounds": 0, "discard": False, "truncated": False, "committed": False}
 
     def open_copy(p: TablePlan) -> None:
         target = state["stage"] or qualify(p.table.schema, p.table.name)
         cols = ", ".join(quote_ident(c) for c in (p.copy_order or p.copy_cols))
         fmt = "BINARY" if p.binary else "TEXT"
         freeze = ""
-        if not state["stage"] and p.name in freezable:
+        if not state["stage"] and p.name in freezable and not state["truncated"]:
+            state["truncated"] = True
             # An empty table truncated in this transaction gets new files: with wal_level=minimal its rows
             # and indexes are written without WAL, and (not for a partitioned table) its rows go in
             # frozen, so index builds, foreign-key checks and ANALYZE have no hint bits to set. A
@@ -340,7 +347,7 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
             p = plans[i]
             if state["i"] != i:  # a new table
                 state.update(i=i, t=time.perf_counter(), sent=0, stage=None, inserted=0, rounds=0,
-                             discard=_blocked(p, failed))
+                             discard=_blocked(p, failed), truncated=False, committed=False)
                 if state["discard"]:
                     results[p.name].skipped = state["discard"]
                     failed.add(p.name)
@@ -353,6 +360,22 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
                         open_copy(p)
                     except psycopg.Error as exc:
                         fail(p, exc)
+            if kind == "part":  # a partition has all its rows: commit them, its indexes are built meanwhile
+                parts = (p.part_layout or {}).get("parts") or []
+                rel = parts[msg[2]] if msg[2] < len(parts) else None
+                if pool is None or state["discard"] or p.staged or rel is None:
+                    continue
+                try:
+                    close_copy(p)
+                    state["sp"].__exit__(None, None, None)
+                    state["committed"] = True
+                    state["sp"] = conn.transaction()
+                    state["sp"].__enter__()
+                    pool.partition_done(p, rel)
+                    open_copy(p)
+                except psycopg.Error as exc:
+                    fail(p, exc)
+                continue
             if kind == "data":
                 state["sent"] += msg[2]
                 if state["discard"]:
@@ -389,6 +412,8 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
                 except psycopg.Error as exc:
                     fail(p, exc)
             if p.name not in loaded:
+                if state["committed"]:  # partitions committed before PostgreSQL refused a later row
+                    conn.execute(f"TRUNCATE {qualify(p.table.schema, p.table.name)}")
                 rebuild(p)  # the table is empty: its indexes back all the same
             res.seconds = time.perf_counter() - state["t"]
             res.partitions = int(p.table.attrs.get("_dg_partition_count", 0))
@@ -471,10 +496,12 @@ def _prepare_partitions(conn: Any, schema: Schema) -> None:
         if column is None or method != "RANGE":
             continue
         intervals = []
+        names = []
         for k in kids:
             bound = (k.partition_bound or "").strip()
             if bound.upper() == "DEFAULT":
                 continue
+            names.append(qualify(k.schema, k.name) if not k.partition_by else None)
             b = re.match(r"FOR VALUES FROM \((.*)\) TO \((.*)\)\s*$", bound, re.DOTALL)
             if not b or "MINVALUE" in b.group(0).upper() or "MAXVALUE" in b.group(0).upper():
                 intervals = []
@@ -483,6 +510,7 @@ def _prepare_partitions(conn: Any, schema: Schema) -> None:
             intervals.append((lo, hi))
         if intervals:
             t.attrs["_dg_partition"] = (col, intervals)
+            t.attrs["_dg_partition_names"] = names
 
 
 def _number(conn: Any, live: list[TablePlan], existing: dict[str, int]) -> None:

@@ -11,9 +11,10 @@ index names restored, its comments replayed after its last job), a foreign key o
 are complete (validated by ``ALTER TABLE ... ADD CONSTRAINT``, as before), and a CHECK scan of each
 loaded table. Jobs of one table may run side by side (``CREATE INDEX`` takes a share lock; a key's
 exclusive lock simply waits, and a key of an ordinary table is made of a unique index built beside the
-others, ``USING INDEX``); two foreign keys run side by side only when they share no table, because each
-locks two tables and two could lock them in opposite orders. A failed job stops the run; Ctrl-C cancels what runs. In both cases the caller
-drops the database.
+others, ``USING INDEX``; a partitioned table's indexes are built partition by partition and attached
+by the parent's statement); two foreign keys run side by side only when they share no table, because
+each locks two tables and two could lock them in opposite orders. A failed job stops the run; Ctrl-C
+cancels what runs. In both cases the caller drops the database.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class RebuildPool:
         self.ready: deque[tuple[str, str, Callable[[Any], None], tuple[str, ...]]] = deque()
         self.left: dict[str, int] = {}  # table: its build jobs not finished yet
         self.keys: dict[str, list[Callable[[Any], None]]] = {}  # table: keys made of built indexes, parents
+        self.groups: dict[str, dict[str | None, list[Callable[[Any], None]]]] = {}  # table: jobs to queue
+        self.handed: set[str] = set()  # tables whose every job is queued
         self.complete = set(complete)  # tables whose rows are in and whose keys and indexes are back
         self.held: set[tuple[str, str]] = set()  # foreign keys (rel, name) that must wait
         self.verified: set[str] = set()
@@ -67,7 +70,6 @@ class RebuildPool:
         self.stopping = False
         self.conns: list[Any] = []
         self.threads: list[threading.Thread] = []
-        self.busy_seconds = 0.0
 
     # -- life cycle ------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -126,13 +128,45 @@ class RebuildPool:
                             f"{text[0] if text else type(exc).__name__}") from None
 
     # -- what the loader hands over ------------------------------------------------------------------------
+    def partition_done(self, table: Any, partition: str) -> None:
+        """One partition (schema-qualified, quoted) of ``table`` has all its rows, committed: queue its
+        indexes while the next partitions load."""
+        with self.cv:
+            self._raise()
+            groups = self._groups(table)
+            for fn in groups.pop(partition, []):
+                self.ready.append(("build", table.name, self._wrap_build(table.name, fn), ()))
+            self.cv.notify_all()
+
     def table_done(self, table: Any, *, loaded: bool) -> None:
-        """``table`` (a TablePlan) is committed: queue its keys, indexes and CHECK scan."""
+        """``table`` (a TablePlan) is committed: queue its keys, indexes and CHECK scan (those of its
+        partitions handed over already are on their way)."""
+        name = table.name
+        with self.cv:
+            self._raise()
+            groups = self._groups(table)
+            for part in list(groups):
+                for fn in groups.pop(part):
+                    self.ready.append(("build", name, self._wrap_build(name, fn), ()))
+            if loaded:
+                self.ready.append(("verify", name, lambda conn, t=table: self._verify(conn, t), ()))
+            self.handed.add(name)
+            if not self.left[name]:
+                self._builds_done(name)
+            self.cv.notify_all()
+
+    def _groups(self, table: Any) -> dict[str | None, list[Callable[[Any], None]]]:
+        """The table's build jobs by partition (None: the whole table), made once."""
+        if table.name not in self.groups:
+            self.groups[table.name] = self._plan(table)
+        return self.groups[table.name]
+
+    def _plan(self, table: Any) -> dict[str | None, list[Callable[[Any], None]]]:
         from aishell.datagen.load import _rename_children
 
         name, schema = table.name, table.table.schema
         d = self.dropped
-        jobs: list[tuple[str, Callable[[Any], None]]] = []
+        jobs: list[tuple[str | None, Callable[[Any], None]]] = []  # (partition or None, build)
         keys: list[Callable[[Any], None]] = []  # run once the table's index builds are done
         constraints = d.constraints.pop(name, [])
         indexes = d.indexes.pop(name, [])
@@ -145,7 +179,7 @@ class RebuildPool:
         for rel, cname, definition in constraints:
             built = d.key_index.get((rel, cname))
             if built is not None:  # its index beside the others (a share lock), the key made of it after
-                jobs.append((f"key index {cname}", run(built[0])))
+                jobs.append((None, run(built[0])))
                 keys.append(run(f"ALTER TABLE {rel} ADD CONSTRAINT {quote_ident(cname)} {built[1]}"))
                 continue
             add_sql = f"ALTER TABLE {rel} ADD CONSTRAINT {quote_ident(cname)} {definition}"
@@ -155,13 +189,13 @@ class RebuildPool:
                 _rename_children(conn, schema, cname, d.children.get(f"{schema}.{cname}", {}))
             parts = leaves.get(f"{schema}.{cname}")
             if parts is None:
-                jobs.append((f"key {cname}", add))
+                jobs.append((None, add))
                 continue
             # A partitioned table's key: each partition's unique index built beside the others and made
             # that partition's key; the parent's key then attaches them without building anything.
             using = d.key_using[f"{schema}.{cname}"]
             for part_rel, child, idef in parts:
-                jobs.append((f"key index {child}", run(idef)))
+                jobs.append((part_rel, run(idef)))
                 keys.append(run(f"ALTER TABLE {part_rel} ADD CONSTRAINT {quote_ident(child)} "
                                 f"{using % quote_ident(child)}"))
             keys.append(add)
@@ -171,23 +205,17 @@ class RebuildPool:
                 _rename_children(conn, ischema, iname, d.children.get(f"{ischema}.{iname}", {}))
             parts = leaves.get(f"{ischema}.{iname}")
             if parts is None:
-                jobs.append((f"index {iname}", build))
+                jobs.append((None, build))
                 continue
-            for _part_rel, child, idef in parts:  # the parent's CREATE INDEX attaches them
-                jobs.append((f"index {child}", run(idef)))
+            for part_rel, _child, idef in parts:  # the parent's CREATE INDEX attaches them
+                jobs.append((part_rel, run(idef)))
             keys.append(build)
-        # The biggest builds first would be better still; the catalog order is the design's.
-        with self.cv:
-            self._raise()
-            self.keys[name] = keys
-            self.left[name] = len(jobs)
-            for _what, fn in jobs:
-                self.ready.append(("build", name, self._wrap_build(name, fn), ()))
-            if loaded:
-                self.ready.append(("verify", name, lambda conn, t=table: self._verify(conn, t), ()))
-            if not jobs:
-                self._builds_done(name)
-            self.cv.notify_all()
+        self.keys[name] = keys
+        self.left[name] = len(jobs)
+        groups: dict[str | None, list[Callable[[Any], None]]] = {}
+        for part, fn in jobs:
+            groups.setdefault(part, []).append(fn)
+        return groups
 
     def hold(self, fks: set[tuple[str, str]]) -> None:
         with self.cv:
@@ -255,7 +283,6 @@ class RebuildPool:
                 if job is None:
                     return
                 self.running += 1
-            t0 = time.perf_counter()
             try:
                 job[2](conn)
             except BaseException as exc:  # noqa: BLE001 - handed to the loading thread, which raises it
@@ -266,7 +293,6 @@ class RebuildPool:
                 with self.cv:
                     self.running -= 1
                     self.fk_locked.difference_update(job[3])
-                    self.busy_seconds += time.perf_counter() - t0
                     self.cv.notify_all()
 
     def _wrap_build(self, name: str, fn: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -276,7 +302,7 @@ class RebuildPool:
             with self.cv:
                 self.report.rebuild_seconds += time.perf_counter() - t0
                 self.left[name] -= 1
-                if self.left[name] == 0:
+                if self.left[name] == 0 and name in self.handed:  # else table_done will
                     self._builds_done(name)
         return run
 
