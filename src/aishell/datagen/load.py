@@ -33,6 +33,7 @@ from typing import Any
 from aishell.datagen import checks as _checks
 from aishell.datagen.catalog import ColInfo, read_columns
 from aishell.datagen.plan import TablePlan, allocate, build_plans
+from aishell.datagen.stream import Producer
 from aishell.datagen.values import TEXT_TYPES, Context, partition_rows
 from aishell.dialects.postgres.quote import qualify, quote_ident
 from aishell.errors import UserError
@@ -183,36 +184,48 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
             conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         conn.execute(f"SET maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
         schemas = sorted({p.table.schema for p in plans})
-        before = _catalog(conn, schemas)
         _number(conn, live, existing)
         retain = _key_routes(conn, plans, by_name, existing)
         for p in live:  # appended combinations may meet existing ones: let the database skip those
             if existing.get(p.name, 0) and (p.combo or p.table.unique):
                 p.on_conflict_skip = True
-        rebuild = [p for p in live if existing.get(p.name, 0) <= p.count and not p.staged]
-        dropped = _drop(conn, rebuild, live)
-        report.rebuilt = {"indexes": sum(len(v) for v in dropped.indexes.values()),
-                          "constraints": sum(len(v) for v in dropped.constraints.values()),
-                          "foreign_keys": len(dropped.fks)}
-        report.prepare_seconds = time.perf_counter() - t0
         for p in live:  # range-partitioned tables: rows in partition order (values.interval_gen)
             lay = p.part_layout
             if lay is not None and "widths" in lay:
                 lay["rows"] = partition_rows(lay, p.count)
                 names = lay.get("names") or []
                 lay["parts"] = [names[k] if k < len(names) else None for k in lay["kept"]]
+        # The generator starts now: its first buffers are made while the catalog is read and the keys
+        # and indexes dropped.
+        producer = Producer(plans, ctx, retain)
+        producer.start()
+        try:
+            before = _catalog(conn, schemas)
+            rebuild = [p for p in live if existing.get(p.name, 0) <= p.count and not p.staged]
+            dropped = _drop(conn, rebuild, live)
+        except BaseException:
+            producer.stop()
+            raise
+        report.rebuilt = {"indexes": sum(len(v) for v in dropped.indexes.values()),
+                          "constraints": sum(len(v) for v in dropped.constraints.values()),
+                          "foreign_keys": len(dropped.fks)}
+        report.prepare_seconds = time.perf_counter() - t0
         pool = None
         if disposable:
             from aishell.datagen.rebuild import RebuildPool
 
-            conn.commit()  # the other sessions must see the keys and indexes dropped
+            try:
+                conn.commit()  # the other sessions must see the keys and indexes dropped
+            except BaseException:
+                producer.stop()
+                raise
             pool = RebuildPool(conninfo, dropped, report, {p.name for p in plans if p.skip or p.count <= 0},
                                verify=lambda c, t: _verify_table(c, t, report, lock=pool.cv),
                                maintenance_work_mem=MAINTENANCE_WORK_MEM)
             # Keys closing a cycle are filled by UPDATE after the load: their foreign keys wait for it.
             pool.hold({(qualify(p.table.schema, p.table.name), fk.name) for p in plans for fk in p.deferred})
         try:
-            loaded = _stream(conn, plans, ctx, retain, dropped, results, report, progress, existing, pool)
+            loaded = _stream(conn, plans, producer, dropped, results, report, progress, existing, pool)
             _fill_deferred(conn, plans, loaded, ctx, report)
             if pool is not None:
                 conn.commit()
@@ -248,7 +261,7 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
     return report
 
 
-def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropped: _Dropped,
+def _stream(conn: Any, plans: list[TablePlan], producer: Any, dropped: _Dropped,
             results: dict[str, TableResult], report: LoadReport, progress: Callable | None,
             existing: dict[str, int], pool: Any = None) -> set[str]:
     """Feed the producer's buffers to COPY, table by table; rebuild each table right after its rows (on
@@ -256,17 +269,18 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
     import psycopg
 
     from aishell.datagen.encode import HEADER, TRAILER
-    from aishell.datagen.stream import Producer
 
     loaded: set[str] = set()
     failed: set[str] = set()
     done_tables = {p.name for p in plans if p.skip or p.count <= 0}
-    freezable = _freezable(conn, plans, existing)
-    producer = Producer(plans, ctx, retain)
-    producer.start()
-    if pool is not None:
-        pool.start()  # after the fork: the generator process must not inherit the pool's threads
     handed: set[str] = set()
+    try:
+        freezable = _freezable(conn, plans, existing)
+        if pool is not None:
+            pool.start()  # after the fork: the generator process must not inherit the pool's threads
+    except BaseException:
+        producer.stop()
+        raise
 
     def rebuild(p: TablePlan) -> None:
         if pool is None:
