@@ -19,11 +19,12 @@ def _load_sql(server, conninfo: str, path: Path) -> None:
     run_sql_text(conninfo, path.read_text(), server.bin("psql"), label=path.name)
 
 
-def _fill(conninfo: str, total: int, seed: int, throwaway: bool = True):
+def _fill(conninfo: str, total: int, seed: int, throwaway: bool = True, disposable: bool = False):
     from aishell.datagen.load import load_data, plan_data
 
     _schema, plans, existing, ctx = plan_data(conninfo, total, seed=seed, throwaway=throwaway)
-    report = load_data(conninfo, plans, ctx, throwaway=throwaway, existing=existing, total=total)
+    report = load_data(conninfo, plans, ctx, throwaway=throwaway, existing=existing, total=total,
+                       disposable=disposable)
     return plans, report
 
 
@@ -34,9 +35,14 @@ def _fetch(conninfo: str, sql: str):
         return conn.execute(sql).fetchall()
 
 
-def test_shop_exact_counts_and_zero_violations(pg_server, scratch_db):
+@pytest.mark.parametrize("disposable", [False, True], ids=["one-transaction", "rebuilt-alongside"])
+def test_shop_exact_counts_and_zero_violations(pg_server, scratch_db, disposable):
     _load_sql(pg_server, scratch_db, SHOP)
-    plans, report = _fill(scratch_db, 3000, seed=7)
+    before = _constraints(scratch_db)
+    plans, report = _fill(scratch_db, 3000, seed=7, disposable=disposable)
+    # Every key, index and foreign key is back under its name, validated, with its comment.
+    assert _constraints(scratch_db) == before and all(r[-1] for r in before)
+    assert report.restored_exactly
     assert not [t for t in report.tables if t.skipped], [t.skipped for t in report.tables]
     assert report.rows == 3000
     for p in plans:
@@ -59,6 +65,19 @@ def test_shop_exact_counts_and_zero_violations(pg_server, scratch_db):
     assert busiest > 2 * avg
     # Lookup tables stay small, the leaves get most rows.
     assert report.counts["public.countries"] < report.counts["public.orders"] < report.counts["public.order_items"]
+
+
+def _constraints(conninfo: str):
+    return sorted(_fetch(conninfo, "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid), "
+                            "coalesce(obj_description(k.oid, 'pg_constraint'), ''), k.convalidated "
+                            "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid "
+                            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                            "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                            "UNION ALL SELECT c.relname, x.relname, pg_get_indexdef(i.indexrelid), "
+                            "coalesce(obj_description(x.oid, 'pg_class'), ''), i.indisvalid "
+                            "FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid "
+                            "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+                            "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"))
 
 
 def test_same_seed_same_rows(pg_server):
@@ -208,3 +227,84 @@ def test_ctrl_c_leaves_nothing_half_loaded(pg_server, scratch_db):
     # no session of the interrupted run is left holding locks
     assert _fetch(scratch_db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                               "AND pid <> pg_backend_pid()")[0][0] == 0
+
+
+def test_ctrl_c_drops_the_throwaway_database_mid_rebuild(pg_server):
+    """The throwaway database commits table by table and rebuilds alongside: a real SIGINT once a table
+    is committed and the next one is streaming leaves no database, no role and no session behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from aishell.dialects.postgres.connect import conninfo_with_dbname
+    from tests.migrate.killing import interruptible
+
+    admin = pg_server.conninfo()
+    roles = {r[0] for r in _fetch(admin, "SELECT rolname FROM pg_roles")}
+    dbs = {r[0] for r in _fetch(admin, "SELECT datname FROM pg_database")}
+    proc = subprocess.Popen([sys.executable, "-m", "aishell.cli.main", "schema", "test", "--from", str(SHOP),
+                             "--data-size", "3M", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=interruptible)
+    name = None
+    try:
+        deadline = time.monotonic() + 120
+        committed = 0
+        while time.monotonic() < deadline and proc.poll() is None:
+            rows = _fetch(admin, "SELECT d.datname FROM pg_stat_progress_copy p JOIN pg_database d "
+                                 "ON d.oid = p.datid WHERE d.datname LIKE 'aishell_testdata_%' "
+                                 "AND p.tuples_processed > 1000")
+            if rows and rows[0][0] not in dbs:
+                name = rows[0][0]
+                try:  # rows of an earlier table are committed, and other sessions rebuild them
+                    committed = _fetch(conninfo_with_dbname(admin, name),
+                                       "SELECT count(*) FROM customers")[0][0]
+                except Exception:  # noqa: S112 - the database is still being built
+                    continue
+                if committed:
+                    break
+            time.sleep(0.02)
+        assert name and committed > 0, "the load never committed a table while streaming the next"
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] in ("aishell: error: aborted", "aishell: error: interrupted")
+    assert "Traceback" not in err
+    assert not _fetch(admin, f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+    assert {r[0] for r in _fetch(admin, "SELECT rolname FROM pg_roles")} <= roles
+    assert not _fetch(admin, f"SELECT 1 FROM pg_stat_activity WHERE datname = '{name}'")
+
+
+PARTITIONED_REFUSING = """
+CREATE TABLE ev (id bigint GENERATED ALWAYS AS IDENTITY, at timestamptz NOT NULL, note text,
+                 PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE ev_1 PARTITION OF ev FOR VALUES FROM ('2025-01-01') TO ('2025-02-01');
+CREATE TABLE ev_2 PARTITION OF ev FOR VALUES FROM ('2025-02-01') TO ('2025-03-01');
+CREATE TABLE ev_3 PARTITION OF ev FOR VALUES FROM ('2025-03-01') TO ('2025-04-01');
+CREATE INDEX ev_note ON ev (note);
+CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION 'no rows for March'; END$$;
+CREATE TRIGGER refuse BEFORE INSERT ON ev_3 FOR EACH ROW EXECUTE FUNCTION refuse();
+CREATE TABLE other (id bigint PRIMARY KEY, name text);
+"""
+
+
+@pytest.mark.parametrize("disposable", [False, True], ids=["one-transaction", "rebuilt-alongside"])
+def test_a_partition_refused_after_others_were_committed_leaves_its_table_empty(pg_server, scratch_db,
+                                                                                 tmp_path, disposable):
+    """Rows of a range-partitioned table arrive partition by partition, and with the rebuilding sessions
+    each partition is committed as it completes: when PostgreSQL refuses the last partition's rows, the
+    whole table is emptied and reported skipped with the reason; the other tables load."""
+    path = tmp_path / "ev.sql"
+    path.write_text(PARTITIONED_REFUSING)
+    _load_sql(pg_server, scratch_db, path)
+    before = _constraints(scratch_db)
+    _plans, report = _fill(scratch_db, 6000, seed=3, disposable=disposable)
+    ev = next(t for t in report.tables if t.table == "public.ev")
+    assert ev.rows == 0 and "no rows for March" in (ev.skipped or "")
+    assert _fetch(scratch_db, "SELECT count(*) FROM ev")[0][0] == 0
+    assert _fetch(scratch_db, "SELECT count(*) FROM other")[0][0] == report.counts["public.other"] > 0
+    assert _constraints(scratch_db) == before and report.restored_exactly

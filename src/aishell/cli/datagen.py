@@ -33,8 +33,10 @@ def test_data(source: str | None, target: str | None, size: str, seed: int | Non
     both). --database TARGET fills an existing database instead, after printing what it will write;
     tables that already hold rows are refused unless --append. N is the total over all tables, shared
     as the design states ("800 stations, 60K trips/day") and else by the schema's shape: lookup tables
-    stay small, children scale with their parents. The load is one transaction (indexes and keys rebuilt after the rows, checked
-    against the catalog); Ctrl-C rolls it back.
+    stay small, children scale with their parents. Indexes and keys are rebuilt after the rows and
+    checked against the catalog. --database loads in one transaction, rolled back on any error or
+    Ctrl-C; the throwaway database commits table by table, rebuilding loaded tables on two more
+    sessions meanwhile, and is dropped on any error or Ctrl-C.
 
     \b
     Examples:
@@ -119,7 +121,9 @@ def _load_with_progress(conninfo, plans, ctx, throwaway, existing, total, as_jso
             done[table] = rows
             bar.update(task, completed=sum(done.values()), description=table)
 
-        return load_data(conninfo, plans, ctx, throwaway=throwaway, existing=existing, total=total, progress=tick)
+        # A throwaway database is dropped when the load fails: tables commit one by one, rebuilt alongside.
+        return load_data(conninfo, plans, ctx, throwaway=throwaway, existing=existing, total=total, progress=tick,
+                         disposable=throwaway)
 
 
 def _print_plan(plans, existing, label) -> None:

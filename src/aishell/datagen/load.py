@@ -21,6 +21,7 @@ would cost more than checking the new rows).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 import re
@@ -32,13 +33,15 @@ from typing import Any
 from aishell.datagen import checks as _checks
 from aishell.datagen.catalog import ColInfo, read_columns
 from aishell.datagen.plan import TablePlan, allocate, build_plans
-from aishell.datagen.values import TEXT_TYPES, Context
+from aishell.datagen.stream import Producer
+from aishell.datagen.values import TEXT_TYPES, Context, partition_rows
 from aishell.dialects.postgres.quote import qualify, quote_ident
 from aishell.errors import UserError
 from aishell.model import Schema
 
 FIXED_ANCHOR = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 LOCK_TIMEOUT = "10s"
+MAINTENANCE_WORK_MEM = "128MB"
 
 @dataclass
 class TableResult:
@@ -65,7 +68,9 @@ class LoadReport:
     counts: dict[str, int] = field(default_factory=dict)
     verify_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
-    rebuild_seconds: float = 0.0
+    rebuild_seconds: float = 0.0  # summed over the connections that rebuild (they may overlap)
+    prepare_seconds: float = 0.0  # reading the catalog, numbering, dropping keys and indexes
+    rebuild_wait_seconds: float = 0.0  # after the last row: waiting for the other connections' rebuilds
     wait_seconds: float = 0.0  # the loader waiting for the generator
     copy_seconds: float = 0.0  # from a table's first buffer to its last row in (waits included)
     analyze_seconds: float = 0.0
@@ -102,6 +107,8 @@ class LoadReport:
             "end_to_end_rows_per_second": round(self.rows / self.seconds_before_analyze)
             if self.seconds_before_analyze else None,
             "analyze_seconds": round(self.analyze_seconds, 3),
+            "waiting_for_rebuilds_seconds": round(self.rebuild_wait_seconds, 3),
+            "prepare_seconds": round(self.prepare_seconds, 3),
             "waiting_for_generator_seconds": round(self.wait_seconds, 3),
             "copy_seconds": round(self.copy_seconds, 3),
             "counts": self.counts,
@@ -142,12 +149,23 @@ class _Dropped:
     indexes: dict[str, list[tuple[str, str, str | None]]] = field(default_factory=dict)  # table: (schema, name, def)
     children: dict[str, dict[str, str]] = field(default_factory=dict)  # parent index: {partition: index name}
     comments: list[str] = field(default_factory=list)  # COMMENT statements to replay
+    # (rel, key name): (CREATE UNIQUE INDEX ..., "PRIMARY KEY USING INDEX ...") for a key of an ordinary
+    # table, so that its index can be built beside the table's other indexes (rebuild.py)
+    key_index: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    # partitioned index (schema.name): [(partition rel, its index's name, CREATE INDEX on the partition)],
+    # when every partition is a plain table; and how a key's partition indexes become keys (USING INDEX)
+    leaf_indexes: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)
+    key_using: dict[str, str] = field(default_factory=dict)
 
 
 def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway: bool,
               existing: dict[str, int], total: int,
-              progress: Callable[[str, int, int], None] | None = None) -> LoadReport:
-    """Load the planned rows in one transaction; verify; ANALYZE. Returns the report."""
+              progress: Callable[[str, int, int], None] | None = None, disposable: bool = False) -> LoadReport:
+    """Load the planned rows; verify; ANALYZE. Returns the report.
+
+    One transaction, unless ``disposable``: the caller drops the database when this raises (the
+    throwaway one), so each table is committed once its rows are in, and its keys, indexes, foreign
+    keys and CHECK scan run on other connections while the next tables load (``rebuild.py``)."""
     from aishell.dialects.postgres.connect import connect
 
     report = LoadReport(ctx.seed, total)
@@ -162,26 +180,68 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
         elif p.count <= 0:
             results[p.name].method = "none"
     with connect(conninfo) as conn:
-        conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-        conn.execute("SET LOCAL maintenance_work_mem = '128MB'")
+        if not disposable:  # a throwaway database has no other sessions to wait for
+            conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        conn.execute(f"SET maintenance_work_mem = '{MAINTENANCE_WORK_MEM}'")
         schemas = sorted({p.table.schema for p in plans})
-        before = _catalog(conn, schemas)
         _number(conn, live, existing)
         retain = _key_routes(conn, plans, by_name, existing)
         for p in live:  # appended combinations may meet existing ones: let the database skip those
             if existing.get(p.name, 0) and (p.combo or p.table.unique):
                 p.on_conflict_skip = True
-        rebuild = [p for p in live if existing.get(p.name, 0) <= p.count and not p.staged]
-        dropped = _drop(conn, rebuild, live)
+        for p in live:  # range-partitioned tables: rows in partition order (values.interval_gen)
+            lay = p.part_layout
+            if lay is not None and "widths" in lay:
+                lay["rows"] = partition_rows(lay, p.count)
+                names = lay.get("names") or []
+                lay["parts"] = [names[k] if k < len(names) else None for k in lay["kept"]]
+        # The generator starts now: its first buffers are made while the catalog is read and the keys
+        # and indexes dropped.
+        producer = Producer(plans, ctx, retain)
+        producer.start()
+        try:
+            before = _catalog(conn, schemas)
+            rebuild = [p for p in live if existing.get(p.name, 0) <= p.count and not p.staged]
+            dropped = _drop(conn, rebuild, live)
+        except BaseException:
+            producer.stop()
+            raise
         report.rebuilt = {"indexes": sum(len(v) for v in dropped.indexes.values()),
                           "constraints": sum(len(v) for v in dropped.constraints.values()),
                           "foreign_keys": len(dropped.fks)}
-        loaded = _stream(conn, plans, ctx, retain, dropped, results, report, progress, existing)
-        _fill_deferred(conn, plans, loaded, ctx, report)
-        _add_foreign_keys(conn, dropped, None, report)
+        report.prepare_seconds = time.perf_counter() - t0
+        pool = None
+        if disposable:
+            from aishell.datagen.rebuild import RebuildPool
+
+            try:
+                conn.commit()  # the other sessions must see the keys and indexes dropped
+            except BaseException:
+                producer.stop()
+                raise
+            pool = RebuildPool(conninfo, dropped, report, {p.name for p in plans if p.skip or p.count <= 0},
+                               verify=lambda c, t: _verify_table(c, t, report, lock=pool.cv),
+                               maintenance_work_mem=MAINTENANCE_WORK_MEM)
+            # Keys closing a cycle are filled by UPDATE after the load: their foreign keys wait for it.
+            pool.hold({(qualify(p.table.schema, p.table.name), fk.name) for p in plans for fk in p.deferred})
+        try:
+            loaded = _stream(conn, plans, producer, dropped, results, report, progress, existing, pool)
+            _fill_deferred(conn, plans, loaded, ctx, report)
+            if pool is not None:
+                conn.commit()
+                w0 = time.perf_counter()
+                pool.release()
+                pool.drain()
+                report.rebuild_wait_seconds = time.perf_counter() - w0
+            else:
+                _add_foreign_keys(conn, dropped, None, report)
+        except BaseException:
+            if pool is not None:
+                pool.close()
+            raise
         report.load_seconds = time.perf_counter() - t0
         v0 = time.perf_counter()
-        _verify(conn, plans, loaded, report)
+        _verify(conn, plans, loaded, report, pool.verified if pool is not None else set())
         after = _catalog(conn, schemas)
         if after != before:
             diff = sorted(set(before) ^ set(after))[:3]
@@ -201,30 +261,44 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
     return report
 
 
-def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropped: _Dropped,
+def _stream(conn: Any, plans: list[TablePlan], producer: Any, dropped: _Dropped,
             results: dict[str, TableResult], report: LoadReport, progress: Callable | None,
-            existing: dict[str, int]) -> set[str]:
-    """Feed the producer's buffers to COPY, table by table; rebuild each table right after its rows."""
+            existing: dict[str, int], pool: Any = None) -> set[str]:
+    """Feed the producer's buffers to COPY, table by table; rebuild each table right after its rows (on
+    this connection, or, with a ``pool``, commit and hand the table to the pool's connections)."""
     import psycopg
 
     from aishell.datagen.encode import HEADER, TRAILER
-    from aishell.datagen.stream import Producer
 
     loaded: set[str] = set()
     failed: set[str] = set()
     done_tables = {p.name for p in plans if p.skip or p.count <= 0}
-    freezable = _freezable(conn, plans, existing)
-    producer = Producer(plans, ctx, retain)
-    producer.start()
+    handed: set[str] = set()
+    try:
+        freezable = _freezable(conn, plans, existing)
+        if pool is not None:
+            pool.start()  # after the fork: the generator process must not inherit the pool's threads
+    except BaseException:
+        producer.stop()
+        raise
+
+    def rebuild(p: TablePlan) -> None:
+        if pool is None:
+            _rebuild_table(conn, p, dropped, report)
+            return
+        conn.commit()
+        handed.add(p.name)
+        pool.table_done(p, loaded=p.name in loaded)
     state: dict[str, Any] = {"i": None, "cm": None, "cp": None, "sp": None, "t": 0.0, "sent": 0, "stage": None,
-                             "inserted": 0, "rounds": 0, "discard": False}
+                             "inserted": 0, "rounds": 0, "discard": False, "truncated": False, "committed": False}
 
     def open_copy(p: TablePlan) -> None:
         target = state["stage"] or qualify(p.table.schema, p.table.name)
         cols = ", ".join(quote_ident(c) for c in (p.copy_order or p.copy_cols))
         fmt = "BINARY" if p.binary else "TEXT"
         freeze = ""
-        if not state["stage"] and p.name in freezable:
+        if not state["stage"] and p.name in freezable and not state["truncated"]:
+            state["truncated"] = True
             # An empty table truncated in this transaction gets new files: with wal_level=minimal its rows
             # and indexes are written without WAL, and (not for a partitioned table) its rows go in
             # frozen, so index builds, foreign-key checks and ANALYZE have no hint bits to set. A
@@ -287,7 +361,7 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
             p = plans[i]
             if state["i"] != i:  # a new table
                 state.update(i=i, t=time.perf_counter(), sent=0, stage=None, inserted=0, rounds=0,
-                             discard=_blocked(p, failed))
+                             discard=_blocked(p, failed), truncated=False, committed=False)
                 if state["discard"]:
                     results[p.name].skipped = state["discard"]
                     failed.add(p.name)
@@ -300,6 +374,22 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
                         open_copy(p)
                     except psycopg.Error as exc:
                         fail(p, exc)
+            if kind == "part":  # a partition has all its rows: commit them, its indexes are built meanwhile
+                parts = (p.part_layout or {}).get("parts") or []
+                rel = parts[msg[2]] if msg[2] < len(parts) else None
+                if pool is None or state["discard"] or p.staged or rel is None:
+                    continue
+                try:
+                    close_copy(p)
+                    state["sp"].__exit__(None, None, None)
+                    state["committed"] = True
+                    state["sp"] = conn.transaction()
+                    state["sp"].__enter__()
+                    pool.partition_done(p, rel)
+                    open_copy(p)
+                except psycopg.Error as exc:
+                    fail(p, exc)
+                continue
             if kind == "data":
                 state["sent"] += msg[2]
                 if state["discard"]:
@@ -324,24 +414,30 @@ def _stream(conn: Any, plans: list[TablePlan], ctx: Context, retain: dict, dropp
                         close_copy(p)
                         res.rows, res.method = p.count, ("binary COPY" if p.binary else "text COPY")
                     report.copy_seconds += time.perf_counter() - state["t"]
-                    _rebuild_table(conn, p, dropped, report)
+                    if pool is None:
+                        _rebuild_table(conn, p, dropped, report)
                     state["sp"].__exit__(None, None, None)
                     state["sp"] = None
                     loaded.add(p.name)
+                    if pool is not None:
+                        rebuild(p)
                     if progress:
                         progress(p.name, res.rows, p.count)
                 except psycopg.Error as exc:
                     fail(p, exc)
             if p.name not in loaded:
-                _rebuild_table(conn, p, dropped, report)  # the table is empty: its indexes back all the same
+                if state["committed"]:  # partitions committed before PostgreSQL refused a later row
+                    conn.execute(f"TRUNCATE {qualify(p.table.schema, p.table.name)}")
+                rebuild(p)  # the table is empty: its indexes back all the same
             res.seconds = time.perf_counter() - state["t"]
             res.partitions = int(p.table.attrs.get("_dg_partition_count", 0))
             done_tables.add(p.name)
-            _add_foreign_keys(conn, dropped, done_tables, report)
+            if pool is None:
+                _add_foreign_keys(conn, dropped, done_tables, report)
             state["i"] = None
         for p in plans:  # tables the producer had nothing for, or that failed, get their indexes back
-            if p.name not in loaded:
-                _rebuild_table(conn, p, dropped, report)
+            if p.name not in loaded and p.name not in handed:
+                rebuild(p)
     except BaseException as exc:  # Ctrl-C or an error mid-COPY: end the COPY so the rollback can run
         if state["cm"] is not None:
             try:
@@ -414,10 +510,12 @@ def _prepare_partitions(conn: Any, schema: Schema) -> None:
         if column is None or method != "RANGE":
             continue
         intervals = []
+        names = []
         for k in kids:
             bound = (k.partition_bound or "").strip()
             if bound.upper() == "DEFAULT":
                 continue
+            names.append(qualify(k.schema, k.name) if not k.partition_by else None)
             b = re.match(r"FOR VALUES FROM \((.*)\) TO \((.*)\)\s*$", bound, re.DOTALL)
             if not b or "MINVALUE" in b.group(0).upper() or "MAXVALUE" in b.group(0).upper():
                 intervals = []
@@ -426,6 +524,7 @@ def _prepare_partitions(conn: Any, schema: Schema) -> None:
             intervals.append((lo, hi))
         if intervals:
             t.attrs["_dg_partition"] = (col, intervals)
+            t.attrs["_dg_partition_names"] = names
 
 
 def _number(conn: Any, live: list[TablePlan], existing: dict[str, int]) -> None:
@@ -555,14 +654,24 @@ def _drop(conn: Any, rebuild: list[TablePlan], live: list[TablePlan]) -> _Droppe
                                                                      comment)))
     cons = conn.execute(
         "SELECT k.conrelid, n.nspname, c.relname, k.conname, pg_get_constraintdef(k.oid), k.conindid, "
-        "obj_description(k.oid, 'pg_constraint'), obj_description(k.conindid, 'pg_class') "
+        "obj_description(k.oid, 'pg_constraint'), obj_description(k.conindid, 'pg_class'), "
+        "CASE WHEN c.relkind = 'r' AND x.relname = k.conname THEN pg_get_indexdef(k.conindid) END, "
+        "k.contype, k.condeferrable, k.condeferred, t.spcname "
         "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "JOIN pg_index i ON i.indexrelid = k.conindid "
+        "JOIN pg_index i ON i.indexrelid = k.conindid JOIN pg_class x ON x.oid = k.conindid "
+        "LEFT JOIN pg_tablespace t ON t.oid = x.reltablespace "
         "WHERE k.contype IN ('p', 'u') AND k.conparentid = 0 AND k.conrelid = ANY(%s) "
         "AND NOT i.indisclustered AND NOT i.indisreplident ORDER BY k.oid", (oids,)).fetchall()
-    for relid, schema, table, name, definition, indid, comment, icomment in cons:
+    for relid, schema, table, name, definition, indid, comment, icomment, idef, kind, dfr, dfd, space in cons:
         owner = name_of[relid]
         rel = qualify(schema, table)
+        using = f"{'PRIMARY KEY' if kind == 'p' else 'UNIQUE'} USING INDEX %s"
+        using += (" DEFERRABLE" if dfr else "") + (" INITIALLY DEFERRED" if dfd else "")
+        if idef:
+            out.key_index[(rel, name)] = (idef + (f" TABLESPACE {quote_ident(space)}" if space else ""),
+                                          using % quote_ident(name))
+        _leaf_indexes(conn, out, schema, name, indid)
+        out.key_using[f"{schema}.{name}"] = using
         out.children[f"{schema}.{name}"] = _child_indexes(conn, indid)
         conn.execute(f"ALTER TABLE {rel} DROP CONSTRAINT {quote_ident(name)}")
         out.constraints.setdefault(owner, []).append((rel, name, definition))
@@ -582,6 +691,7 @@ def _drop(conn: Any, rebuild: list[TablePlan], live: list[TablePlan]) -> _Droppe
     for relid, schema, name, definition, indid, comment, space in idx:
         owner = name_of[relid]
         out.children[f"{schema}.{name}"] = _child_indexes(conn, indid)
+        _leaf_indexes(conn, out, schema, name, indid)
         conn.execute(f"DROP INDEX {qualify(schema, name)}")
         definition = re.sub(r" ON ONLY ", " ON ", definition, count=1)
         if space:
@@ -590,6 +700,22 @@ def _drop(conn: Any, rebuild: list[TablePlan], live: list[TablePlan]) -> _Droppe
         if comment is not None:
             out.comments.append(("table", owner, _comment("INDEX", qualify(schema, name), comment)))
     return out
+
+
+def _leaf_indexes(conn: Any, out: _Dropped, schema: str, name: str, index_oid: int) -> None:
+    """Record the partitions' own index definitions of a partitioned index whose partitions are all plain
+    tables: they can then be built one by one, side by side, and attached by the parent's CREATE INDEX."""
+    rows = conn.execute(
+        "SELECT pn.nspname, pc.relname, x.relname, pg_get_indexdef(i.indexrelid), pc.relkind, t.spcname "
+        "FROM pg_inherits h JOIN pg_index i ON i.indexrelid = h.inhrelid JOIN pg_class x ON x.oid = i.indexrelid "
+        "JOIN pg_class pc ON pc.oid = i.indrelid JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+        "LEFT JOIN pg_tablespace t ON t.oid = x.reltablespace WHERE h.inhparent = %s ORDER BY pc.oid",
+        (index_oid,)).fetchall()
+    if not rows or any(r[4] != "r" for r in rows):
+        return
+    out.leaf_indexes[f"{schema}.{name}"] = [
+        (qualify(ps, pt), iname, idef + (f" TABLESPACE {quote_ident(space)}" if space else ""))
+        for ps, pt, iname, idef, _kind, space in rows]
 
 
 def _comment(kind: str, target: str, text: str) -> str:
@@ -720,24 +846,37 @@ def _fill_deferred(conn: Any, plans: list[TablePlan], loaded: set[str], ctx: Con
                 report.notes.append(f"{p.name}: could not fill {', '.join(fk.columns)}: {_first_line(exc)}")
 
 
-def _verify(conn: Any, plans: list[TablePlan], loaded: set[str], report: LoadReport) -> None:
-    """One scan per table: its row count and the rows violating each CHECK (zero: PostgreSQL enforced them)."""
+def _verify(conn: Any, plans: list[TablePlan], loaded: set[str], report: LoadReport,
+            done: set[str] = frozenset()) -> None:
+    """One scan per table: its row count and the rows violating each CHECK (zero: PostgreSQL enforced them).
+    Tables in ``done`` were scanned already (by the rebuild pool)."""
     for p in plans:
         rel = qualify(p.table.schema, p.table.name)
+        if p.name in done:
+            continue
         if p.name not in loaded:
             if not p.skip:
                 report.counts[p.name] = conn.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
             continue
-        exprs = [ck.expression for ck in p.table.checks if ck.expression]
-        exprs += [_checks._sql_for(e, c.name) for c in p.cols for e in c.domain_checks]
-        parts = ["count(*)"] + [f"count(*) FILTER (WHERE NOT ({e}))" for e in exprs]
-        try:
-            with conn.transaction():
-                row = conn.execute(f"SELECT {', '.join(parts)} FROM {rel}").fetchone()
-        except Exception as exc:
-            report.notes.append(f"checks on {p.name} not verified: {_first_line(exc)}")
-            row = (conn.execute(f"SELECT count(*) FROM {rel}").fetchone()[0],)
-            exprs = []
+        _verify_table(conn, p, report)
+
+
+def _verify_table(conn: Any, p: TablePlan, report: LoadReport, lock: Any = None) -> None:
+    rel = qualify(p.table.schema, p.table.name)
+    exprs = [ck.expression for ck in p.table.checks if ck.expression]
+    exprs += [_checks._sql_for(e, c.name) for c in p.cols for e in c.domain_checks]
+    parts = ["count(*)"] + [f"count(*) FILTER (WHERE NOT ({e}))" for e in exprs]
+    note = None
+    try:
+        with conn.transaction():
+            row = conn.execute(f"SELECT {', '.join(parts)} FROM {rel}").fetchone()
+    except Exception as exc:
+        note = f"checks on {p.name} not verified: {_first_line(exc)}"
+        row = (conn.execute(f"SELECT count(*) FROM {rel}").fetchone()[0],)
+        exprs = []
+    with lock if lock is not None else contextlib.nullcontext():
+        if note:
+            report.notes.append(note)
         report.counts[p.name] = row[0]
         report.check_checked += len(exprs)
         report.check_violations += sum(row[1:])

@@ -50,6 +50,7 @@ class TablePlan:
     binary: bool = True
     weight: float = 1.0
     count: int = 0
+    part_layout: dict | None = None  # a range-partitioned table's rows in partition order (values.interval_gen)
     capacity: int | None = None
     skip: str | None = None
     unique_cols: set[str] = field(default_factory=set)
@@ -285,8 +286,10 @@ def _columns(p: TablePlan, ctx: Context, by_name: dict[str, TablePlan], existing
             if partition and c.name == partition[0] and partition[1]:
                 from aishell.datagen.values import interval_gen
 
-                p.gens[c.name] = interval_gen(c, partition[1], ctx.nprng(t.name, c.name), c.name in p.unique_cols,
-                                              existing_rows)
+                unique = c.name in p.unique_cols
+                p.part_layout = None if unique else {"names": t.attrs.get("_dg_partition_names")}
+                p.gens[c.name] = interval_gen(c, partition[1], ctx.nprng(t.name, c.name), unique,
+                                              existing_rows, p.part_layout)
                 continue
             null_frac = _null_share(c.name)
             if c.name in {x for o in p.rules.order for x in (o[0], o[2])} or \

@@ -47,10 +47,15 @@ def _messages(plans: list, ctx: Any, retain: dict[str, set]) -> Any:
         want = p.count * (STAGED_FACTOR if p.staged else 1)
         offset = 0
         own = {cols: KeySpace(len(cols)) for cols in retain.get(p.name, ())}
+        lay = p.part_layout or {}
+        ends = [] if p.staged or lay.get("rows") is None else [int(x) for x in lay["rows"][1:-1]]
         while True:
             done = 0
             while done < want:
                 n = min(BATCH_ROWS, want - done)
+                nxt = [e for e in ends if e > offset + done]
+                if nxt:  # a batch ends where a partition's rows end
+                    n = min(n, nxt[0] - offset - done)
                 for src in p.fks:
                     if src.self_ref:
                         src.keys = _so_far(p, src, offset + done, own)
@@ -60,6 +65,9 @@ def _messages(plans: list, ctx: Any, retain: dict[str, set]) -> Any:
                 data = encode_batch(p, vals, nulls, n, cache)
                 done += n
                 yield ("data", i, n, data)
+                for j, e in enumerate(ends):
+                    if e == offset + done:
+                        yield ("part", i, j)  # the j-th drawn partition has all its rows
             offset += done
             if not p.staged:
                 break

@@ -572,9 +572,14 @@ def _time_bounds(rule: ColumnRule, col: ColInfo) -> tuple[int | None, int | None
 
 
 def interval_gen(col: ColInfo, intervals: list[tuple[Any, Any]], rng: np.random.Generator, unique: bool,
-                 start: int = 0) -> Gen:
+                 start: int = 0, layout: dict | None = None) -> Gen:
     """Values inside a union of [from, to) ranges (range partitions): ints, dates or timestamps, spread
-    over every range in proportion to its width."""
+    over every range in proportion to its width.
+
+    With ``layout`` (not unique), once the loader has set ``layout["rows"]`` (the first row of each range,
+    then the row count: ``partition_rows``), values rise with the row number, range after range, as
+    rows arrive in a real table (ids grow with time), so each partition is complete before the next
+    one starts. ``layout["kept"]`` and ``layout["widths"]`` say which ranges are drawn and how wide."""
     if col.base in INT_LIMITS:
         spans = [(int(a), int(b) - int(a)) for a, b in intervals if b > a]
     else:
@@ -588,6 +593,11 @@ def interval_gen(col: ColInfo, intervals: list[tuple[Any, Any]], rng: np.random.
     cum = np.cumsum(widths)
     total = int(cum[-1])
     is_time = col.base in ("timestamp", "timestamptz")
+    if layout is not None:
+        layout["kept"] = [i for i, (a, b) in enumerate(intervals) if b > a and (
+            (int(b) - int(a)) if col.base in INT_LIMITS else
+            (to_us(b) - to_us(a)) // (DAY_US if col.base == "date" else 1)) > 0]
+        layout["widths"] = widths
 
     def place(k: np.ndarray) -> np.ndarray:
         j = np.searchsorted(cum, k, side="right")
@@ -601,10 +611,26 @@ def interval_gen(col: ColInfo, intervals: list[tuple[Any, Any]], rng: np.random.
                    capacity=cap)
 
     def gen(s: int, n: int) -> np.ndarray:
-        k = (rng.random(n) * total).astype(np.int64)
-        v = place(k)
+        rows = layout.get("rows") if layout is not None else None
+        if rows is None:
+            k = (rng.random(n) * total).astype(np.int64)
+            v = place(k)
+        else:
+            r = np.arange(s, s + n, dtype=np.int64) % max(1, int(rows[-1]))  # a staged table's rounds wrap
+            j = np.minimum(np.searchsorted(rows, r, side="right") - 1, len(widths) - 1)
+            span = np.maximum(rows[j + 1] - rows[j], 1)
+            v = starts[j] + ((r - rows[j] + rng.random(n)) / span * widths[j]).astype(np.int64)
         return v - v % US if is_time else v
     return Gen(gen)
+
+
+def partition_rows(layout: dict, count: int) -> np.ndarray:
+    """The first row of each drawn range for ``count`` rows (in proportion to the widths), then ``count``."""
+    widths = np.asarray(layout["widths"], dtype=np.float64)
+    edges = np.concatenate([[0.0], np.cumsum(widths) / widths.sum()])
+    rows = np.floor(edges * count).astype(np.int64)
+    rows[-1] = count
+    return rows
 
 
 # -- text -----------------------------------------------------------------------------------------------------
