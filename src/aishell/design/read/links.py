@@ -148,10 +148,10 @@ class LinkStage:
             if source.startswith("?") and target.startswith("?"):
                 continue
             # only the dependent end may be a new table: "each A ... one B" makes B, "A has many B" makes B
-            may_promote = source if kind == "many_of" else target
+            may_promote = {source} if kind == "many_of" else {source, target} if kind == "equals" else {target}
             ends = []
             for end in (source, target):
-                if end.startswith("?") and end == may_promote:
+                if end.startswith("?") and end in may_promote:
                     name = end[1:]
                     m = self.mentions.get(name) or {"count": 1, "roles": set()}
                     nps = m.get("nps") or [NP(name.split("_"), det="a")]
@@ -216,6 +216,8 @@ class LinkStage:
         for kind, source, target, required, ev in claims:
             if source == target:
                 continue
+            if kind in ("many_of", "many_to_many") and self._linked_through(source, target):
+                continue  # "a volunteer may adopt up to 5 sites" with adoptions naming both: said there
             if kind == "drop":
                 self.req.relationships = [
                     r
@@ -234,6 +236,8 @@ class LinkStage:
                         self._replace_pair(Relationship("many_to_many", source, target, evidence=ev))
                     continue
                 kind = "many_to_one"
+            if kind == "equals":
+                kind = "many_to_one"
             if kind == "many_to_many":
                 self._replace_pair(Relationship("many_to_many", source, target, evidence=ev))
             else:
@@ -242,6 +246,14 @@ class LinkStage:
                 self._replace_pair(
                     Relationship("many_to_one", source, target, required=required, evidence=ev)
                 )
+
+    def _linked_through(self, a: str, b: str) -> bool:
+        """A third entity holds references to both: the link between the two is that entity."""
+        refs: dict[str, set[str]] = {}
+        for r in self.req.relationships:
+            if r.kind in ("many_to_one", "one_to_one"):
+                refs.setdefault(r.source, set()).add(r.target)
+        return any(n not in (a, b) and {a, b} <= targets for n, targets in refs.items())
 
     def _replace_pair(self, rel: Relationship) -> None:
         pair = {rel.source, rel.target}
@@ -293,13 +305,17 @@ def _read_segment(
             with_prep = bool(
                 re.search(r"\b(?:to|from|in|into|at|by|for|on|under|within|against|about|over)\b", gap)
             )
+            # "a cook can borrow a jar": what may happen, not how many
+            maybe = bool(re.match(r"(?:can|could|may|might|will|would)\b", gap)) and gap.split()[-1] in ("a", "an")
             if (
                 m
                 and gap
+                and not maybe
                 and gap.split()[0] not in ("and", "or")
                 and not (set(gap.split()) & _POSSESS)
                 and (
-                    before in ("each", "every", "one", "a", "an", "any", "the", "")
+                    before in ("each", "every", "one", "a", "an", "any", "the")
+                    or (before == "" and not plural_a)
                     or (plural_a and with_prep)
                 )
             ):
@@ -350,9 +366,17 @@ def _read_segment(
             ):
                 out.append(("many_to_one", b, a, None, ev))
                 continue
-            # "each line = drug + quantity": the line names its drug
+            # "each line = drug + quantity", "a loan = member + tool + due date": the line names its drug,
+            # the loan its member and its tool
             if gap == "=" and before in ("each", "every", "a", "an", "one", ""):
-                out.append(("many_to_one", a, b, None, ev))
+                out.append(("equals", a, b, None, ev))
+                consumed.add(k + 1)
+                for k3, (s3, _, c) in enumerate(mentions[k + 2 :], start=k + 2):
+                    if c != a and "+" in words[e2:s3] and "=" not in words[e2:s3]:
+                        out.append(("equals", a, c, None, ev))
+                        consumed.add(k3)
+                    else:
+                        break
                 continue
             # "A has many B", "an application can have multiple inspections", "hospital receive many bag"
             m = re.fullmatch(
