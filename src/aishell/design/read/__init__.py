@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from aishell.design import kb
-from aishell.design.intent import Requirements
+from aishell.design.intent import Requirements, Rule
 from aishell.design.read.clauses import FEATURES, find_scale, split_clauses
 from aishell.design.read.entities import EntityStage
 from aishell.design.read.links import LinkAttributeStage, LinkStage, RoleStage, ValueOwnerStage
@@ -109,6 +109,8 @@ class Reader(
         self._self_references(clauses)
         self._links()
         self._role_aliases()
+        self.role_differences: list[tuple[str, str, str, str]] = []
+        self._apposition_roles()
         self._self_roles()
         self._just_value_columns()
         self._orphan_values()
@@ -118,6 +120,13 @@ class Reader(
         self._attach_scale()
         self._domain(clauses)
         read_rules(self.req, [c for c, _ in clauses])
+        for owner, a, b, ev in self.role_differences:  # "two different staff members"
+            if owner in self.req.entities and not any(
+                r.kind == "compare" and r.entity == owner and {r.left, r.right} == {a, b} for r in self.req.rules
+            ):
+                self.req.rules.append(
+                    Rule(kind="compare", entity=owner, left=a, op="<>", right=b, provenance="stated", evidence=ev)
+                )
         self._questions()
         return self.req
 

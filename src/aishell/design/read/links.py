@@ -316,7 +316,7 @@ def _read_segment(
                 and (
                     before in ("each", "every", "one", "a", "an", "any", "the")
                     or (before == "" and not plural_a)
-                    or (plural_a and with_prep)
+                    or (plural_a and (with_prep or re.match(r"(?:are|were|get|must be|can be|will be)\b", gap)))
                 )
             ):
                 req = (
@@ -608,6 +608,111 @@ class RoleStage:
             del self.req.entities[role]
             self.alias[role] = base
             self.entity_names.discard(role)
+
+    def _apposition_roles(self) -> None:
+        """Two (or one) roles said with the thing they are: "the pilot in command and an optional
+        instructor (both are members)", "a paramedic and a technician, two different staff members",
+        "a captain, who is one of the team's players". Each role is a reference from the thing the
+        clause is about to that table, named by the role; "different" adds role_a <> role_b."""
+        text = self.text.lower().replace("’", "'")
+        role_np = r"(?:the|an?|one|its|their)\s+((?:optional\s+)?[a-z]+(?:\s+(?:in|of)\s+[a-z]+|\s+[a-z]+)?)"
+        found: list[tuple[list[str], str, bool, int, int]] = []  # (roles, base words, different, span)
+        for m in re.finditer(
+            role_np + r"\s*,?\s+and\s+" + role_np + r"\s*(?:\(\s*|,\s*)(?:(?:who|they)\s+)?(?:are\s+)?"
+            r"(?:both|two|all)\s+(?:are\s+)?(?:(different|distinct|separate)\s+)?(?:also\s+)?(?:our\s+)?"
+            r"([a-z]+(?:\s+[a-z]+)?)",
+            text,
+        ):
+            found.append(([m.group(1), m.group(2)], m.group(4), bool(m.group(3)), m.start(), m.end()))
+        for m in re.finditer(
+            role_np + r"\s*,?\s*(?:\(\s*)?(?:who|which|that)\s+(?:is|are|must be)\s+(?:also\s+|always\s+)*"
+            r"(?:one of\s+)?(?:the\s+|our\s+|its\s+|their\s+)?(?:[a-z]+'s?\s+)?(?:an?\s+)?([a-z]+(?:\s+[a-z]+)?)",
+            text,
+        ):
+            found.append(([m.group(1)], m.group(2), False, m.start(), m.end()))
+        for phrases, base_words, different, at, end in found:
+            base = self._entity_word_in(base_words) or self._entity_word_in(base_words.split()[0])
+            if base is None:
+                words = base_words.split()
+                for cand in (words, words[:1]):
+                    name = "_".join(cand[:-1] + [singular(cand[-1])])
+                    m_ = self.mentions.get(name)
+                    if _person_name(name):  # "(both are members)": the people the roles are
+                        nps = (m_ or {}).get("nps") or [NP(cand[:-1] + [singular(cand[-1])], det="a")]
+                        base = self._promote(nps[0], force=True)
+                        if base is not None:
+                            break
+            if base is None or not _is_person(self.req.entities[base]):
+                continue  # roles are people's: "both are members"
+            start = max(text.rfind(x, 0, at) for x in (". ", "\n", ";", "!", "?")) + 1
+            stop = min([i for i in (text.find(x, end) for x in (". ", "\n", ";", "!", "?")) if i >= 0] or [len(text)])
+            sentence = text[start:stop]
+            roles = []
+            for phrase in phrases:
+                optional = phrase.startswith("optional ")
+                words = [w for w in phrase.split() if w != "optional"]
+                role = "_".join(words)
+                head = singular(words[-1]) if len(words) == 1 else words[0]
+                roles.append((role, head, optional))
+            owner = self._role_owner(sentence, base, {h for _, h, _ in roles} | {r for r, _, _ in roles})
+            if owner is None or owner == base:
+                continue
+            contrast = any(o for _, _, o in roles)  # "the pilot and an optional instructor": the pilot is not
+            for role, head, optional in roles:
+                if head == base or role == base:
+                    continue
+                for name in {role, head, singular(role)}:
+                    ent = self.req.entities.get(name)
+                    if ent is not None and name not in (owner, base) and not ent.attributes:
+                        self.req.relationships = [
+                            r for r in self.req.relationships if name not in (r.source, r.target)
+                        ]
+                        del self.req.entities[name]
+                        self.alias[name] = base
+                        self.entity_names.discard(name)
+                oent = self.req.entities[owner]
+                oent.attributes = [a for a in oent.attributes if a.name not in (role, head)]
+                # the role replaces a reference the clause made to the base without one
+                self.req.relationships = [
+                    r
+                    for r in self.req.relationships
+                    if not (
+                        {r.source, r.target} == {owner, base}
+                        and r.role is None
+                        and r.evidence.lower()[:40] in sentence
+                    )
+                ]
+                if not any(
+                    r.source == owner and r.target == base and r.role == role for r in self.req.relationships
+                ):
+                    self.req.relationships.append(
+                        Relationship(
+                            "many_to_one",
+                            owner,
+                            base,
+                            role=role,
+                            required=False if optional else (True if contrast else None),
+                            evidence=sentence.strip()[:200],
+                        )
+                    )
+            if different and len(roles) == 2:
+                self.role_differences.append((owner, roles[0][0], roles[1][0], sentence.strip()[:200]))
+
+    def _role_owner(self, sentence: str, base: str, roles: set[str]) -> str | None:
+        """The thing a clause gives roles to: the one after "each"/"every"/"log each", else the first
+        stored thing the sentence names that is not the base or a role."""
+        names = []
+        for e in self.req.entities.values():
+            if e.name == base or e.name in roles:
+                continue
+            for form in {e.name.replace("_", " "), e.table.replace("_", " "), e.name.rsplit("_", 1)[-1]}:
+                for m in re.finditer(r"\b" + re.escape(form) + r"(?:s|es)?\b", sentence):
+                    after = re.match(r"\s+([a-z]+)", sentence[m.end() :])
+                    if after and self._resolve(singular(after.group(1))) in self.req.entities:
+                        continue  # "each ambulance shift": the shift
+                    each = bool(re.search(r"\b(?:each|every)\s+(?:[a-z]+\s+)?$", sentence[: m.start()]))
+                    names.append((not each, m.start(), form != e.name.replace("_", " "), e.name))
+        return min(names)[3] if names else None
 
     def _self_roles(self) -> None:
         """ "a member may be mentored by another member" (mentor_id), "mentors of other members",

@@ -368,7 +368,8 @@ class RelationStage:
             if e.name in ends:
                 continue
             head = e.name.rsplit("_", 1)[-1]
-            if e.name in nouns or head in nouns:
+            said = e.attributes or self.mentions.get(e.name, {}).get("subject")
+            if (e.name in nouns or head in nouns) and said:  # not "delivery" of "delivery address"
                 return e.name
         # "An adoption has a start date": a noun of the act that the text says something about
         for noun in nouns:
