@@ -307,10 +307,15 @@ def _read_segment(
             )
             # "a cook can borrow a jar": what may happen, not how many
             maybe = bool(re.match(r"(?:can|could|may|might|will|would)\b", gap)) and gap.split()[-1] in ("a", "an")
+            # "an ambulance can only be on one dispatch at a time": a rule about time, not a reference
+            at_a_time = re.match(
+                r"(?:at a time|at once|at the same time|simultaneously)\b", " ".join(words[e2 : e2 + 4])
+            )
             if (
                 m
                 and gap
                 and not maybe
+                and not at_a_time
                 and gap.split()[0] not in ("and", "or")
                 and not (set(gap.split()) & _POSSESS)
                 and (
@@ -377,6 +382,10 @@ def _read_segment(
                         consumed.add(k3)
                     else:
                         break
+                continue
+            # "on one ticket many garments", "in one box (there are) several samples": the B are the A's
+            if before == "one" and re.fullmatch(r"(?:there (?:are|can be|may be) )?" + _MANY, gap):
+                out.append(("many_of", b, a, None, ev))
                 continue
             # "A has many B", "an application can have multiple inspections", "hospital receive many bag"
             m = re.fullmatch(

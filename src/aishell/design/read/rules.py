@@ -254,7 +254,7 @@ class RuleReader:
 
     def _unique(self, low: str, ents: list[str], ev: str) -> None:
         for m in re.finditer(
-            r"([a-z][a-z0-9 +_-]{0,50}?)\s+(?:is |are |must be |should be |has to be |have to be )?unique"
+            r"([a-z][a-z0-9 +_-]{0,50}?)\s*,?\s+(?:is |are |must be |should be |has to be |have to be )?unique"
             r"(?:\s+(?:within|per|in|for|across|inside|on)\s+(?:an?\s+|the\s+|each\s+|every\s+|its\s+|their\s+)?"
             r"([a-z][a-z ]{0,30}?))?(?=[\s,.;)]|$)",
             low,
@@ -264,6 +264,10 @@ class RuleReader:
             cols, ent = [], None
             for p in parts:
                 found = self.attribute(p, ents) or self.stated_attribute(p)
+                if found is None and 0 < len(p.split()) <= 3 and not self._entity_in(p):
+                    # "(common name, scientific name unique)": an attribute no list took, of the thing
+                    # the clause is about
+                    found = self.named_here(p, ents)
                 if found is not None and (ent is None or found[0] == ent):
                     ent = found[0]
                     cols.append(found[1])
@@ -275,6 +279,25 @@ class RuleReader:
             self.add(
                 kind="unique", entity=ent, columns=cols, scope=[scope_ref] if scope_ref else [], evidence=ev
             )
+        # "a customer ... is identified by phone number": the number names one customer
+        for m in re.finditer(
+            r"\b(?:is|are) (?:uniquely |always )?identified by (?:its |their |his |her |an? |the )?"
+            r"([a-z][a-z ]{1,30}?)(?=[,.;)]|$| and | or | but )",
+            low,
+        ):
+            before = [n for _, n in self.positions(low[: m.start()])]
+            owner = before[0] if len(before) == 1 else next(
+                (n for n in before if re.search(r"\b(?:an?|each|every) " + re.escape(n.replace("_", " ")), low)),
+                before[-1] if before else None,
+            )
+            if owner is None:
+                continue
+            found = self.attribute(m.group(1), [owner])
+            name = found[1] if found and found[0] == owner else snake(m.group(1).split())
+            e = self.intent.entities[owner]
+            if e.attribute(name) is None:
+                e.attributes.append(Attribute(name=name, evidence=ev))
+            self.add(kind="unique", entity=owner, columns=[name], evidence=ev)
         m = re.search(rf"{_NEG}\s+belong\s+to\s+two\s+([a-z]+)", low)
         if m:
             owner = singular(m.group(1))
@@ -417,7 +440,7 @@ class RuleReader:
         for m in re.finditer(
             r"\b(?:an?|each|every|the|one|same) ([a-z]+(?: [a-z]+)??) (?:can |may |should |must |will )?(?:only )?"
             r"(?:be )?([a-z]+)(?: (?:to|on|in|for|with|at|into))? (?:an?|the|one|each|every)? ?([a-z]+(?: [a-z]+)?)"
-            r"(?: only)? (?:once|one time)(?: (?:per|in each|in every|in|for|on) (?:an?|the|each|every|one)? ?"
+            r"(?: only| at most)? (?:once|one time)(?: (?:per|in each|in every|in|for|on) (?:an?|the|each|every|one)? ?"
             r"([a-z]+(?: [a-z]+)?))?",
             low,
         ):
