@@ -92,8 +92,8 @@ _REQUIRED = re.compile(r"\b(?:exactly one|must|always|belongs? to|required|manda
 class LinkStage:
     def _links(self) -> None:
         names = dict(self.req.entities)
-        if len(names) < 2:
-            return
+        if not names:
+            return  # one stored thing is enough: "each dog sleeps in one kennel" makes the other
         forms: dict[tuple[str, ...], str] = {}
         for name in names:
             words = tuple(name.split("_"))
@@ -109,6 +109,7 @@ class LinkStage:
                 and words not in forms
                 and getattr(self, "alias", {}).get(name) is None
                 and not set(words) & _NOT_CANDIDATE
+                and not kb.is_attribute_word(name)  # "a name", "a start time": columns, not things
             ):
                 forms[words] = "?" + name
         longest = max(len(k) for k in forms)
@@ -194,14 +195,21 @@ class LinkStage:
                 while (
                     j < len(words)
                     and j - i < 2
+                    and words[j][0].isalpha()
                     and (
                         _base_tag(words[j], lex) == "N"
                         or (after_det and j == i and _base_tag(words[j], lex) == "VN")
+                        or (after_det and j == i and j + 1 < len(words) and words[j + 1] == "=")
                     )
                 ):
                     j += 1
                 name = "_".join(words[i : j - 1] + [singular(words[j - 1])]) if j > i else ""
-                if j > i and (name in kb.noun_index() or _said_twice(words[j - 1], text)):
+                defined = j < len(words) and words[j] == "="  # "a haul = trailer + driver"
+                if (
+                    j > i
+                    and (name in kb.noun_index() or _said_twice(words[j - 1], text) or defined)
+                    and not kb.is_attribute_word(name)
+                ):
                     out.append((i, j, "?" + "_".join(words[i : j - 1] + [singular(words[j - 1])])))
                     i = j
                 else:
@@ -295,6 +303,9 @@ def _read_segment(
             gap = " ".join(words[e1:s2])
             if a == b:
                 continue
+            if before in ("each", "every") and " and " in gap and not gap.startswith("and "):
+                # "each dog has a name and sleeps in one kennel": the second predicate of the same subject
+                gap = gap.rsplit(" and ", 1)[1]
             # "each A belongs to one B", "each donation is from exactly one donor", "each scout in one patrol"
             m = re.fullmatch(_AUX + _LINK_VERB + _PREP + _ONE + r"(?:\s+of\s+(?:our|the|their|its))?", gap)
             # "reports against a program": each report; "researchers team up on a report": people take

@@ -473,12 +473,11 @@ class RuleReader:
     def _entity_in(self, words: str) -> str | None:
         """The entity a phrase names ("freezer drawer", "guests", "active tandems")."""
         ws = [w for w in words.split() if w not in ("a", "an", "the", "each", "every", "one")]
-        if not ws:
-            return None
-        for k in range(len(ws)):
-            ent = self._entity_word(" ".join(ws[k:]))
-            if ent is not None:
-                return ent
+        for size in range(len(ws), 0, -1):  # the longest run of words naming one ("tower must": tower)
+            for k in range(len(ws) - size, -1, -1):
+                ent = self._entity_word(" ".join(ws[k : k + size]))
+                if ent is not None:
+                    return ent
         return None
 
     def _entity_word(self, word: str) -> str | None:
@@ -606,7 +605,7 @@ class RuleReader:
             event, per = self._entity_in(m.group(1)), self._entity_in(m.group(2))
             if event is not None and per is not None and event != per:
                 return event, per
-            if event is None and per is not None and m.end() > at - 80:
+            if event is None and per is not None and m.end() > at - 80 and " same " in m.group(0):
                 # "never overlapping in the same room": the thing named last before, other than the room
                 before = [n for _, n in self.positions(low[: m.start()]) if n != per]
                 named = [n for n in ents if n != per and n in before]
@@ -621,6 +620,18 @@ class RuleReader:
         if m is not None:
             per, event = self._entity_in(m.group(1)), self._entity_in(m.group(2))
             if per is not None and event is not None and per != event:
+                # "a crane can only be on one lift at a time" says when, not which: no crane → lift key
+                self.intent.relationships = [
+                    r
+                    for r in self.intent.relationships
+                    if not (
+                        r.source == per
+                        and r.target == event
+                        and r.kind == "many_to_one"
+                        and r.role is None
+                        and any(x.source == event and x.target == per for x in self.intent.relationships)
+                    )
+                ]
                 return event, per
         m = re.search(
             r"\b(?:an?|each|every|the|one) ([a-z]+(?: [a-z]+)??) (?:can't|cannot|can not|may not|must not|should not|"
@@ -757,6 +768,9 @@ class RuleReader:
             low,
         ):
             kind, value = m.group(2), float(m.group(3))
+            nxt = re.match(r"\s*([a-z]+(?: [a-z]+)?)", low[m.end() :])
+            if nxt and self._entity_in(nxt.group(1)):
+                continue  # "a kennel holds at most 3 dogs": a count of rows (max_count), not a value
             if kind in ("at least", "min", "minimum"):
                 self._bound(m.group(1), ents, ev, lo=value)
             else:
