@@ -16,7 +16,9 @@ from aishell.dialects.postgres.generate import generate
 
 
 def _refs(req) -> set[tuple[str, str, str | None]]:
-    return {(r.source, r.target, r.role) for r in req.relationships if r.kind in ("many_to_one", "one_to_one")}
+    return {
+        (r.source, r.target, r.role) for r in req.relationships if r.kind in ("many_to_one", "one_to_one")
+    }
 
 
 def _rules(req, kind: str) -> list:
@@ -27,20 +29,26 @@ def _rules(req, kind: str) -> list:
 
 
 def test_count_limit_per_container_is_a_max_count_rule():
-    req = parse("A kennel has a name. Each dog has a name and sleeps in one kennel. A kennel holds at most 3 dogs.")
+    req = parse(
+        "A kennel has a name. Each dog has a name and sleeps in one kennel. A kennel holds at most 3 dogs."
+    )
     assert ("dog", "kennel", None) in _refs(req)
     [rule] = _rules(req, "max_count")
     assert (rule.entity, rule.per, rule.max) == ("dog", ["kennel"], 3.0)
 
 
 def test_at_most_one_is_a_unique_key_not_a_trigger():
-    req = parse("Each lighthouse has a name. Each keeper has a name and works at one lighthouse. A lighthouse has at most one keeper.")
+    req = parse(
+        "Each lighthouse has a name. Each keeper has a name and works at one lighthouse. A lighthouse has at most one keeper."
+    )
     assert not _rules(req, "max_count")
     assert any(r.entity == "keeper" and r.columns == ["lighthouse"] for r in _rules(req, "unique"))
 
 
 def test_up_to_n_things_added_to_a_parent():
-    req = parse("Each voyage has a ship and a departure date. Up to 4 cabins can be added to a voyage; a cabin has a number.")
+    req = parse(
+        "Each voyage has a ship and a departure date. Up to 4 cabins can be added to a voyage; a cabin has a number."
+    )
     rule = next(r for r in _rules(req, "max_count"))
     assert rule.entity == "cabin" and rule.max == 4.0 and rule.per == ["voyage"]
 
@@ -66,7 +74,9 @@ def test_once_per_is_unique_over_the_references():
         "Reviewers score manuscripts. A score has a value and a comment. A reviewer can score a manuscript only once."
     )
     assert {("score", "reviewer", None), ("score", "manuscript", None)} <= _refs(req)
-    assert any(set(r.columns) == {"reviewer", "manuscript"} for r in _rules(req, "unique") if r.entity == "score")
+    assert any(
+        set(r.columns) == {"reviewer", "manuscript"} for r in _rules(req, "unique") if r.entity == "score"
+    )
 
 
 def test_one_row_per_two_things():
@@ -131,7 +141,9 @@ def test_on_one_a_many_b():
 
 
 def test_definition_with_plus_links_every_part():
-    req = parse("Each trailer has a plate. Each driver has a licence. A haul = trailer + driver + pickup time.")
+    req = parse(
+        "Each trailer has a plate. Each driver has a licence. A haul = trailer + driver + pickup time."
+    )
     assert {("haul", "trailer", None), ("haul", "driver", None)} <= _refs(req)
 
 
@@ -141,7 +153,9 @@ def test_identified_by_is_unique():
 
 
 def test_a_thing_having_more_of_its_own_kind_is_not_a_parent_link():
-    req = parse("A rehearsal has a start and an end, and rehearsals of the same hall must not overlap. Each rehearsal is in one hall.")
+    req = parse(
+        "A rehearsal has a start and an end, and rehearsals of the same hall must not overlap. Each rehearsal is in one hall."
+    )
     assert not any(r.kind == "self" for r in req.relationships)
 
 
@@ -182,11 +196,16 @@ def _insert(conn, d, table: str, **values):
             row[c.name] = f"{table}-{c.name}-{len(row)}"
     cols = ", ".join(f'"{k}"' for k in row)
     marks = ", ".join(["%s"] * len(row))
-    return conn.execute(f'INSERT INTO "{table}" ({cols}) VALUES ({marks}) RETURNING id', list(row.values())).fetchone()[0]
+    return conn.execute(
+        f'INSERT INTO "{table}" ({cols}) VALUES ({marks}) RETURNING id', list(row.values())
+    ).fetchone()[0]
 
 
 def test_max_count_trigger_refuses_one_row_too_many(scratch_db):
-    d = _load(scratch_db, "A kennel has a name. Each dog has a name and sleeps in one kennel. A kennel holds at most 2 dogs.")
+    d = _load(
+        scratch_db,
+        "A kennel has a name. Each dog has a name and sleeps in one kennel. A kennel holds at most 2 dogs.",
+    )
     dogs = next(t for t in d.schema.tables if t.name == "dogs")
     assert any(tr.constraint for tr in dogs.triggers)
     with psycopg.connect(scratch_db, autocommit=True) as conn:
@@ -217,17 +236,31 @@ def test_once_per_and_overlap_are_enforced(scratch_db):
         practices = next(t for t in d.schema.tables if t.name == "practices")
         start, end = practices.exclusions[0].columns[-2:]
         tower = _insert(conn, d, "towers")
-        _insert(conn, d, "practices", tower_id=tower, **{start: "2030-01-01 10:00+00", end: "2030-01-01 11:00+00"})
-        _insert(conn, d, "practices", tower_id=tower, **{start: "2030-01-01 11:00+00", end: "2030-01-01 12:00+00"})
+        _insert(
+            conn, d, "practices", tower_id=tower, **{start: "2030-01-01 10:00+00", end: "2030-01-01 11:00+00"}
+        )
+        _insert(
+            conn, d, "practices", tower_id=tower, **{start: "2030-01-01 11:00+00", end: "2030-01-01 12:00+00"}
+        )
         with pytest.raises(psycopg.errors.ExclusionViolation):
-            _insert(conn, d, "practices", tower_id=tower, **{start: "2030-01-01 10:30+00", end: "2030-01-01 10:45+00"})
+            _insert(
+                conn,
+                d,
+                "practices",
+                tower_id=tower,
+                **{start: "2030-01-01 10:30+00", end: "2030-01-01 10:45+00"},
+            )
 
 
 def test_roles_become_named_keys_that_differ(scratch_db):
-    d = _load(scratch_db, "Each patrol has a driver and a navigator, two different officers, and a start time.")
+    d = _load(
+        scratch_db, "Each patrol has a driver and a navigator, two different officers, and a start time."
+    )
     patrols = next(t for t in d.schema.tables if t.name == "patrols")
     assert {"driver_id", "navigator_id"} <= {c.name for c in patrols.columns}
-    assert {fk.ref_table for fk in patrols.foreign_keys if fk.columns[0] in ("driver_id", "navigator_id")} == {"officers"}
+    assert {
+        fk.ref_table for fk in patrols.foreign_keys if fk.columns[0] in ("driver_id", "navigator_id")
+    } == {"officers"}
     with psycopg.connect(scratch_db, autocommit=True) as conn:
         a, b = _insert(conn, d, "officers"), _insert(conn, d, "officers")
         _insert(conn, d, "patrols", driver_id=a, navigator_id=b)

@@ -443,8 +443,11 @@ class RuleStage:
                     UniqueConstraint(
                         name=ident(t.name, *per, "key"),
                         columns=per,
-                        attrs=self._rule_attrs(rule, reason=f"at most one {singular(t.name)} per "
-                        + ", ".join(c.removesuffix("_id") for c in per)),
+                        attrs=self._rule_attrs(
+                            rule,
+                            reason=f"at most one {singular(t.name)} per "
+                            + ", ".join(c.removesuffix("_id") for c in per),
+                        ),
                     )
                 )
             return

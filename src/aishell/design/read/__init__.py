@@ -122,10 +122,19 @@ class Reader(
         read_rules(self.req, [c for c, _ in clauses])
         for owner, a, b, ev in self.role_differences:  # "two different staff members"
             if owner in self.req.entities and not any(
-                r.kind == "compare" and r.entity == owner and {r.left, r.right} == {a, b} for r in self.req.rules
+                r.kind == "compare" and r.entity == owner and {r.left, r.right} == {a, b}
+                for r in self.req.rules
             ):
                 self.req.rules.append(
-                    Rule(kind="compare", entity=owner, left=a, op="<>", right=b, provenance="stated", evidence=ev)
+                    Rule(
+                        kind="compare",
+                        entity=owner,
+                        left=a,
+                        op="<>",
+                        right=b,
+                        provenance="stated",
+                        evidence=ev,
+                    )
                 )
         self._questions()
         return self.req

@@ -149,7 +149,9 @@ class LinkStage:
             if source.startswith("?") and target.startswith("?"):
                 continue
             # only the dependent end may be a new table: "each A ... one B" makes B, "A has many B" makes B
-            may_promote = {source} if kind == "many_of" else {source, target} if kind == "equals" else {target}
+            may_promote = (
+                {source} if kind == "many_of" else {source, target} if kind == "equals" else {target}
+            )
             ends = []
             for end in (source, target):
                 if end.startswith("?") and end in may_promote:
@@ -317,7 +319,10 @@ def _read_segment(
                 re.search(r"\b(?:to|from|in|into|at|by|for|on|under|within|against|about|over)\b", gap)
             )
             # "a cook can borrow a jar": what may happen, not how many
-            maybe = bool(re.match(r"(?:can|could|may|might|will|would)\b", gap)) and gap.split()[-1] in ("a", "an")
+            maybe = bool(re.match(r"(?:can|could|may|might|will|would)\b", gap)) and gap.split()[-1] in (
+                "a",
+                "an",
+            )
             # "an ambulance can only be on one dispatch at a time": a rule about time, not a reference
             at_a_time = re.match(
                 r"(?:at a time|at once|at the same time|simultaneously)\b", " ".join(words[e2 : e2 + 4])
@@ -332,7 +337,10 @@ def _read_segment(
                 and (
                     before in ("each", "every", "one", "a", "an", "any", "the")
                     or (before == "" and not plural_a)
-                    or (plural_a and (with_prep or re.match(r"(?:are|were|get|must be|can be|will be)\b", gap)))
+                    or (
+                        plural_a
+                        and (with_prep or re.match(r"(?:are|were|get|must be|can be|will be)\b", gap))
+                    )
                 )
             ):
                 req = (
@@ -665,7 +673,9 @@ class RoleStage:
             if base is None or not _is_person(self.req.entities[base]):
                 continue  # roles are people's: "both are members"
             start = max(text.rfind(x, 0, at) for x in (". ", "\n", ";", "!", "?")) + 1
-            stop = min([i for i in (text.find(x, end) for x in (". ", "\n", ";", "!", "?")) if i >= 0] or [len(text)])
+            stop = min(
+                [i for i in (text.find(x, end) for x in (". ", "\n", ";", "!", "?")) if i >= 0] or [len(text)]
+            )
             sentence = text[start:stop]
             roles = []
             for phrase in phrases:

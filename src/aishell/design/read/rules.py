@@ -34,13 +34,27 @@ _NUMBERS = {
     "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20,
 }  # fmt: skip
 _NUMBER = r"\d+|" + "|".join(_NUMBERS)
-_HOLD_VERBS = {"have", "has", "hold", "holds", "contain", "contains", "take", "takes", "fit", "fits", "seat", "seats"}
+_HOLD_VERBS = {
+    "have",
+    "has",
+    "hold",
+    "holds",
+    "contain",
+    "contains",
+    "take",
+    "takes",
+    "fit",
+    "fits",
+    "seat",
+    "seats",
+}
 
 
 def _number(word: str) -> int | None:
     if word.isdigit():
         return int(word)
     return _NUMBERS.get(word)
+
 
 _NEG = r"(?:never|not|cannot|can't|can not|cant|must not|mustn't|may not|should not|shouldn't|won't|will not|no one can|nobody can)"
 
@@ -286,9 +300,17 @@ class RuleReader:
             low,
         ):
             before = [n for _, n in self.positions(low[: m.start()])]
-            owner = before[0] if len(before) == 1 else next(
-                (n for n in before if re.search(r"\b(?:an?|each|every) " + re.escape(n.replace("_", " ")), low)),
-                before[-1] if before else None,
+            owner = (
+                before[0]
+                if len(before) == 1
+                else next(
+                    (
+                        n
+                        for n in before
+                        if re.search(r"\b(?:an?|each|every) " + re.escape(n.replace("_", " ")), low)
+                    ),
+                    before[-1] if before else None,
+                )
             )
             if owner is None:
                 continue
@@ -669,7 +691,11 @@ class RuleReader:
         lemma = verb_lemma(verb)
         nouns = set(nominalizations(lemma))
         for name in self.intent.entities:
-            if name != other and (name in nouns or name.rsplit("_", 1)[-1] in nouns) and self.reference(name, other):
+            if (
+                name != other
+                and (name in nouns or name.rsplit("_", 1)[-1] in nouns)
+                and self.reference(name, other)
+            ):
                 return name
         return None
 
