@@ -109,6 +109,7 @@ class Reader(
         self._self_references(clauses)
         self._links()
         self._role_aliases()
+        self._compound_roles()
         self.role_differences: list[tuple[str, str, str, str]] = []
         self._apposition_roles()
         self._self_roles()

@@ -319,7 +319,15 @@ def _read_segment(
                 re.search(r"\b(?:to|from|in|into|at|by|for|on|under|within|against|about|over)\b", gap)
             )
             # "a cook can borrow a jar": what may happen, not how many
-            maybe = bool(re.match(r"(?:can|could|may|might|will|would)\b", gap)) and gap.split()[-1] in (
+            # "each team plays a match against ...": an active verb with "a" says what happens, not how
+            # many; "is for a", "belongs to a", "is made by a", "one", "exactly one" do say it
+            generic = (
+                gap.split()[-1] in ("a", "an")
+                and not with_prep
+                and not re.match(r"(?:is|are|was|were|be|has to be|must be|gets|get)\b", gap)
+                and not (set(gap.split()) & {"uses", "use", "needs", "need", "requires", "require"})
+            )
+            maybe = generic or bool(re.match(r"(?:can|could|may|might|will|would)\b", gap)) and gap.split()[-1] in (
                 "a",
                 "an",
             )
@@ -636,6 +644,40 @@ class RoleStage:
             del self.req.entities[role]
             self.alias[role] = base
             self.entity_names.discard(role)
+
+    def _compound_roles(self) -> None:
+        """ "a match has a home team", "an accession derived from a parent accession", "checked by an
+        expert member": a modifier in front of a stored thing's name, with nothing said of its own,
+        names a role of that thing (home_team_id → teams), not a table of its own."""
+        for name in list(self.req.entities):
+            words = name.split("_")
+            if len(words) < 2 or name not in self.req.entities:
+                continue
+            head = self._resolve(words[-1])
+            ent = self.req.entities[name]
+            m = self.mentions.get(name, {})
+            modifier = "_".join(words[:-1])
+            if (
+                head not in self.req.entities
+                or head == name
+                or ent.attributes
+                or m.get("subject")
+                or m.get("each")
+                or self._resolve(modifier) in self.req.entities
+                or kb.archetype_for(name) is not None
+            ):
+                continue
+            kept = []
+            for r in self.req.relationships:
+                if r.target == name and r.source not in (name, head) and r.kind in ("many_to_one", "one_to_one"):
+                    r.target, r.role = head, r.role or name
+                elif name in (r.source, r.target):
+                    continue  # what the role was read to hold or be held by: read again as the head's
+                kept.append(r)
+            self.req.relationships = kept
+            del self.req.entities[name]
+            self.alias[name] = head
+            self.entity_names.discard(name)
 
     def _apposition_roles(self) -> None:
         """Two (or one) roles said with the thing they are: "the pilot in command and an optional
