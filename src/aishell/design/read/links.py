@@ -322,7 +322,8 @@ def _read_segment(
             # "each team plays a match against ...": an active verb with "a" says what happens, not how
             # many; "is for a", "belongs to a", "is made by a", "one", "exactly one" do say it
             generic = (
-                gap.split()[-1] in ("a", "an")
+                bool(gap)
+                and gap.split()[-1] in ("a", "an")
                 and not with_prep
                 and not re.match(r"(?:is|are|was|were|be|has to be|must be|gets|get)\b", gap)
                 and not (set(gap.split()) & {"uses", "use", "needs", "need", "requires", "require"})
