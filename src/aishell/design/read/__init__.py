@@ -115,6 +115,7 @@ class Reader(
         self._self_roles()
         self._just_value_columns()
         self._orphan_values()
+        self._junctions_from_acts()
         self._junction_names()
         self._link_attributes()
         self._list_plurals_to_attributes()

@@ -25,7 +25,7 @@ import re
 from aishell.design import kb
 from aishell.design.intent import Attribute, Relationship
 from aishell.design.read.tokens import NP, _base_tag
-from aishell.design.words import singular
+from aishell.design.words import plural, singular
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'#%+-]*|[,=+]")
 _SEGMENT = re.compile(r"[.;!?\n():—–]+|\s-\s|, (?:but|and then|so|while|whereas|which) ")
@@ -226,7 +226,7 @@ class LinkStage:
         for kind, source, target, required, ev in claims:
             if source == target:
                 continue
-            if kind in ("many_of", "many_to_many") and self._linked_through(source, target):
+            if kind == "many_of" and self._linked_through(source, target):
                 continue  # "a volunteer may adopt up to 5 sites" with adoptions naming both: said there
             if kind == "drop":
                 self.req.relationships = [
@@ -512,6 +512,38 @@ class ValueOwnerStage:
                 Attribute(name=name, type=hints.get(name), enum=values, evidence=clause)
             )
             taken.add(name)
+
+    def _junctions_from_acts(self) -> None:
+        """A many-to-many link said with a verb whose act the text names as a noun: "track which members
+        are inducted on which tool, who did the induction" is a table of inductions (or, when the
+        inductions are already a table, their two references), not a members-tools pair list."""
+        from aishell.design.read.relations import nominalizations
+        from aishell.design.read.tokens import tokenize
+
+        low = self.text.lower()
+        for r in list(self.req.relationships):
+            if r.kind != "many_to_many" or r.source == r.target or not r.evidence:
+                continue
+            verbs = [t.lemma or t.text for t in tokenize(r.evidence) if t.tag == "V"]
+            for verb in verbs:
+                nouns = [n for n in nominalizations(verb) if len(n) >= 5 and n not in (r.source, r.target)]
+                holder = next((n for n in nouns if self._resolve(n) in self.req.entities), None)
+                if holder is not None:
+                    holder = self._resolve(holder)
+                    if holder in (r.source, r.target):
+                        continue
+                    self.req.relationships.remove(r)
+                    for end in (r.source, r.target):
+                        if not any(
+                            x.source == holder and x.target == end and x.kind == "many_to_one"
+                            for x in self.req.relationships
+                        ):
+                            self._add(Relationship("many_to_one", holder, end, evidence=r.evidence))
+                    break
+                said = next((n for n in nouns if re.search(r"\b" + re.escape(n) + r"s?\b", low)), None)
+                if said is not None:
+                    r.via = plural(said)
+                    break
 
     def _junction_names(self) -> None:
         """A link between people and a thing they take part in is named after the thing first
