@@ -266,3 +266,27 @@ def test_roles_become_named_keys_that_differ(scratch_db):
         _insert(conn, d, "patrols", driver_id=a, navigator_id=b)
         with pytest.raises(psycopg.errors.CheckViolation):
             _insert(conn, d, "patrols", driver_id=a, navigator_id=a)
+
+
+def test_pronoun_opening_a_sentence_is_the_subject_before():
+    req = parse("Each crate has a label. It belongs to one pallet. Pallets have a barcode.")
+    assert ("crate", "pallet", None) in _refs(req)
+    req = parse("Crates have a label. They are stored on a pallet.")
+    assert ("crate", "pallet", None) in _refs(req)
+    assert req.text.startswith("Crates have a label. They")  # the user's words are kept as written
+
+
+def test_a_verb_whose_act_is_named_makes_the_link_table():
+    req = parse(
+        "Divers have a certificate number. Track which divers are qualified on which boat, "
+        "and who signed off the qualification."
+    )
+    # the qualification is said as a thing of its own: it names the diver and the boat
+    assert {("qualification", "diver", None), ("qualification", "boat", None)} <= _refs(req)
+    assert ("boat", "qualification", None) not in _refs(req)
+    req = parse(
+        "Divers have a certificate number. Track which divers are qualified on which boat, "
+        "with the date of the qualification."
+    )
+    link = next(r for r in req.relationships if r.kind == "many_to_many")
+    assert link.via == "qualifications"

@@ -25,7 +25,7 @@ from aishell.design.read.phrases import PhraseStage
 from aishell.design.read.relations import RelationStage
 from aishell.design.read.rules import read_rules
 from aishell.design.read.tokens import NP, tokenize
-from aishell.design.words import singular
+from aishell.design.words import is_plural, plural, singular
 
 __all__ = ["FEATURES", "find_scale", "parse", "split_clauses", "tokenize"]
 
@@ -41,9 +41,9 @@ class Reader(
     PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage, RoleStage, LinkAttributeStage
 ):
     def __init__(self, text: str):
-        self.text = text
         self.lex = kb.lexicon()
         self.req = Requirements(text=text)
+        self.text = text = resolve_pronouns(text)
         self.enum_hints: dict[str, list[str]] = {}
         # mention facts gathered in pass 1, keyed by candidate entity name
         self.mentions: dict[str, dict] = {}
@@ -197,6 +197,58 @@ def _just_values(low: str) -> dict[str, str]:
         if subject:
             out[singular(subject.group(1))] = singular(m.group(1)).replace(" ", "_")
     return out
+
+
+_PRONOUN = re.compile(
+    r"(^|[.!?;]\s+|\n\s*(?:[-*•]\s+)?)(It|it|They|they)\s+(?=(?:is|are|was|were|has|have|belongs?|can|may|must|"
+    r"should|will|needs?|gets?|goes|go|also|always|never|only|usually|often|then|[a-z]+s)\b)"
+)
+
+
+def resolve_pronouns(text: str) -> str:
+    """ "Each crate has a label. It belongs to one pallet.": a sentence opening with "it"/"they" and a
+    verb goes on about the subject of the sentence before (the crate), as English keeps its topic; the
+    pronoun is read as that noun phrase. A sentence whose first words are no noun phrase leaves it."""
+    out, last = [], 0
+    for m in _PRONOUN.finditer(text):
+        start = m.start(2)
+        before = text[:start].rstrip()
+        prev = re.split(r"(?<=[.!?;\n])\s*", before.rstrip(".!?;").rstrip())[-1]
+        prev = re.sub(r"^\s*(?:[-*•]\s+)", "", prev)
+        subject = _subject(prev)
+        if subject is None:
+            continue
+        words, is_pl = subject
+        pronoun = m.group(2).lower()
+        if pronoun == "it" and is_pl:
+            continue  # "Crates ... . It ...": not the crates
+        phrase = " ".join(
+            words[:-1] + [singular(words[-1]) if pronoun == "it" else plural(singular(words[-1]))]
+        )
+        phrase = (
+            ("The " if m.group(2)[0].isupper() else "the ") + phrase
+            if pronoun == "it"
+            else (phrase[0].upper() + phrase[1:] if m.group(2)[0].isupper() else phrase)
+        )
+        out.append(text[last:start] + phrase)
+        last = m.end(2)
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _subject(sentence: str) -> tuple[list[str], bool] | None:
+    """The noun phrase a sentence opens with (after a determiner): its words and whether it is plural."""
+    toks = tokenize(sentence)
+    i = 0
+    while i < len(toks) and toks[i].tag in ("D", "Q") and toks[i].text not in ("we", "i", "you"):
+        i += 1
+    words = []
+    while i < len(toks) and toks[i].tag == "N" and len(words) < 3:
+        words.append(toks[i].text)
+        i += 1
+    if not words or i >= len(toks) or toks[i].tag not in ("V", "X"):
+        return None  # the first words are no subject followed by its verb
+    return words, is_plural(words[-1])
 
 
 def parse(text: str) -> Requirements:

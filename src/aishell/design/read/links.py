@@ -328,9 +328,14 @@ def _read_segment(
                 and not re.match(r"(?:is|are|was|were|be|has to be|must be|gets|get)\b", gap)
                 and not (set(gap.split()) & {"uses", "use", "needs", "need", "requires", "require"})
             )
-            maybe = generic or bool(re.match(r"(?:can|could|may|might|will|would)\b", gap)) and gap.split()[-1] in (
-                "a",
-                "an",
+            maybe = (
+                generic
+                or bool(re.match(r"(?:can|could|may|might|will|would)\b", gap))
+                and gap.split()[-1]
+                in (
+                    "a",
+                    "an",
+                )
             )
             # "an ambulance can only be on one dispatch at a time": a rule about time, not a reference
             at_a_time = re.match(
@@ -533,6 +538,12 @@ class ValueOwnerStage:
                     if holder in (r.source, r.target):
                         continue
                     self.req.relationships.remove(r)
+                    # the act names its two ends; a key the other way was a misreading of the same words
+                    self.req.relationships = [
+                        x
+                        for x in self.req.relationships
+                        if not (x.target == holder and x.source in (r.source, r.target) and x.role is None)
+                    ]
                     for end in (r.source, r.target):
                         if not any(
                             x.source == holder and x.target == end and x.kind == "many_to_one"
@@ -702,7 +713,11 @@ class RoleStage:
                 continue
             kept = []
             for r in self.req.relationships:
-                if r.target == name and r.source not in (name, head) and r.kind in ("many_to_one", "one_to_one"):
+                if (
+                    r.target == name
+                    and r.source not in (name, head)
+                    and r.kind in ("many_to_one", "one_to_one")
+                ):
                     r.target, r.role = head, r.role or name
                 elif name in (r.source, r.target):
                     continue  # what the role was read to hold or be held by: read again as the head's
