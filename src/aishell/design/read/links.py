@@ -246,6 +246,13 @@ class LinkStage:
                         self._replace_pair(Relationship("many_to_many", source, target, evidence=ev))
                     continue
                 kind = "many_to_one"
+            if kind == "one_per":
+                if any(
+                    r.source == target and r.target == source and r.kind in ("many_to_one", "one_to_one")
+                    for r in self.req.relationships
+                ):
+                    continue  # the one thing already names the other: a uniqueness, read as a rule
+                kind = "many_to_one"
             if kind == "equals":
                 kind = "many_to_one"
             if kind == "many_to_many":
@@ -379,6 +386,15 @@ def _read_segment(
                     else:
                         break
                 continue
+            # "one engineer per session": each session names its one engineer (unless the engineer is
+            # the one holding the session: "one standing order per café" says which is unique)
+            if (
+                gap == "per"
+                and before == "one"
+                and not re.match(r"(?:per|and|or|,)\b", " ".join(words[e2 : e2 + 1]))
+            ):
+                out.append(("one_per", b, a, True, ev))
+                continue
             # "harvest records per planting", "fertilizer applications per field", "pickups logged per stop"
             if re.fullmatch(
                 r"(?:records? |entries |rows )?(?:(?:logged|recorded|kept|tracked|stored|made|done) )?per",
@@ -440,6 +456,23 @@ def _read_segment(
             ):
                 out.append(("many_to_one", a, b, False, ev))
                 continue
+    # "rooms are booked by bands for sessions", "courts are reserved by members for matches": the
+    # occasion names both the thing and who took it
+    for (s1, e1, a), (s2, e2, b), (s3, e3, c) in zip(mentions, mentions[1:], mentions[2:]):
+        gap1, gap2 = " ".join(words[e1:s2]), " ".join(words[e2:s3])
+        if (
+            len({a, b, c}) == 3
+            and re.fullmatch(
+                r"(?:is|are|get|gets|can be|may be|must be) [a-z]+(?:ed|en|t) by(?: an?| the| one)?", gap1
+            )
+            and re.fullmatch(r"(?:for|during|in)(?: an?| the| each| their)?", gap2)
+        ):
+            out += [
+                ("drop", a, b, None, " ".join(words[s1:e2])),
+                ("drop", b, c, None, " ".join(words[s2:e3])),
+                ("many_to_one", c, a, None, ev),
+                ("many_to_one", c, b, None, ev),
+            ]
     # "which scout completed which requirement"
     whiches = [(s, n) for s, _, n in mentions if s > 0 and words[s - 1] in ("which", "what", "whichever")]
     for (_, a), (_, b) in itertools.pairwise(whiches):
@@ -529,7 +562,16 @@ class ValueOwnerStage:
         for r in list(self.req.relationships):
             if r.kind != "many_to_many" or r.source == r.target or not r.evidence:
                 continue
-            verbs = [t.lemma or t.text for t in tokenize(r.evidence) if t.tag == "V"]
+            ev = r.evidence.lower()
+            at = []
+            for end in (r.source, r.target):
+                hit = re.search(r"\b" + re.escape(end.replace("_", " ")) + r"(?:s|es)?\b", ev)
+                at.append(hit)
+            if None in at:
+                continue
+            lo, hi = sorted(at, key=lambda h: h.start())
+            # only the verb said between the two ("which members are inducted on which tool")
+            verbs = [t.lemma or t.text for t in tokenize(ev[lo.end() : hi.start()]) if t.tag == "V"]
             for verb in verbs:
                 nouns = [n for n in nominalizations(verb) if len(n) >= 5 and n not in (r.source, r.target)]
                 holder = next((n for n in nouns if self._resolve(n) in self.req.entities), None)
@@ -551,7 +593,19 @@ class ValueOwnerStage:
                         ):
                             self._add(Relationship("many_to_one", holder, end, evidence=r.evidence))
                     break
-                said = next((n for n in nouns if re.search(r"\b" + re.escape(n) + r"s?\b", low)), None)
+                said = next(
+                    (
+                        n
+                        for n in nouns
+                        if re.search(
+                            r"\b(?:the|an?|each|every|one|its|their|this|that|of|per)\s+"
+                            + re.escape(n)
+                            + r"s?\b",
+                            low,
+                        )
+                    ),
+                    None,
+                )  # a noun with its determiner ("who did the induction"), not the verb itself ("belongs")
                 if said is not None:
                     r.via = plural(said)
                     break
