@@ -150,7 +150,11 @@ class LinkStage:
                 continue
             # only the dependent end may be a new table: "each A ... one B" makes B, "A has many B" makes B
             may_promote = (
-                {source} if kind == "many_of" else {source, target} if kind == "equals" else {target}
+                {source}
+                if kind == "many_of"
+                else {source, target}
+                if kind in ("equals", "each_one")
+                else {target}
             )
             ends = []
             for end in (source, target):
@@ -202,6 +206,8 @@ class LinkStage:
                         _base_tag(words[j], lex) == "N"
                         or (after_det and j == i and _base_tag(words[j], lex) == "VN")
                         or (after_det and j == i and j + 1 < len(words) and words[j + 1] == "=")
+                        # "Roast is made from one lot": a clause's first word before is/are is its subject
+                        or (i == 0 and j == 0 and len(words) > 1 and words[1] in ("is", "are"))
                     )
                 ):
                     j += 1
@@ -253,7 +259,7 @@ class LinkStage:
                 ):
                     continue  # the one thing already names the other: a uniqueness, read as a rule
                 kind = "many_to_one"
-            if kind == "equals":
+            if kind in ("equals", "each_one"):
                 kind = "many_to_one"
             if kind == "many_to_many":
                 self._replace_pair(Relationship("many_to_many", source, target, evidence=ev))
@@ -369,7 +375,10 @@ def _read_segment(
                     if _OPTIONAL.search(gap)
                     else (True if _REQUIRED.search(gap) or "each" == before or "every" == before else None)
                 )
-                out.append(("many_to_one", a, b, req, ev))
+                # "each roast is made from one lot", "Roast is made from one lot": the subject of a
+                # cardinality phrase is a thing counted, stored like the one it names
+                counted = before in ("each", "every") or (s1 == 0 and re.match(r"(?:is|are)\b", gap))
+                out.append(("each_one" if counted else "many_to_one", a, b, req, ev))
                 consumed.add(k + 1)
                 # "... one donor and in one site", "played by one member on one course": one more reference
                 for k3, (s3, e3, c) in enumerate(mentions[k + 2 :], start=k + 2):
