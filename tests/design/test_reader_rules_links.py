@@ -290,3 +290,18 @@ def test_a_verb_whose_act_is_named_makes_the_link_table():
     )
     link = next(r for r in req.relationships if r.kind == "many_to_many")
     assert link.via == "qualifications"
+
+
+def test_roles_of_people_and_of_the_same_table():
+    req = parse("Each parcel has a sender and a recipient (both people), a weight and a label.")
+    roles = {r.role for r in req.relationships if r.source == "parcel" and r.target == "person"}
+    assert roles == {"sender", "recipient"}
+    req = parse("Each horse has at most one dam and one sire recorded, both also horses in the stud book.")
+    assert {r.role for r in req.relationships if r.kind == "self" and r.source == "horse"} == {"dam", "sire"}
+
+
+def test_a_family_tree_is_no_tree_of_the_things_before():
+    req = parse("Grandma kept boxes of letters, so: a family tree database. Each letter has a date.")
+    assert not any(r.kind == "self" for r in req.relationships)
+    req = parse("Categories form a tree. Products belong to a category.")
+    assert any(r.kind == "self" and r.source == "category" for r in req.relationships)

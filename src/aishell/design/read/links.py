@@ -299,6 +299,9 @@ class LinkStage:
         self._add(rel)
 
 
+_PERSON_WORDS = {"person", "individual", "human"}  # English's own words for "a person"
+
+
 def _said_twice(word: str, text: str) -> bool:
     """An unknown word taken for a noun only when the text uses it more than once (typos are not)."""
     sing = singular(word)
@@ -799,7 +802,10 @@ class RoleStage:
         role_np = r"(?:the|an?|one|its|their)\s+((?:optional\s+)?[a-z]+(?:\s+(?:in|of)\s+[a-z]+|\s+[a-z]+)?)"
         found: list[tuple[list[str], str, bool, int, int]] = []  # (roles, base words, different, span)
         for m in re.finditer(
-            role_np + r"\s*,?\s+and\s+" + role_np + r"\s*(?:\(\s*|,\s*)(?:(?:who|they)\s+)?(?:are\s+)?"
+            role_np
+            + r"\s*,?\s+and\s+"
+            + role_np
+            + r"(?:\s+[a-z]+ed)?\s*(?:\(\s*|,\s*)(?:(?:who|they)\s+)?(?:are\s+)?"
             r"(?:both|two|all)\s+(?:are\s+)?(?:(different|distinct|separate)\s+)?(?:also\s+)?(?:our\s+)?"
             r"([a-z]+(?:\s+[a-z]+)?)",
             text,
@@ -818,13 +824,16 @@ class RoleStage:
                 for cand in (words, words[:1]):
                     name = "_".join(cand[:-1] + [singular(cand[-1])])
                     m_ = self.mentions.get(name)
-                    if _person_name(name):  # "(both are members)": the people the roles are
+                    if _person_name(name) or name in _PERSON_WORDS:  # "(both are members)", "(both people)"
                         nps = (m_ or {}).get("nps") or [NP(cand[:-1] + [singular(cand[-1])], det="a")]
                         base = self._promote(nps[0], force=True)
+                        if base is None and name in _PERSON_WORDS:  # a generic word the phrase stage drops
+                            self.entity_names.add(name)
+                            base = self._entity(name, nps[0]).name
                         if base is not None:
                             break
-            if base is None or not _is_person(self.req.entities[base]):
-                continue  # roles are people's: "both are members"
+            if base is None:
+                continue
             start = max(text.rfind(x, 0, at) for x in (". ", "\n", ";", "!", "?")) + 1
             stop = min(
                 [i for i in (text.find(x, end) for x in (". ", "\n", ";", "!", "?")) if i >= 0] or [len(text)]
@@ -834,12 +843,46 @@ class RoleStage:
             for phrase in phrases:
                 optional = phrase.startswith("optional ")
                 words = [w for w in phrase.split() if w != "optional"]
+                if len(words) > 1 and words[-1].endswith("ed"):
+                    words = words[:-1]  # "one sire recorded": the sire
                 role = "_".join(words)
                 head = singular(words[-1]) if len(words) == 1 else words[0]
                 roles.append((role, head, optional))
+            for role, head, _ in roles:  # a role read as a table of its own ("sire") is the base's
+                for name in {role, head}:
+                    ent = self.req.entities.get(name)
+                    if ent is not None and name != base and not ent.attributes:
+                        self.req.relationships = [
+                            r for r in self.req.relationships if name not in (r.source, r.target)
+                        ]
+                        del self.req.entities[name]
+                        self.alias[name] = base
+                        self.entity_names.discard(name)
             owner = self._role_owner(sentence, base, {h for _, h, _ in roles} | {r for r, _, _ in roles})
-            if owner is None or owner == base:
+            each_base = re.search(r"\b(?:each|every) " + re.escape(base.replace("_", " ")) + r"\b", sentence)
+            if (each_base is not None and each_base.start() < at - start) or (
+                owner is None
+                and re.search(r"\b(?:a|an) " + re.escape(base.replace("_", " ")) + r"\b", sentence)
+            ):
+                # "each person has one mother and one father, both also people": rows of the same table
+                for role, _, optional in roles:
+                    if not any(
+                        r.kind == "self" and r.source == base and r.role == role
+                        for r in self.req.relationships
+                    ):
+                        self.req.relationships.append(
+                            Relationship(
+                                "self", base, base, role=role, required=False, evidence=sentence.strip()[:200]
+                            )
+                        )
                 continue
+            said_both = len(phrases) == 2  # "(both are members)", "two different staff members"
+            if (
+                owner is None
+                or owner == base
+                or not (said_both or _is_person(self.req.entities[base]) or base in _PERSON_WORDS)
+            ):
+                continue  # "a captain, who is one of the players": roles of people only
             contrast = any(o for _, _, o in roles)  # "the pilot and an optional instructor": the pilot is not
             for role, head, optional in roles:
                 if head == base or role == base:

@@ -462,7 +462,16 @@ class RelationStage:
                 elif w in ("nested", "parent", "hierarchical", "threaded") and i + 1 < len(toks):
                     cand = singular(toks[i + 1])
                     target = self._resolve(cand) if cand in self.req.entities else None
-                if target is None and w in ("reply", "replies", "threaded", "hierarchy", "tree", "nested"):
+                if (
+                    target is None
+                    and w in ("hierarchy", "tree")
+                    and i > 0
+                    and toks[i - 1] not in ("a", "an", "the")
+                ):
+                    # "a category tree", "an org hierarchy": the noun just before ("a family tree" is none)
+                    cand = singular(toks[i - 1])
+                    target = self._resolve(cand) if cand in self.req.entities else None
+                elif target is None and w in ("reply", "replies", "threaded", "nested", "hierarchy", "tree"):
                     # the nearest entity named before the word in the same clause
                     before = [singular(x) for x in toks[:i]]
                     for cand in reversed(before):
