@@ -444,6 +444,12 @@ def _read_segment(
                     else:
                         break
                 continue
+            # "1,200 sites, each with 2 to 12 chargers", "stores, each having several tills": the B are the A's
+            if re.fullmatch(
+                r", each (?:with|having|has|holding) (?:" + _MANY + r"|\d+ to \d+|between \d+ and \d+)", gap
+            ):
+                out.append(("many_of", b, a, None, ev))
+                continue
             # "on one ticket many garments", "in one box (there are) several samples": the B are the A's
             if before == "one" and re.fullmatch(r"(?:there (?:are|can be|may be) )?" + _MANY, gap):
                 out.append(("many_of", b, a, None, ev))

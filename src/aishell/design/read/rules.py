@@ -397,6 +397,14 @@ class RuleReader:
             low,
         ):
             found.append((m.group(2), m.group(3), m.group(1), False))
+        # "1,200 sites, each with 2 to 12 chargers": at most 12 chargers per site (the lower bound is
+        # not a constraint: a new site starts with none)
+        for m in re.finditer(
+            rf"\b([a-z]+(?: [a-z]+)??),? each (?:with|having|has|holding) (?:between )?(?:{_NUMBER}) (?:to|and|-) "
+            rf"({_NUMBER}) ([a-z]+(?: [a-z]+)?)",
+            low,
+        ):
+            found.append((m.group(3), m.group(1), m.group(2), True))
         for many_words, one_words, number, possess in found:
             n = _number(number)
             many, one = self._entity_in(many_words), self._entity_in(one_words)
