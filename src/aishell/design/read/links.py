@@ -354,8 +354,10 @@ def _read_segment(
                 )
             )
             # "an ambulance can only be on one dispatch at a time": a rule about time, not a reference
+            # "... only host one team per night": which pairs are unique (a rule), not a reference
             at_a_time = re.match(
-                r"(?:at a time|at once|at the same time|simultaneously)\b", " ".join(words[e2 : e2 + 4])
+                r"(?:at a time|at once|at the same time|simultaneously|per|a day|a week|each day)\b",
+                " ".join(words[e2 : e2 + 4]),
             )
             if (
                 m
@@ -409,7 +411,7 @@ def _read_segment(
                 continue
             # "harvest records per planting", "fertilizer applications per field", "pickups logged per stop"
             if re.fullmatch(
-                r"(?:records? |entries |rows )?(?:(?:logged|recorded|kept|tracked|stored|made|done) )?per",
+                r"(?:records? |entries |rows )?(?:(?:get|gets|are|is|were|be) )?(?:(?:logged|recorded|kept|tracked|stored|made|done) )?per",
                 gap,
             ) and (words[s1:e1][-1] != singular(words[s1:e1][-1]) or before in ("each", "every")):
                 out.append(("many_to_one", a, b, None, ev))

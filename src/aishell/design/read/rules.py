@@ -937,6 +937,16 @@ def optionality(intent: Intent) -> None:
         if r.kind not in ("many_to_one", "one_to_one") or r.required is not None or not r.evidence:
             continue
         low = r.evidence.lower()
+        # the words that link the two ("meetups get logged per tandem with ... optional notes": the notes
+        # are optional, not the tandem)
+        ends = [
+            re.search(r"\b" + re.escape(n.replace("_", " ")) + r"(?:s|es)?\b", low)
+            or re.search(r"\b" + re.escape(n.rsplit("_", 1)[-1]) + r"(?:s|es)?\b", low)
+            for n in (r.source, r.target)
+        ]
+        if all(ends):
+            lo, hi = sorted(ends, key=lambda h: h.start())
+            low = low[max(0, lo.start() - 30) : hi.end() + 12]
         if _OPTIONAL.search(low):
             r.required = False
         elif _REQUIRED.search(low) or re.search(
