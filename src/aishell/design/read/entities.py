@@ -301,6 +301,13 @@ class EntityStage:
                 objs = [self._entity_for_np(o, force=True) for o in r["objects"]]
                 objs = [o for o in objs if o]
                 subj = self._entity_for_np(r["subject"]) if r["subject"] is not None else None
+                two = bool(re.search(r"\bbetween (?:the )?(?:two|2|a pair of)\b", ev.lower()))
+                if subj and len(objs) == 1 and objs[0] != subj and not two and r["objects"][0].plural:
+                    # "chips are reused between races", "staff move between sites": over time, not a pair
+                    if kb.archetype_for(self.req.entities[subj].noun) is None or not any(
+                        o.det in ("a", "an", "one") for o in r["objects"]
+                    ):
+                        continue
                 if subj and len(objs) == 1 and objs[0] != subj:
                     sarch = kb.archetype_for(self.req.entities[subj].noun)
                     if sarch is not None and sarch.id == "message":

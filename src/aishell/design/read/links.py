@@ -187,7 +187,8 @@ class LinkStage:
                 chunk = words[i : i + n]
                 last = re.sub(r"'s?$", "", chunk[-1])  # "a member's bookings": the member
                 key = tuple(chunk[:-1]) + (singular(last),)
-                if key in forms:
+                after_be = i > 0 and words[i - 1] in ("is", "are", "was", "were", "be", "been", "being")
+                if key in forms and not (after_be and forms[key].startswith("?")):
                     out.append((i, i + n, forms[key]))
                     i += n
                     break
@@ -195,8 +196,11 @@ class LinkStage:
                 # a noun the phrase stage did not note ("in one of our site"): a candidate
                 j = i
                 after_det = i > 0 and words[i - 1] in _DETS
-                if words[i] in _NOT_CANDIDATE:
-                    i += 1
+                if words[i] in _NOT_CANDIDATE or (
+                    i > 0
+                    and words[i - 1] in ("is", "are", "was", "were", "be", "been", "being", "gets", "get")
+                ):
+                    i += 1  # "is split into": a participle there, not a thing
                     continue
                 while (
                     j < len(words)
@@ -458,7 +462,11 @@ def _read_segment(
                 continue
             # "A has many B", "an application can have multiple inspections", "hospital receive many bag"
             m = re.fullmatch(
-                _AUX + r"(?:([a-z]+)\s+)?" + _MANY + r"(?:\s+of\s+(?:its|their|the))?(?:\s+[a-z]+)?", gap
+                _AUX
+                + r"(?:([a-z]+)\s+)?(?:(?:into|in|to|across|among)\s+)?"
+                + _MANY
+                + r"(?:\s+of\s+(?:its|their|the))?(?:\s+[a-z]+)?",
+                gap,
             )
             if (
                 m
