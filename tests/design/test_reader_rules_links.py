@@ -305,3 +305,28 @@ def test_a_family_tree_is_no_tree_of_the_things_before():
     assert not any(r.kind == "self" for r in req.relationships)
     req = parse("Categories form a tree. Products belong to a category.")
     assert any(r.kind == "self" and r.source == "category" for r in req.relationships)
+
+
+def test_each_with_a_range_of_children():
+    req = parse("Our club has 40 boathouses, each with 2 to 6 racks. Each rack has a label.")
+    assert ("rack", "boathouse", None) in _refs(req)
+    [rule] = _rules(req, "max_count")
+    assert (rule.entity, rule.per, rule.max) == ("rack", ["boathouse"], 6.0)
+
+
+def test_things_reused_between_others_are_no_pair_of_roles():
+    req = parse("Tags have a code. Races have a date. Tags are reused between races.")
+    assert not any(r.role for r in req.relationships)
+    req = parse("Banks hold accounts. Transfers go between two accounts; a transfer has an amount.")
+    assert {r.role for r in req.relationships if r.source == "transfer"} == {"from_account", "to_account"}
+
+
+def test_optional_words_about_something_else_leave_the_key_alone():
+    req = parse("Inspections get logged per hive with a date and optional notes. Hives have a name.")
+    rel = next(r for r in req.relationships if r.source == "inspection" and r.target == "hive")
+    assert rel.required is not False
+
+
+def test_split_into_one_or_more():
+    req = parse("Each shipment is split into one or more parcels. Parcels have a weight.")
+    assert ("parcel", "shipment", None) in _refs(req)
