@@ -330,3 +330,14 @@ def test_optional_words_about_something_else_leave_the_key_alone():
 def test_split_into_one_or_more():
     req = parse("Each shipment is split into one or more parcels. Parcels have a weight.")
     assert ("parcel", "shipment", None) in _refs(req)
+
+
+def test_during_an_event_and_at_most_one_at_a_time():
+    req = parse(
+        "Docks have a number. Each charge has a start and an end. Samples arrive every 30 s during a charge. "
+        "A dock has at most one charge running at a time."
+    )
+    assert ("sample", "charge", None) in _refs(req)
+    assert not _rules(req, "max_count")
+    assert not any(r.entity == "charge" and r.columns == ["dock"] for r in _rules(req, "unique"))
+    assert any(r.entity == "charge" and r.per == ["dock"] for r in _rules(req, "no_overlap"))

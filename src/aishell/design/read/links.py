@@ -188,7 +188,9 @@ class LinkStage:
                 last = re.sub(r"'s?$", "", chunk[-1])  # "a member's bookings": the member
                 key = tuple(chunk[:-1]) + (singular(last),)
                 after_be = i > 0 and words[i - 1] in ("is", "are", "was", "were", "be", "been", "being")
-                if key in forms and not (after_be and forms[key].startswith("?")):
+                # "30 s", "12 kg": a unit after a number is no thing either
+                unit = i > 0 and words[i - 1][:1].isdigit() or len(chunk[-1]) < 3
+                if key in forms and not ((after_be or unit) and forms[key].startswith("?")):
                     out.append((i, i + n, forms[key]))
                     i += n
                     break
@@ -196,9 +198,14 @@ class LinkStage:
                 # a noun the phrase stage did not note ("in one of our site"): a candidate
                 j = i
                 after_det = i > 0 and words[i - 1] in _DETS
-                if words[i] in _NOT_CANDIDATE or (
-                    i > 0
-                    and words[i - 1] in ("is", "are", "was", "were", "be", "been", "being", "gets", "get")
+                if (
+                    words[i] in _NOT_CANDIDATE
+                    or len(words[i]) < 3
+                    or (i > 0 and words[i - 1][:1].isdigit())  # "30 s", "12 kg": a unit
+                    or (
+                        i > 0
+                        and words[i - 1] in ("is", "are", "was", "were", "be", "been", "being", "gets", "get")
+                    )
                 ):
                     i += 1  # "is split into": a participle there, not a thing
                     continue
@@ -256,6 +263,8 @@ class LinkStage:
                         self._replace_pair(Relationship("many_to_many", source, target, evidence=ev))
                     continue
                 kind = "many_to_one"
+            if kind == "exists":
+                continue  # made a table above, linked by nothing here
             if kind == "one_per":
                 if any(
                     r.source == target and r.target == source and r.kind in ("many_to_one", "one_to_one")
@@ -363,6 +372,17 @@ def _read_segment(
                 r"(?:at a time|at once|at the same time|simultaneously|per|a day|a week|each day)\b",
                 " ".join(words[e2 : e2 + 4]),
             )
+            if m and gap and at_a_time and not maybe:
+                # "an ambulance can only be on one dispatch at a time": no key, but the dispatch is a thing
+                out.append(("exists", a, b, None, ev))
+                consumed.add(k + 1)
+                continue
+            # "meter values arrive every 30 s during a session", "photos taken during an inspection"
+            if re.fullmatch(
+                r"(?:[a-z0-9]+ ){0,5}?(?:during|throughout) (?:a|an|each|every|the|one)", gap
+            ) and (plural_a or before in ("each", "every", "a", "an")):
+                out.append(("many_to_one", a, b, None, ev))
+                continue
             if (
                 m
                 and gap

@@ -406,6 +406,13 @@ class RuleReader:
         ):
             found.append((m.group(3), m.group(1), m.group(2), True))
         for many_words, one_words, number, possess in found:
+            if re.search(
+                r"\b"
+                + re.escape(many_words)
+                + r"\s+(?:[a-z]+\s+){0,2}?(?:at a time|at once|at the same time|simultaneously)",
+                low,
+            ):
+                continue  # "at most one session running at a time": periods that never overlap, read above
             n = _number(number)
             many, one = self._entity_in(many_words), self._entity_in(one_words)
             if n is None or many is None or one is None or many == one:
@@ -644,11 +651,14 @@ class RuleReader:
         m = re.search(
             r"\b(?:an?|each|every|the|one) ([a-z]+(?: [a-z]+)??) (?:can(?:'t|not)?|may|must|should)(?: not)? (?:only )?"
             r"(?:be |have |take |do |hold )?(?:(?:on|in|at|for|booked for|assigned to) )?(?:one|two|a single|more than one) "
-            r"([a-z]+(?: [a-z]+)?) at (?:a|the same|once)\b",
+            r"([a-z]+(?: [a-z]+)?) at (?:a|the same|once)\b"
+            r"|\b(?:an?|each|every|the|one) ([a-z]+(?: [a-z]+)??) (?:has|have|holds|runs|takes) (?:at most |only |just )?"
+            r"(?:one|a single) ([a-z]+(?: [a-z]+)??)(?: [a-z]+ing)? at (?:a|the same) time\b",
             low,
         )
         if m is not None:
-            per, event = self._entity_in(m.group(1)), self._entity_in(m.group(2))
+            per = self._entity_in(m.group(1) or m.group(3))
+            event = self._entity_in(m.group(2) or m.group(4))
             if per is not None and event is not None and per != event:
                 # "a crane can only be on one lift at a time" says when, not which: no crane → lift key
                 self.intent.relationships = [
@@ -937,6 +947,8 @@ def optionality(intent: Intent) -> None:
         if r.kind not in ("many_to_one", "one_to_one") or r.required is not None or not r.evidence:
             continue
         low = r.evidence.lower()
+        # "at most one session running at a time": how many at once, not whether there is one
+        low = re.sub(r"\bat most one\b(?=[a-z ]{0,40}\bat (?:a|the same) time\b)", "", low)
         # the words that link the two ("meetups get logged per tandem with ... optional notes": the notes
         # are optional, not the tandem)
         ends = [
