@@ -304,7 +304,8 @@ class EntityStage:
                 two = bool(re.search(r"\bbetween (?:the )?(?:two|2|a pair of)\b", ev.lower()))
                 if subj and len(objs) == 1 and objs[0] != subj and not two and r["objects"][0].plural:
                     # "chips are reused between races", "staff move between sites": over time, not a pair
-                    if kb.archetype_for(self.req.entities[subj].noun) is None or not any(
+                    sarch = kb.archetype_for(self.req.entities[subj].noun)
+                    if (sarch is None or sarch.id != "message") and not any(
                         o.det in ("a", "an", "one") for o in r["objects"]
                     ):
                         continue

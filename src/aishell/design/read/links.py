@@ -378,9 +378,13 @@ def _read_segment(
                 consumed.add(k + 1)
                 continue
             # "meter values arrive every 30 s during a session", "photos taken during an inspection"
-            if re.fullmatch(
-                r"(?:[a-z0-9]+ ){0,5}?(?:during|throughout) (?:a|an|each|every|the|one)", gap
-            ) and (plural_a or before in ("each", "every", "a", "an")):
+            if (
+                k == 0  # the clause's subject: "vets examine pets during each visit" is about the vets
+                and re.fullmatch(
+                    r"(?:[a-z0-9]+ ){0,5}?(?:during|throughout) (?:a|an|each|every|the|one)", gap
+                )
+                and (plural_a or before in ("each", "every", "a", "an"))
+            ):
                 out.append(("many_to_one", a, b, None, ev))
                 continue
             if (
