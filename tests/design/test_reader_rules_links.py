@@ -341,3 +341,11 @@ def test_during_an_event_and_at_most_one_at_a_time():
     assert not _rules(req, "max_count")
     assert not any(r.entity == "charge" and r.columns == ["dock"] for r in _rules(req, "unique"))
     assert any(r.entity == "charge" and r.per == ["dock"] for r in _rules(req, "no_overlap"))
+
+
+def test_queries_name_things_but_link_nothing():
+    req = parse(
+        "Each stay is one climber at one hut. Huts have a name. Climbers have a name. "
+        "Queries: total nights per climber per hut, huts with no stay this year, a climber's huts."
+    )
+    assert _refs(req) == {("stay", "climber", None), ("stay", "hut", None)}

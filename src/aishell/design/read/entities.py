@@ -23,6 +23,13 @@ _MEASURE_HEADS = {
 }  # fmt: skip
 
 
+_ASKED = re.compile(
+    r"\s*(?:typical |main |common |key |the )?(?:queries|query|questions|lookups|reports|reporting|dashboards?|"
+    r"screens|views|need)\s*(?:include|are)?\s*:",
+    re.IGNORECASE,
+)
+
+
 class EntityStage:
     # ---- decide which names are entities ----
     def _decide_entities(self) -> None:
@@ -263,6 +270,8 @@ class EntityStage:
         lex = self.lex
         for kind, r in self.rels:
             ev = r.get("evidence", "")
+            if _ASKED.match(ev):
+                continue  # "Queries: total count per species per region": asked of the data, no link
             if kind == "compound":
                 if r["child"] in self.entity_names and r["parent"] in self.entity_names:
                     child = self._resolve(r["child"])

@@ -130,6 +130,14 @@ class LinkStage:
             text,
             flags=re.MULTILINE,
         )
+        # "Queries: total count per species per region, a volunteer's survey history": what is asked
+        # of the data says nothing about how it is linked
+        text = re.sub(
+            r"\b(?:typical |main |common |key |the )?(?:queries|query|questions|lookups|reports|reporting|dashboards?|"
+            r"screens|views|need|we need to (?:see|know|answer))\s*(?:include|are)?\s*:[^.\n]*",
+            " ",
+            text,
+        )
         for segment in _SEGMENT.split(text):
             words = _WORD.findall(segment)
             if len(words) < 3:
