@@ -270,8 +270,10 @@ class EntityStage:
         lex = self.lex
         for kind, r in self.rels:
             ev = r.get("evidence", "")
-            if _ASKED.match(ev):
-                continue  # "Queries: total count per species per region": asked of the data, no link
+            if _ASKED.match(ev) and not (kind == "prep" and r.get("prep") == "of"):
+                # "Queries: total count per species per region": asked of the data, no link; but "a
+                # backer's pledges" still says whose they are
+                continue
             if kind == "compound":
                 if r["child"] in self.entity_names and r["parent"] in self.entity_names:
                     child = self._resolve(r["child"])

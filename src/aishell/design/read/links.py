@@ -131,11 +131,11 @@ class LinkStage:
             flags=re.MULTILINE,
         )
         # "Queries: total count per species per region, a volunteer's survey history": what is asked
-        # of the data says nothing about how it is linked
+        # of the data says how it is linked only by its possessives (the volunteer's surveys)
         text = re.sub(
             r"\b(?:typical |main |common |key |the )?(?:queries|query|questions|lookups|reports|reporting|dashboards?|"
-            r"screens|views|need|we need to (?:see|know|answer))\s*(?:include|are)?\s*:[^.\n]*",
-            " ",
+            r"screens|views|need|we need to (?:see|know|answer))\s*(?:include|are)?\s*:([^.\n]*)",
+            lambda m: " ; ".join(re.findall(r"[a-z]+'s? [a-z]+(?: [a-z]+)?", m.group(1))) or " ",
             text,
         )
         for segment in _SEGMENT.split(text):
