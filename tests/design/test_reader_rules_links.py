@@ -349,3 +349,29 @@ def test_queries_name_things_but_link_nothing():
         "Queries: total nights per climber per hut, huts with no stay this year, a climber's huts."
     )
     assert _refs(req) == {("stay", "climber", None), ("stay", "hut", None)}
+
+
+def test_two_things_cannot_share_the_same_values():
+    req = parse(
+        "Broadcasts have a weekday and a start time. Two broadcasts can't share the same weekday and start time."
+    )
+    assert any(
+        r.entity == "broadcast" and r.columns == ["weekday", "start_time"] for r in _rules(req, "unique")
+    )
+    req = parse(
+        "Vials sit in racks. Each vial has a rack and a position. Never two vials in the same rack position."
+    )
+    assert ("vial", "rack", None) in _refs(req)  # the vials are where they sit
+    assert any(r.entity == "vial" and set(r.columns) == {"rack", "position"} for r in _rules(req, "unique"))
+
+
+def test_unique_said_informally_and_with_a_range():
+    req = parse(
+        "Each pony belongs to one stable. Ponies have a nickname. Pony nicknames gotta be unique per stable."
+    )
+    assert any(
+        r.entity == "pony" and r.columns == ["nickname"] and r.scope == ["stable"]
+        for r in _rules(req, "unique")
+    )
+    req = parse("Each lane belongs to one pool. Lanes have a lane number. Lane number 1-10 unique per pool.")
+    assert any(r.entity == "lane" and r.columns == ["lane_number"] for r in _rules(req, "unique"))

@@ -358,6 +358,10 @@ class RelationStage:
                     return
             self._add(Relationship("many_to_many", subj, target, via=via, evidence=ev))
             return
+        if r.get("particle") in ("in", "inside", "within", "at", "under") and not r["passive"]:
+            # "samples sit in boxes", "animals live in kennels": the subject is where the object is
+            self._add(Relationship("many_to_one", subj, target, evidence=ev))
+            return
         self._add(Relationship("many_to_one", target, subj, evidence=ev))
 
     def _act_entity(self, verb: str, ends: tuple[str, ...]) -> str | None:

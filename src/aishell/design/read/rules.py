@@ -268,12 +268,14 @@ class RuleReader:
 
     def _unique(self, low: str, ents: list[str], ev: str) -> None:
         for m in re.finditer(
-            r"([a-z][a-z0-9 +_-]{0,50}?)\s*,?\s+(?:is |are |must be |should be |has to be |have to be )?unique"
+            r"([a-z][a-z0-9 +_-]{0,50}?)\s*,?\s+(?:is |are |must be |should be |has to be |have to be |gotta be |"
+            r"got to be |needs? to be |ought to be |will be |shall be )?unique"
             r"(?:\s+(?:within|per|in|for|across|inside|on)\s+(?:an?\s+|the\s+|each\s+|every\s+|its\s+|their\s+)?"
             r"([a-z][a-z ]{0,30}?))?(?=[\s,.;)]|$)",
             low,
         ):
             phrase, scope = m.group(1), (m.group(2) or "").strip()
+            phrase = re.sub(r"(?:\s+-?\d+(?:\s*[-–]\s*\d+)?)+\s*$", "", phrase)  # "stroke index 1-18 unique"
             parts = [p for p in re.split(r"\s*(?:\+|&|\band\b)\s*", phrase) if p.strip()]
             cols, ent = [], None
             for p in parts:
@@ -341,20 +343,35 @@ class RuleReader:
             if ref:
                 self.add(kind="unique", entity=ent, columns=[ref], evidence=ev)
         for m in re.finditer(
-            r"(?:never|no) two ([a-z]+) (?:in|at|on|with|share|sharing|have|having) the same ([a-z ]+?)(?=[,.;)]|$| and | or )",
+            r"(?:(?:never|no) two ([a-z]+) (?:in|at|on|with|share|sharing|have|having)|\btwo ([a-z]+) "
+            r"(?:can't|cannot|can not|may not|must not|should not|never) (?:share|have|get|take|use|be (?:in|at|on)))"
+            r" the same ((?:[a-z]+ ?){1,3}(?:(?:,| and) (?:the same )?(?:[a-z]+ ?){1,3})*?)(?=[,.;)]|$| or | and (?!the same)(?:[a-z]+ ){0,2}[a-z]+\b(?:[,.;)]|$))",
             low,
         ):
-            ent = self._entity_word(m.group(1))
+            ent = self._entity_word(m.group(1) or m.group(2))
             if ent is None:
                 continue
             cols = []
-            for word in m.group(2).split():
-                ref = self.reference(ent, word)
-                found = self.attribute(word, [ent])
+            # "the same weekday and start time", "the same callsign, band and mode": each is one column
+            for phrase in re.split(r"\s*(?:,|\band\b)\s*(?:the same\s+)?", m.group(3).strip()):
+                words = phrase.split()
+                if not words:
+                    continue
+                ref = self.reference(ent, words[-1])
+                found = self.attribute(phrase, [ent])
                 if ref:
                     cols.append(ref)
-                elif found and found[0] == ent:
-                    cols.append(found[1])
+                elif found and found[0] == ent and found[1] == snake(words):
+                    cols.append(found[1])  # "start time": one column named so
+                else:  # one word at a time: "the same box position"
+                    for word in words:
+                        ref = self.reference(ent, word)
+                        found = self.attribute(word, [ent])
+                        if ref:
+                            cols.append(ref)
+                        elif found and found[0] == ent:
+                            cols.append(found[1])
+            cols = list(dict.fromkeys(cols))
             if cols:
                 self.add(kind="unique", entity=ent, columns=cols, evidence=ev)
         m = re.search(r"\b(?:an?|the|each|every) ([a-z]+) can only be ([a-z]+) once", low)
