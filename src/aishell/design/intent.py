@@ -36,6 +36,7 @@ RULE_KINDS = (
     "balanced",
     "append_only",
     "immutable_when",
+    "max_count",
 )
 PERIODS = ("second", "minute", "hour", "day", "week", "month", "year")
 ON_DELETE = ("cascade", "restrict", "set_null")
@@ -206,7 +207,7 @@ class Rule:
     mode: str | None = None  # exclusive: exactly_one | at_most_one
     start: str | None = None  # no_overlap: the period's columns
     end: str | None = None
-    per: list[str] = field(default_factory=list)  # no_overlap: within the same ...
+    per: list[str] = field(default_factory=list)  # no_overlap, max_count: within the same ...
     group_by: str | None = None  # balanced: the parent whose lines must balance
     debit: str | None = None
     credit: str | None = None
@@ -930,7 +931,8 @@ def intent_schema() -> dict[str, Any]:
                             "the same 'per' ('shifts of a nurse must not overlap'); balanced: per group_by, "
                             "the sum of debit equals the sum of credit (or the sum of amount is zero); "
                             "append_only: rows are never updated or deleted; immutable_when: rows cannot "
-                            "change once column is one of values ('cannot be changed once posted'); check: "
+                            "change once column is one of values ('cannot be changed once posted'); max_count: at "
+                            "most max rows per the same 'per' ('a drawer holds at most 40 packets'); check: "
                             "any other boolean expression over the entity's columns",
                         },
                         "entity": name,
@@ -955,7 +957,7 @@ def intent_schema() -> dict[str, Any]:
                         "per": {
                             "type": "array",
                             "items": {"type": "string"},
-                            "description": "no_overlap: within the same (a reference or an attribute)",
+                            "description": "no_overlap, max_count: within the same (a reference or an attribute)",
                         },
                         "group_by": {"type": "string", "description": "balanced: the parent entity"},
                         "debit": {"type": "string"},

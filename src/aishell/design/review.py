@@ -499,6 +499,10 @@ def relationship_line(r: Any) -> str:
     return f"each {r.source} → {need} {r.target}{role}; a {r.target} has {many} {r.source}"
 
 
+def _count(v: Any) -> str:
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
 def rule_line(r: Any) -> str:
     if r.kind == "unique":
         scope = f" per {', '.join(r.scope)}" if r.scope else ""
@@ -523,6 +527,8 @@ def rule_line(r: Any) -> str:
         return f"{r.entity}: never updated or deleted"
     if r.kind == "immutable_when":
         return f"{r.entity}: locked once {r.column} is {' or '.join(r.values)}"
+    if r.kind == "max_count":
+        return f"{r.entity}: at most {_count(r.max)} per {', '.join(r.per)}"
     return f"{r.entity}: {r.expression}"
 
 

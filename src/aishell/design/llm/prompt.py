@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-PROMPT_VERSION = "intent-1"
+PROMPT_VERSION = "intent-2"
 
 SYSTEM_PROMPT = """\
 You are a principal PostgreSQL database architect. You read a user's requirements and answer with a \
@@ -58,6 +58,8 @@ starts_at, end ends_at, per ["nurse"]);
 amount is zero) ("every journal entry balances");
 - append_only: rows are never updated or deleted ("the log is immutable", "entries are never edited");
 - immutable_when: rows cannot change once column is one of values ("cannot be changed once posted");
+- max_count: at most max rows per the same per ("a drawer holds at most 40 packets" → entity packet, \
+per ["drawer"], max 40);
 - check: any other condition, as a boolean SQL expression over the entity's own columns.
 In columns, scope and per, use attribute names or the names (or roles) of the entity's references.
 

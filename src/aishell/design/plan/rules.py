@@ -9,6 +9,7 @@
 | ``balanced`` | a deferred constraint trigger that sums the lines of each parent at commit |
 | ``append_only`` | no ``updated_at``/``deleted_at`` (tables stage) and a trigger refusing UPDATE and DELETE |
 | ``immutable_when`` | a trigger refusing UPDATE and DELETE of rows whose column holds one of the values |
+| ``max_count`` | a constraint trigger refusing a row that makes more than ``max`` rows with the same ``per`` |
 
 Names in a rule are attribute names or the names (or roles) of the entity's references. Expressions a
 reader wrote (``check``, ``where``) are parsed with pglast and written back from the tree, accepting only
@@ -428,6 +429,79 @@ class RuleStage:
         # the tables stage left out updated_at/deleted_at; harden adds the trigger
         e.stated_append_only = True
         t.attrs.setdefault("design", {}).setdefault("rule_ids", []).append(self._rule_index)
+
+    def _rule_max_count(self, e: _Ent, t: Table, rule: Rule) -> None:
+        per = self._rule_columns(t, rule.per or rule.columns, rule)
+        if not per or rule.max is None or rule.max < 1:
+            if per is not None:
+                self.problems.append(f"rule max_count on {t.name}: needs per and a max of 1 or more")
+            return
+        limit = int(rule.max)
+        if limit == 1:  # "at most one X per Y": a unique key says it and serves lookups too
+            if not any(u.columns == per for u in t.unique):
+                t.unique.append(
+                    UniqueConstraint(
+                        name=ident(t.name, *per, "key"),
+                        columns=per,
+                        attrs=self._rule_attrs(
+                            rule,
+                            reason=f"at most one {singular(t.name)} per "
+                            + ", ".join(c.removesuffix("_id") for c in per),
+                        ),
+                    )
+                )
+            return
+        what = ", ".join(c.removesuffix("_id") for c in per)
+        fname = ident("check", t.name, "max", *(c.removesuffix("_id") for c in per))
+        same = " AND ".join(f"{_q(c)} = NEW.{_q(c)}" for c in per)
+        # the parent row is locked first, so two transactions adding the last rows one after the
+        # other cannot both see room (each statement of the function reads what is committed)
+        lock = ""
+        fk = next((f for f in t.foreign_keys if f.columns == per[:1]), None)
+        if fk is not None and len(fk.ref_columns) == 1:
+            lock = (
+                f"    PERFORM 1 FROM public.{_q(fk.ref_table)} WHERE {_q(fk.ref_columns[0])} = NEW.{_q(per[0])}"
+                " FOR UPDATE;\n"
+            )
+        body = (
+            f"CREATE OR REPLACE FUNCTION public.{fname}()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$\n"
+            "DECLARE\n    n bigint;\nBEGIN\n"
+            f"    IF {' OR '.join(f'NEW.{_q(c)} IS NULL' for c in per)} THEN\n        RETURN NULL;\n    END IF;\n"
+            + lock
+            + f"    SELECT count(*) INTO n FROM public.{_q(t.name)} WHERE {same};\n"
+            f"    IF n > {limit} THEN\n"
+            f"        RAISE EXCEPTION 'at most {limit} {t.name} per {what} (% now)', n\n"
+            "            USING ERRCODE = 'check_violation';\n"
+            "    END IF;\n    RETURN NULL;\nEND;\n$function$\n"
+        )
+        self.schema.functions.append(
+            Function(
+                name=fname,
+                returns="trigger",
+                language="plpgsql",
+                volatility="VOLATILE",
+                definition=body,
+                comment=f"Refuses more than {limit} {t.name} per {what}",
+                attrs=self._rule_attrs(rule),
+            )
+        )
+        tname = ident("trg", t.name, "max", *(c.removesuffix("_id") for c in per))
+        cols = ", ".join(_q(c) for c in per)
+        t.triggers.append(
+            Trigger(
+                name=tname,
+                timing="AFTER",
+                events=["INSERT", "UPDATE"],
+                function=f"public.{fname}",
+                constraint=True,
+                definition=(
+                    f"CREATE CONSTRAINT TRIGGER {tname} AFTER INSERT OR UPDATE OF {cols} ON public.{_q(t.name)} "
+                    f"FOR EACH ROW EXECUTE FUNCTION public.{fname}()"
+                ),
+                comment=f"At most {limit} {t.name} per {what}",
+                attrs=self._rule_attrs(rule),
+            )
+        )
 
     def _rule_immutable_when(self, e: _Ent, t: Table, rule: Rule) -> None:
         cols = self._rule_columns(t, [rule.column or (rule.columns[:1] or ["status"])[0]], rule)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from aishell.design import kb
-from aishell.design.intent import Requirements
+from aishell.design.intent import Requirements, Rule
 from aishell.design.read.clauses import FEATURES, find_scale, split_clauses
 from aishell.design.read.entities import EntityStage
 from aishell.design.read.links import LinkAttributeStage, LinkStage, RoleStage, ValueOwnerStage
@@ -25,7 +25,7 @@ from aishell.design.read.phrases import PhraseStage
 from aishell.design.read.relations import RelationStage
 from aishell.design.read.rules import read_rules
 from aishell.design.read.tokens import NP, tokenize
-from aishell.design.words import is_plural, singular
+from aishell.design.words import is_plural, plural, singular
 
 __all__ = ["FEATURES", "find_scale", "parse", "split_clauses", "tokenize"]
 
@@ -41,9 +41,9 @@ class Reader(
     PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage, RoleStage, LinkAttributeStage
 ):
     def __init__(self, text: str):
-        self.text = text
         self.lex = kb.lexicon()
         self.req = Requirements(text=text)
+        self.text = text = resolve_pronouns(text)
         self.enum_hints: dict[str, list[str]] = {}
         # mention facts gathered in pass 1, keyed by candidate entity name
         self.mentions: dict[str, dict] = {}
@@ -117,15 +117,35 @@ class Reader(
         self._self_references(clauses)
         self._links()
         self._role_aliases()
+        self._compound_roles()
+        self.role_differences: list[tuple[str, str, str, str]] = []
+        self._apposition_roles()
         self._self_roles()
         self._just_value_columns()
         self._orphan_values()
+        self._junctions_from_acts()
         self._junction_names()
         self._link_attributes()
         self._list_plurals_to_attributes()
         self._attach_scale()
         self._domain(clauses)
         read_rules(self.req, [c for c, _ in clauses])
+        for owner, a, b, ev in self.role_differences:  # "two different staff members"
+            if owner in self.req.entities and not any(
+                r.kind == "compare" and r.entity == owner and {r.left, r.right} == {a, b}
+                for r in self.req.rules
+            ):
+                self.req.rules.append(
+                    Rule(
+                        kind="compare",
+                        entity=owner,
+                        left=a,
+                        op="<>",
+                        right=b,
+                        provenance="stated",
+                        evidence=ev,
+                    )
+                )
         self._questions()
         return self.req
 
@@ -296,6 +316,57 @@ def _lists_in_parentheses(text: str, lex: dict) -> str:
         r"\b([A-Za-z]+) ((?:[a-z]+ )?[a-z]+s) (?:are|must be|should be) unique\b", owner_unique, text
     )
     return text
+
+_PRONOUN = re.compile(
+    r"(^|[.!?;]\s+|\n\s*(?:[-*•]\s+)?)(It|it|They|they)\s+(?=(?:is|are|was|were|has|have|belongs?|can|may|must|"
+    r"should|will|needs?|gets?|goes|go|also|always|never|only|usually|often|then|[a-z]+s)\b)"
+)
+
+
+def resolve_pronouns(text: str) -> str:
+    """ "Each crate has a label. It belongs to one pallet.": a sentence opening with "it"/"they" and a
+    verb goes on about the subject of the sentence before (the crate), as English keeps its topic; the
+    pronoun is read as that noun phrase. A sentence whose first words are no noun phrase leaves it."""
+    out, last = [], 0
+    for m in _PRONOUN.finditer(text):
+        start = m.start(2)
+        before = text[:start].rstrip()
+        prev = re.split(r"(?<=[.!?;\n])\s*", before.rstrip(".!?;").rstrip())[-1]
+        prev = re.sub(r"^\s*(?:[-*•]\s+)", "", prev)
+        subject = _subject(prev)
+        if subject is None:
+            continue
+        words, is_pl = subject
+        pronoun = m.group(2).lower()
+        if pronoun == "it" and is_pl:
+            continue  # "Crates ... . It ...": not the crates
+        phrase = " ".join(
+            words[:-1] + [singular(words[-1]) if pronoun == "it" else plural(singular(words[-1]))]
+        )
+        phrase = (
+            ("The " if m.group(2)[0].isupper() else "the ") + phrase
+            if pronoun == "it"
+            else (phrase[0].upper() + phrase[1:] if m.group(2)[0].isupper() else phrase)
+        )
+        out.append(text[last:start] + phrase)
+        last = m.end(2)
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _subject(sentence: str) -> tuple[list[str], bool] | None:
+    """The noun phrase a sentence opens with (after a determiner): its words and whether it is plural."""
+    toks = tokenize(sentence)
+    i = 0
+    while i < len(toks) and toks[i].tag in ("D", "Q") and toks[i].text not in ("we", "i", "you"):
+        i += 1
+    words = []
+    while i < len(toks) and toks[i].tag == "N" and len(words) < 3:
+        words.append(toks[i].text)
+        i += 1
+    if not words or i >= len(toks) or toks[i].tag not in ("V", "X"):
+        return None  # the first words are no subject followed by its verb
+    return words, is_plural(words[-1])
 
 
 def parse(text: str) -> Requirements:

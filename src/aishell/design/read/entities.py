@@ -100,6 +100,14 @@ def _used_as_unit(word: str, text: str) -> bool:
     return bool(as_unit) and not as_thing
 
 
+
+_ASKED = re.compile(
+    r"\s*(?:typical |main |common |key |the )?(?:queries|query|questions|lookups|reports|reporting|dashboards?|"
+    r"screens|views|need)\s*(?:include|are)?\s*:",
+    re.IGNORECASE,
+)
+
+
 class EntityStage:
     # ---- decide which names are entities ----
     def _decide_entities(self) -> None:
@@ -557,6 +565,10 @@ class EntityStage:
         lex = self.lex
         for kind, r in self.rels:
             ev = r.get("evidence", "")
+            if _ASKED.match(ev) and not (kind == "prep" and r.get("prep") == "of"):
+                # "Queries: total count per species per region": asked of the data, no link; but "a
+                # backer's pledges" still says whose they are
+                continue
             if kind == "compound":
                 if r["child"] in self.entity_names and r["parent"] in self.entity_names:
                     child = self._resolve(r["child"])
@@ -595,6 +607,14 @@ class EntityStage:
                 objs = [self._entity_for_np(o, force=True) for o in r["objects"]]
                 objs = [o for o in objs if o]
                 subj = self._entity_for_np(r["subject"]) if r["subject"] is not None else None
+                two = bool(re.search(r"\bbetween (?:the )?(?:two|2|a pair of)\b", ev.lower()))
+                if subj and len(objs) == 1 and objs[0] != subj and not two and r["objects"][0].plural:
+                    # "chips are reused between races", "staff move between sites": over time, not a pair
+                    sarch = kb.archetype_for(self.req.entities[subj].noun)
+                    if (sarch is None or sarch.id != "message") and not any(
+                        o.det in ("a", "an", "one") for o in r["objects"]
+                    ):
+                        continue
                 if subj and len(objs) == 1 and objs[0] != subj:
                     sarch = kb.archetype_for(self.req.entities[subj].noun)
                     if sarch is not None and sarch.id == "message":

@@ -25,7 +25,7 @@ import re
 from aishell.design import kb
 from aishell.design.intent import Attribute, Relationship
 from aishell.design.read.tokens import NP, _base_tag
-from aishell.design.words import singular
+from aishell.design.words import plural, singular
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'#%+-]*|[,=+]")
 _SEGMENT = re.compile(r"[.;!?\n():—–]+|\s-\s|, (?:but|and then|so|while|whereas|which) ")
@@ -92,8 +92,8 @@ _REQUIRED = re.compile(r"\b(?:exactly one|must|always|belongs? to|required|manda
 class LinkStage:
     def _links(self) -> None:
         names = dict(self.req.entities)
-        if len(names) < 2:
-            return
+        if not names:
+            return  # one stored thing is enough: "each dog sleeps in one kennel" makes the other
         forms: dict[tuple[str, ...], str] = {}
         for name in names:
             words = tuple(name.split("_"))
@@ -109,6 +109,7 @@ class LinkStage:
                 and words not in forms
                 and getattr(self, "alias", {}).get(name) is None
                 and not set(words) & _NOT_CANDIDATE
+                and not kb.is_attribute_word(name)  # "a name", "a start time": columns, not things
             ):
                 forms[words] = "?" + name
         longest = max(len(k) for k in forms)
@@ -129,6 +130,14 @@ class LinkStage:
             text,
             flags=re.MULTILINE,
         )
+        # "Queries: total count per species per region, a volunteer's survey history": what is asked
+        # of the data says how it is linked only by its possessives (the volunteer's surveys)
+        text = re.sub(
+            r"\b(?:typical |main |common |key |the )?(?:queries|query|questions|lookups|reports|reporting|dashboards?|"
+            r"screens|views|need|we need to (?:see|know|answer))\s*(?:include|are)?\s*:([^.\n]*)",
+            lambda m: " ; ".join(re.findall(r"[a-z]+'s? [a-z]+(?: [a-z]+)?", m.group(1))) or " ",
+            text,
+        )
         for segment in _SEGMENT.split(text):
             words = _WORD.findall(segment)
             if len(words) < 3:
@@ -148,10 +157,16 @@ class LinkStage:
             if source.startswith("?") and target.startswith("?"):
                 continue
             # only the dependent end may be a new table: "each A ... one B" makes B, "A has many B" makes B
-            may_promote = source if kind == "many_of" else target
+            may_promote = (
+                {source}
+                if kind == "many_of"
+                else {source, target}
+                if kind in ("equals", "each_one")
+                else {target}
+            )
             ends = []
             for end in (source, target):
-                if end.startswith("?") and end == may_promote:
+                if end.startswith("?") and end in may_promote:
                     name = end[1:]
                     m = self.mentions.get(name) or {"count": 1, "roles": set()}
                     nps = m.get("nps") or [NP(name.split("_"), det="a")]
@@ -180,7 +195,10 @@ class LinkStage:
                 chunk = words[i : i + n]
                 last = re.sub(r"'s?$", "", chunk[-1])  # "a member's bookings": the member
                 key = tuple(chunk[:-1]) + (singular(last),)
-                if key in forms:
+                after_be = i > 0 and words[i - 1] in ("is", "are", "was", "were", "be", "been", "being")
+                # "30 s", "12 kg": a unit after a number is no thing either
+                unit = i > 0 and words[i - 1][:1].isdigit() or len(chunk[-1]) < 3
+                if key in forms and not ((after_be or unit) and forms[key].startswith("?")):
                     out.append((i, i + n, forms[key]))
                     i += n
                     break
@@ -188,20 +206,37 @@ class LinkStage:
                 # a noun the phrase stage did not note ("in one of our site"): a candidate
                 j = i
                 after_det = i > 0 and words[i - 1] in _DETS
-                if words[i] in _NOT_CANDIDATE:
-                    i += 1
+                if (
+                    words[i] in _NOT_CANDIDATE
+                    or len(words[i]) < 3
+                    or (i > 0 and words[i - 1][:1].isdigit())  # "30 s", "12 kg": a unit
+                    or (
+                        i > 0
+                        and words[i - 1] in ("is", "are", "was", "were", "be", "been", "being", "gets", "get")
+                    )
+                ):
+                    i += 1  # "is split into": a participle there, not a thing
                     continue
                 while (
                     j < len(words)
                     and j - i < 2
+                    and words[j][0].isalpha()
                     and (
                         _base_tag(words[j], lex) == "N"
                         or (after_det and j == i and _base_tag(words[j], lex) == "VN")
+                        or (after_det and j == i and j + 1 < len(words) and words[j + 1] == "=")
+                        # "Roast is made from one lot": a clause's first word before is/are is its subject
+                        or (i == 0 and j == 0 and len(words) > 1 and words[1] in ("is", "are"))
                     )
                 ):
                     j += 1
                 name = "_".join(words[i : j - 1] + [singular(words[j - 1])]) if j > i else ""
-                if j > i and (name in kb.noun_index() or _said_twice(words[j - 1], text)):
+                defined = j < len(words) and words[j] == "="  # "a haul = trailer + driver"
+                if (
+                    j > i
+                    and (name in kb.noun_index() or _said_twice(words[j - 1], text) or defined)
+                    and not kb.is_attribute_word(name)
+                ):
                     out.append((i, j, "?" + "_".join(words[i : j - 1] + [singular(words[j - 1])])))
                     i = j
                 else:
@@ -216,6 +251,8 @@ class LinkStage:
         for kind, source, target, required, ev in claims:
             if source == target:
                 continue
+            if kind == "many_of" and self._linked_through(source, target):
+                continue  # "a volunteer may adopt up to 5 sites" with adoptions naming both: said there
             if kind == "drop":
                 self.req.relationships = [
                     r
@@ -234,6 +271,17 @@ class LinkStage:
                         self._replace_pair(Relationship("many_to_many", source, target, evidence=ev))
                     continue
                 kind = "many_to_one"
+            if kind == "exists":
+                continue  # made a table above, linked by nothing here
+            if kind == "one_per":
+                if any(
+                    r.source == target and r.target == source and r.kind in ("many_to_one", "one_to_one")
+                    for r in self.req.relationships
+                ):
+                    continue  # the one thing already names the other: a uniqueness, read as a rule
+                kind = "many_to_one"
+            if kind in ("equals", "each_one"):
+                kind = "many_to_one"
             if kind == "many_to_many":
                 self._replace_pair(Relationship("many_to_many", source, target, evidence=ev))
             else:
@@ -242,6 +290,14 @@ class LinkStage:
                 self._replace_pair(
                     Relationship("many_to_one", source, target, required=required, evidence=ev)
                 )
+
+    def _linked_through(self, a: str, b: str) -> bool:
+        """A third entity holds references to both: the link between the two is that entity."""
+        refs: dict[str, set[str]] = {}
+        for r in self.req.relationships:
+            if r.kind in ("many_to_one", "one_to_one"):
+                refs.setdefault(r.source, set()).add(r.target)
+        return any(n not in (a, b) and {a, b} <= targets for n, targets in refs.items())
 
     def _replace_pair(self, rel: Relationship) -> None:
         pair = {rel.source, rel.target}
@@ -262,6 +318,9 @@ class LinkStage:
         for r in same:
             self.req.relationships.remove(r)
         self._add(rel)
+
+
+_PERSON_WORDS = {"person", "individual", "human"}  # English's own words for "a person"
 
 
 def _said_twice(word: str, text: str) -> bool:
@@ -286,6 +345,9 @@ def _read_segment(
             gap = " ".join(words[e1:s2])
             if a == b:
                 continue
+            if before in ("each", "every") and " and " in gap and not gap.startswith("and "):
+                # "each dog has a name and sleeps in one kennel": the second predicate of the same subject
+                gap = gap.rsplit(" and ", 1)[1]
             # "each A belongs to one B", "each donation is from exactly one donor", "each scout in one patrol"
             m = re.fullmatch(_AUX + _LINK_VERB + _PREP + _ONE + r"(?:\s+of\s+(?:our|the|their|its))?", gap)
             # "reports against a program": each report; "researchers team up on a report": people take
@@ -296,14 +358,60 @@ def _read_segment(
             with_prep = bool(
                 re.search(r"\b(?:to|from|in|into|at|by|for|on|under|within|against|about|over)\b", gap)
             )
+            # "a cook can borrow a jar": what may happen, not how many
+            # "each team plays a match against ...": an active verb with "a" says what happens, not how
+            # many; "is for a", "belongs to a", "is made by a", "one", "exactly one" do say it
+            generic = (
+                bool(gap)
+                and gap.split()[-1] in ("a", "an")
+                and not with_prep
+                and not re.match(r"(?:is|are|was|were|be|has to be|must be|gets|get)\b", gap)
+                and not (set(gap.split()) & {"uses", "use", "needs", "need", "requires", "require"})
+            )
+            maybe = (
+                generic
+                or bool(re.match(r"(?:can|could|may|might|will|would)\b", gap))
+                and gap.split()[-1]
+                in (
+                    "a",
+                    "an",
+                )
+            )
+            # "an ambulance can only be on one dispatch at a time": a rule about time, not a reference
+            # "... only host one team per night": which pairs are unique (a rule), not a reference
+            at_a_time = re.match(
+                r"(?:at a time|at once|at the same time|simultaneously|per|a day|a week|each day)\b",
+                " ".join(words[e2 : e2 + 4]),
+            )
+            if m and gap and at_a_time and not maybe:
+                # "an ambulance can only be on one dispatch at a time": no key, but the dispatch is a thing
+                out.append(("exists", a, b, None, ev))
+                consumed.add(k + 1)
+                continue
+            # "meter values arrive every 30 s during a session", "photos taken during an inspection"
+            if (
+                k == 0  # the clause's subject: "vets examine pets during each visit" is about the vets
+                and re.fullmatch(
+                    r"(?:[a-z0-9]+ ){0,5}?(?:during|throughout) (?:a|an|each|every|the|one)", gap
+                )
+                and (plural_a or before in ("each", "every", "a", "an"))
+            ):
+                out.append(("many_to_one", a, b, None, ev))
+                continue
             if (
                 m
                 and gap
+                and not maybe
+                and not at_a_time
                 and gap.split()[0] not in ("and", "or")
                 and not (set(gap.split()) & _POSSESS)
                 and (
-                    before in ("each", "every", "one", "a", "an", "any", "the", "")
-                    or (plural_a and with_prep)
+                    before in ("each", "every", "one", "a", "an", "any", "the")
+                    or (before == "" and not plural_a)
+                    or (
+                        plural_a
+                        and (with_prep or re.match(r"(?:are|were|get|must be|can be|will be)\b", gap))
+                    )
                 )
             ):
                 req = (
@@ -311,7 +419,10 @@ def _read_segment(
                     if _OPTIONAL.search(gap)
                     else (True if _REQUIRED.search(gap) or "each" == before or "every" == before else None)
                 )
-                out.append(("many_to_one", a, b, req, ev))
+                # "each roast is made from one lot", "Roast is made from one lot": the subject of a
+                # cardinality phrase is a thing counted, stored like the one it names
+                counted = before in ("each", "every") or (s1 == 0 and re.match(r"(?:is|are)\b", gap))
+                out.append(("each_one" if counted else "many_to_one", a, b, req, ev))
                 consumed.add(k + 1)
                 # "... one donor and in one site", "played by one member on one course": one more reference
                 for k3, (s3, e3, c) in enumerate(mentions[k + 2 :], start=k + 2):
@@ -328,9 +439,18 @@ def _read_segment(
                     else:
                         break
                 continue
+            # "one engineer per session": each session names its one engineer (unless the engineer is
+            # the one holding the session: "one standing order per café" says which is unique)
+            if (
+                gap == "per"
+                and before == "one"
+                and not re.match(r"(?:per|and|or|,)\b", " ".join(words[e2 : e2 + 1]))
+            ):
+                out.append(("one_per", b, a, True, ev))
+                continue
             # "harvest records per planting", "fertilizer applications per field", "pickups logged per stop"
             if re.fullmatch(
-                r"(?:records? |entries |rows )?(?:(?:logged|recorded|kept|tracked|stored|made|done) )?per",
+                r"(?:records? |entries |rows )?(?:(?:get|gets|are|is|were|be) )?(?:(?:logged|recorded|kept|tracked|stored|made|done) )?per",
                 gap,
             ) and (words[s1:e1][-1] != singular(words[s1:e1][-1]) or before in ("each", "every")):
                 out.append(("many_to_one", a, b, None, ev))
@@ -353,13 +473,35 @@ def _read_segment(
             ):
                 out.append(("many_to_one", b, a, None, ev))
                 continue
-            # "each line = drug + quantity": the line names its drug
+            # "each line = drug + quantity", "a loan = member + tool + due date": the line names its drug,
+            # the loan its member and its tool
             if gap == "=" and before in ("each", "every", "a", "an", "one", ""):
-                out.append(("many_to_one", a, b, None, ev))
+                out.append(("equals", a, b, None, ev))
+                consumed.add(k + 1)
+                for k3, (s3, _, c) in enumerate(mentions[k + 2 :], start=k + 2):
+                    if c != a and "+" in words[e2:s3] and "=" not in words[e2:s3]:
+                        out.append(("equals", a, c, None, ev))
+                        consumed.add(k3)
+                    else:
+                        break
+                continue
+            # "1,200 sites, each with 2 to 12 chargers", "stores, each having several tills": the B are the A's
+            if re.fullmatch(
+                r", each (?:with|having|has|holding) (?:" + _MANY + r"|\d+ to \d+|between \d+ and \d+)", gap
+            ):
+                out.append(("many_of", b, a, None, ev))
+                continue
+            # "on one ticket many garments", "in one box (there are) several samples": the B are the A's
+            if before == "one" and re.fullmatch(r"(?:there (?:are|can be|may be) )?" + _MANY, gap):
+                out.append(("many_of", b, a, None, ev))
                 continue
             # "A has many B", "an application can have multiple inspections", "hospital receive many bag"
             m = re.fullmatch(
-                _AUX + r"(?:([a-z]+)\s+)?" + _MANY + r"(?:\s+of\s+(?:its|their|the))?(?:\s+[a-z]+)?", gap
+                _AUX
+                + r"(?:([a-z]+)\s+)?(?:(?:into|in|to|across|among)\s+)?"
+                + _MANY
+                + r"(?:\s+of\s+(?:its|their|the))?(?:\s+[a-z]+)?",
+                gap,
             )
             if (
                 m
@@ -377,6 +519,23 @@ def _read_segment(
             ):
                 out.append(("many_to_one", a, b, False, ev))
                 continue
+    # "rooms are booked by bands for sessions", "courts are reserved by members for matches": the
+    # occasion names both the thing and who took it
+    for (s1, e1, a), (s2, e2, b), (s3, e3, c) in zip(mentions, mentions[1:], mentions[2:]):
+        gap1, gap2 = " ".join(words[e1:s2]), " ".join(words[e2:s3])
+        if (
+            len({a, b, c}) == 3
+            and re.fullmatch(
+                r"(?:is|are|get|gets|can be|may be|must be) [a-z]+(?:ed|en|t) by(?: an?| the| one)?", gap1
+            )
+            and re.fullmatch(r"(?:for|during|in)(?: an?| the| each| their)?", gap2)
+        ):
+            out += [
+                ("drop", a, b, None, " ".join(words[s1:e2])),
+                ("drop", b, c, None, " ".join(words[s2:e3])),
+                ("many_to_one", c, a, None, ev),
+                ("many_to_one", c, b, None, ev),
+            ]
     # "which scout completed which requirement"
     whiches = [(s, n) for s, _, n in mentions if s > 0 and words[s - 1] in ("which", "what", "whichever")]
     for (_, a), (_, b) in itertools.pairwise(whiches):
@@ -497,6 +656,65 @@ class ValueOwnerStage:
                 Attribute(name=name_in_owner, type=hints.get(name), enum=values, evidence=clause)
             )
             taken.add(name)
+
+    def _junctions_from_acts(self) -> None:
+        """A many-to-many link said with a verb whose act the text names as a noun: "track which members
+        are inducted on which tool, who did the induction" is a table of inductions (or, when the
+        inductions are already a table, their two references), not a members-tools pair list."""
+        from aishell.design.read.relations import nominalizations
+        from aishell.design.read.tokens import tokenize
+
+        low = self.text.lower()
+        for r in list(self.req.relationships):
+            if r.kind != "many_to_many" or r.source == r.target or not r.evidence:
+                continue
+            ev = r.evidence.lower()
+            at = []
+            for end in (r.source, r.target):
+                hit = re.search(r"\b" + re.escape(end.replace("_", " ")) + r"(?:s|es)?\b", ev)
+                at.append(hit)
+            if None in at:
+                continue
+            lo, hi = sorted(at, key=lambda h: h.start())
+            # only the verb said between the two ("which members are inducted on which tool")
+            verbs = [t.lemma or t.text for t in tokenize(ev[lo.end() : hi.start()]) if t.tag == "V"]
+            for verb in verbs:
+                nouns = [n for n in nominalizations(verb) if len(n) >= 5 and n not in (r.source, r.target)]
+                holder = next((n for n in nouns if self._resolve(n) in self.req.entities), None)
+                if holder is not None:
+                    holder = self._resolve(holder)
+                    if holder in (r.source, r.target):
+                        continue
+                    self.req.relationships.remove(r)
+                    # the act names its two ends; a key the other way was a misreading of the same words
+                    self.req.relationships = [
+                        x
+                        for x in self.req.relationships
+                        if not (x.target == holder and x.source in (r.source, r.target) and x.role is None)
+                    ]
+                    for end in (r.source, r.target):
+                        if not any(
+                            x.source == holder and x.target == end and x.kind == "many_to_one"
+                            for x in self.req.relationships
+                        ):
+                            self._add(Relationship("many_to_one", holder, end, evidence=r.evidence))
+                    break
+                said = next(
+                    (
+                        n
+                        for n in nouns
+                        if re.search(
+                            r"\b(?:the|an?|each|every|one|its|their|this|that|of|per)\s+"
+                            + re.escape(n)
+                            + r"s?\b",
+                            low,
+                        )
+                    ),
+                    None,
+                )  # a noun with its determiner ("who did the induction"), not the verb itself ("belongs")
+                if said is not None:
+                    r.via = plural(said)
+                    break
 
     def _junction_names(self) -> None:
         """A link between people and a thing they take part in is named after the thing first
@@ -652,6 +870,191 @@ class RoleStage:
             del self.req.entities[role]
             self.alias[role] = base
             self.entity_names.discard(role)
+
+    def _compound_roles(self) -> None:
+        """ "a match has a home team", "an accession derived from a parent accession", "checked by an
+        expert member": a modifier in front of a stored thing's name, with nothing said of its own,
+        names a role of that thing (home_team_id → teams), not a table of its own."""
+        for name in list(self.req.entities):
+            words = name.split("_")
+            if len(words) < 2 or name not in self.req.entities:
+                continue
+            head = self._resolve(words[-1])
+            ent = self.req.entities[name]
+            m = self.mentions.get(name, {})
+            modifier = "_".join(words[:-1])
+            if (
+                head not in self.req.entities
+                or head == name
+                or ent.attributes
+                or m.get("subject")
+                or m.get("each")
+                or self._resolve(modifier) in self.req.entities
+                or kb.archetype_for(name) is not None
+            ):
+                continue
+            kept = []
+            for r in self.req.relationships:
+                if (
+                    r.target == name
+                    and r.source not in (name, head)
+                    and r.kind in ("many_to_one", "one_to_one")
+                ):
+                    r.target, r.role = head, r.role or name
+                elif name in (r.source, r.target):
+                    continue  # what the role was read to hold or be held by: read again as the head's
+                kept.append(r)
+            self.req.relationships = kept
+            del self.req.entities[name]
+            self.alias[name] = head
+            self.entity_names.discard(name)
+
+    def _apposition_roles(self) -> None:
+        """Two (or one) roles said with the thing they are: "the pilot in command and an optional
+        instructor (both are members)", "a paramedic and a technician, two different staff members",
+        "a captain, who is one of the team's players". Each role is a reference from the thing the
+        clause is about to that table, named by the role; "different" adds role_a <> role_b."""
+        text = self.text.lower().replace("’", "'")
+        role_np = r"(?:the|an?|one|its|their)\s+((?:optional\s+)?[a-z]+(?:\s+(?:in|of)\s+[a-z]+|\s+[a-z]+)?)"
+        found: list[tuple[list[str], str, bool, int, int]] = []  # (roles, base words, different, span)
+        for m in re.finditer(
+            role_np
+            + r"\s*,?\s+and\s+"
+            + role_np
+            + r"(?:\s+[a-z]+ed)?\s*(?:\(\s*|,\s*)(?:(?:who|they)\s+)?(?:are\s+)?"
+            r"(?:both|two|all)\s+(?:are\s+)?(?:(different|distinct|separate)\s+)?(?:also\s+)?(?:our\s+)?"
+            r"([a-z]+(?:\s+[a-z]+)?)",
+            text,
+        ):
+            found.append(([m.group(1), m.group(2)], m.group(4), bool(m.group(3)), m.start(), m.end()))
+        for m in re.finditer(
+            role_np + r"\s*,?\s*(?:\(\s*)?(?:who|which|that)\s+(?:is|are|must be)\s+(?:also\s+|always\s+)*"
+            r"(?:one of\s+)?(?:the\s+|our\s+|its\s+|their\s+)?(?:[a-z]+'s?\s+)?(?:an?\s+)?([a-z]+(?:\s+[a-z]+)?)",
+            text,
+        ):
+            found.append(([m.group(1)], m.group(2), False, m.start(), m.end()))
+        for phrases, base_words, different, at, end in found:
+            base = self._entity_word_in(base_words) or self._entity_word_in(base_words.split()[0])
+            if base is None:
+                words = base_words.split()
+                for cand in (words, words[:1]):
+                    name = "_".join(cand[:-1] + [singular(cand[-1])])
+                    m_ = self.mentions.get(name)
+                    if _person_name(name) or name in _PERSON_WORDS:  # "(both are members)", "(both people)"
+                        nps = (m_ or {}).get("nps") or [NP(cand[:-1] + [singular(cand[-1])], det="a")]
+                        base = self._promote(nps[0], force=True)
+                        if base is None and name in _PERSON_WORDS:  # a generic word the phrase stage drops
+                            self.entity_names.add(name)
+                            base = self._entity(name, nps[0]).name
+                        if base is not None:
+                            break
+            if base is None:
+                continue
+            start = max(text.rfind(x, 0, at) for x in (". ", "\n", ";", "!", "?")) + 1
+            stop = min(
+                [i for i in (text.find(x, end) for x in (". ", "\n", ";", "!", "?")) if i >= 0] or [len(text)]
+            )
+            sentence = text[start:stop]
+            roles = []
+            for phrase in phrases:
+                optional = phrase.startswith("optional ")
+                words = [w for w in phrase.split() if w != "optional"]
+                if len(words) > 1 and words[-1].endswith("ed"):
+                    words = words[:-1]  # "one sire recorded": the sire
+                role = "_".join(words)
+                head = singular(words[-1]) if len(words) == 1 else words[0]
+                roles.append((role, head, optional))
+            for role, head, _ in roles:  # a role read as a table of its own ("sire") is the base's
+                for name in {role, head}:
+                    ent = self.req.entities.get(name)
+                    if ent is not None and name != base and not ent.attributes:
+                        self.req.relationships = [
+                            r for r in self.req.relationships if name not in (r.source, r.target)
+                        ]
+                        del self.req.entities[name]
+                        self.alias[name] = base
+                        self.entity_names.discard(name)
+            owner = self._role_owner(sentence, base, {h for _, h, _ in roles} | {r for r, _, _ in roles})
+            each_base = re.search(r"\b(?:each|every) " + re.escape(base.replace("_", " ")) + r"\b", sentence)
+            if (each_base is not None and each_base.start() < at - start) or (
+                owner is None
+                and re.search(r"\b(?:a|an) " + re.escape(base.replace("_", " ")) + r"\b", sentence)
+            ):
+                # "each person has one mother and one father, both also people": rows of the same table
+                for role, _, optional in roles:
+                    if not any(
+                        r.kind == "self" and r.source == base and r.role == role
+                        for r in self.req.relationships
+                    ):
+                        self.req.relationships.append(
+                            Relationship(
+                                "self", base, base, role=role, required=False, evidence=sentence.strip()[:200]
+                            )
+                        )
+                continue
+            said_both = len(phrases) == 2  # "(both are members)", "two different staff members"
+            if (
+                owner is None
+                or owner == base
+                or not (said_both or _is_person(self.req.entities[base]) or base in _PERSON_WORDS)
+            ):
+                continue  # "a captain, who is one of the players": roles of people only
+            contrast = any(o for _, _, o in roles)  # "the pilot and an optional instructor": the pilot is not
+            for role, head, optional in roles:
+                if head == base or role == base:
+                    continue
+                for name in {role, head, singular(role)}:
+                    ent = self.req.entities.get(name)
+                    if ent is not None and name not in (owner, base) and not ent.attributes:
+                        self.req.relationships = [
+                            r for r in self.req.relationships if name not in (r.source, r.target)
+                        ]
+                        del self.req.entities[name]
+                        self.alias[name] = base
+                        self.entity_names.discard(name)
+                oent = self.req.entities[owner]
+                oent.attributes = [a for a in oent.attributes if a.name not in (role, head)]
+                # the role replaces a reference the clause made to the base without one
+                self.req.relationships = [
+                    r
+                    for r in self.req.relationships
+                    if not (
+                        {r.source, r.target} == {owner, base}
+                        and r.role is None
+                        and r.evidence.lower()[:40] in sentence
+                    )
+                ]
+                if not any(
+                    r.source == owner and r.target == base and r.role == role for r in self.req.relationships
+                ):
+                    self.req.relationships.append(
+                        Relationship(
+                            "many_to_one",
+                            owner,
+                            base,
+                            role=role,
+                            required=False if optional else (True if contrast else None),
+                            evidence=sentence.strip()[:200],
+                        )
+                    )
+            if different and len(roles) == 2:
+                self.role_differences.append((owner, roles[0][0], roles[1][0], sentence.strip()[:200]))
+
+    def _role_owner(self, sentence: str, base: str, roles: set[str]) -> str | None:
+        """The thing a clause gives roles to: the one after "each"/"every"/"log each", else the first
+        stored thing the sentence names that is not the base or a role."""
+        names = []
+        for e in self.req.entities.values():
+            if e.name == base or e.name in roles:
+                continue
+            for form in {e.name.replace("_", " "), e.table.replace("_", " "), e.name.rsplit("_", 1)[-1]}:
+                for m in re.finditer(r"\b" + re.escape(form) + r"(?:s|es)?\b", sentence):
+                    after = re.match(r"\s+([a-z]+)", sentence[m.end() :])
+                    if after and self._resolve(singular(after.group(1))) in self.req.entities:
+                        continue  # "each ambulance shift": the shift
+                    each = bool(re.search(r"\b(?:each|every)\s+(?:[a-z]+\s+)?$", sentence[: m.start()]))
+                    names.append((not each, m.start(), form != e.name.replace("_", " "), e.name))
+        return min(names)[3] if names else None
 
     def _self_roles(self) -> None:
         """ "a member may be mentored by another member" (mentor_id), "mentors of other members",

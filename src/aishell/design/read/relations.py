@@ -120,7 +120,9 @@ class RelationStage:
             return
         target = self._entity_for_np(o) or self._promote(o)
         if not target or target == subj:
-            if target == subj:
+            # "a borrowing has a start and an end, and borrowings of the same jar ...": the same noun
+            # again is the next sentence's subject; a link to other rows is said with "other"/"another"
+            if target == subj and o.other:
                 self._add(Relationship("self", subj, subj, role="parent", evidence=ev))
             return
         tarch = kb.archetype_for(self.req.entities[target].noun)
@@ -282,6 +284,13 @@ class RelationStage:
         target = self._entity_for_np(o) or self._promote(o)
         if not target:
             return
+        # "backers pledge to campaigns" with pledges stored, "members borrow tools" with borrowings,
+        # "volunteers adopt sites" with adoptions: the act is the thing stored, and it names both
+        holder = self._act_entity(verb, (subj, target))
+        if holder is not None and not r["passive"]:
+            self._add(Relationship("many_to_one", holder, subj, evidence=ev))
+            self._add(Relationship("many_to_one", holder, target, evidence=ev))
+            return
         noun_arch = kb.archetype_for(verb) or (
             kb.archetype_for(singular(lex["junction_names"][verb])) if verb in lex["junction_names"] else None
         )
@@ -359,7 +368,29 @@ class RelationStage:
                     return
             self._add(Relationship("many_to_many", subj, target, via=via, evidence=ev))
             return
+        if r.get("particle") in ("in", "inside", "within", "at", "under") and not r["passive"]:
+            # "samples sit in boxes", "animals live in kennels": the subject is where the object is
+            self._add(Relationship("many_to_one", subj, target, evidence=ev))
+            return
         self._add(Relationship("many_to_one", target, subj, evidence=ev))
+
+    def _act_entity(self, verb: str, ends: tuple[str, ...]) -> str | None:
+        """A stored entity named after the act a verb says (its noun: "pledge", "booking", "rental",
+        "enrolment", "adoption", "subscription", "attendance"), other than the verb's own ends."""
+        nouns = set(nominalizations(verb))
+        for e in self.req.entities.values():
+            if e.name in ends:
+                continue
+            head = e.name.rsplit("_", 1)[-1]
+            said = e.attributes or self.mentions.get(e.name, {}).get("subject")
+            if (e.name in nouns or head in nouns) and said:  # not "delivery" of "delivery address"
+                return e.name
+        # "An adoption has a start date": a noun of the act that the text says something about
+        for noun in nouns:
+            m = self.mentions.get(noun)
+            if m and m.get("subject") and m.get("nps") and noun not in ends:
+                return self._promote(m["nps"][0], force=True)
+        return None
 
     def _list_plurals_to_attributes(self) -> None:
         """ "An appointment has a start time, a status and notes": the bare plural in a list of attributes
@@ -445,7 +476,16 @@ class RelationStage:
                 elif w in ("nested", "parent", "hierarchical", "threaded") and i + 1 < len(toks):
                     cand = singular(toks[i + 1])
                     target = self._resolve(cand) if cand in self.req.entities else None
-                if target is None and w in ("reply", "replies", "threaded", "hierarchy", "tree", "nested"):
+                if (
+                    target is None
+                    and w in ("hierarchy", "tree")
+                    and i > 0
+                    and toks[i - 1] not in ("a", "an", "the")
+                ):
+                    # "a category tree", "an org hierarchy": the noun just before ("a family tree" is none)
+                    cand = singular(toks[i - 1])
+                    target = self._resolve(cand) if cand in self.req.entities else None
+                elif target is None and w in ("reply", "replies", "threaded", "nested", "hierarchy", "tree"):
                     # the nearest entity named before the word in the same clause
                     before = [singular(x) for x in toks[:i]]
                     for cand in reversed(before):
@@ -505,3 +545,26 @@ class RelationStage:
                 w for w in words if w not in ("new", "simple", "small", "online", "basic", "modern")
             ] or words
             self.req.domain = " ".join(words)
+
+
+def nominalizations(verb: str) -> list[str]:
+    """Nouns English makes of a verb for its act, by regular morphology (singular): pledge → pledge,
+    book → booking, rent → rental, enrol → enrolment, adopt → adoption, donate → donation,
+    subscribe → subscription, attend → attendance, apply → application, deliver → delivery."""
+    v = verb.lower()
+    out = [v, v + "ing", v + "ment", v + "al", v + "ance", v + "ence", v + "ion", v + "y"]
+    if len(v) > 3 and v[-1] not in "aeiouy" and v[-2] in "aeiou" and v[-3] not in "aeiou":
+        out.append(v + v[-1] + "ing")  # "ship" → shipping
+    if v.endswith("e"):
+        stem = v[:-1]
+        out += [stem + "ing", stem + "ion", stem + "ation", stem + "al", stem + "ance", stem + "y"]
+        if v.endswith("ibe"):
+            out.append(v[:-3] + "iption")  # subscribe → subscription
+    if v.endswith("y"):
+        out += [v[:-1] + "ication", v[:-1] + "iance"]  # apply → application, rely → reliance
+    if v.endswith("l"):
+        out.append(v + "lment")  # enrol → enrollment
+    out.append(v + "ation")
+    if v.endswith("ire"):
+        out.append(v[:-1] + "ation")
+    return out

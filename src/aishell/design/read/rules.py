@@ -13,6 +13,8 @@ Each rule is found by its phrasing in one clause and tied to the entities and at
 | "never edited / changed / deleted", "immutable", "append-only" | append_only |
 | "cannot be changed once posted" | immutable_when (status values) |
 | "debits equal credits", "must balance" | balanced |
+| "a Y holds at most N Xs", "up to N Xs per Y", "never more than N Xs in a Y" | max_count (N = 1: unique) |
+| "one X per A per B", "X only once per Y", "an A can V a B only once" | unique over the references |
 
 "may", "optional", "if any" make a reference optional; "exactly one", "must have", "every X has a Y"
 make it required. Anything found is ``stated`` with the clause as its evidence.
@@ -27,6 +29,33 @@ from aishell.design.intent import Attribute, Intent, Relationship, Rule
 from aishell.design.words import plural, singular, snake, verb_lemma
 
 _ARTICLE = r"(?:an?|the|each|every|its|their|one|that)\s+"
+_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "twenty": 20,
+}  # fmt: skip
+_NUMBER = r"\d+|" + "|".join(_NUMBERS)
+_HOLD_VERBS = {
+    "have",
+    "has",
+    "hold",
+    "holds",
+    "contain",
+    "contains",
+    "take",
+    "takes",
+    "fit",
+    "fits",
+    "seat",
+    "seats",
+}
+
+
+def _number(word: str) -> int | None:
+    if word.isdigit():
+        return int(word)
+    return _NUMBERS.get(word)
+
+
 _NEG = r"(?:never|not|cannot|can't|can not|cant|must not|mustn't|may not|should not|shouldn't|won't|will not|no one can|nobody can)"
 
 
@@ -233,20 +262,28 @@ class RuleReader:
             self._exclusive(low, ents, clause)
             self._append_only(low, ents, clause)
             self._balanced(low, ents, clause)
+            self._count_limit(low, ents, clause)
+            self._once_per(low, ents, clause)
         return self.rules
 
     def _unique(self, low: str, ents: list[str], ev: str) -> None:
         for m in re.finditer(
-            r"([a-z][a-z0-9 +_-]{0,50}?)\s+(?:is |are |must be |should be |has to be |have to be )?unique"
+            r"([a-z][a-z0-9 +_-]{0,50}?)\s*,?\s+(?:is |are |must be |should be |has to be |have to be |gotta be |"
+            r"got to be |needs? to be |ought to be |will be |shall be )?unique"
             r"(?:\s+(?:within|per|in|for|across|inside|on)\s+(?:an?\s+|the\s+|each\s+|every\s+|its\s+|their\s+)?"
             r"([a-z][a-z ]{0,30}?))?(?=[\s,.;)]|$)",
             low,
         ):
             phrase, scope = m.group(1), (m.group(2) or "").strip()
+            phrase = re.sub(r"(?:\s+-?\d+(?:\s*[-–]\s*\d+)?)+\s*$", "", phrase)  # "stroke index 1-18 unique"
             parts = [p for p in re.split(r"\s*(?:\+|&|\band\b)\s*", phrase) if p.strip()]
             cols, ent = [], None
             for p in parts:
                 found = self.attribute(p, ents) or self.stated_attribute(p)
+                if found is None and 0 < len(p.split()) <= 3 and not self._entity_in(p):
+                    # "(common name, scientific name unique)": an attribute no list took, of the thing
+                    # the clause is about
+                    found = self.named_here(p, ents)
                 if found is not None and (ent is None or found[0] == ent):
                     ent = found[0]
                     cols.append(found[1])
@@ -258,6 +295,33 @@ class RuleReader:
             self.add(
                 kind="unique", entity=ent, columns=cols, scope=[scope_ref] if scope_ref else [], evidence=ev
             )
+        # "a customer ... is identified by phone number": the number names one customer
+        for m in re.finditer(
+            r"\b(?:is|are) (?:uniquely |always )?identified by (?:its |their |his |her |an? |the )?"
+            r"([a-z][a-z ]{1,30}?)(?=[,.;)]|$| and | or | but )",
+            low,
+        ):
+            before = [n for _, n in self.positions(low[: m.start()])]
+            owner = (
+                before[0]
+                if len(before) == 1
+                else next(
+                    (
+                        n
+                        for n in before
+                        if re.search(r"\b(?:an?|each|every) " + re.escape(n.replace("_", " ")), low)
+                    ),
+                    before[-1] if before else None,
+                )
+            )
+            if owner is None:
+                continue
+            found = self.attribute(m.group(1), [owner])
+            name = found[1] if found and found[0] == owner else snake(m.group(1).split())
+            e = self.intent.entities[owner]
+            if e.attribute(name) is None:
+                e.attributes.append(Attribute(name=name, evidence=ev))
+            self.add(kind="unique", entity=owner, columns=[name], evidence=ev)
         m = re.search(rf"{_NEG}\s+belong\s+to\s+two\s+([a-z]+)", low)
         if m:
             owner = singular(m.group(1))
@@ -279,20 +343,35 @@ class RuleReader:
             if ref:
                 self.add(kind="unique", entity=ent, columns=[ref], evidence=ev)
         for m in re.finditer(
-            r"(?:never|no) two ([a-z]+) (?:in|at|on|with|share|sharing|have|having) the same ([a-z ]+?)(?=[,.;)]|$| and | or )",
+            r"(?:(?:never|no) two ([a-z]+) (?:in|at|on|with|share|sharing|have|having)|\btwo ([a-z]+) "
+            r"(?:can't|cannot|can not|may not|must not|should not|never) (?:share|have|get|take|use|be (?:in|at|on)))"
+            r" the same ((?:[a-z]+ ?){1,3}(?:(?:,| and) (?:the same )?(?:[a-z]+ ?){1,3})*?)(?=[,.;)]|$| or | and (?!the same)(?:[a-z]+ ){0,2}[a-z]+\b(?:[,.;)]|$))",
             low,
         ):
-            ent = self._entity_word(m.group(1))
+            ent = self._entity_word(m.group(1) or m.group(2))
             if ent is None:
                 continue
             cols = []
-            for word in m.group(2).split():
-                ref = self.reference(ent, word)
-                found = self.attribute(word, [ent])
+            # "the same weekday and start time", "the same callsign, band and mode": each is one column
+            for phrase in re.split(r"\s*(?:,|\band\b)\s*(?:the same\s+)?", m.group(3).strip()):
+                words = phrase.split()
+                if not words:
+                    continue
+                ref = self.reference(ent, words[-1])
+                found = self.attribute(phrase, [ent])
                 if ref:
                     cols.append(ref)
-                elif found and found[0] == ent:
-                    cols.append(found[1])
+                elif found and found[0] == ent and found[1] == snake(words):
+                    cols.append(found[1])  # "start time": one column named so
+                else:  # one word at a time: "the same box position"
+                    for word in words:
+                        ref = self.reference(ent, word)
+                        found = self.attribute(word, [ent])
+                        if ref:
+                            cols.append(ref)
+                        elif found and found[0] == ent:
+                            cols.append(found[1])
+            cols = list(dict.fromkeys(cols))
             if cols:
                 self.add(kind="unique", entity=ent, columns=cols, evidence=ev)
         m = re.search(r"\b(?:an?|the|each|every) ([a-z]+) can only be ([a-z]+) once", low)
@@ -304,6 +383,156 @@ class RuleReader:
                 ref = self.reference(event, target)
                 if ref:
                     self.add(kind="unique", entity=event, columns=[ref], evidence=ev)
+
+    # -- counts ----------------------------------------------------------------------------------------
+    def referrer(self, *ends: str) -> str | None:
+        """The entity holding references to every one of ``ends`` (the one an event or a link records)."""
+        for name in self.intent.entities:
+            if name in ends:
+                continue
+            if all(self.reference(name, end) for end in ends):
+                return name
+        return None
+
+    def _count_limit(self, low: str, ents: list[str], ev: str) -> None:
+        """ "a drawer holds at most 40 packets", "up to 3 guests can be added to a booking", "a volunteer
+        may adopt up to 5 sites", "no more than 4 players per team": at most N rows per the one thing."""
+        limit = rf"(?:at most|up to|no more than|not more than|never more than|max(?:imum)?(?: of)?)\s+({_NUMBER})"
+        found: list[tuple[str, str, str, bool]] = []  # (many word, one word, number, possessive verb)
+        for m in re.finditer(
+            rf"\b(?:an?|each|every|one|the|any) ([a-z]+(?: [a-z]+)??) (?:(?:can|may|must|will|should|is allowed to|"
+            rf"is able to)\s+)?(?:only\s+)?(?:(have|has|hold|holds|contain|contains|take|takes|fit|fits|seat|seats|"
+            rf"[a-z]+)\s+)?{limit}\s+([a-z]+(?: [a-z]+)?)",
+            low,
+        ):
+            possess = (m.group(2) or "") in _HOLD_VERBS
+            found.append((m.group(4), m.group(1), m.group(3), possess))
+        for m in re.finditer(
+            rf"{limit}\s+([a-z]+(?: [a-z]+)?)\s+(?:(?:can|may) be [a-z]+ (?:to|on|in|into|for) |are allowed (?:in|on|for) |"
+            rf"(?:per|for each|for every|in each|in every|in an?|on an?|to an?|for an?|in one|on one|at an?)\s+)"
+            rf"(?:an?\s+|each\s+|every\s+|one\s+|the\s+)?([a-z]+(?: [a-z]+)?)",
+            low,
+        ):
+            found.append((m.group(2), m.group(3), m.group(1), False))
+        # "1,200 sites, each with 2 to 12 chargers": at most 12 chargers per site (the lower bound is
+        # not a constraint: a new site starts with none)
+        for m in re.finditer(
+            rf"\b([a-z]+(?: [a-z]+)??),? each (?:with|having|has|holding) (?:between )?(?:{_NUMBER}) (?:to|and|-) "
+            rf"({_NUMBER}) ([a-z]+(?: [a-z]+)?)",
+            low,
+        ):
+            found.append((m.group(3), m.group(1), m.group(2), True))
+        for many_words, one_words, number, possess in found:
+            if re.search(
+                r"\b"
+                + re.escape(many_words)
+                + r"\s+(?:[a-z]+\s+){0,2}?(?:at a time|at once|at the same time|simultaneously)",
+                low,
+            ):
+                continue  # "at most one session running at a time": periods that never overlap, read above
+            n = _number(number)
+            many, one = self._entity_in(many_words), self._entity_in(one_words)
+            if n is None or many is None or one is None or many == one:
+                continue
+            if self.reference(many, one):  # the packets of a drawer
+                table, per = many, [self.reference(many, one)]
+            else:
+                table = self.referrer(many, one)  # "a volunteer may adopt up to 5 sites": the adoptions
+                if table is not None:
+                    per = [self.reference(table, one)]
+                elif possess and not any(
+                    {r.source, r.target} == {many, one} for r in self.intent.relationships
+                ):
+                    # "a drawer holds at most 40 packets": what holds them is where they are
+                    self.intent.relationships.append(
+                        Relationship("many_to_one", many, one, evidence=ev, provenance="inferred")
+                    )
+                    table, per = many, [one]
+                else:
+                    continue
+            if n == 1:
+                self.add(kind="unique", entity=table, columns=per, evidence=ev)
+            else:
+                self.add(kind="max_count", entity=table, per=per, max=float(n), evidence=ev)
+
+    def _once_per(self, low: str, ents: list[str], ev: str) -> None:
+        """Uniqueness over references: "one score per juror per film", "only one result per boat per
+        race", "one standing order per café, product and weekday", "a species appears at most once per
+        survey", "a backer can pledge only once per campaign", "a customer can subscribe to a series only
+        once"."""
+        for m in re.finditer(
+            r"\b(?:only |just |exactly |at most )?one ([a-z]+(?: [a-z]+)??) ((?:(?:per|for each|for every|in each) "
+            r"(?:an? |the )?(?!per\b)[a-z]+(?: (?!per\b|and\b|or\b)[a-z]+)?(?:(?:,? (?:and|or) |, )(?:an? |the )?"
+            r"(?!per\b)[a-z]+)*\s*)+)",
+            low,
+        ):
+            what = self._entity_in(m.group(1))
+            pers = [
+                p.strip()
+                for p in re.split(r"\b(?:per|for each|for every|in each|and|or)\b|,", m.group(2))
+                if p.strip() and p.strip() not in ("a", "an", "the")
+            ]
+            if len(pers) < 2 and what is not None and self.reference(what, pers[0] if pers else ""):
+                continue  # "one X per Y" with X holding Y: the reading above ("only one X per Y")
+            if what is None or not pers:
+                continue
+            table = what if all(self._per_column(what, p) for p in pers) else None
+            if table is None:  # "one truck per pitch per day": the thing holding the truck, pitch and day
+                table = next(
+                    (
+                        n
+                        for n in self.intent.entities
+                        if n != what and self.reference(n, what) and all(self._per_column(n, p) for p in pers)
+                    ),
+                    None,
+                )
+            if table is None:
+                continue
+            cols = [self._per_column(table, p) for p in pers]
+            if len(set(cols)) == len(cols):
+                self.add(kind="unique", entity=table, columns=cols, evidence=ev)
+        for m in re.finditer(
+            r"\b(?:an?|each|every|the|one|same) ([a-z]+(?: [a-z]+)??) (?:can |may |should |must |will )?(?:only )?"
+            r"(?:be )?([a-z]+)(?: (?:to|on|in|for|with|at|into))? (?:an?|the|one|each|every)? ?([a-z]+(?: [a-z]+)?)"
+            r"(?: only| at most)? (?:once|one time)(?: (?:per|in each|in every|in|for|on) (?:an?|the|each|every|one)? ?"
+            r"([a-z]+(?: [a-z]+)?))?",
+            low,
+        ):
+            a = self._entity_in(m.group(1))
+            b = self._entity_in(m.group(3))
+            scope = self._entity_in(m.group(4)) if m.group(4) else None
+            if a is None or (m.group(4) and scope is None):
+                continue  # "only once per day": a scope this reading cannot name
+            if b is None and scope is not None:  # "a backer can pledge only once per campaign"
+                b, scope = scope, None
+            if b is None or a == b:
+                continue
+            ends = [a, b] + ([scope] if scope and scope not in (a, b) else [])
+            table = self.referrer(*ends)
+            if table is None and all(self.reference(a, e) for e in ends[1:]):
+                table = a
+            if table is None:
+                continue
+            cols = [self.reference(table, e) for e in ends if e != table]
+            self.add(kind="unique", entity=table, columns=cols, evidence=ev)
+
+    def _per_column(self, ent: str, phrase: str) -> str | None:
+        word = phrase.split()[-1]
+        ref = self.reference(ent, word)
+        if ref:
+            return ref
+        found = self.attribute(phrase, [ent])
+        return found[1] if found and found[0] == ent else None
+
+    def _entity_in(self, words: str) -> str | None:
+        """The entity a phrase names ("freezer drawer", "guests", "active tandems")."""
+        ws = [w for w in words.split() if w not in ("a", "an", "the", "each", "every", "one")]
+        for size in range(len(ws), 0, -1):  # the longest run of words naming one ("tower must": tower)
+            for k in range(len(ws) - size, -1, -1):
+                ent = self._entity_word(" ".join(ws[k : k + size]))
+                if ent is not None:
+                    return ent
+        return None
 
     def _entity_word(self, word: str) -> str | None:
         word = word.strip()
@@ -342,6 +571,32 @@ class RuleReader:
             low,
         )
         if not hit:
+            # "no two referrals ... may overlap", "can't have two sailings whose windows overlap", "can't be
+            # lent out twice at once": overlapping (or at once) said in a clause that forbids it
+            hit = re.search(r"\boverlap\w*|\b(?:twice|two times|more than once) at once\b", low)
+            if hit is None or not re.search(rf"{_NEG}|\bno two\b|\bnever\b", low[: hit.start()]):
+                return
+        said = self._overlap_said(low, ents, hit.start())
+        if said is not None:
+            event, per_word = said
+            per = []
+            if per_word is not None:
+                ref = self.reference(event, per_word) or self.link_to_scope(event, per_word, ev)
+                if ref:
+                    per.append(ref)
+            start, end = self._times(event)
+            e = self.intent.entities[event]
+            if start is None:
+                start = "starts_at"
+                e.attributes.append(
+                    Attribute("starts_at", "timestamp", not_null=True, provenance="inferred", evidence=ev)
+                )
+            if end is None:
+                end = "ends_at"
+                e.attributes.append(
+                    Attribute("ends_at", "timestamp", not_null=True, provenance="inferred", evidence=ev)
+                )
+            self.add(kind="no_overlap", entity=event, start=start, end=end, per=per, evidence=ev)
             return
         # the event is the entity that holds the times (or references the others); per = the one named
         # last before the words ("a groomer can't have two appointments at the same time")
@@ -386,6 +641,98 @@ class RuleReader:
                 Attribute("ends_at", "timestamp", not_null=True, provenance="inferred", evidence=ev)
             )
         self.add(kind="no_overlap", entity=event, start=start, end=end, per=per[:1], evidence=ev)
+
+    def _overlap_said(self, low: str, ents: list[str], at: int) -> tuple[str, str | None] | None:
+        """(event, the thing its periods are per) from the words: "bookings on the same telescope must
+        never overlap", "shifts of the same ambulance can't overlap", "no two referrals for the same
+        household may overlap", "an ambulance can only be on one dispatch at a time", "a tool can't be
+        lent out twice at once" (the loans that name the tool)."""
+        head = low[: at + 40]
+        m = None
+        for m in re.finditer(
+            r"\b([a-z]+(?: [a-z]+)?) (?:on|of|for|in|at|with|from|by|using|to) (?:the same|one|a single|the one) "
+            r"([a-z]+(?: [a-z]+)?)",
+            head,
+        ):
+            pass
+        if m is not None:
+            event, per = self._entity_in(m.group(1)), self._entity_in(m.group(2))
+            if event is not None and per is not None and event != per:
+                return event, per
+            if event is None and per is not None and m.end() > at - 80 and " same " in m.group(0):
+                # "never overlapping in the same room": the thing named last before, other than the room
+                before = [n for _, n in self.positions(low[: m.start()]) if n != per]
+                named = [n for n in ents if n != per and n in before]
+                if named:
+                    return named[-1], per
+        m = re.search(
+            r"\b(?:an?|each|every|the|one) ([a-z]+(?: [a-z]+)??) (?:can(?:'t|not)?|may|must|should)(?: not)? (?:only )?"
+            r"(?:be |have |take |do |hold )?(?:(?:on|in|at|for|booked for|assigned to) )?(?:one|two|a single|more than one) "
+            r"([a-z]+(?: [a-z]+)?) at (?:a|the same|once)\b"
+            r"|\b(?:an?|each|every|the|one) ([a-z]+(?: [a-z]+)??) (?:has|have|holds|runs|takes) (?:at most |only |just )?"
+            r"(?:one|a single) ([a-z]+(?: [a-z]+)??)(?: [a-z]+ing)? at (?:a|the same) time\b",
+            low,
+        )
+        if m is not None:
+            per = self._entity_in(m.group(1) or m.group(3))
+            event = self._entity_in(m.group(2) or m.group(4))
+            if per is not None and event is not None and per != event:
+                # "a crane can only be on one lift at a time" says when, not which: no crane → lift key
+                self.intent.relationships = [
+                    r
+                    for r in self.intent.relationships
+                    if not (
+                        r.source == per
+                        and r.target == event
+                        and r.kind == "many_to_one"
+                        and r.role is None
+                        and any(x.source == event and x.target == per for x in self.intent.relationships)
+                    )
+                ]
+                return event, per
+        m = re.search(
+            r"\b(?:an?|each|every|the|one) ([a-z]+(?: [a-z]+)??) (?:can't|cannot|can not|may not|must not|should not|"
+            r"never) (?:have|has|take|hold|get|be (?:in|on|at|given)) (?:two|overlapping|more than one) ([a-z]+(?: [a-z]+)??)\b",
+            low,
+        )
+        if m is not None:
+            per, event = self._entity_in(m.group(1)), self._entity_in(m.group(2))
+            if per is not None and event is not None and per != event:
+                return event, per
+        m = re.search(
+            r"\b(?:an?|each|every|the|one) ([a-z]+(?: [a-z]+)??) (?:can(?:'t|not)?|may not|must not|should not) "
+            r"(?:be )?([a-z]+)(?: out| up)? (?:twice|two times|more than once) at (?:once|the same time|a time)\b",
+            low,
+        )
+        if m is not None:
+            per = self._entity_in(m.group(1))
+            if per is not None:
+                event = self._act_entity(m.group(2), per) or next(
+                    (
+                        r.source
+                        for r in self.intent.relationships
+                        if r.target == per and r.kind == "many_to_one" and all(self._times(r.source))
+                    ),
+                    None,
+                )
+                if event is not None:
+                    return event, per
+        return None
+
+    def _act_entity(self, verb: str, other: str) -> str | None:
+        """The stored act of a verb that names ``other`` ("lent" → the loans? no: "lend" → lending)."""
+        from aishell.design.read.relations import nominalizations
+
+        lemma = verb_lemma(verb)
+        nouns = set(nominalizations(lemma))
+        for name in self.intent.entities:
+            if (
+                name != other
+                and (name in nouns or name.rsplit("_", 1)[-1] in nouns)
+                and self.reference(name, other)
+            ):
+                return name
+        return None
 
     def _compare(self, low: str, ents: list[str], ev: str) -> None:
         if re.search(
@@ -482,6 +829,9 @@ class RuleReader:
             low,
         ):
             kind, value = m.group(2), float(m.group(3))
+            nxt = re.match(r"\s*([a-z]+(?: [a-z]+)?)", low[m.end() :])
+            if nxt and self._entity_in(nxt.group(1)):
+                continue  # "a kennel holds at most 3 dogs": a count of rows (max_count), not a value
             if kind in ("at least", "min", "minimum"):
                 self._bound(m.group(1), ents, ev, lo=value)
             else:
@@ -614,6 +964,18 @@ def optionality(intent: Intent) -> None:
         if r.kind not in ("many_to_one", "one_to_one") or r.required is not None or not r.evidence:
             continue
         low = r.evidence.lower()
+        # "at most one session running at a time": how many at once, not whether there is one
+        low = re.sub(r"\bat most one\b(?=[a-z ]{0,40}\bat (?:a|the same) time\b)", "", low)
+        # the words that link the two ("meetups get logged per tandem with ... optional notes": the notes
+        # are optional, not the tandem)
+        ends = [
+            re.search(r"\b" + re.escape(n.replace("_", " ")) + r"(?:s|es)?\b", low)
+            or re.search(r"\b" + re.escape(n.rsplit("_", 1)[-1]) + r"(?:s|es)?\b", low)
+            for n in (r.source, r.target)
+        ]
+        if all(ends):
+            lo, hi = sorted(ends, key=lambda h: h.start())
+            low = low[max(0, lo.start() - 30) : hi.end() + 12]
         if _OPTIONAL.search(low):
             r.required = False
         elif _REQUIRED.search(low) or re.search(
