@@ -47,6 +47,9 @@ def test_shop_exact_counts_and_zero_violations(pg_server, scratch_db, disposable
     assert report.rows == 3000
     for p in plans:
         assert report.counts[p.name] == p.count > 0, p.name
+    # The counts are PostgreSQL's (COPY's command tags), not the plan's: the tables hold exactly that.
+    for name in ("public.orders", "public.order_items", "public.customers"):
+        assert _fetch(scratch_db, f"SELECT count(*) FROM {name}")[0][0] == report.counts[name], name
     assert sum(report.counts.values()) == 3000
     assert report.fk_violations == 0 and report.fk_checked == 13  # every FK re-added and validated
     assert report.check_violations == 0 and report.check_checked >= 15
@@ -177,6 +180,7 @@ def test_pagila_fills_every_table(any_server):
     assert data["constraints"]["foreign_key_violations"] == 0
     # the year domain's CHECK on film.release_year is counted too
     assert data["constraints"]["checks_checked"] >= 1 and data["constraints"]["check_violations"] == 0
+    assert data["constraints"]["checks_enforced_by"] == "postgresql"
     payment = next(t for t in data["tables"] if t["table"] == "public.payment")
     assert payment["rows"] > 0 and payment.get("partitions", 0) > 1
 

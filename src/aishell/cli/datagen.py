@@ -179,8 +179,8 @@ def _finish(data: dict, as_json: bool, kept: dict | None) -> None:
     k = data["constraints"]
     mark = "[green]✓[/green]" if k["foreign_key_violations"] == 0 and k["check_violations"] == 0 else "[red]✗[/red]"
     c.print(f"{mark} Constraints: {k['foreign_keys_checked']} foreign keys checked, "
-            f"{k['foreign_key_violations']} violations; {k['checks_checked']} CHECK constraints checked, "
-            f"{k['check_violations']} violations ({k['verify_seconds']:.2f} s)")
+            f"{k['foreign_key_violations']} violations; {k['checks_checked']} CHECK constraints enforced by "
+            f"PostgreSQL on every row, {k['check_violations']} violations ({k['verify_seconds']:.2f} s)")
     rb = data.get("rebuilt") or {}
     if rb.get("indexes") or rb.get("constraints") or rb.get("foreign_keys"):
         mark = "[green]✓[/green]" if rb.get("restored_exactly") else "[red]✗[/red]"

@@ -21,7 +21,6 @@ would cost more than checking the new rows).
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import random
 import re
@@ -99,6 +98,8 @@ class LoadReport:
             "constraints": {
                 "foreign_keys_checked": self.fk_checked, "foreign_key_violations": self.fk_violations,
                 "checks_checked": self.check_checked, "check_violations": self.check_violations,
+                # how the CHECKs were checked: kept in place, PostgreSQL checked every row as it went in
+                "checks_enforced_by": "postgresql",
                 "verify_seconds": round(self.verify_seconds, 3),
             },
             "rebuilt": {**self.rebuilt, "seconds": round(self.rebuild_seconds, 3),
@@ -220,7 +221,6 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
                 producer.stop()
                 raise
             pool = RebuildPool(conninfo, dropped, report, {p.name for p in plans if p.skip or p.count <= 0},
-                               verify=lambda c, t: _verify_table(c, t, report, lock=pool.cv),
                                maintenance_work_mem=MAINTENANCE_WORK_MEM)
             # Keys closing a cycle are filled by UPDATE after the load: their foreign keys wait for it.
             pool.hold({(qualify(p.table.schema, p.table.name), fk.name) for p in plans for fk in p.deferred})
@@ -241,7 +241,7 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
             raise
         report.load_seconds = time.perf_counter() - t0
         v0 = time.perf_counter()
-        _verify(conn, plans, loaded, report, pool.verified if pool is not None else set())
+        _verify(conn, plans, loaded, report, results, existing)
         after = _catalog(conn, schemas)
         if after != before:
             diff = sorted(set(before) ^ set(after))[:3]
@@ -288,9 +288,10 @@ def _stream(conn: Any, plans: list[TablePlan], producer: Any, dropped: _Dropped,
             return
         conn.commit()
         handed.add(p.name)
-        pool.table_done(p, loaded=p.name in loaded)
-    state: dict[str, Any] = {"i": None, "cm": None, "cp": None, "sp": None, "t": 0.0, "sent": 0, "stage": None,
-                             "inserted": 0, "rounds": 0, "discard": False, "truncated": False, "committed": False}
+        pool.table_done(p)
+    state: dict[str, Any] = {"i": None, "cm": None, "cp": None, "cur": None, "sp": None, "t": 0.0, "sent": 0,
+                             "stage": None, "inserted": 0, "rounds": 0, "discard": False, "truncated": False,
+                             "committed": False, "copied": 0}
 
     def open_copy(p: TablePlan) -> None:
         target = state["stage"] or qualify(p.table.schema, p.table.name)
@@ -305,7 +306,8 @@ def _stream(conn: Any, plans: list[TablePlan], producer: Any, dropped: _Dropped,
             # rollback brings the old (empty) files back.
             conn.execute(f"TRUNCATE {target}")
             freeze = "" if p.table.partition_by else ", FREEZE"
-        state["cm"] = conn.cursor().copy(f"COPY {target} ({cols}) FROM STDIN (FORMAT {fmt}{freeze})")
+        state["cur"] = conn.cursor()
+        state["cm"] = state["cur"].copy(f"COPY {target} ({cols}) FROM STDIN (FORMAT {fmt}{freeze})")
         state["cp"] = state["cm"].__enter__()
         if p.binary:
             state["cp"].write(HEADER)
@@ -316,6 +318,8 @@ def _stream(conn: Any, plans: list[TablePlan], producer: Any, dropped: _Dropped,
                 state["cp"].write(TRAILER)
             state["cm"].__exit__(None, None, None)
             state["cp"] = state["cm"] = None
+            # PostgreSQL's own count of the rows COPY stored (a BEFORE trigger may have skipped some)
+            state["copied"] += max(state["cur"].rowcount, 0)
 
     def fail(p: TablePlan, exc: BaseException) -> None:
         state["cp"] = state["cm"] = None
@@ -361,7 +365,7 @@ def _stream(conn: Any, plans: list[TablePlan], producer: Any, dropped: _Dropped,
             p = plans[i]
             if state["i"] != i:  # a new table
                 state.update(i=i, t=time.perf_counter(), sent=0, stage=None, inserted=0, rounds=0,
-                             discard=_blocked(p, failed), truncated=False, committed=False)
+                             discard=_blocked(p, failed), truncated=False, committed=False, copied=0)
                 if state["discard"]:
                     results[p.name].skipped = state["discard"]
                     failed.add(p.name)
@@ -412,7 +416,7 @@ def _stream(conn: Any, plans: list[TablePlan], producer: Any, dropped: _Dropped,
                         res.rows, res.method = state["inserted"], "staged (verified in database)"
                     else:
                         close_copy(p)
-                        res.rows, res.method = p.count, ("binary COPY" if p.binary else "text COPY")
+                        res.rows, res.method = state["copied"], ("binary COPY" if p.binary else "text COPY")
                     report.copy_seconds += time.perf_counter() - state["t"]
                     if pool is None:
                         _rebuild_table(conn, p, dropped, report)
@@ -847,39 +851,32 @@ def _fill_deferred(conn: Any, plans: list[TablePlan], loaded: set[str], ctx: Con
 
 
 def _verify(conn: Any, plans: list[TablePlan], loaded: set[str], report: LoadReport,
-            done: set[str] = frozenset()) -> None:
-    """One scan per table: its row count and the rows violating each CHECK (zero: PostgreSQL enforced them).
-    Tables in ``done`` were scanned already (by the rebuild pool)."""
+            results: dict[str, TableResult], existing: dict[str, int]) -> None:
+    """Row counts, and the CHECK constraints PostgreSQL enforced on the new rows.
+
+    No scan: the CHECKs (and domains' checks) stay in place during the load, so PostgreSQL checked each
+    of them on every row COPY or INSERT stored and every row the cycle-closing UPDATEs changed; a row
+    breaking one would have failed its table. A scan for violations could only find zero (measured:
+    0.23-0.30 s of PostgreSQL CPU per 1M-row run). A loaded table's count is PostgreSQL's own count of
+    the rows stored (COPY's and INSERT's command tags) plus the rows it had."""
     for p in plans:
+        if p.skip:
+            continue
         rel = qualify(p.table.schema, p.table.name)
-        if p.name in done:
-            continue
-        if p.name not in loaded:
-            if not p.skip:
-                report.counts[p.name] = conn.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
-            continue
-        _verify_table(conn, p, report)
+        had = existing.get(p.name, 0)
+        if p.name in loaded and had < 1_000_000:  # _existing_counts counts up to a million
+            report.counts[p.name] = had + results[p.name].rows
+            report.check_checked += len(_enforced_checks(p)) if results[p.name].rows else 0
+        else:
+            report.counts[p.name] = conn.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
+            if p.name in loaded and results[p.name].rows:
+                report.check_checked += len(_enforced_checks(p))
 
 
-def _verify_table(conn: Any, p: TablePlan, report: LoadReport, lock: Any = None) -> None:
-    rel = qualify(p.table.schema, p.table.name)
-    exprs = [ck.expression for ck in p.table.checks if ck.expression]
-    exprs += [_checks._sql_for(e, c.name) for c in p.cols for e in c.domain_checks]
-    parts = ["count(*)"] + [f"count(*) FILTER (WHERE NOT ({e}))" for e in exprs]
-    note = None
-    try:
-        with conn.transaction():
-            row = conn.execute(f"SELECT {', '.join(parts)} FROM {rel}").fetchone()
-    except Exception as exc:
-        note = f"checks on {p.name} not verified: {_first_line(exc)}"
-        row = (conn.execute(f"SELECT count(*) FROM {rel}").fetchone()[0],)
-        exprs = []
-    with lock if lock is not None else contextlib.nullcontext():
-        if note:
-            report.notes.append(note)
-        report.counts[p.name] = row[0]
-        report.check_checked += len(exprs)
-        report.check_violations += sum(row[1:])
+def _enforced_checks(p: TablePlan) -> list[str]:
+    """The table's CHECK constraints and its columns' domain checks: PostgreSQL checks each on every row."""
+    return [ck.expression for ck in p.table.checks if ck.expression] + \
+        [_checks._sql_for(e, c.name) for c in p.cols for e in c.domain_checks]
 
 
 def _first_line(exc: BaseException) -> str:

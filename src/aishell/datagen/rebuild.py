@@ -2,19 +2,20 @@
 
 Only for a database that is dropped unless the whole run succeeds (``schema test``'s throwaway one):
 there the unit of atomicity is the database, not a transaction, so each table's rows are committed as
-soon as they are in and other sessions can build that table's keys and indexes, validate its foreign
-keys and scan its CHECKs while the loading connection streams the next tables. A user's database
-(``--database``) keeps the single transaction of ``load.py``.
+soon as they are in and other sessions can build that table's keys and indexes and validate its foreign
+keys while the loading connection streams the next tables. A user's database (``--database``) keeps the
+single transaction of ``load.py``.
 
 Each rebuilt object is one job: a table's primary key, unique constraint or index (its partitions'
-index names restored, its comments replayed after its last job), a foreign key once both its tables
-are complete (validated by ``ALTER TABLE ... ADD CONSTRAINT``, as before), and a CHECK scan of each
-loaded table. Jobs of one table may run side by side (``CREATE INDEX`` takes a share lock; a key's
-exclusive lock simply waits, and a key of an ordinary table is made of a unique index built beside the
-others, ``USING INDEX``; a partitioned table's indexes are built partition by partition and attached
-by the parent's statement); two foreign keys run side by side only when they share no table, because
-each locks two tables and two could lock them in opposite orders. A failed job stops the run; Ctrl-C
-cancels what runs. In both cases the caller drops the database.
+index names restored, its comments replayed after its last job), and a foreign key once both its tables
+are complete (validated by ``ALTER TABLE ... ADD CONSTRAINT``, as before). CHECKs stay in place during
+the load (PostgreSQL checks every row), so nothing scans for them. Jobs of one table may run side by
+side (``CREATE INDEX`` takes a share lock; a key's exclusive lock simply waits, and a key of an
+ordinary table is made of a unique index built beside the others, ``USING INDEX``; a partitioned
+table's indexes are built partition by partition and attached by the parent's statement); two foreign
+keys run side by side only when they share no table, because each locks two tables and two could lock
+them in opposite orders. A failed job stops the run; Ctrl-C cancels what runs. In both cases the
+caller drops the database.
 """
 
 from __future__ import annotations
@@ -48,11 +49,9 @@ def _leaves_if_unambiguous(d: Any, names: list[str]) -> dict[str, list[tuple[str
 class RebuildPool:
     """Jobs on ``workers`` autocommit connections of their own (threads: psycopg waits without the GIL)."""
 
-    def __init__(self, conninfo: str, dropped: Any, report: Any, complete: set[str], *,
-                 verify: Callable[[Any, Any], None], workers: int = WORKERS,
+    def __init__(self, conninfo: str, dropped: Any, report: Any, complete: set[str], *, workers: int = WORKERS,
                  maintenance_work_mem: str = "128MB"):
         self.conninfo, self.dropped, self.report = conninfo, dropped, report
-        self.verify = verify
         self.workers = workers
         self.mwm = maintenance_work_mem
         self.cv = threading.Condition()
@@ -63,7 +62,6 @@ class RebuildPool:
         self.handed: set[str] = set()  # tables whose every job is queued
         self.complete = set(complete)  # tables whose rows are in and whose keys and indexes are back
         self.held: set[tuple[str, str]] = set()  # foreign keys (rel, name) that must wait
-        self.verified: set[str] = set()
         self.running = 0
         self.fk_locked: set[str] = set()  # tables of the foreign keys being added
         self.error: BaseException | None = None
@@ -138,9 +136,9 @@ class RebuildPool:
                 self.ready.append(("build", table.name, self._wrap_build(table.name, fn), ()))
             self.cv.notify_all()
 
-    def table_done(self, table: Any, *, loaded: bool) -> None:
-        """``table`` (a TablePlan) is committed: queue its keys, indexes and CHECK scan (those of its
-        partitions handed over already are on their way)."""
+    def table_done(self, table: Any) -> None:
+        """``table`` (a TablePlan) is committed: queue its keys and indexes (those of its partitions
+        handed over already are on their way)."""
         name = table.name
         with self.cv:
             self._raise()
@@ -148,8 +146,6 @@ class RebuildPool:
             for part in list(groups):
                 for fn in groups.pop(part):
                     self.ready.append(("build", name, self._wrap_build(name, fn), ()))
-            if loaded:
-                self.ready.append(("verify", name, lambda conn, t=table: self._verify(conn, t), ()))
             self.handed.add(name)
             if not self.left[name]:
                 self._builds_done(name)
@@ -316,8 +312,3 @@ class RebuildPool:
         with self.cv:
             self.report.fk_checked += 1
             self.report.rebuild_seconds += time.perf_counter() - t0
-
-    def _verify(self, conn: Any, table: Any) -> None:
-        self.verify(conn, table)
-        with self.cv:
-            self.verified.add(table.name)
