@@ -252,8 +252,17 @@ def fixed_records(columns: list[tuple[np.ndarray, str, int]], total_columns: int
 
 def rows_buffer(columns: list[list[bytes]], n: int) -> bytes:
     """The binary COPY rows (no header) of ``n`` rows whose fields are given column by column."""
-    head = [struct.pack(">h", len(columns))] * n
-    return b"".join(map(b"".join, zip(head, *columns)))
+    return interleave([[struct.pack(">h", len(columns))] * n, *columns], n)
+
+
+def interleave(columns: list[list[bytes]], n: int) -> bytes:
+    """Row-major join of ``n`` rows given column by column: the fields are laid out in one list by slice
+    assignment and joined once (half the time of joining each row and then the rows)."""
+    k = len(columns)
+    out: list[bytes] = [b""] * (n * k)
+    for j, col in enumerate(columns):
+        out[j::k] = col
+    return b"".join(out)
 
 
 # -- text ------------------------------------------------------------------------------------------------------

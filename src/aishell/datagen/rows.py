@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from aishell.datagen import checks as _checks
-from aishell.datagen.encode import FIXED_KINDS, Pick, as_list, encode_column, fixed_records, rows_buffer, text_rows
+from aishell.datagen.encode import (FIXED_KINDS, Pick, as_list, encode_column, fixed_records, interleave, rows_buffer,
+                                    text_rows)
 from aishell.datagen.values import DAY_US, US, kind_of, scale_of
 
 SKEW = 2.5  # rank = m * u**SKEW: the busiest 1% of parents get ~16% of the children, the top 10% ~40%
@@ -345,7 +346,7 @@ def encode_batch(p: Any, vals: dict, nulls: dict, n: int, cache: dict) -> bytes:
             rest = _encode_columns(p, order[len(lead):], vals, nulls, cache)
             if not rest:
                 return b"".join(first)
-            return b"".join(map(b"".join, zip(first, *rest)))
+            return interleave([first, *rest], n)
         return rows_buffer(_encode_columns(p, order, vals, nulls, cache), n)
     cols = []
     for c in (p.copy_order or p.copy_cols):
