@@ -7,6 +7,7 @@ import uuid
 from decimal import Decimal
 
 import numpy as np
+import pytest
 
 from tests.datagen.test_datagen import _fetch
 
@@ -62,3 +63,16 @@ def test_columns_round_trip_through_binary_copy(scratch_db):
         assert r[10] == (None if nulls[i] else [{"a": 1}, {"b": [1, 2]}][i % 2])
     # numerics are stored normalised whatever fixed layout they were sent in
     assert _fetch(scratch_db, "SELECT pg_column_size(m) FROM t WHERE id = 1")[0][0] <= 5
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 5000])
+def test_cdf_sampler_draws_what_searchsorted_draws(size):
+    from aishell.datagen.values import cdf_sampler
+
+    w = 1.0 / np.arange(1, size + 1) ** 0.6
+    cdf = np.cumsum(w / w.sum())
+    cdf[-1] = 1.0
+    u = np.random.default_rng(size).random(50_000)
+    u[:2] = [0.0, np.nextafter(1.0, 0.0)]
+    u[2:2 + min(size - 1, 3)] = cdf[:min(size - 1, 3)]  # exactly on a boundary
+    assert (cdf_sampler(cdf)(u) == np.searchsorted(cdf, u, side="right")).all()

@@ -664,7 +664,26 @@ def _text(col: ColInfo, rule: ColumnRule, ctx: Context, table: Any, rng: np.rand
     w = 1.0 / np.arange(1, len(pool) + 1) ** 0.6
     cdf = np.cumsum(w / w.sum())
     cdf[-1] = 1.0
-    return Gen(lambda s, n: Pick(pool, np.searchsorted(cdf, rng.random(n), side="right")))
+    draw = cdf_sampler(cdf)
+    return Gen(lambda s, n: Pick(pool, draw(rng.random(n))))
+
+
+def cdf_sampler(cdf: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """``np.searchsorted(cdf, u, side="right")`` for uniform ``u`` in [0, 1), by a guide table: bucket
+    ``floor(u * m)`` gives the first candidate and a few vectorised steps find the index. The same
+    result, without a binary search over a large pool per row (0.2 s of the generator's CPU for the
+    bike-share design's text columns)."""
+    m = len(cdf)
+    guide = np.searchsorted(cdf, np.arange(m) / m, side="right")
+
+    def draw(u: np.ndarray) -> np.ndarray:
+        idx = guide[np.minimum((u * m).astype(np.intp), m - 1)]
+        while True:
+            step = cdf[idx] <= u
+            if not step.any():
+                return idx
+            idx += step
+    return draw
 
 
 def _unique_text(col: ColInfo, pool: list[str], rule: ColumnRule, maxlen: int, start: int) -> Gen:
