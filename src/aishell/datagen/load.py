@@ -165,8 +165,8 @@ def load_data(conninfo: str, plans: list[TablePlan], ctx: Context, *, throwaway:
     """Load the planned rows; verify; ANALYZE. Returns the report.
 
     One transaction, unless ``disposable``: the caller drops the database when this raises (the
-    throwaway one), so each table is committed once its rows are in, and its keys, indexes, foreign
-    keys and CHECK scan run on other connections while the next tables load (``rebuild.py``)."""
+    throwaway one), so each table is committed once its rows are in, and its keys, indexes and
+    foreign keys are rebuilt on other connections while the next tables load (``rebuild.py``)."""
     from aishell.dialects.postgres.connect import connect
 
     report = LoadReport(ctx.seed, total)
