@@ -6,7 +6,7 @@
 | ``range``, ``compare``, ``check`` | ``CHECK`` |
 | ``exclusive`` | ``CHECK (num_nonnulls(a, b) = 1)`` (``<= 1`` for at most one); the columns become nullable |
 | ``no_overlap`` | ``EXCLUDE USING gist (per WITH =, tstzrange(start, end) WITH &&)`` with ``btree_gist`` |
-| ``balanced`` | a deferred constraint trigger that sums the lines of each parent at commit |
+| ``balanced`` | a deferred constraint trigger that sums the lines of each parent at commit (to zero, or to ``max``: "the percentages add up to 100") |
 | ``append_only`` | no ``updated_at``/``deleted_at`` (tables stage) and a trigger refusing UPDATE and DELETE |
 | ``immutable_when`` | a trigger refusing UPDATE and DELETE of rows whose column holds one of the values |
 | ``max_count`` | a constraint trigger refusing a row that makes more than ``max`` rows with the same ``per`` |
@@ -361,7 +361,21 @@ class RuleStage:
             self._add_check(t, f"{start[0]}_{end[0]}", f"{_q(end[0])} > {_q(start[0])}", rule)
 
     def _rule_balanced(self, e: _Ent, t: Table, rule: Rule) -> None:
-        group = self._rule_columns(t, [rule.group_by or ""], rule) if rule.group_by else None
+        if rule.amount and not rule.group_by and t.column(rule.amount) is None:
+            # "the percentages of a lot add up to 100", the percentage on the lot's link rows: the
+            # rows of the table that references the lot and holds the amount
+            for other in self.schema.tables:
+                fk = next((f for f in other.foreign_keys if f.ref_table == t.name), None)
+                if other is not t and fk is not None and other.column(rule.amount) is not None:
+                    t, group = other, [fk.columns[0]]
+                    break
+            else:
+                self.problems.append(
+                    f"rule balanced on {t.name}: no table referencing it holds {rule.amount!r}"
+                )
+                return
+        else:
+            group = self._rule_columns(t, [rule.group_by or ""], rule) if rule.group_by else None
         if not group:
             if not rule.group_by:
                 self.problems.append(f"rule balanced on {t.name}: needs group_by (the parent that balances)")
@@ -383,6 +397,11 @@ class RuleStage:
         key_type = t.column(key).type
         fname = ident("check", t.name, "balanced")
         parent = key.removesuffix("_id")
+        target = rule.max if rule.amount and rule.max is not None else None
+        if target is not None:
+            # "add up to 100": the rows of each parent total the number, once it has any rows
+            total = f"CASE WHEN count(*) = 0 THEN 0 ELSE {total} - {_num(target)} END"
+            what = f"the sum of {amount[0]} minus {_num(target)}"
         body = (
             f"CREATE OR REPLACE FUNCTION public.{fname}()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$\n"
             f"DECLARE\n    k {key_type.lower()};\n    diff numeric;\nBEGIN\n"
@@ -404,7 +423,11 @@ class RuleStage:
                 language="plpgsql",
                 volatility="VOLATILE",
                 definition=body,
-                comment=f"At commit, every {parent} of {t.name} balances ({what} = 0)",
+                comment=(
+                    f"At commit, the {amount[0]} of every {parent} of {t.name} add up to {_num(target)}"
+                    if target is not None
+                    else f"At commit, every {parent} of {t.name} balances ({what} = 0)"
+                ),
                 attrs=self._rule_attrs(rule),
             )
         )

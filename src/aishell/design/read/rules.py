@@ -101,6 +101,14 @@ class RuleReader:
                 for a in e.attributes:
                     if a.name == cand or a.name == singular(cand) or kb.meaning(a.name) == kb.meaning(cand):
                         return ent, a.name
+        # "weight must be positive" of a "weight_grams": the name with its unit said
+        units = set(kb.lexicon().get("units", ()))
+        for cand in cands[:1]:
+            for ent in entities:
+                for a in self.intent.entities[ent].attributes:
+                    rest = a.name.removeprefix(cand + "_")
+                    if rest != a.name and (rest in units or plural(rest) in units):
+                        return ent, a.name
         return None
 
     def reference(self, ent: str, word: str) -> str | None:
@@ -249,12 +257,20 @@ class RuleReader:
 
     # -- the rules -------------------------------------------------------------------------------------
     def run(self) -> list[Rule]:
+        before = ""  # the last clause that named something
         for clause in self.clauses:
             low = " " + _shorthand(clause.lower().replace("’", "'")) + " "
             self._low = low
             ents = self.entities_in(clause)
             if not ents:
-                continue
+                # "log each catch with species and weight. Weight must be positive.": a clause naming
+                # nothing is about what the clause before it named
+                ents = self.entities_in(before)
+                if not ents:
+                    continue
+                self._low = " " + _shorthand(before.lower().replace("’", "'")) + " ;" + low
+            else:
+                before = clause
             self._unique(low, ents, clause)
             self._overlap(low, ents, clause)
             self._compare(low, ents, clause)
@@ -264,6 +280,7 @@ class RuleReader:
             self._balanced(low, ents, clause)
             self._count_limit(low, ents, clause)
             self._once_per(low, ents, clause)
+            self._totals(low, ents, clause)
         return self.rules
 
     def _unique(self, low: str, ents: list[str], ev: str) -> None:
@@ -294,6 +311,32 @@ class RuleReader:
                 scope_ref = self.link_to_scope(ent, scope.split()[-1], ev)
             self.add(
                 kind="unique", entity=ent, columns=cols, scope=[scope_ref] if scope_ref else [], evidence=ev
+            )
+        # "each block has a unique name within a vineyard", "every member gets a unique badge number"
+        for m in re.finditer(
+            r"\b(?:each|every|an?|the) ([a-z]+(?: [a-z]+)?) (?:has|have|gets|get|carries|carry|is given|bears) "
+            r"(?:an? |its own )?unique ([a-z][a-z ]{0,30}?)(?:\s+(?:within|per|in|for|across|inside|on)\s+"
+            r"(?:an?\s+|the\s+|each\s+|every\s+|its\s+|their\s+)?([a-z]+(?: [a-z]+)?))?(?=[\s,.;)]*(?:$|,|;|\.| and | but ))",
+            low,
+        ):
+            ent = self._entity_in(m.group(1))
+            if ent is None:
+                continue
+            found = self.attribute(m.group(2), [ent])
+            if found is None or found[0] != ent:
+                if self._entity_in(m.group(2)) is not None:
+                    continue
+                name = snake(m.group(2).split()[-3:])
+                e = self.intent.entities[ent]
+                if e.attribute(name) is None:
+                    e.attributes.append(Attribute(name=name, evidence=ev))
+                found = (ent, name)
+            scope = (m.group(3) or "").strip()
+            scope_ref = self.reference(ent, scope.split()[-1]) if scope else None
+            if scope and scope_ref is None:
+                scope_ref = self.link_to_scope(ent, scope.split()[-1], ev)
+            self.add(
+                kind="unique", entity=ent, columns=[found[1]], scope=[scope_ref] if scope_ref else [], evidence=ev
             )
         # "a customer ... is identified by phone number": the number names one customer
         for m in re.finditer(
@@ -791,14 +834,14 @@ class RuleReader:
     def _ranges(self, low: str, ents: list[str], ev: str) -> None:
         num = r"(-?\d+(?:\.\d+)?)"
         for m in re.finditer(
-            rf"([a-z][a-z_ ]{{1,30}}?)\s*(?:\(|is |are |must be |should be |goes |go |of |:)?\s*(?:between|from)\s+{num}\s*(?:and|to|-)\s*{num}",
+            rf"\b([a-z][a-z_ ]{{1,30}}?)\s*(?:\(|is |are |must be |should be |goes |go |of |:)?\s*(?:between|from)\s+{num}\s*(?:and|to|-)\s*{num}",
             low,
         ):
             self._bound(m.group(1), ents, ev, lo=float(m.group(2)), hi=float(m.group(3)))
-        for m in re.finditer(rf"([a-z][a-z_ ]{{1,30}}?)\s*\(?\s*{num}\s*(?:[-–]|to)\s*{num}\s*\)?", low):
+        for m in re.finditer(rf"\b([a-z][a-z_ ]{{1,30}}?)\s*\(?\s*{num}\s*(?:[-–]|to)\s*{num}\s*\)?", low):
             self._bound(m.group(1), ents, ev, lo=float(m.group(2)), hi=float(m.group(3)))
         # "amount > 0", "strokes >= 1", "seats <= 12"
-        for m in re.finditer(rf"([a-z][a-z_ ]{{1,30}}?)\s*(>=|<=|>|<)\s*{num}(?![\d.])", low):
+        for m in re.finditer(rf"\b([a-z][a-z_ ]{{1,30}}?)\s*\(?\s*(>=|<=|>|<)\s*{num}(?![\d.])", low):
             op, value = m.group(2), float(m.group(3))
             if op == ">=":
                 self._bound(m.group(1), ents, ev, lo=value)
@@ -812,7 +855,7 @@ class RuleReader:
             else:
                 self._bound(m.group(1), ents, ev, hi=value - 1 if value.is_integer() else value)
         for m in re.finditer(
-            r"([a-z][a-z_ ]{1,30}?)\s*(?:\(|is |are |must be |should be |has to be |always |can't be |cannot be )?\s*"
+            r"\b([a-z][a-z_ ]{1,30}?)\s*(?:\(|is |are |must be |should be |has to be |always |can't be |cannot be )?\s*"
             r"(positive|greater than (?:zero|0)|more than (?:zero|0)|never negative|non-negative|not negative|negative)",
             low,
         ):
@@ -825,10 +868,12 @@ class RuleReader:
             else:
                 self._bound(m.group(1), ents, ev, excl=0)
         for m in re.finditer(
-            rf"([a-z][a-z_ ]{{1,30}}?)\s+\(?(?:is |are |must be )?(at least|at most|no more than|up to|max(?:imum)?|min(?:imum)?)\s+{num}\b",
+            rf"\b([a-z][a-z_ ]{{1,30}}?)\s+\(?(?:is |are |must be )?(at least|at most|no more than|up to|max(?:imum)?|min(?:imum)?)\s+{num}\b",
             low,
         ):
             kind, value = m.group(2), float(m.group(3))
+            if re.search(r"\b(?:adds?|added|sums?|comes?|totals?)$", m.group(1)):
+                continue  # "the shares must add up to 100": a total over rows (read in _totals)
             nxt = re.match(r"\s*([a-z]+(?: [a-z]+)?)", low[m.end() :])
             if nxt and self._entity_in(nxt.group(1)):
                 continue  # "a kennel holds at most 3 dogs": a count of rows (max_count), not a value
@@ -838,15 +883,41 @@ class RuleReader:
                 self._bound(m.group(1), ents, ev, hi=value)
 
     def _bound(self, phrase: str, ents: list[str], ev: str, lo=None, hi=None, excl=None) -> None:
-        found = self.attribute(phrase.split(",")[-1], ents)
-        owner = self._colon_owner(phrase.split(",")[-1])
+        # "a firing = one kiln + type + peak temp in celsius (between ...)": the last item of a list,
+        # without the unit it is counted in
+        phrase = re.split(r"[,+=:;/]", phrase)[-1]
+        units = set(kb.lexicon().get("units", ()))
+        unit = re.search(r"\s+in\s+([a-z]+)\s*$", phrase)
+        if unit and unit.group(1) in units:
+            phrase = phrase[: unit.start()]
+        # "the score of each game": the game's score
+        of = re.match(r"\s*(?:store |record |keep |log )?(?:the |a |an )?([a-z][a-z ]*?) of (?:each|every|a|an|the) ([a-z]+)\s*$", phrase)
+        if of:
+            ent = self._entity_word(of.group(2))
+            if ent is not None and ent in ents and self._entity_word(of.group(1)) is None:
+                found = self.attribute(of.group(1), [ent])
+                if found is None or found[0] != ent:
+                    name = snake(of.group(1).split()[-2:])
+                    e = self.intent.entities[ent]
+                    if e.attribute(name) is None:
+                        e.attributes.append(Attribute(name=name, evidence=ev.strip()))
+                    found = (ent, name)
+                self._limit(found, lo, hi, excl)
+                return
+        if not phrase.strip():
+            return
+        found = self.attribute(phrase, ents)
+        owner = self._colon_owner(phrase)
         if owner is not None and (found is None or found[0] != owner):
-            found = self.attribute(phrase.split(",")[-1], [owner])
+            found = self.attribute(phrase, [owner])
             if found is None or found[0] != owner:
                 found = None
         if found is None or found[0] not in ents:
             # "orders: ..., quantity > 0": the clause's thing, even when another has a quantity too
-            found = self.named_here(phrase.split(",")[-1], ents) or found
+            found = self.named_here(phrase, ents) or found
+        self._limit(found, lo, hi, excl)
+
+    def _limit(self, found: tuple[str, str] | None, lo=None, hi=None, excl=None) -> None:
         if found is None:
             return
         a = self.intent.entities[found[0]].attribute(found[1])
@@ -865,6 +936,65 @@ class RuleReader:
             and not kb.attribute_rule(a.name)
         ):
             a.type = "integer"
+
+    def _totals(self, low: str, ents: list[str], ev: str) -> None:
+        """ "the percentages of a lot must add up to 100", "the split % of a report has to sum to 100",
+        "total share per fund must be exactly 100": the rows of each parent sum to a number (a deferred
+        check at commit, once all the rows are written)."""
+        low = re.sub(r"(?<=[a-z]) ?%", " percent", low)
+        for m in re.finditer(
+            r"\b(total |sum of (?:the )?|the sum of (?:the )?)?([a-z][a-z ]{0,30}?) (?:of|per|for|in|across|within) "
+            r"(?:an? |the |each |every |one |its |their )?([a-z]+(?: [a-z]+)?) (?:must |should |has to |have to |"
+            r"needs? to |will |shall |always |can only )*(add up to|adds up to|sum to|sums to|total|totals|"
+            r"come to|comes to|be exactly|equal|equals|be|is|are) (?:exactly )?(\d+(?:\.\d+)?)\b",
+            low,
+        ):
+            said_total = bool(m.group(1)) or m.group(4) not in ("be", "is", "are", "be exactly", "equal", "equals")
+            if not said_total:
+                continue
+            group = self._entity_in(m.group(3))
+            if group is None:  # "of a lot": the wine lots
+                named = self.positions(m.group(3))
+                group = named[-1][1] if named else None
+            if group is None:
+                continue
+            phrase = re.sub(r"^(?:and|but|so|then|while)\s+", "", m.group(2)).removeprefix("the ").strip()
+            total = float(m.group(5))
+            # the rows that hold the amount: a thing referencing the group, else the group's link rows
+            holders = [
+                r.source
+                for r in self.intent.relationships
+                if r.kind == "many_to_one" and r.target == group and r.source in self.intent.entities
+            ]
+            found = self.attribute(phrase, holders) if holders else None
+            if found is not None and found[0] in holders:
+                self.add(
+                    kind="balanced",
+                    entity=found[0],
+                    group_by=self.reference(found[0], group) or group,
+                    amount=found[1],
+                    max=total,
+                    evidence=ev,
+                )
+                continue
+            words = phrase.split()
+            for r in self.intent.relationships:
+                if r.kind != "many_to_many" or group not in (r.source, r.target):
+                    continue
+                name = next(
+                    (
+                        a.name
+                        for a in r.attributes
+                        if a.name in (snake(words), singular(snake(words)), snake(words[-1:]), singular(words[-1]))
+                        or kb.meaning(a.name) == kb.meaning(singular(words[-1]))
+                    ),
+                    None,
+                )
+                if name is not None:
+                    # the link table has no entity of its own: the rule names the group, the planner
+                    # finds the link rows that hold the amount
+                    self.add(kind="balanced", entity=group, amount=name, max=total, evidence=ev)
+                    break
 
     def _exclusive(self, low: str, ents: list[str], ev: str) -> None:
         m = re.search(
