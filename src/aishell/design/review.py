@@ -531,7 +531,9 @@ def rule_line(r: Any) -> str:
     if r.kind == "immutable_when":
         return f"{r.entity}: locked once {r.column} is {' or '.join(r.values)}"
     if r.kind == "max_count":
-        return f"{r.entity}: at most {_count(r.max)} per {', '.join(r.per)}"
+        least = f"at least {_count(r.min)} and " if r.min and r.min > 1 else ""
+        which = f" where {r.where}" if r.where else ""
+        return f"{r.entity}: {least}at most {_count(r.max)}{which} per {', '.join(r.per)}"
     return f"{r.entity}: {r.expression}"
 
 

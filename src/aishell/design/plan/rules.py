@@ -9,7 +9,7 @@
 | ``balanced`` | a deferred constraint trigger that sums the lines of each parent at commit (to zero, or to ``max``: "the percentages add up to 100") |
 | ``append_only`` | no ``updated_at``/``deleted_at`` (tables stage) and a trigger refusing UPDATE and DELETE |
 | ``immutable_when`` | a trigger refusing UPDATE and DELETE of rows whose column holds one of the values |
-| ``max_count`` | a constraint trigger refusing a row that makes more than ``max`` rows with the same ``per`` |
+| ``max_count`` | a constraint trigger refusing a row that makes more than ``max`` rows with the same ``per`` (counting only the rows ``where`` holds, if given); with ``min``, a deferred one refusing a group of 1 to ``min``-1 rows at commit |
 
 Names in a rule are attribute names or the names (or roles) of the entity's references. Expressions a
 reader wrote (``check``, ``where``) are parsed with pglast and written back from the tree, accepting only
@@ -460,7 +460,12 @@ class RuleStage:
                 self.problems.append(f"rule max_count on {t.name}: needs per and a max of 1 or more")
             return
         limit = int(rule.max)
-        if limit == 1:  # "at most one X per Y": a unique key says it and serves lookups too
+        where = self._expression(t, rule.where, rule) if rule.where else None
+        if rule.where and where is None:
+            return
+        if rule.min is not None and 1 < rule.min <= limit:
+            self._min_count(t, per, int(rule.min), where, rule)
+        if limit == 1 and where is None:  # "at most one X per Y": a unique key says it and serves lookups too
             if not any(u.columns == per for u in t.unique):
                 t.unique.append(
                     UniqueConstraint(
@@ -476,7 +481,9 @@ class RuleStage:
             return
         what = ", ".join(c.removesuffix("_id") for c in per)
         fname = ident("check", t.name, "max", *(c.removesuffix("_id") for c in per))
-        same = " AND ".join(f"{_q(c)} = NEW.{_q(c)}" for c in per)
+        same = " AND ".join(f"{_q(c)} = NEW.{_q(c)}" for c in per) + (f" AND ({where})" if where else "")
+        # "at most 3 active tandems": only the rows in that state count (said in the message, quoted)
+        which = f"({where}) ".replace("'", "''").replace("%", "%%") if where else ""
         # the parent row is locked first, so two transactions adding the last rows one after the
         # other cannot both see room (each statement of the function reads what is committed)
         lock = ""
@@ -493,7 +500,7 @@ class RuleStage:
             + lock
             + f"    SELECT count(*) INTO n FROM public.{_q(t.name)} WHERE {same};\n"
             f"    IF n > {limit} THEN\n"
-            f"        RAISE EXCEPTION 'at most {limit} {t.name} per {what} (% now)', n\n"
+            f"        RAISE EXCEPTION 'at most {limit} {which}{t.name} per {what} (% now)', n\n"
             "            USING ERRCODE = 'check_violation';\n"
             "    END IF;\n    RETURN NULL;\nEND;\n$function$\n"
         )
@@ -518,10 +525,63 @@ class RuleStage:
                 function=f"public.{fname}",
                 constraint=True,
                 definition=(
-                    f"CREATE CONSTRAINT TRIGGER {tname} AFTER INSERT OR UPDATE OF {cols} ON public.{_q(t.name)} "
+                    f"CREATE CONSTRAINT TRIGGER {tname} AFTER INSERT OR UPDATE"
+                    + ("" if where else f" OF {cols}")
+                    + f" ON public.{_q(t.name)} "
                     f"FOR EACH ROW EXECUTE FUNCTION public.{fname}()"
                 ),
                 comment=f"At most {limit} {t.name} per {what}",
+                attrs=self._rule_attrs(rule),
+            )
+        )
+
+    def _min_count(self, t: Table, per: list[str], least: int, where: str | None, rule: Rule) -> None:
+        """ "teams of two", "each site has 2 to 12 chargers": at commit, a group that has rows has at least
+        ``least`` of them (an empty group is one not filled yet)."""
+        what = ", ".join(c.removesuffix("_id") for c in per)
+        fname = ident("check", t.name, "min", *(c.removesuffix("_id") for c in per))
+        cond = f" AND ({where})" if where else ""
+        olds = " AND ".join(f"{_q(c)} = OLD.{_q(c)}" for c in per) + cond
+        news = " AND ".join(f"{_q(c)} = NEW.{_q(c)}" for c in per) + cond
+        body = (
+            f"CREATE OR REPLACE FUNCTION public.{fname}()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$\n"
+            "DECLARE\n    n bigint;\nBEGIN\n"
+            "    IF TG_OP <> 'DELETE' THEN\n"
+            f"        SELECT count(*) INTO n FROM public.{_q(t.name)} WHERE {news};\n"
+            f"        IF n BETWEEN 1 AND {least - 1} THEN\n"
+            f"            RAISE EXCEPTION 'at least {least} {t.name} per {what} (% now)', n\n"
+            "                USING ERRCODE = 'check_violation';\n        END IF;\n    END IF;\n"
+            "    IF TG_OP <> 'INSERT' THEN\n"
+            f"        SELECT count(*) INTO n FROM public.{_q(t.name)} WHERE {olds};\n"
+            f"        IF n BETWEEN 1 AND {least - 1} THEN\n"
+            f"            RAISE EXCEPTION 'at least {least} {t.name} per {what} (% now)', n\n"
+            "                USING ERRCODE = 'check_violation';\n        END IF;\n    END IF;\n"
+            "    RETURN NULL;\nEND;\n$function$\n"
+        )
+        self.schema.functions.append(
+            Function(
+                name=fname,
+                returns="trigger",
+                language="plpgsql",
+                volatility="VOLATILE",
+                definition=body,
+                comment=f"At commit, refuses a {what} with between 1 and {least - 1} {t.name}",
+                attrs=self._rule_attrs(rule),
+            )
+        )
+        tname = ident("trg", t.name, "min", *(c.removesuffix("_id") for c in per))
+        t.triggers.append(
+            Trigger(
+                name=tname,
+                timing="AFTER",
+                events=["INSERT", "UPDATE", "DELETE"],
+                function=f"public.{fname}",
+                constraint=True,
+                definition=(
+                    f"CREATE CONSTRAINT TRIGGER {tname} AFTER INSERT OR DELETE OR UPDATE ON public.{_q(t.name)} "
+                    f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.{fname}()"
+                ),
+                comment=f"At least {least} {t.name} per {what} once it has any (checked at commit)",
                 attrs=self._rule_attrs(rule),
             )
         )

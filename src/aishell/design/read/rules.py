@@ -176,6 +176,8 @@ class RuleReader:
         tail = tail[-2:]
         if not tail or len(tail[-1]) < 2:
             return None
+        if getattr(self, "_carry", None) and not re.search(r"\b" + re.escape(tail[-1]), self._carry):
+            return None  # a word the clause before never said: not one of its things' attributes
         name = snake(tail)
         if (
             name in self.intent.entities
@@ -257,20 +259,22 @@ class RuleReader:
 
     # -- the rules -------------------------------------------------------------------------------------
     def run(self) -> list[Rule]:
-        before = ""  # the last clause that named something
+        before = ""
         for clause in self.clauses:
             low = " " + _shorthand(clause.lower().replace("’", "'")) + " "
             self._low = low
+            self._carry = None
             ents = self.entities_in(clause)
             if not ents:
                 # "log each catch with species and weight. Weight must be positive.": a clause naming
-                # nothing is about what the clause before it named
+                # nothing is about what the clause just before it named (and said)
                 ents = self.entities_in(before)
                 if not ents:
+                    before = clause
                     continue
-                self._low = " " + _shorthand(before.lower().replace("’", "'")) + " ;" + low
-            else:
-                before = clause
+                self._carry = " " + _shorthand(before.lower().replace("’", "'")) + " "
+                self._low = self._carry + ";" + low
+            before = clause
             self._unique(low, ents, clause)
             self._overlap(low, ents, clause)
             self._compare(low, ents, clause)
@@ -445,11 +449,48 @@ class RuleReader:
         for m in re.finditer(
             rf"\b(?:an?|each|every|one|the|any) ([a-z]+(?: [a-z]+)??) (?:(?:can|may|must|will|should|is allowed to|"
             rf"is able to)\s+)?(?:only\s+)?(?:(have|has|hold|holds|contain|contains|take|takes|fit|fits|seat|seats|"
-            rf"[a-z]+)\s+)?{limit}\s+([a-z]+(?: [a-z]+)?)",
+            rf"[a-z]+)\s+)?(?:(?:in|on|at|to|into|with|for)\s+)?{limit}\s+([a-z]+(?: [a-z]+)?)",
             low,
         ):
             possess = (m.group(2) or "") in _HOLD_VERBS
             found.append((m.group(4), m.group(1), m.group(3), possess))
+        least: dict[tuple[str, str], int] = {}  # (many words, one words) → the fewest stated
+        # "2 to 12 chargers per site", "between 3 and 8 players in a team"
+        for m in re.finditer(
+            rf"\b(?:between )?({_NUMBER}) (?:to|and|-) ({_NUMBER}) ([a-z]+(?: [a-z]+)?)\s+(?:per|for each|for every|"
+            rf"in each|in every|in an?|on an?|to an?|for an?|in one|on one|at an?)\s+(?:an?\s+|each\s+|every\s+|"
+            rf"one\s+|the\s+)?([a-z]+(?: [a-z]+)?)",
+            low,
+        ):
+            found.append((m.group(3), m.group(4), m.group(2), False))
+            least[(m.group(3), m.group(4))] = _number(m.group(1)) or 0
+        # "each tournament has between 8 and 32 players", "a crew takes 2-4 rowers"
+        for m in re.finditer(
+            rf"\b(?:an?|each|every|one|the) ([a-z]+(?: [a-z]+)??) (?:(?:can|may|must|will|should) )?(?:only )?"
+            rf"(?:has|have|holds?|takes?|needs?|seats?|contains?|fits?|gets?) (?:between )?({_NUMBER}) (?:to|and|-) "
+            rf"({_NUMBER}) ([a-z]+(?: [a-z]+)?)",
+            low,
+        ):
+            found.append((m.group(4), m.group(1), m.group(3), True))
+            least[(m.group(4), m.group(1))] = _number(m.group(2)) or 0
+        # "teams of two", "crews of 4 rowers": exactly that many members
+        for m in re.finditer(rf"\b([a-z]+) of ({_NUMBER})(?: ([a-z]+))?\b", low):
+            one = self._entity_word(m.group(1))
+            n = _number(m.group(2))
+            if one is None or not n or n < 2 or m.group(1) == singular(m.group(1)):
+                continue  # "a team of two": one team; "teams of two": how teams are made
+            many = m.group(3) if m.group(3) and self._entity_word(m.group(3)) else None
+            if many is None:
+                members = [
+                    r.source
+                    for r in self.intent.relationships
+                    if r.kind == "many_to_one" and r.target == one and r.source in self.intent.entities
+                ]
+                if len(members) != 1:
+                    continue
+                many = members[0].replace("_", " ")
+            found.append((many, m.group(1), m.group(2), False))
+            least[(many, m.group(1))] = n
         for m in re.finditer(
             rf"{limit}\s+([a-z]+(?: [a-z]+)?)\s+(?:(?:can|may) be [a-z]+ (?:to|on|in|into|for) |are allowed (?:in|on|for) |"
             rf"(?:per|for each|for every|in each|in every|in an?|on an?|to an?|for an?|in one|on one|at an?)\s+)"
@@ -465,6 +506,9 @@ class RuleReader:
             low,
         ):
             found.append((m.group(3), m.group(1), m.group(2), True))
+            low_n = re.search(rf"({_NUMBER}) (?:to|and|-) {re.escape(m.group(2))} {re.escape(m.group(3))}", m.group(0))
+            if low_n:
+                least[(m.group(3), m.group(1))] = _number(low_n.group(1)) or 0
         for many_words, one_words, number, possess in found:
             if re.search(
                 r"\b"
@@ -493,10 +537,29 @@ class RuleReader:
                     table, per = many, [one]
                 else:
                     continue
-            if n == 1:
+            where = self._state_of(table, many_words)
+            fewest = least.get((many_words, one_words))
+            if n == 1 and where is None:
                 self.add(kind="unique", entity=table, columns=per, evidence=ev)
             else:
-                self.add(kind="max_count", entity=table, per=per, max=float(n), evidence=ev)
+                self.add(
+                    kind="max_count",
+                    entity=table,
+                    per=per,
+                    max=float(n),
+                    min=float(fewest) if fewest and fewest > 1 else None,
+                    where=where,
+                    evidence=ev,
+                )
+
+    def _state_of(self, ent: str, words: str) -> str | None:
+        """ "3 active tandems": the rows whose status is the value said before the noun."""
+        for word in words.split()[:-1]:
+            for a in self.intent.entities[ent].attributes:
+                value = next((v for v in a.enum or () if v.lower() == word), None)
+                if value is not None:
+                    return f"{a.name} = '" + value.replace("'", "''") + "'"
+        return None
 
     def _once_per(self, low: str, ents: list[str], ev: str) -> None:
         """Uniqueness over references: "one score per juror per film", "only one result per boat per

@@ -1,0 +1,137 @@
+"""Rules the offline reader finds in counts, totals and bounds, proven on PostgreSQL: "the percentages of
+a portfolio must add up to 100" (a deferred trigger), "squads of three" and "between 2 and 6 lanes" (at
+least and at most, the least checked at commit), "at most 2 open loans" (only the rows in that state
+count), "a flock size (> 0)", "Weight must be positive." said of the clause before, "a unique code within
+an aisle". The texts are the tests' own, in domains of their own."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from aishell.design import design
+from aishell.design.parser import parse
+from aishell.dialects.postgres.generate import generate
+
+TEXTS = {
+    "folio": "Portfolios have holdings. Each holding belongs to one portfolio and has a percentage."
+    " The percentages of a portfolio must add up to 100.",
+    "squad": "Clubs run squads. Each player belongs to one squad and has a name. Squads of three.",
+    "lending": "Readers borrow books through loans. Each loan has a status (open, returned). A reader can "
+    "have at most 2 open loans.",
+    "rink": "Each rink has between 2 and 6 lanes. A lane belongs to one rink and has a number.",
+    "angling": "Anglers log catches. Each catch has a species, a weight in grams and a time. Weight must be "
+    "positive.",
+    "birding": "Hikers log sightings. Each sighting has a hiker, a bird name and a flock size (> 0).",
+    "store": "Aisles hold shelves. Each shelf belongs to one aisle. Each shelf has a unique code within an "
+    "aisle.",
+}
+
+
+def _rules(text):
+    return [(r.kind, r.entity, r.min, r.max, r.where) for r in parse(text).rules]
+
+
+def test_reader_states_the_counts_and_totals():
+    assert ("balanced", "holding", None, 100.0, None) in _rules(TEXTS["folio"])
+    assert ("max_count", "player", 3.0, 3.0, None) in _rules(TEXTS["squad"])
+    assert ("max_count", "lane", 2.0, 6.0, None) in _rules(TEXTS["rink"])
+    assert ("max_count", "loan", None, 2.0, "status = 'open'") in _rules(TEXTS["lending"])
+
+
+def test_totals_never_become_a_column():
+    """ "add up to 100" is a total over rows, not an attribute named "add" at most 100."""
+    intent = parse(TEXTS["folio"])
+    assert all(a.name != "add" for e in intent.entities.values() for a in e.attributes)
+
+
+def test_a_rule_clause_naming_nothing_binds_only_to_words_the_clause_before_said():
+    intent = parse("Hikers log sightings. Each sighting has a hiker and a bird name. Length must be positive.")
+    assert all(a.name != "length" for e in intent.entities.values() for a in e.attributes)
+
+
+@pytest.fixture(scope="module")
+def db(pg_server):
+    with pg_server.temporary_database(prefix="aishell_rl2_") as conninfo:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            for name, text in TEXTS.items():
+                d = design(text, validate=False)
+                conn.execute(f"CREATE SCHEMA {name}")
+                conn.execute(f"SET search_path = {name}, public")
+                conn.execute(generate(d.schema, header=False).replace("public.", f"{name}."))
+                conn.execute("RESET search_path")
+        yield conninfo
+
+
+def _run(conninfo, schema, *statements):
+    with psycopg.connect(conninfo) as conn:
+        conn.execute(f"SET search_path = {schema}, public")
+        for sql in statements:
+            conn.execute(sql)
+        conn.commit()
+
+
+def _refused(conninfo, schema, *statements):
+    with pytest.raises(psycopg.errors.CheckViolation):
+        _run(conninfo, schema, *statements)
+
+
+def test_percentages_must_add_up_at_commit(db):
+    _run(
+        db,
+        "folio",
+        "INSERT INTO portfolios (id, name) OVERRIDING SYSTEM VALUE VALUES (1, 'a'), (2, 'b')",
+        "INSERT INTO holdings (portfolio_id, percentage) VALUES (1, 60), (1, 40)",
+    )
+    _refused(db, "folio", "INSERT INTO holdings (portfolio_id, percentage) VALUES (2, 60)")
+    _refused(db, "folio", "UPDATE holdings SET percentage = 50 WHERE percentage = 60")
+    _run(db, "folio", "DELETE FROM holdings WHERE portfolio_id = 1")  # an empty portfolio is not filled yet
+
+
+def test_squads_of_three_at_commit(db):
+    _run(db, "squad", "INSERT INTO clubs (id, name, slug) OVERRIDING SYSTEM VALUE VALUES (1, 'c', 'c')")
+    _run(db, "squad", "INSERT INTO squads (id, club_id, name) OVERRIDING SYSTEM VALUE VALUES (1, 1, 'a'), (2, 1, 'b')")
+    _run(db, "squad", "INSERT INTO players (squad_id, name) VALUES (1, 'p'), (1, 'q'), (1, 'r')")
+    _refused(db, "squad", "INSERT INTO players (squad_id, name) VALUES (1, 's')")  # a fourth
+    _refused(db, "squad", "INSERT INTO players (squad_id, name) VALUES (2, 's'), (2, 't')")  # two only
+    _refused(db, "squad", "DELETE FROM players WHERE name = 'p'")
+
+
+def test_lanes_between_two_and_six(db):
+    _run(db, "rink", "INSERT INTO rinks (id, name) OVERRIDING SYSTEM VALUE VALUES (1, 'r')")
+    _refused(db, "rink", "INSERT INTO lanes (rink_id, number) VALUES (1, 1)")
+    _run(db, "rink", "INSERT INTO lanes (rink_id, number) SELECT 1, g FROM generate_series(1, 6) g")
+    _refused(db, "rink", "INSERT INTO lanes (rink_id, number) VALUES (1, 7)")
+
+
+def test_only_open_loans_count(db):
+    _run(
+        db,
+        "lending",
+        "INSERT INTO readers (id, first_name, last_name, email) OVERRIDING SYSTEM VALUE VALUES (1, 'a', 'b', 'a@b.org')",
+        "INSERT INTO books (id, title) OVERRIDING SYSTEM VALUE SELECT g, 'b' || g FROM generate_series(1, 4) g",
+        "INSERT INTO loans (reader_id, book_id, status) VALUES (1, 1, 'open'), (1, 2, 'open'), "
+        "(1, 3, 'returned')",
+    )
+    _refused(db, "lending", "INSERT INTO loans (reader_id, book_id, status) VALUES (1, 4, 'open')")
+    _refused(db, "lending", "UPDATE loans SET status = 'open' WHERE book_id = 3")
+    _run(db, "lending", "INSERT INTO loans (reader_id, book_id, status) VALUES (1, 4, 'returned')")
+
+
+def test_bounds_in_parentheses_and_in_the_next_clause(db):
+    _run(db, "angling", "INSERT INTO anglers (id, name) OVERRIDING SYSTEM VALUE VALUES (1, 'a')")
+    _refused(db, "angling", "INSERT INTO catches (angler_id, species, weight_grams) VALUES (1, 'pike', 0)")
+    _run(db, "angling", "INSERT INTO catches (angler_id, species, weight_grams) VALUES (1, 'pike', 900)")
+    _run(db, "birding", "INSERT INTO hikers (id, first_name, last_name, email) OVERRIDING SYSTEM VALUE VALUES (1, 'a', 'b', 'a@b.org')")
+    _refused(db, "birding", "INSERT INTO sightings (hiker_id, bird_name, flock_size) VALUES (1, 'wren', 0)")
+
+
+def test_unique_code_within_an_aisle(db):
+    _run(
+        db,
+        "store",
+        "INSERT INTO aisles (id, name) OVERRIDING SYSTEM VALUE VALUES (1, 'a'), (2, 'b')",
+        "INSERT INTO shelves (aisle_id, code) VALUES (1, 'S1'), (2, 'S1')",
+    )
+    with pytest.raises(psycopg.errors.UniqueViolation):
+        _run(db, "store", "INSERT INTO shelves (aisle_id, code) VALUES (1, 'S1')")
