@@ -316,26 +316,28 @@ class RuleReader:
             self.add(
                 kind="unique", entity=ent, columns=cols, scope=[scope_ref] if scope_ref else [], evidence=ev
             )
-        # "each block has a unique name within a vineyard", "every member gets a unique badge number"
+        # "each block has a unique name within a vineyard", "every member gets a unique badge number",
+        # "for each race a runner has a unique bib number"
         for m in re.finditer(
+            r"(?:\b(?:for|in|within) (?:each|every|an?|the) ([a-z]+),? )?"
             r"\b(?:each|every|an?|the) ([a-z]+(?: [a-z]+)?) (?:has|have|gets|get|carries|carry|is given|bears) "
             r"(?:an? |its own )?unique ([a-z][a-z ]{0,30}?)(?:\s+(?:within|per|in|for|across|inside|on)\s+"
             r"(?:an?\s+|the\s+|each\s+|every\s+|its\s+|their\s+)?([a-z]+(?: [a-z]+)?))?(?=[\s,.;)]*(?:$|,|;|\.| and | but ))",
             low,
         ):
-            ent = self._entity_in(m.group(1))
+            ent = self._entity_in(m.group(2))
             if ent is None:
                 continue
-            found = self.attribute(m.group(2), [ent])
+            found = self.attribute(m.group(3), [ent])
             if found is None or found[0] != ent:
-                if self._entity_in(m.group(2)) is not None:
+                if self._entity_in(m.group(3)) is not None:
                     continue
-                name = snake(m.group(2).split()[-3:])
+                name = snake(m.group(3).split()[-3:])
                 e = self.intent.entities[ent]
                 if e.attribute(name) is None:
                     e.attributes.append(Attribute(name=name, evidence=ev))
                 found = (ent, name)
-            scope = (m.group(3) or "").strip()
+            scope = (m.group(4) or m.group(1) or "").strip()
             scope_ref = self.reference(ent, scope.split()[-1]) if scope else None
             if scope and scope_ref is None:
                 scope_ref = self.link_to_scope(ent, scope.split()[-1], ev)
@@ -421,6 +423,38 @@ class RuleReader:
             cols = list(dict.fromkeys(cols))
             if cols:
                 self.add(kind="unique", entity=ent, columns=cols, evidence=ev)
+        # "no two games with the same number for a bowler on the same night": the same value within
+        # the things named after it
+        for m in re.finditer(
+            r"\b(?:never|no) two ([a-z]+) (?:in|at|on|with|sharing|having|get|take) the same ([a-z]+(?: [a-z]+)?)"
+            r"((?: (?:for|of|by|per|on|in|at|within|during) (?:an?|the same|the|one|each|every) [a-z]+)+)",
+            low,
+        ):
+            ent = self._entity_word(m.group(1))
+            if ent is None:
+                continue
+            words = m.group(2).split()
+            col = self.reference(ent, words[-1])
+            if col is None:
+                found = self.attribute(m.group(2), [ent])
+                if found is not None and found[0] == ent:
+                    col = found[1]
+                elif self._entity_in(m.group(2)) is None:
+                    # "the same number" of a game: its game number
+                    col = snake(([ent.rsplit("_", 1)[-1]] if words == ["number"] else []) + words)
+                    if self.intent.entities[ent].attribute(col) is None:
+                        self.intent.entities[ent].attributes.append(Attribute(name=col, evidence=ev))
+            if col is None:
+                continue
+            scopes = []
+            for word in re.findall(r"(?:an?|the same|the|one|each|every) ([a-z]+)", m.group(3)):
+                ref = self.reference(ent, word) or self.link_to_scope(ent, word, ev)
+                if ref is None:
+                    break
+                scopes.append(ref)
+            else:
+                if scopes:
+                    self.add(kind="unique", entity=ent, columns=scopes + [col], evidence=ev)
         m = re.search(r"\b(?:an?|the|each|every) ([a-z]+) can only be ([a-z]+) once", low)
         if m:
             target = self._entity_word(m.group(1))
@@ -1148,6 +1182,7 @@ def _shorthand(low: str) -> str:
     low = re.sub(r"(?<=[a-z]) ?#", " number", low)
     low = re.sub(r"\b(?:thats|that's|that is|which is|which are|that are)\s+unique", "unique", low)
     low = re.sub(r"\bcant\b", "can't", low)
+    low = re.sub(r"\bw/(?=\s)", "with", low)  # "no two games w/ the same number"
     return low
 
 
