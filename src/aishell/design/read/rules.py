@@ -26,6 +26,7 @@ import re
 
 from aishell.design import kb
 from aishell.design.intent import Attribute, Intent, Relationship, Rule
+from aishell.design.read.tokens import fold_accents
 from aishell.design.words import plural, singular, snake, verb_lemma
 
 _ARTICLE = r"(?:an?|the|each|every|its|their|one|that)\s+"
@@ -71,7 +72,7 @@ class RuleReader:
 
     def positions(self, clause: str) -> list[tuple[int, str]]:
         """(first position, entity) for the entities a clause names, in order."""
-        low = clause.lower()
+        low = fold_accents(clause.lower())
         found = []
         if not hasattr(self, "_forms"):
             self._forms = {}
@@ -261,7 +262,7 @@ class RuleReader:
     def run(self) -> list[Rule]:
         before = ""
         for clause in self.clauses:
-            low = " " + _shorthand(clause.lower().replace("’", "'")) + " "
+            low = " " + _shorthand(fold_accents(clause.lower()).replace("’", "'")) + " "
             self._low = low
             self._carry = None
             ents = self.entities_in(clause)
@@ -272,7 +273,7 @@ class RuleReader:
                 if not ents:
                     before = clause
                     continue
-                self._carry = " " + _shorthand(before.lower().replace("’", "'")) + " "
+                self._carry = " " + _shorthand(fold_accents(before.lower()).replace("’", "'")) + " "
                 self._low = self._carry + ";" + low
             before = clause
             self._unique(low, ents, clause)
