@@ -135,3 +135,38 @@ def test_unique_code_within_an_aisle(db):
     )
     with pytest.raises(psycopg.errors.UniqueViolation):
         _run(db, "store", "INSERT INTO shelves (aisle_id, code) VALUES (1, 'S1')")
+
+
+def test_a_verb_one_slip_away_is_read_as_that_verb():
+    """ "members borow tools": not one long noun "members borow tool", but members, tools and the loans."""
+    intent = parse("Members borow tools. A loan = member + tool + checked out time.")
+    assert {"member", "tool", "loan"} <= set(intent.entities)
+    assert not any("borow" in name for name in intent.entities)
+    assert {(r.source, r.target) for r in intent.relationships} >= {("loan", "member"), ("loan", "tool")}
+    intent = parse("Patients recieve treatments. Treatments have a dose.")
+    assert ("treatment", "patient") in {(r.source, r.target) for r in intent.relationships}
+
+
+def test_two_possible_verbs_are_no_reading():
+    """ "atend" is one slip from "attend"; a word one slip from two verbs of the same slip stays a word."""
+    from aishell.design.read.tokens import tokenize
+
+    assert [t.text for t in tokenize("students atend classes")][1] == "attend"
+    assert [t.tag for t in tokenize("students xqzt classes")][1] == "N"
+
+
+def test_rules_read_words_with_accents():
+    intent = parse(
+        "Cafés order pastries. Each café has a name. One order per café and pastry. Each order belongs to one "
+        "café and one pastry."
+    )
+    assert any(r.kind == "unique" and r.entity == "order" for r in intent.rules)
+
+
+def test_no_two_with_the_same_value_in_a_scope():
+    intent = parse(
+        "Bowlers bowl games on league nights. Each game has a bowler and a score. No two games w/ the same "
+        "number for a bowler on the same night."
+    )
+    rule = next(r for r in intent.rules if r.kind == "unique" and r.entity == "game")
+    assert rule.columns[:2] == ["bowler", "night"] and len(rule.columns) == 3
