@@ -23,6 +23,8 @@ TEXTS = {
     "angling": "Anglers log catches. Each catch has a species, a weight in grams and a time. Weight must be "
     "positive.",
     "birding": "Hikers log sightings. Each sighting has a hiker, a bird name and a flock size (> 0).",
+    "chess": "The club pairs 2 players into a match. Players have a name. Players can't be matched with "
+    "themselves.",
     "store": "Aisles hold shelves. Each shelf belongs to one aisle. Each shelf has a unique code within an "
     "aisle.",
 }
@@ -170,3 +172,13 @@ def test_no_two_with_the_same_value_in_a_scope():
     )
     rule = next(r for r in intent.rules if r.kind == "unique" and r.entity == "game")
     assert rule.columns[:2] == ["bowler", "night"] and len(rule.columns) == 3
+
+
+def test_two_into_one_is_two_references_that_differ(db):
+    intent = parse(TEXTS["chess"])
+    roles = {(r.source, r.target, r.role) for r in intent.relationships}
+    assert {("match", "player", "player_a"), ("match", "player", "player_b")} <= roles
+    assert not any(r.source == "player" and r.target == "match" for r in intent.relationships)
+    _run(db, "chess", "INSERT INTO players (id, name) OVERRIDING SYSTEM VALUE VALUES (1, 'a'), (2, 'b')")
+    _run(db, "chess", "INSERT INTO matches (player_a_id, player_b_id, name) VALUES (1, 2, 'm')")
+    _refused(db, "chess", "INSERT INTO matches (player_a_id, player_b_id, name) VALUES (1, 1, 'n')")

@@ -260,6 +260,8 @@ class RuleReader:
 
     # -- the rules -------------------------------------------------------------------------------------
     def run(self) -> list[Rule]:
+        for clause in self.clauses:
+            self._pairs(" " + _shorthand(fold_accents(clause.lower())) + " ", clause)
         before = ""
         for clause in self.clauses:
             low = " " + _shorthand(fold_accents(clause.lower()).replace("’", "'")) + " "
@@ -287,6 +289,32 @@ class RuleReader:
             self._once_per(low, ents, clause)
             self._totals(low, ents, clause)
         return self.rules
+
+    def _pairs(self, low: str, ev: str) -> None:
+        """ "we pair 2 members into a tandem", "two players form a doubles team": the one is made of two of
+        the others, each a reference of its own (``member_a``, ``member_b``), never the same one twice
+        (a clause saying so is read in _compare)."""
+        for m in re.finditer(
+            r"\b(2|two|a pair of) ([a-z]+) (?:into|to form|form|make up|make) (?:an?|one|each) ([a-z]+(?: [a-z]+)?)\b",
+            low,
+        ):
+            member, group = self._entity_word(m.group(2)), self._entity_in(m.group(3))
+            if member is None or group is None or member == group or m.group(2) == singular(m.group(2)):
+                continue
+            rels = self.intent.relationships
+            if any(r.source == group and r.target == member and r.role for r in rels):
+                continue  # the roles are said already
+            self.intent.relationships = [
+                r
+                for r in rels
+                if not ({r.source, r.target} == {member, group} and not r.role and r.kind != "many_to_many")
+            ]
+            for side in ("a", "b"):
+                self.intent.relationships.append(
+                    Relationship(
+                        "many_to_one", group, member, role=f"{member}_{side}", required=True, evidence=ev
+                    )
+                )
 
     def _unique(self, low: str, ents: list[str], ev: str) -> None:
         for m in re.finditer(
@@ -876,6 +904,19 @@ class RuleReader:
         return None
 
     def _compare(self, low: str, ents: list[str], ev: str) -> None:
+        # "members can't be paired with themselves": the two references of a pair to them differ
+        if re.search(rf"{_NEG}\s+(?:be\s+)?[a-z]+(?: [a-z]+)? (?:with|to|against|by) (?:themselves|themselfs|themself|"
+                     r"itself|himself|herself|oneself)\b", low):
+            for r in list(self.intent.relationships):
+                if r.target not in ents or r.kind != "many_to_one" or not r.role:
+                    continue
+                roles = [
+                    x.role
+                    for x in self.intent.relationships
+                    if x.source == r.source and x.target == r.target and x.kind == "many_to_one" and x.role
+                ]
+                if len(roles) == 2 and r.role == roles[0]:
+                    self.add(kind="compare", entity=r.source, left=roles[0], op="<>", right=roles[1], evidence=ev)
         if re.search(
             r"never the same|not the same|must differ|different (?:from|than)|can't be the same|cannot be the same",
             low,
