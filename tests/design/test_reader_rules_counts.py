@@ -182,3 +182,12 @@ def test_two_into_one_is_two_references_that_differ(db):
     _run(db, "chess", "INSERT INTO players (id, name) OVERRIDING SYSTEM VALUE VALUES (1, 'a'), (2, 'b')")
     _run(db, "chess", "INSERT INTO matches (player_a_id, player_b_id, name) VALUES (1, 2, 'm')")
     _refused(db, "chess", "INSERT INTO matches (player_a_id, player_b_id, name) VALUES (1, 1, 'n')")
+
+
+def test_taking_part_in_groups():
+    """ "students sit exams in groups": groups belong to the exam, students to groups (many to many)."""
+    intent = parse("Students sit exams in groups. Each exam has a date.")
+    links = {(r.kind, r.source, r.target) for r in intent.relationships}
+    assert ("many_to_one", "group", "exam") in links
+    assert ("many_to_many", "student", "group") in links
+    assert not any({r.source, r.target} == {"student", "exam"} for r in intent.relationships)

@@ -262,6 +262,7 @@ class RuleReader:
     def run(self) -> list[Rule]:
         for clause in self.clauses:
             self._pairs(" " + _shorthand(fold_accents(clause.lower())) + " ", clause)
+            self._teams(" " + _shorthand(fold_accents(clause.lower())) + " ", clause)
         before = ""
         for clause in self.clauses:
             low = " " + _shorthand(fold_accents(clause.lower()).replace("’", "'")) + " "
@@ -315,6 +316,29 @@ class RuleReader:
                         "many_to_one", group, member, role=f"{member}_{side}", required=True, evidence=ev
                     )
                 )
+
+    def _teams(self, low: str, ev: str) -> None:
+        """ "anglers enter tournaments in teams", "students sit exams in groups": the groups take part
+        (a group belongs to the tournament) and the people belong to groups (many to many)."""
+        for m in re.finditer(r"\b([a-z]+s) ([a-z]+) (?:the |a |an )?([a-z]+s) (?:in|as) ([a-z]+s)\b", low):
+            who, event, group = (self._entity_word(m.group(k)) for k in (1, 3, 4))
+            if None in (who, event, group) or len({who, event, group}) < 3:
+                continue
+            verb = verb_lemma(m.group(2))
+            from aishell.design.words import can_be_verb
+
+            if not can_be_verb(verb)[0] and not can_be_verb(m.group(2))[0]:
+                continue
+            rels = self.intent.relationships
+            if any(r.role for r in rels if {r.source, r.target} in ({who, group}, {event, group})):
+                continue
+            self.intent.relationships = [
+                r
+                for r in rels
+                if {r.source, r.target} not in ({who, group}, {event, group}, {who, event}) or r.role
+            ]
+            self.intent.relationships.append(Relationship("many_to_one", group, event, required=True, evidence=ev))
+            self.intent.relationships.append(Relationship("many_to_many", who, group, evidence=ev))
 
     def _unique(self, low: str, ents: list[str], ev: str) -> None:
         for m in re.finditer(
@@ -543,6 +567,10 @@ class RuleReader:
             if one is None or not n or n < 2 or m.group(1) == singular(m.group(1)):
                 continue  # "a team of two": one team; "teams of two": how teams are made
             many = m.group(3) if m.group(3) and self._entity_word(m.group(3)) else None
+            if many is None and any(
+                r.kind == "many_to_many" and one in (r.source, r.target) for r in self.intent.relationships
+            ):
+                continue  # the members are linked many to many: which rows count is not one reference
             if many is None:
                 members = [
                     r.source
