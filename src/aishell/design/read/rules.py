@@ -324,6 +324,9 @@ class RuleReader:
             who, event, group = (self._entity_word(m.group(k)) for k in (1, 3, 4))
             if None in (who, event, group) or len({who, event, group}) < 3:
                 continue
+            kind = kb.archetype_for(group)
+            if kind is None or kind.id != "team":
+                continue  # "nurses work shifts in wards": a place, not the groups people come in
             verb = verb_lemma(m.group(2))
             from aishell.design.words import can_be_verb
 
