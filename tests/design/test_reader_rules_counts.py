@@ -191,3 +191,14 @@ def test_taking_part_in_groups():
     assert ("many_to_one", "group", "exam") in links
     assert ("many_to_many", "student", "group") in links
     assert not any({r.source, r.target} == {"student", "exam"} for r in intent.relationships)
+
+
+def test_a_bound_on_a_number_of_things_is_a_count_column_of_the_list_owner():
+    """ "tables at the reception: table number, seats (max 12)": the tables' seats, at most 12."""
+    intent = parse(
+        "Weddings:\n* each wedding has a date\n* tables at the reception: table number unique per wedding, "
+        "seats (max 12)"
+    )
+    seats = intent.entities["table"].attribute("seats")
+    assert seats is not None and seats.max == 12
+    assert "reception" not in intent.entities or intent.entities["reception"].attribute("seats") is None

@@ -132,13 +132,12 @@ class RuleReader:
         if colon <= 0 or re.search(r"[.;]", head[colon:]):
             return None
         start = max(head.rfind(x, 0, colon) for x in (".", ";", "\n", ",", " - ")) + 1
-        heading = head[max(start, colon - 40) : colon].split(" of ")[
-            0
-        ]  # "inspections of a hive": inspections
+        # "inspections of a hive", "tables at the reception": the thing before the preposition
+        heading = re.split(r" (?:of|at|in|for|on|with|from) ", head[max(start, colon - 40) : colon])[0]
         listed = [n for p, n in self.positions(heading)]
         return listed[-1] if listed else None  # "hole scores": the scores
 
-    def named_here(self, phrase: str, ents: list[str]) -> tuple[str, str] | None:
+    def named_here(self, phrase: str, ents: list[str], count: bool = False) -> tuple[str, str] | None:
         """ "fee lines, amount > 0": an attribute the rule names and no list did, on the thing named
         last before it in the clause."""
         found = self.stated_attribute(phrase)
@@ -183,9 +182,9 @@ class RuleReader:
         if (
             name in self.intent.entities
             or singular(name) in self.intent.entities
-            or kb.archetype_for(singular(name))
+            or (kb.archetype_for(singular(name)) and not (count and name != singular(name)))
         ):
-            return None
+            return None  # a thing, not a value (but "seats (max 12)": a number of them)
         at = self._low.rfind(phrase.strip())
         head = self._low[: max(at, 0)]
         before = [n for p, n in self.positions(head)] if at > 0 else []
@@ -1084,7 +1083,7 @@ class RuleReader:
                 found = None
         if found is None or found[0] not in ents:
             # "orders: ..., quantity > 0": the clause's thing, even when another has a quantity too
-            found = self.named_here(phrase, ents) or found
+            found = self.named_here(phrase, ents, count=True) or found
         self._limit(found, lo, hi, excl)
 
     def _limit(self, found: tuple[str, str] | None, lo=None, hi=None, excl=None) -> None:
