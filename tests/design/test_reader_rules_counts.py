@@ -24,7 +24,7 @@ TEXTS = {
     "positive.",
     "birding": "Hikers log sightings. Each sighting has a hiker, a bird name and a flock size (> 0).",
     "chess": "The club pairs 2 players into a match. Players have a name. Players can't be matched with "
-    "themselves.",
+    "themselves. A match has a status (scheduled, played). A player can be in at most 2 scheduled matches.",
     "store": "Aisles hold shelves. Each shelf belongs to one aisle. Each shelf has a unique code within an "
     "aisle.",
 }
@@ -180,8 +180,8 @@ def test_two_into_one_is_two_references_that_differ(db):
     assert {("match", "player", "player_a"), ("match", "player", "player_b")} <= roles
     assert not any(r.source == "player" and r.target == "match" for r in intent.relationships)
     _run(db, "chess", "INSERT INTO players (id, name) OVERRIDING SYSTEM VALUE VALUES (1, 'a'), (2, 'b')")
-    _run(db, "chess", "INSERT INTO matches (player_a_id, player_b_id, name) VALUES (1, 2, 'm')")
-    _refused(db, "chess", "INSERT INTO matches (player_a_id, player_b_id, name) VALUES (1, 1, 'n')")
+    _run(db, "chess", "INSERT INTO matches (player_a_id, player_b_id, status) VALUES (1, 2, 'played')")
+    _refused(db, "chess", "INSERT INTO matches (player_a_id, player_b_id, status) VALUES (1, 1, 'played')")
 
 
 def test_taking_part_in_groups():
@@ -202,3 +202,19 @@ def test_a_bound_on_a_number_of_things_is_a_count_column_of_the_list_owner():
     seats = intent.entities["table"].attribute("seats")
     assert seats is not None and seats.max == 12
     assert "reception" not in intent.entities or intent.entities["reception"].attribute("seats") is None
+
+
+def test_a_count_over_a_pair_counts_either_role(db):
+    """ "a player can be in at most 2 scheduled matches", as player_a or player_b."""
+    _run(db, "chess", "INSERT INTO players (id, name) OVERRIDING SYSTEM VALUE VALUES (3, 'c'), (4, 'd')")
+    _run(
+        db,
+        "chess",
+        "INSERT INTO matches (player_a_id, player_b_id, status) VALUES (3, 4, 'scheduled')",
+        "INSERT INTO matches (player_a_id, player_b_id, status) VALUES (4, 3, 'scheduled')",
+        "INSERT INTO matches (player_a_id, player_b_id, status) VALUES (3, 4, 'played')",
+    )
+    _refused(
+        db, "chess", "INSERT INTO matches (player_a_id, player_b_id, status) VALUES (2, 3, 'scheduled')"
+    )
+    _refused(db, "chess", "UPDATE matches SET status = 'scheduled' WHERE player_a_id = 3 AND status = 'played'")

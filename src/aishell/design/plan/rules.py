@@ -463,6 +463,13 @@ class RuleStage:
         where = self._expression(t, rule.where, rule) if rule.where else None
         if rule.where and where is None:
             return
+        ref = next((f for f in t.foreign_keys if f.columns == per), None)
+        if rule.mode == "any_role" and ref is not None:
+            # "a member can be in max 3 tandems", a tandem's member_a or member_b: either role counts
+            roles = [f.columns[0] for f in t.foreign_keys if f.ref_table == ref.ref_table and len(f.columns) == 1]
+            if len(roles) > 1:
+                self._max_count_any_role(t, roles, limit, where, rule)
+                return
         if rule.min is not None and 1 < rule.min <= limit:
             self._min_count(t, per, int(rule.min), where, rule)
         if limit == 1 and where is None:  # "at most one X per Y": a unique key says it and serves lookups too
@@ -531,6 +538,53 @@ class RuleStage:
                     f"FOR EACH ROW EXECUTE FUNCTION public.{fname}()"
                 ),
                 comment=f"At most {limit} {t.name} per {what}",
+                attrs=self._rule_attrs(rule),
+            )
+        )
+
+    def _max_count_any_role(self, t: Table, roles: list[str], limit: int, where: str | None, rule: Rule) -> None:
+        target = roles[0].removesuffix("_id").rsplit("_", 1)[0]
+        fname = ident("check", t.name, "max", target)
+        cond = f" AND ({where})" if where else ""
+        which = f"({where}) ".replace("'", "''").replace("%", "%%") if where else ""
+        any_role = " OR ".join(f"{_q(c)} = v.x" for c in roles)
+        news = ", ".join(f"(NEW.{_q(c)})" for c in roles)
+        body = (
+            f"CREATE OR REPLACE FUNCTION public.{fname}()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$\n"
+            "DECLARE\n    n bigint;\n    who text;\nBEGIN\n"
+            f"    SELECT v.x::text, (SELECT count(*) FROM public.{_q(t.name)} WHERE ({any_role}){cond})\n"
+            f"      INTO who, n FROM (VALUES {news}) AS v(x)\n"
+            "     WHERE v.x IS NOT NULL\n"
+            f"     ORDER BY 2 DESC LIMIT 1;\n"
+            f"    IF n > {limit} THEN\n"
+            f"        RAISE EXCEPTION 'at most {limit} {which}{t.name} per {target} (% has %)', who, n\n"
+            "            USING ERRCODE = 'check_violation';\n"
+            "    END IF;\n    RETURN NULL;\nEND;\n$function$\n"
+        )
+        self.schema.functions.append(
+            Function(
+                name=fname,
+                returns="trigger",
+                language="plpgsql",
+                volatility="VOLATILE",
+                definition=body,
+                comment=f"Refuses more than {limit} {t.name} per {target}, in any of {', '.join(roles)}",
+                attrs=self._rule_attrs(rule),
+            )
+        )
+        tname = ident("trg", t.name, "max", target)
+        t.triggers.append(
+            Trigger(
+                name=tname,
+                timing="AFTER",
+                events=["INSERT", "UPDATE"],
+                function=f"public.{fname}",
+                constraint=True,
+                definition=(
+                    f"CREATE CONSTRAINT TRIGGER {tname} AFTER INSERT OR UPDATE ON public.{_q(t.name)} "
+                    f"FOR EACH ROW EXECUTE FUNCTION public.{fname}()"
+                ),
+                comment=f"At most {limit} {t.name} per {target} ({' or '.join(roles)})",
                 attrs=self._rule_attrs(rule),
             )
         )

@@ -632,7 +632,12 @@ class RuleReader:
                     continue
             where = self._state_of(table, many_words)
             fewest = least.get((many_words, one_words))
-            if n == 1 and where is None:
+            roles = [
+                r.role
+                for r in self.intent.relationships
+                if r.source == table and r.target == one and r.kind == "many_to_one" and r.role
+            ]
+            if n == 1 and where is None and len(roles) < 2:
                 self.add(kind="unique", entity=table, columns=per, evidence=ev)
             else:
                 self.add(
@@ -642,6 +647,7 @@ class RuleReader:
                     max=float(n),
                     min=float(fewest) if fewest and fewest > 1 else None,
                     where=where,
+                    mode="any_role" if len(roles) > 1 else None,  # a member_a or a member_b
                     evidence=ev,
                 )
 
