@@ -25,6 +25,7 @@ TEXTS = {
     "birding": "Hikers log sightings. Each sighting has a hiker, a bird name and a flock size (> 0).",
     "chess": "The club pairs 2 players into a match. Players have a name. Players can't be matched with "
     "themselves. A match has a status (scheduled, played). A player can be in at most 2 scheduled matches.",
+    "credit": "Each credit line has an amount and a ceiling. The amount must never exceed the ceiling.",
     "store": "Aisles hold shelves. Each shelf belongs to one aisle. Each shelf has a unique code within an "
     "aisle.",
 }
@@ -218,3 +219,8 @@ def test_a_count_over_a_pair_counts_either_role(db):
         db, "chess", "INSERT INTO matches (player_a_id, player_b_id, status) VALUES (2, 3, 'scheduled')"
     )
     _refused(db, "chess", "UPDATE matches SET status = 'scheduled' WHERE player_a_id = 3 AND status = 'played'")
+
+
+def test_must_not_exceed_compares_two_columns(db):
+    _run(db, "credit", "INSERT INTO credit_lines (amount, ceiling) VALUES (5, 10)")
+    _refused(db, "credit", "INSERT INTO credit_lines (amount, ceiling) VALUES (11, 10)")

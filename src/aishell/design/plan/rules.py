@@ -271,6 +271,19 @@ class RuleStage:
         right = self._rule_columns(t, [rule.right], rule)
         if not left or not right:
             return
+        lt, rt = (t.column(c).type.upper() for c in (left[0], right[0]))
+        if rule.op != "<>" and _family(lt) != _family(rt):
+            lc, rc = t.column(left[0]), t.column(right[0])
+            # "the amount must never exceed the ceiling", the ceiling a text by default: the words
+            # compare them as numbers (or times), so the column guessed as text takes the other's type
+            guess = rc if _family(rt) == "text" else lc if _family(lt) == "text" else None
+            other = lc if guess is rc else rc
+            if guess is None or _family(other.type.upper()) == "text":
+                self.problems.append(
+                    f"rule compare on {t.name}: {left[0]} ({lt}) and {right[0]} ({rt}) do not compare"
+                )
+                return
+            guess.type = other.type
         self._add_check(t, f"{left[0]}_{right[0]}", f"{_q(left[0])} {rule.op} {_q(right[0])}", rule)
 
     def _rule_check(self, e: _Ent, t: Table, rule: Rule) -> None:
@@ -696,6 +709,16 @@ def _q(name: str) -> str:
     from aishell.dialects.postgres.quote import quote_ident
 
     return quote_ident(name)
+
+
+def _family(sql_type: str) -> str:
+    """What a column type compares as: numbers, times, or text (anything else)."""
+    base = sql_type.split("(")[0].strip().lower()
+    if base in ("smallint", "integer", "int", "bigint", "numeric", "decimal", "real", "double precision", "money"):
+        return "number"
+    if base.startswith(("timestamp", "date", "time", "interval")):
+        return "time"
+    return "text" if base in ("text", "varchar", "character varying", "char", "character", "citext") else base
 
 
 def _num(v: float) -> str:

@@ -110,6 +110,12 @@ class RuleReader:
                     rest = a.name.removeprefix(cand + "_")
                     if rest != a.name and (rest in units or plural(rest) in units):
                         return ent, a.name
+        # "germinated can't exceed sown" of "seeds_germinated", "seeds_sown": the one name ending so
+        for cand in cands[-1:]:
+            for ent in entities:
+                ends = [a.name for a in self.intent.entities[ent].attributes if a.name.endswith("_" + cand)]
+                if len(ends) == 1 and len(cand) > 3:
+                    return ent, ends[0]
         return None
 
     def reference(self, ent: str, word: str) -> str | None:
@@ -968,8 +974,10 @@ class RuleReader:
                             kind="compare", entity=ent, left=roles[0], op="<>", right=roles[1], evidence=ev
                         )
         for m in re.finditer(
-            r"([a-z][a-z_ ]{1,30}?)\s+(?:must |should |has to |have to |can(?:not|'t) )?(?:be |come |is |are )?"
-            r"(after|later than|before|earlier than|greater than|more than|less than|on or after|no earlier than)\s+"
+            r"([a-z][a-z_ ]{1,30}?)\s+(?:must |should |has to |have to |can(?:not|'t) |may not |must not |should not |"
+            r"never |will never |can never )?(?:never |not )?(?:be |come |is |are )?"
+            r"(after|later than|before|earlier than|greater than|more than|less than|on or after|no earlier than|"
+            r"exceeds?|above|over|under|below)\s+"
             r"(?:the |its |their )?([a-z][a-z_ ]{1,30}?)(?=[,.;)]|$| and | or | if )",
             low,
         ):
@@ -987,8 +995,16 @@ class RuleReader:
                 "before": "<",
                 "earlier than": "<",
                 "less than": "<",
+                "exceed": ">",
+                "exceeds": ">",
+                "above": ">",
+                "over": ">",
+                "under": "<",
+                "below": "<",
             }[m.group(2)]
-            negated = bool(re.search(r"can(?:not|'t)\s+(?:be\s+)?$", low[: m.start(2)]))
+            negated = bool(
+                re.search(r"(?:can(?:not|'t)|may not|must not|should not|never|not)\s+(?:be\s+)?$", low[: m.start(2)])
+            )
             if negated:
                 op = {">": "<=", ">=": "<", "<": ">="}[op]
             self.add(kind="compare", entity=left[0], left=left[1], op=op, right=right[1], evidence=ev)
