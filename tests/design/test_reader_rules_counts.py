@@ -224,3 +224,10 @@ def test_a_count_over_a_pair_counts_either_role(db):
 def test_must_not_exceed_compares_two_columns(db):
     _run(db, "credit", "INSERT INTO credit_lines (amount, ceiling) VALUES (5, 10)")
     _refused(db, "credit", "INSERT INTO credit_lines (amount, ceiling) VALUES (11, 10)")
+
+
+def test_a_bound_goes_to_the_attribute_named_with_its_modifier():
+    """ "stroke index 1-18" is no bound on a member's "handicap index"."""
+    intent = parse("Members have a handicap index. Each hole has a par and a stroke index 1-18.")
+    handicap = intent.entities["member"].attribute("handicap_index")
+    assert handicap is not None and handicap.min is None and handicap.max is None

@@ -111,7 +111,7 @@ class RuleReader:
                     if rest != a.name and (rest in units or plural(rest) in units):
                         return ent, a.name
         # "germinated can't exceed sown" of "seeds_germinated", "seeds_sown": the one name ending so
-        for cand in cands[-1:]:
+        for cand in cands[-1:] if len(cands) == 1 else []:  # "stroke index" is no "handicap_index"
             for ent in entities:
                 ends = [a.name for a in self.intent.entities[ent].attributes if a.name.endswith("_" + cand)]
                 if len(ends) == 1 and len(cand) > 3:
