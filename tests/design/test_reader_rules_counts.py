@@ -228,6 +228,11 @@ def test_must_not_exceed_compares_two_columns(db):
 
 def test_a_bound_goes_to_the_attribute_named_with_its_modifier():
     """ "stroke index 1-18" is no bound on a member's "handicap index"."""
-    intent = parse("Members have a handicap index. Each hole has a par and a stroke index 1-18.")
+    intent = parse(
+        "Golf: 2 courses, 18 holes each (par 3 to 5, stroke index 1-18 unique per course), 1,100 members with "
+        "a handicap index."
+    )
     handicap = intent.entities["member"].attribute("handicap_index")
     assert handicap is not None and handicap.min is None and handicap.max is None
+    stroke = intent.entities["hole"].attribute("stroke_index")
+    assert stroke is not None and (stroke.min, stroke.max) == (1, 18)
