@@ -204,7 +204,7 @@ class Rule:
     left: str | None = None  # compare: left op right
     op: str | None = None
     right: str | None = None
-    mode: str | None = None  # exclusive: exactly_one | at_most_one
+    mode: str | None = None  # exclusive: exactly_one | at_most_one; max_count: any_role (either role counts)
     start: str | None = None  # no_overlap: the period's columns
     end: str | None = None
     per: list[str] = field(default_factory=list)  # no_overlap, max_count: within the same ...
@@ -648,7 +648,7 @@ def intent_from_dict(data: Any, *, text: str | None = None) -> Intent:
             elif f.name == "provenance":
                 kw[f.name] = rd.string(v, f.name, choices=PROVENANCE) or "stated"
             elif f.name == "mode":
-                kw[f.name] = rd.string(v, f.name, choices=("exactly_one", "at_most_one"))
+                kw[f.name] = rd.string(v, f.name, choices=("exactly_one", "at_most_one", "any_role"))
             elif f.name == "op":
                 kw[f.name] = rd.string(v, f.name, choices=("<", "<=", ">", ">=", "=", "<>"))
             else:
@@ -951,7 +951,7 @@ def intent_schema() -> dict[str, Any]:
                         "left": {"type": "string"},
                         "op": {"type": "string", "enum": ["<", "<=", ">", ">=", "=", "<>"]},
                         "right": {"type": "string"},
-                        "mode": {"type": "string", "enum": ["exactly_one", "at_most_one"]},
+                        "mode": {"type": "string", "enum": ["exactly_one", "at_most_one", "any_role"]},
                         "start": {"type": "string", "description": "no_overlap: start column"},
                         "end": {"type": "string", "description": "no_overlap: end column"},
                         "per": {

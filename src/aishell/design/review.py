@@ -511,10 +511,13 @@ def rule_line(r: Any) -> str:
         per = f" per {', '.join(r.per)}" if r.per else ""
         return f"{r.entity}: {r.start}..{r.end} never overlap{per}"
     if r.kind == "balanced":
+        total = f"{r.max:g}" if r.amount and r.max is not None else "0"
         what = (
-            f"sum({r.amount}) = 0" if r.amount else f"sum({r.debit or 'debit'}) = sum({r.credit or 'credit'})"
+            f"sum({r.amount}) = {total}"
+            if r.amount
+            else f"sum({r.debit or 'debit'}) = sum({r.credit or 'credit'})"
         )
-        return f"{r.entity}: {what} for each {r.group_by}"
+        return f"{r.entity}: {what} for each {r.group_by or r.entity}"
     if r.kind == "exclusive":
         return (
             f"{r.entity}: {'at most' if r.mode == 'at_most_one' else 'exactly'} one of {', '.join(r.columns)}"
@@ -528,7 +531,9 @@ def rule_line(r: Any) -> str:
     if r.kind == "immutable_when":
         return f"{r.entity}: locked once {r.column} is {' or '.join(r.values)}"
     if r.kind == "max_count":
-        return f"{r.entity}: at most {_count(r.max)} per {', '.join(r.per)}"
+        least = f"at least {_count(r.min)} and " if r.min and r.min > 1 else ""
+        which = f" where {r.where}" if r.where else ""
+        return f"{r.entity}: {least}at most {_count(r.max)}{which} per {', '.join(r.per)}"
     return f"{r.entity}: {r.expression}"
 
 

@@ -6,10 +6,10 @@
 | ``range``, ``compare``, ``check`` | ``CHECK`` |
 | ``exclusive`` | ``CHECK (num_nonnulls(a, b) = 1)`` (``<= 1`` for at most one); the columns become nullable |
 | ``no_overlap`` | ``EXCLUDE USING gist (per WITH =, tstzrange(start, end) WITH &&)`` with ``btree_gist`` |
-| ``balanced`` | a deferred constraint trigger that sums the lines of each parent at commit |
+| ``balanced`` | a deferred constraint trigger that sums the lines of each parent at commit (to zero, or to ``max``: "the percentages add up to 100") |
 | ``append_only`` | no ``updated_at``/``deleted_at`` (tables stage) and a trigger refusing UPDATE and DELETE |
 | ``immutable_when`` | a trigger refusing UPDATE and DELETE of rows whose column holds one of the values |
-| ``max_count`` | a constraint trigger refusing a row that makes more than ``max`` rows with the same ``per`` |
+| ``max_count`` | a constraint trigger refusing a row that makes more than ``max`` rows with the same ``per`` (counting only the rows ``where`` holds, if given); with ``min``, a deferred one refusing a group of 1 to ``min``-1 rows at commit |
 
 Names in a rule are attribute names or the names (or roles) of the entity's references. Expressions a
 reader wrote (``check``, ``where``) are parsed with pglast and written back from the tree, accepting only
@@ -271,6 +271,19 @@ class RuleStage:
         right = self._rule_columns(t, [rule.right], rule)
         if not left or not right:
             return
+        lt, rt = (t.column(c).type.upper() for c in (left[0], right[0]))
+        if rule.op != "<>" and _family(lt) != _family(rt):
+            lc, rc = t.column(left[0]), t.column(right[0])
+            # "the amount must never exceed the ceiling", the ceiling a text by default: the words
+            # compare them as numbers (or times), so the column guessed as text takes the other's type
+            guess = rc if _family(rt) == "text" else lc if _family(lt) == "text" else None
+            other = lc if guess is rc else rc
+            if guess is None or _family(other.type.upper()) == "text":
+                self.problems.append(
+                    f"rule compare on {t.name}: {left[0]} ({lt}) and {right[0]} ({rt}) do not compare"
+                )
+                return
+            guess.type = other.type
         self._add_check(t, f"{left[0]}_{right[0]}", f"{_q(left[0])} {rule.op} {_q(right[0])}", rule)
 
     def _rule_check(self, e: _Ent, t: Table, rule: Rule) -> None:
@@ -361,7 +374,21 @@ class RuleStage:
             self._add_check(t, f"{start[0]}_{end[0]}", f"{_q(end[0])} > {_q(start[0])}", rule)
 
     def _rule_balanced(self, e: _Ent, t: Table, rule: Rule) -> None:
-        group = self._rule_columns(t, [rule.group_by or ""], rule) if rule.group_by else None
+        if rule.amount and not rule.group_by and t.column(rule.amount) is None:
+            # "the percentages of a lot add up to 100", the percentage on the lot's link rows: the
+            # rows of the table that references the lot and holds the amount
+            for other in self.schema.tables:
+                fk = next((f for f in other.foreign_keys if f.ref_table == t.name), None)
+                if other is not t and fk is not None and other.column(rule.amount) is not None:
+                    t, group = other, [fk.columns[0]]
+                    break
+            else:
+                self.problems.append(
+                    f"rule balanced on {t.name}: no table referencing it holds {rule.amount!r}"
+                )
+                return
+        else:
+            group = self._rule_columns(t, [rule.group_by or ""], rule) if rule.group_by else None
         if not group:
             if not rule.group_by:
                 self.problems.append(f"rule balanced on {t.name}: needs group_by (the parent that balances)")
@@ -383,6 +410,11 @@ class RuleStage:
         key_type = t.column(key).type
         fname = ident("check", t.name, "balanced")
         parent = key.removesuffix("_id")
+        target = rule.max if rule.amount and rule.max is not None else None
+        if target is not None:
+            # "add up to 100": the rows of each parent total the number, once it has any rows
+            total = f"CASE WHEN count(*) = 0 THEN 0 ELSE {total} - {_num(target)} END"
+            what = f"the sum of {amount[0]} minus {_num(target)}"
         body = (
             f"CREATE OR REPLACE FUNCTION public.{fname}()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$\n"
             f"DECLARE\n    k {key_type.lower()};\n    diff numeric;\nBEGIN\n"
@@ -404,7 +436,11 @@ class RuleStage:
                 language="plpgsql",
                 volatility="VOLATILE",
                 definition=body,
-                comment=f"At commit, every {parent} of {t.name} balances ({what} = 0)",
+                comment=(
+                    f"At commit, the {amount[0]} of every {parent} of {t.name} add up to {_num(target)}"
+                    if target is not None
+                    else f"At commit, every {parent} of {t.name} balances ({what} = 0)"
+                ),
                 attrs=self._rule_attrs(rule),
             )
         )
@@ -437,7 +473,19 @@ class RuleStage:
                 self.problems.append(f"rule max_count on {t.name}: needs per and a max of 1 or more")
             return
         limit = int(rule.max)
-        if limit == 1:  # "at most one X per Y": a unique key says it and serves lookups too
+        where = self._expression(t, rule.where, rule) if rule.where else None
+        if rule.where and where is None:
+            return
+        ref = next((f for f in t.foreign_keys if f.columns == per), None)
+        if rule.mode == "any_role" and ref is not None:
+            # "a member can be in max 3 tandems", a tandem's member_a or member_b: either role counts
+            roles = [f.columns[0] for f in t.foreign_keys if f.ref_table == ref.ref_table and len(f.columns) == 1]
+            if len(roles) > 1:
+                self._max_count_any_role(t, roles, limit, where, rule)
+                return
+        if rule.min is not None and 1 < rule.min <= limit:
+            self._min_count(t, per, int(rule.min), where, rule)
+        if limit == 1 and where is None:  # "at most one X per Y": a unique key says it and serves lookups too
             if not any(u.columns == per for u in t.unique):
                 t.unique.append(
                     UniqueConstraint(
@@ -453,7 +501,9 @@ class RuleStage:
             return
         what = ", ".join(c.removesuffix("_id") for c in per)
         fname = ident("check", t.name, "max", *(c.removesuffix("_id") for c in per))
-        same = " AND ".join(f"{_q(c)} = NEW.{_q(c)}" for c in per)
+        same = " AND ".join(f"{_q(c)} = NEW.{_q(c)}" for c in per) + (f" AND ({where})" if where else "")
+        # "at most 3 active tandems": only the rows in that state count (said in the message, quoted)
+        which = f"({where}) ".replace("'", "''").replace("%", "%%") if where else ""
         # the parent row is locked first, so two transactions adding the last rows one after the
         # other cannot both see room (each statement of the function reads what is committed)
         lock = ""
@@ -470,7 +520,7 @@ class RuleStage:
             + lock
             + f"    SELECT count(*) INTO n FROM public.{_q(t.name)} WHERE {same};\n"
             f"    IF n > {limit} THEN\n"
-            f"        RAISE EXCEPTION 'at most {limit} {t.name} per {what} (% now)', n\n"
+            f"        RAISE EXCEPTION 'at most {limit} {which}{t.name} per {what} (% now)', n\n"
             "            USING ERRCODE = 'check_violation';\n"
             "    END IF;\n    RETURN NULL;\nEND;\n$function$\n"
         )
@@ -495,10 +545,110 @@ class RuleStage:
                 function=f"public.{fname}",
                 constraint=True,
                 definition=(
-                    f"CREATE CONSTRAINT TRIGGER {tname} AFTER INSERT OR UPDATE OF {cols} ON public.{_q(t.name)} "
+                    f"CREATE CONSTRAINT TRIGGER {tname} AFTER INSERT OR UPDATE"
+                    + ("" if where else f" OF {cols}")
+                    + f" ON public.{_q(t.name)} "
                     f"FOR EACH ROW EXECUTE FUNCTION public.{fname}()"
                 ),
                 comment=f"At most {limit} {t.name} per {what}",
+                attrs=self._rule_attrs(rule),
+            )
+        )
+
+    def _max_count_any_role(self, t: Table, roles: list[str], limit: int, where: str | None, rule: Rule) -> None:
+        target = roles[0].removesuffix("_id").rsplit("_", 1)[0]
+        fname = ident("check", t.name, "max", target)
+        cond = f" AND ({where})" if where else ""
+        which = f"({where}) ".replace("'", "''").replace("%", "%%") if where else ""
+        any_role = " OR ".join(f"{_q(c)} = v.x" for c in roles)
+        news = ", ".join(f"(NEW.{_q(c)})" for c in roles)
+        body = (
+            f"CREATE OR REPLACE FUNCTION public.{fname}()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$\n"
+            "DECLARE\n    n bigint;\n    who text;\nBEGIN\n"
+            f"    SELECT v.x::text, (SELECT count(*) FROM public.{_q(t.name)} WHERE ({any_role}){cond})\n"
+            f"      INTO who, n FROM (VALUES {news}) AS v(x)\n"
+            "     WHERE v.x IS NOT NULL\n"
+            f"     ORDER BY 2 DESC LIMIT 1;\n"
+            f"    IF n > {limit} THEN\n"
+            f"        RAISE EXCEPTION 'at most {limit} {which}{t.name} per {target} (% has %)', who, n\n"
+            "            USING ERRCODE = 'check_violation';\n"
+            "    END IF;\n    RETURN NULL;\nEND;\n$function$\n"
+        )
+        self.schema.functions.append(
+            Function(
+                name=fname,
+                returns="trigger",
+                language="plpgsql",
+                volatility="VOLATILE",
+                definition=body,
+                comment=f"Refuses more than {limit} {t.name} per {target}, in any of {', '.join(roles)}",
+                attrs=self._rule_attrs(rule),
+            )
+        )
+        tname = ident("trg", t.name, "max", target)
+        t.triggers.append(
+            Trigger(
+                name=tname,
+                timing="AFTER",
+                events=["INSERT", "UPDATE"],
+                function=f"public.{fname}",
+                constraint=True,
+                definition=(
+                    f"CREATE CONSTRAINT TRIGGER {tname} AFTER INSERT OR UPDATE ON public.{_q(t.name)} "
+                    f"FOR EACH ROW EXECUTE FUNCTION public.{fname}()"
+                ),
+                comment=f"At most {limit} {t.name} per {target} ({' or '.join(roles)})",
+                attrs=self._rule_attrs(rule),
+            )
+        )
+
+    def _min_count(self, t: Table, per: list[str], least: int, where: str | None, rule: Rule) -> None:
+        """ "teams of two", "each site has 2 to 12 chargers": at commit, a group that has rows has at least
+        ``least`` of them (an empty group is one not filled yet)."""
+        what = ", ".join(c.removesuffix("_id") for c in per)
+        fname = ident("check", t.name, "min", *(c.removesuffix("_id") for c in per))
+        cond = f" AND ({where})" if where else ""
+        olds = " AND ".join(f"{_q(c)} = OLD.{_q(c)}" for c in per) + cond
+        news = " AND ".join(f"{_q(c)} = NEW.{_q(c)}" for c in per) + cond
+        body = (
+            f"CREATE OR REPLACE FUNCTION public.{fname}()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$\n"
+            "DECLARE\n    n bigint;\nBEGIN\n"
+            "    IF TG_OP <> 'DELETE' THEN\n"
+            f"        SELECT count(*) INTO n FROM public.{_q(t.name)} WHERE {news};\n"
+            f"        IF n BETWEEN 1 AND {least - 1} THEN\n"
+            f"            RAISE EXCEPTION 'at least {least} {t.name} per {what} (% now)', n\n"
+            "                USING ERRCODE = 'check_violation';\n        END IF;\n    END IF;\n"
+            "    IF TG_OP <> 'INSERT' THEN\n"
+            f"        SELECT count(*) INTO n FROM public.{_q(t.name)} WHERE {olds};\n"
+            f"        IF n BETWEEN 1 AND {least - 1} THEN\n"
+            f"            RAISE EXCEPTION 'at least {least} {t.name} per {what} (% now)', n\n"
+            "                USING ERRCODE = 'check_violation';\n        END IF;\n    END IF;\n"
+            "    RETURN NULL;\nEND;\n$function$\n"
+        )
+        self.schema.functions.append(
+            Function(
+                name=fname,
+                returns="trigger",
+                language="plpgsql",
+                volatility="VOLATILE",
+                definition=body,
+                comment=f"At commit, refuses a {what} with between 1 and {least - 1} {t.name}",
+                attrs=self._rule_attrs(rule),
+            )
+        )
+        tname = ident("trg", t.name, "min", *(c.removesuffix("_id") for c in per))
+        t.triggers.append(
+            Trigger(
+                name=tname,
+                timing="AFTER",
+                events=["INSERT", "UPDATE", "DELETE"],
+                function=f"public.{fname}",
+                constraint=True,
+                definition=(
+                    f"CREATE CONSTRAINT TRIGGER {tname} AFTER INSERT OR DELETE OR UPDATE ON public.{_q(t.name)} "
+                    f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.{fname}()"
+                ),
+                comment=f"At least {least} {t.name} per {what} once it has any (checked at commit)",
                 attrs=self._rule_attrs(rule),
             )
         )
@@ -559,6 +709,16 @@ def _q(name: str) -> str:
     from aishell.dialects.postgres.quote import quote_ident
 
     return quote_ident(name)
+
+
+def _family(sql_type: str) -> str:
+    """What a column type compares as: numbers, times, or text (anything else)."""
+    base = sql_type.split("(")[0].strip().lower()
+    if base in ("smallint", "integer", "int", "bigint", "numeric", "decimal", "real", "double precision", "money"):
+        return "number"
+    if base.startswith(("timestamp", "date", "time", "interval")):
+        return "time"
+    return "text" if base in ("text", "varchar", "character varying", "char", "character", "citext") else base
 
 
 def _num(v: float) -> str:

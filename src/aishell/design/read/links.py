@@ -24,7 +24,7 @@ import re
 
 from aishell.design import kb
 from aishell.design.intent import Attribute, Relationship
-from aishell.design.read.tokens import NP, _base_tag
+from aishell.design.read.tokens import NP, _base_tag, fold_accents
 from aishell.design.words import plural, singular
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9'#%+-]*|[,=+]")
@@ -89,6 +89,11 @@ _OPTIONAL = re.compile(
 _REQUIRED = re.compile(r"\b(?:exactly one|must|always|belongs? to|required|mandatory|has to|have to)\b")
 
 
+def _lower(text: str) -> str:
+    """Lower case, accents folded: the words match as the tokens read them ("café" is "cafe")."""
+    return fold_accents(text.lower())
+
+
 class LinkStage:
     def _links(self) -> None:
         names = dict(self.req.entities)
@@ -114,7 +119,7 @@ class LinkStage:
                 forms[words] = "?" + name
         longest = max(len(k) for k in forms)
         claims: list[tuple[str, str, str, bool | None, str]] = []  # (kind, source, target, required, ev)
-        text = self.text.lower().replace("’", "'")
+        text = _lower(self.text).replace("’", "'")
 
         def heading(m: re.Match[str]) -> str:
             words = m.group(2).split()
@@ -142,7 +147,7 @@ class LinkStage:
             words = _WORD.findall(segment)
             if len(words) < 3:
                 continue
-            mentions = self._mentions(words, forms, longest, self.lex, self.text.lower())
+            mentions = self._mentions(words, forms, longest, self.lex, _lower(self.text))
             if len(mentions) < 2:
                 continue
             ev = segment.strip()
@@ -261,7 +266,7 @@ class LinkStage:
                         {r.source, r.target} == {source, target}
                         and r.role is None
                         and r.kind != "self"
-                        and ev in " ".join(_WORD.findall(r.evidence.lower()))
+                        and ev in " ".join(_WORD.findall(_lower(r.evidence)))
                     )
                 ]
                 continue
@@ -549,7 +554,7 @@ class ValueOwnerStage:
         """ "a courier travels with some loans, but that's just a name written on the loan": a
         courier_name column on the loan."""
         for word, kind in getattr(self, "just_values", {}).items():
-            for sentence in re.split(r"[.;!?\n]", self.text.lower()):
+            for sentence in re.split(r"[.;!?\n]", _lower(self.text)):
                 if not re.search(r"\b" + re.escape(word) + r"s?\b", sentence):
                     continue
                 owner = None
@@ -595,7 +600,7 @@ class ValueOwnerStage:
                 if values and ent.attribute("name") is None:
                     ent.attributes.append(Attribute(name="name", enum=values, evidence=clause))
                 continue
-            low = clause.lower()
+            low = _lower(clause)
             owner = None
             first, _, rest = name.partition("_")
             if rest and self._resolve(first) in self.req.entities:
@@ -664,11 +669,11 @@ class ValueOwnerStage:
         from aishell.design.read.relations import nominalizations
         from aishell.design.read.tokens import tokenize
 
-        low = self.text.lower()
+        low = _lower(self.text)
         for r in list(self.req.relationships):
             if r.kind != "many_to_many" or r.source == r.target or not r.evidence:
                 continue
-            ev = r.evidence.lower()
+            ev = _lower(r.evidence)
             at = []
             for end in (r.source, r.target):
                 hit = re.search(r"\b" + re.escape(end.replace("_", " ")) + r"(?:s|es)?\b", ev)
@@ -762,7 +767,7 @@ class LinkAttributeStage:
         for r in self.req.relationships:
             if r.kind != "many_to_many" or not r.evidence or r.source == r.target:
                 continue
-            ev = r.evidence.lower()
+            ev = _lower(r.evidence)
             for end in (r.target, r.source):
                 ent = self.req.entities.get(end)
                 if ent is None:
@@ -771,7 +776,7 @@ class LinkAttributeStage:
                     a
                     for a in ent.attributes
                     if a.evidence
-                    and a.evidence.lower() == ev
+                    and _lower(a.evidence) == ev
                     and re.search(
                         r"\b(?:with|storing|recording|and the|and a|and an)\b[^.]*\b"
                         + re.escape(a.name.split("_")[0]),
@@ -790,7 +795,7 @@ class RoleStage:
         """ "inspectors are our members", "the DM (also a player)", "a manager who is also an employee",
         "buyers and sellers are users": a role of a stored thing, not a table of its own. References to
         the role become references to the thing, named by the role (inspector_id → members)."""
-        text = self.text.lower().replace("’", "'")
+        text = _lower(self.text).replace("’", "'")
         found: list[tuple[str, str, int]] = []
         patterns = (
             (
@@ -914,7 +919,7 @@ class RoleStage:
         instructor (both are members)", "a paramedic and a technician, two different staff members",
         "a captain, who is one of the team's players". Each role is a reference from the thing the
         clause is about to that table, named by the role; "different" adds role_a <> role_b."""
-        text = self.text.lower().replace("’", "'")
+        text = _lower(self.text).replace("’", "'")
         role_np = r"(?:the|an?|one|its|their)\s+((?:optional\s+)?[a-z]+(?:\s+(?:in|of)\s+[a-z]+|\s+[a-z]+)?)"
         found: list[tuple[list[str], str, bool, int, int]] = []  # (roles, base words, different, span)
         for m in re.finditer(
@@ -1021,7 +1026,7 @@ class RoleStage:
                     if not (
                         {r.source, r.target} == {owner, base}
                         and r.role is None
-                        and r.evidence.lower()[:40] in sentence
+                        and _lower(r.evidence)[:40] in sentence
                     )
                 ]
                 if not any(
@@ -1060,7 +1065,7 @@ class RoleStage:
         """ "a member may be mentored by another member" (mentor_id), "mentors of other members",
         "a report points to the original report": a reference to another row of the same table, named by
         the role the text gives it (not "parent")."""
-        text = self.text.lower().replace("’", "'")
+        text = _lower(self.text).replace("’", "'")
         found: list[tuple[str, str, str | None]] = []  # (entity, role, word made a table by mistake)
         for m in re.finditer(
             r"\b([a-z]+)ed by (?:another|an other|other|a different|an older|a senior) ([a-z]+)", text

@@ -7,8 +7,13 @@ import re
 
 from aishell.design import kb
 from aishell.design.intent import Attribute, Relationship
-from aishell.design.read.tokens import NP
+from aishell.design.read.tokens import NP, fold_accents
 from aishell.design.words import plural, singular, snake
+
+
+def _lower(text: str) -> str:
+    """Lower case, accents folded: the words match as the tokens read them ("café" is "cafe")."""
+    return fold_accents(text.lower())
 
 
 _SPANS = {"date_range": "daterange", "time_range": "tstzrange", "time_window": "tstzrange", "date_window": "daterange"}
@@ -463,7 +468,7 @@ class RelationStage:
     def _self_references(self, clauses: list[tuple[str, bool]]) -> None:
         words = self.lex["self_reference_words"]
         for clause, _ in clauses:
-            low = clause.lower()
+            low = _lower(clause)
             toks = re.findall(r"[a-z][a-z-]*", low)
             for i, w in enumerate(toks):
                 if w not in words or words[w] != "parent":
@@ -532,7 +537,7 @@ class RelationStage:
                     break
 
     def _domain(self, clauses: list[tuple[str, bool]]) -> None:
-        low = self.text.lower()
+        low = _lower(self.text)
         m = re.search(
             r"\b(?:an?|the|our|my)\s+((?:[a-z-]+\s+){0,2}?)("
             + "|".join(sorted(self.lex["domain_nouns"], key=len, reverse=True))

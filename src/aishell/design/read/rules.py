@@ -26,6 +26,7 @@ import re
 
 from aishell.design import kb
 from aishell.design.intent import Attribute, Intent, Relationship, Rule
+from aishell.design.read.tokens import fold_accents
 from aishell.design.words import plural, singular, snake, verb_lemma
 
 _ARTICLE = r"(?:an?|the|each|every|its|their|one|that)\s+"
@@ -71,7 +72,7 @@ class RuleReader:
 
     def positions(self, clause: str) -> list[tuple[int, str]]:
         """(first position, entity) for the entities a clause names, in order."""
-        low = clause.lower()
+        low = fold_accents(clause.lower())
         found = []
         if not hasattr(self, "_forms"):
             self._forms = {}
@@ -101,6 +102,20 @@ class RuleReader:
                 for a in e.attributes:
                     if a.name == cand or a.name == singular(cand) or kb.meaning(a.name) == kb.meaning(cand):
                         return ent, a.name
+        # "weight must be positive" of a "weight_grams": the name with its unit said
+        units = set(kb.lexicon().get("units", ()))
+        for cand in cands[:1]:
+            for ent in entities:
+                for a in self.intent.entities[ent].attributes:
+                    rest = a.name.removeprefix(cand + "_")
+                    if rest != a.name and (rest in units or plural(rest) in units):
+                        return ent, a.name
+        # "germinated can't exceed sown" of "seeds_germinated", "seeds_sown": the one name ending so
+        for cand in cands[-1:] if len(cands) == 1 else []:  # "stroke index" is no "handicap_index"
+            for ent in entities:
+                ends = [a.name for a in self.intent.entities[ent].attributes if a.name.endswith("_" + cand)]
+                if len(ends) == 1 and len(cand) > 3:
+                    return ent, ends[0]
         return None
 
     def reference(self, ent: str, word: str) -> str | None:
@@ -123,13 +138,12 @@ class RuleReader:
         if colon <= 0 or re.search(r"[.;]", head[colon:]):
             return None
         start = max(head.rfind(x, 0, colon) for x in (".", ";", "\n", ",", " - ")) + 1
-        heading = head[max(start, colon - 40) : colon].split(" of ")[
-            0
-        ]  # "inspections of a hive": inspections
+        # "inspections of a hive", "tables at the reception": the thing before the preposition
+        heading = re.split(r" (?:of|at|in|for|on|with|from) ", head[max(start, colon - 40) : colon])[0]
         listed = [n for p, n in self.positions(heading)]
         return listed[-1] if listed else None  # "hole scores": the scores
 
-    def named_here(self, phrase: str, ents: list[str]) -> tuple[str, str] | None:
+    def named_here(self, phrase: str, ents: list[str], count: bool = False) -> tuple[str, str] | None:
         """ "fee lines, amount > 0": an attribute the rule names and no list did, on the thing named
         last before it in the clause."""
         found = self.stated_attribute(phrase)
@@ -168,13 +182,15 @@ class RuleReader:
         tail = tail[-2:]
         if not tail or len(tail[-1]) < 2:
             return None
+        if getattr(self, "_carry", None) and not re.search(r"\b" + re.escape(tail[-1]), self._carry):
+            return None  # a word the clause before never said: not one of its things' attributes
         name = snake(tail)
         if (
             name in self.intent.entities
             or singular(name) in self.intent.entities
-            or kb.archetype_for(singular(name))
+            or (kb.archetype_for(singular(name)) and not (count and name != singular(name)))
         ):
-            return None
+            return None  # a thing, not a value (but "seats (max 12)": a number of them)
         at = self._low.rfind(phrase.strip())
         head = self._low[: max(at, 0)]
         before = [n for p, n in self.positions(head)] if at > 0 else []
@@ -250,11 +266,24 @@ class RuleReader:
     # -- the rules -------------------------------------------------------------------------------------
     def run(self) -> list[Rule]:
         for clause in self.clauses:
-            low = " " + _shorthand(clause.lower().replace("’", "'")) + " "
+            self._pairs(" " + _shorthand(fold_accents(clause.lower())) + " ", clause)
+            self._teams(" " + _shorthand(fold_accents(clause.lower())) + " ", clause)
+        before = ""
+        for clause in self.clauses:
+            low = " " + _shorthand(fold_accents(clause.lower()).replace("’", "'")) + " "
             self._low = low
+            self._carry = None
             ents = self.entities_in(clause)
             if not ents:
-                continue
+                # "log each catch with species and weight. Weight must be positive.": a clause naming
+                # nothing is about what the clause just before it named (and said)
+                ents = self.entities_in(before)
+                if not ents:
+                    before = clause
+                    continue
+                self._carry = " " + _shorthand(fold_accents(before.lower()).replace("’", "'")) + " "
+                self._low = self._carry + ";" + low
+            before = clause
             self._unique(low, ents, clause)
             self._overlap(low, ents, clause)
             self._compare(low, ents, clause)
@@ -264,7 +293,60 @@ class RuleReader:
             self._balanced(low, ents, clause)
             self._count_limit(low, ents, clause)
             self._once_per(low, ents, clause)
+            self._totals(low, ents, clause)
         return self.rules
+
+    def _pairs(self, low: str, ev: str) -> None:
+        """ "we pair 2 members into a tandem", "two players form a doubles team": the one is made of two of
+        the others, each a reference of its own (``member_a``, ``member_b``), never the same one twice
+        (a clause saying so is read in _compare)."""
+        for m in re.finditer(
+            r"\b(2|two|a pair of) ([a-z]+) (?:into|to form|form|make up|make) (?:an?|one|each) ([a-z]+(?: [a-z]+)?)\b",
+            low,
+        ):
+            member, group = self._entity_word(m.group(2)), self._entity_in(m.group(3))
+            if member is None or group is None or member == group or m.group(2) == singular(m.group(2)):
+                continue
+            rels = self.intent.relationships
+            if any(r.source == group and r.target == member and r.role for r in rels):
+                continue  # the roles are said already
+            self.intent.relationships = [
+                r
+                for r in rels
+                if not ({r.source, r.target} == {member, group} and not r.role and r.kind != "many_to_many")
+            ]
+            for side in ("a", "b"):
+                self.intent.relationships.append(
+                    Relationship(
+                        "many_to_one", group, member, role=f"{member}_{side}", required=True, evidence=ev
+                    )
+                )
+
+    def _teams(self, low: str, ev: str) -> None:
+        """ "anglers enter tournaments in teams", "students sit exams in groups": the groups take part
+        (a group belongs to the tournament) and the people belong to groups (many to many)."""
+        for m in re.finditer(r"\b([a-z]+s) ([a-z]+) (?:the |a |an )?([a-z]+s) (?:in|as) ([a-z]+s)\b", low):
+            who, event, group = (self._entity_word(m.group(k)) for k in (1, 3, 4))
+            if None in (who, event, group) or len({who, event, group}) < 3:
+                continue
+            kind = kb.archetype_for(group)
+            if kind is None or kind.id != "team":
+                continue  # "nurses work shifts in wards": a place, not the groups people come in
+            verb = verb_lemma(m.group(2))
+            from aishell.design.words import can_be_verb
+
+            if not can_be_verb(verb)[0] and not can_be_verb(m.group(2))[0]:
+                continue
+            rels = self.intent.relationships
+            if any(r.role for r in rels if {r.source, r.target} in ({who, group}, {event, group})):
+                continue
+            self.intent.relationships = [
+                r
+                for r in rels
+                if {r.source, r.target} not in ({who, group}, {event, group}, {who, event}) or r.role
+            ]
+            self.intent.relationships.append(Relationship("many_to_one", group, event, required=True, evidence=ev))
+            self.intent.relationships.append(Relationship("many_to_many", who, group, evidence=ev))
 
     def _unique(self, low: str, ents: list[str], ev: str) -> None:
         for m in re.finditer(
@@ -294,6 +376,34 @@ class RuleReader:
                 scope_ref = self.link_to_scope(ent, scope.split()[-1], ev)
             self.add(
                 kind="unique", entity=ent, columns=cols, scope=[scope_ref] if scope_ref else [], evidence=ev
+            )
+        # "each block has a unique name within a vineyard", "every member gets a unique badge number",
+        # "for each race a runner has a unique bib number"
+        for m in re.finditer(
+            r"(?:\b(?:for|in|within) (?:each|every|an?|the) ([a-z]+),? )?"
+            r"\b(?:each|every|an?|the) ([a-z]+(?: [a-z]+)?) (?:has|have|gets|get|carries|carry|is given|bears) "
+            r"(?:an? |its own )?unique ([a-z][a-z ]{0,30}?)(?:\s+(?:within|per|in|for|across|inside|on)\s+"
+            r"(?:an?\s+|the\s+|each\s+|every\s+|its\s+|their\s+)?([a-z]+(?: [a-z]+)?))?(?=[\s,.;)]*(?:$|,|;|\.| and | but ))",
+            low,
+        ):
+            ent = self._entity_in(m.group(2))
+            if ent is None:
+                continue
+            found = self.attribute(m.group(3), [ent])
+            if found is None or found[0] != ent:
+                if self._entity_in(m.group(3)) is not None:
+                    continue
+                name = snake(m.group(3).split()[-3:])
+                e = self.intent.entities[ent]
+                if e.attribute(name) is None:
+                    e.attributes.append(Attribute(name=name, evidence=ev))
+                found = (ent, name)
+            scope = (m.group(4) or m.group(1) or "").strip()
+            scope_ref = self.reference(ent, scope.split()[-1]) if scope else None
+            if scope and scope_ref is None:
+                scope_ref = self.link_to_scope(ent, scope.split()[-1], ev)
+            self.add(
+                kind="unique", entity=ent, columns=[found[1]], scope=[scope_ref] if scope_ref else [], evidence=ev
             )
         # "a customer ... is identified by phone number": the number names one customer
         for m in re.finditer(
@@ -374,6 +484,38 @@ class RuleReader:
             cols = list(dict.fromkeys(cols))
             if cols:
                 self.add(kind="unique", entity=ent, columns=cols, evidence=ev)
+        # "no two games with the same number for a bowler on the same night": the same value within
+        # the things named after it
+        for m in re.finditer(
+            r"\b(?:never|no) two ([a-z]+) (?:in|at|on|with|sharing|having|get|take) the same ([a-z]+(?: [a-z]+)?)"
+            r"((?: (?:for|of|by|per|on|in|at|within|during) (?:an?|the same|the|one|each|every) [a-z]+)+)",
+            low,
+        ):
+            ent = self._entity_word(m.group(1))
+            if ent is None:
+                continue
+            words = m.group(2).split()
+            col = self.reference(ent, words[-1])
+            if col is None:
+                found = self.attribute(m.group(2), [ent])
+                if found is not None and found[0] == ent:
+                    col = found[1]
+                elif self._entity_in(m.group(2)) is None:
+                    # "the same number" of a game: its game number
+                    col = snake(([ent.rsplit("_", 1)[-1]] if words == ["number"] else []) + words)
+                    if self.intent.entities[ent].attribute(col) is None:
+                        self.intent.entities[ent].attributes.append(Attribute(name=col, evidence=ev))
+            if col is None:
+                continue
+            scopes = []
+            for word in re.findall(r"(?:an?|the same|the|one|each|every) ([a-z]+)", m.group(3)):
+                ref = self.reference(ent, word) or self.link_to_scope(ent, word, ev)
+                if ref is None:
+                    break
+                scopes.append(ref)
+            else:
+                if scopes:
+                    self.add(kind="unique", entity=ent, columns=scopes + [col], evidence=ev)
         m = re.search(r"\b(?:an?|the|each|every) ([a-z]+) can only be ([a-z]+) once", low)
         if m:
             target = self._entity_word(m.group(1))
@@ -402,11 +544,52 @@ class RuleReader:
         for m in re.finditer(
             rf"\b(?:an?|each|every|one|the|any) ([a-z]+(?: [a-z]+)??) (?:(?:can|may|must|will|should|is allowed to|"
             rf"is able to)\s+)?(?:only\s+)?(?:(have|has|hold|holds|contain|contains|take|takes|fit|fits|seat|seats|"
-            rf"[a-z]+)\s+)?{limit}\s+([a-z]+(?: [a-z]+)?)",
+            rf"[a-z]+)\s+)?(?:(?:in|on|at|to|into|with|for)\s+)?{limit}\s+([a-z]+(?: [a-z]+)?)",
             low,
         ):
             possess = (m.group(2) or "") in _HOLD_VERBS
             found.append((m.group(4), m.group(1), m.group(3), possess))
+        least: dict[tuple[str, str], int] = {}  # (many words, one words) → the fewest stated
+        # "2 to 12 chargers per site", "between 3 and 8 players in a team"
+        for m in re.finditer(
+            rf"\b(?:between )?({_NUMBER}) (?:to|and|-) ({_NUMBER}) ([a-z]+(?: [a-z]+)?)\s+(?:per|for each|for every|"
+            rf"in each|in every|in an?|on an?|to an?|for an?|in one|on one|at an?)\s+(?:an?\s+|each\s+|every\s+|"
+            rf"one\s+|the\s+)?([a-z]+(?: [a-z]+)?)",
+            low,
+        ):
+            found.append((m.group(3), m.group(4), m.group(2), False))
+            least[(m.group(3), m.group(4))] = _number(m.group(1)) or 0
+        # "each tournament has between 8 and 32 players", "a crew takes 2-4 rowers"
+        for m in re.finditer(
+            rf"\b(?:an?|each|every|one|the) ([a-z]+(?: [a-z]+)??) (?:(?:can|may|must|will|should) )?(?:only )?"
+            rf"(?:has|have|holds?|takes?|needs?|seats?|contains?|fits?|gets?) (?:between )?({_NUMBER}) (?:to|and|-) "
+            rf"({_NUMBER}) ([a-z]+(?: [a-z]+)?)",
+            low,
+        ):
+            found.append((m.group(4), m.group(1), m.group(3), True))
+            least[(m.group(4), m.group(1))] = _number(m.group(2)) or 0
+        # "teams of two", "crews of 4 rowers": exactly that many members
+        for m in re.finditer(rf"\b([a-z]+) of ({_NUMBER})(?: ([a-z]+))?\b", low):
+            one = self._entity_word(m.group(1))
+            n = _number(m.group(2))
+            if one is None or not n or n < 2 or m.group(1) == singular(m.group(1)):
+                continue  # "a team of two": one team; "teams of two": how teams are made
+            many = m.group(3) if m.group(3) and self._entity_word(m.group(3)) else None
+            if many is None and any(
+                r.kind == "many_to_many" and one in (r.source, r.target) for r in self.intent.relationships
+            ):
+                continue  # the members are linked many to many: which rows count is not one reference
+            if many is None:
+                members = [
+                    r.source
+                    for r in self.intent.relationships
+                    if r.kind == "many_to_one" and r.target == one and r.source in self.intent.entities
+                ]
+                if len(members) != 1:
+                    continue
+                many = members[0].replace("_", " ")
+            found.append((many, m.group(1), m.group(2), False))
+            least[(many, m.group(1))] = n
         for m in re.finditer(
             rf"{limit}\s+([a-z]+(?: [a-z]+)?)\s+(?:(?:can|may) be [a-z]+ (?:to|on|in|into|for) |are allowed (?:in|on|for) |"
             rf"(?:per|for each|for every|in each|in every|in an?|on an?|to an?|for an?|in one|on one|at an?)\s+)"
@@ -422,6 +605,9 @@ class RuleReader:
             low,
         ):
             found.append((m.group(3), m.group(1), m.group(2), True))
+            low_n = re.search(rf"({_NUMBER}) (?:to|and|-) {re.escape(m.group(2))} {re.escape(m.group(3))}", m.group(0))
+            if low_n:
+                least[(m.group(3), m.group(1))] = _number(low_n.group(1)) or 0
         for many_words, one_words, number, possess in found:
             if re.search(
                 r"\b"
@@ -450,10 +636,35 @@ class RuleReader:
                     table, per = many, [one]
                 else:
                     continue
-            if n == 1:
+            where = self._state_of(table, many_words)
+            fewest = least.get((many_words, one_words))
+            roles = [
+                r.role
+                for r in self.intent.relationships
+                if r.source == table and r.target == one and r.kind == "many_to_one" and r.role
+            ]
+            if n == 1 and where is None and len(roles) < 2:
                 self.add(kind="unique", entity=table, columns=per, evidence=ev)
             else:
-                self.add(kind="max_count", entity=table, per=per, max=float(n), evidence=ev)
+                self.add(
+                    kind="max_count",
+                    entity=table,
+                    per=per,
+                    max=float(n),
+                    min=float(fewest) if fewest and fewest > 1 else None,
+                    where=where,
+                    mode="any_role" if len(roles) > 1 else None,  # a member_a or a member_b
+                    evidence=ev,
+                )
+
+    def _state_of(self, ent: str, words: str) -> str | None:
+        """ "3 active tandems": the rows whose status is the value said before the noun."""
+        for word in words.split()[:-1]:
+            for a in self.intent.entities[ent].attributes:
+                value = next((v for v in a.enum or () if v.lower() == word), None)
+                if value is not None:
+                    return f"{a.name} = '" + value.replace("'", "''") + "'"
+        return None
 
     def _once_per(self, low: str, ents: list[str], ev: str) -> None:
         """Uniqueness over references: "one score per juror per film", "only one result per boat per
@@ -735,6 +946,19 @@ class RuleReader:
         return None
 
     def _compare(self, low: str, ents: list[str], ev: str) -> None:
+        # "members can't be paired with themselves": the two references of a pair to them differ
+        if re.search(rf"{_NEG}\s+(?:be\s+)?[a-z]+(?: [a-z]+)? (?:with|to|against|by) (?:themselves|themselfs|themself|"
+                     r"itself|himself|herself|oneself)\b", low):
+            for r in list(self.intent.relationships):
+                if r.target not in ents or r.kind != "many_to_one" or not r.role:
+                    continue
+                roles = [
+                    x.role
+                    for x in self.intent.relationships
+                    if x.source == r.source and x.target == r.target and x.kind == "many_to_one" and x.role
+                ]
+                if len(roles) == 2 and r.role == roles[0]:
+                    self.add(kind="compare", entity=r.source, left=roles[0], op="<>", right=roles[1], evidence=ev)
         if re.search(
             r"never the same|not the same|must differ|different (?:from|than)|can't be the same|cannot be the same",
             low,
@@ -750,8 +974,10 @@ class RuleReader:
                             kind="compare", entity=ent, left=roles[0], op="<>", right=roles[1], evidence=ev
                         )
         for m in re.finditer(
-            r"([a-z][a-z_ ]{1,30}?)\s+(?:must |should |has to |have to |can(?:not|'t) )?(?:be |come |is |are )?"
-            r"(after|later than|before|earlier than|greater than|more than|less than|on or after|no earlier than)\s+"
+            r"([a-z][a-z_ ]{1,30}?)\s+(?:must |should |has to |have to |can(?:not|'t) |may not |must not |should not |"
+            r"never |will never |can never )?(?:never |not )?(?:be |come |is |are )?"
+            r"(after|later than|before|earlier than|greater than|more than|less than|on or after|no earlier than|"
+            r"exceeds?|above|over|under|below)\s+"
             r"(?:the |its |their )?([a-z][a-z_ ]{1,30}?)(?=[,.;)]|$| and | or | if )",
             low,
         ):
@@ -769,8 +995,16 @@ class RuleReader:
                 "before": "<",
                 "earlier than": "<",
                 "less than": "<",
+                "exceed": ">",
+                "exceeds": ">",
+                "above": ">",
+                "over": ">",
+                "under": "<",
+                "below": "<",
             }[m.group(2)]
-            negated = bool(re.search(r"can(?:not|'t)\s+(?:be\s+)?$", low[: m.start(2)]))
+            negated = bool(
+                re.search(r"(?:can(?:not|'t)|may not|must not|should not|never|not)\s+(?:be\s+)?$", low[: m.start(2)])
+            )
             if negated:
                 op = {">": "<=", ">=": "<", "<": ">="}[op]
             self.add(kind="compare", entity=left[0], left=left[1], op=op, right=right[1], evidence=ev)
@@ -791,14 +1025,14 @@ class RuleReader:
     def _ranges(self, low: str, ents: list[str], ev: str) -> None:
         num = r"(-?\d+(?:\.\d+)?)"
         for m in re.finditer(
-            rf"([a-z][a-z_ ]{{1,30}}?)\s*(?:\(|is |are |must be |should be |goes |go |of |:)?\s*(?:between|from)\s+{num}\s*(?:and|to|-)\s*{num}",
+            rf"\b([a-z][a-z_ ]{{1,30}}?)\s*(?:\(|is |are |must be |should be |goes |go |of |:)?\s*(?:between|from)\s+{num}\s*(?:and|to|-)\s*{num}",
             low,
         ):
             self._bound(m.group(1), ents, ev, lo=float(m.group(2)), hi=float(m.group(3)))
-        for m in re.finditer(rf"([a-z][a-z_ ]{{1,30}}?)\s*\(?\s*{num}\s*(?:[-–]|to)\s*{num}\s*\)?", low):
+        for m in re.finditer(rf"\b([a-z][a-z_ ]{{1,30}}?)\s*\(?\s*{num}\s*(?:[-–]|to)\s*{num}\s*\)?", low):
             self._bound(m.group(1), ents, ev, lo=float(m.group(2)), hi=float(m.group(3)))
         # "amount > 0", "strokes >= 1", "seats <= 12"
-        for m in re.finditer(rf"([a-z][a-z_ ]{{1,30}}?)\s*(>=|<=|>|<)\s*{num}(?![\d.])", low):
+        for m in re.finditer(rf"\b([a-z][a-z_ ]{{1,30}}?)\s*\(?\s*(>=|<=|>|<)\s*{num}(?![\d.])", low):
             op, value = m.group(2), float(m.group(3))
             if op == ">=":
                 self._bound(m.group(1), ents, ev, lo=value)
@@ -812,7 +1046,7 @@ class RuleReader:
             else:
                 self._bound(m.group(1), ents, ev, hi=value - 1 if value.is_integer() else value)
         for m in re.finditer(
-            r"([a-z][a-z_ ]{1,30}?)\s*(?:\(|is |are |must be |should be |has to be |always |can't be |cannot be )?\s*"
+            r"\b([a-z][a-z_ ]{1,30}?)\s*(?:\(|is |are |must be |should be |has to be |always |can't be |cannot be )?\s*"
             r"(positive|greater than (?:zero|0)|more than (?:zero|0)|never negative|non-negative|not negative|negative)",
             low,
         ):
@@ -825,10 +1059,12 @@ class RuleReader:
             else:
                 self._bound(m.group(1), ents, ev, excl=0)
         for m in re.finditer(
-            rf"([a-z][a-z_ ]{{1,30}}?)\s+\(?(?:is |are |must be )?(at least|at most|no more than|up to|max(?:imum)?|min(?:imum)?)\s+{num}\b",
+            rf"\b([a-z][a-z_ ]{{1,30}}?)\s+\(?(?:is |are |must be )?(at least|at most|no more than|up to|max(?:imum)?|min(?:imum)?)\s+{num}\b",
             low,
         ):
             kind, value = m.group(2), float(m.group(3))
+            if re.search(r"\b(?:adds?|added|sums?|comes?|totals?)$", m.group(1)):
+                continue  # "the shares must add up to 100": a total over rows (read in _totals)
             nxt = re.match(r"\s*([a-z]+(?: [a-z]+)?)", low[m.end() :])
             if nxt and self._entity_in(nxt.group(1)):
                 continue  # "a kennel holds at most 3 dogs": a count of rows (max_count), not a value
@@ -838,15 +1074,41 @@ class RuleReader:
                 self._bound(m.group(1), ents, ev, hi=value)
 
     def _bound(self, phrase: str, ents: list[str], ev: str, lo=None, hi=None, excl=None) -> None:
-        found = self.attribute(phrase.split(",")[-1], ents)
-        owner = self._colon_owner(phrase.split(",")[-1])
+        # "a firing = one kiln + type + peak temp in celsius (between ...)": the last item of a list,
+        # without the unit it is counted in
+        phrase = re.split(r"[,+=:;/]", phrase)[-1]
+        units = set(kb.lexicon().get("units", ()))
+        unit = re.search(r"\s+in\s+([a-z]+)\s*$", phrase)
+        if unit and unit.group(1) in units:
+            phrase = phrase[: unit.start()]
+        # "the score of each game": the game's score
+        of = re.match(r"\s*(?:store |record |keep |log )?(?:the |a |an )?([a-z][a-z ]*?) of (?:each|every|a|an|the) ([a-z]+)\s*$", phrase)
+        if of:
+            ent = self._entity_word(of.group(2))
+            if ent is not None and ent in ents and self._entity_word(of.group(1)) is None:
+                found = self.attribute(of.group(1), [ent])
+                if found is None or found[0] != ent:
+                    name = snake(of.group(1).split()[-2:])
+                    e = self.intent.entities[ent]
+                    if e.attribute(name) is None:
+                        e.attributes.append(Attribute(name=name, evidence=ev.strip()))
+                    found = (ent, name)
+                self._limit(found, lo, hi, excl)
+                return
+        if not phrase.strip():
+            return
+        found = self.attribute(phrase, ents)
+        owner = self._colon_owner(phrase)
         if owner is not None and (found is None or found[0] != owner):
-            found = self.attribute(phrase.split(",")[-1], [owner])
+            found = self.attribute(phrase, [owner])
             if found is None or found[0] != owner:
                 found = None
         if found is None or found[0] not in ents:
             # "orders: ..., quantity > 0": the clause's thing, even when another has a quantity too
-            found = self.named_here(phrase.split(",")[-1], ents) or found
+            found = self.named_here(phrase, ents, count=True) or found
+        self._limit(found, lo, hi, excl)
+
+    def _limit(self, found: tuple[str, str] | None, lo=None, hi=None, excl=None) -> None:
         if found is None:
             return
         a = self.intent.entities[found[0]].attribute(found[1])
@@ -865,6 +1127,65 @@ class RuleReader:
             and not kb.attribute_rule(a.name)
         ):
             a.type = "integer"
+
+    def _totals(self, low: str, ents: list[str], ev: str) -> None:
+        """ "the percentages of a lot must add up to 100", "the split % of a report has to sum to 100",
+        "total share per fund must be exactly 100": the rows of each parent sum to a number (a deferred
+        check at commit, once all the rows are written)."""
+        low = re.sub(r"(?<=[a-z]) ?%", " percent", low)
+        for m in re.finditer(
+            r"\b(total |sum of (?:the )?|the sum of (?:the )?)?([a-z][a-z ]{0,30}?) (?:of|per|for|in|across|within) "
+            r"(?:an? |the |each |every |one |its |their )?([a-z]+(?: [a-z]+)?) (?:must |should |has to |have to |"
+            r"needs? to |will |shall |always |can only )*(add up to|adds up to|sum to|sums to|total|totals|"
+            r"come to|comes to|be exactly|equal|equals|be|is|are) (?:exactly )?(\d+(?:\.\d+)?)\b",
+            low,
+        ):
+            said_total = bool(m.group(1)) or m.group(4) not in ("be", "is", "are", "be exactly", "equal", "equals")
+            if not said_total:
+                continue
+            group = self._entity_in(m.group(3))
+            if group is None:  # "of a lot": the wine lots
+                named = self.positions(m.group(3))
+                group = named[-1][1] if named else None
+            if group is None:
+                continue
+            phrase = re.sub(r"^(?:and|but|so|then|while)\s+", "", m.group(2)).removeprefix("the ").strip()
+            total = float(m.group(5))
+            # the rows that hold the amount: a thing referencing the group, else the group's link rows
+            holders = [
+                r.source
+                for r in self.intent.relationships
+                if r.kind == "many_to_one" and r.target == group and r.source in self.intent.entities
+            ]
+            found = self.attribute(phrase, holders) if holders else None
+            if found is not None and found[0] in holders:
+                self.add(
+                    kind="balanced",
+                    entity=found[0],
+                    group_by=self.reference(found[0], group) or group,
+                    amount=found[1],
+                    max=total,
+                    evidence=ev,
+                )
+                continue
+            words = phrase.split()
+            for r in self.intent.relationships:
+                if r.kind != "many_to_many" or group not in (r.source, r.target):
+                    continue
+                name = next(
+                    (
+                        a.name
+                        for a in r.attributes
+                        if a.name in (snake(words), singular(snake(words)), snake(words[-1:]), singular(words[-1]))
+                        or kb.meaning(a.name) == kb.meaning(singular(words[-1]))
+                    ),
+                    None,
+                )
+                if name is not None:
+                    # the link table has no entity of its own: the rule names the group, the planner
+                    # finds the link rows that hold the amount
+                    self.add(kind="balanced", entity=group, amount=name, max=total, evidence=ev)
+                    break
 
     def _exclusive(self, low: str, ents: list[str], ev: str) -> None:
         m = re.search(
@@ -955,6 +1276,7 @@ def _shorthand(low: str) -> str:
     low = re.sub(r"(?<=[a-z]) ?#", " number", low)
     low = re.sub(r"\b(?:thats|that's|that is|which is|which are|that are)\s+unique", "unique", low)
     low = re.sub(r"\bcant\b", "can't", low)
+    low = re.sub(r"\bw/(?=\s)", "with", low)  # "no two games w/ the same number"
     return low
 
 

@@ -124,8 +124,52 @@ def tokenize(clause: str) -> list[Tok]:
     toks: list[Tok] = []
     for w in merged:
         toks.append(Tok(w, _base_tag(w, lex)))
+    _typo_verbs(toks)
     _resolve_ambiguous(toks, lex)
     return toks
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _one_edit(word: str) -> list[list[str]]:
+    """The words one typing slip away, likeliest slip first: a letter left out, two swapped, one too many."""
+    return [
+        [word[:i] + c + word[i:] for i in range(len(word) + 1) for c in _LETTERS],
+        [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)],
+        [word[:i] + word[i + 1 :] for i in range(len(word))],
+    ]
+
+
+def _typo_verbs(toks: list[Tok]) -> None:
+    """ "members borow tools": a word no lexicon knows, between a plural noun and its object, one slip
+    away from a word that is only ever a verb, is that verb (not a third word of one long noun)."""
+    if len(toks) < 3:
+        return
+    verbs = kb.pos_table()["v"]
+    nouns = kb.noun_index()
+    for k in range(1, len(toks) - 1):
+        t, before, after = toks[k], toks[k - 1], toks[k + 1]
+        w = t.text
+        if (
+            t.tag != "N"
+            or len(w) < 4
+            or not w.isalpha()
+            or before.tag not in ("N", "VN")
+            or not before.text.endswith("s")
+            or after.tag not in ("N", "VN", "D", "A", "Q", "NUM")
+            or w in nouns
+            or singular(w) in nouns
+        ):
+            continue
+        for slips in _one_edit(w):
+            fixes = {c for c in slips if c in verbs}
+            if fixes:
+                fix = fixes.pop()
+                # one reading only, and only ever a verb: a guess between two is no reading
+                if not fixes and not verbs[fix].endswith("*") and fix not in nouns:
+                    t.text, t.tag = fix, "V"
+                break
 
 
 _SPECIAL = {
