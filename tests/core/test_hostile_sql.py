@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from pathlib import Path
 
 import pytest
@@ -339,8 +340,12 @@ def test_throwaway_test_data_leaves_no_role_behind(pg_server, tmp_path):
     assert result.returncode == 0, result.stderr
     failing = _write(tmp_path, HEAD + "CREATE TABLE u (a int REFERENCES nowhere (id));\n", "failing.sql")
     assert run_cli("schema", "test", "--from", str(failing), "--data-size", "10").returncode == 1
-    # Other tests may run alongside (xdist): only roles this test could have left count.
-    assert not {r for r in load_roles() - before}, load_roles() - before
+    # Other tests may run alongside (xdist) and hold a load role of their own for a few seconds: a role
+    # this test left behind stays, theirs go, so the check waits for the others' to go.
+    deadline = time.monotonic() + 60
+    while (left := load_roles() - before) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not left, left
 
 
 def test_migration_verification_runs_the_files_functions_unprivileged(pg_server, tmp_path, marker):
