@@ -232,6 +232,15 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
             t.tag = "N"  # "each refuelling"
         nxt = toks[i + 1] if i + 1 < len(toks) else None
         if (
+            t.tag == "V"
+            and t.text.endswith("ed")
+            and prev is not None
+            and prev.tag == "D"
+            and nxt is not None
+            and nxt.tag in ("N", "VN")
+        ):
+            t.tag = "N"  # "a received time", "the returned date": a participle between article and noun, one name
+        if (
             t.tag in ("N", "VN")
             and t.text.endswith("ing")
             and (prev is None or prev.tag not in ("D", "A", "N", "VN", "POSS", "Q", "NUM"))
