@@ -98,6 +98,8 @@ class Reader(
                 r"\b(?:thats|that's|that is|which is)\s+(?=unique\b)", "", clause, flags=re.IGNORECASE
             )
             clause = re.sub(r"\(\s*((?:must be )?unique)\s*\)", r" \1", clause, flags=re.IGNORECASE)
+            clause, *more = _parts_sum(clause, low).split("; ")
+            self.pending_clauses += more
             clause = self._extract_enums(clause)
             # "Queries: an account's open orders, executions per instrument": what is asked of the data
             # names the things it asks about, never new ones
@@ -187,6 +189,62 @@ _MEASURE = re.compile(
     r"~?\d[\d,.]*\s*[kKmMbB]?\+?\s+[a-z]+(?:\s*/\s*[a-z]+)+\s+(?:a|an|per|each|every)\s+"
     r"(?:second|minute|hour|day|week|month|year)\b"
 )
+
+
+_PARTS_SUM = re.compile(
+    r"^(?P<lead>.*?\b)?(?:(?i:each|every|an?|one|the)\s+)?(?P<x>[A-Za-z][\w-]*(?: [a-z][\w-]*)?)\s*=\s*"
+    r"(?P<rhs>[^=+]+(?:\+[^=+]+)+)$"
+)
+
+
+def _parts_sum(clause: str, low: str) -> str:
+    """ "a loan = member + tool + checked out time + due back", "observation = species + count": the
+    thing before "=" is made of what is added after it. Parts the text names elsewhere are things it refers
+    to ("each loan has a member and a tool"); parts said only here are its values ("for each loan we record
+    a checked-out-time and a due-back"). Only with at least one "+" ("perfect game = 300" is a value)."""
+    m = _PARTS_SUM.match(clause.strip())
+    if not m or (m.group("lead") or "").strip():
+        return clause
+    parts = [p.strip(" ,.") for p in m.group("rhs").split("+")]
+    if len(parts) < 2 or any(not p or len(p.split()) > 6 or not re.match(r"[A-Za-z]", p) for p in parts):
+        return clause
+    refs, values = [], []
+    for p in parts:
+        paren = re.search(r"\s*\(([^)]*)\)", p)
+        p = p[: paren.start()] if paren else p
+        # "count (> 0)" is a rule, read from the clause as written; "(possible, probable)" its values
+        tail = f" ({paren.group(1)})" if paren and re.search(r",|\bor\b|/", paren.group(1)) else ""
+        words = p.split()
+        det = "a"
+        if words and words[0].lower() in ("a", "an", "the", "one", "its", "their"):
+            words = words[1:]
+        if words and words[0].lower() in ("optional", "required", "mandatory", "unique"):
+            det, words = f"a {words[0].lower()}", words[1:]
+        if not words:
+            return clause
+        phrase = " ".join(words).lower()
+        said = len(re.findall(rf"\b{re.escape(phrase)}(?:e?s)?\b", low))
+        arch = kb.archetype_for(singular(phrase)) if len(words) == 1 else None
+        if (
+            said >= 2
+            or singular(phrase) != phrase and len(re.findall(rf"\b{re.escape(singular(phrase))}\b", low)) >= 2
+            or arch is not None and arch.kind in ("actor", "org", "thing") and not kb.is_attribute_word(phrase)
+        ):
+            refs.append(f"{det} {' '.join(words)}{tail}")
+        else:
+            # "checked out time", "due back": one name each, whatever its words could be on their own
+            values.append(f"{det} {' '.join(words) if tail else '-'.join(words)}{tail}")
+
+    def listed(items: list[str]) -> str:
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+    x = m.group("x")
+    out = []
+    if refs:
+        out.append(f"each {x} has {listed(refs)}")
+    if values:
+        out.append(f"for each {x} we record {listed(values)}")
+    return "; ".join(out)
 
 
 def _just_values(low: str) -> dict[str, str]:

@@ -101,8 +101,12 @@ class LinkStage:
         for alias, target in getattr(self, "alias", {}).items():
             if target in names:
                 forms.setdefault(tuple(alias.split("_")), target)
-        # nouns the text mentions that are not (yet) tables: a strong cardinality phrase makes them one
+        # nouns the text mentions that are not (yet) tables: a strong cardinality phrase makes them one,
+        # unless the text already made one a column ("for each loan we record a due back")
+        columns = {a.name for e in names.values() for a in e.attributes}
         for name in self.mentions:
+            if name in columns:
+                continue
             words = tuple(name.split("_"))
             if (
                 name not in names
