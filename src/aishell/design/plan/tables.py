@@ -288,7 +288,7 @@ class TableStage:
                 if e.kind in ("line", "junction_entity")
                 else [kb.ColumnSpec(name="name", type="VARCHAR(255)")]
             )
-        elif not e.arch and not text_attrs and e.kind != "actor":
+        elif not e.arch and not text_attrs and e.kind not in ("actor", "line", "junction_entity"):
             specs.append(kb.ColumnSpec(name="name", type="VARCHAR(255)", not_null=True))
         # stated attributes take what the knowledge base knows about a column of the same meaning ("start
         # time" and starts_at, "pickup location" and origin): the stated name, the archetype's type, NOT

@@ -18,6 +18,7 @@ import re
 
 from aishell.design import kb
 from aishell.design.intent import Requirements, Rule
+from aishell.design.read.acts import ActStage
 from aishell.design.read.clauses import FEATURES, find_scale, split_clauses
 from aishell.design.read.entities import EntityStage
 from aishell.design.read.links import LinkAttributeStage, LinkStage, RoleStage, ValueOwnerStage
@@ -38,7 +39,7 @@ _QUERY_CLAUSE = re.compile(
 
 
 class Reader(
-    PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage, RoleStage, LinkAttributeStage
+    PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage, RoleStage, LinkAttributeStage, ActStage
 ):
     def __init__(self, text: str):
         self.lex = kb.lexicon()
@@ -126,12 +127,14 @@ class Reader(
         self._just_value_columns()
         self._orphan_values()
         self._junctions_from_acts()
+        self._acts_over_time()
         self._junction_names()
         self._link_attributes()
         self._list_plurals_to_attributes()
         self._attach_scale()
         self._domain(clauses)
         read_rules(self.req, [c for c, _ in clauses])
+        self._act_rules()
         for owner, a, b, ev in self.role_differences:  # "two different staff members"
             if owner in self.req.entities and not any(
                 r.kind == "compare" and r.entity == owner and {r.left, r.right} == {a, b}
