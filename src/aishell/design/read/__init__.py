@@ -99,7 +99,7 @@ class Reader(
                 r"\b(?:thats|that's|that is|which is)\s+(?=unique\b)", "", clause, flags=re.IGNORECASE
             )
             clause = re.sub(r"\(\s*((?:must be )?unique)\s*\)", r" \1", clause, flags=re.IGNORECASE)
-            clause, *more = _parts_sum(clause, low).split("; ")
+            clause, *more = _parts_sum(clause, low)
             self.pending_clauses += more
             clause = self._extract_enums(clause)
             # "Queries: an account's open orders, executions per instrument": what is asked of the data
@@ -200,17 +200,17 @@ _PARTS_SUM = re.compile(
 )
 
 
-def _parts_sum(clause: str, low: str) -> str:
+def _parts_sum(clause: str, low: str) -> list[str]:
     """ "a loan = member + tool + checked out time + due back", "observation = species + count": the
     thing before "=" is made of what is added after it. Parts the text names elsewhere are things it refers
     to ("each loan has a member and a tool"); parts said only here are its values ("for each loan we record
     a checked-out-time and a due-back"). Only with at least one "+" ("perfect game = 300" is a value)."""
     m = _PARTS_SUM.match(clause.strip())
     if not m or (m.group("lead") or "").strip():
-        return clause
+        return [clause]
     parts = [p.strip(" ,.") for p in m.group("rhs").split("+")]
     if len(parts) < 2 or any(not p or len(p.split()) > 6 or not re.match(r"[A-Za-z]", p) for p in parts):
-        return clause
+        return [clause]
     refs, values = [], []
     for p in parts:
         paren = re.search(r"\s*\(([^)]*)\)", p)
@@ -224,7 +224,7 @@ def _parts_sum(clause: str, low: str) -> str:
         if words and words[0].lower() in ("optional", "required", "mandatory", "unique"):
             det, words = f"a {words[0].lower()}", words[1:]
         if not words:
-            return clause
+            return [clause]
         phrase = " ".join(words).lower()
         said = len(re.findall(rf"\b{re.escape(phrase)}(?:e?s)?\b", low))
         arch = kb.archetype_for(singular(phrase)) if len(words) == 1 else None
@@ -247,7 +247,7 @@ def _parts_sum(clause: str, low: str) -> str:
         out.append(f"each {x} has {listed(refs)}")
     if values:
         out.append(f"for each {x} we record {listed(values)}")
-    return "; ".join(out)
+    return out
 
 
 def _just_values(low: str) -> dict[str, str]:

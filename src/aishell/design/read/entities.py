@@ -158,6 +158,8 @@ class EntityStage:
                     continue  # "a clinic", "an online store": what the system is, not a table
                 if attr_like and (arch is None or arch.kind not in ("actor", "org")):
                     continue  # "a price", "an address": columns unless said in the plural somewhere
+                if attr_like and m["count"] == 1 and not m["singular_det"] and not m.get("subject"):
+                    continue  # "piano has brand, serial number, type": a bare word in a list, a column
                 if (
                     arch is None
                     and not m["singular_det"] & {"each", "every"}
