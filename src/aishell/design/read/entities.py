@@ -33,7 +33,8 @@ _NEGATED_NP = re.compile(
 _DEFINITION = re.compile(
     r"(?:^|[.;:!?\n]\s*|[-–—•*]\s+|,\s+)(?:(?:each|every|an?|the|one)\s+)?['\"]?(?P<x>[a-z]+(?: [a-z]+)?)['\"]?"
     r"(?:\s+here)?\s+(?:(?:is|=)\s+(?:just |simply |basically |really )?(?:an?|one)\s+|"
-    r"are\s+(?:just |simply |basically |really |all )*(?:\d[\d.,]*\s*[a-z]{0,3}\s+)?(?=[a-z]+s\b|[a-z]+ [a-z]+s\b))"
+    r"are\s+(?:just |simply |basically |really |all |our |the |their )*(?:\d[\d.,]*\s*[a-z]{0,3}\s+)?"
+    r"(?=[a-z]+s\b|[a-z]+ [a-z]+s\b))"
     r"(?P<y>[a-z]+(?: [a-z]+)?)\b"
 )
 
@@ -199,8 +200,10 @@ class EntityStage:
         for m in _DEFINITION.finditer(low):
             x_words, y_words = m.group("x").split(), m.group("y").split()
             x, y = self._name_of(x_words), self._name_of(y_words)
-            if not x or not y or x == y or _person_name_word(y, self.lex) or _person_name_word(x, self.lex):
+            if not x or not y or x == y or _person_name_word(x, self.lex):
                 continue
+            if _person_name_word(y, self.lex) and not m.group(0).rstrip().endswith(("our " + m.group("y"), "the " + m.group("y"))):
+                continue  # people's roles are read elsewhere; "cafés are our customers" is said here
             if y in self.lex["self_reference_words"] or plural(y) in self.lex["self_reference_words"]:
                 continue  # "each task is a subtask of another task": a tree, read with self-references
             pairs.append((x, y))
