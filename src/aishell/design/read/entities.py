@@ -52,6 +52,11 @@ def _times_said(name: str, low: str) -> int:
     return sum(len(re.findall(r"\b" + re.escape(f) + r"\b", low)) for f in forms)
 
 
+def _is_someone(noun: str, lex: dict) -> bool:
+    arch = kb.archetype_for(noun)
+    return _person_name_word(noun, lex) or (arch is not None and arch.kind in ("actor", "org"))
+
+
 def _person_name_word(name: str, lex: dict) -> bool:
     return kb.names_person(name) or name.rsplit("_", 1)[-1] in lex["person_words"]
 
@@ -163,7 +168,7 @@ class EntityStage:
                     continue  # "piano has brand, serial number, type": a bare word in a list, a column
                 if (
                     arch is None
-                    and not m["singular_det"] & {"each", "every"}
+                    and not m["singular_det"] & {"each", "every", "one"}
                     and not (
                         m.get("subject")
                         and m.get("bare_start")
@@ -651,6 +656,19 @@ class EntityStage:
                     ):
                         # "a menu of items", "a playlist of songs": the items are parts of the one menu
                         target = self._entity_for_np(o) or self._promote(o)
+                        if target and target != subj:
+                            self._add(Relationship("many_to_one", target, subj, evidence=ev))
+                            continue
+                    if (
+                        prep == "per"
+                        and isinstance(sub_np, NP)
+                        and sub_np.det == "one"
+                        and not sub_np.plural
+                        and _is_someone(self.req.entities[subj].noun, self.lex)
+                    ):
+                        # "one engineer per session": each session has its engineer (people and
+                        # organisations exist on their own; "one result per boat" is the result's)
+                        target = self._entity_for_np(o)
                         if target and target != subj:
                             self._add(Relationship("many_to_one", target, subj, evidence=ev))
                             continue

@@ -316,6 +316,8 @@ class PhraseStage:
                 pending_quant = "many" if t.text not in ("one",) else None
             elif t.tag == "OTHER":
                 pending_other = True
+            elif t.tag == "R" and t.text == "one" and i + 1 < len(toks) and toks[i + 1].tag == "N":
+                pending_det = "one"  # "done by one tuner": a count before a noun, not the pronoun
             elif t.tag == "A":
                 if t.text in ("unique", "required", "optional", "mandatory"):
                     pending_flags.add(t.text)
