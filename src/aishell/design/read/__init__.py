@@ -92,6 +92,7 @@ class Reader(
             )
             clause = _MEASURE.sub(" ", clause)  # "25K entries/exits a day": a volume, read by find_scale
             clause = re.sub(r"(?<=[A-Za-z]) ?#", " number", clause)  # "license #"
+            clause = _phrasal_names(clause, self.lex)
             clause = re.sub(r"\b([a-z]+)_(?=[a-z])", r"\1-", clause)  # "valid_from": one word, as written
             # "valid_to >= valid_from", "strokes ≥ 1": a rule (read below), not more words to store
             clause = re.sub(r"[\w-]+\s*(?:>=|<=|=>|=<|≥|≤|>|<)\s*[\w.-]+", " ", clause)
@@ -200,17 +201,68 @@ _PARTS_SUM = re.compile(
 )
 
 
+_TIME_HEADS = r"(?:time|times|date|dates|day|location|address|point|place|slot)"
+
+
+def _phrasal_names(clause: str, lex: dict) -> str:
+    """ "drop off time", "pick up location", "check in date": a phrasal verb naming a column is one word
+    ("drop-off time"); "year planted", "date joined" at the end of a list item is one name too."""
+
+    def phrasal(m: re.Match[str]) -> str:
+        verb = m.group(1).lower()
+        if verb in lex["auxiliaries"] or verb not in kb.pos_table()["v"]:
+            return m.group(0)
+        return f"{m.group(1)}-{m.group(2)} {m.group(3)}"
+
+    clause = re.sub(
+        rf"\b([A-Za-z]+) (off|up|out|in|back|down|over) ({_TIME_HEADS})\b", phrasal, clause, flags=re.IGNORECASE
+    )
+    # "area in hectares, year planted": a measure and its unit in a list is one column ("area hectares")
+    clause = re.sub(
+        r"(?<=[,:] )([a-z]+) in ([A-Za-z]+)\b(?=\s*(?:,|\band\b|$))",
+        lambda m: f"{m.group(1)}-{m.group(2).lower()}"
+        if m.group(2).lower() in lex["units"] and kb.is_attribute_word(m.group(1))
+        else m.group(0),
+        clause,
+    )
+    return re.sub(
+        r"\b(year|date|time|day|month|week) ([a-z]+ed)\b(?=\s*(?:,|\band\b|\)|$))",
+        lambda m: f"{m.group(1)}-{m.group(2)}" if m.group(2) in kb.pos_table()["v"] else m.group(0),
+        clause,
+    )
+
+
 def _parts_sum(clause: str, low: str) -> list[str]:
     """ "a loan = member + tool + checked out time + due back", "observation = species + count": the
     thing before "=" is made of what is added after it. Parts the text names elsewhere are things it refers
     to ("each loan has a member and a tool"); parts said only here are its values ("for each loan we record
     a checked-out-time and a due-back"). Only with at least one "+" ("perfect game = 300" is a value)."""
-    m = _PARTS_SUM.match(clause.strip())
+    # "(>= 0)", "(> 0)": a rule about a part, read from the clause as written
+    m = _PARTS_SUM.match(re.sub(r"\(\s*(?:>=|<=|>|<|=)[^)]*\)", "", clause.strip()))
     if not m or (m.group("lead") or "").strip():
         return [clause]
     parts = [p.strip(" ,.") for p in m.group("rhs").split("+")]
-    if len(parts) < 2 or any(not p or len(p.split()) > 6 or not re.match(r"[A-Za-z]", p) for p in parts):
+    # "... + app account, one or the other": the part ends at a comma outside parentheses
+    last = parts[-1]
+    depth = 0
+    for k, ch in enumerate(last):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            parts[-1] = last[:k]
+            break
+    # "either the RFID card or the app account": a choice, read from the clause as written
+    parts = [p for p in parts if len(p.split()) <= 6 and not re.match(r"either\b", p, re.IGNORECASE)]
+    if len(parts) < 2 or any(not p or not re.match(r"[A-Za-z]", p) for p in parts):
         return [clause]
+    shared = []
+    for p in parts:
+        # "start and stop time": a start time and a stop time
+        two = re.fullmatch(r"([a-z]+) and ([a-z]+) ([a-z]+)", p, re.IGNORECASE)
+        if two and kb.is_attribute_word(singular(two.group(3).lower())):
+            shared += [f"{two.group(1)} {two.group(3)}", f"{two.group(2)} {two.group(3)}"]
+        else:
+            shared.append(p)
+    parts = shared
     refs, values = [], []
     for p in parts:
         paren = re.search(r"\s*\(([^)]*)\)", p)
@@ -225,6 +277,9 @@ def _parts_sum(clause: str, low: str) -> list[str]:
             det, words = f"a {words[0].lower()}", words[1:]
         if not words:
             return [clause]
+        unit = re.fullmatch(r"(.+?) in ([a-z]+)", " ".join(words), re.IGNORECASE)
+        if unit and unit.group(2).lower() in kb.lexicon()["units"]:
+            words = [*unit.group(1).split(), unit.group(2).lower()]  # "energy delivered in kWh"
         phrase = " ".join(words).lower()
         said = len(re.findall(rf"\b{re.escape(phrase)}(?:e?s)?\b", low))
         arch = kb.archetype_for(singular(phrase)) if len(words) == 1 else None

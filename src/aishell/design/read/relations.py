@@ -81,6 +81,9 @@ class RelationStage:
         ):
             self._add_attribute(subj, o, ev)  # "a result (1-0, 0-1)": a list of values is a column
             return
+        if "-" in o.words[-1] and o.words[-1].rsplit("-", 1)[1] in self.lex["units"]:
+            self._add_attribute(subj, o, ev)  # "duration in seconds" read as duration-seconds: a column
+            return
         if not o.plural and "unique" in o.flags and not self.mentions.get(full, {}).get("subject"):
             self._add_attribute(subj, o, ev)  # "a unique gamer tag": an identifier, not a list of tags
             return

@@ -235,11 +235,27 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
             t.tag == "V"
             and t.text.endswith("ed")
             and prev is not None
-            and prev.tag == "D"
+            and (prev.tag == "D" or prev.text in (",", "and") and i > 2)
             and nxt is not None
-            and nxt.tag in ("N", "VN")
+            and (
+                nxt.tag in ("N", "VN")
+                and (prev.tag == "D" or i + 2 >= len(toks) or toks[i + 2].tag in ("PUNCT", "C"))
+                or nxt.tag == "A"
+                and i + 2 < len(toks)
+                and toks[i + 2].tag == "N"
+            )
         ):
             t.tag = "N"  # "a received time", "the returned date": a participle between article and noun, one name
+        elif (
+            t.tag in ("V", "VN")
+            and prev is not None
+            and prev.text == ","
+            and nxt is not None
+            and nxt.tag in ("N", "VN")
+            and kb.is_attribute_word(nxt.text)
+            and (i + 2 >= len(toks) or toks[i + 2].tag in ("PUNCT", "C"))
+        ):
+            t.tag = "N"  # "a title, publish time, duration": a list item naming a column
         if (
             t.tag in ("N", "VN")
             and t.text.endswith("ing")
