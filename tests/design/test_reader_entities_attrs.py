@@ -185,3 +185,18 @@ def test_a_pure_link_act_gets_no_assumed_name_column():
     link = next(t for t in d.schema.tables if {"truck_id", "route_id"} <= {c.name for c in t.columns})
     assert "name" not in {c.name for c in link.columns}
     assert "day" in {c.name for c in link.columns}
+
+
+def test_what_a_thing_records_are_its_columns_and_people_keep_their_records():
+    text = "Kilns are fired. Each firing records loaded, started and cooled times."
+    assert {"loaded_time", "started_time", "cooled_time"} <= set(_attrs(text, "firing"))
+    people = "Each nurse records observations. Observations have a value."
+    assert ("observation", "nurse") in _refs(people)  # a person's records are rows, not her columns
+
+
+def test_negated_auxiliaries_are_never_names():
+    text = "Each trip has a departure and an arrival, and arrival can't be before departure."
+    assert set(_attrs(text, "trip")) == {"departure", "arrival"}
+    text = "Each locker has a code which of course can't belong to two lockers. Renters dont log in."
+    req = parse(text)
+    assert "course" not in req.entities and "renter" in req.entities

@@ -222,6 +222,18 @@ class RelationStage:
         ):
             self._has_relation(subj, o, ev, verb)
             return
+        ent = self.req.entities.get(subj)
+        sarch = kb.archetype_for(ent.noun) if ent is not None else None
+        if (
+            verb in ("record", "log", "note", "capture", "list", "measure")
+            and not r["passive"]
+            and ent is not None
+            and not (kb.names_person(ent.noun) or ent.noun.rsplit("_", 1)[-1] in lex["person_words"])
+            and (sarch is None or sarch.kind not in ("actor", "org"))
+        ):
+            # "a dispatch records dispatched, arrived and cleared times": what a thing records is its own
+            self._has_relation(subj, o, ev, "have")
+            return
         if (
             verb
             in (

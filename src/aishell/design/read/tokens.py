@@ -141,6 +141,11 @@ _SPECIAL = {
 }
 
 
+_NEGATED_AUX = re.compile(
+    r"(?:ca|could|must|should|would|wo|do|does|did|is|are|was|were|has|have|had|may|might|need)n['’]?t|cannot"
+)
+
+
 def _base_tag(w: str, lex: dict) -> str:
     if w in _SPECIAL:
         return _SPECIAL[w]
@@ -168,8 +173,8 @@ def _base_tag(w: str, lex: dict) -> str:
         return "C"
     if w in lex["pronouns"]:
         return "R"
-    if w in lex["auxiliaries"]:
-        return "X"
+    if w in lex["auxiliaries"] or _NEGATED_AUX.fullmatch(w):
+        return "X"  # "can't", "cannot", "dont": a negated auxiliary, never a noun
     if w in lex["adjectives"]:
         return "A"
     if w in lex["gerund_nouns"]:
@@ -249,7 +254,11 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
         elif (
             t.tag in ("V", "VN")
             and prev is not None
-            and prev.text == ","
+            and (
+                prev.text == ","
+                # "records dispatched time", "has scheduled time": a participle naming the column
+                or t.text.endswith("ed") and (prev.tag in ("V", "VN") or prev.text in ("has", "have", "with"))
+            )
             and nxt is not None
             and nxt.tag in ("N", "VN")
             and kb.is_attribute_word(nxt.text)
