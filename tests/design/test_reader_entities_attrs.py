@@ -200,3 +200,10 @@ def test_negated_auxiliaries_are_never_names():
     text = "Each locker has a code which of course can't belong to two lockers. Renters dont log in."
     req = parse(text)
     assert "course" not in req.entities and "renter" in req.entities
+
+
+def test_what_things_are_grouped_into_is_a_thing():
+    text = "Shelves have a label and are grouped into regions."
+    req = parse(text)
+    assert "region" in req.entities and ("shelf", "region") in _refs(text)
+    assert "region" not in parse("Shelves have a label and a region.").entities  # a column here

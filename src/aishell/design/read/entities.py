@@ -324,9 +324,22 @@ class EntityStage:
             and not m.get("subject")
             and not m.get("each")
             and "modifier" not in m["roles"]
+            and not self._groups_into(name)
         ):
             return True
         return False
+
+    def _groups_into(self, name: str) -> bool:
+        """ "sites are grouped into regions", "shelves are divided into sections": what things are grouped
+        into is a thing that holds them, even when its word is often a column ("region")."""
+        forms = "|".join(re.escape(f) for f in {plural(name), name.replace("_", " ")})
+        return bool(
+            re.search(
+                r"\b(?:grouped|divided|split|organi[sz]ed|sorted|arranged|clustered|gathered|bundled)\s+"
+                rf"(?:into|in)\s+(?:(?:several|many|multiple|different|one or more|\d+)\s+)?(?:{forms})\b",
+                self.text.lower(),
+            )
+        )
 
     def _bare_list_word(self, name: str, m: dict) -> bool:
         """A singular word or compound said once, without an article, as an item of a list ("crops: name,
