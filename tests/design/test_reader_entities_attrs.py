@@ -207,3 +207,11 @@ def test_what_things_are_grouped_into_is_a_thing():
     req = parse(text)
     assert "region" in req.entities and ("shelf", "region") in _refs(text)
     assert "region" not in parse("Shelves have a label and a region.").entities  # a column here
+
+
+def test_an_unknown_noun_said_three_times_as_a_subject_is_a_thing():
+    text = (
+        "Every week each crew rows a heat. A heat has a lane, a start time and a finish time. "
+        "A heat is three laps."
+    )
+    assert {"lane", "start_time", "finish_time"} <= set(_attrs(text, "heat"))

@@ -171,7 +171,7 @@ class EntityStage:
                     and not m["singular_det"] & {"each", "every", "one"}
                     and not (
                         m.get("subject")
-                        and m.get("bare_start")
+                        and (m.get("bare_start") or m["count"] >= 3)
                         and not attr_like
                         and m["count"] >= 2
                         and min(len(w) for w in name.split("_")) >= 4
