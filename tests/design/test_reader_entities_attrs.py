@@ -215,3 +215,10 @@ def test_an_unknown_noun_said_three_times_as_a_subject_is_a_thing():
         "A heat is three laps."
     )
     assert {"lane", "start_time", "finish_time"} <= set(_attrs(text, "heat"))
+
+
+def test_a_time_slot_is_when_not_a_table_and_a_sum_counts_one_of_each():
+    text = "Players book courts for a time slot. Each lesson = 1 player + 1 coach + a court."
+    req = parse(text)
+    assert "time_slot" not in req.entities
+    assert {("lesson", "player"), ("lesson", "coach"), ("lesson", "court")} <= _refs(text)

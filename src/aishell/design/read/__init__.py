@@ -241,7 +241,8 @@ def _parts_sum(clause: str, low: str) -> list[str]:
     m = _PARTS_SUM.match(re.sub(r"\(\s*(?:>=|<=|>|<|=)[^)]*\)", "", clause.strip()))
     if not m or (m.group("lead") or "").strip():
         return [clause]
-    parts = [p.strip(" ,.") for p in m.group("rhs").split("+")]
+    # "1 client + 1 artist": one of each
+    parts = [re.sub(r"^(?:1|one)\s+(?=[A-Za-z])", "", p.strip(" ,.")) for p in m.group("rhs").split("+")]
     # "... + app account, one or the other": the part ends at a comma outside parentheses
     last = parts[-1]
     depth = 0

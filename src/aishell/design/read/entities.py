@@ -77,7 +77,7 @@ class _NoArch:
 
 
 _NO_ARCH = _NoArch()
-_SPAN_HEADS = {"range", "window", "period", "span", "interval", "bracket"}
+_SPAN_HEADS = {"range", "window", "period", "span", "interval", "bracket", "slot"}
 _NEG_SKIP = {"individual", "separate", "other", "real", "actual", "specific", "the", "a", "an", "any", "our"}
 # "no two", "no more than", "not null", "not less": a rule about values, not an absence of a thing
 _NEG_QUANTITY = {

@@ -11,7 +11,13 @@ from aishell.design.read.tokens import NP
 from aishell.design.words import plural, singular, snake
 
 
-_SPANS = {"date_range": "daterange", "time_range": "tstzrange", "time_window": "tstzrange", "date_window": "daterange"}
+_SPANS = {
+    "date_range": "daterange",
+    "time_range": "tstzrange",
+    "time_window": "tstzrange",
+    "date_window": "daterange",
+    "time_slot": "tstzrange",
+}
 
 
 class RelationStage:
