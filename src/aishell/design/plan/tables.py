@@ -266,13 +266,7 @@ class TableStage:
                 # a column the archetype keeps only when the text speaks of what it is for: a login's
                 # password only when someone logs in ("log in", "password", "users")
                 arch_specs = [
-                    s
-                    for s in arch_specs
-                    if s.name not in fits
-                    or any(
-                        (re.search(rf"\b{re.escape(w)}\b", low) if " " in w else w in words or plural(w) in words)
-                        for w in fits[s.name]
-                    )
+                    s for s in arch_specs if s.name not in fits or any(_said(w, low, words) for w in fits[s.name])
                 ]
             if e.kind == "line" and "no_quantity" in e.flags:
                 arch_specs = [s for s in arch_specs if s.name not in ("quantity", "unit_price", "line_total")]
@@ -294,7 +288,7 @@ class TableStage:
                 if e.kind in ("line", "junction_entity")
                 else [kb.ColumnSpec(name="name", type="VARCHAR(255)")]
             )
-        elif not e.arch and not text_attrs and e.kind != "actor":
+        elif not e.arch and not text_attrs and e.kind not in ("actor", "line", "junction_entity"):
             specs.append(kb.ColumnSpec(name="name", type="VARCHAR(255)", not_null=True))
         # stated attributes take what the knowledge base knows about a column of the same meaning ("start
         # time" and starts_at, "pickup location" and origin): the stated name, the archetype's type, NOT
@@ -443,6 +437,23 @@ class TableStage:
         t = self.schema.table(name)
         assert t is not None
         return t
+
+
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|don'?t|doesn'?t|dont|doesnt|do not|does not|won'?t|will not|cannot|can'?t|cant|without)"
+    r"(?:\s+\w+){0,2}\s*$"
+)
+
+
+def _said(word: str, low: str, words: set[str]) -> bool:
+    """Whether the text speaks of ``word`` other than to deny it: "members log in" does, "members don't
+    log in" and "no logins" do not."""
+    if " " not in word and word not in words and plural(word) not in words:
+        return False
+    for m in re.finditer(rf"\b{re.escape(word)}(?:s|es)?\b", low.replace("’", "'")):
+        if not _NEGATION.search(low[max(0, m.start() - 40) : m.start()]):
+            return True
+    return False
 
 
 def _num(v: float) -> str:

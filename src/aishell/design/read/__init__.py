@@ -18,6 +18,7 @@ import re
 
 from aishell.design import kb
 from aishell.design.intent import Requirements, Rule
+from aishell.design.read.acts import ActStage
 from aishell.design.read.clauses import FEATURES, find_scale, split_clauses
 from aishell.design.read.entities import EntityStage
 from aishell.design.read.links import LinkAttributeStage, LinkStage, RoleStage, ValueOwnerStage
@@ -38,7 +39,7 @@ _QUERY_CLAUSE = re.compile(
 
 
 class Reader(
-    PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage, RoleStage, LinkAttributeStage
+    PhraseStage, EntityStage, RelationStage, LinkStage, ValueOwnerStage, RoleStage, LinkAttributeStage, ActStage
 ):
     def __init__(self, text: str):
         self.lex = kb.lexicon()
@@ -91,6 +92,7 @@ class Reader(
             )
             clause = _MEASURE.sub(" ", clause)  # "25K entries/exits a day": a volume, read by find_scale
             clause = re.sub(r"(?<=[A-Za-z]) ?#", " number", clause)  # "license #"
+            clause = _phrasal_names(clause, self.lex)
             clause = re.sub(r"\b([a-z]+)_(?=[a-z])", r"\1-", clause)  # "valid_from": one word, as written
             # "valid_to >= valid_from", "strokes ≥ 1": a rule (read below), not more words to store
             clause = re.sub(r"[\w-]+\s*(?:>=|<=|=>|=<|≥|≤|>|<)\s*[\w.-]+", " ", clause)
@@ -98,6 +100,8 @@ class Reader(
                 r"\b(?:thats|that's|that is|which is)\s+(?=unique\b)", "", clause, flags=re.IGNORECASE
             )
             clause = re.sub(r"\(\s*((?:must be )?unique)\s*\)", r" \1", clause, flags=re.IGNORECASE)
+            clause, *more = _parts_sum(clause, low)
+            self.pending_clauses += more
             clause = self._extract_enums(clause)
             # "Queries: an account's open orders, executions per instrument": what is asked of the data
             # names the things it asks about, never new ones
@@ -124,12 +128,14 @@ class Reader(
         self._just_value_columns()
         self._orphan_values()
         self._junctions_from_acts()
+        self._acts_over_time()
         self._junction_names()
         self._link_attributes()
         self._list_plurals_to_attributes()
         self._attach_scale()
         self._domain(clauses)
         read_rules(self.req, [c for c, _ in clauses])
+        self._act_rules()
         for owner, a, b, ev in self.role_differences:  # "two different staff members"
             if owner in self.req.entities and not any(
                 r.kind == "compare" and r.entity == owner and {r.left, r.right} == {a, b}
@@ -187,6 +193,117 @@ _MEASURE = re.compile(
     r"~?\d[\d,.]*\s*[kKmMbB]?\+?\s+[a-z]+(?:\s*/\s*[a-z]+)+\s+(?:a|an|per|each|every)\s+"
     r"(?:second|minute|hour|day|week|month|year)\b"
 )
+
+
+_PARTS_SUM = re.compile(
+    r"^(?P<lead>.*?\b)?(?:(?i:each|every|an?|one|the)\s+)?(?P<x>[A-Za-z][\w-]*(?: [a-z][\w-]*)?)\s*=\s*"
+    r"(?P<rhs>[^=+]+(?:\+[^=+]+)+)$"
+)
+
+
+_TIME_HEADS = r"(?:time|times|date|dates|day|location|address|point|place|slot)"
+
+
+def _phrasal_names(clause: str, lex: dict) -> str:
+    """ "drop off time", "pick up location", "check in date": a phrasal verb naming a column is one word
+    ("drop-off time"); "year planted", "date joined" at the end of a list item is one name too."""
+
+    def phrasal(m: re.Match[str]) -> str:
+        verb = m.group(1).lower()
+        if verb in lex["auxiliaries"] or verb not in kb.pos_table()["v"]:
+            return m.group(0)
+        return f"{m.group(1)}-{m.group(2)} {m.group(3)}"
+
+    clause = re.sub(
+        rf"\b([A-Za-z]+) (off|up|out|in|back|down|over) ({_TIME_HEADS})\b", phrasal, clause, flags=re.IGNORECASE
+    )
+    # "area in hectares, year planted": a measure and its unit in a list is one column ("area hectares")
+    clause = re.sub(
+        r"(?<=[,:] )([a-z]+) in ([A-Za-z]+)\b(?=\s*(?:,|\band\b|$))",
+        lambda m: f"{m.group(1)}-{m.group(2).lower()}"
+        if m.group(2).lower() in lex["units"] and kb.is_attribute_word(m.group(1))
+        else m.group(0),
+        clause,
+    )
+    return re.sub(
+        r"\b(year|date|time|day|month|week) ([a-z]+ed)\b(?=\s*(?:,|\band\b|\)|$))",
+        lambda m: f"{m.group(1)}-{m.group(2)}" if m.group(2) in kb.pos_table()["v"] else m.group(0),
+        clause,
+    )
+
+
+def _parts_sum(clause: str, low: str) -> list[str]:
+    """ "a loan = member + tool + checked out time + due back", "observation = species + count": the
+    thing before "=" is made of what is added after it. Parts the text names elsewhere are things it refers
+    to ("each loan has a member and a tool"); parts said only here are its values ("for each loan we record
+    a checked-out-time and a due-back"). Only with at least one "+" ("perfect game = 300" is a value)."""
+    # "(>= 0)", "(> 0)": a rule about a part, read from the clause as written
+    m = _PARTS_SUM.match(re.sub(r"\(\s*(?:>=|<=|>|<|=)[^)]*\)", "", clause.strip()))
+    if not m or (m.group("lead") or "").strip():
+        return [clause]
+    # "1 client + 1 artist": one of each
+    parts = [re.sub(r"^(?:1|one)\s+(?=[A-Za-z])", "", p.strip(" ,.")) for p in m.group("rhs").split("+")]
+    # "... + app account, one or the other": the part ends at a comma outside parentheses
+    last = parts[-1]
+    depth = 0
+    for k, ch in enumerate(last):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            parts[-1] = last[:k]
+            break
+    # "either the RFID card or the app account": a choice, read from the clause as written
+    parts = [p for p in parts if len(p.split()) <= 6 and not re.match(r"either\b", p, re.IGNORECASE)]
+    if len(parts) < 2 or any(not p or not re.match(r"[A-Za-z]", p) for p in parts):
+        return [clause]
+    shared = []
+    for p in parts:
+        # "start and stop time": a start time and a stop time
+        two = re.fullmatch(r"([a-z]+) and ([a-z]+) ([a-z]+)", p, re.IGNORECASE)
+        if two and kb.is_attribute_word(singular(two.group(3).lower())):
+            shared += [f"{two.group(1)} {two.group(3)}", f"{two.group(2)} {two.group(3)}"]
+        else:
+            shared.append(p)
+    parts = shared
+    refs, values = [], []
+    for p in parts:
+        paren = re.search(r"\s*\(([^)]*)\)", p)
+        p = p[: paren.start()] if paren else p
+        # "count (> 0)" is a rule, read from the clause as written; "(possible, probable)" its values
+        tail = f" ({paren.group(1)})" if paren and re.search(r",|\bor\b|/", paren.group(1)) else ""
+        words = p.split()
+        det = "a"
+        if words and words[0].lower() in ("a", "an", "the", "one", "its", "their"):
+            words = words[1:]
+        if words and words[0].lower() in ("optional", "required", "mandatory", "unique"):
+            det, words = f"a {words[0].lower()}", words[1:]
+        if not words:
+            return [clause]
+        unit = re.fullmatch(r"(.+?) in ([a-z]+)", " ".join(words), re.IGNORECASE)
+        if unit and unit.group(2).lower() in kb.lexicon()["units"]:
+            words = [*unit.group(1).split(), unit.group(2).lower()]  # "energy delivered in kWh"
+        phrase = " ".join(words).lower()
+        said = len(re.findall(rf"\b{re.escape(phrase)}(?:e?s)?\b", low))
+        arch = kb.archetype_for(singular(phrase)) if len(words) == 1 else None
+        if (
+            said >= 2
+            or singular(phrase) != phrase and len(re.findall(rf"\b{re.escape(singular(phrase))}\b", low)) >= 2
+            or arch is not None and arch.kind in ("actor", "org", "thing") and not kb.is_attribute_word(phrase)
+        ):
+            refs.append(f"{det} {' '.join(words)}{tail}")
+        else:
+            # "checked out time", "due back": one name each, whatever its words could be on their own
+            values.append(f"{det} {' '.join(words) if tail else '-'.join(words)}{tail}")
+
+    def listed(items: list[str]) -> str:
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+    x = m.group("x")
+    out = []
+    if refs:
+        out.append(f"each {x} has {listed(refs)}")
+    if values:
+        out.append(f"for each {x} we record {listed(values)}")
+    return out
 
 
 def _just_values(low: str) -> dict[str, str]:

@@ -131,7 +131,10 @@ def split_clauses(text: str) -> list[tuple[str, bool]]:
             return f"\x00{len(held) - 1}\x00"
 
         line = re.sub(r"\([^()]*\)", hold, line)
-        parts = re.split(r"(?<=[a-z0-9)\x00])[.;!?](?:\s+|$)|;\s*|\s+[—–]\s+|\s+-{1,2}\s+", line)
+        # a sentence ends after a lower-case letter, a digit or a unit written with capitals ("in kW.")
+        parts = re.split(
+            r"(?:(?<=[a-z0-9)\x00])|(?<=[a-z][A-Z]))[.;!?](?:\s+|$)|;\s*|\s+[—–]\s+|\s+-{1,2}\s+", line
+        )
         parts = [re.sub(r"\x00(\d+)\x00", lambda m, held=held: held[int(m.group(1))], p) for p in parts]
         for j, p in enumerate(parts):
             p = p.strip(" .;!?\t")

@@ -33,7 +33,8 @@ _NEGATED_NP = re.compile(
 _DEFINITION = re.compile(
     r"(?:^|[.;:!?\n]\s*|[-–—•*]\s+|,\s+)(?:(?:each|every|an?|the|one)\s+)?['\"]?(?P<x>[a-z]+(?: [a-z]+)?)['\"]?"
     r"(?:\s+here)?\s+(?:(?:is|=)\s+(?:just |simply |basically |really )?(?:an?|one)\s+|"
-    r"are\s+(?:just |simply |basically |really |all )*(?:\d[\d.,]*\s*[a-z]{0,3}\s+)?(?=[a-z]+s\b|[a-z]+ [a-z]+s\b))"
+    r"are\s+(?:just |simply |basically |really |all |our |the |their )*(?:\d[\d.,]*\s*[a-z]{0,3}\s+)?"
+    r"(?=[a-z]+s\b|[a-z]+ [a-z]+s\b))"
     r"(?P<y>[a-z]+(?: [a-z]+)?)\b"
 )
 
@@ -49,6 +50,11 @@ def _times_said(name: str, low: str) -> int:
     words = name.replace("_", " ")
     forms = {words, plural(name).replace("_", " ")}
     return sum(len(re.findall(r"\b" + re.escape(f) + r"\b", low)) for f in forms)
+
+
+def _is_someone(noun: str, lex: dict) -> bool:
+    arch = kb.archetype_for(noun)
+    return _person_name_word(noun, lex) or (arch is not None and arch.kind in ("actor", "org"))
 
 
 def _person_name_word(name: str, lex: dict) -> bool:
@@ -71,7 +77,7 @@ class _NoArch:
 
 
 _NO_ARCH = _NoArch()
-_SPAN_HEADS = {"range", "window", "period", "span", "interval", "bracket"}
+_SPAN_HEADS = {"range", "window", "period", "span", "interval", "bracket", "slot"}
 _NEG_SKIP = {"individual", "separate", "other", "real", "actual", "specific", "the", "a", "an", "any", "our"}
 # "no two", "no more than", "not null", "not less": a rule about values, not an absence of a thing
 _NEG_QUANTITY = {
@@ -158,12 +164,14 @@ class EntityStage:
                     continue  # "a clinic", "an online store": what the system is, not a table
                 if attr_like and (arch is None or arch.kind not in ("actor", "org")):
                     continue  # "a price", "an address": columns unless said in the plural somewhere
+                if attr_like and m["count"] == 1 and not m["singular_det"] and not m.get("subject"):
+                    continue  # "piano has brand, serial number, type": a bare word in a list, a column
                 if (
                     arch is None
-                    and not m["singular_det"] & {"each", "every"}
+                    and not m["singular_det"] & {"each", "every", "one"}
                     and not (
                         m.get("subject")
-                        and m.get("bare_start")
+                        and (m.get("bare_start") or m["count"] >= 3)
                         and not attr_like
                         and m["count"] >= 2
                         and min(len(w) for w in name.split("_")) >= 4
@@ -197,8 +205,10 @@ class EntityStage:
         for m in _DEFINITION.finditer(low):
             x_words, y_words = m.group("x").split(), m.group("y").split()
             x, y = self._name_of(x_words), self._name_of(y_words)
-            if not x or not y or x == y or _person_name_word(y, self.lex) or _person_name_word(x, self.lex):
+            if not x or not y or x == y or _person_name_word(x, self.lex):
                 continue
+            if _person_name_word(y, self.lex) and not m.group(0).rstrip().endswith(("our " + m.group("y"), "the " + m.group("y"))):
+                continue  # people's roles are read elsewhere; "cafés are our customers" is said here
             if y in self.lex["self_reference_words"] or plural(y) in self.lex["self_reference_words"]:
                 continue  # "each task is a subtask of another task": a tree, read with self-references
             pairs.append((x, y))
@@ -314,9 +324,22 @@ class EntityStage:
             and not m.get("subject")
             and not m.get("each")
             and "modifier" not in m["roles"]
+            and not self._groups_into(name)
         ):
             return True
         return False
+
+    def _groups_into(self, name: str) -> bool:
+        """ "sites are grouped into regions", "shelves are divided into sections": what things are grouped
+        into is a thing that holds them, even when its word is often a column ("region")."""
+        forms = "|".join(re.escape(f) for f in {plural(name), name.replace("_", " ")})
+        return bool(
+            re.search(
+                r"\b(?:grouped|divided|split|organi[sz]ed|sorted|arranged|clustered|gathered|bundled)\s+"
+                rf"(?:into|in)\s+(?:(?:several|many|multiple|different|one or more|\d+)\s+)?(?:{forms})\b",
+                self.text.lower(),
+            )
+        )
 
     def _bare_list_word(self, name: str, m: dict) -> bool:
         """A singular word or compound said once, without an article, as an item of a list ("crops: name,
@@ -646,6 +669,19 @@ class EntityStage:
                     ):
                         # "a menu of items", "a playlist of songs": the items are parts of the one menu
                         target = self._entity_for_np(o) or self._promote(o)
+                        if target and target != subj:
+                            self._add(Relationship("many_to_one", target, subj, evidence=ev))
+                            continue
+                    if (
+                        prep == "per"
+                        and isinstance(sub_np, NP)
+                        and sub_np.det == "one"
+                        and not sub_np.plural
+                        and _is_someone(self.req.entities[subj].noun, self.lex)
+                    ):
+                        # "one engineer per session": each session has its engineer (people and
+                        # organisations exist on their own; "one result per boat" is the result's)
+                        target = self._entity_for_np(o)
                         if target and target != subj:
                             self._add(Relationship("many_to_one", target, subj, evidence=ev))
                             continue

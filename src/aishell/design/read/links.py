@@ -106,8 +106,12 @@ class LinkStage:
         for alias, target in getattr(self, "alias", {}).items():
             if target in names:
                 forms.setdefault(tuple(alias.split("_")), target)
-        # nouns the text mentions that are not (yet) tables: a strong cardinality phrase makes them one
+        # nouns the text mentions that are not (yet) tables: a strong cardinality phrase makes them one,
+        # unless the text already made one a column ("for each loan we record a due back")
+        columns = {a.name for e in names.values() for a in e.attributes}
         for name in self.mentions:
+            if name in columns:
+                continue
             words = tuple(name.split("_"))
             if (
                 name not in names
@@ -805,7 +809,7 @@ class RoleStage:
                 r"(?:one of (?:our|the|us)\s+|our\s+|the\s+|an?\s+)?([a-z]+(?: [a-z]+)?)\b"
             ),
             r"\b([a-z]+)\s*\((?:is |who is |are )?(?:also )(?:an? |one of (?:our|the) )?([a-z]+)",
-            r"\b([a-z]+) and ([a-z]+) (?:are|both are) (?:also )?(?:our )?([a-z]+)\b",
+            r"\b([a-z]+) and ([a-z]+) (?:are|both are) (?:all |both )?(?:also )?(?:our )?([a-z]+)\b",
             # apposition: "an owner (a member)", "a mentor, an existing member"
             r"\b([a-z]+)\s*(?:\(\s*|,\s+)(?:an?|another|one of (?:our|the))\s+(?:existing\s+|other\s+)?([a-z]+)\b"
             r"(?=\s*[),.;]|$)",
@@ -831,7 +835,7 @@ class RoleStage:
                         continue  # "agents are assigned tickets": a verb, not "are tickets"
                     role = self._entity_word_in(role_words)
                     base = self._entity_word_in(base_words)
-                    if base is None and k in (3, 4, 5):
+                    if base is None and k in (2, 3, 4, 5):
                         ws = base_words.split()
                         compound = "_".join([*ws[:-1], singular(ws[-1])])
                         base = compound if compound in self.mentions else singular(ws[-1])
@@ -839,7 +843,7 @@ class RoleStage:
                         found.append((role, base, k))
         for role, base, k in found:
             if (
-                k in (3, 4, 5)
+                k in (2, 3, 4, 5)
                 and base not in self.req.entities
                 and role in self.req.entities
                 and _person_name(base)

@@ -33,8 +33,9 @@ class PhraseStage:
             words = words[1:]
         head = singular(words[-1])
         if (head in generic or words[-1] in generic) and not (
-            (len(words) > 1 or is_plural(words[-1])) and head in self.lex["countable_generic"]
-        ):
+            (len(words) > 1 or is_plural(words[-1]) or np.det in ("each", "every"))
+            and head in self.lex["countable_generic"]
+        ):  # "tools", "power tools", "each tool": counted, so things; "a tool", "the system": a word
             return None, None, None
         if len(head) < 2:
             return None, None, None
@@ -315,6 +316,8 @@ class PhraseStage:
                 pending_quant = "many" if t.text not in ("one",) else None
             elif t.tag == "OTHER":
                 pending_other = True
+            elif t.tag == "R" and t.text == "one" and i + 1 < len(toks) and toks[i + 1].tag == "N":
+                pending_det = "one"  # "done by one tuner": a count before a noun, not the pronoun
             elif t.tag == "A":
                 if t.text in ("unique", "required", "optional", "mandatory"):
                     pending_flags.add(t.text)

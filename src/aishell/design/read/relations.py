@@ -16,7 +16,13 @@ def _lower(text: str) -> str:
     return fold_accents(text.lower())
 
 
-_SPANS = {"date_range": "daterange", "time_range": "tstzrange", "time_window": "tstzrange", "date_window": "daterange"}
+_SPANS = {
+    "date_range": "daterange",
+    "time_range": "tstzrange",
+    "time_window": "tstzrange",
+    "date_window": "daterange",
+    "time_slot": "tstzrange",
+}
 
 
 class RelationStage:
@@ -85,6 +91,9 @@ class RelationStage:
             and full not in self.entity_names
         ):
             self._add_attribute(subj, o, ev)  # "a result (1-0, 0-1)": a list of values is a column
+            return
+        if "-" in o.words[-1] and o.words[-1].rsplit("-", 1)[1] in self.lex["units"]:
+            self._add_attribute(subj, o, ev)  # "duration in seconds" read as duration-seconds: a column
             return
         if not o.plural and "unique" in o.flags and not self.mentions.get(full, {}).get("subject"):
             self._add_attribute(subj, o, ev)  # "a unique gamer tag": an identifier, not a list of tags
@@ -223,6 +232,18 @@ class RelationStage:
             and not r["passive"]
         ):
             self._has_relation(subj, o, ev, verb)
+            return
+        ent = self.req.entities.get(subj)
+        sarch = kb.archetype_for(ent.noun) if ent is not None else None
+        if (
+            verb in ("record", "log", "note", "capture", "list", "measure")
+            and not r["passive"]
+            and ent is not None
+            and not (kb.names_person(ent.noun) or ent.noun.rsplit("_", 1)[-1] in lex["person_words"])
+            and (sarch is None or sarch.kind not in ("actor", "org"))
+        ):
+            # "a dispatch records dispatched, arrived and cleared times": what a thing records is its own
+            self._has_relation(subj, o, ev, "have")
             return
         if (
             verb

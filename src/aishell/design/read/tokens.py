@@ -185,6 +185,11 @@ _SPECIAL = {
 }
 
 
+_NEGATED_AUX = re.compile(
+    r"(?:ca|could|must|should|would|wo|do|does|did|is|are|was|were|has|have|had|may|might|need)n['’]?t|cannot"
+)
+
+
 def _base_tag(w: str, lex: dict) -> str:
     if w in _SPECIAL:
         return _SPECIAL[w]
@@ -212,8 +217,8 @@ def _base_tag(w: str, lex: dict) -> str:
         return "C"
     if w in lex["pronouns"]:
         return "R"
-    if w in lex["auxiliaries"]:
-        return "X"
+    if w in lex["auxiliaries"] or _NEGATED_AUX.fullmatch(w):
+        return "X"  # "can't", "cannot", "dont": a negated auxiliary, never a noun
     if w in lex["adjectives"]:
         return "A"
     if w in lex["gerund_nouns"]:
@@ -275,6 +280,35 @@ def _resolve_ambiguous(toks: list[Tok], lex: dict) -> None:
         if t.tag == "V" and t.text.endswith("ing") and prev is not None and prev.tag == "D":
             t.tag = "N"  # "each refuelling"
         nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if (
+            t.tag == "V"
+            and t.text.endswith("ed")
+            and prev is not None
+            and (prev.tag == "D" or prev.text in (",", "and") and i > 2)
+            and nxt is not None
+            and (
+                nxt.tag in ("N", "VN")
+                and (prev.tag == "D" or i + 2 >= len(toks) or toks[i + 2].tag in ("PUNCT", "C"))
+                or nxt.tag == "A"
+                and i + 2 < len(toks)
+                and toks[i + 2].tag == "N"
+            )
+        ):
+            t.tag = "N"  # "a received time", "the returned date": a participle between article and noun, one name
+        elif (
+            t.tag in ("V", "VN")
+            and prev is not None
+            and (
+                prev.text == ","
+                # "records dispatched time", "has scheduled time": a participle naming the column
+                or t.text.endswith("ed") and (prev.tag in ("V", "VN") or prev.text in ("has", "have", "with"))
+            )
+            and nxt is not None
+            and nxt.tag in ("N", "VN")
+            and kb.is_attribute_word(nxt.text)
+            and (i + 2 >= len(toks) or toks[i + 2].tag in ("PUNCT", "C"))
+        ):
+            t.tag = "N"  # "a title, publish time, duration": a list item naming a column
         if (
             t.tag in ("N", "VN")
             and t.text.endswith("ing")
