@@ -222,3 +222,24 @@ def test_a_time_slot_is_when_not_a_table_and_a_sum_counts_one_of_each():
     req = parse(text)
     assert "time_slot" not in req.entities
     assert {("lesson", "player"), ("lesson", "coach"), ("lesson", "court")} <= _refs(text)
+
+
+# ---- a list of words makes an enum, whatever number the column's name suggests ----------------------
+
+
+def test_an_enum_column_named_like_a_measure_takes_no_numeric_check(scratch_db):
+    # "size" and "level" are numbers in the knowledge base (CHECK >= 0); here the text lists words, so the
+    # columns are enums of those words and a numeric CHECK would not load
+    text = (
+        "A poster shop. Posters have a title and a size (A2, A1, A0). "
+        "Climbing routes have a name and a difficulty level (easy, medium, hard)."
+    )
+    d = design(text)
+    posters = next(t for t in d.schema.tables if t.name == "posters")
+    size = posters.column("size")
+    assert size is not None and size.type.lower() not in ("integer", "numeric")
+    assert not any("size" in c.expression for c in posters.checks)
+    enum_values = {v for e in d.schema.enums for v in e.values}
+    assert {"A2", "A1", "A0"} <= enum_values or {"a2", "a1", "a0"} <= enum_values
+    with psycopg.connect(scratch_db, autocommit=True) as conn:
+        conn.execute(generate(d.schema, header=False))

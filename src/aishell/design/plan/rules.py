@@ -255,6 +255,15 @@ class RuleStage:
         cols = self._rule_columns(t, [rule.column or (rule.columns[:1] or ["?"])[0]], rule)
         if not cols or (rule.min is None and rule.max is None):
             return
+        family = _family(t.column(cols[0]).type.upper()) if t.column(cols[0]) is not None else "number"
+        if family != "number":
+            # bounds are numbers: on an enum, a text or a time they would not load ("size >= 1" on an
+            # enum of paper sizes means the rule was bound to the wrong column), so it stays a note
+            self.problems.append(
+                f"rule range on {t.name}: {cols[0]} is not a number ({t.column(cols[0]).type}), "
+                "so its bounds were not used"
+            )
+            return
         col = _q(cols[0])
         parts = []
         if rule.min is not None:

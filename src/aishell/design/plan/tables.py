@@ -153,7 +153,9 @@ class TableStage:
                 )
             )
         logical_check = LOGICAL_CHECKS.get(logical or "")
-        check = spec.check or logical_check or rule.get("check")
+        # a knowledge-base check is written for the kb's type: an enum of the user's words takes none
+        # ("size (A4, A3, letter)" is no number, so "size >= 0" would not load)
+        check = spec.check or (None if wants_enum else logical_check or rule.get("check"))
         if (
             check
             and (
