@@ -110,6 +110,10 @@ def batch_values(p: Any, start: int, n: int, rng: np.random.Generator) -> tuple[
             for c in cols:
                 vals[c] = [None] * n
             continue
+        g = p.group
+        if g is not None and cols == [g.per]:
+            _grouped(p, g, ks, start, n, vals, nulls)
+            continue
         picked = ks.take(skewed_index(rng, n, len(ks)))
         for c, v in zip(cols, picked):
             vals[c] = v
@@ -141,6 +145,21 @@ def batch_values(p: Any, start: int, n: int, rng: np.random.Generator) -> tuple[
     for c, expr in p.rules.derived.items():
         _derive(p, c, expr, vals, nulls, n)
     return vals, nulls
+
+
+def _grouped(p: Any, g: Any, ks: KeySpace, start: int, n: int, vals: dict, nulls: dict) -> None:
+    """Rows ``start`` .. ``start+n-1`` of a table whose count or sum trigger fixes the rows per parent:
+    taken from its layout (made once, before the first batch; ``groups.py``), never NULL."""
+    from aishell.datagen.groups import layout
+
+    if g.layout is None:
+        g.layout = layout(p, g, len(ks))
+    parents, amounts = g.layout
+    vals[g.per] = ks.take(parents[start:start + n])[0]
+    nulls.pop(g.per, None)
+    if amounts is not None:
+        vals[g.amount] = amounts[start:start + n]
+        nulls.pop(g.amount, None)
 
 
 def _shared_key_values(p: Any) -> dict[str, Any]:
