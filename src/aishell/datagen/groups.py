@@ -11,6 +11,7 @@ rule that cannot be honoured from what is recorded leaves the table skipped with
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,11 @@ class GroupRule:
     amount: str | None = None  # a column whose values add up to ``total`` per parent
     total: float | None = None
     triggers: tuple[str, ...] = ()
-    layout: Any = None  # (parent index per row, amount per row or None), made in the generator
+    # "at most 2 active loans": only rows in those states count, so a parent has as many rows as usual
+    # and the ones past the most take another state (column, counted values, other values)
+    state: tuple[str, list[str], list[str]] | None = None
+    layout: Any = None  # (parent index per row, amount per row or None, rank in its group), made in the generator
+    state_hi: int = 0
 
     def describe(self) -> str:
         parts = []
@@ -74,10 +79,30 @@ def attach(plans: list[Any], hints: Any, existing: dict[str, int]) -> None:
             if a.get("min") is not None:
                 g.lo = max(g.lo, int(a["min"]))
             if a.get("max") is not None:
-                g.hi = int(a["max"]) if g.hi is None else min(g.hi, int(a["max"]))
+                state = _state(p, a.get("where"))
+                if state is not None and g.state is None:
+                    g.state, g.state_hi = state, int(a["max"])
+                else:  # no where, or one test data cannot steer: all rows count, which honours it too
+                    g.hi = int(a["max"]) if g.hi is None else min(g.hi, int(a["max"]))
             if a.get("amount"):
                 g.amount, g.total = a["amount"], float(a.get("total") or 0)
         p.group = g
+
+
+def _state(p: Any, where: Any) -> tuple[str, list[str], list[str]] | None:
+    """(column, values counted, other values) when ``where`` is ``col = 'v'`` or ``col IN ('v', ...)`` on an
+    enum column test data fills with one of its labels; None otherwise."""
+    if not isinstance(where, str):
+        return None
+    m = re.fullmatch(r'\s*"?(\w+)"?\s*(?:=\s*(\'[^\']*\')|IN\s*\(([^)]*)\))\s*', where, re.I)
+    if m is None:
+        return None
+    col = p.col(m.group(1))
+    values = re.findall(r"'([^']*)'", m.group(2) or m.group(3) or "")
+    if col is None or not col.labels or m.group(1) not in p.gens or m.group(1) in p.rules.derived:
+        return None
+    others = [v for v in col.labels if v not in values]
+    return (m.group(1), values, others) if others and values else None
 
 
 def _why_not(p: Any, rules: dict[str, dict], existing: dict[str, int]) -> str | None:
@@ -95,6 +120,8 @@ def _why_not(p: Any, rules: dict[str, dict], existing: dict[str, int]) -> str | 
     if p.filters:
         return f"rule triggers {names}: its rows are filtered by a CHECK verified in the database, which would break the groups"
     for a in rules.values():
+        if a.get("min") is not None and a.get("where"):
+            return f"rule trigger {names}: a least counted over rows in one state, which test data cannot lay out yet"
         if a.get("rule") == "balanced":
             if not a.get("amount"):
                 return f"rule trigger {names}: a debit/credit balance, which test data cannot lay out yet"
@@ -193,16 +220,34 @@ def layout(p: Any, g: GroupRule, m: int) -> tuple[np.ndarray, Any]:
     order = order[rng.permutation(len(order))]  # parents in random order, each one's rows together
     k = n[order]
     parents = np.repeat(order, k)
+    first = np.concatenate([[0], np.cumsum(k)[:-1]]).astype(np.int64)
+    rank = np.arange(len(parents), dtype=np.int64) - np.repeat(first, k)
     if g.amount is None:
-        return parents, None
+        return parents, None, rank
     units = _units(p, g)
     gid = np.repeat(np.arange(len(order)), k)
     w = rng.random(len(parents)) + 0.2
     share = w / np.bincount(gid, w)[gid]
     part = 1 + np.floor(share * (units - k[gid])).astype(np.int64)
-    first = np.concatenate([[0], np.cumsum(k)[:-1]]).astype(np.int64)
     part[first] += units - np.bincount(gid, part).astype(np.int64)  # exact: the rest to the first line
-    return parents, part
+    return parents, part, rank
+
+
+def steer(g: GroupRule, rank: np.ndarray, vals: dict, rng: np.random.Generator) -> None:
+    """Rows past the most of their group that landed in a counted state take another state."""
+    col, counted, others = g.state
+    v = vals.get(col)
+    if v is None:
+        return
+    from aishell.datagen.encode import Pick
+
+    cur = v.values() if isinstance(v, Pick) else list(v)
+    late = np.flatnonzero(rank >= g.state_hi).tolist()
+    hit = set(counted)
+    for i in late:
+        if cur[i] in hit:
+            cur[i] = others[int(rng.integers(len(others)))]
+    vals[col] = cur
 
 
 def _num(v: float) -> str:

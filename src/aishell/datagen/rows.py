@@ -154,12 +154,16 @@ def _grouped(p: Any, g: Any, ks: KeySpace, start: int, n: int, vals: dict, nulls
 
     if g.layout is None:
         g.layout = layout(p, g, len(ks))
-    parents, amounts = g.layout
+    parents, amounts, rank = g.layout
     vals[g.per] = ks.take(parents[start:start + n])[0]
     nulls.pop(g.per, None)
     if amounts is not None:
         vals[g.amount] = amounts[start:start + n]
         nulls.pop(g.amount, None)
+    if g.state is not None:
+        from aishell.datagen.groups import steer
+
+        steer(g, rank[start:start + n], vals, np.random.default_rng([p.seed, start]))
 
 
 def _shared_key_values(p: Any) -> dict[str, Any]:
