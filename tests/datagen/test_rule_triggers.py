@@ -124,3 +124,30 @@ def test_design_records_what_the_rule_needs():
     doc = json.loads(dumps(d.schema))  # and the design file keeps it for schema test
     t = next(t for t in doc["tables"] if t["name"] == "allocations")
     assert any(tr.get("attrs", {}).get("amount") == "percentage" for tr in t["triggers"])
+
+
+def test_a_rule_it_cannot_lay_out_is_skipped_with_its_reason(pg_server, tmp_path):
+    text = ("The club pairs 2 players into a match. Players have a name. Players can't be matched with "
+            "themselves. A match has a status (planned, played). A player can be in at most 2 planned matches.")
+    ci, report, ctx, d = _load(pg_server, tmp_path, text, 2000)
+    try:
+        (tr,) = _rule_triggers(d, "matches")
+        assert tr.attrs.get("any_role")
+        skipped = {t.table: t.skipped for t in report.tables if t.skipped}
+        assert list(skipped) == ["public.matches"]
+        assert "either of two roles" in skipped["public.matches"] or "roles" in skipped["public.matches"]
+        assert _q(ci, "SELECT count(*) FROM players")[0][0] > 0  # the others are filled
+    finally:
+        ctx.__exit__(None, None, None)
+
+
+def test_schema_test_on_the_current_design(tmp_path):
+    from tests.conftest import run_cli
+
+    r = run_cli("schema", "design", TEXTS["squad"], "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run_cli("schema", "test", "--data-size", "2000", "--seed", "2", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert not [t for t in out["tables"] if t["skipped"]]
+    assert out["counts"]["public.players"] > 100
