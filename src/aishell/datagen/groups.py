@@ -36,6 +36,8 @@ class GroupRule:
     state: tuple[str, list[str], list[str]] | None = None
     layout: Any = None  # (parent index per row, amount per row or None, rank in its group), made in the generator
     state_hi: int = 0
+    roles: list[str] | None = None  # counted in either of these columns (same parent)
+    seen: Any = None  # rows counted per parent so far (roles), in the generator
 
     def describe(self) -> str:
         parts = []
@@ -74,7 +76,11 @@ def attach(plans: list[Any], hints: Any, existing: dict[str, int]) -> None:
         if why:
             p.skip = why
             continue
-        g = GroupRule(per=rules[next(iter(rules))]["per"][0], triggers=tuple(rules))
+        first = next(iter(rules))
+        if rules[first].get("any_role"):
+            p.group = attach_roles(p, first, rules[first])
+            continue
+        g = GroupRule(per=rules[first]["per"][0], triggers=tuple(rules))
         for a in rules.values():
             if a.get("min") is not None:
                 g.lo = max(g.lo, int(a["min"]))
@@ -108,17 +114,15 @@ def _state(p: Any, where: Any) -> tuple[str, list[str], list[str]] | None:
 def _why_not(p: Any, rules: dict[str, dict], existing: dict[str, int]) -> str | None:
     names = ", ".join(rules)
     pers = {tuple(a.get("per") or ()) for a in rules.values()}
+    if len(rules) == 1 and next(iter(rules.values())).get("any_role"):
+        return _why_not_roles(p, names, next(iter(rules.values())), existing)
     if len(pers) != 1 or len(next(iter(pers))) != 1:
         return f"rule triggers {names}: count over several columns or roles, which test data cannot lay out yet"
-    if any(a.get("any_role") for a in rules.values()):
-        return f"rule trigger {names}: counts a parent in either of two roles, which test data cannot lay out yet"
     per = next(iter(pers))[0]
     if not any(s.fk.columns == [per] and not s.self_ref for s in p.fks):
         return f"rule triggers {names}: {per} is not a foreign key test data picks row by row"
     if existing.get(p.name, 0):
         return f"rule triggers {names}: the table already holds rows, whose groups test data does not know"
-    if p.filters:
-        return f"rule triggers {names}: its rows are filtered by a CHECK verified in the database, which would break the groups"
     for a in rules.values():
         if a.get("min") is not None and a.get("where"):
             return f"rule trigger {names}: a least counted over rows in one state, which test data cannot lay out yet"
@@ -132,7 +136,78 @@ def _why_not(p: Any, rules: dict[str, dict], existing: dict[str, int]) -> str | 
                 return f"rule trigger {names}: {a['amount']} is not a number column test data fills"
             if float(a.get("total") or 0) <= 0:
                 return f"rule trigger {names}: lines adding up to zero, which test data cannot lay out yet"
+    if p.filters:
+        return f"rule triggers {names}: its rows are filtered by a CHECK verified in the database, which would break the groups"
     return None
+
+
+def _why_not_roles(p: Any, names: str, a: dict, existing: dict[str, int]) -> str | None:
+    roles = list(a.get("per") or ())
+    srcs = [next((s for s in p.fks if s.fk.columns == [r] and not s.self_ref), None) for r in roles]
+    if len(roles) != 2 or None in srcs or srcs[0].parent != srcs[1].parent or a.get("max") is None:
+        return f"rule trigger {names}: counts a parent in roles test data cannot lay out ({', '.join(roles)})"
+    if existing.get(p.name, 0):
+        return f"rule trigger {names}: the table already holds rows, whose counts test data does not know"
+    if p.filters:
+        return f"rule trigger {names}: its rows are filtered by a CHECK verified in the database"
+    if any(k == "fk" and m in srcs for k, m in p.combo):
+        return f"rule trigger {names}: its roles form a unique combination, which test data cannot lay out yet"
+    return None
+
+
+def attach_roles(p: Any, name: str, a: dict) -> GroupRule:
+    """"at most 2 planned matches per player", as player_a or player_b: both roles counted together."""
+    g = GroupRule(per=a["per"][0], triggers=(name,))
+    g.roles = list(a["per"])
+    state = _state(p, a.get("where"))
+    g.state_hi = int(a["max"])
+    if state is not None:
+        g.state = state
+    else:
+        g.hi = int(a["max"])
+    return g
+
+
+def pair(g: GroupRule, ia: np.ndarray, ib: np.ndarray, m: int, vals: dict, rng: np.random.Generator) -> None:
+    """Rows (ia[i], ib[i]) in order, each parent counted in either role at most ``state_hi`` times: a
+    counted row over the most takes another state (with a state), or other parents with room (without;
+    never the same parent twice in one row). Changes ia, ib (and the state column) in place."""
+    if g.seen is None:
+        g.seen = np.zeros(m, dtype=np.int64)
+    seen, most = g.seen, g.state_hi
+    cur = None
+    if g.state is not None:
+        from aishell.datagen.encode import Pick
+
+        v = vals.get(g.state[0])
+        cur = v.values() if isinstance(v, Pick) else list(v) if v is not None else None
+    counted = set(g.state[1]) if g.state is not None else None
+    same = np.flatnonzero(ia == ib)  # never a parent with itself (the designs' a <> b check)
+    if len(same) and m > 1:
+        ib[same] = (ib[same] + 1 + rng.integers(0, m - 1, len(same))) % m
+    for i in range(len(ia)):
+        if cur is not None and cur[i] not in counted:
+            continue
+        a, b = int(ia[i]), int(ib[i])
+        if seen[a] < most and seen[b] < most and a != b:
+            seen[a] += 1
+            seen[b] += 1
+            continue
+        if cur is not None:
+            cur[i] = g.state[2][int(rng.integers(len(g.state[2])))]
+            continue
+        room = np.flatnonzero(seen < most)
+        if len(room) < 2:
+            raise RuntimeError("no parent has room left")  # fit() keeps the rows within the room
+        if seen[a] >= most:
+            a2, b2 = (int(x) for x in rng.choice(room, 2, replace=False))
+        else:
+            a2, b2 = a, int(rng.choice(room[room != a]))
+        ia[i], ib[i] = a2, b2
+        seen[a2] += 1
+        seen[b2] += 1
+    if cur is not None:
+        vals[g.state[0]] = cur
 
 
 def fit(plans: list[Any], by_name: dict[str, Any], existing: dict[str, int]) -> None:
@@ -144,6 +219,9 @@ def fit(plans: list[Any], by_name: dict[str, Any], existing: dict[str, int]) -> 
         src = next(s for s in p.fks if s.fk.columns == [g.per])
         parent = by_name.get(src.parent)
         m = (parent.count if parent is not None and not parent.skip else 0) + existing.get(src.parent, 0)
+        if g.roles:  # each row takes room from two parents
+            p.count = 0 if m < 2 else min(p.count, m * g.hi // 2) if g.hi is not None else p.count
+            continue
         p.count = feasible(p.count, m, g.lo, _hi(p, g))
 
 

@@ -94,6 +94,7 @@ def batch_values(p: Any, start: int, n: int, rng: np.random.Generator) -> tuple[
         if frac > 0:
             nulls[c] = rng.random(n) < frac
     shared = _shared_key_values(p)
+    roles: dict[str, Any] = {}  # a count over two role columns: picked together below
     for src in p.fks:
         cols = src.fk.columns
         ks = src.keys
@@ -111,6 +112,10 @@ def batch_values(p: Any, start: int, n: int, rng: np.random.Generator) -> tuple[
                 vals[c] = [None] * n
             continue
         g = p.group
+        if g is not None and g.roles and cols[0] in g.roles:
+            roles[cols[0]] = (ks, skewed_index(rng, n, len(ks)))
+            nulls.pop(cols[0], None)
+            continue
         if g is not None and cols == [g.per]:
             _grouped(p, g, ks, start, n, vals, nulls)
             continue
@@ -121,6 +126,12 @@ def batch_values(p: Any, start: int, n: int, rng: np.random.Generator) -> tuple[
             mask = rng.random(n) < src.null_share
             for c in cols:
                 nulls[c] = mask
+    if len(roles) == 2:
+        from aishell.datagen.groups import pair
+
+        (ca, (ks, ia)), (cb, (_ks, ib)) = roles.items()
+        pair(p.group, ia, ib, len(ks), vals, np.random.default_rng([p.seed, start, 1]))
+        vals[ca], vals[cb] = ks.take(ia)[0], ks.take(ib)[0]
     if p.combo:
         _combo(p, start, n, vals)
     for c, v in p.placeholders.items():
