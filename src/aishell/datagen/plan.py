@@ -61,6 +61,7 @@ class TablePlan:
     near: list[tuple[str, str, int, int]] = field(default_factory=list)  # (col, ref, lo_us, hi_us): col = ref - d
     role: str = ""  # lookup, root, child, junction, event (volumes.py)
     copy_order: list[str] = field(default_factory=list)  # COPY column order: fixed-width columns first
+    group: Any = None  # groups.GroupRule: rows per parent a design's count or sum trigger allows
 
     @property
     def name(self) -> str:

@@ -94,6 +94,7 @@ def batch_values(p: Any, start: int, n: int, rng: np.random.Generator) -> tuple[
         if frac > 0:
             nulls[c] = rng.random(n) < frac
     shared = _shared_key_values(p)
+    roles: dict[str, Any] = {}  # a count over two role columns: picked together below
     for src in p.fks:
         cols = src.fk.columns
         ks = src.keys
@@ -110,6 +111,14 @@ def batch_values(p: Any, start: int, n: int, rng: np.random.Generator) -> tuple[
             for c in cols:
                 vals[c] = [None] * n
             continue
+        g = p.group
+        if g is not None and g.roles and cols[0] in g.roles:
+            roles[cols[0]] = (ks, skewed_index(rng, n, len(ks)))
+            nulls.pop(cols[0], None)
+            continue
+        if g is not None and cols == [g.per]:
+            _grouped(p, g, ks, start, n, vals, nulls)
+            continue
         picked = ks.take(skewed_index(rng, n, len(ks)))
         for c, v in zip(cols, picked):
             vals[c] = v
@@ -117,6 +126,12 @@ def batch_values(p: Any, start: int, n: int, rng: np.random.Generator) -> tuple[
             mask = rng.random(n) < src.null_share
             for c in cols:
                 nulls[c] = mask
+    if len(roles) == 2:
+        from aishell.datagen.groups import pair
+
+        (ca, (ks, ia)), (cb, (_ks, ib)) = roles.items()
+        pair(p.group, ia, ib, len(ks), vals, np.random.default_rng([p.seed, start, 1]))
+        vals[ca], vals[cb] = ks.take(ia)[0], ks.take(ib)[0]
     if p.combo:
         _combo(p, start, n, vals)
     for c, v in p.placeholders.items():
@@ -141,6 +156,25 @@ def batch_values(p: Any, start: int, n: int, rng: np.random.Generator) -> tuple[
     for c, expr in p.rules.derived.items():
         _derive(p, c, expr, vals, nulls, n)
     return vals, nulls
+
+
+def _grouped(p: Any, g: Any, ks: KeySpace, start: int, n: int, vals: dict, nulls: dict) -> None:
+    """Rows ``start`` .. ``start+n-1`` of a table whose count or sum trigger fixes the rows per parent:
+    taken from its layout (made once, before the first batch; ``groups.py``), never NULL."""
+    from aishell.datagen.groups import layout
+
+    if g.layout is None:
+        g.layout = layout(p, g, len(ks))
+    parents, amounts, rank = g.layout
+    vals[g.per] = ks.take(parents[start:start + n])[0]
+    nulls.pop(g.per, None)
+    if amounts is not None:
+        vals[g.amount] = amounts[start:start + n]
+        nulls.pop(g.amount, None)
+    if g.state is not None:
+        from aishell.datagen.groups import steer
+
+        steer(g, rank[start:start + n], vals, np.random.default_rng([p.seed, start]))
 
 
 def _shared_key_values(p: Any) -> dict[str, Any]:

@@ -424,6 +424,12 @@ class RuleStage:
             # "add up to 100": the rows of each parent total the number, once it has any rows
             total = f"CASE WHEN count(*) = 0 THEN 0 ELSE {total} - {_num(target)} END"
             what = f"the sum of {amount[0]} minus {_num(target)}"
+        # what test data needs to honour the rule (datagen reads it from the design)
+        shape: dict[str, Any] = {"per": [key]}
+        if rule.amount:
+            shape.update(amount=amount[0], total=target if target is not None else 0)
+        else:
+            shape.update(debit=debit[0], credit=credit[0])
         body = (
             f"CREATE OR REPLACE FUNCTION public.{fname}()\n RETURNS trigger\n LANGUAGE plpgsql\nAS $function$\n"
             f"DECLARE\n    k {key_type.lower()};\n    diff numeric;\nBEGIN\n"
@@ -466,7 +472,7 @@ class RuleStage:
                     f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.{fname}()"
                 ),
                 comment=f"Each {parent} balances at commit (checked once its lines are all written)",
-                attrs=self._rule_attrs(rule),
+                attrs=self._rule_attrs(rule, **shape),
             )
         )
 
@@ -560,7 +566,7 @@ class RuleStage:
                     f"FOR EACH ROW EXECUTE FUNCTION public.{fname}()"
                 ),
                 comment=f"At most {limit} {t.name} per {what}",
-                attrs=self._rule_attrs(rule),
+                attrs=self._rule_attrs(rule, per=per, max=limit, **({"where": where} if where else {})),
             )
         )
 
@@ -607,7 +613,8 @@ class RuleStage:
                     f"FOR EACH ROW EXECUTE FUNCTION public.{fname}()"
                 ),
                 comment=f"At most {limit} {t.name} per {target} ({' or '.join(roles)})",
-                attrs=self._rule_attrs(rule),
+                attrs=self._rule_attrs(rule, per=roles, max=limit, any_role=True,
+                                       **({"where": where} if where else {})),
             )
         )
 
@@ -658,7 +665,7 @@ class RuleStage:
                     f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.{fname}()"
                 ),
                 comment=f"At least {least} {t.name} per {what} once it has any (checked at commit)",
-                attrs=self._rule_attrs(rule),
+                attrs=self._rule_attrs(rule, per=per, min=least, **({"where": where} if where else {})),
             )
         )
 

@@ -136,6 +136,17 @@ class Reader(
         self._domain(clauses)
         read_rules(self.req, [c for c, _ in clauses])
         self._act_rules()
+        # "a squad has between 3 and 5 players", "at most 2 active loans": the numbers of a count rule
+        # bound the rows per parent; they say nothing of how many players or loans there are
+        counts = [r for r in self.req.rules if r.kind == "max_count"]
+        self.req.scale = [
+            f for f in self.req.scale
+            if f.period or not any(
+                (r.evidence and f.text.lower() in r.evidence.lower())
+                or (f.entity == r.entity and f.count in (r.min, r.max))
+                for r in counts
+            )
+        ]
         for owner, a, b, ev in self.role_differences:  # "two different staff members"
             if owner in self.req.entities and not any(
                 r.kind == "compare" and r.entity == owner and {r.left, r.right} == {a, b}
