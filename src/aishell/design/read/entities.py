@@ -91,7 +91,7 @@ _LEAVE_OUT = re.compile(
     r"(?:handled|handles|handle|done|managed|kept|tracked|stored|sold) (?:\w+ )?elsewhere|"
     r"(?:handled|done|managed|sold|kept|tracked) by (?:an? |the |our |their )?(?:external|separate|other|another|"
     r"different|third[- ]party|\w+ (?:app|system|tool|program|software|office))|"
-    r"(?:do|does|did|will|would)(?: not|n't|nt) (?:\w+ )?(?:need|record|store|track|keep|model|want|care|bother)|"
+    r"(?:do|does|did|will|would)(?: not|n't|nt) (?:\w+ )?(?:need|record|store|track|keep|model|want|care|bother|add|include|do|build|cover|handle|support)|"
     r"(?:we|i) not need|no need (?:for|to)|in (?:an? )?other program|not here\b)"
 )
 
@@ -101,7 +101,8 @@ def _used_as_unit(word: str, text: str) -> bool:
     things."""
     forms = "|".join(re.escape(f) for f in {word, plural(word), singular(word)})
     low = text.lower()
-    as_unit = re.search(rf"(?:\d\s*|\bin |\bper |\bof )(?:{forms})\b", low)
+    # "sold by the metre", "paid by the hour": "by" before a unit says how something is measured
+    as_unit = re.search(rf"(?:\d\s*|\bin |\bper |\bof |\bby (?:the )?)(?:{forms})\b", low)
     as_thing = re.search(rf"\b(?:a|an|the|each|every|our|their|which|from|to)\s+(?:{forms})\b", low)
     return bool(as_unit) and not as_thing
 
@@ -284,6 +285,8 @@ class EntityStage:
             return True  # named only in the queries the user listed
         if len(words) > 1 and words[0] in _MEASURE_WORDS:
             return True  # "max players", "total amount": a quantity, a column
+        if len(words) > 1 and words[-1] in ("min", "max", "minimum", "maximum"):
+            return True  # "one singer max 3 songs": a limit said after its noun is a rule, not a thing
         if len(words) == 2 and words[0] in ("date", "time", "age", "price") and words[1] in _SPAN_HEADS:
             return True  # "valid for a date range": two columns (from, to), not a table
         if (

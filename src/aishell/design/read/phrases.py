@@ -156,6 +156,16 @@ class PhraseStage:
                 for w in words[-2:]
                 if w not in self.lex["determiners"] and w not in self.lex["prepositions"]
             ]
+            tagged = tokenize(before)
+            if subject and tagged and tagged[-1].text == subject[-1]:
+                # "need to track customers (address, phone)": the owner of the list is the noun phrase
+                # before the parenthesis, never the verb that governs it
+                kept = []
+                for t in reversed(tagged[-len(subject):]):
+                    if t.tag not in ("N", "VN", "A", "OTHER"):
+                        break
+                    kept.insert(0, t.text)
+                subject = kept or subject
             if any(len(x.split()) > 5 or _has_verb_word(x) for x in re.split(r",|\+|&", inner)):
                 # "(one plot may hold up to 2 burials)": a remark of its own; "(a class here is a group
                 # session, not a school class)" says what a word means, and names nothing to store
