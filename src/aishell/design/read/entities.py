@@ -297,6 +297,8 @@ class EntityStage:
             and not m.get("subject")
         ):
             return True  # "death dates", "fill quantities": columns said in the plural
+        if self._unit_statement(name):
+            return True  # "prices in euros", "weights are in kg": the unit of a column, not a thing
         if name in getattr(self, "just_values", {}):
             return True  # "that's just a name written on the loan"
         if any(w in self.lex["not_entity_words"] or plural(w) in self.lex["not_entity_words"] for w in words):
@@ -331,6 +333,18 @@ class EntityStage:
         ):
             return True
         return False
+
+    def _unit_statement(self, name: str) -> bool:
+        """An attribute word said in the plural only to give its unit ("Prices in euros.", "all weights
+        are in grams") names a column's unit, never a table."""
+        if "_" in name or not kb.is_attribute_word(name):
+            return False
+        low = _fold(self.text.lower())
+        said = re.findall(
+            rf"\b{re.escape(plural(name))}\b(?:\s+(?:are\s+|is\s+)?(?:all\s+)?(?:in|per)\s+([a-z]+))?", low
+        )
+        units = self.lex["units"]
+        return bool(said) and all(u and (u in units or plural(u) in units) for u in said)
 
     def _groups_into(self, name: str) -> bool:
         """ "sites are grouped into regions", "shelves are divided into sections": what things are grouped
