@@ -297,7 +297,7 @@ class EntityStage:
             and not m.get("subject")
         ):
             return True  # "death dates", "fill quantities": columns said in the plural
-        if self._unit_statement(name):
+        if not m.get("each") and self._unit_statement(name):
             return True  # "prices in euros", "weights are in kg": the unit of a column, not a thing
         if name in getattr(self, "just_values", {}):
             return True  # "that's just a name written on the loan"
