@@ -85,3 +85,16 @@ def test_prices_said_as_things_still_make_a_table():
     # "each price" names rows of their own (a price list), whatever unit is said elsewhere
     req = parse("Each price belongs to one product and one season. Products have names. Prices in euros.")
     assert "price" in req.entities
+
+
+def test_the_writers_own_business_in_the_opening_sentence_is_no_table():
+    tables = _tables(
+        "We are a small agency doing tours for schools. Each tour has a guide; guides have names and phones."
+    )
+    assert "agency" not in tables
+    assert {"tour", "guide"} <= tables
+
+
+def test_a_business_named_again_later_is_still_a_table():
+    tables = _tables("I run a franchise. Each franchise has many outlets; outlets have an address.")
+    assert {"franchise", "outlet"} <= tables

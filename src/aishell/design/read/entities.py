@@ -320,6 +320,8 @@ class EntityStage:
             return True  # every mention is in a clause that says to leave it out
         if self._bare_list_word(name, m):
             return True  # "crops: name, family (for rotation rules)": a bare word in a list of columns
+        if m["count"] == 1 and not m.get("each") and not m.get("plural") and self._said_of_speaker(name):
+            return True  # "We are a small company doing ...", "I manage dispatch for a moving firm": who speaks
         if m["count"] == 1 and not m.get("each") and name in self._title_names():
             return True  # "Ferry operator, 4 vessels ...": the opening words say what the business is
         if (
@@ -379,6 +381,15 @@ class EntityStage:
                 )
             )
         )
+
+    def _said_of_speaker(self, name: str) -> bool:
+        """A singular noun said once, in an opening sentence where the writer says who they are ("We are
+        small company doing photos with drones", "I'm the secretary for a group of ringers", "I manage
+        dispatch for a household moving company"): it names the writer's business, not rows to store."""
+        first = re.split(r"[.!?\n;:]", _fold(self.text.lower()).strip(), maxsplit=1)[0]
+        if not re.match(r"\s*(?:hi\W+|hello\W+)?(?:i|we)(?:'m|'re| am| are| run| manage| own| operate| work)\b", first):
+            return False
+        return bool(re.search(rf"\b{re.escape(name.replace('_', ' '))}\b", first))
 
     def _title_names(self) -> set[str]:
         """The names in a text's opening fragment when it is a title without a verb, singular, followed by a
