@@ -98,3 +98,13 @@ def test_the_writers_own_business_in_the_opening_sentence_is_no_table():
 def test_a_business_named_again_later_is_still_a_table():
     tables = _tables("I run a franchise. Each franchise has many outlets; outlets have an address.")
     assert {"franchise", "outlet"} <= tables
+
+
+def test_values_after_a_name_governed_by_a_preposition_describe_the_subject():
+    # "come out of inspections": the inspections are where the orders come from; the status is the orders'
+    req = parse(
+        "Repair jobs come out of surveys, status open, booked or done. Each repair job is for one house."
+    )
+    job = req.entities["repair_job"]
+    assert job.attribute("status") is not None and job.attribute("status").enum == ["open", "booked", "done"]
+    assert req.entities["survey"].attribute("status") is None
