@@ -108,3 +108,9 @@ def test_values_after_a_name_governed_by_a_preposition_describe_the_subject():
     job = req.entities["repair_job"]
     assert job.attribute("status") is not None and job.attribute("status").enum == ["open", "booked", "done"]
     assert req.entities["survey"].attribute("status") is None
+
+
+def test_a_second_predicate_after_a_comma_belongs_to_the_first_subject():
+    req = parse("A booking is for one room, has a check-in date and a check-out date. Guests make bookings.")
+    assert req.entities["booking"].attribute("check_in_date") is not None
+    assert req.entities["room"].attribute("check_in_date") is None

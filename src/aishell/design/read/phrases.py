@@ -620,6 +620,14 @@ class PhraseStage:
                             ("prep", {"subject": before, "prep": prep, "objects": objs, "evidence": clause})
                         )
                         last_np = objs[-1]
+                        comma = items[k - 1] if 0 < k <= n else None
+                        then = items[k] if k < n else None
+                        if getattr(comma, "text", "") == "," and (
+                            getattr(then, "tag", "") == "V" or getattr(then, "text", "") in ("has", "have")
+                        ):
+                            # "a repair job is for one watch, has a date and a quote": a second predicate
+                            # of the same subject, not something the watch has
+                            last_np = before
                     i = max(k, i + 1)
                     continue
                 if prep == "between":
