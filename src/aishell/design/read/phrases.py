@@ -623,8 +623,9 @@ class PhraseStage:
                         comma = items[k - 1] if 0 < k <= n else None
                         then = items[k] if k < n else None
                         if getattr(comma, "text", "") == "," and (
-                            getattr(then, "tag", "") == "V" or getattr(then, "text", "") in ("has", "have")
-                        ):
+                            getattr(then, "text", "") in ("has", "have")
+                            or getattr(then, "tag", "") == "V" and getattr(then, "text", "").endswith("s")
+                        ):  # a finite verb; "..., made by one customer" is a participle, read elsewhere
                             # "a repair job is for one watch, has a date and a quote": a second predicate
                             # of the same subject, not something the watch has
                             last_np = before
