@@ -114,9 +114,3 @@ def test_a_second_predicate_after_a_comma_belongs_to_the_first_subject():
     req = parse("A booking is for one room, has a check-in date and a check-out date. Guests make bookings.")
     assert req.entities["booking"].attribute("check_in_date") is not None
     assert req.entities["room"].attribute("check_in_date") is None
-
-
-def test_a_participle_after_the_comma_keeps_its_own_reading():
-    # "..., made by one client": the client makes the reservation, it is not the reservation's object
-    req = parse("A reservation is for one table and one evening, made by one client. Clients have names.")
-    assert any(r.source == "reservation" and r.target == "client" for r in req.relationships)
