@@ -91,7 +91,7 @@ _LEAVE_OUT = re.compile(
     r"(?:handled|handles|handle|done|managed|kept|tracked|stored|sold) (?:\w+ )?elsewhere|"
     r"(?:handled|done|managed|sold|kept|tracked) by (?:an? |the |our |their )?(?:external|separate|other|another|"
     r"different|third[- ]party|\w+ (?:app|system|tool|program|software|office))|"
-    r"(?:do|does|did|will|would)(?: not|n't|nt) (?:\w+ )?(?:need|record|store|track|keep|model|want|care|bother)|"
+    r"(?:do|does|did|will|would)(?: not|n't|nt) (?:\w+ )?(?:need|record|store|track|keep|model|want|care|bother|add|include|do|build|cover|handle|support)|"
     r"(?:we|i) not need|no need (?:for|to)|in (?:an? )?other program|not here\b)"
 )
 
@@ -101,7 +101,8 @@ def _used_as_unit(word: str, text: str) -> bool:
     things."""
     forms = "|".join(re.escape(f) for f in {word, plural(word), singular(word)})
     low = text.lower()
-    as_unit = re.search(rf"(?:\d\s*|\bin |\bper |\bof )(?:{forms})\b", low)
+    # "sold by the metre", "paid by the hour": "by" before a unit says how something is measured
+    as_unit = re.search(rf"(?:\d\s*|\bin |\bper |\bof |\bby (?:the )?)(?:{forms})\b", low)
     as_thing = re.search(rf"\b(?:a|an|the|each|every|our|their|which|from|to)\s+(?:{forms})\b", low)
     return bool(as_unit) and not as_thing
 
@@ -284,6 +285,8 @@ class EntityStage:
             return True  # named only in the queries the user listed
         if len(words) > 1 and words[0] in _MEASURE_WORDS:
             return True  # "max players", "total amount": a quantity, a column
+        if len(words) > 1 and words[-1] in ("min", "max", "minimum", "maximum"):
+            return True  # "one singer max 3 songs": a limit said after its noun is a rule, not a thing
         if len(words) == 2 and words[0] in ("date", "time", "age", "price") and words[1] in _SPAN_HEADS:
             return True  # "valid for a date range": two columns (from, to), not a table
         if (
@@ -294,6 +297,8 @@ class EntityStage:
             and not m.get("subject")
         ):
             return True  # "death dates", "fill quantities": columns said in the plural
+        if not m.get("each") and self._unit_statement(name):
+            return True  # "prices in euros", "weights are in kg": the unit of a column, not a thing
         if name in getattr(self, "just_values", {}):
             return True  # "that's just a name written on the loan"
         if any(w in self.lex["not_entity_words"] or plural(w) in self.lex["not_entity_words"] for w in words):
@@ -315,6 +320,8 @@ class EntityStage:
             return True  # every mention is in a clause that says to leave it out
         if self._bare_list_word(name, m):
             return True  # "crops: name, family (for rotation rules)": a bare word in a list of columns
+        if m["count"] == 1 and not m.get("each") and not m.get("plural") and self._said_of_speaker(name):
+            return True  # "We are a small company doing ...", "I manage dispatch for a moving firm": who speaks
         if m["count"] == 1 and not m.get("each") and name in self._title_names():
             return True  # "Ferry operator, 4 vessels ...": the opening words say what the business is
         if (
@@ -328,6 +335,18 @@ class EntityStage:
         ):
             return True
         return False
+
+    def _unit_statement(self, name: str) -> bool:
+        """An attribute word said in the plural only to give its unit ("Prices in euros.", "all weights
+        are in grams") names a column's unit, never a table."""
+        if "_" in name or not kb.is_attribute_word(name):
+            return False
+        low = _fold(self.text.lower())
+        said = re.findall(
+            rf"\b{re.escape(plural(name))}\b(?:\s+(?:are\s+|is\s+)?(?:all\s+)?(?:in|per)\s+([a-z]+))?", low
+        )
+        units = self.lex["units"]
+        return bool(said) and all(u and (u in units or plural(u) in units) for u in said)
 
     def _groups_into(self, name: str) -> bool:
         """ "sites are grouped into regions", "shelves are divided into sections": what things are grouped
@@ -362,6 +381,15 @@ class EntityStage:
                 )
             )
         )
+
+    def _said_of_speaker(self, name: str) -> bool:
+        """A singular noun said once, in an opening sentence where the writer says who they are ("We are
+        small company doing photos with drones", "I'm the secretary for a group of ringers", "I manage
+        dispatch for a household moving company"): it names the writer's business, not rows to store."""
+        first = re.split(r"[.!?\n;:]", _fold(self.text.lower()).strip(), maxsplit=1)[0]
+        if not re.match(r"\s*(?:hi\W+|hello\W+)?(?:i|we)(?:'m|'re| am| are| run| manage| own| operate| work)\b", first):
+            return False
+        return bool(re.search(rf"\b{re.escape(name.replace('_', ' '))}\b", first))
 
     def _title_names(self) -> set[str]:
         """The names in a text's opening fragment when it is a title without a verb, singular, followed by a

@@ -338,7 +338,7 @@ def _said_twice(word: str, text: str) -> bool:
     return len(re.findall(r"\b(?:" + re.escape(sing) + "|" + re.escape(word) + r")s?\b", text)) >= 2
 
 
-_PLACE_PREPS = {"on", "at", "in", "per", "to", "from", "by", "into", "for"}
+_PLACE_PREPS = {"on", "at", "in", "per", "to", "from", "by", "into", "for", "out", "through", "with", "after", "during"}
 
 
 def _read_segment(

@@ -156,6 +156,16 @@ class PhraseStage:
                 for w in words[-2:]
                 if w not in self.lex["determiners"] and w not in self.lex["prepositions"]
             ]
+            tagged = tokenize(before)
+            if subject and tagged and tagged[-1].text == subject[-1]:
+                # "need to track customers (address, phone)": the owner of the list is the noun phrase
+                # before the parenthesis, never the verb that governs it
+                kept = []
+                for t in reversed(tagged[-len(subject):]):
+                    if t.tag not in ("N", "VN", "A", "OTHER"):
+                        break
+                    kept.insert(0, t.text)
+                subject = kept or subject
             if any(len(x.split()) > 5 or _has_verb_word(x) for x in re.split(r",|\+|&", inner)):
                 # "(one plot may hold up to 2 burials)": a remark of its own; "(a class here is a group
                 # session, not a school class)" says what a word means, and names nothing to store
@@ -250,7 +260,7 @@ class PhraseStage:
         )
 
         def colon(m: re.Match[str]) -> str:
-            head, values = m.group(1).lower(), m.group(3)
+            head, values = singular(m.group(1).lower()), m.group(3)
             items = [v.strip(" '\"") for v in re.split(r",|\bor\b|\band\b", values) if v.strip(" '\"")]
             if len(items) < 2 or not all(len(v.split()) <= 3 for v in items):
                 return m.group(0)
@@ -261,11 +271,37 @@ class PhraseStage:
         heads = "|".join(
             sorted((h for h in self.lex.get("enum_heads", ()) if "_" not in h), key=len, reverse=True)
         )
+        text = re.sub(
+            r"\b("
+            + heads
+            + r")(?:e?s)?\b((?: of (?:the |an? )?[a-z]+)?)\s*(?:is one of|is either|can be|are|is)?\s*:\s*([^.;:()]+?)(?=[.;]|$)",
+            colon,
+            text,
+            flags=re.IGNORECASE,
+        )
+
+        def choice(m: re.Match[str]) -> str:
+            head, values = m.group(1).lower(), m.group(2)
+            items = [v.strip(" '\"") for v in re.split(r",|\bor\b", values) if v.strip(" '\"")]
+            closed = ("determiners", "auxiliaries", "prepositions", "conjunctions", "pronouns", "quantifiers")
+            if len(items) < 2 or any(
+                any(w in self.lex[k] for k in closed) or kb.archetype_for(singular(w)) is not None
+                for v in items
+                for w in v.lower().split()
+            ):
+                return m.group(0)  # "a type of truck, van or car": things, not values
+            self.enum_hints.setdefault(head, items)
+            self._hint_at(head, text, m.start())
+            return m.group(0)[: m.start(2) - m.start(0)].rstrip(" :")
+
+        # "status open, scheduled or done", "a status of open, approved or rejected": an attribute word
+        # followed by alternatives joined with "or" is a choice among the user's values, colon or not
         return re.sub(
             r"\b("
             + heads
-            + r")\b((?: of (?:the |an? )?[a-z]+)?)\s*(?:is one of|is either|can be|are|is)?\s*:\s*([^.;:()]+?)(?=[.;]|$)",
-            colon,
+            + r")\s+(?:of\s+|is\s+(?:either\s+)?|either\s+)?((?:[a-z][\w-]*(?: [a-z][\w-]*)?,\s*)+(?:or )?[a-z][\w-]*"
+            + r"(?: [a-z][\w-]*)?\s+or\s+[a-z][\w-]*(?: [a-z][\w-]*)?|[a-z][\w-]*\s+or\s+[a-z][\w-]*)(?=\s*(?:[.;,)]|$))",
+            choice,
             text,
             flags=re.IGNORECASE,
         )
@@ -584,6 +620,15 @@ class PhraseStage:
                             ("prep", {"subject": before, "prep": prep, "objects": objs, "evidence": clause})
                         )
                         last_np = objs[-1]
+                        comma = items[k - 1] if 0 < k <= n else None
+                        then = items[k] if k < n else None
+                        if getattr(comma, "text", "") == "," and (
+                            getattr(then, "text", "") in ("has", "have")
+                            or getattr(then, "tag", "") == "V" and getattr(then, "text", "").endswith("s")
+                        ):  # a finite verb; "..., made by one customer" is a participle, read elsewhere
+                            # "a repair job is for one watch, has a date and a quote": a second predicate
+                            # of the same subject, not something the watch has
+                            last_np = before
                     i = max(k, i + 1)
                     continue
                 if prep == "between":

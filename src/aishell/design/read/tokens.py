@@ -125,8 +125,16 @@ def tokenize(clause: str) -> list[Tok]:
     for w in merged:
         toks.append(Tok(w, _base_tag(w, lex)))
     _typo_verbs(toks)
+    for k in range(1, len(toks)):
+        if toks[k].tag == "V" and toks[k - 1].text in _NOUN_AFTER and not toks[k].text.endswith(("ed", "en")):
+            # "a restock records the quantity", "each commute takes": after an article the word is a noun,
+            # whatever else the lexicon says it can be
+            toks[k].tag = "VN"
     _resolve_ambiguous(toks, lex)
     return toks
+
+
+_NOUN_AFTER = {"a", "an", "the", "each", "every", "another", "its", "their", "our", "my", "your", "these", "those"}
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
