@@ -198,6 +198,20 @@ class RuleStage:
             attrs["reason"] = rule.description
         return attrs
 
+    def _rule_function(self, name: str, body: str, comment: str, rule: Rule) -> None:
+        """The plpgsql function behind a rule no CHECK can say (its trigger names it)."""
+        self.schema.functions.append(
+            Function(
+                name=name,
+                returns="trigger",
+                language="plpgsql",
+                volatility="VOLATILE",
+                definition=body,
+                comment=comment,
+                attrs=self._rule_attrs(rule),
+            )
+        )
+
     def _expression(self, t: Table, expr: str, rule: Rule) -> str | None:
         safe, why = safe_expression(expr, {c.name for c in t.columns})
         if safe is None:
@@ -444,21 +458,12 @@ class RuleStage:
             "                USING ERRCODE = 'check_violation';\n"
             "        END IF;\n    END LOOP;\n    RETURN NULL;\nEND;\n$function$\n"
         )
-        self.schema.functions.append(
-            Function(
-                name=fname,
-                returns="trigger",
-                language="plpgsql",
-                volatility="VOLATILE",
-                definition=body,
-                comment=(
-                    f"At commit, the {amount[0]} of every {parent} of {t.name} add up to {_num(target)}"
-                    if target is not None
-                    else f"At commit, every {parent} of {t.name} balances ({what} = 0)"
-                ),
-                attrs=self._rule_attrs(rule),
-            )
+        comment = (
+            f"At commit, the {amount[0]} of every {parent} of {t.name} add up to {_num(target)}"
+            if target is not None
+            else f"At commit, every {parent} of {t.name} balances ({what} = 0)"
         )
+        self._rule_function(fname, body, comment, rule)
         tname = ident("trg", t.name, "balanced")
         t.triggers.append(
             Trigger(
@@ -539,17 +544,7 @@ class RuleStage:
             "            USING ERRCODE = 'check_violation';\n"
             "    END IF;\n    RETURN NULL;\nEND;\n$function$\n"
         )
-        self.schema.functions.append(
-            Function(
-                name=fname,
-                returns="trigger",
-                language="plpgsql",
-                volatility="VOLATILE",
-                definition=body,
-                comment=f"Refuses more than {limit} {t.name} per {what}",
-                attrs=self._rule_attrs(rule),
-            )
-        )
+        self._rule_function(fname, body, f"Refuses more than {limit} {t.name} per {what}", rule)
         tname = ident("trg", t.name, "max", *(c.removesuffix("_id") for c in per))
         cols = ", ".join(_q(c) for c in per)
         t.triggers.append(
@@ -589,17 +584,8 @@ class RuleStage:
             "            USING ERRCODE = 'check_violation';\n"
             "    END IF;\n    RETURN NULL;\nEND;\n$function$\n"
         )
-        self.schema.functions.append(
-            Function(
-                name=fname,
-                returns="trigger",
-                language="plpgsql",
-                volatility="VOLATILE",
-                definition=body,
-                comment=f"Refuses more than {limit} {t.name} per {target}, in any of {', '.join(roles)}",
-                attrs=self._rule_attrs(rule),
-            )
-        )
+        comment = f"Refuses more than {limit} {t.name} per {target}, in any of {', '.join(roles)}"
+        self._rule_function(fname, body, comment, rule)
         tname = ident("trg", t.name, "max", target)
         t.triggers.append(
             Trigger(
@@ -641,16 +627,8 @@ class RuleStage:
             "                USING ERRCODE = 'check_violation';\n        END IF;\n    END IF;\n"
             "    RETURN NULL;\nEND;\n$function$\n"
         )
-        self.schema.functions.append(
-            Function(
-                name=fname,
-                returns="trigger",
-                language="plpgsql",
-                volatility="VOLATILE",
-                definition=body,
-                comment=f"At commit, refuses a {what} with between 1 and {least - 1} {t.name}",
-                attrs=self._rule_attrs(rule),
-            )
+        self._rule_function(
+            fname, body, f"At commit, refuses a {what} with between 1 and {least - 1} {t.name}", rule
         )
         tname = ident("trg", t.name, "min", *(c.removesuffix("_id") for c in per))
         t.triggers.append(
@@ -693,16 +671,8 @@ class RuleStage:
             "            USING ERRCODE = 'restrict_violation';\n    END IF;\n"
             "    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;\nEND;\n$function$\n"
         )
-        self.schema.functions.append(
-            Function(
-                name=fname,
-                returns="trigger",
-                language="plpgsql",
-                volatility="VOLATILE",
-                definition=body,
-                comment=f"Refuses changes to {t.name} once {col} is {' or '.join(rule.values)}",
-                attrs=self._rule_attrs(rule),
-            )
+        self._rule_function(
+            fname, body, f"Refuses changes to {t.name} once {col} is {' or '.join(rule.values)}", rule
         )
         tname = ident("trg", t.name, "locked", col)
         t.triggers.append(
