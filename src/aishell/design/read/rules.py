@@ -795,18 +795,7 @@ class RuleReader:
                 ref = self.reference(event, per_word) or self.link_to_scope(event, per_word, ev)
                 if ref:
                     per.append(ref)
-            start, end = self._times(event)
-            e = self.intent.entities[event]
-            if start is None:
-                start = "starts_at"
-                e.attributes.append(
-                    Attribute("starts_at", "timestamp", not_null=True, provenance="inferred", evidence=ev)
-                )
-            if end is None:
-                end = "ends_at"
-                e.attributes.append(
-                    Attribute("ends_at", "timestamp", not_null=True, provenance="inferred", evidence=ev)
-                )
+            start, end = self._span_of(event, ev)
             self.add(kind="no_overlap", entity=event, start=start, end=end, per=per, evidence=ev)
             return
         # the event is the entity that holds the times (or references the others); per = the one named
@@ -839,6 +828,11 @@ class RuleReader:
                 ref = self.reference(event, other)
                 if ref and ref not in per:
                     per.append(ref)
+        start, end = self._span_of(event, ev)
+        self.add(kind="no_overlap", entity=event, start=start, end=end, per=per[:1], evidence=ev)
+
+    def _span_of(self, event: str, ev: str) -> tuple[str, str]:
+        """The columns an event's time span lies in: its own, or ``starts_at``/``ends_at`` added (inferred)."""
         start, end = self._times(event)
         e = self.intent.entities[event]
         if start is None:
@@ -851,7 +845,7 @@ class RuleReader:
             e.attributes.append(
                 Attribute("ends_at", "timestamp", not_null=True, provenance="inferred", evidence=ev)
             )
-        self.add(kind="no_overlap", entity=event, start=start, end=end, per=per[:1], evidence=ev)
+        return start, end
 
     def _overlap_said(self, low: str, ents: list[str], at: int) -> tuple[str, str | None] | None:
         """(event, the thing its periods are per) from the words: "bookings on the same telescope must

@@ -229,6 +229,11 @@ def inspect_connection(
             side.close()
         if gc_was_enabled:
             gc.enable()
+    return _finished(schema, version, schemas)
+
+
+def _finished(schema: Schema, version: int, schemas: list[str] | None) -> Schema:
+    """The model read by either reader, with its server version, once every schema asked for exists."""
     schema.server_version = f"{version // 10000}.{version % 10000}"
     if schemas:
         missing = sorted(set(schemas) - {n.name for n in schema.schemas})
@@ -392,12 +397,7 @@ def _inspect_libpq(reading: Any, *, schemas: list[str] | None, include_stats: bo
         if gc_was_enabled:
             gc.enable()
     version = reading.version
-    schema.server_version = f"{version // 10000}.{version % 10000}"
-    if schemas:
-        missing = sorted(set(schemas) - {n.name for n in schema.schemas})
-        if missing:
-            raise UserError(f"no schema named {missing[0]!r} in this database")
-    return schema
+    return _finished(schema, version, schemas)
 
 
 def _dict_rows(cur: Any) -> list[dict[str, Any]]:
