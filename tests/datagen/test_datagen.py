@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,15 @@ def _constraints(conninfo: str):
                             "FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid "
                             "JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
                             "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')"))
+
+
+def _interrupt_and_expect_one_line(proc) -> None:
+    """Ctrl-C: the command ends with exit 130 and one line, no traceback."""
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] in ("aishell: error: aborted", "aishell: error: interrupted")
+    assert "Traceback" not in err
 
 
 def test_same_seed_same_rows(pg_server):
@@ -188,7 +198,6 @@ def test_pagila_fills_every_table(any_server):
 def test_ctrl_c_leaves_nothing_half_loaded(pg_server, scratch_db):
     """A real SIGINT in the middle of COPY: exit 130, every table empty, every index and key as before."""
     import os
-    import signal
     import subprocess
     import sys
     import time
@@ -215,14 +224,10 @@ def test_ctrl_c_leaves_nothing_half_loaded(pg_server, scratch_db):
                 break
             time.sleep(0.02)
         assert copied > 1000, "the load never reached COPY"
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=60)
+        _interrupt_and_expect_one_line(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
-    assert err.strip().splitlines()[-1] in ("aishell: error: aborted", "aishell: error: interrupted")
-    assert "Traceback" not in err
     counts = _fetch(scratch_db, "SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders) + "
                                 "(SELECT count(*) FROM order_items) + (SELECT count(*) FROM \"Audit\".\"Event Log\")")
     assert counts[0][0] == 0
@@ -237,7 +242,6 @@ def test_ctrl_c_drops_the_throwaway_database_mid_rebuild(pg_server):
     """The throwaway database commits table by table and rebuilds alongside: a real SIGINT once a table
     is committed and the next one is streaming leaves no database, no role and no session behind."""
     import os
-    import signal
     import subprocess
     import sys
     import time
@@ -270,14 +274,10 @@ def test_ctrl_c_drops_the_throwaway_database_mid_rebuild(pg_server):
                     break
             time.sleep(0.02)
         assert name and committed > 0, "the load never committed a table while streaming the next"
-        proc.send_signal(signal.SIGINT)
-        _out, err = proc.communicate(timeout=60)
+        _interrupt_and_expect_one_line(proc)
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 130, err
-    assert err.strip().splitlines()[-1] in ("aishell: error: aborted", "aishell: error: interrupted")
-    assert "Traceback" not in err
     assert not _fetch(admin, f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
     assert {r[0] for r in _fetch(admin, "SELECT rolname FROM pg_roles")} <= roles
     assert not _fetch(admin, f"SELECT 1 FROM pg_stat_activity WHERE datname = '{name}'")

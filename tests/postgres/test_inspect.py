@@ -240,7 +240,8 @@ def test_inspect_is_read_only_snapshot(pg_server, scratch_db):
     assert set(settings) == {("on", "repeatable read", "45s", True, True)}
 
 
-def test_lock_wait_ends_with_a_clear_error(pg_server, scratch_db):
+@pytest.mark.parametrize("reader", [None, "psycopg"])  # libpq where it loads (the default), and psycopg
+def test_lock_wait_ends_with_a_clear_error(pg_server, scratch_db, reader):
     """A table locked by a migration makes inspect stop at its timeout with one clear line."""
     import psycopg
 
@@ -251,9 +252,9 @@ def test_lock_wait_ends_with_a_clear_error(pg_server, scratch_db):
         locker.execute("LOCK TABLE public.post IN ACCESS EXCLUSIVE MODE")
         # pg_get_expr and friends take ACCESS SHARE locks, as pg_dump does: inspect waits, then stops.
         with pytest.raises(AishellError, match="timeout"):
-            inspect(scratch_db, statement_timeout="300ms")
+            inspect(scratch_db, statement_timeout="300ms", reader=reader)
         locker.rollback()
-    assert inspect(scratch_db, statement_timeout="5s").table("post")
+    assert inspect(scratch_db, statement_timeout="5s", reader=reader).table("post")
 
 
 @pytest.mark.parametrize("version", [130000, 140000, 150000, 160000, 170000, 180000])

@@ -128,20 +128,6 @@ def test_read_only_transaction(scratch_db):
         conn.close()
 
 
-def test_lock_wait_ends_with_a_clear_error(pg_server, scratch_db):
-    import psycopg
-
-    from aishell.errors import AishellError
-
-    load(pg_server, scratch_db, OBJECTS / "core.sql")
-    with psycopg.connect(scratch_db) as locker:
-        locker.execute("LOCK TABLE public.post IN ACCESS EXCLUSIVE MODE")
-        with pytest.raises(AishellError, match="timeout"):
-            inspect(scratch_db, statement_timeout="300ms")
-        locker.rollback()
-    assert inspect(scratch_db, statement_timeout="5s").table("post")
-
-
 def test_a_failure_while_building_stops_the_reader(pg_server, scratch_db, monkeypatch):
     from aishell.dialects.postgres import inspect as mod
 
